@@ -1,0 +1,61 @@
+import type { GpuContext, GpuTensor } from '../runtime/context.js';
+import { ShapeError } from '../runtime/errors.js';
+
+/** Max workgroups per dispatch dimension the planners assume (WebGPU's guaranteed minimum). */
+export const MAX_WG = 65535;
+
+export interface Range {
+  resource: GPUBufferBinding;
+  /** element offset inside the bound range (binding offsets must be 256-byte aligned) */
+  base: number;
+}
+
+/** Bind elements [start, start+count) of a tensor; the misaligned remainder is passed to the kernel as `base`. */
+export function bindRange(t: GpuTensor, start = 0, count = t.size): Range {
+  const byteStart = start * 4;
+  const aligned = Math.floor(byteStart / 256) * 256;
+  const base = (byteStart - aligned) / 4;
+  let size = Math.max(4, (base + count) * 4);
+  size = Math.min(size, t.buffer.size - aligned);
+  return { resource: { buffer: t.buffer, offset: aligned, size }, base };
+}
+
+/**
+ * Split `rows` into chunks whose bound bytes stay within the context's binding size.
+ * `rowElems` lists, for each tensor chunked by rows, its elements per row.
+ */
+export function planRows(ctx: GpuContext, op: string, rows: number, rowElems: number[], maxRowsPerDispatch = Infinity): [number, number][] {
+  const widest = Math.max(1, ...rowElems);
+  const slack = 64; // max `base` elements
+  const byBinding = Math.floor((ctx.maxBindingSize / 4 - slack) / widest);
+  if (byBinding < 1) {
+    throw new ShapeError(`${op}: one row of ${widest} elements (${widest * 4} B) exceeds the binding limit of ${ctx.maxBindingSize} B`);
+  }
+  const per = Math.max(1, Math.min(byBinding, maxRowsPerDispatch));
+  const out: [number, number][] = [];
+  for (let r = 0; r < rows; r += per) out.push([r, Math.min(per, rows - r)]);
+  return out;
+}
+
+/** Build a uniform block from u32/f32 fields (in declaration order, 4 bytes each, padded to 16 bytes). */
+export function uniforms(fields: ({ u: number } | { f: number } | { i: number })[]): ArrayBuffer {
+  const n = Math.ceil(Math.max(1, fields.length) / 4) * 4;
+  const buf = new ArrayBuffer(n * 4);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  const i = new Int32Array(buf);
+  fields.forEach((x, k) => {
+    if ('u' in x) u[k] = x.u >>> 0;
+    else if ('f' in x) f[k] = x.f;
+    else i[k] = x.i;
+  });
+  return buf;
+}
+
+export function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}
+
+export function shapeStr(s: readonly number[]): string {
+  return `[${s.join(', ')}]`;
+}

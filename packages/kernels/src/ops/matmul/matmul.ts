@@ -1,0 +1,116 @@
+import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
+import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr, uniforms } from '../common.js';
+import { BLOCKED, blockedSource, simpleSource, TILED, tiledSource } from './matmul.wgsl.js';
+
+export type MatmulVariant = 'simple' | 'tiled' | 'blocked';
+export const MATMUL_VARIANTS: MatmulVariant[] = ['simple', 'tiled', 'blocked'];
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  /** force a variant; default: per adapter (barrier-free `blocked` on CPU adapters, `tiled` on GPUs) */
+  variant?: MatmulVariant;
+}
+
+export interface MatmulDims {
+  batch: number;
+  M: number;
+  K: number;
+  N: number;
+  sA: number;
+  sB: number;
+  outShape: number[];
+}
+
+/** Validate shapes of op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch). */
+export function matmulDims(aShape: readonly number[], bShape: readonly number[], transA = false, transB = false): MatmulDims {
+  const where = () => `matmul: A${transA ? 'ᵀ' : ''} ${shapeStr(aShape)} · B${transB ? 'ᵀ' : ''} ${shapeStr(bShape)}`;
+  if (aShape.length < 2 || aShape.length > 3 || bShape.length < 2 || bShape.length > 3) {
+    throw new ShapeError(`${where()}: operands must be rank 2 or 3`);
+  }
+  const a2 = aShape.slice(-2);
+  const b2 = bShape.slice(-2);
+  const [M, Ka] = transA ? [a2[1], a2[0]] : [a2[0], a2[1]];
+  const [Kb, N] = transB ? [b2[1], b2[0]] : [b2[0], b2[1]];
+  if (Ka !== Kb) throw new ShapeError(`${where()}: inner dimensions differ (${Ka} vs ${Kb})`);
+  const ba = aShape.length === 3 ? aShape[0] : 0;
+  const bb = bShape.length === 3 ? bShape[0] : 0;
+  if (ba && bb && ba !== bb) throw new ShapeError(`${where()}: batch sizes differ (${ba} vs ${bb})`);
+  const batch = Math.max(ba, bb, 1);
+  const outShape = ba || bb ? [batch, M, N] : [M, N];
+  return { batch, M, K: Ka, N, sA: ba ? M * Ka : 0, sB: bb ? Ka * N : 0, outShape };
+}
+
+export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
+  const v = ctx.variant('matmul', ctx.adapterInfo.isSoftware ? 'blocked' : 'tiled');
+  if (!MATMUL_VARIANTS.includes(v as MatmulVariant)) throw new ArgumentError(`matmul: unknown variant "${v}"`);
+  return v as MatmulVariant;
+}
+
+function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: number; rowsPerWg: number } {
+  switch (variant) {
+    case 'simple':
+      return { x: ceilDiv(N, 8), y: ceilDiv(M, 8), rowsPerWg: 8 };
+    case 'tiled':
+      return { x: ceilDiv(N, TILED.TN), y: ceilDiv(M, TILED.TM), rowsPerWg: TILED.TM };
+    case 'blocked':
+      return { x: ceilDiv(N, BLOCKED.WX * BLOCKED.RN), y: ceilDiv(M, BLOCKED.WY * BLOCKED.RM), rowsPerWg: BLOCKED.WY * BLOCKED.RM };
+  }
+}
+
+export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
+  const ta = !!opts.transA;
+  const tb = !!opts.transB;
+  const d = matmulDims(a.shape, b.shape, ta, tb);
+  const variant = opts.variant ?? defaultMatmulVariant(ctx);
+  if (!MATMUL_VARIANTS.includes(variant)) throw new ArgumentError(`matmul: unknown variant "${variant}"`);
+  const out = ctx.empty(d.outShape);
+  const { batch, M, K, N } = d;
+  if (M === 0 || N === 0) return out;
+  const pipeline = ctx.pipeline(`matmul:${variant}:${+ta}${+tb}`, () =>
+    variant === 'simple' ? simpleSource(ta, tb) : variant === 'tiled' ? tiledSource(ta, tb) : blockedSource(ta, tb),
+  );
+  const limit = ctx.maxBindingSize - 256;
+  const fits = a.size * 4 <= limit && b.size * 4 <= limit && out.size * 4 <= limit;
+  const g = grid(variant, M, N);
+  const temps: GPUBuffer[] = [];
+  const dispatches: DispatchSpec[] = [];
+  const push = (mc: number, kc: number, aStart: number, aCount: number, bStart: number, bCount: number, cStart: number, cCount: number, acc: boolean) => {
+    const ra = bindRange(a, aStart, aCount);
+    const rb = bindRange(b, bStart, bCount);
+    const rc = bindRange(out, cStart, cCount);
+    const u = ctx.uniform(
+      uniforms([
+        { u: mc }, { u: kc }, { u: N }, { u: batch },
+        { u: ra.base }, { u: rb.base }, { u: rc.base }, { u: acc ? 1 : 0 },
+        { u: d.sA }, { u: d.sB }, { u: mc * N }, { u: 0 },
+      ]),
+    );
+    temps.push(u);
+    const gg = grid(variant, mc, N);
+    dispatches.push({ op: 'matmul', pipeline, bindings: [{ buffer: u }, ra.resource, rb.resource, rc.resource], workgroups: [gg.x, gg.y, batch] as [number, number, number] });
+  };
+  if (g.x > MAX_WG) throw new ShapeError(`matmul: N = ${N} too large for one dispatch`);
+  if (fits && g.y <= MAX_WG && batch <= MAX_WG) {
+    push(M, K, 0, a.size, 0, b.size, 0, out.size, false);
+  } else if (batch > 1 || (a.shape.length === 3 || b.shape.length === 3)) {
+    throw new ShapeError(`matmul: batched operands ${shapeStr(a.shape)}·${shapeStr(b.shape)} exceed the binding limit (${ctx.maxBindingSize} B); split the batch`);
+  } else if (!ta) {
+    // chunk rows of A and C; B is bound whole
+    if (b.size * 4 > limit) throw new ShapeError(`matmul: B ${shapeStr(b.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`);
+    for (const [r0, rc] of planRows(ctx, 'matmul', M, [K, N], MAX_WG * g.rowsPerWg)) {
+      push(rc, K, r0 * K, rc * K, 0, b.size, r0 * N, rc * N, false);
+    }
+  } else if (!tb) {
+    // Aᵀ·B: chunk the shared K rows, accumulate into C
+    if (out.size * 4 > limit || g.y > MAX_WG) throw new ShapeError(`matmul: output [${M}, ${N}] exceeds the binding limit (${ctx.maxBindingSize} B)`);
+    for (const [k0, kc] of planRows(ctx, 'matmul', K, [M, N])) {
+      push(M, kc, k0 * M, kc * M, k0 * N, kc * N, 0, out.size, k0 > 0);
+    }
+  } else {
+    throw new ShapeError(`matmul: Aᵀ·Bᵀ with operands above the binding limit is not supported`);
+  }
+  ctx.submit('matmul', dispatches, temps);
+  return out;
+}

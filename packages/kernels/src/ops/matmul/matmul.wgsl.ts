@@ -1,0 +1,139 @@
+// Hand-written WGSL for C = op(A)·op(B), batched. Shapes, offsets and strides travel in the uniform block,
+// so a new shape never recompiles; the source depends only on (variant, transA, transB).
+
+const header = `
+struct Params {
+  M: u32, K: u32, N: u32, batch: u32,
+  aBase: u32, bBase: u32, cBase: u32, acc: u32,
+  sA: u32, sB: u32, sC: u32, pad: u32,
+};
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+`;
+
+function accessors(ta: boolean, tb: boolean): string {
+  return `
+fn idxA(b: u32, m: u32, k: u32) -> u32 { return p.aBase + b * p.sA + ${ta ? 'k * p.M + m' : 'm * p.K + k'}; }
+fn idxB(b: u32, k: u32, n: u32) -> u32 { return p.bBase + b * p.sB + ${tb ? 'n * p.K + k' : 'k * p.N + n'}; }
+fn store(b: u32, m: u32, n: u32, v: f32) {
+  let i = p.cBase + b * p.sC + m * p.N + n;
+  if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
+}
+`;
+}
+
+/** One output per invocation, no workgroup memory. Reference-quality baseline. */
+export function simpleSource(ta: boolean, tb: boolean): string {
+  return `${header}${accessors(ta, tb)}
+@compute @workgroup_size(8, 8, 1)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let n = g.x; let m = g.y; let b = g.z;
+  if (m >= p.M || n >= p.N) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < p.K; k++) { s = fma(A[idxA(b, m, k)], B[idxB(b, k, n)], s); }
+  store(b, m, n, s);
+}
+`;
+}
+
+/** 64×64 output tile per workgroup of 16×16 invocations, 4×4 register block each, K staged through workgroup memory. */
+export const TILED = { TM: 64, TN: 64, TK: 16, WX: 16, WY: 16 };
+export function tiledSource(ta: boolean, tb: boolean): string {
+  const { TM, TN, TK, WX, WY } = TILED;
+  return `${header}${accessors(ta, tb)}
+var<workgroup> As: array<array<f32, ${TM}>, ${TK}>;
+var<workgroup> Bs: array<array<f32, ${TN}>, ${TK}>;
+@compute @workgroup_size(${WX}, ${WY}, 1)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u, @builtin(local_invocation_index) li: u32) {
+  let b = wg.z;
+  let m0 = wg.y * ${TM}u;
+  let n0 = wg.x * ${TN}u;
+  var acc: array<array<f32, 4>, 4>;
+  for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
+  let tiles = (p.K + ${TK - 1}u) / ${TK}u;
+  for (var t = 0u; t < tiles; t++) {
+    let k0 = t * ${TK}u;
+    // ${TM * TK} A values and ${TN * TK} B values, ${(TM * TK) / (WX * WY)} each per invocation
+    for (var r = 0u; r < ${(TM * TK) / (WX * WY)}u; r++) {
+      let e = li + r * ${WX * WY}u;
+      let kk = e / ${TM}u; let mm = e % ${TM}u;
+      let gm = m0 + mm; let gk = k0 + kk;
+      var va = 0.0;
+      if (gm < p.M && gk < p.K) { va = A[idxA(b, gm, gk)]; }
+      As[kk][mm] = va;
+      let nn = e % ${TN}u; let kb = e / ${TN}u;
+      let gn = n0 + nn; let gkb = k0 + kb;
+      var vb = 0.0;
+      if (gn < p.N && gkb < p.K) { vb = B[idxB(b, gkb, gn)]; }
+      Bs[kb][nn] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TK}u; kk++) {
+      var ar: array<f32, 4>; var br: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { ar[i] = As[kk][l.y + i * ${WY}u]; }
+      for (var j = 0u; j < 4u; j++) { br[j] = Bs[kk][l.x + j * ${WX}u]; }
+      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = fma(ar[i], br[j], acc[i][j]); } }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let m = m0 + l.y + i * ${WY}u;
+    if (m >= p.M) { continue; }
+    for (var j = 0u; j < 4u; j++) {
+      let n = n0 + l.x + j * ${WX}u;
+      if (n < p.N) { store(b, m, n, acc[i][j]); }
+    }
+  }
+}
+`;
+}
+
+/**
+ * Barrier-free register-blocked variant (wins on CPU drivers, where barriers are costly): each invocation
+ * owns RM rows × RN columns; columns are strided by the workgroup width so neighbouring invocations read
+ * neighbouring B elements; K unrolled by 4.
+ */
+export const BLOCKED = { RM: 4, RN: 4, WX: 16, WY: 4 };
+export function blockedSource(ta: boolean, tb: boolean): string {
+  const { RM, RN, WX, WY } = BLOCKED;
+  const rows = [...Array(RM).keys()];
+  const cols = [...Array(RN).keys()];
+  const decl = rows.map((i) => cols.map((j) => `var c${i}${j} = 0.0;`).join(' ')).join('\n  ');
+  const fmaLine = (kk: string) =>
+    rows
+      .map((i) => `let a${i} = A[idxA(b, mr${i}, ${kk})];`)
+      .concat(cols.map((j) => `let b${j} = B[idxB(b, ${kk}, nc${j})];`))
+      .concat(rows.flatMap((i) => cols.map((j) => `c${i}${j} = fma(a${i}, b${j}, c${i}${j});`)))
+      .join(' ');
+  return `${header}${accessors(ta, tb)}
+@compute @workgroup_size(${WX}, ${WY}, 1)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
+  let b = wg.z;
+  let mBase = (wg.y * ${WY}u + l.y) * ${RM}u;
+  let nBase = wg.x * ${WX * RN}u + l.x;
+  if (mBase >= p.M || nBase >= p.N) { return; }
+  // clamp indices so loads stay in bounds; clamped lanes are never stored
+  ${rows.map((i) => `let mr${i} = min(mBase + ${i}u, p.M - 1u);`).join(' ')}
+  ${cols.map((j) => `let nc${j} = min(nBase + ${j * WX}u, p.N - 1u);`).join(' ')}
+  ${decl}
+  var k = 0u;
+  for (; k + 4u <= p.K; k += 4u) {
+    { let kk = k; ${fmaLine('kk')} }
+    { let kk = k + 1u; ${fmaLine('kk')} }
+    { let kk = k + 2u; ${fmaLine('kk')} }
+    { let kk = k + 3u; ${fmaLine('kk')} }
+  }
+  for (; k < p.K; k++) { let kk = k; ${fmaLine('kk')} }
+  ${rows
+    .map(
+      (i) =>
+        `if (mBase + ${i}u < p.M) { ${cols
+          .map((j) => `if (nBase + ${j * WX}u < p.N) { store(b, mBase + ${i}u, nBase + ${j * WX}u, c${i}${j}); }`)
+          .join(' ')} }`,
+    )
+    .join('\n  ')}
+}
+`;
+}

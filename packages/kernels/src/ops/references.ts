@@ -1,0 +1,7 @@
+// Float64 CPU references, one per kernel family (also the `cpu` backend).
+export { matmulRef } from './matmul/reference.js';
+export { reduceRef, reduceAllRef } from './reduce/reference.js';
+export { softmaxRef } from './softmax/reference.js';
+export { l2normalizeRef, l2normalizeBackwardRef } from './normalize/reference.js';
+export { scaleRef, axpyRef, clipRef } from './elementwise/reference.js';
+export { topkRef } from './topk/reference.js';

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Runs every suite: vitest (Node + Dawn, plus SDK/CLI unit tests), `deno test`, and Chromium (Playwright).
+// Prints a per-suite table and ends with the line "N passed, N failed" summed over all suites.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'tests/.out');
+mkdirSync(out, { recursive: true });
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', TURBO_TELEMETRY_DISABLED: '1' };
+const only = process.argv.slice(2); // e.g. `node scripts/test-all.mjs node deno`
+
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    let text = '';
+    const p = spawn(cmd, args, { cwd: root, env, ...opts });
+    p.stdout.on('data', (d) => {
+      text += d;
+      process.stdout.write(d);
+    });
+    p.stderr.on('data', (d) => {
+      const s = String(d);
+      text += s;
+      // Dawn prints limit notices on every device; keep the log readable
+      process.stderr.write(s.split('\n').filter((l) => !/artificially reduced/.test(l)).join('\n'));
+    });
+    p.on('close', (code) => resolve({ code, text }));
+  });
+}
+
+const suites = [];
+const want = (n) => only.length === 0 || only.includes(n);
+
+if (want('node')) {
+  const json = join(out, 'vitest.json');
+  rmSync(json, { force: true });
+  const r = await run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`]);
+  let passed = 0;
+  let failed = 0;
+  if (existsSync(json)) {
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    passed = j.numPassedTests;
+    failed = j.numFailedTests + (j.numFailedTestSuites ?? 0) + (j.numRuntimeErrorTestSuites ?? 0);
+  }
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'node (vitest, Dawn)', passed, failed });
+}
+
+if (want('deno') || want('chromium')) {
+  const b = await run(process.execPath, [join(root, 'tests/build-bundles.mjs')]);
+  if (b.code !== 0) suites.push({ name: 'bundle suites', passed: 0, failed: 1 });
+}
+
+if (want('deno')) {
+  const deno = join(root, 'node_modules/.bin/deno');
+  const r = await run(deno, ['test', '--allow-all', '--no-check', '--unstable-webgpu', 'deno/all.test.ts'], { cwd: join(root, 'tests'), env: { ...env, NO_COLOR: '1' } });
+  const m = /(\d+) passed \| (\d+) failed/.exec(r.text.replace(/\x1b\[[0-9;]*m/g, ''));
+  let passed = m ? Number(m[1]) : 0;
+  let failed = m ? Number(m[2]) : 1;
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'deno (deno test)', passed, failed });
+}
+
+if (want('chromium')) {
+  const json = join(out, 'chromium.json');
+  rmSync(json, { force: true });
+  const r = await run(process.execPath, [join(root, 'tests/browser/run.mjs')]);
+  let passed = 0;
+  let failed = 1;
+  if (existsSync(json)) ({ passed, failed } = JSON.parse(readFileSync(json, 'utf8')));
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'chromium (Playwright, SwiftShader)', passed, failed });
+}
+
+const P = suites.reduce((a, s) => a + s.passed, 0);
+const F = suites.reduce((a, s) => a + s.failed, 0);
+console.log('\nsuite                                   passed  failed');
+for (const s of suites) console.log(`${s.name.padEnd(38)} ${String(s.passed).padStart(7)} ${String(s.failed).padStart(7)}`);
+console.log(`${P} passed, ${F} failed`);
+process.exit(F ? 1 : 0);

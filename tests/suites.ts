@@ -1,0 +1,7 @@
+// Every cross-runtime suite; runners for Deno and Chromium import this bundle.
+import type { Env, Suite } from './suite/harness.js';
+import { kernelSuite } from './suite/kernels.suite.js';
+
+export function allSuites(env: Env): Suite[] {
+  return [kernelSuite(env)];
+}
