@@ -14,6 +14,7 @@ import {
   type MatmulVariant,
   type Tensor,
 } from '@m4kit/kernels';
+import * as ext from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env, type Tol } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */
@@ -279,6 +280,54 @@ export function kernelSuite(env: Env): Suite {
       }
       await assertRejects(() => k.topk(k.tensor([1, 2], [1, 2]), 3), ArgumentError, /k must be an integer in \[1, 2\]/, 'k > cols');
     }
+  });
+
+  // ---------------------------------------------------------------- M4 moments
+  const momentsCase = async (k: Kernels, n: number, m: number, c: number, opts: { u?: boolean; w?: boolean; fixedQ?: number; probs?: boolean; seed: number }) => {
+    const ctx = k.gpu!;
+    const r = rng(opts.seed);
+    const S = new Float32Array(n * m);
+    for (let i = 0; i < n; i++) {
+      if (opts.probs) for (let j = 0; j < m; j++) S[i * m + j] = Math.fround(r());
+      else S[i * m + Math.floor(r() * m)] = 1;
+    }
+    const Y = Float32Array.from({ length: n * c }, () => (opts.probs ? Math.fround(r()) : r() < 0.3 ? 1 : 0));
+    const u = opts.u ? randArray(r, n, 0.2) : undefined;
+    const w = opts.w ? Float32Array.from({ length: n }, () => 1 + Math.floor(r() * 50)) : undefined;
+    const W = Array.from(randArray(r, m * (c + 1), 0.5));
+    const pi = Array.from({ length: m }, () => 1 / m);
+    const prm = { W, pi, mu: 0.05, eta: 0.6, fixedQ: opts.fixedQ };
+    const qOut = ctx.empty([n]);
+    const part = await ext.momentsPass(ctx, { S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]), u: u && ctx.tensor(u, [n]), w: w && ctx.tensor(w, [n]) }, { ...prm, qOut }).read();
+    const got = ext.foldMomentsPartials(part, m, c);
+    const exp = ref.momentsRef({ n, m, c, S, Y, u, w }, prm);
+    const scale = (w ? 25 : 1) * Math.max(1, n);
+    assertClose(got, exp.sums, { rel: 1e-5, abs: 1e-6 * scale }, `moments sums n=${n} m=${m} c=${c} ${JSON.stringify({ ...opts, seed: undefined })}`);
+    if (n > 0) assertClose(await qOut.read(), exp.q, { rel: 1e-5, abs: 1e-6 }, 'moments q');
+  };
+  s.test('moments: fused M4 pass (q, Σq(s−π)⊗[1,y], objective) vs float64, odd shapes', async () => {
+    const k = await main();
+    let seed = 70;
+    for (const [n, m, c] of [[1, 1, 1], [0, 2, 3], [6, 2, 2], [257, 2, 10], [1000, 3, 7], [300, 16, 40]] as [number, number, number][]) {
+      await momentsCase(k, n, m, c, { seed: seed++ });
+      await momentsCase(k, n, m, c, { seed: seed++, u: true, w: true });
+    }
+    await momentsCase(k, 50, 4, 5, { seed: 80, probs: true, u: true });
+    await momentsCase(k, 40, 2, 3, { seed: 81, fixedQ: 1 });
+  });
+  s.test('moments: c = 1024, m = 16 (the issue bound) and many blocks', async () => {
+    const k = await main();
+    await momentsCase(k, 70, 16, 1024, { seed: 90 });
+    await momentsCase(k, 20000, 2, 3, { seed: 91, w: true });
+  });
+  s.test('moments: mismatched S/Y rows and W size are ShapeErrors', async () => {
+    const k = await main();
+    const ctx = k.gpu!;
+    const S = ctx.tensor(new Float32Array(6), [3, 2]);
+    const Y = ctx.tensor(new Float32Array(8), [4, 2]);
+    await assertRejects(() => ext.momentsPass(ctx, { S, Y }, { W: new Float32Array(6), pi: [0.5, 0.5], mu: 0, eta: 0.5 }), ShapeError, /Y \[4, 2\] must be \[3, c\]/, 'rows');
+    const Y2 = ctx.tensor(new Float32Array(6), [3, 2]);
+    await assertRejects(() => ext.momentsPass(ctx, { S, Y: Y2 }, { W: new Float32Array(5), pi: [0.5, 0.5], mu: 0, eta: 0.5 }), ShapeError, /expected m×\(c\+1\) = 6/, 'W');
   });
 
   // ---------------------------------------------------------------- errors and lifetime

@@ -10,3 +10,4 @@ export { elementwise, type ElementwiseOp } from './ops/elementwise/elementwise.j
 export { topk } from './ops/topk/topk.js';
 export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
 export * as ref from './ops/references.js';
+export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, type MomentsChunk, type MomentsParams } from './ops/moments/moments.js';

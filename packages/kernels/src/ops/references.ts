@@ -5,3 +5,4 @@ export { softmaxRef } from './softmax/reference.js';
 export { l2normalizeRef, l2normalizeBackwardRef } from './normalize/reference.js';
 export { scaleRef, axpyRef, clipRef } from './elementwise/reference.js';
 export { topkRef } from './topk/reference.js';
+export { momentsRef } from './moments/reference.js';
