@@ -1,32 +1,95 @@
-import { Command } from 'commander';
-import { selfCheck } from '@m4kit/sdk/node';
+import { Command, Option } from 'commander';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBalance, type BalanceCliOptions } from './balance.js';
+import { runInfo } from './info.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** the bundled real dataset (repo checkout): data/kernlab-income.csv */
+export const BUNDLED = resolve(here, '../../../data/kernlab-income.csv');
 
 const program = new Command();
 program
   .name('m4kit')
   .description('Measure and reduce social bias in CLIP-style vision-language data and models, on WebGPU.')
-  .version('0.1.0');
+  .version('0.1.0')
+  .showHelpAfterError();
 
 program
-  .command('info', { isDefault: true })
+  .command('info')
   .description('print the WebGPU adapter and run a kernel self-check against the float64 references')
   .option('--backend <kind>', 'webgpu | cpu | auto', 'auto')
   .option('--json', 'machine-readable output')
   .addHelpText('after', '\nExamples:\n  $ m4kit info\n  $ m4kit info --json\n  $ m4kit info --backend cpu')
-  .action(async (opts: { backend: 'webgpu' | 'cpu' | 'auto'; json?: boolean }) => {
-    const r = await selfCheck({ backend: opts.backend, onFallback: (why) => console.error(`warning: no WebGPU adapter, using the CPU backend (${why})`) });
-    if (opts.json) console.log(JSON.stringify(r, null, 2));
-    else {
-      console.log(`backend : ${r.backend}`);
-      console.log(`adapter : ${r.adapter}${r.isSoftware ? ' [software]' : ''}`);
-      for (const c of r.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(12)} max rel err ${c.maxError.toExponential(2)}  ${c.ms.toFixed(1)} ms`);
-      console.log(r.ok ? 'self-check passed' : 'self-check FAILED');
+  .action(runInfo);
+
+const num = (name: string) => (v: string) => {
+  const x = Number(v);
+  if (!Number.isFinite(x)) throw new Error(`${name} must be a number, got "${v}"`);
+  return x;
+};
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+program
+  .command('balance')
+  .description('M4 balancing: per-row keep probabilities q that meet target group shares (representation) and decorrelate groups from labels (association)')
+  .argument('[input]', 'table: .csv .tsv .jsonl .parquet .arrow (default: the bundled kernlab income survey)')
+  .option('-a, --attributes <cols>', 'sensitive attribute column (categorical), or several 0/1 / probability columns', list)
+  .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
+  .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
+  .option('--id <col>', 'id column copied to the output')
+  .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
+  .option('--eta <rate>', 'target keep rate in (0,1], or "auto" = largest feasible (≤ 0.9)', '0.9')
+  .option('--pi <shares>', 'target group shares: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
+  .option('--eps-rep <x>', 'representation tolerance ε_R', num('--eps-rep'), 0.01)
+  .option('--eps-assoc <x>', 'association tolerance ε_A', num('--eps-assoc'), 0.01)
+  .option('--soft <V>', 'soft constraints with enforcement level V (default: hard)', num('--soft'))
+  .addOption(new Option('--solver <kind>', 'dual solver').choices(['batch', 'stream']).default('batch'))
+  .option('--tol <x>', 'stopping tolerance', num('--tol'))
+  .option('--max-iter <n>', 'maximum solver iterations', num('--max-iter'))
+  .option('--seed <n>', 'seed for the keep flags', num('--seed'), 0)
+  .addOption(new Option('--missing <policy>', 'missing attribute/label values').choices(['error', 'drop', 'category']).default('error'))
+  .addOption(new Option('--backend <kind>', 'engine for the per-row path').choices(['auto', 'webgpu', 'cpu']).default('auto'))
+  .addOption(new Option('--path <kind>', 'solve on pattern counts or per row').choices(['auto', 'patterns', 'rows']).default('auto'))
+  .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
+  .option('-r, --report <file>', 'write the JSON report')
+  .option('--json', 'print the report as JSON on stdout')
+  .option('--no-progress', 'no progress bar')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ m4kit balance                                   # bundled survey: SEX vs OCCUPATION, eta auto
+  $ m4kit balance data.csv -a gender -l occupation --eta 0.8 -o q.parquet -r report.json
+  $ m4kit balance data.parquet -a is_man,is_woman -l doctor,nurse,pilot --eps-assoc 0.005
+  $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
+  $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
+
+Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the largest feasible eta).`,
+  )
+  .action(async (input: string | undefined, o: BalanceCliOptions) => {
+    if (!input) {
+      input = BUNDLED;
+      o.attributes ??= ['SEX'];
+      o.labels ??= ['OCCUPATION'];
+      if (o.missing === 'error') o.missing = 'drop';
+      if (o.eta === '0.9') o.eta = 'auto';
+      if (!o.out) {
+        const outDir = resolve('out');
+        if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+        o.out = join(outDir, 'kernlab-income.balanced.csv');
+        o.report ??= join(outDir, 'kernlab-income.report.json');
+      }
     }
-    process.exitCode = r.ok ? 0 : 1;
+    await runBalance(input, o);
   });
 
-program.parseAsync(process.argv).catch((e: unknown) => {
+program.action(() => program.help());
+
+const argv = process.argv.length > 2 ? process.argv : [...process.argv, 'balance'];
+program.parseAsync(argv).catch((e: unknown) => {
   const err = e as Error & { code?: string };
-  console.error(`m4kit: ${err.code ? `[${err.code}] ` : ''}${err.message}`);
-  process.exitCode = process.exitCode || 2;
+  console.error(`m4kit: ${err.code && err.code.startsWith('E_') ? `[${err.code}] ` : ''}${err.message}`);
+  process.exitCode = err.code && err.code.startsWith('E_') ? 2 : process.exitCode || 1;
 });

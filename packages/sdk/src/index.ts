@@ -1,2 +1,7 @@
 // @m4kit/sdk — runtime-neutral entry (browser, Deno, Node). File IO that needs node:fs lives in ./node.
 export * from './selfcheck.js';
+export * from './balance/index.js';
+export { createGpuEngine, type GpuEngineOptions } from './balance/engine-gpu.js';
+export * from './io/errors.js';
+export * from './io/encode.js';
+export * from './pipeline/balance.js';

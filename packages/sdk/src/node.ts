@@ -1,3 +1,6 @@
 // @m4kit/sdk/node — Node entry: registers Dawn and adds filesystem IO.
 import '@m4kit/kernels/node';
 export * from './index.js';
+export * from './io/read.js';
+export * from './io/write.js';
+export * from './pipeline/balance-file.js';

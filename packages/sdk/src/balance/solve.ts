@@ -24,7 +24,8 @@ export interface SolveOptions {
   /** enforcement level: box 0 ≤ v ≤ V (soft constraints); default Infinity (hard constraints) */
   V?: number;
   /**
-   * Stopping tolerance on the KKT (natural) residual ‖x − P_box(x + ∇g(x))‖_∞, x = (v, µ) (default 1e-9).
+   * Stopping tolerance on the KKT (natural) residual ‖x − P_box(x + ∇g(x))‖_∞, x = (v, µ) (default 1e-10;
+   * with a float32 engine use ~1e-5).
    * It bounds |mean q − η| and every constraint violation (1/N)Σ w q a_j − ε_j, and the complementarity
    * min(v_j, slack_j), so the spec's stopping rule (§1.6: feasibility ≤ tol) holds at convergence.
    */
@@ -83,11 +84,11 @@ export interface MaxFeasibleEtaOptions {
 }
 
 export interface MaxFeasibleEtaResult {
-  /** largest feasible keep-rate: max mean(q) over q ∈ [0,1]ⁿ with |(1/N)Σ w q d_j| ≤ ε_j */
-  maxEta: number;
+  /** the largest feasible keep-rate: max mean(q) over q ∈ [0,1]ⁿ with |(1/N)Σ w q d_j| ≤ ε_j */
+  eta: number;
   /** dual point of the last regularised solve (µ is fixed, see below) */
   W: Float64Array;
-  /** µ used by the last regularised solve, with engine η = 0.5: q = engine.q(W, mu, 0.5) attains maxEta */
+  /** µ used by the last regularised solve, with engine η = 0.5: q = engine.q(W, mu, 0.5) attains eta */
   mu: number;
   passes: number;
   converged: boolean;
@@ -119,8 +120,11 @@ interface CoreArgs {
   maxIter: number;
   /** weak-duality bound: g(x) > UB proves the (hard) primal infeasible */
   UB?: number;
-  /** heuristic divergence watch (triggers an exact feasibility check) */
-  watchDivergence?: () => Promise<boolean>;
+  /**
+   * Called (at most once) when the iterates look divergent: ‖x‖ keeps growing between geometric checkpoints
+   * while the violation does not halve. Must return true when the primal is provably infeasible (an exact phase-1 check).
+   */
+  suspectInfeasible?: () => Promise<boolean>;
   x0?: Float64Array;
   Lsafe: number;
   onProgress?: (info: SolveProgress) => void;
@@ -209,6 +213,11 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   let iter = 0;
   let converged = kkt <= tol;
   let infeasible = false;
+  let suspectAsked = false;
+  let nextCheck = 250;
+  let strikes = 0;
+  let ckNorm = -1;
+  let ckViol = Infinity;
   const report = () => a.onProgress?.({ iter, violation: Math.max(Math.abs(evx.meanGap), evx.viol, 0), keepRate: evx.keepRate });
 
   while (!converged && iter < maxIter) {
@@ -247,9 +256,23 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
       infeasible = true;
       break;
     }
-    if (a.watchDivergence && iter % 500 === 0 && (await a.watchDivergence())) {
-      infeasible = true;
-      break;
+    if (a.suspectInfeasible && !suspectAsked && iter === nextCheck) {
+      // checkpoints at 250, 500, 1000, 2000, …: a dual that keeps growing (×1.5 per checkpoint) while the
+      // violation does not halve looks divergent; then ask for the exact phase-1 answer (once)
+      nextCheck *= 2;
+      let nrm = 0;
+      for (let j = 0; j < dim; j++) nrm = Math.max(nrm, Math.abs(x[j]));
+      const pv = Math.max(Math.abs(evx.meanGap), evx.viol);
+      strikes = ckNorm >= 0 && nrm > 1.5 * ckNorm && pv > 0.5 * ckViol ? strikes + 1 : 0;
+      ckNorm = nrm;
+      ckViol = pv;
+      if (strikes >= 2) {
+        suspectAsked = true;
+        if (await a.suspectInfeasible()) {
+          infeasible = true;
+          break;
+        }
+      }
     }
     if (a.onProgress && iter % a.progressEvery === 0) report();
     // ---- momentum ---------------------------------------------------------------------------------------------
@@ -270,4 +293,188 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   }
   report();
   return { x, ev: evx, kkt, iterations: iter, passes, converged, infeasible };
+}
+
+interface Prepared {
+  e: Float64Array;
+  N: number;
+  UB: number;
+  Lsafe: number;
+  passes: number;
+}
+
+async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number): Promise<Prepared> {
+  const { m, c } = engine;
+  const P = m * (c + 1);
+  const e = epsVector(m, c, epsRep, epsAssoc);
+  const zero = new Float64Array(P);
+  // q ≡ 0 and q ≡ 1 at (W, µ) = 0: obj = Σ w ½ q0² and Σ w ½ (1 − q0)², so UB ≥ max over the box of the primal
+  // objective; weak duality then gives g(v, µ) ≤ P(q*) ≤ UB whenever the constraints are satisfiable.
+  const s0 = await engine.pass(zero, 0, eta, 0);
+  const s1 = await engine.pass(zero, 0, eta, 1);
+  const N = s0.sumW;
+  if (!(N > 0) || !Number.isFinite(N)) throw new ArgumentError(`engine: Σ w = ${N}; need a positive total weight`);
+  const UB = (s0.obj + s1.obj) / N;
+  const Lsafe = (await engine.frobenius()) / N;
+  if (!(Lsafe > 0) || !Number.isFinite(Lsafe)) throw new ArgumentError(`engine.frobenius() = ${Lsafe * N}: expected a positive number`);
+  return { e, N, UB, Lsafe, passes: 2 };
+}
+
+function validateEngine(engine: MomentsEngine): void {
+  if (engine == null || typeof engine.pass !== 'function') throw new ArgumentError('engine: expected a MomentsEngine');
+  validatePi(engine.pi, engine.m, 'engine.pi');
+}
+
+function validateEps(epsRep: unknown, epsAssoc: unknown): [number, number] {
+  const er = checkNum('epsRep', epsRep ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
+  const ea = checkNum('epsAssoc', epsAssoc ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
+  return [er, ea];
+}
+
+function validateTolIter(tol: unknown, maxIter: unknown, dTol: number, dIter: number): [number, number] {
+  const t = checkNum('tol', tol ?? dTol, (x) => Number.isFinite(x) && x > 0, 'a positive number');
+  const it = checkNum('maxIter', maxIter ?? dIter, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
+  return [t, it];
+}
+
+async function maxFeasibleEtaCore(
+  engine: MomentsEngine,
+  prep: Prepared,
+  tol: number,
+  maxIter: number,
+): Promise<MaxFeasibleEtaResult> {
+  // Regularised LP  max Σ w q  s.t. |(1/N) Σ w q d_j| ≤ ε_j, q ∈ [0,1]:  minimise ½‖q − Q − u‖² under the same
+  // constraints (no mean constraint; µ fixed to 0.5 − Q at engine η = 0.5 gives q = clip(Q + u − aᵀv)).
+  // Quadratic regularisation of an LP is exact for Q large enough, so mean(q_Q) becomes constant in Q:
+  // continue Q = 1, 2, 4, … (warm start v ← 2v) until it is stable (to 1e-7) for two doublings. The duals grow
+  // like Q, so late stages are ill-conditioned: on hard instances this takes 10⁴–10⁵ passes.
+  const etaRef = 0.5;
+  let x0: Float64Array | undefined;
+  let prev = NaN;
+  let stable = 0;
+  let passes = 0;
+  let best = 0;
+  let out: CoreResult | undefined;
+  let Q = 1;
+  let mu = 0;
+  for (let k = 0; k <= 24; k++, Q *= 2) {
+    mu = etaRef - Q;
+    const r = await fistaCore({
+      engine, eta: etaRef, e: prep.e, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0, Lsafe: prep.Lsafe, progressEvery: 1e9,
+    });
+    passes += r.passes;
+    out = r;
+    const mean = r.ev.keepRate;
+    if (r.ev.viol <= 10 * tol) best = Math.max(best, mean);
+    stable = Math.abs(mean - prev) <= Math.max(1e-7, 100 * tol) ? stable + 1 : 0;
+    prev = mean;
+    if (stable >= 2 && r.converged) break;
+    x0 = r.x.map((z) => 2 * z); // v_Q grows ~linearly in Q once the LP face is reached
+  }
+  const P = prep.e.length;
+  const W = new Float64Array(P);
+  const x = (out as CoreResult).x;
+  for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
+  return { eta: best, W, mu, passes, converged: stable >= 2 };
+}
+
+/**
+ * The largest keep-rate η for which the hard constraints (V = ∞) are satisfiable:
+ *   max (1/N) Σ w q   s.t.  q ∈ [0,1]ⁿ,  |(1/N) Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr}.
+ * Solved through the engine as a quadratically regularised LP with continuation (see maxFeasibleEtaCore).
+ * The returned value is attained by a q whose violation is ≤ 10·tol (a lower bound, accurate to ~1e-7).
+ */
+export async function maxFeasibleEta(engine: MomentsEngine, opts: MaxFeasibleEtaOptions = {}): Promise<MaxFeasibleEtaResult> {
+  validateEngine(engine);
+  const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
+  const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 20_000);
+  const prep = await prepare(engine, 0.5, er, ea);
+  const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter);
+  r.passes += prep.passes;
+  return r;
+}
+
+/**
+ * Full-batch M4 solve (spec §1.6b): FISTA on the dual with backtracking and adaptive restart.
+ * Returns the dual point; q = engine.q(result.W, result.mu, result.eta).
+ */
+export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Promise<SolveResult> {
+  const t0 = performance.now();
+  validateEngine(engine);
+  if (opts == null || typeof opts !== 'object') throw new ArgumentError('opts: expected SolveOptions with at least { eta }');
+  const eta = checkNum('eta', opts.eta, (x) => x > 0 && x <= 1, 'a keep-rate in (0, 1]');
+  if (opts.pi !== undefined) {
+    validatePi(opts.pi, engine.m);
+    for (let k = 0; k < engine.m; k++) {
+      if (Math.abs(opts.pi[k] - engine.pi[k]) > 1e-12) {
+        throw new ArgumentError(`pi[${k}] = ${opts.pi[k]} differs from the engine's π[${k}] = ${engine.pi[k]}`);
+      }
+    }
+  }
+  const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
+  const V = checkNum('V', opts.V ?? Infinity, (x) => x > 0, 'a positive enforcement level (or Infinity)');
+  const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 50_000);
+  const progressEvery = checkNum('progressEvery', opts.progressEvery ?? 50, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
+  const P = engine.m * (engine.c + 1);
+  let x0: Float64Array | undefined;
+  if (opts.warmStart) {
+    const ws = opts.warmStart;
+    if (!ws.v || ws.v.length !== 2 * P) throw new ArgumentError(`warmStart.v: length ${ws.v?.length} ≠ 2m(c+1) = ${2 * P}`);
+    x0 = new Float64Array(2 * P + 1);
+    x0.set(ws.v);
+    x0[2 * P] = checkNum('warmStart.mu', ws.mu, Number.isFinite, 'a finite number');
+  }
+
+  const prep = await prepare(engine, eta, er, ea);
+  let passes = prep.passes;
+  const hard = V === Infinity;
+  let feas: MaxFeasibleEtaResult | undefined;
+  const getFeas = async () => {
+    if (!feas) {
+      feas = await maxFeasibleEtaCore(engine, prep, 1e-10, 20_000);
+      passes += feas.passes;
+    }
+    return feas;
+  };
+  const r = await fistaCore({
+    engine, eta, e: prep.e, V, N: prep.N, tol, maxIter, x0, Lsafe: prep.Lsafe,
+    UB: hard ? prep.UB : undefined,
+    suspectInfeasible: hard ? async () => eta > (await getFeas()).eta + 1e-7 : undefined,
+    onProgress: opts.onProgress, progressEvery,
+  });
+  passes += r.passes;
+
+  let status: SolveStatus;
+  let maxEta: number | undefined;
+  if (r.infeasible) {
+    status = 'infeasible';
+    maxEta = (await getFeas()).eta;
+  } else if (r.converged) {
+    status = r.ev.viol > 10 * tol ? (hard ? 'max-iter' : 'soft') : 'optimal';
+  } else if (hard) {
+    maxEta = (await getFeas()).eta;
+    status = eta > maxEta + 1e-7 ? 'infeasible' : 'max-iter';
+  } else {
+    status = 'max-iter';
+  }
+  const W = new Float64Array(P);
+  for (let j = 0; j < P; j++) W[j] = r.x[j] - r.x[P + j];
+  const res: SolveResult = {
+    W,
+    v: r.x.slice(0, 2 * P),
+    mu: r.x[2 * P],
+    eta,
+    iterations: r.iterations,
+    passes,
+    converged: r.converged,
+    keepRate: r.ev.keepRate,
+    maxViolation: Math.max(0, r.ev.viol),
+    kktResidual: r.kkt,
+    dualObjective: r.ev.g,
+    status,
+    timeMs: 0,
+  };
+  if (maxEta !== undefined) res.maxFeasibleEta = maxEta;
+  res.timeMs = performance.now() - t0;
+  return res;
 }

@@ -169,7 +169,9 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
   const ry = bindRange(ch.Y);
   const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? n : 1);
   const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? n : 1);
-  const rq = bindRange(prm.qOut ?? z, 0, prm.qOut ? n : 1);
+  // Q must never alias Z (both writable): without qOut bind a scratch word
+  const scratch = prm.qOut ? null : ctx.empty([1]);
+  const rq = bindRange(prm.qOut ?? scratch!, 0, prm.qOut ? n : 1);
   const u1 = ctx.uniform(
     uniforms([
       { u: n }, { u: m }, { u: c }, { u: flags }, { f: prm.mu }, { f: prm.eta }, { f: prm.fixedQ ?? 0 },
@@ -198,6 +200,7 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
   ctx.submit('moments', ds, [u1, u2]);
   dualT.dispose();
   z.dispose();
+  scratch?.dispose();
   return part;
 }
 

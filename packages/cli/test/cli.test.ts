@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+
+const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
+const dir = mkdtempSync(join(tmpdir(), 'm4kit-cli-'));
+const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+
+test('balance --help shows examples', () => {
+  const r = run(['balance', '--help']);
+  expect(r.status).toBe(0);
+  expect(r.stdout).toMatch(/Examples:/);
+  expect(r.stdout).toMatch(/--eps-assoc/);
+});
+
+test('no arguments balances the bundled survey and writes q and the report', () => {
+  const r = run([]);
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/kernlab-income\.csv/);
+  expect(r.stdout).toMatch(/largest feasible η 0\.86/);
+  const rep = JSON.parse(readFileSync(join(dir, 'out/kernlab-income.report.json'), 'utf8'));
+  expect(rep.input.rows).toBe(8993);
+  expect(rep.bias.summary.rbAfter).toBeLessThanOrEqual(0.01 + 1e-6);
+  expect(rep.bias.summary.abAfter).toBeLessThanOrEqual(0.01 + 1e-6);
+  const lines = readFileSync(join(dir, 'out/kernlab-income.balanced.csv'), 'utf8').trim().split('\n');
+  expect(lines[0]).toBe('row,q,keep');
+  expect(lines.length).toBe(8994);
+});
+
+test('--json prints a parseable report; unknown column exits 2 naming it; infeasible exits 3 with no output', () => {
+  const f = join(dir, 'd.csv');
+  writeFileSync(f, 'sex,job\nman,doctor\nman,doctor\nman,clerk\nman,nurse\nwoman,nurse\nwoman,doctor\n');
+  const ok = run(['balance', f, '-a', 'sex', '-l', 'job', '--eta', '0.5', '--json']);
+  expect(ok.status, ok.stderr).toBe(0);
+  expect(JSON.parse(ok.stdout).solver.status).toBe('optimal');
+  const bad = run(['balance', f, '-a', 'gender', '-l', 'job']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/d\.csv, column "gender": unknown column "gender" \(columns: sex, job\)/);
+  const out = join(dir, 'never.csv');
+  const inf = run(['balance', f, '-a', 'sex', '-l', 'job', '--eta', '0.95', '--eps-rep', '0', '--eps-assoc', '0', '-o', out]);
+  expect(inf.status).toBe(3);
+  expect(inf.stdout).toMatch(/INFEASIBLE/);
+  expect(existsSync(out)).toBe(false);
+  const eta = run(['balance', f, '-a', 'sex', '-l', 'job', '--eta', '2']);
+  expect(eta.status).toBe(2);
+  expect(eta.stderr).toMatch(/eta must be in \(0, 1\], got 2/);
+});

@@ -1,0 +1,16 @@
+// M4 data balancing: engines, pattern compression, batch and streaming dual solvers, bias metrics.
+export type { BalanceData, MomentsSums, MomentsEngine } from './types.js';
+export { createCpuEngine, validateBalanceData, validatePi } from './engine-cpu.js';
+export { compressPatterns, expandPatternQ, type CompressedPatterns } from './patterns.js';
+export {
+  solveBatch,
+  maxFeasibleEta,
+  type SolveOptions,
+  type SolveResult,
+  type SolveStatus,
+  type SolveProgress,
+  type MaxFeasibleEtaOptions,
+  type MaxFeasibleEtaResult,
+} from './solve.js';
+export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
+export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';

@@ -1,0 +1,207 @@
+// Streaming M4 solver (spec ALGORITHMS.md §1.6a): one projected stochastic dual-ascent update per example,
+// lr = lr0/√t, shuffled passes with a seeded PRNG; q is recomputed for every row with the final (v, µ).
+// It needs per-row access, so it takes the BalanceData itself (not a MomentsEngine).
+import { ArgumentError } from '@m4kit/kernels';
+import { validateBalanceData, validatePi } from './engine-cpu.js';
+import type { SolveStatus } from './solve.js';
+import type { BalanceData } from './types.js';
+
+export interface StreamOptions {
+  /** target keep-rate η ∈ (0, 1] */
+  eta: number;
+  /** target share per attribute (length m, entries in (0,1)) */
+  pi: ArrayLike<number>;
+  epsRep?: number;
+  epsAssoc?: number;
+  /** box 0 ≤ v ≤ V (default Infinity: hard constraints) */
+  V?: number;
+  /** passes over the data (default: enough for ~2·10⁵ updates, at least 1, at most 20 000) */
+  epochs?: number;
+  /** base learning rate: lr_t = lr0/√t (default 0.5) */
+  lr0?: number;
+  /** PRNG seed for the shuffles (default 0) */
+  seed?: number;
+  /** violation level up to which the result counts as 'optimal' (default 5e-3) */
+  reportTol?: number;
+  /** called after each pass */
+  onProgress?: (info: { epoch: number; epochs: number; iter: number; violation: number; keepRate: number }) => void;
+}
+
+export interface StreamResult {
+  /** q per row with the final (v, µ) */
+  q: Float64Array;
+  /** m×(c+1): W = v⁺ − v⁻ */
+  W: Float64Array;
+  v: Float64Array;
+  mu: number;
+  eta: number;
+  epochs: number;
+  /** updates performed (= epochs · n) */
+  iterations: number;
+  /** status === 'optimal' || status === 'soft' */
+  converged: boolean;
+  /** Σ w q / Σ w */
+  keepRate: number;
+  /** max_j ((1/N) Σ w q a_j − ε_j)₊ */
+  maxViolation: number;
+  /**
+   * 'infeasible' (V = ∞): the final dual value exceeds an upper bound on every primal value, which proves that no
+   * q meets the constraints at this η; 'optimal': violation and |keepRate − η| ≤ reportTol; 'soft': finite V and
+   * some constraint stays violated; 'max-iter': otherwise (more epochs needed).
+   */
+  status: SolveStatus;
+  dualObjective: number;
+  timeMs: number;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function num(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
+  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
+  return x;
+}
+
+/** Projected stochastic dual ascent, one update per example (spec §1.6a). */
+export async function solveStreaming(data: BalanceData, opts: StreamOptions): Promise<StreamResult> {
+  const t0 = performance.now();
+  if (opts == null || typeof opts !== 'object') throw new ArgumentError('opts: expected StreamOptions with { eta, pi }');
+  validateBalanceData(data);
+  const { n, m, c, S, Y, u, w } = data;
+  validatePi(opts.pi, m);
+  const eta = num('eta', opts.eta, (x) => x > 0 && x <= 1, 'a keep-rate in (0, 1]');
+  const epsRep = num('epsRep', opts.epsRep ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
+  const epsAssoc = num('epsAssoc', opts.epsAssoc ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
+  const V = num('V', opts.V ?? Infinity, (x) => x > 0, 'a positive enforcement level (or Infinity)');
+  const epochs = num('epochs', opts.epochs ?? Math.min(20_000, Math.max(1, Math.ceil(2e5 / n))), (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
+  const lr0 = num('lr0', opts.lr0 ?? 0.5, (x) => Number.isFinite(x) && x > 0, 'a positive learning rate');
+  const seed = num('seed', opts.seed ?? 0, Number.isFinite, 'a finite number');
+  const reportTol = num('reportTol', opts.reportTol ?? 5e-3, (x) => x > 0, 'a positive number');
+  const pi = Float64Array.from(opts.pi);
+  const C1 = c + 1;
+  const P = m * C1;
+  const e = new Float64Array(P);
+  for (let k = 0; k < m; k++) for (let r = 0; r <= c; r++) e[k * C1 + r] = r === 0 ? epsRep : epsAssoc;
+
+  let N = 0;
+  for (let i = 0; i < n; i++) N += w ? w[i] : 1;
+  const vp = new Float64Array(P);
+  const vm = new Float64Array(P);
+  const W = new Float64Array(P);
+  let mu = 0;
+  const d = new Float64Array(P);
+  const clip = (z: number) => (z < 0 ? 0 : z > V ? V : z);
+  /** loads d_i = (s_i − π) ⊗ [1, y_i] and returns d_iᵀW */
+  const load = (i: number): number => {
+    let t = 0;
+    for (let k = 0; k < m; k++) {
+      const s = S[i * m + k] - pi[k];
+      const o = k * C1;
+      d[o] = s;
+      for (let r = 0; r < c; r++) d[o + r + 1] = s * Y[i * c + r];
+      for (let r = 0; r <= c; r++) t += d[o + r] * W[o + r];
+    }
+    return t;
+  };
+  const evaluate = () => {
+    // full moments at (W, µ): q, D, g
+    const q = new Float64Array(n);
+    const D = new Float64Array(P);
+    let sq = 0;
+    let obj = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w ? w[i] : 1;
+      const t = load(i);
+      const q0 = eta + (u ? u[i] : 0);
+      let qi = q0 - t - mu;
+      qi = qi < 0 ? 0 : qi > 1 ? 1 : qi;
+      q[i] = qi;
+      sq += wi * qi;
+      obj += wi * (0.5 * (qi - q0) * (qi - q0) + qi * (t + mu));
+      for (let j = 0; j < P; j++) D[j] += wi * qi * d[j];
+    }
+    let viol = -Infinity;
+    let ev = 0;
+    for (let j = 0; j < P; j++) {
+      viol = Math.max(viol, D[j] / N - e[j], -D[j] / N - e[j]);
+      ev += e[j] * (vp[j] + vm[j]);
+    }
+    return { q, keepRate: sq / N, viol, g: obj / N - ev - mu * eta };
+  };
+
+  const rnd = mulberry32(seed);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let t = 0;
+  for (let ep = 0; ep < epochs; ep++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      const tmp = order[i];
+      order[i] = order[j];
+      order[j] = tmp;
+    }
+    for (let ii = 0; ii < n; ii++) {
+      const i = order[ii];
+      // unbiased estimate of the full gradient under uniform row sampling: weight ŵ = w_i n / N
+      const wh = w ? (w[i] * n) / N : 1;
+      t++;
+      const lr = lr0 / Math.sqrt(t);
+      const q0 = eta + (u ? u[i] : 0);
+      let q = q0 - load(i) - mu;
+      q = q < 0 ? 0 : q > 1 ? 1 : q;
+      const f = wh * q;
+      for (let j = 0; j < P; j++) {
+        const a = f * d[j];
+        vp[j] = clip(vp[j] + lr * (a - e[j]));
+        vm[j] = clip(vm[j] + lr * (-a - e[j]));
+        W[j] = vp[j] - vm[j];
+      }
+      mu += lr * (f - eta);
+    }
+    if (opts.onProgress) {
+      const ev = evaluate();
+      opts.onProgress({ epoch: ep + 1, epochs, iter: t, violation: Math.max(ev.viol, Math.abs(ev.keepRate - eta), 0), keepRate: ev.keepRate });
+    }
+  }
+
+  const ev = evaluate();
+  // weak duality: for satisfiable hard constraints g(v, µ) ≤ P(q*) ≤ max over the box of the primal objective
+  let UB = 0;
+  for (let i = 0; i < n; i++) {
+    const q0 = eta + (u ? u[i] : 0);
+    UB += (w ? w[i] : 1) * 0.5 * Math.max(q0 * q0, (1 - q0) * (1 - q0));
+  }
+  UB /= N;
+  const violation = Math.max(ev.viol, Math.abs(ev.keepRate - eta));
+  let status: SolveStatus;
+  if (V === Infinity && ev.g > UB * (1 + 1e-12)) status = 'infeasible';
+  else if (violation <= reportTol) status = 'optimal';
+  else if (V !== Infinity && Math.abs(ev.keepRate - eta) <= reportTol) status = 'soft';
+  else status = 'max-iter';
+  const v = new Float64Array(2 * P);
+  v.set(vp);
+  v.set(vm, P);
+  return {
+    q: ev.q,
+    W: W.slice(),
+    v,
+    mu,
+    eta,
+    epochs,
+    iterations: t,
+    converged: status === 'optimal' || status === 'soft',
+    keepRate: ev.keepRate,
+    maxViolation: Math.max(0, ev.viol),
+    status,
+    dualObjective: ev.g,
+    timeMs: performance.now() - t0,
+  };
+}

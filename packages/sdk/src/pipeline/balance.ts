@@ -1,0 +1,226 @@
+// The balance pipeline: encoded table → (patterns | rows) engine → dual solve → q per row → seeded keep flags
+// → report with data representation / association bias before and after (spec §1.3).
+import { ArgumentError, init, type Kernels } from '@m4kit/kernels';
+import { biasReport, type BiasReport } from '../balance/metrics.js';
+import { createCpuEngine } from '../balance/engine-cpu.js';
+import { createGpuEngine } from '../balance/engine-gpu.js';
+import { maxFeasibleEta, solveBatch, type SolveResult } from '../balance/solve.js';
+import { solveStreaming } from '../balance/stream.js';
+import type { BalanceData, MomentsEngine } from '../balance/types.js';
+import type { EncodedTable } from '../io/encode.js';
+
+export interface BalanceOptions {
+  /** target keep rate η ∈ (0, 1], or 'auto' = the largest feasible rate, capped at 0.9 (default 0.9) */
+  eta?: number | 'auto';
+  /** target share per group: one number per attribute, or a map by attribute name (default uniform) */
+  pi?: number[] | Record<string, number>;
+  /** first-order (representation) tolerance ε_R (default 0.01) */
+  epsRep?: number;
+  /** second-order (association) tolerance ε_A (default 0.01) */
+  epsAssoc?: number;
+  /** enforcement level V: soft constraints when finite (default ∞ = hard) */
+  V?: number;
+  /** 'batch' (accelerated projected dual ascent, default) or 'stream' (one update per example) */
+  solver?: 'batch' | 'stream';
+  tol?: number;
+  maxIter?: number;
+  /** seed for the Bernoulli keep flags (and the streaming solver's shuffles) */
+  seed?: number;
+  /** where the per-row engine runs when the rows path is used (default 'auto') */
+  backend?: 'auto' | 'webgpu' | 'cpu';
+  /** a kernels instance to reuse (not destroyed); otherwise one is created and destroyed */
+  kernels?: Kernels;
+  /** 'auto' (patterns unless there is a utility or fractional data), 'patterns' or 'rows' */
+  path?: 'auto' | 'patterns' | 'rows';
+  onProgress?: (p: { stage: 'solve' | 'eta-search'; iter: number; maxIter: number; violation: number; keepRate: number }) => void;
+}
+
+export interface BalanceReport {
+  input: { rows: number; dropped: number; patterns: number; attributes: string[]; labels: string[] };
+  options: { eta: number; etaRequested: number | 'auto'; pi: number[]; epsRep: number; epsAssoc: number; V: number | null; solver: string; path: 'patterns' | 'rows'; backend: string; seed: number };
+  solver: {
+    status: SolveResult['status'];
+    converged: boolean;
+    iterations: number;
+    keepRate: number;
+    maxViolation: number;
+    maxFeasibleEta?: number;
+    timeMs: number;
+  };
+  kept: number;
+  bias: BiasReport;
+  timeMs: number;
+}
+
+export interface BalanceResult {
+  /** keep probability per input row (0 for dropped rows) */
+  q: Float64Array;
+  /** seeded Bernoulli(q) keep flag per input row */
+  keep: Uint8Array;
+  report: BalanceReport;
+}
+
+/** Counter-based uniform in [0,1) for (seed, row): keep flags do not depend on chunking or order. */
+export function uniformAt(seed: number, i: number): number {
+  let z = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(i + 0x632be5ab, 0x85ebca6b)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
+  z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
+  z = (z ^ (z >>> 16)) >>> 0;
+  return z / 4294967296;
+}
+
+function resolvePi(pi: BalanceOptions['pi'], names: string[]): number[] {
+  const m = names.length;
+  if (pi === undefined) return names.map(() => 1 / m);
+  if (Array.isArray(pi)) {
+    if (pi.length !== m) throw new ArgumentError(`pi: ${pi.length} target shares given, but there are ${m} groups (${names.join(', ')})`);
+    return pi;
+  }
+  const out = names.map((n) => {
+    const v = (pi as Record<string, number>)[n];
+    if (v === undefined) throw new ArgumentError(`pi: no target share for group "${n}" (groups: ${names.join(', ')})`);
+    return v;
+  });
+  for (const k of Object.keys(pi)) if (!names.includes(k)) throw new ArgumentError(`pi: unknown group "${k}" (groups: ${names.join(', ')})`);
+  return out;
+}
+
+/** Balance an encoded table. */
+export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {}): Promise<BalanceResult> {
+  const t0 = performance.now();
+  const m = enc.attributeNames.length;
+  const c = enc.labelNames.length;
+  const pi = resolvePi(opts.pi, enc.attributeNames);
+  const epsRep = opts.epsRep ?? 0.01;
+  const epsAssoc = opts.epsAssoc ?? 0.01;
+  const V = opts.V ?? Infinity;
+  const seed = opts.seed ?? 0;
+  const etaReq = opts.eta ?? 0.9;
+  if (etaReq !== 'auto' && !(etaReq > 0 && etaReq <= 1)) throw new ArgumentError(`eta must be in (0, 1], got ${etaReq}`);
+  const wantRows = opts.path === 'rows' || (opts.path !== 'patterns' && (!!enc.utility || enc.fractional)) || opts.solver === 'stream';
+  if (opts.path === 'patterns' && enc.utility) throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
+
+  // data for the engine
+  let data: BalanceData;
+  let rowIndex: Int32Array | null = null; // engine row → input row (rows path)
+  if (!wantRows) {
+    data = { n: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, w: enc.patterns.w };
+  } else {
+    const keptRows: number[] = [];
+    enc.rowToPattern.forEach((p, i) => {
+      if (p >= 0) keptRows.push(i);
+    });
+    const n = keptRows.length;
+    const S = new Float64Array(n * m);
+    const Y = new Float64Array(n * c);
+    const u = enc.utility ? new Float64Array(n) : undefined;
+    keptRows.forEach((row, j) => {
+      const p = enc.rowToPattern[row];
+      S.set(enc.patterns.S.subarray(p * m, p * m + m), j * m);
+      Y.set(enc.patterns.Y.subarray(p * c, p * c + c), j * c);
+      if (u) u[j] = enc.utility![row];
+    });
+    const w = enc.patterns.w;
+    // a counts table encodes one pattern per row with its multiplicity
+    const isCounts = enc.patterns.n === enc.rows - enc.dropped && w.some((x) => x !== 1);
+    data = { n, m, c, S, Y, u, w: isCounts ? Float64Array.from(keptRows, (r) => w[enc.rowToPattern[r]]) : undefined };
+    rowIndex = Int32Array.from(keptRows);
+  }
+
+  let kernels: Kernels | undefined;
+  let ownKernels = false;
+  let engine: MomentsEngine;
+  let backend = 'cpu';
+  if (wantRows && opts.backend !== 'cpu') {
+    kernels = opts.kernels;
+    if (!kernels) {
+      kernels = await init({ backend: opts.backend === 'webgpu' ? 'webgpu' : 'auto' });
+      ownKernels = true;
+    }
+  }
+  try {
+    if (kernels && kernels.gpu) {
+      engine = createGpuEngine(kernels.gpu, data, pi);
+      backend = `webgpu (${kernels.adapter?.description || kernels.adapter?.device || 'adapter'})`;
+    } else engine = createCpuEngine(data, pi);
+
+    // float32 sums on the GPU cannot certify violations below ~1e-6 of N; float64 engines go to 1e-9
+    const tol = opts.tol ?? (backend === 'cpu' ? 1e-9 : 2e-6);
+    let eta = etaReq === 'auto' ? 0.9 : etaReq;
+    let found: number | undefined;
+    if (etaReq === 'auto') {
+      opts.onProgress?.({ stage: 'eta-search', iter: 0, maxIter: 1, violation: NaN, keepRate: NaN });
+      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc });
+      found = r.eta;
+      eta = Math.min(0.9, r.eta * 0.999);
+    }
+    const maxIter = opts.maxIter ?? 20000;
+    let res: SolveResult;
+    let q: Float64Array;
+    if (opts.solver === 'stream') {
+      const sr = await solveStreaming(data, {
+        eta,
+        pi,
+        epsRep,
+        epsAssoc,
+        V,
+        seed,
+        onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.epoch, maxIter: p.epochs, violation: p.violation, keepRate: p.keepRate }),
+      });
+      q = sr.q;
+      res = { ...sr, q: undefined, passes: sr.epochs, kktResidual: NaN } as unknown as SolveResult;
+    } else {
+      res = await solveBatch(engine, {
+        eta,
+        pi,
+        epsRep,
+        epsAssoc,
+        V,
+        tol,
+        maxIter,
+        onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
+      });
+      q = res.status === 'infeasible' ? new Float64Array(data.n) : await engine.q(res.W, res.mu, eta);
+    }
+    const zeroW = new Float64Array(m * (c + 1));
+    const before = await engine.pass(zeroW, 0, eta, 1);
+    const after = res.status === 'infeasible' ? before : await engine.pass(res.W, res.mu, eta);
+
+    // q and keep per input row
+    const qRow = new Float64Array(enc.rows);
+    if (rowIndex) rowIndex.forEach((row, j) => (qRow[row] = q[j]));
+    else enc.rowToPattern.forEach((p, i) => (qRow[i] = p >= 0 ? q[p] : 0));
+    const keep = new Uint8Array(enc.rows);
+    let kept = 0;
+    if (res.status !== 'infeasible') {
+      for (let i = 0; i < enc.rows; i++) {
+        keep[i] = uniformAt(seed, i) < qRow[i] ? 1 : 0;
+        kept += keep[i];
+      }
+    }
+    const bias = biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames });
+    return {
+      q: qRow,
+      keep,
+      report: {
+        input: { rows: enc.rows, dropped: enc.dropped, patterns: enc.patterns.n, attributes: enc.attributeNames, labels: enc.labelNames },
+        options: { eta, etaRequested: etaReq, pi, epsRep, epsAssoc, V: Number.isFinite(V) ? V : null, solver: opts.solver ?? 'batch', path: wantRows ? 'rows' : 'patterns', backend, seed },
+        solver: {
+          status: res.status,
+          converged: res.converged,
+          iterations: res.iterations,
+          keepRate: res.keepRate,
+          maxViolation: res.maxViolation,
+          maxFeasibleEta: res.maxFeasibleEta ?? found,
+          timeMs: res.timeMs,
+        },
+        kept,
+        bias,
+        timeMs: performance.now() - t0,
+      },
+    };
+  } finally {
+    engine!?.dispose();
+    if (ownKernels) kernels?.destroy();
+  }
+}
