@@ -23,6 +23,7 @@ export interface BalanceCliOptions {
   report?: string;
   json?: boolean;
   progress: boolean;
+  lowMemory?: boolean;
 }
 
 function parsePi(s: string | undefined): number[] | Record<string, number> | undefined {
@@ -87,6 +88,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       path: o.path,
       out: o.out,
       reportPath: o.report,
+      lowMemory: o.lowMemory,
       read: { onRows: (n) => bar && (started ? bar.update(0, { stage: 'read', info: `${n} rows` }) : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))) },
       onProgress: (p) => {
         if (!bar) return;

@@ -52,6 +52,7 @@ program
   .addOption(new Option('--missing <policy>', 'missing attribute/label values').choices(['error', 'drop', 'category']).default('error'))
   .addOption(new Option('--backend <kind>', 'engine for the per-row path').choices(['auto', 'webgpu', 'cpu']).default('auto'))
   .addOption(new Option('--path <kind>', 'solve on pattern counts or per row').choices(['auto', 'patterns', 'rows']).default('auto'))
+  .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
   .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
   .option('-r, --report <file>', 'write the JSON report')
   .option('--json', 'print the report as JSON on stdout')

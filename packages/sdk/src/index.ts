@@ -5,3 +5,4 @@ export { createGpuEngine, type GpuEngineOptions } from './balance/engine-gpu.js'
 export * from './io/errors.js';
 export * from './io/encode.js';
 export * from './pipeline/balance.js';
+export { mergeEngines, addMomentsSums } from './balance/engine-merge.js';

@@ -4,3 +4,4 @@ export * from './index.js';
 export * from './io/read.js';
 export * from './io/write.js';
 export * from './pipeline/balance-file.js';
+export * from './pipeline/file-engine.js';

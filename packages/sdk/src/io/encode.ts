@@ -65,6 +65,8 @@ export class TableEncoder {
   constructor(
     readonly spec: ColumnSpec,
     readonly file?: string,
+    /** fixed vocabularies (re-encoding chunks of a file whose categories are already known) */
+    readonly vocab?: { attributes: string[]; labels: string[] },
   ) {
     if (!spec.attributes.length) throw new DataError('no attribute column given (--attributes)');
     if (!spec.labels.length) throw new DataError('no label column given (--labels)');
@@ -170,18 +172,22 @@ export class TableEncoder {
 
   finish(): EncodedTable {
     const spec = this.spec;
-    if (this.rows === 0) throw new DataError('the table has no rows', { file: this.file });
-    if (this.rows === this.dropped) throw new DataError(`all ${this.rows} rows were dropped for missing values`, { file: this.file });
+    if (!this.vocab) {
+      if (this.rows === 0) throw new DataError('the table has no rows', { file: this.file });
+      if (this.rows === this.dropped) throw new DataError(`all ${this.rows} rows were dropped for missing values`, { file: this.file });
+    }
     // vocabularies
     let attributeNames: string[];
-    if (spec.attributes.length === 1) attributeNames = [...new Set(this.patternKeys.map((p) => p.attr as string))].sort();
+    if (this.vocab) attributeNames = [...this.vocab.attributes];
+    else if (spec.attributes.length === 1) attributeNames = [...new Set(this.patternKeys.map((p) => p.attr as string))].sort();
     else attributeNames = [...spec.attributes];
     let labelNames: string[];
-    if (spec.labels.length === 1) labelNames = [...new Set(this.patternKeys.flatMap((p) => p.labels as string[]))].sort();
+    if (this.vocab) labelNames = [...this.vocab.labels];
+    else if (spec.labels.length === 1) labelNames = [...new Set(this.patternKeys.flatMap((p) => p.labels as string[]))].sort();
     else labelNames = [...spec.labels];
     const m = attributeNames.length;
     const c = labelNames.length;
-    if (m < 2 && spec.attributes.length === 1)
+    if (m < 2 && spec.attributes.length === 1 && !this.vocab)
       throw new DataError(`attribute column "${spec.attributes[0]}" has a single value (${attributeNames[0]}): balancing needs at least two groups`, { file: this.file, column: spec.attributes[0] });
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
@@ -189,9 +195,18 @@ export class TableEncoder {
     const S = new Float64Array(k * m);
     const Y = new Float64Array(k * c);
     this.patternKeys.forEach((p, i) => {
-      if (typeof p.attr === 'string') S[i * m + aIdx.get(p.attr)!] = 1;
-      else S.set(p.attr, i * m);
-      if (spec.labels.length === 1) for (const l of p.labels as string[]) Y[i * c + lIdx.get(l)!] = 1;
+      const unknown = (what: string, v: string) => new DataError(`${what} "${v}" did not occur when the vocabulary was built`, { file: this.file });
+      if (typeof p.attr === 'string') {
+        const a = aIdx.get(p.attr);
+        if (a === undefined) throw unknown('attribute value', p.attr);
+        S[i * m + a] = 1;
+      } else S.set(p.attr, i * m);
+      if (spec.labels.length === 1)
+        for (const l of p.labels as string[]) {
+          const j = lIdx.get(l);
+          if (j === undefined) throw unknown('label', l);
+          Y[i * c + j] = 1;
+        }
       else Y.set(p.labels as number[], i * c);
     });
     return {

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { readTable, type ReadOptions } from '../io/read.js';
 import { atomicWrite, writeTable, type OutColumn } from '../io/write.js';
+import { createFileEngine } from './file-engine.js';
 import { balanceEncoded, type BalanceOptions, type BalanceResult } from './balance.js';
 
 export async function encodeFile(path: string, spec: ColumnSpec, read: ReadOptions & { onRows?: (rows: number) => void } = {}): Promise<EncodedTable> {
@@ -20,11 +21,16 @@ export interface BalanceFileOptions extends BalanceOptions {
   /** JSON report path */
   reportPath?: string;
   read?: ReadOptions & { onRows?: (rows: number) => void };
+  /** per-row path only: re-read the file in chunks on every solver pass instead of holding rows in memory */
+  lowMemory?: boolean;
 }
 
 export async function balanceFile(path: string, spec: ColumnSpec, opts: BalanceFileOptions = {}): Promise<{ encoded: EncodedTable; result: BalanceResult }> {
   const encoded = await encodeFile(path, spec, opts.read);
-  const result = await balanceEncoded(encoded, opts);
+  const result = await balanceEncoded(encoded, {
+    ...opts,
+    rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows }) : opts.rowsEngine,
+  });
   if (opts.out && result.report.solver.status !== 'infeasible') await writeBalanceOutput(opts.out, encoded, result, spec);
   if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)));
   return { encoded, result };

@@ -32,6 +32,8 @@ export interface BalanceOptions {
   kernels?: Kernels;
   /** 'auto' (patterns unless there is a utility or fractional data), 'patterns' or 'rows' */
   path?: 'auto' | 'patterns' | 'rows';
+  /** engine for the rows path built by the caller (e.g. a file engine that streams from disk) */
+  rowsEngine?: (pi: number[], kernels: Kernels | undefined) => MomentsEngine;
   onProgress?: (p: { stage: 'solve' | 'eta-search'; iter: number; maxIter: number; violation: number; keepRate: number }) => void;
 }
 
@@ -103,8 +105,13 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
   // data for the engine
   let data: BalanceData;
   let rowIndex: Int32Array | null = null; // engine row → input row (rows path)
-  if (!wantRows) {
+  if (!wantRows || opts.rowsEngine) {
     data = { n: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, w: enc.patterns.w };
+    if (wantRows) {
+      const kept: number[] = [];
+      enc.rowToPattern.forEach((p, i) => p >= 0 && kept.push(i));
+      rowIndex = Int32Array.from(kept);
+    }
   } else {
     const keptRows: number[] = [];
     enc.rowToPattern.forEach((p, i) => {
@@ -139,13 +146,16 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
     }
   }
   try {
-    if (kernels && kernels.gpu) {
+    if (wantRows && opts.rowsEngine) {
+      engine = opts.rowsEngine(pi, kernels);
+      backend = kernels?.gpu ? `stream from disk, webgpu (${kernels.adapter?.description || 'adapter'})` : 'stream from disk, cpu';
+    } else if (kernels && kernels.gpu) {
       engine = createGpuEngine(kernels.gpu, data, pi);
       backend = `webgpu (${kernels.adapter?.description || kernels.adapter?.device || 'adapter'})`;
     } else engine = createCpuEngine(data, pi);
 
     // float32 sums on the GPU cannot certify violations below ~1e-6 of N; float64 engines go to 1e-9
-    const tol = opts.tol ?? (backend === 'cpu' ? 1e-9 : 2e-6);
+    const tol = opts.tol ?? (kernels?.gpu ? 2e-6 : 1e-9);
     let eta = etaReq === 'auto' ? 0.9 : etaReq;
     let found: number | undefined;
     if (etaReq === 'auto') {

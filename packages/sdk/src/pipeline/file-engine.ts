@@ -1,0 +1,80 @@
+// A MomentsEngine over a table file that does not fit in memory: every pass re-reads the file in chunks,
+// encodes each chunk against the vocabularies found by the first scan, and adds the chunk's sums.
+// Memory: one chunk of rows. Time: one scan per solver iteration (use the patterns path when you can).
+import type { Kernels } from '@m4kit/kernels';
+import { addMomentsSums } from '../balance/engine-merge.js';
+import { createCpuEngine } from '../balance/engine-cpu.js';
+import { createGpuEngine } from '../balance/engine-gpu.js';
+import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
+import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
+import { readTable } from '../io/read.js';
+
+export interface FileEngineOptions {
+  chunkRows?: number;
+  /** run each chunk's pass on this GPU (default: float64 CPU) */
+  kernels?: Kernels;
+}
+
+/** Rows of one encoded chunk as engine data (dropped rows excluded). */
+function rowsOf(enc: EncodedTable): BalanceData {
+  const m = enc.attributeNames.length;
+  const c = enc.labelNames.length;
+  const keep = [...enc.rowToPattern].map((p, i) => [p, i]).filter(([p]) => p >= 0);
+  const S = new Float64Array(keep.length * m);
+  const Y = new Float64Array(keep.length * c);
+  const u = enc.utility ? new Float64Array(keep.length) : undefined;
+  keep.forEach(([p, row], j) => {
+    S.set(enc.patterns.S.subarray(p * m, p * m + m), j * m);
+    Y.set(enc.patterns.Y.subarray(p * c, p * c + c), j * c);
+    if (u) u[j] = enc.utility![row];
+  });
+  return { n: keep.length, m, c, S, Y, u };
+}
+
+export function createFileEngine(path: string, spec: ColumnSpec, first: EncodedTable, pi: ArrayLike<number>, opts: FileEngineOptions = {}): MomentsEngine {
+  const vocab = { attributes: first.attributeNames, labels: first.labelNames };
+  const m = vocab.attributes.length;
+  const c = vocab.labels.length;
+  const chunkRows = opts.chunkRows ?? 262144;
+  async function* chunks(): AsyncGenerator<MomentsEngine> {
+    for await (const ch of readTable(path, { chunkRows })) {
+      const enc = new TableEncoder(spec, path, vocab);
+      enc.push(ch);
+      const data = rowsOf(enc.finish());
+      const e = opts.kernels?.gpu ? createGpuEngine(opts.kernels.gpu, data, pi) : createCpuEngine(data, pi);
+      try {
+        yield e;
+      } finally {
+        e.dispose();
+      }
+    }
+  }
+  const n = first.rows - first.dropped;
+  return {
+    n,
+    m,
+    c,
+    pi: Float64Array.from(pi),
+    async pass(W, mu, eta, fixedQ): Promise<MomentsSums> {
+      const parts: MomentsSums[] = [];
+      for await (const e of chunks()) parts.push(await e.pass(W, mu, eta, fixedQ));
+      return addMomentsSums(parts);
+    },
+    async q(W, mu, eta) {
+      const out = new Float64Array(n);
+      let o = 0;
+      for await (const e of chunks()) {
+        const q = await e.q(W, mu, eta);
+        out.set(q, o);
+        o += q.length;
+      }
+      return out;
+    },
+    async frobenius() {
+      let f = 0;
+      for await (const e of chunks()) f += await e.frobenius();
+      return f;
+    },
+    dispose() {},
+  };
+}
