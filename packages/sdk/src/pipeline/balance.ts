@@ -7,7 +7,7 @@ import { createGpuEngine } from '../balance/engine-gpu.js';
 import { maxFeasibleEta, solveBatch, type SolveResult } from '../balance/solve.js';
 import { solveStreaming } from '../balance/stream.js';
 import type { BalanceData, MomentsEngine } from '../balance/types.js';
-import type { EncodedTable } from '../io/encode.js';
+import { expandRows, type EncodedTable } from '../io/encode.js';
 
 export interface BalanceOptions {
   /** target keep rate η ∈ (0, 1], or 'auto' = the largest feasible rate, capped at 0.9 (default 0.9) */
@@ -107,31 +107,9 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
   let rowIndex: Int32Array | null = null; // engine row → input row (rows path)
   if (!wantRows || opts.rowsEngine) {
     data = { n: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, w: enc.patterns.w };
-    if (wantRows) {
-      const kept: number[] = [];
-      enc.rowToPattern.forEach((p, i) => p >= 0 && kept.push(i));
-      rowIndex = Int32Array.from(kept);
-    }
+    if (wantRows) rowIndex = Int32Array.from(Array.from(enc.rowToPattern).flatMap((p, i) => (p >= 0 ? [i] : [])));
   } else {
-    const keptRows: number[] = [];
-    enc.rowToPattern.forEach((p, i) => {
-      if (p >= 0) keptRows.push(i);
-    });
-    const n = keptRows.length;
-    const S = new Float64Array(n * m);
-    const Y = new Float64Array(n * c);
-    const u = enc.utility ? new Float64Array(n) : undefined;
-    keptRows.forEach((row, j) => {
-      const p = enc.rowToPattern[row];
-      S.set(enc.patterns.S.subarray(p * m, p * m + m), j * m);
-      Y.set(enc.patterns.Y.subarray(p * c, p * c + c), j * c);
-      if (u) u[j] = enc.utility![row];
-    });
-    const w = enc.patterns.w;
-    // a counts table encodes one pattern per row with its multiplicity
-    const isCounts = enc.patterns.n === enc.rows - enc.dropped && w.some((x) => x !== 1);
-    data = { n, m, c, S, Y, u, w: isCounts ? Float64Array.from(keptRows, (r) => w[enc.rowToPattern[r]]) : undefined };
-    rowIndex = Int32Array.from(keptRows);
+    ({ data, rowIndex } = expandRows(enc));
   }
 
   let kernels: Kernels | undefined;

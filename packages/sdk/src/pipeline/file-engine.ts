@@ -5,30 +5,14 @@ import type { Kernels } from '@m4kit/kernels';
 import { addMomentsSums } from '../balance/engine-merge.js';
 import { createCpuEngine } from '../balance/engine-cpu.js';
 import { createGpuEngine } from '../balance/engine-gpu.js';
-import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
-import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
+import type { MomentsEngine, MomentsSums } from '../balance/types.js';
+import { expandRows, TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { readTable } from '../io/read.js';
 
 export interface FileEngineOptions {
   chunkRows?: number;
   /** run each chunk's pass on this GPU (default: float64 CPU) */
   kernels?: Kernels;
-}
-
-/** Rows of one encoded chunk as engine data (dropped rows excluded). */
-function rowsOf(enc: EncodedTable): BalanceData {
-  const m = enc.attributeNames.length;
-  const c = enc.labelNames.length;
-  const keep = [...enc.rowToPattern].map((p, i) => [p, i]).filter(([p]) => p >= 0);
-  const S = new Float64Array(keep.length * m);
-  const Y = new Float64Array(keep.length * c);
-  const u = enc.utility ? new Float64Array(keep.length) : undefined;
-  keep.forEach(([p, row], j) => {
-    S.set(enc.patterns.S.subarray(p * m, p * m + m), j * m);
-    Y.set(enc.patterns.Y.subarray(p * c, p * c + c), j * c);
-    if (u) u[j] = enc.utility![row];
-  });
-  return { n: keep.length, m, c, S, Y, u };
 }
 
 export function createFileEngine(path: string, spec: ColumnSpec, first: EncodedTable, pi: ArrayLike<number>, opts: FileEngineOptions = {}): MomentsEngine {
@@ -40,7 +24,7 @@ export function createFileEngine(path: string, spec: ColumnSpec, first: EncodedT
     for await (const ch of readTable(path, { chunkRows })) {
       const enc = new TableEncoder(spec, path, vocab);
       enc.push(ch);
-      const data = rowsOf(enc.finish());
+      const { data } = expandRows(enc.finish());
       const e = opts.kernels?.gpu ? createGpuEngine(opts.kernels.gpu, data, pi) : createCpuEngine(data, pi);
       try {
         yield e;
