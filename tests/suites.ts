@@ -1,7 +1,8 @@
 // Every cross-runtime suite; runners for Deno and Chromium import this bundle.
 import type { Env, Suite } from './suite/harness.js';
 import { kernelSuite } from './suite/kernels.suite.js';
+import { evaluateSuite } from './suite/evaluate.suite.js';
 
 export function allSuites(env: Env): Suite[] {
-  return [kernelSuite(env)];
+  return [kernelSuite(env), evaluateSuite(env)];
 }

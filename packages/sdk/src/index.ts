@@ -6,3 +6,4 @@ export * from './io/errors.js';
 export * from './io/encode.js';
 export * from './pipeline/balance.js';
 export { mergeEngines, addMomentsSums } from './balance/engine-merge.js';
+export * from './evaluate/index.js';

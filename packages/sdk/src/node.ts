@@ -5,3 +5,6 @@ export * from './io/read.js';
 export * from './io/write.js';
 export * from './pipeline/balance-file.js';
 export * from './pipeline/file-engine.js';
+export * from './io/embeddings.js';
+export * from './pipeline/evaluate-file.js';
+export * from './report/html.js';

@@ -1,0 +1,137 @@
+// `m4kit eval` as a function: read embeddings and metadata, run the chosen tasks on the GPU (or CPU), and
+// return one report object used by the terminal table, the JSON output and the HTML report alike.
+import { init, type Kernels } from '@m4kit/kernels';
+import { writeFile } from 'node:fs/promises';
+import { able, type Desired } from '../evaluate/metrics.js';
+import { biasPrompts } from '../evaluate/prompts.js';
+import type { Embeddings } from '../evaluate/search.js';
+import { biasRetrieval, classEmbeddings, retrieval, zeroShot, type BiasRetrievalResult, type RetrievalResult, type ZeroShotResult } from '../evaluate/tasks.js';
+import { readEmbeddings } from '../io/embeddings.js';
+import { DataError } from '../io/errors.js';
+import { readTable, type Row } from '../io/read.js';
+import { atomicWrite } from '../io/write.js';
+import { evalReportHtml } from '../report/html.js';
+
+export type EvalTask = 'zeroshot' | 'retrieval' | 'bias' | 'all';
+
+export interface EvalOptions {
+  images: string;
+  texts?: string;
+  /** per-image metadata (row i ↔ image i) */
+  labels?: string;
+  /** per-text metadata (row t ↔ text t): `class` (zero-shot prompt → class), `image` (caption → 0-based image), `query` */
+  textMeta?: string;
+  task?: EvalTask;
+  /** per-image class column for zero-shot (default "label") */
+  classColumn?: string;
+  /** per-image attribute column for bias retrieval */
+  attribute?: string;
+  k?: number;
+  desired?: Desired;
+  normalizeImages?: boolean;
+  backend?: 'auto' | 'webgpu' | 'cpu';
+  kernels?: Kernels;
+  reportHtml?: string;
+  reportJson?: string;
+}
+
+export interface EvalReport {
+  createdAt: string;
+  backend: string;
+  inputs: { images: string; texts?: string; labels?: string; textMeta?: string; imageCount: number; textCount?: number; dim: number; attribute?: string };
+  zeroshot?: Omit<ZeroShotResult, 'predicted'> & { classes: string[] };
+  retrieval?: RetrievalResult;
+  bias?: BiasRetrievalResult;
+  able?: number;
+  timeMs: number;
+}
+
+async function readRows(file: string): Promise<{ columns: string[]; rows: Row[] }> {
+  const rows: Row[] = [];
+  let columns: string[] = [];
+  for await (const ch of readTable(file)) {
+    columns = ch.columns;
+    rows.push(...ch.rows);
+  }
+  return { columns, rows };
+}
+
+function column(file: string, t: { columns: string[]; rows: Row[] }, name: string, expectRows: number, what: string): string[] {
+  if (!t.columns.includes(name)) throw new DataError(`unknown column "${name}" (columns: ${t.columns.join(', ')})`, { file, column: name });
+  if (t.rows.length !== expectRows) throw new DataError(`${t.rows.length} rows, but there are ${expectRows} ${what}`, { file });
+  return t.rows.map((r, i) => {
+    const v = r[name];
+    if (v === null || v === undefined || v === '') throw new DataError('missing value', { file, row: i + 1, column: name });
+    return String(v);
+  });
+}
+
+export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
+  const t0 = performance.now();
+  const task = o.task ?? 'all';
+  const images = await readEmbeddings(o.images);
+  const texts = o.texts ? await readEmbeddings(o.texts) : undefined;
+  if (texts && texts.d !== images.d) throw new DataError(`texts have dimension ${texts.d}, images ${images.d}`, { file: o.texts });
+  const meta = o.labels ? await readRows(o.labels) : undefined;
+  const tmeta = o.textMeta ? await readRows(o.textMeta) : undefined;
+  const kernels = o.kernels ?? (await init({ backend: o.backend ?? 'auto' }));
+  const report: EvalReport = {
+    createdAt: new Date().toISOString(),
+    backend: kernels.adapter ? `webgpu (${kernels.adapter.description || kernels.adapter.device})` : 'cpu',
+    inputs: { images: o.images, texts: o.texts, labels: o.labels, textMeta: o.textMeta, imageCount: images.n, textCount: texts?.n, dim: images.d, attribute: o.attribute },
+    timeMs: 0,
+  };
+  const need = (cond: unknown, msg: string) => {
+    if (!cond) throw new DataError(msg);
+  };
+  try {
+    const want = (t: EvalTask) => task === t || task === 'all';
+    // zero-shot: needs texts (class prompts) with text-meta `class` and per-image labels
+    const canZero = !!(texts && tmeta?.columns.includes('class') && meta?.columns.includes(o.classColumn ?? 'label'));
+    if (want('zeroshot') && (task === 'zeroshot' || canZero)) {
+      need(texts && tmeta && meta, '--task zeroshot needs --texts (class prompt embeddings), --text-meta (column "class") and --labels (class per image)');
+      const promptClass = column(o.textMeta!, tmeta!, 'class', texts!.n, 'text embeddings');
+      const classes = [...new Set(promptClass)].sort();
+      const cIdx = new Map(classes.map((c, i) => [c, i]));
+      const imgClass = column(o.labels!, meta!, o.classColumn ?? 'label', images.n, 'images');
+      const labels = imgClass.map((c, i) => {
+        const j = cIdx.get(c);
+        if (j === undefined) throw new DataError(`unknown label "${c}" (no prompt has this class)`, { file: o.labels, row: i + 1, column: o.classColumn ?? 'label' });
+        return j;
+      });
+      const cls = classEmbeddings(texts!, promptClass.map((c) => cIdx.get(c)!), classes.length);
+      const z = await zeroShot(kernels, images, cls, labels);
+      const { predicted: _p, ...rest } = z;
+      report.zeroshot = { ...rest, classes };
+    }
+    const canRet = !!(texts && tmeta?.columns.includes('image'));
+    if (want('retrieval') && (task === 'retrieval' || canRet)) {
+      need(texts && tmeta, '--task retrieval needs --texts (captions) and --text-meta with column "image" (0-based image index per caption)');
+      const img = column(o.textMeta!, tmeta!, 'image', texts!.n, 'captions').map((v, i) => {
+        const x = Number(v);
+        if (!Number.isInteger(x) || x < 0 || x >= images.n) throw new DataError(`image index ${v} is outside 0..${images.n - 1}`, { file: o.textMeta, row: i + 1, column: 'image' });
+        return x;
+      });
+      report.retrieval = await retrieval(kernels, images, texts!, img);
+    }
+    const canBias = !!(texts && o.attribute && meta);
+    if (want('bias') && (task === 'bias' || canBias)) {
+      need(texts && meta && o.attribute, '--task bias needs --texts (query embeddings), --labels and --attribute');
+      const attr = column(o.labels!, meta!, o.attribute!, images.n, 'images');
+      const groups = [...new Set(attr)].sort();
+      const gIdx = new Map(groups.map((g, i) => [g, i]));
+      const names = tmeta?.columns.includes('query') ? column(o.textMeta!, tmeta!, 'query', texts!.n, 'query embeddings') : texts!.n === 319 ? biasPrompts() : Array.from({ length: texts!.n }, (_, i) => `query ${i}`);
+      report.bias = await biasRetrieval(kernels, images, attr.map((a) => gIdx.get(a)!), groups, texts!, names, { k: o.k ?? 1000, desired: o.desired, normalizeImages: o.normalizeImages });
+    }
+    if (report.bias && report.zeroshot && report.zeroshot.top1 > 0) report.able = able(report.bias.maxSkew, report.zeroshot.top1);
+    if (!report.zeroshot && !report.retrieval && !report.bias) throw new DataError('nothing to evaluate: give --texts and --text-meta / --labels / --attribute for a task (see m4kit eval --help)');
+  } finally {
+    if (!o.kernels) kernels.destroy();
+  }
+  report.timeMs = performance.now() - t0;
+  if (o.reportHtml) await atomicWrite(o.reportHtml, (tmp) => writeFile(tmp, evalReportHtml(report)));
+  if (o.reportJson) await atomicWrite(o.reportJson, (tmp) => writeFile(tmp, JSON.stringify(report, null, 2)));
+  return report;
+}
+
+export type { Embeddings };
