@@ -1,4 +1,4 @@
-import { init, type Kernels } from '@m4kit/kernels';
+import { init, topk as topkGpu, type Kernels } from '@m4kit/kernels';
 import {
   able,
   biasPrompts,
@@ -91,6 +91,25 @@ export function evaluateSuite(env: Env): Suite {
       assertEqualArrays(got.indices, exp.indices, `indices nq=${nq} nx=${nx} k=${kk} chunk=${chunk}`);
       assertEqualArrays(got.scores, exp.scores, 'scores');
     }
+  });
+  s.test('search: wide rows use the segmented top-k path and still equal the float64 ranking', async () => {
+    const k = await gpu();
+    const r = rng(44);
+    for (const [nq, nx, kk] of [[3, 5000, 7], [2, 4097, 1], [1, 9000, 64]] as [number, number, number][]) {
+      const q = intEmb(r, nq, 5);
+      const x = intEmb(r, nx, 5, -2, 2); // heavy ties across segments
+      const got = await searchTopK(k, q, x, kk, { chunkItems: 8192 });
+      const exp = searchTopKRef(q, x, kk);
+      assertEqualArrays(got.indices, exp.indices, `segmented nq=${nq} nx=${nx} k=${kk}`);
+    }
+  });
+  s.test('topk segments: [rows, segments·k] candidates with global indices, empty slots marked', async () => {
+    const k = await gpu();
+    const ctx = k.gpu!;
+    const x = Float32Array.from([5, 1, 9, 3, 7, 2, 8]);
+    const t = topkGpu(ctx, ctx.tensor(x, [1, 7]), 2, { segment: 3 });
+    assertEqualArrays(await t.indices.read(), [2, 0, 4, 3, 6, 0xffffffff], 'segment indices');
+    assertClose(await t.values.read(), [9, 5, 7, 3, 8, -3.4028234663852886e38], { rel: 0, abs: 0 }, 'segment values');
   });
   s.test('zero-shot top-1/top-5 and retrieval recall@K: GPU equals the CPU backend', async () => {
     const k = await gpu();

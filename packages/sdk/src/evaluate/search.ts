@@ -1,7 +1,32 @@
 // Similarity search in bounded memory: items are processed in chunks (matmul Q·Xᵀ on the GPU, per-row top-k
 // on the GPU), and the per-chunk top-k lists are merged on the host. Ties break by lower item index, as in
 // the float64 reference, so rankings agree exactly whenever scores do.
-import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, ShapeError, topk as topkGpu, type GpuTensor, type Kernels } from '@m4kit/kernels';
+
+/** columns per top-k segment when rows are wide */
+const SEGMENT = 1024;
+
+/** Per row, the best k of `width` candidates (value desc, index asc; 0xffffffff marks an empty slot). */
+function mergeSegments(vals: ArrayLike<number>, idx: Uint32Array, rows: number, width: number, k: number): { vals: Float64Array; idx: Uint32Array } {
+  const outV = new Float64Array(rows * k);
+  const outI = new Uint32Array(rows * k);
+  const order = new Uint32Array(width);
+  for (let r = 0; r < rows; r++) {
+    const o = r * width;
+    for (let j = 0; j < width; j++) order[j] = j;
+    const sorted = Array.from(order).sort((a, b) => {
+      const ea = idx[o + a] === 0xffffffff;
+      const eb = idx[o + b] === 0xffffffff;
+      if (ea !== eb) return ea ? 1 : -1;
+      return vals[o + b] - vals[o + a] || idx[o + a] - idx[o + b];
+    });
+    for (let t = 0; t < k; t++) {
+      outV[r * k + t] = vals[o + sorted[t]];
+      outI[r * k + t] = idx[o + sorted[t]];
+    }
+  }
+  return { vals: outV, idx: outI };
+}
 
 export interface Embeddings {
   /** rows */
@@ -67,7 +92,12 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
   const scores = new Float64Array(q.n * kk).fill(-Infinity);
   const indices = new Uint32Array(q.n * kk);
   if (q.n === 0 || x.n === 0) return { scores, indices, k: kk };
-  const chunk = Math.max(kk, opts.chunkItems ?? Math.max(256, Math.floor((8 * 1024 * 1024) / Math.max(1, q.n))));
+  // items per chunk: the requested size, capped so the item block and the [queries, chunk] score block each fit
+  // one storage binding (a GPU's maxStorageBufferBindingSize; 128 MiB on lavapipe)
+  const binding = kernels.gpu ? kernels.gpu.maxBindingSize - 1024 : Infinity;
+  const fit = Math.floor(Math.min(binding / (4 * x.d), binding / (4 * Math.max(1, q.n))));
+  if (fit < kk) throw new ShapeError(`search: ${q.n} queries × ${kk} results do not fit one binding (${kernels.gpu?.maxBindingSize} B); split the queries`);
+  const chunk = Math.max(kk, Math.min(fit, opts.chunkItems ?? Math.max(256, Math.floor((8 * 1024 * 1024) / Math.max(1, q.n)))));
   const Q = kernels.tensor(q.data, [q.n, q.d]);
   try {
     const merged = { s: new Float64Array(kk), i: new Uint32Array(kk) };
@@ -76,9 +106,12 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
       const X = kernels.tensor(x.data.subarray(start * x.d, (start + nc) * x.d), [nc, x.d]);
       const S = kernels.matmul(Q, X, { transB: true });
       const kc = Math.min(kk, nc);
-      const top = kernels.topk(S, kc);
-      const [vals, idx] = await Promise.all([top.values.read(), top.indices.read()]);
+      // wide rows: top-k per segment in parallel on the GPU, then merge the segments' candidates here
+      const segment = kernels.gpu && nc > 4 * SEGMENT ? SEGMENT : undefined;
+      const top = kernels.gpu ? topkGpu(kernels.gpu, S as GpuTensor, kc, { segment }) : kernels.topk(S, kc);
+      const [rawVals, rawIdx] = await Promise.all([top.values.read(), top.indices.read()]);
       for (const t of [X, S, top.values, top.indices]) t.dispose();
+      const { vals, idx } = segment ? mergeSegments(rawVals, rawIdx as Uint32Array, q.n, Math.ceil(nc / segment) * kc, kc) : { vals: rawVals, idx: rawIdx };
       // merge each query's running list with this chunk's (both sorted; earlier chunks have lower indices)
       for (let a = 0; a < q.n; a++) {
         let p = 0;
