@@ -6,6 +6,7 @@ import {
   bootstrapCI,
   classEmbeddings,
   maxSkewAtK,
+  modelBias,
   ndklAtK,
   retrieval,
   searchTopK,
@@ -147,6 +148,20 @@ export function evaluateSuite(env: Env): Suite {
     assertClose([res.perQuery[0].maxSkew], [Math.log(2)], { rel: 0, abs: 1e-9 }, 'aligned query: all top-100 are one group');
     assert(res.perQuery[1].maxSkew < 0.25, `orthogonal query skew ${res.perQuery[1].maxSkew}`);
     assertClose(res.datasetShares, [0.5, 0.5], { rel: 0, abs: 1e-12 }, 'dataset shares');
+  });
+  s.test('model bias: zero-shot parity (RB) and per-concept group gap (AB) on a constructed model', () => {
+    // images: dim 0 = +1 man / −1 woman; 70% of images are "man"-like; concept "doctor" leans man, "x" neutral
+    const n = 100;
+    const img: Embeddings = { n, d: 3, data: new Float32Array(n * 3) };
+    const groupOf = Array.from({ length: n }, (_, i) => (i < 70 ? 0 : 1));
+    for (let i = 0; i < n; i++) img.data.set([groupOf[i] ? -1 : 1, 1, 0], i * 3);
+    const groupPrompts: Embeddings = { n: 2, d: 3, data: Float32Array.from([1, 0, 0, -1, 0, 0]) };
+    const concepts: Embeddings = { n: 2, d: 3, data: Float32Array.from([0.2, 1, 0, 0, 1, 0]) };
+    const mb = modelBias(img, groupPrompts, ['man', 'woman'], { images: img, groupOf, conceptPrompts: concepts, concepts: ['doctor', 'x'] }, 100);
+    // τ = 100 makes the posterior one-hot: mean p(man) = 0.7
+    assertClose([mb.representation.meanPosterior[0], mb.representation.parity!], [0.7, 0.4], { rel: 0, abs: 1e-9 }, 'RB');
+    assert(mb.association!.gaps[0] > 0.5 && mb.association!.gaps[1] < 0, 'doctor leans man, the other concept takes the rest');
+    assertClose([mb.association!.max], [Math.max(...mb.association!.gaps.map(Math.abs))], { rel: 0, abs: 0 }, 'AB max');
   });
   s.test('cleanup', async () => {
     if (kp) (await kp).destroy();
