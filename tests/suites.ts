@@ -1,8 +1,9 @@
 // Every cross-runtime suite; runners for Deno and Chromium import this bundle.
 import type { Env, Suite } from './suite/harness.js';
 import { kernelSuite } from './suite/kernels.suite.js';
+import { lossSuite } from './suite/losses.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
 
 export function allSuites(env: Env): Suite[] {
-  return [kernelSuite(env), evaluateSuite(env)];
+  return [kernelSuite(env), evaluateSuite(env), lossSuite(env)];
 }

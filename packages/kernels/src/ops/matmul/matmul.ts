@@ -1,10 +1,22 @@
-import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
+import { noteGpuWork, type DispatchSpec, type GpuContext, type GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr, uniforms } from '../common.js';
-import { BLOCKED, blockedSource, simpleSource, TILED, tiledSource } from './matmul.wgsl.js';
+import { BLOCKED, blockedSource, simpleSource, SUBGROUP, subgroupSource, TILED, tiledSource } from './matmul.wgsl.js';
 
-export type MatmulVariant = 'simple' | 'tiled' | 'blocked';
-export const MATMUL_VARIANTS: MatmulVariant[] = ['simple', 'tiled', 'blocked'];
+export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
+export const MATMUL_VARIANTS: MatmulVariant[] = ['simple', 'tiled', 'blocked', 'vec4', 'subgroup'];
+
+/**
+ * Default variant per adapter kind (measured with `npm run bench`, bench/run.mjs):
+ *  - software adapters (lavapipe, SwiftShader, WARP): `subgroup` (vec4 + subgroup broadcast, barrier-free;
+ *    ~4× `blocked` on lavapipe in Node), then `vec4` without the `subgroups` feature (Deno's wgpu), then
+ *    `blocked` where the shape is not vec4-aligned or a transpose is asked for;
+ *  - hardware GPUs: `tiled` (workgroup-memory tiling; barriers are cheap there).
+ * A variant that cannot run a given call (see `variantFits`) falls back along FALLBACK, so forcing any
+ * variant is always valid (tests force each one).
+ */
+const DEFAULT_VARIANT: Record<'software' | 'hardware', MatmulVariant> = { software: 'subgroup', hardware: 'tiled' };
+const FALLBACK: Partial<Record<MatmulVariant, MatmulVariant>> = { subgroup: 'vec4', vec4: 'blocked' };
 
 export interface MatmulOptions {
   transA?: boolean;
@@ -43,9 +55,24 @@ export function matmulDims(aShape: readonly number[], bShape: readonly number[],
 }
 
 export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
-  const v = ctx.variant('matmul', ctx.adapterInfo.isSoftware ? 'blocked' : 'tiled');
+  const v = ctx.variant('matmul', DEFAULT_VARIANT[ctx.adapterInfo.isSoftware ? 'software' : 'hardware']);
   if (!MATMUL_VARIANTS.includes(v as MatmulVariant)) throw new ArgumentError(`matmul: unknown variant "${v}"`);
   return v as MatmulVariant;
+}
+
+/** Whether `variant` can run this call: `vec4`/`subgroup` need A·B without transposes and K, N % 4 == 0
+ * (`subgroup` also the `subgroups` feature). */
+export function variantFits(ctx: GpuContext, variant: MatmulVariant, d: MatmulDims, ta: boolean, tb: boolean): boolean {
+  if (variant !== 'subgroup' && variant !== 'vec4') return true;
+  if (variant === 'subgroup' && !ctx.features.subgroups) return false;
+  return !ta && !tb && d.K > 0 && d.K % 4 === 0 && d.N % 4 === 0;
+}
+
+/** The variant that actually runs op(A)·op(B) when `wanted` is asked for (after fallbacks). */
+export function resolveMatmulVariant(ctx: GpuContext, wanted: MatmulVariant, d: MatmulDims, ta = false, tb = false): MatmulVariant {
+  let v = wanted;
+  while (!variantFits(ctx, v, d, ta, tb)) v = FALLBACK[v] ?? 'blocked';
+  return v;
 }
 
 function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: number; rowsPerWg: number } {
@@ -56,6 +83,9 @@ function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: num
       return { x: ceilDiv(N, TILED.TN), y: ceilDiv(M, TILED.TM), rowsPerWg: TILED.TM };
     case 'blocked':
       return { x: ceilDiv(N, BLOCKED.WX * BLOCKED.RN), y: ceilDiv(M, BLOCKED.WY * BLOCKED.RM), rowsPerWg: BLOCKED.WY * BLOCKED.RM };
+    case 'vec4':
+    case 'subgroup':
+      return { x: ceilDiv(N, SUBGROUP.WX * 4), y: ceilDiv(M, SUBGROUP.RM), rowsPerWg: SUBGROUP.RM };
   }
 }
 
@@ -63,13 +93,20 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   const ta = !!opts.transA;
   const tb = !!opts.transB;
   const d = matmulDims(a.shape, b.shape, ta, tb);
-  const variant = opts.variant ?? defaultMatmulVariant(ctx);
-  if (!MATMUL_VARIANTS.includes(variant)) throw new ArgumentError(`matmul: unknown variant "${variant}"`);
+  const wanted = opts.variant ?? defaultMatmulVariant(ctx);
+  if (!MATMUL_VARIANTS.includes(wanted)) throw new ArgumentError(`matmul: unknown variant "${wanted}"`);
+  const variant = resolveMatmulVariant(ctx, wanted, d, ta, tb);
   const out = ctx.empty(d.outShape);
   const { batch, M, K, N } = d;
   if (M === 0 || N === 0) return out;
   const pipeline = ctx.pipeline(`matmul:${variant}:${+ta}${+tb}`, () =>
-    variant === 'simple' ? simpleSource(ta, tb) : variant === 'tiled' ? tiledSource(ta, tb) : blockedSource(ta, tb),
+    variant === 'simple'
+      ? simpleSource(ta, tb)
+      : variant === 'tiled'
+        ? tiledSource(ta, tb)
+        : variant === 'subgroup' || variant === 'vec4'
+          ? subgroupSource(variant === 'subgroup')
+          : blockedSource(ta, tb),
   );
   const limit = ctx.maxBindingSize - 256;
   const fits = a.size * 4 <= limit && b.size * 4 <= limit && out.size * 4 <= limit;
@@ -112,5 +149,6 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
     throw new ShapeError(`matmul: Aᵀ·Bᵀ with operands above the binding limit is not supported`);
   }
   ctx.submit('matmul', dispatches, temps);
+  noteGpuWork(ctx, 2 * batch * M * N * Math.max(K, 1));
   return out;
 }

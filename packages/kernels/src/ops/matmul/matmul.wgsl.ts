@@ -137,3 +137,83 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
 }
 `;
 }
+
+/**
+ * `subgroup` variant: barrier-free, built for CPU drivers (lavapipe/llvmpipe), where every per-invocation
+ * (divergent) storage load is scalarised into a bounds-checked load per SIMD lane and dominates the cost.
+ * It minimises loaded floats per FMA:
+ *  - A is read as vec4 along K (one load per 4 K steps) and shared across the subgroup: invocation with
+ *    subgroup lane s loads row m0 + (s % 8), and `subgroupBroadcast(a, i)` hands row m0 + i to every lane
+ *    (a register shuffle), so 8 rows cost each lane 1/8 of their loads;
+ *  - B is read as vec4 along N: each invocation owns 4 consecutive columns (consecutive invocations read
+ *    consecutive 16-byte blocks) and RM = 8 rows, i.e. 8 vec4 accumulators (32 outputs).
+ * Workgroup: 64 × 1 invocations covering 8 rows × 256 columns; rows depend only on workgroup_id, so all
+ * lanes of a subgroup share them. Larger register blocks (16 rows, 8 columns) spill and lose on lavapipe.
+ * Needs the `subgroups` feature, A·B without transposes, K % 4 == 0 and N % 4 == 0 (vec4 bindings; the
+ * launcher checks and otherwise falls back to `blocked`). With subgroups narrower than 8 lanes the shader
+ * takes a uniform branch that loads the 8 A rows per invocation instead of broadcasting.
+ */
+export const SUBGROUP = { RM: 8, WX: 64 };
+/**
+ * `useSubgroups = false` gives the `vec4` variant: the same register block and vec4 bindings, but every
+ * invocation loads its 8 A rows itself (for devices without the `subgroups` feature, e.g. Deno's wgpu).
+ */
+export function subgroupSource(useSubgroups = true): string {
+  const { RM, WX } = SUBGROUP;
+  const rows = [...Array(RM).keys()];
+  const comps = ['x', 'y', 'z', 'w'];
+  // one K step (kk = k + u): load the B vec4, then 8 rank-1 updates with row i's A value
+  const step = (u: number, aOf: (i: number, c: string) => string) =>
+    `{ let bv = B[bq + (k + ${u}u) * nq]; ${rows.map((i) => `c${i} = fma(vec4(${aOf(i, comps[u])}), bv, c${i});`).join(' ')} }`;
+  const body = (aOf: (i: number, c: string) => string) => [0, 1, 2, 3].map((u) => step(u, aOf)).join('\n      ');
+  const direct = `${rows.map((i) => `let mr${i} = min(m0 + ${i}u, p.M - 1u);`).join(' ')}
+    for (var k = 0u; k < p.K; k += 4u) {
+      ${rows.map((i) => `let a${i} = A[aq + mr${i} * kq + (k >> 2u)];`).join(' ')}
+      ${body((i, c) => `a${i}.${c}`)}
+    }`;
+  const loop = useSubgroups
+    ? `let mr = min(m0 + (sl % ${RM}u), p.M - 1u);
+  if (sgs >= ${RM}u) {
+    for (var k = 0u; k < p.K; k += 4u) {
+      let av = A[aq + mr * kq + (k >> 2u)];
+      ${body((i, c) => `subgroupBroadcast(av.${c}, ${i}u)`)}
+    }
+  } else {
+    ${direct}
+  }`
+    : direct;
+  return `${useSubgroups ? 'enable subgroups;' : ''}
+struct Params {
+  M: u32, K: u32, N: u32, batch: u32,
+  aBase: u32, bBase: u32, cBase: u32, acc: u32,
+  sA: u32, sB: u32, sC: u32, pad: u32,
+};
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> C: array<f32>;
+fn store(b: u32, m: u32, n: u32, v: f32) {
+  let i = p.cBase + b * p.sC + m * p.N + n;
+  if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
+}
+@compute @workgroup_size(${WX}, 1, 1)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u${useSubgroups ? `,
+        @builtin(subgroup_invocation_id) sl: u32, @builtin(subgroup_size) sgs: u32` : ''}) {
+  let b = wg.z;
+  let m0 = wg.y * ${RM}u;
+  let kq = p.K >> 2u;
+  let nq = p.N >> 2u;
+  // A/B vec4 row bases (aBase, bBase, sA, sB are multiples of 4: checked by the launcher)
+  let aq = (p.aBase + b * p.sA) >> 2u;
+  let bq0 = (p.bBase + b * p.sB) >> 2u;
+  let q = wg.x * ${WX}u + l.x;          // this invocation's vec4 column
+  let bq = bq0 + min(q, nq - 1u);       // clamped: out-of-range lanes load valid data and never store
+  ${rows.map((i) => `var c${i} = vec4<f32>();`).join(' ')}
+  ${loop}
+  if (q < nq) {
+    let n = q * 4u;
+    ${rows.map((i) => `if (m0 + ${i}u < p.M) { store(b, m0 + ${i}u, n, c${i}.x); store(b, m0 + ${i}u, n + 1u, c${i}.y); store(b, m0 + ${i}u, n + 2u, c${i}.z); store(b, m0 + ${i}u, n + 3u, c${i}.w); }`).join('\n    ')}
+  }
+}
+`;
+}

@@ -14,7 +14,10 @@ import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
 //     The host adds the block partials in float64 and forms D = P − π gᵀ.
 const WG = 64;
 
-const rowSource = `
+// Per row, specialised on m: a_k = s_ik − π_k, then t = Σ_k a_k W[k][0] + Σ_r y_r Σ_k a_k W[k][1+r], so each y is
+// read once and zero labels (sparse one-/multi-hot Y) skip their m multiply-adds.
+function rowSource(m: number): string {
+  return `
 struct Params { n: u32, m: u32, c: u32, flags: u32, mu: f32, eta: f32, fixedQ: f32, sBase: u32, yBase: u32, uBase: u32, wBase: u32, qBase: u32 };
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
@@ -29,13 +32,21 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   let i = g.x;
   if (i >= p.n) { return; }
   let c1 = p.c + 1u;
-  let piOff = p.m * c1;
+  let piOff = ${m}u * c1;
+  let sb = p.sBase + i * ${m}u;
+  var a: array<f32, ${m}>;
   var t = 0.0;
-  for (var k = 0u; k < p.m; k++) {
-    let wk = k * c1;
-    var acc = Dual[wk];
-    for (var r = 0u; r < p.c; r++) { acc = fma(Dual[wk + 1u + r], Y[p.yBase + i * p.c + r], acc); }
-    t = fma(S[p.sBase + i * p.m + k] - Dual[piOff + k], acc, t);
+  for (var k = 0u; k < ${m}u; k++) {
+    a[k] = S[sb + k] - Dual[piOff + k];
+    t = fma(a[k], Dual[k * c1], t);
+  }
+  let yb = p.yBase + i * p.c;
+  for (var r = 0u; r < p.c; r++) {
+    let y = Y[yb + r];
+    if (y == 0.0) { continue; }
+    var wr = 0.0;
+    for (var k = 0u; k < ${m}u; k++) { wr = fma(a[k], Dual[k * c1 + 1u + r], wr); }
+    t = fma(y, wr, t);
   }
   var q0 = p.eta;
   if ((p.flags & 1u) != 0u) { q0 += U[p.uBase + i]; }
@@ -49,8 +60,32 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   Z[p.n + i] = w * (0.5 * d * d + q * (t + p.mu));
 }
 `;
+}
 
-const reduceSource = `
+// Reduce: one invocation per label column r ∈ [0, c] (r = 0 is the constant 1) keeps all m+1 Kahan sums of that
+// column (P[0..m-1][r] and g[r]); one extra column c+1 keeps Σw and Σo. So z, s and y are each read once per
+// (row, column) instead of once per output, and there is no per-output branching. Columns run along x
+// (JW = a power of two ≥ c+2, ≤ 64); when c+2 < 64 the workgroup's spare lanes (y, LANES = 64/JW) split the
+// block's rows (interleaved) and are combined through workgroup memory, lane 0 writing the block's partials.
+// The source depends on (m, JW) only, so m is a compile-time constant and the sums live in registers.
+function reduceSource(m: number, jw: number, skip = false): string {
+  const lanes = WG / jw;
+  const K = m + 1;
+  const combine =
+    lanes === 1
+      ? ''
+      : `
+  if (l.y > 0u) {
+    let o = ((l.y - 1u) * ${jw}u + l.x) * ${K}u;
+    for (var k = 0u; k < ${K}u; k++) { red[o + k] = s[k]; }
+  }
+  workgroupBarrier();
+  if (l.y > 0u) { return; }
+  for (var ln = 1u; ln < ${lanes}u; ln++) {
+    let o = ((ln - 1u) * ${jw}u + l.x) * ${K}u;
+    for (var k = 0u; k < ${K}u; k++) { s[k] += red[o + k]; }
+  }`;
+  return `
 struct Params { n: u32, m: u32, c: u32, flags: u32, rowsPerBlock: u32, R: u32, sBase: u32, yBase: u32, wBase: u32, p0: u32, p1: u32, p2: u32 };
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
@@ -58,43 +93,67 @@ struct Params { n: u32, m: u32, c: u32, flags: u32, rowsPerBlock: u32, R: u32, s
 @group(0) @binding(3) var<storage, read> Wt: array<f32>;
 @group(0) @binding(4) var<storage, read> Z: array<f32>;
 @group(0) @binding(5) var<storage, read_write> Part: array<f32>;
-@compute @workgroup_size(${WG})
+${lanes === 1 ? '' : `var<workgroup> red: array<f32, ${(lanes - 1) * jw * K}>;`}
+@compute @workgroup_size(${jw}, ${lanes})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let j = wg.x * ${WG}u + l.x;
-  if (j >= p.R) { return; }
-  let block = wg.y;
+  let r = wg.x * ${jw}u + l.x;   // column: 0 = constant 1, 1..c = label r-1, c+1 = (Σw, Σo)
   let c1 = p.c + 1u;
-  let i0 = block * p.rowsPerBlock;
+  let i0 = wg.y * p.rowsPerBlock;
   let i1 = min(i0 + p.rowsPerBlock, p.n);
-  // which sum this invocation owns
-  let nP = p.m * c1;
-  var kind = 0u; var k = 0u; var r = 0u;
-  if (j < nP) { k = j / c1; r = j % c1; }
-  else if (j < nP + c1) { kind = 1u; r = j - nP; }
-  else if (j == nP + c1) { kind = 2u; }
-  else { kind = 3u; }
-  var sum = 0.0; var comp = 0.0;   // Kahan
-  for (var i = i0; i < i1; i++) {
-    var x = 0.0;
-    if (kind == 0u) {
-      x = Z[i] * S[p.sBase + i * p.m + k];
-      if (r > 0u) { x *= Y[p.yBase + i * p.c + r - 1u]; }
-    } else if (kind == 1u) {
-      x = Z[i];
-      if (r > 0u) { x *= Y[p.yBase + i * p.c + r - 1u]; }
-    } else if (kind == 2u) {
-      x = select(1.0, Wt[p.wBase + i], (p.flags & 2u) != 0u);
-    } else {
-      x = Z[p.n + i];
+  var s: array<f32, ${K}>;   // Kahan sums: P[k][r] (k < m), g[r] (k = m); Σw, Σo in s[0], s[1] for r = c+1
+  var e: array<f32, ${K}>;   // their compensations
+  if (r <= p.c) {
+    for (var i = i0 + l.y; i < i1; i += ${lanes}u) {
+      var z = Z[i];
+      if (r > 0u) {
+        let y = Y[p.yBase + i * p.c + r - 1u];
+        ${skip ? 'if (y == 0.0) { continue; }' : ''}
+        z *= y;
+      }
+      let sb = p.sBase + i * ${m}u;
+      for (var k = 0u; k < ${m}u; k++) {
+        let yk = z * S[sb + k] - e[k];
+        let tk = s[k] + yk;
+        e[k] = (tk - s[k]) - yk;
+        s[k] = tk;
+      }
+      let yk = z - e[${m}];
+      let tk = s[${m}] + yk;
+      e[${m}] = (tk - s[${m}]) - yk;
+      s[${m}] = tk;
     }
-    let yk = x - comp;
-    let tk = sum + yk;
-    comp = (tk - sum) - yk;
-    sum = tk;
+  } else if (r == c1) {
+    let hasW = (p.flags & 2u) != 0u;
+    for (var i = i0 + l.y; i < i1; i += ${lanes}u) {
+      let x0 = select(1.0, Wt[p.wBase + i], hasW) - e[0];
+      let t0 = s[0] + x0;
+      e[0] = (t0 - s[0]) - x0;
+      s[0] = t0;
+      let x1 = Z[p.n + i] - e[1];
+      let t1 = s[1] + x1;
+      e[1] = (t1 - s[1]) - x1;
+      s[1] = t1;
+    }
   }
-  Part[block * p.R + j] = sum;
+  for (var k = 0u; k < ${K}u; k++) { s[k] -= e[k]; }
+${combine}
+  let base = wg.y * p.R;
+  if (r <= p.c) {
+    for (var k = 0u; k < ${K}u; k++) { Part[base + k * c1 + r] = s[k]; }
+  } else if (r == c1) {
+    Part[base + ${K}u * c1] = s[0];
+    Part[base + ${K}u * c1 + 1u] = s[1];
+  }
 }
 `;
+}
+
+/** Columns per reduce workgroup: the smallest power of two ≥ c+2 (label columns, the constant, Σw/Σo), ≤ 64. */
+function reduceColumns(c: number): number {
+  let jw = 2;
+  while (jw < WG && jw < c + 2) jw *= 2;
+  return jw;
+}
 
 export interface MomentsChunk {
   /** [rows, m] */
@@ -181,8 +240,10 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
   const u2 = ctx.uniform(
     uniforms([{ u: n }, { u: m }, { u: c }, { u: flags }, { u: rowsPerBlock }, { u: R }, { u: rs.base }, { u: ry.base }, { u: rw.base }, { u: 0 }, { u: 0 }, { u: 0 }]),
   );
-  const p1 = ctx.pipeline('moments:rows', () => rowSource);
-  const p2 = ctx.pipeline('moments:reduce', () => reduceSource);
+  const p1 = ctx.pipeline(`moments:rows:${m}`, () => rowSource(m));
+  const jw = reduceColumns(c);
+  const skip = ctx.variant('moments.reduce', 'plain') === 'skip';
+  const p2 = ctx.pipeline(`moments:reduce:${m}:${jw}:${skip}`, () => reduceSource(m, jw, skip));
   const ds: DispatchSpec[] = [
     {
       op: 'moments.rows',
@@ -194,7 +255,7 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
       op: 'moments.reduce',
       pipeline: p2,
       bindings: [{ buffer: u2 }, rs.resource, ry.resource, rw.resource, { buffer: z.buffer }, { buffer: part.buffer }],
-      workgroups: [ceilDiv(R, WG), blocks],
+      workgroups: [ceilDiv(c + 2, jw), blocks],
     },
   ];
   ctx.submit('moments', ds, [u1, u2]);

@@ -1,0 +1,6 @@
+// Node + Dawn runner for the shared training-kernel suite (losses, optimizer).
+import '@m4kit/kernels/node';
+import { test } from 'vitest';
+import { lossSuite } from '../suite/losses.suite.js';
+
+for (const c of lossSuite({ runtime: 'node' }).cases) test(c.name, c.fn, 300_000);
