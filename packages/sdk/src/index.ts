@@ -7,3 +7,4 @@ export * from './io/encode.js';
 export * from './pipeline/balance.js';
 export { mergeEngines, addMomentsSums } from './balance/engine-merge.js';
 export * from './evaluate/index.js';
+export * from './debias/index.js';
