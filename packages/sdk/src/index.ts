@@ -8,3 +8,4 @@ export * from './pipeline/balance.js';
 export { mergeEngines, addMomentsSums } from './balance/engine-merge.js';
 export * from './evaluate/index.js';
 export * from './debias/index.js';
+export * from './train/index.js';
