@@ -3,7 +3,8 @@ import type { Env, Suite } from './suite/harness.js';
 import { kernelSuite } from './suite/kernels.suite.js';
 import { lossSuite } from './suite/losses.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
+import { trainSuite } from './suite/train.suite.js';
 
 export function allSuites(env: Env): Suite[] {
-  return [kernelSuite(env), evaluateSuite(env), lossSuite(env)];
+  return [kernelSuite(env), evaluateSuite(env), lossSuite(env), trainSuite(env)];
 }

@@ -13,3 +13,4 @@ export * as ref from './ops/references.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, type MomentsChunk, type MomentsParams } from './ops/moments/moments.js';
 export { clipLoss, siglipLoss, lossStatusError, LOSS_VARIANTS, type LossVariant, type LossOptions, type ClipLossResult, type SiglipLossResult } from './ops/losses/losses.js';
 export { adamw, clipGradNorm, type AdamWOptions, type ClipGradNormResult } from './ops/optim/optim.js';
+export * from './ops/mlp/index.js';
