@@ -8,3 +8,4 @@ export * from './pipeline/file-engine.js';
 export * from './io/embeddings.js';
 export * from './pipeline/evaluate-file.js';
 export * from './report/html.js';
+export * from './debias/io.js';

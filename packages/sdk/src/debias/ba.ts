@@ -1,0 +1,319 @@
+// Bias-alignment (BA) module of "Joint Vision-Language Social Bias Removal for CLIP" (spec §2.2–2.4):
+// residual MLPs, forward pass, the bank losses L_ba + L_cd and their hand-written gradients, float64.
+// The heavy products (batch × (B+Q) logits against the banks, and the MLP matmuls) go through a `Backend`
+// (backend.ts): float64 loops here, or WebGPU kernels.
+import { ArgumentError, ShapeError } from '@m4kit/kernels';
+
+export interface Mlp {
+  /** input/output dimension */
+  D: number;
+  /** hidden width */
+  h: number;
+  /** h×D, row-major (PyTorch Linear weight layout) */
+  W1: Float64Array;
+  b1: Float64Array;
+  /** D×h */
+  W2: Float64Array;
+  b2: Float64Array;
+}
+
+export interface BaParams {
+  /** image-only MLP (spec: h = 512) */
+  mlp1: Mlp;
+  /** shared MLP (spec: h = 1024) */
+  mlp2: Mlp;
+}
+
+/** Seeded PRNG (mulberry32), uniform in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draws (Box–Muller) from a uniform PRNG. */
+export function gaussian(rnd: () => number): () => number {
+  let spare: number | undefined;
+  return () => {
+    if (spare !== undefined) {
+      const s = spare;
+      spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = rnd();
+    const v = rnd();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** PyTorch nn.Linear default init: weights and biases U(−1/√fan_in, 1/√fan_in). */
+export function initMlp(D: number, h: number, rnd: () => number): Mlp {
+  const u = (fanIn: number, n: number) => {
+    const b = 1 / Math.sqrt(fanIn);
+    return Float64Array.from({ length: n }, () => (2 * rnd() - 1) * b);
+  };
+  return { D, h, W1: u(D, h * D), b1: u(D, h), W2: u(h, D * h), b2: u(h, D) };
+}
+
+export function initBaParams(D: number, hidden1: number, hidden2: number, seed: number): BaParams {
+  for (const [name, v] of [['dimension', D], ['hidden1', hidden1], ['hidden2', hidden2]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`${name} must be a positive integer, got ${v}`);
+  }
+  const rnd = mulberry32(seed);
+  return { mlp1: initMlp(D, hidden1, rnd), mlp2: initMlp(D, hidden2, rnd) };
+}
+
+export function cloneParams(p: BaParams): BaParams {
+  const c = (m: Mlp): Mlp => ({ D: m.D, h: m.h, W1: m.W1.slice(), b1: m.b1.slice(), W2: m.W2.slice(), b2: m.b2.slice() });
+  return { mlp1: c(p.mlp1), mlp2: c(p.mlp2) };
+}
+
+/** Flat views of every parameter array, in a fixed order (mlp1.W1, b1, W2, b2, mlp2.…). */
+export function paramList(p: BaParams): Float64Array[] {
+  return [p.mlp1.W1, p.mlp1.b1, p.mlp1.W2, p.mlp1.b2, p.mlp2.W1, p.mlp2.b1, p.mlp2.W2, p.mlp2.b2];
+}
+export const PARAM_NAMES = ['mlp1.W1', 'mlp1.b1', 'mlp1.W2', 'mlp1.b2', 'mlp2.W1', 'mlp2.b1', 'mlp2.W2', 'mlp2.b2'];
+
+/** θ_m ← m·θ_m + (1 − m)·θ (ALBEF momentum update). */
+export function emaUpdate(target: BaParams, source: BaParams, momentum: number): void {
+  const t = paramList(target);
+  const s = paramList(source);
+  for (let k = 0; k < t.length; k++) for (let i = 0; i < t[k].length; i++) t[k][i] = momentum * t[k][i] + (1 - momentum) * s[k][i];
+}
+
+/** Dense products used by the module; `C = A·Bᵀ` (nt), `C = A·B` (nn), `C = Aᵀ·B` (tn). Row-major. */
+export interface MatmulBackend {
+  /** A: m×k, B: n×k → m×n */
+  nt(A: Float64Array, B: Float64Array, m: number, k: number, n: number): Promise<Float64Array>;
+  /** A: m×k, B: k×n → m×n */
+  nn(A: Float64Array, B: Float64Array, m: number, k: number, n: number): Promise<Float64Array>;
+  /** A: k×m, B: k×n → m×n */
+  tn(A: Float64Array, B: Float64Array, k: number, m: number, n: number): Promise<Float64Array>;
+}
+
+export const cpuMatmul: MatmulBackend = {
+  async nt(A, B, m, k, n) {
+    const C = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      const a = i * k;
+      for (let j = 0; j < n; j++) {
+        const b = j * k;
+        let s = 0;
+        for (let t = 0; t < k; t++) s += A[a + t] * B[b + t];
+        C[i * n + j] = s;
+      }
+    }
+    return C;
+  },
+  async nn(A, B, m, k, n) {
+    const C = new Float64Array(m * n);
+    for (let i = 0; i < m; i++) {
+      const c = i * n;
+      for (let t = 0; t < k; t++) {
+        const a = A[i * k + t];
+        if (a === 0) continue;
+        const b = t * n;
+        for (let j = 0; j < n; j++) C[c + j] += a * B[b + j];
+      }
+    }
+    return C;
+  },
+  async tn(A, B, k, m, n) {
+    const C = new Float64Array(m * n);
+    for (let t = 0; t < k; t++) {
+      for (let i = 0; i < m; i++) {
+        const a = A[t * m + i];
+        if (a === 0) continue;
+        const c = i * n;
+        const b = t * n;
+        for (let j = 0; j < n; j++) C[c + j] += a * B[b + j];
+      }
+    }
+    return C;
+  },
+};
+
+/** Saved activations of one MLP call (for the backward pass). */
+export interface MlpTape {
+  x: Float64Array;
+  a1: Float64Array;
+  r1: Float64Array;
+  a2: Float64Array;
+  rows: number;
+}
+
+/** MLP(x) = ReLU(W2·ReLU(W1·x + b1) + b2) for each row of x (rows×D). */
+export async function mlpForward(mm: MatmulBackend, p: Mlp, x: Float64Array, rows: number): Promise<{ out: Float64Array; tape: MlpTape }> {
+  const a1 = await mm.nt(x, p.W1, rows, p.D, p.h);
+  const r1 = new Float64Array(a1.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < p.h; j++) {
+    const v = a1[i * p.h + j] + p.b1[j];
+    a1[i * p.h + j] = v;
+    r1[i * p.h + j] = v > 0 ? v : 0;
+  }
+  const a2 = await mm.nt(r1, p.W2, rows, p.h, p.D);
+  const out = new Float64Array(a2.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < p.D; j++) {
+    const v = a2[i * p.D + j] + p.b2[j];
+    a2[i * p.D + j] = v;
+    out[i * p.D + j] = v > 0 ? v : 0;
+  }
+  return { out, tape: { x, a1, r1, a2, rows } };
+}
+
+/** Backward through one MLP call: accumulates into `grad` (same layout as the MLP) and returns ∂L/∂x. */
+export async function mlpBackward(mm: MatmulBackend, p: Mlp, tape: MlpTape, dOut: Float64Array, grad: Mlp, needDx = true): Promise<Float64Array | undefined> {
+  const { rows } = tape;
+  const dA2 = new Float64Array(dOut.length);
+  for (let i = 0; i < dOut.length; i++) dA2[i] = tape.a2[i] > 0 ? dOut[i] : 0;
+  const dW2 = await mm.tn(dA2, tape.r1, rows, p.D, p.h);
+  for (let i = 0; i < dW2.length; i++) grad.W2[i] += dW2[i];
+  for (let i = 0; i < rows; i++) for (let j = 0; j < p.D; j++) grad.b2[j] += dA2[i * p.D + j];
+  const dR1 = await mm.nn(dA2, p.W2, rows, p.D, p.h);
+  for (let i = 0; i < dR1.length; i++) if (!(tape.a1[i] > 0)) dR1[i] = 0;
+  const dW1 = await mm.tn(dR1, tape.x, rows, p.h, p.D);
+  for (let i = 0; i < dW1.length; i++) grad.W1[i] += dW1[i];
+  for (let i = 0; i < rows; i++) for (let j = 0; j < p.h; j++) grad.b1[j] += dR1[i * p.h + j];
+  return needDx ? mm.nn(dR1, p.W1, rows, p.h, p.D) : undefined;
+}
+
+export interface ImageTape {
+  m1: MlpTape;
+  m2: MlpTape;
+}
+
+/** g_I = mlp2(mlp1(e_I) + e_I) + e_I */
+export async function imageForward(mm: MatmulBackend, p: BaParams, e: Float64Array, rows: number): Promise<{ g: Float64Array; tape: ImageTape }> {
+  const a = await mlpForward(mm, p.mlp1, e, rows);
+  const u = a.out;
+  for (let i = 0; i < u.length; i++) u[i] += e[i];
+  const b = await mlpForward(mm, p.mlp2, u, rows);
+  const g = b.out;
+  for (let i = 0; i < g.length; i++) g[i] += e[i];
+  return { g, tape: { m1: a.tape, m2: b.tape } };
+}
+
+/** g_T = mlp2(e_T) + e_T */
+export async function textForward(mm: MatmulBackend, p: BaParams, e: Float64Array, rows: number): Promise<{ g: Float64Array; tape: MlpTape }> {
+  const b = await mlpForward(mm, p.mlp2, e, rows);
+  const g = b.out;
+  for (let i = 0; i < g.length; i++) g[i] += e[i];
+  return { g, tape: b.tape };
+}
+
+/** Row L2 normalisation; returns the unit rows and the norms. Zero rows are an error (named by `what`). */
+export function normalizeRows(x: Float64Array, rows: number, D: number, what: string): { u: Float64Array; norms: Float64Array } {
+  const u = new Float64Array(x.length);
+  const norms = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = 0; j < D; j++) s += x[i * D + j] ** 2;
+    const n = Math.sqrt(s);
+    if (!(n > 0) || !Number.isFinite(n)) throw new ArgumentError(`${what}: row ${i} has ${n > 0 ? 'a non-finite' : 'zero'} norm`);
+    norms[i] = n;
+    for (let j = 0; j < D; j++) u[i * D + j] = x[i * D + j] / n;
+  }
+  return { u, norms };
+}
+
+/** ∂/∂g = (I − ĝĝᵀ)(∂/∂ĝ)/‖g‖, row-wise */
+export function normalizeBackward(u: Float64Array, norms: Float64Array, dU: Float64Array, rows: number, D: number): Float64Array {
+  const out = new Float64Array(dU.length);
+  for (let i = 0; i < rows; i++) {
+    let dot = 0;
+    for (let j = 0; j < D; j++) dot += u[i * D + j] * dU[i * D + j];
+    for (let j = 0; j < D; j++) out[i * D + j] = (dU[i * D + j] - u[i * D + j] * dot) / norms[i];
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Bank losses, one batch row at a time (the row operation the GPU kernel mirrors).
+
+/**
+ * Per-row logits against the banks (already divided by τ), N = B + Q columns each:
+ *   zI[0] = b_I·I_allᵀ (image bias),  zI[1] = ĝ_T*·I_allᵀ (t2i),  zI[2] = f̂_T1·I_allᵀ (t2i target),  zI[3] = ĝ^m_T1·I_allᵀ
+ *   zT[0] = b_T·T_allᵀ (text bias),   zT[1] = ĝ_I·T_allᵀ (i2t),   zT[2] = f̂_I·T_allᵀ (i2t target),   zT[3] = ĝ^m_I·T_allᵀ
+ */
+export interface RowLossOptions {
+  /** weight of L_cd (α = 0.3) */
+  alpha: number;
+  /** weight of the momentum distribution in the soft targets (0.4 from epoch 5, else 0) */
+  mix: number;
+  /** batch size B (the loss is a batch mean) */
+  B: number;
+}
+
+export interface RowLoss {
+  ba: number;
+  i2t: number;
+  t2i: number;
+}
+
+function lse(z: Float64Array, o: number, N: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < N; j++) m = Math.max(m, z[o + j]);
+  let s = 0;
+  for (let j = 0; j < N; j++) s += Math.exp(z[o + j] - m);
+  return m + Math.log(s);
+}
+
+/**
+ * Float64 reference of the fused row op: given the 4+4 logit rows of batch row i (zI, zT: 4×N each, row-major),
+ * returns this row's unscaled KL and cross-entropy terms and overwrites rows 0 and 1 of zI and zT with
+ * ∂L/∂z of the total loss L = α(L_i2t + L_t2i)/2 + (1 − α)L_ba (rows 2 and 3 are left as they are).
+ */
+export function debiasRowLossRef(zI: Float64Array, zT: Float64Array, N: number, o: RowLossOptions): RowLoss {
+  const lI = lse(zI, 0, N); // image bias
+  const lT = lse(zT, 0, N); // text bias
+  const lt2i = lse(zI, N, N);
+  const li2t = lse(zT, N, N);
+  const ltgtT = lse(zI, 2 * N, N); // target for t2i: f̂_T1 vs images
+  const ltgtI = lse(zT, 2 * N, N); // target for i2t: f̂_I vs texts
+  const mix = o.mix;
+  const lmT = mix > 0 ? lse(zI, 3 * N, N) : 0;
+  const lmI = mix > 0 ? lse(zT, 3 * N, N) : 0;
+  // KL(P_T ‖ P_I) and Σ P_T ℓ
+  let kl = 0;
+  for (let j = 0; j < N; j++) {
+    const lpT = zT[j] - lT;
+    const lpI = zI[j] - lI;
+    kl += Math.exp(lpT) * (lpT - lpI);
+  }
+  let ce_i2t = 0;
+  let ce_t2i = 0;
+  const sBa = (1 - o.alpha) / o.B;
+  const sCd = (0.5 * o.alpha) / o.B;
+  for (let j = 0; j < N; j++) {
+    const yI = (1 - mix) * Math.exp(zT[2 * N + j] - ltgtI) + (mix > 0 ? mix * Math.exp(zT[3 * N + j] - lmI) : 0);
+    const yT = (1 - mix) * Math.exp(zI[2 * N + j] - ltgtT) + (mix > 0 ? mix * Math.exp(zI[3 * N + j] - lmT) : 0);
+    const lpi2t = zT[N + j] - li2t;
+    const lpt2i = zI[N + j] - lt2i;
+    ce_i2t -= yI * lpi2t;
+    ce_t2i -= yT * lpt2i;
+    const lpT = zT[j] - lT;
+    const lpI = zI[j] - lI;
+    const pT = Math.exp(lpT);
+    zI[j] = sBa * (Math.exp(lpI) - pT);
+    zT[j] = sBa * pT * (lpT - lpI - kl);
+    zT[N + j] = sCd * (Math.exp(lpi2t) - yI);
+    zI[N + j] = sCd * (Math.exp(lpt2i) - yT);
+  }
+  return { ba: kl, i2t: ce_i2t, t2i: ce_t2i };
+}
+
+/** Shapes and finiteness of a feature matrix; errors name the input. */
+export function checkMatrix(name: string, x: ArrayLike<number>, rows: number, D: number): void {
+  if (x.length !== rows * D) throw new ShapeError(`${name}: ${x.length} values, expected ${rows}×${D}`);
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}: row ${Math.floor(i / D)} has a non-finite value (column ${i % D})`);
+  }
+}

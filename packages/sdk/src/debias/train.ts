@@ -1,0 +1,418 @@
+// debias(): trains the BA module (spec §2.5) on frozen embeddings and returns a module that maps frozen
+// embeddings to debiased ones. Queues, EMA copies, α, τ, the per-step factual/counterfactual coin, the momentum
+// distillation mix from epoch 5, evaluation every 2 epochs and early stopping on validation ABLE.
+import { ArgumentError, ShapeError, init, type Kernels } from '@m4kit/kernels';
+import type { Embeddings } from '../evaluate/search.js';
+import { l2normalizeRows } from '../evaluate/search.js';
+import { able } from '../evaluate/metrics.js';
+import { biasRetrieval, zeroShot } from '../evaluate/tasks.js';
+import {
+  PARAM_NAMES,
+  type BaParams,
+  type MatmulBackend,
+  checkMatrix,
+  cloneParams,
+  cpuMatmul,
+  emaUpdate,
+  gaussian,
+  imageForward,
+  initBaParams,
+  mulberry32,
+  paramList,
+  textForward,
+} from './ba.js';
+import { CpuBank, randomUnitRows, type Bank } from './bank.js';
+import { Adam, lossAndGrads } from './step.js';
+
+export interface DebiasValidation {
+  /** images whose attribute is measured (ranked by the bias prompts) */
+  images: Embeddings;
+  /** attribute class per image, 0..groups.length−1 */
+  labels: ArrayLike<number>;
+  groups: string[];
+  /** bias query embeddings (e.g. the 319 Berg prompts) */
+  prompts: Embeddings;
+  promptNames?: string[];
+  /** zero-shot task for the alignment term of ABLE */
+  zeroShot: { images: Embeddings; labels: ArrayLike<number>; classes: Embeddings };
+  /** MaxSkew@k (spec: 1000, capped at the number of images) */
+  k?: number;
+}
+
+export interface DebiasOptions {
+  hidden1?: number;
+  hidden2?: number;
+  lr?: number;
+  batchSize?: number;
+  epochs?: number;
+  /** evaluate every n epochs (2) */
+  evalEvery?: number;
+  /** stop after this many evaluations without improvement (10) */
+  patience?: number;
+  alpha?: number;
+  tau?: number;
+  queueSize?: number;
+  momentum?: number;
+  /** weight of the momentum model in the soft targets (0.4) */
+  mixRatio?: number;
+  /** first (0-based) epoch that mixes in the momentum targets (5) */
+  mixFromEpoch?: number;
+  seed?: number;
+  /** shuffle batches each epoch (the reference DataLoader does not: false) */
+  shuffle?: boolean;
+  /** 'webgpu' | 'cpu' (float64 reference) | 'auto' (WebGPU, CPU fallback outside CI) */
+  backend?: 'webgpu' | 'cpu' | 'auto';
+  /** reuse kernels you own (backend is then taken from them) */
+  kernels?: Kernels;
+  validation?: DebiasValidation;
+  onProgress?: (p: DebiasProgress) => void;
+}
+
+export interface DebiasProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss?: { total: number; ba: number; cd: number };
+  eval?: DebiasEval;
+}
+
+export interface DebiasEval {
+  epoch: number;
+  maxSkew: number;
+  top1: number;
+  able: number;
+}
+
+export interface DebiasConfig {
+  format: 'm4kit-ba';
+  version: 1;
+  dim: number;
+  hidden1: number;
+  hidden2: number;
+  alpha: number;
+  tau: number;
+  queueSize: number;
+  momentum: number;
+  mixRatio: number;
+  mixFromEpoch: number;
+  lr: number;
+  batchSize: number;
+  seed: number;
+  epochsRun: number;
+  bestEpoch: number | null;
+  history: { epoch: number; loss: number; ba: number; cd: number }[];
+  evals: DebiasEval[];
+}
+
+/** Inputs of debias(): frozen image embeddings with factual and counterfactual caption embeddings, row-aligned. */
+export interface DebiasData {
+  images: Embeddings;
+  captions: Embeddings;
+  counterfactuals: Embeddings;
+}
+
+const ALL_KEYS = new Set([
+  'hidden1', 'hidden2', 'lr', 'batchSize', 'epochs', 'evalEvery', 'patience', 'alpha', 'tau', 'queueSize', 'momentum', 'mixRatio',
+  'mixFromEpoch', 'seed', 'shuffle', 'backend', 'kernels', 'validation', 'onProgress',
+]);
+
+function resolve(o: DebiasOptions) {
+  for (const k of Object.keys(o)) if (!ALL_KEYS.has(k)) throw new ArgumentError(`debias: unknown option "${k}"`);
+  const r = {
+    hidden1: o.hidden1 ?? 512,
+    hidden2: o.hidden2 ?? 1024,
+    lr: o.lr ?? 5e-6,
+    batchSize: o.batchSize ?? 512,
+    epochs: o.epochs ?? 100,
+    evalEvery: o.evalEvery ?? 2,
+    patience: o.patience ?? 10,
+    alpha: o.alpha ?? 0.3,
+    tau: o.tau ?? 0.07,
+    queueSize: o.queueSize ?? 65536,
+    momentum: o.momentum ?? 0.995,
+    mixRatio: o.mixRatio ?? 0.4,
+    mixFromEpoch: o.mixFromEpoch ?? 5,
+    seed: o.seed ?? 42,
+    shuffle: o.shuffle ?? false,
+  };
+  const int = (k: keyof typeof r, min: number) => {
+    const v = r[k] as number;
+    if (!Number.isInteger(v) || v < min) throw new ArgumentError(`debias: ${k} must be an integer ≥ ${min}, got ${v}`);
+  };
+  int('hidden1', 1);
+  int('hidden2', 1);
+  int('batchSize', 1);
+  int('epochs', 1);
+  int('evalEvery', 1);
+  int('patience', 1);
+  int('queueSize', 1);
+  int('mixFromEpoch', 0);
+  int('seed', 0);
+  const frac = (k: keyof typeof r, lo: number, hi: number) => {
+    const v = r[k] as number;
+    if (!(Number.isFinite(v) && v >= lo && v <= hi)) throw new ArgumentError(`debias: ${k} must be in [${lo}, ${hi}], got ${v}`);
+  };
+  frac('alpha', 0, 1);
+  frac('momentum', 0, 1);
+  frac('mixRatio', 0, 1);
+  if (!(r.lr > 0 && Number.isFinite(r.lr))) throw new ArgumentError(`debias: lr must be > 0, got ${r.lr}`);
+  if (!(r.tau > 0 && Number.isFinite(r.tau))) throw new ArgumentError(`debias: tau must be > 0, got ${r.tau}`);
+  if (o.backend !== undefined && !['webgpu', 'cpu', 'auto'].includes(o.backend)) throw new ArgumentError(`debias: unknown backend "${o.backend}" (webgpu, cpu or auto)`);
+  return r;
+}
+
+function toF64(e: Embeddings): Float64Array {
+  return e.data instanceof Float64Array ? e.data : Float64Array.from(e.data);
+}
+
+/** All input checks of debias() — shapes, emptiness, finiteness, validation sets — before any GPU work. */
+export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): void {
+  resolve(opts);
+  const { images, captions, counterfactuals } = data;
+  for (const [name, e] of [['images', images], ['captions', captions], ['counterfactual captions', counterfactuals]] as const) {
+    if (!e || typeof e.n !== 'number') throw new ArgumentError(`debias: missing ${name}`);
+    if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
+    if (e.d === 0) throw new ShapeError(`debias: ${name} have dimension 0`);
+    checkMatrix(name, e.data, e.n, e.d);
+  }
+  if (captions.d !== images.d || counterfactuals.d !== images.d)
+    throw new ShapeError(`debias: dimensions differ: images ${images.d}, captions ${captions.d}, counterfactual captions ${counterfactuals.d}`);
+  if (captions.n !== images.n || counterfactuals.n !== images.n)
+    throw new ShapeError(`debias: row counts differ: images ${images.n}, captions ${captions.n}, counterfactual captions ${counterfactuals.n} (row i of each must be the same example)`);
+  const v = opts.validation;
+  if (v) {
+    for (const [name, e] of [['validation images', v.images], ['validation prompts', v.prompts], ['zero-shot images', v.zeroShot?.images], ['zero-shot classes', v.zeroShot?.classes]] as const) {
+      if (!e) throw new ArgumentError(`debias: missing ${name}`);
+      if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
+      if (e.d !== images.d) throw new ShapeError(`debias: ${name} have dimension ${e.d}, the training embeddings ${images.d}`);
+      checkMatrix(name, e.data, e.n, e.d);
+    }
+    if (v.labels.length !== v.images.n) throw new ShapeError(`debias: ${v.images.n} validation images but ${v.labels.length} attribute labels`);
+    if (v.zeroShot.labels.length !== v.zeroShot.images.n) throw new ShapeError(`debias: ${v.zeroShot.images.n} zero-shot images but ${v.zeroShot.labels.length} labels`);
+    if (v.groups.length < 2) throw new ArgumentError('debias: validation needs at least two attribute groups');
+    for (let i = 0; i < v.labels.length; i++) {
+      if (!Number.isInteger(v.labels[i]) || v.labels[i] < 0 || v.labels[i] >= v.groups.length)
+        throw new ArgumentError(`debias: validation label ${v.labels[i]} at row ${i} is outside 0..${v.groups.length - 1}`);
+    }
+  }
+}
+
+/** A trained BA module: maps frozen embeddings to debiased ones (images through mlp1 and mlp2, texts through mlp2). */
+export class DebiasModule {
+  constructor(
+    readonly params: BaParams,
+    readonly config: DebiasConfig,
+  ) {}
+  get dim(): number {
+    return this.params.mlp2.D;
+  }
+
+  /**
+   * Debiased embeddings g (unnormalised, as the module outputs them; `normalize: true` for unit rows).
+   * `kernels` (optional) runs the matmuls on the GPU in row chunks; default float64 on the host.
+   */
+  async apply(e: Embeddings, opts: { modality?: 'image' | 'text'; normalize?: boolean; kernels?: Kernels; chunk?: number } = {}): Promise<Embeddings> {
+    const modality = opts.modality ?? 'image';
+    if (modality !== 'image' && modality !== 'text') throw new ArgumentError(`apply: modality must be "image" or "text", got "${modality}"`);
+    if (e.d !== this.dim) throw new ShapeError(`apply: embeddings have dimension ${e.d}, the module ${this.dim}`);
+    checkMatrix('embeddings', e.data, e.n, e.d);
+    const mm = opts.kernels ? gpuMatmul(opts.kernels) : cpuMatmul;
+    const D = this.dim;
+    const out = new Float64Array(e.n * D);
+    const chunk = opts.chunk ?? 4096;
+    for (let r0 = 0; r0 < e.n; r0 += chunk) {
+      const rows = Math.min(chunk, e.n - r0);
+      const x = Float64Array.from(e.data.subarray(r0 * D, (r0 + rows) * D));
+      const g = modality === 'image' ? (await imageForward(mm, this.params, x, rows)).g : (await textForward(mm, this.params, x, rows)).g;
+      out.set(g, r0 * D);
+    }
+    const res = { n: e.n, d: D, data: out };
+    return opts.normalize ? l2normalizeRows(res) : res;
+  }
+}
+
+/** Matmuls through the kernels (float32 on the GPU, results widened to float64). */
+export function gpuMatmul(k: Kernels): MatmulBackend {
+  const run = async (A: Float64Array, aShape: number[], B: Float64Array, bShape: number[], opts: { transA?: boolean; transB?: boolean }) => {
+    const a = k.tensor(A, aShape);
+    const b = k.tensor(B, bShape);
+    const c = k.matmul(a, b, opts);
+    const out = await c.read();
+    a.dispose();
+    b.dispose();
+    c.dispose();
+    return out instanceof Float64Array ? out : Float64Array.from(out);
+  };
+  return {
+    nt: (A, B, m, kk, n) => run(A, [m, kk], B, [n, kk], { transB: true }),
+    nn: (A, B, m, kk, n) => run(A, [m, kk], B, [kk, n], {}),
+    tn: (A, B, kk, m, n) => run(A, [kk, m], B, [kk, n], { transA: true }),
+  };
+}
+
+async function evaluateAble(mod: DebiasModule, v: DebiasValidation, kernels: Kernels, mmKernels: Kernels | undefined): Promise<{ maxSkew: number; top1: number; able: number }> {
+  const imgs = await mod.apply(v.images, { kernels: mmKernels });
+  const prompts = await mod.apply(v.prompts, { modality: 'text', kernels: mmKernels });
+  const names = v.promptNames ?? Array.from({ length: prompts.n }, (_, i) => `prompt ${i}`);
+  const br = await biasRetrieval(kernels, imgs, v.labels, v.groups, prompts, names, { k: v.k ?? 1000 });
+  const zsImages = await mod.apply(v.zeroShot.images, { kernels: mmKernels });
+  const classes = l2normalizeRows(await mod.apply(v.zeroShot.classes, { modality: 'text', kernels: mmKernels }));
+  const zs = await zeroShot(kernels, zsImages, classes, v.zeroShot.labels);
+  // harmonic mean: 0 when nothing is classified correctly
+  return { maxSkew: br.maxSkew, top1: zs.top1, able: zs.top1 > 0 ? able(br.maxSkew, zs.top1) : 0 };
+}
+
+/**
+ * Train the BA module (spec §2.5). Inputs are frozen, unnormalised embeddings; row i of captions and
+ * counterfactuals describe image i (factual / attribute-swapped caption). Returns the module with the best
+ * validation ABLE (or the last one without validation).
+ */
+export async function debias(data: DebiasData, opts: DebiasOptions = {}): Promise<{ module: DebiasModule; history: DebiasConfig['history']; evals: DebiasEval[] }> {
+  checkDebiasInputs(data, opts);
+  const o = resolve(opts);
+  const D = data.images.d;
+  const N = data.images.n;
+  const ownKernels = !opts.kernels;
+  const kernels = opts.kernels ?? (await init({ backend: opts.backend ?? 'auto' }));
+  try {
+    const onGpu = kernels.backend === 'webgpu';
+    const mm = onGpu ? gpuMatmul(kernels) : cpuMatmul;
+    const rnd = mulberry32(o.seed);
+    const normal = gaussian(mulberry32(o.seed ^ 0x9e3779b9));
+    const params = initBaParams(D, o.hidden1, o.hidden2, o.seed);
+    const mom = cloneParams(params);
+    const bank: Bank = onGpu
+      ? await (await import('./bank-gpu.js')).createGpuBank(kernels, D, o.queueSize, randomUnitRows(o.queueSize, D, normal), randomUnitRows(o.queueSize, D, normal))
+      : new CpuBank(D, o.queueSize, randomUnitRows(o.queueSize, D, normal), randomUnitRows(o.queueSize, D, normal));
+    const adam = new Adam(paramList(params), o.lr);
+    const eI = toF64(data.images);
+    const eT1 = toF64(data.captions);
+    const eT2 = toF64(data.counterfactuals);
+    const steps = Math.ceil(N / o.batchSize);
+    const history: DebiasConfig['history'] = [];
+    const evals: DebiasEval[] = [];
+    let best: { params: BaParams; able: number; epoch: number } | undefined;
+    let sinceBest = 0;
+    let epochsRun = 0;
+    const order = Array.from({ length: N }, (_, i) => i);
+    try {
+      for (let epoch = 0; epoch < o.epochs; epoch++) {
+        if (o.shuffle) {
+          for (let i = N - 1; i > 0; i--) {
+            const j = Math.floor(rnd() * (i + 1));
+            [order[i], order[j]] = [order[j], order[i]];
+          }
+        }
+        const mix = epoch >= o.mixFromEpoch ? o.mixRatio : 0;
+        let sum = { total: 0, ba: 0, cd: 0 };
+        for (let s = 0; s < steps; s++) {
+          const r0 = s * o.batchSize;
+          const B = Math.min(o.batchSize, N - r0);
+          const take = (src: Float64Array) => {
+            const x = new Float64Array(B * D);
+            for (let i = 0; i < B; i++) x.set(src.subarray(order[r0 + i] * D, (order[r0 + i] + 1) * D), i * D);
+            return x;
+          };
+          emaUpdate(mom, params, o.momentum); // at the start of every forward pass
+          const counterfactual = rnd() >= 0.5; // ĝ_T* = ĝ_T1 with p = 0.5, else ĝ_T2
+          const res = await lossAndGrads(mm, bank, params, {
+            B, D, eI: take(eI), eT1: take(eT1), eT2: take(eT2), counterfactual, tau: o.tau, alpha: o.alpha, mix, momentum: mom,
+          });
+          if (!Number.isFinite(res.total)) throw new ArgumentError(`debias: the loss became non-finite at epoch ${epoch}, step ${s} (lower lr?)`);
+          adam.step(paramList(params), paramList(res.grads));
+          bank.enqueue(res.fI, res.fT, B);
+          sum = { total: sum.total + res.total / steps, ba: sum.ba + res.ba / steps, cd: sum.cd + res.cd / steps };
+          opts.onProgress?.({ epoch, epochs: o.epochs, step: s + 1, stepsPerEpoch: steps, loss: { total: res.total, ba: res.ba, cd: res.cd } });
+        }
+        history.push({ epoch, loss: sum.total, ba: sum.ba, cd: sum.cd });
+        epochsRun = epoch + 1;
+        if (opts.validation && (epoch + 1) % o.evalEvery === 0) {
+          const mod = new DebiasModule(params, {} as DebiasConfig);
+          const ev = { epoch, ...(await evaluateAble(mod, opts.validation, kernels, onGpu ? kernels : undefined)) };
+          evals.push(ev);
+          opts.onProgress?.({ epoch, epochs: o.epochs, step: steps, stepsPerEpoch: steps, eval: ev });
+          if (!best || ev.able > best.able) {
+            best = { params: cloneParams(params), able: ev.able, epoch };
+            sinceBest = 0;
+          } else if (++sinceBest >= o.patience) break;
+        }
+      }
+    } finally {
+      bank.dispose();
+    }
+    const config: DebiasConfig = {
+      format: 'm4kit-ba', version: 1, dim: D, hidden1: o.hidden1, hidden2: o.hidden2, alpha: o.alpha, tau: o.tau, queueSize: o.queueSize,
+      momentum: o.momentum, mixRatio: o.mixRatio, mixFromEpoch: o.mixFromEpoch, lr: o.lr, batchSize: o.batchSize, seed: o.seed,
+      epochsRun, bestEpoch: best ? best.epoch : null, history, evals,
+    };
+    return { module: new DebiasModule(best ? best.params : params, config), history, evals };
+  } finally {
+    if (ownKernels) kernels.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// safetensors + JSON config (runtime-neutral bytes; file IO in debias/io.ts)
+
+/** Serialise the parameters as safetensors (F32 by default, or F64), with the config in __metadata__. */
+export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F32'): Uint8Array {
+  const arrays = paramList(mod.params);
+  const m1 = mod.params.mlp1;
+  const m2 = mod.params.mlp2;
+  const shapes = [[m1.h, m1.D], [m1.h], [m1.D, m1.h], [m1.D], [m2.h, m2.D], [m2.h], [m2.D, m2.h], [m2.D]];
+  const bytesPer = dtype === 'F32' ? 4 : 8;
+  const header: Record<string, unknown> = { __metadata__: { config: JSON.stringify(mod.config) } };
+  let off = 0;
+  arrays.forEach((a, i) => {
+    header[PARAM_NAMES[i]] = { dtype, shape: shapes[i], data_offsets: [off, off + a.length * bytesPer] };
+    off += a.length * bytesPer;
+  });
+  let hjson = JSON.stringify(header);
+  while ((8 + hjson.length) % 8) hjson += ' ';
+  const hbytes = new TextEncoder().encode(hjson);
+  const out = new Uint8Array(8 + hbytes.length + off);
+  new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);
+  out.set(hbytes, 8);
+  let pos = 8 + hbytes.length;
+  for (const a of arrays) {
+    const typed = dtype === 'F32' ? Float32Array.from(a) : a;
+    out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), pos);
+    pos += typed.byteLength;
+  }
+  return out;
+}
+
+/** Inverse of moduleToSafetensors; `config` overrides the embedded one (the JSON file beside the weights). */
+export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, file = 'module.safetensors'): DebiasModule {
+  if (bytes.length < 8) throw new ArgumentError(`${file}: not a safetensors file (too short)`);
+  const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
+  } catch {
+    throw new ArgumentError(`${file}: not a safetensors file (bad header)`);
+  }
+  const meta = header.__metadata__ as Record<string, string> | undefined;
+  const cfg: DebiasConfig = config ?? (meta?.config ? JSON.parse(meta.config) : undefined);
+  if (!cfg || cfg.format !== 'm4kit-ba') throw new ArgumentError(`${file}: no m4kit-ba config (expected it in the JSON file or the safetensors metadata)`);
+  const arrays = PARAM_NAMES.map((name) => {
+    const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] } | undefined;
+    if (!t) throw new ArgumentError(`${file}: missing tensor "${name}"`);
+    const [a, b] = t.data_offsets;
+    const raw = bytes.slice(8 + hlen + a, 8 + hlen + b);
+    if (t.dtype === 'F32') return Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
+    if (t.dtype === 'F64') return new Float64Array(raw.buffer, 0, (b - a) / 8);
+    throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
+  });
+  const { dim: D, hidden1: h1, hidden2: h2 } = cfg;
+  const want = [h1 * D, h1, D * h1, D, h2 * D, h2, D * h2, D];
+  arrays.forEach((a, i) => {
+    if (a.length !== want[i]) throw new ShapeError(`${file}: tensor "${PARAM_NAMES[i]}" has ${a.length} values, the config says ${want[i]}`);
+  });
+  const params: BaParams = {
+    mlp1: { D, h: h1, W1: arrays[0], b1: arrays[1], W2: arrays[2], b2: arrays[3] },
+    mlp2: { D, h: h2, W1: arrays[4], b1: arrays[5], W2: arrays[6], b2: arrays[7] },
+  };
+  return new DebiasModule(params, cfg);
+}
