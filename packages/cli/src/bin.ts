@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
+import type { DebiasCliOptions } from './debias.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** the bundled real dataset (repo checkout): data/kernlab-income.csv */
@@ -123,6 +124,57 @@ program
     const { biasPrompts } = await import('@m4kit/sdk');
     const p = biasPrompts();
     console.log(o.json ? JSON.stringify(p) : p.join('\n'));
+  });
+
+program
+  .command('debias')
+  .description('debias embeddings: train the bias-alignment module (ba), or fit CLIP-clip / biased prompts baselines')
+  .requiredOption('--method <method>', 'ba | clip-clip | biased-prompts')
+  .option('--images <file>', 'image embeddings (.npy .safetensors[:NAME] .parquet[:COL] .json .jsonl): ba training images / clip-clip MI images')
+  .option('--texts <file>', 'ba: factual caption embeddings (row i = image i); biased-prompts: text embeddings to debias')
+  .option('--counterfactual <file>', 'ba: attribute-swapped caption embeddings (row i = image i)')
+  .option('--labels <table>', 'clip-clip: per-image metadata table (row i = image i)')
+  .option('--attribute <col>', 'clip-clip: attribute column in --labels')
+  .option('--m <dims>', 'clip-clip: dimensions to keep (lowest mutual information)', num('--m'))
+  .option('--k <n>', 'clip-clip: Mixed-KSG neighbours', num('--k'), 5)
+  .option('--spurious <file>', 'biased-prompts: spurious prompt embeddings ("a photo of a male.", ...)')
+  .option('--candidates <file>', 'biased-prompts: candidate prompt embeddings for calibration')
+  .option('--pairs <i:j,...>', 'biased-prompts: candidate pairs differing only in the attribute, e.g. 0:1,2:3')
+  .option('--lambda <x>', 'biased-prompts: calibration weight', num('--lambda'), 1000)
+  .option('--module <file>', 'ba: apply a saved module (.safetensors) to --apply instead of training')
+  .option('--apply <file>', 'embeddings to transform with the fitted method (ba, clip-clip)')
+  .addOption(new Option('--modality <m>', 'ba: --apply holds image or text embeddings').choices(['image', 'text']).default('image'))
+  .option('--epochs <n>', 'ba: epochs (100)', num('--epochs'))
+  .option('--batch-size <n>', 'ba: batch size (512)', num('--batch-size'))
+  .option('--queue-size <n>', 'ba: queue length (65536)', num('--queue-size'))
+  .option('--lr <x>', 'ba: Adam learning rate (5e-6)', num('--lr'))
+  .option('--alpha <x>', 'ba: weight of L_cd (0.3)', num('--alpha'))
+  .option('--tau <x>', 'ba: temperature (0.07)', num('--tau'))
+  .option('--hidden1 <n>', 'ba: image MLP width (512)', num('--hidden1'))
+  .option('--hidden2 <n>', 'ba: shared MLP width (1024)', num('--hidden2'))
+  .option('--seed <n>', 'ba: seed (42)', num('--seed'))
+  .addOption(new Option('--backend <kind>', 'ba: where training runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
+  .option('-o, --out <file>', 'ba: module .safetensors (+ .json config); clip-clip: JSON with kept dims and MI; biased-prompts: debiased .npy')
+  .option('--out-embeddings <file>', 'write the transformed embeddings (.npy)')
+  .option('--json', 'print the result as JSON')
+  .option('--no-progress', 'no progress bar')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ m4kit debias --method ba --images img.npy --texts captions.npy --counterfactual cf.npy -o ba.safetensors
+  $ m4kit debias --method ba --module ba.safetensors --apply test_img.npy --out-embeddings test_img.debiased.npy
+  $ m4kit debias --method ba --module ba.safetensors --apply prompts.npy --modality text --out-embeddings prompts.debiased.npy
+  $ m4kit debias --method clip-clip --images train_img.npy --labels train.csv --attribute gender --m 256 -o keep.json \
+      --apply test_img.npy --out-embeddings test_img.clipped.npy
+  $ m4kit debias --method biased-prompts --spurious gender_prompts.npy --candidates cand.npy --pairs 0:1,2:3 \
+      --texts queries.npy -o queries.debiased.npy
+
+Exit codes: 0 done, 2 bad input or configuration (checked before any GPU work).`,
+  )
+  .action(async (o: DebiasCliOptions) => {
+    const { runDebias } = await import('./debias.js');
+    await runDebias(o);
   });
 
 program.action(() => program.help());

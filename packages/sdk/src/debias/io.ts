@@ -35,3 +35,37 @@ export async function loadDebiasModule(path: string): Promise<DebiasModule> {
   }
   return moduleFromSafetensors(bytes, config, weights);
 }
+
+/** Write a 2-D float32 .npy (atomic). */
+export async function writeNpy(path: string, e: { n: number; d: number; data: ArrayLike<number> }): Promise<void> {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${e.n}, ${e.d}), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += ' '.repeat(pad % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + e.n * e.d * 4);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  const f = Float32Array.from(e.data);
+  out.set(new Uint8Array(f.buffer), 10 + header.length);
+  await atomicWrite(path, (tmp) => writeFile(tmp, out));
+}
+
+/**
+ * Attribute labels from a table column (row i = embedding i): categories are numbered in sorted order.
+ * Empty values are an error naming the row.
+ */
+export async function readAttributeLabels(file: string, column: string): Promise<{ labels: Uint32Array; groups: string[] }> {
+  const { readTable } = await import('../io/read.js');
+  const raw: string[] = [];
+  for await (const ch of readTable(file)) {
+    if (!ch.columns.includes(column)) throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file });
+    ch.rows.forEach((r, i) => {
+      const v = r[column];
+      if (v === null || v === undefined || v === '') throw new DataError('missing attribute value', { file, row: ch.offset + i + 1, column });
+      raw.push(String(v));
+    });
+  }
+  const groups = [...new Set(raw)].sort();
+  const id = new Map(groups.map((g, i) => [g, i]));
+  return { labels: Uint32Array.from(raw, (v) => id.get(v)!), groups };
+}
