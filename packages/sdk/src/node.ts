@@ -9,3 +9,4 @@ export * from './io/embeddings.js';
 export * from './pipeline/evaluate-file.js';
 export * from './report/html.js';
 export * from './debias/io.js';
+export * from './train/node.js';

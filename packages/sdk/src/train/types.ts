@@ -36,6 +36,13 @@ export interface TrainConfig {
   clipNorm?: number;
   seed?: number;
   logEvery?: number;
+  /** AdamW moments and ε (PyTorch defaults 0.9, 0.999, 1e-8) */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** initial log-scale t (CLIP default ln(1/0.07); SigLIP t′ = ln 10) and SigLIP bias b (default −10) */
+  initLogScale?: number;
+  initBias?: number;
 }
 
 /** two-stage: fractions of `steps`, sum to 1 */
@@ -55,6 +62,30 @@ export interface TrainedModel {
 }
 
 export interface TrainHooks {
+  /** after every step; `loss` is defined on logged steps only (the one read-back) */
   onStep?(step: number, loss: number | undefined): void;
   signal?: AbortSignal;
+  /** write a checkpoint (safetensors: parameters, AdamW state, sampler position; JSON config) every N steps */
+  checkpointEvery?: number;
+  /** checkpoint path (Node entry: a file; needs `checkpointEvery`); the final state is written there too */
+  checkpointPath?: string;
+  /** resume bit-exactly from a checkpoint written by an earlier run (path, Node entry, or the file's bytes) */
+  resume?: string | Uint8Array;
+  /** call `onEval` with the current model every N steps (and after the last) */
+  evalEvery?: number;
+  onEval?(model: TrainedModel, step: number): Promise<void> | void;
+  /** one record per logged step (loss, lr, grad-norm, examples/s), e.g. for a JSONL metrics log */
+  onLog?(record: TrainLogRecord): void;
+}
+
+export interface TrainLogRecord {
+  step: number;
+  stage: number;
+  loss: number;
+  lr: number;
+  /** global gradient norm before clipping (read with the loss; only when clipNorm is set) */
+  gradNorm?: number;
+  /** temperature τ = exp(t) */
+  scale: number;
+  elapsedMs: number;
 }

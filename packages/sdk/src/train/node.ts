@@ -1,0 +1,17 @@
+// Node-only training helpers: registers atomic file IO for save()/checkpoints and loads saved models.
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Kernels } from '@m4kit/kernels';
+import { atomicWrite } from '../io/write.js';
+import { setTrainFileIO } from './io.js';
+import { loadTrainedModel } from './train.js';
+import type { TrainedModel } from './types.js';
+
+setTrainFileIO({
+  writeFile: (path, bytes) => atomicWrite(path, (tmp) => writeFile(tmp, bytes)),
+  readFile: async (path) => new Uint8Array(await readFile(path)),
+});
+
+/** Load a model written by `TrainedModel.save()` (or a training checkpoint) from a .safetensors file. */
+export async function loadTrainedModelFile(k: Kernels, path: string): Promise<TrainedModel> {
+  return loadTrainedModel(k, new Uint8Array(await readFile(path)));
+}
