@@ -59,6 +59,8 @@ export interface TrainedModel {
   history: { step: number; loss: number }[];
   /** safetensors + JSON config (Node entry) */
   save(path: string): Promise<void>;
+  /** release the device buffers (parameters, optimizer state, features) */
+  dispose(): void;
 }
 
 export interface TrainHooks {
