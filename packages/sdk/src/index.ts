@@ -9,3 +9,4 @@ export { mergeEngines, addMomentsSums } from './balance/engine-merge.js';
 export * from './evaluate/index.js';
 export * from './debias/index.js';
 export * from './train/index.js';
+export * from './io/parse-bytes.js';
