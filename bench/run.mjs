@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, each beside peers measured in the SAME run:
 //  - matmul: f32 GFLOP/s for m4kit (Node+Dawn, Deno, Chromium) vs onnxruntime-web WebGPU EP and tfjs-backend-webgpu
-//    in the same Chromium, onnxruntime-node (CPU) in Node;
+//    in the same Chromium, tfjs-backend-webgpu on Node's Dawn adapter, onnxruntime-node (CPU) in Node;
 //  - losses: CLIP/SigLIP forward+backward pairs/s and peak GPU bytes vs PyTorch CPU (bench/losses.mjs);
 //  - train: train() steps/s vs the same step in PyTorch (bench/train.mjs);
 //  - balance: M4 solver and pipeline vs numpy (bench/balance.mjs); retrieval: top-k search vs numpy (bench/retrieval.mjs).
 // Each writes bench/results/<bench>-<ISO timestamp>.json and prints a table with ratios to its peers.
 //   node bench/run.mjs [--quick] [--only matmul|losses|train|balance|retrieval|node|deno|chromium]
-//   (--only may repeat or take a comma list; runtime names restrict the matmul runtimes)
+//   [--shapes=MxKxN,...]   (--only may repeat or take a comma list; runtime names restrict the matmul runtimes)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -34,7 +34,10 @@ const want = (r) => !RUNTIMES.some((x) => only.has(x)) || only.has(r);
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 
-const shapes = quick ? QUICK_SHAPES : SHAPES;
+const shapeArg = args.find((a) => a.startsWith('--shapes='))?.slice(9);
+// --shapes=4096x512x512,1024x768x512 re-measures chosen shapes (e.g. the headline one on a quieter machine)
+const shapes = shapeArg ? shapeArg.split(',').map((s) => s.split('x').map(Number)) : quick ? QUICK_SHAPES : SHAPES;
+if (shapes.some((s) => s.length !== 3 || s.some((x) => !Number.isInteger(x) || x <= 0))) throw new Error(`--shapes: expected MxKxN[,MxKxN...], got "${shapeArg}"`);
 // Timing budgets (ms of timed work per measurement after warm-up) and caps: 2 CPU cores run everything.
 const nodeOpts = {
   shapes,
@@ -45,6 +48,7 @@ const nodeOpts = {
   maxCallSeconds: quick ? 5 : 12, // skip a variant on a shape when one call would take longer (estimated)
 };
 const denoOpts = { ...nodeOpts, variants: quick ? ['default'] : ['blocked', 'default'] };
+const tfjsNodeOpts = { shapes, budgetMs: quick ? 1500 : 3000, maxReps: 3, maxTrials: 3, maxCallSeconds: 25 };
 const ortNodeOpts = { shapes, budgetMs: quick ? 1000 : 3000, maxReps: 5, maxTrials: 3 };
 // SwiftShader is slow: 1–2 reps, 1 trial when the warm-up is long
 const chromiumOpts = { shapes, variants: quick ? ['default'] : ['blocked', 'default'], budgetMs: quick ? 1500 : 4000, maxReps: 2, maxTrials: 2, maxCallSeconds: 40 };
@@ -106,6 +110,11 @@ if (want('node')) {
   if (o.error) failAll('node', [['onnxruntime-node', 'cpu']], o.error);
   results.runtimes.node.onnxruntimeNode = o.info ?? null;
   add('node', o.measurements);
+  console.log(`[node] tfjs-webgpu (same Dawn adapter) ... ${elapsed()}`);
+  const t = await runWorker(process.execPath, [join(here, 'node-worker.mjs'), 'tfjs', JSON.stringify(tfjsNodeOpts)], 300_000, 'node');
+  if (t.error) failAll('node', [['tfjs-webgpu', 'tf.matMul']], t.error);
+  results.runtimes.node.tfjsWebgpu = t.info ?? null;
+  add('node', t.measurements);
 }
 
 // ---------------------------------------------------------------- Deno (built-in WebGPU)
@@ -284,6 +293,7 @@ const isDefault = (m) => m.variant.startsWith('default');
 const pairs = [
   ['chromium m4kit default / onnxruntime-web (webgpu, same Chromium)', pick('chromium', 'm4kit', isDefault), pick('chromium', 'onnxruntime-web')],
   ['chromium m4kit default / tfjs-webgpu (same Chromium)', pick('chromium', 'm4kit', isDefault), pick('chromium', 'tfjs-webgpu')],
+  ['node m4kit default / tfjs-webgpu (same Dawn adapter)', pick('node', 'm4kit', isDefault), pick('node', 'tfjs-webgpu')],
   ['node m4kit default / onnxruntime-node (CPU)', pick('node', 'm4kit', isDefault), pick('node', 'onnxruntime-node')],
   ['deno m4kit default / onnxruntime-node (CPU)', pick('deno', 'm4kit', isDefault), pick('node', 'onnxruntime-node')],
 ];
