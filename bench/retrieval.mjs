@@ -6,7 +6,7 @@ import { init } from '@m4kit/kernels';
 import { searchTopK } from '@m4kit/sdk';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,7 @@ export async function runRetrievalBench({ quick = false } = {}) {
   const nq = quick ? 16 : 64;
   const k = 10;
   const sizes = quick ? [1e4, 1e5] : [1e5, 1e6];
+  const loadavgStart = loadavg();
   const tmp = mkdtempSync(join(tmpdir(), 'm4kit-ret-'));
   const py = spawnSync('/usr/bin/python3', ['-c', 'import numpy'], { env: pyEnv });
   const hasNumpy = py.status === 0;
@@ -85,7 +86,7 @@ export async function runRetrievalBench({ quick = false } = {}) {
   } finally {
     kernels.destroy();
   }
-  const result = { bench: 'retrieval', createdAt: new Date().toISOString(), adapter: kernels.adapter, numpy: hasNumpy, rows };
+  const result = { bench: 'retrieval', createdAt: new Date().toISOString(), adapter: kernels.adapter, numpy: hasNumpy, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavgStart, loadavgEnd: loadavg() }, rows };
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `retrieval-${result.createdAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
@@ -97,6 +98,7 @@ export async function runRetrievalBench({ quick = false } = {}) {
     );
   }
   console.log(`wrote ${file}`);
+  result.file = file;
   return result;
 }
 
