@@ -304,11 +304,11 @@ for (const [name, num, den] of pairs) {
     const b = den(s);
     return a && b ? `${(a.gflops / b.gflops).toFixed(2)}×` : 'n/a';
   });
-  ratioRows.push({ name, vals });
+  if (vals.some((v) => v !== 'n/a')) ratioRows.push({ name, vals }); // pairs with no measured side (runtime not run) are left out
 }
 report.ratios = ratioRows.map((r) => ({ pair: r.name, byShape: Object.fromEntries(shapes.map((s, i) => [s.join('x'), r.vals[i]])) }));
 writeFileSync(file, JSON.stringify(report, null, 2));
-const rw = Math.max(...ratioRows.map((r) => r.name.length));
+const rw = Math.max(17, ...ratioRows.map((r) => r.name.length));
 console.log(`\nratios (same run)${' '.repeat(Math.max(0, rw - 17))}  ${shapes.map((s, i) => s.join('×').padStart(w[i + 1])).join('  ')}`);
 for (const r of ratioRows) console.log(`${r.name.padEnd(rw)}  ${r.vals.map((v, i) => v.padStart(w[i + 1])).join('  ')}`);
 const nas = results.measurements.filter((m) => m.status !== 'ok');
