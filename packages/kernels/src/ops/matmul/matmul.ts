@@ -21,7 +21,7 @@ const FALLBACK: Partial<Record<MatmulVariant, MatmulVariant>> = { subgroup: 'vec
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
-  /** force a variant; default: per adapter (barrier-free `blocked` on CPU adapters, `tiled` on GPUs) */
+  /** force a variant; default: per adapter (`subgroup` → `vec4` → `blocked` on software adapters, `tiled` on GPUs; see DEFAULT_VARIANT) */
   variant?: MatmulVariant;
 }
 
