@@ -331,6 +331,40 @@ try {
     assert(/bad\.npy: not a \.npy file/.test(msg), msg);
   });
 
+  await check('JSONL by drag and drop and Parquet by the picker balance to the CLI numbers for the same files', async () => {
+    // the bundled survey's SEX / OCCUPATION / AGE columns as JSONL (NA → null) and Parquet
+    const lines = readFileSync(bundled, 'utf8').trim().split('\n').slice(1).map((l) => l.match(/("[^"]*"|NA)/g).map((c) => (c === 'NA' ? null : c.slice(1, -1))));
+    const recs = lines.map((c) => ({ SEX: c[1], OCCUPATION: c[5], AGE: c[3] }));
+    const jsonl = recs.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    writeFileSync(join(tmp, 'survey.jsonl'), jsonl);
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const pq = Buffer.from(parquetWriteBuffer({ columnData: ['SEX', 'OCCUPATION', 'AGE'].map((name) => ({ name, data: recs.map((r) => r[name]), type: 'STRING' })) }));
+    writeFileSync(join(tmp, 'survey.parquet'), pq);
+    const opts = { '#eta': 0.85, '#path': 'auto', '#backend': 'auto' };
+    for (const [name, bytes, how] of [['survey.jsonl', Buffer.from(jsonl), 'drop'], ['survey.parquet', pq, 'picker']]) {
+      if (how === 'drop') {
+        const dt = await page.evaluateHandle(([text, name]) => {
+          const d = new DataTransfer();
+          d.items.add(new File([text], name, { type: 'application/x-ndjson' }));
+          return d;
+        }, [bytes.toString(), name]);
+        await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
+        await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+      } else await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: bytes });
+      await page.waitForFunction((n) => document.getElementById('data-summary').textContent.startsWith(n + ':') && document.getElementById('data-summary').dataset.rows === '8993', name, { timeout: 60000 });
+      const cols = await page.$$eval('#columns tbody tr', (trs) => trs.map((t) => `${t.dataset.column}:${t.dataset.kind}`));
+      assert(JSON.stringify(cols) === '["SEX:string","OCCUPATION:string","AGE:string"]', `${name}: ${cols}`);
+      await page.selectOption('#attributes', ['SEX']);
+      await page.selectOption('#labels', ['OCCUPATION']);
+      await setOptions(page, { ...opts, '#missing': 'drop' });
+      await page.click('#run');
+      await waitDone(page);
+      const ref = runCli([join(tmp, name), '-a', 'SEX', '-l', 'OCCUPATION', '--missing', 'drop', '--eta', '0.85']);
+      compareShown(await shown(page), ref);
+    }
+    await setOptions(page, { '#eta': 'auto' });
+  });
+
   await check('keyboard: the drop zone opens the file picker with Enter; controls have labels', async () => {
     // a standing listener turns file-chooser interception on before the key press (no race with its setup)
     let chooser = null;
