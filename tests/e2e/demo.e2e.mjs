@@ -278,6 +278,7 @@ try {
     await setOptions(page, { '#eta': 'auto', '#path': 'rows', '#backend': 'webgpu' });
     await page.click('#run');
     await page.waitForFunction(() => !document.getElementById('cancel').disabled);
+    assert(await page.isDisabled('#bundled'), 'a new table can be loaded during a run');
     await page.waitForTimeout(300);
     await page.click('#cancel');
     await page.waitForFunction(() => document.getElementById('progress-text').textContent === 'Cancelled.', null, { timeout: 30000 });

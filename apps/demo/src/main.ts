@@ -164,6 +164,7 @@ $('attributes').addEventListener('change', updateRunEnabled);
 $('labels').addEventListener('change', updateRunEnabled);
 
 async function loadFile(f: File): Promise<void> {
+  if (busy) return;
   await loadBytes(f.name, await f.arrayBuffer());
 }
 const fileInput = $('file') as HTMLInputElement;
@@ -175,10 +176,10 @@ const drop = $('drop');
 drop.addEventListener('keydown', (e) => {
   if (e.key === 'Enter' || e.key === ' ') {
     e.preventDefault();
-    fileInput.click();
+    if (!busy) fileInput.click();
   }
 });
-drop.addEventListener('click', () => fileInput.click());
+drop.addEventListener('click', () => !busy && fileInput.click());
 drop.addEventListener('dragover', (e) => {
   e.preventDefault();
   drop.classList.add('over');
@@ -255,6 +256,10 @@ function parseOptions(): BalanceRequest {
 function setBusy(b: boolean): void {
   busy = b;
   ($('cancel') as HTMLButtonElement).disabled = !b;
+  // no new table while a run is under way (its result would be shown for the wrong file)
+  ($('file') as HTMLInputElement).disabled = b;
+  ($('bundled') as HTMLButtonElement).disabled = b;
+  $('drop').setAttribute('aria-disabled', String(b));
   updateRunEnabled();
   $('balance-form').setAttribute('aria-busy', String(b));
 }
