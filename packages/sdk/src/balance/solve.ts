@@ -431,7 +431,7 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
   let feas: MaxFeasibleEtaResult | undefined;
   const getFeas = async () => {
     if (!feas) {
-      feas = await maxFeasibleEtaCore(engine, prep, 1e-10, 20_000);
+      feas = await maxFeasibleEtaCore(engine, prep, tol, 20_000); // at the solve's tolerance (float32 engines)
       passes += feas.passes;
     }
     return feas;

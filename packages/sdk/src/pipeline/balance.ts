@@ -47,6 +47,8 @@ export interface BalanceReport {
     keepRate: number;
     maxViolation: number;
     maxFeasibleEta?: number;
+    /** moment passes over the data (η search included) */
+    passes: number;
     timeMs: number;
   };
   kept: number;
@@ -136,10 +138,14 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
     const tol = opts.tol ?? (kernels?.gpu ? 2e-6 : 1e-9);
     let eta = etaReq === 'auto' ? 0.9 : etaReq;
     let found: number | undefined;
+    let searchPasses = 0;
     if (etaReq === 'auto') {
       opts.onProgress?.({ stage: 'eta-search', iter: 0, maxIter: 1, violation: NaN, keepRate: NaN });
-      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc });
+      // the search runs at the engine's attainable tolerance: a float32 GPU engine never certifies 1e-10 and would
+      // spend maxIter passes on each of the continuation stages
+      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc, tol });
       found = r.eta;
+      searchPasses = r.passes;
       eta = Math.min(0.9, r.eta * 0.999);
     }
     const maxIter = opts.maxIter ?? 20000;
@@ -200,6 +206,7 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
           keepRate: res.keepRate,
           maxViolation: res.maxViolation,
           maxFeasibleEta: res.maxFeasibleEta ?? found,
+          passes: searchPasses + (res.passes ?? 0),
           timeMs: res.timeMs,
         },
         kept,

@@ -122,4 +122,20 @@ describe('balance pipeline', () => {
     expect(Math.abs(mean - 0.6)).toBeLessThan(0.015);
     expect(uniformAt(1, 2)).not.toBe(uniformAt(2, 1));
   });
+  // Bug: `m4kit balance --path rows --backend webgpu --eta auto` on the bundled survey ran > 25 min: the η search
+  // asked the float32 GPU engine for a 1e-10 tolerance it never certifies, so every continuation stage ran maxIter.
+  test('regression: eta auto on the GPU rows path searches at float32 tolerance (bounded passes, same η as float64)', async () => {
+    const csv = new URL('../../../../data/kernlab-income.csv', import.meta.url).pathname;
+    const enc = await encodeFile(csv, { attributes: ['SEX'], labels: ['OCCUPATION'], missing: 'drop' });
+    const g = await balanceEncoded(enc, { eta: 'auto', path: 'rows', kernels: gpu });
+    const c = await balanceEncoded(enc, { eta: 'auto', path: 'patterns' });
+    expect(g.report.options.backend).toMatch(/^webgpu/);
+    expect(g.report.solver.status).toBe('optimal');
+    // before the fix: ≥ 20 000 passes per continuation stage; now a few hundred in all
+    expect(g.report.solver.passes).toBeLessThan(5000);
+    expect(c.report.solver.passes).toBeGreaterThan(0);
+    // |η_gpu − η_f64| ≤ 1e-4 (float32 moments), both ≈ 0.8619
+    expect(Math.abs(g.report.solver.maxFeasibleEta! - c.report.solver.maxFeasibleEta!)).toBeLessThan(1e-4);
+    expect(Math.abs(g.report.options.eta - c.report.options.eta)).toBeLessThan(1e-4);
+  });
 });
