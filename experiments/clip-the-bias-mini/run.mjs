@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // "CLIP the Bias" in miniature: census-skewed people-emoji pairs → M4 balancing variants → CLIP / SigLIP dual
 // encoders (m4kit train) → data and model bias + quality (m4kit evaluate) → report.
-//   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR]
+//   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only]
 // `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file.
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -49,6 +49,15 @@ const T0 = performance.now();
 
 async function main() {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
+  if (argv.includes('--report-only')) {
+    // rewrite report.md/html and plots from an existing results.json (no training)
+    const results = JSON.parse(readFileSync(join(OUT, 'results.json'), 'utf8'));
+    delete results.summary;
+    delete results.findings;
+    await writeReport(OUT, results);
+    log(`report rewritten from ${join(OUT, 'results.json')}`);
+    return;
+  }
   log(`${quick ? 'quick' : 'full'} run → ${OUT}`);
   // ---- data
   const { concepts } = loadEmoji();

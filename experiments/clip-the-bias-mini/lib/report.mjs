@@ -141,7 +141,7 @@ function barsSvg({ title, groups, series, ylabel }) {
   const W = 640;
   const H = 300;
   const L = 60;
-  const R = 10;
+  const R = 60;
   const T = 30;
   const B = 80;
   const vals = series.flatMap((s) => s.values.map((v) => v.mean + v.std));
@@ -236,7 +236,7 @@ export async function writeReport(dir, results) {
   const S = summarize(results);
   results.summary = { table: S.table, tests: S.tests, dataVariants: S.dataVariants, perOccupation: S.perOcc };
   results.findings = findings(results, S);
-  writeAtomic(join(dir, 'results.json'), JSON.stringify(results, (k, v) => (k === 'history' ? v.map((h) => [h.step, +h.loss.toFixed(5)]) : typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v)) + '\n');
+  writeAtomic(join(dir, 'results.json'), JSON.stringify(results, (k, v) => (k === 'history' ? v.map((h) => (Array.isArray(h) ? h : [h.step, +h.loss.toFixed(5)])) : typeof v === 'number' && !Number.isInteger(v) ? +v.toPrecision(6) : v)) + '\n');
 
   // plots
   const occ = (cond) => (S.perOcc[cond] ?? []).map((p) => ({ x: p.census, y: p.gap, label: p.occupation }));
@@ -247,6 +247,15 @@ export async function writeReport(dir, results) {
     xDomain: [0, 1],
     labels: true,
     series: ['original', 'balanced', 'balanced+proxies'].filter((c) => S.perOcc[c]).map((c) => ({ name: c, points: occ(c) })),
+  }));
+  const occAcc = (cond) => (S.perOcc[cond] ?? []).map((p) => ({ x: p.census, y: p.accGap, label: p.occupation }));
+  writeAtomic(join(dir, 'plots', 'accuracy-gap-vs-census.svg'), scatterSvg({
+    title: 'Zero-shot accuracy gap per occupation vs census',
+    xlabel: 'US census 2000 share of women',
+    ylabel: 'top-1 on man images − on woman images',
+    xDomain: [0, 1],
+    labels: true,
+    series: ['original', 'balanced', 'balanced+proxies'].filter((c) => S.perOcc[c]).map((c) => ({ name: c, points: occAcc(c) })),
   }));
   const bars = (key, title, ylabel, abs) =>
     barsSvg({
@@ -312,6 +321,7 @@ export async function writeReport(dir, results) {
   md.push(mdTable(['condition', ...METRICS.map((m) => m.label), 'per-occupation |assoc|'], Object.entries(S.tests).map(([c, ts]) => [c, ...METRICS.map((m) => (ts[m.key] ? `Δ ${fmt(ts[m.key].meanDiff, m)}, p ${fp(ts[m.key].pValue)}` : '—')), ts.perOccupationAssoc ? `Δ ${fmt(ts.perOccupationAssoc.meanDiff)}, p ${fp(ts.perOccupationAssoc.pValue)}` : '—'])));
   md.push('## Plots');
   md.push('![association vs census](plots/association-vs-census.svg)');
+  md.push('![accuracy gap vs census](plots/accuracy-gap-vs-census.svg)');
   md.push('![association](plots/association.svg)');
   md.push('![MaxSkew](plots/maxskew.svg)');
   md.push('![parity](plots/parity.svg)');
