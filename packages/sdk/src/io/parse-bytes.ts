@@ -5,6 +5,7 @@
 import { parse as parseCsvSync } from 'csv-parse/browser/esm/sync';
 import { stringify as stringifyCsvSync } from 'csv-stringify/browser/esm/sync';
 import { DataError } from './errors.js';
+import { parseNpy } from './tensor-bytes.js';
 import type { Cell, Row, TableChunk, TableFormat } from './read.js';
 import type { Embeddings } from '../evaluate/search.js';
 import type { EncodedTable } from './encode.js';
@@ -197,41 +198,5 @@ export function balanceOutputColumns(enc: EncodedTable, result: { q: Float64Arra
 
 /** A 2-D little-endian float16/32/64 .npy array (C order) as embeddings; DataError naming the file otherwise. */
 export function parseNpyBytes(bytes: ArrayBuffer | Uint8Array, file: string): Embeddings {
-  const b = asBytes(bytes);
-  if (b.length < 10 || String.fromCharCode(...b.subarray(0, 6)) !== '\x93NUMPY') throw new DataError('not a .npy file (bad magic)', { file });
-  const major = b[6];
-  const hlen = major === 1 ? b[8] | (b[9] << 8) : new DataView(b.buffer, b.byteOffset + 8, 4).getUint32(0, true);
-  const hstart = major === 1 ? 10 : 12;
-  const header = new TextDecoder().decode(b.subarray(hstart, hstart + hlen));
-  const descr = /'descr':\s*'([<>|=]?)(\w+)'/.exec(header);
-  const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
-  if (!descr || !shape) throw new DataError(`unreadable .npy header: ${header.trim()}`, { file });
-  if (descr[1] === '>') throw new DataError('big-endian .npy arrays are not supported', { file });
-  if (/'fortran_order':\s*True/.test(header)) throw new DataError('Fortran-ordered .npy arrays are not supported (save with np.ascontiguousarray)', { file });
-  const dims = shape[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (dims.length !== 2) throw new DataError(`expected a 2-D array [rows, dim], got shape (${dims.join(', ')})`, { file });
-  const [n, d] = dims;
-  const size = { f2: 2, f4: 4, f8: 8 }[descr[2]];
-  if (!size) throw new DataError(`unsupported dtype "${descr[2]}" (use float16, float32 or float64)`, { file });
-  const body = b.subarray(hstart + hlen);
-  if (body.length < n * d * size) throw new DataError(`truncated .npy: shape (${n}, ${d}) needs ${n * d * size} bytes, found ${body.length}`, { file });
-  const ab = body.buffer.slice(body.byteOffset, body.byteOffset + n * d * size) as ArrayBuffer;
-  let data: Float32Array;
-  if (size === 4) data = new Float32Array(ab);
-  else if (size === 8) data = Float32Array.from(new Float64Array(ab));
-  else {
-    const h = new Uint16Array(ab);
-    data = new Float32Array(h.length);
-    for (let i = 0; i < h.length; i++) {
-      const v = h[i];
-      const s = v & 0x8000 ? -1 : 1;
-      const e = (v >> 10) & 0x1f;
-      const f = v & 0x3ff;
-      data[i] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
-    }
-  }
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) throw new DataError(`row ${Math.floor(i / d)} has a non-finite value (NaN or ±Inf) in dimension ${i % d}`, { file, row: Math.floor(i / d) + 1 });
-  }
-  return { n, d, data };
+  return parseNpy(file, asBytes(bytes));
 }
