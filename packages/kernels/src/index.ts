@@ -1,6 +1,6 @@
 export * from './runtime/errors.js';
 export { getGPU, setGpuProvider, isCI } from './runtime/gpu.js';
-export { GpuContext, GpuTensor, type GpuContextOptions, type AdapterDescription, type DType, type NumArray } from './runtime/context.js';
+export { GpuContext, GpuTensor, dtypeBytes, type GpuContextOptions, type AdapterDescription, type DType, type NumArray } from './runtime/context.js';
 export { init, initFromDevice, CpuKernels, CpuTensor, type Kernels, type Tensor, type InitOptions, type BackendKind, type Axis } from './api.js';
 export { matmul, matmulDims, MATMUL_VARIANTS, defaultMatmulVariant, type MatmulOptions, type MatmulVariant } from './ops/matmul/matmul.js';
 export { reduce, reduceAll, type ReduceOp } from './ops/reduce/reduce.js';
@@ -14,3 +14,5 @@ export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, ty
 export { clipLoss, siglipLoss, lossStatusError, LOSS_VARIANTS, type LossVariant, type LossOptions, type ClipLossResult, type SiglipLossResult } from './ops/losses/losses.js';
 export { adamw, clipGradNorm, type AdamWOptions, type ClipGradNormResult } from './ops/optim/optim.js';
 export * from './ops/mlp/index.js';
+export { cast } from './ops/cast/cast.js';
+export { f32ToF16Bits, f16BitsToF32, roundToF16, F16_MAX } from './runtime/half.js';

@@ -1,5 +1,5 @@
 import type { GpuContext, GpuTensor } from '../runtime/context.js';
-import { ShapeError } from '../runtime/errors.js';
+import { ArgumentError, ShapeError } from '../runtime/errors.js';
 
 /** Max workgroups per dispatch dimension the planners assume (WebGPU's guaranteed minimum). */
 export const MAX_WG = 65535;
@@ -10,12 +10,20 @@ export interface Range {
   base: number;
 }
 
-/** Bind elements [start, start+count) of a tensor; the misaligned remainder is passed to the kernel as `base`. */
-export function bindRange(t: GpuTensor, start = 0, count = t.size): Range {
-  const byteStart = start * 4;
+/**
+ * Bind elements [start, start+count) of a tensor; the misaligned remainder is passed to the kernel as `base`.
+ * f16 tensors are storage for mixed precision: only kernels that declare it (`f16: true`, e.g. `cast`) bind them,
+ * every other kernel gets a typed error instead of reading halves as f32.
+ */
+export function bindRange(t: GpuTensor, start = 0, count = t.size, opts: { f16?: boolean } = {}): Range {
+  if (t.dtype === 'f16' && !opts.f16) {
+    throw new ArgumentError(`an f16 tensor [${t.shape}] was passed to an f32 kernel: cast(ctx, t, 'f32') first`);
+  }
+  const eb = t.dtype === 'f16' ? 2 : 4;
+  const byteStart = start * eb;
   const aligned = Math.floor(byteStart / 256) * 256;
-  const base = (byteStart - aligned) / 4;
-  let size = Math.max(4, (base + count) * 4);
+  const base = (byteStart - aligned) / eb;
+  let size = Math.ceil(Math.max(4, (base + count) * eb) / 4) * 4;
   size = Math.min(size, t.buffer.size - aligned);
   return { resource: { buffer: t.buffer, offset: aligned, size }, base };
 }

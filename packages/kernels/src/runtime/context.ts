@@ -8,8 +8,16 @@ import {
   ShapeError,
 } from './errors.js';
 import { getGPU } from './gpu.js';
+import { f16BitsToF32, f32ToF16Bits } from './half.js';
 
-export type DType = 'f32' | 'u32';
+/** Element type. `f16` needs the adapter's `shader-f16` feature (`ctx.features.f16`); it is storage for
+ * mixed precision: convert with `cast()` before f32 kernels. */
+export type DType = 'f32' | 'u32' | 'f16';
+
+/** Bytes per element. */
+export function dtypeBytes(dtype: DType): number {
+  return dtype === 'f16' ? 2 : 4;
+}
 export type NumArray = Float32Array | Float64Array | Uint32Array | Int32Array;
 
 export interface GpuContextOptions {
@@ -254,10 +262,19 @@ export class GpuContext {
     }
     const n = shape.reduce((a, b) => a * b, 1);
     if (data && data.length !== n) throw new ShapeError(`tensor: data has ${data.length} elements, shape [${shape}] needs ${n}`);
-    const buffer = this.acquire(Math.max(4, n * 4));
+    if (dtype === 'f16' && !this.features.f16) {
+      throw new ArgumentError(`tensor: f16 needs the adapter's shader-f16 feature, which ${this.adapterInfo.description || 'this adapter'} lacks (use f32)`);
+    }
+    const bytes = roundUp(Math.max(4, n * dtypeBytes(dtype)), 4);
+    const buffer = this.acquire(bytes);
     if (data && n > 0) {
-      const arr = dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
-      this.device.queue.writeBuffer(buffer, 0, arr.buffer, arr.byteOffset, n * 4);
+      let arr: ArrayBufferView;
+      if (dtype === 'f16') {
+        const h = new Uint16Array(bytes / 2);
+        for (let i = 0; i < n; i++) h[i] = f32ToF16Bits(data[i]);
+        arr = h;
+      } else arr = dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
+      this.device.queue.writeBuffer(buffer, 0, arr.buffer, arr.byteOffset, dtype === 'f16' ? bytes : n * 4);
     }
     return new GpuTensor(this, buffer, [...shape], dtype, true);
   }
@@ -360,10 +377,10 @@ export class GpuContext {
   async read(t: GpuTensor): Promise<NumArray> {
     this.checkAlive('read');
     const n = t.size;
-    const bytes = Math.max(4, n * 4);
-    const staging = this.device.createBuffer({ size: roundUp(bytes, 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const bytes = roundUp(Math.max(4, n * dtypeBytes(t.dtype)), 4);
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const enc = this.device.createCommandEncoder({ label: 'read' });
-    if (n > 0) enc.copyBufferToBuffer(t.buffer, 0, staging, 0, n * 4);
+    if (n > 0) enc.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
     this.recycleRetired();
     const pace = gpuPace(this);
@@ -373,9 +390,10 @@ export class GpuContext {
       await this.sync();
       await this.raceLost(staging.mapAsync(GPUMapMode.READ));
       settleGpuPace(pace);
-      const copy = staging.getMappedRange(0, n * 4).slice(0);
+      const copy = staging.getMappedRange(0, bytes).slice(0);
       staging.unmap();
-      return t.dtype === 'u32' ? new Uint32Array(copy) : new Float32Array(copy);
+      if (t.dtype === 'f16') return Float32Array.from(new Uint16Array(copy, 0, n), f16BitsToF32);
+      return t.dtype === 'u32' ? new Uint32Array(copy, 0, n) : new Float32Array(copy, 0, n);
     } finally {
       staging.destroy();
     }
