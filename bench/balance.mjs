@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng } from './lib/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -41,17 +42,6 @@ const SEED = 20240501;
 const Y_BYTES_MAX = 2 ** 31; // a float32 Y above 2 GiB (n = 1e7, c = 100: 4 GB) is skipped; with the GPU copy
 // and numpy's it would be ~3× that on a 23 GB, 2-core machine
 
-// ---- seeded PRNG (mulberry32) and samplers ------------------------------------------------------------------------
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function normal(r) {
   let u = r();
   while (u === 0) u = r();

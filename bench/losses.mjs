@@ -18,21 +18,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng, probeTorch } from './lib/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const D = 512;
 const SEED = 20240501;
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randn(r, n) {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
@@ -49,14 +40,6 @@ const now = () => performance.now();
 const fmtS = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const fmtRate = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
 const fmtMiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-
-/** Is torch importable from /usr/bin/python3? (Install: `apt-get install -y python3-torch`.) */
-export function probeTorch() {
-  const py = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) return { ok: false, python: py, reason: `torch not importable from ${py} (apt-get install -y python3-torch)` };
-  return { ok: true, python: py, version: r.stdout.trim() };
-}
 
 function torchPeer(py, kind, n, reps, budgetS) {
   const r = spawnSync(py, [path.join(here, 'losses-torch.py'), kind, String(n), String(D), String(reps), String(budgetS), String(os.cpus().length)], {

@@ -15,6 +15,7 @@ import { cpus, totalmem, release, platform, arch, loadavg } from 'node:os';
 import { dirname, join, extname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHAPES, QUICK_SHAPES, na } from './lib/measure.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -185,23 +186,7 @@ async function runChromium(bundle, impls) {
   let browser;
   try {
     const { chromium } = await import('playwright-core');
-    // same flags as tests/browser/run.mjs
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--enable-unsafe-webgpu',
-        '--enable-features=Vulkan',
-        '--use-vulkan=swiftshader',
-        '--use-webgpu-adapter=swiftshader',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
     results.runtimes.chromium = { version: browser.version(), peers: {} };
     for (const [what, impl, variants] of impls) {
       console.log(`[chromium] ${impl} ... ${elapsed()}`);

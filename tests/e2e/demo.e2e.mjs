@@ -5,6 +5,7 @@
 // WebGPU and cancels a run, evaluates retrieval bias from .npy files against the SDK in Node, and checks the
 // no-WebGPU message with the CPU fallback. Writes tests/.out/e2e.json and screenshots under tests/e2e/screenshots/.
 import { chromium } from 'playwright-core';
+import { CHROMIUM_PATH, COMMON_ARGS, WEBGPU_ARGS } from '../../scripts/chromium.mjs';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -96,9 +97,6 @@ function runCli(args) {
   }
 }
 
-const webgpuArgs = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
-const commonArgs = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 async function shot(page, name, opts = {}, committed = true) {
   const buf = await page.screenshot(opts);
@@ -161,7 +159,7 @@ async function setOptions(page, o) {
 let browser;
 let fatal = null;
 try {
-  browser = await chromium.launch({ executablePath, headless: true, args: [...webgpuArgs, ...commonArgs] });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...WEBGPU_ARGS, ...COMMON_ARGS] });
   const page = await openPage(browser);
 
   await check('WebGPU adapter found and shown', async () => {
@@ -382,7 +380,7 @@ try {
   await browser.close();
 
   // ---------- a browser without WebGPU ----------
-  browser = await chromium.launch({ executablePath, headless: true, args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...commonArgs] });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...COMMON_ARGS] });
   const p2 = await openPage(browser);
   await check('no WebGPU: a clear message, and the CPU backend balances with the same numbers', async () => {
     await p2.waitForSelector('#gpu-missing:not([hidden])', { timeout: 30000 });
