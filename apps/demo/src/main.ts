@@ -2,6 +2,7 @@
 import './style.css';
 import bundledUrl from '../../../data/kernlab-income.csv?url';
 import type { BalanceReport } from '@m4kit/sdk';
+import { resolveBalanceOptions } from '@m4kit/sdk/options';
 import { CancelledError, WorkerClient } from './client';
 import { plotAssociation, plotEval, plotKeep, plotRepresentation, plotShares } from './plots';
 import type { BalanceDone, BalanceRequest, EvalDone, LoadResult, ProbeResult } from './protocol';
@@ -203,53 +204,38 @@ $('bundled').addEventListener('click', async () => {
 });
 
 // ---------- balance ----------
+/** Form field names for option errors ("keep rate η must be in (0, 1], got 1.5"). */
+const FIELD_LABELS = { eta: 'keep rate η', pi: 'target shares π', epsRep: 'ε_R', epsAssoc: 'ε_A', softPenalty: 'V', seed: 'seed' };
+
 function parseOptions(): BalanceRequest {
-  const num = (id: string, name: string, opt = false): number | undefined => {
-    const s = ($(id) as HTMLInputElement).value.trim();
-    if (s === '' && opt) return undefined;
-    const x = Number(s);
-    if (s === '' || !Number.isFinite(x)) throw new Error(`${name}: "${s}" is not a number`);
-    return x;
-  };
-  const etaS = ($('eta') as HTMLInputElement).value.trim();
-  const eta = etaS === 'auto' ? 'auto' : Number(etaS);
-  if (eta !== 'auto' && !(eta > 0 && eta <= 1)) throw new Error(`keep rate η must be in (0, 1] or "auto", got "${etaS}"`);
-  const piS = ($('pi') as HTMLInputElement).value.trim();
-  let pi: BalanceRequest['pi'];
-  if (piS) {
-    const parts = piS.split(',').map((x) => x.trim());
-    const bad = (p: string) => new Error(`target shares π: "${p}" is not a number or name=number`);
-    if (parts.every((p) => p.includes('='))) {
-      pi = Object.fromEntries(
-        parts.map((p) => {
-          const [k, v] = p.split('=');
-          if (!Number.isFinite(Number(v)) || v.trim() === '') throw bad(p);
-          return [k.trim(), Number(v)];
-        }),
-      );
-    } else
-      pi = parts.map((p) => {
-        if (p === '' || !Number.isFinite(Number(p))) throw bad(p);
-        return Number(p);
-      });
-  }
-  const epsRep = num('eps-rep', 'ε_R')!;
-  const epsAssoc = num('eps-assoc', 'ε_A')!;
-  if (epsRep < 0 || epsAssoc < 0) throw new Error('tolerances must be ≥ 0');
-  const V = num('soft', 'V', true);
-  if (V !== undefined && !(V > 0)) throw new Error('V must be > 0 (empty = hard constraints)');
+  const field = (id: string) => ($(id) as HTMLInputElement).value;
+  const optional = (id: string) => (field(id).trim() === '' ? undefined : field(id));
+  const o = resolveBalanceOptions(
+    {
+      eta: field('eta').trim(),
+      pi: optional('pi'),
+      epsRep: field('eps-rep'),
+      epsAssoc: field('eps-assoc'),
+      softPenalty: optional('soft'),
+      seed: field('seed'),
+      missing: ($('missing') as HTMLSelectElement).value,
+      path: ($('path') as HTMLSelectElement).value,
+      backend: ($('backend') as HTMLSelectElement).value,
+    },
+    FIELD_LABELS,
+  );
   return {
     attributes: selected('attributes'),
     labels: selected('labels'),
-    missing: ($('missing') as HTMLSelectElement).value as BalanceRequest['missing'],
-    eta,
-    pi,
-    epsRep,
-    epsAssoc,
-    V,
-    seed: num('seed', 'seed')!,
-    path: ($('path') as HTMLSelectElement).value as BalanceRequest['path'],
-    backend: ($('backend') as HTMLSelectElement).value as BalanceRequest['backend'],
+    missing: o.missing,
+    eta: o.eta,
+    pi: o.pi,
+    epsRep: o.epsRep,
+    epsAssoc: o.epsAssoc,
+    V: Number.isFinite(o.softPenalty) ? o.softPenalty : undefined,
+    seed: o.seed,
+    path: o.path,
+    backend: o.backend,
   };
 }
 

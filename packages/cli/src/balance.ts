@@ -1,24 +1,25 @@
-import { balanceFile, formatBiasReport, type BalanceReport } from '@m4kit/sdk/node';
+import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 
+/** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions {
   attributes?: string[];
   labels?: string[];
   utility?: string;
   id?: string;
   counts?: string;
-  eta: string;
+  eta?: string;
   pi?: string;
-  epsRep: number;
-  epsAssoc: number;
-  soft?: number;
-  solver: 'batch' | 'stream';
-  tol?: number;
-  maxIter?: number;
-  seed: number;
-  missing: 'error' | 'drop' | 'category';
-  backend: 'auto' | 'webgpu' | 'cpu';
-  path: 'auto' | 'patterns' | 'rows';
+  epsRep?: string;
+  epsAssoc?: string;
+  soft?: string;
+  solver?: string;
+  tol?: string;
+  maxIter?: string;
+  seed?: string;
+  missing?: string;
+  backend?: string;
+  path?: string;
   out?: string;
   report?: string;
   json?: boolean;
@@ -26,23 +27,22 @@ export interface BalanceCliOptions {
   lowMemory?: boolean;
 }
 
-function parsePi(s: string | undefined): number[] | Record<string, number> | undefined {
-  if (!s) return undefined;
-  const parts = s.split(',').map((x) => x.trim());
-  if (parts.every((p) => p.includes('='))) {
-    return Object.fromEntries(parts.map((p) => {
-      const [k, v] = p.split('=');
-      const x = Number(v);
-      if (!Number.isFinite(x)) throw Object.assign(new Error(`--pi: "${p}" is not name=number`), { code: 'E_ARGUMENT' });
-      return [k.trim(), x];
-    }));
-  }
-  return parts.map((p) => {
-    const x = Number(p);
-    if (!Number.isFinite(x)) throw Object.assign(new Error(`--pi: "${p}" is not a number`), { code: 'E_ARGUMENT' });
-    return x;
-  });
-}
+/** Option keys → the flags users typed, for error messages. */
+export const BALANCE_FLAGS = {
+  eta: '--eta',
+  pi: '--pi',
+  epsRep: '--eps-rep',
+  epsAssoc: '--eps-assoc',
+  softPenalty: '--soft',
+  V: '--soft',
+  solver: '--solver',
+  tol: '--tol',
+  maxIter: '--max-iter',
+  seed: '--seed',
+  missing: '--missing',
+  backend: '--backend',
+  path: '--path',
+};
 
 export function formatSummary(file: string, r: BalanceReport, out?: string, reportPath?: string): string {
   const s = r.solver;
@@ -66,26 +66,31 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
 export async function runBalance(input: string, o: BalanceCliOptions): Promise<void> {
   if (!o.attributes?.length) throw Object.assign(new Error('--attributes is required (e.g. -a gender)'), { code: 'E_ARGUMENT' });
   if (!o.labels?.length) throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
-  const eta = o.eta === 'auto' ? 'auto' : Number(o.eta);
-  if (eta !== 'auto' && !Number.isFinite(eta)) throw Object.assign(new Error(`--eta must be a number or "auto", got "${o.eta}"`), { code: 'E_ARGUMENT' });
+  const opts = resolveBalanceOptions(
+    {
+      eta: o.eta,
+      pi: o.pi,
+      epsRep: o.epsRep,
+      epsAssoc: o.epsAssoc,
+      softPenalty: o.soft,
+      solver: o.solver,
+      tol: o.tol,
+      maxIter: o.maxIter,
+      seed: o.seed,
+      missing: o.missing,
+      backend: o.backend,
+      path: o.path,
+    },
+    BALANCE_FLAGS,
+  );
   const showBar = o.progress && !o.json && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;
   const { result } = await balanceFile(
     input,
-    { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: o.missing },
+    { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: opts.missing },
     {
-      eta,
-      pi: parsePi(o.pi),
-      epsRep: o.epsRep,
-      epsAssoc: o.epsAssoc,
-      V: o.soft,
-      solver: o.solver,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      seed: o.seed,
-      backend: o.backend,
-      path: o.path,
+      ...opts,
       out: o.out,
       reportPath: o.report,
       lowMemory: o.lowMemory,

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BALANCE_BACKENDS, BALANCE_DEFAULTS as D, BALANCE_PATHS, BALANCE_SOLVERS, MISSING_POLICIES } from '@m4kit/sdk';
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
@@ -43,18 +44,18 @@ program
   .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
   .option('--id <col>', 'id column copied to the output')
   .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
-  .option('--eta <rate>', 'target keep rate in (0,1], or "auto" = largest feasible (≤ 0.9)', '0.9')
-  .option('--pi <shares>', 'target group shares: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
-  .option('--eps-rep <x>', 'representation tolerance ε_R', num('--eps-rep'), 0.01)
-  .option('--eps-assoc <x>', 'association tolerance ε_A', num('--eps-assoc'), 0.01)
-  .option('--soft <V>', 'soft constraints with enforcement level V (default: hard)', num('--soft'))
-  .addOption(new Option('--solver <kind>', 'dual solver').choices(['batch', 'stream']).default('batch'))
-  .option('--tol <x>', 'stopping tolerance', num('--tol'))
-  .option('--max-iter <n>', 'maximum solver iterations', num('--max-iter'))
-  .option('--seed <n>', 'seed for the keep flags', num('--seed'), 0)
-  .addOption(new Option('--missing <policy>', 'missing attribute/label values').choices(['error', 'drop', 'category']).default('error'))
-  .addOption(new Option('--backend <kind>', 'engine for the per-row path').choices(['auto', 'webgpu', 'cpu']).default('auto'))
-  .addOption(new Option('--path <kind>', 'solve on pattern counts or per row').choices(['auto', 'patterns', 'rows']).default('auto'))
+  .option('--eta <rate>', `target keep rate in (0,1], or "auto" = largest feasible (≤ ${D.etaAutoCap}) (default: ${D.eta})`)
+  .option('--pi <shares>', 'target group shares summing to 1: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
+  .option('--eps-rep <x>', `representation tolerance ε_R (default: ${D.epsRep})`)
+  .option('--eps-assoc <x>', `association tolerance ε_A (default: ${D.epsAssoc})`)
+  .option('--soft <V>', 'soft constraints: penalty per unit of violation (enforcement level V; default: hard)')
+  .option('--solver <kind>', `dual solver: ${BALANCE_SOLVERS.join(' | ')} (default: ${D.solver})`)
+  .option('--tol <x>', 'stopping tolerance')
+  .option('--max-iter <n>', `maximum solver iterations (default: ${D.maxIter})`)
+  .option('--seed <n>', `seed for the keep flags (default: ${D.seed})`)
+  .option('--missing <policy>', `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`)
+  .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
+  .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
   .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
   .option('-r, --report <file>', 'write the JSON report')
@@ -77,8 +78,8 @@ Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the
       input = BUNDLED;
       o.attributes ??= ['SEX'];
       o.labels ??= ['OCCUPATION'];
-      if (o.missing === 'error') o.missing = 'drop';
-      if (o.eta === '0.9') o.eta = 'auto';
+      o.missing ??= 'drop';
+      o.eta ??= 'auto';
       if (!o.out) {
         const outDir = resolve('out');
         if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });

@@ -3,6 +3,14 @@
 // with q_i = clip(q0_i − a_iᵀv − µ, 0, 1). It talks to the data only through a MomentsEngine.
 import { ArgumentError } from '@m4kit/kernels';
 import { validatePi } from './engine-cpu.js';
+import {
+  epsVector,
+  resolveFeasibleEtaOptions,
+  resolveSolveOptions,
+  BALANCE_DEFAULTS,
+  type ResolvedFeasibleEtaOptions,
+  type ResolvedSolveOptions,
+} from './options.js';
 import type { MomentsEngine } from './types.js';
 
 export interface SolveProgress {
@@ -17,11 +25,13 @@ export interface SolveOptions {
   eta: number;
   /** optional check: must equal the engine's π (length m, entries in (0,1)) */
   pi?: ArrayLike<number>;
-  /** ε_R: tolerance on |first-order moment| (default 0) */
+  /** ε_R: tolerance on |first-order moment| (default BALANCE_DEFAULTS.epsRep = 0.01) */
   epsRep?: number;
-  /** ε_A: tolerance on |second-order moment| (default 0) */
+  /** ε_A: tolerance on |second-order moment| (default BALANCE_DEFAULTS.epsAssoc = 0.01) */
   epsAssoc?: number;
-  /** enforcement level: box 0 ≤ v ≤ V (soft constraints); default Infinity (hard constraints) */
+  /** soft constraints: penalty per unit of violation = box 0 ≤ v ≤ softPenalty; default Infinity (hard) */
+  softPenalty?: number;
+  /** @deprecated use `softPenalty` (the spec's enforcement level V) */
   V?: number;
   /**
    * Stopping tolerance on the KKT (natural) residual ‖x − P_box(x + ∇g(x))‖_∞, x = (v, µ) (default 1e-10;
@@ -30,7 +40,7 @@ export interface SolveOptions {
    * min(v_j, slack_j), so the spec's stopping rule (§1.6: feasibility ≤ tol) holds at convergence.
    */
   tol?: number;
-  /** iteration cap (default 50 000) */
+  /** iteration cap (default BALANCE_DEFAULTS.maxIter = 20 000) */
   maxIter?: number;
   /** warm start (e.g. a previous result's v and mu) */
   warmStart?: { v: Float64Array; mu: number };
@@ -95,18 +105,6 @@ export interface MaxFeasibleEtaResult {
 }
 
 // ------------------------------------------------------------------------------------------------------------
-
-function checkNum(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
-  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
-  return x;
-}
-
-/** Per-moment tolerance e (length m(c+1)): ε_R for r = 0, ε_A for r = 1..c (spec §1.4). */
-function epsVector(m: number, c: number, epsRep: number, epsAssoc: number): Float64Array {
-  const e = new Float64Array(m * (c + 1));
-  for (let k = 0; k < m; k++) for (let r = 0; r <= c; r++) e[k * (c + 1) + r] = r === 0 ? epsRep : epsAssoc;
-  return e;
-}
 
 interface CoreArgs {
   engine: MomentsEngine;
@@ -325,18 +323,6 @@ function validateEngine(engine: MomentsEngine): void {
   validatePi(engine.pi, engine.m, 'engine.pi');
 }
 
-function validateEps(epsRep: unknown, epsAssoc: unknown): [number, number] {
-  const er = checkNum('epsRep', epsRep ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
-  const ea = checkNum('epsAssoc', epsAssoc ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
-  return [er, ea];
-}
-
-function validateTolIter(tol: unknown, maxIter: unknown, dTol: number, dIter: number): [number, number] {
-  const t = checkNum('tol', tol ?? dTol, (x) => Number.isFinite(x) && x > 0, 'a positive number');
-  const it = checkNum('maxIter', maxIter ?? dIter, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
-  return [t, it];
-}
-
 async function maxFeasibleEtaCore(
   engine: MomentsEngine,
   prep: Prepared,
@@ -384,11 +370,13 @@ async function maxFeasibleEtaCore(
  * Solved through the engine as a quadratically regularised LP with continuation (see maxFeasibleEtaCore).
  * The returned value is attained by a q whose violation is ≤ 10·tol (a lower bound, accurate to ~1e-7).
  */
-export async function maxFeasibleEta(engine: MomentsEngine, opts: MaxFeasibleEtaOptions = {}): Promise<MaxFeasibleEtaResult> {
+export async function maxFeasibleEta(
+  engine: MomentsEngine,
+  options: MaxFeasibleEtaOptions | ResolvedFeasibleEtaOptions = {},
+): Promise<MaxFeasibleEtaResult> {
   validateEngine(engine);
-  const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
-  const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 20_000);
-  const prep = await prepare(engine, 0.5, er, ea);
+  const { epsRep, epsAssoc, tol, maxIter } = resolveFeasibleEtaOptions(options);
+  const prep = await prepare(engine, 0.5, epsRep, epsAssoc);
   const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter);
   r.passes += prep.passes;
   return r;
@@ -398,11 +386,11 @@ export async function maxFeasibleEta(engine: MomentsEngine, opts: MaxFeasibleEta
  * Full-batch M4 solve (spec §1.6b): FISTA on the dual with backtracking and adaptive restart.
  * Returns the dual point; q = engine.q(result.W, result.mu, result.eta).
  */
-export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Promise<SolveResult> {
+export async function solveBatch(engine: MomentsEngine, options: SolveOptions | ResolvedSolveOptions): Promise<SolveResult> {
   const t0 = performance.now();
   validateEngine(engine);
-  if (opts == null || typeof opts !== 'object') throw new ArgumentError('opts: expected SolveOptions with at least { eta }');
-  const eta = checkNum('eta', opts.eta, (x) => x > 0 && x <= 1, 'a keep-rate in (0, 1]');
+  const opts = resolveSolveOptions(options);
+  const { eta, epsRep: er, epsAssoc: ea, V, tol, maxIter, progressEvery } = opts;
   if (opts.pi !== undefined) {
     validatePi(opts.pi, engine.m);
     for (let k = 0; k < engine.m; k++) {
@@ -411,10 +399,6 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
       }
     }
   }
-  const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
-  const V = checkNum('V', opts.V ?? Infinity, (x) => x > 0, 'a positive enforcement level (or Infinity)');
-  const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 50_000);
-  const progressEvery = checkNum('progressEvery', opts.progressEvery ?? 50, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
   const P = engine.m * (engine.c + 1);
   let x0: Float64Array | undefined;
   if (opts.warmStart) {
@@ -422,7 +406,7 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
     if (!ws.v || ws.v.length !== 2 * P) throw new ArgumentError(`warmStart.v: length ${ws.v?.length} ≠ 2m(c+1) = ${2 * P}`);
     x0 = new Float64Array(2 * P + 1);
     x0.set(ws.v);
-    x0[2 * P] = checkNum('warmStart.mu', ws.mu, Number.isFinite, 'a finite number');
+    x0[2 * P] = ws.mu;
   }
 
   const prep = await prepare(engine, eta, er, ea);
@@ -431,7 +415,8 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
   let feas: MaxFeasibleEtaResult | undefined;
   const getFeas = async () => {
     if (!feas) {
-      feas = await maxFeasibleEtaCore(engine, prep, tol, 20_000); // at the solve's tolerance (float32 engines)
+      // at the solve's tolerance (float32 engines)
+      feas = await maxFeasibleEtaCore(engine, prep, tol, BALANCE_DEFAULTS.maxIter);
       passes += feas.passes;
     }
     return feas;
