@@ -325,6 +325,7 @@ function renderResults(d: BalanceDone): void {
     ['path', 'options.path', r.options.path],
     ['η', 'options.eta', r.options.eta],
     ['π', 'options.pi', r.options.pi],
+    ['tolerance (what ε bounds)', 'options.tolerance', r.options.tolerance],
     ['status', 'solver.status', s.status],
     ['iterations', 'solver.iterations', s.iterations],
     ['max violation', 'solver.maxViolation', s.maxViolation],
@@ -332,10 +333,12 @@ function renderResults(d: BalanceDone): void {
     ['kept rows (seeded draw)', 'kept', r.kept],
     ['keep rate Σq/N', 'bias.summary.keepRate', r.bias.summary.keepRate],
     ['RB before', 'bias.summary.rbBefore', r.bias.summary.rbBefore],
-    ['RB after', 'bias.summary.rbAfter', r.bias.summary.rbAfter],
+    ['RB after (balanced data, expected under q)', 'bias.summary.rbBalanced', r.bias.summary.rbBalanced],
+    ['RB after, joint moment (÷ N)', 'bias.summary.rbAfter', r.bias.summary.rbAfter],
     ['RB after / η (within kept set)', 'bias.summary.rbAfterNormalized', r.bias.summary.rbAfterNormalized],
     ['AB before', 'bias.summary.abBefore', r.bias.summary.abBefore],
-    ['AB after', 'bias.summary.abAfter', r.bias.summary.abAfter],
+    ['AB after (balanced data, expected under q)', 'bias.summary.abBalanced', r.bias.summary.abBalanced],
+    ['AB after, joint moment (÷ N)', 'bias.summary.abAfter', r.bias.summary.abAfter],
     ['AB after / η (within kept set)', 'bias.summary.abAfterNormalized', r.bias.summary.abAfterNormalized],
   ];
   $('summary').querySelector('tbody')!.replaceChildren(
@@ -343,6 +346,12 @@ function renderResults(d: BalanceDone): void {
       const tr = document.createElement('tr');
       const text = Array.isArray(v) ? v.map(fmt).join(', ') : fmt(v);
       tr.append(cell('th', label), cell('td', text, key, v));
+      return tr;
+    }),
+    // realised by the seeded draw: shown, not keyed (a float32 GPU q moves a few keep flags)
+    ...([['RB of the kept rows', r.bias.summary.rbKept], ['AB of the kept rows', r.bias.summary.abKept]] as const).map(([label, v]) => {
+      const tr = document.createElement('tr');
+      tr.append(cell('th', label), cell('td', fmt(v)));
       return tr;
     }),
   );
@@ -361,12 +370,12 @@ function renderResults(d: BalanceDone): void {
     const tr = document.createElement('tr');
     tr.className = 'group';
     const k = `bias.groups.${i}`;
-    tr.append(cell('th', g.attribute), cell('td', fmt(g.target), `${k}.target`, g.target), cell('td', fmt(g.shareBefore), `${k}.shareBefore`, g.shareBefore), cell('td', fmt(g.shareAfter), `${k}.shareAfter`, g.shareAfter), cell('td', fmt(g.rBefore), `${k}.rBefore`, g.rBefore), cell('td', fmt(g.rAfter), `${k}.rAfter`, g.rAfter));
+    tr.append(cell('th', g.attribute), cell('td', fmt(g.target), `${k}.target`, g.target), cell('td', fmt(g.shareBefore), `${k}.shareBefore`, g.shareBefore), cell('td', fmt(g.shareAfter), `${k}.shareAfter`, g.shareAfter), cell('td', fmt(g.rBefore), `${k}.rBefore`, g.rBefore), cell('td', fmt(g.rBalanced), `${k}.rBalanced`, g.rBalanced));
     body.push(tr);
     g.labels.forEach((l, j) => {
       const lr = document.createElement('tr');
       const kk = `${k}.labels.${j}`;
-      lr.append(cell('th', `  ${l.label}`), cell('td', ''), cell('td', fmt(l.condBefore), `${kk}.condBefore`, l.condBefore), cell('td', fmt(l.condAfter), `${kk}.condAfter`, l.condAfter), cell('td', fmt(l.cBefore), `${kk}.cBefore`, l.cBefore), cell('td', fmt(l.cAfter), `${kk}.cAfter`, l.cAfter));
+      lr.append(cell('th', `  ${l.label}`), cell('td', ''), cell('td', fmt(l.condBefore), `${kk}.condBefore`, l.condBefore), cell('td', fmt(l.condAfter), `${kk}.condAfter`, l.condAfter), cell('td', fmt(l.cBefore), `${kk}.cBefore`, l.cBefore), cell('td', fmt(l.cBalanced), `${kk}.cBalanced`, l.cBalanced));
       body.push(lr);
     });
   });

@@ -14,6 +14,7 @@ export interface BalanceCliOptions {
   epsAssoc?: string;
   soft?: string;
   solver?: string;
+  tolerance?: string;
   tol?: string;
   maxIter?: string;
   seed?: string;
@@ -35,6 +36,7 @@ export const BALANCE_FLAGS = {
   epsAssoc: '--eps-assoc',
   softPenalty: '--soft',
   V: '--soft',
+  tolerance: '--tolerance',
   solver: '--solver',
   tol: '--tol',
   maxIter: '--max-iter',
@@ -49,7 +51,7 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
   const lines = [
     `m4kit balance — ${file}`,
     `  rows ${r.input.rows}${r.input.dropped ? ` (${r.input.dropped} dropped: missing values)` : ''}, ${r.input.patterns} patterns, groups [${r.input.attributes.join(', ')}], ${r.input.labels.length} labels`,
-    `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc}${r.options.V !== null ? `, V ${r.options.V}` : ''}`,
+    `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc} (tolerance ${r.options.tolerance})${r.options.softPenalty !== null ? `, soft ${r.options.softPenalty}` : ''}`,
     `  solver ${r.options.solver}: ${s.status}${s.converged ? ', converged' : ''} in ${s.iterations} iterations, ${s.timeMs.toFixed(0)} ms; keep rate ${s.keepRate.toFixed(4)}, max violation ${s.maxViolation.toExponential(2)}`,
   ];
   if (s.maxFeasibleEta !== undefined) lines.push(`  largest feasible η ${s.maxFeasibleEta.toFixed(4)}`);
@@ -73,6 +75,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       epsRep: o.epsRep,
       epsAssoc: o.epsAssoc,
       softPenalty: o.soft,
+      tolerance: o.tolerance,
       solver: o.solver,
       tol: o.tol,
       maxIter: o.maxIter,

@@ -48,6 +48,11 @@ program
   .option('--pi <shares>', 'target group shares summing to 1: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
   .option('--eps-rep <x>', `representation tolerance ε_R (default: ${D.epsRep})`)
   .option('--eps-assoc <x>', `association tolerance ε_A (default: ${D.epsAssoc})`)
+  .option(
+    '--tolerance <mode>',
+    'what ε_R / ε_A bound: balanced = the kept data\'s shares and associations, joint = the joint moments ' +
+      `(1/N)Σq(s−π)[1,y] (default: ${D.tolerance})`,
+  )
   .option('--soft <V>', 'soft constraints: penalty per unit of violation (enforcement level V; default: hard)')
   .option('--solver <kind>', `dual solver: ${BALANCE_SOLVERS.join(' | ')} (default: ${D.solver})`)
   .option('--tol <x>', 'stopping tolerance')

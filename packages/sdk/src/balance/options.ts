@@ -19,6 +19,13 @@ export const BALANCE_SOLVERS = ['batch', 'stream'] as const;
 export const BALANCE_PATHS = ['auto', 'patterns', 'rows'] as const;
 export const BALANCE_BACKENDS = ['auto', 'webgpu', 'cpu'] as const;
 export const MISSING_POLICIES = ['error', 'drop', 'category'] as const;
+/**
+ * What ε_R / ε_A bound. 'balanced': the balanced (kept) data's moments (1/Σq) Σ q (s − π)[1, y] — the paper's
+ * Definitions 1–2 applied to the kept set, what a user asking for ε_R = 0.01 means (shares within 0.01 of π).
+ * 'joint': the joint moments (1/N) Σ q (s − π)[1, y] (= η × the balanced ones; the spec's test vectors).
+ */
+export const TOLERANCE_MODES = ['balanced', 'joint'] as const;
+export type ToleranceMode = (typeof TOLERANCE_MODES)[number];
 export type BalanceSolver = (typeof BALANCE_SOLVERS)[number];
 export type BalancePath = (typeof BALANCE_PATHS)[number];
 export type BalanceBackend = (typeof BALANCE_BACKENDS)[number];
@@ -33,6 +40,7 @@ export const BALANCE_DEFAULTS = Object.freeze({
   /** ε_R, ε_A */
   epsRep: 0.01,
   epsAssoc: 0.01,
+  tolerance: 'balanced' as ToleranceMode,
   /** soft-constraint penalty V (Infinity = hard constraints) */
   softPenalty: Infinity,
   solver: 'batch' as BalanceSolver,
@@ -78,6 +86,8 @@ export interface BalanceOptions {
   epsRep?: number;
   /** second-order (association) tolerance ε_A (default 0.01) */
   epsAssoc?: number;
+  /** what ε_R / ε_A bound: 'balanced' (default: the kept data's shares and associations) or 'joint' */
+  tolerance?: ToleranceMode;
   /**
    * Soft constraints: the price paid per unit of constraint violation (the spec's "enforcement level" V; the
    * dual variables are capped at it). Default Infinity = hard constraints.
@@ -113,7 +123,10 @@ export interface BalanceProgress {
 }
 
 /** `BalanceOptions` as typed by a person: numbers may be strings ("0.8", "auto"), π a string ("0.3,0.7"). */
-export type BalanceOptionsInput = Omit<BalanceOptions, 'eta' | 'pi' | 'epsRep' | 'epsAssoc' | 'softPenalty' | 'V' | 'tol' | 'maxIter' | 'seed' | 'solver' | 'path' | 'backend'> & {
+export type BalanceOptionsInput = Omit<
+  BalanceOptions,
+  'eta' | 'pi' | 'epsRep' | 'epsAssoc' | 'tolerance' | 'softPenalty' | 'V' | 'tol' | 'maxIter' | 'seed' | 'solver' | 'path' | 'backend'
+> & {
   eta?: number | string;
   pi?: PiSpec | string;
   epsRep?: number | string;
@@ -124,6 +137,7 @@ export type BalanceOptionsInput = Omit<BalanceOptions, 'eta' | 'pi' | 'epsRep' |
   maxIter?: number | string;
   seed?: number | string;
   solver?: string;
+  tolerance?: string;
   path?: string;
   backend?: string;
   /** missing attribute/label values (a table-encoding option; resolved here so front ends check it once) */
@@ -136,6 +150,7 @@ export interface ResolvedBalanceOptions {
   readonly pi: PiSpec | undefined;
   readonly epsRep: number;
   readonly epsAssoc: number;
+  readonly tolerance: ToleranceMode;
   /** Infinity = hard constraints */
   readonly softPenalty: number;
   readonly solver: BalanceSolver;
@@ -251,6 +266,7 @@ export function resolveBalanceOptions(input: BalanceOptionsInput | ResolvedBalan
     pi,
     epsRep: optionalNumber(L('epsRep'), o.epsRep, R.eps, D.epsRep),
     epsAssoc: optionalNumber(L('epsAssoc'), o.epsAssoc, R.eps, D.epsAssoc),
+    tolerance: choiceOption(L('tolerance'), o.tolerance, TOLERANCE_MODES, D.tolerance),
     softPenalty: optionalNumber(L(softKey), o.softPenalty ?? o.V, R.V, D.softPenalty),
     solver: choiceOption(L('solver'), o.solver, BALANCE_SOLVERS, D.solver),
     tol: o.tol === undefined ? undefined : numberOption(L('tol'), o.tol, R.tol),
@@ -273,6 +289,7 @@ export interface ResolvedSolveOptions {
   readonly pi?: Float64Array;
   readonly epsRep: number;
   readonly epsAssoc: number;
+  readonly tolerance: ToleranceMode;
   /** box 0 ≤ v ≤ V (Infinity = hard constraints) */
   readonly V: number;
   readonly tol: number;
@@ -288,6 +305,7 @@ export interface ResolvedStreamOptions {
   readonly pi: Float64Array;
   readonly epsRep: number;
   readonly epsAssoc: number;
+  readonly tolerance: ToleranceMode;
   readonly V: number;
   /** undefined: BALANCE_DEFAULTS.streamUpdates / n passes, within [1, streamMaxEpochs] */
   readonly epochs: number | undefined;
@@ -300,6 +318,7 @@ export interface ResolvedStreamOptions {
 export interface ResolvedFeasibleEtaOptions {
   readonly epsRep: number;
   readonly epsAssoc: number;
+  readonly tolerance: ToleranceMode;
   readonly tol: number;
   readonly maxIter: number;
 }
@@ -309,6 +328,7 @@ interface SolverInput {
   pi?: ArrayLike<number>;
   epsRep?: unknown;
   epsAssoc?: unknown;
+  tolerance?: unknown;
   softPenalty?: unknown;
   V?: unknown;
   tol?: unknown;
@@ -342,6 +362,7 @@ export function resolveSolveOptions<T extends object>(opts: T): ResolvedSolveOpt
     pi: opts.pi === undefined ? undefined : Float64Array.from(opts.pi),
     epsRep: optionalNumber('epsRep', opts.epsRep, R.eps, D.epsRep),
     epsAssoc: optionalNumber('epsAssoc', opts.epsAssoc, R.eps, D.epsAssoc),
+    tolerance: choiceOption('tolerance', opts.tolerance, TOLERANCE_MODES, D.tolerance),
     V: solverV(opts),
     tol: optionalNumber('tol', opts.tol, R.tol, D.solverTol),
     maxIter: optionalNumber('maxIter', opts.maxIter, R.maxIter, D.maxIter),
@@ -361,6 +382,7 @@ export function resolveStreamOptions<T extends object>(opts: T): ResolvedStreamO
     pi: Float64Array.from(opts.pi ?? []),
     epsRep: optionalNumber('epsRep', opts.epsRep, R.eps, D.epsRep),
     epsAssoc: optionalNumber('epsAssoc', opts.epsAssoc, R.eps, D.epsAssoc),
+    tolerance: choiceOption('tolerance', opts.tolerance, TOLERANCE_MODES, D.tolerance),
     V: solverV(opts),
     epochs: opts.epochs === undefined ? undefined : numberOption('epochs', opts.epochs, RULES.positiveInt),
     lr0: optionalNumber('lr0', opts.lr0, { what: 'a positive learning rate', ok: RULES.positive.ok }, D.streamLr0),
@@ -381,6 +403,7 @@ export function resolveFeasibleEtaOptions<T extends object>(opts: T): ResolvedFe
   return seal({
     epsRep: optionalNumber('epsRep', opts.epsRep, R.eps, D.epsRep),
     epsAssoc: optionalNumber('epsAssoc', opts.epsAssoc, R.eps, D.epsAssoc),
+    tolerance: choiceOption('tolerance', opts.tolerance, TOLERANCE_MODES, D.tolerance),
     tol: optionalNumber('tol', opts.tol, R.tol, D.solverTol),
     maxIter: optionalNumber('maxIter', opts.maxIter, R.maxIter, D.maxIter),
   });
@@ -403,13 +426,13 @@ export function solverOptionsFrom(
   const eta = numberOption('eta', at.eta, R.eta);
   const D = BALANCE_DEFAULTS;
   const pi = Float64Array.from(at.pi);
-  const { epsRep, epsAssoc, softPenalty: V } = o;
+  const { epsRep, epsAssoc, tolerance, softPenalty: V } = o;
   return {
     solve: seal({
-      eta, pi, epsRep, epsAssoc, V, tol: at.tol, maxIter: o.maxIter, progressEvery: D.progressEvery, onProgress: at.onSolveProgress,
+      eta, pi, epsRep, epsAssoc, tolerance, V, tol: at.tol, maxIter: o.maxIter, progressEvery: D.progressEvery, onProgress: at.onSolveProgress,
     }),
     stream: seal({
-      eta, pi, epsRep, epsAssoc, V, epochs: undefined, lr0: D.streamLr0, seed: o.seed, reportTol: D.streamReportTol,
+      eta, pi, epsRep, epsAssoc, tolerance, V, epochs: undefined, lr0: D.streamLr0, seed: o.seed, reportTol: D.streamReportTol,
       onProgress: at.onStreamProgress,
     }),
   };
@@ -417,7 +440,7 @@ export function solverOptionsFrom(
 
 /** The largest-feasible-η search's inputs for resolved pipeline options at the engine's tolerance. */
 export function feasibleEtaOptionsFrom(o: ResolvedBalanceOptions, tol: number): ResolvedFeasibleEtaOptions {
-  return seal({ epsRep: o.epsRep, epsAssoc: o.epsAssoc, tol, maxIter: BALANCE_DEFAULTS.maxIter });
+  return seal({ epsRep: o.epsRep, epsAssoc: o.epsAssoc, tolerance: o.tolerance, tol, maxIter: BALANCE_DEFAULTS.maxIter });
 }
 
 /** Per-moment tolerance e (length m(c+1)): ε_R for r = 0, ε_A for r = 1..c (spec §1.4). */

@@ -10,6 +10,7 @@ import {
   BALANCE_DEFAULTS,
   type ResolvedFeasibleEtaOptions,
   type ResolvedSolveOptions,
+  type ToleranceMode,
 } from './options.js';
 import type { MomentsEngine } from './types.js';
 
@@ -29,6 +30,11 @@ export interface SolveOptions {
   epsRep?: number;
   /** ε_A: tolerance on |second-order moment| (default BALANCE_DEFAULTS.epsAssoc = 0.01) */
   epsAssoc?: number;
+  /**
+   * What ε bounds (default 'balanced'): the balanced data's moments, (1/Σq) Σ q (s − π)[1, y] — the solve uses
+   * η·ε on the joint moments — or the joint moments (1/N) Σ q (s − π)[1, y] themselves ('joint').
+   */
+  tolerance?: ToleranceMode;
   /** soft constraints: penalty per unit of violation = box 0 ≤ v ≤ softPenalty; default Infinity (hard) */
   softPenalty?: number;
   /** @deprecated use `softPenalty` (the spec's enforcement level V) */
@@ -89,6 +95,8 @@ export interface SolveResult {
 export interface MaxFeasibleEtaOptions {
   epsRep?: number;
   epsAssoc?: number;
+  /** 'balanced' (default): |Σ w q d_j| ≤ ε_j Σ w q, the kept data's moments; 'joint': |(1/N) Σ w q d_j| ≤ ε_j */
+  tolerance?: ToleranceMode;
   tol?: number;
   maxIter?: number;
 }
@@ -110,6 +118,11 @@ interface CoreArgs {
   engine: MomentsEngine;
   eta: number;
   e: Float64Array;
+  /**
+   * Rate-proportional tolerances (the 'balanced' form of the largest-feasible-η search): the constraints become
+   * ±(1/N)Σ w q d_j ≤ e_j + b_j·(1/N)Σ w q. They enter q as a shift of µ: q = clip(q0 − dᵀW − (µ − Σ b_j(v⁺_j + v⁻_j))).
+   */
+  b?: Float64Array;
   V: number;
   N: number;
   /** fixed µ (phase-1 problem): µ is not a variable */
@@ -147,6 +160,14 @@ interface CoreResult {
   infeasible: boolean;
 }
 
+/** µ as the engine sees it with rate-proportional tolerances b: µ − Σ b_j (v⁺_j + v⁻_j). */
+function muShift(x: Float64Array, mu: number, b: Float64Array): number {
+  const P = b.length;
+  let t = mu;
+  for (let j = 0; j < P; j++) t -= b[j] * (x[j] + x[P + j]);
+  return t;
+}
+
 /** x = [v⁺ (P); v⁻ (P); µ]. */
 async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   const { engine, eta, e, V, N, tol, maxIter } = a;
@@ -156,18 +177,21 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   const W = new Float64Array(P);
   let passes = 0;
 
+  const b = a.b;
   const evaluate = async (x: Float64Array): Promise<Eval> => {
     for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
     const mu = muFree ? x[2 * P] : (a.fixedMu as number);
-    const s = await engine.pass(W, mu, eta);
+    const s = await engine.pass(W, b ? muShift(x, mu, b) : mu, eta);
     passes++;
     const G = new Float64Array(dim);
     let viol = -Infinity;
     let ev = 0;
+    const rate = s.sumQ / N;
     for (let j = 0; j < P; j++) {
       const dn = s.D[j] / N;
-      const gp = dn - e[j];
-      const gm = -dn - e[j];
+      const ej = b ? e[j] + b[j] * rate : e[j];
+      const gp = dn - ej;
+      const gm = -dn - ej;
       G[j] = gp;
       G[P + j] = gm;
       if (gp > viol) viol = gp;
@@ -294,17 +318,25 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
 }
 
 interface Prepared {
+  /** tolerances of the solve at η: ε (joint) or η·ε (balanced: the kept data's moments within ε) */
   e: Float64Array;
+  /** the largest-feasible-η search: fixed tolerances feasE and rate-proportional ones feasB (balanced: ε) */
+  feasE: Float64Array;
+  feasB?: Float64Array;
   N: number;
   UB: number;
   Lsafe: number;
+  /** the step bound of the search: with b, the rows of [A, 1] are (±d − b, 1), so ‖·‖² grows by 2‖b‖² per row */
+  LsafeFeas: number;
   passes: number;
 }
 
-async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number): Promise<Prepared> {
+async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number, tolerance: ToleranceMode): Promise<Prepared> {
   const { m, c } = engine;
   const P = m * (c + 1);
-  const e = epsVector(m, c, epsRep, epsAssoc);
+  const eps = epsVector(m, c, epsRep, epsAssoc);
+  const balanced = tolerance === 'balanced';
+  const e = balanced ? eps.map((x) => x * eta) : eps;
   const zero = new Float64Array(P);
   // q ≡ 0 and q ≡ 1 at (W, µ) = 0: obj = Σ w ½ q0² and Σ w ½ (1 − q0)², so UB ≥ max over the box of the primal
   // objective; weak duality then gives g(v, µ) ≤ P(q*) ≤ UB whenever the constraints are satisfiable.
@@ -315,7 +347,10 @@ async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAs
   const UB = (s0.obj + s1.obj) / N;
   const Lsafe = (await engine.frobenius()) / N;
   if (!(Lsafe > 0) || !Number.isFinite(Lsafe)) throw new ArgumentError(`engine.frobenius() = ${Lsafe * N}: expected a positive number`);
-  return { e, N, UB, Lsafe, passes: 2 };
+  let bb = 0;
+  if (balanced) for (const x of eps) bb += x * x;
+  const LsafeFeas = Lsafe + 2 * bb;
+  return { e, feasE: balanced ? new Float64Array(P) : eps, feasB: balanced ? eps : undefined, N, UB, Lsafe, LsafeFeas, passes: 2 };
 }
 
 function validateEngine(engine: MomentsEngine): void {
@@ -346,7 +381,8 @@ async function maxFeasibleEtaCore(
   for (let k = 0; k <= 24; k++, Q *= 2) {
     mu = etaRef - Q;
     const r = await fistaCore({
-      engine, eta: etaRef, e: prep.e, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0, Lsafe: prep.Lsafe, progressEvery: 1e9,
+      engine, eta: etaRef, e: prep.feasE, b: prep.feasB, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
+      Lsafe: prep.LsafeFeas, progressEvery: 1e9,
     });
     passes += r.passes;
     out = r;
@@ -361,12 +397,14 @@ async function maxFeasibleEtaCore(
   const W = new Float64Array(P);
   const x = (out as CoreResult).x;
   for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
-  return { eta: best, W, mu, passes, converged: stable >= 2 };
+  return { eta: best, W, mu: prep.feasB ? muShift(x, mu, prep.feasB) : mu, passes, converged: stable >= 2 };
 }
 
 /**
  * The largest keep-rate η for which the hard constraints (V = ∞) are satisfiable:
- *   max (1/N) Σ w q   s.t.  q ∈ [0,1]ⁿ,  |(1/N) Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr}.
+ *   max (1/N) Σ w q   s.t.  q ∈ [0,1]ⁿ,  |(1/N) Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr}        ('joint')
+ *                                    or  |Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr} Σ w q           ('balanced', default).
+ * The balanced constraints are a cone (scaling q keeps them), so feasibility stays monotone in η.
  * Solved through the engine as a quadratically regularised LP with continuation (see maxFeasibleEtaCore).
  * The returned value is attained by a q whose violation is ≤ 10·tol (a lower bound, accurate to ~1e-7).
  */
@@ -375,8 +413,8 @@ export async function maxFeasibleEta(
   options: MaxFeasibleEtaOptions | ResolvedFeasibleEtaOptions = {},
 ): Promise<MaxFeasibleEtaResult> {
   validateEngine(engine);
-  const { epsRep, epsAssoc, tol, maxIter } = resolveFeasibleEtaOptions(options);
-  const prep = await prepare(engine, 0.5, epsRep, epsAssoc);
+  const { epsRep, epsAssoc, tol, maxIter, tolerance } = resolveFeasibleEtaOptions(options);
+  const prep = await prepare(engine, 0.5, epsRep, epsAssoc, tolerance);
   const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter);
   r.passes += prep.passes;
   return r;
@@ -390,7 +428,7 @@ export async function solveBatch(engine: MomentsEngine, options: SolveOptions | 
   const t0 = performance.now();
   validateEngine(engine);
   const opts = resolveSolveOptions(options);
-  const { eta, epsRep: er, epsAssoc: ea, V, tol, maxIter, progressEvery } = opts;
+  const { eta, epsRep: er, epsAssoc: ea, V, tol, maxIter, progressEvery, tolerance } = opts;
   if (opts.pi !== undefined) {
     validatePi(opts.pi, engine.m);
     for (let k = 0; k < engine.m; k++) {
@@ -409,7 +447,7 @@ export async function solveBatch(engine: MomentsEngine, options: SolveOptions | 
     x0[2 * P] = ws.mu;
   }
 
-  const prep = await prepare(engine, eta, er, ea);
+  const prep = await prepare(engine, eta, er, ea, tolerance);
   let passes = prep.passes;
   const hard = V === Infinity;
   let feas: MaxFeasibleEtaResult | undefined;

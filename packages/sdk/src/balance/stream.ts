@@ -14,6 +14,8 @@ export interface StreamOptions {
   /** ε_R, ε_A (defaults BALANCE_DEFAULTS: 0.01) */
   epsRep?: number;
   epsAssoc?: number;
+  /** what ε bounds: 'balanced' (default; the kept data's moments) or 'joint' (see SolveOptions.tolerance) */
+  tolerance?: 'balanced' | 'joint';
   /** soft constraints: penalty per unit of violation = box 0 ≤ v ≤ softPenalty (default Infinity: hard) */
   softPenalty?: number;
   /** @deprecated use `softPenalty` */
@@ -79,7 +81,8 @@ export async function solveStreaming(data: BalanceData, options: StreamOptions |
   const epochs = streamEpochs(opts, n);
   const C1 = c + 1;
   const P = m * C1;
-  const e = epsVector(m, c, opts.epsRep, opts.epsAssoc);
+  // 'balanced': the kept data's moments within ε ⇔ the joint moments within η·ε (the mean is held at η)
+  const e = epsVector(m, c, opts.epsRep, opts.epsAssoc).map((x) => (opts.tolerance === 'balanced' ? x * eta : x));
 
   let N = 0;
   for (let i = 0; i < n; i++) N += w ? w[i] : 1;

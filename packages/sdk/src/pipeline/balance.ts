@@ -12,17 +12,33 @@ import {
   solverOptionsFrom,
   type BalanceOptions,
   type ResolvedBalanceOptions,
+  type ToleranceMode,
 } from '../balance/options.js';
 import { maxFeasibleEta, solveBatch, type SolveResult } from '../balance/solve.js';
 import { solveStreaming } from '../balance/stream.js';
-import type { BalanceData, MomentsEngine } from '../balance/types.js';
+import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
 import { expandRows, type EncodedTable } from '../io/encode.js';
 
 export type { BalanceOptions } from '../balance/options.js';
 
 export interface BalanceReport {
   input: { rows: number; dropped: number; patterns: number; attributes: string[]; labels: string[] };
-  options: { eta: number; etaRequested: number | 'auto'; pi: number[]; epsRep: number; epsAssoc: number; V: number | null; solver: string; path: 'patterns' | 'rows'; backend: string; seed: number };
+  options: {
+    eta: number;
+    etaRequested: number | 'auto';
+    pi: number[];
+    epsRep: number;
+    epsAssoc: number;
+    /** what ε_R / ε_A bound: the balanced (kept) data's moments, or the joint moments */
+    tolerance: ToleranceMode;
+    /** soft-constraint penalty (null = hard constraints); `V` is its old name, kept for readers of old reports */
+    softPenalty: number | null;
+    V: number | null;
+    solver: string;
+    path: 'patterns' | 'rows';
+    backend: string;
+    seed: number;
+  };
   solver: {
     status: SolveResult['status'];
     converged: boolean;
@@ -54,6 +70,28 @@ export function uniformAt(seed: number, i: number): number {
   z = Math.imul(z ^ (z >>> 15), 0x846ca68b) >>> 0;
   z = (z ^ (z >>> 16)) >>> 0;
   return z / 4294967296;
+}
+
+/**
+ * Moment sums of the kept rows (q ≡ 1 over the rows whose keep flag is set), on the patterns in float64: the
+ * balanced data's bias as realised by the seeded draw. A counts table weighs each kept row by its count.
+ */
+async function keptMoments(enc: EncodedTable, keep: Uint8Array, pi: number[], zeroW: Float64Array, eta: number): Promise<MomentsSums | undefined> {
+  const { n, S, Y, w } = enc.patterns;
+  const isCounts = n === enc.rows - enc.dropped && w.some((x) => x !== 1); // one pattern per input row (expandRows)
+  const kw = new Float64Array(n);
+  enc.rowToPattern.forEach((p, i) => {
+    if (p >= 0 && keep[i]) kw[p] += isCounts ? w[p] : 1;
+  });
+  if (!kw.some((x) => x > 0)) return undefined;
+  const m = enc.attributeNames.length;
+  const c = enc.labelNames.length;
+  const e = createCpuEngine({ n, m, c, S, Y, w: kw }, pi);
+  try {
+    return await e.pass(zeroW, 0, eta, 1);
+  } finally {
+    e.dispose();
+  }
 }
 
 /** Balance an encoded table. */
@@ -146,7 +184,8 @@ export async function balanceEncoded(enc: EncodedTable, options: BalanceOptions 
         kept += keep[i];
       }
     }
-    const bias = biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames });
+    const keptSums = kept > 0 ? await keptMoments(enc, keep, pi, zeroW, eta) : undefined;
+    const bias = biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames }, { kept: keptSums, tolerance: opts.tolerance });
     return {
       q: qRow,
       keep,
@@ -158,6 +197,8 @@ export async function balanceEncoded(enc: EncodedTable, options: BalanceOptions 
           pi,
           epsRep,
           epsAssoc,
+          tolerance: opts.tolerance,
+          softPenalty: Number.isFinite(V) ? V : null,
           V: Number.isFinite(V) ? V : null,
           solver: opts.solver,
           path: wantRows ? 'rows' : 'patterns',
