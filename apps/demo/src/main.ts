@@ -315,7 +315,8 @@ function renderResults(d: BalanceDone): void {
   $('result-summary').textContent =
     s.status === 'infeasible'
       ? `Infeasible at η = ${fmt(r.options.eta)}: the largest feasible keep rate is ${fmt(s.maxFeasibleEta)}. Lower η, use "auto", loosen ε, or set V (soft constraints). No weights to download.`
-      : `${s.status}${s.converged ? ', converged' : ''} in ${s.iterations} iterations; engine: ${r.options.backend}. Kept ${r.kept} of ${r.input.rows} rows.`;
+      : `${s.status}${s.converged ? ', converged' : ''} in ${s.iterations} iterations; engine: ${r.options.backend}. Kept ${r.kept} of ${r.input.rows} rows.`
+  for (const w of r.warnings ?? []) $('result-summary').textContent += ` Warning: ${w}.`;
   const rows: [string, string, unknown][] = [
     ['rows', 'input.rows', r.input.rows],
     ['dropped (missing values)', 'input.dropped', r.input.dropped],

@@ -111,6 +111,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   );
   bar?.stop();
   const r = result.report;
+  for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));
   else console.log(formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report));
   process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;

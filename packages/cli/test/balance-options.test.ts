@@ -1,6 +1,6 @@
 // Balance option refusals through the CLI: one resolver (SDK resolveBalanceOptions), flags named, exit code 2.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,4 +48,16 @@ test('unknown --solver / --path / --backend / --missing values exit 2 naming the
   const b = run(['balance', f, '-a', 'sex', '-l', 'job', '--backend', 'cuda']);
   expect(b.status).toBe(2);
   expect(b.stderr).toMatch(/--backend must be one of "auto", "webgpu", "cpu", got "cuda"/);
+});
+
+test('the attribute column also given as a label is warned about on stderr and in the report (was: silent)', () => {
+  const rep = join(dir, 'self.json');
+  const r = run(['balance', f, '-a', 'sex', '-l', 'sex', '--backend', 'cpu', '--eta', '0.3', '-r', rep]);
+  expect(r.stderr).toMatch(/m4kit: warning: column "sex" is both an attribute and a label/);
+  const report = JSON.parse(readFileSync(rep, 'utf8'));
+  expect(report.warnings).toHaveLength(1);
+  expect(report.warnings[0]).toMatch(/column "sex" is both an attribute and a label/);
+  const clean = balance('--eta', '0.3', '--json');
+  expect(clean.stderr).not.toMatch(/warning/);
+  expect(JSON.parse(clean.stdout).warnings).toBeUndefined();
 });

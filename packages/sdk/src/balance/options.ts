@@ -443,6 +443,24 @@ export function feasibleEtaOptionsFrom(o: ResolvedBalanceOptions, tol: number): 
   return seal({ epsRep: o.epsRep, epsAssoc: o.epsAssoc, tolerance: o.tolerance, tol, maxIter: BALANCE_DEFAULTS.maxIter });
 }
 
+/**
+ * Warnings about a column selection that is accepted but probably not meant: a column given both as an attribute
+ * and as a label (balancing a column against itself: within each of its values the group share is 0 or 1, so the
+ * association constraints can only be met by dropping those rows).
+ */
+export function columnSpecWarnings(spec: { attributes: readonly string[]; labels: readonly string[] }): string[] {
+  const out: string[] = [];
+  for (const col of spec.attributes) {
+    if (spec.labels.includes(col)) {
+      out.push(
+        `column "${col}" is both an attribute and a label: within each of its values the group share is 0 or 1, ` +
+          'so the association constraints can only be met by dropping rows (did you mean another label column?)',
+      );
+    }
+  }
+  return out;
+}
+
 /** Per-moment tolerance e (length m(c+1)): ε_R for r = 0, ε_A for r = 1..c (spec §1.4). */
 export function epsVector(m: number, c: number, epsRep: number, epsAssoc: number): Float64Array {
   const e = new Float64Array(m * (c + 1));

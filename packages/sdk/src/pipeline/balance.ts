@@ -53,6 +53,8 @@ export interface BalanceReport {
   kept: number;
   bias: BiasReport;
   timeMs: number;
+  /** accepted but probably not meant (e.g. a column both attribute and label); absent when there are none */
+  warnings?: string[];
 }
 
 export interface BalanceResult {

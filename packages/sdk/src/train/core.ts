@@ -52,6 +52,9 @@ export interface ResolvedConfig {
   initBias: number;
 }
 
+/** the *Options name of ResolvedConfig */
+export type ResolvedTrainOptions = ResolvedConfig;
+
 export interface ResolvedStage {
   data: PairedData;
   /** global steps [start, end) */

@@ -3,6 +3,7 @@ import { ArgumentError, type GpuContext } from '@m4kit/kernels';
 import { describe, expect, it } from 'vitest';
 import {
   BALANCE_DEFAULTS,
+  columnSpecWarnings,
   createCpuEngine,
   isResolved,
   OptionError,
@@ -162,5 +163,14 @@ describe('solver entry points', () => {
     const [a, b] = [await solveBatch(e, o), await solveBatch(e, { eta: 0.5, epsRep: 0, epsAssoc: 0 })];
     expect(Array.from(a.W)).toEqual(Array.from(b.W));
     expect(() => resolveSolveOptions({ eta: 0.5, warmStart: { v: new Float64Array(12), mu: NaN } })).toThrow(/^warmStart\.mu/);
+  });
+});
+
+describe('columnSpecWarnings', () => {
+  it('the attribute column also given as a label is named (was: accepted silently)', () => {
+    expect(columnSpecWarnings({ attributes: ['sex'], labels: ['job'] })).toEqual([]);
+    const w = columnSpecWarnings({ attributes: ['sex'], labels: ['job', 'sex'] });
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/^column "sex" is both an attribute and a label/);
   });
 });
