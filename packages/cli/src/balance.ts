@@ -51,7 +51,10 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
   const lines = [
     `m4kit balance — ${file}`,
     `  rows ${r.input.rows}${r.input.dropped ? ` (${r.input.dropped} dropped: missing values)` : ''}, ${r.input.patterns} patterns, groups [${r.input.attributes.join(', ')}], ${r.input.labels.length} labels`,
-    `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc} (tolerance ${r.options.tolerance})${r.options.softPenalty !== null ? `, soft ${r.options.softPenalty}` : ''}`,
+    `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}` +
+      `${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ` +
+      `ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc} (tolerance ${r.options.tolerance})` +
+      `${r.options.softPenalty !== null ? `, soft ${r.options.softPenalty}` : ''}`,
     `  solver ${r.options.solver}: ${s.status}${s.converged ? ', converged' : ''} in ${s.iterations} iterations, ${s.timeMs.toFixed(0)} ms; keep rate ${s.keepRate.toFixed(4)}, max violation ${s.maxViolation.toExponential(2)}`,
   ];
   if (s.maxFeasibleEta !== undefined) lines.push(`  largest feasible η ${s.maxFeasibleEta.toFixed(4)}`);
@@ -91,7 +94,14 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   let started = false;
   const { result } = await balanceFile(
     input,
-    { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: opts.missing },
+    {
+      attributes: o.attributes,
+      labels: o.labels,
+      utility: o.utility,
+      id: o.id,
+      counts: o.counts,
+      missing: opts.missing,
+    },
     {
       ...opts,
       out: o.out,

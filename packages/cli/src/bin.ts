@@ -52,7 +52,10 @@ program
   .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
   .option('--id <col>', 'id column copied to the output')
   .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
-  .option('--eta <rate>', `target keep rate in (0,1], or "auto" = largest feasible (≤ ${D.etaAutoCap}) (default: ${D.eta})`)
+  .option(
+    '--eta <rate>',
+    `target keep rate in (0,1], or "auto" = largest feasible (≤ ${D.etaAutoCap}) (default: ${D.eta})`,
+  )
   .option('--pi <shares>', 'target group shares summing to 1: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
   .option('--eps-rep <x>', `representation tolerance ε_R (default: ${D.epsRep})`)
   .option('--eps-assoc <x>', `association tolerance ε_A (default: ${D.epsAssoc})`)
@@ -66,7 +69,10 @@ program
   .option('--tol <x>', 'stopping tolerance')
   .option('--max-iter <n>', `maximum solver iterations (default: ${D.maxIter})`)
   .option('--seed <n>', `seed for the keep flags (default: ${D.seed})`)
-  .option('--missing <policy>', `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`)
+  .option(
+    '--missing <policy>',
+    `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`,
+  )
   .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
   .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')

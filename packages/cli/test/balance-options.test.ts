@@ -8,7 +8,12 @@ import { expect, test } from 'vitest';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-cli-opts-'));
-const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+  });
 const f = join(dir, 'd.csv');
 writeFileSync(f, 'sex,job\nman,doctor\nman,doctor\nman,clerk\nman,nurse\nwoman,nurse\nwoman,doctor\n');
 const balance = (...extra: string[]) => run(['balance', f, '-a', 'sex', '-l', 'job', '--backend', 'cpu', ...extra]);

@@ -9,7 +9,14 @@ import { probe } from './probe';
 import { renderResults } from './results';
 
 /** Form field names for option errors ("keep rate η must be in (0, 1], got 1.5"). */
-const FIELD_LABELS = { eta: 'keep rate η', pi: 'target shares π', epsRep: 'ε_R', epsAssoc: 'ε_A', softPenalty: 'V', seed: 'seed' };
+const FIELD_LABELS = {
+  eta: 'keep rate η',
+  pi: 'target shares π',
+  epsRep: 'ε_R',
+  epsAssoc: 'ε_A',
+  softPenalty: 'V',
+  seed: 'seed',
+};
 
 function parseOptions(): BalanceRequest {
   const field = (id: string) => ($(id) as HTMLInputElement).value;
@@ -45,7 +52,8 @@ function parseOptions(): BalanceRequest {
 
 function updateRunEnabled(): void {
   const s = store.get();
-  ($('run') as HTMLButtonElement).disabled = s.busy || !s.table || selected('attributes').length === 0 || selected('labels').length === 0;
+  ($('run') as HTMLButtonElement).disabled =
+    s.busy || !s.table || selected('attributes').length === 0 || selected('labels').length === 0;
 }
 
 async function run(): Promise<void> {
@@ -93,7 +101,10 @@ async function run(): Promise<void> {
       text.textContent = 'Cancelled.';
       // the worker was replaced: give it the table again
       const t = store.get().table;
-      if (t) await client.call<LoadResult>({ type: 'load', name: t.name, bytes: t.bytes.slice(0) }).catch((x) => showError('data-error', x));
+      if (t)
+        await client
+          .call<LoadResult>({ type: 'load', name: t.name, bytes: t.bytes.slice(0) })
+          .catch((x) => showError('data-error', x));
       void probe();
     } else {
       text.textContent = 'Failed.';

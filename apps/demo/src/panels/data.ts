@@ -43,20 +43,29 @@ function renderTable(info: LoadResult): void {
   tb.replaceChildren(
     ...info.columns.map((c) => {
       const tr = document.createElement('tr');
-      tr.append(cell('th', c.name), cell('td', c.kind), cell('td', c.distinct > 10000 ? '> 10000' : String(c.distinct)), cell('td', String(c.missing)));
+      tr.append(
+        cell('th', c.name),
+        cell('td', c.kind),
+        cell('td', c.distinct > 10000 ? '> 10000' : String(c.distinct)),
+        cell('td', String(c.missing)),
+      );
       tr.dataset.column = c.name;
       tr.dataset.kind = c.kind;
       return tr;
     }),
   );
-  $('preview').querySelector('thead')!.replaceChildren(headerRow(info.columns.map((c) => c.name)));
-  $('preview').querySelector('tbody')!.replaceChildren(
-    ...info.preview.map((r) => {
-      const tr = document.createElement('tr');
-      for (const c of info.columns) tr.append(cell('td', r[c.name] ?? ''));
-      return tr;
-    }),
-  );
+  $('preview')
+    .querySelector('thead')!
+    .replaceChildren(headerRow(info.columns.map((c) => c.name)));
+  $('preview')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...info.preview.map((r) => {
+        const tr = document.createElement('tr');
+        for (const c of info.columns) tr.append(cell('td', r[c.name] ?? ''));
+        return tr;
+      }),
+    );
 }
 
 function fillColumnSelects(info: LoadResult, preset?: Partial<BalanceRequest>): void {
@@ -110,7 +119,12 @@ export function initDataPanel(): void {
       const res = await fetch(bundledUrl);
       if (!res.ok) throw new Error(`could not fetch the bundled dataset: HTTP ${res.status}`);
       // the bundled run of `npm start`: SEX vs OCCUPATION, missing rows dropped, η auto
-      await loadBytes('kernlab-income.csv', await res.arrayBuffer(), { attributes: ['SEX'], labels: ['OCCUPATION'], missing: 'drop', eta: 'auto' });
+      await loadBytes('kernlab-income.csv', await res.arrayBuffer(), {
+        attributes: ['SEX'],
+        labels: ['OCCUPATION'],
+        missing: 'drop',
+        eta: 'auto',
+      });
     } catch (e) {
       showError('data-error', e);
     }

@@ -11,14 +11,23 @@ function renderEval(r: EvalDone): void {
   sum.textContent = `k = ${r.k}, groups ${r.groups.join(', ')} (dataset shares ${r.datasetShares.map(fmt).join(', ')}); mean MaxSkew@${r.k} ${fmt(r.maxSkew)}, mean NDKL@${r.k} ${fmt(r.ndkl)}; engine: ${r.backend}.`;
   sum.dataset.maxSkew = String(r.maxSkew);
   sum.dataset.ndkl = String(r.ndkl);
-  $('ev-table').querySelector('thead')!.replaceChildren(headerRow(['query', `MaxSkew@${r.k}`, `NDKL@${r.k}`, ...r.groups.map((g) => `share ${g}`)]));
-  $('ev-table').querySelector('tbody')!.replaceChildren(
-    ...r.perQuery.map((p, i) => {
-      const tr = document.createElement('tr');
-      tr.append(cell('th', p.query), cell('td', fmt(p.maxSkew), `perQuery.${i}.maxSkew`, p.maxSkew), cell('td', fmt(p.ndkl), `perQuery.${i}.ndkl`, p.ndkl), ...p.shares.map((s) => cell('td', fmt(s))));
-      return tr;
-    }),
-  );
+  $('ev-table')
+    .querySelector('thead')!
+    .replaceChildren(headerRow(['query', `MaxSkew@${r.k}`, `NDKL@${r.k}`, ...r.groups.map((g) => `share ${g}`)]));
+  $('ev-table')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...r.perQuery.map((p, i) => {
+        const tr = document.createElement('tr');
+        tr.append(
+          cell('th', p.query),
+          cell('td', fmt(p.maxSkew), `perQuery.${i}.maxSkew`, p.maxSkew),
+          cell('td', fmt(p.ndkl), `perQuery.${i}.ndkl`, p.ndkl),
+          ...p.shares.map((s) => cell('td', fmt(s))),
+        );
+        return tr;
+      }),
+    );
   plotEval($('plot-ev'), r);
 }
 
@@ -46,16 +55,32 @@ export function initEvaluatePanel(): void {
     const names = evFile('ev-names');
     const attribute = ($('ev-attribute') as HTMLSelectElement).value;
     const k = Number(($('ev-k') as HTMLInputElement).value);
-    if (!images || !queries || !labels) return showError('eval-error', new Error('choose the image embeddings, the query embeddings and the labels table'));
+    if (!images || !queries || !labels)
+      return showError(
+        'eval-error',
+        new Error('choose the image embeddings, the query embeddings and the labels table'),
+      );
     if (!attribute) return showError('eval-error', new Error('choose the attribute column'));
-    if (!(Number.isInteger(k) && k >= 1)) return showError('eval-error', new Error(`k must be a positive integer, got "${($('ev-k') as HTMLInputElement).value}"`));
+    if (!(Number.isInteger(k) && k >= 1))
+      return showError(
+        'eval-error',
+        new Error(`k must be a positive integer, got "${($('ev-k') as HTMLInputElement).value}"`),
+      );
     const file = async (f: File) => ({ name: f.name, bytes: await f.arrayBuffer() });
     $('ev-status').textContent = 'Ranking…';
     ($('ev-run') as HTMLButtonElement).disabled = true;
     try {
       const r = await client.call<EvalDone>({
         type: 'eval',
-        req: { images: await file(images), queries: await file(queries), labels: await file(labels), queryNames: names ? await file(names) : undefined, attribute, k, backend: ($('backend') as HTMLSelectElement).value as 'auto' },
+        req: {
+          images: await file(images),
+          queries: await file(queries),
+          labels: await file(labels),
+          queryNames: names ? await file(names) : undefined,
+          attribute,
+          k,
+          backend: ($('backend') as HTMLSelectElement).value as 'auto',
+        },
       });
       $('ev-status').textContent = 'Done.';
       renderEval(r);

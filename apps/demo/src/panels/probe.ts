@@ -9,7 +9,8 @@ export async function probe(): Promise<void> {
     const p = await client.call<ProbeResult>({ type: 'probe' });
     store.set({ gpuOk: p.webgpu });
     if (p.webgpu) {
-      $('gpu-status').textContent = `WebGPU adapter: ${p.adapter}${p.isSoftware ? ' (software rasteriser: slower than a real GPU)' : ''}. The solver runs in a worker.`;
+      $('gpu-status').textContent =
+        `WebGPU adapter: ${p.adapter}${p.isSoftware ? ' (software rasteriser: slower than a real GPU)' : ''}. The solver runs in a worker.`;
       $('gpu-missing').hidden = true;
     } else {
       $('gpu-status').textContent = 'No WebGPU adapter: using the CPU backend.';

@@ -39,37 +39,64 @@ export function renderResults(d: BalanceDone): void {
     ['AB after, joint moment (÷ N)', 'bias.summary.abAfter', r.bias.summary.abAfter],
     ['AB after / η (within kept set)', 'bias.summary.abAfterNormalized', r.bias.summary.abAfterNormalized],
   ];
-  $('summary').querySelector('tbody')!.replaceChildren(
-    ...rows.map(([label, key, v]) => {
-      const tr = document.createElement('tr');
-      const text = Array.isArray(v) ? v.map(fmt).join(', ') : fmt(v);
-      tr.append(cell('th', label), cell('td', text, key, v));
-      return tr;
-    }),
-    // realised by the seeded draw: shown, not keyed (a float32 GPU q moves a few keep flags)
-    ...([['RB of the kept rows', r.bias.summary.rbKept], ['AB of the kept rows', r.bias.summary.abKept]] as const).map(([label, v]) => {
-      const tr = document.createElement('tr');
-      tr.append(cell('th', label), cell('td', fmt(v)));
-      return tr;
-    }),
-  );
+  $('summary')
+    .querySelector('tbody')!
+    .replaceChildren(
+      ...rows.map(([label, key, v]) => {
+        const tr = document.createElement('tr');
+        const text = Array.isArray(v) ? v.map(fmt).join(', ') : fmt(v);
+        tr.append(cell('th', label), cell('td', text, key, v));
+        return tr;
+      }),
+      // realised by the seeded draw: shown, not keyed (a float32 GPU q moves a few keep flags)
+      ...(
+        [
+          ['RB of the kept rows', r.bias.summary.rbKept],
+          ['AB of the kept rows', r.bias.summary.abKept],
+        ] as const
+      ).map(([label, v]) => {
+        const tr = document.createElement('tr');
+        tr.append(cell('th', label), cell('td', fmt(v)));
+        return tr;
+      }),
+    );
   // per group and label
-  $('groups').querySelector('thead')!.replaceChildren(headerRow(['group / label', 'target π', 'share before', 'share after', 'R or C before', 'R or C after']));
+  $('groups')
+    .querySelector('thead')!
+    .replaceChildren(
+      headerRow(['group / label', 'target π', 'share before', 'share after', 'R or C before', 'R or C after']),
+    );
   const body: HTMLTableRowElement[] = [];
   r.bias.groups.forEach((g, i) => {
     const tr = document.createElement('tr');
     tr.className = 'group';
     const k = `bias.groups.${i}`;
-    tr.append(cell('th', g.attribute), cell('td', fmt(g.target), `${k}.target`, g.target), cell('td', fmt(g.shareBefore), `${k}.shareBefore`, g.shareBefore), cell('td', fmt(g.shareAfter), `${k}.shareAfter`, g.shareAfter), cell('td', fmt(g.rBefore), `${k}.rBefore`, g.rBefore), cell('td', fmt(g.rBalanced), `${k}.rBalanced`, g.rBalanced));
+    tr.append(
+      cell('th', g.attribute),
+      cell('td', fmt(g.target), `${k}.target`, g.target),
+      cell('td', fmt(g.shareBefore), `${k}.shareBefore`, g.shareBefore),
+      cell('td', fmt(g.shareAfter), `${k}.shareAfter`, g.shareAfter),
+      cell('td', fmt(g.rBefore), `${k}.rBefore`, g.rBefore),
+      cell('td', fmt(g.rBalanced), `${k}.rBalanced`, g.rBalanced),
+    );
     body.push(tr);
     g.labels.forEach((l, j) => {
       const lr = document.createElement('tr');
       const kk = `${k}.labels.${j}`;
-      lr.append(cell('th', `  ${l.label}`), cell('td', ''), cell('td', fmt(l.condBefore), `${kk}.condBefore`, l.condBefore), cell('td', fmt(l.condAfter), `${kk}.condAfter`, l.condAfter), cell('td', fmt(l.cBefore), `${kk}.cBefore`, l.cBefore), cell('td', fmt(l.cBalanced), `${kk}.cBalanced`, l.cBalanced));
+      lr.append(
+        cell('th', `  ${l.label}`),
+        cell('td', ''),
+        cell('td', fmt(l.condBefore), `${kk}.condBefore`, l.condBefore),
+        cell('td', fmt(l.condAfter), `${kk}.condAfter`, l.condAfter),
+        cell('td', fmt(l.cBefore), `${kk}.cBefore`, l.cBefore),
+        cell('td', fmt(l.cBalanced), `${kk}.cBalanced`, l.cBalanced),
+      );
       body.push(lr);
     });
   });
-  $('groups').querySelector('tbody')!.replaceChildren(...body);
+  $('groups')
+    .querySelector('tbody')!
+    .replaceChildren(...body);
   plotShares($('plot-share'), r);
   plotAssociation($('plot-assoc'), r);
   plotRepresentation($('plot-rb'), r);
@@ -85,7 +112,11 @@ export function initResultsPanel(): void {
     const format = ($('out-format') as HTMLSelectElement).value as 'csv' | 'parquet';
     try {
       const bytes = await client.call<Uint8Array>({ type: 'download', format });
-      save(`${stem(last.name)}.balanced.${format}`, bytes as BlobPart, format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet');
+      save(
+        `${stem(last.name)}.balanced.${format}`,
+        bytes as BlobPart,
+        format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet',
+      );
     } catch (e) {
       showError('balance-error', e);
     }

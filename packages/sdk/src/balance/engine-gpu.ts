@@ -1,6 +1,14 @@
 // MomentsEngine on the GPU: rows live on the device in chunks (each within the binding limit and one
 // dispatch); a pass runs the fused WGSL moments kernel per chunk and folds the block partials in float64.
-import { foldMomentsPartials, momentsOutputs, momentsPass, planRows, ShapeError, type GpuContext, type GpuTensor } from '@m4kit/kernels';
+import {
+  foldMomentsPartials,
+  momentsOutputs,
+  momentsPass,
+  planRows,
+  ShapeError,
+  type GpuContext,
+  type GpuTensor,
+} from '@m4kit/kernels';
 import { validatePi } from './engine-cpu.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 

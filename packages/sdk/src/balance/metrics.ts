@@ -127,7 +127,14 @@ export function biasReport(
       abA = Math.max(abA, Math.abs(cA));
       abQ = Math.max(abQ, Math.abs(cQ));
       if (kept) abK = Math.max(abK, Math.abs(kept.D[k * C1 + r + 1] / Qk));
-      labels.push({ label: names.labels[r], condBefore: cond(before, k, r), condAfter: cond(after, k, r), cBefore: cB, cAfter: cA, cBalanced: cQ });
+      labels.push({
+        label: names.labels[r],
+        condBefore: cond(before, k, r),
+        condAfter: cond(after, k, r),
+        cBefore: cB,
+        cAfter: cA,
+        cBalanced: cQ,
+      });
     }
     groups.push({
       attribute: names.attributes[k],
@@ -178,10 +185,12 @@ export function formatBiasReport(report: BiasReport, opts: { maxLabels?: number 
   const joint = s.tolerance === 'joint';
   lines.push(
     `keep rate ${f3(s.keepRate)} (${s.sizeAfter.toFixed(1)} of ${s.sizeBefore} expected)   tolerance ${s.tolerance}`,
-    `RB ${f4(s.rbBefore)} → ${f4(s.rbBalanced)}${keptTxt(s.rbKept)}   AB ${f4(s.abBefore)} → ${f4(s.abBalanced)}${keptTxt(s.abKept)}`,
+    `RB ${f4(s.rbBefore)} → ${f4(s.rbBalanced)}${keptTxt(s.rbKept)}   ` +
+      `AB ${f4(s.abBefore)} → ${f4(s.abBalanced)}${keptTxt(s.abKept)}`,
     '  RB = max over groups |share − π| (representation bias); AB = max over groups and labels |E[(s − π)·y]| / E[q]',
     '  (association bias); after = the balanced data expected under q; kept rows = the seeded keep flags.',
-    `  ${joint ? 'Tolerance joint: ε_R, ε_A bound the joint moments' : 'Tolerance balanced: ε_R bounds RB after, ε_A AB after'}` +
+    '  ' +
+      (joint ? 'Tolerance joint: ε_R, ε_A bound the joint moments' : 'Tolerance balanced: ε_R bounds RB after, ε_A AB after') +
       ` — joint moments (1/N) Σ q (s − π)[1, y]: RB ${f4(s.rbAfter).trim()}, AB ${f4(s.abAfter).trim()}.`,
   );
   const aw = Math.max(9, ...report.groups.map((g) => g.attribute.length));
@@ -189,11 +198,15 @@ export function formatBiasReport(report: BiasReport, opts: { maxLabels?: number 
   for (const g of report.groups) {
     const kept = g.shareKept === null || g.shareKept === undefined ? '' : ` (kept ${f3(g.shareKept)})`;
     lines.push(
-      `${g.attribute.padEnd(aw)}  target ${f3(g.target)}  share ${f3(g.shareBefore)} → ${f3(g.shareAfter)}${kept}  R ${f4(g.rBefore)} → ${f4(g.rBalanced)}`,
+      `${g.attribute.padEnd(aw)}  target ${f3(g.target)}  share ${f3(g.shareBefore)} → ${f3(g.shareAfter)}${kept}  ` +
+        `R ${f4(g.rBefore)} → ${f4(g.rBalanced)}`,
     );
     const ls = [...g.labels].sort((a, b) => Math.abs(b.cBefore) - Math.abs(a.cBefore) || Math.abs(b.cAfter) - Math.abs(a.cAfter));
     for (const l of ls.slice(0, maxLabels)) {
-      lines.push(`  ${l.label.padEnd(lw)}  P(${g.attribute}|·) ${f3(l.condBefore)} → ${f3(l.condAfter)}  C ${f4(l.cBefore)} → ${f4(l.cBalanced)}`);
+      lines.push(
+        `  ${l.label.padEnd(lw)}  P(${g.attribute}|·) ${f3(l.condBefore)} → ${f3(l.condAfter)}  ` +
+          `C ${f4(l.cBefore)} → ${f4(l.cBalanced)}`,
+      );
     }
     if (ls.length > maxLabels) lines.push(`  … ${ls.length - maxLabels} more labels`);
   }

@@ -125,7 +125,19 @@ export interface BalanceProgress {
 /** `BalanceOptions` as typed by a person: numbers may be strings ("0.8", "auto"), π a string ("0.3,0.7"). */
 export type BalanceOptionsInput = Omit<
   BalanceOptions,
-  'eta' | 'pi' | 'epsRep' | 'epsAssoc' | 'tolerance' | 'softPenalty' | 'V' | 'tol' | 'maxIter' | 'seed' | 'solver' | 'path' | 'backend'
+  | 'eta'
+  | 'pi'
+  | 'epsRep'
+  | 'epsAssoc'
+  | 'tolerance'
+  | 'softPenalty'
+  | 'V'
+  | 'tol'
+  | 'maxIter'
+  | 'seed'
+  | 'solver'
+  | 'path'
+  | 'backend'
 > & {
   eta?: number | string;
   pi?: PiSpec | string;
@@ -206,17 +218,23 @@ export function parsePi(text: string, name = 'pi'): PiSpec | undefined {
 }
 
 function checkPi(pi: PiSpec, name: string): PiSpec {
-  const entries = Array.isArray(pi) ? pi.map((x, i) => [`${name}[${i}]`, x] as const) : Object.entries(pi).map(([k, x]) => [`${name}.${k}`, x] as const);
+  const entries = Array.isArray(pi)
+    ? pi.map((x, i) => [`${name}[${i}]`, x] as const)
+    : Object.entries(pi).map(([k, x]) => [`${name}.${k}`, x] as const);
   if (entries.length === 0) throw new OptionError(name, `${name}: no target shares given`);
   let sum = 0;
   for (const [where, x] of entries) {
-    if (typeof x !== 'number' || !(x > 0 && x < 1)) throw new OptionError(name, `${where} = ${x}: expected a target share in (0, 1)`);
+    if (typeof x !== 'number' || !(x > 0 && x < 1))
+      throw new OptionError(name, `${where} = ${x}: expected a target share in (0, 1)`);
     sum += x;
   }
   if (Math.abs(sum - 1) > PI_SUM_TOL) {
-    throw new OptionError(name, `${name}: the target shares sum to ${+sum.toPrecision(12)}, not 1 (one share per group, e.g. 0.5,0.5)`);
+    throw new OptionError(
+      name,
+      `${name}: the target shares sum to ${+sum.toPrecision(12)}, not 1 (one share per group, e.g. 0.5,0.5)`,
+    );
   }
-  return Array.isArray(pi) ? Object.freeze([...pi]) as number[] : Object.freeze({ ...pi });
+  return Array.isArray(pi) ? (Object.freeze([...pi]) as number[]) : Object.freeze({ ...pi });
 }
 
 /** π in group order for the groups `names` (uniform when not given). */
@@ -224,16 +242,22 @@ export function piForGroups(pi: PiSpec | undefined, names: string[], name = 'pi'
   const m = names.length;
   if (pi === undefined) return names.map(() => 1 / m);
   if (Array.isArray(pi)) {
-    if (pi.length !== m) throw new OptionError(name, `${name}: ${pi.length} target shares given, but there are ${m} groups (${names.join(', ')})`);
+    if (pi.length !== m)
+      throw new OptionError(
+        name,
+        `${name}: ${pi.length} target shares given, but there are ${m} groups (${names.join(', ')})`,
+      );
     return [...pi];
   }
   const map = pi as Readonly<Record<string, number>>;
   const out = names.map((n) => {
     const v = map[n];
-    if (v === undefined) throw new OptionError(name, `${name}: no target share for group "${n}" (groups: ${names.join(', ')})`);
+    if (v === undefined)
+      throw new OptionError(name, `${name}: no target share for group "${n}" (groups: ${names.join(', ')})`);
     return v;
   });
-  for (const k of Object.keys(map)) if (!names.includes(k)) throw new OptionError(name, `${name}: unknown group "${k}" (groups: ${names.join(', ')})`);
+  for (const k of Object.keys(map))
+    if (!names.includes(k)) throw new OptionError(name, `${name}: unknown group "${k}" (groups: ${names.join(', ')})`);
   return out;
 }
 
@@ -241,7 +265,10 @@ export function piForGroups(pi: PiSpec | undefined, names: string[], name = 'pi'
  * Checks what users set and fills the defaults. `labels` maps option keys to the names the caller's users know
  * (e.g. `{ eta: '--eta' }` in the CLI), used in error messages.
  */
-export function resolveBalanceOptions(input: BalanceOptionsInput | ResolvedBalanceOptions = {}, labels?: OptionLabels): ResolvedBalanceOptions {
+export function resolveBalanceOptions(
+  input: BalanceOptionsInput | ResolvedBalanceOptions = {},
+  labels?: OptionLabels,
+): ResolvedBalanceOptions {
   if (isResolved(input)) return input as ResolvedBalanceOptions;
   if (input === null || typeof input !== 'object') throw new OptionError('options', 'options: expected an object');
   const o = input as BalanceOptionsInput;
@@ -253,12 +280,16 @@ export function resolveBalanceOptions(input: BalanceOptionsInput | ResolvedBalan
   let pi: PiSpec | undefined;
   if (typeof o.pi === 'string') pi = parsePi(o.pi, L('pi'));
   else if (o.pi !== undefined) {
-    if (typeof o.pi !== 'object' || o.pi === null) throw new OptionError(L('pi'), `${L('pi')}: expected an array of shares or a map by group`);
+    if (typeof o.pi !== 'object' || o.pi === null)
+      throw new OptionError(L('pi'), `${L('pi')}: expected an array of shares or a map by group`);
     pi = o.pi;
   }
   if (pi !== undefined) pi = checkPi(pi, L('pi'));
   if (o.softPenalty !== undefined && o.V !== undefined && Number(o.softPenalty) !== Number(o.V)) {
-    throw new OptionError(L('softPenalty'), `${L('softPenalty')} and its deprecated alias V disagree (${o.softPenalty} vs ${o.V})`);
+    throw new OptionError(
+      L('softPenalty'),
+      `${L('softPenalty')} and its deprecated alias V disagree (${o.softPenalty} vs ${o.V})`,
+    );
   }
   const softKey = o.softPenalty !== undefined ? 'softPenalty' : 'V';
   return seal({
@@ -312,7 +343,13 @@ export interface ResolvedStreamOptions {
   readonly lr0: number;
   readonly seed: number;
   readonly reportTol: number;
-  readonly onProgress?: (info: { epoch: number; epochs: number; iter: number; violation: number; keepRate: number }) => void;
+  readonly onProgress?: (info: {
+    epoch: number;
+    epochs: number;
+    iter: number;
+    violation: number;
+    keepRate: number;
+  }) => void;
 }
 
 export interface ResolvedFeasibleEtaOptions {
@@ -387,7 +424,12 @@ export function resolveStreamOptions<T extends object>(opts: T): ResolvedStreamO
     epochs: opts.epochs === undefined ? undefined : numberOption('epochs', opts.epochs, RULES.positiveInt),
     lr0: optionalNumber('lr0', opts.lr0, { what: 'a positive learning rate', ok: RULES.positive.ok }, D.streamLr0),
     seed: optionalNumber('seed', opts.seed, R.seed, D.seed),
-    reportTol: optionalNumber('reportTol', opts.reportTol, { what: 'a positive number', ok: (x) => x > 0 }, D.streamReportTol),
+    reportTol: optionalNumber(
+      'reportTol',
+      opts.reportTol,
+      { what: 'a positive number', ok: (x) => x > 0 },
+      D.streamReportTol,
+    ),
     onProgress: opts.onProgress as ResolvedStreamOptions['onProgress'],
   });
 }
@@ -429,10 +471,28 @@ export function solverOptionsFrom(
   const { epsRep, epsAssoc, tolerance, softPenalty: V } = o;
   return {
     solve: seal({
-      eta, pi, epsRep, epsAssoc, tolerance, V, tol: at.tol, maxIter: o.maxIter, progressEvery: D.progressEvery, onProgress: at.onSolveProgress,
+      eta,
+      pi,
+      epsRep,
+      epsAssoc,
+      tolerance,
+      V,
+      tol: at.tol,
+      maxIter: o.maxIter,
+      progressEvery: D.progressEvery,
+      onProgress: at.onSolveProgress,
     }),
     stream: seal({
-      eta, pi, epsRep, epsAssoc, tolerance, V, epochs: undefined, lr0: D.streamLr0, seed: o.seed, reportTol: D.streamReportTol,
+      eta,
+      pi,
+      epsRep,
+      epsAssoc,
+      tolerance,
+      V,
+      epochs: undefined,
+      lr0: D.streamLr0,
+      seed: o.seed,
+      reportTol: D.streamReportTol,
       onProgress: at.onStreamProgress,
     }),
   };
@@ -440,7 +500,13 @@ export function solverOptionsFrom(
 
 /** The largest-feasible-η search's inputs for resolved pipeline options at the engine's tolerance. */
 export function feasibleEtaOptionsFrom(o: ResolvedBalanceOptions, tol: number): ResolvedFeasibleEtaOptions {
-  return seal({ epsRep: o.epsRep, epsAssoc: o.epsAssoc, tolerance: o.tolerance, tol, maxIter: BALANCE_DEFAULTS.maxIter });
+  return seal({
+    epsRep: o.epsRep,
+    epsAssoc: o.epsAssoc,
+    tolerance: o.tolerance,
+    tol,
+    maxIter: BALANCE_DEFAULTS.maxIter,
+  });
 }
 
 /**

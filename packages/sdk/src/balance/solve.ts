@@ -120,7 +120,8 @@ interface CoreArgs {
   e: Float64Array;
   /**
    * Rate-proportional tolerances (the 'balanced' form of the largest-feasible-η search): the constraints become
-   * ±(1/N)Σ w q d_j ≤ e_j + b_j·(1/N)Σ w q. They enter q as a shift of µ: q = clip(q0 − dᵀW − (µ − Σ b_j(v⁺_j + v⁻_j))).
+   * ±(1/N)Σ w q d_j ≤ e_j + b_j·(1/N)Σ w q. They enter q as a shift of µ:
+   *   q = clip(q0 − dᵀW − (µ − Σ b_j(v⁺_j + v⁻_j))).
    */
   b?: Float64Array;
   V: number;
@@ -331,7 +332,13 @@ interface Prepared {
   passes: number;
 }
 
-async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number, tolerance: ToleranceMode): Promise<Prepared> {
+async function prepare(
+  engine: MomentsEngine,
+  eta: number,
+  epsRep: number,
+  epsAssoc: number,
+  tolerance: ToleranceMode,
+): Promise<Prepared> {
   const { m, c } = engine;
   const P = m * (c + 1);
   const eps = epsVector(m, c, epsRep, epsAssoc);
@@ -350,7 +357,8 @@ async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAs
   let bb = 0;
   if (balanced) for (const x of eps) bb += x * x;
   const LsafeFeas = Lsafe + 2 * bb;
-  return { e, feasE: balanced ? new Float64Array(P) : eps, feasB: balanced ? eps : undefined, N, UB, Lsafe, LsafeFeas, passes: 2 };
+  const feasE = balanced ? new Float64Array(P) : eps;
+  return { e, feasE, feasB: balanced ? eps : undefined, N, UB, Lsafe, LsafeFeas, passes: 2 };
 }
 
 function validateEngine(engine: MomentsEngine): void {
@@ -424,7 +432,10 @@ export async function maxFeasibleEta(
  * Full-batch M4 solve (spec §1.6b): FISTA on the dual with backtracking and adaptive restart.
  * Returns the dual point; q = engine.q(result.W, result.mu, result.eta).
  */
-export async function solveBatch(engine: MomentsEngine, options: SolveOptions | ResolvedSolveOptions): Promise<SolveResult> {
+export async function solveBatch(
+  engine: MomentsEngine,
+  options: SolveOptions | ResolvedSolveOptions,
+): Promise<SolveResult> {
   const t0 = performance.now();
   validateEngine(engine);
   const opts = resolveSolveOptions(options);

@@ -71,7 +71,10 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Projected stochastic dual ascent, one update per example (spec §1.6a). */
-export async function solveStreaming(data: BalanceData, options: StreamOptions | ResolvedStreamOptions): Promise<StreamResult> {
+export async function solveStreaming(
+  data: BalanceData,
+  options: StreamOptions | ResolvedStreamOptions,
+): Promise<StreamResult> {
   const t0 = performance.now();
   const opts = resolveStreamOptions(options);
   validateBalanceData(data);

@@ -78,7 +78,13 @@ export function uniformAt(seed: number, i: number): number {
  * Moment sums of the kept rows (q ≡ 1 over the rows whose keep flag is set), on the patterns in float64: the
  * balanced data's bias as realised by the seeded draw. A counts table weighs each kept row by its count.
  */
-async function keptMoments(enc: EncodedTable, keep: Uint8Array, pi: number[], zeroW: Float64Array, eta: number): Promise<MomentsSums | undefined> {
+async function keptMoments(
+  enc: EncodedTable,
+  keep: Uint8Array,
+  pi: number[],
+  zeroW: Float64Array,
+  eta: number,
+): Promise<MomentsSums | undefined> {
   const { n, S, Y, w } = enc.patterns;
   const isCounts = n === enc.rows - enc.dropped && w.some((x) => x !== 1); // one pattern per input row (expandRows)
   const kw = new Float64Array(n);
@@ -97,7 +103,10 @@ async function keptMoments(enc: EncodedTable, keep: Uint8Array, pi: number[], ze
 }
 
 /** Balance an encoded table. */
-export async function balanceEncoded(enc: EncodedTable, options: BalanceOptions | ResolvedBalanceOptions = {}): Promise<BalanceResult> {
+export async function balanceEncoded(
+  enc: EncodedTable,
+  options: BalanceOptions | ResolvedBalanceOptions = {},
+): Promise<BalanceResult> {
   const t0 = performance.now();
   const opts = resolveBalanceOptions(options);
   const m = enc.attributeNames.length;
@@ -156,9 +165,16 @@ export async function balanceEncoded(enc: EncodedTable, options: BalanceOptions 
       eta,
       tol,
       pi,
-      onSolveProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
+      onSolveProgress: (p) =>
+        opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
       onStreamProgress: (p) =>
-        opts.onProgress?.({ stage: 'solve', iter: p.epoch, maxIter: p.epochs, violation: p.violation, keepRate: p.keepRate }),
+        opts.onProgress?.({
+          stage: 'solve',
+          iter: p.epoch,
+          maxIter: p.epochs,
+          violation: p.violation,
+          keepRate: p.keepRate,
+        }),
     });
     let res: SolveResult;
     let q: Float64Array;
@@ -187,7 +203,8 @@ export async function balanceEncoded(enc: EncodedTable, options: BalanceOptions 
       }
     }
     const keptSums = kept > 0 ? await keptMoments(enc, keep, pi, zeroW, eta) : undefined;
-    const bias = biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames }, { kept: keptSums, tolerance: opts.tolerance });
+    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+    const bias = biasReport(before, after, pi, names, { kept: keptSums, tolerance: opts.tolerance });
     return {
       q: qRow,
       keep,

@@ -76,9 +76,25 @@ describe('resolveBalanceOptions', () => {
     expect(s.V).toBe(p.softPenalty);
   });
 
-  it('reads strings as typed (CLI flags, form fields) and names the option by the caller\'s label', () => {
-    const o = resolveBalanceOptions({ eta: '0.8', epsRep: '0.02', epsAssoc: ' 0.005 ', softPenalty: '5', seed: '7', maxIter: '300', pi: 'F=0.4,M=0.6' });
-    expect(o).toMatchObject({ eta: 0.8, epsRep: 0.02, epsAssoc: 0.005, softPenalty: 5, seed: 7, maxIter: 300, pi: { F: 0.4, M: 0.6 } });
+  it("reads strings as typed (CLI flags, form fields) and names the option by the caller's label", () => {
+    const o = resolveBalanceOptions({
+      eta: '0.8',
+      epsRep: '0.02',
+      epsAssoc: ' 0.005 ',
+      softPenalty: '5',
+      seed: '7',
+      maxIter: '300',
+      pi: 'F=0.4,M=0.6',
+    });
+    expect(o).toMatchObject({
+      eta: 0.8,
+      epsRep: 0.02,
+      epsAssoc: 0.005,
+      softPenalty: 5,
+      seed: 7,
+      maxIter: 300,
+      pi: { F: 0.4, M: 0.6 },
+    });
     expect(resolveBalanceOptions({ eta: 'auto' }).eta).toBe('auto');
     const e = optionError(() => resolveBalanceOptions({ eta: '2' }, { eta: '--eta' }));
     expect(e.option).toBe('--eta');
@@ -96,15 +112,26 @@ describe('resolveBalanceOptions', () => {
     expect(optionError(() => resolveBalanceOptions({ epsAssoc: 'abc' }, { epsAssoc: '--eps-assoc' })).message).toBe(
       '--eps-assoc must be a finite tolerance ≥ 0, got "abc" (not a number)',
     );
-    expect(optionError(() => resolveBalanceOptions({ eta: 'half' })).message).toMatch(/^eta must be in \(0, 1\], got "half"/);
-    expect(optionError(() => resolveBalanceOptions({ maxIter: '1.5' })).message).toBe('maxIter must be an integer ≥ 1, got 1.5');
-    expect(optionError(() => resolveBalanceOptions({ epsRep: -0.01 })).message).toMatch(/^epsRep must be a finite tolerance ≥ 0/);
+    expect(optionError(() => resolveBalanceOptions({ eta: 'half' })).message).toMatch(
+      /^eta must be in \(0, 1\], got "half"/,
+    );
+    expect(optionError(() => resolveBalanceOptions({ maxIter: '1.5' })).message).toBe(
+      'maxIter must be an integer ≥ 1, got 1.5',
+    );
+    expect(optionError(() => resolveBalanceOptions({ epsRep: -0.01 })).message).toMatch(
+      /^epsRep must be a finite tolerance ≥ 0/,
+    );
     expect(optionError(() => resolveBalanceOptions({ softPenalty: 0 })).option).toBe('softPenalty');
   });
 
   it('unknown solver / path / backend / missing strings are refused with the allowed values (were: passed silently)', () => {
     const bad = { solver: 'newton', path: 'rowz', backend: 'cuda', missing: 'skip' } as const;
-    const allowed = { solver: '"batch", "stream"', path: '"auto", "patterns", "rows"', backend: '"auto", "webgpu", "cpu"', missing: '"error", "drop", "category"' };
+    const allowed = {
+      solver: '"batch", "stream"',
+      path: '"auto", "patterns", "rows"',
+      backend: '"auto", "webgpu", "cpu"',
+      missing: '"error", "drop", "category"',
+    };
     for (const k of Object.keys(bad) as (keyof typeof bad)[]) {
       const e = optionError(() => resolveBalanceOptions({ [k]: bad[k] }));
       expect(e.option).toBe(k);
@@ -124,8 +151,12 @@ describe('resolveBalanceOptions', () => {
   });
 
   it('π entries outside (0, 1) and malformed π text are refused by name', () => {
-    expect(optionError(() => resolveBalanceOptions({ pi: [1, 0] })).message).toBe('pi[0] = 1: expected a target share in (0, 1)');
-    expect(optionError(() => resolveBalanceOptions({ pi: '0.5,' }, { pi: '--pi' })).message).toBe('--pi: "" is not a number or name=number');
+    expect(optionError(() => resolveBalanceOptions({ pi: [1, 0] })).message).toBe(
+      'pi[0] = 1: expected a target share in (0, 1)',
+    );
+    expect(optionError(() => resolveBalanceOptions({ pi: '0.5,' }, { pi: '--pi' })).message).toBe(
+      '--pi: "" is not a number or name=number',
+    );
     expect(optionError(() => parsePi('F=0.5,M=x')).message).toBe('pi: "M=x" is not a number or name=number');
     expect(optionError(() => parsePi('=0.5,M=0.5')).message).toMatch(/"=0\.5"/);
   });
@@ -136,8 +167,12 @@ describe('resolveBalanceOptions', () => {
     expect(parsePi('  ')).toBeUndefined();
     expect(piForGroups({ b: 0.7, a: 0.3 }, ['a', 'b'])).toEqual([0.3, 0.7]);
     expect(piForGroups(undefined, ['a', 'b', 'c', 'd'])).toEqual([0.25, 0.25, 0.25, 0.25]);
-    expect(optionError(() => piForGroups([0.3, 0.7], ['a', 'b', 'c'])).message).toBe('pi: 2 target shares given, but there are 3 groups (a, b, c)');
-    expect(optionError(() => piForGroups({ a: 0.3, x: 0.7 }, ['a', 'b'])).message).toMatch(/no target share for group "b"/);
+    expect(optionError(() => piForGroups([0.3, 0.7], ['a', 'b', 'c'])).message).toBe(
+      'pi: 2 target shares given, but there are 3 groups (a, b, c)',
+    );
+    expect(optionError(() => piForGroups({ a: 0.3, x: 0.7 }, ['a', 'b'])).message).toMatch(
+      /no target share for group "b"/,
+    );
   });
 
   it('V is a deprecated alias of softPenalty; both given and different is refused', () => {
@@ -153,7 +188,9 @@ describe('solver entry points', () => {
     await expect(() => createCpuEngine(T, [0.5])).toThrow(/^pi: length 1 ≠ m = 2/);
     // the π check runs before any device work, so a stub context is enough to see the message
     expect(() => createGpuEngine({} as GpuContext, T, [0.5])).toThrow(/^pi: length 1 ≠ m = 2/);
-    expect(() => createGpuEngine({} as GpuContext, T, [0.5, 1])).toThrow(/^pi\[1\] = 1: expected a target share in \(0, 1\)/);
+    expect(() => createGpuEngine({} as GpuContext, T, [0.5, 1])).toThrow(
+      /^pi\[1\] = 1: expected a target share in \(0, 1\)/,
+    );
   });
 
   it('resolved solver options are taken as they are; plain ones are checked', async () => {
@@ -162,7 +199,9 @@ describe('solver entry points', () => {
     expect(Object.isFrozen(o)).toBe(true);
     const [a, b] = [await solveBatch(e, o), await solveBatch(e, { eta: 0.5, epsRep: 0, epsAssoc: 0 })];
     expect(Array.from(a.W)).toEqual(Array.from(b.W));
-    expect(() => resolveSolveOptions({ eta: 0.5, warmStart: { v: new Float64Array(12), mu: NaN } })).toThrow(/^warmStart\.mu/);
+    expect(() => resolveSolveOptions({ eta: 0.5, warmStart: { v: new Float64Array(12), mu: NaN } })).toThrow(
+      /^warmStart\.mu/,
+    );
   });
 });
 

@@ -1,7 +1,15 @@
 // Tolerances users mean (#14): by default ε_R / ε_A bound the balanced (kept) data's moments — the joint moments
 // divided by the keep rate — not the joint moments (1/N) Σ q (s − π)[1, y]. The joint form stays an option.
 import { describe, expect, it } from 'vitest';
-import { createCpuEngine, formatBiasReport, maxFeasibleEta, solveBatch, solveStreaming, type BalanceData, type MomentsEngine } from '../../src/balance/index.js';
+import {
+  createCpuEngine,
+  formatBiasReport,
+  maxFeasibleEta,
+  solveBatch,
+  solveStreaming,
+  type BalanceData,
+  type MomentsEngine,
+} from '../../src/balance/index.js';
 import { TableEncoder } from '../../src/io/encode.js';
 import { balanceEncoded } from '../../src/pipeline/balance.js';
 
@@ -47,14 +55,19 @@ async function balancedBias(e: MomentsEngine, W: Float64Array, mu: number, eta: 
       else ab = Math.max(ab, x);
     }
   }
-  return { rb, ab, keepRate: s.sumQ / s.sumW, shares: Array.from({ length: e.m }, (_, k) => (s.D[k * C1] + pi[k] * s.sumQ) / s.sumQ) };
+  return {
+    rb,
+    ab,
+    keepRate: s.sumQ / s.sumW,
+    shares: Array.from({ length: e.m }, (_, k) => (s.D[k * C1] + pi[k] * s.sumQ) / s.sumQ),
+  };
 }
 
 describe('balanced tolerances (default)', () => {
   const data = skewed(600, 3);
   const eps = 0.01;
 
-  it('at η = 0.08 the kept data\'s shares are within ε_R of π (was: joint ε left one group at 37.5% against 25%)', async () => {
+  it("at η = 0.08 the kept data's shares are within ε_R of π (was: joint ε left one group at 37.5% against 25%)", async () => {
     const e = createCpuEngine(data, pi);
     const r = await solveBatch(e, { eta: 0.08, epsRep: eps, epsAssoc: eps });
     expect(r.status).toBe('optimal');
@@ -73,7 +86,13 @@ describe('balanced tolerances (default)', () => {
   it('balanced ε at η is the joint form at η·ε (the same optimum)', async () => {
     const e = createCpuEngine(data, pi);
     const a = await solveBatch(e, { eta: 0.3, epsRep: 0.02, epsAssoc: 0.01, tol: 1e-12 });
-    const b = await solveBatch(e, { eta: 0.3, epsRep: 0.3 * 0.02, epsAssoc: 0.3 * 0.01, tol: 1e-12, tolerance: 'joint' });
+    const b = await solveBatch(e, {
+      eta: 0.3,
+      epsRep: 0.3 * 0.02,
+      epsAssoc: 0.3 * 0.01,
+      tol: 1e-12,
+      tolerance: 'joint',
+    });
     const qa = await e.q(a.W, a.mu, 0.3);
     const qb = await e.q(b.W, b.mu, 0.3);
     let d = 0;
@@ -137,7 +156,7 @@ describe('the report names the tolerance and leads with the balanced data', () =
     return enc.finish();
   };
 
-  it('at η = 0.08 (default tolerance) RB/AB after are the balanced data\'s, within ε, and the kept rows are measured', async () => {
+  it("at η = 0.08 (default tolerance) RB/AB after are the balanced data's, within ε, and the kept rows are measured", async () => {
     const r = await balanceEncoded(encode(), { eta: 0.08, backend: 'cpu' });
     const s = r.report.bias.summary;
     expect(r.report.options.tolerance).toBe('balanced');
