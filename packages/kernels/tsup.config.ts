@@ -6,6 +6,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  loader: { '.wgsl': 'text' },
   external: ['webgpu'],
 });
