@@ -38,11 +38,12 @@ export const LOSS_VARIANTS: LossVariant[] = ['tiled', 'materialized'];
 /** how the N×N×d products run (see `LossOptions.layout`) */
 export type LossLayout = 'transposed' | 'direct';
 
-export interface LossOptions {
+/** `T`: the tensor type (GpuTensor for the launchers, `Tensor` on the `Kernels` surface). */
+export interface LossOptions<T = GpuTensor> {
   /** default: `materialized` when the N×N logits take ≤ 16 MiB (and fit one binding), else `tiled` */
   variant?: LossVariant;
   /** per-example weights ω (length N, ≥ 0, Σω > 0); see reference.ts for the weighted definitions */
-  weights?: GpuTensor | ArrayLike<number>;
+  weights?: T | ArrayLike<number>;
   /** τ = exp(min(t, maxLogScale)); default ln 100 (CLIP), unclamped (SigLIP) */
   maxLogScale?: number;
   /** rows per logit block in the tiled plan (default: as many as fit in `tileBytes`) */
@@ -63,25 +64,25 @@ export interface LossOptions {
   check?: boolean;
 }
 
-export interface ClipLossResult {
+export interface ClipLossResult<T = GpuTensor> {
   /** [1] */
-  loss: GpuTensor;
+  loss: T;
   /** [N, d] */
-  dU: GpuTensor;
-  dW: GpuTensor;
+  dU: T;
+  dW: T;
   /** [1] ∂L/∂t */
-  dt: GpuTensor;
+  dt: T;
   /** [4] u32 status word (see losses.wgsl.ts) */
-  status: GpuTensor;
+  status: T;
   variant: LossVariant;
   blockRows: number;
   /** peak bytes of the buffers this call allocated (outputs included, caller's inputs excluded) */
   peakBytes: number;
 }
 
-export interface SiglipLossResult extends ClipLossResult {
+export interface SiglipLossResult<T = GpuTensor> extends ClipLossResult<T> {
   /** [1] ∂L/∂b */
-  db: GpuTensor;
+  db: T;
 }
 
 const MATERIALIZE_MAX_BYTES = 16 * 1024 * 1024;

@@ -57,11 +57,11 @@ export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Act
   return y;
 }
 
-export interface BiasActBackwardResult {
+export interface BiasActBackwardResult<T = GpuTensor> {
   /** [M, N] ∂L/∂X = dY ⊙ act′(X + b); null when act = 'none' (it equals dY) */
-  dx: GpuTensor | null;
+  dx: T | null;
   /** [N] ∂L/∂b = Σ_rows ∂L/∂X */
-  dbias: GpuTensor;
+  dbias: T;
 }
 
 /**

@@ -21,9 +21,9 @@ function grid2(count: number): { width: number; wg: [number, number] } {
   return { width: x * WG, wg: [x, ceilDiv(count, x * WG)] };
 }
 
-export interface AdamWOptions extends AdamWHyper {
+export interface AdamWOptions<T = GpuTensor> extends AdamWHyper {
   /** multiply the gradients by this [1] tensor first (e.g. `clipGradNorm(...).scale`); 0 zeroes them */
-  gradScale?: GpuTensor;
+  gradScale?: T;
 }
 
 /**
@@ -63,11 +63,11 @@ export function adamw(ctx: GpuContext, params: GpuTensor, grads: GpuTensor, m: G
   ctx.submit(op, ds, temps);
 }
 
-export interface ClipGradNormResult {
+export interface ClipGradNormResult<T = GpuTensor> {
   /** [1] global L2 norm before clipping */
-  norm: GpuTensor;
+  norm: T;
   /** [1] the factor applied: min(1, maxNorm / (norm + 1e-6)); 0 when the norm is not finite */
-  scale: GpuTensor;
+  scale: T;
 }
 
 /**

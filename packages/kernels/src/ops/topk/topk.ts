@@ -3,9 +3,9 @@ import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
 import { topkKernel, WG } from './topk.wgsl.js';
 
-export interface TopK {
-  values: GpuTensor;
-  indices: GpuTensor;
+export interface TopK<T = GpuTensor> {
+  values: T;
+  indices: T;
 }
 
 export interface TopKOptions {
