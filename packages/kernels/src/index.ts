@@ -5,6 +5,7 @@ export {
   GpuTensor,
   dtypeBytes,
   type GpuContextOptions,
+  type KernelVariants,
   type AdapterDescription,
   type DType,
   type NumArray,
