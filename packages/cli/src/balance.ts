@@ -71,7 +71,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   const showBar = o.progress && !o.json && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;
-  const { result } = await balanceFile(
+  const { result, encoded } = await balanceFile(
     input,
     { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: o.missing },
     {
@@ -102,6 +102,11 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
   );
   bar?.stop();
+  for (const c of [...(encoded.columns?.attributes ?? []), ...(encoded.columns?.labels ?? [])]) {
+    if (c.kind === 'numeric') continue;
+    const names = c.names.length > 8 ? [...c.names.slice(0, 8), '…'] : c.names;
+    console.error(`m4kit: ${c.role} column "${c.column}" read as ${c.kind}: ${c.kind === 'boolean' ? 'yes/true/y → 1, no/false/n → 0' : `${c.names.length} indicators ${names.join(', ')}`}`);
+  }
   const r = result.report;
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));
   else console.log(formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report));

@@ -16,7 +16,7 @@ export interface FileEngineOptions {
 }
 
 export function createFileEngine(path: string, spec: ColumnSpec, first: EncodedTable, pi: ArrayLike<number>, opts: FileEngineOptions = {}): MomentsEngine {
-  const vocab = { attributes: first.attributeNames, labels: first.labelNames };
+  const vocab = { attributes: first.attributeNames, labels: first.labelNames, columns: first.columns };
   const m = vocab.attributes.length;
   const c = vocab.labels.length;
   const chunkRows = opts.chunkRows ?? 262144;
