@@ -24,6 +24,7 @@ export interface BalanceCliOptions {
   json?: boolean;
   progress: boolean;
   lowMemory?: boolean;
+  encoding?: 'utf-8' | 'latin1';
 }
 
 function parsePi(s: string | undefined): number[] | Record<string, number> | undefined {
@@ -89,7 +90,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       out: o.out,
       reportPath: o.report,
       lowMemory: o.lowMemory,
-      read: { onRows: (n) => bar && (started ? bar.update(0, { stage: 'read', info: `${n} rows` }) : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))) },
+      read: { encoding: o.encoding, onRows: (n) => bar && (started ? bar.update(0, { stage: 'read', info: `${n} rows` }) : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))) },
       onProgress: (p) => {
         if (!bar) return;
         if (!started) {

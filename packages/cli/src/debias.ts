@@ -2,6 +2,7 @@
 // embeddings. Every input is read and checked before any GPU work.
 import {
   applyProjection,
+  atomicWrite,
   biasedPromptsProjection,
   checkDebiasInputs,
   clipClipSelect,
@@ -113,7 +114,7 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
     b?.start(images.d, 0, { info: '' });
     const res = clipClipSelect(images, labels, m, { k: o.k ?? 5, onDim: (done) => b?.update(done, { info: '' }) });
     b?.stop();
-    if (o.out) await writeFile(o.out, JSON.stringify({ keep: Array.from(res.keep), mi: Array.from(res.mi), groups }, null, 1) + '\n');
+    if (o.out) await atomicWrite(o.out, (tmp) => writeFile(tmp, JSON.stringify({ keep: Array.from(res.keep), mi: Array.from(res.mi), groups }, null, 1) + '\n'));
     if (applyE && o.outEmbeddings) await writeNpy(o.outEmbeddings, selectDims(applyE, res.keep));
     const top = Array.from(res.mi).map((v, i) => [i, v] as const).sort((a, c) => c[1] - a[1]).slice(0, 5);
     report = { ...report, dim: images.d, kept: res.keep.length, groups, highestMI: top.map(([i, v]) => ({ dim: i, mi: v })), keep: Array.from(res.keep), wrote: o.out ?? null };

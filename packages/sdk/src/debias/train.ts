@@ -387,6 +387,7 @@ export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F
 export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, file = 'module.safetensors'): DebiasModule {
   if (bytes.length < 8) throw new ArgumentError(`${file}: not a safetensors file (too short)`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (hlen > bytes.length - 8) throw new ArgumentError(`${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
@@ -400,10 +401,15 @@ export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, 
     const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] } | undefined;
     if (!t) throw new ArgumentError(`${file}: missing tensor "${name}"`);
     const [a, b] = t.data_offsets;
+    if (8 + hlen + b > bytes.length) throw new ArgumentError(`${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`);
     const raw = bytes.slice(8 + hlen + a, 8 + hlen + b);
-    if (t.dtype === 'F32') return Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
-    if (t.dtype === 'F64') return new Float64Array(raw.buffer, 0, (b - a) / 8);
-    throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
+    let x: Float64Array;
+    if (t.dtype === 'F32') x = Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
+    else if (t.dtype === 'F64') x = new Float64Array(raw.buffer, 0, (b - a) / 8);
+    else throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
+    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ArgumentError(`${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`);
+    return x;
   });
   const { dim: D, hidden1: h1, hidden2: h2 } = cfg;
   const want = [h1 * D, h1, D * h1, D, h2 * D, h2, D * h2, D];

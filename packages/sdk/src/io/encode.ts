@@ -169,6 +169,7 @@ export class TableEncoder {
     const spec = this.spec;
     if (!this.checkedColumns) {
       const need = [...spec.attributes, ...spec.labels, spec.utility, spec.id, spec.counts].filter((c): c is string => !!c);
+      if (!chunk.columns.length) throw new DataError('empty file: no columns', { file: this.file });
       const have = new Set(chunk.columns);
       for (const c of need) {
         if (!have.has(c)) throw new DataError(`unknown column "${c}" (columns: ${chunk.columns.join(', ')})`, { file: this.file, column: c });
@@ -306,6 +307,8 @@ export class TableEncoder {
       if (this.rows === 0) throw new DataError('the table has no rows', { file: this.file });
       if (this.rows === this.dropped) throw new DataError(`all ${this.rows} rows were dropped for missing values`, { file: this.file });
     }
+    if (spec.counts && !this.vocab && !(this.counts.reduce((a, b) => a + b, 0) > 0))
+      throw new DataError(`every count is 0 (the table describes no rows): nothing to balance`, { file: this.file, column: spec.counts });
     const multiA = spec.attributes.length > 1;
     const multiL = spec.labels.length > 1;
     const aInfo = multiA ? this.readColumns('attribute') : undefined;

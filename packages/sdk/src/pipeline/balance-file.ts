@@ -29,7 +29,7 @@ export async function balanceFile(path: string, spec: ColumnSpec, opts: BalanceF
   const encoded = await encodeFile(path, spec, opts.read);
   const result = await balanceEncoded(encoded, {
     ...opts,
-    rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows }) : opts.rowsEngine,
+    rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows, encoding: opts.read?.encoding }) : opts.rowsEngine,
   });
   if (opts.out && result.report.solver.status !== 'infeasible') await writeBalanceOutput(opts.out, encoded, result, spec);
   if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)));
