@@ -45,6 +45,14 @@ function parsePi(s: string | undefined): number[] | Record<string, number> | und
   });
 }
 
+/** What the report's numbers are, for a reader who has not read the paper (printed under every balance report). */
+export const BIAS_LEGEND = [
+  '  legend: RB = representation bias, max over groups |E[q·(s − π)]| (bounded by ε_R); RB_q = RB / keep rate =',
+  '          max |group share − target π| in the kept data. AB = association bias, max over group × label',
+  '          |E[q·(s − π)·y]| (bounded by ε_A); AB_q = AB / keep rate. R and C: the same per group and per',
+  '          group × label; share = P(group), P(group|·) = share among rows with that label; before → after.',
+];
+
 export function formatSummary(file: string, r: BalanceReport, out?: string, reportPath?: string): string {
   const s = r.solver;
   const lines = [
@@ -58,7 +66,7 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
     lines.push(`  INFEASIBLE at η ${r.options.eta}: lower --eta (≤ ${s.maxFeasibleEta?.toFixed(4)}), use --eta auto, loosen --eps-rep/--eps-assoc, or use soft constraints (--soft V).`);
     return lines.join('\n');
   }
-  lines.push(`  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`, '', formatBiasReport(r.bias));
+  lines.push(`  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`, '', formatBiasReport(r.bias), '', ...BIAS_LEGEND);
   if (out) lines.push('', `  wrote ${out}`);
   if (reportPath) lines.push(`  wrote ${reportPath}`);
   return lines.join('\n');

@@ -7,7 +7,7 @@ import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
-import { checkOutputPaths, EXIT, exitCodeOf } from './guard.js';
+import { checkOutputPaths, EXIT, exitCodeOf, UsageError } from './guard.js';
 import { removeTempFiles } from '@m4kit/sdk/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -257,7 +257,10 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
     await runTrain(o);
   });
 
-program.action(() => program.help());
+program.argument('[command]').action((cmd?: string) => {
+  if (cmd) throw new UsageError(`unknown command '${cmd}' (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
+  program.help();
+});
 
 // Ctrl-C / SIGTERM: remove the temp files of writes in progress, exit 130. A command that handles the signal
 // itself (train: checkpoint, then stop) gets it first; a second signal stops at once.

@@ -64,6 +64,7 @@ export function parsePairs(s: string): [number, number][] {
   return s.split(',').filter(Boolean).map((p) => {
     const m = /^\s*(\d+)\s*[:\-]\s*(\d+)\s*$/.exec(p);
     if (!m) throw new ArgumentError(`--pairs: "${p}" is not "i:j" (candidate row indices, 0-based)`);
+    if (m[1] === m[2]) throw new ArgumentError(`--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`);
     return [Number(m[1]), Number(m[2])] as [number, number];
   });
 }

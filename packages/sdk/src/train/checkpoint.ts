@@ -36,7 +36,7 @@ export function writeSafetensors(tensors: NamedTensor[], metadata: Record<string
 export function readSafetensors(bytes: Uint8Array, what = 'checkpoint'): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new ArgumentError(`${what}: not a safetensors file (too short)`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (hlen > bytes.length - 8) throw new ArgumentError(`${what}: not a safetensors file (bad header length)`);
+  if (hlen > bytes.length - 8) throw new ArgumentError(`${what}: truncated or not a safetensors file (header length ${hlen}, the file has ${bytes.length} bytes)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
