@@ -151,6 +151,7 @@ program
   .option('--counterfactual <file>', 'ba: attribute-swapped caption embeddings (row i = image i)')
   .option('--labels <table>', 'clip-clip: per-image metadata table (row i = image i)')
   .option('--attribute <col>', 'clip-clip: attribute column in --labels')
+  .option('--bins <ages>', 'clip-clip / ba validation: bin ages by these lower bounds, e.g. 30,60 (default for --attribute age: the official FairFace classes young <30, middle-aged 30-59, old 60+)')
   .option('--m <dims>', 'clip-clip: dimensions to keep (lowest mutual information)', num('--m'))
   .option('--k <n>', 'clip-clip: Mixed-KSG neighbours', num('--k'), 5)
   .option('--spurious <file>', 'biased-prompts: spurious prompt embeddings ("a photo of a male.", ...)')
@@ -160,6 +161,16 @@ program
   .option('--module <file>', 'ba: apply a saved module (.safetensors) to --apply instead of training')
   .option('--apply <file>', 'embeddings to transform with the fitted method (ba, clip-clip)')
   .addOption(new Option('--modality <m>', 'ba: --apply holds image or text embeddings').choices(['image', 'text']).default('image'))
+  .option('--validation <file>', 'ba: validation image embeddings (bias measured on them; the best validation ABLE is kept)')
+  .option('--validation-labels <table>', 'ba: per-validation-image metadata with the --attribute column')
+  .option('--bias-prompts <file>', 'ba: bias query embeddings for validation MaxSkew (the 319 from "m4kit prompts")')
+  .option('--zeroshot-images <file>', 'ba: zero-shot image embeddings for validation accuracy (ImageNetV2 in the official code)')
+  .option('--zeroshot-labels <table>', 'ba: class per zero-shot image (column --class-column)')
+  .option('--class-column <col>', 'ba: class column in --zeroshot-labels', 'label')
+  .option('--zeroshot-prompts <file>', 'ba: template prompt embeddings (every template × class; debiased, normalised, averaged per class)')
+  .option('--zeroshot-prompt-meta <table>', 'ba: per-prompt table with column "class"')
+  .option('--eval-every <n>', 'ba: evaluate validation ABLE every n epochs (2)', num('--eval-every'))
+  .option('--patience <n>', 'ba: stop after n evaluations without a better ABLE (10)', num('--patience'))
   .option('--epochs <n>', 'ba: epochs (100)', num('--epochs'))
   .option('--batch-size <n>', 'ba: batch size (512)', num('--batch-size'))
   .option('--queue-size <n>', 'ba: queue length (65536)', num('--queue-size'))
@@ -179,6 +190,10 @@ program
     `
 Examples:
   $ m4kit debias --method ba --images img.npy --texts captions.npy --counterfactual cf.npy -o ba.safetensors
+  $ m4kit debias --method ba --images img.npy --texts captions.npy --counterfactual cf.npy -o ba.safetensors \
+      --validation val_img.npy --validation-labels val.csv --attribute gender --bias-prompts bias319.npy \
+      --zeroshot-images inv2_img.npy --zeroshot-labels inv2.csv --zeroshot-prompts templates.npy \
+      --zeroshot-prompt-meta templates.csv --eval-every 2 --patience 10
   $ m4kit debias --method ba --module ba.safetensors --apply test_img.npy --out-embeddings test_img.debiased.npy
   $ m4kit debias --method ba --module ba.safetensors --apply prompts.npy --modality text --out-embeddings prompts.debiased.npy
   $ m4kit debias --method clip-clip --images train_img.npy --labels train.csv --attribute gender --m 256 -o keep.json \
@@ -192,7 +207,12 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
     const sidecar = (p?: string) => (p && o.method === 'ba' && !o.module ? p.replace(/\.safetensors$/i, '') + '.json' : undefined);
     const baOut = o.out && o.method === 'ba' && !o.module && !/\.safetensors$/i.test(o.out) ? `${o.out}.safetensors` : o.out;
     checkOutputPaths(
-      { '--images': o.images, '--texts': o.texts, '--counterfactual': o.counterfactual, '--labels': o.labels, '--spurious': o.spurious, '--candidates': o.candidates, '--module': o.module, '--apply': o.apply },
+      {
+        '--images': o.images, '--texts': o.texts, '--counterfactual': o.counterfactual, '--labels': o.labels, '--spurious': o.spurious,
+        '--candidates': o.candidates, '--module': o.module, '--apply': o.apply, '--validation': o.validation,
+        '--validation-labels': o.validationLabels, '--bias-prompts': o.biasPrompts, '--zeroshot-images': o.zeroshotImages,
+        '--zeroshot-labels': o.zeroshotLabels, '--zeroshot-prompts': o.zeroshotPrompts, '--zeroshot-prompt-meta': o.zeroshotPromptMeta,
+      },
       { '--out': baOut, '--out (config JSON)': sidecar(baOut), '--out-embeddings': o.outEmbeddings },
     );
     const { runDebias } = await import('./debias.js');

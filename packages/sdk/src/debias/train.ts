@@ -5,7 +5,7 @@ import { ArgumentError, ShapeError, init, type Kernels } from '@m4kit/kernels';
 import type { Embeddings } from '../evaluate/search.js';
 import { l2normalizeRows } from '../evaluate/search.js';
 import { able } from '../evaluate/metrics.js';
-import { biasRetrieval, zeroShot } from '../evaluate/tasks.js';
+import { biasRetrieval, classEmbeddings, zeroShot } from '../evaluate/tasks.js';
 import {
   PARAM_NAMES,
   type BaParams,
@@ -33,8 +33,12 @@ export interface DebiasValidation {
   /** bias query embeddings (e.g. the 319 Berg prompts) */
   prompts: Embeddings;
   promptNames?: string[];
-  /** zero-shot task for the alignment term of ABLE */
-  zeroShot: { images: Embeddings; labels: ArrayLike<number>; classes: Embeddings };
+  /**
+   * zero-shot task for the alignment term of ABLE: `classes` (one embedding per class), or the official way,
+   * `prompts` (every template prompt) with `promptClass`: each prompt is debiased, normalised, then averaged per
+   * class (the module is not applied to already-averaged class embeddings).
+   */
+  zeroShot: { images: Embeddings; labels: ArrayLike<number>; classes?: Embeddings; prompts?: Embeddings; promptClass?: ArrayLike<number> };
   /** MaxSkew@k (spec: 1000, capped at the number of images) */
   k?: number;
 }
@@ -182,7 +186,8 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     throw new ShapeError(`debias: row counts differ: images ${images.n}, captions ${captions.n}, counterfactual captions ${counterfactuals.n} (row i of each must be the same example)`);
   const v = opts.validation;
   if (v) {
-    for (const [name, e] of [['validation images', v.images], ['validation prompts', v.prompts], ['zero-shot images', v.zeroShot?.images], ['zero-shot classes', v.zeroShot?.classes]] as const) {
+    const zsText = v.zeroShot?.prompts ? (['zero-shot template prompts', v.zeroShot.prompts] as const) : (['zero-shot classes', v.zeroShot?.classes] as const);
+    for (const [name, e] of [['validation images', v.images], ['validation prompts', v.prompts], ['zero-shot images', v.zeroShot?.images], zsText] as const) {
       if (!e) throw new ArgumentError(`debias: missing ${name}`);
       if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
       if (e.d !== images.d) throw new ShapeError(`debias: ${name} have dimension ${e.d}, the training embeddings ${images.d}`);
@@ -190,6 +195,15 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     }
     if (v.labels.length !== v.images.n) throw new ShapeError(`debias: ${v.images.n} validation images but ${v.labels.length} attribute labels`);
     if (v.zeroShot.labels.length !== v.zeroShot.images.n) throw new ShapeError(`debias: ${v.zeroShot.images.n} zero-shot images but ${v.zeroShot.labels.length} labels`);
+    const pc = v.zeroShot.promptClass;
+    if (v.zeroShot.prompts) {
+      if (!pc || pc.length !== v.zeroShot.prompts.n) throw new ShapeError(`debias: ${v.zeroShot.prompts.n} zero-shot template prompts but ${pc?.length ?? 0} prompt class ids`);
+      const nc = Math.max(...Array.from(pc)) + 1;
+      const seen = new Set(Array.from(pc));
+      for (let c = 0; c < nc; c++) if (!seen.has(c)) throw new ArgumentError(`debias: zero-shot class ${c} has no template prompt`);
+      for (let i = 0; i < v.zeroShot.labels.length; i++)
+        if (!(v.zeroShot.labels[i] >= 0 && v.zeroShot.labels[i] < nc)) throw new ArgumentError(`debias: zero-shot label ${v.zeroShot.labels[i]} at row ${i} has no prompt class`);
+    }
     if (v.groups.length < 2) throw new ArgumentError('debias: validation needs at least two attribute groups');
     for (let i = 0; i < v.labels.length; i++) {
       if (!Number.isInteger(v.labels[i]) || v.labels[i] < 0 || v.labels[i] >= v.groups.length)
@@ -257,7 +271,10 @@ async function evaluateAble(mod: DebiasModule, v: DebiasValidation, kernels: Ker
   const names = v.promptNames ?? Array.from({ length: prompts.n }, (_, i) => `prompt ${i}`);
   const br = await biasRetrieval(kernels, imgs, v.labels, v.groups, prompts, names, { k: v.k ?? 1000 });
   const zsImages = await mod.apply(v.zeroShot.images, { kernels: mmKernels });
-  const classes = l2normalizeRows(await mod.apply(v.zeroShot.classes, { modality: 'text', kernels: mmKernels }));
+  const z = v.zeroShot;
+  const classes = z.prompts
+    ? classEmbeddings(await mod.apply(z.prompts, { modality: 'text', kernels: mmKernels }), z.promptClass!, Math.max(...Array.from(z.promptClass!)) + 1)
+    : l2normalizeRows(await mod.apply(z.classes!, { modality: 'text', kernels: mmKernels }));
   const zs = await zeroShot(kernels, zsImages, classes, v.zeroShot.labels);
   // harmonic mean: 0 when nothing is classified correctly
   return { maxSkew: br.maxSkew, top1: zs.top1, able: zs.top1 > 0 ? able(br.maxSkew, zs.top1) : 0 };
