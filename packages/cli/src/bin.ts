@@ -278,7 +278,8 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
   });
 
 program.argument('[command]').action((cmd?: string) => {
-  if (cmd) throw new UsageError(`unknown command '${cmd}' (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
+  if (cmd)
+    throw new UsageError(`unknown command '${cmd}' (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
   program.help();
 });
 

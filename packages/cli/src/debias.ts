@@ -72,7 +72,8 @@ export interface DebiasCliOptions {
 function ageBins(o: DebiasCliOptions): number[] | undefined {
   if (o.bins !== undefined) {
     const t = o.bins.split(',').map((x) => Number(x.trim()));
-    if (!t.length || t.some((x) => !Number.isFinite(x))) throw new ArgumentError(`--bins: "${o.bins}" is not a list of ages such as 30,60`);
+    if (!t.length || t.some((x) => !Number.isFinite(x)))
+      throw new ArgumentError(`--bins: "${o.bins}" is not a list of ages such as 30,60`);
     return t;
   }
   return o.attribute?.toLowerCase() === 'age' ? [...FAIRFACE_AGE_THRESHOLDS] : undefined;
@@ -96,18 +97,22 @@ async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | u
   const images = nonEmpty(await readEmbeddings(o.validation), o.validation);
   const att = await readAttributeLabels(o.validationLabels!, attribute, { ageBins: ageBins(o) });
   sayBins(attribute, att.bins);
-  if (att.labels.length !== images.n) throw new ShapeError(`${o.validation} has ${images.n} rows but ${o.validationLabels} has ${att.labels.length}`);
+  if (att.labels.length !== images.n)
+    throw new ShapeError(`${o.validation} has ${images.n} rows but ${o.validationLabels} has ${att.labels.length}`);
   const prompts = nonEmpty(await readEmbeddings(o.biasPrompts!), o.biasPrompts!);
   const zsImages = nonEmpty(await readEmbeddings(o.zeroshotImages!), o.zeroshotImages!);
   const zsPrompts = nonEmpty(await readEmbeddings(o.zeroshotPrompts!), o.zeroshotPrompts!);
   const pm = await readAttributeLabels(o.zeroshotPromptMeta!, 'class');
-  if (pm.labels.length !== zsPrompts.n) throw new ShapeError(`${o.zeroshotPrompts} has ${zsPrompts.n} rows but ${o.zeroshotPromptMeta} has ${pm.labels.length}`);
+  if (pm.labels.length !== zsPrompts.n)
+    throw new ShapeError(`${o.zeroshotPrompts} has ${zsPrompts.n} rows but ${o.zeroshotPromptMeta} has ${pm.labels.length}`);
   const cls = await readAttributeLabels(o.zeroshotLabels!, o.classColumn ?? 'label');
-  if (cls.labels.length !== zsImages.n) throw new ShapeError(`${o.zeroshotImages} has ${zsImages.n} rows but ${o.zeroshotLabels} has ${cls.labels.length}`);
+  if (cls.labels.length !== zsImages.n)
+    throw new ShapeError(`${o.zeroshotImages} has ${zsImages.n} rows but ${o.zeroshotLabels} has ${cls.labels.length}`);
   const idx = new Map(pm.groups.map((g, i) => [g, i]));
   const labels = Uint32Array.from(cls.labels, (l, i) => {
     const c = idx.get(cls.groups[l]);
-    if (c === undefined) throw new ArgumentError(`${o.zeroshotLabels}, row ${i + 1}: class "${cls.groups[l]}" has no prompt in ${o.zeroshotPromptMeta}`);
+    if (c === undefined)
+      throw new ArgumentError(`${o.zeroshotLabels}, row ${i + 1}: class "${cls.groups[l]}" has no prompt in ${o.zeroshotPromptMeta}`);
     return c;
   });
   const names = prompts.n === 319 ? biasPrompts() : undefined;
@@ -124,7 +129,8 @@ export function parsePairs(s: string): [number, number][] {
   return s.split(',').filter(Boolean).map((p) => {
     const m = /^\s*(\d+)\s*[:\-]\s*(\d+)\s*$/.exec(p);
     if (!m) throw new ArgumentError(`--pairs: "${p}" is not "i:j" (candidate row indices, 0-based)`);
-    if (m[1] === m[2]) throw new ArgumentError(`--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`);
+    if (m[1] === m[2])
+      throw new ArgumentError(`--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`);
     return [Number(m[1]), Number(m[2])] as [number, number];
   });
 }

@@ -43,7 +43,8 @@ export function checkOutputPaths(inputs: Record<string, string | undefined>, out
     if (!p) continue;
     const f = fileOf(p);
     const other = seen.get(f);
-    if (other) throw new UsageError(`${flag} ${p} is also the ${other}: writing it would replace that file; choose another path`);
+    if (other)
+      throw new UsageError(`${flag} ${p} is also the ${other}: writing it would replace that file; choose another path`);
     if (!existsSync(dirname(f))) throw new UsageError(`${flag} ${p}: output directory ${dirname(p)} does not exist`);
     seen.set(f, `output ${flag}`);
   }

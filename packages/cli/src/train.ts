@@ -47,7 +47,8 @@ async function readQ(spec: string, column: string, n: number, sampling: 'keep' |
       const v = Number(r[column]);
       const where = { file: spec, line: ch.lines?.[i], row: ch.lines ? undefined : q.length + 1, column };
       if (!Number.isFinite(v)) throw new DataError(`value "${String(r[column])}" is not a number`, where);
-      if (v < 0 || (sampling === 'keep' && v > 1)) throw new DataError(`q = ${v} is out of range (${sampling === 'keep' ? 'keep probabilities lie in [0, 1]' : 'weights are ≥ 0'})`, where);
+      if (v < 0 || (sampling === 'keep' && v > 1))
+        throw new DataError(`q = ${v} is out of range (${sampling === 'keep' ? 'keep probabilities lie in [0, 1]' : 'weights are ≥ 0'})`, where);
       q.push(v);
     });
   }

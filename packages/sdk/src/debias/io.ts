@@ -65,13 +65,15 @@ export const FAIRFACE_AGE_CLASSES = ['young', 'middle-aged', 'old'] as const;
  */
 export function binAges(raw: string[], thresholds: readonly number[] = FAIRFACE_AGE_THRESHOLDS, where: { file?: string; column?: string } = {}): { values: string[]; classes: string[]; members: string[][] } {
   const t = [...thresholds];
-  if (!t.length || t.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= t[i - 1]))) throw new DataError(`age bins: thresholds must be increasing numbers, got ${t.join(',')}`, where);
+  if (!t.length || t.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= t[i - 1])))
+    throw new DataError(`age bins: thresholds must be increasing numbers, got ${t.join(',')}`, where);
   const official = t.length === 2 && t[0] === FAIRFACE_AGE_THRESHOLDS[0] && t[1] === FAIRFACE_AGE_THRESHOLDS[1];
   const classes = official ? [...FAIRFACE_AGE_CLASSES] : t.map((x, i) => (i === 0 ? `<${x}` : `${t[i - 1]}-${x - 1}`)).concat(`${t[t.length - 1]}+`);
   const members = classes.map(() => new Set<string>());
   const values = raw.map((v, i) => {
     const m = /^\s*(?:more than\s*)?(\d+(?:\.\d+)?)/i.exec(v);
-    if (!m) throw new DataError(`age value "${v}" has no number (expected e.g. "20-29", "more than 70" or "35")`, { ...where, row: i + 1 });
+    if (!m)
+      throw new DataError(`age value "${v}" has no number (expected e.g. "20-29", "more than 70" or "35")`, { ...where, row: i + 1 });
     const lo = Number(m[1]);
     let c = 0;
     while (c < t.length && lo >= t[c]) c++;

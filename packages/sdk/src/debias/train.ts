@@ -197,12 +197,14 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     if (v.zeroShot.labels.length !== v.zeroShot.images.n) throw new ShapeError(`debias: ${v.zeroShot.images.n} zero-shot images but ${v.zeroShot.labels.length} labels`);
     const pc = v.zeroShot.promptClass;
     if (v.zeroShot.prompts) {
-      if (!pc || pc.length !== v.zeroShot.prompts.n) throw new ShapeError(`debias: ${v.zeroShot.prompts.n} zero-shot template prompts but ${pc?.length ?? 0} prompt class ids`);
+      if (!pc || pc.length !== v.zeroShot.prompts.n)
+        throw new ShapeError(`debias: ${v.zeroShot.prompts.n} zero-shot template prompts but ${pc?.length ?? 0} prompt class ids`);
       const nc = Math.max(...Array.from(pc)) + 1;
       const seen = new Set(Array.from(pc));
       for (let c = 0; c < nc; c++) if (!seen.has(c)) throw new ArgumentError(`debias: zero-shot class ${c} has no template prompt`);
       for (let i = 0; i < v.zeroShot.labels.length; i++)
-        if (!(v.zeroShot.labels[i] >= 0 && v.zeroShot.labels[i] < nc)) throw new ArgumentError(`debias: zero-shot label ${v.zeroShot.labels[i]} at row ${i} has no prompt class`);
+        if (!(v.zeroShot.labels[i] >= 0 && v.zeroShot.labels[i] < nc))
+          throw new ArgumentError(`debias: zero-shot label ${v.zeroShot.labels[i]} at row ${i} has no prompt class`);
     }
     if (v.groups.length < 2) throw new ArgumentError('debias: validation needs at least two attribute groups');
     for (let i = 0; i < v.labels.length; i++) {
@@ -404,7 +406,8 @@ export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F
 export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, file = 'module.safetensors'): DebiasModule {
   if (bytes.length < 8) throw new ArgumentError(`${file}: not a safetensors file (too short)`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (hlen > bytes.length - 8) throw new ArgumentError(`${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`);
+  if (hlen > bytes.length - 8)
+    throw new ArgumentError(`${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
@@ -418,14 +421,16 @@ export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, 
     const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] } | undefined;
     if (!t) throw new ArgumentError(`${file}: missing tensor "${name}"`);
     const [a, b] = t.data_offsets;
-    if (8 + hlen + b > bytes.length) throw new ArgumentError(`${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`);
+    if (8 + hlen + b > bytes.length)
+      throw new ArgumentError(`${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`);
     const raw = bytes.slice(8 + hlen + a, 8 + hlen + b);
     let x: Float64Array;
     if (t.dtype === 'F32') x = Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
     else if (t.dtype === 'F64') x = new Float64Array(raw.buffer, 0, (b - a) / 8);
     else throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
     const bad = x.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ArgumentError(`${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`);
+    if (bad >= 0)
+      throw new ArgumentError(`${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`);
     return x;
   });
   const { dim: D, hidden1: h1, hidden2: h2 } = cfg;

@@ -93,7 +93,8 @@ function columnKind(st: ColumnStats, role: 'attribute' | 'label'): ColumnInfo['k
     return 'categorical';
   }
   if (!st.outside) return st.boolWord ? 'boolean' : 'numeric';
-  if (st.frac || st.boolWord) throw new DataError(`${role} values must lie in [0, 1], got ${st.outside.x}`, st.outside.where);
+  if (st.frac || st.boolWord)
+    throw new DataError(`${role} values must lie in [0, 1], got ${st.outside.x}`, st.outside.where);
   // integer codes beyond 0/1 (precinct 1..5, age bucket 0..2): categories
   return 'categorical';
 }
@@ -287,12 +288,14 @@ export class TableEncoder {
       const t = tokens[j];
       const at = (name: string) => {
         const a = idx.get(name);
-        if (a === undefined) throw new DataError(`${info.role} value "${name}" did not occur when the vocabulary was built`, { file: this.file, column: info.column });
+        if (a === undefined)
+          throw new DataError(`${info.role} value "${name}" did not occur when the vocabulary was built`, { file: this.file, column: info.column });
         return a;
       };
       if (info.kind === 'numeric' || info.kind === 'boolean') {
         const x = t === null ? 0 : Array.isArray(t) ? NaN : numberOf(t);
-        if (!(x >= 0 && x <= 1)) throw new DataError(`${info.role} values must lie in [0, 1], got ${JSON.stringify(t)}`, { file: this.file, column: info.column });
+        if (!(x >= 0 && x <= 1))
+          throw new DataError(`${info.role} values must lie in [0, 1], got ${JSON.stringify(t)}`, { file: this.file, column: info.column });
         if (x !== 0 && x !== 1) this.fractional = true;
         out[off + at(info.column)] = x;
       } else if (t === null) {

@@ -43,7 +43,8 @@ function parseCsvBytes(u8: Uint8Array, file: string, delimiter: string): TableCh
     recs = parseCsvSync(utf8(u8, file), {
       columns: (h: string[]) => {
         const dup = [...new Set(h.filter((c, i) => h.indexOf(c) !== i))];
-        if (dup.length) throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file, line: 1 });
+        if (dup.length)
+          throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file, line: 1 });
         return h;
       },
       delimiter,

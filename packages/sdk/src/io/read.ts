@@ -104,7 +104,8 @@ export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGen
 /** refuse a header that names a column twice (the last one would silently win) */
 function checkUniqueColumns(path: string, columns: string[]): void {
   const dup = [...new Set(columns.filter((c, i) => columns.indexOf(c) !== i))];
-  if (dup.length) throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file: path, line: 1 });
+  if (dup.length)
+    throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file: path, line: 1 });
 }
 
 async function* readCsv(path: string, delimiter: string, chunkRows: number, encoding?: TextEncoding): AsyncGenerator<TableChunk> {
