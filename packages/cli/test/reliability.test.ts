@@ -85,9 +85,9 @@ const cases: Case[] = [
   { bug: 'the report replaced the weights (-o q.jsonl -r q.jsonl)', input: '-o q.jsonl -r q.jsonl', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'q.jsonl', '-r', 'q.jsonl'], code: 2, msg: /--report q\.jsonl is also the output --out/ },
   { bug: 'an output directory that does not exist named the temp file', input: '-o nodir/q.csv', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'nodir/q.csv'], code: 2, msg: /--out nodir\/q\.csv: output directory nodir does not exist/ },
   // ---- usage errors: one line, exit 2
-  { bug: 'bad numeric option value exited 1', input: '--eps-assoc abc', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eps-assoc', 'abc'], code: 2, msg: /^m4kit: option '--eps-assoc <x>' argument 'abc' is invalid\. --eps-assoc must be a number\. \(see --help\)\n$/ },
+  { bug: 'bad numeric option value exited 1', input: '--eps-assoc abc', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eps-assoc', 'abc'], code: 2, msg: /^m4kit: \[E_ARGUMENT\] --eps-assoc must be a finite tolerance ≥ 0, got "abc" \(not a number\)\n$/ },
   { bug: 'unknown option printed the whole help', input: '--bogus', args: () => ['balance', 'd.csv', '--bogus'], code: 2, msg: /^m4kit: unknown option '--bogus' \(see --help\)\n$/ },
-  { bug: 'unknown choice exited 1', input: '--solver foo', args: () => ['balance', 'd.csv', '--solver', 'foo'], code: 2, msg: /argument 'foo' is invalid\. Allowed choices are batch, stream/ },
+  { bug: 'unknown choice exited 1', input: '--solver foo', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--solver', 'foo'], code: 2, msg: /--solver must be one of "batch", "stream", got "foo"/ },
   { bug: 'info --backend bogus accepted silently', input: 'info --backend bogus', args: () => ['info', '--backend', 'bogus'], code: 2, msg: /argument 'bogus' is invalid\. Allowed choices are auto, webgpu, cpu/ },
   { bug: 'unknown command', input: 'm4kit balanse', args: () => ['balanse'], code: 2, msg: /unknown command 'balanse'/ },
   // ---- eval
