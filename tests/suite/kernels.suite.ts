@@ -1,24 +1,28 @@
 import {
-  ArgumentError,
   DeviceLostError,
   GpuContext,
   GpuValidationError,
   init,
   isCI,
-  MATMUL_VARIANTS,
   NoAdapterError,
   ref,
   ShapeError,
   type InitOptions,
   type Kernels,
-  type MatmulVariant,
   type Tensor,
 } from '@m4kit/kernels';
 import * as ext from '@m4kit/kernels';
-import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env, type Tol } from './harness.js';
-
-/** Binding cap that forces the row-chunking path on small inputs. */
-const CHUNK_CAP = 4096;
+import {
+  assert,
+  assertClose,
+  assertEqualArrays,
+  assertRejects,
+  randArray,
+  rng,
+  Suite,
+  TOL,
+  type Env,
+} from './harness.js';
 
 export function kernelSuite(env: Env): Suite {
   const s = new Suite(`kernels[${env.runtime}]`);
@@ -29,22 +33,31 @@ export function kernelSuite(env: Env): Suite {
     return contexts.get(key)!;
   };
   const main = () => get();
-  const chunked = () => get({ maxBindingSize: CHUNK_CAP });
 
   s.test('adapter: a WebGPU adapter exists (required under CI)', async () => {
     let k: Kernels;
     try {
       k = await main();
     } catch (e) {
-      if (e instanceof NoAdapterError && !isCI()) throw new Error(`no adapter on ${env.runtime} (outside CI this is reported, not skipped): ${e.message}`);
+      if (e instanceof NoAdapterError && !isCI())
+        throw new Error(`no adapter on ${env.runtime} (outside CI this is reported, not skipped): ${e.message}`);
       throw e;
     }
     assert(k.backend === 'webgpu', 'backend is webgpu');
-    assert(k.gpu !== null && k.gpu.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024, 'adapter max binding size was requested');
+    assert(
+      k.gpu !== null && k.gpu.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024,
+      'adapter max binding size was requested',
+    );
   });
 
   // ---------------------------------------------------------------- M4 moments
-  const momentsCase = async (k: Kernels, n: number, m: number, c: number, opts: { u?: boolean; w?: boolean; fixedQ?: number; probs?: boolean; noQ?: boolean; seed: number }) => {
+  const momentsCase = async (
+    k: Kernels,
+    n: number,
+    m: number,
+    c: number,
+    opts: { u?: boolean; w?: boolean; fixedQ?: number; probs?: boolean; noQ?: boolean; seed: number },
+  ) => {
     const ctx = k.gpu!;
     const r = rng(opts.seed);
     const S = new Float32Array(n * m);
@@ -59,17 +72,35 @@ export function kernelSuite(env: Env): Suite {
     const pi = Array.from({ length: m }, () => 1 / m);
     const prm = { W, pi, mu: 0.05, eta: 0.6, fixedQ: opts.fixedQ };
     const qOut = opts.noQ ? undefined : ctx.empty([n]);
-    const part = await ext.momentsPass(ctx, { S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]), u: u && ctx.tensor(u, [n]), w: w && ctx.tensor(w, [n]) }, { ...prm, qOut }).read();
+    const part = await ext
+      .momentsPass(
+        ctx,
+        { S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]), u: u && ctx.tensor(u, [n]), w: w && ctx.tensor(w, [n]) },
+        { ...prm, qOut },
+      )
+      .read();
     const got = ext.foldMomentsPartials(part, m, c);
     const exp = ref.momentsRef({ n, m, c, S, Y, u, w }, prm);
     const scale = (w ? 25 : 1) * Math.max(1, n);
-    assertClose(got, exp.sums, { rel: 1e-5, abs: 1e-6 * scale }, `moments sums n=${n} m=${m} c=${c} ${JSON.stringify({ ...opts, seed: undefined })}`);
+    assertClose(
+      got,
+      exp.sums,
+      { rel: 1e-5, abs: 1e-6 * scale },
+      `moments sums n=${n} m=${m} c=${c} ${JSON.stringify({ ...opts, seed: undefined })}`,
+    );
     if (n > 0 && qOut) assertClose(await qOut.read(), exp.q, { rel: 1e-5, abs: 1e-6 }, 'moments q');
   };
   s.test('moments: fused M4 pass (q, Σq(s−π)⊗[1,y], objective) vs float64, odd shapes', async () => {
     const k = await main();
     let seed = 70;
-    for (const [n, m, c] of [[1, 1, 1], [0, 2, 3], [6, 2, 2], [257, 2, 10], [1000, 3, 7], [300, 16, 40]] as [number, number, number][]) {
+    for (const [n, m, c] of [
+      [1, 1, 1],
+      [0, 2, 3],
+      [6, 2, 2],
+      [257, 2, 10],
+      [1000, 3, 7],
+      [300, 16, 40],
+    ] as [number, number, number][]) {
       await momentsCase(k, n, m, c, { seed: seed++ });
       await momentsCase(k, n, m, c, { seed: seed++, u: true, w: true });
     }
@@ -91,9 +122,19 @@ export function kernelSuite(env: Env): Suite {
     const ctx = k.gpu!;
     const S = ctx.tensor(new Float32Array(6), [3, 2]);
     const Y = ctx.tensor(new Float32Array(8), [4, 2]);
-    await assertRejects(() => ext.momentsPass(ctx, { S, Y }, { W: new Float32Array(6), pi: [0.5, 0.5], mu: 0, eta: 0.5 }), ShapeError, /Y \[4, 2\] must be \[3, c\]/, 'rows');
+    await assertRejects(
+      () => ext.momentsPass(ctx, { S, Y }, { W: new Float32Array(6), pi: [0.5, 0.5], mu: 0, eta: 0.5 }),
+      ShapeError,
+      /Y \[4, 2\] must be \[3, c\]/,
+      'rows',
+    );
     const Y2 = ctx.tensor(new Float32Array(6), [3, 2]);
-    await assertRejects(() => ext.momentsPass(ctx, { S, Y: Y2 }, { W: new Float32Array(5), pi: [0.5, 0.5], mu: 0, eta: 0.5 }), ShapeError, /expected m×\(c\+1\) = 6/, 'W');
+    await assertRejects(
+      () => ext.momentsPass(ctx, { S, Y: Y2 }, { W: new Float32Array(5), pi: [0.5, 0.5], mu: 0, eta: 0.5 }),
+      ShapeError,
+      /expected m×\(c\+1\) = 6/,
+      'W',
+    );
   });
 
   // ---------------------------------------------------------------- errors and lifetime
@@ -101,7 +142,10 @@ export function kernelSuite(env: Env): Suite {
     const ctx = (await main()).gpu!;
     const err = await assertRejects(
       async () => {
-        const p = ctx.pipeline('test:bad-wgsl', () => '@compute @workgroup_size(1) fn main() { let x: f32 = undefined_symbol; }');
+        const p = ctx.pipeline(
+          'test:bad-wgsl',
+          () => '@compute @workgroup_size(1) fn main() { let x: f32 = undefined_symbol; }',
+        );
         ctx.submit('bad-wgsl', [{ op: 'bad', pipeline: p, bindings: [], workgroups: [1] }]);
         await ctx.sync();
       },
@@ -145,7 +189,12 @@ export function kernelSuite(env: Env): Suite {
     const y = await c.matmul(c.tensor([1, 2, 3, 4], [2, 2]), c.tensor([1, 0, 0, 1], [2, 2])).read();
     assert(y instanceof Float64Array, 'float64 output');
     assertEqualArrays(y, [1, 2, 3, 4], 'identity');
-    await assertRejects(() => c.matmul(c.tensor([1, 2], [1, 2]), c.tensor([1, 2], [1, 2])), ShapeError, /inner dimensions differ/, 'cpu mismatch');
+    await assertRejects(
+      () => c.matmul(c.tensor([1, 2], [1, 2]), c.tensor([1, 2], [1, 2])),
+      ShapeError,
+      /inner dimensions differ/,
+      'cpu mismatch',
+    );
   });
   s.test('cleanup: destroy the shared contexts', async () => {
     for (const p of contexts.values()) (await p).destroy();

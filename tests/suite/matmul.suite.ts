@@ -2,22 +2,25 @@
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
 import {
   ArgumentError,
-  DeviceLostError,
-  GpuContext,
-  GpuValidationError,
   init,
-  isCI,
   MATMUL_VARIANTS,
-  NoAdapterError,
   ref,
   ShapeError,
   type InitOptions,
   type Kernels,
   type MatmulVariant,
-  type Tensor,
 } from '@m4kit/kernels';
-import * as ext from '@m4kit/kernels';
-import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env, type Tol } from './harness.js';
+import {
+  assert,
+  assertClose,
+  assertEqualArrays,
+  assertRejects,
+  randArray,
+  rng,
+  Suite,
+  type Env,
+  type Tol,
+} from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */
 const CHUNK_CAP = 4096;
@@ -52,7 +55,12 @@ export function matmulSuite(env: Env): Suite {
       const k = await main();
       const r = rng(11);
       for (const [M, K, N] of mmShapes) {
-        for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]] as [boolean, boolean][]) {
+        for (const [ta, tb] of [
+          [false, false],
+          [false, true],
+          [true, false],
+          [true, true],
+        ] as [boolean, boolean][]) {
           const a = randArray(r, M * K);
           const b = randArray(r, K * N);
           const A = k.tensor(a, ta ? [K, M] : [M, K]);
@@ -60,7 +68,12 @@ export function matmulSuite(env: Env): Suite {
           const C = k.matmul(A, B, { transA: ta, transB: tb, variant });
           assertEqualArrays(C.shape, [M, N], 'output shape');
           const expected = ref.matmulRef(a, b, { batch: 1, M, K, N, transA: ta, transB: tb });
-          assertClose(await C.read(), expected, { rel: mmTol.rel, abs: mmTol.abs * Math.sqrt(K + 1) }, `${variant} ${M}x${K}x${N} ta=${ta} tb=${tb}`);
+          assertClose(
+            await C.read(),
+            expected,
+            { rel: mmTol.rel, abs: mmTol.abs * Math.sqrt(K + 1) },
+            `${variant} ${M}x${K}x${N} ta=${ta} tb=${tb}`,
+          );
           A.dispose();
           B.dispose();
           C.dispose();
@@ -87,7 +100,12 @@ export function matmulSuite(env: Env): Suite {
       const a = randArray(r, M * K, 1e4);
       const b = randArray(r, K * N, 1e4);
       const C = k.matmul(k.tensor(a, [M, K]), k.tensor(b, [K, N]), { variant });
-      assertClose(await C.read(), ref.matmulRef(a, b, { batch: 1, M, K, N }), { rel: 1e-4, abs: 1e8 * 1e-4 * Math.sqrt(K) }, 'large');
+      assertClose(
+        await C.read(),
+        ref.matmulRef(a, b, { batch: 1, M, K, N }),
+        { rel: 1e-4, abs: 1e8 * 1e-4 * Math.sqrt(K) },
+        'large',
+      );
     });
   }
   s.test('matmul: row-chunked (A·B, A·Bᵀ) and K-chunked (Aᵀ·B) paths under a 4 KiB binding cap', async () => {
@@ -101,27 +119,49 @@ export function matmulSuite(env: Env): Suite {
       assertClose(await C.read(), ref.matmulRef(a, b, { batch: 1, M, K, N }), mmTol, `chunked A·B ${variant}`);
       const bt = randArray(r, N * K);
       const Ct = k.matmul(k.tensor(a, [M, K]), k.tensor(bt, [N, K]), { variant, transB: true });
-      assertClose(await Ct.read(), ref.matmulRef(a, bt, { batch: 1, M, K, N, transB: true }), mmTol, `chunked A·Bᵀ ${variant}`);
+      assertClose(
+        await Ct.read(),
+        ref.matmulRef(a, bt, { batch: 1, M, K, N, transB: true }),
+        mmTol,
+        `chunked A·Bᵀ ${variant}`,
+      );
       // Aᵀ·B with K = 300 rows shared: accumulates across K chunks
       const x = randArray(r, 300 * 6);
       const y = randArray(r, 300 * 4);
       const G = k.matmul(k.tensor(x, [300, 6]), k.tensor(y, [300, 4]), { variant, transA: true });
-      assertClose(await G.read(), ref.matmulRef(x, y, { batch: 1, M: 6, K: 300, N: 4, transA: true }), { rel: 1e-5, abs: 1e-4 }, `chunked Aᵀ·B ${variant}`);
+      assertClose(
+        await G.read(),
+        ref.matmulRef(x, y, { batch: 1, M: 6, K: 300, N: 4, transA: true }),
+        { rel: 1e-5, abs: 1e-4 },
+        `chunked Aᵀ·B ${variant}`,
+      );
     }
   });
   s.test('matmul: shape mismatch is a ShapeError naming both shapes', async () => {
     const k = await main();
     const A = k.tensor(new Float32Array(6), [2, 3]);
     const B = k.tensor(new Float32Array(8), [4, 2]);
-    await assertRejects(() => k.matmul(A, B), ShapeError, /\[2, 3\].*\[4, 2\].*inner dimensions differ \(3 vs 4\)/, 'mismatch');
-    await assertRejects(() => k.matmul(A, A, { transB: true, variant: 'nope' as MatmulVariant }), ArgumentError, /unknown variant "nope"/, 'variant');
+    await assertRejects(
+      () => k.matmul(A, B),
+      ShapeError,
+      /\[2, 3\].*\[4, 2\].*inner dimensions differ \(3 vs 4\)/,
+      'mismatch',
+    );
+    await assertRejects(
+      () => k.matmul(A, A, { transB: true, variant: 'nope' as MatmulVariant }),
+      ArgumentError,
+      /unknown variant "nope"/,
+      'variant',
+    );
   });
   s.test('pipeline cache: a new batch size or shape does not compile a new pipeline', async () => {
     const k = await main();
     const ctx = k.gpu!;
     const r = rng(15);
     const run = async (M: number) => {
-      const C = k.matmul(k.tensor(randArray(r, M * 8), [M, 8]), k.tensor(randArray(r, 8 * 4), [8, 4]), { variant: 'simple' });
+      const C = k.matmul(k.tensor(randArray(r, M * 8), [M, 8]), k.tensor(randArray(r, 8 * 4), [8, 4]), {
+        variant: 'simple',
+      });
       await C.read();
     };
     await run(3);

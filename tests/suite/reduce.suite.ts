@@ -1,23 +1,7 @@
 // Reductions (packages/kernels/src/ops/reduce): sum / mean / max / logsumexp per axis and over all elements.
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import {
-  ArgumentError,
-  DeviceLostError,
-  GpuContext,
-  GpuValidationError,
-  init,
-  isCI,
-  MATMUL_VARIANTS,
-  NoAdapterError,
-  ref,
-  ShapeError,
-  type InitOptions,
-  type Kernels,
-  type MatmulVariant,
-  type Tensor,
-} from '@m4kit/kernels';
-import * as ext from '@m4kit/kernels';
-import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env, type Tol } from './harness.js';
+import { init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { assertClose, randArray, rng, Suite, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */
 const CHUNK_CAP = 4096;
@@ -54,7 +38,12 @@ export function reduceSuite(env: Env): Suite {
             const X = k.tensor(x, [rows, cols]);
             const y = k[op === 'logsumexp' ? 'logsumexp' : op](X, axis);
             const exp = ref.reduceRef(x, rows, cols, op, axis);
-            assertClose(await y.read(), exp, { rel: 1e-5, abs: 1e-4 * Math.sqrt(Math.max(rows, cols)) }, `${op} axis=${axis} [${rows},${cols}]`);
+            assertClose(
+              await y.read(),
+              exp,
+              { rel: 1e-5, abs: 1e-4 * Math.sqrt(Math.max(rows, cols)) },
+              `${op} axis=${axis} [${rows},${cols}]`,
+            );
           }
         }
       });
@@ -66,8 +55,18 @@ export function reduceSuite(env: Env): Suite {
     const [rows, cols] = [9, 31];
     const x = randArray(r, rows * cols, 1e4);
     for (const axis of [0, 1] as const) {
-      assertClose(await k.logsumexp(k.tensor(x, [rows, cols]), axis).read(), ref.reduceRef(x, rows, cols, 'logsumexp', axis), { rel: 1e-6, abs: 1e-3 }, `lse axis ${axis}`);
-      assertClose(await k.softmax(k.tensor(x, [rows, cols]), axis).read(), ref.softmaxRef(x, rows, cols, axis), { rel: 1e-3, abs: 1e-5 }, `softmax axis ${axis}`);
+      assertClose(
+        await k.logsumexp(k.tensor(x, [rows, cols]), axis).read(),
+        ref.reduceRef(x, rows, cols, 'logsumexp', axis),
+        { rel: 1e-6, abs: 1e-3 },
+        `lse axis ${axis}`,
+      );
+      assertClose(
+        await k.softmax(k.tensor(x, [rows, cols]), axis).read(),
+        ref.softmaxRef(x, rows, cols, axis),
+        { rel: 1e-3, abs: 1e-5 },
+        `softmax axis ${axis}`,
+      );
     }
   });
   s.test('reduce: sum/mean/max over all elements', async () => {

@@ -1,23 +1,7 @@
 // Softmax (packages/kernels/src/ops/softmax) per axis, chunked.
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import {
-  ArgumentError,
-  DeviceLostError,
-  GpuContext,
-  GpuValidationError,
-  init,
-  isCI,
-  MATMUL_VARIANTS,
-  NoAdapterError,
-  ref,
-  ShapeError,
-  type InitOptions,
-  type Kernels,
-  type MatmulVariant,
-  type Tensor,
-} from '@m4kit/kernels';
-import * as ext from '@m4kit/kernels';
-import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env, type Tol } from './harness.js';
+import { init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { assertClose, randArray, rng, Suite, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */
 const CHUNK_CAP = 4096;

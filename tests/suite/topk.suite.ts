@@ -1,23 +1,7 @@
 // Per-row top-k (packages/kernels/src/ops/topk).
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import {
-  ArgumentError,
-  DeviceLostError,
-  GpuContext,
-  GpuValidationError,
-  init,
-  isCI,
-  MATMUL_VARIANTS,
-  NoAdapterError,
-  ref,
-  ShapeError,
-  type InitOptions,
-  type Kernels,
-  type MatmulVariant,
-  type Tensor,
-} from '@m4kit/kernels';
-import * as ext from '@m4kit/kernels';
-import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env, type Tol } from './harness.js';
+import { ArgumentError, init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */
 const CHUNK_CAP = 4096;
@@ -39,7 +23,13 @@ export function topkSuite(env: Env): Suite {
   s.test('topk: random rows, ties by lower index, k = cols, empty, chunked', async () => {
     for (const k of [await main(), await chunked()]) {
       const r = rng(60);
-      for (const [rows, cols, kk, ties] of [[1, 1, 1, false], [0, 5, 2, false], [9, 37, 5, false], [300, 6, 6, false], [13, 50, 10, true]] as [number, number, number, boolean][]) {
+      for (const [rows, cols, kk, ties] of [
+        [1, 1, 1, false],
+        [0, 5, 2, false],
+        [9, 37, 5, false],
+        [300, 6, 6, false],
+        [13, 50, 10, true],
+      ] as [number, number, number, boolean][]) {
         const x = randArray(r, rows * cols, 100);
         if (ties) for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i] / 40);
         const { values, indices } = k.topk(k.tensor(x, [rows, cols]), kk);
@@ -47,7 +37,12 @@ export function topkSuite(env: Env): Suite {
         assertEqualArrays(await indices.read(), exp.indices, `topk indices [${rows},${cols}] k=${kk}`);
         assertClose(await values.read(), exp.values, TOL.exact, `topk values [${rows},${cols}] k=${kk}`);
       }
-      await assertRejects(() => k.topk(k.tensor([1, 2], [1, 2]), 3), ArgumentError, /k must be an integer in \[1, 2\]/, 'k > cols');
+      await assertRejects(
+        () => k.topk(k.tensor([1, 2], [1, 2]), 3),
+        ArgumentError,
+        /k must be an integer in \[1, 2\]/,
+        'k > cols',
+      );
     }
   });
 

@@ -16,7 +16,7 @@ import { topk, type TopKOptions } from './ops/topk/topk.js';
 import { transpose } from './ops/transpose/transpose.js';
 import { checkRange } from './ops/common.js';
 import { dtypeBytes, GpuTensor, type AdapterDescription, type DType, type GpuContext } from './runtime/context.js';
-import { ArgumentError, ShapeError } from './runtime/errors.js';
+import { ArgumentError } from './runtime/errors.js';
 
 /** A host array, not a tensor (weights / indices may be either). */
 function isTensor(x: unknown): x is Tensor {
