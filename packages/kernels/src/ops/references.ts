@@ -9,3 +9,4 @@ export { momentsRef } from './moments/reference.js';
 export { clipLossRef, siglipLossRef, softplus, sigmoid, CLIP_MAX_LOG_SCALE, type LossRefOptions, type ClipLossRefResult, type SiglipLossRefResult } from './losses/reference.js';
 export { adamwRef, clipGradNormRef, type AdamWHyper } from './optim/reference.js';
 export { roundToF16 } from '../runtime/half.js';
+export { debiasLossRef, type DebiasLossHyper, type DebiasLossRefResult } from './debias-loss/reference.js';
