@@ -2,7 +2,7 @@ import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
 import { matmul } from '../matmul/matmul.js';
-import { ACC_WG, accumulateSource, gradSource, STAT_STRIDE, statsSource } from './debias-loss.wgsl.js';
+import { ACC_WG, accumulateSource, gradSource, STAT_STRIDE, statsSource, TR, transposeSource } from './debias-loss.wgsl.js';
 import { checkDebiasHyper, type DebiasLossHyper } from './reference.js';
 
 /**
@@ -10,7 +10,8 @@ import { checkDebiasHyper, type DebiasLossHyper } from './reference.js';
  *
  * Plan, for each tile of Tc bank rows (the banks are given as segments, e.g. [batch features; queue], and a
  * tile never straddles two segments):
- *   sweep 1: S_I = xI·tileIᵀ, S_T = xT·tileTᵀ ([B·R, Tc], matmul) → `stats` merges per-row online max / Σexp
+ *   sweep 1: S_I = xI·tileIᵀ, S_T = xT·tileTᵀ ([B·R, Tc]; tileᵀ by a transpose kernel, then an untransposed
+ *            matmul, which has the fast variants) → `stats` merges per-row online max / Σexp
  *            and the KL numerator into a [B, 20] state;
  *   sweep 2: the same logits recomputed → `grad` writes ∂L/∂z/τ for rows 0, 1 ([B·2, Tc] per bank) and adds
  *            the tile's cross-entropy → dI += G_I·tileI, dT += G_T·tileT (matmul + accumulate).
@@ -109,7 +110,10 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
   if (opts.tileCols !== undefined) {
     if (!(Number.isInteger(opts.tileCols) && opts.tileCols >= 1)) throw new ArgumentError(`${op}: tileCols = ${opts.tileCols} must be an integer ≥ 1`);
     Tc = opts.tileCols;
-  } else Tc = Math.floor(Math.min(opts.tileBytes ?? DEFAULT_TILE_BYTES, limit) / (R * B * 4));
+  } else {
+    Tc = Math.floor(Math.min(opts.tileBytes ?? DEFAULT_TILE_BYTES, limit) / (R * B * 4));
+    if (Tc > 4) Tc -= Tc % 4; // vec4 matmul variants need K, N % 4 == 0
+  }
   Tc = Math.max(1, Math.min(Tc, N, Math.floor(limit / rowBytes)));
 
   const mem = new Mem();
@@ -137,6 +141,13 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
     ctx.submit(`${op}.tile`, [], [], (enc) => enc.copyBufferToBuffer(bank.buffer, r0 * D * 4, t.buffer, 0, n * D * 4));
     return t;
   };
+  // tileᵀ [D, n] straight from the segment, so the logits are an untransposed matmul (the fast variants)
+  const transposedOf = (bank: GpuTensor, r0: number, n: number): GpuTensor => {
+    const t = mem.add(ctx.empty([D, n]));
+    const src = bindRange(bank, r0 * D, n * D);
+    launch('transpose', transposeSource, uniforms([{ u: n }, { u: D }, { u: src.base }, { u: 0 }]), [src.resource, whole(t)], [ceilDiv(D, TR), ceilDiv(n, TR)]);
+    return t;
+  };
   const params = (cols: number, first: boolean) =>
     uniforms([{ u: B }, { u: R }, { u: cols }, { u: first ? 1 : 0 }, { f: 1 / opts.tau }, { f: (1 - opts.alpha) / B }, { f: (0.5 * opts.alpha) / B }, { f: opts.mix }]);
 
@@ -147,10 +158,12 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
     for (let sweep = 0; sweep < 2; sweep++) {
       for (let ti = 0; ti < tiles.length; ti++) {
         const [k, r0, n] = tiles[ti];
-        const tI = tileOf(bankI[k], r0, n);
-        const tT = tileOf(bankT[k], r0, n);
-        const SI = mem.add(matmul(ctx, xI, tI, { transB: true }));
-        const ST = mem.add(matmul(ctx, xT, tT, { transB: true }));
+        const tIt = transposedOf(bankI[k], r0, n);
+        const tTt = transposedOf(bankT[k], r0, n);
+        const SI = mem.add(matmul(ctx, xI, tIt));
+        const ST = mem.add(matmul(ctx, xT, tTt));
+        mem.free(tIt);
+        mem.free(tTt);
         if (sweep === 0) {
           launch('stats', statsSource, params(n, ti === 0), [whole(SI), whole(ST), whole(stat)], [B]);
         } else {
@@ -159,8 +172,12 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
           launch('grad', gradSource, params(n, false), [whole(SI), whole(ST), whole(stat), whole(GI), whole(GT)], [B]);
           mem.free(SI);
           mem.free(ST);
+          const tI = tileOf(bankI[k], r0, n);
+          const tT = tileOf(bankT[k], r0, n);
           const pI = mem.add(matmul(ctx, GI, tI));
           const pT = mem.add(matmul(ctx, GT, tT));
+          if (tI !== bankI[k]) mem.free(tI);
+          if (tT !== bankT[k]) mem.free(tT);
           mem.free(GI);
           mem.free(GT);
           if (!dI) dI = pI;
@@ -176,8 +193,6 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
         }
         mem.free(SI);
         mem.free(ST);
-        if (tI !== bankI[k]) mem.free(tI);
-        if (tT !== bankT[k]) mem.free(tT);
       }
     }
     const st = await stat.read();

@@ -184,3 +184,23 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   D[p.dBase + i] += A[p.aBase + i];
 }
 `;
+
+export const TR = 16;
+/** Out[c, r] = In[base + r·cols + c] for an [rows, cols] block, through a padded workgroup tile. */
+export const transposeSource = /* wgsl */ `
+struct Params { rows: u32, cols: u32, base: u32, p0: u32 };
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> In: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Out: array<f32>;
+var<workgroup> tile: array<array<f32, ${TR + 1}>, ${TR}>;
+@compute @workgroup_size(${TR}, ${TR})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
+  let c = wg.x * ${TR}u + l.x;
+  let r = wg.y * ${TR}u + l.y;
+  if (r < p.rows && c < p.cols) { tile[l.y][l.x] = In[p.base + r * p.cols + c]; }
+  workgroupBarrier();
+  let oc = wg.y * ${TR}u + l.x;
+  let orow = wg.x * ${TR}u + l.y;
+  if (orow < p.cols && oc < p.rows) { Out[orow * p.rows + oc] = tile[l.x][l.y]; }
+}
+`;
