@@ -4,7 +4,6 @@
 // the SDK's debias() (WebGPU when available, else the float64 CPU backend) and applied to images and captions.
 // q = the keep probabilities of the SDK's M4 balance on the metadata table (gender vs occupation).
 import { balanceEncoded, debias, parseTableBytes, TableEncoder, type Embeddings } from '@m4kit/sdk';
-import type { Kernels } from '@m4kit/kernels';
 import type { ExplorerData } from './types';
 
 function mulberry32(seed: number): () => number {
@@ -26,7 +25,6 @@ export interface ExampleOptions {
   D?: number;
   epochs?: number;
   seed?: number;
-  kernels?: Kernels;
   onStatus?: (s: string) => void;
 }
 
@@ -87,20 +85,20 @@ export async function syntheticExample(opts: ExampleOptions = {}): Promise<Explo
     { images: emb(images), captions: emb(captions), counterfactuals: emb(counter) },
     {
       hidden1: 32, hidden2: 64, batchSize: 100, queueSize: 200, epochs, mixFromEpoch: 5, lr: 2e-3, tau: 0.1, seed,
-      kernels: opts.kernels, backend: opts.kernels ? undefined : 'cpu',
+      backend: 'cpu',
       onProgress: (p) => opts.onStatus?.(`training the bias-alignment module: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.stepsPerEpoch}`),
     },
   );
   const mod = trained.module;
   const apply = async (x: Float32Array, rowsN: number, modality: 'image' | 'text') =>
-    Float32Array.from((await mod.apply({ n: rowsN, d: D, data: x }, { modality, kernels: opts.kernels })).data);
+    Float32Array.from((await mod.apply({ n: rowsN, d: D, data: x }, { modality })).data);
   const imagesAfter = await apply(images, n, 'image');
   const captionsAfter = await apply(captions, n, 'text');
   const queriesAfter = await apply(queries, OCCUPATIONS.length, 'text');
   const last = trained.history[trained.history.length - 1];
   return {
     source: `synthetic example (seed ${seed}; not real data): ${n} images, captions and gender-swapped counterfactuals, D = ${D}; ` +
-      `BA module trained for ${trained.history.length} epochs here (final loss ${last?.loss.toFixed(4)}); q from M4 balance of gender vs occupation`,
+      `BA module trained for ${trained.history.length} epochs in this page on the float64 CPU backend (final loss ${last?.loss.toFixed(4)}); q from M4 balance of gender vs occupation`,
     D,
     n,
     groupNames: GENDERS,

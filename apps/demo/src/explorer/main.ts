@@ -57,9 +57,11 @@ async function setup(): Promise<void> {
   }
   if (device) {
     kernels = initFromDevice(device);
-    view = PointView.create(device, $('ex-canvas') as HTMLCanvasElement);
+    const present = new URLSearchParams(location.search).get('present') === 'readback' ? 'readback' : 'canvas';
+    view = PointView.create(device, $('ex-canvas') as HTMLCanvasElement, present);
     view.onDraw = placeLabels;
-    status(`WebGPU: ${kernels.adapter?.description || 'adapter ready'}. Projection (PCA) and drawing run on the GPU.`);
+    status(`WebGPU: ${kernels.adapter?.description || 'adapter ready'}. Projection (PCA) and drawing run on the GPU` +
+      (present === 'readback' ? ' (frames read back to a 2-D canvas: ?present=readback).' : '.'));
   } else {
     kernels = await init({ backend: 'cpu' });
     $('ex-stage').hidden = true;
@@ -286,7 +288,7 @@ function wire(): void {
     });
   }
   $('ex-texts').addEventListener('change', () => rebuild());
-  $('ex-example').addEventListener('click', () => run(() => syntheticExample({ kernels: kernels?.backend === 'webgpu' ? kernels : undefined, onStatus: status })));
+  $('ex-example').addEventListener('click', () => run(() => syntheticExample({ onStatus: status })));
   $('ex-meta').addEventListener('change', async () => {
     const f = ($('ex-meta') as HTMLInputElement).files?.[0];
     if (!f) return;
@@ -309,6 +311,22 @@ function wire(): void {
   // for the e2e test: rotate and pick without synthesising pointer events
   (globalThis as unknown as { __explorer: unknown }).__explorer = {
     rotate: (a: number, b: number) => view?.rotate(a, b),
+    drawn: () => view?.whenDrawn(),
+    /** pixel census of the rendered view (offscreen render + readback): drawn pixels, blue- and orange-ish ones */
+    census: async () => {
+      if (!view) return null;
+      const { rgba, width, height } = await view.readPixels();
+      let ink = 0;
+      let blue = 0;
+      let orange = 0;
+      for (let i = 0; i < rgba.length; i += 4) {
+        const [r, g, b] = [rgba[i], rgba[i + 1], rgba[i + 2]];
+        if (r < 245 || g < 245 || b < 245) ink++;
+        if (b > r + 40 && b > g + 20) blue++;
+        if (r > b + 40 && r > g + 20) orange++;
+      }
+      return { ink, blue, orange, total: width * height };
+    },
     camera: () => view?.camera,
     which: () => which,
     count: () => current?.kinds.length ?? 0,

@@ -1,6 +1,9 @@
 // WebGPU point sprites with an orbit camera. Each point is one instance of a 6-vertex quad expanded in clip
 // space to a fixed pixel radius; the fragment shader cuts a disc (images) or a ring (texts). The view and
 // projection matrices come from wgpu-matrix (WebGPU's [0, 1] depth range). Drawing is on demand.
+// Presentation: 'canvas' (a WebGPU canvas context, the normal path) or 'readback' (render to an offscreen
+// texture, read it back, putImageData on a 2-D canvas): headless Chromium on SwiftShader loses its WebGPU
+// instance on the first canvas-context submit, so the e2e test asks for 'readback' (?present=readback).
 import { mat4, vec3 } from 'wgpu-matrix';
 
 /** Per point: position (3), radius in CSS px (1), rgba (4), shape (1: 0 disc, 1 ring). */
@@ -59,10 +62,14 @@ export class PointView {
   camera: Camera = { yaw: 0.6, pitch: 0.35, distance: 3, target: [0, 0, 0] };
   onDraw: (() => void) | null = null;
 
+  private blitting: Promise<void> | null = null;
+  private again = false;
+
   private constructor(
     readonly device: GPUDevice,
     readonly canvas: HTMLCanvasElement,
-    private readonly context: GPUCanvasContext,
+    private readonly context: GPUCanvasContext | null,
+    private readonly ctx2d: CanvasRenderingContext2D | null,
     private readonly format: GPUTextureFormat,
   ) {
     const module = device.createShaderModule({ code: shader, label: 'explorer points' });
@@ -95,12 +102,26 @@ export class PointView {
     this.bind = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: this.uniform } }] });
   }
 
-  static create(device: GPUDevice, canvas: HTMLCanvasElement): PointView {
+  static create(device: GPUDevice, canvas: HTMLCanvasElement, present: 'canvas' | 'readback' = 'canvas'): PointView {
+    if (present === 'readback') {
+      const ctx2d = canvas.getContext('2d');
+      if (!ctx2d) throw new Error('this canvas has no 2-D context');
+      return new PointView(device, canvas, null, ctx2d, 'rgba8unorm');
+    }
     const context = canvas.getContext('webgpu');
     if (!context) throw new Error('this canvas has no WebGPU context');
     const format = navigator.gpu.getPreferredCanvasFormat();
     context.configure({ device, format, alphaMode: 'premultiplied' });
-    return new PointView(device, canvas, context, format);
+    return new PointView(device, canvas, context, null, format);
+  }
+
+  /** Resolves when the last requested frame is on screen. */
+  async whenDrawn(): Promise<void> {
+    while (this.frame || this.blitting) {
+      if (this.blitting) await this.blitting;
+      else await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+    await this.device.queue.onSubmittedWorkDone();
   }
 
   /** Replace the points (n × STRIDE floats, see STRIDE). */
@@ -184,7 +205,7 @@ export class PointView {
     });
   }
 
-  draw(): void {
+  private resize(): [number, number] {
     const dpr = window.devicePixelRatio || 1;
     const r = this.canvas.getBoundingClientRect();
     const w = Math.max(1, Math.round(r.width * dpr));
@@ -193,16 +214,17 @@ export class PointView {
       this.canvas.width = w;
       this.canvas.height = h;
     }
+    return [w, h];
+  }
+
+  private encode(enc: GPUCommandEncoder, view: GPUTextureView, w: number, h: number): void {
     const u = new Float32Array(20);
     u.set(this.viewProj(), 0);
     u[16] = w;
     u[17] = h;
-    u[18] = dpr;
+    u[18] = window.devicePixelRatio || 1;
     this.device.queue.writeBuffer(this.uniform, 0, u);
-    const enc = this.device.createCommandEncoder({ label: 'explorer frame' });
-    const pass = enc.beginRenderPass({
-      colorAttachments: [{ view: this.context.getCurrentTexture().createView(), clearValue: { r: 1, g: 1, b: 1, a: 1 }, loadOp: 'clear', storeOp: 'store' }],
-    });
+    const pass = enc.beginRenderPass({ colorAttachments: [{ view, clearValue: { r: 1, g: 1, b: 1, a: 1 }, loadOp: 'clear', storeOp: 'store' }] });
     if (this.points && this.count) {
       pass.setPipeline(this.pipeline);
       pass.setBindGroup(0, this.bind);
@@ -210,8 +232,65 @@ export class PointView {
       pass.draw(6, this.count);
     }
     pass.end();
+  }
+
+  draw(): void {
+    if (!this.context) {
+      this.blit();
+      return;
+    }
+    const [w, h] = this.resize();
+    const enc = this.device.createCommandEncoder({ label: 'explorer frame' });
+    this.encode(enc, this.context.getCurrentTexture().createView(), w, h);
     this.device.queue.submit([enc.finish()]);
     this.onDraw?.();
+  }
+
+  private blit(): void {
+    if (this.blitting) {
+      this.again = true;
+      return;
+    }
+    this.blitting = (async () => {
+      do {
+        this.again = false;
+        const { width, height, rgba } = await this.readPixels();
+        this.ctx2d!.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer as ArrayBuffer), width, height), 0, 0);
+        this.onDraw?.();
+      } while (this.again);
+    })().finally(() => {
+      this.blitting = null;
+    });
+  }
+
+  /** Render the current view into an offscreen texture and read it back as RGBA rows (tests, snapshots). */
+  async readPixels(): Promise<{ width: number; height: number; rgba: Uint8Array }> {
+    const [w, h] = this.resize();
+    const tex = this.device.createTexture({ size: [w, h], format: this.format, usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC });
+    const row = Math.ceil((w * 4) / 256) * 256;
+    const buf = this.device.createBuffer({ size: row * h, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    const enc = this.device.createCommandEncoder({ label: 'explorer readback' });
+    this.encode(enc, tex.createView(), w, h);
+    enc.copyTextureToBuffer({ texture: tex }, { buffer: buf, bytesPerRow: row }, [w, h]);
+    this.device.queue.submit([enc.finish()]);
+    await buf.mapAsync(GPUMapMode.READ);
+    const src = new Uint8Array(buf.getMappedRange());
+    const rgba = new Uint8Array(w * h * 4);
+    const bgra = this.format.startsWith('bgra');
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const s = y * row + x * 4;
+        const d = (y * w + x) * 4;
+        rgba[d] = src[s + (bgra ? 2 : 0)];
+        rgba[d + 1] = src[s + 1];
+        rgba[d + 2] = src[s + (bgra ? 0 : 2)];
+        rgba[d + 3] = src[s + 3];
+      }
+    }
+    buf.unmap();
+    buf.destroy();
+    tex.destroy();
+    return { width: w, height: h, rgba };
   }
 
   destroy(): void {
