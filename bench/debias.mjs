@@ -14,7 +14,16 @@
 // (≤ B × 1024 floats each) are not counted. Writes bench/results/debias-<ISO time>.json.
 import '@m4kit/sdk/node';
 import { init } from '@m4kit/kernels';
-import { Adam, createGpuBank, emaUpdate, gpuMatmul, initBaParams, cloneParams, lossAndGrads, paramList } from '@m4kit/sdk';
+import {
+  Adam,
+  createGpuBank,
+  emaUpdate,
+  gpuMatmul,
+  initBaParams,
+  cloneParams,
+  lossAndGrads,
+  paramList,
+} from '@m4kit/sdk';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -49,18 +58,36 @@ function unitRows(r, n, D) {
 }
 
 function torchPeer(py, B, Q, D, reps, budgetS) {
-  const r = spawnSync(py, [path.join(here, 'debias-torch.py'), String(B), String(Q), String(D), String(reps), String(budgetS), String(os.cpus().length)], {
-    encoding: 'utf8',
-    timeout: Math.round((budgetS * 3 + 120) * 1000),
-  });
+  const r = spawnSync(
+    py,
+    [
+      path.join(here, 'debias-torch.py'),
+      String(B),
+      String(Q),
+      String(D),
+      String(reps),
+      String(budgetS),
+      String(os.cpus().length),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: Math.round((budgetS * 3 + 120) * 1000),
+    },
+  );
   try {
     return JSON.parse((r.stdout ?? '').trim().split('\n').pop());
   } catch {
-    return { ok: false, reason: `torch peer failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}` };
+    return {
+      ok: false,
+      reason: `torch peer failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`,
+    };
   }
 }
 
-/** @param {{ quick?: boolean, batch?: number, queues?: number[], D?: number, budget?: number, write?: boolean, peer?: boolean, log?: (s: string) => void }} opts */
+/**
+ * @param {{ quick?: boolean, batch?: number, queues?: number[], D?: number, budget?: number, write?: boolean,
+ *   peer?: boolean, log?: (s: string) => void }} opts
+ */
 export async function runDebiasBench(opts = {}) {
   const quick = !!opts.quick;
   const B = opts.batch ?? OFFICIAL.B;
@@ -78,19 +105,40 @@ export async function runDebiasBench(opts = {}) {
     quick,
     what: `BA step: batch ${B}, D ${D}, mlp1 h 512, mlp2 h 1024, τ 0.07, α 0.3, mix 0.4, counterfactual caption, Adam`,
     official: OFFICIAL,
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), loadavgStart: os.loadavg(), adapter: ctx.adapterInfo, maxBindingSize: ctx.maxBindingSize },
-    peer: torch.ok ? { name: 'pytorch', version: torch.version, threads: os.cpus().length, dtype: 'float32', what: 'the same step with autograd + torch.optim.Adam' } : { name: 'none', reason: torch.reason },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      loadavgStart: os.loadavg(),
+      adapter: ctx.adapterInfo,
+      maxBindingSize: ctx.maxBindingSize,
+    },
+    peer: torch.ok
+      ? {
+          name: 'pytorch',
+          version: torch.version,
+          threads: os.cpus().length,
+          dtype: 'float32',
+          what: 'the same step with autograd + torch.optim.Adam',
+        }
+      : { name: 'none', reason: torch.reason },
     rows: [],
     skipped: [],
   };
-  log(`debias bench: ${results.what}; queues ${queues.join(', ')}; ${ctx.adapterInfo.description || ctx.adapterInfo.device}; peer: ${torch.ok ? `PyTorch ${torch.version}` : torch.reason}`);
+  log(
+    `debias bench: ${results.what}; queues ${queues.join(', ')}; ` +
+      `${ctx.adapterInfo.description || ctx.adapterInfo.device}; ` +
+      `peer: ${torch.ok ? `PyTorch ${torch.version}` : torch.reason}`,
+  );
   const t0 = now();
   let last = null;
   for (const Q of queues) {
     const elapsed = now() - t0;
     const predicted = last ? (last.ms * (B + Q)) / (B + last.Q) : 0;
     if (predicted && elapsed + predicted * (torch.ok ? 4 : 3) > budgetMs) {
-      const why = `predicted ${fmtS(predicted)} per step on ${ctx.adapterInfo.description || 'this adapter'} would overrun the ${fmtS(budgetMs)} budget (${fmtS(elapsed)} used)`;
+      const why =
+        `predicted ${fmtS(predicted)} per step on ${ctx.adapterInfo.description || 'this adapter'} ` +
+        `would overrun the ${fmtS(budgetMs)} budget (${fmtS(elapsed)} used)`;
       results.skipped.push({ B, Q, D, reason: why });
       log(`  skip Q=${Q}: ${why}`);
       continue;
@@ -106,7 +154,18 @@ export async function runDebiasBench(opts = {}) {
     const step = async () => {
       const a = now();
       emaUpdate(mom, params, 0.995);
-      const res = await lossAndGrads(mm, bank, params, { B, D, eI, eT1, eT2, counterfactual: true, tau: 0.07, alpha: 0.3, mix: 0.4, momentum: mom });
+      const res = await lossAndGrads(mm, bank, params, {
+        B,
+        D,
+        eI,
+        eT1,
+        eT2,
+        counterfactual: true,
+        tau: 0.07,
+        alpha: 0.3,
+        mix: 0.4,
+        momentum: mom,
+      });
       adam.step(paramList(params), paramList(res.grads));
       bank.enqueue(res.fI, res.fT, B);
       return { ms: now() - a, loss: res.total };
@@ -124,17 +183,45 @@ export async function runDebiasBench(opts = {}) {
     last = { Q, ms };
     const peakBytes = bank.lastPeakBytes + 2 * Q * D * 4 + 2 * B * 4 * D * 4 + 2 * B * D * 4;
     bank.dispose();
-    const row = { B, Q, D, gpu: { ms: times, bestMs: ms, stepsPerS: 1000 / ms, peakBytes, lossKernelPeakBytes: bank.lastPeakBytes, loss: info.loss } };
+    const row = {
+      B,
+      Q,
+      D,
+      gpu: {
+        ms: times,
+        bestMs: ms,
+        stepsPerS: 1000 / ms,
+        peakBytes,
+        lossKernelPeakBytes: bank.lastPeakBytes,
+        loss: info.loss,
+      },
+    };
     if (torch.ok) {
       const p = torchPeer(torch.python, B, Q, D, 3, Math.min(60, Math.max(2, (budgetMs - (now() - t0)) / 4000)));
       if (p.ok) {
         const pms = Math.min(...p.ms);
-        row.peer = { ms: p.ms, bestMs: pms, stepsPerS: 1000 / pms, maxRssMiB: p.maxrss_mb, loss: p.loss, threads: p.threads };
+        row.peer = {
+          ms: p.ms,
+          bestMs: pms,
+          stepsPerS: 1000 / pms,
+          maxRssMiB: p.maxrss_mb,
+          loss: p.loss,
+          threads: p.threads,
+        };
         row.ratio = row.gpu.stepsPerS / row.peer.stepsPerS;
       } else row.peer = { error: p.reason };
     }
     results.rows.push(row);
-    log(`  Q=${String(Q).padStart(6)}: GPU ${fmtS(ms)}/step (${row.gpu.stepsPerS.toFixed(3)} steps/s, peak ${fmtMiB(peakBytes)})` + (row.peer?.bestMs ? `  PyTorch ${fmtS(row.peer.bestMs)}/step (${row.peer.stepsPerS.toFixed(3)} steps/s, RSS ${row.peer.maxRssMiB.toFixed(0)} MiB)` : row.peer?.error ? `  PyTorch: ${row.peer.error}` : ''));
+    log(
+      `  Q=${String(Q).padStart(6)}: GPU ${fmtS(ms)}/step ` +
+        `(${row.gpu.stepsPerS.toFixed(3)} steps/s, peak ${fmtMiB(peakBytes)})` +
+        (row.peer?.bestMs
+          ? `  PyTorch ${fmtS(row.peer.bestMs)}/step ` +
+            `(${row.peer.stepsPerS.toFixed(3)} steps/s, RSS ${row.peer.maxRssMiB.toFixed(0)} MiB)`
+          : row.peer?.error
+            ? `  PyTorch: ${row.peer.error}`
+            : ''),
+    );
   }
   k.destroy();
   results.totalMs = now() - t0;
@@ -156,14 +243,32 @@ export async function runDebiasBench(opts = {}) {
 }
 
 function table(res) {
-  const head = ['B', 'Q', 'D', 'GPU step', 'GPU steps/s', 'GPU peak mem', 'PyTorch CPU step', 'PyTorch steps/s', 'PyTorch RSS', 'GPU / PyTorch'];
-  const rows = res.rows.map((r) => [
-    r.B, r.Q, r.D, fmtS(r.gpu.bestMs), r.gpu.stepsPerS.toFixed(3), fmtMiB(r.gpu.peakBytes),
-    r.peer?.bestMs ? fmtS(r.peer.bestMs) : r.peer?.error ? 'failed' : 'n/a',
-    r.peer?.bestMs ? r.peer.stepsPerS.toFixed(3) : '—',
-    r.peer?.maxRssMiB ? `${r.peer.maxRssMiB.toFixed(0)} MiB` : '—',
-    r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
-  ].map(String));
+  const head = [
+    'B',
+    'Q',
+    'D',
+    'GPU step',
+    'GPU steps/s',
+    'GPU peak mem',
+    'PyTorch CPU step',
+    'PyTorch steps/s',
+    'PyTorch RSS',
+    'GPU / PyTorch',
+  ];
+  const rows = res.rows.map((r) =>
+    [
+      r.B,
+      r.Q,
+      r.D,
+      fmtS(r.gpu.bestMs),
+      r.gpu.stepsPerS.toFixed(3),
+      fmtMiB(r.gpu.peakBytes),
+      r.peer?.bestMs ? fmtS(r.peer.bestMs) : r.peer?.error ? 'failed' : 'n/a',
+      r.peer?.bestMs ? r.peer.stepsPerS.toFixed(3) : '—',
+      r.peer?.maxRssMiB ? `${r.peer.maxRssMiB.toFixed(0)} MiB` : '—',
+      r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
+    ].map(String),
+  );
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => c.padStart(w[i])).join('  ');
   return [line(head), ...rows.map(line)].join('\n');

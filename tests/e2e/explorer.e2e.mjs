@@ -12,7 +12,8 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH, COMMON_ARGS, WEBGPU_ARGS } from '../../scripts/chromium.mjs';
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,13 +33,28 @@ function newest(p) {
   return st.isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => newest(join(p, f)))) : st.mtimeMs;
 }
 const built = newest(join(dist, 'explorer.html'));
-const inputs = ['apps/demo/src', 'apps/demo/explorer.html', 'apps/demo/vite.config.ts', 'packages/sdk/dist/index.js', 'packages/kernels/dist/index.js'].map((p) => newest(join(root, p)));
+const inputs = [
+  'apps/demo/src',
+  'apps/demo/explorer.html',
+  'apps/demo/vite.config.ts',
+  'packages/sdk/dist/index.js',
+  'packages/kernels/dist/index.js',
+].map((p) => newest(join(root, p)));
 if (!built || inputs.some((t) => t > built)) {
   console.log('[e2e-explorer] building apps/demo');
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], { cwd: join(root, 'apps/demo'), stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
+    cwd: join(root, 'apps/demo'),
+    stdio: 'inherit',
+  });
 }
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.csv': 'text/csv', '.json': 'application/json' };
+const types = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+};
 const server = createServer(async (req, res) => {
   const p = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
   const file = join(dist, p === '/' ? 'index.html' : p);
@@ -88,7 +104,10 @@ async function census(page, png) {
     const g = c.getContext('2d');
     g.drawImage(img, 0, 0);
     const d = g.getImageData(0, 0, c.width, c.height).data;
-    const pal = [[0, 114, 178], [213, 94, 0]];
+    const pal = [
+      [0, 114, 178],
+      [213, 94, 0],
+    ];
     const near = [0, 0];
     let ink = 0;
     for (let i = 0; i < d.length; i += 4) {
@@ -108,20 +127,30 @@ const same = (a, b) => a.length === b.length && a.equals(b);
 let browser;
 let fatal = null;
 try {
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...WEBGPU_ARGS, ...COMMON_ARGS] });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...WEBGPU_ARGS, ...COMMON_ARGS],
+  });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[pageerror]', e.message));
   page.on('console', (m) => process.env.VERBOSE && console.log('[console]', m.text()));
   await page.goto(`${url}?present=readback`);
-  await page.waitForFunction(() => !document.getElementById('ex-status').textContent.startsWith('Checking'), null, { timeout: 60000 });
+  await page.waitForFunction(() => !document.getElementById('ex-status').textContent.startsWith('Checking'), null, {
+    timeout: 60000,
+  });
 
   let before;
   await check('WebGPU: the synthetic example trains, projects and draws in 3-D', async () => {
     const st = await page.textContent('#ex-status');
     assert(/^WebGPU/.test(st) && /read back/.test(st), `status: ${st}`);
     await page.click('#ex-example');
-    await page.waitForFunction(() => globalThis.__explorerReady === true || !document.getElementById('ex-error').hidden, null, { timeout: 600000 });
+    await page.waitForFunction(
+      () => globalThis.__explorerReady === true || !document.getElementById('ex-error').hidden,
+      null,
+      { timeout: 600000 },
+    );
     assert(await page.isHidden('#ex-error'), `error: ${await page.textContent('#ex-error')}`);
     assert(/synthetic example/.test(await page.textContent('#ex-source')), 'the source is not labelled synthetic');
     assert((await page.evaluate(() => globalThis.__explorer.count())) === 600 + 600 + 4, 'instance count');
@@ -182,6 +211,38 @@ try {
     assert(/Pinned/.test(await page.textContent('#ex-details caption')), 'the pinned row was replaced on hover');
   });
 
+  await check(
+    'the trained BA module downloads and loads with the CLI loader; it reproduces the page\'s "after" rows',
+    async () => {
+      const { loadDebiasModule } = await import(join(root, 'packages/sdk/dist/node.js'));
+      const dir = mkdtempSync(join(tmpdir(), 'm4kit-explorer-'));
+      for (const [btn, name] of [
+        ['#ex-dl-weights', 'ba-synthetic.safetensors'],
+        ['#ex-dl-config', 'ba-synthetic.json'],
+      ]) {
+        const [dl] = await Promise.all([page.waitForEvent('download'), page.click(btn)]);
+        assert(dl.suggestedFilename() === name, `download named ${dl.suggestedFilename()}`);
+        await dl.saveAs(join(dir, name));
+      }
+      const mod = await loadDebiasModule(join(dir, 'ba-synthetic.safetensors'));
+      assert(
+        mod.dim === 32 && mod.config.hidden1 === 32 && mod.config.hidden2 === 64,
+        `config ${JSON.stringify(mod.config).slice(0, 200)}`,
+      );
+      for (const i of [0, 1, 599]) {
+        const { before, after } = await page.evaluate((r) => globalThis.__explorer.imageRow(r), i);
+        const out = await mod.apply({ n: 1, d: 32, data: Float64Array.from(before) }, { modality: 'image' });
+        // float32 weights in the file and float32 rows on the page: |x − y| ≤ 1e-4·(1 + |y|)
+        for (let t = 0; t < 32; t++) {
+          assert(
+            Math.abs(out.data[t] - after[t]) <= 1e-4 * (1 + Math.abs(after[t])),
+            `row ${i} col ${t}: CLI loader ${out.data[t]}, page ${after[t]}`,
+          );
+        }
+      }
+    },
+  );
+
   await check('toggle before/after debiasing changes the picture and keeps the queries', async () => {
     const b = await page.locator('#ex-canvas').screenshot();
     await page.check('#ex-after');
@@ -200,7 +261,11 @@ try {
   });
   await browser.close();
 
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...COMMON_ARGS] });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...COMMON_ARGS],
+  });
   const p2 = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
   p2.on('pageerror', (e) => console.error('[pageerror]', e.message));
   await p2.addInitScript(() => {
@@ -212,7 +277,11 @@ try {
     await p2.waitForSelector('#ex-fallback:not([hidden])', { timeout: 30000 });
     assert(/No WebGPU in this browser/.test(await p2.textContent('#ex-fallback')), 'no fallback message');
     await p2.click('#ex-example');
-    await p2.waitForFunction(() => globalThis.__explorerReady === true || !document.getElementById('ex-error').hidden, null, { timeout: 600000 });
+    await p2.waitForFunction(
+      () => globalThis.__explorerReady === true || !document.getElementById('ex-error').hidden,
+      null,
+      { timeout: 600000 },
+    );
     assert(await p2.isHidden('#ex-error'), `error: ${await p2.textContent('#ex-error')}`);
     const dots = await p2.$$eval('#ex-plot svg circle', (els) => els.length);
     assert(dots >= 600, `${dots} dots in the 2-D scatter`);

@@ -16,4 +16,10 @@ export { adamw, clipGradNorm, type AdamWOptions, type ClipGradNormResult } from 
 export * from './ops/mlp/index.js';
 export { cast } from './ops/cast/cast.js';
 export { f32ToF16Bits, f16BitsToF32, roundToF16, F16_MAX } from './runtime/half.js';
-export { debiasLoss, foldDebiasStats, type DebiasLossInputs, type DebiasLossOptions, type DebiasLossResult } from './ops/debias-loss/debias-loss.js';
+export {
+  debiasLoss,
+  foldDebiasStats,
+  type DebiasLossInputs,
+  type DebiasLossOptions,
+  type DebiasLossResult,
+} from './ops/debias-loss/debias-loss.js';

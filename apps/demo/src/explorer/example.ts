@@ -3,7 +3,14 @@
 // with the gender swapped, text queries per occupation. "After" = the bias-alignment module trained here with
 // the SDK's debias() (WebGPU when available, else the float64 CPU backend) and applied to images and captions.
 // q = the keep probabilities of the SDK's M4 balance on the metadata table (gender vs occupation).
-import { balanceEncoded, debias, parseTableBytes, TableEncoder, type Embeddings } from '@m4kit/sdk';
+import {
+  balanceEncoded,
+  debias,
+  moduleToSafetensors,
+  parseTableBytes,
+  TableEncoder,
+  type Embeddings,
+} from '@m4kit/sdk';
 import type { ExplorerData } from './types';
 
 function mulberry32(seed: number): () => number {
@@ -84,9 +91,20 @@ export async function syntheticExample(opts: ExampleOptions = {}): Promise<Explo
   const trained = await debias(
     { images: emb(images), captions: emb(captions), counterfactuals: emb(counter) },
     {
-      hidden1: 32, hidden2: 64, batchSize: 100, queueSize: 200, epochs, mixFromEpoch: 5, lr: 2e-3, tau: 0.1, seed,
+      hidden1: 32,
+      hidden2: 64,
+      batchSize: 100,
+      queueSize: 200,
+      epochs,
+      mixFromEpoch: 5,
+      lr: 2e-3,
+      tau: 0.1,
+      seed,
       backend: 'cpu',
-      onProgress: (p) => opts.onStatus?.(`training the bias-alignment module: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.stepsPerEpoch}`),
+      onProgress: (p) =>
+        opts.onStatus?.(
+          `training the bias-alignment module: epoch ${p.epoch + 1}/${p.epochs}, step ${p.step}/${p.stepsPerEpoch}`,
+        ),
     },
   );
   const mod = trained.module;
@@ -97,8 +115,10 @@ export async function syntheticExample(opts: ExampleOptions = {}): Promise<Explo
   const queriesAfter = await apply(queries, OCCUPATIONS.length, 'text');
   const last = trained.history[trained.history.length - 1];
   return {
-    source: `synthetic example (seed ${seed}; not real data): ${n} images, captions and gender-swapped counterfactuals, D = ${D}; ` +
-      `BA module trained for ${trained.history.length} epochs in this page on the float64 CPU backend (final loss ${last?.loss.toFixed(4)}); q from M4 balance of gender vs occupation`,
+    source:
+      `synthetic example (seed ${seed}; not real data): ${n} images, captions and gender-swapped ` +
+      `counterfactuals, D = ${D}; BA module trained for ${trained.history.length} epochs in this page on the ` +
+      `float64 CPU backend (final loss ${last?.loss.toFixed(4)}); q from M4 balance of gender vs occupation`,
     D,
     n,
     groupNames: GENDERS,
@@ -108,5 +128,11 @@ export async function syntheticExample(opts: ExampleOptions = {}): Promise<Explo
     images: { before: images, after: imagesAfter },
     texts: { before: captions, after: captionsAfter },
     queries: { names: OCCUPATIONS.map((o) => `a photo of a ${o}`), before: queries, after: queriesAfter },
+    // the files `m4kit debias --method ba --module ba-synthetic.safetensors` reads (config beside the weights)
+    module: {
+      name: 'ba-synthetic',
+      weights: moduleToSafetensors(mod),
+      config: JSON.stringify(mod.config, null, 2) + '\n',
+    },
   };
 }

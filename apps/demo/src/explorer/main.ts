@@ -60,15 +60,19 @@ async function setup(): Promise<void> {
     const present = new URLSearchParams(location.search).get('present') === 'readback' ? 'readback' : 'canvas';
     view = PointView.create(device, $('ex-canvas') as HTMLCanvasElement, present);
     view.onDraw = placeLabels;
-    status(`WebGPU: ${kernels.adapter?.description || 'adapter ready'}. Projection (PCA) and drawing run on the GPU` +
-      (present === 'readback' ? ' (frames read back to a 2-D canvas: ?present=readback).' : '.'));
+    status(
+      `WebGPU: ${kernels.adapter?.description || 'adapter ready'}. Projection (PCA) and drawing run on the GPU` +
+        (present === 'readback' ? ' (frames read back to a 2-D canvas: ?present=readback).' : '.'),
+    );
   } else {
     kernels = await init({ backend: 'cpu' });
     $('ex-stage').hidden = true;
     $('ex-plot').hidden = false;
     const fb = $('ex-fallback');
     fb.hidden = false;
-    fb.textContent = `No WebGPU in this browser (${gpuReason}): showing a 2-D Observable Plot scatter of the first two principal axes instead of the 3-D view; the projection runs on the float64 CPU backend.`;
+    fb.textContent =
+      `No WebGPU in this browser (${gpuReason}): showing a 2-D Observable Plot scatter of the first two ` +
+      'principal axes instead of the 3-D view; the projection runs on the float64 CPU backend.';
     status('WebGPU unavailable: 2-D fallback.');
   }
   wire();
@@ -79,7 +83,13 @@ function color(hex: string): [number, number, number] {
   return [(v >> 16) / 255, ((v >> 8) & 255) / 255, (v & 255) / 255];
 }
 
-function instances(d: ExplorerData, img: Float32Array, txt: Float32Array | null, qry: Float32Array | null, showTexts: boolean): { data: Float32Array; kinds: Projected['kinds'] } {
+function instances(
+  d: ExplorerData,
+  img: Float32Array,
+  txt: Float32Array | null,
+  qry: Float32Array | null,
+  showTexts: boolean,
+): { data: Float32Array; kinds: Projected['kinds'] } {
   const kinds: Projected['kinds'] = [];
   const nT = txt && showTexts ? d.n : 0;
   const nQ = qry && d.queries ? d.queries.names.length : 0;
@@ -89,10 +99,11 @@ function instances(d: ExplorerData, img: Float32Array, txt: Float32Array | null,
     out.set([p[i * 3], p[i * 3 + 1], p[i * 3 + 2], size, rgb[0], rgb[1], rgb[2], a, shape], o);
     o += STRIDE;
   };
-  if (nT) for (let i = 0; i < d.n; i++) {
-    put(txt!, i, 3.5, color(PALETTE[d.group[i] % PALETTE.length]), 0.45, 1);
-    kinds.push({ kind: 'caption', row: i });
-  }
+  if (nT)
+    for (let i = 0; i < d.n; i++) {
+      put(txt!, i, 3.5, color(PALETTE[d.group[i] % PALETTE.length]), 0.45, 1);
+      kinds.push({ kind: 'caption', row: i });
+    }
   for (let i = 0; i < d.n; i++) {
     const q = d.q ? Math.max(0, Math.min(1, d.q[i])) : 1;
     put(img, i, 2 + 4 * q, color(PALETTE[d.group[i] % PALETTE.length]), 0.2 + 0.75 * q, 0);
@@ -127,6 +138,7 @@ async function show(d: ExplorerData): Promise<void> {
     kinds: [],
   };
   $('ex-source').textContent = d.source;
+  $('ex-module').hidden = !d.module;
   ($('ex-after') as HTMLInputElement).disabled = !d.images.after;
   if (!d.images.after) ($('ex-before') as HTMLInputElement).checked = true;
   which = d.images.after && ($('ex-after') as HTMLInputElement).checked ? 'after' : 'before';
@@ -134,7 +146,11 @@ async function show(d: ExplorerData): Promise<void> {
   rebuild();
   view?.fit();
   $('ex-view').hidden = false;
-  status(`${d.n} images${d.texts ? ` and ${d.n} captions` : ''}${nQ ? `, ${nQ} queries` : ''}; axes = the top 3 principal components of the images before debiasing (variance ${basis.variance.map((v) => v.toPrecision(3)).join(', ')}).`);
+  status(
+    `${d.n} images${d.texts ? ` and ${d.n} captions` : ''}${nQ ? `, ${nQ} queries` : ''}; axes = the top 3 ` +
+      'principal components of the images before debiasing ' +
+      `(variance ${basis.variance.map((v) => v.toPrecision(3)).join(', ')}).`,
+  );
   (globalThis as unknown as { __explorerReady: boolean }).__explorerReady = true;
 }
 
@@ -167,7 +183,9 @@ function legend(d: ExplorerData): void {
   });
   const note = document.createElement('span');
   note.className = 'hint';
-  note.textContent = d.q ? ' · disc size and opacity = keep probability q · rings = captions · black rings = queries' : ' · rings = captions · black rings = queries';
+  note.textContent = d.q
+    ? ' · disc size and opacity = keep probability q · rings = captions · black rings = queries'
+    : ' · rings = captions · black rings = queries';
   el.append(note);
 }
 
@@ -264,16 +282,24 @@ function wire(): void {
     const r = canvas.getBoundingClientRect();
     details(view.pick(e.clientX - r.left, e.clientY - r.top));
   });
-  canvas.addEventListener('wheel', (e) => {
-    e.preventDefault();
-    view?.zoom(Math.exp(e.deltaY * 0.001));
-  }, { passive: false });
+  canvas.addEventListener(
+    'wheel',
+    (e) => {
+      e.preventDefault();
+      view?.zoom(Math.exp(e.deltaY * 0.001));
+    },
+    { passive: false },
+  );
   canvas.addEventListener('keydown', (e) => {
     const step = 0.1;
     const act: Record<string, () => void> = {
-      ArrowLeft: () => view?.rotate(-step, 0), ArrowRight: () => view?.rotate(step, 0),
-      ArrowUp: () => view?.rotate(0, step), ArrowDown: () => view?.rotate(0, -step),
-      '+': () => view?.zoom(0.9), '=': () => view?.zoom(0.9), '-': () => view?.zoom(1.1),
+      ArrowLeft: () => view?.rotate(-step, 0),
+      ArrowRight: () => view?.rotate(step, 0),
+      ArrowUp: () => view?.rotate(0, step),
+      ArrowDown: () => view?.rotate(0, -step),
+      '+': () => view?.zoom(0.9),
+      '=': () => view?.zoom(0.9),
+      '-': () => view?.zoom(1.1),
     };
     if (act[e.key]) {
       e.preventDefault();
@@ -296,12 +322,30 @@ function wire(): void {
       const chunk = await parseTableBytes(await f.arrayBuffer(), f.name);
       for (const sel of ['ex-group', 'ex-q']) {
         const s = $(sel) as HTMLSelectElement;
-        s.replaceChildren(...(sel === 'ex-q' ? [new Option('(none: uniform)', '')] : []), ...chunk.columns.map((c) => new Option(c, c)));
+        s.replaceChildren(
+          ...(sel === 'ex-q' ? [new Option('(none: uniform)', '')] : []),
+          ...chunk.columns.map((c) => new Option(c, c)),
+        );
       }
       showError(null);
     } catch (e) {
       showError(e);
     }
+  });
+  const save = (bytes: Uint8Array | string, name: string, type: string) => {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  };
+  $('ex-dl-weights').addEventListener('click', () => {
+    const m = current?.data.module;
+    if (m) save(m.weights, `${m.name}.safetensors`, 'application/octet-stream');
+  });
+  $('ex-dl-config').addEventListener('click', () => {
+    const m = current?.data.module;
+    if (m) save(m.config, `${m.name}.json`, 'application/json');
   });
   $('ex-files').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -330,12 +374,22 @@ function wire(): void {
     camera: () => view?.camera,
     which: () => which,
     count: () => current?.kinds.length ?? 0,
+    /** raw and debiased embedding of image row i (for comparing a downloaded module with the page) */
+    imageRow: (i: number) => {
+      const d = current?.data;
+      if (!d) return null;
+      const at = (x: Float32Array | undefined) => (x ? Array.from(x.subarray(i * d.D, (i + 1) * d.D)) : null);
+      return { before: at(d.images.before), after: at(d.images.after) };
+    },
     /** CSS-pixel position of image row i in the current state */
     screenOfImage: (i: number) => {
       if (!view || !current) return null;
       const idx = current.kinds.findIndex((k) => k.kind === 'image' && k.row === i);
       const st = which === 'after' && current.images.after ? 'after' : 'before';
-      return view.screenOf(current.images[st]!.subarray(i * 3, i * 3 + 3)).slice(0, 2).concat(idx);
+      return view
+        .screenOf(current.images[st]!.subarray(i * 3, i * 3 + 3))
+        .slice(0, 2)
+        .concat(idx);
     },
   };
 }
@@ -366,12 +420,21 @@ async function fromFiles(): Promise<ExplorerData> {
   const qb = await npy(file('ex-queries'));
   const qa = await npy(file('ex-queries-after'));
   const f32 = (e: { data: ArrayLike<number> }) => Float32Array.from(e.data);
-  if (after && (after.n !== img.n || after.d !== img.d)) throw new Error(`${file('ex-images-after')!.name}: [${after.n}, ${after.d}] does not match the images [${img.n}, ${img.d}]`);
-  for (const [q, f] of [[qb, file('ex-queries')], [qa, file('ex-queries-after')]] as const) {
+  if (after && (after.n !== img.n || after.d !== img.d))
+    throw new Error(
+      `${file('ex-images-after')!.name}: [${after.n}, ${after.d}] does not match the images [${img.n}, ${img.d}]`,
+    );
+  for (const [q, f] of [
+    [qb, file('ex-queries')],
+    [qa, file('ex-queries-after')],
+  ] as const) {
     if (q && q.d !== img.d) throw new Error(`${f!.name}: dimension ${q.d}, the images have ${img.d}`);
   }
   const chunk = await parseTableBytes(await metaF.arrayBuffer(), metaF.name);
-  if (chunk.rows.length !== img.n) throw new Error(`${metaF.name}: ${chunk.rows.length} rows, but ${imgF.name} has ${img.n} embeddings (one metadata row per image)`);
+  if (chunk.rows.length !== img.n)
+    throw new Error(
+      `${metaF.name}: ${chunk.rows.length} rows, but ${imgF.name} has ${img.n} embeddings (one metadata row per image)`,
+    );
   const gcol = ($('ex-group') as HTMLSelectElement).value;
   const qcol = ($('ex-q') as HTMLSelectElement).value;
   if (!gcol) throw new Error('choose the group column');
@@ -389,17 +452,34 @@ async function fromFiles(): Promise<ExplorerData> {
     if (q) {
       const v = Number(r[qcol]);
       // line i + 2: the header is line 1
-      if (!(v >= 0 && v <= 1)) throw new Error(`${metaF.name}, row ${i + 1} (line ${i + 2}), column ${qcol}: q = ${String(r[qcol])} is not in [0, 1]`);
+      if (!(v >= 0 && v <= 1))
+        throw new Error(
+          `${metaF.name}, row ${i + 1} (line ${i + 2}), column ${qcol}: q = ${String(r[qcol])} is not in [0, 1]`,
+        );
       q[i] = v;
     }
     return Object.fromEntries(chunk.columns.map((c) => [c, r[c] == null ? '' : String(r[c])]));
   });
   const nameText = file('ex-names') ? (await file('ex-names')!.text()).split(/\r?\n/).filter((s) => s.trim()) : [];
-  const queries = qb ? { names: Array.from({ length: qb.n }, (_, i) => nameText[i] ?? `query ${i}`), before: f32(qb), after: qa ? f32(qa) : undefined } : undefined;
-  if (qa && qb && qa.n !== qb.n) throw new Error(`${file('ex-queries-after')!.name}: ${qa.n} queries, ${file('ex-queries')!.name} has ${qb.n}`);
+  const queries = qb
+    ? {
+        names: Array.from({ length: qb.n }, (_, i) => nameText[i] ?? `query ${i}`),
+        before: f32(qb),
+        after: qa ? f32(qa) : undefined,
+      }
+    : undefined;
+  if (qa && qb && qa.n !== qb.n)
+    throw new Error(`${file('ex-queries-after')!.name}: ${qa.n} queries, ${file('ex-queries')!.name} has ${qb.n}`);
   return {
-    source: `your files: ${imgF.name}${after ? ` (after: ${file('ex-images-after')!.name})` : ''}, ${metaF.name}${qb ? `, queries ${file('ex-queries')!.name}` : ''}`,
-    D: img.d, n: img.n, groupNames: names, group, q, rows,
+    source:
+      `your files: ${imgF.name}${after ? ` (after: ${file('ex-images-after')!.name})` : ''}, ${metaF.name}` +
+      (qb ? `, queries ${file('ex-queries')!.name}` : ''),
+    D: img.d,
+    n: img.n,
+    groupNames: names,
+    group,
+    q,
+    rows,
     images: { before: f32(img), after: after ? f32(after) : undefined },
     queries,
   };

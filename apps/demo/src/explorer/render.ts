@@ -94,12 +94,23 @@ export class PointView {
       fragment: {
         module,
         entryPoint: 'fs',
-        targets: [{ format, blend: { color: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' }, alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' } } }],
+        targets: [
+          {
+            format,
+            blend: {
+              color: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' },
+              alpha: { srcFactor: 'one', dstFactor: 'one-minus-src-alpha' },
+            },
+          },
+        ],
       },
       primitive: { topology: 'triangle-list' },
     });
     this.uniform = device.createBuffer({ size: 80, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.bind = device.createBindGroup({ layout: this.pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: this.uniform } }] });
+    this.bind = device.createBindGroup({
+      layout: this.pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: this.uniform } }],
+    });
   }
 
   static create(device: GPUDevice, canvas: HTMLCanvasElement, present: 'canvas' | 'readback' = 'canvas'): PointView {
@@ -130,7 +141,10 @@ export class PointView {
     this.host = data;
     if (!this.points || this.points.size < data.byteLength) {
       this.points?.destroy();
-      this.points = this.device.createBuffer({ size: Math.max(64, data.byteLength), usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST });
+      this.points = this.device.createBuffer({
+        size: Math.max(64, data.byteLength),
+        usage: GPUBufferUsage.VERTEX | GPUBufferUsage.COPY_DST,
+      });
     }
     this.device.queue.writeBuffer(this.points, 0, data.buffer, data.byteOffset, data.byteLength);
     this.request();
@@ -143,7 +157,11 @@ export class PointView {
     const c = [0, 0, 0];
     for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) c[k] += this.host[i * STRIDE + k] / n;
     let r = 0;
-    for (let i = 0; i < n; i++) r = Math.max(r, Math.hypot(this.host[i * STRIDE] - c[0], this.host[i * STRIDE + 1] - c[1], this.host[i * STRIDE + 2] - c[2]));
+    for (let i = 0; i < n; i++)
+      r = Math.max(
+        r,
+        Math.hypot(this.host[i * STRIDE] - c[0], this.host[i * STRIDE + 1] - c[1], this.host[i * STRIDE + 2] - c[2]),
+      );
     this.camera.target = [c[0], c[1], c[2]];
     this.camera.distance = Math.max(1e-3, r * 2.6);
     this.request();
@@ -162,7 +180,11 @@ export class PointView {
 
   viewProj(): Float32Array {
     const { yaw, pitch, distance, target } = this.camera;
-    const eye = vec3.add(target, [distance * Math.cos(pitch) * Math.sin(yaw), distance * Math.sin(pitch), distance * Math.cos(pitch) * Math.cos(yaw)]);
+    const eye = vec3.add(target, [
+      distance * Math.cos(pitch) * Math.sin(yaw),
+      distance * Math.sin(pitch),
+      distance * Math.cos(pitch) * Math.cos(yaw),
+    ]);
     const view = mat4.lookAt(eye, target, [0, 1, 0]);
     const aspect = Math.max(1e-3, this.canvas.width / Math.max(1, this.canvas.height));
     const proj = mat4.perspective((50 * Math.PI) / 180, aspect, distance * 0.01, distance * 10);
@@ -224,7 +246,9 @@ export class PointView {
     u[17] = h;
     u[18] = window.devicePixelRatio || 1;
     this.device.queue.writeBuffer(this.uniform, 0, u);
-    const pass = enc.beginRenderPass({ colorAttachments: [{ view, clearValue: { r: 1, g: 1, b: 1, a: 1 }, loadOp: 'clear', storeOp: 'store' }] });
+    const pass = enc.beginRenderPass({
+      colorAttachments: [{ view, clearValue: { r: 1, g: 1, b: 1, a: 1 }, loadOp: 'clear', storeOp: 'store' }],
+    });
     if (this.points && this.count) {
       pass.setPipeline(this.pipeline);
       pass.setBindGroup(0, this.bind);
@@ -266,7 +290,11 @@ export class PointView {
   /** Render the current view into an offscreen texture and read it back as RGBA rows (tests, snapshots). */
   async readPixels(): Promise<{ width: number; height: number; rgba: Uint8Array }> {
     const [w, h] = this.resize();
-    const tex = this.device.createTexture({ size: [w, h], format: this.format, usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC });
+    const tex = this.device.createTexture({
+      size: [w, h],
+      format: this.format,
+      usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC,
+    });
     const row = Math.ceil((w * 4) / 256) * 256;
     const buf = this.device.createBuffer({ size: row * h, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
     const enc = this.device.createCommandEncoder({ label: 'explorer readback' });

@@ -23,4 +23,6 @@ export interface ExplorerData {
   /** captions, row-aligned with the images (optional) */
   texts?: Pair;
   queries?: Pair & { names: string[] };
+  /** the BA module that produced "after", when it was trained here: safetensors bytes + JSON config */
+  module?: { name: string; weights: Uint8Array; config: string };
 }

@@ -45,7 +45,8 @@ class GpuBank implements Bank {
     const bI = ctx.tensor(Float32Array.from(batchI), [B, D]);
     const bT = ctx.tensor(Float32Array.from(batchT), [B, D]);
     try {
-      const r = await debiasLoss(ctx, { xI, xT, bankI: [bI, this.qI], bankT: [bT, this.qT] }, { tau, alpha, mix, rowsPerItem: R });
+      const inputs = { xI, xT, bankI: [bI, this.qI], bankT: [bT, this.qT] };
+      const r = await debiasLoss(ctx, inputs, { tau, alpha, mix, rowsPerItem: R });
       this.lastPeakBytes = r.peakBytes;
       const dI = Float64Array.from(await r.dI.read());
       const dT = Float64Array.from(await r.dT.read());

@@ -2,7 +2,15 @@ import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
 import { matmul } from '../matmul/matmul.js';
-import { ACC_WG, accumulateSource, gradSource, STAT_STRIDE, statsSource, TR, transposeSource } from './debias-loss.wgsl.js';
+import {
+  ACC_WG,
+  accumulateSource,
+  gradSource,
+  STAT_STRIDE,
+  statsSource,
+  TR,
+  transposeSource,
+} from './debias-loss.wgsl.js';
 import { checkDebiasHyper, type DebiasLossHyper } from './reference.js';
 
 /**
@@ -78,37 +86,55 @@ class Mem {
   }
 }
 
-export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: DebiasLossOptions): Promise<DebiasLossResult> {
+export async function debiasLoss(
+  ctx: GpuContext,
+  inp: DebiasLossInputs,
+  opts: DebiasLossOptions,
+): Promise<DebiasLossResult> {
   const op = 'debiasLoss';
   const R = opts.rowsPerItem ?? 4;
   checkDebiasHyper(op, opts, R);
   const { xI, xT, bankI, bankT } = inp;
-  for (const [name, t] of [['xI', xI], ['xT', xT], ...bankI.map((b, k) => [`bankI[${k}]`, b]), ...bankT.map((b, k) => [`bankT[${k}]`, b])] as [string, GpuTensor][]) {
+  for (const [name, t] of [
+    ['xI', xI],
+    ['xT', xT],
+    ...bankI.map((b, k) => [`bankI[${k}]`, b]),
+    ...bankT.map((b, k) => [`bankT[${k}]`, b]),
+  ] as [string, GpuTensor][]) {
     if (t.ctx !== ctx) throw new ArgumentError(`${op}: ${name} belongs to another context`);
     if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
     if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be rank 2, got ${shapeStr(t.shape)}`);
   }
-  if (xI.shape.join() !== xT.shape.join()) throw new ShapeError(`${op}: xI ${shapeStr(xI.shape)} and xT ${shapeStr(xT.shape)} differ`);
+  if (xI.shape.join() !== xT.shape.join())
+    throw new ShapeError(`${op}: xI ${shapeStr(xI.shape)} and xT ${shapeStr(xT.shape)} differ`);
   const [rows, D] = xI.shape;
-  if (rows < R || rows % R !== 0) throw new ShapeError(`${op}: xI has ${rows} rows, not a positive multiple of rowsPerItem = ${R}`);
+  if (rows < R || rows % R !== 0)
+    throw new ShapeError(`${op}: xI has ${rows} rows, not a positive multiple of rowsPerItem = ${R}`);
   if (D < 1) throw new ShapeError(`${op}: D must be ≥ 1`);
   const B = rows / R;
   if (B > MAX_WG) throw new ShapeError(`${op}: B = ${B} exceeds ${MAX_WG} items`);
-  if (bankI.length === 0 || bankI.length !== bankT.length) throw new ShapeError(`${op}: bankI and bankT need the same number (≥ 1) of segments`);
+  if (bankI.length === 0 || bankI.length !== bankT.length)
+    throw new ShapeError(`${op}: bankI and bankT need the same number (≥ 1) of segments`);
   let N = 0;
   for (let k = 0; k < bankI.length; k++) {
     const [a, b] = [bankI[k], bankT[k]];
-    if (a.shape[1] !== D || b.shape[1] !== D) throw new ShapeError(`${op}: bank segment ${k} has ${a.shape[1]}/${b.shape[1]} columns, expected D = ${D}`);
-    if (a.shape[0] !== b.shape[0]) throw new ShapeError(`${op}: bank segment ${k}: bankI has ${a.shape[0]} rows, bankT ${b.shape[0]}`);
+    if (a.shape[1] !== D || b.shape[1] !== D)
+      throw new ShapeError(`${op}: bank segment ${k} has ${a.shape[1]}/${b.shape[1]} columns, expected D = ${D}`);
+    if (a.shape[0] !== b.shape[0])
+      throw new ShapeError(`${op}: bank segment ${k}: bankI has ${a.shape[0]} rows, bankT ${b.shape[0]}`);
     N += a.shape[0];
   }
   if (N < 1) throw new ShapeError(`${op}: the banks are empty`);
   const limit = ctx.maxBindingSize - 256;
   const rowBytes = Math.max(R * B * 4, D * 4);
-  if (rowBytes > limit) throw new ShapeError(`${op}: one logit column of ${R}·${B} rows exceeds the binding limit (${ctx.maxBindingSize} B)`);
+  if (rowBytes > limit)
+    throw new ShapeError(
+      `${op}: one logit column of ${R}·${B} rows exceeds the binding limit (${ctx.maxBindingSize} B)`,
+    );
   let Tc: number;
   if (opts.tileCols !== undefined) {
-    if (!(Number.isInteger(opts.tileCols) && opts.tileCols >= 1)) throw new ArgumentError(`${op}: tileCols = ${opts.tileCols} must be an integer ≥ 1`);
+    if (!(Number.isInteger(opts.tileCols) && opts.tileCols >= 1))
+      throw new ArgumentError(`${op}: tileCols = ${opts.tileCols} must be an integer ≥ 1`);
     Tc = opts.tileCols;
   } else {
     Tc = Math.floor(Math.min(opts.tileBytes ?? DEFAULT_TILE_BYTES, limit) / (R * B * 4));
@@ -129,12 +155,19 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
   const accumulate = (acc: GpuTensor, part: GpuTensor) => {
     const n = acc.size;
     const width = ACC_WG * Math.min(ceilDiv(n, ACC_WG), MAX_WG);
-    launch('acc', accumulateSource, uniforms([{ u: n }, { u: 0 }, { u: 0 }, { u: width }]), [whole(part), whole(acc)], [width / ACC_WG, ceilDiv(n, width)]);
+    launch(
+      'acc',
+      accumulateSource,
+      uniforms([{ u: n }, { u: 0 }, { u: 0 }, { u: width }]),
+      [whole(part), whole(acc)],
+      [width / ACC_WG, ceilDiv(n, width)],
+    );
   };
 
   // tiles: [segment, first row, rows]
   const tiles: [number, number, number][] = [];
-  for (let k = 0; k < bankI.length; k++) for (let r0 = 0; r0 < bankI[k].shape[0]; r0 += Tc) tiles.push([k, r0, Math.min(Tc, bankI[k].shape[0] - r0)]);
+  for (let k = 0; k < bankI.length; k++)
+    for (let r0 = 0; r0 < bankI[k].shape[0]; r0 += Tc) tiles.push([k, r0, Math.min(Tc, bankI[k].shape[0] - r0)]);
   const tileOf = (bank: GpuTensor, r0: number, n: number): GpuTensor => {
     if (r0 === 0 && n === bank.shape[0]) return bank;
     const t = mem.add(ctx.empty([n, D]));
@@ -145,11 +178,26 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
   const transposedOf = (bank: GpuTensor, r0: number, n: number): GpuTensor => {
     const t = mem.add(ctx.empty([D, n]));
     const src = bindRange(bank, r0 * D, n * D);
-    launch('transpose', transposeSource, uniforms([{ u: n }, { u: D }, { u: src.base }, { u: 0 }]), [src.resource, whole(t)], [ceilDiv(D, TR), ceilDiv(n, TR)]);
+    launch(
+      'transpose',
+      transposeSource,
+      uniforms([{ u: n }, { u: D }, { u: src.base }, { u: 0 }]),
+      [src.resource, whole(t)],
+      [ceilDiv(D, TR), ceilDiv(n, TR)],
+    );
     return t;
   };
   const params = (cols: number, first: boolean) =>
-    uniforms([{ u: B }, { u: R }, { u: cols }, { u: first ? 1 : 0 }, { f: 1 / opts.tau }, { f: (1 - opts.alpha) / B }, { f: (0.5 * opts.alpha) / B }, { f: opts.mix }]);
+    uniforms([
+      { u: B },
+      { u: R },
+      { u: cols },
+      { u: first ? 1 : 0 },
+      { f: 1 / opts.tau },
+      { f: (1 - opts.alpha) / B },
+      { f: (0.5 * opts.alpha) / B },
+      { f: opts.mix },
+    ]);
 
   const stat = mem.add(ctx.zeros([B * STAT_STRIDE]));
   let dI: GpuTensor | null = null;
@@ -198,7 +246,17 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
     const st = await stat.read();
     mem.freeAll([dI!, dT!]);
     const { ba, i2t, t2i } = foldDebiasStats(op, st, B, opts);
-    return { ba, i2t, t2i, total: opts.alpha * 0.5 * (i2t + t2i) + (1 - opts.alpha) * ba, dI: dI!, dT: dT!, tileCols: Tc, tiles: tiles.length, peakBytes: mem.peak };
+    return {
+      ba,
+      i2t,
+      t2i,
+      total: opts.alpha * 0.5 * (i2t + t2i) + (1 - opts.alpha) * ba,
+      dI: dI!,
+      dT: dT!,
+      tileCols: Tc,
+      tiles: tiles.length,
+      peakBytes: mem.peak,
+    };
   } catch (e) {
     mem.freeAll([]);
     throw e;
@@ -206,7 +264,12 @@ export async function debiasLoss(ctx: GpuContext, inp: DebiasLossInputs, opts: D
 }
 
 /** Per-row state → batch means in float64; a non-finite row is an ArgumentError naming it. */
-export function foldDebiasStats(op: string, st: ArrayLike<number>, B: number, h: DebiasLossHyper): { ba: number; i2t: number; t2i: number } {
+export function foldDebiasStats(
+  op: string,
+  st: ArrayLike<number>,
+  B: number,
+  h: DebiasLossHyper,
+): { ba: number; i2t: number; t2i: number } {
   let ba = 0;
   let i2t = 0;
   let t2i = 0;
@@ -216,7 +279,9 @@ export function foldDebiasStats(op: string, st: ArrayLike<number>, B: number, h:
     const ci = st[o + 17];
     const ct = st[o + 18];
     if (!Number.isFinite(kl) || !Number.isFinite(ci) || !Number.isFinite(ct)) {
-      throw new ArgumentError(`${op}: batch row ${i}: the loss is not finite (non-finite inputs, or logits out of range for τ = ${h.tau})`);
+      throw new ArgumentError(
+        `${op}: batch row ${i}: the loss is not finite (non-finite inputs, or logits out of range for τ = ${h.tau})`,
+      );
     }
     ba += kl;
     i2t += ci;

@@ -49,7 +49,8 @@ export function checkDebiasHyper(op: string, h: DebiasLossHyper, R: number): voi
   if (!(h.alpha >= 0 && h.alpha <= 1)) throw new ArgumentError(`${op}: alpha = ${h.alpha} must be in [0, 1]`);
   if (!(h.mix >= 0 && h.mix <= 1)) throw new ArgumentError(`${op}: mix = ${h.mix} must be in [0, 1]`);
   if (R !== 3 && R !== 4) throw new ArgumentError(`${op}: rowsPerItem must be 3 or 4, got ${R}`);
-  if (h.mix > 0 && R !== 4) throw new ArgumentError(`${op}: mix = ${h.mix} > 0 needs the momentum rows (rowsPerItem 4)`);
+  if (h.mix > 0 && R !== 4)
+    throw new ArgumentError(`${op}: mix = ${h.mix} > 0 needs the momentum rows (rowsPerItem 4)`);
 }
 
 function lse(z: Float64Array, o: number, N: number): number {
@@ -74,7 +75,8 @@ export function debiasLossRef(
   const op = 'debiasLossRef';
   checkDebiasHyper(op, h, R);
   if (!(B >= 1 && N >= 1 && D >= 1)) throw new ShapeError(`${op}: need B, N, D ≥ 1, got ${B}, ${N}, ${D}`);
-  if (xI.length !== B * R * D || xT.length !== B * R * D) throw new ShapeError(`${op}: xI/xT must hold ${B}·${R}×${D} values`);
+  if (xI.length !== B * R * D || xT.length !== B * R * D)
+    throw new ShapeError(`${op}: xI/xT must hold ${B}·${R}×${D} values`);
   if (bankI.length !== N * D || bankT.length !== N * D) throw new ShapeError(`${op}: banks must hold ${N}×${D} values`);
   const { tau, alpha, mix } = h;
   const zI = new Float64Array(4 * N);
