@@ -141,10 +141,23 @@ try {
     timeout: 60000,
   });
 
-  let before;
-  await check('WebGPU: the synthetic example trains, projects and draws in 3-D', async () => {
+  await check('Cancel stops the training worker; the page stays usable', async () => {
     const st = await page.textContent('#ex-status');
     assert(/^WebGPU/.test(st) && /read back/.test(st), `status: ${st}`);
+    await page.click('#ex-example');
+    await page.waitForFunction(() => !document.getElementById('ex-cancel').disabled);
+    await page.click('#ex-cancel');
+    await page.waitForFunction(() => /^cancelled/.test(document.getElementById('ex-status').textContent), null, {
+      timeout: 30000,
+    });
+    assert(await page.isHidden('#ex-error'), 'cancel shown as an error');
+    assert(await page.isDisabled('#ex-cancel'), 'Cancel still enabled');
+    assert(await page.isEnabled('#ex-example'), 'the example button stays disabled');
+    assert(!(await page.evaluate(() => globalThis.__explorerReady === true)), 'a cancelled run showed data');
+  });
+
+  let before;
+  await check('WebGPU: the synthetic example trains, projects and draws in 3-D', async () => {
     await page.click('#ex-example');
     await page.waitForFunction(
       () => globalThis.__explorerReady === true || !document.getElementById('ex-error').hidden,

@@ -1,7 +1,9 @@
 // A synthetic, seeded example for the explorer (clearly labelled as synthetic on the page, not real data):
 // image and caption embeddings that mix an occupation direction with a gender direction, counterfactual captions
 // with the gender swapped, text queries per occupation. "After" = the bias-alignment module trained here with
-// the SDK's debias() (WebGPU when available, else the float64 CPU backend) and applied to images and captions.
+// the SDK's debias() and applied to images and captions. The example is tiny (D = 32), so it trains on the float64
+// CPU backend, in a worker (train-worker.ts), in seconds: on WebGPU each of its ~50 small products per step is a
+// GPU round trip (minutes on a software adapter). The page's projection and drawing still run on WebGPU.
 // q = the keep probabilities of the SDK's M4 balance on the metadata table (gender vs occupation).
 import {
   balanceEncoded,

@@ -5,7 +5,7 @@ import '../style.css';
 import './explorer.css';
 import { init, initFromDevice, type Kernels } from '@m4kit/kernels';
 import { parseNpyBytes, parseTableBytes } from '@m4kit/sdk';
-import { syntheticExample } from './example';
+import type { FromTrainWorker } from './train-worker';
 import { PALETTE, plotFallback } from './fallback';
 import { pcaBasis, project } from './project';
 import { PointView, STRIDE } from './render';
@@ -314,7 +314,35 @@ function wire(): void {
     });
   }
   $('ex-texts').addEventListener('change', () => rebuild());
-  $('ex-example').addEventListener('click', () => run(() => syntheticExample({ onStatus: status })));
+  let worker: Worker | null = null;
+  let cancelled: (() => void) | null = null;
+  // the example trains in a worker (progress on the status line); Cancel terminates it
+  const inWorker = () =>
+    new Promise<ExplorerData>((resolve, reject) => {
+      worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module', name: 'm4kit-explorer' });
+      cancelled = () => reject(new Error('cancelled: the training worker was stopped'));
+      worker.onmessage = (e: MessageEvent<FromTrainWorker>) => {
+        const m = e.data;
+        if (m.type === 'progress') status(m.text);
+        else if (m.type === 'done') resolve(m.data);
+        else reject(new Error(m.message));
+      };
+      worker.onerror = (e) => reject(new Error(`training worker failed: ${e.message}`));
+      worker.postMessage({ type: 'example' });
+    }).finally(() => {
+      worker?.terminate();
+      worker = null;
+      cancelled = null;
+      ($('ex-cancel') as HTMLButtonElement).disabled = true;
+    });
+  $('ex-example').addEventListener('click', () => {
+    ($('ex-cancel') as HTMLButtonElement).disabled = false;
+    void run(inWorker);
+  });
+  $('ex-cancel').addEventListener('click', () => {
+    worker?.terminate();
+    cancelled?.();
+  });
   $('ex-meta').addEventListener('change', async () => {
     const f = ($('ex-meta') as HTMLInputElement).files?.[0];
     if (!f) return;
@@ -401,8 +429,12 @@ async function run(fn: () => Promise<ExplorerData>): Promise<void> {
   try {
     await show(await fn());
   } catch (e) {
-    showError(e);
-    status('failed: ' + ((e as Error)?.message ?? e));
+    const msg = (e as Error)?.message ?? String(e);
+    if (msg.startsWith('cancelled')) status(msg);
+    else {
+      showError(e);
+      status('failed: ' + msg);
+    }
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
