@@ -6,7 +6,7 @@ import { ArgumentError, debiasLoss, GpuTensor, type GpuContext, type Kernels } f
 import type { Bank, BankLossInput, BankLossOutput } from './bank.js';
 
 export async function createGpuBank(k: Kernels, D: number, Q: number, qI: Float64Array, qT: Float64Array): Promise<Bank> {
-  const ctx = (k as unknown as { gpu?: GpuContext }).gpu;
+  const ctx = k.gpu;
   if (k.backend !== 'webgpu' || !ctx) throw new ArgumentError('createGpuBank needs WebGPU kernels');
   return new GpuBank(ctx, D, Q, qI, qT);
 }

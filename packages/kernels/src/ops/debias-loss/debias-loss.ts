@@ -1,16 +1,10 @@
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { matmul } from '../matmul/matmul.js';
-import {
-  ACC_WG,
-  accumulateSource,
-  gradSource,
-  STAT_STRIDE,
-  statsSource,
-  TR,
-  transposeSource,
-} from './debias-loss.wgsl.js';
+import { accumulate } from '../transpose/transpose.js';
+import { transposeKernel, TR } from '../transpose/transpose.wgsl.js';
+import { gradKernel, STAT_STRIDE, statsKernel } from './debias-loss.wgsl.js';
 import { checkDebiasHyper, type DebiasLossHyper } from './reference.js';
 
 /**
@@ -144,25 +138,11 @@ export async function debiasLoss(
 
   const mem = new Mem();
   const temps: GPUBuffer[] = [];
-  const launch = (name: string, src: string, u: ArrayBuffer, bindings: GPUBindingResource[], wg: [number, number?]) => {
-    const ub = ctx.uniform(u);
-    temps.push(ub);
-    const pipeline = ctx.pipeline(`debiasLoss:${name}`, () => src);
-    const ds: DispatchSpec = { op: `${op}.${name}`, pipeline, bindings: [{ buffer: ub }, ...bindings], workgroups: wg };
-    ctx.submit(`${op}.${name}`, [ds], temps.splice(0));
+  const launch = (name: string, ds: (temps: GPUBuffer[]) => DispatchSpec) => {
+    const temps: GPUBuffer[] = [];
+    ctx.submit(`${op}.${name}`, [ds(temps)], temps);
   };
   const whole = (x: GpuTensor) => bindRange(x).resource;
-  const accumulate = (acc: GpuTensor, part: GpuTensor) => {
-    const n = acc.size;
-    const width = ACC_WG * Math.min(ceilDiv(n, ACC_WG), MAX_WG);
-    launch(
-      'acc',
-      accumulateSource,
-      uniforms([{ u: n }, { u: 0 }, { u: 0 }, { u: width }]),
-      [whole(part), whole(acc)],
-      [width / ACC_WG, ceilDiv(n, width)],
-    );
-  };
 
   // tiles: [segment, first row, rows]
   const tiles: [number, number, number][] = [];
@@ -178,26 +158,24 @@ export async function debiasLoss(
   const transposedOf = (bank: GpuTensor, r0: number, n: number): GpuTensor => {
     const t = mem.add(ctx.empty([D, n]));
     const src = bindRange(bank, r0 * D, n * D);
-    launch(
-      'transpose',
-      transposeSource,
-      uniforms([{ u: n }, { u: D }, { u: src.base }, { u: 0 }]),
-      [src.resource, whole(t)],
-      [ceilDiv(D, TR), ceilDiv(n, TR)],
+    const params = { rows: n, cols: D, inBase: src.base, outBase: 0 };
+    const workgroups: [number, number] = [ceilDiv(D, TR), ceilDiv(n, TR)];
+    const bindings = [src.resource, whole(t)];
+    launch('transpose', (temps) =>
+      transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps }),
     );
     return t;
   };
-  const params = (cols: number, first: boolean) =>
-    uniforms([
-      { u: B },
-      { u: R },
-      { u: cols },
-      { u: first ? 1 : 0 },
-      { f: 1 / opts.tau },
-      { f: (1 - opts.alpha) / B },
-      { f: (0.5 * opts.alpha) / B },
-      { f: opts.mix },
-    ]);
+  const params = (cols: number, first: boolean) => ({
+    B,
+    R,
+    cols,
+    first: first ? 1 : 0,
+    invTau: 1 / opts.tau,
+    sBa: (1 - opts.alpha) / B,
+    sCd: (0.5 * opts.alpha) / B,
+    mix: opts.mix,
+  });
 
   const stat = mem.add(ctx.zeros([B * STAT_STRIDE]));
   let dI: GpuTensor | null = null;
@@ -213,11 +191,19 @@ export async function debiasLoss(
         mem.free(tIt);
         mem.free(tTt);
         if (sweep === 0) {
-          launch('stats', statsSource, params(n, ti === 0), [whole(SI), whole(ST), whole(stat)], [B]);
+          const bindings = [whole(SI), whole(ST), whole(stat)];
+          const p = params(n, ti === 0);
+          launch('stats', (temps) =>
+            statsKernel.dispatch(ctx, { op: `${op}.stats`, spec: {}, params: p, bindings, workgroups: [B], temps }),
+          );
         } else {
           const GI = mem.add(ctx.empty([2 * B, n]));
           const GT = mem.add(ctx.empty([2 * B, n]));
-          launch('grad', gradSource, params(n, false), [whole(SI), whole(ST), whole(stat), whole(GI), whole(GT)], [B]);
+          const bindings = [whole(SI), whole(ST), whole(stat), whole(GI), whole(GT)];
+          const p = params(n, false);
+          launch('grad', (temps) =>
+            gradKernel.dispatch(ctx, { op: `${op}.grad`, spec: {}, params: p, bindings, workgroups: [B], temps }),
+          );
           mem.free(SI);
           mem.free(ST);
           const tI = tileOf(bankI[k], r0, n);
@@ -230,12 +216,12 @@ export async function debiasLoss(
           mem.free(GT);
           if (!dI) dI = pI;
           else {
-            accumulate(dI, pI);
+            accumulate(ctx, dI, pI, `${op}.accumulate`);
             mem.free(pI);
           }
           if (!dT) dT = pT;
           else {
-            accumulate(dT, pT);
+            accumulate(ctx, dT, pT, `${op}.accumulate`);
             mem.free(pT);
           }
         }

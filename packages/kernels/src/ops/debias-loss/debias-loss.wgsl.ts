@@ -13,14 +13,14 @@
 // exp() argument is ≤ 0 (large logits cannot overflow); the running sums are rescaled by exp(M_old − M_new).
 // Sweep 2 (grad): G rows = ∂L/∂z / τ for rows 0 and 1 of each item ([B·2, Tc] per bank), then dX += G·tile.
 // WGSL lets implementations assume no Inf/NaN: maxes start at -3e38, not -inf.
+// Tiles of the bank are transposed and the partial gradients summed by the shared ops/transpose kernels.
+import { defineKernel } from '../kernel.js';
 
 export const WG = 128;
 export const STAT_STRIDE = 20;
 
 const common = /* wgsl */ `
 const NEG_BIG: f32 = -3.0e38;
-struct Params { B: u32, R: u32, cols: u32, first: u32, invTau: f32, sBa: f32, sCd: f32, mix: f32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> SI: array<f32>;
 @group(0) @binding(2) var<storage, read> ST: array<f32>;
 // logit r (0..7) of item i at tile column j
@@ -38,7 +38,22 @@ fn zrows(i: u32, j: u32) -> array<f32, 8> {
 `;
 
 /** Sweep 1, workgroup per item: merge this tile's per-row max / Σexp / KL numerator into Stat. */
-export const statsSource = /* wgsl */ `
+const params = {
+  B: 'u32',
+  R: 'u32',
+  cols: 'u32',
+  first: 'u32',
+  invTau: 'f32',
+  sBa: 'f32',
+  sCd: 'f32',
+  mix: 'f32',
+} as const;
+
+export const statsKernel = defineKernel({
+  name: 'debiasLoss:stats',
+  params,
+  constants: { STAT_STRIDE },
+  source: () => /* wgsl */ `
 ${common}
 @group(0) @binding(3) var<storage, read_write> Stat: array<f32>;
 var<workgroup> ra: array<vec4f, ${WG}>;
@@ -48,7 +63,7 @@ var<workgroup> rc: array<f32, ${WG}>;
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
   let i = wg.x;
   let t = l.x;
-  let so = i * ${STAT_STRIDE}u;
+  let so = i * STAT_STRIDE;
   var mI = vec4f(NEG_BIG);
   var mT = vec4f(NEG_BIG);
   for (var j = t; j < p.cols; j += ${WG}u) {
@@ -117,10 +132,15 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
     if (p.first != 0u) { Stat[so + 17u] = 0.0; Stat[so + 18u] = 0.0; }
   }
 }
-`;
+`,
+});
 
 /** Sweep 2, workgroup per item: ∂L/∂z / τ for rows 0, 1 into GI, GT ([B·2, cols]); adds the tile's CE to Stat. */
-export const gradSource = /* wgsl */ `
+export const gradKernel = defineKernel({
+  name: 'debiasLoss:grad',
+  params,
+  constants: { STAT_STRIDE },
+  source: () => /* wgsl */ `
 ${common}
 @group(0) @binding(3) var<storage, read_write> Stat: array<f32>;
 @group(0) @binding(4) var<storage, read_write> GI: array<f32>;
@@ -130,7 +150,7 @@ var<workgroup> red: array<vec2f, ${WG}>;
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
   let i = wg.x;
   let t = l.x;
-  let so = i * ${STAT_STRIDE}u;
+  let so = i * STAT_STRIDE;
   var L: array<f32, 8>;
   for (var r = 0u; r < 8u; r++) { L[r] = Stat[so + r] + log(Stat[so + 8u + r]); }
   let kl = Stat[so + 16u] / Stat[so + 12u] - log(Stat[so + 12u]) + log(Stat[so + 8u]);
@@ -168,39 +188,5 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
     Stat[so + 18u] += red[0].y;
   }
 }
-`;
-
-export const ACC_WG = 256;
-/** D[i] += A[i] (2-D grid: row width `width` elements). */
-export const accumulateSource = /* wgsl */ `
-struct Params { n: u32, aBase: u32, dBase: u32, width: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read_write> D: array<f32>;
-@compute @workgroup_size(${ACC_WG})
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  let i = g.y * p.width + g.x;
-  if (i >= p.n) { return; }
-  D[p.dBase + i] += A[p.aBase + i];
-}
-`;
-
-export const TR = 16;
-/** Out[c, r] = In[base + r·cols + c] for an [rows, cols] block, through a padded workgroup tile. */
-export const transposeSource = /* wgsl */ `
-struct Params { rows: u32, cols: u32, base: u32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> In: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Out: array<f32>;
-var<workgroup> tile: array<array<f32, ${TR + 1}>, ${TR}>;
-@compute @workgroup_size(${TR}, ${TR})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let c = wg.x * ${TR}u + l.x;
-  let r = wg.y * ${TR}u + l.y;
-  if (r < p.rows && c < p.cols) { tile[l.y][l.x] = In[p.base + r * p.cols + c]; }
-  workgroupBarrier();
-  let oc = wg.y * ${TR}u + l.x;
-  let orow = wg.x * ${TR}u + l.y;
-  if (orow < p.cols && oc < p.rows) { Out[orow * p.rows + oc] = tile[l.x][l.y]; }
-}
-`;
+`,
+});

@@ -77,7 +77,9 @@ export function debiasLossRef(
   if (!(B >= 1 && N >= 1 && D >= 1)) throw new ShapeError(`${op}: need B, N, D ≥ 1, got ${B}, ${N}, ${D}`);
   if (xI.length !== B * R * D || xT.length !== B * R * D)
     throw new ShapeError(`${op}: xI/xT must hold ${B}·${R}×${D} values`);
-  if (bankI.length !== N * D || bankT.length !== N * D) throw new ShapeError(`${op}: banks must hold ${N}×${D} values`);
+  if (bankI.length !== N * D || bankT.length !== N * D) {
+    throw new ShapeError(`${op}: banks must hold ${N}×${D} values`);
+  }
   const { tau, alpha, mix } = h;
   const zI = new Float64Array(4 * N);
   const zT = new Float64Array(4 * N);
