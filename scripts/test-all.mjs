@@ -85,6 +85,17 @@ if (want('e2e')) {
   suites.push({ name: 'demo e2e (Playwright, Chromium)', passed, failed });
 }
 
+if (want('e2e')) {
+  const json = join(out, 'e2e-explorer.json');
+  rmSync(json, { force: true });
+  const r = await run(process.execPath, [join(root, 'tests/e2e/explorer.e2e.mjs')]);
+  let passed = 0;
+  let failed = 1;
+  if (existsSync(json)) ({ passed, failed } = JSON.parse(readFileSync(json, 'utf8')));
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'explorer e2e (Playwright, Chromium)', passed, failed });
+}
+
 const P = suites.reduce((a, s) => a + s.passed, 0);
 const F = suites.reduce((a, s) => a + s.failed, 0);
 console.log('\nsuite                                   passed  failed');
