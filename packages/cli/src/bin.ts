@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBalance, type BalanceCliOptions } from './balance.js';
@@ -9,8 +9,8 @@ import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** the bundled real dataset (repo checkout): data/kernlab-income.csv */
-export const BUNDLED = resolve(here, '../../../data/kernlab-income.csv');
+/** the bundled real dataset, shipped in the package (copied from the repo's data/ at build) */
+export const BUNDLED = resolve(here, '../data/kernlab-income.csv');
 
 const program = new Command();
 program
@@ -73,6 +73,7 @@ Examples:
 Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the largest feasible eta).`,
   )
   .action(async (input: string | undefined, o: BalanceCliOptions) => {
+    let createdOut: string | undefined;
     if (!input) {
       input = BUNDLED;
       o.attributes ??= ['SEX'];
@@ -81,12 +82,20 @@ Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the
       if (o.eta === '0.9') o.eta = 'auto';
       if (!o.out) {
         const outDir = resolve('out');
-        if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+        createdOut = mkdirSync(outDir, { recursive: true });
         o.out = join(outDir, 'kernlab-income.balanced.csv');
         o.report ??= join(outDir, 'kernlab-income.report.json');
       }
     }
-    await runBalance(input, o);
+    // a failed run leaves nothing behind: remove out/ again if this run created it and wrote nothing there
+    const cleanup = () => createdOut && readdirSync(createdOut).length === 0 && rmdirSync(createdOut);
+    try {
+      await runBalance(input, o);
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+    if (process.exitCode) cleanup();
   });
 
 program

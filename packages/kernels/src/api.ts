@@ -20,7 +20,7 @@ export type BackendKind = 'webgpu' | 'cpu';
 export interface InitOptions extends GpuContextOptions {
   /** 'auto' (default): WebGPU, falling back to the float64 CPU backend only outside CI. */
   backend?: BackendKind | 'auto';
-  /** called when 'auto' falls back to the CPU backend */
+  /** called when 'auto' falls back to the CPU backend (without it, the fallback is reported by console.warn) */
   onFallback?: (reason: string) => void;
 }
 
@@ -62,6 +62,8 @@ export interface Kernels {
   readonly adapter: AdapterDescription | null;
   /** the GPU context (null on the CPU backend) */
   readonly gpu: GpuContext | null;
+  /** why `backend: 'auto'` runs on the CPU backend (null when it runs where asked) */
+  readonly fallbackReason: string | null;
   tensor(data: ArrayLike<number>, shape: readonly number[], dtype?: DType): Tensor;
   matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor;
   l2normalize(x: Tensor, eps?: number): Tensor;
@@ -83,6 +85,7 @@ export interface Kernels {
 
 class GpuKernels implements Kernels {
   readonly backend = 'webgpu' as const;
+  readonly fallbackReason = null;
   constructor(readonly gpu: GpuContext) {}
   get adapter(): AdapterDescription {
     return this.gpu.adapterInfo;
@@ -153,6 +156,8 @@ export class CpuKernels implements Kernels {
   readonly adapter = null;
   readonly gpu = null;
   private destroyed = false;
+  /** @param fallbackReason why `init({ backend: 'auto' })` chose this backend (null when asked for explicitly) */
+  constructor(readonly fallbackReason: string | null = null) {}
   private t(x: Tensor, name: string): CpuTensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', `${name} called after destroy()`);
     if (!(x instanceof CpuTensor)) throw new ArgumentError(`${name}: expected a CPU tensor from this backend`);
@@ -253,8 +258,10 @@ export async function init(opts: InitOptions = {}): Promise<Kernels> {
     return new GpuKernels(await GpuContext.create(opts));
   } catch (e) {
     if (backend === 'auto' && e instanceof NoAdapterError && !isCI()) {
-      opts.onFallback?.(e.message);
-      return new CpuKernels();
+      const reason = `no WebGPU adapter, using the float64 CPU backend: ${e.message}`;
+      if (opts.onFallback) opts.onFallback(e.message);
+      else console.warn(`[m4kit] ${reason} (pass backend: 'cpu' to choose it, or onFallback to handle this)`);
+      return new CpuKernels(reason);
     }
     if (e instanceof M4kitError) throw e;
     throw new NoAdapterError(`WebGPU device creation failed: ${(e as Error)?.message ?? e}`);
