@@ -8,11 +8,11 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   external: ['@m4kit/kernels', 'webgpu', /^node:/, /^#/],
-  // dist/browser/m4kit.js: the runtime-neutral entry with every dependency inside, one ES module for a plain
-  // <script type="module"> or a CDN URL (no bundler); the browser builds of csv-parse/csv-stringify and hyparquet
+  // dist/browser/m4kit.js: the runtime-neutral entry (+ the kernels as `kernels`) with every dependency inside, one
+  // ES module for a plain <script type="module"> or a CDN URL (no bundler); the browser builds of csv-parse etc.
   onSuccess: async () => {
     await build({
-      entryPoints: ['src/index.ts'],
+      entryPoints: ['src/browser.ts'],
       outfile: 'dist/browser/m4kit.js',
       bundle: true,
       format: 'esm',

@@ -10,7 +10,7 @@ import type { TrainCliOptions } from './train.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** the bundled real dataset, shipped in the package (copied from the repo's data/ at build) */
-export const BUNDLED = resolve(here, '../data/kernlab-income.csv');
+export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 
 const program = new Command();
 program
