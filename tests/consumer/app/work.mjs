@@ -66,6 +66,9 @@ export async function work(K, S, runtime) {
   check(s.abAfter <= 0.01 + 1e-4 && s.rbAfter <= 0.01 + 1e-4, `AB/RB after ≤ ε (${s.abAfter}, ${s.rbAfter})`);
   near(s.keepRate, 0.45, 1e-3, 'keep rate'); // feasible: keeping every minority row allows η ≤ ½
   check(result.report.options.backend.startsWith('webgpu'), `balance backend webgpu, got ${result.report.options.backend}`);
+  // the in-memory parser (browser/Deno path: csv-parse's plain build outside browsers, no --unsafe-proto in Deno)
+  const chunk = await S.parseTableBytes(readFileSync(join(dir, 'data.csv')), 'data.csv');
+  check(chunk.rows.length === 80 && chunk.columns.join() === 'gender,occupation' && chunk.lines[79] === 81, 'parseTableBytes');
   const written = readFileSync(out, 'utf8').trim().split('\n');
   check(written.length === 81 && written[0] === 'row,q,keep', `q.csv has a header and 80 rows (${written.length})`);
   console.log(JSON.stringify({ runtime, adapter: k.adapter, matmul: c, clipLoss: loss, clipLossRef: want, summary: s }));
