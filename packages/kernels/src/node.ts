@@ -27,20 +27,22 @@ function loadDawn(): DawnModule {
     if (err?.code === 'MODULE_NOT_FOUND' && /'webgpu'/.test(err.message)) {
       throw new MissingDependencyError(
         'webgpu',
-        `@m4kit/kernels/node needs the optional peer dependency "webgpu" (Dawn for Node): npm install ${DAWN_PACKAGE}. ` +
+        `@m4kit/kernels/node needs the optional peer dependency "webgpu" (Dawn for Node): ` +
+          `npm install ${DAWN_PACKAGE}. ` +
           'In Deno or a browser import "@m4kit/kernels" instead (navigator.gpu); or pass { backend: "cpu" }.',
         { cause: e },
       );
     }
     if (err?.code === 'ERR_REQUIRE_ESM') {
-      throw new MissingDependencyError('webgpu', `loading "webgpu" needs Node >= 20.19 (require of ES modules); this is Node ${process.version}`, { cause: e });
+      const msg = `loading "webgpu" needs Node >= 20.19 (require of ES modules); this is Node ${process.version}`;
+      throw new MissingDependencyError('webgpu', msg, { cause: e });
     }
     throw new NoAdapterError(`cannot load Dawn (the "webgpu" package): ${err?.message ?? e}`);
   }
 }
 
 let gpu: GPU | undefined;
-/** Dawn's `GPU` (installs the WebGPU globals such as `GPUBufferUsage` on first call). Throws `MissingDependencyError`. */
+/** Dawn's `GPU` (installs the WebGPU globals such as `GPUBufferUsage` on first call); `MissingDependencyError`. */
 export function nodeGPU(flags: string[] = []): GPU {
   if (!gpu) {
     const { create, globals } = loadDawn();

@@ -13,11 +13,12 @@ const near = (a, b, tol, what) => check(Math.abs(a - b) <= tol, `${what}: ${a} v
 
 /** float64 CLIP loss: rows of U, W L2-normalised, S = τ U Wᵀ, L = ½ (mean_i CE(S_i·, i) + mean_j CE(S_·j, j)). */
 function clipLossF64(U, W, n, d, t) {
-  const norm = (X) => Array.from({ length: n }, (_, i) => {
-    const r = X.slice(i * d, i * d + d);
-    const s = Math.hypot(...r);
-    return r.map((v) => v / s);
-  });
+  const norm = (X) =>
+    Array.from({ length: n }, (_, i) => {
+      const r = X.slice(i * d, i * d + d);
+      const s = Math.hypot(...r);
+      return r.map((v) => v / s);
+    });
   const u = norm(U);
   const w = norm(W);
   const tau = Math.exp(Math.min(t, Math.log(100)));
@@ -55,21 +56,39 @@ export async function work(K, S, runtime) {
   // balanceFile: 80 rows, P(M) = ½ (RB 0), occupation skewed by gender: AB = |E[(s_M − ½) y_doctor]| = 10/80
   const dir = mkdtempSync(join(tmpdir(), 'm4kit-consumer-data-'));
   const rows = ['gender,occupation'];
-  for (const [g, o, m] of [['M', 'doctor', 30], ['F', 'doctor', 10], ['M', 'nurse', 10], ['F', 'nurse', 30]]) for (let i = 0; i < m; i++) rows.push(`${g},${o}`);
+  for (const [g, o, m] of [
+    ['M', 'doctor', 30],
+    ['F', 'doctor', 10],
+    ['M', 'nurse', 10],
+    ['F', 'nurse', 30],
+  ])
+    for (let i = 0; i < m; i++) rows.push(`${g},${o}`);
   writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
   const out = join(dir, 'q.csv');
-  const { result } = await S.balanceFile(join(dir, 'data.csv'), { attributes: ['gender'], labels: ['occupation'] }, { eta: 0.45, out, backend: 'webgpu', path: 'rows' });
+  const { result } = await S.balanceFile(
+    join(dir, 'data.csv'),
+    { attributes: ['gender'], labels: ['occupation'] },
+    { eta: 0.45, out, backend: 'webgpu', path: 'rows' },
+  );
   const s = result.report.bias.summary;
   near(s.rbBefore, 0, 1e-12, 'RB before');
   near(s.abBefore, 0.125, 1e-12, 'AB before');
   // within ε plus the solver's stopping tolerance and f32 moments on the GPU
   check(s.abAfter <= 0.01 + 1e-4 && s.rbAfter <= 0.01 + 1e-4, `AB/RB after ≤ ε (${s.abAfter}, ${s.rbAfter})`);
   near(s.keepRate, 0.45, 1e-3, 'keep rate'); // feasible: keeping every minority row allows η ≤ ½
-  check(result.report.options.backend.startsWith('webgpu'), `balance backend webgpu, got ${result.report.options.backend}`);
+  check(
+    result.report.options.backend.startsWith('webgpu'),
+    `balance backend webgpu, got ${result.report.options.backend}`,
+  );
   // the in-memory parser (browser/Deno path: csv-parse's plain build outside browsers, no --unsafe-proto in Deno)
   const chunk = await S.parseTableBytes(readFileSync(join(dir, 'data.csv')), 'data.csv');
-  check(chunk.rows.length === 80 && chunk.columns.join() === 'gender,occupation' && chunk.lines[79] === 81, 'parseTableBytes');
+  check(
+    chunk.rows.length === 80 && chunk.columns.join() === 'gender,occupation' && chunk.lines[79] === 81,
+    'parseTableBytes',
+  );
   const written = readFileSync(out, 'utf8').trim().split('\n');
   check(written.length === 81 && written[0] === 'row,q,keep', `q.csv has a header and 80 rows (${written.length})`);
-  console.log(JSON.stringify({ runtime, adapter: k.adapter, matmul: c, clipLoss: loss, clipLossRef: want, summary: s }));
+  console.log(
+    JSON.stringify({ runtime, adapter: k.adapter, matmul: c, clipLoss: loss, clipLossRef: want, summary: s }),
+  );
 }
