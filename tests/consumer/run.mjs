@@ -3,7 +3,8 @@
 // the tarballs into a fresh folder under os.tmpdir() (outside the workspace; --prefer-offline: the tarballs'
 // dependencies come from npm's cache or the registry), then:
 //   (a) a Node ESM script: matmul, CLIP loss vs float64, balanceFile + parseTableBytes on a CSV (app/work.mjs)
-//   (b) the same script bundled by esbuild (nothing marked external): it must still find the WebGPU adapter
+//   (b) the same work bundled by esbuild (nothing marked external; Dawn registered only through @m4kit/sdk/node's
+//       side-effect import): it must still find the WebGPU adapter
 //   (c) tsc --noEmit on a strict consumer (skipLibCheck off) under moduleResolution bundler and node16
 //   (d) the same work in Deno via npm: specifiers, no --unsafe-* flag
 //   (e) a Vite app in Chromium (Playwright, SwiftShader): matmul + balance on WebGPU, no node:* import or native
@@ -238,10 +239,11 @@ if (installed) {
   );
 
   // ---------------------------------------------------------------- (b) esbuild bundle
-  await check('(b) the same script bundled by esbuild (nothing external) keeps the WebGPU adapter', async () => {
+  const bName = '(b) the same work bundled by esbuild (nothing external, Dawn via sdk/node) keeps the adapter';
+  await check(bName, async () => {
     const { build } = await import(join(root, 'node_modules/esbuild/lib/main.js'));
     await build({
-      entryPoints: [join(app, 'node.mjs')],
+      entryPoints: [join(app, 'bundle-entry.mjs')],
       outfile: join(app, 'bundle/node.bundle.mjs'),
       bundle: true,
       platform: 'node',
