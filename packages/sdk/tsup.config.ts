@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { defineConfig } from 'tsup';
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts' },
+  entry: { index: 'src/index.ts', node: 'src/node.ts', options: 'src/options-entry.ts' },
   format: ['esm'],
   dts: { banner: '/// <reference types="@webgpu/types" />' },
   clean: true,

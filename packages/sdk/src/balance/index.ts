@@ -14,3 +14,4 @@ export {
 } from './solve.js';
 export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
 export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';
+export * from './options.js';
