@@ -162,7 +162,7 @@ if (want('chromium')) {
 }
 
 async function runChromium(bundle, impls) {
-  const ortDir = join(root, 'node_modules/onnxruntime-web/dist');
+  const ortDir = join(here, 'node_modules/onnxruntime-web/dist'); // bench/bootstrap.mjs installs it there
   const types = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');

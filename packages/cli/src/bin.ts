@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -20,8 +20,8 @@ import { checkOutputPaths, EXIT, exitCodeOf, UsageError } from './guard.js';
 import { removeTempFiles } from '@m4kit/sdk/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** the bundled real dataset (repo checkout): data/kernlab-income.csv */
-export const BUNDLED = resolve(here, '../../../data/kernlab-income.csv');
+/** the bundled real dataset, shipped in the package (copied from the repo's data/ at build) */
+export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 
 /** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
 const EXIT_HELP = 'Exit codes: 0 ok, 2 bad input or usage, 3 infeasible (balance), 130 interrupted (Ctrl-C, SIGTERM)';
@@ -102,6 +102,7 @@ Examples:
 ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
   )
   .action(async (input: string | undefined, o: BalanceCliOptions) => {
+    let createdOut: string | undefined;
     if (!input) {
       input = BUNDLED;
       o.attributes ??= ['SEX'];
@@ -110,13 +111,21 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
       o.eta ??= 'auto';
       if (!o.out) {
         const outDir = resolve('out');
-        if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+        createdOut = mkdirSync(outDir, { recursive: true });
         o.out = join(outDir, 'kernlab-income.balanced.csv');
         o.report ??= join(outDir, 'kernlab-income.report.json');
       }
     }
-    checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
-    await runBalance(input, o);
+    // a failed run leaves nothing behind: remove out/ again if this run created it and wrote nothing there
+    const cleanup = () => createdOut && readdirSync(createdOut).length === 0 && rmdirSync(createdOut);
+    try {
+      checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
+      await runBalance(input, o);
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+    if (process.exitCode) cleanup();
   });
 
 program

@@ -30,6 +30,7 @@ function isTensor(x: unknown): x is Tensor {
 
 export class GpuKernels implements Kernels {
   readonly backend = 'webgpu' as const;
+  readonly fallbackReason = null;
   constructor(readonly gpu: GpuContext) {}
   get adapter(): AdapterDescription {
     return this.gpu.adapterInfo;

@@ -2,7 +2,9 @@
 // Node file readers in read.ts / write.ts / embeddings.ts, so a table parsed here encodes to the same patterns
 // and balances to the same numbers as `m4kit balance` on the file, and a table serialised here has the bytes the
 // CLI writes. No node:* imports in this file.
-import { parse as parseCsvSync } from 'csv-parse/browser/esm/sync';
+// '#csv-parse-sync' (package.json imports): csv-parse's browser build under the 'browser' condition, its plain ESM
+// build elsewhere: the browser build's Buffer polyfill assigns __proto__, which Deno refuses without --unsafe-proto
+import { parse as parseCsvSync } from '#csv-parse-sync';
 import { stringify as stringifyCsvSync } from 'csv-stringify/browser/esm/sync';
 import { DataError } from './errors.js';
 import { parseNpy } from './tensor-bytes.js';
