@@ -4,11 +4,10 @@ import { syntheticExample } from './example';
 import type { ExplorerData } from './types';
 
 export type FromTrainWorker =
-  | { type: 'progress'; text: string }
-  | { type: 'done'; data: ExplorerData }
-  | { type: 'error'; message: string };
+  { type: 'progress'; text: string } | { type: 'done'; data: ExplorerData } | { type: 'error'; message: string };
 
-const post = (m: FromTrainWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
+const post = (m: FromTrainWorker, transfer: Transferable[] = []) =>
+  (self as unknown as Worker).postMessage(m, transfer);
 
 self.onmessage = async (e: MessageEvent<{ type: 'example'; seed?: number }>) => {
   try {

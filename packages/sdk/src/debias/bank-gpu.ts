@@ -5,7 +5,13 @@
 import { ArgumentError, debiasLoss, GpuTensor, type GpuContext, type Kernels } from '@m4kit/kernels';
 import type { Bank, BankLossInput, BankLossOutput } from './bank.js';
 
-export async function createGpuBank(k: Kernels, D: number, Q: number, qI: Float64Array, qT: Float64Array): Promise<Bank> {
+export async function createGpuBank(
+  k: Kernels,
+  D: number,
+  Q: number,
+  qI: Float64Array,
+  qT: Float64Array,
+): Promise<Bank> {
   const ctx = k.gpu;
   if (k.backend !== 'webgpu' || !ctx) throw new ArgumentError('createGpuBank needs WebGPU kernels');
   return new GpuBank(ctx, D, Q, qI, qT);
@@ -65,7 +71,11 @@ class GpuBank implements Bank {
       while (i < B) {
         const slot = (this.ptr + i) % this.Q;
         const n = Math.min(B - i, this.Q - slot);
-        this.ctx.device.queue.writeBuffer(q.unwrap(), slot * D * 4, Float32Array.from(src.subarray(i * D, (i + n) * D)));
+        this.ctx.device.queue.writeBuffer(
+          q.unwrap(),
+          slot * D * 4,
+          Float32Array.from(src.subarray(i * D, (i + n) * D)),
+        );
         i += n;
       }
     };

@@ -137,7 +137,6 @@ export async function debiasLoss(
   Tc = Math.max(1, Math.min(Tc, N, Math.floor(limit / rowBytes)));
 
   const mem = new Mem();
-  const temps: GPUBuffer[] = [];
   const launch = (name: string, ds: (temps: GPUBuffer[]) => DispatchSpec) => {
     const temps: GPUBuffer[] = [];
     ctx.submit(`${op}.${name}`, [ds(temps)], temps);
