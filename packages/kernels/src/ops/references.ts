@@ -7,7 +7,10 @@ export { scaleRef, axpyRef, clipRef } from './elementwise/reference.js';
 export { topkRef } from './topk/reference.js';
 export { momentsRef } from './moments/reference.js';
 export { clipLossRef, siglipLossRef, softplus, sigmoid, CLIP_MAX_LOG_SCALE, type LossRefOptions, type ClipLossRefResult, type SiglipLossRefResult } from './losses/reference.js';
-export { adamwRef, clipGradNormRef, type AdamWHyper } from './optim/reference.js';
+export { adamwRef, clipGradNormRef } from './optim/reference.js';
+import type { AdamWHyper as Hyper } from './optim/reference.js';
+// a local alias: re-exported from the shared chunk, the .d.ts bundle declared it as `typeof AdamWHyper` (TS2693)
+export type AdamWHyper = Hyper;
 export { biasActRef, biasActBackwardRef, gatherRowsRef } from './mlp/reference.js';
 export { roundToF16 } from '../runtime/half.js';
 export { castRef } from './cast/reference.js';
