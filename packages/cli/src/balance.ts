@@ -1,7 +1,8 @@
 import { balanceFile, formatBiasReport, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
+import { runScale, type ScaleCliOptions } from './balance-scale.js';
 
-export interface BalanceCliOptions {
+export interface BalanceCliOptions extends ScaleCliOptions {
   attributes?: string[];
   labels?: string[];
   utility?: string;
@@ -68,6 +69,19 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   if (!o.labels?.length) throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
   const eta = o.eta === 'auto' ? 'auto' : Number(o.eta);
   if (eta !== 'auto' && !Number.isFinite(eta)) throw Object.assign(new Error(`--eta must be a number or "auto", got "${o.eta}"`), { code: 'E_ARGUMENT' });
+  if (o.engine === 'duckdb' || o.emitSql) {
+    // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
+    const spec = { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: o.missing };
+    const solve = { eta, pi: parsePi(o.pi), epsRep: o.epsRep, epsAssoc: o.epsAssoc, V: o.soft, solver: o.solver, tol: o.tol, maxIter: o.maxIter,
+      seed: o.seed, path: o.path, out: o.out, reportPath: o.report, lowMemory: o.lowMemory };
+    const r = await runScale(input, spec, o, solve);
+    if (!r) return;
+    const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report);
+    if (o.emitSql) console.error(text);
+    else console.log(text);
+    process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+    return;
+  }
   const showBar = o.progress && !o.json && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;

@@ -10,3 +10,5 @@ export * from './pipeline/evaluate-file.js';
 export * from './report/html.js';
 export * from './debias/io.js';
 export * from './train/node.js';
+export * from './pipeline/balance-duckdb.js';
+export { loadDuckDB, openDuckDB, registerSource, copyAtomic, MissingDependencyError, type DuckOptions, type DuckSession } from './io/duckdb.js';

@@ -1,0 +1,125 @@
+// DuckDB as the Node table engine (optional peer dependency @duckdb/node-api, loaded on first use): scans of
+// CSV/TSV (gz too), Parquet, JSON/JSONL and globs of them, out-of-core (spills to a temp directory), with a stable
+// 0-based row id per input row (file order; for globs: files in name order, then rows in file order).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { M4kitError } from '@m4kit/kernels';
+import { DataError } from './errors.js';
+
+type DuckApi = typeof import('@duckdb/node-api');
+type DuckConnection = import('@duckdb/node-api').DuckDBConnection;
+
+/** An optional package the requested feature needs is not installed. */
+export class MissingDependencyError extends M4kitError {
+  constructor(pkg: string, feature: string, cause?: unknown) {
+    super('E_DEPENDENCY', `${feature} needs the optional package ${pkg}: install it with \`npm install ${pkg}\``, { cause });
+  }
+}
+
+let api: Promise<DuckApi> | undefined;
+/** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). */
+export function loadDuckDB(feature = 'the duckdb engine'): Promise<DuckApi> {
+  const name = '@duckdb/node-api';
+  api ??= (import(/* @vite-ignore */ name) as Promise<DuckApi>).catch((e) => {
+    api = undefined;
+    throw new MissingDependencyError(name, feature, e);
+  });
+  return api;
+}
+
+export interface DuckSession {
+  con: DuckConnection;
+  /** run a statement */
+  run(sql: string): Promise<void>;
+  /** run a query and return its rows as plain JS objects */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export interface DuckOptions {
+  /** DuckDB memory limit, e.g. '2GB' (default: DuckDB's, 80% of RAM) */
+  memoryLimit?: string;
+  threads?: number;
+  /** where DuckDB spills (default: a fresh directory under the OS temp dir, removed on close) */
+  tempDirectory?: string;
+}
+
+export async function openDuckDB(opts: DuckOptions = {}): Promise<DuckSession> {
+  const duck = await loadDuckDB();
+  const spill = opts.tempDirectory ?? (await mkdtemp(join(tmpdir(), 'm4kit-duckdb-')));
+  const config: Record<string, string> = { temp_directory: spill, preserve_insertion_order: 'true' };
+  if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+  if (opts.threads) config.threads = String(opts.threads);
+  const db = await duck.DuckDBInstance.create(':memory:', config);
+  const con = await db.connect();
+  return {
+    con,
+    run: async (sql) => void (await con.run(sql)),
+    rows: async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[],
+    close: async () => {
+      con.closeSync();
+      db.closeSync();
+      if (!opts.tempDirectory) await rm(spill, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sqlString = (s: string) => `'${s.split("'").join("''")}'`;
+export const sqlIdent = (s: string) => `"${s.split('"').join('""')}"`;
+
+export type DuckFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet';
+
+export function duckFormat(path: string): DuckFormat {
+  const p = path.toLowerCase().replace(/\.(gz|zst)$/, '');
+  if (p.endsWith('.csv')) return 'csv';
+  if (p.endsWith('.tsv') || p.endsWith('.tab')) return 'tsv';
+  if (p.endsWith('.jsonl') || p.endsWith('.ndjson')) return 'jsonl';
+  if (p.endsWith('.json')) return 'json';
+  if (p.endsWith('.parquet') || p.endsWith('.pq')) return 'parquet';
+  throw new DataError('the duckdb engine reads .csv, .tsv, .json, .jsonl and .parquet (gz too, globs allowed); '
+    + 'use the default engine for Arrow files', { file: path });
+}
+
+/**
+ * Register `path` as the view `name` with every input column plus `m4_row` (BIGINT, 0-based row id).
+ * Parquet is scanned in place (row id = file_row_number + rows of the files before it); text formats are
+ * loaded into a DuckDB table once (insertion order = file order), since their scans carry no row number.
+ * CSV/TSV cells stay text, as in the default engine's reader. Returns the input's column names.
+ */
+export async function registerSource(s: DuckSession, path: string, name = 'm4_src'): Promise<string[]> {
+  const fmt = duckFormat(path);
+  const p = sqlString(path);
+  try {
+    if (fmt === 'parquet') {
+      await s.run(`CREATE TEMP TABLE m4_files AS SELECT file_name,
+        COALESCE(SUM(num_rows) OVER (ORDER BY file_name ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS off
+        FROM parquet_file_metadata(${p})`);
+      await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number, m4_file, off),
+        file_row_number + off AS m4_row
+        FROM read_parquet(${p}, file_row_number = true, filename = 'm4_file') JOIN m4_files ON m4_file = file_name`);
+    } else {
+      const scan = fmt === 'json' || fmt === 'jsonl'
+        ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
+        : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}', quote = '"', escape = '"')`;
+      await s.run(`CREATE TEMP TABLE m4_raw AS SELECT * FROM ${scan}`);
+      await s.run(`CREATE TEMP VIEW ${name} AS SELECT *, rowid AS m4_row FROM m4_raw`);
+    }
+  } catch (e) {
+    if (e instanceof M4kitError) throw e;
+    const msg = (e as Error).message;
+    throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, { file: path });
+  }
+  const cols = await s.rows(`SELECT column_name FROM (DESCRIBE ${name})`);
+  return cols.map((r) => String(r.column_name)).filter((c) => c !== 'm4_row');
+}
+
+/** COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename. */
+export async function copyAtomic(s: DuckSession, query: string, out: string): Promise<void> {
+  const { atomicWrite } = await import('./write.js');
+  const fmt = duckFormat(out);
+  const opts = fmt === 'parquet' ? "FORMAT parquet" : fmt === 'json' ? "FORMAT json, ARRAY true" : fmt === 'jsonl'
+    ? 'FORMAT json' : `FORMAT csv, HEADER true, DELIMITER '${fmt === 'tsv' ? '\t' : ','}'`;
+  const gz = /\.gz$/i.test(out) ? ", COMPRESSION gzip" : '';
+  await atomicWrite(out, (tmp) => s.run(`COPY (${query}) TO ${sqlString(tmp)} (${opts}${gz})`));
+}
