@@ -139,6 +139,44 @@ describe('--engine duckdb matches the default engine', () => {
   });
 });
 
+describe('--engine duckdb per-row path: every pass is one aggregate query, q as the float64 CPU engine', () => {
+  test('utility column, eta fixed and auto; q ≤ 1e-6, keep identical, same report', async () => {
+    const rows = makeRows(4003, 5).map((r, i) => ({ ...r, util: (((i * 7919) % 1000) / 1000 - 0.5) * 0.4 }));
+    const f = join(dir, 'u.csv');
+    writeFileSync(f, csv(rows));
+    const spec: ColumnSpec = { attributes: ['race'], labels: ['occ'], utility: 'util', id: 'id' };
+    for (const eta of [0.4, 'auto' as const]) {
+      const a = await balanceFile(f, spec, { ...opts, eta, backend: 'cpu', out: join(dir, 'ua.csv') });
+      const b = await balanceFileDuckdb(f, spec, { ...opts, eta, out: join(dir, 'ub.csv') });
+      expect(a.result.report.solver.status).toBe('optimal');
+      expect(b.report.solver.status).toBe('optimal');
+      expect(b.report.options.path).toBe('rows');
+      expect(b.report.options.eta).toBeCloseTo(a.result.report.options.eta, 6);
+      expect(b.report.input).toEqual(a.result.report.input);
+      const ra: Record<string, unknown>[] = [];
+      const rb: Record<string, unknown>[] = [];
+      for await (const c of readTable(join(dir, 'ua.csv'))) ra.push(...c.rows);
+      for await (const c of readTable(join(dir, 'ub.csv'))) rb.push(...c.rows);
+      let worst = 0;
+      let keepDiff = 0;
+      ra.forEach((r, i) => {
+        expect(rb[i].id).toBe(r.id);
+        worst = Math.max(worst, Math.abs(Number(r.q) - Number(rb[i].q)));
+        // keep can differ only where u lies within the q difference of q
+        if (r.keep !== rb[i].keep && Math.abs(uniformAt(opts.seed, i) - Number(r.q)) > 1e-6) keepDiff++;
+      });
+      expect(worst).toBeLessThan(1e-6);
+      expect(keepDiff).toBe(0);
+      for (const k of ['rbBefore', 'abBefore', 'rbAfter', 'abAfter'] as const)
+        expect(b.report.bias.summary[k]).toBeCloseTo(a.result.report.bias.summary[k], 6);
+    }
+    // a bad utility names the row and column
+    writeFileSync(join(dir, 'ubad.csv'), 'race,occ,util\nw,x,0.1\nb,y,abc\n');
+    await expect(balanceFileDuckdb(join(dir, 'ubad.csv'), { attributes: ['race'], labels: ['occ'], utility: 'util' }, opts))
+      .rejects.toThrow(/ubad\.csv, row 2, column "util": expected a number, got "abc"/);
+  });
+});
+
 describe('the keep draw in SQL is uniformAt', () => {
   test('DuckDB evaluates uniformSql bit for bit (edge rows and seeds)', async () => {
     const con = await duck();

@@ -4,12 +4,15 @@
 // No per-row array ever lives in JavaScript, so the table may be larger than memory.
 import { writeFile } from 'node:fs/promises';
 import { ArgumentError } from '@m4kit/kernels';
+import { createDuckdbEngine } from '../balance/engine-duckdb.js';
+import { biasReport } from '../balance/metrics.js';
+import { maxFeasibleEta, solveBatch } from '../balance/solve.js';
 import { uniformSql } from '../balance/sql.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
 import { copyAtomic, openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
-import { balanceEncoded, type BalanceOptions, type BalanceReport } from './balance.js';
+import { balanceEncoded, resolvePi, type BalanceOptions, type BalanceReport } from './balance.js';
 
 export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' | 'solver'> {
   out?: string;
@@ -20,7 +23,7 @@ export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' 
 export interface BalanceDuckdbResult {
   /** the pattern-count table as the solver saw it: one pattern per distinct key, in order of first occurrence */
   encoded: EncodedTable;
-  /** q per pattern (same order) */
+  /** q per pattern (same order; empty on the per-row path, where q depends on the row's utility) */
   patternQ: Float64Array;
   report: BalanceReport;
 }
@@ -29,15 +32,15 @@ const ROW_PREFIX = /^row \d+(, column "(?:[^"]|"")*")?: /;
 
 /** Balance a table file (or glob) on the pattern path inside DuckDB. */
 export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: BalanceDuckdbOptions = {}): Promise<BalanceDuckdbResult> {
-  if (spec.utility) throw new ArgumentError('the duckdb engine runs the pattern path (no --utility); use the default engine');
   if (spec.counts) throw new ArgumentError('the duckdb engine counts patterns itself; balance a --counts table with the default engine');
-  if (opts.path === 'rows') throw new ArgumentError('the duckdb engine runs the pattern path; use the default engine for --path rows');
+  const rowsPath = !!spec.utility || opts.path === 'rows';
+  if (spec.utility && opts.path === 'patterns') throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
   const t0 = performance.now();
   const s = await openDuckDB(opts.duckdb);
   try {
     const columns = await registerSource(s, path);
     const keys = [...new Set([...spec.attributes, ...spec.labels])];
-    for (const c of [...keys, spec.id].filter((x): x is string => !!x))
+    for (const c of [...keys, spec.id, spec.utility].filter((x): x is string => !!x))
       if (!columns.includes(c)) throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
     const k = keys.map(sqlIdent);
     // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem
@@ -46,6 +49,7 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
     const pats = await s.rows(`SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`);
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
     const enc = encodePatterns(pats, spec, path);
+    if (rowsPath) return await balanceRows(s, path, spec, enc, pats, opts, t0);
     const res = await balanceEncoded(enc, { ...opts, path: 'patterns', solver: 'batch' });
     const feasible = res.report.solver.status !== 'infeasible';
     let kept = 0;
@@ -83,6 +87,102 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();
+  }
+}
+
+/**
+ * Per-row path inside DuckDB: a row table (engine pattern index, utility) and the createDuckdbEngine passes; the
+ * solver, the η search and the report are the ones of balanceEncoded; q and keep are written by one COPY.
+ */
+async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: EncodedTable, pats: Record<string, unknown>[],
+  opts: BalanceDuckdbOptions, t0: number): Promise<BalanceDuckdbResult> {
+  const keys = [...new Set([...spec.attributes, ...spec.labels])].map(sqlIdent);
+  const m = enc.attributeNames.length;
+  const c = enc.labelNames.length;
+  const pi = resolvePi(opts.pi, enc.attributeNames);
+  const epsRep = opts.epsRep ?? 0.01;
+  const epsAssoc = opts.epsAssoc ?? 0.01;
+  const V = opts.V ?? Infinity;
+  const seed = opts.seed ?? 0;
+  const etaReq = opts.eta ?? 0.9;
+  if (etaReq !== 'auto' && !(etaReq > 0 && etaReq <= 1)) throw new ArgumentError(`eta must be in (0, 1], got ${etaReq}`);
+  // utility: the default engine's rule (missing → error naming the row; not a number → error)
+  if (spec.utility) {
+    const u = sqlIdent(spec.utility);
+    const bad = await s.rows(`SELECT m4_row, CAST(${u} AS VARCHAR) AS v FROM m4_src
+      WHERE TRY_CAST(${u} AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(${u} AS DOUBLE)) ORDER BY m4_row LIMIT 1`);
+    if (bad.length) {
+      const v = bad[0].v as string | null;
+      const missing = v === null || v === '' || v === 'NA' || v === 'NaN';
+      throw new DataError(missing ? 'missing utility value' : `expected a number, got ${JSON.stringify(v)}`,
+        { file: path, row: Number(bad[0].m4_row) + 1, column: spec.utility });
+    }
+  }
+  // counts-table pattern pid → engine pattern (dropped patterns have none: their rows get q = 0)
+  await s.run('CREATE TEMP TABLE m4_map (m4_pid BIGINT, m4_p BIGINT)');
+  const app = await s.con.createAppender('m4_map');
+  enc.rowToPattern.forEach((p, pid) => {
+    if (p < 0) return;
+    app.appendBigInt(BigInt(pid));
+    app.appendBigInt(BigInt(p));
+    app.endRow();
+  });
+  app.closeSync();
+  const on = keys.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
+  const u = spec.utility ? `CAST(s.${sqlIdent(spec.utility)} AS DOUBLE)` : '0.0';
+  await s.run(`CREATE TEMP TABLE m4_rows AS SELECT s.m4_row, mp.m4_p AS m4_pid, ${u} AS u
+    FROM m4_src s JOIN m4_pat p ON ${on} JOIN m4_map mp USING (m4_pid)`);
+  const count = new Float64Array(enc.patterns.n);
+  enc.rowToPattern.forEach((p, pid) => p >= 0 && (count[p] += Number(pats[pid].m4_n)));
+  const engine = createDuckdbEngine(s, { table: 'm4_rows', k: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, count }, pi);
+  try {
+    const tol = opts.tol ?? 1e-9;
+    let eta = etaReq === 'auto' ? 0.9 : etaReq;
+    let found: number | undefined;
+    let searchPasses = 0;
+    if (etaReq === 'auto') {
+      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc, tol });
+      found = r.eta;
+      searchPasses = r.passes;
+      eta = Math.min(0.9, r.eta * 0.999);
+    }
+    const maxIter = opts.maxIter ?? 20000;
+    const res = await solveBatch(engine, {
+      eta, pi, epsRep, epsAssoc, V, tol, maxIter,
+      onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
+    });
+    const before = await engine.pass(new Float64Array(m * (c + 1)), 0, eta, 1);
+    const feasible = res.status !== 'infeasible';
+    const after = feasible ? await engine.pass(res.W, res.mu, eta) : before;
+    let kept = 0;
+    if (feasible) {
+      const id = spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : '';
+      await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, COALESCE(r.q, 0.0) AS q,
+        ${uniformSql('duckdb', seed, 's.m4_row')} < COALESCE(r.q, 0.0) AS keep ${id}
+        FROM m4_src s LEFT JOIN (SELECT m4_row, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
+      if (opts.out) {
+        const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
+        await copyAtomic(s, `SELECT ${idCol}, q, keep FROM m4_out ORDER BY m4_row`, opts.out);
+      }
+      kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
+    }
+    const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
+    const report: BalanceReport = {
+      input: { rows: total, dropped: total - engine.n, patterns: enc.patterns.n, attributes: enc.attributeNames, labels: enc.labelNames },
+      options: { eta, etaRequested: etaReq, pi, epsRep, epsAssoc, V: Number.isFinite(V) ? V : null, solver: 'batch', path: 'rows',
+        backend: 'duckdb (rows: one aggregate query per pass)', seed },
+      solver: {
+        status: res.status, converged: res.converged, iterations: res.iterations, keepRate: res.keepRate, maxViolation: res.maxViolation,
+        maxFeasibleEta: res.maxFeasibleEta ?? found, passes: searchPasses + (res.passes ?? 0), timeMs: res.timeMs,
+      },
+      kept,
+      bias: biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames }),
+      timeMs: performance.now() - t0,
+    };
+    if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    return { encoded: enc, patternQ: new Float64Array(0), report };
+  } finally {
+    engine.dispose();
   }
 }
 

@@ -73,7 +73,7 @@ export function uniformAt(seed: number, i: number): number {
   return z / 4294967296;
 }
 
-function resolvePi(pi: BalanceOptions['pi'], names: string[]): number[] {
+export function resolvePi(pi: BalanceOptions['pi'], names: string[]): number[] {
   const m = names.length;
   if (pi === undefined) return names.map(() => 1 / m);
   if (Array.isArray(pi)) {
