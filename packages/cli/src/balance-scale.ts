@@ -20,6 +20,8 @@ export interface ScaleCliOptions {
   table?: string;
   /** integer row id column the keep draw is keyed on (--emit-sql join-back) */
   rowId?: string;
+  /** --engine duckdb: DuckDB memory limit (e.g. 1GB) */
+  memoryLimit?: string;
 }
 
 const usage = (msg: string) => Object.assign(new Error(msg), { code: 'E_ARGUMENT' });
@@ -62,6 +64,6 @@ export async function runScale(input: string, spec: ColumnSpec, o: ScaleCliOptio
   if (solver === 'stream') throw usage('--engine duckdb runs the batch solver; drop --solver stream');
   if (lowMemory || rowsEngine) throw usage('--engine duckdb is out-of-core already; drop --low-memory');
   void read;
-  const { report } = await balanceFileDuckdb(input, spec, rest);
+  const { report } = await balanceFileDuckdb(input, spec, { ...rest, duckdb: { memoryLimit: o.memoryLimit } });
   return report;
 }

@@ -57,6 +57,7 @@ program
   .addOption(new Option('--path <kind>', 'solve on pattern counts or per row').choices(['auto', 'patterns', 'rows']).default('auto'))
   .addOption(new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs; pattern path)').choices(['js', 'duckdb']).default('js'))
   .addOption(new Option('--emit-sql <dialect>', 'print the SQL a warehouse runs: pattern count, or (with --counts) the join-back').choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']))
+  .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (DuckDB spills beyond it; default 80% of RAM)')
   .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
   .option('--row-id <col>', '--emit-sql: integer row id column the keep draw is keyed on')
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')

@@ -82,27 +82,39 @@ export function duckFormat(path: string): DuckFormat {
 }
 
 /**
- * Register `path` as the view `name` with every input column plus `m4_row` (BIGINT, 0-based row id).
+ * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).
  * Parquet is scanned in place (row id = file_row_number + rows of the files before it); text formats are
- * loaded into a DuckDB table once (insertion order = file order), since their scans carry no row number.
- * CSV/TSV cells stay text, as in the default engine's reader. Returns the input's column names.
+ * loaded into a DuckDB table once (insertion order = file order), since their scans carry no row number — only
+ * the columns in `keep` when given (all must exist). CSV/TSV cells stay text, as in the default engine's reader.
+ * Returns the input's column names.
  */
-export async function registerSource(s: DuckSession, path: string, name = 'm4_src'): Promise<string[]> {
+export async function registerSource(s: DuckSession, path: string, name = 'm4_src', keep?: string[]): Promise<string[]> {
   const fmt = duckFormat(path);
   const p = sqlString(path);
+  let columns: string[];
+  const describe = async (from: string) => (await s.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${from})`)).map((r) => String(r.column_name));
+  const check = () => {
+    for (const c of keep ?? [])
+      if (!columns.includes(c)) throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
+  };
   try {
     if (fmt === 'parquet') {
+      const scan = `read_parquet(${p}, file_row_number = true, filename = 'm4_file')`;
+      columns = (await describe(`read_parquet(${p})`)).filter((c) => c !== 'm4_row');
+      check();
       await s.run(`CREATE TEMP TABLE m4_files AS SELECT file_name,
         COALESCE(SUM(num_rows) OVER (ORDER BY file_name ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS off
         FROM parquet_file_metadata(${p})`);
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number, m4_file, off),
-        file_row_number + off AS m4_row
-        FROM read_parquet(${p}, file_row_number = true, filename = 'm4_file') JOIN m4_files ON m4_file = file_name`);
+        file_row_number + off AS m4_row FROM ${scan} JOIN m4_files ON m4_file = file_name`);
     } else {
       const scan = fmt === 'json' || fmt === 'jsonl'
         ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
         : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}', quote = '"', escape = '"')`;
-      await s.run(`CREATE TEMP TABLE m4_raw AS SELECT * FROM ${scan}`);
+      columns = await describe(scan);
+      check();
+      const sel = keep ? [...new Set(keep)].map(sqlIdent).join(', ') : '*';
+      await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT *, rowid AS m4_row FROM m4_raw`);
     }
   } catch (e) {
@@ -110,8 +122,7 @@ export async function registerSource(s: DuckSession, path: string, name = 'm4_sr
     const msg = (e as Error).message;
     throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, { file: path });
   }
-  const cols = await s.rows(`SELECT column_name FROM (DESCRIBE ${name})`);
-  return cols.map((r) => String(r.column_name)).filter((c) => c !== 'm4_row');
+  return columns;
 }
 
 /** COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename. */

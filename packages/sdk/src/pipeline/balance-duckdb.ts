@@ -38,18 +38,19 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
   const t0 = performance.now();
   const s = await openDuckDB(opts.duckdb);
   try {
-    const columns = await registerSource(s, path);
     const keys = [...new Set([...spec.attributes, ...spec.labels])];
-    for (const c of [...keys, spec.id, spec.utility].filter((x): x is string => !!x))
-      if (!columns.includes(c)) throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
+    await registerSource(s, path, 'm4_src', [...keys, spec.id, spec.utility].filter((x): x is string => !!x));
     const k = keys.map(sqlIdent);
-    // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem
-    await s.run(`CREATE TEMP TABLE m4_pat AS SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first
-      FROM (SELECT ${k.join(', ')}, COUNT(*) AS n, MIN(m4_row) AS m4_first FROM m4_src GROUP BY ALL)`);
+    // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem;
+    // m4_h = hash of the key columns: the join back runs on that one integer when no two patterns share it
+    await s.run(`CREATE TEMP TABLE m4_pat AS SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first,
+      hash(${k.join(', ')}) AS m4_h FROM (SELECT ${k.join(', ')}, COUNT(*) AS n, MIN(m4_row) AS m4_first FROM m4_src GROUP BY ALL)`);
+    const distinct = await s.rows('SELECT COUNT(DISTINCT m4_h) = COUNT(*) AS ok FROM m4_pat');
+    const on = distinct[0].ok ? `hash(${k.map((c) => `s.${c}`).join(', ')}) = p.m4_h` : k.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
     const pats = await s.rows(`SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`);
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
     const enc = encodePatterns(pats, spec, path);
-    if (rowsPath) return await balanceRows(s, path, spec, enc, pats, opts, t0);
+    if (rowsPath) return await balanceRows(s, path, spec, enc, pats, opts, t0, on);
     const res = await balanceEncoded(enc, { ...opts, path: 'patterns', solver: 'batch' });
     const feasible = res.report.solver.status !== 'infeasible';
     let kept = 0;
@@ -63,10 +64,11 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
       });
       app.closeSync();
       const seed = opts.seed ?? 0;
-      const on = k.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
-      await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, q.m4_q AS q, ${uniformSql('duckdb', seed, 's.m4_row')} < q.m4_q AS keep
+      // one join pass into a table (spills past the memory limit), then the sorted COPY and the kept count
+      await s.run(`CREATE TEMP TABLE m4_pq AS SELECT p.*, q.m4_q FROM m4_pat p JOIN m4_q q USING (m4_pid)`);
+      await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_q AS q, ${uniformSql('duckdb', seed, 's.m4_row')} < p.m4_q AS keep
         ${spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : ''}
-        FROM m4_src s JOIN m4_pat p ON ${on} JOIN m4_q q USING (m4_pid)`);
+        FROM m4_src s JOIN m4_pq p ON ${on}`);
       if (opts.out) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
         await copyAtomic(s, `SELECT ${idCol}, q, keep FROM m4_out ORDER BY m4_row`, opts.out);
@@ -95,8 +97,7 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
  * solver, the η search and the report are the ones of balanceEncoded; q and keep are written by one COPY.
  */
 async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: EncodedTable, pats: Record<string, unknown>[],
-  opts: BalanceDuckdbOptions, t0: number): Promise<BalanceDuckdbResult> {
-  const keys = [...new Set([...spec.attributes, ...spec.labels])].map(sqlIdent);
+  opts: BalanceDuckdbOptions, t0: number, on: string): Promise<BalanceDuckdbResult> {
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
   const pi = resolvePi(opts.pi, enc.attributeNames);
@@ -128,7 +129,6 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
     app.endRow();
   });
   app.closeSync();
-  const on = keys.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
   const u = spec.utility ? `CAST(s.${sqlIdent(spec.utility)} AS DOUBLE)` : '0.0';
   await s.run(`CREATE TEMP TABLE m4_rows AS SELECT s.m4_row, mp.m4_p AS m4_pid, ${u} AS u
     FROM m4_src s JOIN m4_pat p ON ${on} JOIN m4_map mp USING (m4_pid)`);
