@@ -16,6 +16,7 @@ import {
   patternCountSql,
   uniformAt,
   uniformSql,
+  jsNumberText,
   readTable,
   type ColumnSpec,
 } from '@m4kit/sdk/node';
@@ -175,6 +176,15 @@ describe('--engine duckdb per-row path: every pass is one aggregate query, q as 
     await expect(balanceFileDuckdb(join(dir, 'ubad.csv'), { attributes: ['race'], labels: ['occ'], utility: 'util' }, opts))
       .rejects.toThrow(/ubad\.csv, row 2, column "util": expected a number, got "abc"/);
   });
+});
+
+test('q written to CSV by DuckDB reads as String(q): 0, 1, fixed from 1e-6, exponent below', async () => {
+  const con = await duck();
+  const xs = [0, 1, 0.5, 1 / 3, 0.1, 1e-4, 1.234e-4, 2.5e-5, 1e-6, 1.5e-6, 9.99e-7, 1.234e-7, 1e-10, 5e-324, 0.9999999999999999, 0.7548151996119198];
+  const got = (await con.runAndReadAll(`SELECT ${jsNumberText('x')} AS s FROM (SELECT unnest([${xs.map((x) => `'${x}'`).join(',')}]::DOUBLE[]) AS x)`))
+    .getRowObjectsJS();
+  got.forEach((r, i) => expect(r.s).toBe(String(xs[i])));
+  con.closeSync();
 });
 
 describe('the keep draw in SQL is uniformAt', () => {

@@ -10,7 +10,7 @@ import { maxFeasibleEta, solveBatch } from '../balance/solve.js';
 import { uniformSql } from '../balance/sql.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
-import { copyAtomic, openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
+import { copyAtomic, jsNumberText, openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
 import { balanceEncoded, resolvePi, type BalanceOptions, type BalanceReport } from './balance.js';
 
@@ -71,7 +71,7 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
         FROM m4_src s JOIN m4_pq p ON ${on}`);
       if (opts.out) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
-        await copyAtomic(s, `SELECT ${idCol}, q, keep FROM m4_out ORDER BY m4_row`, opts.out);
+        await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
       }
       kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
@@ -162,7 +162,7 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
         FROM m4_src s LEFT JOIN (SELECT m4_row, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
       if (opts.out) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
-        await copyAtomic(s, `SELECT ${idCol}, q, keep FROM m4_out ORDER BY m4_row`, opts.out);
+        await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
       }
       kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
@@ -185,6 +185,9 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
     engine.dispose();
   }
 }
+
+/** q as the default engine writes it: text like String(q) in CSV/TSV, a DOUBLE in the typed formats */
+const qText = (out: string) => (/\.(csv|tsv|tab)(\.gz)?$/i.test(out) ? `${jsNumberText('q')} AS q` : 'q');
 
 /** Encode the pattern rows with the default engine's encoder (same missing-value policy, separators, checks). */
 function encodePatterns(pats: Record<string, unknown>[], spec: ColumnSpec, path: string): EncodedTable {
