@@ -77,7 +77,7 @@ export async function runTablesBench({ quick = false, csvRows, parquetRows, rows
       d.close();
     }
     log(`CSV: ${nCsv} rows × 10 columns, ${(fs.statSync(csv).size / 1e6).toFixed(1)} MB`);
-    const common = ['balance', csv, '-a', 'race', '-l', labels, '--eta', 'auto', '--no-progress'];
+    const common = ['balance', csv, '-a', 'race', '-l', labels, '--eta', '0.25', '--no-progress'];
     const duckRun = await timed('node', [CLI, ...common, '--engine', 'duckdb', '-o', path.join(dir, 'q-duck.csv')]);
     const jsRun = await timed('node', [CLI, ...common, '-o', path.join(dir, 'q-js.csv')]);
     const same = duckRun.code === 0 && jsRun.code === 0 && fs.readFileSync(path.join(dir, 'q-duck.csv')).equals(fs.readFileSync(path.join(dir, 'q-js.csv')));
@@ -109,7 +109,7 @@ export async function runTablesBench({ quick = false, csvRows, parquetRows, rows
     }
     const pqBytes = fs.readdirSync(pq).reduce((a, f) => a + fs.statSync(path.join(pq, f)).size, 0);
     log(`Parquet: ${nPq} rows in ${fs.readdirSync(pq).length} files, ${(pqBytes / 1e6).toFixed(0)} MB`);
-    const pqRun = await timed('node', [CLI, 'balance', path.join(pq, '*.parquet'), '-a', 'race', '-l', 'l1,l2,l3', '--eta', 'auto', '--no-progress',
+    const pqRun = await timed('node', [CLI, 'balance', path.join(pq, '*.parquet'), '-a', 'race', '-l', 'l1,l2,l3', '--eta', '0.2', '--no-progress',
       '--engine', 'duckdb', '--memory-limit', '1GB', '-o', path.join(dir, 'q-pq.parquet')]);
     results.parquetPatternPath = {
       rows: nPq, files: fs.readdirSync(pq).length, bytes: pqBytes, memoryLimit: '1GB',

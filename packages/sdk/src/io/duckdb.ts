@@ -99,14 +99,16 @@ export async function registerSource(s: DuckSession, path: string, name = 'm4_sr
   };
   try {
     if (fmt === 'parquet') {
-      const scan = `read_parquet(${p}, file_row_number = true, filename = 'm4_file')`;
       columns = (await describe(`read_parquet(${p})`)).filter((c) => c !== 'm4_row');
       check();
-      await s.run(`CREATE TEMP TABLE m4_files AS SELECT file_name,
-        COALESCE(SUM(num_rows) OVER (ORDER BY file_name ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS off
-        FROM parquet_file_metadata(${p})`);
-      await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number, m4_file, off),
-        file_row_number + off AS m4_row FROM ${scan} JOIN m4_files ON m4_file = file_name`);
+      // rows before each file, in the reader's file order (the glob's), looked up by the virtual file_index
+      const files = (await s.rows(`SELECT file FROM glob(${p})`)).map((r) => String(r.file));
+      const sizes = new Map((await s.rows(`SELECT file_name, num_rows FROM parquet_file_metadata(${p})`)).map((r) => [String(r.file_name), Number(r.num_rows)]));
+      const off: number[] = [];
+      files.reduce((a, f) => (off.push(a), a + (sizes.get(f) ?? 0)), 0);
+      const rowId = off.length > 1 ? `file_row_number + ([${off.join(', ')}]::BIGINT[])[CAST(file_index AS BIGINT) + 1]` : 'file_row_number';
+      await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number), CAST(${rowId} AS BIGINT) AS m4_row
+        FROM read_parquet(${p}, file_row_number = true)`);
     } else {
       const scan = fmt === 'json' || fmt === 'jsonl'
         ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
