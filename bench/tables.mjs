@@ -130,7 +130,7 @@ export async function runTablesBench({ quick = false, csvRows, parquetRows, rows
   fs.writeFileSync(file, JSON.stringify(results, null, 2));
   printTable(results);
   log(`wrote ${path.relative(root, file)}`);
-  return results;
+  return { ...results, file };
 }
 
 async function rowsBench(dir, n) {
