@@ -4,7 +4,7 @@
 //    in the same Chromium, tfjs-backend-webgpu on Node's Dawn adapter, onnxruntime-node (CPU) in Node;
 //  - losses: CLIP/SigLIP forward+backward pairs/s and peak GPU bytes vs PyTorch CPU (bench/losses.mjs);
 //  - train: train() steps/s vs the same step in PyTorch (bench/train.mjs);
-//  - balance: M4 solver and pipeline vs numpy (bench/balance.mjs); retrieval: top-k search vs numpy (bench/retrieval.mjs);
+//  - balance: M4 solver and pipeline vs numpy (bench/balance.mjs); retrieval: top-k search vs numpy (bench/retrieval.mjs).
 //  - tables: the duckdb table engine vs pandas / the js readers / numpy (bench/tables.mjs).
 // Each writes bench/results/<bench>-<ISO timestamp>.json and prints a table with ratios to its peers.
 //   node bench/run.mjs [--quick] [--only matmul|losses|train|balance|retrieval|tables|node|deno|chromium]

@@ -21,9 +21,11 @@ def main():
     pat["q"] = pat["n"] / pat["n"].max()
     res = df[cols].merge(pat[cols + ["q"]], on=cols, how="left")
     u = np.random.default_rng(0).random(len(res))
-    pd.DataFrame({"row": np.arange(1, len(res) + 1), "q": res["q"].to_numpy(), "keep": u < res["q"].to_numpy()}).to_csv(out, index=False)
+    q = res["q"].to_numpy()
+    pd.DataFrame({"row": np.arange(1, len(res) + 1), "q": q, "keep": u < q}).to_csv(out, index=False)
     t3 = time.perf_counter()
-    print(json.dumps({"read": t1 - t0, "groupby": t2 - t1, "merge_write": t3 - t2, "total": t3 - t0, "patterns": len(pat), "pandas": pd.__version__}))
+    phases = {"read": t1 - t0, "groupby": t2 - t1, "merge_write": t3 - t2, "total": t3 - t0}
+    print(json.dumps({**phases, "patterns": len(pat), "pandas": pd.__version__}))
 
 
 if __name__ == "__main__":

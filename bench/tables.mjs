@@ -42,7 +42,13 @@ function timed(cmd, args, opts = {}) {
     }, 50);
     p.on('exit', (code) => {
       clearInterval(poll);
-      resolve({ code, seconds: (performance.now() - t0) / 1000, peakRssBytes: hwm || null, stdout: out, stderr: err.slice(-2000) });
+      resolve({
+        code,
+        seconds: (performance.now() - t0) / 1000,
+        peakRssBytes: hwm || null,
+        stdout: out,
+        stderr: err.slice(-2000),
+      });
     });
   });
 }
@@ -66,7 +72,12 @@ export async function runTablesBench({ quick = false, csvRows, parquetRows, rows
   const nPq = parquetRows ?? (quick ? 2e6 : 1e8);
   const nRows = rowsN ?? (quick ? 2e5 : 1e6);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'm4kit-tables-bench-'));
-  const results = { bench: 'tables', date: new Date().toISOString(), machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, totalmem: os.totalmem(), load: os.loadavg() }, quick };
+  const results = {
+    bench: 'tables',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, totalmem: os.totalmem(), load: os.loadavg() },
+    quick,
+  };
   const labels = 'l1,l2,l3,l4,l5,l6,l7,l8';
   try {
     // ---- 1. 2M-row CSV, pattern path end to end ------------------------------------------------------------------
@@ -80,18 +91,41 @@ export async function runTablesBench({ quick = false, csvRows, parquetRows, rows
     const common = ['balance', csv, '-a', 'race', '-l', labels, '--eta', '0.25', '--no-progress'];
     const duckRun = await timed('node', [CLI, ...common, '--engine', 'duckdb', '-o', path.join(dir, 'q-duck.csv')]);
     const jsRun = await timed('node', [CLI, ...common, '-o', path.join(dir, 'q-js.csv')]);
-    const same = duckRun.code === 0 && jsRun.code === 0 && fs.readFileSync(path.join(dir, 'q-duck.csv')).equals(fs.readFileSync(path.join(dir, 'q-js.csv')));
+    const same =
+      duckRun.code === 0 &&
+      jsRun.code === 0 &&
+      fs.readFileSync(path.join(dir, 'q-duck.csv')).equals(fs.readFileSync(path.join(dir, 'q-js.csv')));
     const pyOk = spawnSync(PY, ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0;
-    const pdRun = pyOk ? await timed(PY, [path.join(here, 'tables-pandas.py'), csv, path.join(dir, 'q-pd.csv'), ['race', ...labels.split(',')].join(',')]) : null;
+    const pdRun = pyOk
+      ? await timed(PY, [
+          path.join(here, 'tables-pandas.py'),
+          csv,
+          path.join(dir, 'q-pd.csv'),
+          ['race', ...labels.split(',')].join(','),
+        ])
+      : null;
     results.csvPatternPath = {
       rows: nCsv,
       bytes: fs.statSync(csv).size,
-      duckdb: { seconds: duckRun.seconds, peakRssBytes: duckRun.peakRssBytes, code: duckRun.code, err: duckRun.code ? duckRun.stderr : undefined },
+      duckdb: {
+        seconds: duckRun.seconds,
+        peakRssBytes: duckRun.peakRssBytes,
+        code: duckRun.code,
+        err: duckRun.code ? duckRun.stderr : undefined,
+      },
       js: { seconds: jsRun.seconds, peakRssBytes: jsRun.peakRssBytes, code: jsRun.code },
       outputsIdentical: same,
-      pandas: pdRun ? { seconds: pdRun.seconds, peakRssBytes: pdRun.peakRssBytes, phases: pdRun.code === 0 ? JSON.parse(pdRun.stdout.trim().split('\n').pop()) : pdRun.stderr } : `pandas not importable from ${PY} (apt-get install python3-pandas)`,
+      pandas: pdRun
+        ? {
+            seconds: pdRun.seconds,
+            peakRssBytes: pdRun.peakRssBytes,
+            phases: pdRun.code === 0 ? JSON.parse(pdRun.stdout.trim().split('\n').pop()) : pdRun.stderr,
+          }
+        : `pandas not importable from ${PY} (apt-get install python3-pandas)`,
     };
-    log(`  duckdb ${duckRun.seconds.toFixed(2)} s, js ${jsRun.seconds.toFixed(2)} s, pandas ${pdRun ? pdRun.seconds.toFixed(2) + ' s' : 'n/a'}; outputs identical: ${same}`);
+    log(
+      `  duckdb ${duckRun.seconds.toFixed(2)} s, js ${jsRun.seconds.toFixed(2)} s, pandas ${pdRun ? pdRun.seconds.toFixed(2) + ' s' : 'n/a'}; outputs identical: ${same}`,
+    );
     fs.rmSync(path.join(dir, 'q-js.csv'), { force: true });
 
     // ---- 2. Parquet folder, pattern path, bounded memory --------------------------------------------------------------
@@ -102,20 +136,46 @@ export async function runTablesBench({ quick = false, csvRows, parquetRows, rows
       const per = 1e7;
       for (let f = 0, start = 0; start < nPq; f++, start += per) {
         const n = Math.min(per, nPq - start);
-        await d.con.run(`COPY (SELECT id + ${start} AS id, race, l1, l2, l3 FROM (${tableSql(n).replace('SELECT i AS id', `SELECT i AS id`)}))
+        await d.con
+          .run(`COPY (SELECT id + ${start} AS id, race, l1, l2, l3 FROM (${tableSql(n).replace('SELECT i AS id', `SELECT i AS id`)}))
           TO '${path.join(pq, `part-${String(f).padStart(4, '0')}.parquet`)}' (FORMAT parquet)`);
       }
       d.close();
     }
     const pqBytes = fs.readdirSync(pq).reduce((a, f) => a + fs.statSync(path.join(pq, f)).size, 0);
     log(`Parquet: ${nPq} rows in ${fs.readdirSync(pq).length} files, ${(pqBytes / 1e6).toFixed(0)} MB`);
-    const pqRun = await timed('node', [CLI, 'balance', path.join(pq, '*.parquet'), '-a', 'race', '-l', 'l1,l2,l3', '--eta', '0.2', '--no-progress',
-      '--engine', 'duckdb', '--memory-limit', '1GB', '-o', path.join(dir, 'q-pq.parquet')]);
+    const pqRun = await timed('node', [
+      CLI,
+      'balance',
+      path.join(pq, '*.parquet'),
+      '-a',
+      'race',
+      '-l',
+      'l1,l2,l3',
+      '--eta',
+      '0.2',
+      '--no-progress',
+      '--engine',
+      'duckdb',
+      '--memory-limit',
+      '1GB',
+      '-o',
+      path.join(dir, 'q-pq.parquet'),
+    ]);
     results.parquetPatternPath = {
-      rows: nPq, files: fs.readdirSync(pq).length, bytes: pqBytes, memoryLimit: '1GB',
-      seconds: pqRun.seconds, rowsPerSecond: nPq / pqRun.seconds, peakRssBytes: pqRun.peakRssBytes, code: pqRun.code, err: pqRun.code ? pqRun.stderr : undefined,
+      rows: nPq,
+      files: fs.readdirSync(pq).length,
+      bytes: pqBytes,
+      memoryLimit: '1GB',
+      seconds: pqRun.seconds,
+      rowsPerSecond: nPq / pqRun.seconds,
+      peakRssBytes: pqRun.peakRssBytes,
+      code: pqRun.code,
+      err: pqRun.code ? pqRun.stderr : undefined,
     };
-    log(`  ${pqRun.seconds.toFixed(1)} s, ${(nPq / pqRun.seconds / 1e6).toFixed(2)} M rows/s, peak RSS ${(pqRun.peakRssBytes / 2 ** 20).toFixed(0)} MiB (code ${pqRun.code})`);
+    log(
+      `  ${pqRun.seconds.toFixed(1)} s, ${(nPq / pqRun.seconds / 1e6).toFixed(2)} M rows/s, peak RSS ${(pqRun.peakRssBytes / 2 ** 20).toFixed(0)} MiB (code ${pqRun.code})`,
+    );
     fs.rmSync(pq, { recursive: true, force: true });
     fs.rmSync(path.join(dir, 'q-pq.parquet'), { force: true });
 
@@ -150,7 +210,8 @@ async function rowsBench(dir, n) {
     Y[p * c + (p % c)] = 1;
   }
   const count = new Float64Array(k);
-  for (const r of await s.rows('SELECT m4_pid, COUNT(*) AS n FROM m4_rows GROUP BY ALL')) count[Number(r.m4_pid)] = Number(r.n);
+  for (const r of await s.rows('SELECT m4_pid, COUNT(*) AS n FROM m4_rows GROUP BY ALL'))
+    count[Number(r.m4_pid)] = Number(r.n);
   const pi = [0.5, 0.5];
   const engine = createDuckdbEngine(s, { table: 'm4_rows', k, m, c, S, Y, count }, pi);
   const W = Float64Array.from({ length: m * (c + 1) }, (_, j) => ((j * 37) % 11) / 50 - 0.1);
@@ -183,7 +244,9 @@ async function rowsBench(dir, n) {
   let numpy = null;
   const ok = spawnSync(PY, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
   if (ok) {
-    const p = spawn(PY, [path.join(here, 'balance-numpy.py'), npDir, String(n), String(m), String(c)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const p = spawn(PY, [path.join(here, 'balance-numpy.py'), npDir, String(n), String(m), String(c)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const lines = createInterface({ input: p.stdout })[Symbol.asyncIterator]();
     await lines.next(); // ready
     const ms = [];
@@ -196,20 +259,32 @@ async function rowsBench(dir, n) {
     p.stdin.end('{"op":"quit"}\n');
     numpy = { passMs: ms.sort((a, b) => a - b)[ms.length >> 1], sumQ: npSums.sumQ };
   }
-  return { n, m, c, duckdb: { passMs: duckMs, sumQ: sums.sumQ, rowsPerSecond: n / (duckMs / 1000) }, numpy: numpy ?? `numpy not importable from ${PY}` };
+  return {
+    n,
+    m,
+    c,
+    duckdb: { passMs: duckMs, sumQ: sums.sumQ, rowsPerSecond: n / (duckMs / 1000) },
+    numpy: numpy ?? `numpy not importable from ${PY}`,
+  };
 }
 
 function printTable(r) {
   const c = r.csvPatternPath;
   const pd = typeof c.pandas === 'object' ? c.pandas.seconds : NaN;
   console.log(`\nTables at scale (${r.machine.cpus} cores)`);
-  console.log(`  CSV ${c.rows} rows, pattern path end to end: duckdb ${c.duckdb.seconds.toFixed(2)} s | js ${c.js.seconds.toFixed(2)} s | pandas ${pd.toFixed(2)} s`
-    + `  → duckdb ${(pd / c.duckdb.seconds).toFixed(2)}× pandas, ${(c.js.seconds / c.duckdb.seconds).toFixed(2)}× js (goal ≥ 2× pandas); identical output: ${c.outputsIdentical}`);
+  console.log(
+    `  CSV ${c.rows} rows, pattern path end to end: duckdb ${c.duckdb.seconds.toFixed(2)} s | js ${c.js.seconds.toFixed(2)} s | pandas ${pd.toFixed(2)} s` +
+      `  → duckdb ${(pd / c.duckdb.seconds).toFixed(2)}× pandas, ${(c.js.seconds / c.duckdb.seconds).toFixed(2)}× js (goal ≥ 2× pandas); identical output: ${c.outputsIdentical}`,
+  );
   const p = r.parquetPatternPath;
-  console.log(`  Parquet ${p.rows} rows (${p.files} files): ${p.seconds.toFixed(1)} s, ${(p.rowsPerSecond / 1e6).toFixed(2)} M rows/s (goal ≥ 5), peak RSS ${(p.peakRssBytes / 2 ** 20).toFixed(0)} MiB with --memory-limit ${p.memoryLimit}`);
+  console.log(
+    `  Parquet ${p.rows} rows (${p.files} files): ${p.seconds.toFixed(1)} s, ${(p.rowsPerSecond / 1e6).toFixed(2)} M rows/s (goal ≥ 5), peak RSS ${(p.peakRssBytes / 2 ** 20).toFixed(0)} MiB with --memory-limit ${p.memoryLimit}`,
+  );
   const w = r.rowsPath;
   const np = typeof w.numpy === 'object' ? w.numpy.passMs : NaN;
-  console.log(`  per-row pass, ${w.n} rows: duckdb ${w.duckdb.passMs.toFixed(1)} ms | numpy ${np.toFixed(1)} ms → duckdb ${(np / w.duckdb.passMs).toFixed(2)}× numpy`);
+  console.log(
+    `  per-row pass, ${w.n} rows: duckdb ${w.duckdb.passMs.toFixed(1)} ms | numpy ${np.toFixed(1)} ms → duckdb ${(np / w.duckdb.passMs).toFixed(2)}× numpy`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
@@ -218,5 +293,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     const a = args.find((x) => x.startsWith(`--${k}=`));
     return a ? Number(a.split('=')[1]) : undefined;
   };
-  await runTablesBench({ quick: args.includes('--quick'), csvRows: num('csv-rows'), parquetRows: num('parquet-rows'), rowsN: num('rows-n') });
+  await runTablesBench({
+    quick: args.includes('--quick'),
+    csvRows: num('csv-rows'),
+    parquetRows: num('parquet-rows'),
+    rowsN: num('rows-n'),
+  });
 }

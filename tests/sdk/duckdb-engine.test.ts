@@ -26,13 +26,20 @@ const dir = mkdtempSync(join(tmpdir(), 'm4kit-duckeng-'));
 /** seeded skewed table: race (3 groups) × occupation (4) with an association, tags list, 0/1 columns */
 function makeRows(n: number, seed: number, missingEvery = 0) {
   let x = seed >>> 0;
-  const r = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const r = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
   const rows: Record<string, string | number>[] = [];
   for (let i = 0; i < n; i++) {
     const race = r() < 0.55 ? 'w' : r() < 0.6 ? 'b' : 'a';
     const occ = ['nurse', 'pilot', 'doctor', 'clerk'][Math.min(3, Math.floor(r() * (race === 'w' ? 4 : 3.3)))];
     const miss = missingEvery && i % missingEvery === 3;
-    rows.push({ id: `u${i}`, race: miss ? '' : race, occ, tags: r() < 0.3 ? 'x|y' : r() < 0.5 ? 'y' : 'x', f: +(race === 'w'), m: +(race !== 'w') });
+    rows.push({
+      id: `u${i}`,
+      race: miss ? '' : race,
+      occ,
+      tags: r() < 0.3 ? 'x|y' : r() < 0.5 ? 'y' : 'x',
+      f: +(race === 'w'),
+      m: +(race !== 'w'),
+    });
   }
   return rows;
 }
@@ -87,9 +94,15 @@ describe('--engine duckdb matches the default engine', () => {
     const con = await duck();
     const whole = join(dir, 'p.csv');
     writeFileSync(whole, csv(rows));
-    await con.run(`COPY (SELECT * FROM read_csv('${whole}', all_varchar = true)) TO '${join(dir, 'whole.parquet')}' (FORMAT parquet)`);
-    await con.run(`COPY (SELECT * FROM read_csv('${whole}', all_varchar = true) LIMIT 3000) TO '${join(dir, 'part-0.parquet')}' (FORMAT parquet)`);
-    await con.run(`COPY (SELECT * FROM read_csv('${whole}', all_varchar = true) OFFSET 3000) TO '${join(dir, 'part-1.parquet')}' (FORMAT parquet)`);
+    await con.run(
+      `COPY (SELECT * FROM read_csv('${whole}', all_varchar = true)) TO '${join(dir, 'whole.parquet')}' (FORMAT parquet)`,
+    );
+    await con.run(
+      `COPY (SELECT * FROM read_csv('${whole}', all_varchar = true) LIMIT 3000) TO '${join(dir, 'part-0.parquet')}' (FORMAT parquet)`,
+    );
+    await con.run(
+      `COPY (SELECT * FROM read_csv('${whole}', all_varchar = true) OFFSET 3000) TO '${join(dir, 'part-1.parquet')}' (FORMAT parquet)`,
+    );
     con.closeSync();
     const spec: ColumnSpec = { attributes: ['race'], labels: ['occ'], missing: 'drop' };
     const { a } = await compare(join(dir, 'whole.parquet'), spec, {}, 'parquet');
@@ -110,8 +123,15 @@ describe('--engine duckdb matches the default engine', () => {
     const { gzipSync, gunzipSync } = await import('node:zlib');
     const gz = join(dir, 't.csv.gz');
     writeFileSync(gz, gzipSync(csv(rows)));
-    const b = await balanceFileDuckdb(gz, { attributes: ['race'], labels: ['occ'] }, { ...opts, out: join(dir, 'o.csv.gz') });
-    const lines = gunzipSync(readFileSync(join(dir, 'o.csv.gz'))).toString().trim().split('\n');
+    const b = await balanceFileDuckdb(
+      gz,
+      { attributes: ['race'], labels: ['occ'] },
+      { ...opts, out: join(dir, 'o.csv.gz') },
+    );
+    const lines = gunzipSync(readFileSync(join(dir, 'o.csv.gz')))
+      .toString()
+      .trim()
+      .split('\n');
     expect(lines.length).toBe(2001);
     expect(lines.slice(1).filter((l) => l.endsWith(',true')).length).toBe(b.report.kept);
     // smallest tables: 2 rows (two groups, one label)
@@ -123,17 +143,29 @@ describe('--engine duckdb matches the default engine', () => {
   test('errors name the file, row and column; unknown columns list the columns', async () => {
     const f = join(dir, 'bad.csv');
     writeFileSync(f, 'race,occ\nw,x\nb,y\n,x\nw,y\n');
-    await expect(balanceFileDuckdb(f, { attributes: ['race'], labels: ['occ'] }, opts)).rejects.toThrow(/bad\.csv, row 3, column "race": missing value/);
+    await expect(balanceFileDuckdb(f, { attributes: ['race'], labels: ['occ'] }, opts)).rejects.toThrow(
+      /bad\.csv, row 3, column "race": missing value/,
+    );
     await expect(balanceFileDuckdb(f, { attributes: ['sex'], labels: ['occ'] }, opts)).rejects.toThrow(DataError);
-    await expect(balanceFileDuckdb(f, { attributes: ['sex'], labels: ['occ'] }, opts)).rejects.toThrow(/unknown column "sex" \(columns: race, occ\)/);
-    await expect(balanceFileDuckdb(join(dir, 'nope.csv'), { attributes: ['race'], labels: ['occ'] }, opts)).rejects.toThrow(/nope\.csv: file not found/);
+    await expect(balanceFileDuckdb(f, { attributes: ['sex'], labels: ['occ'] }, opts)).rejects.toThrow(
+      /unknown column "sex" \(columns: race, occ\)/,
+    );
+    await expect(
+      balanceFileDuckdb(join(dir, 'nope.csv'), { attributes: ['race'], labels: ['occ'] }, opts),
+    ).rejects.toThrow(/nope\.csv: file not found/);
   });
 
   test('infeasible: no output file, same status and largest feasible η', async () => {
     const f = join(dir, 't.csv');
     const spec = { attributes: ['race'], labels: ['occ'] };
     const a = await balanceFile(f, spec, { ...opts, eta: 0.99, epsRep: 0, epsAssoc: 0 });
-    const b = await balanceFileDuckdb(f, spec, { ...opts, eta: 0.99, epsRep: 0, epsAssoc: 0, out: join(dir, 'never.csv') });
+    const b = await balanceFileDuckdb(f, spec, {
+      ...opts,
+      eta: 0.99,
+      epsRep: 0,
+      epsAssoc: 0,
+      out: join(dir, 'never.csv'),
+    });
     expect(b.report.solver.status).toBe('infeasible');
     expect(a.result.report.solver.status).toBe('infeasible');
     expect(() => readFileSync(join(dir, 'never.csv'))).toThrow();
@@ -173,16 +205,37 @@ describe('--engine duckdb per-row path: every pass is one aggregate query, q as 
     }
     // a bad utility names the row and column
     writeFileSync(join(dir, 'ubad.csv'), 'race,occ,util\nw,x,0.1\nb,y,abc\n');
-    await expect(balanceFileDuckdb(join(dir, 'ubad.csv'), { attributes: ['race'], labels: ['occ'], utility: 'util' }, opts))
-      .rejects.toThrow(/ubad\.csv, row 2, column "util": expected a number, got "abc"/);
+    await expect(
+      balanceFileDuckdb(join(dir, 'ubad.csv'), { attributes: ['race'], labels: ['occ'], utility: 'util' }, opts),
+    ).rejects.toThrow(/ubad\.csv, row 2, column "util": expected a number, got "abc"/);
   });
 });
 
 test('q written to CSV by DuckDB reads as String(q): 0, 1, fixed from 1e-6, exponent below', async () => {
   const con = await duck();
-  const xs = [0, 1, 0.5, 1 / 3, 0.1, 1e-4, 1.234e-4, 2.5e-5, 1e-6, 1.5e-6, 9.99e-7, 1.234e-7, 1e-10, 5e-324, 0.9999999999999999, 0.7548151996119198];
-  const got = (await con.runAndReadAll(`SELECT ${jsNumberText('x')} AS s FROM (SELECT unnest([${xs.map((x) => `'${x}'`).join(',')}]::DOUBLE[]) AS x)`))
-    .getRowObjectsJS();
+  const xs = [
+    0,
+    1,
+    0.5,
+    1 / 3,
+    0.1,
+    1e-4,
+    1.234e-4,
+    2.5e-5,
+    1e-6,
+    1.5e-6,
+    9.99e-7,
+    1.234e-7,
+    1e-10,
+    5e-324,
+    0.9999999999999999,
+    0.7548151996119198,
+  ];
+  const got = (
+    await con.runAndReadAll(
+      `SELECT ${jsNumberText('x')} AS s FROM (SELECT unnest([${xs.map((x) => `'${x}'`).join(',')}]::DOUBLE[]) AS x)`,
+    )
+  ).getRowObjectsJS();
   got.forEach((r, i) => expect(r.s).toBe(String(xs[i])));
   con.closeSync();
 });
@@ -190,13 +243,34 @@ test('q written to CSV by DuckDB reads as String(q): 0, 1, fixed from 1e-6, expo
 describe('the keep draw in SQL is uniformAt', () => {
   test('DuckDB evaluates uniformSql bit for bit (edge rows and seeds)', async () => {
     const con = await duck();
-    const ids = [0, 1, 2, 3, 255, 65535, 65536, 1e6, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1 - 0x632be5ab, 2 ** 32 - 0x632be5ab, 2 ** 32 + 5, 2 ** 40 + 7];
+    const ids = [
+      0,
+      1,
+      2,
+      3,
+      255,
+      65535,
+      65536,
+      1e6,
+      2 ** 31 - 1,
+      2 ** 31,
+      2 ** 32 - 1 - 0x632be5ab,
+      2 ** 32 - 0x632be5ab,
+      2 ** 32 + 5,
+      2 ** 40 + 7,
+    ];
     for (const seed of [0, 1, 42, -7, 2 ** 31 - 1, 123456789]) {
-      const got = (await con.runAndReadAll(`SELECT i, ${uniformSql('duckdb', seed, 'i')} AS u FROM (SELECT unnest([${ids.join(',')}]::BIGINT[]) AS i) ORDER BY i`)).getRowObjectsJS();
+      const got = (
+        await con.runAndReadAll(
+          `SELECT i, ${uniformSql('duckdb', seed, 'i')} AS u FROM (SELECT unnest([${ids.join(',')}]::BIGINT[]) AS i) ORDER BY i`,
+        )
+      ).getRowObjectsJS();
       got.forEach((r, j) => expect(r.u).toBe(uniformAt(seed, ids[j])));
     }
     // and on 100 000 consecutive rows
-    const rows = (await con.runAndReadAll(`SELECT ${uniformSql('duckdb', 9, 'i')} AS u FROM range(100000) t(i) ORDER BY i`)).getRowObjectsJS();
+    const rows = (
+      await con.runAndReadAll(`SELECT ${uniformSql('duckdb', 9, 'i')} AS u FROM range(100000) t(i) ORDER BY i`)
+    ).getRowObjectsJS();
     rows.forEach((r, i) => {
       if (r.u !== uniformAt(9, i)) expect(r.u).toBe(uniformAt(9, i));
     });
@@ -209,15 +283,20 @@ test('the statements --emit-sql duckdb prints, run in DuckDB over Parquet: every
   const f = join(dir, 'e.csv');
   writeFileSync(f, csv(rows));
   const con = await duck();
-  await con.run(`CREATE TABLE events AS SELECT CAST(rid AS BIGINT) AS rid, race, occ FROM read_csv('${f}', all_varchar = true)`);
+  await con.run(
+    `CREATE TABLE events AS SELECT CAST(rid AS BIGINT) AS rid, race, occ FROM read_csv('${f}', all_varchar = true)`,
+  );
   const spec = { attributes: ['race'], labels: ['occ'] };
   // 1. pattern counts in the engine, exported as CSV
   const pc = join(dir, 'pc.csv');
-  await con.run(`COPY (${patternCountSql('duckdb', { table: 'events', ...spec })}) TO '${pc}' (FORMAT csv, HEADER true)`);
+  await con.run(
+    `COPY (${patternCountSql('duckdb', { table: 'events', ...spec })}) TO '${pc}' (FORMAT csv, HEADER true)`,
+  );
   // 2. m4kit on the counts
   const { result } = await balanceFile(pc, { ...spec, counts: 'n' }, { ...opts, path: 'patterns' });
   const patterns: { keys: (string | null)[]; q: number }[] = [];
-  for await (const c of readTable(pc)) for (const r of c.rows) patterns.push({ keys: [String(r.race), String(r.occ)], q: result.q[patterns.length] });
+  for await (const c of readTable(pc))
+    for (const r of c.rows) patterns.push({ keys: [String(r.race), String(r.occ)], q: result.q[patterns.length] });
   // 3. join back with the keep draw
   const sql = joinBackSql('duckdb', { table: 'events', ...spec, rowId: 'rid' }, opts.seed, patterns);
   const got = (await con.runAndReadAll(`SELECT * FROM (${sql}) ORDER BY rid`)).getRowObjectsJS();

@@ -71,12 +71,26 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   if (eta !== 'auto' && !Number.isFinite(eta)) throw Object.assign(new Error(`--eta must be a number or "auto", got "${o.eta}"`), { code: 'E_ARGUMENT' });
   if (o.engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
-    const spec = { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: o.missing };
-    const solve = { eta, pi: parsePi(o.pi), epsRep: o.epsRep, epsAssoc: o.epsAssoc, V: o.soft, solver: o.solver, tol: o.tol, maxIter: o.maxIter,
-      seed: o.seed, path: o.path, out: o.out, reportPath: o.report, lowMemory: o.lowMemory };
-    const r = await runScale(input, spec, o, solve);
+    const { attributes, labels, utility, id, counts, missing } = o;
+    const solve: Parameters<typeof runScale>[3] = {
+      eta,
+      pi: parsePi(o.pi),
+      epsRep: o.epsRep,
+      epsAssoc: o.epsAssoc,
+      V: o.soft,
+      solver: o.solver,
+      tol: o.tol,
+      maxIter: o.maxIter,
+      seed: o.seed,
+      path: o.path,
+      out: o.out,
+      reportPath: o.report,
+      lowMemory: o.lowMemory,
+    };
+    const r = await runScale(input, { attributes, labels, utility, id, counts, missing }, o, solve);
     if (!r) return;
-    const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report);
+    const out = r.solver.status === 'infeasible' ? undefined : o.out;
+    const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, out, o.report);
     if (o.emitSql) console.error(text);
     else console.log(text);
     process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;

@@ -55,9 +55,16 @@ program
   .addOption(new Option('--missing <policy>', 'missing attribute/label values').choices(['error', 'drop', 'category']).default('error'))
   .addOption(new Option('--backend <kind>', 'engine for the per-row path').choices(['auto', 'webgpu', 'cpu']).default('auto'))
   .addOption(new Option('--path <kind>', 'solve on pattern counts or per row').choices(['auto', 'patterns', 'rows']).default('auto'))
-  .addOption(new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs; pattern path)').choices(['js', 'duckdb']).default('js'))
-  .addOption(new Option('--emit-sql <dialect>', 'print the SQL a warehouse runs: pattern count, or (with --counts) the join-back').choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']))
-  .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (DuckDB spills beyond it; default 80% of RAM)')
+  .addOption(
+    new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs)')
+      .choices(['js', 'duckdb'])
+      .default('js'),
+  )
+  .addOption(
+    new Option('--emit-sql <dialect>', 'print SQL for a warehouse: pattern count, or (with --counts) the join-back')
+      .choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']),
+  )
+  .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (spills beyond it; default 80% of RAM)')
   .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
   .option('--row-id <col>', '--emit-sql: integer row id column the keep draw is keyed on')
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
@@ -74,9 +81,10 @@ Examples:
   $ m4kit balance data.parquet -a is_man,is_woman -l doctor,nurse,pilot --eps-assoc 0.005
   $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
   $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
-  $ m4kit balance 'data/*.parquet' -a sex -l occupation --engine duckdb -o q.parquet   # DuckDB scans, groups, joins
+  $ m4kit balance 'data/*.parquet' -a sex -l occupation --engine duckdb -o q.parquet   # DuckDB scans and joins
   $ m4kit balance events -a sex -l occupation --emit-sql clickhouse      # 1. the pattern-count statement
-  $ m4kit balance patterns.csv -a sex -l occupation --counts n --emit-sql clickhouse --table events --row-id rid
+  $ m4kit balance patterns.csv -a sex -l occupation --counts n \
+      --emit-sql clickhouse --table events --row-id rid                  # 2. the join-back with the keep draw
 
 Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the largest feasible eta).`,
   )

@@ -1,7 +1,8 @@
 // MomentsEngine whose passes run inside DuckDB (Node, `--engine duckdb` on the per-row path): one aggregate query
 // per pass computes q_i = clip(η + u_i − a_p(i) − µ, 0, 1) inline for every row and sums it per pattern p; the
-// moment sums follow exactly from those per-pattern SUMs, since (s_i, y_i) — and so a_p = (s_p − π)ᵀ W [1; y_p] —
-// are shared by the rows of a pattern. No row leaves the engine; the solver (solve.ts) is unchanged.
+// moment sums follow exactly from those per-pattern SUMs, since (s_i, y_i) — and so
+// a_p = (s_p − π)ᵀ W [1; y_p] — are shared by the rows of a pattern. No row leaves the engine; the solver
+// (solve.ts) is unchanged.
 import { ArgumentError, ShapeError } from '@m4kit/kernels';
 import type { DuckSession } from '../io/duckdb.js';
 import { createCpuEngine } from './engine-cpu.js';

@@ -84,7 +84,11 @@ function mul32(o: Ops, x: string, C: number): string {
 }
 
 /** The three mixing stages of uniformAt after the seed/row combination, one SQL expression per stage. */
-export function keepHashStages(dialect: SqlDialect, seed: number, rowId: string): [string, (z: string) => string, (z: string) => string, (z: string) => string] {
+export function keepHashStages(
+  dialect: SqlDialect,
+  seed: number,
+  rowId: string,
+): [string, (z: string) => string, (z: string) => string, (z: string) => string] {
   const o = ops(dialect);
   const s = Math.imul(seed | 0, 0x9e3779b1) >>> 0;
   const x0 = o.and(`(${o.int64(rowId)} + ${0x632be5ab})`, M32);
@@ -118,7 +122,9 @@ export function patternCountSql(dialect: SqlDialect, spec: Omit<SqlSpec, 'rowId'
   const o = ops(dialect);
   const cols = [...new Set([...spec.attributes, ...spec.labels])];
   const sel = cols.map((c) => `${o.str(o.ident(c))} AS ${o.ident(c)}`).join(',\n       ');
-  return `SELECT ${sel},\n       COUNT(*) AS ${o.ident(spec.counts ?? 'n')}\nFROM ${spec.table}\nGROUP BY ${cols.map((c) => o.ident(c)).join(', ')}`;
+  const count = o.ident(spec.counts ?? 'n');
+  const by = cols.map((c) => o.ident(c)).join(', ');
+  return `SELECT ${sel},\n       COUNT(*) AS ${count}\nFROM ${spec.table}\nGROUP BY ${by}`;
 }
 
 function literal(o: Ops, v: string): string {
@@ -135,27 +141,44 @@ function dbl(o: Ops, x: number): string {
  * `patterns[i]` holds the text of each pattern column (attributes then labels, as in patternCountSql) and q.
  * Rows whose pattern is not listed (missing values, patterns dropped by the solver) get q = 0, keep = false.
  */
-export function joinBackSql(dialect: SqlDialect, spec: SqlSpec, seed: number, patterns: { keys: (string | null)[]; q: number }[]): string {
+export function joinBackSql(
+  dialect: SqlDialect,
+  spec: SqlSpec,
+  seed: number,
+  patterns: { keys: (string | null)[]; q: number }[],
+): string {
   const o = ops(dialect);
   const cols = [...new Set([...spec.attributes, ...spec.labels])];
   if (!patterns.length) throw new ArgumentError('joinBackSql: no patterns');
-  for (const p of patterns) if (p.keys.length !== cols.length) throw new ArgumentError(`joinBackSql: each pattern needs ${cols.length} keys`);
+  for (const p of patterns)
+    if (p.keys.length !== cols.length) throw new ArgumentError(`joinBackSql: each pattern needs ${cols.length} keys`);
   const k = cols.map((_, j) => o.ident(`m4_k${j}`));
   const rid = o.ident('m4_row');
   const qc = o.ident('m4_q');
   const z = [1, 2, 3].map((i) => o.ident(`m4_z${i}`)); // one name per level: ClickHouse refuses cyclic aliases
   // patterns with a missing key never match a row: leave them out
   const rows = patterns.filter((p) => p.keys.every((x) => x !== null));
-  const values = rows.map((p) => `SELECT ${p.keys.map((x, j) => `${literal(o, x as string)} AS ${k[j]}`).join(', ')}, ${dbl(o, p.q)} AS ${qc}`).join('\n    UNION ALL ');
+  const values = rows
+    .map(
+      (p) =>
+        `SELECT ${p.keys.map((x, j) => `${literal(o, x as string)} AS ${k[j]}`).join(', ')}, ${dbl(o, p.q)} AS ${qc}`,
+    )
+    .join('\n    UNION ALL ');
   const [h0, h1, h2, h3] = keepHashStages(dialect, seed, rid);
   const carry = [rid, ...cols.map((c) => o.ident(c)), qc];
   const qOr0 = dialect === 'clickhouse' ? qc : `COALESCE(${qc}, ${dbl(o, 0)})`; // ClickHouse LEFT JOIN fills 0
-  const src = `SELECT ${o.int64(o.ident(spec.rowId))} AS ${rid}, ${cols.map((c) => o.ident(c)).join(', ')}, ${cols.map((c, j) => `${o.str(o.ident(c))} AS ${k[j]}`).join(', ')}\n      FROM ${spec.table}`;
+  const names = cols.map((c) => o.ident(c)).join(', ');
+  const keyText = cols.map((c, j) => `${o.str(o.ident(c))} AS ${k[j]}`).join(', ');
+  const src = `SELECT ${o.int64(o.ident(spec.rowId))} AS ${rid}, ${names}, ${keyText}\n      FROM ${spec.table}`;
   const joinKw = dialect === 'clickhouse' ? 'ANY LEFT JOIN' : 'LEFT JOIN';
-  const joined = `SELECT ${rid}, ${cols.map((c) => o.ident(c)).join(', ')}, ${qOr0 === qc ? qc : `${qOr0} AS ${qc}`}\n    FROM (${src}) AS m4_t\n    ${joinKw} (${values}) AS m4_p\n    USING (${k.join(', ')})`;
+  const qSel = qOr0 === qc ? qc : `${qOr0} AS ${qc}`;
+  const joined =
+    `SELECT ${rid}, ${names}, ${qSel}\n    FROM (${src}) AS m4_t\n` +
+    `    ${joinKw} (${values}) AS m4_p\n    USING (${k.join(', ')})`;
   const lvl1 = `SELECT ${carry.join(', ')}, ${h0} AS ${z[0]}\n  FROM (${joined}) AS m4_1`;
   const lvl2 = `SELECT ${carry.join(', ')}, ${h1(z[0])} AS ${z[1]}\n FROM (${lvl1}) AS m4_2`;
   const lvl3 = `SELECT ${carry.join(', ')}, ${h2(z[1])} AS ${z[2]}\nFROM (${lvl2}) AS m4_3`;
   const keep = `${h3(z[2])} < ${qc}`;
-  return `SELECT ${rid} AS ${o.ident(spec.rowId)}, ${cols.map((c) => o.ident(c)).join(', ')}, ${qc} AS ${o.ident('q')}, ${keep} AS ${o.ident('keep')}\nFROM (${lvl3}) AS m4_4`;
+  const outCols = `${rid} AS ${o.ident(spec.rowId)}, ${names}, ${qc} AS ${o.ident('q')}, ${keep} AS ${o.ident('keep')}`;
+  return `SELECT ${outCols}\nFROM (${lvl3}) AS m4_4`;
 }

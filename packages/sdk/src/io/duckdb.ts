@@ -13,7 +13,9 @@ type DuckConnection = import('@duckdb/node-api').DuckDBConnection;
 /** An optional package the requested feature needs is not installed. */
 export class MissingDependencyError extends M4kitError {
   constructor(pkg: string, feature: string, cause?: unknown) {
-    super('E_DEPENDENCY', `${feature} needs the optional package ${pkg}: install it with \`npm install ${pkg}\``, { cause });
+    super('E_DEPENDENCY', `${feature} needs the optional package ${pkg}: install it with \`npm install ${pkg}\``, {
+      cause,
+    });
   }
 }
 
@@ -77,8 +79,11 @@ export function duckFormat(path: string): DuckFormat {
   if (p.endsWith('.jsonl') || p.endsWith('.ndjson')) return 'jsonl';
   if (p.endsWith('.json')) return 'json';
   if (p.endsWith('.parquet') || p.endsWith('.pq')) return 'parquet';
-  throw new DataError('the duckdb engine reads .csv, .tsv, .json, .jsonl and .parquet (gz too, globs allowed); '
-    + 'use the default engine for Arrow files', { file: path });
+  throw new DataError(
+    'the duckdb engine reads .csv, .tsv, .json, .jsonl and .parquet (gz too, globs allowed); ' +
+      'use the default engine for Arrow files',
+    { file: path },
+  );
 }
 
 /**
@@ -88,14 +93,21 @@ export function duckFormat(path: string): DuckFormat {
  * the columns in `keep` when given (all must exist). CSV/TSV cells stay text, as in the default engine's reader.
  * Returns the input's column names.
  */
-export async function registerSource(s: DuckSession, path: string, name = 'm4_src', keep?: string[]): Promise<string[]> {
+export async function registerSource(
+  s: DuckSession,
+  path: string,
+  name = 'm4_src',
+  keep?: string[],
+): Promise<string[]> {
   const fmt = duckFormat(path);
   const p = sqlString(path);
   let columns: string[];
-  const describe = async (from: string) => (await s.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${from})`)).map((r) => String(r.column_name));
+  const describe = async (from: string) =>
+    (await s.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${from})`)).map((r) => String(r.column_name));
   const check = () => {
     for (const c of keep ?? [])
-      if (!columns.includes(c)) throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
+      if (!columns.includes(c))
+        throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
   };
   try {
     if (fmt === 'parquet') {
@@ -103,16 +115,26 @@ export async function registerSource(s: DuckSession, path: string, name = 'm4_sr
       check();
       // rows before each file, in the reader's file order (the glob's), looked up by the virtual file_index
       const files = (await s.rows(`SELECT file FROM glob(${p})`)).map((r) => String(r.file));
-      const sizes = new Map((await s.rows(`SELECT file_name, num_rows FROM parquet_file_metadata(${p})`)).map((r) => [String(r.file_name), Number(r.num_rows)]));
+      const sizes = new Map(
+        (await s.rows(`SELECT file_name, num_rows FROM parquet_file_metadata(${p})`)).map((r) => [
+          String(r.file_name),
+          Number(r.num_rows),
+        ]),
+      );
       const off: number[] = [];
       files.reduce((a, f) => (off.push(a), a + (sizes.get(f) ?? 0)), 0);
-      const rowId = off.length > 1 ? `file_row_number + ([${off.join(', ')}]::BIGINT[])[CAST(file_index AS BIGINT) + 1]` : 'file_row_number';
+      const rowId =
+        off.length > 1
+          ? `file_row_number + ([${off.join(', ')}]::BIGINT[])[CAST(file_index AS BIGINT) + 1]`
+          : 'file_row_number';
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number), CAST(${rowId} AS BIGINT) AS m4_row
         FROM read_parquet(${p}, file_row_number = true)`);
     } else {
-      const scan = fmt === 'json' || fmt === 'jsonl'
-        ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
-        : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}', quote = '"', escape = '"')`;
+      const scan =
+        fmt === 'json' || fmt === 'jsonl'
+          ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
+          : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}',
+              quote = '"', escape = '"')`;
       columns = await describe(scan);
       check();
       const sel = keep ? [...new Set(keep)].map(sqlIdent).join(', ') : '*';
@@ -122,7 +144,9 @@ export async function registerSource(s: DuckSession, path: string, name = 'm4_sr
   } catch (e) {
     if (e instanceof M4kitError) throw e;
     const msg = (e as Error).message;
-    throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, { file: path });
+    throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, {
+      file: path,
+    });
   }
   return columns;
 }
@@ -134,7 +158,9 @@ export async function registerSource(s: DuckSession, path: string, name = 'm4_sr
 export function jsNumberText(x: string): string {
   const s = `CAST(${x} AS VARCHAR)`;
   return `CASE WHEN ${x} = 0 THEN '0' WHEN ${x} = 1 THEN '1' WHEN NOT contains(${s}, 'e') THEN ${s}
-    WHEN ${x} >= 1e-6 THEN '0.' || repeat('0', CAST(split_part(${s}, 'e-', 2) AS INTEGER) - 1) || replace(split_part(${s}, 'e', 1), '.', '')
+    WHEN ${x} >= 1e-6
+      THEN '0.' || repeat('0', CAST(split_part(${s}, 'e-', 2) AS INTEGER) - 1)
+        || replace(split_part(${s}, 'e', 1), '.', '')
     ELSE replace(${s}, 'e-0', 'e-') END`;
 }
 
@@ -142,8 +168,14 @@ export function jsNumberText(x: string): string {
 export async function copyAtomic(s: DuckSession, query: string, out: string): Promise<void> {
   const { atomicWrite } = await import('./write.js');
   const fmt = duckFormat(out);
-  const opts = fmt === 'parquet' ? "FORMAT parquet" : fmt === 'json' ? "FORMAT json, ARRAY true" : fmt === 'jsonl'
-    ? 'FORMAT json' : `FORMAT csv, HEADER true, DELIMITER '${fmt === 'tsv' ? '\t' : ','}'`;
-  const gz = /\.gz$/i.test(out) ? ", COMPRESSION gzip" : '';
+  const opts =
+    fmt === 'parquet'
+      ? 'FORMAT parquet'
+      : fmt === 'json'
+        ? 'FORMAT json, ARRAY true'
+        : fmt === 'jsonl'
+          ? 'FORMAT json'
+          : `FORMAT csv, HEADER true, DELIMITER '${fmt === 'tsv' ? '\t' : ','}'`;
+  const gz = /\.gz$/i.test(out) ? ', COMPRESSION gzip' : '';
   await atomicWrite(out, (tmp) => s.run(`COPY (${query}) TO ${sqlString(tmp)} (${opts}${gz})`));
 }

@@ -10,7 +10,15 @@ import { maxFeasibleEta, solveBatch } from '../balance/solve.js';
 import { uniformSql } from '../balance/sql.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
-import { copyAtomic, jsNumberText, openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
+import {
+  copyAtomic,
+  jsNumberText,
+  openDuckDB,
+  registerSource,
+  sqlIdent,
+  type DuckOptions,
+  type DuckSession,
+} from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
 import { balanceEncoded, resolvePi, type BalanceOptions, type BalanceReport } from './balance.js';
 
@@ -31,23 +39,42 @@ export interface BalanceDuckdbResult {
 const ROW_PREFIX = /^row \d+(, column "(?:[^"]|"")*")?: /;
 
 /** Balance a table file (or glob) on the pattern path inside DuckDB. */
-export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: BalanceDuckdbOptions = {}): Promise<BalanceDuckdbResult> {
-  if (spec.counts) throw new ArgumentError('the duckdb engine counts patterns itself; balance a --counts table with the default engine');
+export async function balanceFileDuckdb(
+  path: string,
+  spec: ColumnSpec,
+  opts: BalanceDuckdbOptions = {},
+): Promise<BalanceDuckdbResult> {
+  if (spec.counts)
+    throw new ArgumentError(
+      'the duckdb engine counts patterns itself; balance a --counts table with the default engine',
+    );
   const rowsPath = !!spec.utility || opts.path === 'rows';
-  if (spec.utility && opts.path === 'patterns') throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
+  if (spec.utility && opts.path === 'patterns')
+    throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
   const t0 = performance.now();
   const s = await openDuckDB(opts.duckdb);
   try {
     const keys = [...new Set([...spec.attributes, ...spec.labels])];
-    await registerSource(s, path, 'm4_src', [...keys, spec.id, spec.utility].filter((x): x is string => !!x));
+    await registerSource(
+      s,
+      path,
+      'm4_src',
+      [...keys, spec.id, spec.utility].filter((x): x is string => !!x),
+    );
     const k = keys.map(sqlIdent);
     // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem;
     // m4_h = hash of the key columns: the join back runs on that one integer when no two patterns share it
-    await s.run(`CREATE TEMP TABLE m4_pat AS SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first,
-      hash(${k.join(', ')}) AS m4_h FROM (SELECT ${k.join(', ')}, COUNT(*) AS n, MIN(m4_row) AS m4_first FROM m4_src GROUP BY ALL)`);
+    await s.run(`CREATE TEMP TABLE m4_pat AS
+      SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first,
+        hash(${k.join(', ')}) AS m4_h
+      FROM (SELECT ${k.join(', ')}, COUNT(*) AS n, MIN(m4_row) AS m4_first FROM m4_src GROUP BY ALL)`);
     const distinct = await s.rows('SELECT COUNT(DISTINCT m4_h) = COUNT(*) AS ok FROM m4_pat');
-    const on = distinct[0].ok ? `hash(${k.map((c) => `s.${c}`).join(', ')}) = p.m4_h` : k.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
-    const pats = await s.rows(`SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`);
+    const on = distinct[0].ok
+      ? `hash(${k.map((c) => `s.${c}`).join(', ')}) = p.m4_h`
+      : k.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
+    const pats = await s.rows(
+      `SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`,
+    );
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
     const enc = encodePatterns(pats, spec, path);
     if (rowsPath) return await balanceRows(s, path, spec, enc, pats, opts, t0, on);
@@ -66,7 +93,8 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
       const seed = opts.seed ?? 0;
       // one join pass into a table (spills past the memory limit), then the sorted COPY and the kept count
       await s.run(`CREATE TEMP TABLE m4_pq AS SELECT p.*, q.m4_q FROM m4_pat p JOIN m4_q q USING (m4_pid)`);
-      await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_q AS q, ${uniformSql('duckdb', seed, 's.m4_row')} < p.m4_q AS keep
+      const u = uniformSql('duckdb', seed, 's.m4_row');
+      await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_q AS q, ${u} < p.m4_q AS keep
         ${spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : ''}
         FROM m4_src s JOIN m4_pq p ON ${on}`);
       if (opts.out) {
@@ -85,7 +113,8 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
       kept,
       timeMs: performance.now() - t0,
     };
-    if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    if (opts.reportPath)
+      await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();
@@ -96,8 +125,16 @@ export async function balanceFileDuckdb(path: string, spec: ColumnSpec, opts: Ba
  * Per-row path inside DuckDB: a row table (engine pattern index, utility) and the createDuckdbEngine passes; the
  * solver, the η search and the report are the ones of balanceEncoded; q and keep are written by one COPY.
  */
-async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: EncodedTable, pats: Record<string, unknown>[],
-  opts: BalanceDuckdbOptions, t0: number, on: string): Promise<BalanceDuckdbResult> {
+async function balanceRows(
+  s: DuckSession,
+  path: string,
+  spec: ColumnSpec,
+  enc: EncodedTable,
+  pats: Record<string, unknown>[],
+  opts: BalanceDuckdbOptions,
+  t0: number,
+  on: string,
+): Promise<BalanceDuckdbResult> {
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
   const pi = resolvePi(opts.pi, enc.attributeNames);
@@ -106,7 +143,8 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
   const V = opts.V ?? Infinity;
   const seed = opts.seed ?? 0;
   const etaReq = opts.eta ?? 0.9;
-  if (etaReq !== 'auto' && !(etaReq > 0 && etaReq <= 1)) throw new ArgumentError(`eta must be in (0, 1], got ${etaReq}`);
+  if (etaReq !== 'auto' && !(etaReq > 0 && etaReq <= 1))
+    throw new ArgumentError(`eta must be in (0, 1], got ${etaReq}`);
   // utility: the default engine's rule (missing → error naming the row; not a number → error)
   if (spec.utility) {
     const u = sqlIdent(spec.utility);
@@ -115,8 +153,11 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
     if (bad.length) {
       const v = bad[0].v as string | null;
       const missing = v === null || v === '' || v === 'NA' || v === 'NaN';
-      throw new DataError(missing ? 'missing utility value' : `expected a number, got ${JSON.stringify(v)}`,
-        { file: path, row: Number(bad[0].m4_row) + 1, column: spec.utility });
+      throw new DataError(missing ? 'missing utility value' : `expected a number, got ${JSON.stringify(v)}`, {
+        file: path,
+        row: Number(bad[0].m4_row) + 1,
+        column: spec.utility,
+      });
     }
   }
   // counts-table pattern pid → engine pattern (dropped patterns have none: their rows get q = 0)
@@ -134,7 +175,11 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
     FROM m4_src s JOIN m4_pat p ON ${on} JOIN m4_map mp USING (m4_pid)`);
   const count = new Float64Array(enc.patterns.n);
   enc.rowToPattern.forEach((p, pid) => p >= 0 && (count[p] += Number(pats[pid].m4_n)));
-  const engine = createDuckdbEngine(s, { table: 'm4_rows', k: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, count }, pi);
+  const engine = createDuckdbEngine(
+    s,
+    { table: 'm4_rows', k: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, count },
+    pi,
+  );
   try {
     const tol = opts.tol ?? 1e-9;
     let eta = etaReq === 'auto' ? 0.9 : etaReq;
@@ -148,8 +193,15 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
     }
     const maxIter = opts.maxIter ?? 20000;
     const res = await solveBatch(engine, {
-      eta, pi, epsRep, epsAssoc, V, tol, maxIter,
-      onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
+      eta,
+      pi,
+      epsRep,
+      epsAssoc,
+      V,
+      tol,
+      maxIter,
+      onProgress: (p) =>
+        opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
     });
     const before = await engine.pass(new Float64Array(m * (c + 1)), 0, eta, 1);
     const feasible = res.status !== 'infeasible';
@@ -159,7 +211,8 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
       const id = spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : '';
       await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, COALESCE(r.q, 0.0) AS q,
         ${uniformSql('duckdb', seed, 's.m4_row')} < COALESCE(r.q, 0.0) AS keep ${id}
-        FROM m4_src s LEFT JOIN (SELECT m4_row, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
+        FROM m4_src s
+        LEFT JOIN (SELECT m4_row, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
       if (opts.out) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
         await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
@@ -168,18 +221,41 @@ async function balanceRows(s: DuckSession, path: string, spec: ColumnSpec, enc: 
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
     const report: BalanceReport = {
-      input: { rows: total, dropped: total - engine.n, patterns: enc.patterns.n, attributes: enc.attributeNames, labels: enc.labelNames },
-      options: { eta, etaRequested: etaReq, pi, epsRep, epsAssoc, V: Number.isFinite(V) ? V : null, solver: 'batch', path: 'rows',
-        backend: 'duckdb (rows: one aggregate query per pass)', seed },
+      input: {
+        rows: total,
+        dropped: total - engine.n,
+        patterns: enc.patterns.n,
+        attributes: enc.attributeNames,
+        labels: enc.labelNames,
+      },
+      options: {
+        eta,
+        etaRequested: etaReq,
+        pi,
+        epsRep,
+        epsAssoc,
+        V: Number.isFinite(V) ? V : null,
+        solver: 'batch',
+        path: 'rows',
+        backend: 'duckdb (rows: one aggregate query per pass)',
+        seed,
+      },
       solver: {
-        status: res.status, converged: res.converged, iterations: res.iterations, keepRate: res.keepRate, maxViolation: res.maxViolation,
-        maxFeasibleEta: res.maxFeasibleEta ?? found, passes: searchPasses + (res.passes ?? 0), timeMs: res.timeMs,
+        status: res.status,
+        converged: res.converged,
+        iterations: res.iterations,
+        keepRate: res.keepRate,
+        maxViolation: res.maxViolation,
+        maxFeasibleEta: res.maxFeasibleEta ?? found,
+        passes: searchPasses + (res.passes ?? 0),
+        timeMs: res.timeMs,
       },
       kept,
       bias: biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames }),
       timeMs: performance.now() - t0,
     };
-    if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    if (opts.reportPath)
+      await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
     return { encoded: enc, patternQ: new Float64Array(0), report };
   } finally {
     engine.dispose();
