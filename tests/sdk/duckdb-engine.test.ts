@@ -17,6 +17,8 @@ import {
   uniformAt,
   uniformSql,
   jsNumberText,
+  loadDuckDB,
+  MissingDependencyError,
   readTable,
   type ColumnSpec,
 } from '@m4kit/sdk/node';
@@ -238,6 +240,43 @@ test('q written to CSV by DuckDB reads as String(q): 0, 1, fixed from 1e-6, expo
   ).getRowObjectsJS();
   got.forEach((r, i) => expect(r.s).toBe(String(xs[i])));
   con.closeSync();
+});
+
+test('a missing optional package is a typed error that says what to install', async () => {
+  const e = await loadDuckDB('the duckdb engine', '@duckdb/not-installed-here').catch((x) => x);
+  expect(e).toBeInstanceOf(MissingDependencyError);
+  expect(e.code).toBe('E_DEPENDENCY');
+  expect(e.message).toMatch(/the duckdb engine needs the optional package @duckdb\/not-installed-here: .*npm install/);
+});
+
+test('CLI: --engine duckdb writes the bytes the default engine writes; --emit-sql usage errors exit 2', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { fileURLToPath } = await import('node:url');
+  const cli = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
+  const run = (args: string[]) =>
+    promisify(execFile)('node', [cli, 'balance', ...args]).then(
+      (r) => ({ code: 0, ...r }),
+      (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+    );
+  const f = join(dir, 'cli.csv');
+  writeFileSync(f, csv(makeRows(3001, 6)));
+  const args = [f, '-a', 'race', '-l', 'tags', '--eta', '0.45', '--seed', '3', '--no-progress'];
+  const a = await run([...args, '-o', join(dir, 'cli-js.csv')]);
+  const b = await run([...args, '--engine', 'duckdb', '-o', join(dir, 'cli-duck.csv')]);
+  expect(a.code).toBe(0);
+  expect(b.code).toBe(0);
+  expect(b.stdout).toMatch(/path patterns on duckdb/);
+  expect(readFileSync(join(dir, 'cli-duck.csv'), 'utf8')).toBe(readFileSync(join(dir, 'cli-js.csv'), 'utf8'));
+  const noTable = await run([f, '-a', 'race', '-l', 'occ', '--counts', 'n', '--emit-sql', 'spark']);
+  expect(noTable.code).toBe(2);
+  expect(noTable.stderr).toMatch(/--table names the warehouse table/);
+  const both = await run([f, '-a', 'race', '-l', 'occ', '--engine', 'duckdb', '--emit-sql', 'spark']);
+  expect(both.code).toBe(2);
+  const step1 = await run(['events', '-a', 'race', '-l', 'occ', '--emit-sql', 'postgres']);
+  expect(step1.code).toBe(0);
+  expect(step1.stdout).toContain('SELECT CAST("race" AS TEXT) AS "race",');
+  expect(step1.stdout).toContain('GROUP BY "race", "occ";');
 });
 
 describe('the keep draw in SQL is uniformAt', () => {

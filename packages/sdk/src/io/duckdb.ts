@@ -20,12 +20,16 @@ export class MissingDependencyError extends M4kitError {
 }
 
 let api: Promise<DuckApi> | undefined;
-/** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). */
-export function loadDuckDB(feature = 'the duckdb engine'): Promise<DuckApi> {
-  const name = '@duckdb/node-api';
-  api ??= (import(/* @vite-ignore */ name) as Promise<DuckApi>).catch((e) => {
+/** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests. */
+export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-api'): Promise<DuckApi> {
+  const load = () =>
+    (import(/* @vite-ignore */ pkg) as Promise<DuckApi>).catch((e) => {
+      throw new MissingDependencyError(pkg, feature, e);
+    });
+  if (pkg !== '@duckdb/node-api') return load();
+  api ??= load().catch((e) => {
     api = undefined;
-    throw new MissingDependencyError(name, feature, e);
+    throw e;
   });
   return api;
 }
