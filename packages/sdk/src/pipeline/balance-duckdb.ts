@@ -12,12 +12,10 @@ import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.j
 import { DataError } from '../io/errors.js';
 import {
   copyAtomic,
-  duckFormat,
   jsNumberText,
   openDuckDB,
   registerSource,
   sqlIdent,
-  sqlString,
   type DuckOptions,
   type DuckSession,
 } from '../io/duckdb.js';
@@ -28,9 +26,6 @@ export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' 
   out?: string;
   reportPath?: string;
   duckdb?: DuckOptions;
-  /** pattern path: 'auto' (a projection over a per-pattern code when the codes fit, else a hash join + sort) or
-   * 'join' (always the join; tests) */
-  joinBack?: 'auto' | 'join';
 }
 
 export interface BalanceDuckdbResult {
@@ -87,38 +82,26 @@ export async function balanceFileDuckdb(
     const feasible = res.report.solver.status !== 'infeasible';
     let kept = 0;
     if (feasible) {
+      await s.run('CREATE TEMP TABLE m4_q (m4_pid BIGINT, m4_q DOUBLE)');
+      const app = await s.con.createAppender('m4_q');
+      res.q.forEach((q, i) => {
+        app.appendBigInt(BigInt(i));
+        app.appendDouble(q);
+        app.endRow();
+      });
+      app.closeSync();
       const seed = opts.seed ?? 0;
+      // one join pass into a table (spills past the memory limit), then the sorted COPY and the kept count
+      await s.run(`CREATE TEMP TABLE m4_pq AS SELECT p.*, q.m4_q FROM m4_pat p JOIN m4_q q USING (m4_pid)`);
       const u = uniformSql('duckdb', seed, 's.m4_row');
-      const idSel = spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : '';
-      const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
-      const code = opts.joinBack === 'join' ? null : await patternCode(s, keys, res.q);
-      if (code) {
-        // no join, no sort: q = qByCode[code(row)] in a projection of the scan, which keeps the file order
-        const uRow = uniformSql('duckdb', seed, 'm4_row');
-        await s.run(`CREATE TEMP VIEW m4_out AS SELECT m4_row, q, ${uRow} < q AS keep ${spec.id ? ', m4_id' : ''}
-          FROM (SELECT s.m4_row, (${code.qList})[${code.expr('s.')} + 1] AS q ${idSel} FROM m4_src s)`);
-        if (opts.out) await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out`, opts.out);
-        // the kept count: from the Parquet just written (one boolean column), else one more pass
-        const counted =
-          opts.out && duckFormat(opts.out) === 'parquet' ? `read_parquet(${sqlString(opts.out)})` : 'm4_out';
-        kept = Number((await s.rows(`SELECT COUNT(*) AS n FROM ${counted} WHERE keep`))[0].n);
-      } else {
-        await s.run('CREATE TEMP TABLE m4_q (m4_pid BIGINT, m4_q DOUBLE)');
-        const app = await s.con.createAppender('m4_q');
-        res.q.forEach((q, i) => {
-          app.appendBigInt(BigInt(i));
-          app.appendDouble(q);
-          app.endRow();
-        });
-        app.closeSync();
-        // one join pass into a table (spills past the memory limit), then the sorted COPY and the kept count
-        await s.run(`CREATE TEMP TABLE m4_pq AS SELECT p.*, q.m4_q FROM m4_pat p JOIN m4_q q USING (m4_pid)`);
-        await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_q AS q, ${u} < p.m4_q AS keep ${idSel}
-          FROM m4_src s JOIN m4_pq p ON ${on}`);
-        if (opts.out)
-          await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
-        kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
+      await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_q AS q, ${u} < p.m4_q AS keep
+        ${spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : ''}
+        FROM m4_src s JOIN m4_pq p ON ${on}`);
+      if (opts.out) {
+        const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
+        await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
       }
+      kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
     let dropped = 0;
@@ -277,57 +260,6 @@ async function balanceRows(
   } finally {
     engine.dispose();
   }
-}
-
-/**
- * A dense integer code per row from the pattern columns — mixed radix over each column's distinct values (as
- * text), list_position per column — and q per code as a list literal, when the codes fit (≤ 65 536) and are
- * distinct per pattern. Lets the join back be a projection of the scan (order kept, no sort). Else null.
- */
-async function patternCode(
-  s: DuckSession,
-  keys: string[],
-  qByPid: Float64Array,
-): Promise<{ expr: (prefix: string) => string; qList: string } | null> {
-  const MAX = 65536;
-  const types = new Map(
-    (await s.rows('SELECT column_name, column_type FROM (DESCRIBE m4_pat)')).map((r) => [r.column_name, r.column_type]),
-  );
-  const terms: ((prefix: string) => string)[] = [];
-  let stride = 1;
-  for (const key of keys) {
-    const c = sqlIdent(key);
-    // integers and text compare natively; any other type as its text
-    const type = String(types.get(key));
-    const native = type === 'VARCHAR' || /^U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?$/.test(type);
-    const text = (x: string) => (native ? x : `CAST(${x} AS VARCHAR)`);
-    const vals = (await s.rows(`SELECT DISTINCT ${text(c)} AS v FROM m4_pat WHERE ${c} IS NOT NULL ORDER BY v`)).map(
-      (r) => String(r.v),
-    );
-    const nulls = Number((await s.rows(`SELECT COUNT(*) AS n FROM m4_pat WHERE ${c} IS NULL`))[0].n) > 0;
-    const list =
-      type === 'VARCHAR' || !native ? `[${vals.map(sqlString).join(', ')}]` : `[${vals.join(', ')}]::${type}[]`;
-    const st = stride;
-    terms.push((prefix) =>
-      nulls
-        ? `COALESCE(list_position(${list}, ${text(prefix + c)}), 0) * ${st}`
-        : `(list_position(${list}, ${text(prefix + c)}) - 1) * ${st}`,
-    );
-    stride *= vals.length + (nulls ? 1 : 0);
-    if (stride > MAX) return null;
-  }
-  const expr = (prefix: string) => `(${terms.map((t) => t(prefix)).join(' + ')})`;
-  const codes = await s.rows(`SELECT m4_pid, ${expr('')} AS code FROM m4_pat`);
-  const q = new Float64Array(stride);
-  const seen = new Set<number>();
-  for (const r of codes) {
-    const code = Number(r.code);
-    if (!(code >= 0 && code < stride) || seen.has(code)) return null;
-    seen.add(code);
-    q[code] = qByPid[Number(r.m4_pid)];
-  }
-  const lit = (x: number) => (x === 0 ? '0.0' : x.toExponential(16));
-  return { expr, qList: `[${Array.from(q, lit).join(',')}]::DOUBLE[]` };
 }
 
 /** q as the default engine writes it: text like String(q) in CSV/TSV, a DOUBLE in the typed formats */
