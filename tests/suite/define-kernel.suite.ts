@@ -1,7 +1,16 @@
 // One way to declare a kernel (packages/kernels/src/ops/kernel.ts) and the pool's byte accounting
 // (runtime/pool.ts): generated struct, packing by name, cache keys from the spec, typed errors; and the
 // Kernels surface's data movement (zeros, copy, write), cast and segmented top-k on both backends.
-import { ArgumentError, defineKernel, F16_MAX, init, ref, ShapeError, type GpuContext, type Kernels } from '@m4kit/kernels';
+import {
+  ArgumentError,
+  defineKernel,
+  F16_MAX,
+  init,
+  ref,
+  ShapeError,
+  type GpuContext,
+  type Kernels,
+} from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
 const probe = defineKernel({
@@ -28,10 +37,17 @@ export function defineKernelSuite(env: Env): Suite {
     const src = probe.wgsl({ times: 3 });
     assert(src.includes('struct Params { n: u32, alpha: f32, shift: i32 };'), `struct: ${src.slice(0, 120)}`);
     assert(src.includes('const FLAG_A: u32 = 1u;') && src.includes('const FLAG_B: u32 = 4u;'), 'constants');
-    assert(probe.key({ times: 3 }) === 'test:probe:times=3' && probe.key({ times: 4 }) !== probe.key({ times: 3 }), 'key');
+    assert(
+      probe.key({ times: 3 }) === 'test:probe:times=3' && probe.key({ times: 4 }) !== probe.key({ times: 3 }),
+      'key',
+    );
     const b = probe.pack({ shift: -2, n: 7, alpha: 0.5 });
     assert(b.byteLength === 16, `padded to 16 bytes, got ${b.byteLength}`);
-    assertEqualArrays([new Uint32Array(b)[0], new Float32Array(b)[1], new Int32Array(b)[2]], [7, 0.5, -2], 'packed by name');
+    assertEqualArrays(
+      [new Uint32Array(b)[0], new Float32Array(b)[1], new Int32Array(b)[2]],
+      [7, 0.5, -2],
+      'packed by name',
+    );
     let err: unknown = null;
     try {
       probe.pack({ n: 1, alpha: 1 } as never);
@@ -56,7 +72,13 @@ export function defineKernelSuite(env: Env): Suite {
       const temps: GPUBuffer[] = [];
       const before = ctx.pipelineCount;
       for (let rep = 0; rep < 2; rep++) {
-        const ds = probe.dispatch(ctx, { spec: { times }, params: { n, alpha: 0.25, shift: -10 }, bindings: [{ buffer: y.buffer }], workgroups: [2], temps });
+        const ds = probe.dispatch(ctx, {
+          spec: { times },
+          params: { n, alpha: 0.25, shift: -10 },
+          bindings: [{ buffer: y.buffer }],
+          workgroups: [2],
+          temps,
+        });
         ctx.submit('probe', [ds], temps.splice(0));
       }
       assert(ctx.pipelineCount === before + 1, `one pipeline for times=${times}`);
@@ -65,25 +87,28 @@ export function defineKernelSuite(env: Env): Suite {
     }
   });
 
-  s.test('buffer pool byte accounting: live storage bytes, a meter follows the peak, uniforms not counted', async () => {
-    const ctx = await get();
-    const base = ctx.pool.liveBytes;
-    const m = ctx.pool.meter();
-    const a = ctx.empty([1000]); // 4000 B → 4096 B class
-    const b = ctx.empty([10]); // 256 B class
-    const u = ctx.uniform(new ArrayBuffer(16));
-    assert(ctx.pool.liveBytes - base === 4096 + 256, `live ${ctx.pool.liveBytes - base}`);
-    a.dispose();
-    const c = ctx.empty([5]);
-    assert(m.peakBytes === 4096 + 256, `peak ${m.peakBytes}`);
-    m.stop();
-    b.dispose();
-    c.dispose();
-    ctx.release(u);
-    a.dispose(); // twice: counted once
-    assert(ctx.pool.liveBytes === base, `back to ${base}, got ${ctx.pool.liveBytes}`);
-    await ctx.sync();
-  });
+  s.test(
+    'buffer pool byte accounting: live storage bytes, a meter follows the peak, uniforms not counted',
+    async () => {
+      const ctx = await get();
+      const base = ctx.pool.liveBytes;
+      const m = ctx.pool.meter();
+      const a = ctx.empty([1000]); // 4000 B → 4096 B class
+      const b = ctx.empty([10]); // 256 B class
+      const u = ctx.uniform(new ArrayBuffer(16));
+      assert(ctx.pool.liveBytes - base === 4096 + 256, `live ${ctx.pool.liveBytes - base}`);
+      a.dispose();
+      const c = ctx.empty([5]);
+      assert(m.peakBytes === 4096 + 256, `peak ${m.peakBytes}`);
+      m.stop();
+      b.dispose();
+      c.dispose();
+      ctx.release(u);
+      a.dispose(); // twice: counted once
+      assert(ctx.pool.liveBytes === base, `back to ${base}, got ${ctx.pool.liveBytes}`);
+      await ctx.sync();
+    },
+  );
 
   for (const backend of ['webgpu', 'cpu'] as const) {
     s.test(`Kernels surface (${backend}): zeros, copy, write; cast vs castRef; topk with segments`, async () => {
@@ -114,7 +139,8 @@ export function defineKernelSuite(env: Env): Suite {
             for (let j = 0; j < Math.min(4, len); j++) {
               assert(si[row * 16 + sg * 4 + j] === c0 + w.indices[j], `row ${row} seg ${sg} slot ${j}`);
             }
-            for (let j = len; j < 4; j++) assert(si[row * 16 + sg * 4 + j] === 0xffffffff && sv[row * 16 + sg * 4 + j] < -3e38, 'unfilled slot');
+            for (let j = len; j < 4; j++)
+              assert(si[row * 16 + sg * 4 + j] === 0xffffffff && sv[row * 16 + sg * 4 + j] < -3e38, 'unfilled slot');
           }
         }
         if (backend === 'cpu' || k.gpu?.features.f16) {

@@ -1,16 +1,38 @@
 // Layout helpers (packages/kernels/src/ops/transpose): transpose and in-place accumulate, exact (pure data
 // movement and one f32 add per element), on odd shapes, 0 and 1 rows, chunked under a small binding cap.
-import { accumulate, ArgumentError, init, ref, ShapeError, transpose, type GpuContext, type InitOptions, type Kernels } from '@m4kit/kernels';
+import {
+  accumulate,
+  ArgumentError,
+  init,
+  ref,
+  ShapeError,
+  transpose,
+  type GpuContext,
+  type InitOptions,
+  type Kernels,
+} from '@m4kit/kernels';
 import { assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
-const SHAPES: [number, number][] = [[0, 4], [1, 1], [1, 33], [17, 1], [16, 16], [37, 70], [300, 5]];
+const SHAPES: [number, number][] = [
+  [0, 4],
+  [1, 1],
+  [1, 33],
+  [17, 1],
+  [16, 16],
+  [37, 70],
+  [300, 5],
+];
 
 export function transposeSuite(env: Env): Suite {
   const s = new Suite(`transpose[${env.runtime}]`);
   const contexts = new Map<string, Promise<GpuContext>>();
   const get = (opts: InitOptions = {}): Promise<GpuContext> => {
     const key = JSON.stringify(opts);
-    if (!contexts.has(key)) contexts.set(key, init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!));
+    if (!contexts.has(key))
+      contexts.set(
+        key,
+        init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!),
+      );
     return contexts.get(key)!;
   };
 
@@ -21,7 +43,11 @@ export function transposeSuite(env: Env): Suite {
       const x = randArray(r, rows * cols, 1e3);
       const y = transpose(ctx, ctx.tensor(x, [rows, cols]));
       assertEqualArrays(y.shape, [cols, rows], `shape ${rows}×${cols}`);
-      assertEqualArrays(await y.read(), Float32Array.from(ref.transposeRef(x, rows, cols)), `transpose ${rows}×${cols}`);
+      assertEqualArrays(
+        await y.read(),
+        Float32Array.from(ref.transposeRef(x, rows, cols)),
+        `transpose ${rows}×${cols}`,
+      );
     }
     await assertRejects(() => transpose(ctx, ctx.tensor([1, 2, 3], [3])), ShapeError, /rank-2/, 'rank');
   });
@@ -50,7 +76,12 @@ export function transposeSuite(env: Env): Suite {
         const r = rng(14);
         for (const [rows, cols] of SHAPES) {
           const x = randArray(r, rows * cols);
-          assertClose(await k.transpose(k.tensor(x, [rows, cols])).read(), ref.transposeRef(x, rows, cols), { rel: 0, abs: 0 }, `${rows}×${cols}`);
+          assertClose(
+            await k.transpose(k.tensor(x, [rows, cols])).read(),
+            ref.transposeRef(x, rows, cols),
+            { rel: 0, abs: 0 },
+            `${rows}×${cols}`,
+          );
         }
       } finally {
         k.destroy();

@@ -1,25 +1,27 @@
-import { balanceFile, formatBiasReport, type BalanceReport } from '@m4kit/sdk/node';
+import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
 
+/** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions extends ScaleCliOptions {
   attributes?: string[];
   labels?: string[];
   utility?: string;
   id?: string;
   counts?: string;
-  eta: string;
+  eta?: string;
   pi?: string;
-  epsRep: number;
-  epsAssoc: number;
-  soft?: number;
-  solver: 'batch' | 'stream';
-  tol?: number;
-  maxIter?: number;
-  seed: number;
-  missing: 'error' | 'drop' | 'category';
-  backend: 'auto' | 'webgpu' | 'cpu';
-  path: 'auto' | 'patterns' | 'rows';
+  epsRep?: string;
+  epsAssoc?: string;
+  soft?: string;
+  solver?: string;
+  tolerance?: string;
+  tol?: string;
+  maxIter?: string;
+  seed?: string;
+  missing?: string;
+  backend?: string;
+  path?: string;
   out?: string;
   report?: string;
   json?: boolean;
@@ -27,30 +29,33 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   lowMemory?: boolean;
 }
 
-function parsePi(s: string | undefined): number[] | Record<string, number> | undefined {
-  if (!s) return undefined;
-  const parts = s.split(',').map((x) => x.trim());
-  if (parts.every((p) => p.includes('='))) {
-    return Object.fromEntries(parts.map((p) => {
-      const [k, v] = p.split('=');
-      const x = Number(v);
-      if (!Number.isFinite(x)) throw Object.assign(new Error(`--pi: "${p}" is not name=number`), { code: 'E_ARGUMENT' });
-      return [k.trim(), x];
-    }));
-  }
-  return parts.map((p) => {
-    const x = Number(p);
-    if (!Number.isFinite(x)) throw Object.assign(new Error(`--pi: "${p}" is not a number`), { code: 'E_ARGUMENT' });
-    return x;
-  });
-}
+/** Option keys → the flags users typed, for error messages. */
+export const BALANCE_FLAGS = {
+  eta: '--eta',
+  pi: '--pi',
+  epsRep: '--eps-rep',
+  epsAssoc: '--eps-assoc',
+  softPenalty: '--soft',
+  V: '--soft',
+  tolerance: '--tolerance',
+  solver: '--solver',
+  tol: '--tol',
+  maxIter: '--max-iter',
+  seed: '--seed',
+  missing: '--missing',
+  backend: '--backend',
+  path: '--path',
+};
 
 export function formatSummary(file: string, r: BalanceReport, out?: string, reportPath?: string): string {
   const s = r.solver;
   const lines = [
     `m4kit balance — ${file}`,
     `  rows ${r.input.rows}${r.input.dropped ? ` (${r.input.dropped} dropped: missing values)` : ''}, ${r.input.patterns} patterns, groups [${r.input.attributes.join(', ')}], ${r.input.labels.length} labels`,
-    `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc}${r.options.V !== null ? `, V ${r.options.V}` : ''}`,
+    `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}` +
+      `${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ` +
+      `ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc} (tolerance ${r.options.tolerance})` +
+      `${r.options.softPenalty !== null ? `, soft ${r.options.softPenalty}` : ''}`,
     `  solver ${r.options.solver}: ${s.status}${s.converged ? ', converged' : ''} in ${s.iterations} iterations, ${s.timeMs.toFixed(0)} ms; keep rate ${s.keepRate.toFixed(4)}, max violation ${s.maxViolation.toExponential(2)}`,
   ];
   if (s.maxFeasibleEta !== undefined) lines.push(`  largest feasible η ${s.maxFeasibleEta.toFixed(4)}`);
@@ -67,28 +72,31 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
 export async function runBalance(input: string, o: BalanceCliOptions): Promise<void> {
   if (!o.attributes?.length) throw Object.assign(new Error('--attributes is required (e.g. -a gender)'), { code: 'E_ARGUMENT' });
   if (!o.labels?.length) throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
-  const eta = o.eta === 'auto' ? 'auto' : Number(o.eta);
-  if (eta !== 'auto' && !Number.isFinite(eta)) throw Object.assign(new Error(`--eta must be a number or "auto", got "${o.eta}"`), { code: 'E_ARGUMENT' });
-  if (o.engine === 'duckdb' || o.emitSql) {
-    // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
-    const { attributes, labels, utility, id, counts, missing } = o;
-    const solve: Parameters<typeof runScale>[3] = {
-      eta,
-      pi: parsePi(o.pi),
+  const opts = resolveBalanceOptions(
+    {
+      eta: o.eta,
+      pi: o.pi,
       epsRep: o.epsRep,
       epsAssoc: o.epsAssoc,
-      V: o.soft,
+      softPenalty: o.soft,
+      tolerance: o.tolerance,
       solver: o.solver,
       tol: o.tol,
       maxIter: o.maxIter,
       seed: o.seed,
+      missing: o.missing,
+      backend: o.backend,
       path: o.path,
-      out: o.out,
-      reportPath: o.report,
-      lowMemory: o.lowMemory,
-    };
-    const r = await runScale(input, { attributes, labels, utility, id, counts, missing }, o, solve);
+    },
+    BALANCE_FLAGS,
+  );
+  if (o.engine === 'duckdb' || o.emitSql) {
+    // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
+    const { attributes, labels, utility, id, counts } = o;
+    const spec = { attributes, labels, utility, id, counts, missing: opts.missing };
+    const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
+    for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
     const out = r.solver.status === 'infeasible' ? undefined : o.out;
     const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, out, o.report);
     if (o.emitSql) console.error(text);
@@ -101,19 +109,16 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   let started = false;
   const { result } = await balanceFile(
     input,
-    { attributes: o.attributes, labels: o.labels, utility: o.utility, id: o.id, counts: o.counts, missing: o.missing },
     {
-      eta,
-      pi: parsePi(o.pi),
-      epsRep: o.epsRep,
-      epsAssoc: o.epsAssoc,
-      V: o.soft,
-      solver: o.solver,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      seed: o.seed,
-      backend: o.backend,
-      path: o.path,
+      attributes: o.attributes,
+      labels: o.labels,
+      utility: o.utility,
+      id: o.id,
+      counts: o.counts,
+      missing: opts.missing,
+    },
+    {
+      ...opts,
       out: o.out,
       reportPath: o.report,
       lowMemory: o.lowMemory,
@@ -131,6 +136,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   );
   bar?.stop();
   const r = result.report;
+  for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));
   else console.log(formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report));
   process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;

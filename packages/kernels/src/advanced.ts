@@ -1,8 +1,22 @@
 // `@m4kit/kernels/advanced`: the WebGPU-only layer under the `Kernels` surface. Free launchers that take a
 // `GpuContext` (they skip the surface's tensor checks), `defineKernel` to declare a new kernel, and the
 // runtime pieces a launcher needs. Application code should use `init()` → `Kernels` instead.
-export { GpuContext, GpuTensor, noteGpuWork, type DispatchSpec, type BufferPool, type ByteMeter } from './runtime/context.js';
-export { defineKernel, type Kernel, type KernelDefinition, type ParamType, type ParamValues, type Spec } from './ops/kernel.js';
+export {
+  GpuContext,
+  GpuTensor,
+  noteGpuWork,
+  type DispatchSpec,
+  type BufferPool,
+  type ByteMeter,
+} from './runtime/context.js';
+export {
+  defineKernel,
+  type Kernel,
+  type KernelDefinition,
+  type ParamType,
+  type ParamValues,
+  type Spec,
+} from './ops/kernel.js';
 export { bindRange, planRows, ceilDiv, checkRange, MAX_WG, type Range } from './ops/common.js';
 export { isFiniteWgsl, F32_MAX_WGSL } from './ops/wgsl.js';
 export { matmul, matmulDims, defaultMatmulVariant, resolveMatmulVariant } from './ops/matmul/matmul.js';

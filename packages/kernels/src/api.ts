@@ -7,7 +7,13 @@ import type { AdamWOptions, ClipGradNormResult } from './ops/optim/optim.js';
 import type { TopKOptions } from './ops/topk/topk.js';
 import { CpuKernels } from './backend-cpu.js';
 import { GpuKernels } from './backend-webgpu.js';
-import { GpuContext, type AdapterDescription, type DType, type GpuContextOptions, type NumArray } from './runtime/context.js';
+import {
+  GpuContext,
+  type AdapterDescription,
+  type DType,
+  type GpuContextOptions,
+  type NumArray,
+} from './runtime/context.js';
 import { M4kitError, NoAdapterError } from './runtime/errors.js';
 import { isCI } from './runtime/gpu.js';
 
@@ -36,13 +42,19 @@ export type Axis = 0 | 1;
 /** CLIP / SigLIP losses with gradients (spec §3); see `clipLoss` / `siglipLoss` for the definitions. */
 export interface LossOps {
   /**
-   * CLIP loss and ∂/∂U, ∂/∂W, ∂/∂t. Zero / non-finite rows, bad weights or non-finite results: ArgumentError
-   * (on WebGPU after reading the status word, unless `check: false`; the CPU backend checks on the host and
+   * CLIP loss and ∂/∂U, ∂/∂W, ∂/∂t. Zero / non-finite rows, bad weights or non-finite results:
+   * ArgumentError (on WebGPU after reading the status word, unless `check: false`; the CPU backend checks on the host and
    * always throws).
    */
   clip(U: Tensor, W: Tensor, t: number | Tensor, opts?: LossOptions<Tensor>): Promise<ClipLossResult<Tensor>>;
   /** SigLIP loss and ∂/∂U, ∂/∂W, ∂/∂t′, ∂/∂b. */
-  siglip(U: Tensor, W: Tensor, tPrime: number | Tensor, b: number | Tensor, opts?: LossOptions<Tensor>): Promise<SiglipLossResult<Tensor>>;
+  siglip(
+    U: Tensor,
+    W: Tensor,
+    tPrime: number | Tensor,
+    b: number | Tensor,
+    opts?: LossOptions<Tensor>,
+  ): Promise<SiglipLossResult<Tensor>>;
 }
 
 /** Optimiser steps in place on device tensors: no read-back. */

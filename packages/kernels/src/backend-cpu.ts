@@ -39,7 +39,8 @@ export class CpuTensor implements Tensor {
     return this.data.slice();
   }
   view(shape: readonly number[]): CpuTensor {
-    if (shape.reduce((a, b) => a * b, 1) !== this.size) throw new ShapeError(`view: cannot view shape ${shapeStr(this.shape)} as ${shapeStr(shape)}`);
+    if (shape.reduce((a, b) => a * b, 1) !== this.size)
+      throw new ShapeError(`view: cannot view shape ${shapeStr(this.shape)} as ${shapeStr(shape)}`);
     return new CpuTensor(this.data, shape, this.dtype);
   }
   dispose(): void {}
@@ -53,7 +54,12 @@ function axisOk(op: string, axis: number): void {
   if (axis !== 0 && axis !== 1) throw new ArgumentError(`${op}: axis must be 0 or 1, got ${axis}`);
 }
 function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && typeof (x as Tensor).read === 'function' && typeof (x as Tensor).dispose === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Tensor).read === 'function' &&
+    typeof (x as Tensor).dispose === 'function'
+  );
 }
 
 /** The float64 CPU backend: the references behind the same API (explicit `backend: 'cpu'`). */
@@ -74,14 +80,17 @@ export class CpuKernels implements Kernels {
   private scalar(x: number | Tensor, op: string, name: string): number {
     if (typeof x === 'number') return x;
     const T = this.t(x, op);
-    if (T.size !== 1 || T.dtype !== 'f32') throw new ShapeError(`${op}: ${name} must be a number or an f32 tensor of one element, got ${shapeStr(T.shape)}`);
+    if (T.size !== 1 || T.dtype !== 'f32')
+      throw new ShapeError(`${op}: ${name} must be a number or an f32 tensor of one element, got ${shapeStr(T.shape)}`);
     return T.data[0];
   }
   tensor(data: ArrayLike<number>, shape: readonly number[], dtype: DType = 'f32'): Tensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'tensor called after destroy()');
-    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new ShapeError(`tensor: invalid shape ${shapeStr(shape)}`);
+    for (const d of shape)
+      if (!Number.isInteger(d) || d < 0) throw new ShapeError(`tensor: invalid shape ${shapeStr(shape)}`);
     const n = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== n) throw new ShapeError(`tensor: data has ${data.length} elements, shape ${shapeStr(shape)} needs ${n}`);
+    if (data.length !== n)
+      throw new ShapeError(`tensor: data has ${data.length} elements, shape ${shapeStr(shape)} needs ${n}`);
     return new CpuTensor(dtype === 'u32' ? Uint32Array.from(data) : Float64Array.from(data), [...shape], dtype);
   }
   empty(shape: readonly number[], dtype: DType = 'f32'): Tensor {
@@ -94,7 +103,8 @@ export class CpuKernels implements Kernels {
   copy(src: Tensor, dst: Tensor, opts: CopyOptions = {}): void {
     const S = this.t(src, 'copy');
     const D = this.t(dst, 'copy');
-    if (S.dtype !== D.dtype) throw new ArgumentError(`copy: ${S.dtype} → ${D.dtype}: the CPU backend copies values of one dtype only`);
+    if (S.dtype !== D.dtype)
+      throw new ArgumentError(`copy: ${S.dtype} → ${D.dtype}: the CPU backend copies values of one dtype only`);
     const so = opts.srcOffset ?? 0;
     const dO = opts.dstOffset ?? 0;
     const count = opts.count ?? S.size - so;
@@ -123,7 +133,8 @@ export class CpuKernels implements Kernels {
     const X = this.t(x, 'l2normalizeBackward');
     const G = this.t(dy, 'l2normalizeBackward');
     const [r, c] = rank2('l2normalizeBackward', X);
-    if (G.shape.join() !== X.shape.join()) throw new ShapeError(`l2normalizeBackward: x ${shapeStr(X.shape)} and dy ${shapeStr(G.shape)} differ`);
+    if (G.shape.join() !== X.shape.join())
+      throw new ShapeError(`l2normalizeBackward: x ${shapeStr(X.shape)} and dy ${shapeStr(G.shape)} differ`);
     return this.f(l2normalizeBackwardRef(X.data, G.data, r, c, eps), X.shape);
   }
   private red(x: Tensor, op: 'sum' | 'mean' | 'max' | 'logsumexp', axis?: Axis): Tensor {
@@ -158,7 +169,8 @@ export class CpuKernels implements Kernels {
   axpy(alpha: number, x: Tensor, y: Tensor): Tensor {
     const X = this.t(x, 'axpy');
     const Y = this.t(y, 'axpy');
-    if (X.shape.join() !== Y.shape.join()) throw new ShapeError(`axpy: x ${shapeStr(X.shape)} and y ${shapeStr(Y.shape)} differ`);
+    if (X.shape.join() !== Y.shape.join())
+      throw new ShapeError(`axpy: x ${shapeStr(X.shape)} and y ${shapeStr(Y.shape)} differ`);
     return this.f(axpyRef(alpha, X.data, Y.data), X.shape);
   }
   clip(x: Tensor, lo: number, hi: number): Tensor {
@@ -170,13 +182,15 @@ export class CpuKernels implements Kernels {
   topk(x: Tensor, k: number, opts: TopKOptions = {}): { values: Tensor; indices: Tensor } {
     const X = this.t(x, 'topk');
     const [r, c] = rank2('topk', X);
-    if (!Number.isInteger(k) || k < 1 || k > c) throw new ArgumentError(`topk: k must be an integer in [1, ${c}], got ${k}`);
+    if (!Number.isInteger(k) || k < 1 || k > c)
+      throw new ArgumentError(`topk: k must be an integer in [1, ${c}], got ${k}`);
     if (opts.segment === undefined) {
       const { values, indices } = topkRef(X.data, r, c, k);
       return { values: this.f(values, [r, k]), indices: new CpuTensor(indices, [r, k], 'u32') };
     }
     const segLen = opts.segment;
-    if (!Number.isInteger(segLen) || segLen < 1) throw new ArgumentError(`topk: segment must be a positive integer, got ${opts.segment}`);
+    if (!Number.isInteger(segLen) || segLen < 1)
+      throw new ArgumentError(`topk: segment must be a positive integer, got ${opts.segment}`);
     const segs = Math.max(1, Math.ceil(c / segLen));
     const ko = segs * k;
     const values = new Float64Array(r * ko).fill(-F32_MAX);
@@ -209,7 +223,14 @@ export class CpuKernels implements Kernels {
     return this.f(transposeRef(X.data, r, c), [c, r]);
   }
 
-  private async contrastive(kind: 'clip' | 'siglip', u: Tensor, w: Tensor, t: number | Tensor, b: number | Tensor, opts: LossOptions<Tensor>): Promise<SiglipLossResult<Tensor>> {
+  private async contrastive(
+    kind: 'clip' | 'siglip',
+    u: Tensor,
+    w: Tensor,
+    t: number | Tensor,
+    b: number | Tensor,
+    opts: LossOptions<Tensor>,
+  ): Promise<SiglipLossResult<Tensor>> {
     const op = kind === 'clip' ? 'clipLoss' : 'siglipLoss';
     const U = this.t(u, op);
     const W = this.t(w, op);
@@ -218,13 +239,17 @@ export class CpuKernels implements Kernels {
     }
     const [N, d] = U.shape;
     if (N < 1 || d < 1) throw new ShapeError(`${op}: need N ≥ 1 and d ≥ 1, got ${shapeStr(U.shape)}`);
-    if (opts.variant !== undefined && !LOSS_VARIANTS.includes(opts.variant)) throw new ArgumentError(`${op}: unknown variant "${opts.variant}"`);
+    if (opts.variant !== undefined && !LOSS_VARIANTS.includes(opts.variant))
+      throw new ArgumentError(`${op}: unknown variant "${opts.variant}"`);
     const tv = this.scalar(t, op, kind === 'clip' ? 't' : "t'");
     const bv = this.scalar(b, op, 'b');
     const ww = opts.weights;
     const weights = ww === undefined ? undefined : isTensor(ww) ? this.t(ww, op).data : ww;
     const ro = { weights, maxLogScale: opts.maxLogScale };
-    const r = kind === 'clip' ? { ...clipLossRef(U.data, W.data, N, d, tv, ro), db: 0 } : siglipLossRef(U.data, W.data, N, d, tv, bv, ro);
+    const r =
+      kind === 'clip'
+        ? { ...clipLossRef(U.data, W.data, N, d, tv, ro), db: 0 }
+        : siglipLossRef(U.data, W.data, N, d, tv, bv, ro);
     let flags = 0;
     if (!Number.isFinite(r.loss) || !Number.isFinite(r.dt) || !Number.isFinite(r.db)) flags |= STATUS.NONFINITE;
     if (!r.dU.every(Number.isFinite) || !r.dW.every(Number.isFinite)) flags |= STATUS.GRAD;
@@ -255,9 +280,13 @@ export class CpuKernels implements Kernels {
   readonly optim: OptimOps = {
     adamw: (params, grads, m, v, step, opts: AdamWOptions<Tensor>) => {
       const [P, G, M, V] = [params, grads, m, v].map((x) => this.t(x, 'adamw'));
-      if (new Set([P.data, G.data, M.data, V.data]).size !== 4) throw new ArgumentError('adamw: params, grads, m and v must be distinct buffers');
+      if (new Set([P.data, G.data, M.data, V.data]).size !== 4)
+        throw new ArgumentError('adamw: params, grads, m and v must be distinct buffers');
       for (const [name, x] of Object.entries({ grads: G, m: M, v: V })) {
-        if (x.size !== P.size) throw new ShapeError(`adamw: ${name} ${shapeStr(x.shape)} must have as many elements as params ${shapeStr(P.shape)}`);
+        if (x.size !== P.size)
+          throw new ShapeError(
+            `adamw: ${name} ${shapeStr(x.shape)} must have as many elements as params ${shapeStr(P.shape)}`,
+          );
       }
       const { gradScale, ...hp } = opts;
       const s = gradScale === undefined ? undefined : this.t(gradScale, 'adamw').data[0];
@@ -268,9 +297,14 @@ export class CpuKernels implements Kernels {
     },
     clipGradNorm: (grads, maxNorm) => {
       const Gs = grads.map((g) => this.t(g, 'clipGradNorm'));
-      if (!(Number.isFinite(maxNorm) && maxNorm > 0)) throw new ArgumentError(`clipGradNorm: maxNorm = ${maxNorm} must be finite and > 0`);
-      if (new Set(Gs.map((g) => g.data)).size !== Gs.length) throw new ArgumentError('clipGradNorm: gradient tensors must be distinct buffers');
-      const r = clipGradNormRef(Gs.map((g) => g.data), maxNorm);
+      if (!(Number.isFinite(maxNorm) && maxNorm > 0))
+        throw new ArgumentError(`clipGradNorm: maxNorm = ${maxNorm} must be finite and > 0`);
+      if (new Set(Gs.map((g) => g.data)).size !== Gs.length)
+        throw new ArgumentError('clipGradNorm: gradient tensors must be distinct buffers');
+      const r = clipGradNormRef(
+        Gs.map((g) => g.data),
+        maxNorm,
+      );
       Gs.forEach((g, k) => g.data.set(r.grads[k]));
       return { norm: this.f(Float64Array.of(r.norm), [1]), scale: this.f(Float64Array.of(r.scale), [1]) };
     },
@@ -281,7 +315,8 @@ export class CpuKernels implements Kernels {
       const B = this.t(bias, 'biasAct');
       const [M, N] = rank2('biasAct', X);
       if (!(act in ACTIVATIONS)) throw new ArgumentError(`biasAct: unknown activation "${act}" (use 'none' or 'gelu')`);
-      if (B.size !== N) throw new ShapeError(`biasAct: bias ${shapeStr(B.shape)} must be f32 with ${N} elements (one per column)`);
+      if (B.size !== N)
+        throw new ShapeError(`biasAct: bias ${shapeStr(B.shape)} must be f32 with ${N} elements (one per column)`);
       return this.f(biasActRef(X.data, M, N, B.data, act), [M, N]);
     },
     biasActBackward: (dy, x, bias, act: Activation = 'none') => {
@@ -295,8 +330,10 @@ export class CpuKernels implements Kernels {
         if (!x || !bias) throw new ArgumentError(`${op}: act 'gelu' needs the forward input x and the bias`);
         X = this.t(x, op);
         B = this.t(bias, op);
-        if (X.shape.join() !== DY.shape.join()) throw new ShapeError(`${op}: x ${shapeStr(X.shape)} and dy ${shapeStr(DY.shape)} differ`);
-        if (B.size !== N) throw new ShapeError(`${op}: bias ${shapeStr(B.shape)} must be f32 with ${N} elements (one per column)`);
+        if (X.shape.join() !== DY.shape.join())
+          throw new ShapeError(`${op}: x ${shapeStr(X.shape)} and dy ${shapeStr(DY.shape)} differ`);
+        if (B.size !== N)
+          throw new ShapeError(`${op}: bias ${shapeStr(B.shape)} must be f32 with ${N} elements (one per column)`);
       }
       const r = biasActBackwardRef(DY.data, X?.data ?? null, M, N, B?.data ?? null, act);
       return { dx: act === 'gelu' ? this.f(r.dx, [M, N]) : null, dbias: this.f(r.dbias, [N]) };
@@ -306,7 +343,8 @@ export class CpuKernels implements Kernels {
       const [n, d] = rank2('gatherRows', X);
       if (!isTensor(idx)) {
         for (let i = 0; i < idx.length; i++) {
-          if (!(Number.isInteger(idx[i]) && idx[i] >= 0 && idx[i] < n)) throw new ArgumentError(`gatherRows: idx[${i}] = ${idx[i]} is outside [0, ${n})`);
+          if (!(Number.isInteger(idx[i]) && idx[i] >= 0 && idx[i] < n))
+            throw new ArgumentError(`gatherRows: idx[${i}] = ${idx[i]} is outside [0, ${n})`);
         }
         return this.f(gatherRowsRef(X.data, n, d, idx), [idx.length, d]);
       }

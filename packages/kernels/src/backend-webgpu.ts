@@ -20,7 +20,12 @@ import { ArgumentError, ShapeError } from './runtime/errors.js';
 
 /** A host array, not a tensor (weights / indices may be either). */
 function isTensor(x: unknown): x is Tensor {
-  return typeof x === 'object' && x !== null && typeof (x as Tensor).read === 'function' && typeof (x as Tensor).dispose === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as Tensor).read === 'function' &&
+    typeof (x as Tensor).dispose === 'function'
+  );
 }
 
 export class GpuKernels implements Kernels {
@@ -54,13 +59,15 @@ export class GpuKernels implements Kernels {
     const S = this.t(src, 'copy');
     const D = this.t(dst, 'copy');
     const eb = dtypeBytes(S.dtype);
-    if (dtypeBytes(D.dtype) !== eb) throw new ArgumentError(`copy: ${S.dtype} → ${D.dtype} changes the element size; cast instead`);
+    if (dtypeBytes(D.dtype) !== eb)
+      throw new ArgumentError(`copy: ${S.dtype} → ${D.dtype} changes the element size; cast instead`);
     const so = opts.srcOffset ?? 0;
     const dO = opts.dstOffset ?? 0;
     const count = opts.count ?? S.size - so;
     checkRange('copy', 'src', so, count, S.size);
     checkRange('copy', 'dst', dO, count, D.size);
-    if ((so * eb) % 4 || (dO * eb) % 4 || (count * eb) % 4) throw new ArgumentError('copy: f16 offsets and counts must be even');
+    if ((so * eb) % 4 || (dO * eb) % 4 || (count * eb) % 4)
+      throw new ArgumentError('copy: f16 offsets and counts must be even');
     if (count === 0) return;
     this.gpu.submit('copy', [], [], (enc) => enc.copyBufferToBuffer(S.buffer, so * eb, D.buffer, dO * eb, count * eb));
   }
@@ -70,7 +77,8 @@ export class GpuKernels implements Kernels {
     checkRange('write', 'dst', offset, data.length, D.size);
     this.gpu.checkAlive('write');
     if (data.length === 0) return;
-    const arr = D.dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
+    const arr =
+      D.dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
     this.gpu.device.queue.writeBuffer(D.buffer, offset * 4, arr.buffer, arr.byteOffset, arr.byteLength);
   }
   matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
@@ -89,13 +97,19 @@ export class GpuKernels implements Kernels {
     return softmax(this.gpu, this.t(x, 'softmax'), axis);
   }
   sum(x: Tensor, axis?: Axis): Tensor {
-    return axis === undefined ? reduceAll(this.gpu, this.t(x, 'sum'), 'sum') : reduce(this.gpu, this.t(x, 'sum'), 'sum', axis);
+    return axis === undefined
+      ? reduceAll(this.gpu, this.t(x, 'sum'), 'sum')
+      : reduce(this.gpu, this.t(x, 'sum'), 'sum', axis);
   }
   mean(x: Tensor, axis?: Axis): Tensor {
-    return axis === undefined ? reduceAll(this.gpu, this.t(x, 'mean'), 'mean') : reduce(this.gpu, this.t(x, 'mean'), 'mean', axis);
+    return axis === undefined
+      ? reduceAll(this.gpu, this.t(x, 'mean'), 'mean')
+      : reduce(this.gpu, this.t(x, 'mean'), 'mean', axis);
   }
   max(x: Tensor, axis?: Axis): Tensor {
-    return axis === undefined ? reduceAll(this.gpu, this.t(x, 'max'), 'max') : reduce(this.gpu, this.t(x, 'max'), 'max', axis);
+    return axis === undefined
+      ? reduceAll(this.gpu, this.t(x, 'max'), 'max')
+      : reduce(this.gpu, this.t(x, 'max'), 'max', axis);
   }
   scale(x: Tensor, alpha: number): Tensor {
     return elementwise(this.gpu, 'scale', this.t(x, 'scale'), { alpha });
@@ -121,9 +135,23 @@ export class GpuKernels implements Kernels {
     return { ...opts, weights: w === undefined ? undefined : isTensor(w) ? this.t(w, op) : w };
   }
   readonly losses: LossOps = {
-    clip: (U, W, t, opts = {}) => clipLoss(this.gpu, this.t(U, 'clipLoss'), this.t(W, 'clipLoss'), this.scalar(t, 'clipLoss'), this.lossOpts(opts, 'clipLoss')),
+    clip: (U, W, t, opts = {}) =>
+      clipLoss(
+        this.gpu,
+        this.t(U, 'clipLoss'),
+        this.t(W, 'clipLoss'),
+        this.scalar(t, 'clipLoss'),
+        this.lossOpts(opts, 'clipLoss'),
+      ),
     siglip: (U, W, tPrime, b, opts = {}) =>
-      siglipLoss(this.gpu, this.t(U, 'siglipLoss'), this.t(W, 'siglipLoss'), this.scalar(tPrime, 'siglipLoss'), this.scalar(b, 'siglipLoss'), this.lossOpts(opts, 'siglipLoss')),
+      siglipLoss(
+        this.gpu,
+        this.t(U, 'siglipLoss'),
+        this.t(W, 'siglipLoss'),
+        this.scalar(tPrime, 'siglipLoss'),
+        this.scalar(b, 'siglipLoss'),
+        this.lossOpts(opts, 'siglipLoss'),
+      ),
   };
   readonly optim: OptimOps = {
     adamw: (params, grads, m, v, step, opts: AdamWOptions<Tensor>) => {
@@ -131,13 +159,25 @@ export class GpuKernels implements Kernels {
       const o: AdamWOptions = gradScale === undefined ? hp : { ...hp, gradScale: this.t(gradScale, 'adamw') };
       adamw(this.gpu, this.t(params, 'adamw'), this.t(grads, 'adamw'), this.t(m, 'adamw'), this.t(v, 'adamw'), step, o);
     },
-    clipGradNorm: (grads, maxNorm) => clipGradNorm(this.gpu, grads.map((g) => this.t(g, 'clipGradNorm')), maxNorm),
+    clipGradNorm: (grads, maxNorm) =>
+      clipGradNorm(
+        this.gpu,
+        grads.map((g) => this.t(g, 'clipGradNorm')),
+        maxNorm,
+      ),
   };
   readonly mlp: MlpOps = {
     biasAct: (x, bias, act?: Activation) => biasAct(this.gpu, this.t(x, 'biasAct'), this.t(bias, 'biasAct'), act),
     biasActBackward: (dy, x, bias, act?: Activation) =>
-      biasActBackward(this.gpu, this.t(dy, 'biasActBackward'), x && this.t(x, 'biasActBackward'), bias && this.t(bias, 'biasActBackward'), act),
-    gatherRows: (x, idx) => gatherRows(this.gpu, this.t(x, 'gatherRows'), isTensor(idx) ? this.t(idx, 'gatherRows') : idx),
+      biasActBackward(
+        this.gpu,
+        this.t(dy, 'biasActBackward'),
+        x && this.t(x, 'biasActBackward'),
+        bias && this.t(bias, 'biasActBackward'),
+        act,
+      ),
+    gatherRows: (x, idx) =>
+      gatherRows(this.gpu, this.t(x, 'gatherRows'), isTensor(idx) ? this.t(idx, 'gatherRows') : idx),
   };
   sync(): Promise<void> {
     return this.gpu.sync();

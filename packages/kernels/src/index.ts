@@ -1,6 +1,17 @@
 export * from './runtime/errors.js';
 export { getGPU, setGpuProvider, isCI } from './runtime/gpu.js';
-export { GpuContext, GpuTensor, dtypeBytes, type GpuContextOptions, type AdapterDescription, type DType, type NumArray, type BufferPool, type ByteMeter } from './runtime/context.js';
+export {
+  GpuContext,
+  GpuTensor,
+  dtypeBytes,
+  type GpuContextOptions,
+  type KernelVariants,
+  type AdapterDescription,
+  type DType,
+  type NumArray,
+  type BufferPool,
+  type ByteMeter,
+} from './runtime/context.js';
 export {
   init,
   initFromDevice,
@@ -25,13 +36,26 @@ export { l2normalize, l2normalizeBackward } from './ops/normalize/normalize.js';
 export { elementwise, type ElementwiseOp } from './ops/elementwise/elementwise.js';
 export { topk, type TopK, type TopKOptions } from './ops/topk/topk.js';
 export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
-export { defineKernel, type Kernel, type KernelDefinition, type ParamType, type ParamValues, type Spec } from './ops/kernel.js';
+export { defineKernel, type Kernel, type KernelDefinition } from './ops/kernel.js';
+export type { ParamType, ParamValues, Spec } from './ops/kernel.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';
 export * as ref from './ops/references.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, type MomentsChunk, type MomentsParams } from './ops/moments/moments.js';
-export { clipLoss, siglipLoss, lossStatusError, LOSS_VARIANTS, type LossVariant, type LossLayout, type LossOptions, type ClipLossResult, type SiglipLossResult } from './ops/losses/losses.js';
+export {
+  clipLoss,
+  siglipLoss,
+  lossStatusError,
+  LOSS_VARIANTS,
+  type LossVariant,
+  type LossLayout,
+  type LossOptions,
+  type ClipLossResult,
+  type SiglipLossResult,
+} from './ops/losses/losses.js';
 export { adamw, clipGradNorm, type AdamWOptions, type ClipGradNormResult } from './ops/optim/optim.js';
-export * from './ops/mlp/index.js';
+export { biasAct, biasActBackward, gatherRows, type BiasActBackwardResult } from './ops/mlp/mlp.js';
+export { biasActRef, biasActBackwardRef, gatherRowsRef, geluRef, geluGradRef, GELU_A, GELU_C } from './ops/mlp/reference.js';
+export type { Activation } from './ops/mlp/reference.js';
 export { cast } from './ops/cast/cast.js';
 export type { CastDType } from './ops/cast/cast.wgsl.js';
 export { f32ToF16Bits, f16BitsToF32, roundToF16, F16_MAX } from './runtime/half.js';

@@ -35,9 +35,11 @@ export async function selfCheck(opts: InitOptions = {}): Promise<SelfCheckResult
     const [n, d] = [19, 13];
     const u = rnd(n * d);
     const w = rnd(n * d);
-    await check('losses.clip', async () => (await k.losses.clip(k.tensor(u, [n, d]), k.tensor(w, [n, d]), 2)).dU.read(), ref.clipLossRef(u, w, n, d, 2).dU, 1e-4);
+    const clipDU = async () => (await k.losses.clip(k.tensor(u, [n, d]), k.tensor(w, [n, d]), 2)).dU.read();
+    await check('losses.clip', clipDU, ref.clipLossRef(u, w, n, d, 2).dU, 1e-4);
     const bias = rnd(K);
-    await check('mlp.biasAct', () => k.mlp.biasAct(k.tensor(a, [M, K]), k.tensor(bias, [K]), 'gelu').read(), ref.biasActRef(a, M, K, bias, 'gelu'), 1e-5);
+    const act = () => k.mlp.biasAct(k.tensor(a, [M, K]), k.tensor(bias, [K]), 'gelu').read();
+    await check('mlp.biasAct', act, ref.biasActRef(a, M, K, bias, 'gelu'), 1e-5);
     const [p0, g0] = [rnd(K), rnd(K)];
     const hp = { lr: 0.01, weightDecay: 0.1 };
     await check('optim.adamw', async () => {

@@ -64,7 +64,8 @@ export function defineKernel<P extends ParamFields, S extends Spec = Record<stri
 `;
   const consts = Object.entries(def.constants ?? {})
     .map(([c, v]) => {
-      if (!IDENT.test(c) || !Number.isInteger(v) || v < 0) throw new Error(`defineKernel ${def.name}: bad constant ${c}`);
+      if (!IDENT.test(c) || !Number.isInteger(v) || v < 0)
+        throw new Error(`defineKernel ${def.name}: bad constant ${c}`);
       return `const ${c}: u32 = ${v}u;\n`;
     })
     .join('');
@@ -104,7 +105,12 @@ export function defineKernel<P extends ParamFields, S extends Spec = Record<stri
     dispatch(ctx, a) {
       const u = ctx.uniform(pack(a.params));
       a.temps.push(u);
-      return { op: a.op ?? def.name, pipeline: pipeline(ctx, a.spec), bindings: [{ buffer: u }, ...a.bindings], workgroups: a.workgroups };
+      return {
+        op: a.op ?? def.name,
+        pipeline: pipeline(ctx, a.spec),
+        bindings: [{ buffer: u }, ...a.bindings],
+        workgroups: a.workgroups,
+      };
     },
   };
 }

@@ -4,4 +4,5 @@
 export const F32_MAX_WGSL = '3.4028234663852886e38';
 
 /** `isFinite(x)` on the exponent bits. */
-export const isFiniteWgsl = /* wgsl */ `fn isFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`;
+export const isFiniteWgsl = /* wgsl */ `
+fn isFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`;

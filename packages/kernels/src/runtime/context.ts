@@ -7,6 +7,7 @@ import {
   NoAdapterError,
   ShapeError,
 } from './errors.js';
+import type { MatmulVariant } from '../ops/matmul/matmul.wgsl.js';
 import { getGPU } from './gpu.js';
 import { f16BitsToF32, f32ToF16Bits } from './half.js';
 import { gpuPace, now, settleGpuPace, yieldToGpu } from './pacing.js';
@@ -29,10 +30,19 @@ export interface GpuContextOptions {
    */
   maxBindingSize?: number;
   /** Force kernel variants, e.g. { matmul: 'simple' }; otherwise chosen per adapter. */
-  variants?: Record<string, string>;
+  variants?: KernelVariants;
   /** Request f16/subgroups/timestamp-query when the adapter has them (default true). */
   optionalFeatures?: boolean;
 }
+
+/** Kernel variants a caller may force (typed per op; checked again by the op at run time). */
+export interface KernelVariants {
+  matmul?: MatmulVariant;
+  /** the balance moments pass: column reduce with or without skipping empty blocks */
+  'moments.reduce'?: 'plain' | 'skip';
+}
+
+type Variant<K extends keyof KernelVariants> = NonNullable<KernelVariants[K]>;
 
 export interface AdapterDescription {
   vendor: string;
@@ -63,7 +73,7 @@ export class GpuContext {
   readonly limits: GPUSupportedLimits;
   readonly features: { f16: boolean; subgroups: boolean; timestampQuery: boolean };
   readonly maxBindingSize: number;
-  readonly variants: Record<string, string>;
+  readonly variants: KernelVariants;
   private pipelines = new Map<string, GPUComputePipeline>();
   /** buffer pool with byte accounting (`pool.liveBytes`, `pool.meter()`) */
   readonly pool: BufferPool;
@@ -136,7 +146,7 @@ export class GpuContext {
     return new GpuContext(device, info, false, opts);
   }
 
-  variant(op: string, fallback: string): string {
+  variant<K extends keyof KernelVariants>(op: K, fallback: Variant<K>): Variant<K> {
     return this.variants[op] ?? fallback;
   }
 

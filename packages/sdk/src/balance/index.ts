@@ -23,3 +23,4 @@ export {
 } from './sql.js';
 export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
 export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';
+export * from './options.js';

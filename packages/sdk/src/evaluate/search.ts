@@ -96,7 +96,10 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
   // one storage binding (a GPU's maxStorageBufferBindingSize; 128 MiB on lavapipe)
   const binding = kernels.maxBindingSize - 1024;
   const fit = Math.floor(Math.min(binding / (4 * x.d), binding / (4 * Math.max(1, q.n))));
-  if (fit < kk) throw new ShapeError(`search: ${q.n} queries × ${kk} results do not fit one binding (${kernels.maxBindingSize} B); split the queries`);
+  if (fit < kk) {
+    const what = `${q.n} queries × ${kk} results`;
+    throw new ShapeError(`search: ${what} do not fit one binding (${kernels.maxBindingSize} B); split the queries`);
+  }
   const chunk = Math.max(kk, Math.min(fit, opts.chunkItems ?? Math.max(256, Math.floor((8 * 1024 * 1024) / Math.max(1, q.n)))));
   const Q = kernels.tensor(q.data, [q.n, q.d]);
   try {

@@ -20,7 +20,16 @@ import {
   type DuckSession,
 } from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
-import { balanceEncoded, resolvePi, type BalanceOptions, type BalanceReport } from './balance.js';
+import { balanceEncoded, type BalanceOptions, type BalanceReport } from './balance.js';
+import {
+  BALANCE_DEFAULTS,
+  feasibleEtaOptionsFrom,
+  piForGroups,
+  resolveBalanceOptions,
+  solverOptionsFrom,
+} from '../balance/options.js';
+import { createCpuEngine } from '../balance/engine-cpu.js';
+import type { MomentsSums } from '../balance/types.js';
 
 export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' | 'solver'> {
   out?: string;
@@ -94,7 +103,7 @@ export async function balanceFileDuckdb(
       // one join pass into a table (spills past the memory limit), then the sorted COPY and the kept count
       await s.run(`CREATE TEMP TABLE m4_pq AS SELECT p.*, q.m4_q FROM m4_pat p JOIN m4_q q USING (m4_pid)`);
       const u = uniformSql('duckdb', seed, 's.m4_row');
-      await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_q AS q, ${u} < p.m4_q AS keep
+      await s.run(`CREATE TEMP TABLE m4_out AS SELECT s.m4_row, p.m4_pid, p.m4_q AS q, ${u} < p.m4_q AS keep
         ${spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : ''}
         FROM m4_src s JOIN m4_pq p ON ${on}`);
       if (opts.out) {
@@ -106,8 +115,18 @@ export async function balanceFileDuckdb(
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
     let dropped = 0;
     enc.rowToPattern.forEach((p, i) => p < 0 && (dropped += Number(pats[i].m4_n)));
+    // the bias report on the real rows: balanceEncoded's kept moments saw one draw per pattern, not per row
+    let bias = res.report.bias;
+    if (feasible) {
+      const pi = res.report.options.pi;
+      const wq = new Float64Array(enc.patterns.n);
+      enc.rowToPattern.forEach((p, pid) => p >= 0 && (wq[p] += Number(pats[pid].m4_n) * res.q[pid]));
+      const kw = await keptPerPattern(s, enc, (pid) => enc.rowToPattern[pid]);
+      bias = await biasFromPatterns(enc, pi, res.report.options.eta, wq, kw, res.report.options.tolerance);
+    }
     const report: BalanceReport = {
       ...res.report,
+      bias,
       input: { ...res.report.input, rows: total, dropped },
       options: { ...res.report.options, backend: 'duckdb (patterns)' },
       kept,
@@ -137,14 +156,9 @@ async function balanceRows(
 ): Promise<BalanceDuckdbResult> {
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
-  const pi = resolvePi(opts.pi, enc.attributeNames);
-  const epsRep = opts.epsRep ?? 0.01;
-  const epsAssoc = opts.epsAssoc ?? 0.01;
-  const V = opts.V ?? Infinity;
-  const seed = opts.seed ?? 0;
-  const etaReq = opts.eta ?? 0.9;
-  if (etaReq !== 'auto' && !(etaReq > 0 && etaReq <= 1))
-    throw new ArgumentError(`eta must be in (0, 1], got ${etaReq}`);
+  const o = resolveBalanceOptions(opts as BalanceOptions);
+  const pi = piForGroups(o.pi, enc.attributeNames);
+  const { epsRep, epsAssoc, softPenalty: V, seed, eta: etaReq } = o;
   // utility: the default engine's rule (missing → error naming the row; not a number → error)
   if (spec.utility) {
     const u = sqlIdent(spec.utility);
@@ -181,38 +195,35 @@ async function balanceRows(
     pi,
   );
   try {
-    const tol = opts.tol ?? 1e-9;
-    let eta = etaReq === 'auto' ? 0.9 : etaReq;
+    const tol = o.tol ?? BALANCE_DEFAULTS.tolFloat64;
+    let eta = etaReq === 'auto' ? BALANCE_DEFAULTS.etaAutoCap : etaReq;
     let found: number | undefined;
     let searchPasses = 0;
     if (etaReq === 'auto') {
-      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc, tol });
+      const r = await maxFeasibleEta(engine, feasibleEtaOptionsFrom(o, tol));
       found = r.eta;
       searchPasses = r.passes;
-      eta = Math.min(0.9, r.eta * 0.999);
+      eta = Math.min(BALANCE_DEFAULTS.etaAutoCap, r.eta * 0.999);
     }
-    const maxIter = opts.maxIter ?? 20000;
-    const res = await solveBatch(engine, {
+    const maxIter = o.maxIter;
+    const solver = solverOptionsFrom(o, {
       eta,
-      pi,
-      epsRep,
-      epsAssoc,
-      V,
       tol,
-      maxIter,
-      onProgress: (p) =>
+      pi,
+      onSolveProgress: (p) =>
         opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
     });
+    const res = await solveBatch(engine, solver.solve);
     const before = await engine.pass(new Float64Array(m * (c + 1)), 0, eta, 1);
     const feasible = res.status !== 'infeasible';
     const after = feasible ? await engine.pass(res.W, res.mu, eta) : before;
     let kept = 0;
     if (feasible) {
       const id = spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : '';
-      await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, COALESCE(r.q, 0.0) AS q,
+      await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, r.m4_pid, COALESCE(r.q, 0.0) AS q,
         ${uniformSql('duckdb', seed, 's.m4_row')} < COALESCE(r.q, 0.0) AS keep ${id}
         FROM m4_src s
-        LEFT JOIN (SELECT m4_row, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
+        LEFT JOIN (SELECT m4_row, m4_pid, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
       if (opts.out) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
         await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
@@ -220,6 +231,7 @@ async function balanceRows(
       kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
+    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
     const report: BalanceReport = {
       input: {
         rows: total,
@@ -234,6 +246,8 @@ async function balanceRows(
         pi,
         epsRep,
         epsAssoc,
+        tolerance: o.tolerance,
+        softPenalty: Number.isFinite(V) ? V : null,
         V: Number.isFinite(V) ? V : null,
         solver: 'batch',
         path: 'rows',
@@ -251,7 +265,10 @@ async function balanceRows(
         timeMs: res.timeMs,
       },
       kept,
-      bias: biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames }),
+      bias: biasReport(before, after, pi, names, {
+        kept: feasible ? await keptSums(enc, pi, eta, await keptPerPattern(s, enc, (p) => p)) : undefined,
+        tolerance: o.tolerance,
+      }),
       timeMs: performance.now() - t0,
     };
     if (opts.reportPath)
@@ -260,6 +277,57 @@ async function balanceRows(
   } finally {
     engine.dispose();
   }
+}
+
+/** kept rows per engine pattern, counted in SQL from m4_out's keep flags (m4_pid → pattern by `toPattern`) */
+async function keptPerPattern(s: DuckSession, enc: EncodedTable, toPattern: (pid: number) => number): Promise<Float64Array> {
+  const kw = new Float64Array(enc.patterns.n);
+  const rows = await s.rows('SELECT m4_pid, COUNT(*) FILTER (WHERE keep) AS k FROM m4_out WHERE m4_pid IS NOT NULL GROUP BY ALL');
+  for (const r of rows) {
+    const p = toPattern(Number(r.m4_pid));
+    if (p >= 0) kw[p] += Number(r.k);
+  }
+  return kw;
+}
+
+/** moment sums of the kept rows (q ≡ 1, weights = kept rows per pattern), as balanceEncoded's kept moments */
+async function keptSums(enc: EncodedTable, pi: number[], eta: number, kw: Float64Array): Promise<MomentsSums | undefined> {
+  if (!kw.some((x) => x > 0)) return undefined;
+  const { n, S, Y } = enc.patterns;
+  const e = createCpuEngine({ n, m: enc.attributeNames.length, c: enc.labelNames.length, S, Y, w: kw }, pi);
+  try {
+    return await e.pass(new Float64Array(enc.attributeNames.length * (enc.labelNames.length + 1)), 0, eta, 1);
+  } finally {
+    e.dispose();
+  }
+}
+
+/** the bias report from pattern weights: before (counts), after (counts · q), kept (kept rows per pattern) */
+async function biasFromPatterns(
+  enc: EncodedTable,
+  pi: number[],
+  eta: number,
+  wq: Float64Array,
+  kw: Float64Array,
+  tolerance: BalanceReport['options']['tolerance'],
+) {
+  const { n, S, Y, w } = enc.patterns;
+  const m = enc.attributeNames.length;
+  const c = enc.labelNames.length;
+  const zero = new Float64Array(m * (c + 1));
+  const sums = async (weights: Float64Array) => {
+    const e = createCpuEngine({ n, m, c, S, Y, w: weights }, pi);
+    try {
+      return await e.pass(zero, 0, eta, 1);
+    } finally {
+      e.dispose();
+    }
+  };
+  const before = await sums(Float64Array.from(w));
+  // Σ w q (s − π)[1, y] with the raw size N as sumW, as a pass at the solution gives it
+  const after = { ...(await sums(wq)), sumW: before.sumW };
+  const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+  return biasReport(before, after, pi, names, { kept: await keptSums(enc, pi, eta, kw), tolerance });
 }
 
 /** q as the default engine writes it: text like String(q) in CSV/TSV, a DOUBLE in the typed formats */

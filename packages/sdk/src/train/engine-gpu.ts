@@ -82,12 +82,19 @@ export class GpuEngine implements Engine {
     return { out: cur, h, a };
   }
 
-  private backward(tower: 'image' | 'text', f: { h: Tensor[]; a: Tensor[] }, dOut: Tensor, grads: Map<string, Tensor>, temps: Tensor[]): void {
+  private backward(
+    tower: 'image' | 'text',
+    f: { h: Tensor[]; a: Tensor[] },
+    dOut: Tensor,
+    grads: Map<string, Tensor>,
+    temps: Tensor[],
+  ): void {
     const layers = this.layout.towers[tower];
     let dh = dOut;
     for (let l = layers.length - 1; l >= 0; l--) {
       const last = l === layers.length - 1;
-      const r = this.k.mlp.biasActBackward(dh, last ? null : f.a[l], last ? null : this.param(`${tower}.${l}.bias`), last ? 'none' : 'gelu');
+      const bias = last ? null : this.param(`${tower}.${l}.bias`);
+      const r = this.k.mlp.biasActBackward(dh, last ? null : f.a[l], bias, last ? 'none' : 'gelu');
       const dz = r.dx ?? dh;
       if (r.dx) temps.push(r.dx);
       grads.set(`${tower}.${l}.bias`, r.dbias);
@@ -107,7 +114,9 @@ export class GpuEngine implements Engine {
     const feat = this.features(stage);
     const idxT = k.tensor(idx, [B], 'u32');
     temps.push(idxT);
-    const xi = feat.image ? k.mlp.gatherRows(feat.image, idxT) : k.tensor(gatherHost(d.image, d.imageDim, idx), [B, d.imageDim]);
+    const xi = feat.image
+      ? k.mlp.gatherRows(feat.image, idxT)
+      : k.tensor(gatherHost(d.image, d.imageDim, idx), [B, d.imageDim]);
     const xt = feat.text ? k.mlp.gatherRows(feat.text, idxT) : k.tensor(gatherHost(d.text, d.textDim, idx), [B, d.textDim]);
     temps.push(xi, xt);
     let wT: Tensor | undefined;
@@ -122,7 +131,11 @@ export class GpuEngine implements Engine {
     const fi = this.forward('image', xi, temps);
     const ft = this.forward('text', xt, temps);
     const tT = this.param('logit_scale');
-    const L = cfg.loss === 'clip' ? await k.losses.clip(fi.out, ft.out, tT, { check: false, weights: wT }) : await k.losses.siglip(fi.out, ft.out, tT, this.param('logit_bias'), { check: false, weights: wT });
+    const lossOpts = { check: false, weights: wT };
+    const L =
+      cfg.loss === 'clip'
+        ? await k.losses.clip(fi.out, ft.out, tT, lossOpts)
+        : await k.losses.siglip(fi.out, ft.out, tT, this.param('logit_bias'), lossOpts);
     temps.push(L.loss, L.dU, L.dW, L.status);
     const grads = new Map<string, Tensor>();
     this.backward('image', fi, L.dU, grads, temps);
@@ -155,7 +168,8 @@ export class GpuEngine implements Engine {
       k.copy(L.status, rec, { dstOffset: 4, count: 4 });
     }
     this.layout.params.forEach((p, j) => {
-      k.optim.adamw(this.P[j], list[j], this.M[j], this.V[j], i + 1, { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: p.decay ? cfg.weightDecay : 0 });
+      const hp = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: p.decay ? cfg.weightDecay : 0 };
+      k.optim.adamw(this.P[j], list[j], this.M[j], this.V[j], i + 1, hp);
     });
     for (const g of list) temps.push(g);
     for (const t of temps) t.dispose();

@@ -391,12 +391,12 @@ describe('batch solver vs an independent exact solve (random instances)', () => 
       const V = sp.V ?? Infinity;
       let eta = sp.eta ?? 0;
       if (sp.etaFrac !== undefined) {
-        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc });
+        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, tolerance: 'joint' }); // the reference is joint
         expect(mf.converged).toBe(true);
         eta = Math.min(1, sp.etaFrac * mf.eta);
         expect(eta).toBeGreaterThan(0.05);
       }
-      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V });
+      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, tolerance: 'joint' });
       expect(res.converged).toBe(true);
       const q = await engine.q(res.W, res.mu, eta);
 

@@ -8,7 +8,17 @@ export const ELEMENTWISE_OPS = { scale: 0, axpy: 1, clip: 2 } as const;
 /** Z = αX (scale) · αX + Y (axpy) · clamp(X, lo, hi) (clip). */
 export const elementwiseKernel = defineKernel({
   name: 'elementwise',
-  params: { n: 'u32', xBase: 'u32', yBase: 'u32', zBase: 'u32', op: 'u32', alpha: 'f32', lo: 'f32', hi: 'f32', width: 'u32' },
+  params: {
+    n: 'u32',
+    xBase: 'u32',
+    yBase: 'u32',
+    zBase: 'u32',
+    op: 'u32',
+    alpha: 'f32',
+    lo: 'f32',
+    hi: 'f32',
+    width: 'u32',
+  },
   source: () => /* wgsl */ `
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read> Y: array<f32>;

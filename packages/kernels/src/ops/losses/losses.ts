@@ -96,11 +96,15 @@ export function lossStatusError(op: string, st: ArrayLike<number>): M4kitError |
   const row = (slot: number) => (st[slot] !== 0xffffffff ? ` (first at row ${st[slot]})` : '');
   if (f & STATUS.ROW) {
     const which = st[1] !== 0xffffffff ? `U${row(1)}` : `W${row(2)}`;
-    return new ArgumentError(`${op}: ${which} has a zero (≤ ${NORM_EPS}) or non-finite L2 norm; every embedding row must be non-zero and finite`);
+    return new ArgumentError(
+      `${op}: ${which} has a zero (≤ ${NORM_EPS}) or non-finite L2 norm; every embedding row must be non-zero and finite`,
+    );
   }
   if (f & STATUS.WEIGHTS) return new ArgumentError(`${op}: weights must be finite and ≥ 0 with Σω > 0`);
-  if (f & STATUS.SCALARS) return new ArgumentError(`${op}: the log-scale t (and bias b) must be finite, with exp(t) finite`);
-  if (f & (STATUS.NONFINITE | STATUS.GRAD)) return new ArgumentError(`${op}: the loss or its gradients are not finite (inputs out of range)`);
+  if (f & STATUS.SCALARS)
+    return new ArgumentError(`${op}: the log-scale t (and bias b) must be finite, with exp(t) finite`);
+  if (f & (STATUS.NONFINITE | STATUS.GRAD))
+    return new ArgumentError(`${op}: the loss or its gradients are not finite (inputs out of range)`);
   return new ArgumentError(`${op}: status flags 0x${f.toString(16)}`);
 }
 
@@ -118,20 +122,25 @@ function plan(ctx: GpuContext, op: string, N: number, opts: LossOptions): Plan {
   if (!['tiled', 'materialized'].includes(variant)) throw new ArgumentError(`${op}: unknown variant "${variant}"`);
   if (N > MAX_WG * WG) throw new ShapeError(`${op}: N = ${N} exceeds ${MAX_WG * WG}`);
   if (variant === 'materialized') {
-    if (full > limit) throw new ShapeError(`${op}: the materialized variant needs the ${N}×${N} logits (${full} B) in one binding (limit ${ctx.maxBindingSize} B); use variant 'tiled'`);
+    if (full > limit)
+      throw new ShapeError(
+        `${op}: the materialized variant needs the ${N}×${N} logits (${full} B) in one binding (limit ${ctx.maxBindingSize} B); use variant 'tiled'`,
+      );
     if (N > MAX_WG) throw new ShapeError(`${op}: the materialized variant handles N ≤ ${MAX_WG}; use variant 'tiled'`);
     return { variant, B: N };
   }
   let B: number;
   if (opts.blockRows !== undefined) {
-    if (!(Number.isInteger(opts.blockRows) && opts.blockRows >= 1)) throw new ArgumentError(`${op}: blockRows = ${opts.blockRows} must be an integer ≥ 1`);
+    if (!(Number.isInteger(opts.blockRows) && opts.blockRows >= 1))
+      throw new ArgumentError(`${op}: blockRows = ${opts.blockRows} must be an integer ≥ 1`);
     B = opts.blockRows;
   } else {
     const tile = Math.min(opts.tileBytes ?? DEFAULT_TILE_BYTES, limit);
     B = Math.max(1, Math.floor(tile / (N * 4)));
   }
   B = Math.min(B, N, MAX_WG);
-  if (B * N * 4 > limit) throw new ShapeError(`${op}: a block of ${B}×${N} logits exceeds the binding limit (${ctx.maxBindingSize} B)`);
+  if (B * N * 4 > limit)
+    throw new ShapeError(`${op}: a block of ${B}×${N} logits exceeds the binding limit (${ctx.maxBindingSize} B)`);
   if (AUX_VECTORS * N * 4 > limit) throw new ShapeError(`${op}: N = ${N} too large for the per-row statistics binding`);
   return { variant, B };
 }
@@ -168,20 +177,33 @@ interface LossCall {
   maxLog: number;
 }
 
-function checkCall(kind: 'clip' | 'siglip', ctx: GpuContext, U: GpuTensor, W: GpuTensor, t: Scalar, b: Scalar, opts: LossOptions): LossCall {
+function checkCall(
+  kind: 'clip' | 'siglip',
+  ctx: GpuContext,
+  U: GpuTensor,
+  W: GpuTensor,
+  t: Scalar,
+  b: Scalar,
+  opts: LossOptions,
+): LossCall {
   const op = kind === 'clip' ? 'clipLoss' : 'siglipLoss';
   const [N, d] = checkInputs(op, U, W);
   checkScalar(op, kind === 'clip' ? 't' : "t'", t);
   checkScalar(op, 'b', b);
   const maxLog = opts.maxLogScale ?? (kind === 'clip' ? CLIP_MAX_LOG_SCALE : Infinity);
   if (Number.isNaN(maxLog)) throw new ArgumentError(`${op}: maxLogScale must be a number`);
-  if (typeof t === 'number' && !(Math.exp(Math.min(t, maxLog)) < 3.4e38)) throw new ArgumentError(`${op}: exp(t) overflows for t = ${t}`);
+  if (typeof t === 'number' && !(Math.exp(Math.min(t, maxLog)) < 3.4e38))
+    throw new ArgumentError(`${op}: exp(t) overflows for t = ${t}`);
   const { variant, B } = plan(ctx, op, N, opts);
   return { kind, op, U, W, N, d, variant, B, maxLog };
 }
 
 /** Host-side weight checks; an array becomes a device tensor (owned by the call). */
-function uploadWeights(ctx: GpuContext, c: LossCall, weights: LossOptions['weights']): { wT: GpuTensor | null; owned: boolean } {
+function uploadWeights(
+  ctx: GpuContext,
+  c: LossCall,
+  weights: LossOptions['weights'],
+): { wT: GpuTensor | null; owned: boolean } {
   const { op, N } = c;
   if (weights === undefined) return { wT: null, owned: false };
   if ('kind' in (weights as GpuTensor) && (weights as GpuTensor).kind === 'gpu') {
@@ -193,7 +215,8 @@ function uploadWeights(ctx: GpuContext, c: LossCall, weights: LossOptions['weigh
   if (w.length !== N) throw new ShapeError(`${op}: weights has ${w.length} entries, expected N = ${N}`);
   let s = 0;
   for (let i = 0; i < N; i++) {
-    if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw new ArgumentError(`${op}: weights[${i}] = ${w[i]} must be finite and ≥ 0`);
+    if (!(w[i] >= 0) || !Number.isFinite(w[i]))
+      throw new ArgumentError(`${op}: weights[${i}] = ${w[i]} must be finite and ≥ 0`);
     s += w[i];
   }
   if (!(s > 0)) throw new ArgumentError(`${op}: weights sum to ${s}; Σω must be > 0`);
@@ -239,7 +262,13 @@ class ContrastiveRun {
     return this.blocks.length === 1;
   }
 
-  private launch<P extends ParamFields>(kernel: Kernel<P, Record<string, never>>, name: string, params: ParamValues<P>, bindings: GPUBindingResource[], workgroups: [number, number?, number?]): void {
+  private launch<P extends ParamFields>(
+    kernel: Kernel<P, Record<string, never>>,
+    name: string,
+    params: ParamValues<P>,
+    bindings: GPUBindingResource[],
+    workgroups: [number, number?, number?],
+  ): void {
     const op = `${this.c.op}.${name}`;
     const ds = kernel.dispatch(this.ctx, { op, spec: {}, params, bindings, workgroups, temps: this.temps });
     this.ctx.submit(op, [ds], this.temps.splice(0));
@@ -266,7 +295,13 @@ class ContrastiveRun {
     this.wRes = wBind ? wBind.resource : this.whole(this.scalIn);
     this.wBase = wBind ? wBind.base : 0;
     const params = { n: c.N, hasW: this.hasW, maxLog: Math.min(c.maxLog, 3e38), wBase: this.wBase };
-    this.launch(prepKernel, 'prep', params, [this.whole(this.scalIn), this.wRes, this.whole(this.sc), this.whole(this.status)], [1]);
+    this.launch(
+      prepKernel,
+      'prep',
+      params,
+      [this.whole(this.scalIn), this.wRes, this.whole(this.sc), this.whole(this.status)],
+      [1],
+    );
   }
 
   /** Flag rows that are zero / non-finite (mode 0, input) or hold non-finite values (mode 1, gradients). */
@@ -296,7 +331,9 @@ class ContrastiveRun {
     if (this.single) return this.X;
     const xb = ctx.empty([rb, c.d]);
     const X = this.X;
-    ctx.submit(`${c.op}.rows`, [], [], (enc) => enc.copyBufferToBuffer(X.buffer, i0 * c.d * 4, xb.buffer, 0, rb * c.d * 4));
+    ctx.submit(`${c.op}.rows`, [], [], (enc) =>
+      enc.copyBufferToBuffer(X.buffer, i0 * c.d * 4, xb.buffer, 0, rb * c.d * 4),
+    );
     return xb;
   }
 
@@ -315,7 +352,9 @@ class ContrastiveRun {
     if (this.single) this.dXfull = dxb;
     else {
       const dX = this.dX!;
-      ctx.submit(`${c.op}.place`, [], [], (enc) => enc.copyBufferToBuffer(dxb.buffer, 0, dX.buffer, i0 * c.d * 4, rb * c.d * 4));
+      ctx.submit(`${c.op}.place`, [], [], (enc) =>
+        enc.copyBufferToBuffer(dxb.buffer, 0, dX.buffer, i0 * c.d * 4, rb * c.d * 4),
+      );
       dxb.dispose();
     }
     let part: GpuTensor;
@@ -340,9 +379,21 @@ class ContrastiveRun {
       const Sb = this.logits(xb);
       if (xb !== this.X) xb.dispose();
       const sb = this.whole(Sb);
-      this.launch(clipRowStatsKernel, 'rowstats', this.blockParams(i0, rb), [sb, this.whole(this.sc), this.wRes, this.whole(this.aux)], [rb]);
+      this.launch(
+        clipRowStatsKernel,
+        'rowstats',
+        this.blockParams(i0, rb),
+        [sb, this.whole(this.sc), this.wRes, this.whole(this.aux)],
+        [rb],
+      );
       const colParams = { B: rb, n: c.N, i0, first: k === 0 ? 1 : 0 };
-      this.launch(clipColStatsKernel, 'colstats', colParams, [sb, this.whole(this.sc), this.whole(this.aux)], [ceilDiv(c.N, WG)]);
+      this.launch(
+        clipColStatsKernel,
+        'colstats',
+        colParams,
+        [sb, this.whole(this.sc), this.whole(this.aux)],
+        [ceilDiv(c.N, WG)],
+      );
       if (this.single) kept = Sb;
       else Sb.dispose();
     });
@@ -359,7 +410,13 @@ class ContrastiveRun {
     for (const [i0, rb] of this.blocks) {
       const xb = this.rowsOf(i0, rb);
       const G = kept ?? this.logits(xb);
-      this.launch(kernel, 'grad', this.blockParams(i0, rb), [this.whole(G), this.whole(this.sc), this.wRes, this.whole(this.aux)], [rb]);
+      this.launch(
+        kernel,
+        'grad',
+        this.blockParams(i0, rb),
+        [this.whole(G), this.whole(this.sc), this.wRes, this.whole(this.aux)],
+        [rb],
+      );
       this.backBlock(i0, rb, G, xb);
       G.dispose();
       if (xb !== this.X) xb.dispose();
@@ -372,7 +429,13 @@ class ContrastiveRun {
     const { ctx, c } = this;
     const out = ctx.empty([4]);
     const params = { n: c.N, kind: LOSS_KIND[c.kind] };
-    this.launch(finalizeKernel, 'finalize', params, [this.whole(this.sc), this.whole(this.aux), this.whole(out), this.whole(this.status)], [1]);
+    this.launch(
+      finalizeKernel,
+      'finalize',
+      params,
+      [this.whole(this.sc), this.whole(this.aux), this.whole(out), this.whole(this.status)],
+      [1],
+    );
     const loss = ctx.empty([1]);
     const dt = ctx.empty([1]);
     const db = ctx.empty([1]);
@@ -410,7 +473,15 @@ class ContrastiveRun {
   }
 }
 
-async function contrastive(kind: 'clip' | 'siglip', ctx: GpuContext, U: GpuTensor, W: GpuTensor, t: Scalar, b: Scalar, opts: LossOptions): Promise<SiglipLossResult> {
+async function contrastive(
+  kind: 'clip' | 'siglip',
+  ctx: GpuContext,
+  U: GpuTensor,
+  W: GpuTensor,
+  t: Scalar,
+  b: Scalar,
+  opts: LossOptions,
+): Promise<SiglipLossResult> {
   const c = checkCall(kind, ctx, U, W, t, b, opts);
   const meter = ctx.pool.meter();
   try {
@@ -426,7 +497,17 @@ async function contrastive(kind: 'clip' | 'siglip', ctx: GpuContext, U: GpuTenso
     const { dU, dW } = run.backThroughNorms();
     run.done();
     const status = run.status;
-    const result: SiglipLossResult = { loss, dU, dW, dt, db, status, variant: c.variant, blockRows: c.B, peakBytes: meter.peakBytes };
+    const result: SiglipLossResult = {
+      loss,
+      dU,
+      dW,
+      dt,
+      db,
+      status,
+      variant: c.variant,
+      blockRows: c.B,
+      peakBytes: meter.peakBytes,
+    };
     meter.stop();
     if (opts.check !== false) {
       const st = await status.read();
@@ -447,7 +528,13 @@ async function contrastive(kind: 'clip' | 'siglip', ctx: GpuContext, U: GpuTenso
  * the raw embeddings U, W ([N, d]) and the log-scale t (a number or a one-element f32 tensor).
  * Throws ArgumentError (after reading the status word) for zero-norm or non-finite rows, unless `check: false`.
  */
-export async function clipLoss(ctx: GpuContext, U: GpuTensor, W: GpuTensor, t: Scalar, opts: LossOptions = {}): Promise<ClipLossResult> {
+export async function clipLoss(
+  ctx: GpuContext,
+  U: GpuTensor,
+  W: GpuTensor,
+  t: Scalar,
+  opts: LossOptions = {},
+): Promise<ClipLossResult> {
   const r = await contrastive('clip', ctx, U, W, t, 0, opts);
   r.db.dispose();
   const { db: _db, ...rest } = r;
@@ -458,6 +545,13 @@ export async function clipLoss(ctx: GpuContext, U: GpuTensor, W: GpuTensor, t: S
  * SigLIP loss (1/N)·Σ_ij softplus(−z_ij (τ·cos(u_i, w_j) + b)), τ = exp(t′), and its gradients with respect to
  * U, W, t′ and b (numbers or one-element f32 tensors; spec init t′ = ln 10, b = −10).
  */
-export async function siglipLoss(ctx: GpuContext, U: GpuTensor, W: GpuTensor, tPrime: Scalar, b: Scalar, opts: LossOptions = {}): Promise<SiglipLossResult> {
+export async function siglipLoss(
+  ctx: GpuContext,
+  U: GpuTensor,
+  W: GpuTensor,
+  tPrime: Scalar,
+  b: Scalar,
+  opts: LossOptions = {},
+): Promise<SiglipLossResult> {
   return contrastive('siglip', ctx, U, W, tPrime, b, opts);
 }

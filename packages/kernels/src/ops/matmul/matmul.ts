@@ -111,11 +111,13 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
     const rb = bindRange(b, bStart, bCount);
     const rc = bindRange(out, cStart, cCount);
     const params = {
-      M: mc, K: kc, N, batch, aBase: ra.base, bBase: rb.base, cBase: rc.base, acc: acc ? 1 : 0, sA: d.sA, sB: d.sB, sC: mc * N,
+      M: mc, K: kc, N, batch, aBase: ra.base, bBase: rb.base, cBase: rc.base,
+      acc: acc ? 1 : 0, sA: d.sA, sB: d.sB, sC: mc * N,
     };
     const gg = grid(variant, mc, N);
     const bindings = [ra.resource, rb.resource, rc.resource];
-    dispatches.push(matmulKernel.dispatch(ctx, { op: 'matmul', spec, params, bindings, workgroups: [gg.x, gg.y, batch], temps }));
+    const workgroups: [number, number, number] = [gg.x, gg.y, batch];
+    dispatches.push(matmulKernel.dispatch(ctx, { op: 'matmul', spec, params, bindings, workgroups, temps }));
   };
   if (g.x > MAX_WG) throw new ShapeError(`matmul: N = ${N} too large for one dispatch`);
   if (fits && g.y <= MAX_WG && batch <= MAX_WG) {

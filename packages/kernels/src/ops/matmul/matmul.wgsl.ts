@@ -7,9 +7,17 @@ export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup'
 export const matmulKernel = defineKernel({
   name: 'matmul',
   params: {
-    M: 'u32', K: 'u32', N: 'u32', batch: 'u32',
-    aBase: 'u32', bBase: 'u32', cBase: 'u32', acc: 'u32',
-    sA: 'u32', sB: 'u32', sC: 'u32',
+    M: 'u32',
+    K: 'u32',
+    N: 'u32',
+    batch: 'u32',
+    aBase: 'u32',
+    bBase: 'u32',
+    cBase: 'u32',
+    acc: 'u32',
+    sA: 'u32',
+    sB: 'u32',
+    sC: 'u32',
   },
   enables: ({ variant }: MatmulSpec) => (variant === 'subgroup' ? ['subgroups'] : []),
   source: ({ variant, transA, transB }: MatmulSpec) =>
@@ -213,8 +221,12 @@ fn store(b: u32, m: u32, n: u32, v: f32) {
   if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
 }
 @compute @workgroup_size(${WX}, 1, 1)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u${useSubgroups ? `,
-        @builtin(subgroup_invocation_id) sl: u32, @builtin(subgroup_size) sgs: u32` : ''}) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u${
+    useSubgroups
+      ? `,
+        @builtin(subgroup_invocation_id) sl: u32, @builtin(subgroup_size) sgs: u32`
+      : ''
+  }) {
   let b = wg.z;
   let m0 = wg.y * ${RM}u;
   let kq = p.K >> 2u;

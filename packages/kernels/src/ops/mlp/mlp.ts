@@ -2,7 +2,17 @@ import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
 import type { Activation } from './reference.js';
-import { ACTIVATIONS, biasActBackwardKernel, biasActKernel, colFoldKernel, CW, gatherKernel, PER_ROW, RB, WG } from './mlp.wgsl.js';
+import {
+  ACTIVATIONS,
+  biasActBackwardKernel,
+  biasActKernel,
+  colFoldKernel,
+  CW,
+  gatherKernel,
+  PER_ROW,
+  RB,
+  WG,
+} from './mlp.wgsl.js';
 
 // Projection-head kernels for training (definitions and float64 references in reference.ts):
 //  - biasAct: Y = act(X + b) (bias broadcast over rows; act none | gelu, tanh form)
@@ -101,8 +111,8 @@ export function biasActBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor | n
     const rx = code === 1 ? bindRange(x!, r0 * N, cnt) : rdy;
     const rdx = dx ? bindRange(dx, r0 * N, cnt) : bindRange(part, 0, 1);
     const params = {
-      rows: rc, cols: N, dyBase: rdy.base, xBase: rx.base, dxBase: rdx.base, bBase: rbias.base, act: code, writeDx: dx ? 1 : 0,
-      blk0: r0 / RB,
+      rows: rc, cols: N, dyBase: rdy.base, xBase: rx.base, dxBase: rdx.base, bBase: rbias.base,
+      act: code, writeDx: dx ? 1 : 0, blk0: r0 / RB,
     };
     // DX aliases nothing it reads: when act = none a tiny scratch binding stands in (never written)
     const dxRes = dx ? rdx.resource : bindRange(dbias, 0, 1).resource;
@@ -112,7 +122,9 @@ export function biasActBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor | n
   }
   const foldBindings = [bindRange(part).resource, bindRange(dbias).resource];
   const foldParams = { blocks, cols: N };
-  ds.push(colFoldKernel.dispatch(ctx, { op: `${op}.fold`, spec: {}, params: foldParams, bindings: foldBindings, workgroups: [ceilDiv(N, CW)], temps }));
+  const foldWg: [number] = [ceilDiv(N, CW)];
+  const fold = { op: `${op}.fold`, spec: {}, params: foldParams, bindings: foldBindings, workgroups: foldWg, temps };
+  ds.push(colFoldKernel.dispatch(ctx, fold));
   ctx.submit(op, ds, temps);
   part.dispose();
   return { dx, dbias };

@@ -53,7 +53,14 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 export const biasActBackwardKernel = defineKernel({
   name: 'mlp:biasact-bwd',
   params: {
-    rows: 'u32', cols: 'u32', dyBase: 'u32', xBase: 'u32', dxBase: 'u32', bBase: 'u32', act: 'u32', writeDx: 'u32',
+    rows: 'u32',
+    cols: 'u32',
+    dyBase: 'u32',
+    xBase: 'u32',
+    dxBase: 'u32',
+    bBase: 'u32',
+    act: 'u32',
+    writeDx: 'u32',
     blk0: 'u32',
   },
   constants: actConstants,

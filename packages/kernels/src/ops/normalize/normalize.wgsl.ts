@@ -2,7 +2,8 @@ import { defineKernel } from '../kernel.js';
 
 export const WG = 64;
 
-// Forward: y = x / max(‖x‖, eps). Backward of that map: dx = (dy − y (y·dy)) / ‖x‖ when ‖x‖ > eps, else dy / eps.
+// Forward: y = x / max(‖x‖, eps).
+// Backward of that map: dx = (dy − y (y·dy)) / ‖x‖ when ‖x‖ > eps, else dy / eps.
 export const normalizeKernel = defineKernel({
   name: 'normalize',
   params: { rows: 'u32', cols: 'u32', xBase: 'u32', gBase: 'u32', yBase: 'u32', backward: 'u32', eps: 'f32' },

@@ -54,7 +54,8 @@ export function adamw(ctx: GpuContext, params: GpuTensor, grads: GpuTensor, m: G
     const rv = bindRange(v, s0, cnt);
     const g = grid2(cnt);
     const u = {
-      n: cnt, width: g.width, pBase: rp.base, gBase: rg.base, mBase: rm.base, vBase: rv.base, hasScale: hp.gradScale ? 1 : 0,
+      n: cnt, width: g.width, pBase: rp.base, gBase: rg.base, mBase: rm.base, vBase: rv.base,
+      hasScale: hp.gradScale ? 1 : 0,
       lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, decay: 1 - h.lr * h.weightDecay, bc1, bc2,
     };
     const bindings = [rp.resource, rg.resource, rm.resource, rv.resource, scaleRes];
@@ -101,7 +102,8 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
   }
   const finalParams = { parts, maxNorm, eps: CLIP_NORM_EPS };
   const finalBindings = [bindRange(part).resource, bindRange(res).resource];
-  ds.push(normFinalKernel.dispatch(ctx, { op: `${op}.final`, spec: {}, params: finalParams, bindings: finalBindings, workgroups: [1], temps }));
+  const final = { op: `${op}.final`, spec: {}, params: finalParams, bindings: finalBindings, workgroups: [1] as [number], temps };
+  ds.push(normFinalKernel.dispatch(ctx, final));
   for (const c of plan) {
     const r = bindRange(c.g, c.s0, c.cnt);
     const g = grid2(c.cnt);

@@ -10,8 +10,20 @@ export const PER_WG = WG * 16;
 export const adamwKernel = defineKernel({
   name: 'optim:adamw',
   params: {
-    n: 'u32', width: 'u32', pBase: 'u32', gBase: 'u32', mBase: 'u32', vBase: 'u32', hasScale: 'u32',
-    lr: 'f32', beta1: 'f32', beta2: 'f32', eps: 'f32', decay: 'f32', bc1: 'f32', bc2: 'f32',
+    n: 'u32',
+    width: 'u32',
+    pBase: 'u32',
+    gBase: 'u32',
+    mBase: 'u32',
+    vBase: 'u32',
+    hasScale: 'u32',
+    lr: 'f32',
+    beta1: 'f32',
+    beta2: 'f32',
+    eps: 'f32',
+    decay: 'f32',
+    bc1: 'f32',
+    bc2: 'f32',
   },
   source: () => /* wgsl */ `
 @group(0) @binding(1) var<storage, read_write> P: array<f32>;

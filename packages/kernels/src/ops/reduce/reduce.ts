@@ -42,7 +42,8 @@ export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1)
   const chunks = rows === 0 ? [[0, 0] as [number, number]] : planRows(ctx, op, rows, [cols]);
   chunks.forEach(([r0, rc], i) => {
     const rx = bindRange(x, r0 * cols, Math.max(1, rc * cols));
-    const params = { rows: rc, cols, xBase: rx.base, yBase: 0, op: code, first: i === 0 ? 1 : 0, last: i === chunks.length - 1 ? 1 : 0, total: rows };
+    const [first, last] = [i === 0 ? 1 : 0, i === chunks.length - 1 ? 1 : 0];
+    const params = { rows: rc, cols, xBase: rx.base, yBase: 0, op: code, first, last, total: rows };
     const bindings = [rx.resource, { buffer: y.buffer }, { buffer: state }];
     ds.push(reduceColKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(cols, WG)], temps }));
   });

@@ -4,7 +4,12 @@ import { F32_MAX_WGSL } from '../wgsl.js';
 export const WG = 64;
 /** op codes shared by the launcher and both kernels */
 export const REDUCE_OPS = { sum: 0, mean: 1, max: 2, logsumexp: 3 } as const;
-const opConstants = { OP_SUM: REDUCE_OPS.sum, OP_MEAN: REDUCE_OPS.mean, OP_MAX: REDUCE_OPS.max, OP_LOGSUMEXP: REDUCE_OPS.logsumexp };
+const opConstants = {
+  OP_SUM: REDUCE_OPS.sum,
+  OP_MEAN: REDUCE_OPS.mean,
+  OP_MAX: REDUCE_OPS.max,
+  OP_LOGSUMEXP: REDUCE_OPS.logsumexp,
+};
 
 // One invocation per row, barrier-free (CPU drivers pay for barriers); max-subtracted logsumexp.
 export const reduceRowKernel = defineKernel({

@@ -20,7 +20,8 @@ export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTens
     const rl = axis === 1 ? bindRange(lse, r0, rc) : bindRange(lse, 0, cols);
     const params = { rows: rc, cols, xBase: rx.base, yBase: ry.base, lBase: rl.base, axis };
     const bindings = [rx.resource, rl.resource, ry.resource];
-    ds.push(softmaxKernel.dispatch(ctx, { op: 'softmax', spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
+    const workgroups: [number] = [ceilDiv(rc, WG)];
+    ds.push(softmaxKernel.dispatch(ctx, { op: 'softmax', spec: {}, params, bindings, workgroups, temps }));
   }
   ctx.submit('softmax', ds, temps);
   lse.dispose();

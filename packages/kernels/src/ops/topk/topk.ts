@@ -37,7 +37,8 @@ export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions
     const ri = bindRange(indices, r0 * ko, rc * ko);
     const params = { rows: rc, cols, k, xBase: rx.base, vBase: rv.base, iBase: ri.base, segLen, segs };
     const bindings = [rx.resource, rv.resource, ri.resource];
-    ds.push(topkKernel.dispatch(ctx, { op: 'topk', spec: {}, params, bindings, workgroups: [ceilDiv(rc * segs, WG)], temps }));
+    const workgroups: [number] = [ceilDiv(rc * segs, WG)];
+    ds.push(topkKernel.dispatch(ctx, { op: 'topk', spec: {}, params, bindings, workgroups, temps }));
   }
   ctx.submit('topk', ds, temps);
   return { values, indices };

@@ -13,19 +13,26 @@ export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuT
   const [rows, cols] = x.shape;
   const out = ctx.empty([cols, rows]);
   if (rows === 0 || cols === 0) return out;
-  if (x.size * 4 > ctx.maxBindingSize - 256) throw new ShapeError(`${op}: x ${shapeStr(x.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`);
+  if (x.size * 4 > ctx.maxBindingSize - 256)
+    throw new ShapeError(`${op}: x ${shapeStr(x.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`);
   const workgroups: [number, number] = [ceilDiv(cols, TR), ceilDiv(rows, TR)];
-  if (workgroups[0] > MAX_WG || workgroups[1] > MAX_WG) throw new ShapeError(`${op}: ${shapeStr(x.shape)} too large for one dispatch`);
+  if (workgroups[0] > MAX_WG || workgroups[1] > MAX_WG)
+    throw new ShapeError(`${op}: ${shapeStr(x.shape)} too large for one dispatch`);
   const temps: GPUBuffer[] = [];
   const params = { rows, cols, inBase: 0, outBase: 0 };
   const bindings = [bindRange(x, 0, rows * cols).resource, bindRange(out).resource];
-  ctx.submit(`${op}.transpose`, [transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps })], temps);
+  ctx.submit(
+    `${op}.transpose`,
+    [transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps })],
+    temps,
+  );
   return out;
 }
 
 /** acc += part, in place (f32 tensors of equal size), in chunks within the binding limit. */
 export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op = 'accumulate'): void {
-  if (acc.size !== part.size) throw new ShapeError(`${op}: acc ${shapeStr(acc.shape)} and part ${shapeStr(part.shape)} differ in size`);
+  if (acc.size !== part.size)
+    throw new ShapeError(`${op}: acc ${shapeStr(acc.shape)} and part ${shapeStr(part.shape)} differ in size`);
   if (acc.dtype !== 'f32' || part.dtype !== 'f32') throw new ArgumentError(`${op}: tensors must be f32`);
   if (acc.buffer === part.buffer) throw new ArgumentError(`${op}: acc and part must be distinct buffers`);
   const n = acc.size;
