@@ -7,7 +7,8 @@
 //  - debias: BA training step (batch 512, queue up to 65 536, D 512) steps/s + peak GPU bytes vs PyTorch CPU;
 //  - balance: M4 solver and pipeline vs numpy (bench/balance.mjs); retrieval: top-k search vs numpy (bench/retrieval.mjs).
 // Each writes bench/results/<bench>-<ISO timestamp>.json and prints a table with ratios to its peers.
-//   node bench/run.mjs [--quick] [--only matmul|losses|train|debias|balance|retrieval|node|deno|chromium]
+//  - tables: the duckdb table engine vs pandas / the js readers / numpy (bench/tables.mjs).
+//   node bench/run.mjs [--quick] [--only matmul|losses|train|debias|balance|retrieval|tables|node|deno|chromium]
 //   [--shapes=MxKxN,...]   (--only may repeat or take a comma list; runtime names restrict the matmul runtimes)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -27,7 +28,7 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only' && args[i + 1]) args[++i].split(',').forEach((x) => only.add(x.trim()));
   else if (args[i].startsWith('--only=')) args[i].slice(7).split(',').forEach((x) => only.add(x.trim()));
 }
-const BENCHES = ['matmul', 'losses', 'train', 'debias', 'balance', 'retrieval'];
+const BENCHES = ['matmul', 'losses', 'train', 'debias', 'balance', 'retrieval', 'tables'];
 const RUNTIMES = ['node', 'deno', 'chromium'];
 for (const o of only) if (!BENCHES.includes(o) && !RUNTIMES.includes(o)) throw new Error(`--only: unknown "${o}" (one of ${[...BENCHES, ...RUNTIMES].join(', ')})`);
 const onlyBench = BENCHES.filter((b) => only.has(b));
@@ -331,5 +332,7 @@ await runOne('train', async () => (await import('./train.mjs')).runTrainBench({ 
 await runOne('debias', async () => (await import('./debias.mjs')).runDebiasBench({ quick })); // BA step vs PyTorch
 await runOne('balance', async () => (await import('./balance.mjs')).runBalanceBench({ quick }));
 await runOne('retrieval', async () => (await import('./retrieval.mjs')).runRetrievalBench({ quick }));
+// tables at scale: --engine duckdb vs pandas and the js readers, a Parquet folder's rows/s, per-row pass vs numpy
+await runOne('tables', async () => (await import('./tables.mjs')).runTablesBench({ quick }));
 console.log(`\nbench done in ${elapsed()}: ${Object.entries(summary).map(([k, v]) => `${k} ${v.ok ? 'ok' : 'FAILED'}`).join(', ')}`);
 process.exit(Object.values(summary).every((v) => v.ok) ? 0 : 1);

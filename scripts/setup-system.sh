@@ -2,10 +2,19 @@
 # Installs the system pieces m4kit's GPU test suites need on Debian bookworm:
 #  - Mesa >= 24 lavapipe (bookworm-backports) for Node+Dawn and Deno WebGPU on CPU
 #  - Debian chromium (SwiftShader WebGPU) for the browser suite
+#  - Debian clickhouse-server for the distributed-engine test (tests/sdk/clickhouse-distributed.test.ts)
 # Idempotent; skips what is already present. Needs root (or sudo).
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# ClickHouse: the test starts and stops its own two server processes; no service is needed
+if [ ! -x /usr/sbin/clickhouse-server ] && ! command -v clickhouse-server >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -o Acquire::Retries=3 -qq || $SUDO apt-get update -o Acquire::Retries=3
+  $SUDO apt-get install -y -qq -o Acquire::Retries=3 --no-install-recommends clickhouse-server \
+    || echo "[setup-system] clickhouse-server could not be installed: the distributed-engine test will skip"
+fi
 
 need=0
 dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need=1

@@ -27,8 +27,9 @@ test('DuckDB GROUP BY → m4kit on pattern counts → DuckDB join gives the per-
   const opts = { eta: 0.7, epsRep: 0, epsAssoc: 0, path: 'patterns' as const };
   const { result } = await balanceFile(patterns, { attributes: ['sex'], labels: ['occupation'], counts: 'n' }, { ...opts, out: patternsQ });
   expect(result.report.solver.status).toBe('optimal');
-  // the output holds row (pattern order) and q; attach the pattern keys by row number for the join
-  await con.run(`CREATE TABLE pq AS SELECT p.sex, p.occupation, o.q FROM (SELECT *, row_number() OVER () AS row FROM '${patterns}') p JOIN '${patternsQ}' o USING (row)`);
+  // the output holds row (pattern order) and q; attach the pattern keys by the file's row number (order-stable,
+  // unlike row_number() OVER () on a parallel scan)
+  await con.run(`CREATE TABLE pq AS SELECT p.sex, p.occupation, o.q FROM (SELECT *, file_row_number + 1 AS row FROM read_parquet('${patterns}', file_row_number = true)) p JOIN '${patternsQ}' o USING (row)`);
   // statement 2: join q back onto every row (a seeded Bernoulli keep would be random() < q)
   const joined = (await con.runAndReadAll(`SELECT d.id, d.sex, d.occupation, pq.q FROM '${data}' d JOIN pq USING (sex, occupation) ORDER BY d.id`)).getRowObjects();
   expect(joined.length).toBe(20000);

@@ -1,8 +1,9 @@
 import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
+import { runScale, type ScaleCliOptions } from './balance-scale.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
-export interface BalanceCliOptions {
+export interface BalanceCliOptions extends ScaleCliOptions {
   attributes?: string[];
   labels?: string[];
   utility?: string;
@@ -98,6 +99,20 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
     BALANCE_FLAGS,
   );
+  if (o.engine === 'duckdb' || o.emitSql) {
+    // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
+    const { attributes, labels, utility, id, counts } = o;
+    const spec = { attributes, labels, utility, id, counts, missing: opts.missing };
+    const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
+    if (!r) return;
+    for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
+    const out = r.solver.status === 'infeasible' ? undefined : o.out;
+    const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, out, o.report);
+    if (o.emitSql) console.error(text);
+    else console.log(text);
+    process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+    return;
+  }
   const showBar = o.progress && !o.json && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;

@@ -84,6 +84,18 @@ program
   .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
   .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
   .addOption(new Option('--encoding <enc>', 'text encoding of CSV/TSV/JSONL input (invalid UTF-8 is an error naming the line)').choices(['utf-8', 'latin1']).default('utf-8'))
+  .addOption(
+    new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs)')
+      .choices(['js', 'duckdb'])
+      .default('js'),
+  )
+  .addOption(
+    new Option('--emit-sql <dialect>', 'print SQL for a warehouse: pattern count, or (with --counts) the join-back')
+      .choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']),
+  )
+  .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (spills beyond it; default 80% of RAM)')
+  .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
+  .option('--row-id <col>', '--emit-sql: integer row id column the keep draw is keyed on')
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
   .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
   .option('-r, --report <file>', 'write the JSON report')
@@ -98,6 +110,10 @@ Examples:
   $ m4kit balance data.parquet -a is_man,is_woman -l doctor,nurse,pilot --eps-assoc 0.005
   $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
   $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
+  $ m4kit balance 'data/*.parquet' -a sex -l occupation --engine duckdb -o q.parquet   # DuckDB scans and joins
+  $ m4kit balance events -a sex -l occupation --emit-sql clickhouse      # 1. the pattern-count statement
+  $ m4kit balance patterns.csv -a sex -l occupation --counts n \\
+      --emit-sql clickhouse --table events --row-id rid                  # 2. the join-back with the keep draw
 
 ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
   )

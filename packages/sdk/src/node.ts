@@ -10,3 +10,15 @@ export * from './pipeline/evaluate-file.js';
 export * from './report/html.js';
 export * from './debias/io.js';
 export * from './train/node.js';
+export * from './pipeline/balance-duckdb.js';
+export {
+  loadDuckDB,
+  openDuckDB,
+  registerSource,
+  copyAtomic,
+  jsNumberText,
+  MissingDependencyError,
+  type DuckOptions,
+  type DuckSession,
+} from './io/duckdb.js';
+export { createDuckdbEngine, type DuckdbEngine, type DuckRowsData } from './balance/engine-duckdb.js';

@@ -12,6 +12,15 @@ export {
   type MaxFeasibleEtaOptions,
   type MaxFeasibleEtaResult,
 } from './solve.js';
+export {
+  SQL_DIALECTS,
+  patternCountSql,
+  joinBackSql,
+  uniformSql,
+  keepHashStages,
+  type SqlDialect,
+  type SqlSpec,
+} from './sql.js';
 export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
 export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';
 export * from './options.js';

@@ -1,0 +1,185 @@
+// DuckDB as the Node table engine (optional peer dependency @duckdb/node-api, loaded on first use): scans of
+// CSV/TSV (gz too), Parquet, JSON/JSONL and globs of them, out-of-core (spills to a temp directory), with a stable
+// 0-based row id per input row (file order; for globs: files in name order, then rows in file order).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { M4kitError } from '@m4kit/kernels';
+import { DataError } from './errors.js';
+
+type DuckApi = typeof import('@duckdb/node-api');
+type DuckConnection = import('@duckdb/node-api').DuckDBConnection;
+
+/** An optional package the requested feature needs is not installed. */
+export class MissingDependencyError extends M4kitError {
+  constructor(pkg: string, feature: string, cause?: unknown) {
+    super('E_DEPENDENCY', `${feature} needs the optional package ${pkg}: install it with \`npm install ${pkg}\``, {
+      cause,
+    });
+  }
+}
+
+let api: Promise<DuckApi> | undefined;
+/** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests. */
+export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-api'): Promise<DuckApi> {
+  const load = () =>
+    (import(/* @vite-ignore */ pkg) as Promise<DuckApi>).catch((e) => {
+      throw new MissingDependencyError(pkg, feature, e);
+    });
+  if (pkg !== '@duckdb/node-api') return load();
+  api ??= load().catch((e) => {
+    api = undefined;
+    throw e;
+  });
+  return api;
+}
+
+export interface DuckSession {
+  con: DuckConnection;
+  /** run a statement */
+  run(sql: string): Promise<void>;
+  /** run a query and return its rows as plain JS objects */
+  rows(sql: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export interface DuckOptions {
+  /** DuckDB memory limit, e.g. '2GB' (default: DuckDB's, 80% of RAM) */
+  memoryLimit?: string;
+  threads?: number;
+  /** where DuckDB spills (default: a fresh directory under the OS temp dir, removed on close) */
+  tempDirectory?: string;
+}
+
+export async function openDuckDB(opts: DuckOptions = {}): Promise<DuckSession> {
+  const duck = await loadDuckDB();
+  const spill = opts.tempDirectory ?? (await mkdtemp(join(tmpdir(), 'm4kit-duckdb-')));
+  const config: Record<string, string> = { temp_directory: spill, preserve_insertion_order: 'true' };
+  if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+  if (opts.threads) config.threads = String(opts.threads);
+  const db = await duck.DuckDBInstance.create(':memory:', config);
+  const con = await db.connect();
+  return {
+    con,
+    run: async (sql) => void (await con.run(sql)),
+    rows: async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[],
+    close: async () => {
+      con.closeSync();
+      db.closeSync();
+      if (!opts.tempDirectory) await rm(spill, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sqlString = (s: string) => `'${s.split("'").join("''")}'`;
+export const sqlIdent = (s: string) => `"${s.split('"').join('""')}"`;
+
+export type DuckFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet';
+
+export function duckFormat(path: string): DuckFormat {
+  const p = path.toLowerCase().replace(/\.(gz|zst)$/, '');
+  if (p.endsWith('.csv')) return 'csv';
+  if (p.endsWith('.tsv') || p.endsWith('.tab')) return 'tsv';
+  if (p.endsWith('.jsonl') || p.endsWith('.ndjson')) return 'jsonl';
+  if (p.endsWith('.json')) return 'json';
+  if (p.endsWith('.parquet') || p.endsWith('.pq')) return 'parquet';
+  throw new DataError(
+    'the duckdb engine reads .csv, .tsv, .json, .jsonl and .parquet (gz too, globs allowed); ' +
+      'use the default engine for Arrow files',
+    { file: path },
+  );
+}
+
+/**
+ * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).
+ * Parquet is scanned in place (row id = file_row_number + rows of the files before it); text formats are
+ * loaded into a DuckDB table once (insertion order = file order), since their scans carry no row number — only
+ * the columns in `keep` when given (all must exist). CSV/TSV cells stay text, as in the default engine's reader.
+ * Returns the input's column names.
+ */
+export async function registerSource(
+  s: DuckSession,
+  path: string,
+  name = 'm4_src',
+  keep?: string[],
+): Promise<string[]> {
+  const fmt = duckFormat(path);
+  const p = sqlString(path);
+  let columns: string[];
+  const describe = async (from: string) =>
+    (await s.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${from})`)).map((r) => String(r.column_name));
+  const check = () => {
+    for (const c of keep ?? [])
+      if (!columns.includes(c))
+        throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
+  };
+  try {
+    if (fmt === 'parquet') {
+      columns = (await describe(`read_parquet(${p})`)).filter((c) => c !== 'm4_row');
+      check();
+      // rows before each file, in the reader's file order (the glob's), looked up by the virtual file_index
+      const files = (await s.rows(`SELECT file FROM glob(${p})`)).map((r) => String(r.file));
+      const sizes = new Map(
+        (await s.rows(`SELECT file_name, num_rows FROM parquet_file_metadata(${p})`)).map((r) => [
+          String(r.file_name),
+          Number(r.num_rows),
+        ]),
+      );
+      const off: number[] = [];
+      files.reduce((a, f) => (off.push(a), a + (sizes.get(f) ?? 0)), 0);
+      const rowId =
+        off.length > 1
+          ? `file_row_number + ([${off.join(', ')}]::BIGINT[])[CAST(file_index AS BIGINT) + 1]`
+          : 'file_row_number';
+      await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number), CAST(${rowId} AS BIGINT) AS m4_row
+        FROM read_parquet(${p}, file_row_number = true)`);
+    } else {
+      const scan =
+        fmt === 'json' || fmt === 'jsonl'
+          ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
+          : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}',
+              quote = '"', escape = '"')`;
+      columns = await describe(scan);
+      check();
+      const sel = keep ? [...new Set(keep)].map(sqlIdent).join(', ') : '*';
+      await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
+      await s.run(`CREATE TEMP VIEW ${name} AS SELECT *, rowid AS m4_row FROM m4_raw`);
+    }
+  } catch (e) {
+    if (e instanceof M4kitError) throw e;
+    const msg = (e as Error).message;
+    throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, {
+      file: path,
+    });
+  }
+  return columns;
+}
+
+/**
+ * SQL text of a DOUBLE in [0, 1] exactly as JavaScript's String(x) writes it (the default engine's CSV writer):
+ * "0" and "1" for the integers, fixed notation from 1e-6 up, "1.5e-7" below (DuckDB writes 1.0, 1.5e-05, 1.5e-07).
+ */
+export function jsNumberText(x: string): string {
+  const s = `CAST(${x} AS VARCHAR)`;
+  return `CASE WHEN ${x} = 0 THEN '0' WHEN ${x} = 1 THEN '1' WHEN NOT contains(${s}, 'e') THEN ${s}
+    WHEN ${x} >= 1e-6
+      THEN '0.' || repeat('0', CAST(split_part(${s}, 'e-', 2) AS INTEGER) - 1)
+        || replace(split_part(${s}, 'e', 1), '.', '')
+    ELSE replace(${s}, 'e-0', 'e-') END`;
+}
+
+/** COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename. */
+export async function copyAtomic(s: DuckSession, query: string, out: string): Promise<void> {
+  const { atomicWrite } = await import('./write.js');
+  const fmt = duckFormat(out);
+  const opts =
+    fmt === 'parquet'
+      ? 'FORMAT parquet'
+      : fmt === 'json'
+        ? 'FORMAT json, ARRAY true'
+        : fmt === 'jsonl'
+          ? 'FORMAT json'
+          : `FORMAT csv, HEADER true, DELIMITER '${fmt === 'tsv' ? '\t' : ','}'`;
+  const gz = /\.gz$/i.test(out) ? ', COMPRESSION gzip' : '';
+  await atomicWrite(out, (tmp) => s.run(`COPY (${query}) TO ${sqlString(tmp)} (${opts}${gz})`));
+}
