@@ -8,9 +8,12 @@ export {
   type SolveOptions,
   type SolveResult,
   type SolveStatus,
+  type SolveMethod,
+  type SolverInfo,
   type SolveProgress,
   type MaxFeasibleEtaOptions,
   type MaxFeasibleEtaResult,
 } from './solve.js';
+export { newtonCore, solveModel, dualityGap, type NewtonArgs, type NewtonResult } from './newton.js';
 export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
 export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';

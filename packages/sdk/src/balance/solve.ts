@@ -1,8 +1,12 @@
-// Full-batch M4 dual solver (spec ALGORITHMS.md §1.5–1.6b): accelerated projected dual ascent (FISTA) on
+// Full-batch M4 dual solver (spec ALGORITHMS.md §1.5–1.6b) on
 //   g(v, µ) = (1/N) Σ_i w_i [ ½(q_i − q0_i)² + q_i (a_iᵀv + µ) ] − vᵀε − µη,   0 ≤ v ≤ V,
 // with q_i = clip(q0_i − a_iᵀv − µ, 0, 1). It talks to the data only through a MomentsEngine.
+// Two methods: a second-order proximal Newton method (newton.ts; needs engine.hessian), the default, and
+// accelerated projected dual ascent (FISTA, below), used when the engine has no Hessian pass, when
+// K = m(c+1)+1 is too large for the host model solve, or to finish a Newton run that stalls.
 import { ArgumentError } from '@m4kit/kernels';
 import { validatePi } from './engine-cpu.js';
+import { dualityGap, newtonCore } from './newton.js';
 import type { MomentsEngine } from './types.js';
 
 export interface SolveProgress {
@@ -37,6 +41,33 @@ export interface SolveOptions {
   /** called every `progressEvery` iterations (default 50) and at the end */
   onProgress?: (info: SolveProgress) => void;
   progressEvery?: number;
+  /**
+   * 'auto' (default): Newton when the engine has a Hessian pass and K = m(c+1)+1 ≤ 256, else first-order;
+   * 'newton' (an error without engine.hessian); 'first-order': FISTA only.
+   */
+  method?: SolveMethod;
+  /** rows the Newton Hessian pass samples (every ⌈n/hessianRows⌉-th row; default 65 536; Infinity = all) */
+  hessianRows?: number;
+}
+
+export type SolveMethod = 'auto' | 'newton' | 'first-order';
+
+/** Which method ran, what it cost, and how close to optimal its point is proven to be. */
+export interface SolverInfo {
+  /** 'newton+first-order': Newton stalled (precision limit) and FISTA finished from its point */
+  method: 'newton' | 'first-order' | 'newton+first-order';
+  /** moments passes (all phases, η search included) */
+  passes: number;
+  /** Hessian passes (Newton), each over ⌈n/hessianStride⌉ rows */
+  hessianPasses: number;
+  hessianStride: number;
+  /**
+   * P(q) − g(v, µ) at the returned point (P with the soft penalty when V is finite). By weak duality it bounds
+   * P(q) − P(q*) whenever q is feasible (maxViolation = 0), and g(v*, µ*) − g(v, µ) always.
+   */
+  dualityGap: number;
+  /** why the method differs from the requested one, if it does */
+  note?: string;
 }
 
 export type SolveStatus = 'optimal' | 'soft' | 'infeasible' | 'max-iter';
@@ -64,6 +95,8 @@ export interface SolveResult {
   kktResidual: number;
   /** dual objective g(v, µ) */
   dualObjective: number;
+  /** method, passes and certified duality gap */
+  solver: SolverInfo;
   /**
    * 'optimal': KKT residual ≤ tol and every constraint holds (within 10·tol);
    * 'soft': finite V, converged, some constraint stays violated (paid for by the penalty V);
@@ -81,6 +114,8 @@ export interface MaxFeasibleEtaOptions {
   epsAssoc?: number;
   tol?: number;
   maxIter?: number;
+  method?: SolveMethod;
+  hessianRows?: number;
 }
 
 export interface MaxFeasibleEtaResult {
@@ -91,6 +126,7 @@ export interface MaxFeasibleEtaResult {
   /** µ used by the last regularised solve, with engine η = 0.5: q = engine.q(W, mu, 0.5) attains eta */
   mu: number;
   passes: number;
+  hessianPasses?: number;
   converged: boolean;
 }
 
@@ -295,6 +331,63 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   return { x, ev: evx, kkt, iterations: iter, passes, converged, infeasible };
 }
 
+interface RunInfo {
+  method: SolverInfo['method'];
+  hessianPasses: number;
+  note?: string;
+}
+
+interface MethodChoice {
+  useNewton: boolean;
+  stride: number;
+  note?: string;
+}
+
+/** K = m(c+1)+1 above which the host model solve (O(K³) per Newton step) is not worth it under 'auto'. */
+const NEWTON_MAX_K = 256;
+
+function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unknown): MethodChoice {
+  const mth = method ?? 'auto';
+  if (mth !== 'auto' && mth !== 'newton' && mth !== 'first-order') {
+    throw new ArgumentError(`method = ${String(method)}: expected 'auto', 'newton' or 'first-order'`);
+  }
+  const rows = checkNum('hessianRows', hessianRows ?? 65536, (x) => x >= 1, 'a row count ≥ 1 (or Infinity)');
+  if (mth === 'first-order') return { useNewton: false, stride: 1 };
+  const K = engine.m * (engine.c + 1) + 1;
+  if (typeof engine.hessian !== 'function') {
+    if (mth === 'newton') throw new ArgumentError("method 'newton': this engine has no Hessian pass (engine.hessian)");
+    return { useNewton: false, stride: 1, note: 'the engine has no Hessian pass: first-order method' };
+  }
+  if (mth === 'auto' && K > NEWTON_MAX_K) return { useNewton: false, stride: 1, note: `K = m(c+1)+1 = ${K} > ${NEWTON_MAX_K}: first-order method` };
+  return { useNewton: true, stride: rows === Infinity ? 1 : Math.max(1, Math.ceil(engine.n / rows)) };
+}
+
+/** Newton (when chosen) with the first-order method as fallback; FISTA otherwise. */
+async function runCore(a: CoreArgs, mc: MethodChoice): Promise<CoreResult & RunInfo> {
+  if (!mc.useNewton) return { ...(await fistaCore(a)), method: 'first-order', hessianPasses: 0, note: mc.note };
+  let nr;
+  try {
+    nr = await newtonCore({
+      engine: a.engine, eta: a.eta, e: a.e, V: a.V, N: a.N, fixedMu: a.fixedMu, tol: a.tol, maxIter: Math.min(a.maxIter, 200),
+      UB: a.UB, x0: a.x0, stride: mc.stride, onProgress: a.onProgress, progressEvery: a.progressEvery,
+    });
+  } catch (err) {
+    // e.g. the GPU Hessian kernel's K limit: say so in the result, never silently
+    if (!(err instanceof ArgumentError)) throw err;
+    return { ...(await fistaCore(a)), method: 'first-order', hessianPasses: 0, note: `Newton unavailable (${err.message})` };
+  }
+  const ev: Eval = { G: nr.ev.G, g: nr.ev.g, viol: nr.ev.viol, meanGap: nr.ev.meanGap, keepRate: nr.ev.keepRate };
+  const base = { x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes, converged: nr.converged, infeasible: nr.infeasible };
+  if (nr.converged || nr.infeasible) return { ...base, method: 'newton', hessianPasses: nr.hessianPasses };
+  // stalled (precision limit of the engine) or out of Newton iterations: FISTA finishes from Newton's point
+  const r = await fistaCore({ ...a, x0: nr.x, maxIter: Math.max(1, a.maxIter - nr.iterations) });
+  const why = nr.stalled ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}` : `Newton hit ${nr.iterations} iterations`;
+  return {
+    ...r, iterations: r.iterations + nr.iterations, passes: r.passes + nr.passes,
+    method: 'newton+first-order', hessianPasses: nr.hessianPasses, note: `${why}; first-order method finished`,
+  };
+}
+
 interface Prepared {
   e: Float64Array;
   N: number;
@@ -342,6 +435,7 @@ async function maxFeasibleEtaCore(
   prep: Prepared,
   tol: number,
   maxIter: number,
+  mc: MethodChoice,
 ): Promise<MaxFeasibleEtaResult> {
   // Regularised LP  max Σ w q  s.t. |(1/N) Σ w q d_j| ≤ ε_j, q ∈ [0,1]:  minimise ½‖q − Q − u‖² under the same
   // constraints (no mean constraint; µ fixed to 0.5 − Q at engine η = 0.5 gives q = clip(Q + u − aᵀv)).
@@ -353,16 +447,18 @@ async function maxFeasibleEtaCore(
   let prev = NaN;
   let stable = 0;
   let passes = 0;
+  let hessianPasses = 0;
   let best = 0;
   let out: CoreResult | undefined;
   let Q = 1;
   let mu = 0;
   for (let k = 0; k <= 24; k++, Q *= 2) {
     mu = etaRef - Q;
-    const r = await fistaCore({
+    const r = await runCore({
       engine, eta: etaRef, e: prep.e, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0, Lsafe: prep.Lsafe, progressEvery: 1e9,
-    });
+    }, mc);
     passes += r.passes;
+    hessianPasses += r.hessianPasses;
     out = r;
     const mean = r.ev.keepRate;
     if (r.ev.viol <= 10 * tol) best = Math.max(best, mean);
@@ -375,7 +471,7 @@ async function maxFeasibleEtaCore(
   const W = new Float64Array(P);
   const x = (out as CoreResult).x;
   for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
-  return { eta: best, W, mu, passes, converged: stable >= 2 };
+  return { eta: best, W, mu, passes, hessianPasses, converged: stable >= 2 };
 }
 
 /**
@@ -388,8 +484,9 @@ export async function maxFeasibleEta(engine: MomentsEngine, opts: MaxFeasibleEta
   validateEngine(engine);
   const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
   const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 20_000);
+  const mc = chooseMethod(engine, opts.method, opts.hessianRows);
   const prep = await prepare(engine, 0.5, er, ea);
-  const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter);
+  const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter, mc);
   r.passes += prep.passes;
   return r;
 }
@@ -425,24 +522,28 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
     x0[2 * P] = checkNum('warmStart.mu', ws.mu, Number.isFinite, 'a finite number');
   }
 
+  const mc = chooseMethod(engine, opts.method, opts.hessianRows);
   const prep = await prepare(engine, eta, er, ea);
   let passes = prep.passes;
+  let hessianPasses = 0;
   const hard = V === Infinity;
   let feas: MaxFeasibleEtaResult | undefined;
   const getFeas = async () => {
     if (!feas) {
-      feas = await maxFeasibleEtaCore(engine, prep, tol, 20_000); // at the solve's tolerance (float32 engines)
+      feas = await maxFeasibleEtaCore(engine, prep, tol, 20_000, mc); // at the solve's tolerance (float32 engines)
       passes += feas.passes;
+      hessianPasses += feas.hessianPasses ?? 0;
     }
     return feas;
   };
-  const r = await fistaCore({
+  const r = await runCore({
     engine, eta, e: prep.e, V, N: prep.N, tol, maxIter, x0, Lsafe: prep.Lsafe,
     UB: hard ? prep.UB : undefined,
     suspectInfeasible: hard ? async () => eta > (await getFeas()).eta + 1e-7 : undefined,
     onProgress: opts.onProgress, progressEvery,
-  });
+  }, mc);
   passes += r.passes;
+  hessianPasses += r.hessianPasses;
 
   let status: SolveStatus;
   let maxEta: number | undefined;
@@ -458,7 +559,12 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
     status = 'max-iter';
   }
   const W = new Float64Array(P);
-  for (let j = 0; j < P; j++) W[j] = r.x[j] - r.x[P + j];
+  const Dn = new Float64Array(P);
+  for (let j = 0; j < P; j++) {
+    W[j] = r.x[j] - r.x[P + j];
+    Dn[j] = r.ev.G[j] + prep.e[j];
+  }
+  const gap = dualityGap(W, r.x[2 * P], Dn, prep.e, r.ev.meanGap, V);
   const res: SolveResult = {
     W,
     v: r.x.slice(0, 2 * P),
@@ -471,9 +577,11 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
     maxViolation: Math.max(0, r.ev.viol),
     kktResidual: r.kkt,
     dualObjective: r.ev.g,
+    solver: { method: r.method, passes, hessianPasses, hessianStride: mc.useNewton ? mc.stride : 1, dualityGap: gap },
     status,
     timeMs: 0,
   };
+  if (r.note) res.solver.note = r.note;
   if (maxEta !== undefined) res.maxFeasibleEta = maxEta;
   res.timeMs = performance.now() - t0;
   return res;
