@@ -59,6 +59,8 @@ export interface NewtonResult {
   infeasible: boolean;
   /** the model predicts no further progress but the KKT residual is above tol (precision limit) */
   stalled: boolean;
+  /** the Hessian stride at the end (1 after a sampled Hessian made too little progress) */
+  stride: number;
 }
 
 /** Duality gap P(q) − g(v, µ) at a dual point from its moments (W-form; soft penalty included for finite V). */
@@ -227,7 +229,10 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
   // a tiny λ lets W drift far from the minimum-norm dual, where f32 rounding of d_iᵀW then dominates q.
   const kappaMin = Math.min(1e-2, Math.max(1e-10, 10 * tol));
   let kappa = Math.max(1e-6, kappaMin);
-  const scaleH = a.stride / N;
+  // Armijo slack for rounding in g: float32 engines (tol ~1e-6) sum obj with ~1e-7 relative error, so near the
+  // optimum (predicted gains ~ residual²) an exact test would reject good Newton steps and inflate λ
+  const gSlack = Math.min(1e-6, Math.max(1e-15, tol / 10));
+  let stride = a.stride;
   // one polish step after convergence (cheap at quadratic convergence; it buys margin on float32 engines), kept
   // only when it lowers the KKT residual
   let polishLeft = 1;
@@ -238,7 +243,8 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
       best = { y: y.slice(), ev, kkt };
     }
     iter++;
-    const H = await engine.hessian!(Wof(y), y[P], eta, a.stride);
+    const H = await engine.hessian!(Wof(y), y[P], eta, stride);
+    const scaleH = stride / N;
     hessianPasses++;
     let dmax = 0;
     for (let j = 0; j < nv; j++) dmax = Math.max(dmax, H[j * K + j] * scaleH);
@@ -271,7 +277,7 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
     for (let trial = 0; trial < 40; trial++) {
       for (let j = 0; j < nv; j++) z[j] = y[j] + t * (yt[j] - y[j]);
       const evz = await evaluate(Wof(z), z[P]);
-      if (evz.g >= ev.g + 1e-4 * t * pred - 1e-15 * Math.abs(ev.g)) {
+      if (evz.g >= ev.g + 1e-4 * t * pred - gSlack * (1 + Math.abs(ev.g))) {
         y.set(z);
         ev = evz;
         accepted = true;
@@ -290,6 +296,10 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
     const kPrev = kkt;
     kkt = kktOf(Wof(y), ev);
     slow = kkt > 0.9 * kPrev ? slow + 1 : 0;
+    if (slow >= 3 && stride > 1) {
+      stride = 1; // the sampled Hessian does not predict well enough here: use every row from now on
+      slow = 0;
+    }
     if (kkt <= tol) converged = true;
     else if (slow >= 8) stalled = true; // no progress at the engine's precision: let the caller finish
     else if (a.UB !== undefined && ev.g > a.UB + 1e-12 * (1 + Math.abs(a.UB))) infeasible = true;
@@ -314,5 +324,5 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
     x[P + j] = Math.max(-y[j], 0);
   }
   x[2 * P] = muFree ? y[P] : 0;
-  return { x, ev, kkt, iterations: iter, passes, hessianPasses, converged, infeasible, stalled };
+  return { x, ev, kkt, iterations: iter, passes, hessianPasses, converged, infeasible, stalled, stride };
 }

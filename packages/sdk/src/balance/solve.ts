@@ -378,7 +378,8 @@ async function runCore(a: CoreArgs, mc: MethodChoice): Promise<CoreResult & RunI
   }
   const ev: Eval = { G: nr.ev.G, g: nr.ev.g, viol: nr.ev.viol, meanGap: nr.ev.meanGap, keepRate: nr.ev.keepRate };
   const base = { x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes, converged: nr.converged, infeasible: nr.infeasible };
-  if (nr.converged || nr.infeasible) return { ...base, method: 'newton', hessianPasses: nr.hessianPasses };
+  const resampled = nr.stride !== mc.stride ? `Hessian sample (every ${mc.stride}th row) too coarse: switched to every row` : undefined;
+  if (nr.converged || nr.infeasible) return { ...base, method: 'newton', hessianPasses: nr.hessianPasses, note: resampled };
   // stalled (precision limit of the engine) or out of Newton iterations: FISTA finishes from Newton's point
   const r = await fistaCore({ ...a, x0: nr.x, maxIter: Math.max(1, a.maxIter - nr.iterations) });
   const why = nr.stalled ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}` : `Newton hit ${nr.iterations} iterations`;
