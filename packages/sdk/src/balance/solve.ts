@@ -70,7 +70,8 @@ export interface SolverInfo {
   note?: string;
 }
 
-export type SolveStatus = 'optimal' | 'soft' | 'infeasible' | 'max-iter';
+/** 'approximate': the streaming solver's uncertified solution (see StreamResult) */
+export type SolveStatus = 'optimal' | 'soft' | 'infeasible' | 'max-iter' | 'approximate';
 
 export interface SolveResult {
   /** m×(c+1) row-major, W = v⁺ − v⁻: pass to `engine.q(W, mu, eta)` to get q */

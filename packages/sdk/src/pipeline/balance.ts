@@ -4,7 +4,7 @@ import { ArgumentError, init, type Kernels } from '@m4kit/kernels';
 import { biasReport, type BiasReport } from '../balance/metrics.js';
 import { createCpuEngine } from '../balance/engine-cpu.js';
 import { createGpuEngine } from '../balance/engine-gpu.js';
-import { maxFeasibleEta, solveBatch, type SolveResult } from '../balance/solve.js';
+import { maxFeasibleEta, solveBatch, type SolveMethod, type SolveResult } from '../balance/solve.js';
 import { solveStreaming } from '../balance/stream.js';
 import type { BalanceData, MomentsEngine } from '../balance/types.js';
 import { expandRows, type EncodedTable } from '../io/encode.js';
@@ -20,8 +20,12 @@ export interface BalanceOptions {
   epsAssoc?: number;
   /** enforcement level V: soft constraints when finite (default ∞ = hard) */
   V?: number;
-  /** 'batch' (accelerated projected dual ascent, default) or 'stream' (one update per example) */
+  /** 'batch' (exact dual solve, default) or 'stream' (one update per example; status 'approximate') */
   solver?: 'batch' | 'stream';
+  /** batch method: 'auto' (Newton where the engine has a Hessian pass, default), 'newton', 'first-order' */
+  method?: SolveMethod;
+  /** stream: exact Newton iterations after the streaming passes (default 0) */
+  polish?: number;
   tol?: number;
   maxIter?: number;
   /** seed for the Bernoulli keep flags (and the streaming solver's shuffles) */
@@ -49,6 +53,16 @@ export interface BalanceReport {
     maxFeasibleEta?: number;
     /** moment passes over the data (η search included) */
     passes: number;
+    /** 'newton' | 'first-order' | 'newton+first-order' (batch), 'stream' or 'stream+newton' (polished) */
+    method: string;
+    /** Newton Hessian passes (each over every hessianStride-th row) */
+    hessianPasses: number;
+    hessianStride?: number;
+    /** P(q) − g(v, µ): with zero violations, a certificate that q is within this of the optimal objective */
+    dualityGap: number;
+    /** stream: the measured violation of every constraint (mean q − η; per moment, above and below) */
+    violations?: { keepRate: number; upper: number[]; lower: number[] };
+    note?: string;
     timeMs: number;
   };
   kept: number;
@@ -139,18 +153,21 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
     let eta = etaReq === 'auto' ? 0.9 : etaReq;
     let found: number | undefined;
     let searchPasses = 0;
+    let searchHessian = 0;
     if (etaReq === 'auto') {
       opts.onProgress?.({ stage: 'eta-search', iter: 0, maxIter: 1, violation: NaN, keepRate: NaN });
       // the search runs at the engine's attainable tolerance: a float32 GPU engine never certifies 1e-10 and would
       // spend maxIter passes on each of the continuation stages
-      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc, tol });
+      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc, tol, method: opts.method });
       found = r.eta;
       searchPasses = r.passes;
+      searchHessian = r.hessianPasses ?? 0;
       eta = Math.min(0.9, r.eta * 0.999);
     }
     const maxIter = opts.maxIter ?? 20000;
     let res: SolveResult;
     let q: Float64Array;
+    let streamViol: BalanceReport['solver']['violations'];
     if (opts.solver === 'stream') {
       const sr = await solveStreaming(data, {
         eta,
@@ -159,10 +176,18 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
         epsAssoc,
         V,
         seed,
+        polish: opts.polish ?? 0,
         onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.epoch, maxIter: p.epochs, violation: p.violation, keepRate: p.keepRate }),
       });
       q = sr.q;
-      res = { ...sr, q: undefined, passes: sr.epochs, kktResidual: NaN } as unknown as SolveResult;
+      streamViol = { keepRate: sr.violations.keepRate, upper: Array.from(sr.violations.upper), lower: Array.from(sr.violations.lower) };
+      res = {
+        ...sr, q: undefined, passes: sr.epochs + (sr.polish?.solver.passes ?? 0), kktResidual: sr.polish?.kktResidual ?? NaN,
+        solver: {
+          method: sr.polish ? 'stream+newton' : 'stream', passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
+          hessianPasses: sr.polish?.solver.hessianPasses ?? 0, hessianStride: sr.polish?.solver.hessianStride ?? 1, dualityGap: sr.dualityGap,
+        },
+      } as unknown as SolveResult;
     } else {
       res = await solveBatch(engine, {
         eta,
@@ -172,6 +197,7 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
         V,
         tol,
         maxIter,
+        method: opts.method,
         onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
       });
       q = res.status === 'infeasible' ? new Float64Array(data.n) : await engine.q(res.W, res.mu, eta);
@@ -207,6 +233,12 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
           maxViolation: res.maxViolation,
           maxFeasibleEta: res.maxFeasibleEta ?? found,
           passes: searchPasses + (res.passes ?? 0),
+          method: res.solver.method,
+          hessianPasses: searchHessian + res.solver.hessianPasses,
+          hessianStride: res.solver.hessianStride,
+          dualityGap: res.solver.dualityGap,
+          ...(streamViol ? { violations: streamViol } : {}),
+          ...(res.solver.note ? { note: res.solver.note } : {}),
           timeMs: res.timeMs,
         },
         kept,

@@ -124,7 +124,20 @@ describe('M4 test vectors: streaming solver', () => {
     it(`${c.name}: q within 2e-2`, async () => {
       const r = await solveStreaming(data(c), { ...opts(c), pi: ds.pi, seed: 1 });
       expect(maxAbs(r.q, c.q!)).toBeLessThan(2e-2);
+      // #15: a stochastic solution is reported as what it is, with every constraint's measured violation
+      expect(r.status).toBe('approximate');
+      expect(r.violations.upper.length).toBe(6);
+      const worst = Math.max(Math.abs(r.violations.keepRate), ...r.violations.upper, ...r.violations.lower, 0);
+      expect(r.maxViolation).toBe(worst);
+      expect(Math.abs(r.violations.keepRate)).toBe(Math.abs(r.keepRate - c.eta));
+    });
+    it(`${c.name}: polish (exact Newton iterations after the streaming passes) reaches q* to 1e-6`, async () => {
+      const r = await solveStreaming(data(c), { ...opts(c), pi: ds.pi, seed: 1, polish: 20 });
       expect(r.status).toBe(c.V === null ? 'optimal' : 'soft');
+      expect(r.polish?.converged).toBe(true);
+      expect(maxAbs(r.q, c.q!)).toBeLessThan(1e-6);
+      expect(Math.abs(r.keepRate - c.eta)).toBeLessThan(1e-8);
+      expect(Math.abs(r.dualityGap)).toBeLessThan(1e-8);
     });
   }
 
