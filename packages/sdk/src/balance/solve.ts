@@ -46,7 +46,10 @@ export interface SolveOptions {
    * 'newton' (an error without engine.hessian); 'first-order': FISTA only.
    */
   method?: SolveMethod;
-  /** rows the Newton Hessian pass samples (every ⌈n/hessianRows⌉-th row; default 65 536; Infinity = all) */
+  /**
+   * rows the Newton Hessian pass samples (every ⌈n/hessianRows⌉-th row; default 16 384; Infinity = all). The gradient
+   * is always exact; a sampled Hessian only slows the local rate (linear, ~1/√(sampled free rows) per iteration).
+   */
   hessianRows?: number;
 }
 
@@ -352,7 +355,7 @@ function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unkno
   if (mth !== 'auto' && mth !== 'newton' && mth !== 'first-order') {
     throw new ArgumentError(`method = ${String(method)}: expected 'auto', 'newton' or 'first-order'`);
   }
-  const rows = checkNum('hessianRows', hessianRows ?? 65536, (x) => x >= 1, 'a row count ≥ 1 (or Infinity)');
+  const rows = checkNum('hessianRows', hessianRows ?? 16384, (x) => x >= 1, 'a row count ≥ 1 (or Infinity)');
   if (mth === 'first-order') return { useNewton: false, stride: 1 };
   const K = engine.m * (engine.c + 1) + 1;
   if (typeof engine.hessian !== 'function') {
