@@ -10,6 +10,7 @@
 // of the identified face) and takes an Armijo step along it; the Hessian gets a Levenberg term λI where it is
 // singular (redundant constraints) and λ adapts to the step acceptance. Convergence: the KKT residual in
 // (v⁺, v⁻, µ) coordinates, as in the first-order solver, so both stop on the same criterion.
+import { ArgumentError } from '@m4kit/kernels';
 import type { MomentsEngine } from './types.js';
 
 export interface NewtonArgs {
@@ -18,7 +19,7 @@ export interface NewtonArgs {
   /** per-moment tolerance e (length P = m(c+1)) */
   e: Float64Array;
   V: number;
-  /** Σ w */
+  /** Σ w (NaN: taken from the first pass) */
   N: number;
   /** fixed µ (phase-1 problem of the η search): µ is not a variable */
   fixedMu?: number;
@@ -27,6 +28,8 @@ export interface NewtonArgs {
   maxIter: number;
   /** weak-duality bound: g > UB proves the (hard) primal infeasible */
   UB?: number;
+  /** UB on demand: asked once, when Newton has not converged within 8 iterations */
+  getUB?: () => Promise<number>;
   /** start, in (v⁺, v⁻, µ) coordinates (length 2P + 1) */
   x0?: Float64Array;
   /** Hessian on rows 0, stride, 2·stride, … */
@@ -131,7 +134,7 @@ export function solveModel(A: Float64Array, b: Float64Array, x: Float64Array, e:
     if (moved <= 1e-15 * (scale + 1e-300)) break;
   }
   // exact solve on the face: free coordinates F (y_j ≠ 0, |y_j| < V, and µ), the others fixed at 0 / ±V
-  for (let round = 0; round < 8; round++) {
+  for (let round = 0; round < 4 * nv + 8; round++) {
     const F: number[] = [];
     for (let j = 0; j < nv; j++) if (j >= P || (y[j] !== 0 && Math.abs(y[j]) < V)) F.push(j);
     if (!F.length) break;
@@ -155,10 +158,30 @@ export function solveModel(A: Float64Array, b: Float64Array, x: Float64Array, e:
       yn[ja] = x[ja] + dF[a];
       if (ja < P && (Math.sign(yn[ja]) !== Math.sign(y[ja]) || Math.abs(yn[ja]) > V)) ok = false;
     }
-    // accept the face solution when it keeps the signs; then re-run coordinate descent from it, which moves only
-    // coordinates whose optimality condition fails (a changed face → another round)
+    // accept the face solution when it keeps the signs; otherwise move towards it up to the first coordinate that
+    // reaches 0 or ±V (ratio test: that coordinate leaves the face). Then coordinate descent from there moves only
+    // coordinates whose optimality condition fails (a changed face → another round).
     if (ok) {
       for (const j of F) upd(j, yn[j]);
+    } else {
+      let alpha = 1;
+      let block = -1;
+      let blockTo = 0;
+      for (const j of F) {
+        if (j >= P) continue;
+        const cur = y[j];
+        const nx = yn[j];
+        if (Math.sign(nx) !== Math.sign(cur) && cur !== nx) {
+          const al = cur / (cur - nx);
+          if (al < alpha) [alpha, block, blockTo] = [al, j, 0];
+        }
+        if (Math.abs(nx) > V) {
+          const to = Math.sign(nx) * V;
+          const al = (to - cur) / (nx - cur);
+          if (al < alpha) [alpha, block, blockTo] = [al, j, to];
+        }
+      }
+      for (const j of F) upd(j, j === block ? blockTo : y[j] + alpha * (yn[j] - y[j]));
     }
     let moved = 0;
     for (let sweep = 0; sweep < 50; sweep++) {
@@ -173,7 +196,9 @@ export function solveModel(A: Float64Array, b: Float64Array, x: Float64Array, e:
 }
 
 export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
-  const { engine, eta, e, V, N, tol } = a;
+  const { engine, eta, e, V, tol } = a;
+  let N = a.N;
+  let UB = a.UB;
   const P = e.length;
   const K = P + 1;
   const muFree = a.fixedMu === undefined;
@@ -184,6 +209,10 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
   const evaluate = async (W: Float64Array, mu: number): Promise<NewtonEval> => {
     const s = await engine.pass(W, mu, eta);
     passes++;
+    if (!(N > 0)) {
+      N = s.sumW;
+      if (!(N > 0) || !Number.isFinite(N)) throw new ArgumentError(`engine: Σ w = ${N}; need a positive total weight`);
+    }
     const G = new Float64Array(2 * P + 1);
     const Dn = new Float64Array(P);
     let viol = -Infinity;
@@ -302,7 +331,10 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
     }
     if (kkt <= tol) converged = true;
     else if (slow >= 8) stalled = true; // no progress at the engine's precision: let the caller finish
-    else if (a.UB !== undefined && ev.g > a.UB + 1e-12 * (1 + Math.abs(a.UB))) infeasible = true;
+    else {
+      if (UB === undefined && a.getUB && iter >= 8) UB = await a.getUB();
+      if (UB !== undefined && ev.g > UB + 1e-12 * (1 + Math.abs(UB))) infeasible = true;
+    }
     if (a.onProgress && (iter % a.progressEvery === 0 || converged)) {
       a.onProgress({ iter, violation: Math.max(Math.abs(ev.meanGap), ev.viol, 0), keepRate: ev.keepRate });
     }

@@ -160,6 +160,8 @@ interface CoreArgs {
   maxIter: number;
   /** weak-duality bound: g(x) > UB proves the (hard) primal infeasible */
   UB?: number;
+  /** UB computed on demand (lazy preparation; Newton only) */
+  getUB?: () => Promise<number>;
   /**
    * Called (at most once) when the iterates look divergent: ‖x‖ keeps growing between geometric checkpoints
    * while the violation does not halve. Must return true when the primal is provably infeasible (an exact phase-1 check).
@@ -367,25 +369,26 @@ function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unkno
 }
 
 /** Newton (when chosen) with the first-order method as fallback; FISTA otherwise. */
-async function runCore(a: CoreArgs, mc: MethodChoice): Promise<CoreResult & RunInfo> {
-  if (!mc.useNewton) return { ...(await fistaCore(a)), method: 'first-order', hessianPasses: 0, note: mc.note };
+async function runCore(a: CoreArgs, mc: MethodChoice, fill?: () => Promise<Partial<CoreArgs>>): Promise<CoreResult & RunInfo> {
+  const fo = async (over: Partial<CoreArgs>) => fistaCore({ ...a, ...(fill ? await fill() : {}), ...over });
+  if (!mc.useNewton) return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: mc.note };
   let nr;
   try {
     nr = await newtonCore({
       engine: a.engine, eta: a.eta, e: a.e, V: a.V, N: a.N, fixedMu: a.fixedMu, tol: a.tol, maxIter: Math.min(a.maxIter, 200),
-      UB: a.UB, x0: a.x0, stride: mc.stride, onProgress: a.onProgress, progressEvery: a.progressEvery,
+      UB: a.UB, getUB: a.getUB, x0: a.x0, stride: mc.stride, onProgress: a.onProgress, progressEvery: a.progressEvery,
     });
   } catch (err) {
     // e.g. the GPU Hessian kernel's K limit: say so in the result, never silently
     if (!(err instanceof ArgumentError)) throw err;
-    return { ...(await fistaCore(a)), method: 'first-order', hessianPasses: 0, note: `Newton unavailable (${err.message})` };
+    return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: `Newton unavailable (${err.message})` };
   }
   const ev: Eval = { G: nr.ev.G, g: nr.ev.g, viol: nr.ev.viol, meanGap: nr.ev.meanGap, keepRate: nr.ev.keepRate };
   const base = { x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes, converged: nr.converged, infeasible: nr.infeasible };
   const resampled = nr.stride !== mc.stride ? `Hessian sample (every ${mc.stride}th row) too coarse: switched to every row` : undefined;
   if (nr.converged || nr.infeasible) return { ...base, method: 'newton', hessianPasses: nr.hessianPasses, note: resampled };
   // stalled (precision limit of the engine) or out of Newton iterations: FISTA finishes from Newton's point
-  const r = await fistaCore({ ...a, x0: nr.x, maxIter: Math.max(1, a.maxIter - nr.iterations) });
+  const r = await fo({ x0: nr.x, maxIter: Math.max(1, a.maxIter - nr.iterations) });
   const why = nr.stalled ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}` : `Newton hit ${nr.iterations} iterations`;
   return {
     ...r, iterations: r.iterations + nr.iterations, passes: r.passes + nr.passes,
@@ -399,12 +402,17 @@ interface Prepared {
   UB: number;
   Lsafe: number;
   passes: number;
+  /** N, UB and Lsafe not computed yet (NaN): Newton needs none of them up front (see fillPrepared) */
+  lazy?: boolean;
 }
 
-async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number): Promise<Prepared> {
+async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number, lazy = false): Promise<Prepared> {
   const { m, c } = engine;
   const P = m * (c + 1);
   const e = epsVector(m, c, epsRep, epsAssoc);
+  // Newton takes N from its first pass and asks for the infeasibility bound UB only when it does not converge
+  // quickly; the first-order method needs the step bound Lsafe from the start. Lazy saves two passes.
+  if (lazy) return { e, N: NaN, UB: NaN, Lsafe: NaN, passes: 0, lazy: true };
   const zero = new Float64Array(P);
   // q ≡ 0 and q ≡ 1 at (W, µ) = 0: obj = Σ w ½ q0² and Σ w ½ (1 − q0)², so UB ≥ max over the box of the primal
   // objective; weak duality then gives g(v, µ) ≤ P(q*) ≤ UB whenever the constraints are satisfiable.
@@ -416,6 +424,14 @@ async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAs
   const Lsafe = (await engine.frobenius()) / N;
   if (!(Lsafe > 0) || !Number.isFinite(Lsafe)) throw new ArgumentError(`engine.frobenius() = ${Lsafe * N}: expected a positive number`);
   return { e, N, UB, Lsafe, passes: 2 };
+}
+
+/** Compute a lazy Prepared's N, UB and Lsafe (two passes); returns the passes spent. */
+async function fillPrepared(engine: MomentsEngine, prep: Prepared, eta: number): Promise<number> {
+  if (!prep.lazy) return 0;
+  const full = await prepare(engine, eta, 0, 0);
+  Object.assign(prep, { N: full.N, UB: full.UB, Lsafe: full.Lsafe, lazy: false });
+  return full.passes;
 }
 
 function validateEngine(engine: MomentsEngine): void {
@@ -528,13 +544,18 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
   }
 
   const mc = chooseMethod(engine, opts.method, opts.hessianRows);
-  const prep = await prepare(engine, eta, er, ea);
+  const prep = await prepare(engine, eta, er, ea, mc.useNewton);
   let passes = prep.passes;
   let hessianPasses = 0;
   const hard = V === Infinity;
+  const fill = async (): Promise<Partial<CoreArgs>> => {
+    passes += await fillPrepared(engine, prep, eta);
+    return { N: prep.N, Lsafe: prep.Lsafe, UB: hard ? prep.UB : undefined };
+  };
   let feas: MaxFeasibleEtaResult | undefined;
   const getFeas = async () => {
     if (!feas) {
+      await fill();
       feas = await maxFeasibleEtaCore(engine, prep, tol, 20_000, mc); // at the solve's tolerance (float32 engines)
       passes += feas.passes;
       hessianPasses += feas.hessianPasses ?? 0;
@@ -543,10 +564,11 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
   };
   const r = await runCore({
     engine, eta, e: prep.e, V, N: prep.N, tol, maxIter, x0, Lsafe: prep.Lsafe,
-    UB: hard ? prep.UB : undefined,
+    UB: hard && !prep.lazy ? prep.UB : undefined,
+    getUB: hard ? async () => (await fill()).UB as number : undefined,
     suspectInfeasible: hard ? async () => eta > (await getFeas()).eta + 1e-7 : undefined,
     onProgress: opts.onProgress, progressEvery,
-  }, mc);
+  }, mc, fill);
   passes += r.passes;
   hessianPasses += r.hessianPasses;
 
