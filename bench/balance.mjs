@@ -2,7 +2,7 @@
 // Balance (M4) throughput: the per-row moments pass and end-to-end solves, GPU engine (fused WGSL moments kernel)
 // beside the float64 CPU engine and a vectorised numpy peer, all measured in the same run.
 //
-//   node bench/balance.mjs [--quick] [--n=1e5,1e6] [--c=10] [--no-e2e] [--no-first-order] [--numpy-cap=seconds]
+//   node bench/balance.mjs [--quick] [--n=1e5,1e6] [--c=10] [--no-e2e] [--no-first-order] [--numpy-cap=s] [--e2e-cap=s]
 // End to end per (n, c): Newton on the GPU and CPU engines, the first-order method with numpy doing every pass
 // (the peer), the first-order method on the GPU (unless --no-first-order), the pattern path; the max |q − q_cpu|
 // of each; and the moments / Hessian kernels' input bytes per second beside a copy kernel's on the same adapter.
@@ -420,7 +420,7 @@ export async function runBalanceBench(opts = {}) {
   const doE2e = opts.e2e ?? true;
   const rounds = (n) => (quick ? 3 : n >= 1e7 ? 3 : 5);
   // per end-to-end run: give up (and report a projection) beyond this many ms
-  const e2eCap = quick ? 10_000 : 75_000;
+  const e2eCap = opts.e2eCapMs ?? (quick ? 10_000 : 75_000);
   const numpyCap = opts.numpyCapMs ?? (quick ? 30_000 : 300_000); // the peer's first-order run is the baseline
   const qOf = new Map();
   const started = new Date();
@@ -570,7 +570,7 @@ export async function runBalanceBench(opts = {}) {
           };
           const gbs = (x) => `${(x / 1e9).toFixed(2)} GB/s`;
           log(
-            `  bandwidth (${kb.rows} rows resident): moments ${fmtMs(kb.moments.ms)} ms = ${gbs(kb.moments.bytesPerSec)}, Hessian ${fmtMs(kb.hessian.ms)} ms = ${gbs(kb.hessian.bytesPerSec)}` +
+            `  bandwidth (${kb.rows} rows resident): moments ${fmtS(kb.moments.ms)} = ${gbs(kb.moments.bytesPerSec)}, Hessian ${fmtS(kb.hessian.ms)} = ${gbs(kb.hessian.bytesPerSec)}` +
               `, copy ${gbs(copy.bytesPerSec)} → moments ${(100 * cfg.bandwidth.momentsVsCopy).toFixed(0)}%, Hessian ${(100 * cfg.bandwidth.hessianVsCopy).toFixed(0)}% of copy`,
           );
         }
@@ -802,7 +802,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     const a = args.find((x) => x.startsWith(`--${name}=`));
     return a ? a.split('=')[1].split(',').map(Number) : undefined;
   };
-  runBalanceBench({ quick: args.includes('--quick'), ns: list('n'), cs: list('c'), e2e: !args.includes('--no-e2e'), noFirstOrder: args.includes('--no-first-order'), numpyCapMs: list('numpy-cap')?.[0] * 1000 || undefined })
+  runBalanceBench({ quick: args.includes('--quick'), ns: list('n'), cs: list('c'), e2e: !args.includes('--no-e2e'), noFirstOrder: args.includes('--no-first-order'), numpyCapMs: list('numpy-cap')?.[0] * 1000 || undefined,
+    e2eCapMs: list('e2e-cap')?.[0] * 1000 || undefined })
     .then(() => process.exit(0))
     .catch((e) => {
       console.error(e);

@@ -25,7 +25,10 @@ export function momentsSuite(env: Env): Suite {
     const W = Array.from(randArray(r, m * (c + 1), 0.3));
     const pi = Array.from({ length: m }, () => 1 / m);
     const prm = { W, pi, mu: 0.02, eta: 0.55, stride: o.stride };
-    const t = ext.momentsHessianPass(ctx, { S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]), u: u && ctx.tensor(u, [n]), w: w && ctx.tensor(w, [n]) }, prm);
+    const chunk = {
+      S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]), u: u && ctx.tensor(u, [n]), w: w && ctx.tensor(w, [n]),
+    };
+    const t = ext.momentsHessianPass(ctx, chunk, prm);
     const got = ext.foldHessianPartials(await t.read(), m, c);
     t.dispose();
     const exp = ref.hessianRef({ n, m, c, S, Y, u, w }, prm);
@@ -39,9 +42,12 @@ export function momentsSuite(env: Env): Suite {
     // symmetric, and the (µ, µ) entry is the free rows' weight to better than one row (w ≥ 1): a row wrongly in or out
     // of the free set fails here even when the other entries hide it
     const K = m * (c + 1) + 1;
-    for (let a = 0; a < K; a++) for (let b = 0; b < a; b++) assert(got[a * K + b] === got[b * K + a], `${label}: not symmetric at (${a}, ${b})`);
+    for (let a = 0; a < K; a++) {
+      for (let b = 0; b < a; b++) assert(got[a * K + b] === got[b * K + a], `${label}: not symmetric at (${a}, ${b})`);
+    }
     const dw = Math.abs(got[K * K - 1] - exp[K * K - 1]);
-    if (!o.big) assert(dw <= 1e-6 * exp[K * K - 1] + 1e-3, `${label}: Σ_free w = ${got[K * K - 1]}, expected ${exp[K * K - 1]}`);
+    const msg = `${label}: Σ_free w = ${got[K * K - 1]}, expected ${exp[K * K - 1]}`;
+    if (!o.big) assert(dw <= 1e-6 * exp[K * K - 1] + 1e-3, msg);
     return exp[K * K - 1];
   };
 
@@ -62,17 +68,24 @@ export function momentsSuite(env: Env): Suite {
   });
   s.test('hessian: strided sub-sample (rows 0, s, 2s, …) vs float64', async () => {
     const k = await main();
-    for (const [n, stride] of [[1, 3], [10, 3], [5001, 7], [3000, 1000]]) await hessianCase(k, n, 2, 4, { seed: 330 + stride, u: 0.6, w: true, stride });
+    for (const [n, stride] of [[1, 3], [10, 3], [5001, 7], [3000, 1000]]) {
+      await hessianCase(k, n, 2, 4, { seed: 330 + stride, u: 0.6, w: true, stride });
+    }
   });
   s.test('hessian: empty chunk gives zeros; K above the limit and bad W are typed errors', async () => {
     const k = await main();
     const ctx = k.gpu!;
-    const z = ext.momentsHessianPass(ctx, { S: ctx.tensor(new Float32Array(0), [0, 2]), Y: ctx.tensor(new Float32Array(0), [0, 3]) }, { W: new Float32Array(8), pi: [0.5, 0.5], mu: 0, eta: 0.5 });
+    const empty = { S: ctx.tensor(new Float32Array(0), [0, 2]), Y: ctx.tensor(new Float32Array(0), [0, 3]) };
+    const z = ext.momentsHessianPass(ctx, empty, { W: new Float32Array(8), pi: [0.5, 0.5], mu: 0, eta: 0.5 });
     const H = ext.foldHessianPartials(await z.read(), 2, 3);
     assert(H.length === 81 && H.every((x) => x === 0), 'empty chunk: expected a zero 9×9 matrix');
     const S = ctx.tensor(new Float32Array(4), [2, 2]);
-    await assertRejects(() => ext.momentsHessianPass(ctx, { S, Y: ctx.tensor(new Float32Array(2 * 63), [2, 63]) }, { W: new Float32Array(128), pi: [0.5, 0.5], mu: 0, eta: 0.5 }), ArgumentError, /exceeds 127/, 'K too large');
-    await assertRejects(() => ext.momentsHessianPass(ctx, { S, Y: ctx.tensor(new Float32Array(4), [2, 2]) }, { W: new Float32Array(5), pi: [0.5, 0.5], mu: 0, eta: 0.5 }), ShapeError, /expected m×\(c\+1\) = 6/, 'W');
+    const prm = (len: number) => ({ W: new Float32Array(len), pi: [0.5, 0.5], mu: 0, eta: 0.5 });
+    const Y63 = ctx.tensor(new Float32Array(2 * 63), [2, 63]);
+    const h = ext.momentsHessianPass;
+    await assertRejects(() => h(ctx, { S, Y: Y63 }, prm(128)), ArgumentError, /exceeds 127/, 'K too large');
+    const Y2 = ctx.tensor(new Float32Array(4), [2, 2]);
+    await assertRejects(() => h(ctx, { S, Y: Y2 }, prm(5)), ShapeError, /expected m×\(c\+1\) = 6/, 'W');
   });
   return s;
 }

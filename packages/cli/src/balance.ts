@@ -52,12 +52,17 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
     `m4kit balance — ${file}`,
     `  rows ${r.input.rows}${r.input.dropped ? ` (${r.input.dropped} dropped: missing values)` : ''}, ${r.input.patterns} patterns, groups [${r.input.attributes.join(', ')}], ${r.input.labels.length} labels`,
     `  path ${r.options.path} on ${r.options.backend}; η ${r.options.eta.toFixed(4)}${r.options.etaRequested === 'auto' ? ' (auto)' : ''}, π [${r.options.pi.map((x) => x.toFixed(3)).join(', ')}], ε_R ${r.options.epsRep}, ε_A ${r.options.epsAssoc}${r.options.V !== null ? `, V ${r.options.V}` : ''}`,
-    `  solver ${r.options.solver}: ${s.status}${s.converged && s.status !== 'approximate' ? ', converged' : ''} in ${s.iterations} iterations, ${s.timeMs.toFixed(0)} ms; keep rate ${s.keepRate.toFixed(4)}, max violation ${s.maxViolation.toExponential(2)}`,
-    `  method ${s.method}: ${s.passes} moment passes${s.hessianPasses ? `, ${s.hessianPasses} Hessian passes` : ''}; duality gap ${s.dualityGap.toExponential(2)}${s.note ? ` (${s.note})` : ''}`,
+    `  solver ${r.options.solver}: ${s.status}${s.converged && s.status !== 'approximate' ? ', converged' : ''}` +
+      ` in ${s.iterations} iterations, ${s.timeMs.toFixed(0)} ms; keep rate ${s.keepRate.toFixed(4)},` +
+      ` max violation ${s.maxViolation.toExponential(2)}`,
+    `  method ${s.method}: ${s.passes} moment passes${s.hessianPasses ? `, ${s.hessianPasses} Hessian passes` : ''}` +
+      `; duality gap ${s.dualityGap.toExponential(2)}${s.note ? ` (${s.note})` : ''}`,
   ];
   if (s.violations) {
     const v = s.violations;
-    lines.push(`  measured violations: mean q − η ${v.keepRate.toExponential(2)}, moments ≤ ${Math.max(0, ...v.upper, ...v.lower).toExponential(2)} (report: solver.violations)`);
+    const worst = Math.max(0, ...v.upper, ...v.lower).toExponential(2);
+    const eq = v.keepRate.toExponential(2);
+    lines.push(`  measured violations: mean q − η ${eq}, moments ≤ ${worst} (report: solver.violations)`);
   }
   if (s.maxFeasibleEta !== undefined) lines.push(`  largest feasible η ${s.maxFeasibleEta.toFixed(4)}`);
   if (s.status === 'infeasible') {

@@ -49,7 +49,11 @@ program
   .option('--eps-assoc <x>', 'association tolerance ε_A', num('--eps-assoc'), 0.01)
   .option('--soft <V>', 'soft constraints with enforcement level V (default: hard)', num('--soft'))
   .addOption(new Option('--solver <kind>', 'dual solver').choices(['batch', 'stream']).default('batch'))
-  .addOption(new Option('--method <kind>', 'batch solver: Newton (auto) or first-order').choices(['auto', 'newton', 'first-order']).default('auto'))
+  .addOption(
+    new Option('--method <kind>', 'batch solver: Newton (auto) or first-order')
+      .choices(['auto', 'newton', 'first-order'])
+      .default('auto'),
+  )
   .option('--polish <K>', 'stream: K exact Newton iterations after the streaming passes', num('--polish'))
   .option('--tol <x>', 'stopping tolerance', num('--tol'))
   .option('--max-iter <n>', 'maximum solver iterations', num('--max-iter'))

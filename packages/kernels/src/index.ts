@@ -11,7 +11,9 @@ export { topk } from './ops/topk/topk.js';
 export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
 export * as ref from './ops/references.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, type MomentsChunk, type MomentsParams } from './ops/moments/moments.js';
-export { momentsHessianPass, foldHessianPartials, hessianOutputs, HESSIAN_MAX_K, type HessianParams } from './ops/moments/hessian.js';
+export {
+  momentsHessianPass, foldHessianPartials, hessianOutputs, HESSIAN_MAX_K, type HessianParams,
+} from './ops/moments/hessian.js';
 export { clipLoss, siglipLoss, lossStatusError, LOSS_VARIANTS, type LossVariant, type LossOptions, type ClipLossResult, type SiglipLossResult } from './ops/losses/losses.js';
 export { adamw, clipGradNorm, type AdamWOptions, type ClipGradNormResult } from './ops/optim/optim.js';
 export * from './ops/mlp/index.js';

@@ -149,7 +149,9 @@ export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>): Momen
     async hessian(W: Float64Array, mu: number, eta: number, stride = 1): Promise<Float64Array> {
       alive();
       checkW(W);
-      if (!Number.isInteger(stride) || stride < 1) throw new ArgumentError(`hessian: stride must be an integer ≥ 1, got ${stride}`);
+      if (!Number.isInteger(stride) || stride < 1) {
+        throw new ArgumentError(`hessian: stride must be an integer ≥ 1, got ${stride}`);
+      }
       // z_i = [(s_i − π) ⊗ [1, y_i]; 1] is sparse for one-hot attributes and few labels: add the products of its
       // nonzeros only (upper triangle), mirror at the end
       const K = P + 1;

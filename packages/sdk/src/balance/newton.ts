@@ -67,7 +67,9 @@ export interface NewtonResult {
 }
 
 /** Duality gap P(q) − g(v, µ) at a dual point from its moments (W-form; soft penalty included for finite V). */
-export function dualityGap(W: Float64Array, mu: number, Dn: ArrayLike<number>, e: Float64Array, meanGap: number, V: number): number {
+export function dualityGap(
+  W: Float64Array, mu: number, Dn: ArrayLike<number>, e: Float64Array, meanGap: number, V: number,
+): number {
   let gap = -mu * meanGap;
   for (let j = 0; j < W.length; j++) {
     gap += e[j] * Math.abs(W[j]) - W[j] * Dn[j];
@@ -108,7 +110,9 @@ function cholSolve(A: Float64Array, b: Float64Array, n: number): Float64Array | 
  * A is nv×nv SPD. Coordinate descent identifies the face (zero / interior / at ±V per coordinate); an exact
  * solve on that face finishes it, repeated while the face's optimality conditions move coordinates.
  */
-export function solveModel(A: Float64Array, b: Float64Array, x: Float64Array, e: Float64Array, V: number, nv: number, P: number): Float64Array {
+export function solveModel(
+  A: Float64Array, b: Float64Array, x: Float64Array, e: Float64Array, V: number, nv: number, P: number,
+): Float64Array {
   const y = x.slice(0, nv);
   const r = new Float64Array(nv); // A (y − x)
   const clipV = (z: number) => (z < -V ? -V : z > V ? V : z);

@@ -364,18 +364,23 @@ function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unkno
     if (mth === 'newton') throw new ArgumentError("method 'newton': this engine has no Hessian pass (engine.hessian)");
     return { useNewton: false, stride: 1, note: 'the engine has no Hessian pass: first-order method' };
   }
-  if (mth === 'auto' && K > NEWTON_MAX_K) return { useNewton: false, stride: 1, note: `K = m(c+1)+1 = ${K} > ${NEWTON_MAX_K}: first-order method` };
+  if (mth === 'auto' && K > NEWTON_MAX_K) {
+    return { useNewton: false, stride: 1, note: `K = m(c+1)+1 = ${K} > ${NEWTON_MAX_K}: first-order method` };
+  }
   return { useNewton: true, stride: rows === Infinity ? 1 : Math.max(1, Math.ceil(engine.n / rows)) };
 }
 
 /** Newton (when chosen) with the first-order method as fallback; FISTA otherwise. */
-async function runCore(a: CoreArgs, mc: MethodChoice, fill?: () => Promise<Partial<CoreArgs>>): Promise<CoreResult & RunInfo> {
+async function runCore(
+  a: CoreArgs, mc: MethodChoice, fill?: () => Promise<Partial<CoreArgs>>,
+): Promise<CoreResult & RunInfo> {
   const fo = async (over: Partial<CoreArgs>) => fistaCore({ ...a, ...(fill ? await fill() : {}), ...over });
   if (!mc.useNewton) return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: mc.note };
   let nr;
   try {
     nr = await newtonCore({
-      engine: a.engine, eta: a.eta, e: a.e, V: a.V, N: a.N, fixedMu: a.fixedMu, tol: a.tol, maxIter: Math.min(a.maxIter, 200),
+      engine: a.engine, eta: a.eta, e: a.e, V: a.V, N: a.N, fixedMu: a.fixedMu, tol: a.tol,
+      maxIter: Math.min(a.maxIter, 200),
       UB: a.UB, getUB: a.getUB, x0: a.x0, stride: mc.stride, onProgress: a.onProgress, progressEvery: a.progressEvery,
     });
   } catch (err) {
@@ -384,12 +389,20 @@ async function runCore(a: CoreArgs, mc: MethodChoice, fill?: () => Promise<Parti
     return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: `Newton unavailable (${err.message})` };
   }
   const ev: Eval = { G: nr.ev.G, g: nr.ev.g, viol: nr.ev.viol, meanGap: nr.ev.meanGap, keepRate: nr.ev.keepRate };
-  const base = { x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes, converged: nr.converged, infeasible: nr.infeasible };
-  const resampled = nr.stride !== mc.stride ? `Hessian sample (every ${mc.stride}th row) too coarse: switched to every row` : undefined;
-  if (nr.converged || nr.infeasible) return { ...base, method: 'newton', hessianPasses: nr.hessianPasses, note: resampled };
+  const base = {
+    x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes,
+    converged: nr.converged, infeasible: nr.infeasible,
+  };
+  const resampled =
+    nr.stride !== mc.stride ? `Hessian sample (every ${mc.stride}th row) too coarse: switched to every row` : undefined;
+  if (nr.converged || nr.infeasible) {
+    return { ...base, method: 'newton', hessianPasses: nr.hessianPasses, note: resampled };
+  }
   // stalled (precision limit of the engine) or out of Newton iterations: FISTA finishes from Newton's point
   const r = await fo({ x0: nr.x, maxIter: Math.max(1, a.maxIter - nr.iterations) });
-  const why = nr.stalled ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}` : `Newton hit ${nr.iterations} iterations`;
+  const why = nr.stalled
+    ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}`
+    : `Newton hit ${nr.iterations} iterations`;
   return {
     ...r, iterations: r.iterations + nr.iterations, passes: r.passes + nr.passes,
     method: 'newton+first-order', hessianPasses: nr.hessianPasses, note: `${why}; first-order method finished`,
@@ -406,7 +419,9 @@ interface Prepared {
   lazy?: boolean;
 }
 
-async function prepare(engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number, lazy = false): Promise<Prepared> {
+async function prepare(
+  engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number, lazy = false,
+): Promise<Prepared> {
   const { m, c } = engine;
   const P = m * (c + 1);
   const e = epsVector(m, c, epsRep, epsAssoc);

@@ -110,7 +110,7 @@ export async function solveStreaming(data: BalanceData, opts: StreamOptions): Pr
   const lr0 = num('lr0', opts.lr0 ?? 0.5, (x) => Number.isFinite(x) && x > 0, 'a positive learning rate');
   const seed = num('seed', opts.seed ?? 0, Number.isFinite, 'a finite number');
   const reportTol = num('reportTol', opts.reportTol ?? 5e-3, (x) => x > 0, 'a positive number');
-  const polish = num('polish', opts.polish ?? 0, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0 (exact iterations)');
+  const polish = num('polish', opts.polish ?? 0, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0 (iterations)');
   const polishTol = num('polishTol', opts.polishTol ?? 1e-10, (x) => x > 0, 'a positive tolerance');
   const pi = Float64Array.from(opts.pi);
   const C1 = c + 1;
@@ -219,7 +219,9 @@ export async function solveStreaming(data: BalanceData, opts: StreamOptions): Pr
   const violation = Math.max(ev.viol, Math.abs(ev.keepRate - eta));
   let status: SolveStatus;
   if (V === Infinity && ev.g > UB * (1 + 1e-12)) status = 'infeasible';
-  else if (violation <= reportTol || (V !== Infinity && Math.abs(ev.keepRate - eta) <= reportTol)) status = 'approximate';
+  else if (violation <= reportTol || (V !== Infinity && Math.abs(ev.keepRate - eta) <= reportTol)) {
+    status = 'approximate';
+  }
   else status = 'max-iter';
   const v = new Float64Array(2 * P);
   v.set(vp);
@@ -241,7 +243,9 @@ export async function solveStreaming(data: BalanceData, opts: StreamOptions): Pr
     dualityGap: ev.gap,
     timeMs: 0,
   };
-  if (polish > 0 && status !== 'infeasible') await polishStream(out, data, pi, { epsRep, epsAssoc, V, polish, polishTol });
+  if (polish > 0 && status !== 'infeasible') {
+    await polishStream(out, data, pi, { epsRep, epsAssoc, V, polish, polishTol });
+  }
   out.timeMs = performance.now() - t0;
   return out;
 }

@@ -180,12 +180,15 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
         onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.epoch, maxIter: p.epochs, violation: p.violation, keepRate: p.keepRate }),
       });
       q = sr.q;
-      streamViol = { keepRate: sr.violations.keepRate, upper: Array.from(sr.violations.upper), lower: Array.from(sr.violations.lower) };
+      const sv = sr.violations;
+      streamViol = { keepRate: sv.keepRate, upper: Array.from(sv.upper), lower: Array.from(sv.lower) };
       res = {
-        ...sr, q: undefined, passes: sr.epochs + (sr.polish?.solver.passes ?? 0), kktResidual: sr.polish?.kktResidual ?? NaN,
+        ...sr, q: undefined, passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
+        kktResidual: sr.polish?.kktResidual ?? NaN,
         solver: {
           method: sr.polish ? 'stream+newton' : 'stream', passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
-          hessianPasses: sr.polish?.solver.hessianPasses ?? 0, hessianStride: sr.polish?.solver.hessianStride ?? 1, dualityGap: sr.dualityGap,
+          hessianPasses: sr.polish?.solver.hessianPasses ?? 0, hessianStride: sr.polish?.solver.hessianStride ?? 1,
+          dualityGap: sr.dualityGap,
         },
       } as unknown as SolveResult;
     } else {

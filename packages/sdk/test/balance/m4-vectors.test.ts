@@ -39,7 +39,9 @@ const data = (c: Case): BalanceData => ({
   u: c.utility.some((x) => x !== 0) ? Float64Array.from(c.utility) : undefined,
 });
 type Method = 'newton' | 'first-order';
-const opts = (c: Case, method: Method = 'newton') => ({ eta: c.eta, epsRep: c.eps_rep, epsAssoc: c.eps_assoc, V: c.V ?? Infinity, method });
+const opts = (c: Case, method: Method = 'newton') => ({
+  eta: c.eta, epsRep: c.eps_rep, epsAssoc: c.eps_assoc, V: c.V ?? Infinity, method,
+});
 const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(a.length).toBe(b.length);
   let e = 0;

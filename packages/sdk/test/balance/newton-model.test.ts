@@ -10,7 +10,8 @@ function rng(seed: number) {
 
 describe('solveModel (Newton step subproblem)', () => {
   for (const [seed, P, withMu, V, cond] of [
-    [1, 3, true, Infinity, 1], [2, 8, true, Infinity, 1e4], [3, 12, false, Infinity, 1e3], [4, 6, true, 0.05, 10], [5, 20, true, 0.3, 1e8],
+    [1, 3, true, Infinity, 1], [2, 8, true, Infinity, 1e4], [3, 12, false, Infinity, 1e3], [4, 6, true, 0.05, 10],
+    [5, 20, true, 0.3, 1e8],
     [6, 10, true, Infinity, 100], [7, 16, true, 1, 1e4],
   ] as [number, number, boolean, number, number][]) {
     it(`P=${P} µ ${withMu ? 'free' : 'fixed'} V=${V} cond≈${cond}`, () => {
@@ -28,19 +29,24 @@ describe('solveModel (Newton step subproblem)', () => {
       }
       const lam = Array.from({ length: nv }, (_, i) => Math.pow(cond, -i / Math.max(1, nv - 1)));
       const A = new Float64Array(nv * nv);
-      for (let a = 0; a < nv; a++) for (let b = 0; b < nv; b++) for (let i = 0; i < nv; i++) A[a * nv + b] += Q[i][a] * lam[i] * Q[i][b];
+      for (let a = 0; a < nv; a++) {
+        for (let b = 0; b < nv; b++) for (let i = 0; i < nv; i++) A[a * nv + b] += Q[i][a] * lam[i] * Q[i][b];
+      }
       const b = Float64Array.from({ length: nv }, () => (r() - 0.5) * 0.2);
       const e = Float64Array.from({ length: P }, () => (r() < 0.3 ? 0 : r() * 0.05));
-      const x = Float64Array.from({ length: nv }, (_, j) => (j < P ? Math.max(-V, Math.min(V, (r() - 0.5) * 0.2)) : r()));
+      const x = Float64Array.from({ length: nv }, (_, j) => (j < P ? Math.max(-V, Math.min(V, r() - 0.5)) * 0.2 : r()));
       const y = solveModel(A, b, x, e, V, nv, P);
-      // optimality: grad_j = (A(y−x))_j − b_j;  y_j interior ≠ 0 → grad_j + e_j sign(y_j) = 0;  y_j = 0 → |grad_j| ≤ e_j;
+      // optimality: grad_j = (A(y−x))_j − b_j;  y_j interior ≠ 0 → grad_j + e_j sign(y_j) = 0;
+      // y_j = 0 → |grad_j| ≤ e_j;
       // y_j = ±V → the subgradient points outward; µ (j = P) → grad = 0. Tolerance relative to ‖b‖ and cond.
       const tol = 1e-9 * Math.max(1, cond * 1e-6);
       for (let j = 0; j < nv; j++) {
         let g = -b[j];
         for (let k = 0; k < nv; k++) g += A[j * nv + k] * (y[k] - x[k]);
         if (j >= P) expect(Math.abs(g), `µ: gradient ${g}`).toBeLessThan(tol);
-        else if (Math.abs(y[j]) === V) expect(Math.sign(y[j]) * (g + e[j] * Math.sign(y[j])), `j=${j} at the box`).toBeLessThan(tol);
+        else if (Math.abs(y[j]) === V) {
+          expect(Math.sign(y[j]) * (g + e[j] * Math.sign(y[j])), `j=${j} at the box`).toBeLessThan(tol);
+        }
         else if (y[j] === 0) expect(Math.abs(g), `j=${j} at zero`).toBeLessThanOrEqual(e[j] + tol);
         else expect(Math.abs(g + e[j] * Math.sign(y[j])), `j=${j} interior`).toBeLessThan(tol);
         if (j < P) expect(Math.abs(y[j])).toBeLessThanOrEqual(V);
@@ -56,7 +62,11 @@ describe('solveModel (Newton step subproblem)', () => {
     const P = 8;
     const M = Array.from({ length: nv }, () => Array.from({ length: nv }, () => r() - 0.5));
     const A = new Float64Array(nv * nv);
-    for (let a = 0; a < nv; a++) for (let b = 0; b < nv; b++) for (let i = 0; i < nv; i++) A[a * nv + b] += M[i][a] * M[i][b] * Math.pow(1e6, -i / 8);
+    for (let a = 0; a < nv; a++) {
+      for (let b = 0; b < nv; b++) {
+        for (let i = 0; i < nv; i++) A[a * nv + b] += M[i][a] * M[i][b] * Math.pow(1e6, -i / 8);
+      }
+    }
     const b = Float64Array.from({ length: nv }, () => (r() - 0.5) * 0.2);
     const e = Float64Array.from({ length: P }, () => r() * 0.05);
     const x = new Float64Array(nv);

@@ -399,7 +399,8 @@ describe('batch solver vs an independent exact solve (random instances)', () => 
       const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, method });
       expect(res.converged).toBe(true);
       expect(res.solver.method).toBe(method);
-      // certified: P(q) − g(v, µ) ≥ 0 up to rounding (q feasible to ~1e-10, times |W|), and small at convergence (tol 1e-10 on the KKT residual)
+      // certified: P(q) − g(v, µ) ≥ 0 up to rounding (q feasible to ~1e-10, times |W|), and small at convergence
+      // (tol 1e-10 on the KKT residual)
       expect(res.solver.dualityGap).toBeGreaterThan(-1e-8);
       expect(res.solver.dualityGap).toBeLessThan(1e-7);
       if (method === 'newton') expect(res.solver.passes + res.solver.hessianPasses).toBeLessThan(120);

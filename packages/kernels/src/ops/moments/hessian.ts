@@ -28,7 +28,10 @@ function hessianSource(m: number, c: number): string {
   const NO = Math.ceil(T / WG);
   const TR = Math.min(WG, Math.floor(TILE_FLOATS / K));
   return `
-struct Params { n: u32, flags: u32, rowsPerBlock: u32, T: u32, mu: f32, eta: f32, sBase: u32, yBase: u32, uBase: u32, wBase: u32, stride: u32, p1: u32 };
+struct Params {
+  n: u32, flags: u32, rowsPerBlock: u32, T: u32, mu: f32, eta: f32,
+  sBase: u32, yBase: u32, uBase: u32, wBase: u32, stride: u32, p1: u32,
+};
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
 @group(0) @binding(2) var<storage, read> Y: array<f32>;
@@ -137,17 +140,26 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
   const [nAll, m, c] = checkMomentsChunk(ch);
   const K = m * (c + 1) + 1;
   if (m < 1 || K > HESSIAN_MAX_K) {
-    throw new ArgumentError(`moments.hessian: K = m(c+1)+1 = ${K} exceeds ${HESSIAN_MAX_K} (m = ${m}, c = ${c}); use the first-order solver`);
+    throw new ArgumentError(
+      `moments.hessian: K = m(c+1)+1 = ${K} exceeds ${HESSIAN_MAX_K} (m = ${m}, c = ${c}); use the first-order solver`,
+    );
   }
-  if (prm.W.length !== m * (c + 1)) throw new ShapeError(`moments.hessian: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
+  if (prm.W.length !== m * (c + 1)) {
+    throw new ShapeError(`moments.hessian: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
+  }
   if (prm.pi.length !== m) throw new ShapeError(`moments.hessian: π has ${prm.pi.length} entries, expected m = ${m}`);
   const T = (K * (K + 1)) / 2;
   const stride = prm.stride ?? 1;
-  if (!Number.isInteger(stride) || stride < 1) throw new ArgumentError(`moments.hessian: stride must be an integer ≥ 1, got ${stride}`);
+  if (!Number.isInteger(stride) || stride < 1) {
+    throw new ArgumentError(`moments.hessian: stride must be an integer ≥ 1, got ${stride}`);
+  }
   const n = ceilDiv(nAll, stride); // rows visited
   const limit = ctx.maxBindingSize - 256;
   for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
-    if (t.size * 4 > limit) throw new ShapeError(`moments.hessian: chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); split rows into chunks`);
+    if (t.size * 4 > limit) {
+      const what = `chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`;
+      throw new ShapeError(`moments.hessian: ${what}; split rows into chunks`);
+    }
   }
   // block size: partials ≤ 2^18 floats, blocks within one dispatch dimension, ≥ 1024 rows per block
   let rowsPerBlock = Math.max(1024, ceilDiv(n * T, 1 << 18));
@@ -181,7 +193,10 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
       {
         op: 'moments.hessian',
         pipeline: pl,
-        bindings: [{ buffer: u }, rs.resource, ry.resource, ru.resource, rw.resource, { buffer: dualT.buffer }, { buffer: pairs.buffer }, { buffer: part.buffer }],
+        bindings: [
+          { buffer: u }, rs.resource, ry.resource, ru.resource, rw.resource,
+          { buffer: dualT.buffer }, { buffer: pairs.buffer }, { buffer: part.buffer },
+        ],
         workgroups: [blocks],
       },
     ],

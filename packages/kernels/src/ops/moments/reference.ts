@@ -37,10 +37,14 @@ export function momentsRef(
 
 /**
  * Float64 reference of the generalised-Hessian pass: the full symmetric K×K matrix (K = m(c+1)+1, row-major)
- *   H = Σ_{i: 0 < q̂_i < 1} w_i z_i z_iᵀ,   z_i = [(s_i − π) ⊗ [1, y_i]; 1],   q̂_i = η + u_i − (s_i − π)ᵀW[1; y_i] − µ.
+ *   H = Σ_{i: 0 < q̂_i < 1} w_i z_i z_iᵀ,   z_i = [(s_i − π) ⊗ [1, y_i]; 1],
+ *   q̂_i = η + u_i − (s_i − π)ᵀW[1; y_i] − µ   (rows 0, stride, 2·stride, …).
  */
 export function hessianRef(
-  d: { n: number; m: number; c: number; S: ArrayLike<number>; Y: ArrayLike<number>; u?: ArrayLike<number>; w?: ArrayLike<number> },
+  d: {
+    n: number; m: number; c: number;
+    S: ArrayLike<number>; Y: ArrayLike<number>; u?: ArrayLike<number>; w?: ArrayLike<number>;
+  },
   prm: { W: ArrayLike<number>; pi: ArrayLike<number>; mu: number; eta: number; stride?: number },
 ): Float64Array {
   const { n, m, c } = d;
