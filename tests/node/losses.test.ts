@@ -1,4 +1,4 @@
-// Node + Dawn runner for the shared training-kernel suite (losses, optimizer).
+// Node + Dawn runner for the shared loss-kernel suite (CLIP / SigLIP).
 import '@m4kit/kernels/node';
 import { test } from 'vitest';
 import { lossSuite } from '../suite/losses.suite.js';

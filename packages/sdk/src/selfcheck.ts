@@ -31,6 +31,22 @@ export async function selfCheck(opts: InitOptions = {}): Promise<SelfCheckResult
     await check('logsumexp', () => k.logsumexp(k.tensor(a, [M, K]), 0).read(), ref.reduceRef(a, M, K, 'logsumexp', 0), 1e-5);
     await check('sum', () => k.sum(k.tensor(a, [M, K])).read(), [ref.reduceAllRef(a, 'sum')], 1e-4);
     await check('topk', () => k.topk(k.tensor(a, [M, K]), 5).indices.read(), ref.topkRef(a, M, K, 5).indices, 0);
+    // the fused families, through the same surface
+    const [n, d] = [19, 13];
+    const u = rnd(n * d);
+    const w = rnd(n * d);
+    const clipDU = async () => (await k.losses.clip(k.tensor(u, [n, d]), k.tensor(w, [n, d]), 2)).dU.read();
+    await check('losses.clip', clipDU, ref.clipLossRef(u, w, n, d, 2).dU, 1e-4);
+    const bias = rnd(K);
+    const act = () => k.mlp.biasAct(k.tensor(a, [M, K]), k.tensor(bias, [K]), 'gelu').read();
+    await check('mlp.biasAct', act, ref.biasActRef(a, M, K, bias, 'gelu'), 1e-5);
+    const [p0, g0] = [rnd(K), rnd(K)];
+    const hp = { lr: 0.01, weightDecay: 0.1 };
+    await check('optim.adamw', async () => {
+      const P = k.tensor(p0, [K]);
+      k.optim.adamw(P, k.tensor(g0, [K]), k.zeros([K]), k.zeros([K]), 1, hp);
+      return P.read();
+    }, ref.adamwRef(p0, g0, new Float64Array(K), new Float64Array(K), 1, hp).params, 1e-5);
     return {
       backend: k.backend,
       adapter: k.adapter ? `${k.adapter.description || k.adapter.device} (${k.adapter.vendor}/${k.adapter.architecture})` : 'cpu (float64 reference)',

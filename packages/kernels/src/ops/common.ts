@@ -67,3 +67,11 @@ export function ceilDiv(a: number, b: number): number {
 export function shapeStr(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
 }
+
+/** Checked element range [offset, offset + count) of a tensor with `size` elements. */
+export function checkRange(op: string, name: string, offset: number, count: number, size: number): void {
+  if (!(Number.isInteger(offset) && offset >= 0 && Number.isInteger(count) && count >= 0 && offset + count <= size)) {
+    const range = `[${offset}, ${offset + count})`;
+    throw new ShapeError(`${op}: ${name} range ${range} is outside the tensor's ${size} elements`);
+  }
+}

@@ -8,4 +8,7 @@ export { topkRef } from './topk/reference.js';
 export { momentsRef, hessianRef } from './moments/reference.js';
 export { clipLossRef, siglipLossRef, softplus, sigmoid, CLIP_MAX_LOG_SCALE, type LossRefOptions, type ClipLossRefResult, type SiglipLossRefResult } from './losses/reference.js';
 export { adamwRef, clipGradNormRef, type AdamWHyper } from './optim/reference.js';
+export { biasActRef, biasActBackwardRef, gatherRowsRef } from './mlp/reference.js';
 export { roundToF16 } from '../runtime/half.js';
+export { castRef } from './cast/reference.js';
+export { transposeRef, accumulateRef } from './transpose/reference.js';

@@ -7,18 +7,18 @@ import {
   NoAdapterError,
   ShapeError,
 } from './errors.js';
+import type { MatmulVariant } from '../ops/matmul/matmul.wgsl.js';
 import { getGPU } from './gpu.js';
 import { f16BitsToF32, f32ToF16Bits } from './half.js';
+import { gpuPace, now, settleGpuPace, yieldToGpu } from './pacing.js';
+import { BufferPool } from './pool.js';
+import { dtypeBytes, GpuTensor, type DType, type NumArray } from './tensor.js';
 
-/** Element type. `f16` needs the adapter's `shader-f16` feature (`ctx.features.f16`); it is storage for
- * mixed precision: convert with `cast()` before f32 kernels. */
-export type DType = 'f32' | 'u32' | 'f16';
-
-/** Bytes per element. */
-export function dtypeBytes(dtype: DType): number {
-  return dtype === 'f16' ? 2 : 4;
-}
-export type NumArray = Float32Array | Float64Array | Uint32Array | Int32Array;
+// The tensor class, the pool and the pacing heuristic live in their own files; these re-exports keep the
+// launchers' single import of the runtime.
+export { GpuTensor, dtypeBytes, type DType, type NumArray } from './tensor.js';
+export { noteGpuWork } from './pacing.js';
+export type { BufferPool, ByteMeter } from './pool.js';
 
 export interface GpuContextOptions {
   /** Use this GPU object instead of the runtime seam (navigator.gpu / Dawn). */
@@ -30,10 +30,19 @@ export interface GpuContextOptions {
    */
   maxBindingSize?: number;
   /** Force kernel variants, e.g. { matmul: 'simple' }; otherwise chosen per adapter. */
-  variants?: Record<string, string>;
+  variants?: KernelVariants;
   /** Request f16/subgroups/timestamp-query when the adapter has them (default true). */
   optionalFeatures?: boolean;
 }
+
+/** Kernel variants a caller may force (typed per op; checked again by the op at run time). */
+export interface KernelVariants {
+  matmul?: MatmulVariant;
+  /** the balance moments pass: column reduce with or without skipping empty blocks */
+  'moments.reduce'?: 'plain' | 'skip';
+}
+
+type Variant<K extends keyof KernelVariants> = NonNullable<KernelVariants[K]>;
 
 export interface AdapterDescription {
   vendor: string;
@@ -42,51 +51,6 @@ export interface AdapterDescription {
   description: string;
   /** true for CPU implementations (lavapipe, SwiftShader, WARP) */
   isSoftware: boolean;
-}
-
-interface PooledBuffer {
-  buffer: GPUBuffer;
-  size: number;
-  usage: number;
-}
-
-/** A GPU tensor: a storage buffer plus shape. `unwrap()` hands out the raw GPUBuffer. */
-export class GpuTensor {
-  readonly kind = 'gpu' as const;
-  private disposed = false;
-  constructor(
-    readonly ctx: GpuContext,
-    readonly buffer: GPUBuffer,
-    readonly shape: readonly number[],
-    readonly dtype: DType,
-    private readonly owned: boolean,
-  ) {}
-  get size(): number {
-    return this.shape.reduce((a, b) => a * b, 1);
-  }
-  get rows(): number {
-    return this.shape.length === 0 ? 1 : this.shape[0];
-  }
-  get cols(): number {
-    return this.shape.length <= 1 ? 1 : this.shape.slice(1).reduce((a, b) => a * b, 1);
-  }
-  unwrap(): GPUBuffer {
-    return this.buffer;
-  }
-  /** Reshape view sharing the buffer (no copy). */
-  view(shape: readonly number[]): GpuTensor {
-    if (shape.reduce((a, b) => a * b, 1) !== this.size)
-      throw new ShapeError(`view: cannot view shape [${this.shape}] as [${shape}]`);
-    return new GpuTensor(this.ctx, this.buffer, shape, this.dtype, false);
-  }
-  async read(): Promise<NumArray> {
-    return this.ctx.read(this);
-  }
-  dispose(): void {
-    if (this.disposed || !this.owned) return;
-    this.disposed = true;
-    this.ctx.release(this.buffer);
-  }
 }
 
 export interface DispatchSpec {
@@ -109,14 +73,13 @@ export class GpuContext {
   readonly limits: GPUSupportedLimits;
   readonly features: { f16: boolean; subgroups: boolean; timestampQuery: boolean };
   readonly maxBindingSize: number;
-  readonly variants: Record<string, string>;
+  readonly variants: KernelVariants;
   private pipelines = new Map<string, GPUComputePipeline>();
-  private pool = new Map<string, GPUBuffer[]>();
+  /** buffer pool with byte accounting (`pool.liveBytes`, `pool.meter()`) */
+  readonly pool: BufferPool;
   private pending: Promise<M4kitError | null>[] = [];
   private lostInfo: { reason: string; message: string } | null = null;
   private destroyed = false;
-  /** Buffers released since the last submit; they return to the pool only after a later submit. */
-  private retiring: GPUBuffer[] = [];
 
   private constructor(
     readonly device: GPUDevice,
@@ -133,6 +96,7 @@ export class GpuContext {
     const lim = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
     this.maxBindingSize = Math.max(256, Math.floor(Math.min(opts.maxBindingSize ?? lim, lim) / 256) * 256);
     this.variants = { ...(opts.variants ?? {}) };
+    this.pool = new BufferPool(device, device.limits.maxBufferSize);
     device.lost.then((info) => {
       this.lostInfo = { reason: info.reason ?? 'unknown', message: info.message ?? '' };
     });
@@ -182,7 +146,7 @@ export class GpuContext {
     return new GpuContext(device, info, false, opts);
   }
 
-  variant(op: string, fallback: string): string {
+  variant<K extends keyof KernelVariants>(op: K, fallback: Variant<K>): Variant<K> {
     return this.variants[op] ?? fallback;
   }
 
@@ -220,39 +184,16 @@ export class GpuContext {
     return this.pipelines.size;
   }
 
-  private poolKey(size: number, usage: number): string {
-    return `${usage}:${size}`;
-  }
-
   /** Storage buffer from the pool (size rounded to a power-of-two class ≥ 256 B). */
   acquire(bytes: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST): GPUBuffer {
     this.checkAlive('allocate');
-    const size = bytes <= 256 ? 256 : 2 ** Math.ceil(Math.log2(bytes));
-    if (size > this.limits.maxBufferSize && bytes <= this.limits.maxBufferSize) {
-      return this.device.createBuffer({ size: roundUp(bytes, 16), usage });
-    }
-    if (bytes > this.limits.maxBufferSize) {
-      throw new GpuOutOfMemoryError('allocate', `buffer of ${bytes} bytes exceeds maxBufferSize ${this.limits.maxBufferSize}`);
-    }
-    const list = this.pool.get(this.poolKey(size, usage));
-    if (list && list.length) return list.pop()!;
-    return this.device.createBuffer({ size, usage });
+    return this.pool.acquire(bytes, usage);
   }
 
   /** Return a buffer; it becomes reusable only after the next submit (the one that may still use it). */
   release(buffer: GPUBuffer): void {
     if (this.destroyed) return;
-    this.retiring.push(buffer);
-  }
-
-  private recycleRetired(): void {
-    for (const b of this.retiring) {
-      const k = this.poolKey(b.size, b.usage);
-      let list = this.pool.get(k);
-      if (!list) this.pool.set(k, (list = []));
-      list.push(b);
-    }
-    this.retiring = [];
+    this.pool.release(buffer);
   }
 
   tensor(data: ArrayLike<number> | null, shape: readonly number[], dtype: DType = 'f32'): GpuTensor {
@@ -327,7 +268,7 @@ export class GpuContext {
       pass.end();
     }
     dev.queue.submit([enc.finish()]);
-    this.recycleRetired();
+    this.pool.recycle();
     for (const t of temps) this.release(t);
     const validation = dev.popErrorScope();
     const oom = dev.popErrorScope();
@@ -382,7 +323,7 @@ export class GpuContext {
     const enc = this.device.createCommandEncoder({ label: 'read' });
     if (n > 0) enc.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
-    this.recycleRetired();
+    this.pool.recycle();
     const pace = gpuPace(this);
     try {
       // Sleep through most of the expected GPU time *before* creating any GPU promise (see yieldToGpu).
@@ -403,8 +344,7 @@ export class GpuContext {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const list of this.pool.values()) for (const b of list) b.destroy();
-    this.pool.clear();
+    this.pool.destroy();
     this.pipelines.clear();
     if (this.ownsDevice) this.device.destroy();
   }
@@ -412,66 +352,6 @@ export class GpuContext {
   get isDestroyed(): boolean {
     return this.destroyed;
   }
-}
-
-/**
- * Dawn in Node services GPU promises by spinning the event loop; on a 2-core CPU adapter that steals a core
- * from the driver for as long as a promise is pending. So `read()` first sleeps through most of the work it
- * expects the queue still holds, and only then creates the promises it awaits.
- *
- * The expectation is an adaptive pace per context: launchers report work (`noteGpuWork`, e.g. matmul FLOPs);
- * after each read the measured wall time of the work since the first unread report updates an EMA of the
- * rate. Only a fraction (SLEEP_FRACTION) of the expected time is slept, so an underestimated rate corrects
- * itself upwards on the next read instead of locking in an oversleep. Small amounts of work just yield.
- */
-interface GpuPace {
-  /** reported work since the last read (arbitrary units, FLOPs for matmul) */
-  pendingWork: number;
-  /** time of the first report since the last read (ms) */
-  since: number;
-  /** work units per ms (EMA) */
-  rate: number;
-}
-const paces = new WeakMap<object, GpuPace>();
-const SLEEP_FRACTION = 0.8;
-/** optimistic start (50 GFLOP/s): the first read sleeps little and measures */
-const INITIAL_RATE = 50e6;
-/** below this expected time (ms) a plain macrotask yield is used; above MAX_SLEEP_MS we spin the rest */
-const MIN_SLEEP_MS = 2;
-const MAX_SLEEP_MS = 1000;
-/** batches smaller than this (1e8 FLOPs ≈ ms of work) are dominated by fixed costs (compiles, submits): not measured */
-const MIN_MEASURED_WORK = 1e8;
-const now = (): number => (globalThis.performance?.now ? globalThis.performance.now() : Date.now());
-
-function gpuPace(ctx: object): GpuPace {
-  let p = paces.get(ctx);
-  if (!p) paces.set(ctx, (p = { pendingWork: 0, since: 0, rate: INITIAL_RATE }));
-  return p;
-}
-
-/** Launchers report the work they submitted so `read()` can sleep instead of spinning while it runs. */
-export function noteGpuWork(ctx: object, work: number): void {
-  const p = gpuPace(ctx);
-  if (p.pendingWork === 0) p.since = now();
-  p.pendingWork += work;
-}
-
-function settleGpuPace(p: GpuPace): void {
-  if (p.pendingWork > 0) {
-    const ms = now() - p.since;
-    // ignore small batches (fixed overheads); a slow outlier (pipeline compile, contention) may lower the
-    // rate at most 4× per read, so one bad measurement cannot make later reads oversleep much
-    if (p.pendingWork >= MIN_MEASURED_WORK && ms > 0) {
-      const measured = Math.max(p.pendingWork / ms, p.rate / 4);
-      p.rate = p.rate === INITIAL_RATE ? measured : 0.5 * p.rate + 0.5 * measured;
-    }
-  }
-  p.pendingWork = 0;
-}
-
-async function yieldToGpu(expectedMs = 0): Promise<void> {
-  const ms = expectedMs * SLEEP_FRACTION;
-  await new Promise<void>((r) => setTimeout(r, ms >= MIN_SLEEP_MS ? Math.min(ms, MAX_SLEEP_MS) : 0));
 }
 
 function describeAdapter(adapter: GPUAdapter): AdapterDescription {
@@ -484,12 +364,4 @@ function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const isSoftware =
     /llvmpipe|lavapipe|swiftshader|warp|software|cpu/.test(all) || ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false);
   return { vendor, architecture, device, description, isSoftware };
-}
-
-export function assertShape(cond: boolean, msg: () => string): void {
-  if (!cond) throw new ShapeError(msg());
-}
-
-export function assertArg(cond: boolean, msg: () => string): void {
-  if (!cond) throw new ArgumentError(msg());
 }

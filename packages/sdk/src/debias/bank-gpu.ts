@@ -1,42 +1,38 @@
 // Bank on the GPU: the queues live on the device (written in place at the ring pointer); the logits
 // X·bankᵀ and the input gradients ∂L/∂z·bank are matmuls through the kernels package. The per-row softmax /
 // KL / cross-entropy algebra runs on the host in float64 (debiasRowLossRef) on row chunks of the logits.
-import { ArgumentError, GpuTensor, type GpuContext, type Kernels, type Tensor } from '@m4kit/kernels';
+import { ArgumentError, type Kernels, type Tensor } from '@m4kit/kernels';
 import { debiasRowLossRef, type RowLoss } from './ba.js';
 import type { Bank, BankLossInput, BankLossOutput } from './bank.js';
 
 export async function createGpuBank(k: Kernels, D: number, Q: number, qI: Float64Array, qT: Float64Array): Promise<Bank> {
-  const ctx = (k as unknown as { gpu?: GpuContext }).gpu;
-  if (k.backend !== 'webgpu' || !ctx) throw new ArgumentError('createGpuBank needs WebGPU kernels');
-  return new GpuBank(k, ctx, D, Q, qI, qT);
+  if (k.backend !== 'webgpu') throw new ArgumentError('createGpuBank needs WebGPU kernels');
+  return new GpuBank(k, D, Q, qI, qT);
 }
 
 class GpuBank implements Bank {
   ptr = 0;
-  private readonly qI: GpuTensor;
-  private readonly qT: GpuTensor;
+  private readonly qI: Tensor;
+  private readonly qT: Tensor;
   /** queue rows per matmul (bounded by the binding size) */
   private readonly qChunk: number;
   constructor(
     private readonly k: Kernels,
-    private readonly ctx: GpuContext,
     readonly D: number,
     readonly Q: number,
     qI: Float64Array,
     qT: Float64Array,
   ) {
-    this.qI = k.tensor(qI, [Q, D]) as GpuTensor;
-    this.qT = k.tensor(qT, [Q, D]) as GpuTensor;
-    this.qChunk = Math.max(1, Math.min(Q, Math.floor(ctx.maxBindingSize / 4 / D / 8)));
+    this.qI = k.tensor(qI, [Q, D]);
+    this.qT = k.tensor(qT, [Q, D]);
+    this.qChunk = Math.max(1, Math.min(Q, Math.floor(k.maxBindingSize / 4 / D / 8)));
   }
 
-  private queueView(q: GpuTensor, r0: number, rows: number): GpuTensor {
+  private queueView(q: Tensor, r0: number, rows: number): Tensor {
     if (r0 === 0 && rows === this.Q) return q;
     // a row range of the queue as its own tensor: copy (bindings need 256-byte aligned offsets)
-    const t = this.ctx.empty([rows, this.D]);
-    const enc = this.ctx.device.createCommandEncoder();
-    enc.copyBufferToBuffer(q.unwrap(), r0 * this.D * 4, t.unwrap(), 0, rows * this.D * 4);
-    this.ctx.device.queue.submit([enc.finish()]);
+    const t = this.k.empty([rows, this.D]);
+    this.k.copy(q, t, { srcOffset: r0 * this.D, count: rows * this.D });
     return t;
   }
 
@@ -50,7 +46,7 @@ class GpuBank implements Bank {
     const bI = this.k.tensor(batchI, [B, D]);
     const bT = this.k.tensor(batchT, [B, D]);
     const free: Tensor[] = [bI, bT];
-    const chunks: { r0: number; rows: number; I: GpuTensor; T: GpuTensor }[] = [];
+    const chunks: { r0: number; rows: number; I: Tensor; T: Tensor }[] = [];
     for (let r0 = 0; r0 < this.Q; r0 += this.qChunk) {
       const rows = Math.min(this.qChunk, this.Q - r0);
       const I = this.queueView(this.qI, r0, rows);
@@ -122,12 +118,12 @@ class GpuBank implements Bank {
 
   enqueue(batchI: Float64Array, batchT: Float64Array, B: number): void {
     const D = this.D;
-    const write = (q: GpuTensor, src: Float64Array) => {
+    const write = (q: Tensor, src: Float64Array) => {
       let i = 0;
       while (i < B) {
         const slot = (this.ptr + i) % this.Q;
         const n = Math.min(B - i, this.Q - slot);
-        this.ctx.device.queue.writeBuffer(q.unwrap(), slot * D * 4, Float32Array.from(src.subarray(i * D, (i + n) * D)));
+        this.k.write(q, Float32Array.from(src.subarray(i * D, (i + n) * D)), slot * D);
         i += n;
       }
     };

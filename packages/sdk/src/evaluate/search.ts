@@ -1,7 +1,7 @@
 // Similarity search in bounded memory: items are processed in chunks (matmul Q·Xᵀ on the GPU, per-row top-k
 // on the GPU), and the per-chunk top-k lists are merged on the host. Ties break by lower item index, as in
 // the float64 reference, so rankings agree exactly whenever scores do.
-import { ArgumentError, ShapeError, topk as topkGpu, type GpuTensor, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
 
 /** columns per top-k segment when rows are wide */
 const SEGMENT = 1024;
@@ -94,9 +94,12 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
   if (q.n === 0 || x.n === 0) return { scores, indices, k: kk };
   // items per chunk: the requested size, capped so the item block and the [queries, chunk] score block each fit
   // one storage binding (a GPU's maxStorageBufferBindingSize; 128 MiB on lavapipe)
-  const binding = kernels.gpu ? kernels.gpu.maxBindingSize - 1024 : Infinity;
+  const binding = kernels.maxBindingSize - 1024;
   const fit = Math.floor(Math.min(binding / (4 * x.d), binding / (4 * Math.max(1, q.n))));
-  if (fit < kk) throw new ShapeError(`search: ${q.n} queries × ${kk} results do not fit one binding (${kernels.gpu?.maxBindingSize} B); split the queries`);
+  if (fit < kk) {
+    const what = `${q.n} queries × ${kk} results`;
+    throw new ShapeError(`search: ${what} do not fit one binding (${kernels.maxBindingSize} B); split the queries`);
+  }
   const chunk = Math.max(kk, Math.min(fit, opts.chunkItems ?? Math.max(256, Math.floor((8 * 1024 * 1024) / Math.max(1, q.n)))));
   const Q = kernels.tensor(q.data, [q.n, q.d]);
   try {
@@ -107,8 +110,8 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
       const S = kernels.matmul(Q, X, { transB: true });
       const kc = Math.min(kk, nc);
       // wide rows: top-k per segment in parallel on the GPU, then merge the segments' candidates here
-      const segment = kernels.gpu && nc > 4 * SEGMENT ? SEGMENT : undefined;
-      const top = kernels.gpu ? topkGpu(kernels.gpu, S as GpuTensor, kc, { segment }) : kernels.topk(S, kc);
+      const segment = kernels.backend === 'webgpu' && nc > 4 * SEGMENT ? SEGMENT : undefined;
+      const top = kernels.topk(S, kc, { segment });
       const [rawVals, rawIdx] = await Promise.all([top.values.read(), top.indices.read()]);
       for (const t of [X, S, top.values, top.indices]) t.dispose();
       const { vals, idx } = segment ? mergeSegments(rawVals, rawIdx as Uint32Array, q.n, Math.ceil(nc / segment) * kc, kc) : { vals: rawVals, idx: rawIdx };

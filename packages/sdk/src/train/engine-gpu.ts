@@ -3,35 +3,21 @@
 // GELU′ + bias column sums, matmuls) → global grad-norm clip (device-side scale) → AdamW in place.
 // The host only uploads the batch indices (and per-example weights); nothing is read back except, on
 // logged steps, one packed record (loss, grad norm, t, loss status word).
-import {
-  adamw,
-  ArgumentError,
-  biasAct,
-  biasActBackward,
-  clipGradNorm,
-  clipLoss,
-  gatherRows,
-  l2normalize,
-  lossStatusError,
-  matmul,
-  siglipLoss,
-  type GpuContext,
-  type GpuTensor,
-} from '@m4kit/kernels';
+import { ArgumentError, lossStatusError, type Kernels, type Tensor } from '@m4kit/kernels';
 import { gatherHost, type Layout, type ResolvedConfig, type ResolvedStage } from './core.js';
 import type { Engine, EngineInit, StepResult } from './engine.js';
 
 interface StageData {
-  image: GpuTensor | null;
-  text: GpuTensor | null;
+  image: Tensor | null;
+  text: Tensor | null;
 }
 
 export class GpuEngine implements Engine {
   readonly dtype = 'F32' as const;
-  private P: GpuTensor[];
-  private M: GpuTensor[];
-  private V: GpuTensor[];
-  private grads: GpuTensor[] | null = null;
+  private P: Tensor[];
+  private M: Tensor[];
+  private V: Tensor[];
+  private grads: Tensor[] | null = null;
   private readonly cfg: ResolvedConfig;
   private readonly layout: Layout;
   private readonly index: Map<string, number>;
@@ -39,20 +25,20 @@ export class GpuEngine implements Engine {
   private readonly keepGrads: boolean;
 
   constructor(
-    private readonly ctx: GpuContext,
+    private readonly k: Kernels,
     init: EngineInit,
     private readonly stages: ResolvedStage[],
   ) {
     this.cfg = init.cfg;
     this.layout = init.layout;
     this.keepGrads = !!init.keepGrads;
-    this.P = this.layout.params.map((p, k) => ctx.tensor(Float32Array.from(init.params[k]), p.shape));
-    this.M = this.layout.params.map((p) => ctx.zeros(p.shape));
-    this.V = this.layout.params.map((p) => ctx.zeros(p.shape));
+    this.P = this.layout.params.map((p, i) => k.tensor(Float32Array.from(init.params[i]), p.shape));
+    this.M = this.layout.params.map((p) => k.zeros(p.shape));
+    this.V = this.layout.params.map((p) => k.zeros(p.shape));
     this.index = new Map(this.layout.params.map((p, i) => [p.name, i]));
   }
 
-  private param(name: string): GpuTensor {
+  private param(name: string): Tensor {
     return this.P[this.index.get(name)!];
   }
 
@@ -61,17 +47,17 @@ export class GpuEngine implements Engine {
     let s = this.stageData.get(stage);
     if (!s) {
       const d = this.stages[stage].data;
-      const fits = (a: Float32Array) => a.length * 4 <= this.ctx.maxBindingSize - 256;
+      const fits = (a: Float32Array) => a.length * 4 <= this.k.maxBindingSize - 256;
       s = {
-        image: fits(d.image) ? this.ctx.tensor(d.image, [d.n, d.imageDim]) : null,
-        text: fits(d.text) ? this.ctx.tensor(d.text, [d.n, d.textDim]) : null,
+        image: fits(d.image) ? this.k.tensor(d.image, [d.n, d.imageDim]) : null,
+        text: fits(d.text) ? this.k.tensor(d.text, [d.n, d.textDim]) : null,
       };
       // a stage's features are released once training has moved past it
-      for (const [k, old] of this.stageData) {
-        if (k < stage) {
+      for (const [st, old] of this.stageData) {
+        if (st < stage) {
           old.image?.dispose();
           old.text?.dispose();
-          this.stageData.delete(k);
+          this.stageData.delete(st);
         }
       }
       this.stageData.set(stage, s);
@@ -80,97 +66,110 @@ export class GpuEngine implements Engine {
   }
 
   /** forward one tower; returns the output and what the backward needs (layer inputs, pre-bias outputs) */
-  private forward(tower: 'image' | 'text', x: GpuTensor, temps: GpuTensor[]): { out: GpuTensor; h: GpuTensor[]; a: GpuTensor[] } {
+  private forward(tower: 'image' | 'text', x: Tensor, temps: Tensor[]): { out: Tensor; h: Tensor[]; a: Tensor[] } {
     const layers = this.layout.towers[tower];
-    const h: GpuTensor[] = [];
-    const a: GpuTensor[] = [];
+    const h: Tensor[] = [];
+    const a: Tensor[] = [];
     let cur = x;
     layers.forEach((_, l) => {
       h.push(cur);
-      const pre = matmul(this.ctx, cur, this.param(`${tower}.${l}.weight`));
+      const pre = this.k.matmul(cur, this.param(`${tower}.${l}.weight`));
       temps.push(pre);
       a.push(pre);
-      cur = biasAct(this.ctx, pre, this.param(`${tower}.${l}.bias`), l < layers.length - 1 ? 'gelu' : 'none');
+      cur = this.k.mlp.biasAct(pre, this.param(`${tower}.${l}.bias`), l < layers.length - 1 ? 'gelu' : 'none');
       temps.push(cur);
     });
     return { out: cur, h, a };
   }
 
-  private backward(tower: 'image' | 'text', f: { h: GpuTensor[]; a: GpuTensor[] }, dOut: GpuTensor, grads: Map<string, GpuTensor>, temps: GpuTensor[]): void {
+  private backward(
+    tower: 'image' | 'text',
+    f: { h: Tensor[]; a: Tensor[] },
+    dOut: Tensor,
+    grads: Map<string, Tensor>,
+    temps: Tensor[],
+  ): void {
     const layers = this.layout.towers[tower];
     let dh = dOut;
     for (let l = layers.length - 1; l >= 0; l--) {
       const last = l === layers.length - 1;
-      const r = biasActBackward(this.ctx, dh, last ? null : f.a[l], last ? null : this.param(`${tower}.${l}.bias`), last ? 'none' : 'gelu');
+      const bias = last ? null : this.param(`${tower}.${l}.bias`);
+      const r = this.k.mlp.biasActBackward(dh, last ? null : f.a[l], bias, last ? 'none' : 'gelu');
       const dz = r.dx ?? dh;
       if (r.dx) temps.push(r.dx);
       grads.set(`${tower}.${l}.bias`, r.dbias);
-      grads.set(`${tower}.${l}.weight`, matmul(this.ctx, f.h[l], dz, { transA: true }));
+      grads.set(`${tower}.${l}.weight`, this.k.matmul(f.h[l], dz, { transA: true }));
       if (l > 0) {
-        dh = matmul(this.ctx, dz, this.param(`${tower}.${l}.weight`), { transB: true });
+        dh = this.k.matmul(dz, this.param(`${tower}.${l}.weight`), { transB: true });
         temps.push(dh);
       }
     }
   }
 
   async step(i: number, lr: number, stage: number, idx: Uint32Array, log: boolean): Promise<StepResult | undefined> {
-    const { ctx, cfg } = this;
+    const { k, cfg } = this;
     const d = this.stages[stage].data;
     const B = idx.length;
-    const temps: GpuTensor[] = [];
+    const temps: Tensor[] = [];
     const feat = this.features(stage);
-    const idxT = ctx.tensor(idx, [B], 'u32');
+    const idxT = k.tensor(idx, [B], 'u32');
     temps.push(idxT);
-    const xi = feat.image ? gatherRows(ctx, feat.image, idxT) : ctx.tensor(gatherHost(d.image, d.imageDim, idx), [B, d.imageDim]);
-    const xt = feat.text ? gatherRows(ctx, feat.text, idxT) : ctx.tensor(gatherHost(d.text, d.textDim, idx), [B, d.textDim]);
+    const xi = feat.image
+      ? k.mlp.gatherRows(feat.image, idxT)
+      : k.tensor(gatherHost(d.image, d.imageDim, idx), [B, d.imageDim]);
+    const xt = feat.text ? k.mlp.gatherRows(feat.text, idxT) : k.tensor(gatherHost(d.text, d.textDim, idx), [B, d.textDim]);
     temps.push(xi, xt);
-    let wT: GpuTensor | undefined;
+    let wT: Tensor | undefined;
     if (d.weights) {
       const w = new Float32Array(B);
       let s = 0;
-      for (let k = 0; k < B; k++) s += w[k] = d.weights[idx[k]];
+      for (let j = 0; j < B; j++) s += w[j] = d.weights[idx[j]];
       if (!(s > 0)) throw new ArgumentError(`train: every example in the batch of step ${i + 1} has weight 0 (Σω must be > 0)`);
-      wT = ctx.tensor(w, [B]);
+      wT = k.tensor(w, [B]);
       temps.push(wT);
     }
     const fi = this.forward('image', xi, temps);
     const ft = this.forward('text', xt, temps);
     const tT = this.param('logit_scale');
-    const L = cfg.loss === 'clip' ? await clipLoss(ctx, fi.out, ft.out, tT, { check: false, weights: wT }) : await siglipLoss(ctx, fi.out, ft.out, tT, this.param('logit_bias'), { check: false, weights: wT });
+    const lossOpts = { check: false, weights: wT };
+    const L =
+      cfg.loss === 'clip'
+        ? await k.losses.clip(fi.out, ft.out, tT, lossOpts)
+        : await k.losses.siglip(fi.out, ft.out, tT, this.param('logit_bias'), lossOpts);
     temps.push(L.loss, L.dU, L.dW, L.status);
-    const grads = new Map<string, GpuTensor>();
+    const grads = new Map<string, Tensor>();
     this.backward('image', fi, L.dU, grads, temps);
     this.backward('text', ft, L.dW, grads, temps);
     grads.set('logit_scale', L.dt);
-    if ('db' in L) grads.set('logit_bias', (L as { db: GpuTensor }).db);
+    if ('db' in L) grads.set('logit_bias', (L as { db: Tensor }).db);
     const list = this.layout.params.map((p) => grads.get(p.name)!);
     if (this.keepGrads) {
       for (const g of this.grads ?? []) g.dispose();
       this.grads = list.map((g) => {
-        const c = ctx.empty(g.shape);
-        ctx.submit('train.keepgrad', [], [], (enc) => enc.copyBufferToBuffer(g.buffer, 0, c.buffer, 0, g.size * 4));
+        const c = k.empty(g.shape);
+        k.copy(g, c);
         return c;
       });
     }
-    let norm: GpuTensor | null = null;
+    let norm: Tensor | null = null;
     if (cfg.clipNorm !== null) {
-      const c = clipGradNorm(ctx, list, cfg.clipNorm);
+      const c = k.optim.clipGradNorm(list, cfg.clipNorm);
       norm = c.norm;
       temps.push(c.norm, c.scale);
     }
     // the packed log record is copied before the update so t is the value this step used
-    let rec: GpuTensor | null = null;
+    let rec: Tensor | null = null;
     if (log) {
-      rec = ctx.zeros([8]);
-      ctx.submit('train.log', [], [], (enc) => {
-        enc.copyBufferToBuffer(L.loss.buffer, 0, rec!.buffer, 0, 4);
-        if (norm) enc.copyBufferToBuffer(norm.buffer, 0, rec!.buffer, 4, 4);
-        enc.copyBufferToBuffer(tT.buffer, 0, rec!.buffer, 8, 4);
-        enc.copyBufferToBuffer(L.status.buffer, 0, rec!.buffer, 16, 16);
-      });
+      // [loss, grad norm, t, 0, status word ×4 (u32 bits)]
+      rec = k.zeros([8]);
+      k.copy(L.loss, rec, { count: 1 });
+      if (norm) k.copy(norm, rec, { dstOffset: 1, count: 1 });
+      k.copy(tT, rec, { dstOffset: 2, count: 1 });
+      k.copy(L.status, rec, { dstOffset: 4, count: 4 });
     }
-    this.layout.params.forEach((p, k) => {
-      adamw(ctx, this.P[k], list[k], this.M[k], this.V[k], i + 1, { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: p.decay ? cfg.weightDecay : 0 });
+    this.layout.params.forEach((p, j) => {
+      const hp = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: p.decay ? cfg.weightDecay : 0 };
+      k.optim.adamw(this.P[j], list[j], this.M[j], this.V[j], i + 1, hp);
     });
     for (const g of list) temps.push(g);
     for (const t of temps) t.dispose();
@@ -192,7 +191,7 @@ export class GpuEngine implements Engine {
   }
 
   async getState() {
-    const rd = async (ts: GpuTensor[]) => {
+    const rd = async (ts: Tensor[]) => {
       const out: Float32Array[] = [];
       for (const t of ts) out.push((await t.read()) as Float32Array);
       return out;
@@ -201,9 +200,9 @@ export class GpuEngine implements Engine {
   }
 
   setState(s: { params: ArrayLike<number>[]; m: ArrayLike<number>[]; v: ArrayLike<number>[] }): void {
-    const put = (ts: GpuTensor[], src: ArrayLike<number>[]) => ts.map((t, k) => {
+    const put = (ts: Tensor[], src: ArrayLike<number>[]) => ts.map((t, j) => {
       t.dispose();
-      return this.ctx.tensor(Float32Array.from(src[k]), t.shape);
+      return this.k.tensor(Float32Array.from(src[j]), t.shape);
     });
     this.P = put(this.P, s.params);
     this.M = put(this.M, s.m);
@@ -215,14 +214,14 @@ export class GpuEngine implements Engine {
     const D = this.cfg.outDim;
     const out = new Float32Array(n * D);
     const widest = Math.max(din, D, ...this.layout.towers[tower].map((l) => l[1]));
-    const chunk = Math.max(1, Math.min(8192, Math.floor((this.ctx.maxBindingSize - 256) / 4 / widest)));
+    const chunk = Math.max(1, Math.min(8192, Math.floor((this.k.maxBindingSize - 256) / 4 / widest)));
     for (let r0 = 0; r0 < n; r0 += chunk) {
       const rc = Math.min(chunk, n - r0);
-      const temps: GpuTensor[] = [];
-      const X = this.ctx.tensor(x.subarray(r0 * din, (r0 + rc) * din), [rc, din]);
+      const temps: Tensor[] = [];
+      const X = this.k.tensor(x.subarray(r0 * din, (r0 + rc) * din), [rc, din]);
       temps.push(X);
       const f = this.forward(tower, X, temps);
-      const E = l2normalize(this.ctx, f.out);
+      const E = this.k.l2normalize(f.out);
       out.set((await E.read()) as Float32Array, r0 * D);
       E.dispose();
       for (const t of temps) t.dispose();

@@ -20,8 +20,8 @@ const MODEL_FORMAT = 'm4kit-train-model';
 
 /** The engine for a backend: WebGPU, or the float64 reference on the CPU backend. */
 export function createEngine(k: Kernels, init: EngineInit, stages: ResolvedStage[]): Engine {
-  if (k.backend === 'cpu' || !k.gpu) return new RefEngine(init, stages);
-  return new GpuEngine(k.gpu, init, stages);
+  if (k.backend === 'cpu') return new RefEngine(init, stages);
+  return new GpuEngine(k, init, stages);
 }
 
 interface CheckpointMeta {

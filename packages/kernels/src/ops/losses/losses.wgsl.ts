@@ -1,3 +1,6 @@
+import { defineKernel } from '../kernel.js';
+import { isFiniteWgsl } from '../wgsl.js';
+
 // WGSL for the contrastive losses (spec §3). The launcher in losses.ts strip-mines the N×N logit matrix in
 // row blocks S_b = X_b Yᵀ (B×N, from matmul) and runs these kernels on each block.
 //
@@ -16,11 +19,15 @@
 export const WG = 64;
 export const WG_SMALL = 256;
 
+/** status-word flag bits (word 0), shared with the WGSL as STATUS_<NAME> constants */
 export const STATUS = { ROW: 1, WEIGHTS: 2, SCALARS: 4, NONFINITE: 8, GRAD: 16 } as const;
+const STATUS_CONSTANTS = Object.fromEntries(Object.entries(STATUS).map(([k, v]) => [`STATUS_${k}`, v]));
+/** `kind` uniform of the finalize kernel */
+export const LOSS_KIND = { clip: 0, siglip: 1 } as const;
 
 const helpers = /* wgsl */ `
 const NEG_BIG: f32 = -3.0e38;
-fn isFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }
+${isFiniteWgsl}
 // log(1 + x), x ≥ 0: series below 0.05 (no reliance on (1 + x) − 1 surviving the compiler)
 fn log1pPos(x: f32) -> f32 {
   if (x < 0.05) { return x * (1.0 - x * (0.5 - x * (0.33333334 - x * (0.25 - x * (0.2 - x * (0.16666667 - x * 0.14285715)))))); }
@@ -40,10 +47,12 @@ fn sigmoid(a: f32) -> f32 {
 `;
 
 /** One workgroup: Σω and weight checks, τ from t (clamped), b; writes Sc. */
-export const prepSource = /* wgsl */ `
+export const prepKernel = defineKernel({
+  name: 'losses:prep',
+  params: { n: 'u32', hasW: 'u32', maxLog: 'f32', wBase: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { n: u32, hasW: u32, maxLog: f32, wBase: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> In: array<f32>;
 @group(0) @binding(2) var<storage, read> Wt: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Sc: array<f32>;
@@ -69,17 +78,17 @@ fn main(@builtin(local_invocation_id) l: vec3u) {
   if (l.x == 0u) {
     let sw = red[0];
     var inv = 0.0;
-    if (bad != 0u || !(sw > 0.0) || !isFinite(sw)) { atomicOr(&St[0], ${STATUS.WEIGHTS}u); } else { inv = 1.0 / sw; }
+    if (bad != 0u || !(sw > 0.0) || !isFinite(sw)) { atomicOr(&St[0], STATUS_WEIGHTS); } else { inv = 1.0 / sw; }
     let t = In[0];
     let b = In[1];
     var tau = 1.0;
     var dtau = 0.0;
     var bb = 0.0;
     if (!isFinite(t) || !isFinite(b)) {
-      atomicOr(&St[0], ${STATUS.SCALARS}u);
+      atomicOr(&St[0], STATUS_SCALARS);
     } else {
       tau = exp(min(t, p.maxLog));
-      if (!isFinite(tau)) { atomicOr(&St[0], ${STATUS.SCALARS}u); tau = 1.0; }
+      if (!isFinite(tau)) { atomicOr(&St[0], STATUS_SCALARS); tau = 1.0; }
       dtau = select(0.0, tau, t <= p.maxLog);
       bb = b;
     }
@@ -89,13 +98,16 @@ fn main(@builtin(local_invocation_id) l: vec3u) {
     Sc[3] = dtau;
   }
 }
-`;
+`,
+});
 
 /** Thread per row: flag rows that are not unit-norm (mode 0: zero/non-finite input) or hold non-finite values. */
-export const rowCheckSource = /* wgsl */ `
+export const rowCheckKernel = defineKernel({
+  name: 'losses:rowcheck',
+  params: { rows: 'u32', cols: 'u32', base: 'u32', mode: 'u32', bit: 'u32', slot: 'u32', row0: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { rows: u32, cols: u32, base: u32, mode: u32, bit: u32, slot: u32, row0: u32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> St: array<atomic<u32>>;
 @compute @workgroup_size(${WG})
@@ -115,13 +127,16 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
     if (p.slot > 0u) { atomicMin(&St[p.slot], p.row0 + r); }
   }
 }
-`;
+`,
+});
 
 /** CLIP, sweep 1, workgroup per block row: row max, off-diagonal Σexp, r_i, 1 − R_ii, row loss term, Z_ii. */
-export const clipRowStatsSource = /* wgsl */ `
+export const clipRowStatsKernel = defineKernel({
+  name: 'clip:rowstats',
+  params: { B: 'u32', n: 'u32', i0: 'u32', hasW: 'u32', wBase: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { B: u32, n: u32, i0: u32, hasW: u32, wBase: u32, p0: u32, p1: u32, p2: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
 @group(0) @binding(2) var<storage, read> Sc: array<f32>;
 @group(0) @binding(3) var<storage, read> Wt: array<f32>;
@@ -167,13 +182,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
     Aux[3u * n + i] = zii;
   }
 }
-`;
+`,
+});
 
 /** CLIP, sweep 1, thread per column: merge the block's column max / off-diagonal Σexp into the running pair. */
-export const clipColStatsSource = /* wgsl */ `
+export const clipColStatsKernel = defineKernel({
+  name: 'clip:colstats',
+  params: { B: 'u32', n: 'u32', i0: 'u32', first: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { B: u32, n: u32, i0: u32, first: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> S: array<f32>;
 @group(0) @binding(2) var<storage, read> Sc: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Aux: array<f32>;
@@ -196,13 +214,16 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   Aux[8u * n + j] = so * exp(M - M2) + sb * exp(mb - M2);
   Aux[6u * n + j] = M2;
 }
-`;
+`,
+});
 
 /** CLIP, between sweeps, thread per column: c_j, 1 − C_jj, column loss term. */
-export const clipColFinalSource = /* wgsl */ `
+export const clipColFinalKernel = defineKernel({
+  name: 'clip:colfinal',
+  params: { n: 'u32', hasW: 'u32', wBase: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { n: u32, hasW: u32, wBase: u32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> Wt: array<f32>;
 @group(0) @binding(2) var<storage, read_write> Aux: array<f32>;
 @compute @workgroup_size(${WG})
@@ -221,16 +242,19 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   Aux[8u * n + j] = so / tot;
   Aux[10u * n + j] = w * lseTerm(so, a);
 }
-`;
+`,
+});
 
 /**
  * CLIP, sweep 2, workgroup per block row: S_b ← ∂L/∂S = τ [ω_i (R − I) + ω_j (C − I)] / (2Σω) in place, and the
  * row's share of Σ ∂L/∂Z ⊙ Z = Σ_{j≠i} ω_i R_ij (Z_ij − Z_ii) + ω_j C_ij (Z_ij − Z_jj) (uses Σ_j R_ij = 1).
  */
-export const clipGradSource = /* wgsl */ `
+export const clipGradKernel = defineKernel({
+  name: 'clip:grad',
+  params: { B: 'u32', n: 'u32', i0: 'u32', hasW: 'u32', wBase: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { B: u32, n: u32, i0: u32, hasW: u32, wBase: u32, p0: u32, p1: u32, p2: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> S: array<f32>;
 @group(0) @binding(2) var<storage, read> Sc: array<f32>;
 @group(0) @binding(3) var<storage, read> Wt: array<f32>;
@@ -272,16 +296,19 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
   }
   if (l.x == 0u) { Aux[4u * n + i] = half * red[0]; }
 }
-`;
+`,
+});
 
 /**
  * SigLIP, one sweep, workgroup per block row: row loss ω_i Σ_j softplus(−z_ij Z_ij), S_b ← ∂L/∂S in place,
  * row shares of Σ ∂L/∂Z ⊙ S and Σ ∂L/∂Z.
  */
-export const siglipGradSource = /* wgsl */ `
+export const siglipGradKernel = defineKernel({
+  name: 'siglip:grad',
+  params: { B: 'u32', n: 'u32', i0: 'u32', hasW: 'u32', wBase: 'u32' },
+  constants: STATUS_CONSTANTS,
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { B: u32, n: u32, i0: u32, hasW: u32, wBase: u32, p0: u32, p1: u32, p2: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> S: array<f32>;
 @group(0) @binding(2) var<storage, read> Sc: array<f32>;
 @group(0) @binding(3) var<storage, read> Wt: array<f32>;
@@ -320,13 +347,16 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u
     Aux[5u * n + i] = f * red[0].z;
   }
 }
-`;
+`,
+});
 
 /** One workgroup: loss, ∂L/∂t, ∂L/∂b from the per-row / per-column shares; flags non-finite results. */
-export const finalizeSource = /* wgsl */ `
+export const finalizeKernel = defineKernel({
+  name: 'losses:finalize',
+  params: { n: 'u32', kind: 'u32' },
+  constants: { ...STATUS_CONSTANTS, KIND_CLIP: LOSS_KIND.clip, KIND_SIGLIP: LOSS_KIND.siglip },
+  source: () => /* wgsl */ `
 ${helpers}
-struct Params { n: u32, kind: u32, p0: u32, p1: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> Sc: array<f32>;
 @group(0) @binding(2) var<storage, read> Aux: array<f32>;
 @group(0) @binding(3) var<storage, read_write> Out: array<f32>;
@@ -338,9 +368,9 @@ fn main(@builtin(local_invocation_id) l: vec3u) {
   var acc = vec3f(0.0);
   for (var i = l.x; i < n; i += ${WG_SMALL}u) {
     var lt = Aux[2u * n + i];
-    if (p.kind == 0u) { lt += Aux[10u * n + i]; }
+    if (p.kind == KIND_CLIP) { lt += Aux[10u * n + i]; }
     var bt = 0.0;
-    if (p.kind == 1u) { bt = Aux[5u * n + i]; }
+    if (p.kind == KIND_SIGLIP) { bt = Aux[5u * n + i]; }
     acc += vec3f(lt, Aux[4u * n + i], bt);
   }
   red[l.x] = acc;
@@ -356,7 +386,7 @@ fn main(@builtin(local_invocation_id) l: vec3u) {
     var loss = 0.0;
     var dt = 0.0;
     var db = 0.0;
-    if (p.kind == 0u) {
+    if (p.kind == KIND_CLIP) {
       loss = 0.5 * inv * red[0].x;
       dt = (dtau / tau) * red[0].y;
     } else {
@@ -364,46 +394,12 @@ fn main(@builtin(local_invocation_id) l: vec3u) {
       dt = dtau * red[0].y;
       db = red[0].z;
     }
-    if (!isFinite(loss) || !isFinite(dt) || !isFinite(db)) { atomicOr(&St[0], ${STATUS.NONFINITE}u); }
+    if (!isFinite(loss) || !isFinite(dt) || !isFinite(db)) { atomicOr(&St[0], STATUS_NONFINITE); }
     Out[0] = loss;
     Out[1] = dt;
     Out[2] = db;
     Out[3] = 0.0;
   }
 }
-`;
-
-export const ACC_WG = 256;
-/** D[i] += A[i] (2-D grid: row width `width` elements). */
-export const accumulateSource = /* wgsl */ `
-struct Params { n: u32, aBase: u32, dBase: u32, width: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read_write> D: array<f32>;
-@compute @workgroup_size(${ACC_WG})
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  let i = g.y * p.width + g.x;
-  if (i >= p.n) { return; }
-  D[p.dBase + i] += A[p.aBase + i];
-}
-`;
-
-export const TR = 16;
-/** Out[c, r] = In[r, c] for an [rows, cols] matrix, through a padded workgroup tile. */
-export const transposeSource = /* wgsl */ `
-struct Params { rows: u32, cols: u32, inBase: u32, outBase: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> In: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Out: array<f32>;
-var<workgroup> tile: array<array<f32, ${TR + 1}>, ${TR}>;
-@compute @workgroup_size(${TR}, ${TR})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let c = wg.x * ${TR}u + l.x;
-  let r = wg.y * ${TR}u + l.y;
-  if (r < p.rows && c < p.cols) { tile[l.y][l.x] = In[p.inBase + r * p.cols + c]; }
-  workgroupBarrier();
-  let oc = wg.y * ${TR}u + l.x;
-  let orow = wg.x * ${TR}u + l.y;
-  if (orow < p.cols && oc < p.rows) { Out[p.outBase + orow * p.rows + oc] = tile[l.x][l.y]; }
-}
-`;
+`,
+});

@@ -1,9 +1,10 @@
 import { noteGpuWork, type DispatchSpec, type GpuContext, type GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr, uniforms } from '../common.js';
-import { BLOCKED, blockedSource, simpleSource, SUBGROUP, subgroupSource, TILED, tiledSource } from './matmul.wgsl.js';
+import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { BLOCKED, matmulKernel, SUBGROUP, TILED, type MatmulVariant } from './matmul.wgsl.js';
 
-export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
+export type { MatmulVariant } from './matmul.wgsl.js';
+
 export const MATMUL_VARIANTS: MatmulVariant[] = ['simple', 'tiled', 'blocked', 'vec4', 'subgroup'];
 
 /**
@@ -99,15 +100,7 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   const out = ctx.empty(d.outShape);
   const { batch, M, K, N } = d;
   if (M === 0 || N === 0) return out;
-  const pipeline = ctx.pipeline(`matmul:${variant}:${+ta}${+tb}`, () =>
-    variant === 'simple'
-      ? simpleSource(ta, tb)
-      : variant === 'tiled'
-        ? tiledSource(ta, tb)
-        : variant === 'subgroup' || variant === 'vec4'
-          ? subgroupSource(variant === 'subgroup')
-          : blockedSource(ta, tb),
-  );
+  const spec = { variant, transA: ta, transB: tb };
   const limit = ctx.maxBindingSize - 256;
   const fits = a.size * 4 <= limit && b.size * 4 <= limit && out.size * 4 <= limit;
   const g = grid(variant, M, N);
@@ -117,16 +110,14 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
     const ra = bindRange(a, aStart, aCount);
     const rb = bindRange(b, bStart, bCount);
     const rc = bindRange(out, cStart, cCount);
-    const u = ctx.uniform(
-      uniforms([
-        { u: mc }, { u: kc }, { u: N }, { u: batch },
-        { u: ra.base }, { u: rb.base }, { u: rc.base }, { u: acc ? 1 : 0 },
-        { u: d.sA }, { u: d.sB }, { u: mc * N }, { u: 0 },
-      ]),
-    );
-    temps.push(u);
+    const params = {
+      M: mc, K: kc, N, batch, aBase: ra.base, bBase: rb.base, cBase: rc.base,
+      acc: acc ? 1 : 0, sA: d.sA, sB: d.sB, sC: mc * N,
+    };
     const gg = grid(variant, mc, N);
-    dispatches.push({ op: 'matmul', pipeline, bindings: [{ buffer: u }, ra.resource, rb.resource, rc.resource], workgroups: [gg.x, gg.y, batch] as [number, number, number] });
+    const bindings = [ra.resource, rb.resource, rc.resource];
+    const workgroups: [number, number, number] = [gg.x, gg.y, batch];
+    dispatches.push(matmulKernel.dispatch(ctx, { op: 'matmul', spec, params, bindings, workgroups, temps }));
   };
   if (g.x > MAX_WG) throw new ShapeError(`matmul: N = ${N} too large for one dispatch`);
   if (fits && g.y <= MAX_WG && batch <= MAX_WG) {

@@ -1,13 +1,43 @@
 // Hand-written WGSL for C = op(A)·op(B), batched. Shapes, offsets and strides travel in the uniform block,
 // so a new shape never recompiles; the source depends only on (variant, transA, transB).
+import { defineKernel } from '../kernel.js';
+
+export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
+
+export const matmulKernel = defineKernel({
+  name: 'matmul',
+  params: {
+    M: 'u32',
+    K: 'u32',
+    N: 'u32',
+    batch: 'u32',
+    aBase: 'u32',
+    bBase: 'u32',
+    cBase: 'u32',
+    acc: 'u32',
+    sA: 'u32',
+    sB: 'u32',
+    sC: 'u32',
+  },
+  enables: ({ variant }: MatmulSpec) => (variant === 'subgroup' ? ['subgroups'] : []),
+  source: ({ variant, transA, transB }: MatmulSpec) =>
+    variant === 'simple'
+      ? simpleSource(transA, transB)
+      : variant === 'tiled'
+        ? tiledSource(transA, transB)
+        : variant === 'subgroup' || variant === 'vec4'
+          ? subgroupSource(variant === 'subgroup')
+          : blockedSource(transA, transB),
+});
+
+export interface MatmulSpec {
+  [k: string]: string | boolean;
+  variant: MatmulVariant;
+  transA: boolean;
+  transB: boolean;
+}
 
 const header = `
-struct Params {
-  M: u32, K: u32, N: u32, batch: u32,
-  aBase: u32, bBase: u32, cBase: u32, acc: u32,
-  sA: u32, sB: u32, sC: u32, pad: u32,
-};
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
@@ -182,13 +212,7 @@ export function subgroupSource(useSubgroups = true): string {
     ${direct}
   }`
     : direct;
-  return `${useSubgroups ? 'enable subgroups;' : ''}
-struct Params {
-  M: u32, K: u32, N: u32, batch: u32,
-  aBase: u32, bBase: u32, cBase: u32, acc: u32,
-  sA: u32, sB: u32, sC: u32, pad: u32,
-};
-@group(0) @binding(0) var<uniform> p: Params;
+  return `
 @group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
@@ -197,8 +221,12 @@ fn store(b: u32, m: u32, n: u32, v: f32) {
   if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
 }
 @compute @workgroup_size(${WX}, 1, 1)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u${useSubgroups ? `,
-        @builtin(subgroup_invocation_id) sl: u32, @builtin(subgroup_size) sgs: u32` : ''}) {
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u${
+    useSubgroups
+      ? `,
+        @builtin(subgroup_invocation_id) sl: u32, @builtin(subgroup_size) sgs: u32`
+      : ''
+  }) {
   let b = wg.z;
   let m0 = wg.y * ${RM}u;
   let kq = p.K >> 2u;

@@ -1,42 +1,7 @@
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr, uniforms } from '../common.js';
-
-const WG = 64;
-// Forward: y = x / max(‖x‖, eps). Backward of that map: dx = (dy − y (y·dy)) / ‖x‖ when ‖x‖ > eps, else dy / eps.
-const source = `
-struct Params { rows: u32, cols: u32, xBase: u32, gBase: u32, yBase: u32, backward: u32, eps: f32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> G: array<f32>;
-@group(0) @binding(3) var<storage, read_write> Y: array<f32>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let r = gid.x;
-  if (r >= p.rows) { return; }
-  let xo = p.xBase + r * p.cols;
-  let go = p.gBase + r * p.cols;
-  let yo = p.yBase + r * p.cols;
-  // scaled two-pass norm: safe for |x| up to FLT_MAX
-  var amax = 0.0;
-  for (var c = 0u; c < p.cols; c++) { amax = max(amax, abs(X[xo + c])); }
-  var ss = 0.0;
-  if (amax > 0.0) { for (var c = 0u; c < p.cols; c++) { let t = X[xo + c] / amax; ss = fma(t, t, ss); } }
-  let norm = amax * sqrt(ss);
-  let d = max(norm, p.eps);
-  if (p.backward == 0u) {
-    for (var c = 0u; c < p.cols; c++) { Y[yo + c] = X[xo + c] / d; }
-    return;
-  }
-  if (norm <= p.eps) {
-    for (var c = 0u; c < p.cols; c++) { Y[yo + c] = G[go + c] / p.eps; }
-    return;
-  }
-  var dot = 0.0;
-  for (var c = 0u; c < p.cols; c++) { dot = fma(X[xo + c] / norm, G[go + c], dot); }
-  for (var c = 0u; c < p.cols; c++) { Y[yo + c] = (G[go + c] - (X[xo + c] / norm) * dot) / norm; }
-}
-`;
+import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { normalizeKernel, WG } from './normalize.wgsl.js';
 
 function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op: string): GpuTensor {
   if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
@@ -45,7 +10,6 @@ function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op
   const [rows, cols] = x.shape;
   const y = ctx.empty(x.shape);
   if (rows === 0 || cols === 0) return y;
-  const pipeline = ctx.pipeline('normalize', () => source);
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
   const gg = g ?? x;
@@ -53,9 +17,9 @@ function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op
     const rx = bindRange(x, r0 * cols, rc * cols);
     const rg = bindRange(gg, r0 * cols, rc * cols);
     const ry = bindRange(y, r0 * cols, rc * cols);
-    const u = ctx.uniform(uniforms([{ u: rc }, { u: cols }, { u: rx.base }, { u: rg.base }, { u: ry.base }, { u: g ? 1 : 0 }, { f: eps }, { u: 0 }]));
-    temps.push(u);
-    ds.push({ op, pipeline, bindings: [{ buffer: u }, rx.resource, rg.resource, ry.resource], workgroups: [ceilDiv(rc, WG)] });
+    const params = { rows: rc, cols, xBase: rx.base, gBase: rg.base, yBase: ry.base, backward: g ? 1 : 0, eps };
+    const bindings = [rx.resource, rg.resource, ry.resource];
+    ds.push(normalizeKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
   }
   ctx.submit(op, ds, temps);
   return y;

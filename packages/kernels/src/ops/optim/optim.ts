@@ -1,109 +1,12 @@
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
+import { adamwKernel, normFinalKernel, PER_WG, scaleKernel, sumSquaresKernel, WG } from './optim.wgsl.js';
 import { adamwHyper, CLIP_NORM_EPS, type AdamWHyper } from './reference.js';
 
 // AdamW over flat parameter tensors and global gradient-norm clipping, all on the device so a training
 // step needs no host round trip: clipGradNorm leaves its scale in a [1] tensor that adamw can consume.
 // Definitions (and float64 references) in reference.ts.
-
-const WG = 256;
-/** elements per workgroup in the sum-of-squares pass */
-const PER_WG = WG * 16;
-
-const isFinite = `fn isFinite(x: f32) -> bool { return (bitcast<u32>(x) & 0x7f800000u) != 0x7f800000u; }`;
-
-const adamwSource = /* wgsl */ `
-struct Params {
-  n: u32, width: u32, pBase: u32, gBase: u32, mBase: u32, vBase: u32, hasScale: u32, p0: u32,
-  lr: f32, beta1: f32, beta2: f32, eps: f32, decay: f32, bc1: f32, bc2: f32, p1: f32,
-};
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> P: array<f32>;
-@group(0) @binding(2) var<storage, read> G: array<f32>;
-@group(0) @binding(3) var<storage, read_write> M: array<f32>;
-@group(0) @binding(4) var<storage, read_write> V: array<f32>;
-@group(0) @binding(5) var<storage, read> Scale: array<f32>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.y * p.width + gid.x;
-  if (i >= p.n) { return; }
-  var g = G[p.gBase + i];
-  if (p.hasScale != 0u) { let s = Scale[0]; g = select(g * s, 0.0, s == 0.0); }
-  let m = fma(p.beta1, M[p.mBase + i], (1.0 - p.beta1) * g);
-  let v = fma(p.beta2, V[p.vBase + i], (1.0 - p.beta2) * g * g);
-  let w = P[p.pBase + i] * p.decay;
-  P[p.pBase + i] = w - p.lr * (m / p.bc1) / (sqrt(v / p.bc2) + p.eps);
-  M[p.mBase + i] = m;
-  V[p.vBase + i] = v;
-}
-`;
-
-const sumSquaresSource = /* wgsl */ `
-struct Params { n: u32, base: u32, out: u32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> G: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Part: array<f32>;
-var<workgroup> red: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
-  let blk = wg.y * ${MAX_WG}u + wg.x;
-  let i0 = blk * ${PER_WG}u;
-  var s = 0.0;
-  for (var k = 0u; k < ${PER_WG / WG}u; k++) {
-    let i = i0 + k * ${WG}u + l.x;
-    if (i < p.n) { let g = G[p.base + i]; s = fma(g, g, s); }
-  }
-  red[l.x] = s;
-  workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k >>= 1u) {
-    if (l.x < k) { red[l.x] += red[l.x + k]; }
-    workgroupBarrier();
-  }
-  if (l.x == 0u && i0 < p.n) { Part[p.out + blk] = red[0]; }
-}
-`;
-
-const normFinalSource = /* wgsl */ `
-${isFinite}
-struct Params { parts: u32, maxNorm: f32, eps: f32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> Part: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Out: array<f32>;
-var<workgroup> red: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_id) l: vec3u) {
-  var s = 0.0;
-  for (var i = l.x; i < p.parts; i += ${WG}u) { s += Part[i]; }
-  red[l.x] = s;
-  workgroupBarrier();
-  for (var k = ${WG / 2}u; k > 0u; k >>= 1u) {
-    if (l.x < k) { red[l.x] += red[l.x + k]; }
-    workgroupBarrier();
-  }
-  if (l.x == 0u) {
-    let norm = sqrt(red[0]);
-    var scale = 0.0;
-    if (isFinite(red[0])) { scale = min(1.0, p.maxNorm / (norm + p.eps)); }
-    Out[0] = norm;
-    Out[1] = scale;
-  }
-}
-`;
-
-const scaleSource = /* wgsl */ `
-struct Params { n: u32, width: u32, base: u32, p0: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> G: array<f32>;
-@group(0) @binding(2) var<storage, read> Out: array<f32>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.y * p.width + gid.x;
-  if (i >= p.n) { return; }
-  let s = Out[1];
-  G[p.base + i] = select(G[p.base + i] * s, 0.0, s == 0.0);
-}
-`;
 
 /** Element chunks [start, count) whose bindings stay within the context's limit. */
 function chunks(ctx: GpuContext, n: number): [number, number][] {
@@ -118,9 +21,9 @@ function grid2(count: number): { width: number; wg: [number, number] } {
   return { width: x * WG, wg: [x, ceilDiv(count, x * WG)] };
 }
 
-export interface AdamWOptions extends AdamWHyper {
+export interface AdamWOptions<T = GpuTensor> extends AdamWHyper {
   /** multiply the gradients by this [1] tensor first (e.g. `clipGradNorm(...).scale`); 0 zeroes them */
-  gradScale?: GpuTensor;
+  gradScale?: T;
 }
 
 /**
@@ -141,7 +44,6 @@ export function adamw(ctx: GpuContext, params: GpuTensor, grads: GpuTensor, m: G
   if (n === 0) return;
   const bc1 = 1 - h.beta1 ** step;
   const bc2 = 1 - h.beta2 ** step;
-  const pipeline = ctx.pipeline('optim:adamw', () => adamwSource);
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
   const scaleRes = hp.gradScale ? bindRange(hp.gradScale, 0, 1).resource : bindRange(grads, 0, 1).resource;
@@ -151,23 +53,22 @@ export function adamw(ctx: GpuContext, params: GpuTensor, grads: GpuTensor, m: G
     const rm = bindRange(m, s0, cnt);
     const rv = bindRange(v, s0, cnt);
     const g = grid2(cnt);
-    const u = ctx.uniform(
-      uniforms([
-        { u: cnt }, { u: g.width }, { u: rp.base }, { u: rg.base }, { u: rm.base }, { u: rv.base }, { u: hp.gradScale ? 1 : 0 }, { u: 0 },
-        { f: h.lr }, { f: h.beta1 }, { f: h.beta2 }, { f: h.eps }, { f: 1 - h.lr * h.weightDecay }, { f: bc1 }, { f: bc2 }, { f: 0 },
-      ]),
-    );
-    temps.push(u);
-    ds.push({ op, pipeline, bindings: [{ buffer: u }, rp.resource, rg.resource, rm.resource, rv.resource, scaleRes], workgroups: g.wg });
+    const u = {
+      n: cnt, width: g.width, pBase: rp.base, gBase: rg.base, mBase: rm.base, vBase: rv.base,
+      hasScale: hp.gradScale ? 1 : 0,
+      lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, decay: 1 - h.lr * h.weightDecay, bc1, bc2,
+    };
+    const bindings = [rp.resource, rg.resource, rm.resource, rv.resource, scaleRes];
+    ds.push(adamwKernel.dispatch(ctx, { op, spec: {}, params: u, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
 }
 
-export interface ClipGradNormResult {
+export interface ClipGradNormResult<T = GpuTensor> {
   /** [1] global L2 norm before clipping */
-  norm: GpuTensor;
+  norm: T;
   /** [1] the factor applied: min(1, maxNorm / (norm + 1e-6)); 0 when the norm is not finite */
-  scale: GpuTensor;
+  scale: T;
 }
 
 /**
@@ -192,23 +93,23 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
   const res = ctx.empty([2]);
   const temps: GPUBuffer[] = [];
   const ds: DispatchSpec[] = [];
-  const pSum = ctx.pipeline('optim:sumsq', () => sumSquaresSource);
   for (const c of plan) {
     const r = bindRange(c.g, c.s0, c.cnt);
-    const u = ctx.uniform(uniforms([{ u: c.cnt }, { u: r.base }, { u: c.out }, { u: 0 }]));
-    temps.push(u);
-    ds.push({ op: `${op}.sumsq`, pipeline: pSum, bindings: [{ buffer: u }, r.resource, bindRange(part).resource], workgroups: [Math.min(c.blocks, MAX_WG), ceilDiv(c.blocks, MAX_WG)] });
+    const workgroups: [number, number] = [Math.min(c.blocks, MAX_WG), ceilDiv(c.blocks, MAX_WG)];
+    const params = { n: c.cnt, base: r.base, out: c.out };
+    const bindings = [r.resource, bindRange(part).resource];
+    ds.push(sumSquaresKernel.dispatch(ctx, { op: `${op}.sumsq`, spec: {}, params, bindings, workgroups, temps }));
   }
-  const uf = ctx.uniform(uniforms([{ u: parts }, { f: maxNorm }, { f: CLIP_NORM_EPS }, { u: 0 }]));
-  temps.push(uf);
-  ds.push({ op: `${op}.final`, pipeline: ctx.pipeline('optim:normfinal', () => normFinalSource), bindings: [{ buffer: uf }, bindRange(part).resource, bindRange(res).resource], workgroups: [1] });
-  const pScale = ctx.pipeline('optim:scale', () => scaleSource);
+  const finalParams = { parts, maxNorm, eps: CLIP_NORM_EPS };
+  const finalBindings = [bindRange(part).resource, bindRange(res).resource];
+  const final = { op: `${op}.final`, spec: {}, params: finalParams, bindings: finalBindings, workgroups: [1] as [number], temps };
+  ds.push(normFinalKernel.dispatch(ctx, final));
   for (const c of plan) {
     const r = bindRange(c.g, c.s0, c.cnt);
     const g = grid2(c.cnt);
-    const u = ctx.uniform(uniforms([{ u: c.cnt }, { u: g.width }, { u: r.base }, { u: 0 }]));
-    temps.push(u);
-    ds.push({ op: `${op}.scale`, pipeline: pScale, bindings: [{ buffer: u }, r.resource, bindRange(res).resource], workgroups: g.wg });
+    const params = { n: c.cnt, width: g.width, base: r.base };
+    const bindings = [r.resource, bindRange(res).resource];
+    ds.push(scaleKernel.dispatch(ctx, { op: `${op}.scale`, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
   part.dispose();

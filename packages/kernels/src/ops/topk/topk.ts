@@ -1,51 +1,11 @@
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr, uniforms } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { topkKernel, WG } from './topk.wgsl.js';
 
-const WG = 64;
-// One invocation per row keeps a sorted top-k list directly in its output slice (any k, no private array
-// limit). Descending values; ties keep the lower index first; NaN never enters the list.
-const source = `
-struct Params { rows: u32, cols: u32, k: u32, xBase: u32, vBase: u32, iBase: u32, segLen: u32, segs: u32 };
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> V: array<f32>;
-@group(0) @binding(3) var<storage, read_write> I: array<u32>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(global_invocation_id) g: vec3u) {
-  // one invocation per (row, segment); segment s covers columns [s·segLen, min((s+1)·segLen, cols))
-  let task = g.x;
-  if (task >= p.rows * p.segs) { return; }
-  let r = task / p.segs;
-  let seg = task % p.segs;
-  let c0 = seg * p.segLen;
-  let c1 = min(c0 + p.segLen, p.cols);
-  let xo = p.xBase + r * p.cols;
-  let vo = p.vBase + task * p.k;
-  let io = p.iBase + task * p.k;
-  // unfilled slots (a segment shorter than k) stay at -inf with index 0xffffffff
-  for (var j = 0u; j < p.k; j++) { V[vo + j] = -3.4028234663852886e38; I[io + j] = 0xffffffffu; }
-  var filled = 0u;
-  for (var c = c0; c < c1; c++) {
-    let x = X[xo + c];
-    if (x != x) { continue; }
-    if (filled == p.k && !(x > V[vo + p.k - 1u])) { continue; }
-    var pos = min(filled, p.k - 1u);
-    if (filled < p.k) { filled += 1u; }
-    while (pos > 0u && x > V[vo + pos - 1u]) {
-      V[vo + pos] = V[vo + pos - 1u];
-      I[io + pos] = I[io + pos - 1u];
-      pos -= 1u;
-    }
-    V[vo + pos] = x;
-    I[io + pos] = c;
-  }
-}
-`;
-
-export interface TopK {
-  values: GpuTensor;
-  indices: GpuTensor;
+export interface TopK<T = GpuTensor> {
+  values: T;
+  indices: T;
 }
 
 export interface TopKOptions {
@@ -68,7 +28,6 @@ export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions
   const values = ctx.empty([rows, segs * k]);
   const indices = ctx.empty([rows, segs * k], 'u32');
   if (rows === 0) return { values, indices };
-  const pipeline = ctx.pipeline('topk', () => source);
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
   const ko = segs * k;
@@ -76,9 +35,10 @@ export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions
     const rx = bindRange(x, r0 * cols, rc * cols);
     const rv = bindRange(values, r0 * ko, rc * ko);
     const ri = bindRange(indices, r0 * ko, rc * ko);
-    const u = ctx.uniform(uniforms([{ u: rc }, { u: cols }, { u: k }, { u: rx.base }, { u: rv.base }, { u: ri.base }, { u: segLen }, { u: segs }]));
-    temps.push(u);
-    ds.push({ op: 'topk', pipeline, bindings: [{ buffer: u }, rx.resource, rv.resource, ri.resource], workgroups: [ceilDiv(rc * segs, WG)] });
+    const params = { rows: rc, cols, k, xBase: rx.base, vBase: rv.base, iBase: ri.base, segLen, segs };
+    const bindings = [rx.resource, rv.resource, ri.resource];
+    const workgroups: [number] = [ceilDiv(rc * segs, WG)];
+    ds.push(topkKernel.dispatch(ctx, { op: 'topk', spec: {}, params, bindings, workgroups, temps }));
   }
   ctx.submit('topk', ds, temps);
   return { values, indices };

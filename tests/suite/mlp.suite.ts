@@ -15,6 +15,7 @@ import {
   type Activation,
   type GpuContext,
   type InitOptions,
+  type Kernels,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -29,8 +30,8 @@ const SHAPES: [number, number][] = [
   [257, 3],
 ];
 
-export function trainSuite(env: Env): Suite {
-  const s = new Suite(`train[${env.runtime}]`);
+export function mlpSuite(env: Env): Suite {
+  const s = new Suite(`mlp[${env.runtime}]`);
   const contexts = new Map<string, Promise<GpuContext>>();
   const get = (opts: InitOptions = {}): Promise<GpuContext> => {
     const key = JSON.stringify(opts);
@@ -141,6 +142,39 @@ export function trainSuite(env: Env): Suite {
     await assertRejects(() => gatherRows(ctx, X, [0, 2]), ArgumentError, /idx\[1\] = 2/, 'gather index range');
     await assertRejects(() => biasAct(ctx, ctx.tensor(new Float32Array(6), [6]), ctx.tensor([1], [1])), ShapeError, /rank 2/, 'rank');
   });
+
+  // ------------------------------------------------------------------ the Kernels surface, both backends
+  for (const backend of ['webgpu', 'cpu'] as const) {
+    s.test(`k.mlp (${backend}): biasAct, biasActBackward, gatherRows vs float64 on odd shapes; typed errors`, async () => {
+      const k: Kernels = await init({ backend });
+      try {
+        const r = rng(58);
+        // WebGPU: float32 GELU (rel 1e-5, abs 1e-6 as above); CPU: the reference itself (exact)
+        const tol = backend === 'cpu' ? { rel: 0, abs: 0 } : { rel: 1e-5, abs: 1e-6 };
+        for (const [M, N] of [[1, 1], [33, 17], [0, 5]]) {
+          const [x, b, dy] = [randArray(r, M * N, 3), randArray(r, N), randArray(r, M * N)];
+          const [X, B, DY] = [k.tensor(x, [M, N]), k.tensor(b, [N]), k.tensor(dy, [M, N])];
+          assertClose(await k.mlp.biasAct(X, B, 'gelu').read(), biasActRef(x, M, N, b, 'gelu'), tol, `biasAct ${M}×${N}`);
+          const g = k.mlp.biasActBackward(DY, X, B, 'gelu');
+          const want = biasActBackwardRef(dy, x, M, N, b, 'gelu');
+          assertClose(await g.dx!.read(), want.dx, tol, `dx ${M}×${N}`);
+          assertClose(await g.dbias.read(), want.dbias, backend === 'cpu' ? tol : { rel: 1e-5, abs: 1e-5 }, `dbias ${M}×${N}`);
+          assert(k.mlp.biasActBackward(DY, null, null, 'none').dx === null, 'no dx for none');
+        }
+        const src = randArray(r, 5 * 3);
+        const X = k.tensor(src, [5, 3]);
+        const idx = [4, 0, 4, 2];
+        const want = gatherRowsRef(src, 5, 3, idx);
+        assertClose(await k.mlp.gatherRows(X, idx).read(), want, { rel: 0, abs: 0 }, 'gather (array)');
+        assertClose(await k.mlp.gatherRows(X, k.tensor(idx, [4], 'u32')).read(), want, { rel: 0, abs: 0 }, 'gather (tensor)');
+        await assertRejects(() => k.mlp.gatherRows(X, [0, 5]), ArgumentError, /idx\[1\] = 5/, 'gather index range');
+        await assertRejects(() => k.mlp.biasAct(X, k.tensor([1, 2], [2]), 'gelu'), ShapeError, /bias/, 'bias length');
+        await assertRejects(() => k.mlp.biasActBackward(X, null, null, 'gelu'), ArgumentError, /needs the forward input/, 'gelu backward without x');
+      } finally {
+        k.destroy();
+      }
+    });
+  }
 
   return s;
 }

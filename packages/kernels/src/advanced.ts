@@ -1,0 +1,34 @@
+// `@m4kit/kernels/advanced`: the WebGPU-only layer under the `Kernels` surface. Free launchers that take a
+// `GpuContext` (they skip the surface's tensor checks), `defineKernel` to declare a new kernel, and the
+// runtime pieces a launcher needs. Application code should use `init()` → `Kernels` instead.
+export {
+  GpuContext,
+  GpuTensor,
+  noteGpuWork,
+  type DispatchSpec,
+  type BufferPool,
+  type ByteMeter,
+} from './runtime/context.js';
+export {
+  defineKernel,
+  type Kernel,
+  type KernelDefinition,
+  type ParamType,
+  type ParamValues,
+  type Spec,
+} from './ops/kernel.js';
+export { bindRange, planRows, ceilDiv, checkRange, MAX_WG, type Range } from './ops/common.js';
+export { isFiniteWgsl, F32_MAX_WGSL } from './ops/wgsl.js';
+export { matmul, matmulDims, defaultMatmulVariant, resolveMatmulVariant } from './ops/matmul/matmul.js';
+export { reduce, reduceAll } from './ops/reduce/reduce.js';
+export { softmax } from './ops/softmax/softmax.js';
+export { l2normalize, l2normalizeBackward } from './ops/normalize/normalize.js';
+export { elementwise } from './ops/elementwise/elementwise.js';
+export { topk } from './ops/topk/topk.js';
+export { cast } from './ops/cast/cast.js';
+export { transpose, accumulate } from './ops/transpose/transpose.js';
+export { clipLoss, siglipLoss, lossStatusError } from './ops/losses/losses.js';
+export { STATUS as LOSS_STATUS } from './ops/losses/losses.wgsl.js';
+export { adamw, clipGradNorm } from './ops/optim/optim.js';
+export { biasAct, biasActBackward, gatherRows } from './ops/mlp/mlp.js';
+export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk } from './ops/moments/moments.js';

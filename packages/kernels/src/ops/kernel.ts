@@ -1,0 +1,116 @@
+// One way to declare a kernel. A definition names its uniform fields once, with their WGSL types; from it come
+// the WGSL `Params` struct (binding 0, read as `p.<field>`), the uniform bytes packed by field name, named u32
+// constants shared with TypeScript, and the pipeline cache key: the kernel's name plus the spec values, which
+// are exactly what `source(spec)` may depend on (shapes and offsets travel in the uniform, never in the key).
+import type { DispatchSpec, GpuContext } from '../runtime/context.js';
+
+export type ParamType = 'u32' | 'i32' | 'f32';
+export type ParamFields = Record<string, ParamType>;
+export type ParamValues<P extends ParamFields> = { readonly [K in keyof P]: number };
+/** What a source may depend on: a few scalars (variant names, flags, sizes baked into the WGSL). */
+export type Spec = Record<string, string | number | boolean>;
+
+export interface KernelDefinition<P extends ParamFields, S extends Spec> {
+  /** `family:kernel`, unique per source function: the cache key's prefix */
+  name: string;
+  /** uniform fields in struct order; 4 bytes each, the block padded to 16 bytes */
+  params: P;
+  /** named u32 constants, emitted as `const NAME: u32 = Vu;` so TypeScript and WGSL share one value */
+  constants?: Readonly<Record<string, number>>;
+  /** `enable` directives (before everything else in the module), e.g. ['f16'] */
+  enables?: (spec: S) => readonly string[];
+  /** the WGSL after the generated struct and constants: bindings from 1, helpers, `main`; pure in `spec` */
+  source: (spec: S) => string;
+  entryPoint?: string;
+}
+
+export interface Kernel<P extends ParamFields, S extends Spec> {
+  readonly name: string;
+  readonly params: P;
+  /** pipeline cache key: name, then the spec's entries in key order */
+  key(spec: S): string;
+  /** the complete WGSL module */
+  wgsl(spec: S): string;
+  /** uniform block, fields packed by name in declaration order */
+  pack(values: ParamValues<P>): ArrayBuffer;
+  pipeline(ctx: GpuContext, spec: S): GPUComputePipeline;
+  /**
+   * A dispatch of this kernel: its uniform buffer (pushed onto `temps`, released after the submit that uses it)
+   * at binding 0, then `bindings` from binding 1.
+   */
+  dispatch(ctx: GpuContext, args: DispatchArgs<P, S>): DispatchSpec;
+}
+
+export interface DispatchArgs<P extends ParamFields, S extends Spec> {
+  spec: S;
+  params: ParamValues<P>;
+  bindings: GPUBindingResource[];
+  workgroups: [number, number?, number?];
+  temps: GPUBuffer[];
+  /** pass label (default: the kernel's name) */
+  op?: string;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function defineKernel<P extends ParamFields, S extends Spec = Record<string, never>>(
+  def: KernelDefinition<P, S>,
+): Kernel<P, S> {
+  const fields = Object.entries(def.params) as [string, ParamType][];
+  for (const [f] of fields) if (!IDENT.test(f)) throw new Error(`defineKernel ${def.name}: bad field name "${f}"`);
+  const slots = Math.ceil(Math.max(1, fields.length) / 4) * 4;
+  const struct = `struct Params { ${fields.map(([f, t]) => `${f}: ${t}`).join(', ')} };
+@group(0) @binding(0) var<uniform> p: Params;
+`;
+  const consts = Object.entries(def.constants ?? {})
+    .map(([c, v]) => {
+      if (!IDENT.test(c) || !Number.isInteger(v) || v < 0)
+        throw new Error(`defineKernel ${def.name}: bad constant ${c}`);
+      return `const ${c}: u32 = ${v}u;\n`;
+    })
+    .join('');
+  const key = (spec: S): string => {
+    const ks = Object.keys(spec).sort();
+    return ks.length ? `${def.name}:${ks.map((k) => `${k}=${spec[k]}`).join(',')}` : def.name;
+  };
+  const wgsl = (spec: S): string => {
+    const en = def.enables?.(spec) ?? [];
+    return `${en.map((e) => `enable ${e};\n`).join('')}${struct}${consts}${def.source(spec)}`;
+  };
+  const pack = (values: ParamValues<P>): ArrayBuffer => {
+    const buf = new ArrayBuffer(slots * 4);
+    const u = new Uint32Array(buf);
+    const f = new Float32Array(buf);
+    const i = new Int32Array(buf);
+    fields.forEach(([name, type], k) => {
+      const v = values[name];
+      if (typeof v !== 'number') throw new Error(`${def.name}: uniform field "${name}" is missing`);
+      if (type === 'u32') u[k] = v >>> 0;
+      else if (type === 'f32') f[k] = v;
+      else i[k] = v;
+    });
+    for (const name of Object.keys(values)) {
+      if (!(name in def.params)) throw new Error(`${def.name}: unknown uniform field "${name}"`);
+    }
+    return buf;
+  };
+  const pipeline = (ctx: GpuContext, spec: S) => ctx.pipeline(key(spec), () => wgsl(spec), def.entryPoint);
+  return {
+    name: def.name,
+    params: def.params,
+    key,
+    wgsl,
+    pack,
+    pipeline,
+    dispatch(ctx, a) {
+      const u = ctx.uniform(pack(a.params));
+      a.temps.push(u);
+      return {
+        op: a.op ?? def.name,
+        pipeline: pipeline(ctx, a.spec),
+        bindings: [{ buffer: u }, ...a.bindings],
+        workgroups: a.workgroups,
+      };
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
+import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
+import { ACC_WG, accumulateKernel, TR, transposeKernel } from './transpose.wgsl.js';
+
+// Layout helpers the fused launchers share: a tiled transpose (so the fastest, untransposed matmul variants
+// apply) and an in-place accumulate (D += A). Definitions in reference.ts.
+
+/** Yᵀ of a rank-2 f32 tensor [rows, cols] → [cols, rows]; both bound whole (one binding each). */
+export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuTensor {
+  if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
+  if (x.dtype !== 'f32') throw new ArgumentError(`${op}: x must be f32`);
+  const [rows, cols] = x.shape;
+  const out = ctx.empty([cols, rows]);
+  if (rows === 0 || cols === 0) return out;
+  if (x.size * 4 > ctx.maxBindingSize - 256)
+    throw new ShapeError(`${op}: x ${shapeStr(x.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`);
+  const workgroups: [number, number] = [ceilDiv(cols, TR), ceilDiv(rows, TR)];
+  if (workgroups[0] > MAX_WG || workgroups[1] > MAX_WG)
+    throw new ShapeError(`${op}: ${shapeStr(x.shape)} too large for one dispatch`);
+  const temps: GPUBuffer[] = [];
+  const params = { rows, cols, inBase: 0, outBase: 0 };
+  const bindings = [bindRange(x, 0, rows * cols).resource, bindRange(out).resource];
+  ctx.submit(
+    `${op}.transpose`,
+    [transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps })],
+    temps,
+  );
+  return out;
+}
+
+/** acc += part, in place (f32 tensors of equal size), in chunks within the binding limit. */
+export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op = 'accumulate'): void {
+  if (acc.size !== part.size)
+    throw new ShapeError(`${op}: acc ${shapeStr(acc.shape)} and part ${shapeStr(part.shape)} differ in size`);
+  if (acc.dtype !== 'f32' || part.dtype !== 'f32') throw new ArgumentError(`${op}: tensors must be f32`);
+  if (acc.buffer === part.buffer) throw new ArgumentError(`${op}: acc and part must be distinct buffers`);
+  const n = acc.size;
+  const per = Math.max(ACC_WG, Math.floor((ctx.maxBindingSize / 4 - 64) / ACC_WG) * ACC_WG);
+  for (let s0 = 0; s0 < n; s0 += per) {
+    const cnt = Math.min(per, n - s0);
+    const ra = bindRange(part, s0, cnt);
+    const rd = bindRange(acc, s0, cnt);
+    const width = ACC_WG * Math.min(ceilDiv(cnt, ACC_WG), MAX_WG);
+    const temps: GPUBuffer[] = [];
+    const params = { n: cnt, aBase: ra.base, dBase: rd.base, width };
+    const ds: DispatchSpec = accumulateKernel.dispatch(ctx, {
+      op: `${op}.accumulate`,
+      spec: {},
+      params,
+      bindings: [ra.resource, rd.resource],
+      workgroups: [width / ACC_WG, ceilDiv(cnt, width)],
+      temps,
+    });
+    ctx.submit(`${op}.accumulate`, [ds], temps);
+  }
+}

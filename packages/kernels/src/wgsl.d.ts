@@ -1,4 +1,0 @@
-declare module '*.wgsl' {
-  const source: string;
-  export default source;
-}
