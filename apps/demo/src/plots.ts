@@ -40,11 +40,14 @@ export function plotShares(el: HTMLElement, r: BalanceReport): void {
   );
 }
 
+/** 'after' in the moments ε bounds: the balanced data's (default), or the joint moments (tolerance 'joint'). */
+const joint = (r: BalanceReport) => r.options.tolerance === 'joint';
+
 export function plotAssociation(el: HTMLElement, r: BalanceReport): void {
   const data = r.bias.groups.flatMap((g) =>
     g.labels.flatMap((l) => [
       { when: 'before', label: l.label, group: g.attribute, C: l.cBefore },
-      { when: 'after', label: l.label, group: g.attribute, C: l.cAfter },
+      { when: 'after', label: l.label, group: g.attribute, C: joint(r) ? l.cAfter : l.cBalanced },
     ]),
   );
   const M = Math.max(1e-9, ...data.map((d) => Math.abs(d.C)));
@@ -71,7 +74,7 @@ export function plotAssociation(el: HTMLElement, r: BalanceReport): void {
 export function plotRepresentation(el: HTMLElement, r: BalanceReport): void {
   const data = r.bias.groups.flatMap((g) => [
     { when: 'before', group: g.attribute, R: g.rBefore },
-    { when: 'after', group: g.attribute, R: g.rAfter },
+    { when: 'after', group: g.attribute, R: joint(r) ? g.rAfter : g.rBalanced },
   ]);
   const eps = r.options.epsRep;
   mount(

@@ -1,5 +1,5 @@
 // Messages between the page (main.ts) and the worker (worker.ts). Large arrays travel as transferables.
-import type { BalanceReport, ColumnKind } from '@m4kit/sdk';
+import type { BalanceReport, ColumnKind, PiSpec } from '@m4kit/sdk';
 
 export interface ColumnInfo {
   name: string;
@@ -13,7 +13,7 @@ export interface BalanceRequest {
   labels: string[];
   missing: 'error' | 'drop' | 'category';
   eta: number | 'auto';
-  pi?: number[] | Record<string, number>;
+  pi?: PiSpec;
   epsRep: number;
   epsAssoc: number;
   V?: number;

@@ -4,6 +4,7 @@ import { init, type Kernels } from '@m4kit/kernels';
 import {
   balanceEncoded,
   balanceOutputColumns,
+  columnSpecWarnings,
   biasRetrieval,
   describeColumns,
   parseNpyBytes,
@@ -91,6 +92,8 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
       post({ id, type: 'progress', ...p });
     },
   });
+  const warnings = columnSpecWarnings({ attributes: req.attributes, labels: req.labels });
+  if (warnings.length) result.report.warnings = warnings;
   last = { enc: encoded, result };
   const dropped = Uint8Array.from(encoded.rowToPattern, (p) => (p < 0 ? 1 : 0));
   return { report: result.report, q: result.q.slice(), keep: result.keep.slice(), dropped };

@@ -2,6 +2,15 @@ import { Command, Option } from 'commander';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  BALANCE_BACKENDS,
+  BALANCE_DEFAULTS as D,
+  BALANCE_PATHS,
+  BALANCE_SOLVERS,
+  MISSING_POLICIES,
+  DEBIAS_DEFAULTS as DB,
+  TRAIN_DEFAULTS as T,
+} from '@m4kit/sdk';
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
@@ -43,24 +52,29 @@ program
   .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
   .option('--id <col>', 'id column copied to the output')
   .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
-  .option('--eta <rate>', 'target keep rate in (0,1], or "auto" = largest feasible (≤ 0.9)', '0.9')
-  .option('--pi <shares>', 'target group shares: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
-  .option('--eps-rep <x>', 'representation tolerance ε_R', num('--eps-rep'), 0.01)
-  .option('--eps-assoc <x>', 'association tolerance ε_A', num('--eps-assoc'), 0.01)
-  .option('--soft <V>', 'soft constraints with enforcement level V (default: hard)', num('--soft'))
-  .addOption(new Option('--solver <kind>', 'dual solver').choices(['batch', 'stream']).default('batch'))
-  .addOption(
-    new Option('--method <kind>', 'batch solver: Newton (auto) or first-order')
-      .choices(['auto', 'newton', 'first-order'])
-      .default('auto'),
+  .option(
+    '--eta <rate>',
+    `target keep rate in (0,1], or "auto" = largest feasible (≤ ${D.etaAutoCap}) (default: ${D.eta})`,
   )
-  .option('--polish <K>', 'stream: K exact Newton iterations after the streaming passes', num('--polish'))
-  .option('--tol <x>', 'stopping tolerance', num('--tol'))
-  .option('--max-iter <n>', 'maximum solver iterations', num('--max-iter'))
-  .option('--seed <n>', 'seed for the keep flags', num('--seed'), 0)
-  .addOption(new Option('--missing <policy>', 'missing attribute/label values').choices(['error', 'drop', 'category']).default('error'))
-  .addOption(new Option('--backend <kind>', 'engine for the per-row path').choices(['auto', 'webgpu', 'cpu']).default('auto'))
-  .addOption(new Option('--path <kind>', 'solve on pattern counts or per row').choices(['auto', 'patterns', 'rows']).default('auto'))
+  .option('--pi <shares>', 'target group shares summing to 1: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
+  .option('--eps-rep <x>', `representation tolerance ε_R (default: ${D.epsRep})`)
+  .option('--eps-assoc <x>', `association tolerance ε_A (default: ${D.epsAssoc})`)
+  .option(
+    '--tolerance <mode>',
+    'what ε_R / ε_A bound: balanced = the kept data\'s shares and associations, joint = the joint moments ' +
+      `(1/N)Σq(s−π)[1,y] (default: ${D.tolerance})`,
+  )
+  .option('--soft <V>', 'soft constraints: penalty per unit of violation (enforcement level V; default: hard)')
+  .option('--solver <kind>', `dual solver: ${BALANCE_SOLVERS.join(' | ')} (default: ${D.solver})`)
+  .option('--tol <x>', 'stopping tolerance')
+  .option('--max-iter <n>', `maximum solver iterations (default: ${D.maxIter})`)
+  .option('--seed <n>', `seed for the keep flags (default: ${D.seed})`)
+  .option(
+    '--missing <policy>',
+    `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`,
+  )
+  .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
+  .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
   .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
   .option('-r, --report <file>', 'write the JSON report')
@@ -83,8 +97,8 @@ Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the
       input = BUNDLED;
       o.attributes ??= ['SEX'];
       o.labels ??= ['OCCUPATION'];
-      if (o.missing === 'error') o.missing = 'drop';
-      if (o.eta === '0.9') o.eta = 'auto';
+      o.missing ??= 'drop';
+      o.eta ??= 'auto';
       if (!o.out) {
         const outDir = resolve('out');
         if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
@@ -151,15 +165,15 @@ program
   .option('--module <file>', 'ba: apply a saved module (.safetensors) to --apply instead of training')
   .option('--apply <file>', 'embeddings to transform with the fitted method (ba, clip-clip)')
   .addOption(new Option('--modality <m>', 'ba: --apply holds image or text embeddings').choices(['image', 'text']).default('image'))
-  .option('--epochs <n>', 'ba: epochs (100)', num('--epochs'))
-  .option('--batch-size <n>', 'ba: batch size (512)', num('--batch-size'))
-  .option('--queue-size <n>', 'ba: queue length (65536)', num('--queue-size'))
-  .option('--lr <x>', 'ba: Adam learning rate (5e-6)', num('--lr'))
-  .option('--alpha <x>', 'ba: weight of L_cd (0.3)', num('--alpha'))
-  .option('--tau <x>', 'ba: temperature (0.07)', num('--tau'))
-  .option('--hidden1 <n>', 'ba: image MLP width (512)', num('--hidden1'))
-  .option('--hidden2 <n>', 'ba: shared MLP width (1024)', num('--hidden2'))
-  .option('--seed <n>', 'ba: seed (42)', num('--seed'))
+  .option('--epochs <n>', `ba: epochs (${DB.epochs})`, num('--epochs'))
+  .option('--batch-size <n>', `ba: batch size (${DB.batchSize})`, num('--batch-size'))
+  .option('--queue-size <n>', `ba: queue length (${DB.queueSize})`, num('--queue-size'))
+  .option('--lr <x>', `ba: Adam learning rate (${DB.lr})`, num('--lr'))
+  .option('--alpha <x>', `ba: weight of L_cd (${DB.alpha})`, num('--alpha'))
+  .option('--tau <x>', `ba: temperature (${DB.tau})`, num('--tau'))
+  .option('--hidden1 <n>', `ba: image MLP width (${DB.hidden1})`, num('--hidden1'))
+  .option('--hidden2 <n>', `ba: shared MLP width (${DB.hidden2})`, num('--hidden2'))
+  .option('--seed <n>', `ba: seed (${DB.seed})`, num('--seed'))
   .addOption(new Option('--backend <kind>', 'ba: where training runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
   .option('-o, --out <file>', 'ba: module .safetensors (+ .json config); clip-clip: JSON with kept dims and MI; biased-prompts: debiased .npy')
   .option('--out-embeddings <file>', 'write the transformed embeddings (.npy)')
@@ -191,23 +205,23 @@ program
   .requiredOption('--texts <file>', 'text features, row i = caption of image i')
   .option('--m4 <table>', 'M4 output (m4kit balance -o) with a q column, row i = pair i')
   .option('--q-column <col>', 'column of --m4 holding q', 'q')
-  .addOption(new Option('--sampling <how>', 'use q as Bernoulli keep probabilities (redrawn every epoch) or as loss weights').choices(['keep', 'weights']).default('keep'))
+  .addOption(new Option('--sampling <how>', 'use q as Bernoulli keep probabilities (redrawn every epoch) or as loss weights').choices(['keep', 'weights']).default(T.sampling))
   .option('--stage2-images <file>', 'two-stage schedule: stage-2 image features')
   .option('--stage2-texts <file>', 'two-stage schedule: stage-2 text features')
   .option('--stage2-m4 <table>', 'two-stage schedule: M4 output for stage 2')
-  .option('--switch-at <p>', 'two-stage schedule: fraction of steps on stage 1', num('--switch-at'), 0.5)
-  .addOption(new Option('--loss <loss>', 'contrastive loss').choices(['clip', 'siglip']).default('clip'))
-  .option('--out-dim <n>', 'shared embedding width', num('--out-dim'), 256)
+  .option('--switch-at <p>', 'two-stage schedule: fraction of steps on stage 1', num('--switch-at'), T.switchAt)
+  .addOption(new Option('--loss <loss>', 'contrastive loss').choices(['clip', 'siglip']).default(T.loss))
+  .option('--out-dim <n>', 'shared embedding width', num('--out-dim'), T.outDim)
   .option('--image-hidden <widths>', 'image tower hidden widths, e.g. 1024 or 1024,512 (default: linear)', (v: string) => list(v).map(Number), [])
   .option('--text-hidden <widths>', 'text tower hidden widths (default: linear)', (v: string) => list(v).map(Number), [])
-  .option('--batch-size <n>', 'pairs per step', num('--batch-size'), 4096)
-  .option('--steps <n>', 'optimizer steps', num('--steps'), 1000)
-  .option('--lr <x>', 'peak AdamW learning rate', num('--lr'), 1e-3)
-  .option('--weight-decay <x>', 'AdamW decoupled weight decay (weight matrices only)', num('--weight-decay'), 0.01)
-  .option('--warmup <n>', 'linear warm-up steps before the cosine decay', num('--warmup'), 0)
+  .option('--batch-size <n>', 'pairs per step', num('--batch-size'), T.batchSize)
+  .option('--steps <n>', 'optimizer steps', num('--steps'), T.steps)
+  .option('--lr <x>', 'peak AdamW learning rate', num('--lr'), T.lr)
+  .option('--weight-decay <x>', 'AdamW decoupled weight decay (weight matrices only)', num('--weight-decay'), T.weightDecay)
+  .option('--warmup <n>', 'linear warm-up steps before the cosine decay', num('--warmup'), T.warmupSteps)
   .option('--clip-norm <x>', 'clip the global gradient norm to this', num('--clip-norm'))
-  .option('--seed <n>', 'seed (initialisation and sampling)', num('--seed'), 0)
-  .option('--log-every <n>', 'read the loss back every n steps', num('--log-every'), 10)
+  .option('--seed <n>', 'seed (initialisation and sampling)', num('--seed'), T.seed)
+  .option('--log-every <n>', 'read the loss back every n steps', num('--log-every'), T.logEvery)
   .option('--checkpoint <file>', 'checkpoint .safetensors (+ .json): parameters, AdamW state, sampler position')
   .option('--checkpoint-every <n>', 'write the checkpoint every n steps (and at the end, and on Ctrl-C)', num('--checkpoint-every'))
   .option('--resume <file>', 'resume bit-exactly from a checkpoint (same config and data)')

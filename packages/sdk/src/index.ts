@@ -3,6 +3,7 @@ export * from './selfcheck.js';
 export * from './balance/index.js';
 export { createGpuEngine, type GpuEngineOptions } from './balance/engine-gpu.js';
 export * from './io/errors.js';
+export { OptionError, type OptionLabels } from './options.js';
 export * from './io/encode.js';
 export * from './pipeline/balance.js';
 export { mergeEngines, addMomentsSums } from './balance/engine-merge.js';

@@ -1,9 +1,19 @@
 // MomentsEngine on the GPU: rows live on the device in chunks (each within the binding limit and one
 // dispatch); a pass runs the fused WGSL moments kernel per chunk and folds the block partials in float64.
 import {
-  ArgumentError, foldHessianPartials, foldMomentsPartials, HESSIAN_MAX_K, momentsHessianPass, momentsOutputs,
-  momentsPass, planRows, ShapeError, type GpuContext, type GpuTensor,
+  ArgumentError,
+  foldHessianPartials,
+  foldMomentsPartials,
+  HESSIAN_MAX_K,
+  momentsHessianPass,
+  momentsOutputs,
+  momentsPass,
+  planRows,
+  ShapeError,
+  type GpuContext,
+  type GpuTensor,
 } from '@m4kit/kernels';
+import { validatePi } from './engine-cpu.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 
 interface Chunk {
@@ -112,7 +122,7 @@ export function createGpuEngine(ctx: GpuContext, data: BalanceData, pi: ArrayLik
   if (data.Y.length !== n * c) throw new ShapeError(`Y has ${data.Y.length} entries, expected n×c = ${n * c}`);
   if (data.u && data.u.length !== n) throw new ShapeError(`u has ${data.u.length} entries, expected n = ${n}`);
   if (data.w && data.w.length !== n) throw new ShapeError(`w has ${data.w.length} entries, expected n = ${n}`);
-  if (pi.length !== m) throw new ArgumentError(`π has ${pi.length} entries, expected m = ${m}`);
+  validatePi(pi, m);
   const maxRows = opts.chunkRows ?? 65535 * 64;
   const plan = n === 0 ? [[0, 0] as [number, number]] : planRows(ctx, 'balance', n, [m, Math.max(1, c)], maxRows);
   const chunks: Chunk[] = plan.map(([start, rows]) => ({

@@ -1,8 +1,11 @@
-// Data bias before/after balancing from two MomentsSums (spec ALGORITHMS.md §1.3).
+// Data bias before/after balancing from MomentsSums (spec ALGORITHMS.md §1.3).
 //   Σ w q s_k      = D[k][0] + π_k Σ w q
 //   Σ w q s_k y_r  = D[k][r] + π_k qy[r]
-// R_k = D[k][0] / N and C_kr = D[k][r] / N with N = Σ w (the raw size, for both before and after).
+// Joint moments: R_k = D[k][0] / N and C_kr = D[k][r] / N with N = Σ w (the raw size, before and after).
+// Balanced data (Definitions 1–2 on the kept set): R_k = D[k][0] / Σ w q and C_kr = D[k][r] / Σ w q — expected
+// under q (`after`), or realised by the keep flags (`kept`: a pass with q ≡ 1 over the kept rows).
 import { ArgumentError } from '@m4kit/kernels';
+import { BALANCE_DEFAULTS, type ToleranceMode } from './options.js';
 import type { MomentsSums } from './types.js';
 
 export interface LabelBias {
@@ -10,9 +13,11 @@ export interface LabelBias {
   /** P(s_k | y_r) = Σ w q s_k y_r / Σ w q y_r (NaN when no weight carries the label) */
   condBefore: number;
   condAfter: number;
-  /** second-order moment C_kr = (1/N) Σ w q (s_k − π_k) y_r */
+  /** second-order moment C_kr = (1/N) Σ w q (s_k − π_k) y_r (joint) */
   cBefore: number;
   cAfter: number;
+  /** C_kr of the balanced data, Σ w q (s_k − π_k) y_r / Σ w q (expected under q) */
+  cBalanced: number;
 }
 
 export interface GroupBias {
@@ -21,20 +26,32 @@ export interface GroupBias {
   /** Σ w q s_k / Σ w q */
   shareBefore: number;
   shareAfter: number;
-  /** first-order moment R_k = (1/N) Σ w q (s_k − π_k) */
+  /** first-order moment R_k = (1/N) Σ w q (s_k − π_k) (joint) */
   rBefore: number;
   rAfter: number;
+  /** R_k of the balanced data = share after − π_k (expected under q) */
+  rBalanced: number;
+  /** share of the group among the kept rows (keep flags); null without them */
+  shareKept: number | null;
   labels: LabelBias[];
 }
 
 export interface BiasSummary {
+  /** what ε_R / ε_A bound: 'balanced' → rbBalanced / abBalanced, 'joint' → rbAfter / abAfter */
+  tolerance: ToleranceMode;
   /** data RB = max_k |R_k(1)| and AB = max_{k,r} |C_kr(1)| of the data before */
   rbBefore: number;
   abBefore: number;
+  /** the headline: RB and AB of the balanced data, expected under q (moments / Σ w q) */
+  rbBalanced: number;
+  abBalanced: number;
+  /** RB and AB of the kept rows (realised by the seeded keep flags); null without them */
+  rbKept: number | null;
+  abKept: number | null;
   /** the same moments with q (normalised by N, the raw size) */
   rbAfter: number;
   abAfter: number;
-  /** RB_q = max_k |R_k(q)| / η and AB_q = max |C_kr(q)| / η with η = the keep rate: the shares within the kept set */
+  /** RB_q = max_k |R_k(q)| / η and AB_q = max |C_kr(q)| / η with η = the keep rate (= rbBalanced / abBalanced) */
   rbAfterNormalized: number;
   abAfterNormalized: number;
   /** keep rate Σ w q / Σ w of `after` (1 for `before` = raw data) */
@@ -65,6 +82,7 @@ export function biasReport(
   after: MomentsSums,
   pi: ArrayLike<number>,
   names: { attributes: string[]; labels: string[] },
+  extra: { kept?: MomentsSums; tolerance?: ToleranceMode } = {},
 ): BiasReport {
   if (!names || !Array.isArray(names.attributes) || !Array.isArray(names.labels)) {
     throw new ArgumentError('names: expected { attributes: string[]; labels: string[] }');
@@ -74,6 +92,8 @@ export function biasReport(
   if (!pi || pi.length !== m) throw new ArgumentError(`pi: length ${pi?.length} ≠ number of attributes ${m}`);
   checkSums('before', before, m, c);
   checkSums('after', after, m, c);
+  const kept = extra.kept && extra.kept.sumW > 0 ? extra.kept : undefined;
+  if (kept) checkSums('kept', kept, m, c);
   const C1 = c + 1;
   const Nb = before.sumW;
   const Na = after.sumW;
@@ -83,28 +103,62 @@ export function biasReport(
   let abB = 0;
   let rbA = 0;
   let abA = 0;
+  let rbQ = 0;
+  let abQ = 0;
+  let rbK = 0;
+  let abK = 0;
+  const Qa = after.sumQ;
+  const Qk = kept ? kept.sumQ : NaN;
   const groups: GroupBias[] = [];
   for (let k = 0; k < m; k++) {
     const rB = before.D[k * C1] / Nb;
     const rA = after.D[k * C1] / Na;
+    const rQ = after.D[k * C1] / Qa;
     rbB = Math.max(rbB, Math.abs(rB));
     rbA = Math.max(rbA, Math.abs(rA));
+    rbQ = Math.max(rbQ, Math.abs(rQ));
+    if (kept) rbK = Math.max(rbK, Math.abs(kept.D[k * C1] / Qk));
     const labels: LabelBias[] = [];
     for (let r = 0; r < c; r++) {
       const cB = before.D[k * C1 + r + 1] / Nb;
       const cA = after.D[k * C1 + r + 1] / Na;
+      const cQ = after.D[k * C1 + r + 1] / Qa;
       abB = Math.max(abB, Math.abs(cB));
       abA = Math.max(abA, Math.abs(cA));
-      labels.push({ label: names.labels[r], condBefore: cond(before, k, r), condAfter: cond(after, k, r), cBefore: cB, cAfter: cA });
+      abQ = Math.max(abQ, Math.abs(cQ));
+      if (kept) abK = Math.max(abK, Math.abs(kept.D[k * C1 + r + 1] / Qk));
+      labels.push({
+        label: names.labels[r],
+        condBefore: cond(before, k, r),
+        condAfter: cond(after, k, r),
+        cBefore: cB,
+        cAfter: cA,
+        cBalanced: cQ,
+      });
     }
-    groups.push({ attribute: names.attributes[k], target: pi[k], shareBefore: share(before, k), shareAfter: share(after, k), rBefore: rB, rAfter: rA, labels });
+    groups.push({
+      attribute: names.attributes[k],
+      target: pi[k],
+      shareBefore: share(before, k),
+      shareAfter: share(after, k),
+      rBefore: rB,
+      rAfter: rA,
+      rBalanced: rQ,
+      shareKept: kept ? share(kept, k) : null,
+      labels,
+    });
   }
   const keepRate = after.sumQ / Na;
   return {
     groups,
     summary: {
+      tolerance: extra.tolerance ?? BALANCE_DEFAULTS.tolerance,
       rbBefore: rbB,
       abBefore: abB,
+      rbBalanced: Qa > 0 ? rbQ : NaN,
+      abBalanced: Qa > 0 ? abQ : NaN,
+      rbKept: kept ? rbK : null,
+      abKept: kept ? abK : null,
       rbAfter: rbA,
       abAfter: abA,
       rbAfterNormalized: keepRate > 0 ? rbA / keepRate : NaN,
@@ -127,20 +181,32 @@ export function formatBiasReport(report: BiasReport, opts: { maxLabels?: number 
   const maxLabels = opts.maxLabels ?? 5;
   const s = report.summary;
   const lines: string[] = [];
+  const keptTxt = (x: number | null) => (x === null ? '' : ` (kept rows ${f4(x)})`);
+  const joint = s.tolerance === 'joint';
   lines.push(
-    `keep rate ${f3(s.keepRate)} (${s.sizeAfter.toFixed(1)} of ${s.sizeBefore} expected)   ` +
-      `RB ${f4(s.rbBefore)} → ${f4(s.rbAfter)} (RB_q ${f4(s.rbAfterNormalized)})   ` +
-      `AB ${f4(s.abBefore)} → ${f4(s.abAfter)} (AB_q ${f4(s.abAfterNormalized)})`,
+    `keep rate ${f3(s.keepRate)} (${s.sizeAfter.toFixed(1)} of ${s.sizeBefore} expected)   tolerance ${s.tolerance}`,
+    `RB ${f4(s.rbBefore)} → ${f4(s.rbBalanced)}${keptTxt(s.rbKept)}   ` +
+      `AB ${f4(s.abBefore)} → ${f4(s.abBalanced)}${keptTxt(s.abKept)}`,
+    '  RB = max over groups |share − π| (representation bias); AB = max over groups and labels |E[(s − π)·y]| / E[q]',
+    '  (association bias); after = the balanced data expected under q; kept rows = the seeded keep flags.',
+    '  ' +
+      (joint ? 'Tolerance joint: ε_R, ε_A bound the joint moments' : 'Tolerance balanced: ε_R bounds RB after, ε_A AB after') +
+      ` — joint moments (1/N) Σ q (s − π)[1, y]: RB ${f4(s.rbAfter).trim()}, AB ${f4(s.abAfter).trim()}.`,
   );
   const aw = Math.max(9, ...report.groups.map((g) => g.attribute.length));
   const lw = Math.max(5, ...report.groups.flatMap((g) => g.labels.map((l) => l.label.length)));
   for (const g of report.groups) {
+    const kept = g.shareKept === null || g.shareKept === undefined ? '' : ` (kept ${f3(g.shareKept)})`;
     lines.push(
-      `${g.attribute.padEnd(aw)}  target ${f3(g.target)}  share ${f3(g.shareBefore)} → ${f3(g.shareAfter)}  R ${f4(g.rBefore)} → ${f4(g.rAfter)}`,
+      `${g.attribute.padEnd(aw)}  target ${f3(g.target)}  share ${f3(g.shareBefore)} → ${f3(g.shareAfter)}${kept}  ` +
+        `R ${f4(g.rBefore)} → ${f4(g.rBalanced)}`,
     );
     const ls = [...g.labels].sort((a, b) => Math.abs(b.cBefore) - Math.abs(a.cBefore) || Math.abs(b.cAfter) - Math.abs(a.cAfter));
     for (const l of ls.slice(0, maxLabels)) {
-      lines.push(`  ${l.label.padEnd(lw)}  P(${g.attribute}|·) ${f3(l.condBefore)} → ${f3(l.condAfter)}  C ${f4(l.cBefore)} → ${f4(l.cAfter)}`);
+      lines.push(
+        `  ${l.label.padEnd(lw)}  P(${g.attribute}|·) ${f3(l.condBefore)} → ${f3(l.condAfter)}  ` +
+          `C ${f4(l.cBefore)} → ${f4(l.cBalanced)}`,
+      );
     }
     if (ls.length > maxLabels) lines.push(`  … ${ls.length - maxLabels} more labels`);
   }

@@ -7,6 +7,15 @@
 import { ArgumentError } from '@m4kit/kernels';
 import { validatePi } from './engine-cpu.js';
 import { dualityGap, newtonCore } from './newton.js';
+import {
+  epsVector,
+  resolveFeasibleEtaOptions,
+  resolveSolveOptions,
+  BALANCE_DEFAULTS,
+  type ResolvedFeasibleEtaOptions,
+  type ResolvedSolveOptions,
+  type ToleranceMode,
+} from './options.js';
 import type { MomentsEngine } from './types.js';
 
 export interface SolveProgress {
@@ -21,11 +30,18 @@ export interface SolveOptions {
   eta: number;
   /** optional check: must equal the engine's π (length m, entries in (0,1)) */
   pi?: ArrayLike<number>;
-  /** ε_R: tolerance on |first-order moment| (default 0) */
+  /** ε_R: tolerance on |first-order moment| (default BALANCE_DEFAULTS.epsRep = 0.01) */
   epsRep?: number;
-  /** ε_A: tolerance on |second-order moment| (default 0) */
+  /** ε_A: tolerance on |second-order moment| (default BALANCE_DEFAULTS.epsAssoc = 0.01) */
   epsAssoc?: number;
-  /** enforcement level: box 0 ≤ v ≤ V (soft constraints); default Infinity (hard constraints) */
+  /**
+   * What ε bounds (default 'balanced'): the balanced data's moments, (1/Σq) Σ q (s − π)[1, y] — the solve uses
+   * η·ε on the joint moments — or the joint moments (1/N) Σ q (s − π)[1, y] themselves ('joint').
+   */
+  tolerance?: ToleranceMode;
+  /** soft constraints: penalty per unit of violation = box 0 ≤ v ≤ softPenalty; default Infinity (hard) */
+  softPenalty?: number;
+  /** @deprecated use `softPenalty` (the spec's enforcement level V) */
   V?: number;
   /**
    * Stopping tolerance on the KKT (natural) residual ‖x − P_box(x + ∇g(x))‖_∞, x = (v, µ) (default 1e-10;
@@ -34,7 +50,7 @@ export interface SolveOptions {
    * min(v_j, slack_j), so the spec's stopping rule (§1.6: feasibility ≤ tol) holds at convergence.
    */
   tol?: number;
-  /** iteration cap (default 50 000) */
+  /** iteration cap (default BALANCE_DEFAULTS.maxIter = 20 000) */
   maxIter?: number;
   /** warm start (e.g. a previous result's v and mu) */
   warmStart?: { v: Float64Array; mu: number };
@@ -116,6 +132,8 @@ export interface SolveResult {
 export interface MaxFeasibleEtaOptions {
   epsRep?: number;
   epsAssoc?: number;
+  /** 'balanced' (default): |Σ w q d_j| ≤ ε_j Σ w q, the kept data's moments; 'joint': |(1/N) Σ w q d_j| ≤ ε_j */
+  tolerance?: ToleranceMode;
   tol?: number;
   maxIter?: number;
   method?: SolveMethod;
@@ -136,22 +154,16 @@ export interface MaxFeasibleEtaResult {
 
 // ------------------------------------------------------------------------------------------------------------
 
-function checkNum(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
-  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
-  return x;
-}
-
-/** Per-moment tolerance e (length m(c+1)): ε_R for r = 0, ε_A for r = 1..c (spec §1.4). */
-function epsVector(m: number, c: number, epsRep: number, epsAssoc: number): Float64Array {
-  const e = new Float64Array(m * (c + 1));
-  for (let k = 0; k < m; k++) for (let r = 0; r <= c; r++) e[k * (c + 1) + r] = r === 0 ? epsRep : epsAssoc;
-  return e;
-}
-
 interface CoreArgs {
   engine: MomentsEngine;
   eta: number;
   e: Float64Array;
+  /**
+   * Rate-proportional tolerances (the 'balanced' form of the largest-feasible-η search): the constraints become
+   * ±(1/N)Σ w q d_j ≤ e_j + b_j·(1/N)Σ w q. They enter q as a shift of µ:
+   *   q = clip(q0 − dᵀW − (µ − Σ b_j(v⁺_j + v⁻_j))).
+   */
+  b?: Float64Array;
   V: number;
   N: number;
   /** fixed µ (phase-1 problem): µ is not a variable */
@@ -191,6 +203,14 @@ interface CoreResult {
   infeasible: boolean;
 }
 
+/** µ as the engine sees it with rate-proportional tolerances b: µ − Σ b_j (v⁺_j + v⁻_j). */
+function muShift(x: Float64Array, mu: number, b: Float64Array): number {
+  const P = b.length;
+  let t = mu;
+  for (let j = 0; j < P; j++) t -= b[j] * (x[j] + x[P + j]);
+  return t;
+}
+
 /** x = [v⁺ (P); v⁻ (P); µ]. */
 async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   const { engine, eta, e, V, N, tol, maxIter } = a;
@@ -200,18 +220,21 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   const W = new Float64Array(P);
   let passes = 0;
 
+  const b = a.b;
   const evaluate = async (x: Float64Array): Promise<Eval> => {
     for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
     const mu = muFree ? x[2 * P] : (a.fixedMu as number);
-    const s = await engine.pass(W, mu, eta);
+    const s = await engine.pass(W, b ? muShift(x, mu, b) : mu, eta);
     passes++;
     const G = new Float64Array(dim);
     let viol = -Infinity;
     let ev = 0;
+    const rate = s.sumQ / N;
     for (let j = 0; j < P; j++) {
       const dn = s.D[j] / N;
-      const gp = dn - e[j];
-      const gm = -dn - e[j];
+      const ej = b ? e[j] + b[j] * rate : e[j];
+      const gp = dn - ej;
+      const gm = -dn - ej;
       G[j] = gp;
       G[P + j] = gm;
       if (gp > viol) viol = gp;
@@ -352,6 +375,11 @@ interface MethodChoice {
 /** K = m(c+1)+1 above which the host model solve (O(K³) per Newton step) is not worth it under 'auto'. */
 const NEWTON_MAX_K = 256;
 
+function checkNum(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
+  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
+  return x;
+}
+
 function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unknown): MethodChoice {
   const mth = method ?? 'auto';
   if (mth !== 'auto' && mth !== 'newton' && mth !== 'first-order') {
@@ -410,24 +438,45 @@ async function runCore(
 }
 
 interface Prepared {
+  /** tolerances of the solve at η: ε (joint) or η·ε (balanced: the kept data's moments within ε) */
   e: Float64Array;
+  /** the largest-feasible-η search: fixed tolerances feasE and rate-proportional ones feasB (balanced: ε) */
+  feasE: Float64Array;
+  feasB?: Float64Array;
   N: number;
   UB: number;
   Lsafe: number;
+  /** the step bound of the search: with b, the rows of [A, 1] are (±d − b, 1), so ‖·‖² grows by 2‖b‖² per row */
+  LsafeFeas: number;
   passes: number;
   /** N, UB and Lsafe not computed yet (NaN): Newton needs none of them up front (see fillPrepared) */
   lazy?: boolean;
+  /** the full preparation of a lazy one */
+  redo?: () => Promise<Prepared>;
 }
 
 async function prepare(
-  engine: MomentsEngine, eta: number, epsRep: number, epsAssoc: number, lazy = false,
+  engine: MomentsEngine,
+  eta: number,
+  epsRep: number,
+  epsAssoc: number,
+  tolerance: ToleranceMode,
+  lazy = false,
 ): Promise<Prepared> {
   const { m, c } = engine;
   const P = m * (c + 1);
-  const e = epsVector(m, c, epsRep, epsAssoc);
+  const eps = epsVector(m, c, epsRep, epsAssoc);
+  const balanced = tolerance === 'balanced';
+  const e = balanced ? eps.map((x) => x * eta) : eps;
   // Newton takes N from its first pass and asks for the infeasibility bound UB only when it does not converge
   // quickly; the first-order method needs the step bound Lsafe from the start. Lazy saves two passes.
-  if (lazy) return { e, N: NaN, UB: NaN, Lsafe: NaN, passes: 0, lazy: true };
+  if (lazy) {
+    const feasE = balanced ? new Float64Array(P) : eps;
+    return {
+      e, feasE, feasB: balanced ? eps : undefined, N: NaN, UB: NaN, Lsafe: NaN, LsafeFeas: NaN, passes: 0, lazy: true,
+      redo: () => prepare(engine, eta, epsRep, epsAssoc, tolerance),
+    };
+  }
   const zero = new Float64Array(P);
   // q ≡ 0 and q ≡ 1 at (W, µ) = 0: obj = Σ w ½ q0² and Σ w ½ (1 − q0)², so UB ≥ max over the box of the primal
   // objective; weak duality then gives g(v, µ) ≤ P(q*) ≤ UB whenever the constraints are satisfiable.
@@ -438,32 +487,26 @@ async function prepare(
   const UB = (s0.obj + s1.obj) / N;
   const Lsafe = (await engine.frobenius()) / N;
   if (!(Lsafe > 0) || !Number.isFinite(Lsafe)) throw new ArgumentError(`engine.frobenius() = ${Lsafe * N}: expected a positive number`);
-  return { e, N, UB, Lsafe, passes: 2 };
+  let bb = 0;
+  if (balanced) for (const x of eps) bb += x * x;
+  const LsafeFeas = Lsafe + 2 * bb;
+  const feasE = balanced ? new Float64Array(P) : eps;
+  return { e, feasE, feasB: balanced ? eps : undefined, N, UB, Lsafe, LsafeFeas, passes: 2 };
 }
 
 /** Compute a lazy Prepared's N, UB and Lsafe (two passes); returns the passes spent. */
 async function fillPrepared(engine: MomentsEngine, prep: Prepared, eta: number): Promise<number> {
-  if (!prep.lazy) return 0;
-  const full = await prepare(engine, eta, 0, 0);
-  Object.assign(prep, { N: full.N, UB: full.UB, Lsafe: full.Lsafe, lazy: false });
+  if (!prep.lazy || !prep.redo) return 0;
+  void engine;
+  void eta;
+  const full = await prep.redo();
+  Object.assign(prep, { N: full.N, UB: full.UB, Lsafe: full.Lsafe, LsafeFeas: full.LsafeFeas, lazy: false });
   return full.passes;
 }
 
 function validateEngine(engine: MomentsEngine): void {
   if (engine == null || typeof engine.pass !== 'function') throw new ArgumentError('engine: expected a MomentsEngine');
   validatePi(engine.pi, engine.m, 'engine.pi');
-}
-
-function validateEps(epsRep: unknown, epsAssoc: unknown): [number, number] {
-  const er = checkNum('epsRep', epsRep ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
-  const ea = checkNum('epsAssoc', epsAssoc ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
-  return [er, ea];
-}
-
-function validateTolIter(tol: unknown, maxIter: unknown, dTol: number, dIter: number): [number, number] {
-  const t = checkNum('tol', tol ?? dTol, (x) => Number.isFinite(x) && x > 0, 'a positive number');
-  const it = checkNum('maxIter', maxIter ?? dIter, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
-  return [t, it];
 }
 
 async function maxFeasibleEtaCore(
@@ -490,9 +533,20 @@ async function maxFeasibleEtaCore(
   let mu = 0;
   for (let k = 0; k <= 24; k++, Q *= 2) {
     mu = etaRef - Q;
-    const r = await runCore({
-      engine, eta: etaRef, e: prep.e, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0, Lsafe: prep.Lsafe, progressEvery: 1e9,
-    }, mc);
+    // Newton on the joint-form search; the balanced form's rate-proportional tolerances (b) change the
+    // constraint rows to ±d − b, which the Hessian pass does not model: the first-order method runs there
+    const r = prep.feasB
+      ? {
+        ...(await fistaCore({
+          engine, eta: etaRef, e: prep.feasE, b: prep.feasB, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
+          Lsafe: prep.LsafeFeas, progressEvery: 1e9,
+        })),
+        hessianPasses: 0,
+      }
+      : await runCore({
+        engine, eta: etaRef, e: prep.feasE, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
+        Lsafe: prep.LsafeFeas, progressEvery: 1e9,
+      }, mc);
     passes += r.passes;
     hessianPasses += r.hessianPasses;
     out = r;
@@ -507,21 +561,28 @@ async function maxFeasibleEtaCore(
   const W = new Float64Array(P);
   const x = (out as CoreResult).x;
   for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
-  return { eta: best, W, mu, passes, hessianPasses, converged: stable >= 2 };
+  return {
+    eta: best, W, mu: prep.feasB ? muShift(x, mu, prep.feasB) : mu, passes, hessianPasses, converged: stable >= 2,
+  };
 }
 
 /**
  * The largest keep-rate η for which the hard constraints (V = ∞) are satisfiable:
- *   max (1/N) Σ w q   s.t.  q ∈ [0,1]ⁿ,  |(1/N) Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr}.
+ *   max (1/N) Σ w q   s.t.  q ∈ [0,1]ⁿ,  |(1/N) Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr}        ('joint')
+ *                                    or  |Σ w q (s − π)_k [1, y]_r| ≤ ε_{kr} Σ w q           ('balanced', default).
+ * The balanced constraints are a cone (scaling q keeps them), so feasibility stays monotone in η.
  * Solved through the engine as a quadratically regularised LP with continuation (see maxFeasibleEtaCore).
  * The returned value is attained by a q whose violation is ≤ 10·tol (a lower bound, accurate to ~1e-7).
  */
-export async function maxFeasibleEta(engine: MomentsEngine, opts: MaxFeasibleEtaOptions = {}): Promise<MaxFeasibleEtaResult> {
+export async function maxFeasibleEta(
+  engine: MomentsEngine,
+  options: MaxFeasibleEtaOptions | ResolvedFeasibleEtaOptions = {},
+): Promise<MaxFeasibleEtaResult> {
   validateEngine(engine);
-  const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
-  const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 20_000);
-  const mc = chooseMethod(engine, opts.method, opts.hessianRows);
-  const prep = await prepare(engine, 0.5, er, ea);
+  const { epsRep, epsAssoc, tol, maxIter, tolerance } = resolveFeasibleEtaOptions(options);
+  const raw = options as MaxFeasibleEtaOptions;
+  const mc = chooseMethod(engine, raw.method, raw.hessianRows);
+  const prep = await prepare(engine, 0.5, epsRep, epsAssoc, tolerance);
   const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter, mc);
   r.passes += prep.passes;
   return r;
@@ -531,11 +592,14 @@ export async function maxFeasibleEta(engine: MomentsEngine, opts: MaxFeasibleEta
  * Full-batch M4 solve (spec §1.6b): FISTA on the dual with backtracking and adaptive restart.
  * Returns the dual point; q = engine.q(result.W, result.mu, result.eta).
  */
-export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Promise<SolveResult> {
+export async function solveBatch(
+  engine: MomentsEngine,
+  options: SolveOptions | ResolvedSolveOptions,
+): Promise<SolveResult> {
   const t0 = performance.now();
   validateEngine(engine);
-  if (opts == null || typeof opts !== 'object') throw new ArgumentError('opts: expected SolveOptions with at least { eta }');
-  const eta = checkNum('eta', opts.eta, (x) => x > 0 && x <= 1, 'a keep-rate in (0, 1]');
+  const opts = resolveSolveOptions(options);
+  const { eta, epsRep: er, epsAssoc: ea, V, tol, maxIter, progressEvery, tolerance } = opts;
   if (opts.pi !== undefined) {
     validatePi(opts.pi, engine.m);
     for (let k = 0; k < engine.m; k++) {
@@ -544,10 +608,6 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
       }
     }
   }
-  const [er, ea] = validateEps(opts.epsRep, opts.epsAssoc);
-  const V = checkNum('V', opts.V ?? Infinity, (x) => x > 0, 'a positive enforcement level (or Infinity)');
-  const [tol, maxIter] = validateTolIter(opts.tol, opts.maxIter, 1e-10, 50_000);
-  const progressEvery = checkNum('progressEvery', opts.progressEvery ?? 50, (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
   const P = engine.m * (engine.c + 1);
   let x0: Float64Array | undefined;
   if (opts.warmStart) {
@@ -555,11 +615,12 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
     if (!ws.v || ws.v.length !== 2 * P) throw new ArgumentError(`warmStart.v: length ${ws.v?.length} ≠ 2m(c+1) = ${2 * P}`);
     x0 = new Float64Array(2 * P + 1);
     x0.set(ws.v);
-    x0[2 * P] = checkNum('warmStart.mu', ws.mu, Number.isFinite, 'a finite number');
+    x0[2 * P] = ws.mu;
   }
 
-  const mc = chooseMethod(engine, opts.method, opts.hessianRows);
-  const prep = await prepare(engine, eta, er, ea, mc.useNewton);
+  const raw = options as SolveOptions;
+  const mc = chooseMethod(engine, raw.method, raw.hessianRows);
+  const prep = await prepare(engine, eta, er, ea, tolerance, mc.useNewton);
   let passes = prep.passes;
   let hessianPasses = 0;
   const hard = V === Infinity;
@@ -571,7 +632,8 @@ export async function solveBatch(engine: MomentsEngine, opts: SolveOptions): Pro
   const getFeas = async () => {
     if (!feas) {
       await fill();
-      feas = await maxFeasibleEtaCore(engine, prep, tol, 20_000, mc); // at the solve's tolerance (float32 engines)
+      // at the solve's tolerance (float32 engines)
+      feas = await maxFeasibleEtaCore(engine, prep, tol, BALANCE_DEFAULTS.maxIter, mc);
       passes += feas.passes;
       hessianPasses += feas.hessianPasses ?? 0;
     }

@@ -3,6 +3,7 @@
 // It needs per-row access, so it takes the BalanceData itself (not a MomentsEngine).
 import { ArgumentError } from '@m4kit/kernels';
 import { createCpuEngine, validateBalanceData, validatePi } from './engine-cpu.js';
+import { epsVector, resolveStreamOptions, streamEpochs, type ResolvedStreamOptions } from './options.js';
 import { solveBatch, type SolveStatus, type SolverInfo } from './solve.js';
 import type { BalanceData } from './types.js';
 
@@ -11,9 +12,14 @@ export interface StreamOptions {
   eta: number;
   /** target share per attribute (length m, entries in (0,1)) */
   pi: ArrayLike<number>;
+  /** ε_R, ε_A (defaults BALANCE_DEFAULTS: 0.01) */
   epsRep?: number;
   epsAssoc?: number;
-  /** box 0 ≤ v ≤ V (default Infinity: hard constraints) */
+  /** what ε bounds: 'balanced' (default; the kept data's moments) or 'joint' (see SolveOptions.tolerance) */
+  tolerance?: 'balanced' | 'joint';
+  /** soft constraints: penalty per unit of violation = box 0 ≤ v ≤ softPenalty (default Infinity: hard) */
+  softPenalty?: number;
+  /** @deprecated use `softPenalty` */
   V?: number;
   /** passes over the data (default: enough for ~2·10⁵ updates, at least 1, at most 20 000) */
   epochs?: number;
@@ -96,27 +102,26 @@ function num(name: string, x: unknown, ok: (x: number) => boolean, what: string)
 }
 
 /** Projected stochastic dual ascent, one update per example (spec §1.6a). */
-export async function solveStreaming(data: BalanceData, opts: StreamOptions): Promise<StreamResult> {
+export async function solveStreaming(
+  data: BalanceData,
+  options: StreamOptions | ResolvedStreamOptions,
+): Promise<StreamResult> {
   const t0 = performance.now();
-  if (opts == null || typeof opts !== 'object') throw new ArgumentError('opts: expected StreamOptions with { eta, pi }');
+  const opts = resolveStreamOptions(options);
   validateBalanceData(data);
   const { n, m, c, S, Y, u, w } = data;
   validatePi(opts.pi, m);
-  const eta = num('eta', opts.eta, (x) => x > 0 && x <= 1, 'a keep-rate in (0, 1]');
-  const epsRep = num('epsRep', opts.epsRep ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
-  const epsAssoc = num('epsAssoc', opts.epsAssoc ?? 0, (x) => Number.isFinite(x) && x >= 0, 'a finite tolerance ≥ 0');
-  const V = num('V', opts.V ?? Infinity, (x) => x > 0, 'a positive enforcement level (or Infinity)');
-  const epochs = num('epochs', opts.epochs ?? Math.min(20_000, Math.max(1, Math.ceil(2e5 / n))), (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1');
-  const lr0 = num('lr0', opts.lr0 ?? 0.5, (x) => Number.isFinite(x) && x > 0, 'a positive learning rate');
-  const seed = num('seed', opts.seed ?? 0, Number.isFinite, 'a finite number');
-  const reportTol = num('reportTol', opts.reportTol ?? 5e-3, (x) => x > 0, 'a positive number');
-  const polish = num('polish', opts.polish ?? 0, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0 (iterations)');
-  const polishTol = num('polishTol', opts.polishTol ?? 1e-10, (x) => x > 0, 'a positive tolerance');
-  const pi = Float64Array.from(opts.pi);
+  const { eta, V, lr0, seed, reportTol, pi } = opts;
+  const epochs = streamEpochs(opts, n);
+  const raw = options as StreamOptions;
+  const polish = num('polish', raw.polish ?? 0, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0 (iterations)');
+  const polishTol = num('polishTol', raw.polishTol ?? 1e-10, (x) => x > 0, 'a positive tolerance');
+  const tolerance = opts.tolerance;
+  const { epsRep, epsAssoc } = opts;
   const C1 = c + 1;
   const P = m * C1;
-  const e = new Float64Array(P);
-  for (let k = 0; k < m; k++) for (let r = 0; r <= c; r++) e[k * C1 + r] = r === 0 ? epsRep : epsAssoc;
+  // 'balanced': the kept data's moments within ε ⇔ the joint moments within η·ε (the mean is held at η)
+  const e = epsVector(m, c, opts.epsRep, opts.epsAssoc).map((x) => (opts.tolerance === 'balanced' ? x * eta : x));
 
   let N = 0;
   for (let i = 0; i < n; i++) N += w ? w[i] : 1;
@@ -244,7 +249,7 @@ export async function solveStreaming(data: BalanceData, opts: StreamOptions): Pr
     timeMs: 0,
   };
   if (polish > 0 && status !== 'infeasible') {
-    await polishStream(out, data, pi, { epsRep, epsAssoc, V, polish, polishTol });
+    await polishStream(out, data, pi, { epsRep, epsAssoc, V, polish, polishTol, tolerance });
   }
   out.timeMs = performance.now() - t0;
   return out;
@@ -255,12 +260,13 @@ async function polishStream(
   out: StreamResult,
   data: BalanceData,
   pi: Float64Array,
-  o: { epsRep: number; epsAssoc: number; V: number; polish: number; polishTol: number },
+  o: { epsRep: number; epsAssoc: number; V: number; polish: number; polishTol: number; tolerance: 'balanced' | 'joint' },
 ): Promise<void> {
   const engine = createCpuEngine(data, pi);
   try {
     const r = await solveBatch(engine, {
-      eta: out.eta, epsRep: o.epsRep, epsAssoc: o.epsAssoc, V: o.V, tol: o.polishTol, maxIter: o.polish,
+      eta: out.eta, epsRep: o.epsRep, epsAssoc: o.epsAssoc, tolerance: o.tolerance, V: o.V, tol: o.polishTol,
+      maxIter: o.polish,
       warmStart: { v: out.v, mu: out.mu }, method: 'auto',
     });
     out.polish = { iterations: r.iterations, converged: r.converged, solver: r.solver, kktResidual: r.kktResidual };
@@ -274,7 +280,8 @@ async function polishStream(
     const P = m * (c + 1);
     const N = s.sumW;
     const e = new Float64Array(P);
-    for (let k = 0; k < m; k++) for (let rr = 0; rr <= c; rr++) e[k * (c + 1) + rr] = rr === 0 ? o.epsRep : o.epsAssoc;
+    const sc = o.tolerance === 'balanced' ? out.eta : 1; // as the solve: balanced bounds the joint moments by η·ε
+    for (let k = 0; k < m; k++) for (let rr = 0; rr <= c; rr++) e[k * (c + 1) + rr] = (rr === 0 ? o.epsRep : o.epsAssoc) * sc;
     const upper = new Float64Array(P);
     const lower = new Float64Array(P);
     let viol = 0;

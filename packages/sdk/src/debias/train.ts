@@ -2,6 +2,7 @@
 // embeddings to debiased ones. Queues, EMA copies, α, τ, the per-step factual/counterfactual coin, the momentum
 // distillation mix from epoch 5, evaluation every 2 epochs and early stopping on validation ABLE.
 import { ArgumentError, ShapeError, init, type Kernels } from '@m4kit/kernels';
+import { OptionError, optionalNumber, RULES, type NumberRule } from '../options.js';
 import type { Embeddings } from '../evaluate/search.js';
 import { l2normalizeRows } from '../evaluate/search.js';
 import { able } from '../evaluate/metrics.js';
@@ -117,50 +118,60 @@ const ALL_KEYS = new Set([
   'mixFromEpoch', 'seed', 'shuffle', 'backend', 'kernels', 'validation', 'onProgress',
 ]);
 
-function resolve(o: DebiasOptions) {
-  for (const k of Object.keys(o)) if (!ALL_KEYS.has(k)) throw new ArgumentError(`debias: unknown option "${k}"`);
-  const r = {
-    hidden1: o.hidden1 ?? 512,
-    hidden2: o.hidden2 ?? 1024,
-    lr: o.lr ?? 5e-6,
-    batchSize: o.batchSize ?? 512,
-    epochs: o.epochs ?? 100,
-    evalEvery: o.evalEvery ?? 2,
-    patience: o.patience ?? 10,
-    alpha: o.alpha ?? 0.3,
-    tau: o.tau ?? 0.07,
-    queueSize: o.queueSize ?? 65536,
-    momentum: o.momentum ?? 0.995,
-    mixRatio: o.mixRatio ?? 0.4,
-    mixFromEpoch: o.mixFromEpoch ?? 5,
-    seed: o.seed ?? 42,
-    shuffle: o.shuffle ?? false,
-  };
-  const int = (k: keyof typeof r, min: number) => {
-    const v = r[k] as number;
-    if (!Number.isInteger(v) || v < min) throw new ArgumentError(`debias: ${k} must be an integer ≥ ${min}, got ${v}`);
-  };
-  int('hidden1', 1);
-  int('hidden2', 1);
-  int('batchSize', 1);
-  int('epochs', 1);
-  int('evalEvery', 1);
-  int('patience', 1);
-  int('queueSize', 1);
-  int('mixFromEpoch', 0);
-  int('seed', 0);
-  const frac = (k: keyof typeof r, lo: number, hi: number) => {
-    const v = r[k] as number;
-    if (!(Number.isFinite(v) && v >= lo && v <= hi)) throw new ArgumentError(`debias: ${k} must be in [${lo}, ${hi}], got ${v}`);
-  };
-  frac('alpha', 0, 1);
-  frac('momentum', 0, 1);
-  frac('mixRatio', 0, 1);
-  if (!(r.lr > 0 && Number.isFinite(r.lr))) throw new ArgumentError(`debias: lr must be > 0, got ${r.lr}`);
-  if (!(r.tau > 0 && Number.isFinite(r.tau))) throw new ArgumentError(`debias: tau must be > 0, got ${r.tau}`);
-  if (o.backend !== undefined && !['webgpu', 'cpu', 'auto'].includes(o.backend)) throw new ArgumentError(`debias: unknown backend "${o.backend}" (webgpu, cpu or auto)`);
-  return r;
+/** Every debias() default in one place ([JV] train.py hyper-parameters, spec §2.5). */
+export const DEBIAS_DEFAULTS = Object.freeze({
+  hidden1: 512,
+  hidden2: 1024,
+  lr: 5e-6,
+  batchSize: 512,
+  epochs: 100,
+  evalEvery: 2,
+  patience: 10,
+  alpha: 0.3,
+  tau: 0.07,
+  queueSize: 65536,
+  momentum: 0.995,
+  mixRatio: 0.4,
+  mixFromEpoch: 5,
+  seed: 42,
+  shuffle: false,
+  backend: 'auto' as 'webgpu' | 'cpu' | 'auto',
+});
+
+const DEBIAS_RULES: Record<string, NumberRule> = {
+  hidden1: RULES.positiveInt,
+  hidden2: RULES.positiveInt,
+  batchSize: RULES.positiveInt,
+  epochs: RULES.positiveInt,
+  evalEvery: RULES.positiveInt,
+  patience: RULES.positiveInt,
+  queueSize: RULES.positiveInt,
+  mixFromEpoch: RULES.nonNegativeInt,
+  seed: RULES.nonNegativeInt,
+  alpha: { what: 'in [0, 1]', ok: (x) => Number.isFinite(x) && x >= 0 && x <= 1 },
+  momentum: { what: 'in [0, 1]', ok: (x) => Number.isFinite(x) && x >= 0 && x <= 1 },
+  mixRatio: { what: 'in [0, 1]', ok: (x) => Number.isFinite(x) && x >= 0 && x <= 1 },
+  lr: { what: '> 0', ok: (x) => Number.isFinite(x) && x > 0 },
+  tau: { what: '> 0', ok: (x) => Number.isFinite(x) && x > 0 },
+};
+
+export type ResolvedDebiasOptions = Readonly<Omit<typeof DEBIAS_DEFAULTS, 'backend'>>;
+
+/** Checks debias() options and fills DEBIAS_DEFAULTS; unknown keys are refused by name. */
+export function resolveDebiasOptions(o: DebiasOptions): ResolvedDebiasOptions {
+  for (const k of Object.keys(o)) if (!ALL_KEYS.has(k)) throw new OptionError(k, `debias: unknown option "${k}"`);
+  const D = DEBIAS_DEFAULTS;
+  const r: Record<string, number | boolean> = {};
+  for (const [k, rule] of Object.entries(DEBIAS_RULES)) {
+    r[k] = optionalNumber(`debias: ${k}`, (o as Record<string, unknown>)[k], rule, D[k as keyof typeof D] as number);
+  }
+  r.shuffle = o.shuffle ?? D.shuffle;
+  if (o.backend !== undefined && !['webgpu', 'cpu', 'auto'].includes(o.backend)) {
+    throw new OptionError('backend', `debias: unknown backend "${o.backend}" (webgpu, cpu or auto)`);
+  }
+  return Object.freeze(r) as unknown as ResolvedDebiasOptions;
 }
+const resolve = resolveDebiasOptions;
 
 function toF64(e: Embeddings): Float64Array {
   return e.data instanceof Float64Array ? e.data : Float64Array.from(e.data);

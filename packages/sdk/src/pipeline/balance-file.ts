@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { readTable, type ReadOptions } from '../io/read.js';
 import { atomicWrite, writeTable, type OutColumn } from '../io/write.js';
+import { columnSpecWarnings } from '../balance/options.js';
 import { createFileEngine } from './file-engine.js';
 import { balanceEncoded, type BalanceOptions, type BalanceResult } from './balance.js';
 
@@ -31,6 +32,8 @@ export async function balanceFile(path: string, spec: ColumnSpec, opts: BalanceF
     ...opts,
     rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows }) : opts.rowsEngine,
   });
+  const warnings = columnSpecWarnings(spec);
+  if (warnings.length) result.report.warnings = warnings;
   if (opts.out && result.report.solver.status !== 'infeasible') await writeBalanceOutput(opts.out, encoded, result, spec);
   if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)));
   return { encoded, result };

@@ -4,46 +4,41 @@ import { ArgumentError, init, type Kernels } from '@m4kit/kernels';
 import { biasReport, type BiasReport } from '../balance/metrics.js';
 import { createCpuEngine } from '../balance/engine-cpu.js';
 import { createGpuEngine } from '../balance/engine-gpu.js';
-import { maxFeasibleEta, solveBatch, type SolveMethod, type SolveResult } from '../balance/solve.js';
+import {
+  BALANCE_DEFAULTS,
+  feasibleEtaOptionsFrom,
+  piForGroups,
+  resolveBalanceOptions,
+  solverOptionsFrom,
+  type BalanceOptions,
+  type ResolvedBalanceOptions,
+  type ToleranceMode,
+} from '../balance/options.js';
+import { maxFeasibleEta, solveBatch, type SolveResult } from '../balance/solve.js';
 import { solveStreaming } from '../balance/stream.js';
-import type { BalanceData, MomentsEngine } from '../balance/types.js';
+import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
 import { expandRows, type EncodedTable } from '../io/encode.js';
 
-export interface BalanceOptions {
-  /** target keep rate η ∈ (0, 1], or 'auto' = the largest feasible rate, capped at 0.9 (default 0.9) */
-  eta?: number | 'auto';
-  /** target share per group: one number per attribute, or a map by attribute name (default uniform) */
-  pi?: number[] | Record<string, number>;
-  /** first-order (representation) tolerance ε_R (default 0.01) */
-  epsRep?: number;
-  /** second-order (association) tolerance ε_A (default 0.01) */
-  epsAssoc?: number;
-  /** enforcement level V: soft constraints when finite (default ∞ = hard) */
-  V?: number;
-  /** 'batch' (exact dual solve, default) or 'stream' (one update per example; status 'approximate') */
-  solver?: 'batch' | 'stream';
-  /** batch method: 'auto' (Newton where the engine has a Hessian pass, default), 'newton', 'first-order' */
-  method?: SolveMethod;
-  /** stream: exact Newton iterations after the streaming passes (default 0) */
-  polish?: number;
-  tol?: number;
-  maxIter?: number;
-  /** seed for the Bernoulli keep flags (and the streaming solver's shuffles) */
-  seed?: number;
-  /** where the per-row engine runs when the rows path is used (default 'auto') */
-  backend?: 'auto' | 'webgpu' | 'cpu';
-  /** a kernels instance to reuse (not destroyed); otherwise one is created and destroyed */
-  kernels?: Kernels;
-  /** 'auto' (patterns unless there is a utility or fractional data), 'patterns' or 'rows' */
-  path?: 'auto' | 'patterns' | 'rows';
-  /** engine for the rows path built by the caller (e.g. a file engine that streams from disk) */
-  rowsEngine?: (pi: number[], kernels: Kernels | undefined) => MomentsEngine;
-  onProgress?: (p: { stage: 'solve' | 'eta-search'; iter: number; maxIter: number; violation: number; keepRate: number }) => void;
-}
+export type { BalanceOptions } from '../balance/options.js';
 
 export interface BalanceReport {
   input: { rows: number; dropped: number; patterns: number; attributes: string[]; labels: string[] };
-  options: { eta: number; etaRequested: number | 'auto'; pi: number[]; epsRep: number; epsAssoc: number; V: number | null; solver: string; path: 'patterns' | 'rows'; backend: string; seed: number };
+  options: {
+    eta: number;
+    etaRequested: number | 'auto';
+    pi: number[];
+    epsRep: number;
+    epsAssoc: number;
+    /** what ε_R / ε_A bound: the balanced (kept) data's moments, or the joint moments */
+    tolerance: ToleranceMode;
+    /** soft-constraint penalty (null = hard constraints); `V` is its old name, kept for readers of old reports */
+    softPenalty: number | null;
+    V: number | null;
+    solver: string;
+    path: 'patterns' | 'rows';
+    backend: string;
+    seed: number;
+  };
   solver: {
     status: SolveResult['status'];
     converged: boolean;
@@ -68,6 +63,8 @@ export interface BalanceReport {
   kept: number;
   bias: BiasReport;
   timeMs: number;
+  /** accepted but probably not meant (e.g. a column both attribute and label); absent when there are none */
+  warnings?: string[];
 }
 
 export interface BalanceResult {
@@ -87,34 +84,45 @@ export function uniformAt(seed: number, i: number): number {
   return z / 4294967296;
 }
 
-function resolvePi(pi: BalanceOptions['pi'], names: string[]): number[] {
-  const m = names.length;
-  if (pi === undefined) return names.map(() => 1 / m);
-  if (Array.isArray(pi)) {
-    if (pi.length !== m) throw new ArgumentError(`pi: ${pi.length} target shares given, but there are ${m} groups (${names.join(', ')})`);
-    return pi;
-  }
-  const out = names.map((n) => {
-    const v = (pi as Record<string, number>)[n];
-    if (v === undefined) throw new ArgumentError(`pi: no target share for group "${n}" (groups: ${names.join(', ')})`);
-    return v;
+/**
+ * Moment sums of the kept rows (q ≡ 1 over the rows whose keep flag is set), on the patterns in float64: the
+ * balanced data's bias as realised by the seeded draw. A counts table weighs each kept row by its count.
+ */
+async function keptMoments(
+  enc: EncodedTable,
+  keep: Uint8Array,
+  pi: number[],
+  zeroW: Float64Array,
+  eta: number,
+): Promise<MomentsSums | undefined> {
+  const { n, S, Y, w } = enc.patterns;
+  const isCounts = n === enc.rows - enc.dropped && w.some((x) => x !== 1); // one pattern per input row (expandRows)
+  const kw = new Float64Array(n);
+  enc.rowToPattern.forEach((p, i) => {
+    if (p >= 0 && keep[i]) kw[p] += isCounts ? w[p] : 1;
   });
-  for (const k of Object.keys(pi)) if (!names.includes(k)) throw new ArgumentError(`pi: unknown group "${k}" (groups: ${names.join(', ')})`);
-  return out;
+  if (!kw.some((x) => x > 0)) return undefined;
+  const m = enc.attributeNames.length;
+  const c = enc.labelNames.length;
+  const e = createCpuEngine({ n, m, c, S, Y, w: kw }, pi);
+  try {
+    return await e.pass(zeroW, 0, eta, 1);
+  } finally {
+    e.dispose();
+  }
 }
 
 /** Balance an encoded table. */
-export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {}): Promise<BalanceResult> {
+export async function balanceEncoded(
+  enc: EncodedTable,
+  options: BalanceOptions | ResolvedBalanceOptions = {},
+): Promise<BalanceResult> {
   const t0 = performance.now();
+  const opts = resolveBalanceOptions(options);
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
-  const pi = resolvePi(opts.pi, enc.attributeNames);
-  const epsRep = opts.epsRep ?? 0.01;
-  const epsAssoc = opts.epsAssoc ?? 0.01;
-  const V = opts.V ?? Infinity;
-  const seed = opts.seed ?? 0;
-  const etaReq = opts.eta ?? 0.9;
-  if (etaReq !== 'auto' && !(etaReq > 0 && etaReq <= 1)) throw new ArgumentError(`eta must be in (0, 1], got ${etaReq}`);
+  const pi = piForGroups(opts.pi, enc.attributeNames);
+  const { epsRep, epsAssoc, softPenalty: V, seed, eta: etaReq } = opts;
   const wantRows = opts.path === 'rows' || (opts.path !== 'patterns' && (!!enc.utility || enc.fractional)) || opts.solver === 'stream';
   if (opts.path === 'patterns' && enc.utility) throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
 
@@ -149,8 +157,8 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
     } else engine = createCpuEngine(data, pi);
 
     // float32 sums on the GPU cannot certify violations below ~1e-6 of N; float64 engines go to 1e-9
-    const tol = opts.tol ?? (kernels?.gpu ? 2e-6 : 1e-9);
-    let eta = etaReq === 'auto' ? 0.9 : etaReq;
+    const tol = opts.tol ?? (kernels?.gpu ? BALANCE_DEFAULTS.tolFloat32 : BALANCE_DEFAULTS.tolFloat64);
+    let eta = etaReq === 'auto' ? BALANCE_DEFAULTS.etaAutoCap : etaReq;
     let found: number | undefined;
     let searchPasses = 0;
     let searchHessian = 0;
@@ -158,27 +166,33 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
       opts.onProgress?.({ stage: 'eta-search', iter: 0, maxIter: 1, violation: NaN, keepRate: NaN });
       // the search runs at the engine's attainable tolerance: a float32 GPU engine never certifies 1e-10 and would
       // spend maxIter passes on each of the continuation stages
-      const r = await maxFeasibleEta(engine, { epsRep, epsAssoc, tol, method: opts.method });
+      const r = await maxFeasibleEta(engine, feasibleEtaOptionsFrom(opts, tol));
       found = r.eta;
       searchPasses = r.passes;
       searchHessian = r.hessianPasses ?? 0;
-      eta = Math.min(0.9, r.eta * 0.999);
+      eta = Math.min(BALANCE_DEFAULTS.etaAutoCap, r.eta * 0.999);
     }
-    const maxIter = opts.maxIter ?? 20000;
+    const maxIter = opts.maxIter;
+    const solver = solverOptionsFrom(opts, {
+      eta,
+      tol,
+      pi,
+      onSolveProgress: (p) =>
+        opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
+      onStreamProgress: (p) =>
+        opts.onProgress?.({
+          stage: 'solve',
+          iter: p.epoch,
+          maxIter: p.epochs,
+          violation: p.violation,
+          keepRate: p.keepRate,
+        }),
+    });
     let res: SolveResult;
     let q: Float64Array;
     let streamViol: BalanceReport['solver']['violations'];
     if (opts.solver === 'stream') {
-      const sr = await solveStreaming(data, {
-        eta,
-        pi,
-        epsRep,
-        epsAssoc,
-        V,
-        seed,
-        polish: opts.polish ?? 0,
-        onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.epoch, maxIter: p.epochs, violation: p.violation, keepRate: p.keepRate }),
-      });
+      const sr = await solveStreaming(data, solver.stream);
       q = sr.q;
       const sv = sr.violations;
       streamViol = { keepRate: sv.keepRate, upper: Array.from(sv.upper), lower: Array.from(sv.lower) };
@@ -192,17 +206,7 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
         },
       } as unknown as SolveResult;
     } else {
-      res = await solveBatch(engine, {
-        eta,
-        pi,
-        epsRep,
-        epsAssoc,
-        V,
-        tol,
-        maxIter,
-        method: opts.method,
-        onProgress: (p) => opts.onProgress?.({ stage: 'solve', iter: p.iter, maxIter, violation: p.violation, keepRate: p.keepRate }),
-      });
+      res = await solveBatch(engine, solver.solve);
       q = res.status === 'infeasible' ? new Float64Array(data.n) : await engine.q(res.W, res.mu, eta);
     }
     const zeroW = new Float64Array(m * (c + 1));
@@ -221,13 +225,28 @@ export async function balanceEncoded(enc: EncodedTable, opts: BalanceOptions = {
         kept += keep[i];
       }
     }
-    const bias = biasReport(before, after, pi, { attributes: enc.attributeNames, labels: enc.labelNames });
+    const keptSums = kept > 0 ? await keptMoments(enc, keep, pi, zeroW, eta) : undefined;
+    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+    const bias = biasReport(before, after, pi, names, { kept: keptSums, tolerance: opts.tolerance });
     return {
       q: qRow,
       keep,
       report: {
         input: { rows: enc.rows, dropped: enc.dropped, patterns: enc.patterns.n, attributes: enc.attributeNames, labels: enc.labelNames },
-        options: { eta, etaRequested: etaReq, pi, epsRep, epsAssoc, V: Number.isFinite(V) ? V : null, solver: opts.solver ?? 'batch', path: wantRows ? 'rows' : 'patterns', backend, seed },
+        options: {
+          eta,
+          etaRequested: etaReq,
+          pi,
+          epsRep,
+          epsAssoc,
+          tolerance: opts.tolerance,
+          softPenalty: Number.isFinite(V) ? V : null,
+          V: Number.isFinite(V) ? V : null,
+          solver: opts.solver,
+          path: wantRows ? 'rows' : 'patterns',
+          backend,
+          seed,
+        },
         solver: {
           status: res.status,
           converged: res.converged,

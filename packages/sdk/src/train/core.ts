@@ -6,6 +6,32 @@ import type { PairedData, TowerConfig, TrainConfig, TrainStage } from './types.j
 /** A bad train() configuration or data set: thrown on the host before any GPU work. */
 export class TrainConfigError extends ArgumentError {}
 
+/**
+ * Every train default in one place: the optional TrainOptions fields, and the CLI's values for the fields the SDK
+ * requires (loss, outDim, batchSize, steps, lr) and for its schedule options.
+ */
+export const TRAIN_DEFAULTS = Object.freeze({
+  loss: 'clip' as 'clip' | 'siglip',
+  outDim: 256,
+  batchSize: 4096,
+  steps: 1000,
+  lr: 1e-3,
+  weightDecay: 0.01,
+  warmupSteps: 0,
+  seed: 0,
+  logEvery: 10,
+  /** AdamW moments and ε (PyTorch defaults) */
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  /** initial log-scale t: CLIP ln(1/0.07), SigLIP ln 10; SigLIP bias −10 (CLIP has none: 0) */
+  initLogScale: { clip: Math.log(1 / 0.07), siglip: Math.log(10) },
+  initBias: { clip: 0, siglip: -10 },
+  /** CLI: two-stage switch point, q as keep probabilities */
+  switchAt: 0.5,
+  sampling: 'keep' as 'keep' | 'weights',
+});
+
 export interface ResolvedConfig {
   loss: 'clip' | 'siglip';
   outDim: number;
@@ -26,6 +52,9 @@ export interface ResolvedConfig {
   initBias: number;
 }
 
+/** the *Options name of ResolvedConfig */
+export type ResolvedTrainOptions = ResolvedConfig;
+
 export interface ResolvedStage {
   data: PairedData;
   /** global steps [start, end) */
@@ -36,7 +65,9 @@ export interface ResolvedStage {
 const isInt = (x: unknown, min: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min;
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
-export function resolveConfig(c: TrainConfig): ResolvedConfig {
+/** Checks a train() configuration and fills TRAIN_DEFAULTS (the one place train options are resolved). */
+export function resolveTrainOptions(c: TrainConfig): ResolvedConfig {
+  const D = TRAIN_DEFAULTS;
   const e = (m: string) => new TrainConfigError(`train: ${m}`);
   if (!c || typeof c !== 'object') throw e('config must be an object');
   if (c.loss !== 'clip' && c.loss !== 'siglip') throw e(`unknown loss "${String(c.loss)}" (use 'clip' or 'siglip')`);
@@ -44,19 +75,19 @@ export function resolveConfig(c: TrainConfig): ResolvedConfig {
   if (!isInt(c.batchSize, 1)) throw e(`batchSize = ${c.batchSize} must be an integer ≥ 1`);
   if (!isInt(c.steps, 1)) throw e(`steps = ${c.steps} must be an integer ≥ 1`);
   if (!(finite(c.lr) && c.lr >= 0)) throw e(`lr = ${c.lr} must be finite and ≥ 0`);
-  const wd = c.weightDecay ?? 0.01;
+  const wd = c.weightDecay ?? D.weightDecay;
   if (!(finite(wd) && wd >= 0)) throw e(`weightDecay = ${wd} must be finite and ≥ 0`);
-  const warm = c.warmupSteps ?? 0;
+  const warm = c.warmupSteps ?? D.warmupSteps;
   if (!isInt(warm, 0)) throw e(`warmupSteps = ${warm} must be an integer ≥ 0`);
   if (warm > c.steps) throw e(`warmupSteps = ${warm} exceeds steps = ${c.steps}`);
   if (c.clipNorm !== undefined && !(finite(c.clipNorm) && c.clipNorm > 0)) throw e(`clipNorm = ${c.clipNorm} must be finite and > 0`);
-  const seed = c.seed ?? 0;
+  const seed = c.seed ?? D.seed;
   if (!isInt(seed, 0)) throw e(`seed = ${seed} must be an integer ≥ 0`);
-  const logEvery = c.logEvery ?? 10;
+  const logEvery = c.logEvery ?? D.logEvery;
   if (!isInt(logEvery, 1)) throw e(`logEvery = ${logEvery} must be an integer ≥ 1`);
-  const beta1 = c.beta1 ?? 0.9;
-  const beta2 = c.beta2 ?? 0.999;
-  const eps = c.eps ?? 1e-8;
+  const beta1 = c.beta1 ?? D.beta1;
+  const beta2 = c.beta2 ?? D.beta2;
+  const eps = c.eps ?? D.eps;
   if (!(beta1 >= 0 && beta1 < 1)) throw e(`beta1 = ${beta1} must be in [0, 1)`);
   if (!(beta2 >= 0 && beta2 < 1)) throw e(`beta2 = ${beta2} must be in [0, 1)`);
   if (!(finite(eps) && eps > 0)) throw e(`eps = ${eps} must be > 0`);
@@ -68,8 +99,8 @@ export function resolveConfig(c: TrainConfig): ResolvedConfig {
     });
     return { hidden: [...hidden] };
   };
-  const initLogScale = c.initLogScale ?? (c.loss === 'clip' ? Math.log(1 / 0.07) : Math.log(10));
-  const initBias = c.initBias ?? (c.loss === 'siglip' ? -10 : 0);
+  const initLogScale = c.initLogScale ?? D.initLogScale[c.loss];
+  const initBias = c.initBias ?? D.initBias[c.loss];
   if (!finite(initLogScale) || !finite(initBias)) throw e('initLogScale and initBias must be finite');
   return {
     loss: c.loss,
@@ -91,6 +122,9 @@ export function resolveConfig(c: TrainConfig): ResolvedConfig {
     initBias,
   };
 }
+
+/** @deprecated the old name of resolveTrainOptions */
+export const resolveConfig = resolveTrainOptions;
 
 function checkData(d: PairedData, where: string, batchSize: number): void {
   const e = (m: string) => new TrainConfigError(`train: ${where}: ${m}`);

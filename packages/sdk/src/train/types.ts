@@ -45,6 +45,9 @@ export interface TrainConfig {
   initBias?: number;
 }
 
+/** train() options (the `*Options` name; `TrainConfig` stays, as this contract never renames). */
+export type TrainOptions = TrainConfig;
+
 /** two-stage: fractions of `steps`, sum to 1 */
 export interface TrainStage {
   data: PairedData;

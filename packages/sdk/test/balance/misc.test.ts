@@ -45,6 +45,9 @@ const T = {
   Y: Float64Array.from([1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1, 0]),
 };
 
+// exact constraints (ε = 0): the solvers' default tolerances are BALANCE_DEFAULTS' 0.01 since the options layer
+const exact = { epsRep: 0, epsAssoc: 0 };
+
 describe('cpu engine', () => {
   it('pass() matches a direct float64 computation at a random dual point', async () => {
     const d = binaryData(3, 50, 3, 2);
@@ -183,7 +186,7 @@ describe('bad input → typed errors naming the argument', () => {
 describe('bias report', () => {
   it('T1: shares, conditional shares and moments before/after (spec §4.1 numbers)', async () => {
     const e = createCpuEngine(T, [0.5, 0.5]);
-    const r = await solveBatch(e, { eta: 0.5 });
+    const r = await solveBatch(e, { eta: 0.5, ...exact });
     const before = await e.pass(new Float64Array(6), 0, 0.5, 1);
     const after = await e.pass(r.W, r.mu, 0.5);
     const rep = biasReport(before, after, [0.5, 0.5], { attributes: ['man', 'woman'], labels: ['doctor', 'nurse'] });
@@ -205,12 +208,12 @@ describe('bias report', () => {
     const txt = formatBiasReport(rep);
     expect(txt).toMatch(/RB\s+0\.1667 →/);
     expect(txt).toMatch(/man .*share 0\.667 → 0\.500/);
-    expect(txt.split('\n').length).toBe(1 + 2 * 3);
+    expect(txt.split('\n').length).toBe(5 + 2 * 3); // headline, RB/AB line, 3-line legend (#14); 2 groups × (1 + 2 labels)
   });
 
   it('T2: RB_q = max_k |R_k(q)| / η equals the largest share gap in the kept set', async () => {
     const e = createCpuEngine(T, [0.5, 0.5]);
-    const r = await solveBatch(e, { eta: 0.5, epsRep: 0.05, epsAssoc: 0.05 });
+    const r = await solveBatch(e, { eta: 0.5, epsRep: 0.05, epsAssoc: 0.05, tolerance: 'joint' }); // joint moments ≤ 0.05
     const rep = biasReport(await e.pass(new Float64Array(6), 0, 0.5, 1), await e.pass(r.W, r.mu, 0.5), [0.5, 0.5], {
       attributes: ['man', 'woman'],
       labels: ['doctor', 'nurse'],
@@ -227,7 +230,7 @@ describe('bias report', () => {
     const s = { sumW: 10, sumQ: 10, D, qy: new Float64Array(c).fill(5), obj: 0 };
     const labels = Array.from({ length: c }, (_, r) => `L${r}`);
     const txt = formatBiasReport(biasReport(s, s, [0.5, 0.5], { attributes: ['a', 'b'], labels }), { maxLabels: 3 });
-    const lines = txt.split('\n');
+    const lines = txt.split('\n').slice(4); // the 5-line header since #14 (headline, RB/AB, legend); was 1 line
     expect(lines[2]).toMatch(/^ {2}L11/);
     expect(lines[3]).toMatch(/^ {2}L10/);
     expect(lines[5]).toMatch(/9 more labels/);
@@ -255,35 +258,35 @@ describe('regressions', () => {
       for (let r = 0; r < c; r++) Y[i * c + r] = Math.round(rnd() * (0.1 + 0.15 * (g + r)) * 8) / 8;
     }
     const e = createCpuEngine({ n, m, c, S, Y }, [1 / 3, 1 / 3, 1 / 3]);
-    const mf = await maxFeasibleEta(e);
+    const mf = await maxFeasibleEta(e, exact);
     expect(mf.converged).toBe(true);
     expect(mf.passes).toBeLessThan(80_000);
     // feasible just below, infeasible just above
-    const lo = await solveBatch(e, { eta: mf.eta * 0.98 });
+    const lo = await solveBatch(e, { eta: mf.eta * 0.98, ...exact });
     expect(lo.status).toBe('optimal');
-    const hi = await solveBatch(e, { eta: Math.min(1, mf.eta * 1.05) });
+    const hi = await solveBatch(e, { eta: Math.min(1, mf.eta * 1.05), ...exact });
     expect(hi.status).toBe('infeasible');
     expect(Math.abs(hi.maxFeasibleEta! - mf.eta)).toBeLessThan(1e-6);
   });
 
   it('slightly infeasible η is detected early (was: ran all 50 000 iterations before the phase-1 check)', async () => {
     const e = createCpuEngine(T, [0.5, 0.5]);
-    const r = await solveBatch(e, { eta: 0.6667 });
+    const r = await solveBatch(e, { eta: 0.6667, ...exact });
     expect(r.status).toBe('infeasible');
     expect(r.iterations).toBeLessThan(5000);
     expect(Math.abs(r.maxFeasibleEta! - 4 / 6)).toBeLessThan(1e-6);
     // exactly at the boundary it is still feasible
-    const b = await solveBatch(e, { eta: 4 / 6 });
+    const b = await solveBatch(e, { eta: 4 / 6, ...exact });
     expect(b.status).toBe('optimal');
   });
 
   it('degenerate inputs: one group only (η_max = 0), no labels (c = 0), loose ε (q ≡ η)', async () => {
     const one = createCpuEngine({ n: 3, m: 1, c: 0, S: Float64Array.from([1, 1, 1]), Y: new Float64Array(0) }, [0.5]);
-    const r1 = await solveBatch(one, { eta: 0.5 });
+    const r1 = await solveBatch(one, { eta: 0.5, ...exact });
     expect(r1.status).toBe('infeasible');
     expect(r1.maxFeasibleEta).toBeCloseTo(0, 9);
     const e0 = createCpuEngine({ n: 6, m: 2, c: 0, S: T.S, Y: new Float64Array(0) }, [0.5, 0.5]);
-    const r0 = await solveBatch(e0, { eta: 0.5 });
+    const r0 = await solveBatch(e0, { eta: 0.5, ...exact });
     const q0 = await e0.q(r0.W, r0.mu, 0.5);
     const want = [0.375, 0.375, 0.375, 0.375, 0.75, 0.75];
     for (let i = 0; i < 6; i++) expect(q0[i]).toBeCloseTo(want[i], 8);

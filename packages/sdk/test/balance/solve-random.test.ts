@@ -391,12 +391,12 @@ describe('batch solver vs an independent exact solve (random instances)', () => 
       const V = sp.V ?? Infinity;
       let eta = sp.eta ?? 0;
       if (sp.etaFrac !== undefined) {
-        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, method });
+        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, tolerance: 'joint', method }); // the reference is joint
         expect(mf.converged).toBe(true);
         eta = Math.min(1, sp.etaFrac * mf.eta);
         expect(eta).toBeGreaterThan(0.05);
       }
-      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, method });
+      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, tolerance: 'joint', method });
       expect(res.converged).toBe(true);
       expect(res.solver.method).toBe(method);
       // certified: P(q) − g(v, µ) ≥ 0 up to rounding (q feasible to ~1e-10, times |W|), and small at convergence

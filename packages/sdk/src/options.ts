@@ -1,0 +1,64 @@
+// Option parsing shared by the balance, train and debias resolvers: one number checker, one choice checker, one
+// typed error. Values may arrive as numbers (SDK) or as strings (CLI flags, form fields): strings are parsed
+// strictly, so a blank or non-numeric value is refused by name instead of reading as 0 (`Number(" ") === 0`).
+import { ArgumentError } from '@m4kit/kernels';
+
+/**
+ * A bad option value (usage error). `option` is the name the caller knows it by (`eta`, `--eta`, `keep rate η`).
+ * A subclass of `ArgumentError` (code `E_ARGUMENT`): the CLI maps it to exit code 2.
+ */
+export class OptionError extends ArgumentError {
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super(message);
+    this.option = option;
+  }
+}
+
+/** Display names for options in error messages, by option key (defaults to the key itself). */
+export type OptionLabels = Readonly<Record<string, string>>;
+
+export const label = (labels: OptionLabels | undefined, key: string): string => labels?.[key] ?? key;
+
+/** A valid value: `what` completes "<option> must be …" (e.g. "in (0, 1]"). */
+export interface NumberRule {
+  what: string;
+  ok: (x: number) => boolean;
+}
+
+export const RULES = {
+  positive: { what: 'a positive number', ok: (x: number) => Number.isFinite(x) && x > 0 },
+  nonNegative: { what: 'a finite number ≥ 0', ok: (x: number) => Number.isFinite(x) && x >= 0 },
+  finite: { what: 'a finite number', ok: Number.isFinite },
+  positiveInt: { what: 'an integer ≥ 1', ok: (x: number) => Number.isInteger(x) && x >= 1 },
+  nonNegativeInt: { what: 'an integer ≥ 0', ok: (x: number) => Number.isInteger(x) && x >= 0 },
+  fraction: { what: 'in (0, 1]', ok: (x: number) => x > 0 && x <= 1 },
+} satisfies Record<string, NumberRule>;
+
+const show = (raw: unknown) => (typeof raw === 'string' ? `"${raw}"` : String(raw));
+
+/** Reads a number option; throws `OptionError` naming the option. */
+export function numberOption(name: string, raw: unknown, rule: NumberRule): number {
+  let x: number;
+  if (typeof raw === 'number') x = raw;
+  else if (typeof raw === 'string') {
+    const s = raw.trim();
+    if (s === '') throw new OptionError(name, `${name} is blank: expected ${rule.what}`);
+    x = Number(s);
+    if (Number.isNaN(x)) throw new OptionError(name, `${name} must be ${rule.what}, got ${show(raw)} (not a number)`);
+  } else throw new OptionError(name, `${name} must be ${rule.what}, got ${show(raw)}`);
+  if (!rule.ok(x)) throw new OptionError(name, `${name} must be ${rule.what}, got ${String(x)}`);
+  return x;
+}
+
+/** `numberOption`, or `fallback` when the value is absent (undefined or null). */
+export function optionalNumber(name: string, raw: unknown, rule: NumberRule, fallback: number): number {
+  return raw === undefined || raw === null ? fallback : numberOption(name, raw, rule);
+}
+
+/** One of `allowed`, or `OptionError` naming the option and the allowed values. */
+export function choiceOption<T extends string>(name: string, raw: unknown, allowed: readonly T[], fallback?: T): T {
+  if ((raw === undefined || raw === null) && fallback !== undefined) return fallback;
+  if (typeof raw === 'string' && (allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new OptionError(name, `${name} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(raw)}`);
+}
