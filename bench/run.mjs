@@ -4,9 +4,10 @@
 //    in the same Chromium, tfjs-backend-webgpu on Node's Dawn adapter, onnxruntime-node (CPU) in Node;
 //  - losses: CLIP/SigLIP forward+backward pairs/s and peak GPU bytes vs PyTorch CPU (bench/losses.mjs);
 //  - train: train() steps/s vs the same step in PyTorch (bench/train.mjs);
+//  - debias: BA training step (batch 512, queue up to 65 536, D 512) steps/s + peak GPU bytes vs PyTorch CPU;
 //  - balance: M4 solver and pipeline vs numpy (bench/balance.mjs); retrieval: top-k search vs numpy (bench/retrieval.mjs).
 // Each writes bench/results/<bench>-<ISO timestamp>.json and prints a table with ratios to its peers.
-//   node bench/run.mjs [--quick] [--only matmul|losses|train|balance|retrieval|node|deno|chromium]
+//   node bench/run.mjs [--quick] [--only matmul|losses|train|debias|balance|retrieval|node|deno|chromium]
 //   [--shapes=MxKxN,...]   (--only may repeat or take a comma list; runtime names restrict the matmul runtimes)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -26,7 +27,7 @@ for (let i = 0; i < args.length; i++) {
   if (args[i] === '--only' && args[i + 1]) args[++i].split(',').forEach((x) => only.add(x.trim()));
   else if (args[i].startsWith('--only=')) args[i].slice(7).split(',').forEach((x) => only.add(x.trim()));
 }
-const BENCHES = ['matmul', 'losses', 'train', 'balance', 'retrieval'];
+const BENCHES = ['matmul', 'losses', 'train', 'debias', 'balance', 'retrieval'];
 const RUNTIMES = ['node', 'deno', 'chromium'];
 for (const o of only) if (!BENCHES.includes(o) && !RUNTIMES.includes(o)) throw new Error(`--only: unknown "${o}" (one of ${[...BENCHES, ...RUNTIMES].join(', ')})`);
 const onlyBench = BENCHES.filter((b) => only.has(b));
@@ -161,7 +162,7 @@ if (want('chromium')) {
 }
 
 async function runChromium(bundle, impls) {
-  const ortDir = join(root, 'node_modules/onnxruntime-web/dist');
+  const ortDir = join(here, 'node_modules/onnxruntime-web/dist'); // bench/bootstrap.mjs installs it there
   const types = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
@@ -327,6 +328,7 @@ const runOne = async (name, fn) => {
 await runOne('matmul', runMatmul);
 await runOne('losses', async () => (await import('./losses.mjs')).runLossBench({ quick }));
 await runOne('train', async () => (await import('./train.mjs')).runTrainBench({ quick })); // training steps/s beside PyTorch (bench/train.mjs)
+await runOne('debias', async () => (await import('./debias.mjs')).runDebiasBench({ quick })); // BA step vs PyTorch
 await runOne('balance', async () => (await import('./balance.mjs')).runBalanceBench({ quick }));
 await runOne('retrieval', async () => (await import('./retrieval.mjs')).runRetrievalBench({ quick }));
 console.log(`\nbench done in ${elapsed()}: ${Object.entries(summary).map(([k, v]) => `${k} ${v.ok ? 'ok' : 'FAILED'}`).join(', ')}`);

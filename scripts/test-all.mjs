@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every suite: vitest (Node + Dawn, plus SDK/CLI unit tests), `deno test`, and Chromium (Playwright).
+// Runs every suite: vitest (Node + Dawn, plus SDK/CLI unit tests), `deno test`, Chromium (Playwright), the demo e2e
+// test and the consumer suite (the packed packages installed outside the repo).
 // Prints a per-suite table and ends with the line "N passed, N failed" summed over all suites.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
@@ -83,6 +84,30 @@ if (want('e2e')) {
   if (existsSync(json)) ({ passed, failed } = JSON.parse(readFileSync(json, 'utf8')));
   if (r.code !== 0 && failed === 0) failed = 1;
   suites.push({ name: 'demo e2e (Playwright, Chromium)', passed, failed });
+}
+
+if (want('e2e')) {
+  const json = join(out, 'e2e-explorer.json');
+  rmSync(json, { force: true });
+  const r = await run(process.execPath, [join(root, 'tests/e2e/explorer.e2e.mjs')]);
+  let passed = 0;
+  let failed = 1;
+  if (existsSync(json)) ({ passed, failed } = JSON.parse(readFileSync(json, 'utf8')));
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'explorer e2e (Playwright, Chromium)', passed, failed });
+}
+
+if (want('consumer')) {
+  // the packages as a stranger installs them: npm pack → a temp folder outside the workspace → Node, esbuild, tsc,
+  // Deno, Vite + Chromium, the CLI, npm/deno publish --dry-run (tests/consumer/run.mjs)
+  const json = join(out, 'consumer.json');
+  rmSync(json, { force: true });
+  const r = await run(process.execPath, [join(root, 'tests/consumer/run.mjs')]);
+  let passed = 0;
+  let failed = 1;
+  if (existsSync(json)) ({ passed, failed } = JSON.parse(readFileSync(json, 'utf8')));
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'consumer (packed tarballs, outside)', passed, failed });
 }
 
 const P = suites.reduce((a, s) => a + s.passed, 0);

@@ -1,6 +1,13 @@
 // Every cross-runtime suite; runners for Deno and Chromium import this bundle.
 import type { Env, Suite } from './suite/harness.js';
 import { kernelSuite } from './suite/kernels.suite.js';
+import { matmulSuite } from './suite/matmul.suite.js';
+import { reduceSuite } from './suite/reduce.suite.js';
+import { softmaxSuite } from './suite/softmax.suite.js';
+import { normalizeSuite } from './suite/normalize.suite.js';
+import { elementwiseSuite } from './suite/elementwise.suite.js';
+import { castSuite } from './suite/cast.suite.js';
+import { topkSuite } from './suite/topk.suite.js';
 import { lossSuite } from './suite/losses.suite.js';
 import { optimSuite } from './suite/optim.suite.js';
 import { mlpSuite } from './suite/mlp.suite.js';
@@ -8,10 +15,18 @@ import { transposeSuite } from './suite/transpose.suite.js';
 import { defineKernelSuite } from './suite/define-kernel.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
 import { momentsSuite } from './suite/moments.suite.js';
+import { debiasLossSuite } from './suite/debias-loss.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
     kernelSuite(env),
+    matmulSuite(env),
+    reduceSuite(env),
+    softmaxSuite(env),
+    normalizeSuite(env),
+    elementwiseSuite(env),
+    castSuite(env),
+    topkSuite(env),
     evaluateSuite(env),
     lossSuite(env),
     optimSuite(env),
@@ -19,5 +34,6 @@ export function allSuites(env: Env): Suite[] {
     transposeSuite(env),
     defineKernelSuite(env),
     momentsSuite(env),
+    debiasLossSuite(env),
   ];
 }

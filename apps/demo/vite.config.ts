@@ -3,7 +3,11 @@ import { defineConfig } from 'vite';
 // The demo is a static site: `vite build` → dist/, `vite preview` serves it (npm run demo at the root).
 export default defineConfig({
   base: './',
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false },
+  build: {
+    target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false,
+    // two pages: balancing (index.html) and the embedding explorer (explorer.html)
+    rollupOptions: { input: { main: 'index.html', explorer: 'explorer.html' } },
+  },
   worker: { format: 'es' },
   server: { fs: { allow: ['../..'] } },
   preview: { host: '127.0.0.1', port: 4173, strictPort: false },

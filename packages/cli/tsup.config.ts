@@ -1,3 +1,4 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { bin: 'src/bin.ts' },
@@ -9,4 +10,9 @@ export default defineConfig({
   platform: 'node',
   banner: { js: '#!/usr/bin/env node' },
   external: ['@m4kit/kernels', '@m4kit/sdk', 'commander', 'webgpu'],
+  // the bundled survey ships in the package (data/, next to dist/) so `npx m4kit balance` works outside the repo
+  onSuccess: async () => {
+    mkdirSync('data', { recursive: true });
+    for (const f of ['kernlab-income.csv', 'README.md']) copyFileSync(`../../data/${f}`, `data/${f}`);
+  },
 });

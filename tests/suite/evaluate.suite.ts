@@ -132,8 +132,8 @@ export function evaluateSuite(env: Env): Suite {
     for (let t = 0; t < 2 * n; t++) for (let j = 0; j < 10; j++) T.data[t * 10 + j] = I.data[capImg[t] * 10 + j] + (r() < 0.3 ? 1 : 0);
     const [rg, rc] = [await retrieval(k, I, T, capImg), await retrieval(c, I, T, capImg)];
     for (const dir of ['imageToText', 'textToImage'] as const)
-      for (const K of ['R@1', 'R@5', 'R@10'] as const) assertClose([rg[dir][K]], [rc[dir][K]], { rel: 0, abs: 2 }, `${dir} ${K}`);
-    assert(rg.textToImage['R@10'] >= rg.textToImage['R@1'] && rg.imageToText['R@10'] > 50, 'recall grows with K and is high for near captions');
+      for (const K of ['R@1', 'R@5', 'R@10'] as const) assertClose([rg[dir][K]], [rc[dir][K]], { rel: 0, abs: 0.02 }, `${dir} ${K}`);
+    assert(rg.textToImage['R@10'] >= rg.textToImage['R@1'] && rg.imageToText['R@10'] > 0.5, 'recall grows with K and is high for near captions');
   });
   s.test('bias retrieval: 319 default prompts; a gender-aligned query skews, an orthogonal one does not', async () => {
     const k = await gpu();

@@ -26,6 +26,7 @@ export interface BalanceCliOptions {
   json?: boolean;
   progress: boolean;
   lowMemory?: boolean;
+  encoding?: 'utf-8' | 'latin1';
 }
 
 /** Option keys → the flags users typed, for error messages. */
@@ -46,6 +47,14 @@ export const BALANCE_FLAGS = {
   path: '--path',
 };
 
+/** What the report's numbers are, for a reader who has not read the paper (printed under every balance report). */
+export const BIAS_LEGEND = [
+  '  legend: RB = representation bias, max over groups |E[q·(s − π)]| (bounded by ε_R); RB_q = RB / keep rate =',
+  '          max |group share − target π| in the kept data. AB = association bias, max over group × label',
+  '          |E[q·(s − π)·y]| (bounded by ε_A); AB_q = AB / keep rate. R and C: the same per group and per',
+  '          group × label; share = P(group), P(group|·) = share among rows with that label; before → after.',
+];
+
 export function formatSummary(file: string, r: BalanceReport, out?: string, reportPath?: string): string {
   const s = r.solver;
   const lines = [
@@ -62,7 +71,7 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
     lines.push(`  INFEASIBLE at η ${r.options.eta}: lower --eta (≤ ${s.maxFeasibleEta?.toFixed(4)}), use --eta auto, loosen --eps-rep/--eps-assoc, or use soft constraints (--soft V).`);
     return lines.join('\n');
   }
-  lines.push(`  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`, '', formatBiasReport(r.bias));
+  lines.push(`  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`, '', formatBiasReport(r.bias), '', ...BIAS_LEGEND);
   if (out) lines.push('', `  wrote ${out}`);
   if (reportPath) lines.push(`  wrote ${reportPath}`);
   return lines.join('\n');
@@ -92,7 +101,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   const showBar = o.progress && !o.json && process.stderr.isTTY;
   const bar = showBar ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
   let started = false;
-  const { result } = await balanceFile(
+  const { result, encoded } = await balanceFile(
     input,
     {
       attributes: o.attributes,
@@ -107,7 +116,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       out: o.out,
       reportPath: o.report,
       lowMemory: o.lowMemory,
-      read: { onRows: (n) => bar && (started ? bar.update(0, { stage: 'read', info: `${n} rows` }) : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))) },
+      read: { encoding: o.encoding, onRows: (n) => bar && (started ? bar.update(0, { stage: 'read', info: `${n} rows` }) : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))) },
       onProgress: (p) => {
         if (!bar) return;
         if (!started) {
@@ -120,6 +129,11 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
   );
   bar?.stop();
+  for (const c of [...(encoded.columns?.attributes ?? []), ...(encoded.columns?.labels ?? [])]) {
+    if (c.kind === 'numeric') continue;
+    const names = c.names.length > 8 ? [...c.names.slice(0, 8), '…'] : c.names;
+    console.error(`m4kit: ${c.role} column "${c.column}" read as ${c.kind}: ${c.kind === 'boolean' ? 'yes/true/y → 1, no/false/n → 0' : `${c.names.length} indicators ${names.join(', ')}`}`);
+  }
   const r = result.report;
   for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));

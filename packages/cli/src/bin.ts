@@ -1,5 +1,5 @@
-import { Command, Option } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,29 +16,37 @@ import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
+import { checkOutputPaths, EXIT, exitCodeOf, UsageError } from './guard.js';
+import { removeTempFiles } from '@m4kit/sdk/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** the bundled real dataset (repo checkout): data/kernlab-income.csv */
-export const BUNDLED = resolve(here, '../../../data/kernlab-income.csv');
+/** the bundled real dataset, shipped in the package (copied from the repo's data/ at build) */
+export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
+
+/** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
+const EXIT_HELP = 'Exit codes: 0 ok, 2 bad input or usage, 3 infeasible (balance), 130 interrupted (Ctrl-C, SIGTERM)';
 
 const program = new Command();
 program
   .name('m4kit')
   .description('Measure and reduce social bias in CLIP-style vision-language data and models, on WebGPU.')
   .version('0.1.0')
-  .showHelpAfterError();
+  // usage errors: one line on stderr, exit 2 (not commander's 1, not the whole help)
+  .exitOverride()
+  .addHelpText('after', `\n${EXIT_HELP}; 1 is an internal error (please report it).`)
+  .configureOutput({ outputError: (str, write) => write(`m4kit: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) });
 
 program
   .command('info')
   .description('print the WebGPU adapter and run a kernel self-check against the float64 references')
-  .option('--backend <kind>', 'webgpu | cpu | auto', 'auto')
+  .addOption(new Option('--backend <kind>', 'where the self-check runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
   .option('--json', 'machine-readable output')
   .addHelpText('after', '\nExamples:\n  $ m4kit info\n  $ m4kit info --json\n  $ m4kit info --backend cpu')
   .action(runInfo);
 
 const num = (name: string) => (v: string) => {
   const x = Number(v);
-  if (!Number.isFinite(x)) throw new Error(`${name} must be a number, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} must be a number.`);
   return x;
 };
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
@@ -75,6 +83,7 @@ program
   )
   .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
   .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
+  .addOption(new Option('--encoding <enc>', 'text encoding of CSV/TSV/JSONL input (invalid UTF-8 is an error naming the line)').choices(['utf-8', 'latin1']).default('utf-8'))
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
   .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
   .option('-r, --report <file>', 'write the JSON report')
@@ -90,9 +99,10 @@ Examples:
   $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
   $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
 
-Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the largest feasible eta).`,
+${EXIT_HELP} (3: the report gives the largest feasible eta)`,
   )
   .action(async (input: string | undefined, o: BalanceCliOptions) => {
+    let createdOut: string | undefined;
     if (!input) {
       input = BUNDLED;
       o.attributes ??= ['SEX'];
@@ -101,12 +111,21 @@ Exit codes: 0 balanced, 2 bad input or usage, 3 infeasible (the report gives the
       o.eta ??= 'auto';
       if (!o.out) {
         const outDir = resolve('out');
-        if (!existsSync(outDir)) mkdirSync(outDir, { recursive: true });
+        createdOut = mkdirSync(outDir, { recursive: true });
         o.out = join(outDir, 'kernlab-income.balanced.csv');
         o.report ??= join(outDir, 'kernlab-income.report.json');
       }
     }
-    await runBalance(input, o);
+    // a failed run leaves nothing behind: remove out/ again if this run created it and wrote nothing there
+    const cleanup = () => createdOut && readdirSync(createdOut).length === 0 && rmdirSync(createdOut);
+    try {
+      checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
+      await runBalance(input, o);
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
+    if (process.exitCode) cleanup();
   });
 
 program
@@ -133,9 +152,14 @@ Examples:
   $ m4kit eval --images img.npy --texts prompts.npy --text-meta prompts.csv --labels meta.csv --task zeroshot
   $ m4kit eval --images img.npy --texts captions.npy --text-meta captions.csv --task retrieval
   $ m4kit eval --images faces.npy --texts bias_queries.npy --labels faces.csv --attribute gender --task bias --report bias.html
-    (bias queries: embed the 319 prompts from "m4kit prompts" in that order)`,
+    (bias queries: embed the 319 prompts from "m4kit prompts" in that order)
+
+${EXIT_HELP}`,
   )
-  .action((o: EvalCliOptions) => runEval(o));
+  .action((o: EvalCliOptions) => {
+    checkOutputPaths({ '--images': o.images, '--texts': o.texts, '--labels': o.labels, '--text-meta': o.textMeta }, { '--report': o.report, '--out': o.out });
+    return runEval(o);
+  });
 
 program
   .command('prompts')
@@ -156,6 +180,7 @@ program
   .option('--counterfactual <file>', 'ba: attribute-swapped caption embeddings (row i = image i)')
   .option('--labels <table>', 'clip-clip: per-image metadata table (row i = image i)')
   .option('--attribute <col>', 'clip-clip: attribute column in --labels')
+  .option('--bins <ages>', 'clip-clip / ba validation: bin ages by these lower bounds, e.g. 30,60 (default for --attribute age: the official FairFace classes young <30, middle-aged 30-59, old 60+)')
   .option('--m <dims>', 'clip-clip: dimensions to keep (lowest mutual information)', num('--m'))
   .option('--k <n>', 'clip-clip: Mixed-KSG neighbours', num('--k'), 5)
   .option('--spurious <file>', 'biased-prompts: spurious prompt embeddings ("a photo of a male.", ...)')
@@ -165,6 +190,16 @@ program
   .option('--module <file>', 'ba: apply a saved module (.safetensors) to --apply instead of training')
   .option('--apply <file>', 'embeddings to transform with the fitted method (ba, clip-clip)')
   .addOption(new Option('--modality <m>', 'ba: --apply holds image or text embeddings').choices(['image', 'text']).default('image'))
+  .option('--validation <file>', 'ba: validation image embeddings (bias measured on them; the best validation ABLE is kept)')
+  .option('--validation-labels <table>', 'ba: per-validation-image metadata with the --attribute column')
+  .option('--bias-prompts <file>', 'ba: bias query embeddings for validation MaxSkew (the 319 from "m4kit prompts")')
+  .option('--zeroshot-images <file>', 'ba: zero-shot image embeddings for validation accuracy (ImageNetV2 in the official code)')
+  .option('--zeroshot-labels <table>', 'ba: class per zero-shot image (column --class-column)')
+  .option('--class-column <col>', 'ba: class column in --zeroshot-labels', 'label')
+  .option('--zeroshot-prompts <file>', 'ba: template prompt embeddings (every template × class; debiased, normalised, averaged per class)')
+  .option('--zeroshot-prompt-meta <table>', 'ba: per-prompt table with column "class"')
+  .option('--eval-every <n>', `ba: evaluate validation ABLE every n epochs (${DB.evalEvery})`, num('--eval-every'))
+  .option('--patience <n>', `ba: stop after n evaluations without a better ABLE (${DB.patience})`, num('--patience'))
   .option('--epochs <n>', `ba: epochs (${DB.epochs})`, num('--epochs'))
   .option('--batch-size <n>', `ba: batch size (${DB.batchSize})`, num('--batch-size'))
   .option('--queue-size <n>', `ba: queue length (${DB.queueSize})`, num('--queue-size'))
@@ -184,6 +219,10 @@ program
     `
 Examples:
   $ m4kit debias --method ba --images img.npy --texts captions.npy --counterfactual cf.npy -o ba.safetensors
+  $ m4kit debias --method ba --images img.npy --texts captions.npy --counterfactual cf.npy -o ba.safetensors \
+      --validation val_img.npy --validation-labels val.csv --attribute gender --bias-prompts bias319.npy \
+      --zeroshot-images inv2_img.npy --zeroshot-labels inv2.csv --zeroshot-prompts templates.npy \
+      --zeroshot-prompt-meta templates.csv --eval-every 2 --patience 10
   $ m4kit debias --method ba --module ba.safetensors --apply test_img.npy --out-embeddings test_img.debiased.npy
   $ m4kit debias --method ba --module ba.safetensors --apply prompts.npy --modality text --out-embeddings prompts.debiased.npy
   $ m4kit debias --method clip-clip --images train_img.npy --labels train.csv --attribute gender --m 256 -o keep.json \
@@ -191,9 +230,20 @@ Examples:
   $ m4kit debias --method biased-prompts --spurious gender_prompts.npy --candidates cand.npy --pairs 0:1,2:3 \
       --texts queries.npy -o queries.debiased.npy
 
-Exit codes: 0 done, 2 bad input or configuration (checked before any GPU work).`,
+${EXIT_HELP} (inputs are checked before any GPU work)`,
   )
   .action(async (o: DebiasCliOptions) => {
+    const sidecar = (p?: string) => (p && o.method === 'ba' && !o.module ? p.replace(/\.safetensors$/i, '') + '.json' : undefined);
+    const baOut = o.out && o.method === 'ba' && !o.module && !/\.safetensors$/i.test(o.out) ? `${o.out}.safetensors` : o.out;
+    checkOutputPaths(
+      {
+        '--images': o.images, '--texts': o.texts, '--counterfactual': o.counterfactual, '--labels': o.labels, '--spurious': o.spurious,
+        '--candidates': o.candidates, '--module': o.module, '--apply': o.apply, '--validation': o.validation,
+        '--validation-labels': o.validationLabels, '--bias-prompts': o.biasPrompts, '--zeroshot-images': o.zeroshotImages,
+        '--zeroshot-labels': o.zeroshotLabels, '--zeroshot-prompts': o.zeroshotPrompts, '--zeroshot-prompt-meta': o.zeroshotPromptMeta,
+      },
+      { '--out': baOut, '--out (config JSON)': sidecar(baOut), '--out-embeddings': o.outEmbeddings },
+    );
     const { runDebias } = await import('./debias.js');
     await runDebias(o);
   });
@@ -243,18 +293,48 @@ Examples:
   $ m4kit train --images img.npy --texts cap.npy --checkpoint ck.safetensors --checkpoint-every 500
   $ m4kit train --images img.npy --texts cap.npy --resume ck.safetensors --checkpoint ck.safetensors -o heads.safetensors
 
-Exit codes: 0 done, 2 bad input or configuration (checked before any GPU work).`,
+${EXIT_HELP} (inputs are checked before any GPU work)`,
   )
   .action(async (o: TrainCliOptions) => {
+    const json = (p?: string) => (p ? (/\.safetensors$/i.test(p) ? p.replace(/\.safetensors$/i, '.json') : `${p}.json`) : undefined);
+    const inputs = { '--images': o.images, '--texts': o.texts, '--m4': o.m4, '--stage2-images': o.stage2Images, '--stage2-texts': o.stage2Texts, '--stage2-m4': o.stage2M4, '--eval-images': o.evalImages, '--eval-texts': o.evalTexts };
+    const outputs = { '--out': o.out, '--out (config JSON)': json(o.out), '--metrics': o.metrics, '--checkpoint': o.checkpoint, '--checkpoint (config JSON)': json(o.checkpoint) };
+    checkOutputPaths(inputs, outputs);
+    // resuming from and checkpointing to the same file is allowed; the other outputs must not replace --resume
+    if (o.resume) checkOutputPaths({ '--resume': o.resume }, { '--out': o.out, '--metrics': o.metrics });
     const { runTrain } = await import('./train.js');
     await runTrain(o);
   });
 
-program.action(() => program.help());
+program.argument('[command]').action((cmd?: string) => {
+  if (cmd)
+    throw new UsageError(`unknown command '${cmd}' (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
+  program.help();
+});
+
+// Ctrl-C / SIGTERM: remove the temp files of writes in progress, exit 130. A command that handles the signal
+// itself (train: checkpoint, then stop) gets it first; a second signal stops at once.
+let interrupted = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    interrupted++;
+    process.exitCode = EXIT.interrupted;
+    if (interrupted === 1 && process.listenerCount(sig) > 1) return;
+    const removed = removeTempFiles();
+    console.error(`m4kit: interrupted (${sig})${removed.length ? `; removed ${removed.join(', ')}` : ''}`);
+    process.exit(EXIT.interrupted);
+  });
+}
 
 const argv = process.argv.length > 2 ? process.argv : [...process.argv, 'balance'];
 program.parseAsync(argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // already printed by outputError; help and --version exit 0, every usage error 2
+    process.exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    return;
+  }
   const err = e as Error & { code?: string };
+  const code = exitCodeOf(e);
   console.error(`m4kit: ${err.code && err.code.startsWith('E_') ? `[${err.code}] ` : ''}${err.message}`);
-  process.exitCode = err.code && err.code.startsWith('E_') ? 2 : process.exitCode || 1;
+  process.exitCode = process.exitCode === EXIT.interrupted ? EXIT.interrupted : code;
 });

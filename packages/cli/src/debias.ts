@@ -2,6 +2,7 @@
 // embeddings. Every input is read and checked before any GPU work.
 import {
   applyProjection,
+  atomicWrite,
   biasedPromptsProjection,
   checkDebiasInputs,
   clipClipSelect,
@@ -12,6 +13,9 @@ import {
   saveDebiasModule,
   selectDims,
   writeNpy,
+  biasPrompts,
+  FAIRFACE_AGE_THRESHOLDS,
+  type DebiasValidation,
   type Embeddings,
 } from '@m4kit/sdk/node';
 import { ArgumentError, ShapeError } from '@m4kit/kernels';
@@ -51,6 +55,68 @@ export interface DebiasCliOptions {
   outEmbeddings?: string;
   json?: boolean;
   progress?: boolean;
+  validation?: string;
+  validationLabels?: string;
+  biasPrompts?: string;
+  zeroshotImages?: string;
+  zeroshotLabels?: string;
+  classColumn?: string;
+  zeroshotPrompts?: string;
+  zeroshotPromptMeta?: string;
+  patience?: number;
+  evalEvery?: number;
+  bins?: string;
+}
+
+/** --bins "30,60" → thresholds; age columns default to the official FairFace 3 classes */
+function ageBins(o: DebiasCliOptions): number[] | undefined {
+  if (o.bins !== undefined) {
+    const t = o.bins.split(',').map((x) => Number(x.trim()));
+    if (!t.length || t.some((x) => !Number.isFinite(x)))
+      throw new ArgumentError(`--bins: "${o.bins}" is not a list of ages such as 30,60`);
+    return t;
+  }
+  return o.attribute?.toLowerCase() === 'age' ? [...FAIRFACE_AGE_THRESHOLDS] : undefined;
+}
+
+function sayBins(attribute: string, bins?: { class: string; values: string[] }[]): void {
+  if (bins) console.error(`m4kit: --attribute ${attribute} binned into ${bins.length} classes: ${bins.map((b) => `${b.class} (${b.values.join(', ') || 'none'})`).join('; ')}`);
+}
+
+/** --validation …: the official protocol's validation set (bias on the validation images, zero-shot alignment) */
+async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | undefined> {
+  const flags = { '--validation-labels': o.validationLabels, '--bias-prompts': o.biasPrompts, '--zeroshot-images': o.zeroshotImages, '--zeroshot-labels': o.zeroshotLabels, '--zeroshot-prompts': o.zeroshotPrompts, '--zeroshot-prompt-meta': o.zeroshotPromptMeta };
+  if (!o.validation) {
+    const given = Object.entries(flags).filter(([, v]) => v !== undefined).map(([k]) => k);
+    if (given.length || o.patience !== undefined || o.evalEvery !== undefined)
+      throw new ArgumentError(`${[...given, ...(o.patience !== undefined ? ['--patience'] : []), ...(o.evalEvery !== undefined ? ['--eval-every'] : [])].join(', ')} need --validation <images>`);
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(flags)) if (v === undefined) throw new ArgumentError(`--validation needs ${k} <file>`);
+  const attribute = need(o.attribute, '--attribute <column> (of --validation-labels)', 'ba --validation');
+  const images = nonEmpty(await readEmbeddings(o.validation), o.validation);
+  const att = await readAttributeLabels(o.validationLabels!, attribute, { ageBins: ageBins(o) });
+  sayBins(attribute, att.bins);
+  if (att.labels.length !== images.n)
+    throw new ShapeError(`${o.validation} has ${images.n} rows but ${o.validationLabels} has ${att.labels.length}`);
+  const prompts = nonEmpty(await readEmbeddings(o.biasPrompts!), o.biasPrompts!);
+  const zsImages = nonEmpty(await readEmbeddings(o.zeroshotImages!), o.zeroshotImages!);
+  const zsPrompts = nonEmpty(await readEmbeddings(o.zeroshotPrompts!), o.zeroshotPrompts!);
+  const pm = await readAttributeLabels(o.zeroshotPromptMeta!, 'class');
+  if (pm.labels.length !== zsPrompts.n)
+    throw new ShapeError(`${o.zeroshotPrompts} has ${zsPrompts.n} rows but ${o.zeroshotPromptMeta} has ${pm.labels.length}`);
+  const cls = await readAttributeLabels(o.zeroshotLabels!, o.classColumn ?? 'label');
+  if (cls.labels.length !== zsImages.n)
+    throw new ShapeError(`${o.zeroshotImages} has ${zsImages.n} rows but ${o.zeroshotLabels} has ${cls.labels.length}`);
+  const idx = new Map(pm.groups.map((g, i) => [g, i]));
+  const labels = Uint32Array.from(cls.labels, (l, i) => {
+    const c = idx.get(cls.groups[l]);
+    if (c === undefined)
+      throw new ArgumentError(`${o.zeroshotLabels}, row ${i + 1}: class "${cls.groups[l]}" has no prompt in ${o.zeroshotPromptMeta}`);
+    return c;
+  });
+  const names = prompts.n === 319 ? biasPrompts() : undefined;
+  return { images, labels: att.labels, groups: att.groups, prompts, promptNames: names, zeroShot: { images: zsImages, labels, prompts: zsPrompts, promptClass: pm.labels } };
 }
 
 function need<T>(v: T | undefined, flag: string, method: string): T {
@@ -63,6 +129,8 @@ export function parsePairs(s: string): [number, number][] {
   return s.split(',').filter(Boolean).map((p) => {
     const m = /^\s*(\d+)\s*[:\-]\s*(\d+)\s*$/.exec(p);
     if (!m) throw new ArgumentError(`--pairs: "${p}" is not "i:j" (candidate row indices, 0-based)`);
+    if (m[1] === m[2])
+      throw new ArgumentError(`--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`);
     return [Number(m[1]), Number(m[2])] as [number, number];
   });
 }
@@ -104,7 +172,8 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
     const attribute = need(o.attribute, '--attribute <column>', method);
     const m = need(o.m, '--m <dims>', method);
     const images = nonEmpty(await readEmbeddings(imgFile), imgFile);
-    const { labels, groups } = await readAttributeLabels(labFile, attribute);
+    const { labels, groups, bins } = await readAttributeLabels(labFile, attribute, { ageBins: ageBins(o) });
+    sayBins(attribute, bins);
     if (labels.length !== images.n) throw new ShapeError(`${imgFile} has ${images.n} rows but ${labFile} has ${labels.length} labels`);
     if (!Number.isInteger(m) || m < 1 || m > images.d) throw new ArgumentError(`--m must be an integer in [1, ${images.d}], got ${m}`);
     const applyE = o.apply ? nonEmpty(await readEmbeddings(o.apply), o.apply) : undefined;
@@ -113,7 +182,7 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
     b?.start(images.d, 0, { info: '' });
     const res = clipClipSelect(images, labels, m, { k: o.k ?? 5, onDim: (done) => b?.update(done, { info: '' }) });
     b?.stop();
-    if (o.out) await writeFile(o.out, JSON.stringify({ keep: Array.from(res.keep), mi: Array.from(res.mi), groups }, null, 1) + '\n');
+    if (o.out) await atomicWrite(o.out, (tmp) => writeFile(tmp, JSON.stringify({ keep: Array.from(res.keep), mi: Array.from(res.mi), groups }, null, 1) + '\n'));
     if (applyE && o.outEmbeddings) await writeNpy(o.outEmbeddings, selectDims(applyE, res.keep));
     const top = Array.from(res.mi).map((v, i) => [i, v] as const).sort((a, c) => c[1] - a[1]).slice(0, 5);
     report = { ...report, dim: images.d, kept: res.keep.length, groups, highestMI: top.map(([i, v]) => ({ dim: i, mi: v })), keep: Array.from(res.keep), wrote: o.out ?? null };
@@ -136,7 +205,8 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
       const data = { images: await readEmbeddings(imgFile), captions: await readEmbeddings(txtFile), counterfactuals: await readEmbeddings(cfFile) };
       const opts = {
         epochs: o.epochs, batchSize: o.batchSize, queueSize: o.queueSize, lr: o.lr, alpha: o.alpha, tau: o.tau,
-        hidden1: o.hidden1, hidden2: o.hidden2, seed: o.seed, backend,
+        hidden1: o.hidden1, hidden2: o.hidden2, seed: o.seed, backend, patience: o.patience, evalEvery: o.evalEvery,
+        validation: await readValidation(o),
       };
       for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
       checkDebiasInputs(data, opts); // shapes, empty data, bad values: before any GPU work
@@ -161,7 +231,8 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
         const e = await readEmbeddings(o.apply);
         await writeNpy(o.outEmbeddings, await res.module.apply(e, { modality: o.modality }));
       }
-      report = { ...report, dim: data.images.d, examples: data.images.n, epochs: res.module.config.epochsRun, history: res.history, wrote: paths };
+      const c = res.module.config;
+      report = { ...report, dim: data.images.d, examples: data.images.n, epochs: c.epochsRun, bestEpoch: c.bestEpoch, evals: c.evals, history: res.history, wrote: paths };
     }
   }
   report.timeMs = Date.now() - t0;

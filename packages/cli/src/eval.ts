@@ -29,9 +29,9 @@ export function formatEval(r: EvalReport): string {
   }
   if (r.retrieval) {
     const t = r.retrieval;
-    L.push('', '             R@1     R@5     R@10');
-    L.push(`image→text ${f(t.imageToText['R@1']).padStart(6)}  ${f(t.imageToText['R@5']).padStart(6)}  ${f(t.imageToText['R@10']).padStart(6)}`);
-    L.push(`text→image ${f(t.textToImage['R@1']).padStart(6)}  ${f(t.textToImage['R@5']).padStart(6)}  ${f(t.textToImage['R@10']).padStart(6)}`);
+    L.push('', '             R@1     R@5     R@10   (%)');
+    L.push(`image→text ${f(100 * t.imageToText['R@1']).padStart(6)}  ${f(100 * t.imageToText['R@5']).padStart(6)}  ${f(100 * t.imageToText['R@10']).padStart(6)}`);
+    L.push(`text→image ${f(100 * t.textToImage['R@1']).padStart(6)}  ${f(100 * t.textToImage['R@5']).padStart(6)}  ${f(100 * t.textToImage['R@10']).padStart(6)}`);
   }
   if (r.bias) {
     const b = r.bias;
@@ -59,6 +59,7 @@ export async function runEval(o: EvalCliOptions): Promise<void> {
     reportHtml: o.report,
     reportJson: o.out,
   });
+  for (const w of r.warnings) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify(r, null, 2));
   else {
     console.log(formatEval(r));

@@ -39,15 +39,18 @@ export interface TrainCliOptions {
   progress?: boolean;
 }
 
-async function readQ(spec: string, column: string, n: number): Promise<Float32Array> {
+async function readQ(spec: string, column: string, n: number, sampling: 'keep' | 'weights'): Promise<Float32Array> {
   const q: number[] = [];
   for await (const ch of readTable(spec)) {
     if (!ch.columns.includes(column)) throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file: spec, column });
-    for (const r of ch.rows) {
+    ch.rows.forEach((r, i) => {
       const v = Number(r[column]);
-      if (!Number.isFinite(v)) throw new DataError(`value "${String(r[column])}" is not a number`, { file: spec, row: q.length + 1, column });
+      const where = { file: spec, line: ch.lines?.[i], row: ch.lines ? undefined : q.length + 1, column };
+      if (!Number.isFinite(v)) throw new DataError(`value "${String(r[column])}" is not a number`, where);
+      if (v < 0 || (sampling === 'keep' && v > 1))
+        throw new DataError(`q = ${v} is out of range (${sampling === 'keep' ? 'keep probabilities lie in [0, 1]' : 'weights are ≥ 0'})`, where);
       q.push(v);
-    }
+    });
   }
   if (q.length !== n) throw new DataError(`${q.length} rows, but there are ${n} image/text pairs`, { file: spec });
   return Float32Array.from(q);
@@ -59,7 +62,7 @@ async function pairs(images: string, texts: string, m4: string | undefined, o: T
   if (a.n !== b.n) throw new DataError(`${a.n} image rows but ${b.n} text rows in ${texts}; row i of each must be a pair`, { file: texts });
   const d: PairedData = { image: Float32Array.from(a.data), imageDim: a.d, text: Float32Array.from(b.data), textDim: b.d, n: a.n };
   if (m4) {
-    const q = await readQ(m4, o.qColumn, a.n);
+    const q = await readQ(m4, o.qColumn, a.n, o.sampling);
     if (o.sampling === 'keep') d.keep = q;
     else d.weights = q;
   }

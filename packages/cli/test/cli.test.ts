@@ -49,3 +49,15 @@ test('--json prints a parseable report; unknown column exits 2 naming it; infeas
   expect(eta.status).toBe(2);
   expect(eta.stderr).toMatch(/eta must be in \(0, 1\], got 2/);
 });
+
+test('several categorical label columns (stops: gender; YES/NO; YES/NO; P1..P5) expand to column=value', () => {
+  const f = join(dir, 'stops.csv');
+  const rows = ['gender,personSearch,vehicleSearch,precinct'];
+  for (let i = 0; i < 60; i++) rows.push(`${i % 2 ? 'F' : 'M'},${i % 3 ? 'NO' : 'YES'},${i % 4 ? 'no' : 'Yes'},P${(i % 5) + 1}`);
+  writeFileSync(f, rows.join('\n') + '\n');
+  const r = run(['balance', f, '-a', 'gender', '-l', 'personSearch,vehicleSearch,precinct', '--eta', 'auto', '--json']);
+  expect(r.status, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout).input.labels).toEqual(['personSearch', 'vehicleSearch', 'precinct=P1', 'precinct=P2', 'precinct=P3', 'precinct=P4', 'precinct=P5']);
+  expect(r.stderr).toMatch(/label column "precinct" read as categorical: 5 indicators precinct=P1/);
+  expect(r.stderr).toMatch(/label column "personSearch" read as boolean/);
+});

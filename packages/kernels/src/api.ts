@@ -24,7 +24,7 @@ export type BackendKind = 'webgpu' | 'cpu';
 export interface InitOptions extends GpuContextOptions {
   /** 'auto' (default): WebGPU, falling back to the float64 CPU backend only outside CI. */
   backend?: BackendKind | 'auto';
-  /** called when 'auto' falls back to the CPU backend */
+  /** called when 'auto' falls back to the CPU backend (without it, the fallback is reported by console.warn) */
   onFallback?: (reason: string) => void;
 }
 
@@ -96,6 +96,8 @@ export interface Kernels {
   readonly gpu: GpuContext | null;
   /** bytes one storage binding may hold (Infinity on the CPU backend): inputs above it are processed in chunks */
   readonly maxBindingSize: number;
+  /** why `backend: 'auto'` runs on the CPU backend (null when it runs where asked) */
+  readonly fallbackReason: string | null;
   tensor(data: ArrayLike<number>, shape: readonly number[], dtype?: DType): Tensor;
   /** uninitialised tensor, for outputs overwritten completely (zeros on the CPU backend) */
   empty(shape: readonly number[], dtype?: DType): Tensor;
@@ -141,8 +143,10 @@ export async function init(opts: InitOptions = {}): Promise<Kernels> {
     return new GpuKernels(await GpuContext.create(opts));
   } catch (e) {
     if (backend === 'auto' && e instanceof NoAdapterError && !isCI()) {
-      opts.onFallback?.(e.message);
-      return new CpuKernels();
+      const reason = `no WebGPU adapter, using the float64 CPU backend: ${e.message}`;
+      if (opts.onFallback) opts.onFallback(e.message);
+      else console.warn(`[m4kit] ${reason} (pass backend: 'cpu' to choose it, or onFallback to handle this)`);
+      return new CpuKernels(reason);
     }
     if (e instanceof M4kitError) throw e;
     throw new NoAdapterError(`WebGPU device creation failed: ${(e as Error)?.message ?? e}`);

@@ -69,6 +69,8 @@ export class CpuKernels implements Kernels {
   readonly gpu = null;
   readonly maxBindingSize = Infinity;
   private destroyed = false;
+  /** @param fallbackReason why `init({ backend: 'auto' })` chose this backend (null when asked for explicitly) */
+  constructor(readonly fallbackReason: string | null = null) {}
   private t(x: Tensor, name: string): CpuTensor {
     if (this.destroyed) throw new DeviceLostError('destroyed', `${name} called after destroy()`);
     if (!(x instanceof CpuTensor)) throw new ArgumentError(`${name}: expected a CPU tensor from this backend`);

@@ -16,7 +16,7 @@ import { topk, type TopKOptions } from './ops/topk/topk.js';
 import { transpose } from './ops/transpose/transpose.js';
 import { checkRange } from './ops/common.js';
 import { dtypeBytes, GpuTensor, type AdapterDescription, type DType, type GpuContext } from './runtime/context.js';
-import { ArgumentError, ShapeError } from './runtime/errors.js';
+import { ArgumentError } from './runtime/errors.js';
 
 /** A host array, not a tensor (weights / indices may be either). */
 function isTensor(x: unknown): x is Tensor {
@@ -30,6 +30,7 @@ function isTensor(x: unknown): x is Tensor {
 
 export class GpuKernels implements Kernels {
   readonly backend = 'webgpu' as const;
+  readonly fallbackReason = null;
   constructor(readonly gpu: GpuContext) {}
   get adapter(): AdapterDescription {
     return this.gpu.adapterInfo;
@@ -79,7 +80,8 @@ export class GpuKernels implements Kernels {
     if (data.length === 0) return;
     const arr =
       D.dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
-    this.gpu.device.queue.writeBuffer(D.buffer, offset * 4, arr.buffer, arr.byteOffset, arr.byteLength);
+    const src = arr.buffer as ArrayBuffer; // never shared here; TS >= 5.9 rejects ArrayBufferLike
+    this.gpu.device.queue.writeBuffer(D.buffer, offset * 4, src, arr.byteOffset, arr.byteLength);
   }
   matmul(a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
     return matmul(this.gpu, this.t(a, 'matmul'), this.t(b, 'matmul'), opts);

@@ -62,3 +62,10 @@ export type { Activation } from './ops/mlp/reference.js';
 export { cast } from './ops/cast/cast.js';
 export type { CastDType } from './ops/cast/cast.wgsl.js';
 export { f32ToF16Bits, f16BitsToF32, roundToF16, F16_MAX } from './runtime/half.js';
+export {
+  debiasLoss,
+  foldDebiasStats,
+  type DebiasLossInputs,
+  type DebiasLossOptions,
+  type DebiasLossResult,
+} from './ops/debias-loss/debias-loss.js';

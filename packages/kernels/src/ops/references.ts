@@ -12,3 +12,4 @@ export { biasActRef, biasActBackwardRef, gatherRowsRef } from './mlp/reference.j
 export { roundToF16 } from '../runtime/half.js';
 export { castRef } from './cast/reference.js';
 export { transposeRef, accumulateRef } from './transpose/reference.js';
+export { debiasLossRef, type DebiasLossHyper, type DebiasLossRefResult } from './debias-loss/reference.js';

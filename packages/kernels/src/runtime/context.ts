@@ -215,7 +215,8 @@ export class GpuContext {
         for (let i = 0; i < n; i++) h[i] = f32ToF16Bits(data[i]);
         arr = h;
       } else arr = dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
-      this.device.queue.writeBuffer(buffer, 0, arr.buffer, arr.byteOffset, dtype === 'f16' ? bytes : n * 4);
+      const src = arr.buffer as ArrayBuffer; // never shared here; TS >= 5.9 (Deno's) rejects ArrayBufferLike
+      this.device.queue.writeBuffer(buffer, 0, src, arr.byteOffset, dtype === 'f16' ? bytes : n * 4);
     }
     return new GpuTensor(this, buffer, [...shape], dtype, true);
   }

@@ -55,3 +55,12 @@ export class DeviceLostError extends M4kitError {
     this.reason = reason;
   }
 }
+
+/** An optional peer dependency an entry point needs is not installed (e.g. `webgpu` for `@m4kit/kernels/node`). */
+export class MissingDependencyError extends M4kitError {
+  readonly dependency: string;
+  constructor(dependency: string, message: string, options?: { cause?: unknown }) {
+    super('E_MISSING_DEPENDENCY', message, options);
+    this.dependency = dependency;
+  }
+}

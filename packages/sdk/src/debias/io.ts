@@ -54,7 +54,37 @@ export async function writeNpy(path: string, e: { n: number; d: number; data: Ar
  * Attribute labels from a table column (row i = embedding i): categories are numbered in sorted order.
  * Empty values are an error naming the row.
  */
-export async function readAttributeLabels(file: string, column: string): Promise<{ labels: Uint32Array; groups: string[] }> {
+/** The official FairFace age classes [JV]: {0-2, 3-9, 10-19, 20-29} young, {30-39 … 50-59} middle-aged, {60-69, 70+} old. */
+export const FAIRFACE_AGE_THRESHOLDS = [30, 60] as const;
+export const FAIRFACE_AGE_CLASSES = ['young', 'middle-aged', 'old'] as const;
+
+/**
+ * Age values ("20-29", "more than 70", "35") → age classes by the lower bound of each value: below
+ * thresholds[0] is class 0, and so on. Default: the official FairFace 3 classes. Returns the class of every
+ * value and, per class, the raw values it holds (so callers can say which bins they used).
+ */
+export function binAges(raw: string[], thresholds: readonly number[] = FAIRFACE_AGE_THRESHOLDS, where: { file?: string; column?: string } = {}): { values: string[]; classes: string[]; members: string[][] } {
+  const t = [...thresholds];
+  if (!t.length || t.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= t[i - 1])))
+    throw new DataError(`age bins: thresholds must be increasing numbers, got ${t.join(',')}`, where);
+  const official = t.length === 2 && t[0] === FAIRFACE_AGE_THRESHOLDS[0] && t[1] === FAIRFACE_AGE_THRESHOLDS[1];
+  const classes = official ? [...FAIRFACE_AGE_CLASSES] : t.map((x, i) => (i === 0 ? `<${x}` : `${t[i - 1]}-${x - 1}`)).concat(`${t[t.length - 1]}+`);
+  const members = classes.map(() => new Set<string>());
+  const values = raw.map((v, i) => {
+    const m = /^\s*(?:more than\s*)?(\d+(?:\.\d+)?)/i.exec(v);
+    if (!m)
+      throw new DataError(`age value "${v}" has no number (expected e.g. "20-29", "more than 70" or "35")`, { ...where, row: i + 1 });
+    const lo = Number(m[1]);
+    let c = 0;
+    while (c < t.length && lo >= t[c]) c++;
+    members[c].add(v);
+    return classes[c];
+  });
+  const byLow = (a: string, b: string) => parseFloat(a.replace(/^\D*/, '')) - parseFloat(b.replace(/^\D*/, ''));
+  return { values, classes, members: members.map((x) => [...x].sort(byLow)) };
+}
+
+export async function readAttributeLabels(file: string, column: string, opts: { ageBins?: readonly number[] } = {}): Promise<{ labels: Uint32Array; groups: string[]; bins?: { class: string; values: string[] }[] }> {
   const { readTable } = await import('../io/read.js');
   const raw: string[] = [];
   for await (const ch of readTable(file)) {
@@ -64,6 +94,12 @@ export async function readAttributeLabels(file: string, column: string): Promise
       if (v === null || v === undefined || v === '') throw new DataError('missing attribute value', { file, row: ch.offset + i + 1, column });
       raw.push(String(v));
     });
+  }
+  if (opts.ageBins) {
+    const b = binAges(raw, opts.ageBins, { file, column });
+    const groups = b.classes.filter((_, c) => b.members[c].length);
+    const id = new Map(groups.map((g, i) => [g, i]));
+    return { labels: Uint32Array.from(b.values, (v) => id.get(v)!), groups, bins: b.classes.map((c, i) => ({ class: c, values: b.members[i] })) };
   }
   const groups = [...new Set(raw)].sort();
   const id = new Map(groups.map((g, i) => [g, i]));

@@ -6,7 +6,7 @@ import { OptionError, optionalNumber, RULES, type NumberRule } from '../options.
 import type { Embeddings } from '../evaluate/search.js';
 import { l2normalizeRows } from '../evaluate/search.js';
 import { able } from '../evaluate/metrics.js';
-import { biasRetrieval, zeroShot } from '../evaluate/tasks.js';
+import { biasRetrieval, classEmbeddings, zeroShot } from '../evaluate/tasks.js';
 import {
   PARAM_NAMES,
   type BaParams,
@@ -34,8 +34,12 @@ export interface DebiasValidation {
   /** bias query embeddings (e.g. the 319 Berg prompts) */
   prompts: Embeddings;
   promptNames?: string[];
-  /** zero-shot task for the alignment term of ABLE */
-  zeroShot: { images: Embeddings; labels: ArrayLike<number>; classes: Embeddings };
+  /**
+   * zero-shot task for the alignment term of ABLE: `classes` (one embedding per class), or the official way,
+   * `prompts` (every template prompt) with `promptClass`: each prompt is debiased, normalised, then averaged per
+   * class (the module is not applied to already-averaged class embeddings).
+   */
+  zeroShot: { images: Embeddings; labels: ArrayLike<number>; classes?: Embeddings; prompts?: Embeddings; promptClass?: ArrayLike<number> };
   /** MaxSkew@k (spec: 1000, capped at the number of images) */
   k?: number;
 }
@@ -193,7 +197,8 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     throw new ShapeError(`debias: row counts differ: images ${images.n}, captions ${captions.n}, counterfactual captions ${counterfactuals.n} (row i of each must be the same example)`);
   const v = opts.validation;
   if (v) {
-    for (const [name, e] of [['validation images', v.images], ['validation prompts', v.prompts], ['zero-shot images', v.zeroShot?.images], ['zero-shot classes', v.zeroShot?.classes]] as const) {
+    const zsText = v.zeroShot?.prompts ? (['zero-shot template prompts', v.zeroShot.prompts] as const) : (['zero-shot classes', v.zeroShot?.classes] as const);
+    for (const [name, e] of [['validation images', v.images], ['validation prompts', v.prompts], ['zero-shot images', v.zeroShot?.images], zsText] as const) {
       if (!e) throw new ArgumentError(`debias: missing ${name}`);
       if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
       if (e.d !== images.d) throw new ShapeError(`debias: ${name} have dimension ${e.d}, the training embeddings ${images.d}`);
@@ -201,6 +206,17 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     }
     if (v.labels.length !== v.images.n) throw new ShapeError(`debias: ${v.images.n} validation images but ${v.labels.length} attribute labels`);
     if (v.zeroShot.labels.length !== v.zeroShot.images.n) throw new ShapeError(`debias: ${v.zeroShot.images.n} zero-shot images but ${v.zeroShot.labels.length} labels`);
+    const pc = v.zeroShot.promptClass;
+    if (v.zeroShot.prompts) {
+      if (!pc || pc.length !== v.zeroShot.prompts.n)
+        throw new ShapeError(`debias: ${v.zeroShot.prompts.n} zero-shot template prompts but ${pc?.length ?? 0} prompt class ids`);
+      const nc = Math.max(...Array.from(pc)) + 1;
+      const seen = new Set(Array.from(pc));
+      for (let c = 0; c < nc; c++) if (!seen.has(c)) throw new ArgumentError(`debias: zero-shot class ${c} has no template prompt`);
+      for (let i = 0; i < v.zeroShot.labels.length; i++)
+        if (!(v.zeroShot.labels[i] >= 0 && v.zeroShot.labels[i] < nc))
+          throw new ArgumentError(`debias: zero-shot label ${v.zeroShot.labels[i]} at row ${i} has no prompt class`);
+    }
     if (v.groups.length < 2) throw new ArgumentError('debias: validation needs at least two attribute groups');
     for (let i = 0; i < v.labels.length; i++) {
       if (!Number.isInteger(v.labels[i]) || v.labels[i] < 0 || v.labels[i] >= v.groups.length)
@@ -268,7 +284,10 @@ async function evaluateAble(mod: DebiasModule, v: DebiasValidation, kernels: Ker
   const names = v.promptNames ?? Array.from({ length: prompts.n }, (_, i) => `prompt ${i}`);
   const br = await biasRetrieval(kernels, imgs, v.labels, v.groups, prompts, names, { k: v.k ?? 1000 });
   const zsImages = await mod.apply(v.zeroShot.images, { kernels: mmKernels });
-  const classes = l2normalizeRows(await mod.apply(v.zeroShot.classes, { modality: 'text', kernels: mmKernels }));
+  const z = v.zeroShot;
+  const classes = z.prompts
+    ? classEmbeddings(await mod.apply(z.prompts, { modality: 'text', kernels: mmKernels }), z.promptClass!, Math.max(...Array.from(z.promptClass!)) + 1)
+    : l2normalizeRows(await mod.apply(z.classes!, { modality: 'text', kernels: mmKernels }));
   const zs = await zeroShot(kernels, zsImages, classes, v.zeroShot.labels);
   // harmonic mean: 0 when nothing is classified correctly
   return { maxSkew: br.maxSkew, top1: zs.top1, able: zs.top1 > 0 ? able(br.maxSkew, zs.top1) : 0 };
@@ -398,6 +417,8 @@ export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F
 export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, file = 'module.safetensors'): DebiasModule {
   if (bytes.length < 8) throw new ArgumentError(`${file}: not a safetensors file (too short)`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
+  if (hlen > bytes.length - 8)
+    throw new ArgumentError(`${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
@@ -411,10 +432,17 @@ export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, 
     const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] } | undefined;
     if (!t) throw new ArgumentError(`${file}: missing tensor "${name}"`);
     const [a, b] = t.data_offsets;
+    if (8 + hlen + b > bytes.length)
+      throw new ArgumentError(`${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`);
     const raw = bytes.slice(8 + hlen + a, 8 + hlen + b);
-    if (t.dtype === 'F32') return Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
-    if (t.dtype === 'F64') return new Float64Array(raw.buffer, 0, (b - a) / 8);
-    throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
+    let x: Float64Array;
+    if (t.dtype === 'F32') x = Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
+    else if (t.dtype === 'F64') x = new Float64Array(raw.buffer, 0, (b - a) / 8);
+    else throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
+    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new ArgumentError(`${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`);
+    return x;
   });
   const { dim: D, hidden1: h1, hidden2: h2 } = cfg;
   const want = [h1 * D, h1, D * h1, D, h2 * D, h2, D * h2, D];

@@ -72,12 +72,13 @@ export async function zeroShot(kernels: Kernels, images: Embeddings, classes: Em
   return { top1: t1 / images.n, top5: t5 / images.n, perClass, meanPerClassTop1: present.reduce((a, p) => a + p.top1, 0) / present.length, predicted };
 }
 
+/** Recall@K as a fraction in [0, 1] (the same unit as zero-shot accuracy). */
 export interface RetrievalResult {
   imageToText: Record<'R@1' | 'R@5' | 'R@10', number>;
   textToImage: Record<'R@1' | 'R@5' | 'R@10', number>;
 }
 
-/** Recall@{1,5,10} in both directions; `captionImage[t]` is the image of caption t (several captions per image). */
+/** Recall@{1,5,10} (fractions in [0, 1]) in both directions; `captionImage[t]` is the image of caption t (several captions per image). */
 export async function retrieval(kernels: Kernels, images: Embeddings, texts: Embeddings, captionImage: ArrayLike<number>): Promise<RetrievalResult> {
   check(images, 'images');
   check(texts, 'texts');
@@ -108,8 +109,8 @@ export async function retrieval(kernels: Kernels, images: Embeddings, texts: Emb
     }
   }
   for (const K of Ks) {
-    r1[`R@${K}`] = (100 * r1[`R@${K}`]) / images.n;
-    r2[`R@${K}`] = (100 * r2[`R@${K}`]) / texts.n;
+    r1[`R@${K}`] = r1[`R@${K}`] / images.n;
+    r2[`R@${K}`] = r2[`R@${K}`] / texts.n;
   }
   return { imageToText: r1, textToImage: r2 };
 }

@@ -7,9 +7,13 @@ import type { Cell, Row, TableChunk } from './read.js';
 export type MissingPolicy = 'error' | 'drop' | 'category';
 
 export interface ColumnSpec {
-  /** one column: categorical (one-hot over its values); several: numeric 0/1 or probability columns, one attribute each */
+  /**
+   * one column: categorical (one-hot over its values). Several: each column is read by what it holds — 0/1 or
+   * probability values (one indicator named after the column), boolean words yes/no, true/false, y/n in any case
+   * (1/0), lists (multi-hot, `column=value`) or categories (one-hot, `column=value`); see `columns`.
+   */
   attributes: string[];
-  /** one column: categorical, or a list (array cells, or strings split on `labelSeparator`); several: 0/1 columns */
+  /** one column: categorical, or a list (array cells, or strings split on `labelSeparator`); several: as attributes */
   labels: string[];
   /** optional per-row utility column (q0 = η + u) */
   utility?: string;
@@ -21,6 +25,16 @@ export interface ColumnSpec {
   missing?: MissingPolicy;
   /** separator for list-valued label strings (default "|") */
   labelSeparator?: string;
+}
+
+/** How one column of a several-column `attributes` / `labels` list was read. */
+export interface ColumnInfo {
+  column: string;
+  role: 'attribute' | 'label';
+  /** numeric: 0/1 or probabilities; boolean: yes/no words as 1/0; categorical: one-hot; list: multi-hot */
+  kind: 'numeric' | 'boolean' | 'categorical' | 'list';
+  /** the indicator names it contributes: the column name, or `column=value` */
+  names: string[];
 }
 
 export interface EncodedTable {
@@ -39,6 +53,8 @@ export interface EncodedTable {
   dropped: number;
   /** true when attributes/labels are fractional (probabilities) */
   fractional: boolean;
+  /** several-column attributes / labels: how each column was read (absent for a single column) */
+  columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[] };
 }
 
 const isMissing = (v: Cell) => v === null || v === undefined || v === '' || v === 'NA' || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v));
@@ -49,10 +65,45 @@ function toNumber(v: Cell, where: { file?: string; line?: number; row?: number; 
   return x;
 }
 
+const BOOL_WORDS: Record<string, number> = { yes: 1, no: 0, true: 1, false: 0, y: 1, n: 0 };
+type Where = { file?: string; line?: number; row?: number; column: string };
+/** one cell of a several-column list: number, raw string, list of strings, or null (missing → 0 / no indicator) */
+type Token = number | string | string[] | null;
+
+interface ColumnStats {
+  list: boolean;
+  boolWord: boolean;
+  /** a non-integer number was seen */
+  frac: boolean;
+  /** first value that is neither a number nor a boolean word */
+  other?: { v: Cell; where: Where };
+  /** first number outside [0, 1] */
+  outside?: { x: number; where: Where };
+  /** a missing value was read as category "NA" */
+  na: boolean;
+}
+
+const numberOf = (t: number | string): number => (typeof t === 'number' ? t : BOOL_WORDS[t.trim().toLowerCase()] ?? Number(t));
+
+/** Decide how a column of a several-column list is read (see ColumnSpec.attributes). */
+function columnKind(st: ColumnStats, role: 'attribute' | 'label'): ColumnInfo['kind'] {
+  if (st.list) return 'list';
+  if (st.other) {
+    if (st.frac) throw new DataError(`expected a number, got ${JSON.stringify(st.other.v)}`, st.other.where);
+    return 'categorical';
+  }
+  if (!st.outside) return st.boolWord ? 'boolean' : 'numeric';
+  if (st.frac || st.boolWord)
+    throw new DataError(`${role} values must lie in [0, 1], got ${st.outside.x}`, st.outside.where);
+  // integer codes beyond 0/1 (precinct 1..5, age bucket 0..2): categories
+  return 'categorical';
+}
+
 /** Streaming encoder: feed chunks, then `finish()`. */
 export class TableEncoder {
   private patternIndex = new Map<string, number>();
-  private patternKeys: { attr: string | number[]; labels: string[] | number[] }[] = [];
+  private patternKeys: { attr: string | Token[]; labels: string[] | Token[] }[] = [];
+  private stats: { attributes: ColumnStats[]; labels: ColumnStats[] };
   private counts: number[] = [];
   private rowPattern: number[] = [];
   private util: number[] = [];
@@ -66,10 +117,49 @@ export class TableEncoder {
     readonly spec: ColumnSpec,
     readonly file?: string,
     /** fixed vocabularies (re-encoding chunks of a file whose categories are already known) */
-    readonly vocab?: { attributes: string[]; labels: string[] },
+    readonly vocab?: { attributes: string[]; labels: string[]; columns?: EncodedTable['columns'] },
   ) {
     if (!spec.attributes.length) throw new DataError('no attribute column given (--attributes)');
     if (!spec.labels.length) throw new DataError('no label column given (--labels)');
+    const fresh = (): ColumnStats => ({ list: false, boolWord: false, frac: false, na: false });
+    this.stats = { attributes: spec.attributes.map(fresh), labels: spec.labels.map(fresh) };
+  }
+
+  /** one cell of a several-column list → token, updating the column's statistics */
+  private token(v: Cell, st: ColumnStats, sep: string, where: () => Where): Token {
+    if (Array.isArray(v)) {
+      st.list = true;
+      return [...new Set(v.filter((x) => !isMissing(x)).map(String))].sort();
+    }
+    let x: number;
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') x = Number(v);
+    else {
+      const s = String(v);
+      if (s.includes(sep)) {
+        st.list = true;
+        return [...new Set(s.split(sep).map((y) => y.trim()).filter(Boolean))].sort();
+      }
+      const t = s.trim().toLowerCase();
+      if (t in BOOL_WORDS) {
+        st.boolWord = true;
+        return s;
+      }
+      x = t === '' ? NaN : Number(t);
+      if (!Number.isFinite(x)) {
+        st.other ??= { v, where: where() };
+        return s;
+      }
+      if (!Number.isInteger(x)) st.frac = true;
+      if ((x < 0 || x > 1) && !st.outside) st.outside = { x, where: where() };
+      return s;
+    }
+    if (!Number.isFinite(x)) {
+      st.other ??= { v, where: where() };
+      return String(v);
+    }
+    if (!Number.isInteger(x)) st.frac = true;
+    if ((x < 0 || x > 1) && !st.outside) st.outside = { x, where: where() };
+    return x;
   }
 
   private where(chunk: TableChunk, i: number, column: string) {
@@ -80,6 +170,7 @@ export class TableEncoder {
     const spec = this.spec;
     if (!this.checkedColumns) {
       const need = [...spec.attributes, ...spec.labels, spec.utility, spec.id, spec.counts].filter((c): c is string => !!c);
+      if (!chunk.columns.length) throw new DataError('empty file: no columns', { file: this.file });
       const have = new Set(chunk.columns);
       for (const c of need) {
         if (!have.has(c)) throw new DataError(`unknown column "${c}" (columns: ${chunk.columns.join(', ')})`, { file: this.file, column: c });
@@ -98,7 +189,7 @@ export class TableEncoder {
         return policy === 'category';
       };
       // attributes
-      let attr: string | number[];
+      let attr: string | Token[];
       if (spec.attributes.length === 1) {
         const col = spec.attributes[0];
         const v = row[col];
@@ -106,17 +197,17 @@ export class TableEncoder {
         else if (Array.isArray(v)) throw new DataError('a single attribute column must hold one category per row', this.where(chunk, i, col));
         else attr = String(v);
       } else {
-        attr = spec.attributes.map((col) => {
+        attr = spec.attributes.map((col, j) => {
           const v = row[col];
-          if (isMissing(v)) return miss(col) ? 0 : 0;
-          const x = toNumber(v, this.where(chunk, i, col));
-          if (x < 0 || x > 1) throw new DataError(`attribute values must lie in [0, 1], got ${x}`, this.where(chunk, i, col));
-          if (x !== 0 && x !== 1) this.fractional = true;
-          return x;
+          if (isMissing(v)) {
+            if (miss(col)) this.stats.attributes[j].na = true;
+            return null;
+          }
+          return this.token(v, this.stats.attributes[j], sep, () => this.where(chunk, i, col));
         });
       }
       // labels
-      let labels: string[] | number[];
+      let labels: string[] | Token[];
       if (spec.labels.length === 1) {
         const col = spec.labels[0];
         const v = row[col];
@@ -127,13 +218,13 @@ export class TableEncoder {
           labels = s.includes(sep) ? [...new Set(s.split(sep).map((x) => x.trim()).filter(Boolean))].sort() : [s];
         }
       } else {
-        labels = spec.labels.map((col) => {
+        labels = spec.labels.map((col, j) => {
           const v = row[col];
-          if (isMissing(v)) return miss(col) ? 0 : 0;
-          const x = toNumber(v, this.where(chunk, i, col));
-          if (x < 0 || x > 1) throw new DataError(`label values must lie in [0, 1], got ${x}`, this.where(chunk, i, col));
-          if (x !== 0 && x !== 1) this.fractional = true;
-          return x;
+          if (isMissing(v)) {
+            if (miss(col)) this.stats.labels[j].na = true;
+            return null;
+          }
+          return this.token(v, this.stats.labels[j], sep, () => this.where(chunk, i, col));
         });
       }
       let weight = 1;
@@ -170,55 +261,132 @@ export class TableEncoder {
     }
   }
 
+  /** several-column list: how each column is read and the indicator names it contributes */
+  private readColumns(role: 'attribute' | 'label'): ColumnInfo[] {
+    const fixed = role === 'attribute' ? this.vocab?.columns?.attributes : this.vocab?.columns?.labels;
+    if (fixed) return fixed;
+    const cols = role === 'attribute' ? this.spec.attributes : this.spec.labels;
+    const stats = role === 'attribute' ? this.stats.attributes : this.stats.labels;
+    return cols.map((column, j) => {
+      const kind = columnKind(stats[j], role);
+      if (kind === 'numeric' || kind === 'boolean') return { column, role, kind, names: [column] };
+      const values = new Set<string>();
+      for (const p of this.patternKeys) {
+        const t = (role === 'attribute' ? p.attr : p.labels)[j] as Token;
+        if (Array.isArray(t)) t.forEach((x) => values.add(x));
+        else if (t !== null) values.add(String(t));
+      }
+      if (stats[j].na) values.add('NA');
+      return { column, role, kind, names: [...values].sort().map((v) => `${column}=${v}`) };
+    });
+  }
+
+  /** write one pattern's tokens of a several-column list as indicator values */
+  private fill(out: Float64Array, off: number, infos: ColumnInfo[], tokens: Token[], idx: Map<string, number>): void {
+    const na = this.spec.missing === 'category';
+    infos.forEach((info, j) => {
+      const t = tokens[j];
+      const at = (name: string) => {
+        const a = idx.get(name);
+        if (a === undefined)
+          throw new DataError(`${info.role} value "${name}" did not occur when the vocabulary was built`, { file: this.file, column: info.column });
+        return a;
+      };
+      if (info.kind === 'numeric' || info.kind === 'boolean') {
+        const x = t === null ? 0 : Array.isArray(t) ? NaN : numberOf(t);
+        if (!(x >= 0 && x <= 1))
+          throw new DataError(`${info.role} values must lie in [0, 1], got ${JSON.stringify(t)}`, { file: this.file, column: info.column });
+        if (x !== 0 && x !== 1) this.fractional = true;
+        out[off + at(info.column)] = x;
+      } else if (t === null) {
+        if (na) out[off + at(`${info.column}=NA`)] = 1;
+      } else for (const v of Array.isArray(t) ? t : [String(t)]) out[off + at(`${info.column}=${v}`)] = 1;
+    });
+  }
+
   finish(): EncodedTable {
     const spec = this.spec;
     if (!this.vocab) {
       if (this.rows === 0) throw new DataError('the table has no rows', { file: this.file });
       if (this.rows === this.dropped) throw new DataError(`all ${this.rows} rows were dropped for missing values`, { file: this.file });
     }
+    if (spec.counts && !this.vocab && !(this.counts.reduce((a, b) => a + b, 0) > 0))
+      throw new DataError(`every count is 0 (the table describes no rows): nothing to balance`, { file: this.file, column: spec.counts });
+    const multiA = spec.attributes.length > 1;
+    const multiL = spec.labels.length > 1;
+    const aInfo = multiA ? this.readColumns('attribute') : undefined;
+    const lInfo = multiL ? this.readColumns('label') : undefined;
     // vocabularies
     let attributeNames: string[];
     if (this.vocab) attributeNames = [...this.vocab.attributes];
-    else if (spec.attributes.length === 1) attributeNames = [...new Set(this.patternKeys.map((p) => p.attr as string))].sort();
-    else attributeNames = [...spec.attributes];
+    else if (aInfo) attributeNames = aInfo.flatMap((x) => x.names);
+    else attributeNames = [...new Set(this.patternKeys.map((p) => p.attr as string))].sort();
     let labelNames: string[];
     if (this.vocab) labelNames = [...this.vocab.labels];
-    else if (spec.labels.length === 1) labelNames = [...new Set(this.patternKeys.flatMap((p) => p.labels as string[]))].sort();
-    else labelNames = [...spec.labels];
+    else if (lInfo) labelNames = lInfo.flatMap((x) => x.names);
+    else labelNames = [...new Set(this.patternKeys.flatMap((p) => p.labels as string[]))].sort();
     const m = attributeNames.length;
     const c = labelNames.length;
     if (m < 2 && spec.attributes.length === 1 && !this.vocab)
       throw new DataError(`attribute column "${spec.attributes[0]}" has a single value (${attributeNames[0]}): balancing needs at least two groups`, { file: this.file, column: spec.attributes[0] });
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
-    const k = this.patternKeys.length;
-    const S = new Float64Array(k * m);
-    const Y = new Float64Array(k * c);
+    let k = this.patternKeys.length;
+    let S = new Float64Array(k * m);
+    let Y = new Float64Array(k * c);
     this.patternKeys.forEach((p, i) => {
       const unknown = (what: string, v: string) => new DataError(`${what} "${v}" did not occur when the vocabulary was built`, { file: this.file });
-      if (typeof p.attr === 'string') {
-        const a = aIdx.get(p.attr);
-        if (a === undefined) throw unknown('attribute value', p.attr);
+      if (aInfo) this.fill(S, i * m, aInfo, p.attr as Token[], aIdx);
+      else {
+        const a = aIdx.get(p.attr as string);
+        if (a === undefined) throw unknown('attribute value', p.attr as string);
         S[i * m + a] = 1;
-      } else S.set(p.attr, i * m);
-      if (spec.labels.length === 1)
+      }
+      if (lInfo) this.fill(Y, i * c, lInfo, p.labels as Token[], lIdx);
+      else
         for (const l of p.labels as string[]) {
           const j = lIdx.get(l);
           if (j === undefined) throw unknown('label', l);
           Y[i * c + j] = 1;
         }
-      else Y.set(p.labels as number[], i * c);
     });
+    let w = Float64Array.from(this.counts);
+    let rowToPattern = Int32Array.from(this.rowPattern);
+    if ((multiA || multiL) && !spec.counts) {
+      // tokens that encode alike ("1", "1.0", 1; "YES", "yes") are one pattern: merge in first-occurrence order
+      const seen = new Map<string, number>();
+      const remap = new Int32Array(k);
+      const first: number[] = [];
+      for (let i = 0; i < k; i++) {
+        const key = `${S.subarray(i * m, i * m + m).join()}|${Y.subarray(i * c, i * c + c).join()}`;
+        let p = seen.get(key);
+        if (p === undefined) seen.set(key, (p = first.push(i) - 1));
+        remap[i] = p;
+      }
+      if (first.length < k) {
+        const S2 = new Float64Array(first.length * m);
+        const Y2 = new Float64Array(first.length * c);
+        const w2 = new Float64Array(first.length);
+        first.forEach((i, p) => {
+          S2.set(S.subarray(i * m, i * m + m), p * m);
+          Y2.set(Y.subarray(i * c, i * c + c), p * c);
+        });
+        for (let i = 0; i < k; i++) w2[remap[i]] += w[i];
+        rowToPattern = rowToPattern.map((p) => (p < 0 ? p : remap[p]));
+        [S, Y, w, k] = [S2, Y2, w2, first.length];
+      }
+    }
     return {
       attributeNames,
       labelNames,
-      patterns: { n: k, S, Y, w: Float64Array.from(this.counts) },
-      rowToPattern: Int32Array.from(this.rowPattern),
+      patterns: { n: k, S, Y, w },
+      rowToPattern,
       utility: spec.utility ? Float64Array.from(this.util) : undefined,
       ids: spec.id ? this.ids : undefined,
       rows: this.rows,
       dropped: this.dropped,
       fractional: this.fractional,
+      ...(aInfo || lInfo ? { columns: { attributes: aInfo, labels: lInfo } } : {}),
     };
   }
 }

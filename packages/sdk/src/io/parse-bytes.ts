@@ -2,7 +2,9 @@
 // Node file readers in read.ts / write.ts / embeddings.ts, so a table parsed here encodes to the same patterns
 // and balances to the same numbers as `m4kit balance` on the file, and a table serialised here has the bytes the
 // CLI writes. No node:* imports in this file.
-import { parse as parseCsvSync } from 'csv-parse/browser/esm/sync';
+// '#csv-parse-sync' (package.json imports): csv-parse's browser build under the 'browser' condition, its plain ESM
+// build elsewhere: the browser build's Buffer polyfill assigns __proto__, which Deno refuses without --unsafe-proto
+import { parse as parseCsvSync } from '#csv-parse-sync';
 import { stringify as stringifyCsvSync } from 'csv-stringify/browser/esm/sync';
 import { DataError } from './errors.js';
 import { parseNpy } from './tensor-bytes.js';
@@ -40,8 +42,13 @@ function parseCsvBytes(u8: Uint8Array, file: string, delimiter: string): TableCh
   let recs: { record: Row; info: { lines: number } }[];
   try {
     // the options of read.ts readCsv (columns from the header, BOM, no trimming, strict quotes)
-    recs = parseCsvSync(new TextDecoder().decode(u8), {
-      columns: true,
+    recs = parseCsvSync(utf8(u8, file), {
+      columns: (h: string[]) => {
+        const dup = [...new Set(h.filter((c, i) => h.indexOf(c) !== i))];
+        if (dup.length)
+          throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file, line: 1 });
+        return h;
+      },
       delimiter,
       info: true,
       skip_empty_lines: true,
@@ -50,20 +57,22 @@ function parseCsvBytes(u8: Uint8Array, file: string, delimiter: string): TableCh
       relax_quotes: false,
     }) as unknown as { record: Row; info: { lines: number } }[];
   } catch (e) {
-    const err = e as Error & { lines?: number };
+    if (e instanceof DataError) throw e;
+    const err = e as Error & { lines?: number; cause?: unknown };
+    if (err.cause instanceof DataError) throw err.cause;
     throw new DataError(`CSV parse error: ${err.message}`, { file, line: err.lines });
   }
   let columns: string[];
   if (recs.length) columns = Object.keys(recs[0].record);
   else {
-    const head = parseCsvSync(new TextDecoder().decode(u8), { delimiter, to_line: 1, bom: true }) as string[][];
+    const head = parseCsvSync(utf8(u8, file), { delimiter, to_line: 1, bom: true }) as string[][];
     columns = head[0] ?? [];
   }
   return { columns, rows: recs.map((r) => r.record), offset: 0, lines: recs.map((r) => r.info.lines) };
 }
 
 function parseJsonlBytes(u8: Uint8Array, file: string): TableChunk {
-  const text = new TextDecoder().decode(u8);
+  const text = utf8(u8, file);
   const rows: Row[] = [];
   const lines: number[] = [];
   const cols = new Set<string>();
@@ -199,4 +208,25 @@ export function balanceOutputColumns(enc: EncodedTable, result: { q: Float64Arra
 /** A 2-D little-endian float16/32/64 .npy array (C order) as embeddings; DataError naming the file otherwise. */
 export function parseNpyBytes(bytes: ArrayBuffer | Uint8Array, file: string): Embeddings {
   return parseNpy(file, asBytes(bytes));
+}
+
+/** UTF-8 text of a file's bytes; invalid bytes are an error naming the line (never decoded to U+FFFD). */
+function utf8(u8: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(u8);
+  } catch {
+    let start = 0;
+    for (let line = 1; ; line++) {
+      const nl = u8.indexOf(10, start);
+      const part = u8.subarray(start, nl < 0 ? u8.length : nl);
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(part);
+      } catch {
+        const shown = Array.from(part.subarray(0, 60), (b) => String.fromCharCode(b)).join('');
+        throw new DataError(`not valid UTF-8 (${JSON.stringify(shown)} read as Latin-1): re-encode the file as UTF-8`, { file, line });
+      }
+      if (nl < 0) throw new DataError('not valid UTF-8', { file });
+      start = nl + 1;
+    }
+  }
 }

@@ -74,7 +74,8 @@ export function parseSafetensors(file: string, bytes: Uint8Array, tensor?: strin
 export function checkFinite(file: string, e: Embeddings): Embeddings {
   for (let i = 0; i < e.n; i++) {
     for (let j = 0; j < e.d; j++) {
-      if (!Number.isFinite(e.data[i * e.d + j])) throw new DataError(`row ${i} has a non-finite value (NaN or ±Inf) in dimension ${j}`, { file, row: i + 1 });
+      const v = e.data[i * e.d + j];
+      if (!Number.isFinite(v)) throw new DataError(`dimension ${j + 1} of ${e.d} is ${v} (embeddings must be finite; rows and dimensions count from 1)`, { file, row: i + 1 });
     }
   }
   return e;

@@ -1,7 +1,7 @@
 // Table writers (Node). Always write to a temporary file in the target directory, then rename, so a failed
 // run never leaves a half-written output.
-import { createWriteStream } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, rmSync } from 'node:fs';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify';
 import { DataError } from './errors.js';
@@ -17,15 +17,35 @@ function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
 }
 
+/** temp files being written now: removed by `removeTempFiles()` when the process is interrupted */
+const pending = new Set<string>();
+
+/**
+ * Remove the temp files of writes still in progress (synchronous: for SIGINT/SIGTERM handlers). A process killed
+ * with SIGKILL cannot run it and may leave one `.<name>.<pid>.<time>.tmp` file beside the output.
+ */
+export function removeTempFiles(): string[] {
+  const removed = [...pending];
+  for (const tmp of removed) rmSync(tmp, { force: true });
+  pending.clear();
+  return removed;
+}
+
 /** Write `path` atomically: the callback writes the temp file; on success it is renamed into place. */
 export async function atomicWrite(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const dir = dirname(path);
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) throw new DataError(`output directory ${dir} does not exist`, { file: path });
   const tmp = tempPath(path);
+  pending.add(tmp);
   try {
     await write(tmp);
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
+  } finally {
+    pending.delete(tmp);
   }
 }
 

@@ -30,7 +30,7 @@ export async function balanceFile(path: string, spec: ColumnSpec, opts: BalanceF
   const encoded = await encodeFile(path, spec, opts.read);
   const result = await balanceEncoded(encoded, {
     ...opts,
-    rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows }) : opts.rowsEngine,
+    rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows, encoding: opts.read?.encoding }) : opts.rowsEngine,
   });
   const warnings = columnSpecWarnings(spec);
   if (warnings.length) result.report.warnings = warnings;

@@ -43,6 +43,10 @@ export interface EvalReport {
   retrieval?: RetrievalResult;
   bias?: BiasRetrievalResult;
   able?: number;
+  /** unit of zero-shot accuracy (top1, top5, per class) and retrieval recall R@K: a fraction in [0, 1] */
+  unit: 'fraction';
+  /** what was accepted but deserves a look (k clamped, all-zero embedding rows) */
+  warnings: string[];
   timeMs: number;
 }
 
@@ -79,8 +83,21 @@ export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
     createdAt: new Date().toISOString(),
     backend: kernels.adapter ? `webgpu (${kernels.adapter.description || kernels.adapter.device})` : 'cpu',
     inputs: { images: o.images, texts: o.texts, labels: o.labels, textMeta: o.textMeta, imageCount: images.n, textCount: texts?.n, dim: images.d, attribute: o.attribute },
+    unit: 'fraction',
+    warnings: [],
     timeMs: 0,
   };
+  for (const [file, e] of [[o.images, images], [o.texts, texts]] as const) {
+    if (!e || !file) continue;
+    const zero: number[] = [];
+    for (let i = 0; i < e.n; i++) {
+      let nz = false;
+      for (let j = 0; j < e.d && !nz; j++) nz = e.data[i * e.d + j] !== 0;
+      if (!nz) zero.push(i + 1);
+    }
+    if (zero.length)
+      report.warnings.push(`${file}: ${zero.length} all-zero embedding row(s) (rows ${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ', …' : ''}; 1-based): they have no direction, so their similarity ranks are arbitrary`);
+  }
   const need = (cond: unknown, msg: string) => {
     if (!cond) throw new DataError(msg);
   };
@@ -121,6 +138,7 @@ export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
       const groups = [...new Set(attr)].sort();
       const gIdx = new Map(groups.map((g, i) => [g, i]));
       const names = tmeta?.columns.includes('query') ? column(o.textMeta!, tmeta!, 'query', texts!.n, 'query embeddings') : texts!.n === 319 ? biasPrompts() : Array.from({ length: texts!.n }, (_, i) => `query ${i}`);
+      if ((o.k ?? 1000) > images.n) report.warnings.push(`-k ${o.k ?? 1000} is larger than the ${images.n} images: MaxSkew@k and NDKL@k use k = ${images.n}`);
       report.bias = await biasRetrieval(kernels, images, attr.map((a) => gIdx.get(a)!), groups, texts!, names, { k: o.k ?? 1000, desired: o.desired, normalizeImages: o.normalizeImages });
     }
     if (report.bias && report.zeroshot && report.zeroshot.top1 > 0) report.able = able(report.bias.maxSkew, report.zeroshot.top1);

@@ -7,21 +7,23 @@ import { createCpuEngine } from '../balance/engine-cpu.js';
 import { createGpuEngine } from '../balance/engine-gpu.js';
 import type { MomentsEngine, MomentsSums } from '../balance/types.js';
 import { expandRows, TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
-import { readTable } from '../io/read.js';
+import { readTable, type ReadOptions } from '../io/read.js';
 
 export interface FileEngineOptions {
   chunkRows?: number;
   /** run each chunk's pass on this GPU (default: float64 CPU) */
   kernels?: Kernels;
+  /** text encoding of CSV/JSONL files (default utf-8) */
+  encoding?: ReadOptions['encoding'];
 }
 
 export function createFileEngine(path: string, spec: ColumnSpec, first: EncodedTable, pi: ArrayLike<number>, opts: FileEngineOptions = {}): MomentsEngine {
-  const vocab = { attributes: first.attributeNames, labels: first.labelNames };
+  const vocab = { attributes: first.attributeNames, labels: first.labelNames, columns: first.columns };
   const m = vocab.attributes.length;
   const c = vocab.labels.length;
   const chunkRows = opts.chunkRows ?? 262144;
   async function* chunks(): AsyncGenerator<MomentsEngine> {
-    for await (const ch of readTable(path, { chunkRows })) {
+    for await (const ch of readTable(path, { chunkRows, encoding: opts.encoding })) {
       const enc = new TableEncoder(spec, path, vocab);
       enc.push(ch);
       const { data } = expandRows(enc.finish());

@@ -65,8 +65,8 @@ export function evalReportHtml(r: EvalReport): string {
   if (r.retrieval) {
     const t = r.retrieval;
     parts.push(`<h2>Retrieval</h2><table><tr><th></th><th>R@1</th><th>R@5</th><th>R@10</th></tr>
-<tr><td>image → text</td><td>${fmt(t.imageToText['R@1'], 2)}</td><td>${fmt(t.imageToText['R@5'], 2)}</td><td>${fmt(t.imageToText['R@10'], 2)}</td></tr>
-<tr><td>text → image</td><td>${fmt(t.textToImage['R@1'], 2)}</td><td>${fmt(t.textToImage['R@5'], 2)}</td><td>${fmt(t.textToImage['R@10'], 2)}</td></tr></table>`);
+<tr><td>image → text</td><td>${fmt(100 * t.imageToText['R@1'], 2)}%</td><td>${fmt(100 * t.imageToText['R@5'], 2)}%</td><td>${fmt(100 * t.imageToText['R@10'], 2)}%</td></tr>
+<tr><td>text → image</td><td>${fmt(100 * t.textToImage['R@1'], 2)}%</td><td>${fmt(100 * t.textToImage['R@5'], 2)}%</td><td>${fmt(100 * t.textToImage['R@10'], 2)}%</td></tr></table>`);
   }
   if (r.bias) {
     const b = r.bias;

@@ -1,6 +1,7 @@
 // Node-only training helpers: registers atomic file IO for save()/checkpoints and loads saved models.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Kernels } from '@m4kit/kernels';
+import { DataError } from '../io/errors.js';
 import { atomicWrite } from '../io/write.js';
 import { setTrainFileIO } from './io.js';
 import { loadTrainedModel } from './train.js';
@@ -13,5 +14,8 @@ setTrainFileIO({
 
 /** Load a model written by `TrainedModel.save()` (or a training checkpoint) from a .safetensors file. */
 export async function loadTrainedModelFile(k: Kernels, path: string): Promise<TrainedModel> {
-  return loadTrainedModel(k, new Uint8Array(await readFile(path)));
+  const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+    throw new DataError(e.code === 'ENOENT' ? 'file not found' : `cannot read: ${e.message}`, { file: path });
+  });
+  return loadTrainedModel(k, new Uint8Array(bytes), path);
 }

@@ -97,8 +97,8 @@ function makeModel(config: TrainConfig, cfg: ResolvedConfig, layout: Layout, eng
 }
 
 /** A model from the bytes of a saved model or a checkpoint (no training state needed). */
-export async function loadTrainedModel(k: Kernels, bytes: Uint8Array): Promise<TrainedModel & { dispose(): void }> {
-  const { meta, tensors } = parseMeta(bytes, 'loadTrainedModel');
+export async function loadTrainedModel(k: Kernels, bytes: Uint8Array, file = 'loadTrainedModel'): Promise<TrainedModel & { dispose(): void }> {
+  const { meta, tensors } = parseMeta(bytes, file);
   const cfg = resolveConfig(meta.config);
   const layout = layoutOf(cfg, meta.imageDim, meta.textDim);
   const engine = createEngine(k, { cfg, layout, params: stateOf(layout, tensors, 'loadTrainedModel') }, []);
@@ -121,7 +121,13 @@ export async function train(k: Kernels, data: PairedData | TrainStage[], config:
   let resumed: { meta: CheckpointMeta; m: ArrayLike<number>[]; v: ArrayLike<number>[] } | null = null;
   if (hooks.resume !== undefined) {
     const what = typeof hooks.resume === 'string' ? hooks.resume : 'resume';
-    const bytes = typeof hooks.resume === 'string' ? await io!.readFile(hooks.resume) : hooks.resume;
+    const path = hooks.resume;
+    const bytes =
+      typeof path === 'string'
+        ? await io!.readFile(path).catch((err: NodeJS.ErrnoException) => {
+            throw new ArgumentError(`${path}: cannot read the --resume checkpoint (${err.code === 'ENOENT' ? 'file not found' : err.message})`);
+          })
+        : path;
     const { meta, tensors } = parseMeta(bytes, what);
     if (meta.format !== CHECKPOINT_FORMAT) throw new ArgumentError(`${what}: a saved model holds no optimizer state; resume needs a training checkpoint`);
     const was = resolveConfig(meta.config);

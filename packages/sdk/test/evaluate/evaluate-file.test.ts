@@ -86,11 +86,12 @@ describe('m4kit eval pipeline', () => {
     npy(join(dir, 'caps.npy'), caps);
     writeFileSync(join(dir, 'caps.csv'), 'image\n' + caps.map((_, i) => i).join('\n') + '\n');
     const rr = await evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'caps.npy'), textMeta: join(dir, 'caps.csv'), task: 'retrieval' });
-    expect(rr.retrieval!.imageToText['R@10']).toBeGreaterThan(90);
+    expect(rr.retrieval!.imageToText['R@10']).toBeGreaterThan(0.9); // a fraction, like zero-shot accuracy (#14)
+    expect(rr.unit).toBe('fraction');
     npy(join(dir, 'bad-d.npy'), [[1, 2, 3]]);
     await expect(evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'bad-d.npy'), task: 'retrieval' })).rejects.toThrow(/bad-d\.npy: texts have dimension 3, images 6/);
     npy(join(dir, 'nan.npy'), [[1, 2], [3, NaN]]);
-    await expect(readEmbeddings(join(dir, 'nan.npy'))).rejects.toThrow(/nan\.npy, row 2: row 1 has a non-finite value/);
+    await expect(readEmbeddings(join(dir, 'nan.npy'))).rejects.toThrow(/nan\.npy, row 2: dimension \d+ of \d+ is (NaN|-?Infinity) \(embeddings must be finite; rows and dimensions count from 1\)/);
     writeFileSync(join(dir, 'meta-bad.csv'), 'label\n' + imgLabel.map((c, i) => (i === 7 ? 'yak' : C[c])).join('\n') + '\n');
     await expect(
       evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'prompts.safetensors'), textMeta: join(dir, 'prompts.csv'), labels: join(dir, 'meta-bad.csv'), task: 'zeroshot', backend: 'cpu' }),

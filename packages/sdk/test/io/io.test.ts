@@ -76,7 +76,8 @@ describe('encoding', () => {
     writeFileSync(bad, 'a,b,y\n0.5,1.5,x\n');
     await expect(encode(bad, { attributes: ['a', 'b'], labels: ['y'] })).rejects.toThrow(/line 2, column "b": attribute values must lie in \[0, 1\], got 1\.5/);
     const nn = join(dir, 'nonnum.csv');
-    writeFileSync(nn, 'a,b,y\n0.5,zzz,x\n');
+    // a probability column holding a word (a category column is read as one-hot, see categorical.test.ts)
+    writeFileSync(nn, 'a,b,y\n0.5,0.5,x\n0.5,zzz,x\n');
     await expect(encode(nn, { attributes: ['a', 'b'], labels: ['y'] })).rejects.toThrow(/column "b": expected a number, got "zzz"/);
   });
   test('unknown column, empty table and a single group are clear errors', async () => {

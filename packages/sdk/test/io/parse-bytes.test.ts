@@ -108,7 +108,19 @@ describe('parse-bytes (browser-safe IO)', () => {
     expect(() => parseNpyBytes(new Uint8Array(16), 'z.npy')).toThrow(/z\.npy: not a \.npy file/);
     expect(() => parseNpyBytes(npy('<f4', [6], Float32Array.from(vals)), 'v.npy')).toThrow(/expected a 2-D array/);
     expect(() => parseNpyBytes(npy('<f4', [2, 3], Float32Array.from(vals.slice(0, 4))), 't.npy')).toThrow(/truncated/);
-    expect(() => parseNpyBytes(npy('<f4', [2, 3], Float32Array.from([1, 2, 3, NaN, 5, 6])), 'n.npy')).toThrow(/n\.npy, row 2: row 1 has a non-finite value/);
+    expect(() => parseNpyBytes(npy('<f4', [2, 3], Float32Array.from([1, 2, 3, NaN, 5, 6])), 'n.npy')).toThrow(/n\.npy, row 2: dimension 1 of 3 is NaN/);
     expect(() => parseNpyBytes(npy('<i4', [2, 3], Int32Array.from([1, 2, 3, 4, 5, 6])), 'i.npy')).toThrow(/unsupported dtype/);
+  });
+});
+
+describe('in-memory tables refuse what the file readers refuse (#14)', () => {
+  const latin1 = Uint8Array.from(Buffer.from('name,job\nJose,doctor\nJos\xe9,nurse\n', 'latin1'));
+  test('Latin-1 input decoded to U+FFFD: refused naming the line', async () => {
+    await expect(parseTableBytes(latin1, 'l.csv')).rejects.toThrow(/l\.csv, line 3: not valid UTF-8 \("José,nurse" read as Latin-1\)/);
+    const jl = Uint8Array.from(Buffer.from('{"a":"x"}\n{"a":"\xe9"}\n', 'latin1'));
+    await expect(parseTableBytes(jl, 'l.jsonl')).rejects.toThrow(/l\.jsonl, line 2: not valid UTF-8/);
+  });
+  test('duplicate column names: refused naming them', async () => {
+    await expect(parseTableBytes(new TextEncoder().encode('a,b,a\n1,2,3\n'), 'd.csv')).rejects.toThrow(/d\.csv, line 1: duplicate column names: "a"/);
   });
 });

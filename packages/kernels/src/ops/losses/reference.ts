@@ -18,7 +18,7 @@ import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 
 export const NORM_EPS = 1e-12;
 /** CLIP's clamp: τ ≤ 100. */
-export const CLIP_MAX_LOG_SCALE = Math.log(100);
+export const CLIP_MAX_LOG_SCALE: number = Math.log(100);
 
 export interface LossRefOptions {
   /** per-example weights ω (length N, ≥ 0, Σω > 0) */

@@ -11,7 +11,7 @@
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 
 export type Activation = 'none' | 'gelu';
-export const GELU_C = Math.sqrt(2 / Math.PI);
+export const GELU_C: number = Math.sqrt(2 / Math.PI);
 export const GELU_A = 0.044715;
 
 export function geluRef(z: number): number {

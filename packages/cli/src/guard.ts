@@ -1,0 +1,51 @@
+// One exit-code table for every command, the usage-error type, output-path checks and interrupt handling.
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/** Exit codes of every m4kit command (README "Exit codes", docs/reliability.md). */
+export const EXIT = { ok: 0, internal: 1, usage: 2, infeasible: 3, interrupted: 130 } as const;
+
+/** Bad command-line usage (exit 2). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+  readonly exitCode = EXIT.usage;
+}
+
+/**
+ * The exit code for an error: its own numeric `exitCode` (commander errors, UsageError), 2 for bad input
+ * (M4kitError codes `E_*`, any error named `…OptionError` / `…UsageError` / `…ConfigError` / `DataError`), else 1.
+ */
+export function exitCodeOf(e: unknown): number {
+  const err = e as { name?: string; code?: string; exitCode?: unknown };
+  if (typeof err?.exitCode === 'number') return err.exitCode;
+  if (typeof err?.code === 'string' && err.code.startsWith('E_')) return EXIT.usage;
+  if (typeof err?.name === 'string' && /(OptionError|UsageError|ConfigError|ArgumentError|DataError)$/.test(err.name)) return EXIT.usage;
+  return EXIT.internal;
+}
+
+/** `img.safetensors:NAME` / `t.parquet:COL` → the file part; a real path for files that exist. */
+function fileOf(spec: string): string {
+  const m = /^(.*\.(?:safetensors|parquet|pq|npy|json|jsonl|arrow))(?::[^/\\]+)$/i.exec(spec);
+  const p = resolve(m ? m[1] : spec);
+  if (existsSync(p)) return realpathSync(p);
+  const d = dirname(p);
+  return existsSync(d) ? join(realpathSync(d), basename(p)) : p;
+}
+
+/**
+ * Refuse an output path equal to an input or to another output (the later write would replace the earlier
+ * file). `inputs` / `outputs` map the option name to its path; undefined entries are ignored.
+ */
+export function checkOutputPaths(inputs: Record<string, string | undefined>, outputs: Record<string, string | undefined>): void {
+  const seen = new Map<string, string>();
+  for (const [flag, p] of Object.entries(inputs)) if (p) seen.set(fileOf(p), `input ${flag}`);
+  for (const [flag, p] of Object.entries(outputs)) {
+    if (!p) continue;
+    const f = fileOf(p);
+    const other = seen.get(f);
+    if (other)
+      throw new UsageError(`${flag} ${p} is also the ${other}: writing it would replace that file; choose another path`);
+    if (!existsSync(dirname(f))) throw new UsageError(`${flag} ${p}: output directory ${dirname(p)} does not exist`);
+    seen.set(f, `output ${flag}`);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Float64 reference of the bias-alignment (BA) bank loss (spec §2.4), with the semantics of `debiasLoss`.
+ *
+ * Inputs, per batch row i (R = 3 or 4 query rows per item, row-major [B·R, D]):
+ *   xI[i] = [b_I, ĝ_T*, f̂_T1, ĝ^m_T1]  dotted with the image bank I_all (N × D)
+ *   xT[i] = [b_T, ĝ_I,  f̂_I,  ĝ^m_I ]  dotted with the text bank  T_all (N × D)
+ * (row 3, the momentum features, only when R = 4; it is needed only when mix > 0).
+ * Logits z = x·bankᵀ/τ. With p = softmax over the N bank columns:
+ *   KL_i   = Σ_j P_T (log P_T − log P_I)                        (rows 0: text bias ‖ image bias)
+ *   i2t_i  = −Σ_j y_I log softmax(zT1),  y_I = (1 − mix) softmax(zT2) + mix softmax(zT3)
+ *   t2i_i  = −Σ_j y_T log softmax(zI1),  y_T = (1 − mix) softmax(zI2) + mix softmax(zI3)
+ * Loss means: ba = Σ KL_i / B, i2t = Σ i2t_i / B, t2i = Σ t2i_i / B; total L = α(i2t + t2i)/2 + (1 − α)·ba.
+ * Gradients of L with respect to rows 0 and 1 of each item (targets are constants):
+ *   ∂L/∂zI0 = (1−α)/B (P_I − P_T),   ∂L/∂zT0 = (1−α)/B P_T ⊙ (ℓ − KL),  ℓ = log P_T − log P_I
+ *   ∂L/∂zT1 = α/(2B) (softmax(zT1) − y_I),   ∂L/∂zI1 = α/(2B) (softmax(zI1) − y_T)
+ *   ∂L/∂x = (∂L/∂z)·bank / τ
+ * Outputs dI, dT: [B·2, D] = [∂/∂xI0, ∂/∂xI1] and [∂/∂xT0, ∂/∂xT1] per item.
+ */
+import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+
+export interface DebiasLossHyper {
+  /** temperature τ (spec 0.07) */
+  tau: number;
+  /** weight of L_cd (spec α = 0.3) */
+  alpha: number;
+  /** weight of the momentum distribution in the soft targets (0.4 from epoch 5, else 0); needs R = 4 when > 0 */
+  mix: number;
+}
+
+export interface DebiasLossRefResult {
+  /** batch means */
+  ba: number;
+  i2t: number;
+  t2i: number;
+  /** α(i2t + t2i)/2 + (1 − α)·ba */
+  total: number;
+  /** [B·2, D] */
+  dI: Float64Array;
+  dT: Float64Array;
+  /** per-row unscaled terms [B] */
+  rowKl: Float64Array;
+  rowI2t: Float64Array;
+  rowT2i: Float64Array;
+}
+
+/** Host checks shared by the reference and the launcher. */
+export function checkDebiasHyper(op: string, h: DebiasLossHyper, R: number): void {
+  if (!(h.tau > 0) || !Number.isFinite(h.tau)) throw new ArgumentError(`${op}: tau = ${h.tau} must be finite and > 0`);
+  if (!(h.alpha >= 0 && h.alpha <= 1)) throw new ArgumentError(`${op}: alpha = ${h.alpha} must be in [0, 1]`);
+  if (!(h.mix >= 0 && h.mix <= 1)) throw new ArgumentError(`${op}: mix = ${h.mix} must be in [0, 1]`);
+  if (R !== 3 && R !== 4) throw new ArgumentError(`${op}: rowsPerItem must be 3 or 4, got ${R}`);
+  if (h.mix > 0 && R !== 4)
+    throw new ArgumentError(`${op}: mix = ${h.mix} > 0 needs the momentum rows (rowsPerItem 4)`);
+}
+
+function lse(z: Float64Array, o: number, N: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < N; j++) m = Math.max(m, z[o + j]);
+  let s = 0;
+  for (let j = 0; j < N; j++) s += Math.exp(z[o + j] - m);
+  return m + Math.log(s);
+}
+
+export function debiasLossRef(
+  xI: ArrayLike<number>,
+  xT: ArrayLike<number>,
+  bankI: ArrayLike<number>,
+  bankT: ArrayLike<number>,
+  B: number,
+  R: number,
+  N: number,
+  D: number,
+  h: DebiasLossHyper,
+): DebiasLossRefResult {
+  const op = 'debiasLossRef';
+  checkDebiasHyper(op, h, R);
+  if (!(B >= 1 && N >= 1 && D >= 1)) throw new ShapeError(`${op}: need B, N, D ≥ 1, got ${B}, ${N}, ${D}`);
+  if (xI.length !== B * R * D || xT.length !== B * R * D)
+    throw new ShapeError(`${op}: xI/xT must hold ${B}·${R}×${D} values`);
+  if (bankI.length !== N * D || bankT.length !== N * D) {
+    throw new ShapeError(`${op}: banks must hold ${N}×${D} values`);
+  }
+  const { tau, alpha, mix } = h;
+  const zI = new Float64Array(4 * N);
+  const zT = new Float64Array(4 * N);
+  const dI = new Float64Array(B * 2 * D);
+  const dT = new Float64Array(B * 2 * D);
+  const rowKl = new Float64Array(B);
+  const rowI2t = new Float64Array(B);
+  const rowT2i = new Float64Array(B);
+  const sBa = (1 - alpha) / B;
+  const sCd = (0.5 * alpha) / B;
+  for (let i = 0; i < B; i++) {
+    for (let r = 0; r < R; r++) {
+      const a = (i * R + r) * D;
+      for (let j = 0; j < N; j++) {
+        let sI = 0;
+        let sT = 0;
+        for (let t = 0; t < D; t++) {
+          sI += xI[a + t] * bankI[j * D + t];
+          sT += xT[a + t] * bankT[j * D + t];
+        }
+        zI[r * N + j] = sI / tau;
+        zT[r * N + j] = sT / tau;
+      }
+    }
+    const lI = lse(zI, 0, N);
+    const lT = lse(zT, 0, N);
+    const lt2i = lse(zI, N, N);
+    const li2t = lse(zT, N, N);
+    const lgT = lse(zI, 2 * N, N);
+    const lgI = lse(zT, 2 * N, N);
+    const lmT = mix > 0 ? lse(zI, 3 * N, N) : 0;
+    const lmI = mix > 0 ? lse(zT, 3 * N, N) : 0;
+    let kl = 0;
+    for (let j = 0; j < N; j++) {
+      const lpT = zT[j] - lT;
+      kl += Math.exp(lpT) * (lpT - (zI[j] - lI));
+    }
+    let ci = 0;
+    let ct = 0;
+    const gI = new Float64Array(2 * N);
+    const gT = new Float64Array(2 * N);
+    for (let j = 0; j < N; j++) {
+      const yI = (1 - mix) * Math.exp(zT[2 * N + j] - lgI) + (mix > 0 ? mix * Math.exp(zT[3 * N + j] - lmI) : 0);
+      const yT = (1 - mix) * Math.exp(zI[2 * N + j] - lgT) + (mix > 0 ? mix * Math.exp(zI[3 * N + j] - lmT) : 0);
+      const lpi2t = zT[N + j] - li2t;
+      const lpt2i = zI[N + j] - lt2i;
+      ci -= yI * lpi2t;
+      ct -= yT * lpt2i;
+      const lpT = zT[j] - lT;
+      const lpI = zI[j] - lI;
+      const pT = Math.exp(lpT);
+      gI[j] = (sBa * (Math.exp(lpI) - pT)) / tau;
+      gT[j] = (sBa * pT * (lpT - lpI - kl)) / tau;
+      gT[N + j] = (sCd * (Math.exp(lpi2t) - yI)) / tau;
+      gI[N + j] = (sCd * (Math.exp(lpt2i) - yT)) / tau;
+    }
+    rowKl[i] = kl;
+    rowI2t[i] = ci;
+    rowT2i[i] = ct;
+    for (let r = 0; r < 2; r++) {
+      const o = (i * 2 + r) * D;
+      for (let j = 0; j < N; j++) {
+        const a = gI[r * N + j];
+        const b = gT[r * N + j];
+        for (let t = 0; t < D; t++) {
+          dI[o + t] += a * bankI[j * D + t];
+          dT[o + t] += b * bankT[j * D + t];
+        }
+      }
+    }
+  }
+  let ba = 0;
+  let i2t = 0;
+  let t2i = 0;
+  for (let i = 0; i < B; i++) {
+    ba += rowKl[i] / B;
+    i2t += rowI2t[i] / B;
+    t2i += rowT2i[i] / B;
+  }
+  return { ba, i2t, t2i, total: alpha * 0.5 * (i2t + t2i) + (1 - alpha) * ba, dI, dT, rowKl, rowI2t, rowT2i };
+}

@@ -1,0 +1,435 @@
+#!/usr/bin/env node
+// Consumer suite: m4kit as a stranger gets it. `npm pack` the three packages (after `turbo run build`), install
+// the tarballs into a fresh folder under os.tmpdir() (outside the workspace; --prefer-offline: the tarballs'
+// dependencies come from npm's cache or the registry), then:
+//   (a) a Node ESM script: matmul, CLIP loss vs float64, balanceFile + parseTableBytes on a CSV (app/work.mjs)
+//   (b) the same work bundled by esbuild (nothing marked external; Dawn registered only through @m4kit/sdk/node's
+//       side-effect import): it must still find the WebGPU adapter
+//   (c) tsc --noEmit on a strict consumer (skipLibCheck off) under moduleResolution bundler and node16
+//   (d) the same work in Deno via npm: specifiers, no --unsafe-* flag
+//   (e) a Vite app in Chromium (Playwright, SwiftShader): matmul + balance on WebGPU, no node:* import or native
+//       package in its bundle; and the bundled browser build (dist/browser/m4kit.js) from a plain <script type=module>
+//   (f) npx m4kit info / npx m4kit balance from the consumer folder (and a failing balance leaves nothing behind)
+// plus npm publish --dry-run and deno publish --dry-run for every package. Writes tests/.out/consumer.json
+// ({ passed, failed, cases, sizes }) for scripts/test-all.mjs. `node tests/consumer/run.mjs [regex]` runs a subset.
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../..');
+const outDir = join(root, 'tests/.out');
+mkdirSync(outDir, { recursive: true });
+const only = process.argv[2] ? new RegExp(process.argv[2]) : null;
+const env = {
+  ...process.env,
+  XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp',
+  CI: process.env.CI ?? 'true',
+  NO_COLOR: '1',
+};
+const bin = (p) => join(root, 'node_modules', p);
+const log = (m) => console.log(`[consumer] ${m}`);
+
+const results = [];
+async function check(name, fn) {
+  if (only && !only.test(name)) return;
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - t0 });
+    console.log(`[case] ✓ ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, ms: Date.now() - t0, error: String(e?.stack ?? e) });
+    console.log(`[case] ✗ ${name}: ${e?.message ?? e}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+/** Run a command; returns { status, stdout, stderr } (never throws). */
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 64 << 20, timeout: 300_000, ...opts });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
+}
+/** The same, without blocking: independent slow steps (tsc, deno publish) run side by side on the CI's 2 cores. */
+function shAsync(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env, ...opts });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), 300_000);
+    p.on('error', (e) => (stderr += String(e)));
+    p.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+const tail = (s, n = 1500) => (s.length > n ? '…' + s.slice(-n) : s);
+function ok(r, what) {
+  assert(r.status === 0, `${what} exited ${r.status}\n${tail(r.stderr || r.stdout)}`);
+  return r;
+}
+function lastJson(stdout) {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
+  assert(line, `no JSON result line in:\n${tail(stdout)}`);
+  return JSON.parse(line);
+}
+function duBytes(p) {
+  let n = 0;
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const f = join(d, e.name);
+      if (e.isDirectory()) walk(f);
+      else if (e.isFile()) n += statSync(f).size;
+    }
+  };
+  if (existsSync(p)) walk(p);
+  return n;
+}
+const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
+
+const pkgs = [
+  { name: '@m4kit/kernels', dir: 'packages/kernels' },
+  { name: '@m4kit/sdk', dir: 'packages/sdk' },
+  { name: '@m4kit/cli', dir: 'packages/cli' },
+];
+const tmp = mkdtempSync(join(tmpdir(), 'm4kit-consumer-'));
+const app = join(tmp, 'app');
+const sizes = {};
+let installed = false;
+
+// ---------------------------------------------------------------- pack + install
+await check('npm pack the three packages and install the tarballs outside the workspace', async () => {
+  for (const p of pkgs)
+    assert(existsSync(join(root, p.dir, 'dist')), `${p.dir}/dist missing: run turbo run build first`);
+  const packed = JSON.parse(
+    ok(
+      sh('npm', ['pack', '--json', '--pack-destination', tmp, ...pkgs.flatMap((p) => ['-w', p.name])], { cwd: root }),
+      'npm pack',
+    ).stdout,
+  );
+  const files = Object.fromEntries(packed.map((p) => [p.name, p]));
+  for (const p of pkgs) {
+    const f = files[p.name];
+    assert(f, `npm pack produced no tarball for ${p.name}`);
+    const paths = f.files.map((x) => x.path);
+    for (const must of ['README.md', 'LICENSE', 'package.json'])
+      assert(paths.includes(must), `${p.name} tarball lacks ${must}`);
+    assert(!paths.some((x) => x.startsWith('src/') || x.startsWith('test/')), `${p.name} tarball ships sources/tests`);
+    sizes[`${p.name} tarball`] = mb(f.size);
+  }
+  assert(
+    files['@m4kit/cli'].files.some((x) => x.path === 'data/kernlab-income.csv'),
+    'the CLI tarball lacks data/kernlab-income.csv',
+  );
+  assert(
+    files['@m4kit/sdk'].files.some((x) => x.path === 'dist/browser/m4kit.js'),
+    'the SDK tarball lacks dist/browser/m4kit.js',
+  );
+  const typesNode = JSON.parse(readFileSync(bin('@types/node/package.json'), 'utf8')).version;
+  const dep = (n) => `file:../${files[n].filename}`;
+  // browser-style install first (no webgpu): its size is what a browser / Deno user pays
+  mkdirSync(join(tmp, 'web-only'));
+  writeFileSync(
+    join(tmp, 'web-only/package.json'),
+    JSON.stringify(
+      {
+        name: 'web-only',
+        private: true,
+        type: 'module',
+        dependencies: { '@m4kit/kernels': dep('@m4kit/kernels'), '@m4kit/sdk': dep('@m4kit/sdk') },
+      },
+      null,
+      2,
+    ),
+  );
+  const npmi = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
+  ok(sh('npm', npmi, { cwd: join(tmp, 'web-only') }), 'npm install (kernels + sdk)');
+  assert(
+    !existsSync(join(tmp, 'web-only/node_modules/webgpu')),
+    'installing @m4kit/kernels + @m4kit/sdk pulled in the native webgpu package',
+  );
+  sizes['@m4kit/kernels + @m4kit/sdk (browser, Deno, bundlers)'] = mb(duBytes(join(tmp, 'web-only/node_modules')));
+
+  cpSync(join(here, 'app'), app, { recursive: true });
+  const pj = {
+    name: 'm4kit-consumer',
+    private: true,
+    type: 'module',
+    dependencies: {
+      '@m4kit/kernels': dep('@m4kit/kernels'),
+      '@m4kit/sdk': dep('@m4kit/sdk'),
+      '@m4kit/cli': dep('@m4kit/cli'),
+      webgpu: '0.6.2',
+    },
+    devDependencies: { '@types/node': typesNode },
+  };
+  writeFileSync(join(app, 'package.json'), JSON.stringify(pj, null, 2));
+  writeFileSync(join(app, 'deno.json'), JSON.stringify({ nodeModulesDir: 'manual' }, null, 2));
+  ok(sh('npm', npmi, { cwd: app }), 'npm install (consumer)');
+  for (const p of pkgs)
+    assert(existsSync(join(app, 'node_modules', p.name, 'package.json')), `${p.name} not installed`);
+  sizes['+ webgpu (Dawn, Node)'] = mb(duBytes(join(app, 'node_modules/webgpu')));
+  sizes['consumer node_modules (3 packages + webgpu + @types/node)'] = mb(duBytes(join(app, 'node_modules')));
+  log(`install sizes: ${JSON.stringify(sizes)}`);
+  installed = true;
+});
+
+await check(
+  'without webgpu: require() works, /node throws MissingDependencyError, auto fallback is announced',
+  async () => {
+    const dir = join(tmp, 'web-only');
+    assert(existsSync(join(dir, 'node_modules/@m4kit/kernels')), 'the kernels + sdk install is missing');
+    const req =
+      "const k = require('@m4kit/kernels'); const s = require('@m4kit/sdk'); " +
+      'console.log(typeof k.init, typeof s.balanceEncoded)';
+    const r = ok(sh(process.execPath, ['-e', req], { cwd: dir }), 'require()');
+    assert(r.stdout.trim() === 'function function', `require() gave ${r.stdout}`);
+    const miss =
+      "import('@m4kit/kernels/node').then((m) => m.init())" +
+      ".then(() => console.log('no error'), (e) => console.log(e.name, e.code, e.message))";
+    const m = ok(sh(process.execPath, ['-e', miss], { cwd: dir }), 'import /node').stdout;
+    assert(/^MissingDependencyError E_MISSING_DEPENDENCY .*npm install webgpu/.test(m), `missing webgpu: ${m}`);
+    const auto =
+      "import('@m4kit/kernels').then(async (m) => { const k = await m.init(); " +
+      'console.log(JSON.stringify([k.backend, k.fallbackReason])); })';
+    const a = sh(process.execPath, ['-e', auto], { cwd: dir, env: { ...env, CI: '' } });
+    ok(a, 'auto fallback');
+    const [backend, reason] = JSON.parse(a.stdout.trim());
+    assert(backend === 'cpu' && /navigator\.gpu is missing/.test(reason), `fallback: ${a.stdout}`);
+    assert(
+      /\[m4kit\] no WebGPU adapter, using the float64 CPU backend/.test(a.stderr),
+      `fallback not on stderr: ${a.stderr}`,
+    );
+    const ci = sh(process.execPath, ['-e', auto], { cwd: dir, env: { ...env, CI: 'true' } });
+    assert(ci.status !== 0 && /NoAdapterError/.test(ci.stderr), 'under CI=true a missing adapter must be an error');
+  },
+);
+rmSync(join(tmp, 'web-only'), { recursive: true, force: true });
+
+if (installed) {
+  // ---------------------------------------------------------------- (a) Node ESM
+  let nodeResult;
+  await check(
+    '(a) Node ESM consumer: matmul, CLIP loss vs float64, balanceFile + parseTableBytes on WebGPU',
+    async () => {
+      nodeResult = lastJson(ok(sh(process.execPath, ['node.mjs'], { cwd: app }), 'node node.mjs').stdout);
+      assert(nodeResult.adapter, 'no adapter reported');
+    },
+  );
+
+  // ---------------------------------------------------------------- (b) esbuild bundle
+  const bName = '(b) the same work bundled by esbuild (nothing external, Dawn via sdk/node) keeps the adapter';
+  await check(bName, async () => {
+    const { build } = await import(join(root, 'node_modules/esbuild/lib/main.js'));
+    await build({
+      entryPoints: [join(app, 'bundle-entry.mjs')],
+      outfile: join(app, 'bundle/node.bundle.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+      // CommonJS dependencies inside an ESM bundle call require() for Node built-ins
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    });
+    const code = readFileSync(join(app, 'bundle/node.bundle.mjs'), 'utf8');
+    assert(!/from\s*["']webgpu["']/.test(code), 'the bundle imports webgpu statically');
+    const r = lastJson(
+      ok(sh(process.execPath, ['bundle/node.bundle.mjs', 'node-bundle'], { cwd: app }), 'node bundle').stdout,
+    );
+    assert(
+      r.adapter && r.adapter.description === nodeResult?.adapter?.description,
+      `bundle adapter ${JSON.stringify(r.adapter)}`,
+    );
+    assert(
+      JSON.stringify(r.summary) === JSON.stringify(nodeResult?.summary),
+      'bundle and Node report different balance numbers',
+    );
+  });
+
+  // ---------------------------------------------------------------- (c) TypeScript
+  const tsc = {};
+  for (const res of ['bundler', 'node16'])
+    tsc[res] = shAsync(process.execPath, [bin('typescript/bin/tsc'), '-p', `tsconfig.${res}.json`], { cwd: app });
+  for (const res of ['bundler', 'node16']) {
+    await check(`(c) tsc --noEmit, strict, skipLibCheck off, moduleResolution ${res}`, async () => {
+      ok(await tsc[res], `tsc (${res})`);
+    });
+  }
+
+  // ---------------------------------------------------------------- (d) Deno
+  await check('(d) Deno via npm: specifiers (no --unsafe-* flag): the same work on WebGPU', async () => {
+    const r = ok(
+      sh(
+        bin('.bin/deno'),
+        [
+          'run',
+          '--unstable-webgpu',
+          '--allow-read',
+          '--allow-write',
+          '--allow-env',
+          '--allow-sys',
+          '--allow-ffi',
+          'deno.ts',
+        ],
+        { cwd: app },
+      ),
+      'deno run',
+    );
+    const d = lastJson(r.stdout);
+    assert(d.adapter, 'Deno found no adapter');
+    assert(d.matmul.join() === '4,5,10,11', `deno matmul ${d.matmul}`);
+  });
+
+  // ---------------------------------------------------------------- (e) Vite app + plain script in Chromium
+  await check(
+    '(e) Vite app in Chromium: matmul + balance on WebGPU; no node:* import or native package in the bundle; ' +
+      'plain <script type=module> with dist/browser/m4kit.js',
+    async () => {
+      const web = join(app, 'web');
+      const { build } = await import(join(root, 'node_modules/vite/dist/node/index.js'));
+      await build({
+        root: web,
+        logLevel: 'error',
+        configFile: false,
+        build: { outDir: 'dist', target: 'es2022', emptyOutDir: true },
+      });
+      const assets = readdirSync(join(web, 'dist/assets')).filter((f) => f.endsWith('.js'));
+      assert(assets.length, 'vite produced no JavaScript');
+      for (const f of assets) {
+        const code = readFileSync(join(web, 'dist/assets', f), 'utf8');
+        const bad =
+          /["']node:[a-z_/]+["']/.exec(code) ??
+          /__vite-browser-external/.exec(code) ??
+          /(?:from|import\(?|require\()\s*["'](?:webgpu|onnxruntime-node|@duckdb\/[^"']+|[^"']+\.node)["']/.exec(code);
+        assert(!bad, `${f} contains ${bad?.[0]}`);
+      }
+      const browserJs = readFileSync(join(app, 'node_modules/@m4kit/sdk/dist/browser/m4kit.js'), 'utf8');
+      // self-contained: no bare or node:* import (from "x" / import("x")) left in the one file
+      const badB = /\bfrom\s*["'](?![./])[^"']+["']|\bimport\(\s*["'](?![./])[^"']+["']\s*\)/.exec(browserJs);
+      assert(!badB, `dist/browser/m4kit.js imports ${badB?.[0]}`);
+      const files = {
+        '/plain/m4kit.js': join(app, 'node_modules/@m4kit/sdk/dist/browser/m4kit.js'),
+        '/plain/work.js': join(web, 'work.js'),
+        '/plain/': join(web, 'plain.html'),
+      };
+      const types = { '.html': 'text/html', '.js': 'text/javascript' };
+      const server = createServer((req, res) => {
+        const p = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+        const file = files[p] ?? join(web, 'dist', p === '/' ? 'index.html' : p);
+        if (!file.startsWith(app) || !existsSync(file)) return res.writeHead(404).end('not found');
+        res
+          .writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' })
+          .end(readFileSync(file));
+      });
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${server.address().port}`;
+      const { chromium } = await import(join(root, 'node_modules/playwright-core/index.mjs'));
+      const { CHROMIUM_PATH, CHROMIUM_ARGS } = await import(join(root, 'scripts/chromium.mjs'));
+      const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+      try {
+        for (const path of ['/', '/plain/']) {
+          const page = await browser.newPage();
+          const errors = [];
+          page.on('pageerror', (e) => errors.push(e.message));
+          await page.goto(url + path);
+          await page.waitForFunction(() => window.__m4kit !== undefined, null, { timeout: 60_000 });
+          const r = await page.evaluate(() => window.__m4kit);
+          assert(!r.error, `${path}: ${r.error}`);
+          assert(r.backend === 'webgpu' && r.adapter, `${path}: backend ${r.backend}`);
+          assert(r.matmul.join() === '4,5,10,11', `${path}: matmul ${r.matmul}`);
+          assert(r.balanceBackend.startsWith('webgpu'), `${path}: balance ran on ${r.balanceBackend}`);
+          assert(
+            Math.abs(r.summary.abBefore - 0.125) < 1e-12 && r.summary.abAfter <= 0.01 + 1e-4,
+            `${path}: AB ${r.summary.abBefore} → ${r.summary.abAfter}`,
+          );
+          assert(Math.abs(r.summary.keepRate - 0.45) < 1e-3, `${path}: keep rate ${r.summary.keepRate}`);
+          assert(!errors.length, `${path}: page errors ${errors.join('; ')}`);
+          await page.close();
+        }
+      } finally {
+        await browser.close();
+        server.close();
+      }
+    },
+  );
+
+  // ---------------------------------------------------------------- (f) CLI
+  await check('(f) npx m4kit info and npx m4kit balance (bundled survey) from the consumer folder', async () => {
+    const npx = (args, cwd = app) => sh('npx', ['--no-install', 'm4kit', ...args], { cwd });
+    const info = JSON.parse(ok(npx(['info', '--json']), 'm4kit info').stdout);
+    assert(
+      JSON.stringify(info).includes('llvmpipe') || JSON.stringify(info).toLowerCase().includes('adapter'),
+      'info shows no adapter',
+    );
+    rmSync(join(app, 'out'), { recursive: true, force: true });
+    ok(npx(['balance', '--no-progress']), 'm4kit balance');
+    const report = JSON.parse(readFileSync(join(app, 'out/kernlab-income.report.json'), 'utf8'));
+    assert(report.bias.summary.abAfter < report.bias.summary.abBefore, 'balance did not reduce association bias');
+    assert(
+      readFileSync(join(app, 'out/kernlab-income.balanced.csv'), 'utf8').startsWith('row,q,keep'),
+      'balanced CSV header',
+    );
+    const empty = mkdtempSync(join(app, 'fail-')); // inside the consumer, so npx finds its m4kit
+    const bad = npx(['balance', '--no-progress', '-a', 'NO_SUCH_COLUMN'], empty);
+    assert(
+      bad.status === 2 && /NO_SUCH_COLUMN/.test(bad.stderr),
+      `a bad column exits 2 naming it (got ${bad.status}: ${tail(bad.stderr, 300)})`,
+    );
+    assert(readdirSync(empty).length === 0, `a failed balance left ${readdirSync(empty).join(', ')} behind`);
+  });
+}
+
+// ---------------------------------------------------------------- publish dry runs
+// (--unstable-sloppy-imports: the sources import './x.js' for ./x.ts, as tsc wants; JSR rewrites them on publish)
+const denoPub = Object.fromEntries(
+  pkgs
+    .filter((p) => !only || only.test(`deno publish --dry-run ${p.name}`))
+    .map((p) => [
+      p.name,
+      shAsync(bin('.bin/deno'), ['publish', '--dry-run', '--allow-dirty', '--unstable-sloppy-imports'], {
+        cwd: join(root, p.dir),
+      }),
+    ]),
+);
+for (const p of pkgs) {
+  await check(`npm publish --dry-run ${p.name}`, async () => {
+    ok(
+      sh('npm', ['publish', '--dry-run', '--access', 'public', '--loglevel=error', '-w', p.name], { cwd: root }),
+      'npm publish --dry-run',
+    );
+  });
+  await check(`deno publish --dry-run ${p.name}`, async () => {
+    const r = ok(await denoPub[p.name], 'deno publish --dry-run');
+    assert(/Success Dry run complete/.test(r.stdout + r.stderr), 'deno publish did not report success');
+  });
+}
+
+if (!process.env.M4KIT_KEEP_CONSUMER) rmSync(tmp, { recursive: true, force: true });
+else log(`kept ${tmp}`);
+const passed = results.filter((r) => r.ok).length;
+const failed = results.length - passed;
+writeFileSync(join(outDir, 'consumer.json'), JSON.stringify({ passed, failed, sizes, cases: results }, null, 2));
+log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
