@@ -1,7 +1,7 @@
 # Vectorised CPU peer for bench/balance.mjs: the M4 moments pass (spec ALGORITHMS.md §1.5) in numpy.
 # Started by balance.mjs as `python3 bench/balance-numpy.py DIR n m c`; reads DIR/{S,Y,u}.f32 (raw little-endian
 # float32, row-major) once, then answers one JSON request per stdin line with one JSON line on stdout:
-#   {"op": "pass", "W": [...m*(c+1)], "pi": [...m], "mu": x, "eta": x, "variant": "gemm" | "spec"}
+#   {"op": "pass", "W": [...m*(c+1)], "pi": [...m], "mu": x, "eta": x, "variant": "gemm" | "spec", "fixedQ"?: x}
 #     -> {"ms": wall ms of the pass, "sumW", "sumQ", "D": [...], "qy": [...], "obj"}
 #   {"op": "quit"}
 # Both variants compute the same sums as MomentsEngine.pass (types.ts), in float32 with BLAS:
@@ -46,6 +46,8 @@ def main():
             t = Sc @ W[:, 0] + np.einsum("ij,ij->i", Sc, Y @ W[:, 1:].T)
         q0 = eta + u
         q = np.clip(q0 - t - mu, 0, 1)
+        if req.get("fixedQ") is not None:  # raw-data statistics (the solver's bound at q = 0 and q = 1)
+            q = np.full(n, np.float32(req["fixedQ"]), dtype=np.float32)
         Z = np.empty((n, m + 1), dtype=np.float32)
         np.multiply(Sc, q[:, None], out=Z[:, :m])
         Z[:, m] = q

@@ -2,7 +2,10 @@
 // Balance (M4) throughput: the per-row moments pass and end-to-end solves, GPU engine (fused WGSL moments kernel)
 // beside the float64 CPU engine and a vectorised numpy peer, all measured in the same run.
 //
-//   node bench/balance.mjs [--quick] [--n=1e5,1e6] [--c=10] [--no-e2e]
+//   node bench/balance.mjs [--quick] [--n=1e5,1e6] [--c=10] [--no-e2e] [--no-first-order] [--numpy-cap=s] [--e2e-cap=s]
+// End to end per (n, c): Newton on the GPU and CPU engines, the first-order method with numpy doing every pass
+// (the peer), the first-order method on the GPU (unless --no-first-order), the pattern path; the max |q − q_cpu|
+// of each; and the moments / Hessian kernels' input bytes per second beside a copy kernel's on the same adapter.
 //   import { runBalanceBench } from './balance.mjs'; const results = await runBalanceBench({ quick: true });
 //
 // Needs the built packages (`npx turbo run build`). numpy (Debian's python3) is optional: without it the numpy
@@ -18,7 +21,7 @@
 // q0_i = η + u_i differs per row and the per-row path is required (patterns cannot absorb it).
 // The pattern path is measured on the same rows without u.
 import '@m4kit/kernels/node';
-import { init } from '@m4kit/kernels';
+import { init, momentsPass, momentsHessianPass, uniforms, ceilDiv } from '@m4kit/kernels';
 import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -241,9 +244,9 @@ class NumpyPeer {
   next() {
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
-  async pass(W, mu, eta, variant) {
+  async pass(W, mu, eta, variant, fixedQ) {
     const p = this.next();
-    this.proc.stdin.write(JSON.stringify({ op: 'pass', W: Array.from(W), pi: PI, mu, eta, variant }) + '\n');
+    this.proc.stdin.write(JSON.stringify({ op: 'pass', W: Array.from(W), pi: PI, mu, eta, variant, fixedQ }) + '\n');
     return p;
   }
   close() {
@@ -274,6 +277,7 @@ class BudgetExceeded extends Error {}
 /** Wraps an engine so that a pass after `deadline` throws (solveBatch has no time limit of its own). */
 function withDeadline(engine, deadline) {
   let passes = 0;
+  let hessianPasses = 0;
   return {
     n: engine.n,
     m: engine.m,
@@ -290,7 +294,99 @@ function withDeadline(engine, deadline) {
     q: (...a) => engine.q(...a),
     frobenius: () => engine.frobenius(),
     dispose: () => engine.dispose(),
+    get hessianPasses() {
+      return hessianPasses;
+    },
+    ...(engine.hessian
+      ? {
+          async hessian(...a) {
+            if (now() > deadline) throw new BudgetExceeded();
+            hessianPasses++;
+            return engine.hessian(...a);
+          },
+        }
+      : {}),
   };
+}
+
+/**
+ * The numpy peer as a MomentsEngine: every pass is one numpy pass (float32 + BLAS, timed by the peer); the
+ * solver (FISTA, the same accelerated dual ascent the peer script implements the pass of) runs in JS between
+ * passes, so 'numpy end to end' = the first-order solve with numpy doing the data work.
+ */
+function numpyEngine(peer, n, c, frob) {
+  return {
+    n, m: M, c, pi: Float64Array.from(PI),
+    async pass(W, mu, eta, fixedQ) {
+      const r = await peer.pass(W, mu, eta, 'gemm', fixedQ);
+      return { sumW: r.sumW, sumQ: r.sumQ, D: Float64Array.from(r.D), qy: Float64Array.from(r.qy), obj: r.obj };
+    },
+    async q() {
+      throw new Error('numpy engine: q is evaluated with the CPU engine at the returned dual point');
+    },
+    frobenius: async () => frob,
+    dispose() {},
+  };
+}
+
+// ---- bandwidth: a plain copy kernel on the same adapter ---------------------------------------------------------------
+const COPY_WGSL = `
+@group(0) @binding(0) var<storage, read> src: array<vec4f>;
+@group(0) @binding(1) var<storage, read_write> dst: array<vec4f>;
+@group(0) @binding(2) var<uniform> n: vec4u;
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let stride = nw.x * 256u;
+  for (var i = g.x; i < n.x; i += stride) { dst[i] = src[i]; }
+}`;
+
+/** Median bytes read per second of a vec4 copy of `bytes` bytes (grid-stride loop, 1024 workgroups). */
+async function copyBandwidth(k, bytes, rounds) {
+  const ctx = k.gpu;
+  const n4 = Math.floor(Math.min(bytes, ctx.maxBindingSize - 256) / 16);
+  const src = ctx.tensor(null, [n4 * 4]);
+  const dst = ctx.tensor(null, [n4 * 4]);
+  const pl = ctx.pipeline('bench:copy', () => COPY_WGSL);
+  const times = [];
+  for (let r = 0; r < rounds + 1; r++) {
+    const u = ctx.uniform(uniforms([{ u: n4 }, { u: 0 }, { u: 0 }, { u: 0 }]));
+    const t = now();
+    ctx.submit('bench.copy', [{ op: 'bench.copy', pipeline: pl, bindings: [{ buffer: src.buffer }, { buffer: dst.buffer }, { buffer: u }], workgroups: [Math.min(1024, ceilDiv(n4, 256))] }], [u]);
+    await k.sync();
+    if (r > 0) times.push(now() - t); // the first round compiles
+  }
+  src.dispose();
+  dst.dispose();
+  const ms = median(times);
+  return { bytes: n4 * 16, ms, bytesPerSec: (n4 * 16) / (ms / 1e3) };
+}
+
+/** Moments and Hessian kernels alone on resident chunks: median ms and input bytes read per second. */
+async function kernelBandwidth(k, data, c, rounds) {
+  const ctx = k.gpu;
+  // ≤ 2^18 rows: the Hessian kernel at stride 1 is slow on software adapters, and both kernels are row-parallel
+  const n = Math.min(data.n, Math.floor((ctx.maxBindingSize - 256) / (4 * c)), 1 << 18);
+  const S = ctx.tensor(data.S.subarray(0, n * M), [n, M]);
+  const Y = ctx.tensor(data.Y.subarray(0, n * c), [n, c]);
+  const u = ctx.tensor(data.u.subarray(0, n), [n]);
+  const { W, mu } = dualPoint(c, SEED + 1);
+  const bytes = 4 * n * (M + c + 1); // S, Y, u: what a row costs in f32 today
+  const time = async (fn) => {
+    const ts = [];
+    for (let r = 0; r < rounds + 1; r++) {
+      const t = now();
+      const part = fn();
+      await part.read();
+      part.dispose();
+      if (r > 0) ts.push(now() - t);
+    }
+    return median(ts);
+  };
+  const prm = { W, pi: PI, mu, eta: ETA };
+  const mMs = await time(() => momentsPass(ctx, { S, Y, u }, prm));
+  const hMs = await time(() => momentsHessianPass(ctx, { S, Y, u }, prm));
+  for (const t of [S, Y, u]) t.dispose();
+  return { rows: n, inputBytes: bytes, moments: { ms: mMs, bytesPerSec: bytes / (mMs / 1e3) }, hessian: { ms: hMs, bytesPerSec: bytes / (hMs / 1e3) } };
 }
 
 /** max over the moments of |a − b| / N (the scale the solver's tolerance applies to) */
@@ -308,7 +404,7 @@ function dualPoint(c, seed) {
 const fmtMs = (x) => (x == null || !Number.isFinite(x) ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const fmtRate = (x) => (x == null || !Number.isFinite(x) ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(1)} M` : `${(x / 1e3).toFixed(0)} k`);
 const fmtX = (x) => (x == null || !Number.isFinite(x) ? '—' : `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`);
-const fmtN = (n) => `1e${Math.round(Math.log10(n))}`;
+const fmtN = (n) => n.toExponential(0).replace('+', '');
 const fmtS = (ms) => (ms == null || !Number.isFinite(ms) ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
 
 // ---- the benchmark ---------------------------------------------------------------------------------------------------
@@ -324,7 +420,9 @@ export async function runBalanceBench(opts = {}) {
   const doE2e = opts.e2e ?? true;
   const rounds = (n) => (quick ? 3 : n >= 1e7 ? 3 : 5);
   // per end-to-end run: give up (and report a projection) beyond this many ms
-  const e2eCap = quick ? 10_000 : 75_000;
+  const e2eCap = opts.e2eCapMs ?? (quick ? 10_000 : 75_000);
+  const numpyCap = opts.numpyCapMs ?? (quick ? 30_000 : 300_000); // the peer's first-order run is the baseline
+  const qOf = new Map();
   const started = new Date();
   const t0 = now();
 
@@ -367,6 +465,7 @@ export async function runBalanceBench(opts = {}) {
     for (const c of cs) {
       for (const n of ns) {
         const cfg = { n, c, loadavg: os.loadavg() };
+        qOf.clear();
         results.configs.push(cfg);
         const yBytes = n * c * 4;
         if (yBytes > Y_BYTES_MAX) {
@@ -429,11 +528,13 @@ export async function runBalanceBench(opts = {}) {
               pass.ratioNumpy.push(Math.min(a, b) / g);
             }
           }
-        } finally {
+        } catch (e) {
           peer?.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+          throw e;
+        } finally {
           gpu.dispose();
           cpu.dispose();
-          fs.rmSync(dir, { recursive: true, force: true });
         }
         const med = {
           gpuMs: median(pass.gpu),
@@ -456,9 +557,27 @@ export async function runBalanceBench(opts = {}) {
             `; GPU upload ${fmtS(cfg.gpuCreateMs)}; |Δsums|/n GPU–f64 ${check.gpuVsCpu.toExponential(1)}, numpy–f64 ${check.numpyVsCpu?.toExponential(1) ?? '—'}`,
         );
 
+        // ---- bandwidth: moments and Hessian kernels on resident data vs a copy kernel, same adapter, same run ----
+        {
+          const kb = await kernelBandwidth(k, data, c, rounds(n));
+          const copy = await copyBandwidth(k, kb.inputBytes, rounds(n));
+          cfg.bandwidth = {
+            ...kb,
+            copy,
+            momentsVsCopy: kb.moments.bytesPerSec / copy.bytesPerSec,
+            hessianVsCopy: kb.hessian.bytesPerSec / copy.bytesPerSec,
+            note: 'input bytes = 4·rows·(m + c + 1) (f32 S, Y, u) per pass; copy = bytes read by a vec4 copy kernel per second',
+          };
+          const gbs = (x) => `${(x / 1e9).toFixed(2)} GB/s`;
+          log(
+            `  bandwidth (${kb.rows} rows resident): moments ${fmtS(kb.moments.ms)} = ${gbs(kb.moments.bytesPerSec)}, Hessian ${fmtS(kb.hessian.ms)} = ${gbs(kb.hessian.bytesPerSec)}` +
+              `, copy ${gbs(copy.bytesPerSec)} → moments ${(100 * cfg.bandwidth.momentsVsCopy).toFixed(0)}%, Hessian ${(100 * cfg.bandwidth.hessianVsCopy).toFixed(0)}% of copy`,
+          );
+        }
+
         // ---- (d) end to end from a cold dual (engine creation included) ----
         cfg.e2e = {};
-        if (doE2e) {
+        if (doE2e) try {
           const rowsRun = async (kind) => {
             const key = `${kind}:${c}`;
             const passMs = kind === 'gpu' ? med.gpuMs : med.cpuMs;
@@ -470,23 +589,34 @@ export async function runBalanceBench(opts = {}) {
                 projectedFrom: `${ge}${seen.passes} passes at n=${fmtN(seen.n)} × ${fmtMs(passMs)} ms/pass`,
               };
             }
-            const tol = kind === 'gpu' ? 2e-6 : 1e-9;
+            const base = kind.replace(/-fo$/, '');
+            const tol = base === 'cpu' ? 1e-9 : 2e-6; // float32 sums (GPU, numpy) cannot certify below ~1e-6
+            const method = base === 'numpy' || kind.endsWith('-fo') ? 'first-order' : 'auto';
             const start = now();
-            const eng = kind === 'gpu' ? createGpuEngine(k.gpu, data, PI) : createCpuEngine(data, PI);
+            const eng =
+              base === 'gpu' ? createGpuEngine(k.gpu, data, PI)
+              : base === 'cpu' ? createCpuEngine(data, PI)
+              : numpyEngine(peer, n, c, await createCpuEngine(data, PI).frobenius());
             const createMs = now() - start;
-            const wrapped = withDeadline(eng, start + e2eCap);
+            const wrapped = withDeadline(eng, start + (base === 'numpy' ? numpyCap : e2eCap));
             try {
-              const res = await solveBatch(wrapped, { eta: ETA, pi: PI, epsRep: EPS, epsAssoc: EPS, tolerance: 'joint', tol, maxIter: 20000 });
+              const res = await solveBatch(wrapped, {
+                eta: ETA, pi: PI, epsRep: EPS, epsAssoc: EPS, tolerance: 'joint', tol, maxIter: 20000, method,
+              });
               const out = {
                 wallMs: now() - start, createMs, solveMs: res.timeMs, iterations: res.iterations, passes: res.passes, status: res.status,
-                keepRate: res.keepRate, maxViolation: res.maxViolation, kkt: res.kktResidual,
+                keepRate: res.keepRate, maxViolation: res.maxViolation, kkt: res.kktResidual, solver: res.solver,
               };
+              // the q this dual point gives, evaluated in float64 over the same rows (for the same-q check)
+              const qCpu = createCpuEngine(data, PI);
+              qOf.set(kind, await qCpu.q(res.W, res.mu, ETA));
               if (!passesSeen.has(key)) passesSeen.set(key, { passes: res.passes, n });
               return out;
             } catch (e) {
               if (!(e instanceof BudgetExceeded)) throw e;
               if (!passesSeen.has(key)) passesSeen.set(key, { passes: wrapped.passes, n, lowerBound: true });
-              return { aborted: `time cap ${e2eCap / 1000} s`, wallMs: now() - start, createMs, passesDone: wrapped.passes };
+              const cap = base === 'numpy' ? numpyCap : e2eCap;
+              return { aborted: `time cap ${cap / 1000} s`, wallMs: now() - start, createMs, passesDone: wrapped.passes };
             } finally {
               eng.dispose();
             }
@@ -514,19 +644,53 @@ export async function runBalanceBench(opts = {}) {
               eng.dispose();
             }
           };
-          for (const [name, fn] of [['gpu', () => rowsRun('gpu')], ['cpu', () => rowsRun('cpu')], ['patterns', patternRun]]) {
+          const runs = [['gpu', () => rowsRun('gpu')], ['cpu', () => rowsRun('cpu')]];
+          if (peer) runs.push(['numpy', () => rowsRun('numpy')]);
+          if (!opts.noFirstOrder) runs.push(['gpu-fo', () => rowsRun('gpu-fo')]);
+          runs.push(['patterns', patternRun]);
+          for (const [name, fn] of runs) {
             const r = await fn();
             cfg.e2e[name] = r;
-            const label = { gpu: 'rows, GPU engine (tol 2e-6)', cpu: 'rows, CPU-JS f64 (tol 1e-9)', patterns: 'patterns, no u (scan + solve on counts + join)' }[name];
+            const label = {
+              gpu: 'rows, GPU engine, Newton (tol 2e-6)', cpu: 'rows, CPU-JS f64, Newton (tol 1e-9)',
+              numpy: 'rows, numpy passes, first-order (tol 2e-6)', 'gpu-fo': 'rows, GPU engine, first-order (tol 2e-6)',
+              patterns: 'patterns, no u (scan + solve on counts + join)',
+            }[name];
             if (r.skipped) log(`  e2e ${label}: skipped (time), projected ${r.projectedLowerBound ? '≥' : '≈'} ${fmtS(r.projectedMs)} (${r.projectedFrom})`);
             else if (r.aborted) log(`  e2e ${label}: stopped at the ${r.aborted} after ${r.passesDone} passes${r.patterns ? ` (${r.patterns} patterns)` : ''}`);
             else
               log(
                 `  e2e ${label}: ${fmtS(r.wallMs)} — ${r.status}, ${r.iterations} it / ${r.passes} passes` +
                   (name === 'patterns' ? `, ${r.patterns} patterns, scan ${fmtS(r.scanMs)}, solve ${fmtS(r.solveMs)}` : `, create ${fmtS(r.createMs)}`) +
+                  (r.solver ? `, ${r.solver.method}${r.solver.hessianPasses ? ` + ${r.solver.hessianPasses} Hessian passes (stride ${r.solver.hessianStride})` : ''}, gap ${r.solver.dualityGap.toExponential(1)}` : '') +
                   `, keep ${r.keepRate.toFixed(4)}`,
               );
           }
+          // same q from every engine and solver: max |q − q_cpu| over the rows
+          const ref = qOf.get('cpu');
+          if (ref) {
+            cfg.sameQ = {};
+            for (const [kind, q] of qOf) {
+              if (kind === 'cpu') continue;
+              let d = 0;
+              for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(q[i] - ref[i]));
+              cfg.sameQ[kind] = d;
+            }
+            log(`  same q: max |q − q(CPU f64 Newton)| ${Object.entries(cfg.sameQ).map(([kk, d]) => `${kk} ${d.toExponential(1)}`).join(', ')}`);
+          }
+          const e = cfg.e2e;
+          const w = (r) => (r && !r.aborted && !r.skipped ? r.wallMs : null);
+          if (w(e.numpy)) {
+            cfg.speedupVsNumpy = { gpu: w(e.gpu) ? w(e.numpy) / w(e.gpu) : null, cpu: w(e.cpu) ? w(e.numpy) / w(e.cpu) : null };
+            log(`  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)}, CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)}`);
+          }
+        } finally {
+          peer?.close();
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+        else {
+          peer?.close();
+          fs.rmSync(dir, { recursive: true, force: true });
         }
       }
     }
@@ -640,7 +804,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     const a = args.find((x) => x.startsWith(`--${name}=`));
     return a ? a.split('=')[1].split(',').map(Number) : undefined;
   };
-  runBalanceBench({ quick: args.includes('--quick'), ns: list('n'), cs: list('c'), e2e: !args.includes('--no-e2e') })
+  runBalanceBench({ quick: args.includes('--quick'), ns: list('n'), cs: list('c'), e2e: !args.includes('--no-e2e'), noFirstOrder: args.includes('--no-first-order'), numpyCapMs: list('numpy-cap')?.[0] * 1000 || undefined,
+    e2eCapMs: list('e2e-cap')?.[0] * 1000 || undefined })
     .then(() => process.exit(0))
     .catch((e) => {
       console.error(e);

@@ -14,6 +14,7 @@ import { mlpSuite } from './suite/mlp.suite.js';
 import { transposeSuite } from './suite/transpose.suite.js';
 import { defineKernelSuite } from './suite/define-kernel.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
+import { momentsSuite } from './suite/moments.suite.js';
 import { debiasLossSuite } from './suite/debias-loss.suite.js';
 
 export function allSuites(env: Env): Suite[] {
@@ -32,6 +33,7 @@ export function allSuites(env: Env): Suite[] {
     mlpSuite(env),
     transposeSuite(env),
     defineKernelSuite(env),
+    momentsSuite(env),
     debiasLossSuite(env),
   ];
 }

@@ -42,6 +42,9 @@ export { transpose, accumulate } from './ops/transpose/transpose.js';
 export * as ref from './ops/references.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, type MomentsChunk, type MomentsParams } from './ops/moments/moments.js';
 export {
+  momentsHessianPass, foldHessianPartials, hessianOutputs, HESSIAN_MAX_K, type HessianParams,
+} from './ops/moments/hessian.js';
+export {
   clipLoss,
   siglipLoss,
   lossStatusError,

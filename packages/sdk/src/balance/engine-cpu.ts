@@ -146,6 +146,45 @@ export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>): Momen
       }
       return out;
     },
+    async hessian(W: Float64Array, mu: number, eta: number, stride = 1): Promise<Float64Array> {
+      alive();
+      checkW(W);
+      if (!Number.isInteger(stride) || stride < 1) {
+        throw new ArgumentError(`hessian: stride must be an integer ≥ 1, got ${stride}`);
+      }
+      // z_i = [(s_i − π) ⊗ [1, y_i]; 1] is sparse for one-hot attributes and few labels: add the products of its
+      // nonzeros only (upper triangle), mirror at the end
+      const K = P + 1;
+      const H = new Float64Array(K * K);
+      const idx = new Int32Array(K);
+      const val = new Float64Array(K);
+      for (let i = 0; i < n; i += stride) {
+        const wi = w ? w[i] : 1;
+        if (wi === 0) continue;
+        const qh = eta + (u ? u[i] : 0) - rowDot(i, W) - mu;
+        if (!(qh > 0 && qh < 1)) continue;
+        let nz = 0;
+        for (let k = 0; k < m; k++) {
+          const s = sc[k];
+          if (s === 0) continue;
+          for (let r = 0; r <= c; r++) {
+            const y = yr[r];
+            if (y === 0) continue;
+            idx[nz] = k * (c + 1) + r;
+            val[nz++] = s * y;
+          }
+        }
+        idx[nz] = P;
+        val[nz++] = 1;
+        for (let a = 0; a < nz; a++) {
+          const f = wi * val[a];
+          const o = idx[a] * K;
+          for (let b = a; b < nz; b++) H[o + idx[b]] += f * val[b];
+        }
+      }
+      for (let a = 0; a < K; a++) for (let b = a + 1; b < K; b++) H[b * K + a] = H[a * K + b];
+      return H;
+    },
     async frobenius(): Promise<number> {
       alive();
       let f = 0;

@@ -1,7 +1,11 @@
 // MomentsEngine on the GPU: rows live on the device in chunks (each within the binding limit and one
 // dispatch); a pass runs the fused WGSL moments kernel per chunk and folds the block partials in float64.
 import {
+  ArgumentError,
+  foldHessianPartials,
   foldMomentsPartials,
+  HESSIAN_MAX_K,
+  momentsHessianPass,
   momentsOutputs,
   momentsPass,
   planRows,
@@ -76,6 +80,21 @@ class GpuMomentsEngine implements MomentsEngine {
 
   async frobenius(): Promise<number> {
     return this.frob;
+  }
+
+  /** The generalised Hessian (ops/moments/hessian.ts), each chunk strided from its own first row. */
+  async hessian(W: Float64Array, mu: number, eta: number, stride = 1): Promise<Float64Array> {
+    const K = this.m * (this.c + 1) + 1;
+    if (K > HESSIAN_MAX_K) {
+      throw new ArgumentError(`hessian: K = m(c+1)+1 = ${K} > ${HESSIAN_MAX_K}; use the first-order solver`);
+    }
+    const parts = this.chunks.map((ch) => momentsHessianPass(this.ctx, ch, { W, pi: this.pi, mu, eta, stride }));
+    const H = new Float64Array(K * K);
+    for (const p of parts) {
+      foldHessianPartials(await p.read(), this.m, this.c, H);
+      p.dispose();
+    }
+    return H;
   }
 
   dispose(): void {

@@ -8,6 +8,8 @@ export {
   type SolveOptions,
   type SolveResult,
   type SolveStatus,
+  type SolveMethod,
+  type SolverInfo,
   type SolveProgress,
   type MaxFeasibleEtaOptions,
   type MaxFeasibleEtaResult,
@@ -21,6 +23,7 @@ export {
   type SqlDialect,
   type SqlSpec,
 } from './sql.js';
+export { newtonCore, solveModel, dualityGap, type NewtonArgs, type NewtonResult } from './newton.js';
 export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
 export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';
 export * from './options.js';

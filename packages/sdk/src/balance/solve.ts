@@ -1,8 +1,12 @@
-// Full-batch M4 dual solver (spec ALGORITHMS.md §1.5–1.6b): accelerated projected dual ascent (FISTA) on
+// Full-batch M4 dual solver (spec ALGORITHMS.md §1.5–1.6b) on
 //   g(v, µ) = (1/N) Σ_i w_i [ ½(q_i − q0_i)² + q_i (a_iᵀv + µ) ] − vᵀε − µη,   0 ≤ v ≤ V,
 // with q_i = clip(q0_i − a_iᵀv − µ, 0, 1). It talks to the data only through a MomentsEngine.
+// Two methods: a second-order proximal Newton method (newton.ts; needs engine.hessian), the default, and
+// accelerated projected dual ascent (FISTA, below), used when the engine has no Hessian pass, when
+// K = m(c+1)+1 is too large for the host model solve, or to finish a Newton run that stalls.
 import { ArgumentError } from '@m4kit/kernels';
 import { validatePi } from './engine-cpu.js';
+import { dualityGap, newtonCore } from './newton.js';
 import {
   epsVector,
   resolveFeasibleEtaOptions,
@@ -53,9 +57,40 @@ export interface SolveOptions {
   /** called every `progressEvery` iterations (default 50) and at the end */
   onProgress?: (info: SolveProgress) => void;
   progressEvery?: number;
+  /**
+   * 'auto' (default): Newton when the engine has a Hessian pass and K = m(c+1)+1 ≤ 256, else first-order;
+   * 'newton' (an error without engine.hessian); 'first-order': FISTA only.
+   */
+  method?: SolveMethod;
+  /**
+   * rows the Newton Hessian pass samples (every ⌈n/hessianRows⌉-th row; default 16 384; Infinity = all). The gradient
+   * is always exact; a sampled Hessian only slows the local rate (linear, ~1/√(sampled free rows) per iteration).
+   */
+  hessianRows?: number;
 }
 
-export type SolveStatus = 'optimal' | 'soft' | 'infeasible' | 'max-iter';
+export type SolveMethod = 'auto' | 'newton' | 'first-order';
+
+/** Which method ran, what it cost, and how close to optimal its point is proven to be. */
+export interface SolverInfo {
+  /** 'newton+first-order': Newton stalled (precision limit) and FISTA finished from its point */
+  method: 'newton' | 'first-order' | 'newton+first-order';
+  /** moments passes (all phases, η search included) */
+  passes: number;
+  /** Hessian passes (Newton), each over ⌈n/hessianStride⌉ rows */
+  hessianPasses: number;
+  hessianStride: number;
+  /**
+   * P(q) − g(v, µ) at the returned point (P with the soft penalty when V is finite). By weak duality it bounds
+   * P(q) − P(q*) whenever q is feasible (maxViolation = 0), and g(v*, µ*) − g(v, µ) always.
+   */
+  dualityGap: number;
+  /** why the method differs from the requested one, if it does */
+  note?: string;
+}
+
+/** 'approximate': the streaming solver's uncertified solution (see StreamResult) */
+export type SolveStatus = 'optimal' | 'soft' | 'infeasible' | 'max-iter' | 'approximate';
 
 export interface SolveResult {
   /** m×(c+1) row-major, W = v⁺ − v⁻: pass to `engine.q(W, mu, eta)` to get q */
@@ -80,6 +115,8 @@ export interface SolveResult {
   kktResidual: number;
   /** dual objective g(v, µ) */
   dualObjective: number;
+  /** method, passes and certified duality gap */
+  solver: SolverInfo;
   /**
    * 'optimal': KKT residual ≤ tol and every constraint holds (within 10·tol);
    * 'soft': finite V, converged, some constraint stays violated (paid for by the penalty V);
@@ -99,6 +136,8 @@ export interface MaxFeasibleEtaOptions {
   tolerance?: ToleranceMode;
   tol?: number;
   maxIter?: number;
+  method?: SolveMethod;
+  hessianRows?: number;
 }
 
 export interface MaxFeasibleEtaResult {
@@ -109,6 +148,7 @@ export interface MaxFeasibleEtaResult {
   /** µ used by the last regularised solve, with engine η = 0.5: q = engine.q(W, mu, 0.5) attains eta */
   mu: number;
   passes: number;
+  hessianPasses?: number;
   converged: boolean;
 }
 
@@ -132,6 +172,8 @@ interface CoreArgs {
   maxIter: number;
   /** weak-duality bound: g(x) > UB proves the (hard) primal infeasible */
   UB?: number;
+  /** UB computed on demand (lazy preparation; Newton only) */
+  getUB?: () => Promise<number>;
   /**
    * Called (at most once) when the iterates look divergent: ‖x‖ keeps growing between geometric checkpoints
    * while the violation does not halve. Must return true when the primal is provably infeasible (an exact phase-1 check).
@@ -318,6 +360,83 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   return { x, ev: evx, kkt, iterations: iter, passes, converged, infeasible };
 }
 
+interface RunInfo {
+  method: SolverInfo['method'];
+  hessianPasses: number;
+  note?: string;
+}
+
+interface MethodChoice {
+  useNewton: boolean;
+  stride: number;
+  note?: string;
+}
+
+/** K = m(c+1)+1 above which the host model solve (O(K³) per Newton step) is not worth it under 'auto'. */
+const NEWTON_MAX_K = 256;
+
+function checkNum(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
+  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
+  return x;
+}
+
+function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unknown): MethodChoice {
+  const mth = method ?? 'auto';
+  if (mth !== 'auto' && mth !== 'newton' && mth !== 'first-order') {
+    throw new ArgumentError(`method = ${String(method)}: expected 'auto', 'newton' or 'first-order'`);
+  }
+  const rows = checkNum('hessianRows', hessianRows ?? 16384, (x) => x >= 1, 'a row count ≥ 1 (or Infinity)');
+  if (mth === 'first-order') return { useNewton: false, stride: 1 };
+  const K = engine.m * (engine.c + 1) + 1;
+  if (typeof engine.hessian !== 'function') {
+    if (mth === 'newton') throw new ArgumentError("method 'newton': this engine has no Hessian pass (engine.hessian)");
+    return { useNewton: false, stride: 1, note: 'the engine has no Hessian pass: first-order method' };
+  }
+  if (mth === 'auto' && K > NEWTON_MAX_K) {
+    return { useNewton: false, stride: 1, note: `K = m(c+1)+1 = ${K} > ${NEWTON_MAX_K}: first-order method` };
+  }
+  return { useNewton: true, stride: rows === Infinity ? 1 : Math.max(1, Math.ceil(engine.n / rows)) };
+}
+
+/** Newton (when chosen) with the first-order method as fallback; FISTA otherwise. */
+async function runCore(
+  a: CoreArgs, mc: MethodChoice, fill?: () => Promise<Partial<CoreArgs>>,
+): Promise<CoreResult & RunInfo> {
+  const fo = async (over: Partial<CoreArgs>) => fistaCore({ ...a, ...(fill ? await fill() : {}), ...over });
+  if (!mc.useNewton) return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: mc.note };
+  let nr;
+  try {
+    nr = await newtonCore({
+      engine: a.engine, eta: a.eta, e: a.e, V: a.V, N: a.N, fixedMu: a.fixedMu, tol: a.tol,
+      maxIter: Math.min(a.maxIter, 200),
+      UB: a.UB, getUB: a.getUB, x0: a.x0, stride: mc.stride, onProgress: a.onProgress, progressEvery: a.progressEvery,
+    });
+  } catch (err) {
+    // e.g. the GPU Hessian kernel's K limit: say so in the result, never silently
+    if (!(err instanceof ArgumentError)) throw err;
+    return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: `Newton unavailable (${err.message})` };
+  }
+  const ev: Eval = { G: nr.ev.G, g: nr.ev.g, viol: nr.ev.viol, meanGap: nr.ev.meanGap, keepRate: nr.ev.keepRate };
+  const base = {
+    x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes,
+    converged: nr.converged, infeasible: nr.infeasible,
+  };
+  const resampled =
+    nr.stride !== mc.stride ? `Hessian sample (every ${mc.stride}th row) too coarse: switched to every row` : undefined;
+  if (nr.converged || nr.infeasible) {
+    return { ...base, method: 'newton', hessianPasses: nr.hessianPasses, note: resampled };
+  }
+  // stalled (precision limit of the engine) or out of Newton iterations: FISTA finishes from Newton's point
+  const r = await fo({ x0: nr.x, maxIter: Math.max(1, a.maxIter - nr.iterations) });
+  const why = nr.stalled
+    ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}`
+    : `Newton hit ${nr.iterations} iterations`;
+  return {
+    ...r, iterations: r.iterations + nr.iterations, passes: r.passes + nr.passes,
+    method: 'newton+first-order', hessianPasses: nr.hessianPasses, note: `${why}; first-order method finished`,
+  };
+}
+
 interface Prepared {
   /** tolerances of the solve at η: ε (joint) or η·ε (balanced: the kept data's moments within ε) */
   e: Float64Array;
@@ -330,6 +449,10 @@ interface Prepared {
   /** the step bound of the search: with b, the rows of [A, 1] are (±d − b, 1), so ‖·‖² grows by 2‖b‖² per row */
   LsafeFeas: number;
   passes: number;
+  /** N, UB and Lsafe not computed yet (NaN): Newton needs none of them up front (see fillPrepared) */
+  lazy?: boolean;
+  /** the full preparation of a lazy one */
+  redo?: () => Promise<Prepared>;
 }
 
 async function prepare(
@@ -338,12 +461,22 @@ async function prepare(
   epsRep: number,
   epsAssoc: number,
   tolerance: ToleranceMode,
+  lazy = false,
 ): Promise<Prepared> {
   const { m, c } = engine;
   const P = m * (c + 1);
   const eps = epsVector(m, c, epsRep, epsAssoc);
   const balanced = tolerance === 'balanced';
   const e = balanced ? eps.map((x) => x * eta) : eps;
+  // Newton takes N from its first pass and asks for the infeasibility bound UB only when it does not converge
+  // quickly; the first-order method needs the step bound Lsafe from the start. Lazy saves two passes.
+  if (lazy) {
+    const feasE = balanced ? new Float64Array(P) : eps;
+    return {
+      e, feasE, feasB: balanced ? eps : undefined, N: NaN, UB: NaN, Lsafe: NaN, LsafeFeas: NaN, passes: 0, lazy: true,
+      redo: () => prepare(engine, eta, epsRep, epsAssoc, tolerance),
+    };
+  }
   const zero = new Float64Array(P);
   // q ≡ 0 and q ≡ 1 at (W, µ) = 0: obj = Σ w ½ q0² and Σ w ½ (1 − q0)², so UB ≥ max over the box of the primal
   // objective; weak duality then gives g(v, µ) ≤ P(q*) ≤ UB whenever the constraints are satisfiable.
@@ -361,6 +494,16 @@ async function prepare(
   return { e, feasE, feasB: balanced ? eps : undefined, N, UB, Lsafe, LsafeFeas, passes: 2 };
 }
 
+/** Compute a lazy Prepared's N, UB and Lsafe (two passes); returns the passes spent. */
+async function fillPrepared(engine: MomentsEngine, prep: Prepared, eta: number): Promise<number> {
+  if (!prep.lazy || !prep.redo) return 0;
+  void engine;
+  void eta;
+  const full = await prep.redo();
+  Object.assign(prep, { N: full.N, UB: full.UB, Lsafe: full.Lsafe, LsafeFeas: full.LsafeFeas, lazy: false });
+  return full.passes;
+}
+
 function validateEngine(engine: MomentsEngine): void {
   if (engine == null || typeof engine.pass !== 'function') throw new ArgumentError('engine: expected a MomentsEngine');
   validatePi(engine.pi, engine.m, 'engine.pi');
@@ -371,6 +514,7 @@ async function maxFeasibleEtaCore(
   prep: Prepared,
   tol: number,
   maxIter: number,
+  mc: MethodChoice,
 ): Promise<MaxFeasibleEtaResult> {
   // Regularised LP  max Σ w q  s.t. |(1/N) Σ w q d_j| ≤ ε_j, q ∈ [0,1]:  minimise ½‖q − Q − u‖² under the same
   // constraints (no mean constraint; µ fixed to 0.5 − Q at engine η = 0.5 gives q = clip(Q + u − aᵀv)).
@@ -382,17 +526,29 @@ async function maxFeasibleEtaCore(
   let prev = NaN;
   let stable = 0;
   let passes = 0;
+  let hessianPasses = 0;
   let best = 0;
   let out: CoreResult | undefined;
   let Q = 1;
   let mu = 0;
   for (let k = 0; k <= 24; k++, Q *= 2) {
     mu = etaRef - Q;
-    const r = await fistaCore({
-      engine, eta: etaRef, e: prep.feasE, b: prep.feasB, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
-      Lsafe: prep.LsafeFeas, progressEvery: 1e9,
-    });
+    // Newton on the joint-form search; the balanced form's rate-proportional tolerances (b) change the
+    // constraint rows to ±d − b, which the Hessian pass does not model: the first-order method runs there
+    const r = prep.feasB
+      ? {
+        ...(await fistaCore({
+          engine, eta: etaRef, e: prep.feasE, b: prep.feasB, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
+          Lsafe: prep.LsafeFeas, progressEvery: 1e9,
+        })),
+        hessianPasses: 0,
+      }
+      : await runCore({
+        engine, eta: etaRef, e: prep.feasE, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
+        Lsafe: prep.LsafeFeas, progressEvery: 1e9,
+      }, mc);
     passes += r.passes;
+    hessianPasses += r.hessianPasses;
     out = r;
     const mean = r.ev.keepRate;
     if (r.ev.viol <= 10 * tol) best = Math.max(best, mean);
@@ -405,7 +561,9 @@ async function maxFeasibleEtaCore(
   const W = new Float64Array(P);
   const x = (out as CoreResult).x;
   for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
-  return { eta: best, W, mu: prep.feasB ? muShift(x, mu, prep.feasB) : mu, passes, converged: stable >= 2 };
+  return {
+    eta: best, W, mu: prep.feasB ? muShift(x, mu, prep.feasB) : mu, passes, hessianPasses, converged: stable >= 2,
+  };
 }
 
 /**
@@ -422,8 +580,10 @@ export async function maxFeasibleEta(
 ): Promise<MaxFeasibleEtaResult> {
   validateEngine(engine);
   const { epsRep, epsAssoc, tol, maxIter, tolerance } = resolveFeasibleEtaOptions(options);
+  const raw = options as MaxFeasibleEtaOptions;
+  const mc = chooseMethod(engine, raw.method, raw.hessianRows);
   const prep = await prepare(engine, 0.5, epsRep, epsAssoc, tolerance);
-  const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter);
+  const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter, mc);
   r.passes += prep.passes;
   return r;
 }
@@ -458,25 +618,36 @@ export async function solveBatch(
     x0[2 * P] = ws.mu;
   }
 
-  const prep = await prepare(engine, eta, er, ea, tolerance);
+  const raw = options as SolveOptions;
+  const mc = chooseMethod(engine, raw.method, raw.hessianRows);
+  const prep = await prepare(engine, eta, er, ea, tolerance, mc.useNewton);
   let passes = prep.passes;
+  let hessianPasses = 0;
   const hard = V === Infinity;
+  const fill = async (): Promise<Partial<CoreArgs>> => {
+    passes += await fillPrepared(engine, prep, eta);
+    return { N: prep.N, Lsafe: prep.Lsafe, UB: hard ? prep.UB : undefined };
+  };
   let feas: MaxFeasibleEtaResult | undefined;
   const getFeas = async () => {
     if (!feas) {
+      await fill();
       // at the solve's tolerance (float32 engines)
-      feas = await maxFeasibleEtaCore(engine, prep, tol, BALANCE_DEFAULTS.maxIter);
+      feas = await maxFeasibleEtaCore(engine, prep, tol, BALANCE_DEFAULTS.maxIter, mc);
       passes += feas.passes;
+      hessianPasses += feas.hessianPasses ?? 0;
     }
     return feas;
   };
-  const r = await fistaCore({
+  const r = await runCore({
     engine, eta, e: prep.e, V, N: prep.N, tol, maxIter, x0, Lsafe: prep.Lsafe,
-    UB: hard ? prep.UB : undefined,
+    UB: hard && !prep.lazy ? prep.UB : undefined,
+    getUB: hard ? async () => (await fill()).UB as number : undefined,
     suspectInfeasible: hard ? async () => eta > (await getFeas()).eta + 1e-7 : undefined,
     onProgress: opts.onProgress, progressEvery,
-  });
+  }, mc, fill);
   passes += r.passes;
+  hessianPasses += r.hessianPasses;
 
   let status: SolveStatus;
   let maxEta: number | undefined;
@@ -492,7 +663,12 @@ export async function solveBatch(
     status = 'max-iter';
   }
   const W = new Float64Array(P);
-  for (let j = 0; j < P; j++) W[j] = r.x[j] - r.x[P + j];
+  const Dn = new Float64Array(P);
+  for (let j = 0; j < P; j++) {
+    W[j] = r.x[j] - r.x[P + j];
+    Dn[j] = r.ev.G[j] + prep.e[j];
+  }
+  const gap = dualityGap(W, r.x[2 * P], Dn, prep.e, r.ev.meanGap, V);
   const res: SolveResult = {
     W,
     v: r.x.slice(0, 2 * P),
@@ -505,9 +681,11 @@ export async function solveBatch(
     maxViolation: Math.max(0, r.ev.viol),
     kktResidual: r.kkt,
     dualObjective: r.ev.g,
+    solver: { method: r.method, passes, hessianPasses, hessianStride: mc.useNewton ? mc.stride : 1, dualityGap: gap },
     status,
     timeMs: 0,
   };
+  if (r.note) res.solver.note = r.note;
   if (maxEta !== undefined) res.maxFeasibleEta = maxEta;
   res.timeMs = performance.now() - t0;
   return res;

@@ -1,9 +1,10 @@
 // Streaming M4 solver (spec ALGORITHMS.md §1.6a): one projected stochastic dual-ascent update per example,
 // lr = lr0/√t, shuffled passes with a seeded PRNG; q is recomputed for every row with the final (v, µ).
 // It needs per-row access, so it takes the BalanceData itself (not a MomentsEngine).
-import { validateBalanceData, validatePi } from './engine-cpu.js';
+import { ArgumentError } from '@m4kit/kernels';
+import { createCpuEngine, validateBalanceData, validatePi } from './engine-cpu.js';
 import { epsVector, resolveStreamOptions, streamEpochs, type ResolvedStreamOptions } from './options.js';
-import type { SolveStatus } from './solve.js';
+import { solveBatch, type SolveStatus, type SolverInfo } from './solve.js';
 import type { BalanceData } from './types.js';
 
 export interface StreamOptions {
@@ -26,8 +27,17 @@ export interface StreamOptions {
   lr0?: number;
   /** PRNG seed for the shuffles (default 0) */
   seed?: number;
-  /** violation level up to which the result counts as 'optimal' (default 5e-3) */
+  /** violation level (equality included) up to which the result counts as converged (default 5e-3) */
   reportTol?: number;
+  /**
+   * Polish: after the streaming passes, up to this many iterations of the exact batch solver (Newton on a float64
+   * engine over the same rows; each iteration is one moments pass, one Hessian pass and rare line-search passes),
+   * warm-started from the streaming dual point. 0 (default) = none. A polish that reaches the KKT tolerance turns
+   * the status from 'approximate' into 'optimal' / 'soft'.
+   */
+  polish?: number;
+  /** KKT tolerance of the polish (default 1e-10) */
+  polishTol?: number;
   /** called after each pass */
   onProgress?: (info: { epoch: number; epochs: number; iter: number; violation: number; keepRate: number }) => void;
 }
@@ -47,16 +57,32 @@ export interface StreamResult {
   converged: boolean;
   /** Σ w q / Σ w */
   keepRate: number;
-  /** max_j ((1/N) Σ w q a_j − ε_j)₊ */
+  /** the largest measured violation, the equality included: max(|keepRate − η|, max_j ((1/N) Σ w q a_j − ε_j)₊) */
   maxViolation: number;
+  /** every constraint at the returned q, measured over all rows */
+  violations: StreamViolations;
   /**
    * 'infeasible' (V = ∞): the final dual value exceeds an upper bound on every primal value, which proves that no
-   * q meets the constraints at this η; 'optimal': violation and |keepRate − η| ≤ reportTol; 'soft': finite V and
-   * some constraint stays violated; 'max-iter': otherwise (more epochs needed).
+   * q meets the constraints at this η; 'approximate': a stochastic solution (maxViolation ≤ reportTol, not
+   * certified optimal; see violations and dualityGap); 'optimal' / 'soft': only after a polish that reached its
+   * KKT tolerance; 'max-iter': maxViolation > reportTol (more epochs needed).
    */
   status: SolveStatus;
+  /** P(q) − g(v, µ) at the returned point (certifies optimality only together with zero violations) */
+  dualityGap: number;
+  /** the polish, when requested */
+  polish?: { iterations: number; converged: boolean; solver: SolverInfo; kktResidual: number };
   dualObjective: number;
   timeMs: number;
+}
+
+export interface StreamViolations {
+  /** mean q − η (the equality constraint) */
+  keepRate: number;
+  /** per moment j = (k, r): (1/N) Σ w q (s_k − π_k) [1, y]_r − ε_j (> 0: violated from above) */
+  upper: Float64Array;
+  /** per moment j: −(1/N) Σ w q (s_k − π_k) [1, y]_r − ε_j (> 0: violated from below) */
+  lower: Float64Array;
 }
 
 function mulberry32(seed: number): () => number {
@@ -68,6 +94,11 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+function num(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
+  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
+  return x;
 }
 
 /** Projected stochastic dual ascent, one update per example (spec §1.6a). */
@@ -82,6 +113,11 @@ export async function solveStreaming(
   validatePi(opts.pi, m);
   const { eta, V, lr0, seed, reportTol, pi } = opts;
   const epochs = streamEpochs(opts, n);
+  const raw = options as StreamOptions;
+  const polish = num('polish', raw.polish ?? 0, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0 (iterations)');
+  const polishTol = num('polishTol', raw.polishTol ?? 1e-10, (x) => x > 0, 'a positive tolerance');
+  const tolerance = opts.tolerance;
+  const { epsRep, epsAssoc } = opts;
   const C1 = c + 1;
   const P = m * C1;
   // 'balanced': the kept data's moments within ε ⇔ the joint moments within η·ε (the mean is held at η)
@@ -126,11 +162,20 @@ export async function solveStreaming(
     }
     let viol = -Infinity;
     let ev = 0;
+    const upper = new Float64Array(P);
+    const lower = new Float64Array(P);
+    let gap = 0;
     for (let j = 0; j < P; j++) {
-      viol = Math.max(viol, D[j] / N - e[j], -D[j] / N - e[j]);
+      upper[j] = D[j] / N - e[j];
+      lower[j] = -D[j] / N - e[j];
+      viol = Math.max(viol, upper[j], lower[j]);
       ev += e[j] * (vp[j] + vm[j]);
+      // P(q) − g = Σ_j (ε_j (v⁺+v⁻)_j − W_j D_j/N) − µ (mean q − η) (+ the soft penalty)
+      gap += e[j] * (vp[j] + vm[j]) - W[j] * (D[j] / N);
+      if (V !== Infinity) gap += V * (Math.max(0, upper[j]) + Math.max(0, lower[j]));
     }
-    return { q, keepRate: sq / N, viol, g: obj / N - ev - mu * eta };
+    gap -= mu * (sq / N - eta);
+    return { q, keepRate: sq / N, viol, g: obj / N - ev - mu * eta, upper, lower, gap };
   };
 
   const rnd = mulberry32(seed);
@@ -179,13 +224,14 @@ export async function solveStreaming(
   const violation = Math.max(ev.viol, Math.abs(ev.keepRate - eta));
   let status: SolveStatus;
   if (V === Infinity && ev.g > UB * (1 + 1e-12)) status = 'infeasible';
-  else if (violation <= reportTol) status = 'optimal';
-  else if (V !== Infinity && Math.abs(ev.keepRate - eta) <= reportTol) status = 'soft';
+  else if (violation <= reportTol || (V !== Infinity && Math.abs(ev.keepRate - eta) <= reportTol)) {
+    status = 'approximate';
+  }
   else status = 'max-iter';
   const v = new Float64Array(2 * P);
   v.set(vp);
   v.set(vm, P);
-  return {
+  const out: StreamResult = {
     q: ev.q,
     W: W.slice(),
     v,
@@ -193,11 +239,72 @@ export async function solveStreaming(
     eta,
     epochs,
     iterations: t,
-    converged: status === 'optimal' || status === 'soft',
+    converged: status === 'approximate',
     keepRate: ev.keepRate,
-    maxViolation: Math.max(0, ev.viol),
+    maxViolation: Math.max(0, violation),
+    violations: { keepRate: ev.keepRate - eta, upper: ev.upper, lower: ev.lower },
     status,
     dualObjective: ev.g,
-    timeMs: performance.now() - t0,
+    dualityGap: ev.gap,
+    timeMs: 0,
   };
+  if (polish > 0 && status !== 'infeasible') {
+    await polishStream(out, data, pi, { epsRep, epsAssoc, V, polish, polishTol, tolerance });
+  }
+  out.timeMs = performance.now() - t0;
+  return out;
+}
+
+/** K exact (Newton) iterations from the streaming dual point, over the same rows in float64. */
+async function polishStream(
+  out: StreamResult,
+  data: BalanceData,
+  pi: Float64Array,
+  o: { epsRep: number; epsAssoc: number; V: number; polish: number; polishTol: number; tolerance: 'balanced' | 'joint' },
+): Promise<void> {
+  const engine = createCpuEngine(data, pi);
+  try {
+    const r = await solveBatch(engine, {
+      eta: out.eta, epsRep: o.epsRep, epsAssoc: o.epsAssoc, tolerance: o.tolerance, V: o.V, tol: o.polishTol,
+      maxIter: o.polish,
+      warmStart: { v: out.v, mu: out.mu }, method: 'auto',
+    });
+    out.polish = { iterations: r.iterations, converged: r.converged, solver: r.solver, kktResidual: r.kktResidual };
+    if (r.status === 'infeasible') {
+      out.status = 'infeasible';
+      out.converged = false;
+      return;
+    }
+    const s = await engine.pass(r.W, r.mu, out.eta);
+    const { m, c } = data;
+    const P = m * (c + 1);
+    const N = s.sumW;
+    const e = new Float64Array(P);
+    const sc = o.tolerance === 'balanced' ? out.eta : 1; // as the solve: balanced bounds the joint moments by η·ε
+    for (let k = 0; k < m; k++) for (let rr = 0; rr <= c; rr++) e[k * (c + 1) + rr] = (rr === 0 ? o.epsRep : o.epsAssoc) * sc;
+    const upper = new Float64Array(P);
+    const lower = new Float64Array(P);
+    let viol = 0;
+    for (let j = 0; j < P; j++) {
+      upper[j] = s.D[j] / N - e[j];
+      lower[j] = -s.D[j] / N - e[j];
+      viol = Math.max(viol, upper[j], lower[j]);
+    }
+    const keepRate = s.sumQ / N;
+    out.q = await engine.q(r.W, r.mu, out.eta);
+    out.W = r.W;
+    out.v = r.v;
+    out.mu = r.mu;
+    out.keepRate = keepRate;
+    out.violations = { keepRate: keepRate - out.eta, upper, lower };
+    out.maxViolation = Math.max(viol, Math.abs(keepRate - out.eta));
+    out.dualObjective = r.dualObjective;
+    out.dualityGap = r.solver.dualityGap;
+    if (r.converged) {
+      out.status = r.status === 'soft' ? 'soft' : r.status === 'optimal' ? 'optimal' : out.status;
+      out.converged = out.status === 'optimal' || out.status === 'soft';
+    }
+  } finally {
+    engine.dispose();
+  }
 }

@@ -50,5 +50,12 @@ export interface MomentsEngine {
   q(W: Float64Array, mu: number, eta: number): Promise<Float64Array>;
   /** Σ w_i (2‖d_i‖² + 1) with d_i = (s_i − π)⊗[1, y_i]: a Frobenius bound on ‖[A, 1]‖₂² (safe step 1/L). */
   frobenius(): Promise<number>;
+  /**
+   * Optional second-order statistic for the Newton solver (newton.ts): the generalised Hessian of the dual's data
+   * term, H = Σ_{i: 0 < q̂_i < 1} w_i z_i z_iᵀ with z_i = [(s_i − π) ⊗ [1, y_i]; 1] (K×K row-major, K = m(c+1)+1),
+   * q̂_i = η + u_i − (s_i − π)ᵀ W [1; y_i] − µ, over rows 0, stride, 2·stride, … (default stride 1: every row).
+   * Engines without it are solved by the first-order method.
+   */
+  hessian?(W: Float64Array, mu: number, eta: number, stride?: number): Promise<Float64Array>;
   dispose(): void;
 }

@@ -48,6 +48,16 @@ export interface BalanceReport {
     maxFeasibleEta?: number;
     /** moment passes over the data (η search included) */
     passes: number;
+    /** 'newton' | 'first-order' | 'newton+first-order' (batch), 'stream' or 'stream+newton' (polished) */
+    method: string;
+    /** Newton Hessian passes (each over every hessianStride-th row) */
+    hessianPasses: number;
+    hessianStride?: number;
+    /** P(q) − g(v, µ): with zero violations, a certificate that q is within this of the optimal objective */
+    dualityGap: number;
+    /** stream: the measured violation of every constraint (mean q − η; per moment, above and below) */
+    violations?: { keepRate: number; upper: number[]; lower: number[] };
+    note?: string;
     timeMs: number;
   };
   kept: number;
@@ -151,6 +161,7 @@ export async function balanceEncoded(
     let eta = etaReq === 'auto' ? BALANCE_DEFAULTS.etaAutoCap : etaReq;
     let found: number | undefined;
     let searchPasses = 0;
+    let searchHessian = 0;
     if (etaReq === 'auto') {
       opts.onProgress?.({ stage: 'eta-search', iter: 0, maxIter: 1, violation: NaN, keepRate: NaN });
       // the search runs at the engine's attainable tolerance: a float32 GPU engine never certifies 1e-10 and would
@@ -158,6 +169,7 @@ export async function balanceEncoded(
       const r = await maxFeasibleEta(engine, feasibleEtaOptionsFrom(opts, tol));
       found = r.eta;
       searchPasses = r.passes;
+      searchHessian = r.hessianPasses ?? 0;
       eta = Math.min(BALANCE_DEFAULTS.etaAutoCap, r.eta * 0.999);
     }
     const maxIter = opts.maxIter;
@@ -178,10 +190,21 @@ export async function balanceEncoded(
     });
     let res: SolveResult;
     let q: Float64Array;
+    let streamViol: BalanceReport['solver']['violations'];
     if (opts.solver === 'stream') {
       const sr = await solveStreaming(data, solver.stream);
       q = sr.q;
-      res = { ...sr, q: undefined, passes: sr.epochs, kktResidual: NaN } as unknown as SolveResult;
+      const sv = sr.violations;
+      streamViol = { keepRate: sv.keepRate, upper: Array.from(sv.upper), lower: Array.from(sv.lower) };
+      res = {
+        ...sr, q: undefined, passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
+        kktResidual: sr.polish?.kktResidual ?? NaN,
+        solver: {
+          method: sr.polish ? 'stream+newton' : 'stream', passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
+          hessianPasses: sr.polish?.solver.hessianPasses ?? 0, hessianStride: sr.polish?.solver.hessianStride ?? 1,
+          dualityGap: sr.dualityGap,
+        },
+      } as unknown as SolveResult;
     } else {
       res = await solveBatch(engine, solver.solve);
       q = res.status === 'infeasible' ? new Float64Array(data.n) : await engine.q(res.W, res.mu, eta);
@@ -232,6 +255,12 @@ export async function balanceEncoded(
           maxViolation: res.maxViolation,
           maxFeasibleEta: res.maxFeasibleEta ?? found,
           passes: searchPasses + (res.passes ?? 0),
+          method: res.solver.method,
+          hessianPasses: searchHessian + res.solver.hessianPasses,
+          hessianStride: res.solver.hessianStride,
+          dualityGap: res.solver.dualityGap,
+          ...(streamViol ? { violations: streamViol } : {}),
+          ...(res.solver.note ? { note: res.solver.note } : {}),
           timeMs: res.timeMs,
         },
         kept,

@@ -299,8 +299,18 @@ describe('regressions', () => {
   it('onProgress reports iterations and violations', async () => {
     const e = createCpuEngine(T, [0.5, 0.5]);
     const seen: number[] = [];
-    await solveBatch(e, { eta: 0.5, progressEvery: 5, onProgress: (p) => seen.push(p.iter) });
+    // pins the first-order method's iteration count (#15 made Newton the default; it converges in < 10 iterations)
+    await solveBatch(e, { eta: 0.5, progressEvery: 5, method: 'first-order', onProgress: (p) => seen.push(p.iter) });
     expect(seen.length).toBeGreaterThan(2);
     expect(seen[0]).toBe(5);
+  });
+
+  it('Newton reports progress every progressEvery iterations and once at convergence', async () => {
+    const e = createCpuEngine(T, [0.5, 0.5]);
+    const seen: number[] = [];
+    const r = await solveBatch(e, { eta: 0.5, progressEvery: 1, onProgress: (p) => seen.push(p.iter) });
+    expect(r.solver.method).toBe('newton');
+    expect(seen.length).toBe(r.iterations);
+    expect(seen.at(-1)).toBe(r.iterations);
   });
 });

@@ -382,8 +382,8 @@ const SPECS: Spec[] = [
 ];
 
 describe('batch solver vs an independent exact solve (random instances)', () => {
-  for (const sp of SPECS) {
-    it(sp.name, async () => {
+  for (const sp of SPECS) for (const method of ['newton', 'first-order'] as const) {
+    it(`${sp.name} [${method}]`, async () => {
       const { data, pi } = makeInstance(sp);
       const engine = createCpuEngine(data, pi);
       const epsRep = sp.epsRep ?? 0;
@@ -391,13 +391,19 @@ describe('batch solver vs an independent exact solve (random instances)', () => 
       const V = sp.V ?? Infinity;
       let eta = sp.eta ?? 0;
       if (sp.etaFrac !== undefined) {
-        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, tolerance: 'joint' }); // the reference is joint
+        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, tolerance: 'joint', method }); // the reference is joint
         expect(mf.converged).toBe(true);
         eta = Math.min(1, sp.etaFrac * mf.eta);
         expect(eta).toBeGreaterThan(0.05);
       }
-      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, tolerance: 'joint' });
+      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, tolerance: 'joint', method });
       expect(res.converged).toBe(true);
+      expect(res.solver.method).toBe(method);
+      // certified: P(q) − g(v, µ) ≥ 0 up to rounding (q feasible to ~1e-10, times |W|), and small at convergence
+      // (tol 1e-10 on the KKT residual)
+      expect(res.solver.dualityGap).toBeGreaterThan(-1e-8);
+      expect(res.solver.dualityGap).toBeLessThan(1e-7);
+      if (method === 'newton') expect(res.solver.passes + res.solver.hessianPasses).toBeLessThan(120);
       const q = await engine.q(res.W, res.mu, eta);
 
       const ref = refSolve({ ...data, S: Float64Array.from(data.S), Y: Float64Array.from(data.Y), u: data.u ? Float64Array.from(data.u) : undefined, w: data.w ? Float64Array.from(data.w) : undefined, pi, eta, epsRep, epsAssoc, V });

@@ -34,3 +34,38 @@ export function momentsRef(
   }
   return { sums, q };
 }
+
+/**
+ * Float64 reference of the generalised-Hessian pass: the full symmetric K×K matrix (K = m(c+1)+1, row-major)
+ *   H = Σ_{i: 0 < q̂_i < 1} w_i z_i z_iᵀ,   z_i = [(s_i − π) ⊗ [1, y_i]; 1],
+ *   q̂_i = η + u_i − (s_i − π)ᵀW[1; y_i] − µ   (rows 0, stride, 2·stride, …).
+ */
+export function hessianRef(
+  d: {
+    n: number; m: number; c: number;
+    S: ArrayLike<number>; Y: ArrayLike<number>; u?: ArrayLike<number>; w?: ArrayLike<number>;
+  },
+  prm: { W: ArrayLike<number>; pi: ArrayLike<number>; mu: number; eta: number; stride?: number },
+): Float64Array {
+  const { n, m, c } = d;
+  const c1 = c + 1;
+  const K = m * c1 + 1;
+  const stride = prm.stride ?? 1;
+  const H = new Float64Array(K * K);
+  const z = new Float64Array(K);
+  for (let i = 0; i < n; i += stride) {
+    let t = 0;
+    for (let k = 0; k < m; k++) {
+      const a = d.S[i * m + k] - prm.pi[k];
+      z[k * c1] = a;
+      for (let r = 0; r < c; r++) z[k * c1 + 1 + r] = a * d.Y[i * c + r];
+      for (let r = 0; r < c1; r++) t += prm.W[k * c1 + r] * z[k * c1 + r];
+    }
+    z[K - 1] = 1;
+    const qh = prm.eta + (d.u ? d.u[i] : 0) - t - prm.mu;
+    if (!(qh > 0 && qh < 1)) continue;
+    const w = d.w ? d.w[i] : 1;
+    for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) H[a * K + b] += w * z[a] * z[b];
+  }
+  return H;
+}

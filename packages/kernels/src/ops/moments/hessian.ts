@@ -1,0 +1,226 @@
+import type { GpuContext, GpuTensor } from '../../runtime/context.js';
+import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
+import { checkMomentsChunk, type MomentsChunk } from './moments.js';
+
+// Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
+// q is strictly inside (0, 1) ("free" rows),
+//     H = Σ_{i: 0 < q̂_i < 1} w_i z_i z_iᵀ,    z_i = [ (s_i − π) ⊗ [1, y_i] ; 1 ]  ∈ ℝ^K,  K = m(c+1) + 1,
+// with q̂_i = η + u_i − (s_i − π)ᵀ W [1; y_i] − µ. (In (v⁺, v⁻, µ) coordinates the dual Hessian is −(1/N)·H
+// expanded with the signs of a_i = [d_i; −d_i]; the solver works in (W, µ) = (v⁺ − v⁻, µ).)
+//
+// One dispatch. Each workgroup (256 invocations) owns a block of rows and all T = K(K+1)/2 upper-triangle
+// entries: invocation l keeps the entries l, l+256, … (NO = ⌈T/256⌉ registers). Rows are staged in tiles of
+// TR rows in workgroup memory as √w_i·z_i (one invocation builds one row's z), then every invocation adds its
+// products over the tile. So each row is read from global memory once per pass and z is formed once per row.
+// With stride > 1 only rows 0, stride, 2·stride, … are visited (a sub-sampled Hessian for the Newton solver,
+// which uses exact gradients and needs the Hessian only for its step direction).
+// Block partials ([blocks, T], f32) are added on the host in float64 (foldHessianPartials).
+const WG = 256;
+const TILE_FLOATS = 4096; // 16 KiB of workgroup memory, the WebGPU minimum limit
+/** Largest K = m(c+1)+1 the kernel specialises for (NO ≤ 32 accumulators per invocation). */
+export const HESSIAN_MAX_K = 127;
+
+function hessianSource(m: number, c: number): string {
+  const c1 = c + 1;
+  const K = m * c1 + 1;
+  const T = (K * (K + 1)) / 2;
+  const NO = Math.ceil(T / WG);
+  const TR = Math.min(WG, Math.floor(TILE_FLOATS / K));
+  return `
+struct Params {
+  n: u32, flags: u32, rowsPerBlock: u32, T: u32, mu: f32, eta: f32,
+  sBase: u32, yBase: u32, uBase: u32, wBase: u32, stride: u32, p1: u32,
+};
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> S: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> U: array<f32>;
+@group(0) @binding(4) var<storage, read> Wt: array<f32>;
+@group(0) @binding(5) var<storage, read> Dual: array<f32>;   // W (m×(c+1)) then π (m)
+@group(0) @binding(6) var<storage, read> Pairs: array<u32>;  // entry o → a | b << 16 (a ≤ b)
+@group(0) @binding(7) var<storage, read_write> Part: array<f32>;
+const K = ${K}u;
+const TR = ${TR}u;
+var<workgroup> zt: array<f32, ${TR * K}>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u32) {
+  let i0 = wg.x * p.rowsPerBlock;
+  let i1 = min(i0 + p.rowsPerBlock, p.n);
+  var acc: array<f32, ${NO}>;
+  var ia: array<u32, ${NO}>;
+  var ib: array<u32, ${NO}>;
+  for (var j = 0u; j < ${NO}u; j++) {
+    let o = l + j * ${WG}u;
+    if (o < p.T) { let pr = Pairs[o]; ia[j] = pr & 0xffffu; ib[j] = pr >> 16u; }
+  }
+  for (var base = i0; base < i1; base += TR) {
+    workgroupBarrier();
+    if (l < TR) {
+      let j = base + l;
+      let zo = l * K;
+      if (j < i1) {
+        let i = j * p.stride;
+        var a: array<f32, ${m}>;
+        var t = 0.0;
+        let sb = p.sBase + i * ${m}u;
+        for (var k = 0u; k < ${m}u; k++) {
+          a[k] = S[sb + k] - Dual[${m * c1}u + k];
+          t = fma(a[k], Dual[k * ${c1}u], t);
+        }
+        let yb = p.yBase + i * ${c}u;
+        for (var r = 0u; r < ${c}u; r++) {
+          let y = Y[yb + r];
+          if (y == 0.0) { continue; }
+          var wr = 0.0;
+          for (var k = 0u; k < ${m}u; k++) { wr = fma(a[k], Dual[k * ${c1}u + 1u + r], wr); }
+          t = fma(y, wr, t);
+        }
+        var q0 = p.eta;
+        if ((p.flags & 1u) != 0u) { q0 += U[p.uBase + i]; }
+        var w = 1.0;
+        if ((p.flags & 2u) != 0u) { w = Wt[p.wBase + i]; }
+        let qh = q0 - t - p.mu;
+        var sw = 0.0;
+        if (qh > 0.0 && qh < 1.0) { sw = sqrt(w); }
+        for (var k = 0u; k < ${m}u; k++) {
+          let f = sw * a[k];
+          zt[zo + k * ${c1}u] = f;
+          for (var r = 0u; r < ${c}u; r++) { zt[zo + k * ${c1}u + 1u + r] = f * Y[yb + r]; }
+        }
+        zt[zo + K - 1u] = sw;
+      } else {
+        for (var j = 0u; j < K; j++) { zt[zo + j] = 0.0; }
+      }
+    }
+    workgroupBarrier();
+    let rows = min(TR, i1 - base);
+    for (var rr = 0u; rr < rows; rr++) {
+      let zo = rr * K;
+      for (var j = 0u; j < ${NO}u; j++) { acc[j] = fma(zt[zo + ia[j]], zt[zo + ib[j]], acc[j]); }
+    }
+  }
+  for (var j = 0u; j < ${NO}u; j++) {
+    let o = l + j * ${WG}u;
+    if (o < p.T) { Part[wg.x * p.T + o] = acc[j]; }
+  }
+}
+`;
+}
+
+/** Number of packed upper-triangle entries for K = m(c+1)+1. */
+export function hessianOutputs(m: number, c: number): number {
+  const K = m * (c + 1) + 1;
+  return (K * (K + 1)) / 2;
+}
+
+/** Row-major packing order of the upper triangle: (0,0), (0,1), …, (0,K−1), (1,1), … */
+function pairTable(K: number): Uint32Array {
+  const out = new Uint32Array((K * (K + 1)) / 2);
+  let o = 0;
+  for (let a = 0; a < K; a++) for (let b = a; b < K; b++) out[o++] = a | (b << 16);
+  return out;
+}
+
+export interface HessianParams {
+  /** W = v⁺ − v⁻, m×(c+1) row-major */
+  W: ArrayLike<number>;
+  pi: ArrayLike<number>;
+  mu: number;
+  eta: number;
+  /** use only rows 0, stride, 2·stride, … (a sub-sampled Hessian; default 1 = every row) */
+  stride?: number;
+}
+
+/**
+ * Dispatch the generalised-Hessian pass for one chunk; returns the [blocks, T] partial sums tensor
+ * (T = hessianOutputs(m, c)) to be read and added on the host with foldHessianPartials.
+ */
+export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianParams): GpuTensor {
+  const [nAll, m, c] = checkMomentsChunk(ch);
+  const K = m * (c + 1) + 1;
+  if (m < 1 || K > HESSIAN_MAX_K) {
+    throw new ArgumentError(
+      `moments.hessian: K = m(c+1)+1 = ${K} exceeds ${HESSIAN_MAX_K} (m = ${m}, c = ${c}); use the first-order solver`,
+    );
+  }
+  if (prm.W.length !== m * (c + 1)) {
+    throw new ShapeError(`moments.hessian: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
+  }
+  if (prm.pi.length !== m) throw new ShapeError(`moments.hessian: π has ${prm.pi.length} entries, expected m = ${m}`);
+  const T = (K * (K + 1)) / 2;
+  const stride = prm.stride ?? 1;
+  if (!Number.isInteger(stride) || stride < 1) {
+    throw new ArgumentError(`moments.hessian: stride must be an integer ≥ 1, got ${stride}`);
+  }
+  const n = ceilDiv(nAll, stride); // rows visited
+  const limit = ctx.maxBindingSize - 256;
+  for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
+    if (t.size * 4 > limit) {
+      const what = `chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`;
+      throw new ShapeError(`moments.hessian: ${what}; split rows into chunks`);
+    }
+  }
+  // block size: partials ≤ 2^18 floats, blocks within one dispatch dimension, ≥ 1024 rows per block
+  let rowsPerBlock = Math.max(1024, ceilDiv(n * T, 1 << 18));
+  rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
+  const blocks = Math.max(1, ceilDiv(n, rowsPerBlock));
+  const part = ctx.empty([blocks, T]);
+  if (n === 0) {
+    ctx.submit('moments.hessian.zero', [], [], (enc) => enc.clearBuffer(part.buffer));
+    return part;
+  }
+  const dual = new Float32Array(m * (c + 1) + m);
+  dual.set(Array.from(prm.W), 0);
+  dual.set(Array.from(prm.pi), m * (c + 1));
+  const dualT = ctx.tensor(dual, [dual.length]);
+  const pairs = ctx.tensor(pairTable(K), [T], 'u32');
+  const flags = (ch.u ? 1 : 0) | (ch.w ? 2 : 0);
+  const rs = bindRange(ch.S);
+  const ry = bindRange(ch.Y);
+  const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? nAll : 1);
+  const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? nAll : 1);
+  const u = ctx.uniform(
+    uniforms([
+      { u: n }, { u: flags }, { u: rowsPerBlock }, { u: T }, { f: prm.mu }, { f: prm.eta },
+      { u: rs.base }, { u: ry.base }, { u: ru.base }, { u: rw.base }, { u: stride }, { u: 0 },
+    ]),
+  );
+  const pl = ctx.pipeline(`moments:hessian:${m}:${c}`, () => hessianSource(m, c));
+  ctx.submit(
+    'moments.hessian',
+    [
+      {
+        op: 'moments.hessian',
+        pipeline: pl,
+        bindings: [
+          { buffer: u }, rs.resource, ry.resource, ru.resource, rw.resource,
+          { buffer: dualT.buffer }, { buffer: pairs.buffer }, { buffer: part.buffer },
+        ],
+        workgroups: [blocks],
+      },
+    ],
+    [u],
+  );
+  dualT.dispose();
+  pairs.dispose();
+  return part;
+}
+
+/** Add [blocks, T] packed partials in float64 into a full symmetric K×K matrix (row-major). */
+export function foldHessianPartials(part: ArrayLike<number>, m: number, c: number, into?: Float64Array): Float64Array {
+  const K = m * (c + 1) + 1;
+  const T = (K * (K + 1)) / 2;
+  const H = into ?? new Float64Array(K * K);
+  const blocks = part.length / T;
+  const tri = new Float64Array(T);
+  for (let bl = 0; bl < blocks; bl++) for (let o = 0; o < T; o++) tri[o] += part[bl * T + o];
+  let o = 0;
+  for (let a = 0; a < K; a++) {
+    for (let b = a; b < K; b++, o++) {
+      H[a * K + b] += tri[o];
+      if (b !== a) H[b * K + a] += tri[o];
+    }
+  }
+  return H;
+}

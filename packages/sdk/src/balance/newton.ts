@@ -1,0 +1,364 @@
+// Second-order M4 dual solver: proximal (semi-smooth) Newton on the dual of spec ALGORITHMS.md §1.5.
+//
+// In W = v⁺ − v⁻ (optimal duals never have both v⁺_j, v⁻_j > 0 when ε_j > 0) the dual is
+//   maximise g(W, µ) = φ(W, µ) − Σ_j ε_j |W_j|   s.t. |W_j| ≤ V,
+//   φ(W, µ) = (1/N) Σ_i w_i [½(q_i − q0_i)² + q_i (d_iᵀW + µ)] − µη,    q_i = clip(q0_i − d_iᵀW − µ, 0, 1),
+// with ∇φ = [(1/N) Σ w q d ; mean q − η] (one moments pass) and the generalised Hessian −(1/N) Σ_{0<q_i<1} w z zᵀ,
+// z = [d; 1] (one Hessian pass, possibly on a strided row sample: the gradient is exact, the Hessian only shapes
+// the step). φ is concave and piecewise quadratic in the (W, µ) dimension K = m(c+1)+1, so each iteration solves
+// the small L1/box-regularised quadratic model on the host (coordinate descent, then an exact active-set solve
+// of the identified face) and takes an Armijo step along it; the Hessian gets a Levenberg term λI where it is
+// singular (redundant constraints) and λ adapts to the step acceptance. Convergence: the KKT residual in
+// (v⁺, v⁻, µ) coordinates, as in the first-order solver, so both stop on the same criterion.
+import { ArgumentError } from '@m4kit/kernels';
+import type { MomentsEngine } from './types.js';
+
+export interface NewtonArgs {
+  engine: MomentsEngine;
+  eta: number;
+  /** per-moment tolerance e (length P = m(c+1)) */
+  e: Float64Array;
+  V: number;
+  /** Σ w (NaN: taken from the first pass) */
+  N: number;
+  /** fixed µ (phase-1 problem of the η search): µ is not a variable */
+  fixedMu?: number;
+  tol: number;
+  /** Newton iterations */
+  maxIter: number;
+  /** weak-duality bound: g > UB proves the (hard) primal infeasible */
+  UB?: number;
+  /** UB on demand: asked once, when Newton has not converged within 8 iterations */
+  getUB?: () => Promise<number>;
+  /** start, in (v⁺, v⁻, µ) coordinates (length 2P + 1) */
+  x0?: Float64Array;
+  /** Hessian on rows 0, stride, 2·stride, … */
+  stride: number;
+  onProgress?: (info: { iter: number; violation: number; keepRate: number }) => void;
+  progressEvery: number;
+}
+
+export interface NewtonEval {
+  /** ∇ in (v⁺, v⁻, µ) coordinates, length 2P+1 (for the KKT residual and the first-order fallback) */
+  G: Float64Array;
+  g: number;
+  viol: number;
+  meanGap: number;
+  keepRate: number;
+  /** D/N (length P) */
+  Dn: Float64Array;
+}
+
+export interface NewtonResult {
+  /** (v⁺, v⁻, µ) */
+  x: Float64Array;
+  ev: NewtonEval;
+  kkt: number;
+  iterations: number;
+  /** moments passes */
+  passes: number;
+  hessianPasses: number;
+  converged: boolean;
+  infeasible: boolean;
+  /** the model predicts no further progress but the KKT residual is above tol (precision limit) */
+  stalled: boolean;
+  /** the Hessian stride at the end (1 after a sampled Hessian made too little progress) */
+  stride: number;
+}
+
+/** Duality gap P(q) − g(v, µ) at a dual point from its moments (W-form; soft penalty included for finite V). */
+export function dualityGap(
+  W: Float64Array, mu: number, Dn: ArrayLike<number>, e: Float64Array, meanGap: number, V: number,
+): number {
+  let gap = -mu * meanGap;
+  for (let j = 0; j < W.length; j++) {
+    gap += e[j] * Math.abs(W[j]) - W[j] * Dn[j];
+    if (V !== Infinity) gap += V * (Math.max(0, Dn[j] - e[j]) + Math.max(0, -Dn[j] - e[j]));
+  }
+  return gap;
+}
+
+/** Cholesky solve of the SPD system A x = b (n×n row-major); returns null when A is not numerically SPD. */
+function cholSolve(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * n + j];
+      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
+      if (i === j) {
+        if (!(s > 0)) return null;
+        L[i * n + i] = Math.sqrt(s);
+      } else L[i * n + j] = s / L[j * n + j];
+    }
+  }
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * y[k];
+    y[i] = s / L[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = y[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * y[k];
+    y[i] = s / L[i * n + i];
+  }
+  return y;
+}
+
+/**
+ * Minimise ½(y−x)ᵀA(y−x) − bᵀ(y−x) + Σ_{j<P} e_j|y_j| over |y_j| ≤ V (j < P), y_P free (when nv = P+1).
+ * A is nv×nv SPD. Coordinate descent identifies the face (zero / interior / at ±V per coordinate); an exact
+ * solve on that face finishes it, repeated while the face's optimality conditions move coordinates.
+ */
+export function solveModel(
+  A: Float64Array, b: Float64Array, x: Float64Array, e: Float64Array, V: number, nv: number, P: number,
+): Float64Array {
+  const y = x.slice(0, nv);
+  const r = new Float64Array(nv); // A (y − x)
+  const clipV = (z: number) => (z < -V ? -V : z > V ? V : z);
+  const upd = (j: number, yn: number) => {
+    const d = yn - y[j];
+    if (d === 0) return 0;
+    for (let k = 0; k < nv; k++) r[k] += A[k * nv + j] * d;
+    y[j] = yn;
+    return Math.abs(d) * Math.sqrt(A[j * nv + j]);
+  };
+  const coord = (j: number) => {
+    const ajj = A[j * nv + j];
+    const z = ajj * y[j] - (r[j] - b[j]); // minimiser of the smooth part along j is z / ajj
+    if (j >= P) return z / ajj;
+    const s = Math.abs(z) <= e[j] ? 0 : (z - Math.sign(z) * e[j]) / ajj;
+    return clipV(s);
+  };
+  let scale = 0;
+  for (let j = 0; j < nv; j++) scale = Math.max(scale, Math.abs(b[j]));
+  for (let sweep = 0; sweep < 300; sweep++) {
+    let moved = 0;
+    for (let j = 0; j < nv; j++) moved = Math.max(moved, upd(j, coord(j)));
+    if (moved <= 1e-15 * (scale + 1e-300)) break;
+  }
+  // exact solve on the face: free coordinates F (y_j ≠ 0, |y_j| < V, and µ), the others fixed at 0 / ±V
+  for (let round = 0; round < 4 * nv + 8; round++) {
+    const F: number[] = [];
+    for (let j = 0; j < nv; j++) if (j >= P || (y[j] !== 0 && Math.abs(y[j]) < V)) F.push(j);
+    if (!F.length) break;
+    const f = F.length;
+    const Aff = new Float64Array(f * f);
+    const rhs = new Float64Array(f);
+    for (let a = 0; a < f; a++) {
+      const ja = F[a];
+      // A_FF (y_F − x_F) = b_F − A_F,fixed (y_fixed − x_fixed) − e_F sign(y_F)
+      let s = b[ja] - (ja < P ? e[ja] * Math.sign(y[ja]) : 0);
+      for (let k = 0; k < nv; k++) if (!F.includes(k)) s -= A[ja * nv + k] * (y[k] - x[k]);
+      rhs[a] = s;
+      for (let c = 0; c < f; c++) Aff[a * f + c] = A[ja * nv + F[c]];
+    }
+    const dF = cholSolve(Aff, rhs, f);
+    if (!dF) break;
+    const yn = y.slice();
+    let ok = true;
+    for (let a = 0; a < f; a++) {
+      const ja = F[a];
+      yn[ja] = x[ja] + dF[a];
+      if (ja < P && (Math.sign(yn[ja]) !== Math.sign(y[ja]) || Math.abs(yn[ja]) > V)) ok = false;
+    }
+    // accept the face solution when it keeps the signs; otherwise move towards it up to the first coordinate that
+    // reaches 0 or ±V (ratio test: that coordinate leaves the face). Then coordinate descent from there moves only
+    // coordinates whose optimality condition fails (a changed face → another round).
+    if (ok) {
+      for (const j of F) upd(j, yn[j]);
+    } else {
+      let alpha = 1;
+      let block = -1;
+      let blockTo = 0;
+      for (const j of F) {
+        if (j >= P) continue;
+        const cur = y[j];
+        const nx = yn[j];
+        if (Math.sign(nx) !== Math.sign(cur) && cur !== nx) {
+          const al = cur / (cur - nx);
+          if (al < alpha) [alpha, block, blockTo] = [al, j, 0];
+        }
+        if (Math.abs(nx) > V) {
+          const to = Math.sign(nx) * V;
+          const al = (to - cur) / (nx - cur);
+          if (al < alpha) [alpha, block, blockTo] = [al, j, to];
+        }
+      }
+      for (const j of F) upd(j, j === block ? blockTo : y[j] + alpha * (yn[j] - y[j]));
+    }
+    let moved = 0;
+    for (let sweep = 0; sweep < 50; sweep++) {
+      let mv = 0;
+      for (let j = 0; j < nv; j++) mv = Math.max(mv, upd(j, coord(j)));
+      moved = Math.max(moved, mv);
+      if (mv <= 1e-15 * (scale + 1e-300)) break;
+    }
+    if (ok && moved <= 1e-13 * (scale + 1e-300)) break;
+  }
+  return y;
+}
+
+export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
+  const { engine, eta, e, V, tol } = a;
+  let N = a.N;
+  let UB = a.UB;
+  const P = e.length;
+  const K = P + 1;
+  const muFree = a.fixedMu === undefined;
+  const nv = muFree ? K : P;
+  let passes = 0;
+  let hessianPasses = 0;
+
+  const evaluate = async (W: Float64Array, mu: number): Promise<NewtonEval> => {
+    const s = await engine.pass(W, mu, eta);
+    passes++;
+    if (!(N > 0)) {
+      N = s.sumW;
+      if (!(N > 0) || !Number.isFinite(N)) throw new ArgumentError(`engine: Σ w = ${N}; need a positive total weight`);
+    }
+    const G = new Float64Array(2 * P + 1);
+    const Dn = new Float64Array(P);
+    let viol = -Infinity;
+    let pen = 0;
+    for (let j = 0; j < P; j++) {
+      const dn = s.D[j] / N;
+      Dn[j] = dn;
+      G[j] = dn - e[j];
+      G[P + j] = -dn - e[j];
+      viol = Math.max(viol, G[j], G[P + j]);
+      pen += e[j] * Math.abs(W[j]);
+    }
+    const keepRate = s.sumQ / N;
+    const meanGap = keepRate - eta;
+    G[2 * P] = muFree ? meanGap : 0;
+    return { G, g: s.obj / N - pen - mu * eta, viol, meanGap, keepRate, Dn };
+  };
+  const clip = (z: number) => (z < 0 ? 0 : z > V ? V : z);
+  const kktOf = (W: Float64Array, ev: NewtonEval) => {
+    let r = Math.abs(ev.G[2 * P]);
+    for (let j = 0; j < P; j++) {
+      const vp = Math.max(W[j], 0);
+      const vm = Math.max(-W[j], 0);
+      r = Math.max(r, Math.abs(vp - clip(vp + ev.G[j])), Math.abs(vm - clip(vm + ev.G[P + j])));
+    }
+    return r;
+  };
+
+  // iterate y = (W, µ)
+  const y = new Float64Array(K);
+  if (a.x0) for (let j = 0; j < P; j++) y[j] = Math.max(-V, Math.min(V, clip(a.x0[j]) - clip(a.x0[P + j])));
+  y[P] = muFree ? (a.x0 ? a.x0[2 * P] : 0) : (a.fixedMu as number);
+  const Wof = (z: Float64Array) => z.subarray(0, P) as Float64Array;
+  let ev = await evaluate(Wof(y), y[P]);
+  let kkt = kktOf(Wof(y), ev);
+  let converged = kkt <= tol;
+  let infeasible = false;
+  let stalled = false;
+  let iter = 0;
+  let slow = 0;
+  // Levenberg term λ = κ · (largest Hessian diagonal). Its floor follows the requested precision: along
+  // (near-)null directions of H (redundant constraints) the step is noise/λ, and with float32 sums (tol ~1e-6)
+  // a tiny λ lets W drift far from the minimum-norm dual, where f32 rounding of d_iᵀW then dominates q.
+  const kappaMin = Math.min(1e-2, Math.max(1e-10, 10 * tol));
+  let kappa = Math.max(1e-6, kappaMin);
+  // Armijo slack for rounding in g: float32 engines (tol ~1e-6) sum obj with ~1e-7 relative error, so near the
+  // optimum (predicted gains ~ residual²) an exact test would reject good Newton steps and inflate λ
+  const gSlack = Math.min(1e-6, Math.max(1e-15, tol / 10));
+  let stride = a.stride;
+  // one polish step after convergence (cheap at quadratic convergence; it buys margin on float32 engines), kept
+  // only when it lowers the KKT residual
+  let polishLeft = 1;
+  let best: { y: Float64Array; ev: NewtonEval; kkt: number } | null = null;
+  while (iter < a.maxIter) {
+    if (converged) {
+      if (polishLeft-- <= 0) break;
+      best = { y: y.slice(), ev, kkt };
+    }
+    iter++;
+    const H = await engine.hessian!(Wof(y), y[P], eta, stride);
+    const scaleH = stride / N;
+    hessianPasses++;
+    let dmax = 0;
+    for (let j = 0; j < nv; j++) dmax = Math.max(dmax, H[j * K + j] * scaleH);
+    const lam = Math.max(kappa * dmax, 1e-14);
+    const A = new Float64Array(nv * nv);
+    for (let i = 0; i < nv; i++) {
+      for (let j = 0; j < nv; j++) A[i * nv + j] = H[i * K + j] * scaleH;
+      A[i * nv + i] += lam;
+    }
+    const b = new Float64Array(nv);
+    for (let j = 0; j < P; j++) b[j] = ev.Dn[j];
+    if (muFree) b[P] = ev.meanGap;
+    const yt = solveModel(A, b, y, e, V, nv, P);
+    // predicted increase of g along s = yt − y (directional derivative of φ − e|W|), > 0 unless at the optimum
+    let pred = 0;
+    for (let j = 0; j < nv; j++) pred += b[j] * (yt[j] - y[j]);
+    for (let j = 0; j < P; j++) pred -= e[j] * (Math.abs(yt[j]) - Math.abs(y[j]));
+    // pred is second order in the KKT residual (≈ b²/h), so only a non-positive or numerically zero step means
+    // that the model sees no ascent left
+    let step = 0;
+    for (let j = 0; j < nv; j++) step = Math.max(step, Math.abs(yt[j] - y[j]) / (1 + Math.abs(y[j])));
+    if (!(pred > 0) || step <= 1e-16) {
+      stalled = true;
+      break;
+    }
+    let t = 1;
+    let accepted = false;
+    const z = new Float64Array(K);
+    z[P] = y[P];
+    for (let trial = 0; trial < 40; trial++) {
+      for (let j = 0; j < nv; j++) z[j] = y[j] + t * (yt[j] - y[j]);
+      const evz = await evaluate(Wof(z), z[P]);
+      if (evz.g >= ev.g + 1e-4 * t * pred - gSlack * (1 + Math.abs(ev.g))) {
+        y.set(z);
+        ev = evz;
+        accepted = true;
+        break;
+      }
+      // safeguarded quadratic interpolation of g along the step
+      const drop = t * pred - (evz.g - ev.g);
+      const tq = drop > 0 ? (t * t * pred) / (2 * drop) : 0.5 * t;
+      t = Math.min(0.5 * t, Math.max(0.1 * t, tq));
+    }
+    if (!accepted) {
+      stalled = true;
+      break;
+    }
+    kappa = t === 1 ? Math.max(kappa / 10, kappaMin) : Math.min(kappa * 10, 1);
+    const kPrev = kkt;
+    kkt = kktOf(Wof(y), ev);
+    slow = kkt > 0.9 * kPrev ? slow + 1 : 0;
+    if (slow >= 3 && stride > 1) {
+      stride = 1; // the sampled Hessian does not predict well enough here: use every row from now on
+      slow = 0;
+    }
+    if (kkt <= tol) converged = true;
+    else if (slow >= 8) stalled = true; // no progress at the engine's precision: let the caller finish
+    else {
+      if (UB === undefined && a.getUB && iter >= 8) UB = await a.getUB();
+      if (UB !== undefined && ev.g > UB + 1e-12 * (1 + Math.abs(UB))) infeasible = true;
+    }
+    if (a.onProgress && (iter % a.progressEvery === 0 || converged)) {
+      a.onProgress({ iter, violation: Math.max(Math.abs(ev.meanGap), ev.viol, 0), keepRate: ev.keepRate });
+    }
+    if (infeasible || stalled) break;
+  }
+  if (best) {
+    if (!(kkt < best.kkt)) {
+      y.set(best.y);
+      ev = best.ev;
+      kkt = best.kkt;
+    }
+    converged = true;
+    stalled = false;
+    infeasible = false;
+  }
+  const x = new Float64Array(2 * P + 1);
+  for (let j = 0; j < P; j++) {
+    x[j] = Math.max(y[j], 0);
+    x[P + j] = Math.max(-y[j], 0);
+  }
+  x[2 * P] = muFree ? y[P] : 0;
+  return { x, ev, kkt, iterations: iter, passes, hessianPasses, converged, infeasible, stalled, stride };
+}
