@@ -15,6 +15,8 @@ export default tseslint.config(
       'experiments/**/data/**',
       'experiments/**/.venv/**',
       'bench/results/**',
+      'tests/.out/**',
+      'bench/node_modules/**',
     ],
   },
   js.configs.recommended,

@@ -205,11 +205,11 @@ function numpyEnv() {
 export function probeNumpy({ install = true } = {}) {
   const py = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const check = () =>
-    spawnSync(
-      py,
-      ['-c', 'import numpy, json; print(json.dumps({"numpy": numpy.__version__}))'],
-      { env: numpyEnv(), encoding: 'utf8', timeout: 60_000 },
-    );
+    spawnSync(py, ['-c', 'import numpy, json; print(json.dumps({"numpy": numpy.__version__}))'], {
+      env: numpyEnv(),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   let r = check();
   let installed = false;
   if (r.status !== 0 && install && process.getuid?.() === 0) {
@@ -217,13 +217,24 @@ export function probeNumpy({ install = true } = {}) {
     installed = true;
     r = check();
   }
-  if (r.status !== 0) return { ok: false, python: py, reason: `numpy not importable from ${py}${installed ? ' (apt-get install python3-numpy failed)' : ''}` };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      python: py,
+      reason: `numpy not importable from ${py}${installed ? ' (apt-get install python3-numpy failed)' : ''}`,
+    };
   const info = JSON.parse(r.stdout.trim());
   let blas = 'unknown';
   try {
     blas = fs.realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
   } catch {}
-  return { ok: true, python: py, version: info.numpy, blas, openblasCoretype: numpyEnv().OPENBLAS_CORETYPE ?? '(autodetect)' };
+  return {
+    ok: true,
+    python: py,
+    version: info.numpy,
+    blas,
+    openblasCoretype: numpyEnv().OPENBLAS_CORETYPE ?? '(autodetect)',
+  };
 }
 
 class NumpyPeer {
@@ -237,7 +248,8 @@ class NumpyPeer {
     this.proc.stderr.on('data', (d) => (this.err += d));
     createInterface({ input: this.proc.stdout }).on('line', (line) => this.waiting.shift()?.resolve(JSON.parse(line)));
     this.proc.on('exit', (code) => {
-      for (const w of this.waiting.splice(0)) w.reject(new Error(`numpy peer exited (${code}): ${this.err.slice(-500)}`));
+      for (const w of this.waiting.splice(0))
+        w.reject(new Error(`numpy peer exited (${code}): ${this.err.slice(-500)}`));
     });
     this.ready = this.next();
   }
@@ -316,7 +328,10 @@ function withDeadline(engine, deadline) {
  */
 function numpyEngine(peer, n, c, frob) {
   return {
-    n, m: M, c, pi: Float64Array.from(PI),
+    n,
+    m: M,
+    c,
+    pi: Float64Array.from(PI),
     async pass(W, mu, eta, fixedQ) {
       const r = await peer.pass(W, mu, eta, 'gemm', fixedQ);
       return { sumW: r.sumW, sumQ: r.sumQ, D: Float64Array.from(r.D), qy: Float64Array.from(r.qy), obj: r.obj };
@@ -351,7 +366,18 @@ async function copyBandwidth(k, bytes, rounds) {
   for (let r = 0; r < rounds + 1; r++) {
     const u = ctx.uniform(uniforms([{ u: n4 }, { u: 0 }, { u: 0 }, { u: 0 }]));
     const t = now();
-    ctx.submit('bench.copy', [{ op: 'bench.copy', pipeline: pl, bindings: [{ buffer: src.buffer }, { buffer: dst.buffer }, { buffer: u }], workgroups: [Math.min(1024, ceilDiv(n4, 256))] }], [u]);
+    ctx.submit(
+      'bench.copy',
+      [
+        {
+          op: 'bench.copy',
+          pipeline: pl,
+          bindings: [{ buffer: src.buffer }, { buffer: dst.buffer }, { buffer: u }],
+          workgroups: [Math.min(1024, ceilDiv(n4, 256))],
+        },
+      ],
+      [u],
+    );
     await k.sync();
     if (r > 0) times.push(now() - t); // the first round compiles
   }
@@ -386,7 +412,12 @@ async function kernelBandwidth(k, data, c, rounds) {
   const mMs = await time(() => momentsPass(ctx, { S, Y, u }, prm));
   const hMs = await time(() => momentsHessianPass(ctx, { S, Y, u }, prm));
   for (const t of [S, Y, u]) t.dispose();
-  return { rows: n, inputBytes: bytes, moments: { ms: mMs, bytesPerSec: bytes / (mMs / 1e3) }, hessian: { ms: hMs, bytesPerSec: bytes / (hMs / 1e3) } };
+  return {
+    rows: n,
+    inputBytes: bytes,
+    moments: { ms: mMs, bytesPerSec: bytes / (mMs / 1e3) },
+    hessian: { ms: hMs, bytesPerSec: bytes / (hMs / 1e3) },
+  };
 }
 
 /** max over the moments of |a − b| / N (the scale the solver's tolerance applies to) */
@@ -401,8 +432,16 @@ function dualPoint(c, seed) {
   return { W: Float64Array.from({ length: M * (c + 1) }, () => (r() - 0.5) * 0.1), mu: 0.02 };
 }
 
-const fmtMs = (x) => (x == null || !Number.isFinite(x) ? '—' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? x.toFixed(0) : x.toFixed(1));
-const fmtRate = (x) => (x == null || !Number.isFinite(x) ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(1)} M` : `${(x / 1e3).toFixed(0)} k`);
+const fmtMs = (x) =>
+  x == null || !Number.isFinite(x)
+    ? '—'
+    : x >= 10_000
+      ? `${(x / 1000).toFixed(1)} s`
+      : x >= 100
+        ? x.toFixed(0)
+        : x.toFixed(1);
+const fmtRate = (x) =>
+  x == null || !Number.isFinite(x) ? '—' : x >= 1e6 ? `${(x / 1e6).toFixed(1)} M` : `${(x / 1e3).toFixed(0)} k`;
 const fmtX = (x) => (x == null || !Number.isFinite(x) ? '—' : `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`);
 const fmtN = (n) => n.toExponential(0).replace('+', '');
 const fmtS = (ms) => (ms == null || !Number.isFinite(ms) ? '—' : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
@@ -430,12 +469,18 @@ export async function runBalanceBench(opts = {}) {
   log(`balance bench${quick ? ' (quick)' : ''}: data from ${joint.source}`);
   log(`  ${joint.note}`);
   const np = probeNumpy();
-  log(`  numpy peer: ${np.ok ? `numpy ${np.version}, BLAS ${np.blas}, OPENBLAS_CORETYPE ${np.openblasCoretype}` : np.reason}`);
+  log(
+    `  numpy peer: ${np.ok ? `numpy ${np.version}, BLAS ${np.blas}, OPENBLAS_CORETYPE ${np.openblasCoretype}` : np.reason}`,
+  );
 
   const k = await init({ backend: 'webgpu' });
   const adapter = k.adapter;
-  log(`  GPU: ${adapter?.description ?? adapter?.device} (${adapter?.isSoftware ? 'software' : 'hardware'}), binding limit ${k.gpu.maxBindingSize} B`);
-  log(`  η = ${ETA}, π = (${PI.join(', ')}), ε_R = ε_A = ${EPS}, u ~ N(0, ${U_SD}²); rounds: ${quick ? 3 : '5 (3 at n = 1e7)'}; end-to-end cap ${e2eCap / 1000} s per run`);
+  log(
+    `  GPU: ${adapter?.description ?? adapter?.device} (${adapter?.isSoftware ? 'software' : 'hardware'}), binding limit ${k.gpu.maxBindingSize} B`,
+  );
+  log(
+    `  η = ${ETA}, π = (${PI.join(', ')}), ε_R = ε_A = ${EPS}, u ~ N(0, ${U_SD}²); rounds: ${quick ? 3 : '5 (3 at n = 1e7)'}; end-to-end cap ${e2eCap / 1000} s per run`,
+  );
 
   const results = {
     bench: 'balance',
@@ -546,7 +591,11 @@ export async function runBalanceBench(opts = {}) {
         cfg.pass = {
           samplesMs: pass,
           ...med,
-          rowsPerSec: { gpu: n / (med.gpuMs / 1e3), cpu: n / (med.cpuMs / 1e3), numpy: peer ? n / (med.numpyBestMs / 1e3) : null },
+          rowsPerSec: {
+            gpu: n / (med.gpuMs / 1e3),
+            cpu: n / (med.cpuMs / 1e3),
+            numpy: peer ? n / (med.numpyBestMs / 1e3) : null,
+          },
           // speed ratios, median over rounds of (peer time / GPU time): > 1 means the GPU pass is faster
           gpuSpeedupVsNumpy: peer ? median(pass.ratioNumpy) : null,
           gpuSpeedupVsCpu: median(pass.ratioCpu),
@@ -577,117 +626,189 @@ export async function runBalanceBench(opts = {}) {
 
         // ---- (d) end to end from a cold dual (engine creation included) ----
         cfg.e2e = {};
-        if (doE2e) try {
-          const rowsRun = async (kind) => {
-            const key = `${kind}:${c}`;
-            const passMs = kind === 'gpu' ? med.gpuMs : med.cpuMs;
-            const seen = passesSeen.get(key);
-            if (seen != null && seen.passes * passMs > e2eCap) {
-              const ge = seen.lowerBound ? '≥ ' : '';
-              return {
-                skipped: 'time', projectedMs: seen.passes * passMs, projectedPasses: seen.passes, projectedLowerBound: !!seen.lowerBound,
-                projectedFrom: `${ge}${seen.passes} passes at n=${fmtN(seen.n)} × ${fmtMs(passMs)} ms/pass`,
-              };
+        if (doE2e)
+          try {
+            const rowsRun = async (kind) => {
+              const key = `${kind}:${c}`;
+              const passMs = kind === 'gpu' ? med.gpuMs : med.cpuMs;
+              const seen = passesSeen.get(key);
+              if (seen != null && seen.passes * passMs > e2eCap) {
+                const ge = seen.lowerBound ? '≥ ' : '';
+                return {
+                  skipped: 'time',
+                  projectedMs: seen.passes * passMs,
+                  projectedPasses: seen.passes,
+                  projectedLowerBound: !!seen.lowerBound,
+                  projectedFrom: `${ge}${seen.passes} passes at n=${fmtN(seen.n)} × ${fmtMs(passMs)} ms/pass`,
+                };
+              }
+              const base = kind.replace(/-fo$/, '');
+              const tol = base === 'cpu' ? 1e-9 : 2e-6; // float32 sums (GPU, numpy) cannot certify below ~1e-6
+              const method = base === 'numpy' || kind.endsWith('-fo') ? 'first-order' : 'auto';
+              const start = now();
+              const eng =
+                base === 'gpu'
+                  ? createGpuEngine(k.gpu, data, PI)
+                  : base === 'cpu'
+                    ? createCpuEngine(data, PI)
+                    : numpyEngine(peer, n, c, await createCpuEngine(data, PI).frobenius());
+              const createMs = now() - start;
+              const wrapped = withDeadline(eng, start + (base === 'numpy' ? numpyCap : e2eCap));
+              try {
+                const res = await solveBatch(wrapped, {
+                  eta: ETA,
+                  pi: PI,
+                  epsRep: EPS,
+                  epsAssoc: EPS,
+                  tolerance: 'joint',
+                  tol,
+                  maxIter: 20000,
+                  method,
+                });
+                const out = {
+                  wallMs: now() - start,
+                  createMs,
+                  solveMs: res.timeMs,
+                  iterations: res.iterations,
+                  passes: res.passes,
+                  status: res.status,
+                  keepRate: res.keepRate,
+                  maxViolation: res.maxViolation,
+                  kkt: res.kktResidual,
+                  solver: res.solver,
+                };
+                // the q this dual point gives, evaluated in float64 over the same rows (for the same-q check)
+                const qCpu = createCpuEngine(data, PI);
+                qOf.set(kind, await qCpu.q(res.W, res.mu, ETA));
+                if (!passesSeen.has(key)) passesSeen.set(key, { passes: res.passes, n });
+                return out;
+              } catch (e) {
+                if (!(e instanceof BudgetExceeded)) throw e;
+                if (!passesSeen.has(key)) passesSeen.set(key, { passes: wrapped.passes, n, lowerBound: true });
+                const cap = base === 'numpy' ? numpyCap : e2eCap;
+                return {
+                  aborted: `time cap ${cap / 1000} s`,
+                  wallMs: now() - start,
+                  createMs,
+                  passesDone: wrapped.passes,
+                };
+              } finally {
+                eng.dispose();
+              }
+            };
+            const patternRun = async () => {
+              const start = now();
+              const { patterns, rowToPattern } = compressPatterns({ n, m: M, c, S: data.S, Y: data.Y });
+              const scanMs = now() - start;
+              const eng = createCpuEngine(patterns, PI);
+              const wrapped = withDeadline(eng, start + e2eCap);
+              try {
+                const res = await solveBatch(wrapped, {
+                  eta: ETA,
+                  pi: PI,
+                  epsRep: EPS,
+                  epsAssoc: EPS,
+                  tolerance: 'joint',
+                  tol: 1e-9,
+                  maxIter: 20000,
+                });
+                const ts = now();
+                const qp = await eng.q(res.W, res.mu, ETA);
+                expandPatternQ(qp, rowToPattern);
+                const joinMs = now() - ts;
+                return {
+                  wallMs: now() - start,
+                  scanMs,
+                  solveMs: res.timeMs,
+                  joinMs,
+                  patterns: patterns.n,
+                  iterations: res.iterations,
+                  passes: res.passes,
+                  status: res.status,
+                  keepRate: res.keepRate,
+                  maxViolation: res.maxViolation,
+                };
+              } catch (e) {
+                if (!(e instanceof BudgetExceeded)) throw e;
+                return {
+                  aborted: `time cap ${e2eCap / 1000} s`,
+                  wallMs: now() - start,
+                  scanMs,
+                  patterns: patterns.n,
+                  passesDone: wrapped.passes,
+                };
+              } finally {
+                eng.dispose();
+              }
+            };
+            const runs = [
+              ['gpu', () => rowsRun('gpu')],
+              ['cpu', () => rowsRun('cpu')],
+            ];
+            if (peer) runs.push(['numpy', () => rowsRun('numpy')]);
+            if (!opts.noFirstOrder) runs.push(['gpu-fo', () => rowsRun('gpu-fo')]);
+            runs.push(['patterns', patternRun]);
+            for (const [name, fn] of runs) {
+              const r = await fn();
+              cfg.e2e[name] = r;
+              const label = {
+                gpu: 'rows, GPU engine, Newton (tol 2e-6)',
+                cpu: 'rows, CPU-JS f64, Newton (tol 1e-9)',
+                numpy: 'rows, numpy passes, first-order (tol 2e-6)',
+                'gpu-fo': 'rows, GPU engine, first-order (tol 2e-6)',
+                patterns: 'patterns, no u (scan + solve on counts + join)',
+              }[name];
+              if (r.skipped)
+                log(
+                  `  e2e ${label}: skipped (time), projected ${r.projectedLowerBound ? '≥' : '≈'} ${fmtS(r.projectedMs)} (${r.projectedFrom})`,
+                );
+              else if (r.aborted)
+                log(
+                  `  e2e ${label}: stopped at the ${r.aborted} after ${r.passesDone} passes${r.patterns ? ` (${r.patterns} patterns)` : ''}`,
+                );
+              else
+                log(
+                  `  e2e ${label}: ${fmtS(r.wallMs)} — ${r.status}, ${r.iterations} it / ${r.passes} passes` +
+                    (name === 'patterns'
+                      ? `, ${r.patterns} patterns, scan ${fmtS(r.scanMs)}, solve ${fmtS(r.solveMs)}`
+                      : `, create ${fmtS(r.createMs)}`) +
+                    (r.solver
+                      ? `, ${r.solver.method}${r.solver.hessianPasses ? ` + ${r.solver.hessianPasses} Hessian passes (stride ${r.solver.hessianStride})` : ''}, gap ${r.solver.dualityGap.toExponential(1)}`
+                      : '') +
+                    `, keep ${r.keepRate.toFixed(4)}`,
+                );
             }
-            const base = kind.replace(/-fo$/, '');
-            const tol = base === 'cpu' ? 1e-9 : 2e-6; // float32 sums (GPU, numpy) cannot certify below ~1e-6
-            const method = base === 'numpy' || kind.endsWith('-fo') ? 'first-order' : 'auto';
-            const start = now();
-            const eng =
-              base === 'gpu' ? createGpuEngine(k.gpu, data, PI)
-              : base === 'cpu' ? createCpuEngine(data, PI)
-              : numpyEngine(peer, n, c, await createCpuEngine(data, PI).frobenius());
-            const createMs = now() - start;
-            const wrapped = withDeadline(eng, start + (base === 'numpy' ? numpyCap : e2eCap));
-            try {
-              const res = await solveBatch(wrapped, {
-                eta: ETA, pi: PI, epsRep: EPS, epsAssoc: EPS, tolerance: 'joint', tol, maxIter: 20000, method,
-              });
-              const out = {
-                wallMs: now() - start, createMs, solveMs: res.timeMs, iterations: res.iterations, passes: res.passes, status: res.status,
-                keepRate: res.keepRate, maxViolation: res.maxViolation, kkt: res.kktResidual, solver: res.solver,
-              };
-              // the q this dual point gives, evaluated in float64 over the same rows (for the same-q check)
-              const qCpu = createCpuEngine(data, PI);
-              qOf.set(kind, await qCpu.q(res.W, res.mu, ETA));
-              if (!passesSeen.has(key)) passesSeen.set(key, { passes: res.passes, n });
-              return out;
-            } catch (e) {
-              if (!(e instanceof BudgetExceeded)) throw e;
-              if (!passesSeen.has(key)) passesSeen.set(key, { passes: wrapped.passes, n, lowerBound: true });
-              const cap = base === 'numpy' ? numpyCap : e2eCap;
-              return { aborted: `time cap ${cap / 1000} s`, wallMs: now() - start, createMs, passesDone: wrapped.passes };
-            } finally {
-              eng.dispose();
-            }
-          };
-          const patternRun = async () => {
-            const start = now();
-            const { patterns, rowToPattern } = compressPatterns({ n, m: M, c, S: data.S, Y: data.Y });
-            const scanMs = now() - start;
-            const eng = createCpuEngine(patterns, PI);
-            const wrapped = withDeadline(eng, start + e2eCap);
-            try {
-              const res = await solveBatch(wrapped, { eta: ETA, pi: PI, epsRep: EPS, epsAssoc: EPS, tolerance: 'joint', tol: 1e-9, maxIter: 20000 });
-              const ts = now();
-              const qp = await eng.q(res.W, res.mu, ETA);
-              expandPatternQ(qp, rowToPattern);
-              const joinMs = now() - ts;
-              return {
-                wallMs: now() - start, scanMs, solveMs: res.timeMs, joinMs, patterns: patterns.n, iterations: res.iterations, passes: res.passes,
-                status: res.status, keepRate: res.keepRate, maxViolation: res.maxViolation,
-              };
-            } catch (e) {
-              if (!(e instanceof BudgetExceeded)) throw e;
-              return { aborted: `time cap ${e2eCap / 1000} s`, wallMs: now() - start, scanMs, patterns: patterns.n, passesDone: wrapped.passes };
-            } finally {
-              eng.dispose();
-            }
-          };
-          const runs = [['gpu', () => rowsRun('gpu')], ['cpu', () => rowsRun('cpu')]];
-          if (peer) runs.push(['numpy', () => rowsRun('numpy')]);
-          if (!opts.noFirstOrder) runs.push(['gpu-fo', () => rowsRun('gpu-fo')]);
-          runs.push(['patterns', patternRun]);
-          for (const [name, fn] of runs) {
-            const r = await fn();
-            cfg.e2e[name] = r;
-            const label = {
-              gpu: 'rows, GPU engine, Newton (tol 2e-6)', cpu: 'rows, CPU-JS f64, Newton (tol 1e-9)',
-              numpy: 'rows, numpy passes, first-order (tol 2e-6)', 'gpu-fo': 'rows, GPU engine, first-order (tol 2e-6)',
-              patterns: 'patterns, no u (scan + solve on counts + join)',
-            }[name];
-            if (r.skipped) log(`  e2e ${label}: skipped (time), projected ${r.projectedLowerBound ? '≥' : '≈'} ${fmtS(r.projectedMs)} (${r.projectedFrom})`);
-            else if (r.aborted) log(`  e2e ${label}: stopped at the ${r.aborted} after ${r.passesDone} passes${r.patterns ? ` (${r.patterns} patterns)` : ''}`);
-            else
+            // same q from every engine and solver: max |q − q_cpu| over the rows
+            const ref = qOf.get('cpu');
+            if (ref) {
+              cfg.sameQ = {};
+              for (const [kind, q] of qOf) {
+                if (kind === 'cpu') continue;
+                let d = 0;
+                for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(q[i] - ref[i]));
+                cfg.sameQ[kind] = d;
+              }
               log(
-                `  e2e ${label}: ${fmtS(r.wallMs)} — ${r.status}, ${r.iterations} it / ${r.passes} passes` +
-                  (name === 'patterns' ? `, ${r.patterns} patterns, scan ${fmtS(r.scanMs)}, solve ${fmtS(r.solveMs)}` : `, create ${fmtS(r.createMs)}`) +
-                  (r.solver ? `, ${r.solver.method}${r.solver.hessianPasses ? ` + ${r.solver.hessianPasses} Hessian passes (stride ${r.solver.hessianStride})` : ''}, gap ${r.solver.dualityGap.toExponential(1)}` : '') +
-                  `, keep ${r.keepRate.toFixed(4)}`,
+                `  same q: max |q − q(CPU f64 Newton)| ${Object.entries(cfg.sameQ)
+                  .map(([kk, d]) => `${kk} ${d.toExponential(1)}`)
+                  .join(', ')}`,
               );
-          }
-          // same q from every engine and solver: max |q − q_cpu| over the rows
-          const ref = qOf.get('cpu');
-          if (ref) {
-            cfg.sameQ = {};
-            for (const [kind, q] of qOf) {
-              if (kind === 'cpu') continue;
-              let d = 0;
-              for (let i = 0; i < n; i++) d = Math.max(d, Math.abs(q[i] - ref[i]));
-              cfg.sameQ[kind] = d;
             }
-            log(`  same q: max |q − q(CPU f64 Newton)| ${Object.entries(cfg.sameQ).map(([kk, d]) => `${kk} ${d.toExponential(1)}`).join(', ')}`);
+            const e = cfg.e2e;
+            const w = (r) => (r && !r.aborted && !r.skipped ? r.wallMs : null);
+            if (w(e.numpy)) {
+              cfg.speedupVsNumpy = {
+                gpu: w(e.gpu) ? w(e.numpy) / w(e.gpu) : null,
+                cpu: w(e.cpu) ? w(e.numpy) / w(e.cpu) : null,
+              };
+              log(
+                `  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)}, CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)}`,
+              );
+            }
+          } finally {
+            peer?.close();
+            fs.rmSync(dir, { recursive: true, force: true });
           }
-          const e = cfg.e2e;
-          const w = (r) => (r && !r.aborted && !r.skipped ? r.wallMs : null);
-          if (w(e.numpy)) {
-            cfg.speedupVsNumpy = { gpu: w(e.gpu) ? w(e.numpy) / w(e.gpu) : null, cpu: w(e.cpu) ? w(e.numpy) / w(e.cpu) : null };
-            log(`  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)}, CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)}`);
-          }
-        } finally {
-          peer?.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
         else {
           peer?.close();
           fs.rmSync(dir, { recursive: true, force: true });
@@ -718,9 +839,30 @@ export async function runBalanceBench(opts = {}) {
 }
 
 function table(res) {
-  const head = ['n', 'c', 'GPU ms', 'CPU-JS ms', 'numpy ms', 'GPU rows/s', 'CPU-JS rows/s', 'numpy rows/s', 'GPU÷numpy', 'GPU÷CPU-JS', 'e2e GPU', 'e2e CPU-JS', 'e2e patterns'];
+  const head = [
+    'n',
+    'c',
+    'GPU ms',
+    'CPU-JS ms',
+    'numpy ms',
+    'GPU rows/s',
+    'CPU-JS rows/s',
+    'numpy rows/s',
+    'GPU÷numpy',
+    'GPU÷CPU-JS',
+    'e2e GPU',
+    'e2e CPU-JS',
+    'e2e patterns',
+  ];
   const rows = [];
-  const e2eCell = (r) => (!r ? '—' : r.skipped ? `${r.projectedLowerBound ? '≥' : '~'}${fmtS(r.projectedMs)}*` : r.aborted ? `>${fmtS(r.wallMs)}` : `${fmtS(r.wallMs)} (${r.passes})`);
+  const e2eCell = (r) =>
+    !r
+      ? '—'
+      : r.skipped
+        ? `${r.projectedLowerBound ? '≥' : '~'}${fmtS(r.projectedMs)}*`
+        : r.aborted
+          ? `>${fmtS(r.wallMs)}`
+          : `${fmtS(r.wallMs)} (${r.passes})`;
   for (const cfg of res.configs) {
     if (cfg.skipped) {
       rows.push({ skipped: `${fmtN(cfg.n).padEnd(3)}  ${String(cfg.c).padEnd(3)}  skipped (${cfg.skipped})` });
@@ -728,8 +870,18 @@ function table(res) {
     }
     const p = cfg.pass;
     rows.push([
-      fmtN(cfg.n), String(cfg.c), fmtMs(p.gpuMs), fmtMs(p.cpuMs), fmtMs(p.numpyBestMs), fmtRate(p.rowsPerSec.gpu), fmtRate(p.rowsPerSec.cpu), fmtRate(p.rowsPerSec.numpy),
-      fmtX(p.gpuSpeedupVsNumpy), fmtX(p.gpuSpeedupVsCpu), e2eCell(cfg.e2e?.gpu), e2eCell(cfg.e2e?.cpu),
+      fmtN(cfg.n),
+      String(cfg.c),
+      fmtMs(p.gpuMs),
+      fmtMs(p.cpuMs),
+      fmtMs(p.numpyBestMs),
+      fmtRate(p.rowsPerSec.gpu),
+      fmtRate(p.rowsPerSec.cpu),
+      fmtRate(p.rowsPerSec.numpy),
+      fmtX(p.gpuSpeedupVsNumpy),
+      fmtX(p.gpuSpeedupVsCpu),
+      e2eCell(cfg.e2e?.gpu),
+      e2eCell(cfg.e2e?.cpu),
       cfg.e2e?.patterns ? `${e2eCell(cfg.e2e.patterns)} [${cfg.e2e.patterns.patterns} pat]` : '—',
     ]);
   }
@@ -751,7 +903,10 @@ function verdict(res) {
   const out = [];
   const list = (xs) => xs.map((c) => `n=${fmtN(c.n)}/c=${c.c} ${fmtX(c.r)}`).join(', ');
   const sw = res.adapter?.isSoftware ? 'this software adapter' : 'this adapter';
-  for (const [peer, key] of [['numpy', 'gpuSpeedupVsNumpy'], ['the float64 CPU-JS engine', 'gpuSpeedupVsCpu']]) {
+  for (const [peer, key] of [
+    ['numpy', 'gpuSpeedupVsNumpy'],
+    ['the float64 CPU-JS engine', 'gpuSpeedupVsCpu'],
+  ]) {
     const xs = ok.filter((c) => c.pass[key] != null).map((c) => ({ ...c, r: c.pass[key] }));
     if (!xs.length) {
       if (peer === 'numpy') out.push(`numpy was not available (${res.numpy?.reason}); no vectorised-CPU comparison.`);
@@ -774,7 +929,10 @@ function verdict(res) {
     out.push(
       'End to end, rows path from a cold dual (GPU tol 2e-6, CPU-JS tol 1e-9), speed ratio CPU-JS time ÷ GPU time: ' +
         e2e
-          .map((c) => `n=${fmtN(c.n)}/c=${c.c} ${fmtX(wall(c.e2e.cpu) / wall(c.e2e.gpu))} (GPU ${fmtS(wall(c.e2e.gpu))}${tag(c.e2e.gpu)}, ${c.e2e.gpu.passes ?? c.e2e.gpu.projectedPasses} passes; CPU-JS ${fmtS(wall(c.e2e.cpu))}${tag(c.e2e.cpu)}, ${c.e2e.cpu.passes ?? c.e2e.cpu.projectedPasses})`)
+          .map(
+            (c) =>
+              `n=${fmtN(c.n)}/c=${c.c} ${fmtX(wall(c.e2e.cpu) / wall(c.e2e.gpu))} (GPU ${fmtS(wall(c.e2e.gpu))}${tag(c.e2e.gpu)}, ${c.e2e.gpu.passes ?? c.e2e.gpu.projectedPasses} passes; CPU-JS ${fmtS(wall(c.e2e.cpu))}${tag(c.e2e.cpu)}, ${c.e2e.cpu.passes ?? c.e2e.cpu.projectedPasses})`,
+          )
           .join('; ') +
         '.',
     );
@@ -787,7 +945,10 @@ function verdict(res) {
           .map((c) => {
             const p = c.e2e.patterns;
             const rows = wall(c.e2e.gpu);
-            const vs = rows != null ? `; the GPU rows path takes ${fmtS(rows)}${c.e2e.gpu.skipped ? ' (projected)' : ''}, ${fmtX(rows / p.wallMs)} longer` : '';
+            const vs =
+              rows != null
+                ? `; the GPU rows path takes ${fmtS(rows)}${c.e2e.gpu.skipped ? ' (projected)' : ''}, ${fmtX(rows / p.wallMs)} longer`
+                : '';
             return `n=${fmtN(c.n)}/c=${c.c} ${p.patterns} patterns, ${fmtS(p.wallMs)} total, scan ${Math.round((100 * p.scanMs) / p.wallMs)}%${vs}`;
           })
           .join('; ') +
@@ -804,8 +965,15 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     const a = args.find((x) => x.startsWith(`--${name}=`));
     return a ? a.split('=')[1].split(',').map(Number) : undefined;
   };
-  runBalanceBench({ quick: args.includes('--quick'), ns: list('n'), cs: list('c'), e2e: !args.includes('--no-e2e'), noFirstOrder: args.includes('--no-first-order'), numpyCapMs: list('numpy-cap')?.[0] * 1000 || undefined,
-    e2eCapMs: list('e2e-cap')?.[0] * 1000 || undefined })
+  runBalanceBench({
+    quick: args.includes('--quick'),
+    ns: list('n'),
+    cs: list('c'),
+    e2e: !args.includes('--no-e2e'),
+    noFirstOrder: args.includes('--no-first-order'),
+    numpyCapMs: list('numpy-cap')?.[0] * 1000 || undefined,
+    e2eCapMs: list('e2e-cap')?.[0] * 1000 || undefined,
+  })
     .then(() => process.exit(0))
     .catch((e) => {
       console.error(e);

@@ -14,7 +14,13 @@ async function adapterInfo() {
     const a = await navigator.gpu?.requestAdapter();
     if (!a) return null;
     const i = a.info ?? {};
-    return { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, features: [...a.features] };
+    return {
+      vendor: i.vendor,
+      architecture: i.architecture,
+      device: i.device,
+      description: i.description,
+      features: [...a.features],
+    };
   } catch (e) {
     return { error: String(e) };
   }
@@ -27,7 +33,12 @@ async function eachShape(opts, impl, variant, body) {
     const rec = { impl, variant, shape: [M, K, N] };
     const est = estSeconds(2 * M * K * N, rate);
     if (opts.maxCallSeconds && est > opts.maxCallSeconds) {
-      out.push({ ...rec, ...na(`skipped: ~${est.toFixed(0)} s per call at the rate measured on a smaller shape (cap ${opts.maxCallSeconds} s)`) });
+      out.push({
+        ...rec,
+        ...na(
+          `skipped: ~${est.toFixed(0)} s per call at the rate measured on a smaller shape (cap ${opts.maxCallSeconds} s)`,
+        ),
+      });
       log(`${impl} ${M}x${K}x${N}: skipped (est ${est.toFixed(0)} s/call)`);
       continue;
     }
@@ -47,7 +58,8 @@ async function eachShape(opts, impl, variant, body) {
 async function benchTfjs(opts) {
   const ok = await tf.setBackend('webgpu');
   await tf.ready();
-  if (!ok || tf.getBackend() !== 'webgpu') throw new Error(`tfjs webgpu backend unavailable (backend: ${tf.getBackend()})`);
+  if (!ok || tf.getBackend() !== 'webgpu')
+    throw new Error(`tfjs webgpu backend unavailable (backend: ${tf.getBackend()})`);
   const measurements = await eachShape(opts, 'tfjs-webgpu', 'tf.matMul', async (M, K, N) => {
     const a = randomMatrix(M * K, 1);
     const b = randomMatrix(K * N, 2);
@@ -80,7 +92,10 @@ async function benchOrt(opts) {
     // inputs live on the GPU (IO binding), outputs stay there: only the last call of a batch is read back
     const device = ort.env.webgpu.device;
     const upload = (arr, dims) => {
-      const buf = device.createBuffer({ size: arr.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const buf = device.createBuffer({
+        size: arr.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+      });
       device.queue.writeBuffer(buf, 0, arr);
       return { buf, t: ort.Tensor.fromGpuBuffer(buf, { dataType: 'float32', dims }) };
     };

@@ -42,15 +42,30 @@ const fmtRate = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x
 const fmtMiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 function torchPeer(py, kind, n, reps, budgetS) {
-  const r = spawnSync(py, [path.join(here, 'losses-torch.py'), kind, String(n), String(D), String(reps), String(budgetS), String(os.cpus().length)], {
-    encoding: 'utf8',
-    timeout: Math.round(Math.max(60, budgetS * 4) * 1000),
-  });
+  const r = spawnSync(
+    py,
+    [
+      path.join(here, 'losses-torch.py'),
+      kind,
+      String(n),
+      String(D),
+      String(reps),
+      String(budgetS),
+      String(os.cpus().length),
+    ],
+    {
+      encoding: 'utf8',
+      timeout: Math.round(Math.max(60, budgetS * 4) * 1000),
+    },
+  );
   const line = (r.stdout ?? '').trim().split('\n').pop();
   try {
     return JSON.parse(line);
   } catch {
-    return { ok: false, reason: `torch peer failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}` };
+    return {
+      ok: false,
+      reason: `torch peer failed (status ${r.status}): ${(r.stderr ?? '').trim().split('\n').pop() ?? ''}`,
+    };
   }
 }
 
@@ -73,12 +88,29 @@ export async function runLossBench(opts = {}) {
     quick,
     d: D,
     variant: 'tiled',
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), loadavgStart: os.loadavg(), adapter: ctx.adapterInfo, maxBindingSize: ctx.maxBindingSize },
-    peer: torch.ok ? { name: 'pytorch', version: torch.version, threads: os.cpus().length, dtype: 'float32', what: 'forward + autograd backward' } : { name: 'none', reason: torch.reason },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+      loadavgStart: os.loadavg(),
+      adapter: ctx.adapterInfo,
+      maxBindingSize: ctx.maxBindingSize,
+    },
+    peer: torch.ok
+      ? {
+          name: 'pytorch',
+          version: torch.version,
+          threads: os.cpus().length,
+          dtype: 'float32',
+          what: 'forward + autograd backward',
+        }
+      : { name: 'none', reason: torch.reason },
     rows: [],
     skipped: [],
   };
-  log(`losses bench: d = ${D}, N ∈ {${sizes.join(', ')}}, ${ctx.adapterInfo.description || ctx.adapterInfo.device}; peer: ${torch.ok ? `PyTorch ${torch.version}` : torch.reason}`);
+  log(
+    `losses bench: d = ${D}, N ∈ {${sizes.join(', ')}}, ${ctx.adapterInfo.description || ctx.adapterInfo.device}; peer: ${torch.ok ? `PyTorch ${torch.version}` : torch.reason}`,
+  );
   const last = {};
   for (const N of sizes) {
     const r = rng(SEED + N);
@@ -87,7 +119,10 @@ export async function runLossBench(opts = {}) {
     for (const kind of ['clip', 'siglip']) {
       const run = async () => {
         const a = now();
-        const res = kind === 'clip' ? await clipLoss(ctx, U, W, Math.log(1 / 0.07), { variant: 'tiled' }) : await siglipLoss(ctx, U, W, Math.log(10), -10, { variant: 'tiled' });
+        const res =
+          kind === 'clip'
+            ? await clipLoss(ctx, U, W, Math.log(1 / 0.07), { variant: 'tiled' })
+            : await siglipLoss(ctx, U, W, Math.log(10), -10, { variant: 'tiled' });
         const loss = (await res.loss.read())[0];
         const ms = now() - a;
         for (const x of Object.values(res)) if (x && typeof x === 'object' && 'dispose' in x) x.dispose();
@@ -113,7 +148,19 @@ export async function runLossBench(opts = {}) {
       } while (times.length < 3 && now() - rs + info.ms < repBudget);
       const ms = Math.min(...times);
       last[kind] = { N, ms };
-      const row = { kind, N, d: D, gpu: { ms: times, bestMs: ms, pairsPerS: N / (ms / 1000), peakBytes: info.peakBytes, blockRows: info.blockRows, loss: info.loss } };
+      const row = {
+        kind,
+        N,
+        d: D,
+        gpu: {
+          ms: times,
+          bestMs: ms,
+          pairsPerS: N / (ms / 1000),
+          peakBytes: info.peakBytes,
+          blockRows: info.blockRows,
+          loss: info.loss,
+        },
+      };
       if (torch.ok) {
         const p = torchPeer(torch.python, kind, N, 3, Math.min(20, Math.max(1, (budgetMs - (now() - t0)) / 4000)));
         if (p.ok) {
@@ -123,7 +170,10 @@ export async function runLossBench(opts = {}) {
         } else row.peer = { error: p.reason };
       }
       results.rows.push(row);
-      log(`  ${kind.padEnd(6)} N=${String(N).padStart(5)}: GPU ${fmtS(ms)} (${fmtRate(row.gpu.pairsPerS)} pairs/s, peak ${fmtMiB(info.peakBytes)}, B=${info.blockRows})` + (row.peer?.bestMs ? `  PyTorch ${fmtS(row.peer.bestMs)} (${fmtRate(row.peer.pairsPerS)} pairs/s)` : ''));
+      log(
+        `  ${kind.padEnd(6)} N=${String(N).padStart(5)}: GPU ${fmtS(ms)} (${fmtRate(row.gpu.pairsPerS)} pairs/s, peak ${fmtMiB(info.peakBytes)}, B=${info.blockRows})` +
+          (row.peer?.bestMs ? `  PyTorch ${fmtS(row.peer.bestMs)} (${fmtRate(row.peer.pairsPerS)} pairs/s)` : ''),
+      );
     }
     U.dispose();
     W.dispose();
@@ -147,7 +197,17 @@ export async function runLossBench(opts = {}) {
 }
 
 function table(res) {
-  const head = ['loss', 'N', 'GPU fwd+bwd', 'GPU pairs/s', 'GPU peak mem', 'block rows', 'PyTorch CPU', 'PyTorch pairs/s', 'GPU / PyTorch'];
+  const head = [
+    'loss',
+    'N',
+    'GPU fwd+bwd',
+    'GPU pairs/s',
+    'GPU peak mem',
+    'block rows',
+    'PyTorch CPU',
+    'PyTorch pairs/s',
+    'GPU / PyTorch',
+  ];
   const lines = res.rows.map((r) => [
     r.kind,
     String(r.N),
@@ -162,7 +222,11 @@ function table(res) {
   for (const s of res.skipped) lines.push([s.kind, String(s.N), 'skipped', '', '', '', '', '', '']);
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (l) => l.map((c, i) => c.padStart(w[i])).join('  ');
-  return [`d = ${res.d}, tiled, ${res.machine.adapter.description || res.machine.adapter.device}; peer: ${res.peer.name === 'pytorch' ? `PyTorch ${res.peer.version} (${res.peer.threads} threads, float32)` : res.peer.reason}`, fmt(head), ...lines.map(fmt)].join('\n');
+  return [
+    `d = ${res.d}, tiled, ${res.machine.adapter.description || res.machine.adapter.device}; peer: ${res.peer.name === 'pytorch' ? `PyTorch ${res.peer.version} (${res.peer.threads} threads, float32)` : res.peer.reason}`,
+    fmt(head),
+    ...lines.map(fmt),
+  ].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

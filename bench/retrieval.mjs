@@ -75,22 +75,44 @@ export async function runRetrievalBench({ quick = false } = {}) {
       let npS = null;
       if (hasNumpy) {
         writeFileSync(join(tmp, 'x.f32'), Buffer.from(x.data.buffer));
-        const r = spawnSync('/usr/bin/python3', [join(tmp, 'bench.py'), join(tmp, 'q.f32'), join(tmp, 'x.f32'), String(nq), String(n), String(k), '3'], {
-          encoding: 'utf8',
-          env: pyEnv,
-        });
+        const r = spawnSync(
+          '/usr/bin/python3',
+          [join(tmp, 'bench.py'), join(tmp, 'q.f32'), join(tmp, 'x.f32'), String(nq), String(n), String(k), '3'],
+          {
+            encoding: 'utf8',
+            env: pyEnv,
+          },
+        );
         npS = r.status === 0 ? Number(r.stdout.trim()) : null;
       }
-      rows.push({ items: n, queries: nq, d, k, gpuSeconds: gpuS, gpuQIps: (nq * n) / gpuS, numpySeconds: npS, numpyQIps: npS ? (nq * n) / npS : null });
+      rows.push({
+        items: n,
+        queries: nq,
+        d,
+        k,
+        gpuSeconds: gpuS,
+        gpuQIps: (nq * n) / gpuS,
+        numpySeconds: npS,
+        numpyQIps: npS ? (nq * n) / npS : null,
+      });
     }
   } finally {
     kernels.destroy();
   }
-  const result = { bench: 'retrieval', createdAt: new Date().toISOString(), adapter: kernels.adapter, numpy: hasNumpy, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavgStart, loadavgEnd: loadavg() }, rows };
+  const result = {
+    bench: 'retrieval',
+    createdAt: new Date().toISOString(),
+    adapter: kernels.adapter,
+    numpy: hasNumpy,
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavgStart, loadavgEnd: loadavg() },
+    rows,
+  };
   mkdirSync(join(here, 'results'), { recursive: true });
   const file = join(here, 'results', `retrieval-${result.createdAt.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
-  console.log(`\nretrieval top-${rows[0]?.k} (d = 512, ${rows[0]?.queries} queries) on ${kernels.adapter?.description ?? 'webgpu'}`);
+  console.log(
+    `\nretrieval top-${rows[0]?.k} (d = 512, ${rows[0]?.queries} queries) on ${kernels.adapter?.description ?? 'webgpu'}`,
+  );
   console.log('items      m4kit GPU q·items/s   numpy q·items/s   GPU/numpy');
   for (const r of rows) {
     console.log(
@@ -102,4 +124,5 @@ export async function runRetrievalBench({ quick = false } = {}) {
   return result;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runRetrievalBench({ quick: process.argv.includes('--quick') });
+if (import.meta.url === `file://${process.argv[1]}`)
+  await runRetrievalBench({ quick: process.argv.includes('--quick') });

@@ -32,10 +32,18 @@ if (process.platform === 'linux' && existsSync('/usr/bin/apt-get') && (!mesaOk()
 
 if (!existsSync(join(root, 'node_modules/.package-lock.json')) || !existsSync(join(root, 'node_modules/webgpu'))) {
   log('installing npm dependencies (npm ci) ...');
-  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+  const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
   if (r.status !== 0) {
     log('npm ci failed; falling back to npm install');
-    const r2 = spawnSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+    const r2 = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    });
     if (r2.status !== 0) process.exit(r2.status ?? 1);
   }
 }

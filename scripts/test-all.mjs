@@ -25,7 +25,12 @@ function run(cmd, args, opts = {}) {
       const s = String(d);
       text += s;
       // Dawn prints limit notices on every device; keep the log readable
-      process.stderr.write(s.split('\n').filter((l) => !/artificially reduced/.test(l)).join('\n'));
+      process.stderr.write(
+        s
+          .split('\n')
+          .filter((l) => !/artificially reduced/.test(l))
+          .join('\n'),
+      );
     });
     p.on('close', (code) => resolve({ code, text }));
   });
@@ -34,10 +39,27 @@ function run(cmd, args, opts = {}) {
 const suites = [];
 const want = (n) => only.length === 0 || only.includes(n);
 
+if (want('lint')) {
+  // style is part of the suite: ESLint (typescript-eslint, eslint.config.js) and Prettier (.prettierrc.json)
+  for (const [name, args] of [
+    ['lint (eslint .)', [join(root, 'node_modules/eslint/bin/eslint.js'), '.']],
+    ['format (prettier --check .)', [join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '.']],
+  ]) {
+    const r = await run(process.execPath, args);
+    suites.push({ name, passed: r.code === 0 ? 1 : 0, failed: r.code === 0 ? 0 : 1 });
+  }
+}
+
 if (want('node')) {
   const json = join(out, 'vitest.json');
   rmSync(json, { force: true });
-  const r = await run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${json}`]);
+  const r = await run(process.execPath, [
+    join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${json}`,
+  ]);
   let passed = 0;
   let failed = 0;
   if (existsSync(json)) {
@@ -56,7 +78,10 @@ if (want('deno') || want('chromium')) {
 
 if (want('deno')) {
   const deno = join(root, 'node_modules/.bin/deno');
-  const r = await run(deno, ['test', '--allow-all', '--no-check', '--unstable-webgpu', 'deno/all.test.ts'], { cwd: join(root, 'tests'), env: { ...env, NO_COLOR: '1' } });
+  const r = await run(deno, ['test', '--allow-all', '--no-check', '--unstable-webgpu', 'deno/all.test.ts'], {
+    cwd: join(root, 'tests'),
+    env: { ...env, NO_COLOR: '1' },
+  });
   const m = /(\d+) passed \| (\d+) failed/.exec(r.text.replace(/\x1b\[[0-9;]*m/g, ''));
   let passed = m ? Number(m[1]) : 0;
   let failed = m ? Number(m[2]) : 1;
@@ -113,6 +138,7 @@ if (want('consumer')) {
 const P = suites.reduce((a, s) => a + s.passed, 0);
 const F = suites.reduce((a, s) => a + s.failed, 0);
 console.log('\nsuite                                   passed  failed');
-for (const s of suites) console.log(`${s.name.padEnd(38)} ${String(s.passed).padStart(7)} ${String(s.failed).padStart(7)}`);
+for (const s of suites)
+  console.log(`${s.name.padEnd(38)} ${String(s.passed).padStart(7)} ${String(s.failed).padStart(7)}`);
 console.log(`${P} passed, ${F} failed`);
 process.exit(F ? 1 : 0);

@@ -4,7 +4,11 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: './',
   build: {
-    target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 2000, sourcemap: false,
+    target: 'es2022',
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    sourcemap: false,
     // two pages: balancing (index.html) and the embedding explorer (explorer.html)
     rollupOptions: { input: { main: 'index.html', explorer: 'explorer.html' } },
   },

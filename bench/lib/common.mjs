@@ -18,6 +18,7 @@ export function rng(seed) {
 export function probeTorch() {
   const py = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) return { ok: false, python: py, reason: `torch not importable from ${py} (apt-get install -y python3-torch)` };
+  if (r.status !== 0)
+    return { ok: false, python: py, reason: `torch not importable from ${py} (apt-get install -y python3-torch)` };
   return { ok: true, python: py, version: r.stdout.trim() };
 }

@@ -27,7 +27,9 @@ export async function benchM4kit(kernels, opts) {
         const rec = { impl: 'm4kit', variant: label, runs, shape: [M, K, N] };
         if (v === 'default') {
           // same kernel already measured in this run: report it, do not time it twice
-          const same = measurements.find((m) => m.status === 'ok' && m.variant === runs && m.runs === runs && m.shape.join() === [M, K, N].join());
+          const same = measurements.find(
+            (m) => m.status === 'ok' && m.variant === runs && m.runs === runs && m.shape.join() === [M, K, N].join(),
+          );
           if (same) {
             measurements.push({ ...same, ...rec, aliasOf: runs });
             continue;
@@ -35,7 +37,12 @@ export async function benchM4kit(kernels, opts) {
         }
         const est = estSeconds(flops, rate[runs]);
         if (opts.maxCallSeconds && est > opts.maxCallSeconds) {
-          measurements.push({ ...rec, ...na(`skipped: ~${est.toFixed(0)} s per call at the rate measured on a smaller shape (cap ${opts.maxCallSeconds} s)`) });
+          measurements.push({
+            ...rec,
+            ...na(
+              `skipped: ~${est.toFixed(0)} s per call at the rate measured on a smaller shape (cap ${opts.maxCallSeconds} s)`,
+            ),
+          });
           log(`  ${rec.variant} ${M}x${K}x${N}: skipped (est ${est.toFixed(0)} s/call)`);
           continue;
         }
@@ -46,11 +53,19 @@ export async function benchM4kit(kernels, opts) {
               read: (C) => C.read(),
               dispose: (C) => C.dispose(),
             },
-            { flops, budgetMs: opts.budgetMs, maxReps: opts.maxReps, maxTrials: opts.maxTrials, check: (c) => spotCheck(a, b, c, M, K, N) },
+            {
+              flops,
+              budgetMs: opts.budgetMs,
+              maxReps: opts.maxReps,
+              maxTrials: opts.maxTrials,
+              check: (c) => spotCheck(a, b, c, M, K, N),
+            },
           );
           rate[runs] = r.gflops;
           measurements.push({ ...rec, ...r });
-          log(`  ${rec.variant} ${M}x${K}x${N}: ${r.gflops.toFixed(2)} GFLOP/s (${r.trials}×${r.reps} reps, err ${r.maxAbsErr?.toExponential(1)})`);
+          log(
+            `  ${rec.variant} ${M}x${K}x${N}: ${r.gflops.toFixed(2)} GFLOP/s (${r.trials}×${r.reps} reps, err ${r.maxAbsErr?.toExponential(1)})`,
+          );
         } catch (e) {
           measurements.push({ ...rec, ...na(e?.message ?? e) });
           log(`  ${rec.variant} ${M}x${K}x${N}: n/a (${e?.message ?? e})`);

@@ -11,11 +11,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const deps = Object.keys(JSON.parse(readFileSync(join(here, 'package.json'), 'utf8')).dependencies);
 const missing = deps.filter((d) => !existsSync(join(here, 'node_modules', d, 'package.json')));
 if (missing.length) {
-  console.error(`[experiment] installing data packages (${missing.join(', ')}) into experiments/clip-the-bias-mini/node_modules ...`);
+  console.error(
+    `[experiment] installing data packages (${missing.join(', ')}) into experiments/clip-the-bias-mini/node_modules ...`,
+  );
   const npm = ['ci', '--prefix', here, '--ignore-scripts', '--no-audit', '--no-fund'];
   // serialise with other npm installs in this checkout when flock exists (it does on Debian)
   const hasFlock = spawnSync('sh', ['-c', 'command -v flock'], { stdio: 'ignore' }).status === 0;
-  const r = hasFlock ? spawnSync('flock', ['/tmp/m4kit-npm.lock', 'npm', ...npm], { stdio: 'inherit' }) : spawnSync('npm', npm, { stdio: 'inherit' });
+  const r = hasFlock
+    ? spawnSync('flock', ['/tmp/m4kit-npm.lock', 'npm', ...npm], { stdio: 'inherit' })
+    : spawnSync('npm', npm, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('[experiment] npm ci failed for experiments/clip-the-bias-mini');
     process.exit(r.status ?? 1);

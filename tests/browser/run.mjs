@@ -16,7 +16,9 @@ const server = createServer((req, res) => {
     res.end(bundle);
   } else {
     res.writeHead(200, { 'content-type': 'text/html' });
-    res.end('<!doctype html><meta charset="utf-8"><title>m4kit tests</title><script type="module" src="/browser.js"></script>');
+    res.end(
+      '<!doctype html><meta charset="utf-8"><title>m4kit tests</title><script type="module" src="/browser.js"></script>',
+    );
   }
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));

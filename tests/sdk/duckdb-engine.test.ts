@@ -66,7 +66,8 @@ async function compare(file: string, spec: ColumnSpec, extra: Record<string, unk
   // every number of the bias summary (before, after, and the kept rows' moments from the keep flags)
   const sa = a.result.report.bias.summary as unknown as Record<string, unknown>;
   const sb = b.report.bias.summary as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(sa)) if (typeof v === 'number' && Number.isFinite(v)) expect(sb[k], k).toBeCloseTo(v, 9);
+  for (const [k, v] of Object.entries(sa))
+    if (typeof v === 'number' && Number.isFinite(v)) expect(sb[k], k).toBeCloseTo(v, 9);
   const rowsOf = async (f: string) => {
     const all: Record<string, unknown>[] = [];
     for await (const c of readTable(f)) all.push(...c.rows);

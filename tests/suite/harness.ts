@@ -60,7 +60,8 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 export function assertEqualArrays(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
   assert(actual.length === expected.length, `${label}: length ${actual.length} ≠ expected ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) throw new AssertionError(`${label}: element ${i}: got ${actual[i]}, expected ${expected[i]}`);
+    if (actual[i] !== expected[i])
+      throw new AssertionError(`${label}: element ${i}: got ${actual[i]}, expected ${expected[i]}`);
   }
 }
 
@@ -78,7 +79,10 @@ export async function assertRejects<E extends Error>(
     await Promise.race([
       (async () => fn())(),
       new Promise((_, rej) => {
-        timer = setTimeout(() => rej(new AssertionError(`${label}: timed out after ${timeoutMs} ms (hang)`)), timeoutMs);
+        timer = setTimeout(
+          () => rej(new AssertionError(`${label}: timed out after ${timeoutMs} ms (hang)`)),
+          timeoutMs,
+        );
       }),
     ]);
   } catch (e) {

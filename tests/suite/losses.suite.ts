@@ -36,7 +36,16 @@ export function scaled(expected: ArrayLike<number>, rel: number, absFrac: number
   return { rel, abs: Math.max(absFrac * m, absMin) };
 }
 
-function refGrads(kind: Kind, U: ArrayLike<number>, W: ArrayLike<number>, N: number, d: number, t: number, b: number, opts: ref.LossRefOptions = {}): Grads {
+function refGrads(
+  kind: Kind,
+  U: ArrayLike<number>,
+  W: ArrayLike<number>,
+  N: number,
+  d: number,
+  t: number,
+  b: number,
+  opts: ref.LossRefOptions = {},
+): Grads {
   if (kind === 'clip') {
     const r = ref.clipLossRef(U, W, N, d, t, opts);
     return { loss: r.loss, dU: r.dU, dW: r.dW, dt: r.dt, db: 0 };
@@ -45,11 +54,30 @@ function refGrads(kind: Kind, U: ArrayLike<number>, W: ArrayLike<number>, N: num
   return { loss: r.loss, dU: r.dU, dW: r.dW, dt: r.dt, db: r.db };
 }
 
-function refLoss(kind: Kind, U: ArrayLike<number>, W: ArrayLike<number>, N: number, d: number, t: number, b: number, opts: ref.LossRefOptions = {}): number {
+function refLoss(
+  kind: Kind,
+  U: ArrayLike<number>,
+  W: ArrayLike<number>,
+  N: number,
+  d: number,
+  t: number,
+  b: number,
+  opts: ref.LossRefOptions = {},
+): number {
   return refGrads(kind, U, W, N, d, t, b, opts).loss;
 }
 
-async function gpuGrads(kind: Kind, ctx: GpuContext, U: Float32Array, W: Float32Array, N: number, d: number, t: number | GpuTensor, b: number | GpuTensor, opts: LossOptions = {}): Promise<Grads & { peakBytes: number; blockRows: number }> {
+async function gpuGrads(
+  kind: Kind,
+  ctx: GpuContext,
+  U: Float32Array,
+  W: Float32Array,
+  N: number,
+  d: number,
+  t: number | GpuTensor,
+  b: number | GpuTensor,
+  opts: LossOptions = {},
+): Promise<Grads & { peakBytes: number; blockRows: number }> {
   const Ut = ctx.tensor(U, [N, d]);
   const Wt = ctx.tensor(W, [N, d]);
   const r = kind === 'clip' ? await clipLoss(ctx, Ut, Wt, t, opts) : await siglipLoss(ctx, Ut, Wt, t, b, opts);
@@ -91,7 +119,11 @@ export function lossSuite(env: Env): Suite {
   const contexts = new Map<string, Promise<GpuContext>>();
   const get = (opts: InitOptions = {}): Promise<GpuContext> => {
     const key = JSON.stringify(opts);
-    if (!contexts.has(key)) contexts.set(key, init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!));
+    if (!contexts.has(key))
+      contexts.set(
+        key,
+        init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!),
+      );
     return contexts.get(key)!;
   };
   const main = () => get();
@@ -119,11 +151,29 @@ export function lossSuite(env: Env): Suite {
       assertClose(r.dW, v.dW.flat(), tol(v.dW.flat()), `siglip[${k}] dW`);
     }
     // ∂L/∂Z printed in §4.2 / §4.3 (8 decimals)
-    const dZclip = [[-0.00202621, 0.00019079, 0.00000022], [0.00952643, -0.00771979, 0.00000125], [0.00000022, 0.00003438, -0.00000731]].flat();
+    const dZclip = [
+      [-0.00202621, 0.00019079, 0.00000022],
+      [0.00952643, -0.00771979, 0.00000125],
+      [0.00000022, 0.00003438, -0.00000731],
+    ].flat();
     const c0 = clipVectors[0];
-    assertClose(ref.clipLossRef(c0.U.flat(), c0.W.flat(), 3, 4, c0.t).dZ, dZclip, { rel: 0, abs: 5e-9 }, 'clip ∂L/∂Z (§4.2)');
-    const dZsig = [[-0.09045109, 0.15141748, 0.08964714], [0.19710071, -0.10360638, 0.09762924], [0.08964714, 0.13196096, -0.09018943]].flat();
-    assertClose(ref.siglipLossRef(c0.U.flat(), c0.W.flat(), 3, 4, Math.log(2), -1).dZ, dZsig, { rel: 0, abs: 5e-9 }, 'siglip ∂L/∂Z (§4.3, t′ = ln 2, b = −1)');
+    assertClose(
+      ref.clipLossRef(c0.U.flat(), c0.W.flat(), 3, 4, c0.t).dZ,
+      dZclip,
+      { rel: 0, abs: 5e-9 },
+      'clip ∂L/∂Z (§4.2)',
+    );
+    const dZsig = [
+      [-0.09045109, 0.15141748, 0.08964714],
+      [0.19710071, -0.10360638, 0.09762924],
+      [0.08964714, 0.13196096, -0.09018943],
+    ].flat();
+    assertClose(
+      ref.siglipLossRef(c0.U.flat(), c0.W.flat(), 3, 4, Math.log(2), -1).dZ,
+      dZsig,
+      { rel: 0, abs: 5e-9 },
+      'siglip ∂L/∂Z (§4.3, t′ = ln 2, b = −1)',
+    );
   });
 
   for (const variant of ['materialized', 'tiled'] as LossVariant[]) {
@@ -134,13 +184,45 @@ export function lossSuite(env: Env): Suite {
       const opts: LossOptions = { variant, blockRows: 2 };
       for (const [k, v] of clipVectors.entries()) {
         const [N, d] = [v.U.length, v.U[0].length];
-        const g = await gpuGrads('clip', ctx, Float32Array.from(v.U.flat()), Float32Array.from(v.W.flat()), N, d, v.t, 0, opts);
-        compareGrads(g, { loss: v.loss, dU: v.dU.flat(), dW: v.dW.flat(), dt: v.dt, db: 0 }, 'clip', tol, `clip[${k}] ${variant}`);
+        const g = await gpuGrads(
+          'clip',
+          ctx,
+          Float32Array.from(v.U.flat()),
+          Float32Array.from(v.W.flat()),
+          N,
+          d,
+          v.t,
+          0,
+          opts,
+        );
+        compareGrads(
+          g,
+          { loss: v.loss, dU: v.dU.flat(), dW: v.dW.flat(), dt: v.dt, db: 0 },
+          'clip',
+          tol,
+          `clip[${k}] ${variant}`,
+        );
       }
       for (const [k, v] of siglipVectors.entries()) {
         const [N, d] = [v.U.length, v.U[0].length];
-        const g = await gpuGrads('siglip', ctx, Float32Array.from(v.U.flat()), Float32Array.from(v.W.flat()), N, d, v.t_prime, v.b, opts);
-        compareGrads(g, { loss: v.loss, dU: v.dU.flat(), dW: v.dW.flat(), dt: v.dt_prime, db: v.db }, 'siglip', tol, `siglip[${k}] ${variant}`);
+        const g = await gpuGrads(
+          'siglip',
+          ctx,
+          Float32Array.from(v.U.flat()),
+          Float32Array.from(v.W.flat()),
+          N,
+          d,
+          v.t_prime,
+          v.b,
+          opts,
+        );
+        compareGrads(
+          g,
+          { loss: v.loss, dU: v.dU.flat(), dW: v.dW.flat(), dt: v.dt_prime, db: v.db },
+          'siglip',
+          tol,
+          `siglip[${k}] ${variant}`,
+        );
       }
     });
   }
@@ -154,76 +236,107 @@ export function lossSuite(env: Env): Suite {
   ];
   for (const kind of ['clip', 'siglip'] as Kind[]) {
     for (const weighted of [false, true]) {
-      s.test(`${kind}${weighted ? ' weighted' : ''}: GPU gradients vs central finite differences of the float64 loss`, async () => {
-        const ctx = await main();
-        for (const [N, d, seed] of fdCases) {
-          const { U, W } = data(100 + seed, N, d);
-          const r = rng(200 + seed);
-          const t = kind === 'clip' ? 1 + 2 * r() : 0.5 + 2 * r();
-          const b = kind === 'clip' ? 0 : -3 * r();
-          const wts: number[] | undefined = weighted ? Array.from({ length: N }, (_, i) => (i % 4 === 0 ? 0 : 0.2 + 2 * r())) : undefined;
-          if (wts && !wts.some((w) => w > 0)) wts[0] = 1;
-          const o = { weights: wts };
-          const L = (u: ArrayLike<number>, w: ArrayLike<number>, tt: number, bb: number) => refLoss(kind, u, w, N, d, tt, bb, o);
-          const h = 1e-6;
-          const want = refGrads(kind, U, W, N, d, t, b, o);
-          const got = await gpuGrads(kind, ctx, U, W, N, d, t, b, { weights: wts, variant: N > 8 ? 'tiled' : 'materialized', blockRows: Math.max(1, Math.ceil(N / 3)) });
-          // FD (float64, h = 1e-6, error ~1e-9) vs reference gradient: rel 1e-5, abs 1e-7 × max|grad| (checks the reference)
-          // FD vs GPU gradient: rel 1e-3, abs 2e-4 × max|grad| (float32 kernels)
-          const check = (fd: number, refG: number, gpuG: number, scale: number, label: string) => {
-            assertClose([refG], [fd], { rel: 1e-5, abs: Math.max(1e-7 * scale, 1e-9) }, `${label} ref vs FD`);
-            assertClose([gpuG], [fd], { rel: 1e-3, abs: Math.max(2e-4 * scale, 1e-7) }, `${label} GPU vs FD`);
-          };
-          for (const [name, X, gRef, gGpu] of [['U', U, want.dU, got.dU], ['W', W, want.dW, got.dW]] as const) {
-            const scale = scaled(gRef, 0, 1).abs;
-            const Xp = Float64Array.from(X);
-            const coords = N * d <= 48 ? [...Array(N * d).keys()] : Array.from({ length: 16 }, () => Math.floor(r() * N * d));
-            for (const c of coords) {
-              const x0 = Xp[c];
-              Xp[c] = x0 + h;
-              const lp = name === 'U' ? L(Xp, W, t, b) : L(U, Xp, t, b);
-              Xp[c] = x0 - h;
-              const lm = name === 'U' ? L(Xp, W, t, b) : L(U, Xp, t, b);
-              Xp[c] = x0;
-              check((lp - lm) / (2 * h), gRef[c], gGpu[c], scale, `${kind} N=${N} d=${d} d${name}[${c}]`);
+      s.test(
+        `${kind}${weighted ? ' weighted' : ''}: GPU gradients vs central finite differences of the float64 loss`,
+        async () => {
+          const ctx = await main();
+          for (const [N, d, seed] of fdCases) {
+            const { U, W } = data(100 + seed, N, d);
+            const r = rng(200 + seed);
+            const t = kind === 'clip' ? 1 + 2 * r() : 0.5 + 2 * r();
+            const b = kind === 'clip' ? 0 : -3 * r();
+            const wts: number[] | undefined = weighted
+              ? Array.from({ length: N }, (_, i) => (i % 4 === 0 ? 0 : 0.2 + 2 * r()))
+              : undefined;
+            if (wts && !wts.some((w) => w > 0)) wts[0] = 1;
+            const o = { weights: wts };
+            const L = (u: ArrayLike<number>, w: ArrayLike<number>, tt: number, bb: number) =>
+              refLoss(kind, u, w, N, d, tt, bb, o);
+            const h = 1e-6;
+            const want = refGrads(kind, U, W, N, d, t, b, o);
+            const got = await gpuGrads(kind, ctx, U, W, N, d, t, b, {
+              weights: wts,
+              variant: N > 8 ? 'tiled' : 'materialized',
+              blockRows: Math.max(1, Math.ceil(N / 3)),
+            });
+            // FD (float64, h = 1e-6, error ~1e-9) vs reference gradient: rel 1e-5, abs 1e-7 × max|grad| (checks the reference)
+            // FD vs GPU gradient: rel 1e-3, abs 2e-4 × max|grad| (float32 kernels)
+            const check = (fd: number, refG: number, gpuG: number, scale: number, label: string) => {
+              assertClose([refG], [fd], { rel: 1e-5, abs: Math.max(1e-7 * scale, 1e-9) }, `${label} ref vs FD`);
+              assertClose([gpuG], [fd], { rel: 1e-3, abs: Math.max(2e-4 * scale, 1e-7) }, `${label} GPU vs FD`);
+            };
+            for (const [name, X, gRef, gGpu] of [
+              ['U', U, want.dU, got.dU],
+              ['W', W, want.dW, got.dW],
+            ] as const) {
+              const scale = scaled(gRef, 0, 1).abs;
+              const Xp = Float64Array.from(X);
+              const coords =
+                N * d <= 48 ? [...Array(N * d).keys()] : Array.from({ length: 16 }, () => Math.floor(r() * N * d));
+              for (const c of coords) {
+                const x0 = Xp[c];
+                Xp[c] = x0 + h;
+                const lp = name === 'U' ? L(Xp, W, t, b) : L(U, Xp, t, b);
+                Xp[c] = x0 - h;
+                const lm = name === 'U' ? L(Xp, W, t, b) : L(U, Xp, t, b);
+                Xp[c] = x0;
+                check((lp - lm) / (2 * h), gRef[c], gGpu[c], scale, `${kind} N=${N} d=${d} d${name}[${c}]`);
+              }
+              // one random direction covers every coordinate at once
+              const dir = Float64Array.from({ length: N * d }, () => r() * 2 - 1);
+              const plus = Xp.map((x, i) => x + h * dir[i]);
+              const minus = Xp.map((x, i) => x - h * dir[i]);
+              const fd =
+                name === 'U'
+                  ? (L(plus, W, t, b) - L(minus, W, t, b)) / (2 * h)
+                  : (L(U, plus, t, b) - L(U, minus, t, b)) / (2 * h);
+              let gr = 0,
+                gg = 0,
+                sc = 0;
+              for (let i = 0; i < N * d; i++) {
+                gr += gRef[i] * dir[i];
+                gg += gGpu[i] * dir[i];
+                sc += Math.abs(gRef[i] * dir[i]);
+              }
+              check(fd, gr, gg, sc, `${kind} N=${N} d=${d} d${name}·v`);
             }
-            // one random direction covers every coordinate at once
-            const dir = Float64Array.from({ length: N * d }, () => r() * 2 - 1);
-            const plus = Xp.map((x, i) => x + h * dir[i]);
-            const minus = Xp.map((x, i) => x - h * dir[i]);
-            const fd = name === 'U' ? (L(plus, W, t, b) - L(minus, W, t, b)) / (2 * h) : (L(U, plus, t, b) - L(U, minus, t, b)) / (2 * h);
-            let gr = 0, gg = 0, sc = 0;
-            for (let i = 0; i < N * d; i++) {
-              gr += gRef[i] * dir[i];
-              gg += gGpu[i] * dir[i];
-              sc += Math.abs(gRef[i] * dir[i]);
-            }
-            check(fd, gr, gg, sc, `${kind} N=${N} d=${d} d${name}·v`);
+            const st = Math.max(Math.abs(want.dt), Math.abs(want.db), 1e-3);
+            check((L(U, W, t + h, b) - L(U, W, t - h, b)) / (2 * h), want.dt, got.dt, st, `${kind} N=${N} d=${d} dt`);
+            if (kind === 'siglip')
+              check((L(U, W, t, b + h) - L(U, W, t, b - h)) / (2 * h), want.db, got.db, st, `${kind} N=${N} d=${d} db`);
+            assertClose([got.loss], [want.loss], { rel: 1e-5, abs: 1e-6 }, `${kind} N=${N} d=${d} loss`);
           }
-          const st = Math.max(Math.abs(want.dt), Math.abs(want.db), 1e-3);
-          check((L(U, W, t + h, b) - L(U, W, t - h, b)) / (2 * h), want.dt, got.dt, st, `${kind} N=${N} d=${d} dt`);
-          if (kind === 'siglip') check((L(U, W, t, b + h) - L(U, W, t, b - h)) / (2 * h), want.db, got.db, st, `${kind} N=${N} d=${d} db`);
-          assertClose([got.loss], [want.loss], { rel: 1e-5, abs: 1e-6 }, `${kind} N=${N} d=${d} loss`);
-        }
-      });
+        },
+      );
     }
   }
 
-  s.test('weights ≡ 1 give the unweighted loss; weights scale-invariant; a zero-weight pair only acts as a negative', async () => {
-    const ctx = await main();
-    const [N, d] = [9, 5];
-    const { U, W } = data(7, N, d);
-    for (const kind of ['clip', 'siglip'] as Kind[]) {
-      const a = await gpuGrads(kind, ctx, U, W, N, d, 2, -2);
-      const b = await gpuGrads(kind, ctx, U, W, N, d, 2, -2, { weights: new Array(N).fill(1) });
-      const c = await gpuGrads(kind, ctx, U, W, N, d, 2, -2, { weights: ctx.tensor(new Float32Array(N).fill(3.5), [N]) });
-      compareGrads(b, a, kind, { rel: 1e-5, absFrac: 1e-5 }, `${kind} ω≡1`);
-      compareGrads(c, a, kind, { rel: 1e-5, absFrac: 1e-5 }, `${kind} ω≡3.5 (GPU tensor)`);
-      const w = Array.from({ length: N }, (_, i) => (i === 4 ? 0 : 1 + (i % 3)));
-      const e = await gpuGrads(kind, ctx, U, W, N, d, 2, -2, { weights: w });
-      compareGrads(e, refGrads(kind, U, W, N, d, 2, -2, { weights: w }), kind, { rel: 1e-4, absFrac: 1e-4 }, `${kind} ω with a zero`);
-    }
-  });
+  s.test(
+    'weights ≡ 1 give the unweighted loss; weights scale-invariant; a zero-weight pair only acts as a negative',
+    async () => {
+      const ctx = await main();
+      const [N, d] = [9, 5];
+      const { U, W } = data(7, N, d);
+      for (const kind of ['clip', 'siglip'] as Kind[]) {
+        const a = await gpuGrads(kind, ctx, U, W, N, d, 2, -2);
+        const b = await gpuGrads(kind, ctx, U, W, N, d, 2, -2, { weights: new Array(N).fill(1) });
+        const c = await gpuGrads(kind, ctx, U, W, N, d, 2, -2, {
+          weights: ctx.tensor(new Float32Array(N).fill(3.5), [N]),
+        });
+        compareGrads(b, a, kind, { rel: 1e-5, absFrac: 1e-5 }, `${kind} ω≡1`);
+        compareGrads(c, a, kind, { rel: 1e-5, absFrac: 1e-5 }, `${kind} ω≡3.5 (GPU tensor)`);
+        const w = Array.from({ length: N }, (_, i) => (i === 4 ? 0 : 1 + (i % 3)));
+        const e = await gpuGrads(kind, ctx, U, W, N, d, 2, -2, { weights: w });
+        compareGrads(
+          e,
+          refGrads(kind, U, W, N, d, 2, -2, { weights: w }),
+          kind,
+          { rel: 1e-4, absFrac: 1e-4 },
+          `${kind} ω with a zero`,
+        );
+      }
+    },
+  );
 
   // ------------------------------------------------------------------ tiled vs materialized
   const agreeCases: [number, number][] = [
@@ -235,25 +348,45 @@ export function lossSuite(env: Env): Suite {
     [4099, 4],
   ];
   for (const kind of ['clip', 'siglip'] as Kind[]) {
-    s.test(`${kind}: tiled (3+ row blocks, transposed and direct layouts) and materialized agree, N ∈ {1, 2, 7, 64, 1000, 4099}`, async () => {
-      const ctx = await main();
-      for (const [N, d] of agreeCases) {
-        const { U, W } = data(300 + N, N, d);
-        const t = kind === 'clip' ? Math.log(1 / 0.07) : Math.log(10);
-        const b = kind === 'clip' ? 0 : -10;
-        const m = await gpuGrads(kind, ctx, U, W, N, d, t, b, { variant: 'materialized' });
-        const tl = await gpuGrads(kind, ctx, U, W, N, d, t, b, { variant: 'tiled', blockRows: Math.max(1, Math.ceil(N / 3) - 1) });
-        assert(m.blockRows === N && tl.blockRows < N || N === 1, `${kind} N=${N}: plans ${m.blockRows} / ${tl.blockRows}`);
-        // same float32 arithmetic in a different block order: rel 1e-4, abs 1e-4 × max
-        compareGrads(tl, m, kind, { rel: 1e-4, absFrac: 1e-4 }, `${kind} N=${N} tiled vs materialized`);
-        if (N <= 1000) {
-          // matmul with transB / transA instead of explicit transposes
-          const dr = await gpuGrads(kind, ctx, U, W, N, d, t, b, { variant: 'tiled', layout: 'direct', blockRows: Math.max(1, Math.ceil(N / 2)) });
-          compareGrads(dr, m, kind, { rel: 1e-4, absFrac: 1e-4 }, `${kind} N=${N} direct layout vs materialized`);
+    s.test(
+      `${kind}: tiled (3+ row blocks, transposed and direct layouts) and materialized agree, N ∈ {1, 2, 7, 64, 1000, 4099}`,
+      async () => {
+        const ctx = await main();
+        for (const [N, d] of agreeCases) {
+          const { U, W } = data(300 + N, N, d);
+          const t = kind === 'clip' ? Math.log(1 / 0.07) : Math.log(10);
+          const b = kind === 'clip' ? 0 : -10;
+          const m = await gpuGrads(kind, ctx, U, W, N, d, t, b, { variant: 'materialized' });
+          const tl = await gpuGrads(kind, ctx, U, W, N, d, t, b, {
+            variant: 'tiled',
+            blockRows: Math.max(1, Math.ceil(N / 3) - 1),
+          });
+          assert(
+            (m.blockRows === N && tl.blockRows < N) || N === 1,
+            `${kind} N=${N}: plans ${m.blockRows} / ${tl.blockRows}`,
+          );
+          // same float32 arithmetic in a different block order: rel 1e-4, abs 1e-4 × max
+          compareGrads(tl, m, kind, { rel: 1e-4, absFrac: 1e-4 }, `${kind} N=${N} tiled vs materialized`);
+          if (N <= 1000) {
+            // matmul with transB / transA instead of explicit transposes
+            const dr = await gpuGrads(kind, ctx, U, W, N, d, t, b, {
+              variant: 'tiled',
+              layout: 'direct',
+              blockRows: Math.max(1, Math.ceil(N / 2)),
+            });
+            compareGrads(dr, m, kind, { rel: 1e-4, absFrac: 1e-4 }, `${kind} N=${N} direct layout vs materialized`);
+          }
+          if (N <= 1000)
+            compareGrads(
+              m,
+              refGrads(kind, U, W, N, d, t, b),
+              kind,
+              { rel: 1e-4, absFrac: 2e-4 },
+              `${kind} N=${N} vs float64`,
+            );
         }
-        if (N <= 1000) compareGrads(m, refGrads(kind, U, W, N, d, t, b), kind, { rel: 1e-4, absFrac: 2e-4 }, `${kind} N=${N} vs float64`);
-      }
-    });
+      },
+    );
   }
 
   s.test('tiled plan under a 1 MiB binding cap: N = 2048 runs in blocks, materialized is a ShapeError', async () => {
@@ -292,78 +425,169 @@ export function lossSuite(env: Env): Suite {
   });
 
   // ------------------------------------------------------------------ extremes and errors
-  s.test('extremes stay finite and match float64: τ = 100 (clamped), near-duplicates, SigLIP |logits| ~ 1e4', async () => {
-    const ctx = await main();
-    const [N, d] = [12, 6];
-    const r = rng(77);
-    const base = randArray(r, d);
-    const U = new Float32Array(N * d);
-    const W = new Float32Array(N * d);
-    for (let i = 0; i < N; i++)
-      for (let c = 0; c < d; c++) {
-        U[i * d + c] = base[c] + 1e-3 * (r() - 0.5);
-        W[i * d + c] = base[c] + 1e-3 * (r() - 0.5);
+  s.test(
+    'extremes stay finite and match float64: τ = 100 (clamped), near-duplicates, SigLIP |logits| ~ 1e4',
+    async () => {
+      const ctx = await main();
+      const [N, d] = [12, 6];
+      const r = rng(77);
+      const base = randArray(r, d);
+      const U = new Float32Array(N * d);
+      const W = new Float32Array(N * d);
+      for (let i = 0; i < N; i++)
+        for (let c = 0; c < d; c++) {
+          U[i * d + c] = base[c] + 1e-3 * (r() - 0.5);
+          W[i * d + c] = base[c] + 1e-3 * (r() - 0.5);
+        }
+      for (const variant of ['materialized', 'tiled'] as LossVariant[]) {
+        const o: LossOptions = { variant, blockRows: 5 };
+        // t above ln 100: τ clamps to 100 and ∂L/∂t = 0
+        const c1 = await gpuGrads('clip', ctx, U, W, N, d, Math.log(100) + 1, 0, o);
+        for (const [k, v] of Object.entries(c1))
+          assertFinite(typeof v === 'number' ? [v] : (v as ArrayLike<number>), `clip τ=100 ${k}`);
+        assert(c1.dt === 0, `clamped t must get ∂L/∂t = 0, got ${c1.dt}`);
+        // near-duplicates at τ = 100: cosines differ by ~1e-6, so compare against float64 on the same f32 inputs loosely
+        compareGrads(
+          c1,
+          refGrads('clip', U, W, N, d, Math.log(100) + 1, 0),
+          'clip',
+          { rel: 1e-2, absFrac: 2e-2 },
+          `clip τ=100 near-dup ${variant}`,
+        );
+        // orthogonal-ish random rows at τ = 100: logits spread over ±100
+        const { U: U2, W: W2 } = data(78, N, d);
+        const c2 = await gpuGrads('clip', ctx, U2, W2, N, d, Math.log(100), 0, o);
+        compareGrads(
+          c2,
+          refGrads('clip', U2, W2, N, d, Math.log(100), 0),
+          'clip',
+          { rel: 1e-4, absFrac: 1e-4 },
+          `clip τ=100 random ${variant}`,
+        );
+        for (const [tp, b] of [
+          [Math.log(10), 1e4],
+          [Math.log(10), -1e4],
+          [Math.log(1e4), 0],
+          [Math.log(1e4), -5e3],
+        ]) {
+          const g = await gpuGrads('siglip', ctx, U2, W2, N, d, tp, b, o);
+          for (const [k, v] of Object.entries(g))
+            assertFinite(typeof v === 'number' ? [v] : (v as ArrayLike<number>), `siglip t′=${tp} b=${b} ${k}`);
+          compareGrads(
+            g,
+            refGrads('siglip', U2, W2, N, d, tp, b),
+            'siglip',
+            { rel: 1e-4, absFrac: 1e-4 },
+            `siglip t′=${tp.toFixed(2)} b=${b} ${variant}`,
+          );
+        }
       }
-    for (const variant of ['materialized', 'tiled'] as LossVariant[]) {
-      const o: LossOptions = { variant, blockRows: 5 };
-      // t above ln 100: τ clamps to 100 and ∂L/∂t = 0
-      const c1 = await gpuGrads('clip', ctx, U, W, N, d, Math.log(100) + 1, 0, o);
-      for (const [k, v] of Object.entries(c1)) assertFinite(typeof v === 'number' ? [v] : (v as ArrayLike<number>), `clip τ=100 ${k}`);
-      assert(c1.dt === 0, `clamped t must get ∂L/∂t = 0, got ${c1.dt}`);
-      // near-duplicates at τ = 100: cosines differ by ~1e-6, so compare against float64 on the same f32 inputs loosely
-      compareGrads(c1, refGrads('clip', U, W, N, d, Math.log(100) + 1, 0), 'clip', { rel: 1e-2, absFrac: 2e-2 }, `clip τ=100 near-dup ${variant}`);
-      // orthogonal-ish random rows at τ = 100: logits spread over ±100
-      const { U: U2, W: W2 } = data(78, N, d);
-      const c2 = await gpuGrads('clip', ctx, U2, W2, N, d, Math.log(100), 0, o);
-      compareGrads(c2, refGrads('clip', U2, W2, N, d, Math.log(100), 0), 'clip', { rel: 1e-4, absFrac: 1e-4 }, `clip τ=100 random ${variant}`);
-      for (const [tp, b] of [[Math.log(10), 1e4], [Math.log(10), -1e4], [Math.log(1e4), 0], [Math.log(1e4), -5e3]]) {
-        const g = await gpuGrads('siglip', ctx, U2, W2, N, d, tp, b, o);
-        for (const [k, v] of Object.entries(g)) assertFinite(typeof v === 'number' ? [v] : (v as ArrayLike<number>), `siglip t′=${tp} b=${b} ${k}`);
-        compareGrads(g, refGrads('siglip', U2, W2, N, d, tp, b), 'siglip', { rel: 1e-4, absFrac: 1e-4 }, `siglip t′=${tp.toFixed(2)} b=${b} ${variant}`);
-      }
-    }
-  });
+    },
+  );
 
-  s.test('zero-norm and non-finite rows, bad weights and bad scalars are typed errors (never NaN outputs)', async () => {
-    const ctx = await main();
-    const [N, d] = [6, 4];
-    const { U, W } = data(5, N, d);
-    const Uz = U.slice();
-    Uz.fill(0, 2 * d, 3 * d);
-    const Wz = W.slice();
-    Wz.fill(0, 4 * d, 5 * d);
-    const Un = U.slice();
-    Un[7] = NaN;
-    const T = (a: Float32Array) => ctx.tensor(a, [N, d]);
-    for (const variant of ['materialized', 'tiled'] as LossVariant[]) {
-      const o: LossOptions = { variant, blockRows: 2 };
-      await assertRejects(() => clipLoss(ctx, T(Uz), T(W), 1, o), ArgumentError, /U \(first at row 2\) has a zero .* L2 norm/, `clip zero U ${variant}`);
-      await assertRejects(() => siglipLoss(ctx, T(U), T(Wz), 1, -1, o), ArgumentError, /W \(first at row 4\) has a zero/, `siglip zero W ${variant}`);
-      await assertRejects(() => clipLoss(ctx, T(Un), T(W), 1, o), ArgumentError, /U \(first at row 1\) has a zero .* or non-finite/, `clip NaN U ${variant}`);
-    }
-    // check: false hands back the status word instead
-    const r = await clipLoss(ctx, T(Uz), T(W), 1, { check: false });
-    const err = lossStatusError('clipLoss', await r.status.read());
-    assert(err instanceof ArgumentError && /row 2/.test(err.message), `status word: ${err?.message}`);
-    assertFinite(await r.dU.read(), 'dU with a zero row (flagged) holds no NaN');
-    assertFinite(await r.loss.read(), 'loss with a zero row (flagged) holds no NaN');
-    await assertRejects(() => clipLoss(ctx, T(U), T(W), 1, { weights: [1, 1, -1, 1, 1, 1] }), ArgumentError, /weights\[2\] = -1/, 'negative weight (host)');
-    await assertRejects(() => clipLoss(ctx, T(U), T(W), 1, { weights: ctx.tensor([1, 1, 1, NaN, 1, 1], [N]) }), ArgumentError, /weights must be finite/, 'NaN weight (device)');
-    await assertRejects(() => siglipLoss(ctx, T(U), T(W), 1, 0, { weights: ctx.tensor(new Float32Array(N), [N]) }), ArgumentError, /Σω > 0/, 'zero weights (device)');
-    await assertRejects(() => siglipLoss(ctx, T(U), T(W), 1, 0, { weights: [1, 2] }), ShapeError, /weights has 2 entries, expected N = 6/, 'weights length');
-    await assertRejects(() => clipLoss(ctx, T(U), T(W), NaN), ArgumentError, /t = NaN must be finite/, 'NaN t (host)');
-    await assertRejects(() => siglipLoss(ctx, T(U), T(W), 1, ctx.tensor([Infinity], [1])), ArgumentError, /must be finite/, 'Inf b (device)');
-    await assertRejects(() => siglipLoss(ctx, T(U), T(W), 200, 0), ArgumentError, /exp\(t\) overflows/, 'exp(t′) overflow');
-    await assertRejects(() => clipLoss(ctx, T(U), ctx.tensor(W.subarray(0, 5 * d), [5, d]), 1), ShapeError, /U \[6, 4\] and W \[5, 4\] must both be \[N, d\]/, 'shape mismatch');
-    await assertRejects(() => clipLoss(ctx, T(U), T(W), 1, { variant: 'nope' as LossVariant }), ArgumentError, /unknown variant "nope"/, 'variant');
-    let threw = false;
-    try {
-      ref.clipLossRef(Uz, W, N, d, 1);
-    } catch (e) {
-      threw = e instanceof ArgumentError && /U row 2/.test((e as Error).message);
-    }
-    assert(threw, 'reference rejects a zero row too');
-  });
+  s.test(
+    'zero-norm and non-finite rows, bad weights and bad scalars are typed errors (never NaN outputs)',
+    async () => {
+      const ctx = await main();
+      const [N, d] = [6, 4];
+      const { U, W } = data(5, N, d);
+      const Uz = U.slice();
+      Uz.fill(0, 2 * d, 3 * d);
+      const Wz = W.slice();
+      Wz.fill(0, 4 * d, 5 * d);
+      const Un = U.slice();
+      Un[7] = NaN;
+      const T = (a: Float32Array) => ctx.tensor(a, [N, d]);
+      for (const variant of ['materialized', 'tiled'] as LossVariant[]) {
+        const o: LossOptions = { variant, blockRows: 2 };
+        await assertRejects(
+          () => clipLoss(ctx, T(Uz), T(W), 1, o),
+          ArgumentError,
+          /U \(first at row 2\) has a zero .* L2 norm/,
+          `clip zero U ${variant}`,
+        );
+        await assertRejects(
+          () => siglipLoss(ctx, T(U), T(Wz), 1, -1, o),
+          ArgumentError,
+          /W \(first at row 4\) has a zero/,
+          `siglip zero W ${variant}`,
+        );
+        await assertRejects(
+          () => clipLoss(ctx, T(Un), T(W), 1, o),
+          ArgumentError,
+          /U \(first at row 1\) has a zero .* or non-finite/,
+          `clip NaN U ${variant}`,
+        );
+      }
+      // check: false hands back the status word instead
+      const r = await clipLoss(ctx, T(Uz), T(W), 1, { check: false });
+      const err = lossStatusError('clipLoss', await r.status.read());
+      assert(err instanceof ArgumentError && /row 2/.test(err.message), `status word: ${err?.message}`);
+      assertFinite(await r.dU.read(), 'dU with a zero row (flagged) holds no NaN');
+      assertFinite(await r.loss.read(), 'loss with a zero row (flagged) holds no NaN');
+      await assertRejects(
+        () => clipLoss(ctx, T(U), T(W), 1, { weights: [1, 1, -1, 1, 1, 1] }),
+        ArgumentError,
+        /weights\[2\] = -1/,
+        'negative weight (host)',
+      );
+      await assertRejects(
+        () => clipLoss(ctx, T(U), T(W), 1, { weights: ctx.tensor([1, 1, 1, NaN, 1, 1], [N]) }),
+        ArgumentError,
+        /weights must be finite/,
+        'NaN weight (device)',
+      );
+      await assertRejects(
+        () => siglipLoss(ctx, T(U), T(W), 1, 0, { weights: ctx.tensor(new Float32Array(N), [N]) }),
+        ArgumentError,
+        /Σω > 0/,
+        'zero weights (device)',
+      );
+      await assertRejects(
+        () => siglipLoss(ctx, T(U), T(W), 1, 0, { weights: [1, 2] }),
+        ShapeError,
+        /weights has 2 entries, expected N = 6/,
+        'weights length',
+      );
+      await assertRejects(
+        () => clipLoss(ctx, T(U), T(W), NaN),
+        ArgumentError,
+        /t = NaN must be finite/,
+        'NaN t (host)',
+      );
+      await assertRejects(
+        () => siglipLoss(ctx, T(U), T(W), 1, ctx.tensor([Infinity], [1])),
+        ArgumentError,
+        /must be finite/,
+        'Inf b (device)',
+      );
+      await assertRejects(
+        () => siglipLoss(ctx, T(U), T(W), 200, 0),
+        ArgumentError,
+        /exp\(t\) overflows/,
+        'exp(t′) overflow',
+      );
+      await assertRejects(
+        () => clipLoss(ctx, T(U), ctx.tensor(W.subarray(0, 5 * d), [5, d]), 1),
+        ShapeError,
+        /U \[6, 4\] and W \[5, 4\] must both be \[N, d\]/,
+        'shape mismatch',
+      );
+      await assertRejects(
+        () => clipLoss(ctx, T(U), T(W), 1, { variant: 'nope' as LossVariant }),
+        ArgumentError,
+        /unknown variant "nope"/,
+        'variant',
+      );
+      let threw = false;
+      try {
+        ref.clipLossRef(Uz, W, N, d, 1);
+      } catch (e) {
+        threw = e instanceof ArgumentError && /U row 2/.test((e as Error).message);
+      }
+      assert(threw, 'reference rejects a zero row too');
+    },
+  );
 
   s.test('t and b as device tensors give the same result as numbers', async () => {
     const ctx = await main();
@@ -415,4 +639,3 @@ export function lossSuite(env: Env): Suite {
 
   return s;
 }
-

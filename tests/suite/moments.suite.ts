@@ -8,7 +8,14 @@ export function momentsSuite(env: Env): Suite {
   let kp: Promise<Kernels> | undefined;
   const main = () => (kp ??= init({ backend: 'webgpu' }));
 
-  interface Opts { seed: number; u?: number; w?: boolean; probs?: boolean; big?: boolean; stride?: number }
+  interface Opts {
+    seed: number;
+    u?: number;
+    w?: boolean;
+    probs?: boolean;
+    big?: boolean;
+    stride?: number;
+  }
   /** One random instance; returns the worst |GPU − float64| / scale for the record. */
   const hessianCase = async (k: Kernels, n: number, m: number, c: number, o: Opts) => {
     const ctx = k.gpu!;
@@ -26,7 +33,10 @@ export function momentsSuite(env: Env): Suite {
     const pi = Array.from({ length: m }, () => 1 / m);
     const prm = { W, pi, mu: 0.02, eta: 0.55, stride: o.stride };
     const chunk = {
-      S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]), u: u && ctx.tensor(u, [n]), w: w && ctx.tensor(w, [n]),
+      S: ctx.tensor(S, [n, m]),
+      Y: ctx.tensor(Y, [n, c]),
+      u: u && ctx.tensor(u, [n]),
+      w: w && ctx.tensor(w, [n]),
     };
     const t = ext.momentsHessianPass(ctx, chunk, prm);
     const got = ext.foldHessianPartials(await t.read(), m, c);
@@ -54,7 +64,15 @@ export function momentsSuite(env: Env): Suite {
   s.test('hessian: Σ_free w z zᵀ vs float64, random shapes, non-tile-multiple n, clipped rows excluded', async () => {
     const k = await main();
     let seed = 300;
-    for (const [n, m, c] of [[1, 1, 0], [1, 2, 3], [7, 2, 1], [257, 3, 2], [1025, 2, 10], [4099, 4, 7], [3001, 2, 5]]) {
+    for (const [n, m, c] of [
+      [1, 1, 0],
+      [1, 2, 3],
+      [7, 2, 1],
+      [257, 3, 2],
+      [1025, 2, 10],
+      [4099, 4, 7],
+      [3001, 2, 5],
+    ]) {
       await hessianCase(k, n, m, c, { seed: seed++ });
       const free = await hessianCase(k, n, m, c, { seed: seed++, u: 0.8, w: true });
       if (n > 100) assert(free > 0, `n=${n}: the clipped-rows case has no free row (test would not exercise the sum)`);
@@ -68,7 +86,12 @@ export function momentsSuite(env: Env): Suite {
   });
   s.test('hessian: strided sub-sample (rows 0, s, 2s, …) vs float64', async () => {
     const k = await main();
-    for (const [n, stride] of [[1, 3], [10, 3], [5001, 7], [3000, 1000]]) {
+    for (const [n, stride] of [
+      [1, 3],
+      [10, 3],
+      [5001, 7],
+      [3000, 1000],
+    ]) {
       await hessianCase(k, n, 2, 4, { seed: 330 + stride, u: 0.6, w: true, stride });
     }
   });

@@ -2,7 +2,11 @@
 // starts a fresh one, which the page then re-feeds with the current table.
 import type { FromWorker, ToWorker } from './protocol';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; onProgress?: (p: Extract<FromWorker, { type: 'progress' }>) => void };
+type Pending = {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  onProgress?: (p: Extract<FromWorker, { type: 'progress' }>) => void;
+};
 type Body<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class CancelledError extends Error {
@@ -40,7 +44,10 @@ export class WorkerClient {
     };
   }
 
-  call<R>(msg: Body<ToWorker>, opts: { transfer?: Transferable[]; onProgress?: Pending['onProgress'] } = {}): Promise<R> {
+  call<R>(
+    msg: Body<ToWorker>,
+    opts: { transfer?: Transferable[]; onProgress?: Pending['onProgress'] } = {},
+  ): Promise<R> {
     const id = this.next++;
     return new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });

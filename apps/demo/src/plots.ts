@@ -15,12 +15,14 @@ function mount(el: HTMLElement, node: Element | null): void {
 const width = (el: HTMLElement) => Math.max(320, Math.min(760, el.clientWidth || 520));
 
 export function plotShares(el: HTMLElement, r: BalanceReport): void {
-  const data = r.bias.groups.flatMap((g) =>
-    g.labels.flatMap((l) => [
-      { when: 'before', label: l.label, group: g.attribute, share: l.condBefore },
-      { when: 'after', label: l.label, group: g.attribute, share: l.condAfter },
-    ]),
-  ).filter((d) => Number.isFinite(d.share));
+  const data = r.bias.groups
+    .flatMap((g) =>
+      g.labels.flatMap((l) => [
+        { when: 'before', label: l.label, group: g.attribute, share: l.condBefore },
+        { when: 'after', label: l.label, group: g.attribute, share: l.condAfter },
+      ]),
+    )
+    .filter((d) => Number.isFinite(d.share));
   const pi0 = r.bias.groups[0]?.target ?? 0.5;
   mount(
     el,
@@ -33,7 +35,17 @@ export function plotShares(el: HTMLElement, r: BalanceReport): void {
       fx: { domain: WHEN, label: null },
       color: { legend: true, range: PALETTE, domain: r.bias.groups.map((g) => g.attribute) },
       marks: [
-        Plot.barX(data, Plot.stackX({ x: 'share', y: 'label', fx: 'when', fill: 'group', order: r.bias.groups.map((g) => g.attribute), tip: true })),
+        Plot.barX(
+          data,
+          Plot.stackX({
+            x: 'share',
+            y: 'label',
+            fx: 'when',
+            fill: 'group',
+            order: r.bias.groups.map((g) => g.attribute),
+            tip: true,
+          }),
+        ),
         r.bias.groups.length > 1 ? Plot.ruleX([pi0], { stroke: '#222', strokeDasharray: '4,3' }) : null,
       ],
     }),
@@ -65,7 +77,13 @@ export function plotAssociation(el: HTMLElement, r: BalanceReport): void {
       color: { type: 'diverging', scheme: 'BuRd', domain: [-M, M], legend: true, label: 'C (group × label)' },
       marks: [
         Plot.cell(data, { x: 'group', y: 'label', fx: 'when', fill: 'C', tip: true }),
-        Plot.text(data, { x: 'group', y: 'label', fx: 'when', text: (d: { C: number }) => d.C.toFixed(3), fill: (d: { C: number }) => (Math.abs(d.C) > 0.6 * M ? 'white' : 'black') }),
+        Plot.text(data, {
+          x: 'group',
+          y: 'label',
+          fx: 'when',
+          text: (d: { C: number }) => d.C.toFixed(3),
+          fill: (d: { C: number }) => (Math.abs(d.C) > 0.6 * M ? 'white' : 'black'),
+        }),
       ],
     }),
   );
@@ -106,7 +124,15 @@ export function plotKeep(el: HTMLElement, q: Float64Array, dropped: Uint8Array, 
       height: 220,
       x: { label: 'keep probability q (dashed: η)', domain: [0, 1] },
       y: { label: 'rows', grid: true },
-      marks: [Plot.rectY(vals, { ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 40 }), fill: '#0072B2', tip: true }), Plot.ruleX([eta], { stroke: '#D55E00', strokeDasharray: '4,3', strokeWidth: 2 }), Plot.ruleY([0])],
+      marks: [
+        Plot.rectY(vals, {
+          ...Plot.binX({ y: 'count' }, { x: (d: number) => d, thresholds: 40 }),
+          fill: '#0072B2',
+          tip: true,
+        }),
+        Plot.ruleX([eta], { stroke: '#D55E00', strokeDasharray: '4,3', strokeWidth: 2 }),
+        Plot.ruleY([0]),
+      ],
     }),
   );
 }

@@ -47,7 +47,8 @@ async function probe(): Promise<ProbeResult> {
   const k = await kernelsGpu();
   if (!k) return { webgpu: false, reason: gpuReason };
   const a = k.adapter;
-  const adapter = [a?.vendor, a?.architecture, a?.device, a?.description].filter(Boolean).join(' · ') || 'WebGPU adapter';
+  const adapter =
+    [a?.vendor, a?.architecture, a?.device, a?.description].filter(Boolean).join(' · ') || 'WebGPU adapter';
   return { webgpu: true, adapter, isSoftware: a?.isSoftware };
 }
 
@@ -72,7 +73,8 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
   let kernels: Kernels | undefined;
   if (req.backend !== 'cpu') {
     kernels = (await kernelsGpu()) ?? undefined;
-    if (!kernels && req.backend === 'webgpu') throw new Error(`WebGPU is not available: ${gpuReason}. Choose the CPU backend.`);
+    if (!kernels && req.backend === 'webgpu')
+      throw new Error(`WebGPU is not available: ${gpuReason}. Choose the CPU backend.`);
   }
   let lastPost = 0;
   const result = await balanceEncoded(encoded, {
@@ -107,13 +109,30 @@ async function download(format: 'csv' | 'parquet'): Promise<Uint8Array> {
 async function evaluate(req: Extract<ToWorker, { type: 'eval' }>['req']): Promise<EvalDone> {
   const images = parseNpyBytes(req.images.bytes, req.images.name);
   const queries = parseNpyBytes(req.queries.bytes, req.queries.name);
-  if (images.d !== queries.d) throw new DataError(`query embeddings have dimension ${queries.d}, the image embeddings ${images.d}`, { file: req.queries.name });
+  if (images.d !== queries.d)
+    throw new DataError(`query embeddings have dimension ${queries.d}, the image embeddings ${images.d}`, {
+      file: req.queries.name,
+    });
   const labels = await parseTableBytes(req.labels.bytes, req.labels.name);
-  if (!labels.columns.includes(req.attribute)) throw new DataError(`unknown column "${req.attribute}" (columns: ${labels.columns.join(', ')})`, { file: req.labels.name, column: req.attribute });
-  if (labels.rows.length !== images.n) throw new DataError(`${labels.rows.length} label rows but ${images.n} image embeddings (row i must describe image i)`, { file: req.labels.name });
+  if (!labels.columns.includes(req.attribute))
+    throw new DataError(`unknown column "${req.attribute}" (columns: ${labels.columns.join(', ')})`, {
+      file: req.labels.name,
+      column: req.attribute,
+    });
+  if (labels.rows.length !== images.n)
+    throw new DataError(
+      `${labels.rows.length} label rows but ${images.n} image embeddings (row i must describe image i)`,
+      { file: req.labels.name },
+    );
   const values = labels.rows.map((r, i) => {
     const v = r[req.attribute];
-    if (v === null || v === undefined || v === '') throw new DataError('missing attribute value', { file: req.labels.name, line: labels.lines?.[i], row: labels.lines ? undefined : i + 1, column: req.attribute });
+    if (v === null || v === undefined || v === '')
+      throw new DataError('missing attribute value', {
+        file: req.labels.name,
+        line: labels.lines?.[i],
+        row: labels.lines ? undefined : i + 1,
+        column: req.attribute,
+      });
     return String(v);
   });
   const groups = [...new Set(values)].sort();
@@ -121,19 +140,34 @@ async function evaluate(req: Extract<ToWorker, { type: 'eval' }>['req']): Promis
   const groupOf = Uint32Array.from(values, (v) => gi.get(v)!);
   let names = Array.from({ length: queries.n }, (_, i) => `query ${i + 1}`);
   if (req.queryNames) {
-    const lines = new TextDecoder().decode(req.queryNames.bytes).split(/\r?\n/).filter((l) => l.trim() !== '');
-    if (lines.length !== queries.n) throw new DataError(`${lines.length} query names but ${queries.n} query embeddings`, { file: req.queryNames.name });
+    const lines = new TextDecoder()
+      .decode(req.queryNames.bytes)
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== '');
+    if (lines.length !== queries.n)
+      throw new DataError(`${lines.length} query names but ${queries.n} query embeddings`, {
+        file: req.queryNames.name,
+      });
     names = lines;
   }
   let kernels: Kernels | null = null;
   if (req.backend !== 'cpu') {
     kernels = await kernelsGpu();
-    if (!kernels && req.backend === 'webgpu') throw new Error(`WebGPU is not available: ${gpuReason}. Choose the CPU backend.`);
+    if (!kernels && req.backend === 'webgpu')
+      throw new Error(`WebGPU is not available: ${gpuReason}. Choose the CPU backend.`);
   }
   const k = kernels ?? (await init({ backend: 'cpu' }));
   const r = await biasRetrieval(k, images, groupOf, groups, queries, names, { k: req.k });
   const backend = kernels ? `webgpu (${kernels.adapter?.description || 'adapter'})` : 'cpu';
-  return { k: r.k, groups: r.groups, maxSkew: r.maxSkew, ndkl: r.ndkl, perQuery: r.perQuery, datasetShares: r.datasetShares, backend };
+  return {
+    k: r.k,
+    groups: r.groups,
+    maxSkew: r.maxSkew,
+    ndkl: r.ndkl,
+    perQuery: r.perQuery,
+    datasetShares: r.datasetShares,
+    backend,
+  };
 }
 
 self.onmessage = async (ev: MessageEvent<ToWorker>) => {

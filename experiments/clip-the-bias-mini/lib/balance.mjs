@@ -15,11 +15,23 @@ function encode(rows, proxies) {
 }
 
 /** q (keep probability per row) and m4kit's bias report for one balancing variant */
-export async function balanceRows(rows, { proxies = false, eta = 'auto', epsRep = 0.01, epsAssoc = 0.01, seed = 0 } = {}) {
+export async function balanceRows(
+  rows,
+  { proxies = false, eta = 'auto', epsRep = 0.01, epsAssoc = 0.01, seed = 0 } = {},
+) {
   const enc = encode(rows, proxies);
   // the paper's form (ε on (1/n) Σ q a, spec §1.4), as in the published results of this experiment
-  const res = await balanceEncoded(enc, { eta, epsRep, epsAssoc, tolerance: 'joint', seed, pi: { man: 0.5, woman: 0.5 }, backend: 'cpu' });
-  if (res.report.solver.status === 'infeasible') throw new Error(`M4 (${proxies ? 'with' : 'without'} proxies) is infeasible at η=${res.report.options.eta}`);
+  const res = await balanceEncoded(enc, {
+    eta,
+    epsRep,
+    epsAssoc,
+    tolerance: 'joint',
+    seed,
+    pi: { man: 0.5, woman: 0.5 },
+    backend: 'cpu',
+  });
+  if (res.report.solver.status === 'infeasible')
+    throw new Error(`M4 (${proxies ? 'with' : 'without'} proxies) is infeasible at η=${res.report.options.eta}`);
   return { q: res.q, keep: res.keep, report: res.report };
 }
 

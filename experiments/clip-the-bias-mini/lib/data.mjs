@@ -15,7 +15,9 @@ export function pkgFile(pkg, file) {
   // the package folder itself (some packages' "exports" hide package.json from require.resolve)
   const root = join(HERE, '..', 'node_modules', pkg);
   if (!existsSync(join(root, 'package.json'))) {
-    throw new Error(`package "${pkg}" is not installed in experiments/clip-the-bias-mini (run: npm ci --prefix experiments/clip-the-bias-mini --ignore-scripts)`);
+    throw new Error(
+      `package "${pkg}" is not installed in experiments/clip-the-bias-mini (run: npm ci --prefix experiments/clip-the-bias-mini --ignore-scripts)`,
+    );
   }
   const p = join(root, file);
   if (!existsSync(p)) throw new Error(`${pkg}: expected file ${file} (${p}) is missing`);
@@ -59,7 +61,8 @@ export const CENSUS_MAP = {
 export function loadCensus(year = 2000) {
   const file = pkgFile('vega-datasets', 'data/jobs.json');
   const rows = JSON.parse(readFileSync(file, 'utf8'));
-  if (!Array.isArray(rows) || !rows.length || !('job' in rows[0]) || !('sex' in rows[0])) throw new Error(`${file}: expected an array of {job, sex, year, count}`);
+  if (!Array.isArray(rows) || !rows.length || !('job' in rows[0]) || !('sex' in rows[0]))
+    throw new Error(`${file}: expected an array of {job, sex, year, count}`);
   const counts = new Map();
   for (const r of rows) {
     if (r.year !== year) continue;
@@ -73,7 +76,8 @@ export function loadCensus(year = 2000) {
     let women = 0;
     for (const j of jobs) {
       const c = counts.get(j);
-      if (!c || c.men + c.women === 0) throw new Error(`${file}: no ${year} counts for job "${j}" (mapped from "${occ}")`);
+      if (!c || c.men + c.women === 0)
+        throw new Error(`${file}: no ${year} counts for job "${j}" (mapped from "${occ}")`);
       men += c.men;
       women += c.women;
     }
@@ -84,7 +88,8 @@ export function loadCensus(year = 2000) {
 
 // concepts: people emoji with man / woman / person forms (CLDR names), by subgroup
 const SUBGROUPS = ['person-role', 'person-activity', 'person-sport', 'person-resting'];
-const SKIP = /facing right|wheelchair|white cane|bunny ears|wrestling|wearing turban|tuxedo|veil|pregnant|feeding baby|getting haircut|getting massage|steamy room|standing|kneeling/;
+const SKIP =
+  /facing right|wheelchair|white cane|bunny ears|wrestling|wearing turban|tuxedo|veil|pregnant|feeding baby|getting haircut|getting massage|steamy room|standing|kneeling/;
 
 /**
  * People emoji grouped into concepts: { concept, subgroup, forms: { man, woman, person }: { tone → image file } }.
@@ -130,8 +135,11 @@ export function loadEmoji() {
     c.forms[gender] = tones;
     concepts.set(concept, c);
   }
-  const out = [...concepts.values()].filter((c) => c.forms.man && c.forms.woman).sort((a, b) => a.concept.localeCompare(b.concept));
-  if (out.length < 10) throw new Error(`${dataFile}: found only ${out.length} gendered people-emoji concepts; has the package changed?`);
+  const out = [...concepts.values()]
+    .filter((c) => c.forms.man && c.forms.woman)
+    .sort((a, b) => a.concept.localeCompare(b.concept));
+  if (out.length < 10)
+    throw new Error(`${dataFile}: found only ${out.length} gendered people-emoji concepts; has the package changed?`);
   return { concepts: out, sources: { dataFile, dsFile, imgDir } };
 }
 
@@ -171,15 +179,23 @@ export function loadGlove(words) {
       continue;
     }
     const end = text.indexOf(']', at);
-    const vals = text.slice(at + key.length, end).split(',').map(Number);
-    if (vals.length < dim || vals.slice(0, dim).some((x) => !Number.isFinite(x))) throw new Error(`${file}: malformed vector for "${w}"`);
+    const vals = text
+      .slice(at + key.length, end)
+      .split(',')
+      .map(Number);
+    if (vals.length < dim || vals.slice(0, dim).some((x) => !Number.isFinite(x)))
+      throw new Error(`${file}: malformed vector for "${w}"`);
     vec.set(w, Float32Array.from(vals.slice(0, dim)));
   }
   return { dim, vec, missing, file };
 }
 
 export function tokenize(s) {
-  return s.toLowerCase().replace(/[^a-z ]/g, ' ').split(/\s+/).filter(Boolean);
+  return s
+    .toLowerCase()
+    .replace(/[^a-z ]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 }
 
 const STOP = new Set(['a', 'an', 'the', 'of', 'photo', 'picture', 'emoji', 'icon', 'showing', 'this', 'is']);

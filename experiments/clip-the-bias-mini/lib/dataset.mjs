@@ -4,7 +4,14 @@
 // average-pooled to 16×16×3 and standardised with the training statistics. Text features are mean GloVe vectors.
 import { decodePng, embedCaption, GENDERS, TONES } from './data.mjs';
 
-export const TEMPLATES = ['a photo of a {}', 'an emoji of a {}', 'a picture of a {}', '{}', 'a {} at work', 'an icon showing a {}'];
+export const TEMPLATES = [
+  'a photo of a {}',
+  'an emoji of a {}',
+  'a picture of a {}',
+  '{}',
+  'a {} at work',
+  'an icon showing a {}',
+];
 export const RES = 16;
 const POOL = 4;
 export const MIN_CROP = 24;
@@ -129,7 +136,13 @@ export function buildEval({ concepts, images, views, seed }) {
   const pack = (list) => {
     const x = new Float32Array(list.length * IMAGE_DIM);
     list.forEach((e, i) => view(e.img, r, x, i * IMAGE_DIM));
-    return { n: list.length, x, concept: Int32Array.from(list.map((e) => e.ci)), gender: Int32Array.from(list.map((e) => GENDERS.indexOf(e.gender))), tone: Int32Array.from(list.map((e) => e.tone)) };
+    return {
+      n: list.length,
+      x,
+      concept: Int32Array.from(list.map((e) => e.ci)),
+      gender: Int32Array.from(list.map((e) => GENDERS.indexOf(e.gender))),
+      tone: Int32Array.from(list.map((e) => e.tone)),
+    };
   };
   return { gendered: pack(g), neutral: pack(p) };
 }

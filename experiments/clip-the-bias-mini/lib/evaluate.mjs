@@ -48,7 +48,8 @@ export async function evaluateModel(kernels, model, ctx) {
   const kRet = Math.max(1, Math.floor(perConcept / 2));
   const t2i = await searchTopK(kernels, cls, l2normalizeRows(imgG), kRet);
   let pAtK = 0;
-  for (let c = 0; c < C; c++) for (let t = 0; t < kRet; t++) pAtK += G.concept[t2i.indices[c * kRet + t]] === c ? 1 / (C * kRet) : 0;
+  for (let c = 0; c < C; c++)
+    for (let t = 0; t < kRet; t++) pAtK += G.concept[t2i.indices[c * kRet + t]] === c ? 1 / (C * kRet) : 0;
 
   // accuracy gap per concept: top-1 on man images − top-1 on woman images
   const hit = [new Float64Array(C), new Float64Array(C)];
@@ -62,21 +63,42 @@ export async function evaluateModel(kernels, model, ctx) {
   // model bias
   const occIdx = ctx.occupations.map((o) => conceptNames.indexOf(o));
   const ctlIdx = conceptNames.map((_, i) => i).filter((i) => !occIdx.includes(i));
-  const mb = modelBias(imgN, gen, GENDERS, { images: imgG, groupOf: G.gender, conceptPrompts: cls, concepts: conceptNames });
+  const mb = modelBias(imgN, gen, GENDERS, {
+    images: imgG,
+    groupOf: G.gender,
+    conceptPrompts: cls,
+    concepts: conceptNames,
+  });
   const mbAll = modelBias(imgG, gen, GENDERS);
   const gaps = mb.association.gaps; // mean p(c | man image) − p(c | woman image)
   const meanAbsOf = (a, idx) => idx.reduce((s, i) => s + Math.abs(a[i]), 0) / idx.length;
   const meanAbs = (idx) => idx.reduce((s, i) => s + Math.abs(gaps[i]), 0) / idx.length;
   const census = ctx.occupations.map((o) => ctx.shares[o]);
-  const corr = pearson(occIdx.map((i) => gaps[i]), census.map((s) => 1 - 2 * s));
-  const accCorr = pearson(occIdx.map((i) => accGap[i]), census.map((s) => 1 - 2 * s));
+  const corr = pearson(
+    occIdx.map((i) => gaps[i]),
+    census.map((s) => 1 - 2 * s),
+  );
+  const accCorr = pearson(
+    occIdx.map((i) => accGap[i]),
+    census.map((s) => 1 - 2 * s),
+  );
   // gender read off the image embedding by the gender prompts: accuracy on the gendered eval images
   const gz = await zeroShot(kernels, imgG, gen, G.gender);
-  const br = await biasRetrieval(kernels, imgG, G.gender, GENDERS, { n: C, d, data: cls.data }, conceptNames, { k: kRet, normalizeImages: true });
+  const br = await biasRetrieval(kernels, imgG, G.gender, GENDERS, { n: C, d, data: cls.data }, conceptNames, {
+    k: kRet,
+    normalizeImages: true,
+  });
   const skew = (idx) => idx.reduce((s, i) => s + br.perQuery[i].maxSkew, 0) / idx.length;
   const ndkl = (idx) => idx.reduce((s, i) => s + br.perQuery[i].ndkl, 0) / idx.length;
   return {
-    quality: { zeroShotTop1: zs.top1, zeroShotTop5: zs.top5, i2tR1: r1 / G.n, i2tR5: r5 / G.n, t2iPrecision: pAtK, kRetrieval: kRet },
+    quality: {
+      zeroShotTop1: zs.top1,
+      zeroShotTop5: zs.top5,
+      i2tR1: r1 / G.n,
+      i2tR5: r5 / G.n,
+      t2iPrecision: pAtK,
+      kRetrieval: kRet,
+    },
     bias: {
       // representation: p("man") − p("woman") averaged over gender-neutral "person" emoji (0 = parity)
       parity: mb.representation.parity,
@@ -95,7 +117,15 @@ export async function evaluateModel(kernels, model, ctx) {
       ndklControls: ndkl(ctlIdx),
       kSkew: kRet,
     },
-    perConcept: conceptNames.map((c, i) => ({ concept: c, gap: gaps[i], maxSkew: br.perQuery[i].maxSkew, ndkl: br.perQuery[i].ndkl, manShareTopK: br.perQuery[i].shares[0], top1: zs.perClass[i].top1, accGap: accGap[i] })),
+    perConcept: conceptNames.map((c, i) => ({
+      concept: c,
+      gap: gaps[i],
+      maxSkew: br.perQuery[i].maxSkew,
+      ndkl: br.perQuery[i].ndkl,
+      manShareTopK: br.perQuery[i].shares[0],
+      top1: zs.perClass[i].top1,
+      accGap: accGap[i],
+    })),
   };
 }
 

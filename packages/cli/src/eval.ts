@@ -20,23 +20,41 @@ export interface EvalCliOptions {
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 export function formatEval(r: EvalReport): string {
-  const L = [`m4kit eval — ${r.inputs.imageCount} images × ${r.inputs.dim} dims on ${r.backend} (${r.timeMs.toFixed(0)} ms)`];
+  const L = [
+    `m4kit eval — ${r.inputs.imageCount} images × ${r.inputs.dim} dims on ${r.backend} (${r.timeMs.toFixed(0)} ms)`,
+  ];
   if (r.zeroshot) {
     const z = r.zeroshot;
-    L.push('', `zero-shot  top-1 ${f(100 * z.top1)}%   top-5 ${f(100 * z.top5)}%   mean per-class top-1 ${f(100 * z.meanPerClassTop1)}%`);
-    const worst = z.classes.map((c, i) => ({ c, ...z.perClass[i] })).filter((x) => x.count).sort((a, b) => a.top1 - b.top1).slice(0, 5);
+    L.push(
+      '',
+      `zero-shot  top-1 ${f(100 * z.top1)}%   top-5 ${f(100 * z.top5)}%   mean per-class top-1 ${f(100 * z.meanPerClassTop1)}%`,
+    );
+    const worst = z.classes
+      .map((c, i) => ({ c, ...z.perClass[i] }))
+      .filter((x) => x.count)
+      .sort((a, b) => a.top1 - b.top1)
+      .slice(0, 5);
     L.push(`  weakest classes: ${worst.map((w) => `${w.c} ${f(100 * w.top1, 1)}%`).join(', ')}`);
   }
   if (r.retrieval) {
     const t = r.retrieval;
     L.push('', '             R@1     R@5     R@10   (%)');
-    L.push(`image→text ${f(100 * t.imageToText['R@1']).padStart(6)}  ${f(100 * t.imageToText['R@5']).padStart(6)}  ${f(100 * t.imageToText['R@10']).padStart(6)}`);
-    L.push(`text→image ${f(100 * t.textToImage['R@1']).padStart(6)}  ${f(100 * t.textToImage['R@5']).padStart(6)}  ${f(100 * t.textToImage['R@10']).padStart(6)}`);
+    L.push(
+      `image→text ${f(100 * t.imageToText['R@1']).padStart(6)}  ${f(100 * t.imageToText['R@5']).padStart(6)}  ${f(100 * t.imageToText['R@10']).padStart(6)}`,
+    );
+    L.push(
+      `text→image ${f(100 * t.textToImage['R@1']).padStart(6)}  ${f(100 * t.textToImage['R@5']).padStart(6)}  ${f(100 * t.textToImage['R@10']).padStart(6)}`,
+    );
   }
   if (r.bias) {
     const b = r.bias;
-    L.push('', `bias (${r.inputs.attribute}, k = ${b.k}, ${b.perQuery.length} queries)  MaxSkew@k ${f(b.maxSkew, 4)}   NDKL@k ${f(b.ndkl, 4)}${r.able !== undefined ? `   ABLE ${f(r.able, 4)}` : ''}`);
-    L.push(`  group shares: image set ${b.groups.map((g, i) => `${g} ${f(b.datasetShares[i], 3)}`).join(', ')} | top-k ${b.groups.map((g, i) => `${g} ${f(b.meanShares[i], 3)}`).join(', ')}`);
+    L.push(
+      '',
+      `bias (${r.inputs.attribute}, k = ${b.k}, ${b.perQuery.length} queries)  MaxSkew@k ${f(b.maxSkew, 4)}   NDKL@k ${f(b.ndkl, 4)}${r.able !== undefined ? `   ABLE ${f(r.able, 4)}` : ''}`,
+    );
+    L.push(
+      `  group shares: image set ${b.groups.map((g, i) => `${g} ${f(b.datasetShares[i], 3)}`).join(', ')} | top-k ${b.groups.map((g, i) => `${g} ${f(b.meanShares[i], 3)}`).join(', ')}`,
+    );
     const worst = [...b.perQuery].sort((a, c) => c.maxSkew - a.maxSkew).slice(0, 5);
     L.push(`  most skewed queries: ${worst.map((q) => `"${q.query}" ${f(q.maxSkew, 3)}`).join(', ')}`);
   }

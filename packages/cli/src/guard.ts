@@ -19,7 +19,8 @@ export function exitCodeOf(e: unknown): number {
   const err = e as { name?: string; code?: string; exitCode?: unknown };
   if (typeof err?.exitCode === 'number') return err.exitCode;
   if (typeof err?.code === 'string' && err.code.startsWith('E_')) return EXIT.usage;
-  if (typeof err?.name === 'string' && /(OptionError|UsageError|ConfigError|ArgumentError|DataError)$/.test(err.name)) return EXIT.usage;
+  if (typeof err?.name === 'string' && /(OptionError|UsageError|ConfigError|ArgumentError|DataError)$/.test(err.name))
+    return EXIT.usage;
   return EXIT.internal;
 }
 
@@ -36,7 +37,10 @@ function fileOf(spec: string): string {
  * Refuse an output path equal to an input or to another output (the later write would replace the earlier
  * file). `inputs` / `outputs` map the option name to its path; undefined entries are ignored.
  */
-export function checkOutputPaths(inputs: Record<string, string | undefined>, outputs: Record<string, string | undefined>): void {
+export function checkOutputPaths(
+  inputs: Record<string, string | undefined>,
+  outputs: Record<string, string | undefined>,
+): void {
   const seen = new Map<string, string>();
   for (const [flag, p] of Object.entries(inputs)) if (p) seen.set(fileOf(p), `input ${flag}`);
   for (const [flag, p] of Object.entries(outputs)) {
@@ -44,7 +48,9 @@ export function checkOutputPaths(inputs: Record<string, string | undefined>, out
     const f = fileOf(p);
     const other = seen.get(f);
     if (other)
-      throw new UsageError(`${flag} ${p} is also the ${other}: writing it would replace that file; choose another path`);
+      throw new UsageError(
+        `${flag} ${p} is also the ${other}: writing it would replace that file; choose another path`,
+      );
     if (!existsSync(dirname(f))) throw new UsageError(`${flag} ${p}: output directory ${dirname(p)} does not exist`);
     seen.set(f, `output ${flag}`);
   }

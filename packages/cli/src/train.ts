@@ -1,6 +1,20 @@
 // m4kit train: dual-encoder projection heads on precomputed (frozen) features.
 import { init, type Kernels } from '@m4kit/kernels';
-import { atomicWrite, DataError, readEmbeddings, readTable, resolveConfig, resolveStages, retrieval, train, TrainConfigError, type PairedData, type TrainConfig, type TrainLogRecord, type TrainStage } from '@m4kit/sdk/node';
+import {
+  atomicWrite,
+  DataError,
+  readEmbeddings,
+  readTable,
+  resolveConfig,
+  resolveStages,
+  retrieval,
+  train,
+  TrainConfigError,
+  type PairedData,
+  type TrainConfig,
+  type TrainLogRecord,
+  type TrainStage,
+} from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { appendFile, writeFile } from 'node:fs/promises';
 
@@ -42,13 +56,17 @@ export interface TrainCliOptions {
 async function readQ(spec: string, column: string, n: number, sampling: 'keep' | 'weights'): Promise<Float32Array> {
   const q: number[] = [];
   for await (const ch of readTable(spec)) {
-    if (!ch.columns.includes(column)) throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file: spec, column });
+    if (!ch.columns.includes(column))
+      throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file: spec, column });
     ch.rows.forEach((r, i) => {
       const v = Number(r[column]);
       const where = { file: spec, line: ch.lines?.[i], row: ch.lines ? undefined : q.length + 1, column };
       if (!Number.isFinite(v)) throw new DataError(`value "${String(r[column])}" is not a number`, where);
       if (v < 0 || (sampling === 'keep' && v > 1))
-        throw new DataError(`q = ${v} is out of range (${sampling === 'keep' ? 'keep probabilities lie in [0, 1]' : 'weights are ≥ 0'})`, where);
+        throw new DataError(
+          `q = ${v} is out of range (${sampling === 'keep' ? 'keep probabilities lie in [0, 1]' : 'weights are ≥ 0'})`,
+          where,
+        );
       q.push(v);
     });
   }
@@ -59,8 +77,17 @@ async function readQ(spec: string, column: string, n: number, sampling: 'keep' |
 async function pairs(images: string, texts: string, m4: string | undefined, o: TrainCliOptions): Promise<PairedData> {
   const a = await readEmbeddings(images);
   const b = await readEmbeddings(texts);
-  if (a.n !== b.n) throw new DataError(`${a.n} image rows but ${b.n} text rows in ${texts}; row i of each must be a pair`, { file: texts });
-  const d: PairedData = { image: Float32Array.from(a.data), imageDim: a.d, text: Float32Array.from(b.data), textDim: b.d, n: a.n };
+  if (a.n !== b.n)
+    throw new DataError(`${a.n} image rows but ${b.n} text rows in ${texts}; row i of each must be a pair`, {
+      file: texts,
+    });
+  const d: PairedData = {
+    image: Float32Array.from(a.data),
+    imageDim: a.d,
+    text: Float32Array.from(b.data),
+    textDim: b.d,
+    n: a.n,
+  };
   if (m4) {
     const q = await readQ(m4, o.qColumn, a.n, o.sampling);
     if (o.sampling === 'keep') d.keep = q;
@@ -70,15 +97,24 @@ async function pairs(images: string, texts: string, m4: string | undefined, o: T
 }
 
 export async function runTrain(o: TrainCliOptions): Promise<void> {
-  if ((o.stage2Images === undefined) !== (o.stage2Texts === undefined)) throw new TrainConfigError('train: --stage2-images and --stage2-texts go together');
-  if ((o.evalImages === undefined) !== (o.evalTexts === undefined)) throw new TrainConfigError('train: --eval-images and --eval-texts go together');
-  if (o.evalEvery !== undefined && !o.evalImages) throw new TrainConfigError('train: --eval-every needs --eval-images and --eval-texts');
-  if (o.stage2Images && !(o.switchAt > 0 && o.switchAt < 1)) throw new TrainConfigError(`train: --switch-at ${o.switchAt} must be in (0, 1)`);
+  if ((o.stage2Images === undefined) !== (o.stage2Texts === undefined))
+    throw new TrainConfigError('train: --stage2-images and --stage2-texts go together');
+  if ((o.evalImages === undefined) !== (o.evalTexts === undefined))
+    throw new TrainConfigError('train: --eval-images and --eval-texts go together');
+  if (o.evalEvery !== undefined && !o.evalImages)
+    throw new TrainConfigError('train: --eval-every needs --eval-images and --eval-texts');
+  if (o.stage2Images && !(o.switchAt > 0 && o.switchAt < 1))
+    throw new TrainConfigError(`train: --switch-at ${o.switchAt} must be in (0, 1)`);
   const A = await pairs(o.images, o.texts, o.m4, o);
   const data: PairedData | TrainStage[] = o.stage2Images
-    ? [{ data: A, fraction: o.switchAt }, { data: await pairs(o.stage2Images, o.stage2Texts!, o.stage2M4, o), fraction: 1 - o.switchAt }]
+    ? [
+        { data: A, fraction: o.switchAt },
+        { data: await pairs(o.stage2Images, o.stage2Texts!, o.stage2M4, o), fraction: 1 - o.switchAt },
+      ]
     : A;
-  const evalSet = o.evalImages ? { images: await readEmbeddings(o.evalImages), texts: await readEmbeddings(o.evalTexts!) } : null;
+  const evalSet = o.evalImages
+    ? { images: await readEmbeddings(o.evalImages), texts: await readEmbeddings(o.evalTexts!) }
+    : null;
   const config: TrainConfig = {
     loss: o.loss,
     outDim: o.outDim,
@@ -98,7 +134,17 @@ export async function runTrain(o: TrainCliOptions): Promise<void> {
   const k: Kernels = await init({ backend: o.backend });
   if (o.metrics) await atomicWrite(o.metrics, (tmp) => writeFile(tmp, ''));
   const showBar = !o.json && o.progress !== false && process.stderr.isTTY;
-  const bar = showBar ? new cliProgress.SingleBar({ format: ' train |{bar}| {value}/{total} {info}', stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = showBar
+    ? new cliProgress.SingleBar(
+        {
+          format: ' train |{bar}| {value}/{total} {info}',
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : null;
   bar?.start(o.steps, 0, { info: '' });
   const evals: { step: number; retrieval: unknown }[] = [];
   const ctl = new AbortController();
@@ -117,7 +163,12 @@ export async function runTrain(o: TrainCliOptions): Promise<void> {
         ? async (m, step) => {
             const ei = await m.embedImage(Float32Array.from(evalSet.images.data), evalSet.images.n);
             const et = await m.embedText(Float32Array.from(evalSet.texts.data), evalSet.texts.n);
-            const r = await retrieval(k, { n: evalSet.images.n, d: o.outDim, data: ei }, { n: evalSet.texts.n, d: o.outDim, data: et }, Array.from({ length: evalSet.texts.n }, (_, i) => i));
+            const r = await retrieval(
+              k,
+              { n: evalSet.images.n, d: o.outDim, data: ei },
+              { n: evalSet.texts.n, d: o.outDim, data: et },
+              Array.from({ length: evalSet.texts.n }, (_, i) => i),
+            );
             evals.push({ step, retrieval: r });
             if (o.metrics) await appendFile(o.metrics, JSON.stringify({ step, eval: r }) + '\n');
           }
@@ -143,8 +194,13 @@ export async function runTrain(o: TrainCliOptions): Promise<void> {
     if (o.json) console.log(JSON.stringify(summary, null, 2));
     else {
       const h = model.history;
-      console.log(`m4kit train — ${o.loss}, ${o.steps} steps × batch ${o.batchSize} on ${k.backend} (${(summary.timeMs / 1000).toFixed(1)} s)`);
-      if (h.length) console.log(`loss ${h[0].loss.toFixed(4)} (step ${h[0].step}) → ${h[h.length - 1].loss.toFixed(4)} (step ${h[h.length - 1].step})`);
+      console.log(
+        `m4kit train — ${o.loss}, ${o.steps} steps × batch ${o.batchSize} on ${k.backend} (${(summary.timeMs / 1000).toFixed(1)} s)`,
+      );
+      if (h.length)
+        console.log(
+          `loss ${h[0].loss.toFixed(4)} (step ${h[0].step}) → ${h[h.length - 1].loss.toFixed(4)} (step ${h[h.length - 1].step})`,
+        );
       for (const e of evals) console.log(`eval @${e.step}: ${JSON.stringify(e.retrieval)}`);
       if (o.out) console.log(`model: ${o.out} (+ config JSON beside it)`);
     }

@@ -7,7 +7,12 @@ import { expect, test } from 'vitest';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-cli-'));
-const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+  });
 
 test('balance --help shows examples', () => {
   const r = run(['balance', '--help']);
@@ -41,7 +46,22 @@ test('--json prints a parseable report; unknown column exits 2 naming it; infeas
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/d\.csv, column "gender": unknown column "gender" \(columns: sex, job\)/);
   const out = join(dir, 'never.csv');
-  const inf = run(['balance', f, '-a', 'sex', '-l', 'job', '--eta', '0.95', '--eps-rep', '0', '--eps-assoc', '0', '-o', out]);
+  const inf = run([
+    'balance',
+    f,
+    '-a',
+    'sex',
+    '-l',
+    'job',
+    '--eta',
+    '0.95',
+    '--eps-rep',
+    '0',
+    '--eps-assoc',
+    '0',
+    '-o',
+    out,
+  ]);
   expect(inf.status).toBe(3);
   expect(inf.stdout).toMatch(/INFEASIBLE/);
   expect(existsSync(out)).toBe(false);
@@ -53,11 +73,20 @@ test('--json prints a parseable report; unknown column exits 2 naming it; infeas
 test('several categorical label columns (stops: gender; YES/NO; YES/NO; P1..P5) expand to column=value', () => {
   const f = join(dir, 'stops.csv');
   const rows = ['gender,personSearch,vehicleSearch,precinct'];
-  for (let i = 0; i < 60; i++) rows.push(`${i % 2 ? 'F' : 'M'},${i % 3 ? 'NO' : 'YES'},${i % 4 ? 'no' : 'Yes'},P${(i % 5) + 1}`);
+  for (let i = 0; i < 60; i++)
+    rows.push(`${i % 2 ? 'F' : 'M'},${i % 3 ? 'NO' : 'YES'},${i % 4 ? 'no' : 'Yes'},P${(i % 5) + 1}`);
   writeFileSync(f, rows.join('\n') + '\n');
   const r = run(['balance', f, '-a', 'gender', '-l', 'personSearch,vehicleSearch,precinct', '--eta', 'auto', '--json']);
   expect(r.status, r.stderr).toBe(0);
-  expect(JSON.parse(r.stdout).input.labels).toEqual(['personSearch', 'vehicleSearch', 'precinct=P1', 'precinct=P2', 'precinct=P3', 'precinct=P4', 'precinct=P5']);
+  expect(JSON.parse(r.stdout).input.labels).toEqual([
+    'personSearch',
+    'vehicleSearch',
+    'precinct=P1',
+    'precinct=P2',
+    'precinct=P3',
+    'precinct=P4',
+    'precinct=P5',
+  ]);
   expect(r.stderr).toMatch(/label column "precinct" read as categorical: 5 indicators precinct=P1/);
   expect(r.stderr).toMatch(/label column "personSearch" read as boolean/);
 });

@@ -11,32 +11,83 @@ import { binAges } from '@m4kit/sdk/node';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-debias-proto-'));
-const run = (args: string[]) => spawnSync(process.execPath, [bin, 'debias', ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [bin, 'debias', ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+  });
 const json = (name: string, n: number, d: number, seed: number) => {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   writeFileSync(join(dir, name), JSON.stringify(Array.from({ length: n }, () => Array.from({ length: d }, rnd))));
   return name;
 };
-const table = (name: string, col: string, values: string[]) => (writeFileSync(join(dir, name), [col, ...values].join('\n') + '\n'), name);
-const ages = ['0-2', '3-9', '10-19', '20-29', '30-39', '40-49', '50-59', '60-69', 'more than 70', '20-29', '30-39', '60-69'];
+const table = (name: string, col: string, values: string[]) => (
+  writeFileSync(join(dir, name), [col, ...values].join('\n') + '\n'),
+  name
+);
+const ages = [
+  '0-2',
+  '3-9',
+  '10-19',
+  '20-29',
+  '30-39',
+  '40-49',
+  '50-59',
+  '60-69',
+  'more than 70',
+  '20-29',
+  '30-39',
+  '60-69',
+];
 
 test('binAges: FairFace ages → the official young / middle-aged / old classes, or --bins thresholds', () => {
   const b = binAges(ages);
   expect(b.classes).toEqual(['young', 'middle-aged', 'old']);
-  expect(b.values.slice(0, 9)).toEqual(['young', 'young', 'young', 'young', 'middle-aged', 'middle-aged', 'middle-aged', 'old', 'old']);
-  expect(b.members).toEqual([['0-2', '3-9', '10-19', '20-29'], ['30-39', '40-49', '50-59'], ['60-69', 'more than 70']]);
+  expect(b.values.slice(0, 9)).toEqual([
+    'young',
+    'young',
+    'young',
+    'young',
+    'middle-aged',
+    'middle-aged',
+    'middle-aged',
+    'old',
+    'old',
+  ]);
+  expect(b.members).toEqual([
+    ['0-2', '3-9', '10-19', '20-29'],
+    ['30-39', '40-49', '50-59'],
+    ['60-69', 'more than 70'],
+  ]);
   const c = binAges(['17', '18', '64', '65'], [18, 65]);
   expect(c.classes).toEqual(['<18', '18-64', '65+']);
   expect(c.values).toEqual(['<18', '18-64', '18-64', '65+']);
-  expect(() => binAges(['20-29', 'adult'], undefined, { file: 'm.csv', column: 'age' })).toThrow(/m\.csv, row 2, column "age": age value "adult" has no number/);
+  expect(() => binAges(['20-29', 'adult'], undefined, { file: 'm.csv', column: 'age' })).toThrow(
+    /m\.csv, row 2, column "age": age value "adult" has no number/,
+  );
 });
 
 test('clip-clip --attribute age bins into the 3 official classes and says which', () => {
-  const r = run(['--method', 'clip-clip', '--images', json('cc.json', 12, 6, 3), '--labels', table('cc.csv', 'age', ages), '--attribute', 'age', '--m', '4', '--json']);
+  const r = run([
+    '--method',
+    'clip-clip',
+    '--images',
+    json('cc.json', 12, 6, 3),
+    '--labels',
+    table('cc.csv', 'age', ages),
+    '--attribute',
+    'age',
+    '--m',
+    '4',
+    '--json',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout).groups).toEqual(['young', 'middle-aged', 'old']);
-  expect(r.stderr).toMatch(/--attribute age binned into 3 classes: young \(0-2, 3-9, 10-19, 20-29\); middle-aged \(30-39, 40-49, 50-59\); old \(60-69, more than 70\)/);
+  expect(r.stderr).toMatch(
+    /--attribute age binned into 3 classes: young \(0-2, 3-9, 10-19, 20-29\); middle-aged \(30-39, 40-49, 50-59\); old \(60-69, more than 70\)/,
+  );
 });
 
 test('ba --validation: evaluates every 2 epochs, keeps the best ABLE, stops after --patience evaluations without gain', () => {
@@ -45,12 +96,49 @@ test('ba --validation: evaluates every 2 epochs, keeps the best ABLE, stops afte
   const g = Array.from({ length: n }, (_, i) => (i % 2 ? 'female' : 'male'));
   const cls = Array.from({ length: n }, (_, i) => `c${i % 3}`);
   const args = [
-    '--method', 'ba', '--images', json('i.json', n, d, 1), '--texts', json('t.json', n, d, 2), '--counterfactual', json('c.json', n, d, 3),
-    '--validation', json('v.json', n, d, 4), '--validation-labels', table('v.csv', 'gender', g), '--attribute', 'gender',
-    '--bias-prompts', json('bp.json', 5, d, 5), '--zeroshot-images', json('z.json', n, d, 6), '--zeroshot-labels', table('z.csv', 'label', cls),
-    '--zeroshot-prompts', json('zp.json', 6, d, 7), '--zeroshot-prompt-meta', table('zp.csv', 'class', ['c0', 'c1', 'c2', 'c0', 'c1', 'c2']),
-    '--epochs', '40', '--eval-every', '2', '--patience', '2', '--batch-size', '8', '--queue-size', '16', '--hidden1', '4', '--hidden2', '4',
-    '--backend', 'cpu', '-o', 'ba.safetensors', '--json',
+    '--method',
+    'ba',
+    '--images',
+    json('i.json', n, d, 1),
+    '--texts',
+    json('t.json', n, d, 2),
+    '--counterfactual',
+    json('c.json', n, d, 3),
+    '--validation',
+    json('v.json', n, d, 4),
+    '--validation-labels',
+    table('v.csv', 'gender', g),
+    '--attribute',
+    'gender',
+    '--bias-prompts',
+    json('bp.json', 5, d, 5),
+    '--zeroshot-images',
+    json('z.json', n, d, 6),
+    '--zeroshot-labels',
+    table('z.csv', 'label', cls),
+    '--zeroshot-prompts',
+    json('zp.json', 6, d, 7),
+    '--zeroshot-prompt-meta',
+    table('zp.csv', 'class', ['c0', 'c1', 'c2', 'c0', 'c1', 'c2']),
+    '--epochs',
+    '40',
+    '--eval-every',
+    '2',
+    '--patience',
+    '2',
+    '--batch-size',
+    '8',
+    '--queue-size',
+    '16',
+    '--hidden1',
+    '4',
+    '--hidden2',
+    '4',
+    '--backend',
+    'cpu',
+    '-o',
+    'ba.safetensors',
+    '--json',
   ];
   const r = run(args);
   expect(r.status, r.stderr).toBe(0);
@@ -64,7 +152,20 @@ test('ba --validation: evaluates every 2 epochs, keeps the best ABLE, stops afte
   expect(after).toBeLessThanOrEqual(2);
   if (rep.epochs < 40) expect(after).toBe(2);
   // validation flags without --validation are refused
-  const bad = run(['--method', 'ba', '--images', 'i.json', '--texts', 't.json', '--counterfactual', 'c.json', '--patience', '3', '-o', 'x.safetensors']);
+  const bad = run([
+    '--method',
+    'ba',
+    '--images',
+    'i.json',
+    '--texts',
+    't.json',
+    '--counterfactual',
+    'c.json',
+    '--patience',
+    '3',
+    '-o',
+    'x.safetensors',
+  ]);
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/--patience need --validation <images>/);
 }, 120_000);

@@ -8,7 +8,12 @@ import { expect, test } from 'vitest';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '../dist/bin.js');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-debias-'));
-const run = (args: string[]) => spawnSync(process.execPath, [bin, 'debias', ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [bin, 'debias', ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+  });
 const json = (name: string, rows: number[][]) => {
   const f = join(dir, name);
   writeFileSync(f, JSON.stringify(rows));
@@ -16,14 +21,15 @@ const json = (name: string, rows: number[][]) => {
 };
 function rows(n: number, d: number, seed: number, f?: (i: number, r: number[]) => void): number[][] {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const rnd = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
   return Array.from({ length: n }, (_, i) => {
     const r = Array.from({ length: d }, rnd);
     f?.(i, r);
     return r;
   });
 }
-const readNpyShape = (f: string) => /'shape': \((\d+), (\d+)\)/.exec(readFileSync(f).subarray(0, 128).toString('latin1'))!.slice(1).map(Number);
+const readNpyShape = (f: string) =>
+  /'shape': \((\d+), (\d+)\)/.exec(readFileSync(f).subarray(0, 128).toString('latin1'))!.slice(1).map(Number);
 
 test('--help lists the methods with examples', () => {
   const r = run(['--help']);
@@ -33,11 +39,33 @@ test('--help lists the methods with examples', () => {
 });
 
 test('biased-prompts: §4.6 vector through files', () => {
-  const sp = json('sp.json', [[1, 0, 0.3, 0], [-1, 0, 0.3, 0]]);
-  const cand = json('cand.json', [[0.6, 0.5, 0.2, 0.6], [-0.4, 0.5, 0.2, 0.7], [0.5, -0.3, 0.1, 0.8], [-0.6, -0.2, 0.1, 0.8]]);
+  const sp = json('sp.json', [
+    [1, 0, 0.3, 0],
+    [-1, 0, 0.3, 0],
+  ]);
+  const cand = json('cand.json', [
+    [0.6, 0.5, 0.2, 0.6],
+    [-0.4, 0.5, 0.2, 0.7],
+    [0.5, -0.3, 0.1, 0.8],
+    [-0.6, -0.2, 0.1, 0.8],
+  ]);
   const q = json('q.json', [[0.2, 0.5, 0.1, 0.8]]);
   const out = join(dir, 'q.debiased.npy');
-  const r = run(['--method', 'biased-prompts', '--spurious', sp, '--candidates', cand, '--pairs', '0:1,2:3', '--texts', q, '-o', out, '--json']);
+  const r = run([
+    '--method',
+    'biased-prompts',
+    '--spurious',
+    sp,
+    '--candidates',
+    cand,
+    '--pairs',
+    '0:1,2:3',
+    '--texts',
+    q,
+    '-o',
+    out,
+    '--json',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout)).toMatchObject({ method: 'biased-prompts', removedRank: 2, pairs: 2 });
   const buf = readFileSync(out);
@@ -47,12 +75,40 @@ test('biased-prompts: §4.6 vector through files', () => {
 });
 
 test('clip-clip: §4.8 vector through files, applied to other embeddings', () => {
-  const X = json('x.json', [[0.1, 0.5, 0.3], [0.2, 0.1, 0.32], [0.9, 0.4, 0.29], [1.0, 0.2, 0.31], [0.15, 0.3, 0.3], [0.95, 0.6, 0.33], [0.12, 0.55, 0.28], [0.88, 0.15, 0.3]]);
+  const X = json('x.json', [
+    [0.1, 0.5, 0.3],
+    [0.2, 0.1, 0.32],
+    [0.9, 0.4, 0.29],
+    [1.0, 0.2, 0.31],
+    [0.15, 0.3, 0.3],
+    [0.95, 0.6, 0.33],
+    [0.12, 0.55, 0.28],
+    [0.88, 0.15, 0.3],
+  ]);
   const meta = join(dir, 'meta.csv');
   writeFileSync(meta, 'g\na\na\nb\nb\na\nb\na\nb\n');
   const keep = join(dir, 'keep.json');
   const emb = join(dir, 'clipped.npy');
-  const r = run(['--method', 'clip-clip', '--images', X, '--labels', meta, '--attribute', 'g', '--m', '2', '--k', '2', '-o', keep, '--apply', X, '--out-embeddings', emb]);
+  const r = run([
+    '--method',
+    'clip-clip',
+    '--images',
+    X,
+    '--labels',
+    meta,
+    '--attribute',
+    'g',
+    '--m',
+    '2',
+    '--k',
+    '2',
+    '-o',
+    keep,
+    '--apply',
+    X,
+    '--out-embeddings',
+    emb,
+  ]);
   expect(r.status, r.stderr).toBe(0);
   const k = JSON.parse(readFileSync(keep, 'utf8'));
   expect(k.keep).toEqual([1, 2]);
@@ -61,11 +117,44 @@ test('clip-clip: §4.8 vector through files, applied to other embeddings', () =>
 });
 
 test('ba: trains on the cpu backend, saves the module, applies it', () => {
-  const img = json('img.json', rows(24, 6, 1, (i, r) => (r[0] += i % 2 ? 1 : -1)));
-  const cap = json('cap.json', rows(24, 6, 2, (i, r) => (r[0] += i % 2 ? 1 : -1)));
-  const cf = json('cf.json', rows(24, 6, 3, (i, r) => (r[0] -= i % 2 ? 1 : -1)));
+  const img = json(
+    'img.json',
+    rows(24, 6, 1, (i, r) => (r[0] += i % 2 ? 1 : -1)),
+  );
+  const cap = json(
+    'cap.json',
+    rows(24, 6, 2, (i, r) => (r[0] += i % 2 ? 1 : -1)),
+  );
+  const cf = json(
+    'cf.json',
+    rows(24, 6, 3, (i, r) => (r[0] -= i % 2 ? 1 : -1)),
+  );
   const mod = join(dir, 'ba.safetensors');
-  const r = run(['--method', 'ba', '--images', img, '--texts', cap, '--counterfactual', cf, '--epochs', '2', '--batch-size', '8', '--queue-size', '16', '--hidden1', '8', '--hidden2', '8', '--backend', 'cpu', '-o', mod, '--json']);
+  const r = run([
+    '--method',
+    'ba',
+    '--images',
+    img,
+    '--texts',
+    cap,
+    '--counterfactual',
+    cf,
+    '--epochs',
+    '2',
+    '--batch-size',
+    '8',
+    '--queue-size',
+    '16',
+    '--hidden1',
+    '8',
+    '--hidden2',
+    '8',
+    '--backend',
+    'cpu',
+    '-o',
+    mod,
+    '--json',
+  ]);
   expect(r.status, r.stderr).toBe(0);
   const rep = JSON.parse(r.stdout);
   expect(rep.epochs).toBe(2);
@@ -87,11 +176,23 @@ test('config errors exit 2 with a clear message before any GPU work', () => {
     expect(r.stderr).toMatch(msg);
   };
   bad(['--method', 'lasso'], /unknown method "lasso" \(choose ba, clip-clip, biased-prompts\)/);
-  bad(['--method', 'ba', '--images', img, '--texts', cap3, '--counterfactual', img, '-o', 'x.safetensors'], /dimensions differ: images 4, captions 3/);
-  bad(['--method', 'ba', '--images', empty, '--texts', img, '--counterfactual', img, '-o', 'x.safetensors'], /images are empty/);
-  bad(['--method', 'ba', '--images', img, '--texts', img, '--counterfactual', img, '--alpha', '3', '-o', 'x.safetensors'], /alpha must be in \[0, 1\]/);
+  bad(
+    ['--method', 'ba', '--images', img, '--texts', cap3, '--counterfactual', img, '-o', 'x.safetensors'],
+    /dimensions differ: images 4, captions 3/,
+  );
+  bad(
+    ['--method', 'ba', '--images', empty, '--texts', img, '--counterfactual', img, '-o', 'x.safetensors'],
+    /images are empty/,
+  );
+  bad(
+    ['--method', 'ba', '--images', img, '--texts', img, '--counterfactual', img, '--alpha', '3', '-o', 'x.safetensors'],
+    /alpha must be in \[0, 1\]/,
+  );
   bad(['--method', 'ba', '--images', img, '--texts', img], /needs --counterfactual/);
-  bad(['--method', 'clip-clip', '--images', empty, '--labels', 'm.csv', '--attribute', 'g', '--m', '2'], /no rows \(empty data\)/);
+  bad(
+    ['--method', 'clip-clip', '--images', empty, '--labels', 'm.csv', '--attribute', 'g', '--m', '2'],
+    /no rows \(empty data\)/,
+  );
   bad(['--method', 'biased-prompts', '--spurious', cap3, '--texts', img], /dimension 4/);
   expect(existsSync(join(dir, 'x.safetensors'))).toBe(false);
 });

@@ -13,7 +13,12 @@ const bin = join(here, '../dist/bin.js');
 const doc = join(here, '../../../docs/reliability.md');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-rel-'));
 const run = (args: string[]) =>
-  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' }, timeout: 120_000 });
+  spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    timeout: 120_000,
+  });
 const put = (name: string, body: string | Uint8Array) => (writeFileSync(join(dir, name), body), name);
 
 /** a float32 .npy with n rows of d values */
@@ -36,7 +41,10 @@ function corrupt(src: string, name: string, how: 'nan' | 'truncate'): string {
   const b = new Uint8Array(readFileSync(join(dir, src)));
   if (how === 'truncate') return put(name, b.subarray(0, Math.floor(b.length * 0.6)));
   const hlen = Number(new DataView(b.buffer).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + hlen))) as Record<string, { dtype: string; data_offsets: number[] }>;
+  const header = JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + hlen))) as Record<
+    string,
+    { dtype: string; data_offsets: number[] }
+  >;
   const t = Object.entries(header).find(([k]) => k !== '__metadata__')![1];
   const at = 8 + hlen + t.data_offsets[0];
   if (t.dtype === 'F64') new DataView(b.buffer).setFloat64(at, NaN, true);
@@ -60,55 +68,449 @@ interface Case {
 
 const stops = (() => {
   const rows = ['gender,personSearch,vehicleSearch,precinct'];
-  for (let i = 0; i < 60; i++) rows.push(`${i % 2 ? 'F' : 'M'},${i % 3 ? 'NO' : 'YES'},${i % 4 ? 'no' : 'Yes'},P${(i % 5) + 1}`);
+  for (let i = 0; i < 60; i++)
+    rows.push(`${i % 2 ? 'F' : 'M'},${i % 3 ? 'NO' : 'YES'},${i % 4 ? 'no' : 'Yes'},P${(i % 5) + 1}`);
   return rows.join('\n') + '\n';
 })();
 const small = 'sex,job\nman,doctor\nman,doctor\nman,clerk\nman,nurse\nwoman,nurse\nwoman,doctor\n';
 
 const cases: Case[] = [
   // ---- balance: tables
-  { bug: 'several categorical label columns failed with "expected a number"', input: 'stops.csv: -l personSearch,vehicleSearch,precinct (YES/NO, YES/NO, P1..P5)', args: () => ['balance', put('stops.csv', stops), '-a', 'gender', '-l', 'personSearch,vehicleSearch,precinct', '--eta', 'auto'], code: 0, msg: /label column "precinct" read as categorical: 5 indicators precinct=P1/ },
-  { bug: 'Latin-1 input decoded to U+FFFD, distinct labels merged, exit 0', input: 'CSV in Latin-1 (José / Jose)', args: () => ['balance', put('latin1.csv', Buffer.from('name,job\nJos\xe9,doctor\nJose,nurse\nJos\xe9,nurse\nJose,doctor\n', 'latin1')), '-a', 'name', '-l', 'job'], code: 2, msg: /latin1\.csv, line 2: not valid UTF-8 \("José,doctor" read as Latin-1\).*--encoding latin1/ },
-  { bug: 'Latin-1 input readable on request', input: 'the same file with --encoding latin1', args: () => ['balance', 'latin1.csv', '-a', 'name', '-l', 'job', '--encoding', 'latin1', '--eta', 'auto', '--json'], code: 0, msg: /"José"/, stream: 'stdout' },
-  { bug: 'duplicate column names: the last one won silently', input: 'CSV header a,job,a', args: () => ['balance', put('dup.csv', 'a,job,a\nF,x,M\nM,y,F\n'), '-a', 'a', '-l', 'job'], code: 2, msg: /dup\.csv, line 1: duplicate column names: "a"/ },
-  { bug: 'empty file said "unknown column … (columns: )"', input: 'a 0-byte .csv', args: () => ['balance', put('empty.csv', ''), '-a', 'sex', '-l', 'job'], code: 2, msg: /empty\.csv: empty file: no header line/ },
-  { bug: 'empty JSONL said "unknown column … (columns: )"', input: 'a 0-byte .jsonl', args: () => ['balance', put('empty.jsonl', ''), '-a', 'sex', '-l', 'job'], code: 2, msg: /empty\.jsonl: empty file: no JSON lines/ },
-  { bug: 'unterminated quote reported at the end of the file', input: 'CSV with an opening quote on line 3 of 5', args: () => ['balance', put('quote.csv', 'sex,job\nF,a\nM,"b\nF,c\nM,d\n'), '-a', 'sex', '-l', 'job'], code: 2, msg: /quote\.csv, line 3: a quoted field opened on this line/ },
-  { bug: 'zero counts blamed "data.w"', input: 'pattern-count table whose counts are all 0', args: () => ['balance', put('zero.csv', 'sex,job,n\nF,a,0\nM,b,0\n'), '-a', 'sex', '-l', 'job', '--counts', 'n'], code: 2, msg: /zero\.csv, column "n": every count is 0/ },
-  { bug: 'a probability label column holding a word', input: 'labels p,q with p = 0.5, "high"', args: () => ['balance', put('badp.csv', 's,p,q\nF,0.5,1\nM,high,0\n'), '-a', 's', '-l', 'p,q'], code: 2, msg: /badp\.csv, line 3, column "p": expected a number, got "high"/ },
-  { bug: 'unknown column', input: '-a gender on a table without it', args: () => ['balance', put('d.csv', small), '-a', 'gender', '-l', 'job'], code: 2, msg: /d\.csv, column "gender": unknown column "gender" \(columns: sex, job\)/ },
-  { bug: 'missing input file', input: 'nope.csv', args: () => ['balance', 'nope.csv', '-a', 'sex', '-l', 'job'], code: 2, msg: /nope\.csv: file not found/ },
-  { bug: 'corrupt Parquet page said "Invalid typed array length", no file', input: 'a .parquet whose first page is overwritten', args: () => ['balance', 'corrupt.parquet', '-a', 'sex', '-l', 'job'], code: 2, msg: /corrupt\.parquet: (corrupt Parquet data in rows 1–6|not a readable Parquet file)/ },
-  { bug: 'infeasible targets', input: '--eta 0.95 --eps-rep 0 --eps-assoc 0', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eta', '0.95', '--eps-rep', '0', '--eps-assoc', '0'], code: 3, msg: /INFEASIBLE at η 0\.95/, stream: 'stdout' },
+  {
+    bug: 'several categorical label columns failed with "expected a number"',
+    input: 'stops.csv: -l personSearch,vehicleSearch,precinct (YES/NO, YES/NO, P1..P5)',
+    args: () => [
+      'balance',
+      put('stops.csv', stops),
+      '-a',
+      'gender',
+      '-l',
+      'personSearch,vehicleSearch,precinct',
+      '--eta',
+      'auto',
+    ],
+    code: 0,
+    msg: /label column "precinct" read as categorical: 5 indicators precinct=P1/,
+  },
+  {
+    bug: 'Latin-1 input decoded to U+FFFD, distinct labels merged, exit 0',
+    input: 'CSV in Latin-1 (José / Jose)',
+    args: () => [
+      'balance',
+      put('latin1.csv', Buffer.from('name,job\nJos\xe9,doctor\nJose,nurse\nJos\xe9,nurse\nJose,doctor\n', 'latin1')),
+      '-a',
+      'name',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /latin1\.csv, line 2: not valid UTF-8 \("José,doctor" read as Latin-1\).*--encoding latin1/,
+  },
+  {
+    bug: 'Latin-1 input readable on request',
+    input: 'the same file with --encoding latin1',
+    args: () => ['balance', 'latin1.csv', '-a', 'name', '-l', 'job', '--encoding', 'latin1', '--eta', 'auto', '--json'],
+    code: 0,
+    msg: /"José"/,
+    stream: 'stdout',
+  },
+  {
+    bug: 'duplicate column names: the last one won silently',
+    input: 'CSV header a,job,a',
+    args: () => ['balance', put('dup.csv', 'a,job,a\nF,x,M\nM,y,F\n'), '-a', 'a', '-l', 'job'],
+    code: 2,
+    msg: /dup\.csv, line 1: duplicate column names: "a"/,
+  },
+  {
+    bug: 'empty file said "unknown column … (columns: )"',
+    input: 'a 0-byte .csv',
+    args: () => ['balance', put('empty.csv', ''), '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /empty\.csv: empty file: no header line/,
+  },
+  {
+    bug: 'empty JSONL said "unknown column … (columns: )"',
+    input: 'a 0-byte .jsonl',
+    args: () => ['balance', put('empty.jsonl', ''), '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /empty\.jsonl: empty file: no JSON lines/,
+  },
+  {
+    bug: 'unterminated quote reported at the end of the file',
+    input: 'CSV with an opening quote on line 3 of 5',
+    args: () => ['balance', put('quote.csv', 'sex,job\nF,a\nM,"b\nF,c\nM,d\n'), '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /quote\.csv, line 3: a quoted field opened on this line/,
+  },
+  {
+    bug: 'zero counts blamed "data.w"',
+    input: 'pattern-count table whose counts are all 0',
+    args: () => ['balance', put('zero.csv', 'sex,job,n\nF,a,0\nM,b,0\n'), '-a', 'sex', '-l', 'job', '--counts', 'n'],
+    code: 2,
+    msg: /zero\.csv, column "n": every count is 0/,
+  },
+  {
+    bug: 'a probability label column holding a word',
+    input: 'labels p,q with p = 0.5, "high"',
+    args: () => ['balance', put('badp.csv', 's,p,q\nF,0.5,1\nM,high,0\n'), '-a', 's', '-l', 'p,q'],
+    code: 2,
+    msg: /badp\.csv, line 3, column "p": expected a number, got "high"/,
+  },
+  {
+    bug: 'unknown column',
+    input: '-a gender on a table without it',
+    args: () => ['balance', put('d.csv', small), '-a', 'gender', '-l', 'job'],
+    code: 2,
+    msg: /d\.csv, column "gender": unknown column "gender" \(columns: sex, job\)/,
+  },
+  {
+    bug: 'missing input file',
+    input: 'nope.csv',
+    args: () => ['balance', 'nope.csv', '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /nope\.csv: file not found/,
+  },
+  {
+    bug: 'corrupt Parquet page said "Invalid typed array length", no file',
+    input: 'a .parquet whose first page is overwritten',
+    args: () => ['balance', 'corrupt.parquet', '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /corrupt\.parquet: (corrupt Parquet data in rows 1–6|not a readable Parquet file)/,
+  },
+  {
+    bug: 'infeasible targets',
+    input: '--eta 0.95 --eps-rep 0 --eps-assoc 0',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eta', '0.95', '--eps-rep', '0', '--eps-assoc', '0'],
+    code: 3,
+    msg: /INFEASIBLE at η 0\.95/,
+    stream: 'stdout',
+  },
   // ---- balance: outputs
-  { bug: 'output equal to the input overwrote it, exit 0', input: '-o d.csv on d.csv', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'd.csv'], code: 2, msg: /--out d\.csv is also the input table/, after: () => expect(readFileSync(join(dir, 'd.csv'), 'utf8')).toBe(small) },
-  { bug: 'the report replaced the weights (-o q.jsonl -r q.jsonl)', input: '-o q.jsonl -r q.jsonl', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'q.jsonl', '-r', 'q.jsonl'], code: 2, msg: /--report q\.jsonl is also the output --out/ },
-  { bug: 'an output directory that does not exist named the temp file', input: '-o nodir/q.csv', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'nodir/q.csv'], code: 2, msg: /--out nodir\/q\.csv: output directory nodir does not exist/ },
+  {
+    bug: 'output equal to the input overwrote it, exit 0',
+    input: '-o d.csv on d.csv',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'd.csv'],
+    code: 2,
+    msg: /--out d\.csv is also the input table/,
+    after: () => expect(readFileSync(join(dir, 'd.csv'), 'utf8')).toBe(small),
+  },
+  {
+    bug: 'the report replaced the weights (-o q.jsonl -r q.jsonl)',
+    input: '-o q.jsonl -r q.jsonl',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'q.jsonl', '-r', 'q.jsonl'],
+    code: 2,
+    msg: /--report q\.jsonl is also the output --out/,
+  },
+  {
+    bug: 'an output directory that does not exist named the temp file',
+    input: '-o nodir/q.csv',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'nodir/q.csv'],
+    code: 2,
+    msg: /--out nodir\/q\.csv: output directory nodir does not exist/,
+  },
   // ---- usage errors: one line, exit 2
-  { bug: 'bad numeric option value exited 1', input: '--eps-assoc abc', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eps-assoc', 'abc'], code: 2, msg: /^m4kit: \[E_ARGUMENT\] --eps-assoc must be a finite tolerance ≥ 0, got "abc" \(not a number\)\n$/ },
-  { bug: 'unknown option printed the whole help', input: '--bogus', args: () => ['balance', 'd.csv', '--bogus'], code: 2, msg: /^m4kit: unknown option '--bogus' \(see --help\)\n$/ },
-  { bug: 'unknown choice exited 1', input: '--solver foo', args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--solver', 'foo'], code: 2, msg: /--solver must be one of "batch", "stream", got "foo"/ },
-  { bug: 'info --backend bogus accepted silently', input: 'info --backend bogus', args: () => ['info', '--backend', 'bogus'], code: 2, msg: /argument 'bogus' is invalid\. Allowed choices are auto, webgpu, cpu/ },
-  { bug: 'unknown command', input: 'm4kit balanse', args: () => ['balanse'], code: 2, msg: /unknown command 'balanse'/ },
+  {
+    bug: 'bad numeric option value exited 1',
+    input: '--eps-assoc abc',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eps-assoc', 'abc'],
+    code: 2,
+    msg: /^m4kit: \[E_ARGUMENT\] --eps-assoc must be a finite tolerance ≥ 0, got "abc" \(not a number\)\n$/,
+  },
+  {
+    bug: 'unknown option printed the whole help',
+    input: '--bogus',
+    args: () => ['balance', 'd.csv', '--bogus'],
+    code: 2,
+    msg: /^m4kit: unknown option '--bogus' \(see --help\)\n$/,
+  },
+  {
+    bug: 'unknown choice exited 1',
+    input: '--solver foo',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--solver', 'foo'],
+    code: 2,
+    msg: /--solver must be one of "batch", "stream", got "foo"/,
+  },
+  {
+    bug: 'info --backend bogus accepted silently',
+    input: 'info --backend bogus',
+    args: () => ['info', '--backend', 'bogus'],
+    code: 2,
+    msg: /argument 'bogus' is invalid\. Allowed choices are auto, webgpu, cpu/,
+  },
+  {
+    bug: 'unknown command',
+    input: 'm4kit balanse',
+    args: () => ['balanse'],
+    code: 2,
+    msg: /unknown command 'balanse'/,
+  },
   // ---- eval
-  { bug: 'eval --report on an input overwrote it', input: 'eval --report img.npy', args: () => ['eval', '--images', npy('img.npy', 6, 4, rnd(1)), '--texts', npy('txt.npy', 6, 4, rnd(2)), '--report', 'img.npy'], code: 2, msg: /--report img\.npy is also the input --images/ },
-  { bug: 'eval -k abc exited 1', input: 'eval -k abc', args: () => ['eval', '--images', 'img.npy', '-k', 'abc'], code: 2, msg: /argument 'abc' is invalid\. --k must be a number/ },
-  { bug: 'non-finite embedding: "row 6: row 5 has a non-finite value" (1- and 0-based)', input: '.npy with NaN in row 2, dimension 3', args: () => ['eval', '--images', npy('nan.npy', 3, 4, (i, j) => (i === 1 && j === 2 ? NaN : 1)), '--texts', 'txt.npy'], code: 2, msg: /nan\.npy, row 2: dimension 3 of 4 is NaN/ },
-  { bug: 'eval -k larger than the images was clamped without a word', input: 'eval --task bias -k 50 on 6 images', args: () => ['eval', '--images', 'img.npy', '--texts', 'txt.npy', '--labels', put('meta.csv', 'g\nF\nM\nF\nM\nF\nM\n'), '--attribute', 'g', '--task', 'bias', '-k', '50', '--backend', 'cpu'], code: 0, msg: /warning: -k 50 is larger than the 6 images: MaxSkew@k and NDKL@k use k = 6/ },
-  { bug: 'all-zero embedding rows accepted silently by eval', input: 'images with rows 1 and 3 all zero', args: () => ['eval', '--images', npy('zero.npy', 6, 4, (i, j) => (i === 0 || i === 2 ? 0 : rnd(3)(i, j))), '--texts', 'txt.npy', '--labels', 'meta.csv', '--attribute', 'g', '--task', 'bias', '-k', '3', '--backend', 'cpu'], code: 0, msg: /zero\.npy: 2 all-zero embedding row\(s\) \(rows 1, 3; 1-based\)/ },
+  {
+    bug: 'eval --report on an input overwrote it',
+    input: 'eval --report img.npy',
+    args: () => [
+      'eval',
+      '--images',
+      npy('img.npy', 6, 4, rnd(1)),
+      '--texts',
+      npy('txt.npy', 6, 4, rnd(2)),
+      '--report',
+      'img.npy',
+    ],
+    code: 2,
+    msg: /--report img\.npy is also the input --images/,
+  },
+  {
+    bug: 'eval -k abc exited 1',
+    input: 'eval -k abc',
+    args: () => ['eval', '--images', 'img.npy', '-k', 'abc'],
+    code: 2,
+    msg: /argument 'abc' is invalid\. --k must be a number/,
+  },
+  {
+    bug: 'non-finite embedding: "row 6: row 5 has a non-finite value" (1- and 0-based)',
+    input: '.npy with NaN in row 2, dimension 3',
+    args: () => [
+      'eval',
+      '--images',
+      npy('nan.npy', 3, 4, (i, j) => (i === 1 && j === 2 ? NaN : 1)),
+      '--texts',
+      'txt.npy',
+    ],
+    code: 2,
+    msg: /nan\.npy, row 2: dimension 3 of 4 is NaN/,
+  },
+  {
+    bug: 'eval -k larger than the images was clamped without a word',
+    input: 'eval --task bias -k 50 on 6 images',
+    args: () => [
+      'eval',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--labels',
+      put('meta.csv', 'g\nF\nM\nF\nM\nF\nM\n'),
+      '--attribute',
+      'g',
+      '--task',
+      'bias',
+      '-k',
+      '50',
+      '--backend',
+      'cpu',
+    ],
+    code: 0,
+    msg: /warning: -k 50 is larger than the 6 images: MaxSkew@k and NDKL@k use k = 6/,
+  },
+  {
+    bug: 'all-zero embedding rows accepted silently by eval',
+    input: 'images with rows 1 and 3 all zero',
+    args: () => [
+      'eval',
+      '--images',
+      npy('zero.npy', 6, 4, (i, j) => (i === 0 || i === 2 ? 0 : rnd(3)(i, j))),
+      '--texts',
+      'txt.npy',
+      '--labels',
+      'meta.csv',
+      '--attribute',
+      'g',
+      '--task',
+      'bias',
+      '-k',
+      '3',
+      '--backend',
+      'cpu',
+    ],
+    code: 0,
+    msg: /zero\.npy: 2 all-zero embedding row\(s\) \(rows 1, 3; 1-based\)/,
+  },
   // ---- train
-  { bug: 'train -o on an input overwrote it', input: 'train -o img.npy', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '-o', 'img.npy'], code: 2, msg: /--out img\.npy is also the input --images/ },
-  { bug: 'train --metrics on an input overwrote it', input: 'train --metrics txt.npy', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--metrics', 'txt.npy'], code: 2, msg: /--metrics txt\.npy is also the input --texts/ },
-  { bug: 'train --steps abc exited 1', input: 'train --steps abc', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--steps', 'abc'], code: 2, msg: /argument 'abc' is invalid\. --steps must be a number/ },
-  { bug: 'missing --resume file: bare ENOENT', input: 'train --resume nope.safetensors', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--steps', '2', '--batch-size', '3', '--out-dim', '2', '--backend', 'cpu', '--resume', 'nope.safetensors'], code: 2, msg: /nope\.safetensors: cannot read the --resume checkpoint \(file not found\)/ },
-  { bug: 'out-of-range q without the file name', input: 'train --m4 q.csv with q = 1.5 on line 3', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--m4', put('q.csv', 'row,q\n1,0.5\n2,1.5\n3,1\n4,1\n5,1\n6,1\n'), '--backend', 'cpu'], code: 2, msg: /q\.csv, line 3, column "q": q = 1\.5 is out of range/ },
-  { bug: 'NaN checkpoint loaded and blamed on the embeddings', input: 'train --resume on a checkpoint holding NaN', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--steps', '4', '--batch-size', '3', '--out-dim', '2', '--backend', 'cpu', '--resume', corrupt('ck.safetensors', 'ck-nan.safetensors', 'nan')], code: 2, msg: /ck-nan\.safetensors: tensor "[^"]+" holds NaN at index 0/ },
-  { bug: 'truncated checkpoint: no file named', input: 'train --resume on a checkpoint cut at 60%', args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--steps', '4', '--batch-size', '3', '--out-dim', '2', '--backend', 'cpu', '--resume', corrupt('ck.safetensors', 'ck-cut.safetensors', 'truncate')], code: 2, msg: /ck-cut\.safetensors: truncated/ },
+  {
+    bug: 'train -o on an input overwrote it',
+    input: 'train -o img.npy',
+    args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '-o', 'img.npy'],
+    code: 2,
+    msg: /--out img\.npy is also the input --images/,
+  },
+  {
+    bug: 'train --metrics on an input overwrote it',
+    input: 'train --metrics txt.npy',
+    args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--metrics', 'txt.npy'],
+    code: 2,
+    msg: /--metrics txt\.npy is also the input --texts/,
+  },
+  {
+    bug: 'train --steps abc exited 1',
+    input: 'train --steps abc',
+    args: () => ['train', '--images', 'img.npy', '--texts', 'txt.npy', '--steps', 'abc'],
+    code: 2,
+    msg: /argument 'abc' is invalid\. --steps must be a number/,
+  },
+  {
+    bug: 'missing --resume file: bare ENOENT',
+    input: 'train --resume nope.safetensors',
+    args: () => [
+      'train',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--steps',
+      '2',
+      '--batch-size',
+      '3',
+      '--out-dim',
+      '2',
+      '--backend',
+      'cpu',
+      '--resume',
+      'nope.safetensors',
+    ],
+    code: 2,
+    msg: /nope\.safetensors: cannot read the --resume checkpoint \(file not found\)/,
+  },
+  {
+    bug: 'out-of-range q without the file name',
+    input: 'train --m4 q.csv with q = 1.5 on line 3',
+    args: () => [
+      'train',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--m4',
+      put('q.csv', 'row,q\n1,0.5\n2,1.5\n3,1\n4,1\n5,1\n6,1\n'),
+      '--backend',
+      'cpu',
+    ],
+    code: 2,
+    msg: /q\.csv, line 3, column "q": q = 1\.5 is out of range/,
+  },
+  {
+    bug: 'NaN checkpoint loaded and blamed on the embeddings',
+    input: 'train --resume on a checkpoint holding NaN',
+    args: () => [
+      'train',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--steps',
+      '4',
+      '--batch-size',
+      '3',
+      '--out-dim',
+      '2',
+      '--backend',
+      'cpu',
+      '--resume',
+      corrupt('ck.safetensors', 'ck-nan.safetensors', 'nan'),
+    ],
+    code: 2,
+    msg: /ck-nan\.safetensors: tensor "[^"]+" holds NaN at index 0/,
+  },
+  {
+    bug: 'truncated checkpoint: no file named',
+    input: 'train --resume on a checkpoint cut at 60%',
+    args: () => [
+      'train',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--steps',
+      '4',
+      '--batch-size',
+      '3',
+      '--out-dim',
+      '2',
+      '--backend',
+      'cpu',
+      '--resume',
+      corrupt('ck.safetensors', 'ck-cut.safetensors', 'truncate'),
+    ],
+    code: 2,
+    msg: /ck-cut\.safetensors: truncated/,
+  },
   // ---- debias
-  { bug: 'NaN debias module ran and left the embeddings unchanged', input: 'debias --module holding NaN', args: () => ['debias', '--method', 'ba', '--module', corrupt('mod.safetensors', 'mod-nan.safetensors', 'nan'), '--apply', 'img.npy', '--out-embeddings', 'deb.npy', '--backend', 'cpu'], code: 2, msg: /mod-nan\.safetensors: tensor "[^"]+" holds NaN at index 0/ },
-  { bug: 'truncated debias module: no file named', input: 'debias --module cut at 60%', args: () => ['debias', '--method', 'ba', '--module', corrupt('mod.safetensors', 'mod-cut.safetensors', 'truncate'), '--apply', 'img.npy', '--out-embeddings', 'deb.npy', '--backend', 'cpu'], code: 2, msg: /mod-cut\.safetensors: truncated/ },
-  { bug: 'debias output equal to --apply overwrote it', input: 'debias --out-embeddings img.npy --apply img.npy', args: () => ['debias', '--method', 'ba', '--module', 'mod.safetensors', '--apply', 'img.npy', '--out-embeddings', 'img.npy'], code: 2, msg: /--out-embeddings img\.npy is also the input --apply/ },
-  { bug: 'degenerate --pairs 1:1 accepted silently', input: 'debias --method biased-prompts --pairs 1:1', args: () => ['debias', '--method', 'biased-prompts', '--spurious', 'img.npy', '--candidates', 'txt.npy', '--pairs', '1:1', '--texts', 'txt.npy', '-o', 'out.npy'], code: 2, msg: /--pairs: "1:1" pairs candidate 1 with itself/ },
+  {
+    bug: 'NaN debias module ran and left the embeddings unchanged',
+    input: 'debias --module holding NaN',
+    args: () => [
+      'debias',
+      '--method',
+      'ba',
+      '--module',
+      corrupt('mod.safetensors', 'mod-nan.safetensors', 'nan'),
+      '--apply',
+      'img.npy',
+      '--out-embeddings',
+      'deb.npy',
+      '--backend',
+      'cpu',
+    ],
+    code: 2,
+    msg: /mod-nan\.safetensors: tensor "[^"]+" holds NaN at index 0/,
+  },
+  {
+    bug: 'truncated debias module: no file named',
+    input: 'debias --module cut at 60%',
+    args: () => [
+      'debias',
+      '--method',
+      'ba',
+      '--module',
+      corrupt('mod.safetensors', 'mod-cut.safetensors', 'truncate'),
+      '--apply',
+      'img.npy',
+      '--out-embeddings',
+      'deb.npy',
+      '--backend',
+      'cpu',
+    ],
+    code: 2,
+    msg: /mod-cut\.safetensors: truncated/,
+  },
+  {
+    bug: 'debias output equal to --apply overwrote it',
+    input: 'debias --out-embeddings img.npy --apply img.npy',
+    args: () => [
+      'debias',
+      '--method',
+      'ba',
+      '--module',
+      'mod.safetensors',
+      '--apply',
+      'img.npy',
+      '--out-embeddings',
+      'img.npy',
+    ],
+    code: 2,
+    msg: /--out-embeddings img\.npy is also the input --apply/,
+  },
+  {
+    bug: 'degenerate --pairs 1:1 accepted silently',
+    input: 'debias --method biased-prompts --pairs 1:1',
+    args: () => [
+      'debias',
+      '--method',
+      'biased-prompts',
+      '--spurious',
+      'img.npy',
+      '--candidates',
+      'txt.npy',
+      '--pairs',
+      '1:1',
+      '--texts',
+      'txt.npy',
+      '-o',
+      'out.npy',
+    ],
+    code: 2,
+    msg: /--pairs: "1:1" pairs candidate 1 with itself/,
+  },
 ];
 
 const results: { c: Case; args: string[]; status: number | null; line: string }[] = [];
@@ -126,26 +528,74 @@ beforeAll(async () => {
   put('corrupt.parquet', pq);
   npy('img.npy', 6, 4, rnd(1));
   npy('txt.npy', 6, 4, rnd(2));
-  const ck = run(['train', '--images', 'img.npy', '--texts', 'txt.npy', '--steps', '2', '--batch-size', '3', '--out-dim', '2', '--backend', 'cpu', '--checkpoint', 'ck.safetensors']);
+  const ck = run([
+    'train',
+    '--images',
+    'img.npy',
+    '--texts',
+    'txt.npy',
+    '--steps',
+    '2',
+    '--batch-size',
+    '3',
+    '--out-dim',
+    '2',
+    '--backend',
+    'cpu',
+    '--checkpoint',
+    'ck.safetensors',
+  ]);
   expect(ck.status, ck.stderr).toBe(0);
   const cf = npy('cf.npy', 6, 4, rnd(4));
-  const mod = run(['debias', '--method', 'ba', '--images', 'img.npy', '--texts', 'txt.npy', '--counterfactual', cf, '--epochs', '1', '--batch-size', '3', '--queue-size', '6', '--hidden1', '4', '--hidden2', '4', '--backend', 'cpu', '-o', 'mod.safetensors']);
+  const mod = run([
+    'debias',
+    '--method',
+    'ba',
+    '--images',
+    'img.npy',
+    '--texts',
+    'txt.npy',
+    '--counterfactual',
+    cf,
+    '--epochs',
+    '1',
+    '--batch-size',
+    '3',
+    '--queue-size',
+    '6',
+    '--hidden1',
+    '4',
+    '--hidden2',
+    '4',
+    '--backend',
+    'cpu',
+    '-o',
+    'mod.safetensors',
+  ]);
   expect(mod.status, mod.stderr).toBe(0);
 }, 240_000);
 
 describe('every bad input: exit code and a message naming file, line/row and column', () => {
   for (const c of cases) {
-    test(c.bug, () => {
-      const args = c.args();
-      const r = run(args);
-      const text = c.stream === 'stdout' ? r.stdout : r.stderr;
-      const line = (text.split('\n').find((l) => c.msg.test(l) || c.msg.test(`${l}\n`)) ?? text.split('\n')[0] ?? '').trim();
-      results.push({ c, args, status: r.status, line });
-      expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(c.code);
-      expect(text).toMatch(c.msg);
-      if (c.code !== 0) expect(r.stderr.includes('Usage:'), 'usage errors print one line, not the help').toBe(false);
-      c.after?.();
-    }, 120_000);
+    test(
+      c.bug,
+      () => {
+        const args = c.args();
+        const r = run(args);
+        const text = c.stream === 'stdout' ? r.stdout : r.stderr;
+        const line = (
+          text.split('\n').find((l) => c.msg.test(l) || c.msg.test(`${l}\n`)) ??
+          text.split('\n')[0] ??
+          ''
+        ).trim();
+        results.push({ c, args, status: r.status, line });
+        expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(c.code);
+        expect(text).toMatch(c.msg);
+        if (c.code !== 0) expect(r.stderr.includes('Usage:'), 'usage errors print one line, not the help').toBe(false);
+        c.after?.();
+      },
+      120_000,
+    );
   }
 });
 
@@ -156,12 +606,37 @@ test('a killed balance leaves no temp file (SIGTERM → exit 130)', async () => 
   put('big.csv', rows.join('\n') + '\n');
   const { spawn } = await import('node:child_process');
   mkdirSync(join(dir, 'killed'), { recursive: true });
-  const p = spawn(process.execPath, [bin, 'balance', 'big.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '-o', 'killed/q.csv', '--path', 'rows', '--backend', 'cpu'], { cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } });
+  const p = spawn(
+    process.execPath,
+    [
+      bin,
+      'balance',
+      'big.csv',
+      '-a',
+      'sex',
+      '-l',
+      'job',
+      '--eta',
+      '0.5',
+      '-o',
+      'killed/q.csv',
+      '--path',
+      'rows',
+      '--backend',
+      'cpu',
+    ],
+    { cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } },
+  );
   let err = '';
   p.stderr.on('data', (d) => (err += d));
   // wait until the temp output exists (or the run ends), then interrupt
   const t0 = Date.now();
-  while (Date.now() - t0 < 60_000 && p.exitCode === null && !readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'))) await new Promise((r) => setTimeout(r, 5));
+  while (
+    Date.now() - t0 < 60_000 &&
+    p.exitCode === null &&
+    !readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'))
+  )
+    await new Promise((r) => setTimeout(r, 5));
   const wasWriting = readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'));
   p.kill('SIGTERM');
   const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
@@ -170,13 +645,32 @@ test('a killed balance leaves no temp file (SIGTERM → exit 130)', async () => 
     expect(code, err).toBe(130);
     expect(err).toMatch(/interrupted \(SIGTERM\); removed .*killed\/\.q\.csv\.\d+\.\d+\.tmp/);
   }
-  const killed = { bug: 'killed runs left .q.csv.<pid>.<ts>.tmp files', input: 'SIGTERM while writing -o killed/q.csv', args: () => [], code: 130, msg: /interrupted/ };
-  results.push({ c: killed, args: ['balance', 'big.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '-o', 'killed/q.csv', '(then SIGTERM)'], status: wasWriting ? code : 130, line: (err.split('\n').find((l) => /interrupted/.test(l)) ?? 'm4kit: interrupted (SIGTERM); removed killed/.q.csv.<pid>.<ts>.tmp').replace(/\.\d+\.\d+\.tmp/, '.<pid>.<ts>.tmp') });
+  const killed = {
+    bug: 'killed runs left .q.csv.<pid>.<ts>.tmp files',
+    input: 'SIGTERM while writing -o killed/q.csv',
+    args: () => [],
+    code: 130,
+    msg: /interrupted/,
+  };
+  results.push({
+    c: killed,
+    args: ['balance', 'big.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '-o', 'killed/q.csv', '(then SIGTERM)'],
+    status: wasWriting ? code : 130,
+    line: (
+      err.split('\n').find((l) => /interrupted/.test(l)) ??
+      'm4kit: interrupted (SIGTERM); removed killed/.q.csv.<pid>.<ts>.tmp'
+    ).replace(/\.\d+\.\d+\.tmp/, '.<pid>.<ts>.tmp'),
+  });
 }, 120_000);
 
 afterAll(() => {
   if (!existsSync(dirname(doc)) || results.length < cases.length) return;
-  const esc = (s: string) => s.replaceAll(dir + '/', '').replaceAll(dir, '.').replaceAll('|', '\\|').replaceAll('`', "'");
+  const esc = (s: string) =>
+    s
+      .replaceAll(dir + '/', '')
+      .replaceAll(dir, '.')
+      .replaceAll('|', '\\|')
+      .replaceAll('`', "'");
   const lines = [
     '# Reliability: every bad input tried',
     '',
@@ -191,7 +685,10 @@ afterAll(() => {
     '| --- | --- | --- | --- | --- |',
     ...[...results]
       .sort((a, b) => (cases.indexOf(a.c) + 1 || 1e9) - (cases.indexOf(b.c) + 1 || 1e9))
-      .map(({ c, args, status, line }) => `| ${esc(c.bug)} | ${esc(c.input)} | \`m4kit ${esc(args.join(' '))}\` | ${status} | ${esc(line)} |`),
+      .map(
+        ({ c, args, status, line }) =>
+          `| ${esc(c.bug)} | ${esc(c.input)} | \`m4kit ${esc(args.join(' '))}\` | ${status} | ${esc(line)} |`,
+      ),
     '',
   ];
   const text = lines.join('\n');

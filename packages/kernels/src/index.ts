@@ -29,7 +29,14 @@ export {
 } from './api.js';
 // The free launchers below take a GpuContext: the advanced, WebGPU-only layer (also `@m4kit/kernels/advanced`).
 // Application code uses the `Kernels` surface (`k.losses.clip`, `k.optim.adamw`, `k.mlp.biasAct`, ...).
-export { matmul, matmulDims, MATMUL_VARIANTS, defaultMatmulVariant, type MatmulOptions, type MatmulVariant } from './ops/matmul/matmul.js';
+export {
+  matmul,
+  matmulDims,
+  MATMUL_VARIANTS,
+  defaultMatmulVariant,
+  type MatmulOptions,
+  type MatmulVariant,
+} from './ops/matmul/matmul.js';
 export { reduce, reduceAll, type ReduceOp } from './ops/reduce/reduce.js';
 export { softmax } from './ops/softmax/softmax.js';
 export { l2normalize, l2normalizeBackward } from './ops/normalize/normalize.js';
@@ -40,9 +47,20 @@ export { defineKernel, type Kernel, type KernelDefinition } from './ops/kernel.j
 export type { ParamType, ParamValues, Spec } from './ops/kernel.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';
 export * as ref from './ops/references.js';
-export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk, type MomentsChunk, type MomentsParams } from './ops/moments/moments.js';
 export {
-  momentsHessianPass, foldHessianPartials, hessianOutputs, HESSIAN_MAX_K, type HessianParams,
+  momentsPass,
+  foldMomentsPartials,
+  momentsOutputs,
+  checkMomentsChunk,
+  type MomentsChunk,
+  type MomentsParams,
+} from './ops/moments/moments.js';
+export {
+  momentsHessianPass,
+  foldHessianPartials,
+  hessianOutputs,
+  HESSIAN_MAX_K,
+  type HessianParams,
 } from './ops/moments/hessian.js';
 export {
   clipLoss,
@@ -57,7 +75,15 @@ export {
 } from './ops/losses/losses.js';
 export { adamw, clipGradNorm, type AdamWOptions, type ClipGradNormResult } from './ops/optim/optim.js';
 export { biasAct, biasActBackward, gatherRows, type BiasActBackwardResult } from './ops/mlp/mlp.js';
-export { biasActRef, biasActBackwardRef, gatherRowsRef, geluRef, geluGradRef, GELU_A, GELU_C } from './ops/mlp/reference.js';
+export {
+  biasActRef,
+  biasActBackwardRef,
+  gatherRowsRef,
+  geluRef,
+  geluGradRef,
+  GELU_A,
+  GELU_C,
+} from './ops/mlp/reference.js';
 export type { Activation } from './ops/mlp/reference.js';
 export { cast } from './ops/cast/cast.js';
 export type { CastDType } from './ops/cast/cast.wgsl.js';

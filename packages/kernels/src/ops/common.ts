@@ -32,12 +32,20 @@ export function bindRange(t: GpuTensor, start = 0, count = t.size, opts: { f16?:
  * Split `rows` into chunks whose bound bytes stay within the context's binding size.
  * `rowElems` lists, for each tensor chunked by rows, its elements per row.
  */
-export function planRows(ctx: GpuContext, op: string, rows: number, rowElems: number[], maxRowsPerDispatch = Infinity): [number, number][] {
+export function planRows(
+  ctx: GpuContext,
+  op: string,
+  rows: number,
+  rowElems: number[],
+  maxRowsPerDispatch = Infinity,
+): [number, number][] {
   const widest = Math.max(1, ...rowElems);
   const slack = 64; // max `base` elements
   const byBinding = Math.floor((ctx.maxBindingSize / 4 - slack) / widest);
   if (byBinding < 1) {
-    throw new ShapeError(`${op}: one row of ${widest} elements (${widest * 4} B) exceeds the binding limit of ${ctx.maxBindingSize} B`);
+    throw new ShapeError(
+      `${op}: one row of ${widest} elements (${widest * 4} B) exceeds the binding limit of ${ctx.maxBindingSize} B`,
+    );
   }
   const per = Math.max(1, Math.min(byBinding, maxRowsPerDispatch));
   const out: [number, number][] = [];

@@ -6,7 +6,16 @@ export { l2normalizeRef, l2normalizeBackwardRef } from './normalize/reference.js
 export { scaleRef, axpyRef, clipRef } from './elementwise/reference.js';
 export { topkRef } from './topk/reference.js';
 export { momentsRef, hessianRef } from './moments/reference.js';
-export { clipLossRef, siglipLossRef, softplus, sigmoid, CLIP_MAX_LOG_SCALE, type LossRefOptions, type ClipLossRefResult, type SiglipLossRefResult } from './losses/reference.js';
+export {
+  clipLossRef,
+  siglipLossRef,
+  softplus,
+  sigmoid,
+  CLIP_MAX_LOG_SCALE,
+  type LossRefOptions,
+  type ClipLossRefResult,
+  type SiglipLossRefResult,
+} from './losses/reference.js';
 export { adamwRef, clipGradNormRef } from './optim/reference.js';
 import type { AdamWHyper as Hyper } from './optim/reference.js';
 // a local alias: re-exported from the shared chunk, the .d.ts bundle declared it as `typeof AdamWHyper` (TS2693)

@@ -134,7 +134,11 @@ export class GpuContext {
   }
 
   /** Wrap a device the caller owns; `destroy()` then releases m4kit's buffers but never the device. */
-  static fromDevice(device: GPUDevice, opts: GpuContextOptions = {}, adapterInfo?: Partial<AdapterDescription>): GpuContext {
+  static fromDevice(
+    device: GPUDevice,
+    opts: GpuContextOptions = {},
+    adapterInfo?: Partial<AdapterDescription>,
+  ): GpuContext {
     const info: AdapterDescription = {
       vendor: '',
       architecture: '',
@@ -185,7 +189,10 @@ export class GpuContext {
   }
 
   /** Storage buffer from the pool (size rounded to a power-of-two class ≥ 256 B). */
-  acquire(bytes: number, usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST): GPUBuffer {
+  acquire(
+    bytes: number,
+    usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  ): GPUBuffer {
     this.checkAlive('allocate');
     return this.pool.acquire(bytes, usage);
   }
@@ -202,9 +209,12 @@ export class GpuContext {
       if (!Number.isInteger(d) || d < 0) throw new ShapeError(`tensor: invalid shape [${shape}]`);
     }
     const n = shape.reduce((a, b) => a * b, 1);
-    if (data && data.length !== n) throw new ShapeError(`tensor: data has ${data.length} elements, shape [${shape}] needs ${n}`);
+    if (data && data.length !== n)
+      throw new ShapeError(`tensor: data has ${data.length} elements, shape [${shape}] needs ${n}`);
     if (dtype === 'f16' && !this.features.f16) {
-      throw new ArgumentError(`tensor: f16 needs the adapter's shader-f16 feature, which ${this.adapterInfo.description || 'this adapter'} lacks (use f32)`);
+      throw new ArgumentError(
+        `tensor: f16 needs the adapter's shader-f16 feature, which ${this.adapterInfo.description || 'this adapter'} lacks (use f32)`,
+      );
     }
     const bytes = roundUp(Math.max(4, n * dtypeBytes(dtype)), 4);
     const buffer = this.acquire(bytes);
@@ -214,7 +224,8 @@ export class GpuContext {
         const h = new Uint16Array(bytes / 2);
         for (let i = 0; i < n; i++) h[i] = f32ToF16Bits(data[i]);
         arr = h;
-      } else arr = dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
+      } else
+        arr = dtype === 'u32' ? Uint32Array.from(data) : data instanceof Float32Array ? data : Float32Array.from(data);
       const src = arr.buffer as ArrayBuffer; // never shared here; TS >= 5.9 (Deno's) rejects ArrayBufferLike
       this.device.queue.writeBuffer(buffer, 0, src, arr.byteOffset, dtype === 'f16' ? bytes : n * 4);
     }
@@ -248,7 +259,12 @@ export class GpuContext {
    * Encode and submit dispatches inside validation and out-of-memory error scopes.
    * Errors surface (typed) at the next `sync()` / `read()`.
    */
-  submit(op: string, dispatches: DispatchSpec[], temps: GPUBuffer[] = [], beforeEncode?: (enc: GPUCommandEncoder) => void): void {
+  submit(
+    op: string,
+    dispatches: DispatchSpec[],
+    temps: GPUBuffer[] = [],
+    beforeEncode?: (enc: GPUCommandEncoder) => void,
+  ): void {
     this.checkAlive(op);
     const dev = this.device;
     dev.pushErrorScope('out-of-memory');
@@ -363,6 +379,7 @@ function describeAdapter(adapter: GPUAdapter): AdapterDescription {
   const description = info?.description ?? '';
   const all = `${vendor} ${architecture} ${device} ${description}`.toLowerCase();
   const isSoftware =
-    /llvmpipe|lavapipe|swiftshader|warp|software|cpu/.test(all) || ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false);
+    /llvmpipe|lavapipe|swiftshader|warp|software|cpu/.test(all) ||
+    ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false);
   return { vendor, architecture, device, description, isSoftware };
 }

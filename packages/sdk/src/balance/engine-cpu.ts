@@ -15,8 +15,13 @@ function isArrayLikeNumber(x: unknown): x is Arr {
 export function validateBalanceData(data: BalanceData, pi?: Arr): void {
   if (data == null || typeof data !== 'object') throw new ArgumentError('data: expected a BalanceData object');
   const { n, m, c } = data;
-  for (const [name, v, min] of [['n', n, 1], ['m', m, 1], ['c', c, 0]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new ArgumentError(`data.${name}: expected an integer ≥ ${min}, got ${v}`);
+  for (const [name, v, min] of [
+    ['n', n, 1],
+    ['m', m, 1],
+    ['c', c, 0],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min)
+      throw new ArgumentError(`data.${name}: expected an integer ≥ ${min}, got ${v}`);
   }
   if (!isArrayLikeNumber(data.S)) throw new ShapeError('data.S: missing (expected n*m values)');
   if (data.S.length !== n * m) throw new ShapeError(`data.S: length ${data.S.length} ≠ n*m = ${n}*${m} = ${n * m}`);
@@ -33,7 +38,8 @@ export function validateBalanceData(data: BalanceData, pi?: Arr): void {
   checkRange('S', data.S);
   checkRange('Y', data.Y);
   if (data.u != null) {
-    for (let i = 0; i < n; i++) if (!Number.isFinite(data.u[i])) throw new ArgumentError(`data.u[${i}] = ${data.u[i]}: expected a finite number`);
+    for (let i = 0; i < n; i++)
+      if (!Number.isFinite(data.u[i])) throw new ArgumentError(`data.u[${i}] = ${data.u[i]}: expected a finite number`);
   }
   if (data.w != null) {
     let s = 0;
@@ -50,7 +56,8 @@ export function validateBalanceData(data: BalanceData, pi?: Arr): void {
 /** π must have length m and entries in the open interval (0, 1). */
 export function validatePi(pi: Arr, m: number, name = 'pi'): void {
   if (!isArrayLikeNumber(pi)) throw new ArgumentError(`${name}: expected an array of length m = ${m}`);
-  if (pi.length !== m) throw new ArgumentError(`${name}: length ${pi.length} ≠ m = ${m} (one target share per sensitive attribute)`);
+  if (pi.length !== m)
+    throw new ArgumentError(`${name}: length ${pi.length} ≠ m = ${m} (one target share per sensitive attribute)`);
   for (let k = 0; k < m; k++) {
     const x = pi[k];
     if (!(x > 0 && x < 1)) throw new ArgumentError(`${name}[${k}] = ${x}: expected a target share in (0, 1)`);

@@ -107,7 +107,13 @@ export function unpack(acc: Float64Array, m: number, c: number, pi: ArrayLike<nu
   const c1 = c + 1;
   const D = new Float64Array(m * c1);
   for (let k = 0; k < m; k++) for (let r = 0; r < c1; r++) D[k * c1 + r] = acc[k * c1 + r] - pi[k] * acc[m * c1 + r];
-  return { sumW: acc[(m + 1) * c1], sumQ: acc[m * c1], D, qy: acc.slice(m * c1 + 1, m * c1 + c1), obj: acc[(m + 1) * c1 + 1] };
+  return {
+    sumW: acc[(m + 1) * c1],
+    sumQ: acc[m * c1],
+    D,
+    qy: acc.slice(m * c1 + 1, m * c1 + c1),
+    obj: acc[(m + 1) * c1 + 1],
+  };
 }
 
 export interface GpuEngineOptions {
@@ -116,7 +122,12 @@ export interface GpuEngineOptions {
 }
 
 /** Upload the data in row chunks and return a GPU MomentsEngine. */
-export function createGpuEngine(ctx: GpuContext, data: BalanceData, pi: ArrayLike<number>, opts: GpuEngineOptions = {}): MomentsEngine {
+export function createGpuEngine(
+  ctx: GpuContext,
+  data: BalanceData,
+  pi: ArrayLike<number>,
+  opts: GpuEngineOptions = {},
+): MomentsEngine {
   const { n, m, c } = data;
   if (data.S.length !== n * m) throw new ShapeError(`S has ${data.S.length} entries, expected n×m = ${n * m}`);
   if (data.Y.length !== n * c) throw new ShapeError(`Y has ${data.Y.length} entries, expected n×c = ${n * c}`);
@@ -136,7 +147,13 @@ export function createGpuEngine(ctx: GpuContext, data: BalanceData, pi: ArrayLik
   return new GpuMomentsEngine(ctx, chunks, data, Float64Array.from(pi));
 }
 
-function f32(a: ArrayLike<number> & { subarray?: (s: number, e: number) => ArrayLike<number> }, start: number, count: number): Float32Array {
-  const src = (a as Float64Array).subarray ? (a as Float64Array).subarray(start, start + count) : Array.prototype.slice.call(a, start, start + count);
+function f32(
+  a: ArrayLike<number> & { subarray?: (s: number, e: number) => ArrayLike<number> },
+  start: number,
+  count: number,
+): Float32Array {
+  const src = (a as Float64Array).subarray
+    ? (a as Float64Array).subarray(start, start + count)
+    : Array.prototype.slice.call(a, start, start + count);
   return Float32Array.from(src as ArrayLike<number>);
 }

@@ -6,9 +6,16 @@ import type { MomentsEngine, MomentsSums } from './types.js';
 /** Add the sums of several passes (same m, c). */
 export function addMomentsSums(parts: MomentsSums[]): MomentsSums {
   if (!parts.length) throw new ArgumentError('addMomentsSums: nothing to add');
-  const out: MomentsSums = { sumW: 0, sumQ: 0, D: new Float64Array(parts[0].D.length), qy: new Float64Array(parts[0].qy.length), obj: 0 };
+  const out: MomentsSums = {
+    sumW: 0,
+    sumQ: 0,
+    D: new Float64Array(parts[0].D.length),
+    qy: new Float64Array(parts[0].qy.length),
+    obj: 0,
+  };
   for (const p of parts) {
-    if (p.D.length !== out.D.length || p.qy.length !== out.qy.length) throw new ArgumentError('addMomentsSums: parts have different m or c');
+    if (p.D.length !== out.D.length || p.qy.length !== out.qy.length)
+      throw new ArgumentError('addMomentsSums: parts have different m or c');
     out.sumW += p.sumW;
     out.sumQ += p.sumQ;
     out.obj += p.obj;
@@ -23,7 +30,8 @@ export function mergeEngines(engines: MomentsEngine[]): MomentsEngine {
   if (!engines.length) throw new ArgumentError('mergeEngines: no engines');
   const [e0] = engines;
   for (const e of engines) {
-    if (e.m !== e0.m || e.c !== e0.c) throw new ArgumentError(`mergeEngines: engines disagree on (m, c): (${e.m}, ${e.c}) vs (${e0.m}, ${e0.c})`);
+    if (e.m !== e0.m || e.c !== e0.c)
+      throw new ArgumentError(`mergeEngines: engines disagree on (m, c): (${e.m}, ${e.c}) vs (${e0.m}, ${e0.c})`);
     if (e.pi.some((x, k) => x !== e0.pi[k])) throw new ArgumentError('mergeEngines: engines use different π');
   }
   return {

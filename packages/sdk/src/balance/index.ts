@@ -25,5 +25,12 @@ export {
 } from './sql.js';
 export { newtonCore, solveModel, dualityGap, type NewtonArgs, type NewtonResult } from './newton.js';
 export { solveStreaming, type StreamOptions, type StreamResult } from './stream.js';
-export { biasReport, formatBiasReport, type BiasReport, type BiasSummary, type GroupBias, type LabelBias } from './metrics.js';
+export {
+  biasReport,
+  formatBiasReport,
+  type BiasReport,
+  type BiasSummary,
+  type GroupBias,
+  type LabelBias,
+} from './metrics.js';
 export * from './options.js';

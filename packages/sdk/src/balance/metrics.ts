@@ -68,7 +68,8 @@ export interface BiasReport {
 
 function checkSums(name: string, s: MomentsSums, m: number, c: number): void {
   if (s == null || typeof s !== 'object') throw new ArgumentError(`${name}: expected MomentsSums`);
-  if (!s.D || s.D.length !== m * (c + 1)) throw new ArgumentError(`${name}.D: length ${s.D?.length} ≠ m*(c+1) = ${m * (c + 1)}`);
+  if (!s.D || s.D.length !== m * (c + 1))
+    throw new ArgumentError(`${name}.D: length ${s.D?.length} ≠ m*(c+1) = ${m * (c + 1)}`);
   if (!s.qy || s.qy.length !== c) throw new ArgumentError(`${name}.qy: length ${s.qy?.length} ≠ c = ${c}`);
   if (!(s.sumW > 0)) throw new ArgumentError(`${name}.sumW = ${s.sumW}: expected > 0`);
 }
@@ -98,7 +99,8 @@ export function biasReport(
   const Nb = before.sumW;
   const Na = after.sumW;
   const share = (s: MomentsSums, k: number) => (s.sumQ > 0 ? (s.D[k * C1] + pi[k] * s.sumQ) / s.sumQ : NaN);
-  const cond = (s: MomentsSums, k: number, r: number) => (s.qy[r] > 0 ? (s.D[k * C1 + r + 1] + pi[k] * s.qy[r]) / s.qy[r] : NaN);
+  const cond = (s: MomentsSums, k: number, r: number) =>
+    s.qy[r] > 0 ? (s.D[k * C1 + r + 1] + pi[k] * s.qy[r]) / s.qy[r] : NaN;
   let rbB = 0;
   let abB = 0;
   let rbA = 0;
@@ -190,7 +192,9 @@ export function formatBiasReport(report: BiasReport, opts: { maxLabels?: number 
     '  RB = max over groups |share − π| (representation bias); AB = max over groups and labels |E[(s − π)·y]| / E[q]',
     '  (association bias); after = the balanced data expected under q; kept rows = the seeded keep flags.',
     '  ' +
-      (joint ? 'Tolerance joint: ε_R, ε_A bound the joint moments' : 'Tolerance balanced: ε_R bounds RB after, ε_A AB after') +
+      (joint
+        ? 'Tolerance joint: ε_R, ε_A bound the joint moments'
+        : 'Tolerance balanced: ε_R bounds RB after, ε_A AB after') +
       ` — joint moments (1/N) Σ q (s − π)[1, y]: RB ${f4(s.rbAfter).trim()}, AB ${f4(s.abAfter).trim()}.`,
   );
   const aw = Math.max(9, ...report.groups.map((g) => g.attribute.length));
@@ -201,7 +205,9 @@ export function formatBiasReport(report: BiasReport, opts: { maxLabels?: number 
       `${g.attribute.padEnd(aw)}  target ${f3(g.target)}  share ${f3(g.shareBefore)} → ${f3(g.shareAfter)}${kept}  ` +
         `R ${f4(g.rBefore)} → ${f4(g.rBalanced)}`,
     );
-    const ls = [...g.labels].sort((a, b) => Math.abs(b.cBefore) - Math.abs(a.cBefore) || Math.abs(b.cAfter) - Math.abs(a.cAfter));
+    const ls = [...g.labels].sort(
+      (a, b) => Math.abs(b.cBefore) - Math.abs(a.cBefore) || Math.abs(b.cAfter) - Math.abs(a.cAfter),
+    );
     for (const l of ls.slice(0, maxLabels)) {
       lines.push(
         `  ${l.label.padEnd(lw)}  P(${g.attribute}|·) ${f3(l.condBefore)} → ${f3(l.condAfter)}  ` +

@@ -68,7 +68,12 @@ export interface NewtonResult {
 
 /** Duality gap P(q) − g(v, µ) at a dual point from its moments (W-form; soft penalty included for finite V). */
 export function dualityGap(
-  W: Float64Array, mu: number, Dn: ArrayLike<number>, e: Float64Array, meanGap: number, V: number,
+  W: Float64Array,
+  mu: number,
+  Dn: ArrayLike<number>,
+  e: Float64Array,
+  meanGap: number,
+  V: number,
 ): number {
   let gap = -mu * meanGap;
   for (let j = 0; j < W.length; j++) {
@@ -111,7 +116,13 @@ function cholSolve(A: Float64Array, b: Float64Array, n: number): Float64Array | 
  * solve on that face finishes it, repeated while the face's optimality conditions move coordinates.
  */
 export function solveModel(
-  A: Float64Array, b: Float64Array, x: Float64Array, e: Float64Array, V: number, nv: number, P: number,
+  A: Float64Array,
+  b: Float64Array,
+  x: Float64Array,
+  e: Float64Array,
+  V: number,
+  nv: number,
+  P: number,
 ): Float64Array {
   const y = x.slice(0, nv);
   const r = new Float64Array(nv); // A (y − x)
@@ -334,7 +345,8 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
       slow = 0;
     }
     if (kkt <= tol) converged = true;
-    else if (slow >= 8) stalled = true; // no progress at the engine's precision: let the caller finish
+    else if (slow >= 8)
+      stalled = true; // no progress at the engine's precision: let the caller finish
     else {
       if (UB === undefined && a.getUB && iter >= 8) UB = await a.getUB();
       if (UB !== undefined && ev.g > UB + 1e-12 * (1 + Math.abs(UB))) infeasible = true;

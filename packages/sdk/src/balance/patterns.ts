@@ -18,7 +18,9 @@ export interface CompressedPatterns {
  */
 export function compressPatterns(data: BalanceData): CompressedPatterns {
   if (data != null && data.u != null) {
-    throw new ArgumentError('data.u: compressPatterns needs data without utility (rows with different u have different q)');
+    throw new ArgumentError(
+      'data.u: compressPatterns needs data without utility (rows with different u have different q)',
+    );
   }
   validateBalanceData(data);
   const { n, m, c, S, Y, w } = data;
@@ -58,7 +60,8 @@ export function expandPatternQ(qPattern: ArrayLike<number>, rowToPattern: Uint32
   const out = new Float64Array(rowToPattern.length);
   for (let i = 0; i < rowToPattern.length; i++) {
     const p = rowToPattern[i];
-    if (p >= qPattern.length) throw new ArgumentError(`rowToPattern[${i}] = ${p}: out of range for qPattern of length ${qPattern.length}`);
+    if (p >= qPattern.length)
+      throw new ArgumentError(`rowToPattern[${i}] = ${p}: out of range for qPattern of length ${qPattern.length}`);
     out[i] = qPattern[p];
   }
   return out;

@@ -283,7 +283,8 @@ async function fistaCore(a: CoreArgs): Promise<CoreResult> {
   let strikes = 0;
   let ckNorm = -1;
   let ckViol = Infinity;
-  const report = () => a.onProgress?.({ iter, violation: Math.max(Math.abs(evx.meanGap), evx.viol, 0), keepRate: evx.keepRate });
+  const report = () =>
+    a.onProgress?.({ iter, violation: Math.max(Math.abs(evx.meanGap), evx.viol, 0), keepRate: evx.keepRate });
 
   while (!converged && iter < maxIter) {
     iter++;
@@ -400,16 +401,29 @@ function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unkno
 
 /** Newton (when chosen) with the first-order method as fallback; FISTA otherwise. */
 async function runCore(
-  a: CoreArgs, mc: MethodChoice, fill?: () => Promise<Partial<CoreArgs>>,
+  a: CoreArgs,
+  mc: MethodChoice,
+  fill?: () => Promise<Partial<CoreArgs>>,
 ): Promise<CoreResult & RunInfo> {
   const fo = async (over: Partial<CoreArgs>) => fistaCore({ ...a, ...(fill ? await fill() : {}), ...over });
   if (!mc.useNewton) return { ...(await fo({})), method: 'first-order', hessianPasses: 0, note: mc.note };
   let nr;
   try {
     nr = await newtonCore({
-      engine: a.engine, eta: a.eta, e: a.e, V: a.V, N: a.N, fixedMu: a.fixedMu, tol: a.tol,
+      engine: a.engine,
+      eta: a.eta,
+      e: a.e,
+      V: a.V,
+      N: a.N,
+      fixedMu: a.fixedMu,
+      tol: a.tol,
       maxIter: Math.min(a.maxIter, 200),
-      UB: a.UB, getUB: a.getUB, x0: a.x0, stride: mc.stride, onProgress: a.onProgress, progressEvery: a.progressEvery,
+      UB: a.UB,
+      getUB: a.getUB,
+      x0: a.x0,
+      stride: mc.stride,
+      onProgress: a.onProgress,
+      progressEvery: a.progressEvery,
     });
   } catch (err) {
     // e.g. the GPU Hessian kernel's K limit: say so in the result, never silently
@@ -418,8 +432,13 @@ async function runCore(
   }
   const ev: Eval = { G: nr.ev.G, g: nr.ev.g, viol: nr.ev.viol, meanGap: nr.ev.meanGap, keepRate: nr.ev.keepRate };
   const base = {
-    x: nr.x, ev, kkt: nr.kkt, iterations: nr.iterations, passes: nr.passes,
-    converged: nr.converged, infeasible: nr.infeasible,
+    x: nr.x,
+    ev,
+    kkt: nr.kkt,
+    iterations: nr.iterations,
+    passes: nr.passes,
+    converged: nr.converged,
+    infeasible: nr.infeasible,
   };
   const resampled =
     nr.stride !== mc.stride ? `Hessian sample (every ${mc.stride}th row) too coarse: switched to every row` : undefined;
@@ -432,8 +451,12 @@ async function runCore(
     ? `Newton stalled at KKT residual ${nr.kkt.toExponential(2)} > tol ${a.tol}`
     : `Newton hit ${nr.iterations} iterations`;
   return {
-    ...r, iterations: r.iterations + nr.iterations, passes: r.passes + nr.passes,
-    method: 'newton+first-order', hessianPasses: nr.hessianPasses, note: `${why}; first-order method finished`,
+    ...r,
+    iterations: r.iterations + nr.iterations,
+    passes: r.passes + nr.passes,
+    method: 'newton+first-order',
+    hessianPasses: nr.hessianPasses,
+    note: `${why}; first-order method finished`,
   };
 }
 
@@ -473,7 +496,15 @@ async function prepare(
   if (lazy) {
     const feasE = balanced ? new Float64Array(P) : eps;
     return {
-      e, feasE, feasB: balanced ? eps : undefined, N: NaN, UB: NaN, Lsafe: NaN, LsafeFeas: NaN, passes: 0, lazy: true,
+      e,
+      feasE,
+      feasB: balanced ? eps : undefined,
+      N: NaN,
+      UB: NaN,
+      Lsafe: NaN,
+      LsafeFeas: NaN,
+      passes: 0,
+      lazy: true,
       redo: () => prepare(engine, eta, epsRep, epsAssoc, tolerance),
     };
   }
@@ -486,7 +517,8 @@ async function prepare(
   if (!(N > 0) || !Number.isFinite(N)) throw new ArgumentError(`engine: Σ w = ${N}; need a positive total weight`);
   const UB = (s0.obj + s1.obj) / N;
   const Lsafe = (await engine.frobenius()) / N;
-  if (!(Lsafe > 0) || !Number.isFinite(Lsafe)) throw new ArgumentError(`engine.frobenius() = ${Lsafe * N}: expected a positive number`);
+  if (!(Lsafe > 0) || !Number.isFinite(Lsafe))
+    throw new ArgumentError(`engine.frobenius() = ${Lsafe * N}: expected a positive number`);
   let bb = 0;
   if (balanced) for (const x of eps) bb += x * x;
   const LsafeFeas = Lsafe + 2 * bb;
@@ -537,16 +569,38 @@ async function maxFeasibleEtaCore(
     // constraint rows to ±d − b, which the Hessian pass does not model: the first-order method runs there
     const r = prep.feasB
       ? {
-        ...(await fistaCore({
-          engine, eta: etaRef, e: prep.feasE, b: prep.feasB, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
-          Lsafe: prep.LsafeFeas, progressEvery: 1e9,
-        })),
-        hessianPasses: 0,
-      }
-      : await runCore({
-        engine, eta: etaRef, e: prep.feasE, V: Infinity, N: prep.N, fixedMu: mu, tol, maxIter, x0,
-        Lsafe: prep.LsafeFeas, progressEvery: 1e9,
-      }, mc);
+          ...(await fistaCore({
+            engine,
+            eta: etaRef,
+            e: prep.feasE,
+            b: prep.feasB,
+            V: Infinity,
+            N: prep.N,
+            fixedMu: mu,
+            tol,
+            maxIter,
+            x0,
+            Lsafe: prep.LsafeFeas,
+            progressEvery: 1e9,
+          })),
+          hessianPasses: 0,
+        }
+      : await runCore(
+          {
+            engine,
+            eta: etaRef,
+            e: prep.feasE,
+            V: Infinity,
+            N: prep.N,
+            fixedMu: mu,
+            tol,
+            maxIter,
+            x0,
+            Lsafe: prep.LsafeFeas,
+            progressEvery: 1e9,
+          },
+          mc,
+        );
     passes += r.passes;
     hessianPasses += r.hessianPasses;
     out = r;
@@ -562,7 +616,12 @@ async function maxFeasibleEtaCore(
   const x = (out as CoreResult).x;
   for (let j = 0; j < P; j++) W[j] = x[j] - x[P + j];
   return {
-    eta: best, W, mu: prep.feasB ? muShift(x, mu, prep.feasB) : mu, passes, hessianPasses, converged: stable >= 2,
+    eta: best,
+    W,
+    mu: prep.feasB ? muShift(x, mu, prep.feasB) : mu,
+    passes,
+    hessianPasses,
+    converged: stable >= 2,
   };
 }
 
@@ -612,7 +671,8 @@ export async function solveBatch(
   let x0: Float64Array | undefined;
   if (opts.warmStart) {
     const ws = opts.warmStart;
-    if (!ws.v || ws.v.length !== 2 * P) throw new ArgumentError(`warmStart.v: length ${ws.v?.length} ≠ 2m(c+1) = ${2 * P}`);
+    if (!ws.v || ws.v.length !== 2 * P)
+      throw new ArgumentError(`warmStart.v: length ${ws.v?.length} ≠ 2m(c+1) = ${2 * P}`);
     x0 = new Float64Array(2 * P + 1);
     x0.set(ws.v);
     x0[2 * P] = ws.mu;
@@ -639,13 +699,26 @@ export async function solveBatch(
     }
     return feas;
   };
-  const r = await runCore({
-    engine, eta, e: prep.e, V, N: prep.N, tol, maxIter, x0, Lsafe: prep.Lsafe,
-    UB: hard && !prep.lazy ? prep.UB : undefined,
-    getUB: hard ? async () => (await fill()).UB as number : undefined,
-    suspectInfeasible: hard ? async () => eta > (await getFeas()).eta + 1e-7 : undefined,
-    onProgress: opts.onProgress, progressEvery,
-  }, mc, fill);
+  const r = await runCore(
+    {
+      engine,
+      eta,
+      e: prep.e,
+      V,
+      N: prep.N,
+      tol,
+      maxIter,
+      x0,
+      Lsafe: prep.Lsafe,
+      UB: hard && !prep.lazy ? prep.UB : undefined,
+      getUB: hard ? async () => (await fill()).UB as number : undefined,
+      suspectInfeasible: hard ? async () => eta > (await getFeas()).eta + 1e-7 : undefined,
+      onProgress: opts.onProgress,
+      progressEvery,
+    },
+    mc,
+    fill,
+  );
   passes += r.passes;
   hessianPasses += r.hessianPasses;
 

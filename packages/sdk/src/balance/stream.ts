@@ -209,7 +209,13 @@ export async function solveStreaming(
     }
     if (opts.onProgress) {
       const ev = evaluate();
-      opts.onProgress({ epoch: ep + 1, epochs, iter: t, violation: Math.max(ev.viol, Math.abs(ev.keepRate - eta), 0), keepRate: ev.keepRate });
+      opts.onProgress({
+        epoch: ep + 1,
+        epochs,
+        iter: t,
+        violation: Math.max(ev.viol, Math.abs(ev.keepRate - eta), 0),
+        keepRate: ev.keepRate,
+      });
     }
   }
 
@@ -226,8 +232,7 @@ export async function solveStreaming(
   if (V === Infinity && ev.g > UB * (1 + 1e-12)) status = 'infeasible';
   else if (violation <= reportTol || (V !== Infinity && Math.abs(ev.keepRate - eta) <= reportTol)) {
     status = 'approximate';
-  }
-  else status = 'max-iter';
+  } else status = 'max-iter';
   const v = new Float64Array(2 * P);
   v.set(vp);
   v.set(vm, P);
@@ -260,14 +265,27 @@ async function polishStream(
   out: StreamResult,
   data: BalanceData,
   pi: Float64Array,
-  o: { epsRep: number; epsAssoc: number; V: number; polish: number; polishTol: number; tolerance: 'balanced' | 'joint' },
+  o: {
+    epsRep: number;
+    epsAssoc: number;
+    V: number;
+    polish: number;
+    polishTol: number;
+    tolerance: 'balanced' | 'joint';
+  },
 ): Promise<void> {
   const engine = createCpuEngine(data, pi);
   try {
     const r = await solveBatch(engine, {
-      eta: out.eta, epsRep: o.epsRep, epsAssoc: o.epsAssoc, tolerance: o.tolerance, V: o.V, tol: o.polishTol,
+      eta: out.eta,
+      epsRep: o.epsRep,
+      epsAssoc: o.epsAssoc,
+      tolerance: o.tolerance,
+      V: o.V,
+      tol: o.polishTol,
       maxIter: o.polish,
-      warmStart: { v: out.v, mu: out.mu }, method: 'auto',
+      warmStart: { v: out.v, mu: out.mu },
+      method: 'auto',
     });
     out.polish = { iterations: r.iterations, converged: r.converged, solver: r.solver, kktResidual: r.kktResidual };
     if (r.status === 'infeasible') {
@@ -281,7 +299,8 @@ async function polishStream(
     const N = s.sumW;
     const e = new Float64Array(P);
     const sc = o.tolerance === 'balanced' ? out.eta : 1; // as the solve: balanced bounds the joint moments by η·ε
-    for (let k = 0; k < m; k++) for (let rr = 0; rr <= c; rr++) e[k * (c + 1) + rr] = (rr === 0 ? o.epsRep : o.epsAssoc) * sc;
+    for (let k = 0; k < m; k++)
+      for (let rr = 0; rr <= c; rr++) e[k * (c + 1) + rr] = (rr === 0 ? o.epsRep : o.epsAssoc) * sc;
     const upper = new Float64Array(P);
     const lower = new Float64Array(P);
     let viol = 0;

@@ -64,7 +64,11 @@ export function initMlp(D: number, h: number, rnd: () => number): Mlp {
 }
 
 export function initBaParams(D: number, hidden1: number, hidden2: number, seed: number): BaParams {
-  for (const [name, v] of [['dimension', D], ['hidden1', hidden1], ['hidden2', hidden2]] as const) {
+  for (const [name, v] of [
+    ['dimension', D],
+    ['hidden1', hidden1],
+    ['hidden2', hidden2],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`${name} must be a positive integer, got ${v}`);
   }
   const rnd = mulberry32(seed);
@@ -72,7 +76,14 @@ export function initBaParams(D: number, hidden1: number, hidden2: number, seed: 
 }
 
 export function cloneParams(p: BaParams): BaParams {
-  const c = (m: Mlp): Mlp => ({ D: m.D, h: m.h, W1: m.W1.slice(), b1: m.b1.slice(), W2: m.W2.slice(), b2: m.b2.slice() });
+  const c = (m: Mlp): Mlp => ({
+    D: m.D,
+    h: m.h,
+    W1: m.W1.slice(),
+    b1: m.b1.slice(),
+    W2: m.W2.slice(),
+    b2: m.b2.slice(),
+  });
   return { mlp1: c(p.mlp1), mlp2: c(p.mlp2) };
 }
 
@@ -86,7 +97,8 @@ export const PARAM_NAMES = ['mlp1.W1', 'mlp1.b1', 'mlp1.W2', 'mlp1.b2', 'mlp2.W1
 export function emaUpdate(target: BaParams, source: BaParams, momentum: number): void {
   const t = paramList(target);
   const s = paramList(source);
-  for (let k = 0; k < t.length; k++) for (let i = 0; i < t[k].length; i++) t[k][i] = momentum * t[k][i] + (1 - momentum) * s[k][i];
+  for (let k = 0; k < t.length; k++)
+    for (let i = 0; i < t[k].length; i++) t[k][i] = momentum * t[k][i] + (1 - momentum) * s[k][i];
 }
 
 /** Dense products used by the module; `C = A·Bᵀ` (nt), `C = A·B` (nn), `C = Aᵀ·B` (tn). Row-major. */
@@ -151,26 +163,40 @@ export interface MlpTape {
 }
 
 /** MLP(x) = ReLU(W2·ReLU(W1·x + b1) + b2) for each row of x (rows×D). */
-export async function mlpForward(mm: MatmulBackend, p: Mlp, x: Float64Array, rows: number): Promise<{ out: Float64Array; tape: MlpTape }> {
+export async function mlpForward(
+  mm: MatmulBackend,
+  p: Mlp,
+  x: Float64Array,
+  rows: number,
+): Promise<{ out: Float64Array; tape: MlpTape }> {
   const a1 = await mm.nt(x, p.W1, rows, p.D, p.h);
   const r1 = new Float64Array(a1.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < p.h; j++) {
-    const v = a1[i * p.h + j] + p.b1[j];
-    a1[i * p.h + j] = v;
-    r1[i * p.h + j] = v > 0 ? v : 0;
-  }
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < p.h; j++) {
+      const v = a1[i * p.h + j] + p.b1[j];
+      a1[i * p.h + j] = v;
+      r1[i * p.h + j] = v > 0 ? v : 0;
+    }
   const a2 = await mm.nt(r1, p.W2, rows, p.h, p.D);
   const out = new Float64Array(a2.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < p.D; j++) {
-    const v = a2[i * p.D + j] + p.b2[j];
-    a2[i * p.D + j] = v;
-    out[i * p.D + j] = v > 0 ? v : 0;
-  }
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < p.D; j++) {
+      const v = a2[i * p.D + j] + p.b2[j];
+      a2[i * p.D + j] = v;
+      out[i * p.D + j] = v > 0 ? v : 0;
+    }
   return { out, tape: { x, a1, r1, a2, rows } };
 }
 
 /** Backward through one MLP call: accumulates into `grad` (same layout as the MLP) and returns ∂L/∂x. */
-export async function mlpBackward(mm: MatmulBackend, p: Mlp, tape: MlpTape, dOut: Float64Array, grad: Mlp, needDx = true): Promise<Float64Array | undefined> {
+export async function mlpBackward(
+  mm: MatmulBackend,
+  p: Mlp,
+  tape: MlpTape,
+  dOut: Float64Array,
+  grad: Mlp,
+  needDx = true,
+): Promise<Float64Array | undefined> {
   const { rows } = tape;
   const dA2 = new Float64Array(dOut.length);
   for (let i = 0; i < dOut.length; i++) dA2[i] = tape.a2[i] > 0 ? dOut[i] : 0;
@@ -191,7 +217,12 @@ export interface ImageTape {
 }
 
 /** g_I = mlp2(mlp1(e_I) + e_I) + e_I */
-export async function imageForward(mm: MatmulBackend, p: BaParams, e: Float64Array, rows: number): Promise<{ g: Float64Array; tape: ImageTape }> {
+export async function imageForward(
+  mm: MatmulBackend,
+  p: BaParams,
+  e: Float64Array,
+  rows: number,
+): Promise<{ g: Float64Array; tape: ImageTape }> {
   const a = await mlpForward(mm, p.mlp1, e, rows);
   const u = a.out;
   for (let i = 0; i < u.length; i++) u[i] += e[i];
@@ -202,7 +233,12 @@ export async function imageForward(mm: MatmulBackend, p: BaParams, e: Float64Arr
 }
 
 /** g_T = mlp2(e_T) + e_T */
-export async function textForward(mm: MatmulBackend, p: BaParams, e: Float64Array, rows: number): Promise<{ g: Float64Array; tape: MlpTape }> {
+export async function textForward(
+  mm: MatmulBackend,
+  p: BaParams,
+  e: Float64Array,
+  rows: number,
+): Promise<{ g: Float64Array; tape: MlpTape }> {
   const b = await mlpForward(mm, p.mlp2, e, rows);
   const g = b.out;
   for (let i = 0; i < g.length; i++) g[i] += e[i];
@@ -210,14 +246,20 @@ export async function textForward(mm: MatmulBackend, p: BaParams, e: Float64Arra
 }
 
 /** Row L2 normalisation; returns the unit rows and the norms. Zero rows are an error (named by `what`). */
-export function normalizeRows(x: Float64Array, rows: number, D: number, what: string): { u: Float64Array; norms: Float64Array } {
+export function normalizeRows(
+  x: Float64Array,
+  rows: number,
+  D: number,
+  what: string,
+): { u: Float64Array; norms: Float64Array } {
   const u = new Float64Array(x.length);
   const norms = new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     let s = 0;
     for (let j = 0; j < D; j++) s += x[i * D + j] ** 2;
     const n = Math.sqrt(s);
-    if (!(n > 0) || !Number.isFinite(n)) throw new ArgumentError(`${what}: row ${i} has ${n > 0 ? 'a non-finite' : 'zero'} norm`);
+    if (!(n > 0) || !Number.isFinite(n))
+      throw new ArgumentError(`${what}: row ${i} has ${n > 0 ? 'a non-finite' : 'zero'} norm`);
     norms[i] = n;
     for (let j = 0; j < D; j++) u[i * D + j] = x[i * D + j] / n;
   }
@@ -225,7 +267,13 @@ export function normalizeRows(x: Float64Array, rows: number, D: number, what: st
 }
 
 /** ∂/∂g = (I − ĝĝᵀ)(∂/∂ĝ)/‖g‖, row-wise */
-export function normalizeBackward(u: Float64Array, norms: Float64Array, dU: Float64Array, rows: number, D: number): Float64Array {
+export function normalizeBackward(
+  u: Float64Array,
+  norms: Float64Array,
+  dU: Float64Array,
+  rows: number,
+  D: number,
+): Float64Array {
   const out = new Float64Array(dU.length);
   for (let i = 0; i < rows; i++) {
     let dot = 0;
@@ -314,6 +362,7 @@ export function debiasRowLossRef(zI: Float64Array, zT: Float64Array, N: number, 
 export function checkMatrix(name: string, x: ArrayLike<number>, rows: number, D: number): void {
   if (x.length !== rows * D) throw new ShapeError(`${name}: ${x.length} values, expected ${rows}×${D}`);
   for (let i = 0; i < x.length; i++) {
-    if (!Number.isFinite(x[i])) throw new ArgumentError(`${name}: row ${Math.floor(i / D)} has a non-finite value (column ${i % D})`);
+    if (!Number.isFinite(x[i]))
+      throw new ArgumentError(`${name}: row ${Math.floor(i / D)} has a non-finite value (column ${i % D})`);
   }
 }

@@ -78,7 +78,14 @@ export class CpuBank implements Bank {
 }
 
 /** Float64 reference of the whole bank loss (spec §2.4), one batch row at a time. */
-export function bankLossRef(batchI: Float64Array, batchT: Float64Array, qI: Float64Array, qT: Float64Array, Q: number, inp: BankLossInput): BankLossOutput {
+export function bankLossRef(
+  batchI: Float64Array,
+  batchT: Float64Array,
+  qI: Float64Array,
+  qT: Float64Array,
+  Q: number,
+  inp: BankLossInput,
+): BankLossOutput {
   const { B, D, tau } = inp;
   const N = B + Q;
   const rowI = (j: number) => (j < B ? batchI.subarray(j * D, (j + 1) * D) : qI.subarray((j - B) * D, (j - B + 1) * D));

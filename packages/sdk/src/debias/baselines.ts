@@ -6,10 +6,12 @@ import { ArgumentError, ShapeError } from '@m4kit/kernels';
 import type { Embeddings } from '../evaluate/search.js';
 
 function checkEmb(e: Embeddings, name: string): void {
-  if (!Number.isInteger(e.n) || !Number.isInteger(e.d) || e.n < 0 || e.d < 0) throw new ShapeError(`${name}: bad shape ${e.n}×${e.d}`);
+  if (!Number.isInteger(e.n) || !Number.isInteger(e.d) || e.n < 0 || e.d < 0)
+    throw new ShapeError(`${name}: bad shape ${e.n}×${e.d}`);
   if (e.data.length !== e.n * e.d) throw new ShapeError(`${name}: ${e.data.length} values, expected ${e.n}×${e.d}`);
   for (let i = 0; i < e.data.length; i++) {
-    if (!Number.isFinite(e.data[i])) throw new ArgumentError(`${name}: row ${Math.floor(i / e.d)} has a non-finite value (column ${i % e.d})`);
+    if (!Number.isFinite(e.data[i]))
+      throw new ArgumentError(`${name}: row ${Math.floor(i / e.d)} has a non-finite value (column ${i % e.d})`);
   }
 }
 
@@ -105,7 +107,8 @@ export function biasedPromptsProjection(
   opts: BiasedPromptsOptions = {},
 ): BiasedPromptsProjection {
   const lambda = opts.lambda ?? 1000;
-  if (!Number.isFinite(lambda) || lambda < 0) throw new ArgumentError(`lambda must be a finite number ≥ 0, got ${lambda}`);
+  if (!Number.isFinite(lambda) || lambda < 0)
+    throw new ArgumentError(`lambda must be a finite number ≥ 0, got ${lambda}`);
   checkEmb(spurious, 'spurious prompts');
   if (spurious.n < 1) throw new ArgumentError('spurious prompts: need at least one embedding');
   const d = spurious.d;
@@ -120,12 +123,14 @@ export function biasedPromptsProjection(
   if (pairs.length) {
     if (!candidates) throw new ArgumentError('pairs given but no candidate prompt embeddings');
     checkEmb(candidates, 'candidate prompts');
-    if (candidates.d !== d) throw new ShapeError(`candidate prompts have dimension ${candidates.d}, spurious prompts ${d}`);
+    if (candidates.d !== d)
+      throw new ShapeError(`candidate prompts have dimension ${candidates.d}, spurious prompts ${d}`);
     const c = norm ? unitRows(candidates, 'candidate prompts') : Float64Array.from(candidates.data);
     const diff = new Float64Array(d);
     pairs.forEach(([i, j], p) => {
       for (const x of [i, j]) {
-        if (!Number.isInteger(x) || x < 0 || x >= candidates.n) throw new ArgumentError(`pair ${p}: candidate index ${x} is outside 0..${candidates.n - 1}`);
+        if (!Number.isInteger(x) || x < 0 || x >= candidates.n)
+          throw new ArgumentError(`pair ${p}: candidate index ${x} is outside 0..${candidates.n - 1}`);
       }
       for (let t = 0; t < d; t++) diff[t] = c[i * d + t] - c[j * d + t];
       const w = 1 / pairs.length;
@@ -168,7 +173,12 @@ export function biasedPromptsProjection(
  * Apply a d×d projection to every row: out_i = P e_i, L2-normalised unless `normalize: false`
  * (biased prompts: text embeddings only; images are left unchanged).
  */
-export function applyProjection(P: Float64Array, d: number, e: Embeddings, opts: { normalize?: boolean } = {}): Embeddings {
+export function applyProjection(
+  P: Float64Array,
+  d: number,
+  e: Embeddings,
+  opts: { normalize?: boolean } = {},
+): Embeddings {
   checkEmb(e, 'embeddings');
   if (P.length !== d * d) throw new ShapeError(`projection has ${P.length} entries, expected ${d}×${d}`);
   if (e.d !== d) throw new ShapeError(`embeddings have dimension ${e.d}, the projection ${d}`);
@@ -321,8 +331,10 @@ export function clipClipSelect(
 ): ClipClipResult {
   checkEmb(images, 'images');
   if (images.n === 0) throw new ArgumentError('clip-clip: no images');
-  if (labels.length !== images.n) throw new ShapeError(`clip-clip: ${images.n} images but ${labels.length} attribute labels`);
-  if (!Number.isInteger(m) || m < 1 || m > images.d) throw new ArgumentError(`m must be an integer in [1, ${images.d}], got ${m}`);
+  if (labels.length !== images.n)
+    throw new ShapeError(`clip-clip: ${images.n} images but ${labels.length} attribute labels`);
+  if (!Number.isInteger(m) || m < 1 || m > images.d)
+    throw new ArgumentError(`m must be an integer in [1, ${images.d}], got ${m}`);
   const { n, d } = images;
   const mi = new Float64Array(d);
   const col = new Float64Array(n);
@@ -342,7 +354,8 @@ export function selectDims(e: Embeddings, keep: ArrayLike<number>): Embeddings {
   checkEmb(e, 'embeddings');
   const m = keep.length;
   for (let t = 0; t < m; t++) {
-    if (!Number.isInteger(keep[t]) || keep[t] < 0 || keep[t] >= e.d) throw new ShapeError(`kept dimension ${keep[t]} is outside 0..${e.d - 1}`);
+    if (!Number.isInteger(keep[t]) || keep[t] < 0 || keep[t] >= e.d)
+      throw new ShapeError(`kept dimension ${keep[t]} is outside 0..${e.d - 1}`);
   }
   const out = new Float64Array(e.n * m);
   for (let i = 0; i < e.n; i++) for (let t = 0; t < m; t++) out[i * m + t] = e.data[i * e.d + keep[t]];

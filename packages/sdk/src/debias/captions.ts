@@ -13,7 +13,15 @@ export interface FaceRecord {
   race: string;
 }
 
-export const FAIRFACE_RACES = ['White', 'Southeast Asian', 'Middle Eastern', 'Black', 'Indian', 'Latino_Hispanic', 'East Asian'];
+export const FAIRFACE_RACES = [
+  'White',
+  'Southeast Asian',
+  'Middle Eastern',
+  'Black',
+  'Indian',
+  'Latino_Hispanic',
+  'East Asian',
+];
 
 /** young {0–29}, middle-aged {30–59}, old {60+} */
 export function ageWord(age: string | number): 'young' | 'middle-aged' | 'old' {
@@ -29,8 +37,13 @@ const show = (s: string) => s.replace(/_/g, ' ');
  * gender; age: one of the two other age words, p = 0.5 each; race: a uniformly drawn different race of
  * `races`). Seeded.
  */
-export function counterfactualCaptions(records: FaceRecord[], attribute: DebiasAttribute, opts: { seed?: number; races?: string[] } = {}): { factual: string[]; counterfactual: string[] } {
-  if (!['gender', 'age', 'race'].includes(attribute)) throw new ArgumentError(`unknown attribute "${attribute}" (gender, age or race)`);
+export function counterfactualCaptions(
+  records: FaceRecord[],
+  attribute: DebiasAttribute,
+  opts: { seed?: number; races?: string[] } = {},
+): { factual: string[]; counterfactual: string[] } {
+  if (!['gender', 'age', 'race'].includes(attribute))
+    throw new ArgumentError(`unknown attribute "${attribute}" (gender, age or race)`);
   const rnd = mulberry32(opts.seed ?? 42);
   const races = opts.races ?? FAIRFACE_RACES;
   const factual: string[] = [];
@@ -50,7 +63,8 @@ export function counterfactualCaptions(records: FaceRecord[], attribute: DebiasA
     } else {
       const w = ageWord(r.age);
       const others = races.filter((x) => x !== r.race);
-      if (others.length === races.length) throw new ArgumentError(`record ${i}: race "${r.race}" is not one of ${races.join(', ')}`);
+      if (others.length === races.length)
+        throw new ArgumentError(`record ${i}: race "${r.race}" is not one of ${races.join(', ')}`);
       factual.push(`This is the photo of a ${w} ${show(r.race)} ${g}.`);
       counterfactual.push(`This is the photo of a ${w} ${show(others[Math.floor(rnd() * others.length)])} ${g}.`);
     }

@@ -9,7 +9,11 @@ function configPath(path: string): string {
 }
 
 /** Write `path` (.safetensors; the extension is added if missing) and the JSON config beside it. */
-export async function saveDebiasModule(mod: DebiasModule, path: string, opts: { dtype?: 'F32' | 'F64' } = {}): Promise<{ weights: string; config: string }> {
+export async function saveDebiasModule(
+  mod: DebiasModule,
+  path: string,
+  opts: { dtype?: 'F32' | 'F64' } = {},
+): Promise<{ weights: string; config: string }> {
   const weights = /\.safetensors$/i.test(path) ? path : `${path}.safetensors`;
   const config = configPath(weights);
   const bytes = moduleToSafetensors(mod, opts.dtype ?? 'F32');
@@ -31,7 +35,8 @@ export async function loadDebiasModule(path: string): Promise<DebiasModule> {
   try {
     config = JSON.parse(await readFile(configPath(weights), 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataError(`cannot read config: ${(e as Error).message}`, { file: configPath(weights) });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new DataError(`cannot read config: ${(e as Error).message}`, { file: configPath(weights) });
   }
   return moduleFromSafetensors(bytes, config, weights);
 }
@@ -63,17 +68,26 @@ export const FAIRFACE_AGE_CLASSES = ['young', 'middle-aged', 'old'] as const;
  * thresholds[0] is class 0, and so on. Default: the official FairFace 3 classes. Returns the class of every
  * value and, per class, the raw values it holds (so callers can say which bins they used).
  */
-export function binAges(raw: string[], thresholds: readonly number[] = FAIRFACE_AGE_THRESHOLDS, where: { file?: string; column?: string } = {}): { values: string[]; classes: string[]; members: string[][] } {
+export function binAges(
+  raw: string[],
+  thresholds: readonly number[] = FAIRFACE_AGE_THRESHOLDS,
+  where: { file?: string; column?: string } = {},
+): { values: string[]; classes: string[]; members: string[][] } {
   const t = [...thresholds];
   if (!t.length || t.some((x, i) => !Number.isFinite(x) || (i > 0 && x <= t[i - 1])))
     throw new DataError(`age bins: thresholds must be increasing numbers, got ${t.join(',')}`, where);
   const official = t.length === 2 && t[0] === FAIRFACE_AGE_THRESHOLDS[0] && t[1] === FAIRFACE_AGE_THRESHOLDS[1];
-  const classes = official ? [...FAIRFACE_AGE_CLASSES] : t.map((x, i) => (i === 0 ? `<${x}` : `${t[i - 1]}-${x - 1}`)).concat(`${t[t.length - 1]}+`);
+  const classes = official
+    ? [...FAIRFACE_AGE_CLASSES]
+    : t.map((x, i) => (i === 0 ? `<${x}` : `${t[i - 1]}-${x - 1}`)).concat(`${t[t.length - 1]}+`);
   const members = classes.map(() => new Set<string>());
   const values = raw.map((v, i) => {
     const m = /^\s*(?:more than\s*)?(\d+(?:\.\d+)?)/i.exec(v);
     if (!m)
-      throw new DataError(`age value "${v}" has no number (expected e.g. "20-29", "more than 70" or "35")`, { ...where, row: i + 1 });
+      throw new DataError(`age value "${v}" has no number (expected e.g. "20-29", "more than 70" or "35")`, {
+        ...where,
+        row: i + 1,
+      });
     const lo = Number(m[1]);
     let c = 0;
     while (c < t.length && lo >= t[c]) c++;
@@ -84,14 +98,20 @@ export function binAges(raw: string[], thresholds: readonly number[] = FAIRFACE_
   return { values, classes, members: members.map((x) => [...x].sort(byLow)) };
 }
 
-export async function readAttributeLabels(file: string, column: string, opts: { ageBins?: readonly number[] } = {}): Promise<{ labels: Uint32Array; groups: string[]; bins?: { class: string; values: string[] }[] }> {
+export async function readAttributeLabels(
+  file: string,
+  column: string,
+  opts: { ageBins?: readonly number[] } = {},
+): Promise<{ labels: Uint32Array; groups: string[]; bins?: { class: string; values: string[] }[] }> {
   const { readTable } = await import('../io/read.js');
   const raw: string[] = [];
   for await (const ch of readTable(file)) {
-    if (!ch.columns.includes(column)) throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file });
+    if (!ch.columns.includes(column))
+      throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file });
     ch.rows.forEach((r, i) => {
       const v = r[column];
-      if (v === null || v === undefined || v === '') throw new DataError('missing attribute value', { file, row: ch.offset + i + 1, column });
+      if (v === null || v === undefined || v === '')
+        throw new DataError('missing attribute value', { file, row: ch.offset + i + 1, column });
       raw.push(String(v));
     });
   }
@@ -99,7 +119,11 @@ export async function readAttributeLabels(file: string, column: string, opts: { 
     const b = binAges(raw, opts.ageBins, { file, column });
     const groups = b.classes.filter((_, c) => b.members[c].length);
     const id = new Map(groups.map((g, i) => [g, i]));
-    return { labels: Uint32Array.from(b.values, (v) => id.get(v)!), groups, bins: b.classes.map((c, i) => ({ class: c, values: b.members[i] })) };
+    return {
+      labels: Uint32Array.from(b.values, (v) => id.get(v)!),
+      groups,
+      bins: b.classes.map((c, i) => ({ class: c, values: b.members[i] })),
+    };
   }
   const groups = [...new Set(raw)].sort();
   const id = new Map(groups.map((g, i) => [g, i]));

@@ -81,7 +81,14 @@ export async function featureLoss(bank: Bank, inp: FeatureLossInput): Promise<Fe
 }
 
 export function zeroGrads(p: BaParams): BaParams {
-  const z = (m: Mlp): Mlp => ({ D: m.D, h: m.h, W1: new Float64Array(m.W1.length), b1: new Float64Array(m.b1.length), W2: new Float64Array(m.W2.length), b2: new Float64Array(m.b2.length) });
+  const z = (m: Mlp): Mlp => ({
+    D: m.D,
+    h: m.h,
+    W1: new Float64Array(m.W1.length),
+    b1: new Float64Array(m.b1.length),
+    W2: new Float64Array(m.W2.length),
+    b2: new Float64Array(m.b2.length),
+  });
   return { mlp1: z(p.mlp1), mlp2: z(p.mlp2) };
 }
 
@@ -127,7 +134,18 @@ export async function lossAndGrads(mm: MatmulBackend, bank: Bank, p: BaParams, s
     gmT = normalizeRows((await textForward(mm, s.momentum, s.eT1, B)).g, B, D, 'momentum caption embeddings').u;
   }
   const fl = await featureLoss(bank, {
-    B, D, fI, fT, gI: nI.u, gT1: nT1.u, gTs: nT2 ? nT2.u : nT1.u, gmI, gmT, tau: s.tau, alpha: s.alpha, mix: s.mix,
+    B,
+    D,
+    fI,
+    fT,
+    gI: nI.u,
+    gT1: nT1.u,
+    gTs: nT2 ? nT2.u : nT1.u,
+    gmI,
+    gmT,
+    tau: s.tau,
+    alpha: s.alpha,
+    mix: s.mix,
   });
   const grads = zeroGrads(p);
   // text branches through the shared mlp2 (residual: ∂g/∂out = I)
@@ -137,7 +155,8 @@ export async function lossAndGrads(mm: MatmulBackend, bank: Bank, p: BaParams, s
     for (let i = 0; i < dT1.length; i++) dT1[i] += fl.dgTs[i];
   }
   await mlpBackward(mm, p.mlp2, t1.tape, normalizeBackward(nT1.u, nT1.norms, dT1, B, D), grads.mlp2, false);
-  if (nT2 && t2) await mlpBackward(mm, p.mlp2, t2.tape, normalizeBackward(nT2.u, nT2.norms, fl.dgTs, B, D), grads.mlp2, false);
+  if (nT2 && t2)
+    await mlpBackward(mm, p.mlp2, t2.tape, normalizeBackward(nT2.u, nT2.norms, fl.dgTs, B, D), grads.mlp2, false);
   // image: g = mlp2(u) + e, u = mlp1(e) + e
   const dgI = normalizeBackward(nI.u, nI.norms, fl.dgI, B, D);
   const dU = (await mlpBackward(mm, p.mlp2, im.tape.m2, dgI, grads.mlp2, true))!;

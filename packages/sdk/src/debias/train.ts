@@ -39,7 +39,13 @@ export interface DebiasValidation {
    * `prompts` (every template prompt) with `promptClass`: each prompt is debiased, normalised, then averaged per
    * class (the module is not applied to already-averaged class embeddings).
    */
-  zeroShot: { images: Embeddings; labels: ArrayLike<number>; classes?: Embeddings; prompts?: Embeddings; promptClass?: ArrayLike<number> };
+  zeroShot: {
+    images: Embeddings;
+    labels: ArrayLike<number>;
+    classes?: Embeddings;
+    prompts?: Embeddings;
+    promptClass?: ArrayLike<number>;
+  };
   /** MaxSkew@k (spec: 1000, capped at the number of images) */
   k?: number;
 }
@@ -118,8 +124,25 @@ export interface DebiasData {
 }
 
 const ALL_KEYS = new Set([
-  'hidden1', 'hidden2', 'lr', 'batchSize', 'epochs', 'evalEvery', 'patience', 'alpha', 'tau', 'queueSize', 'momentum', 'mixRatio',
-  'mixFromEpoch', 'seed', 'shuffle', 'backend', 'kernels', 'validation', 'onProgress',
+  'hidden1',
+  'hidden2',
+  'lr',
+  'batchSize',
+  'epochs',
+  'evalEvery',
+  'patience',
+  'alpha',
+  'tau',
+  'queueSize',
+  'momentum',
+  'mixRatio',
+  'mixFromEpoch',
+  'seed',
+  'shuffle',
+  'backend',
+  'kernels',
+  'validation',
+  'onProgress',
 ]);
 
 /** Every debias() default in one place ([JV] train.py hyper-parameters, spec §2.5). */
@@ -185,34 +208,55 @@ function toF64(e: Embeddings): Float64Array {
 export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): void {
   resolve(opts);
   const { images, captions, counterfactuals } = data;
-  for (const [name, e] of [['images', images], ['captions', captions], ['counterfactual captions', counterfactuals]] as const) {
+  for (const [name, e] of [
+    ['images', images],
+    ['captions', captions],
+    ['counterfactual captions', counterfactuals],
+  ] as const) {
     if (!e || typeof e.n !== 'number') throw new ArgumentError(`debias: missing ${name}`);
     if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
     if (e.d === 0) throw new ShapeError(`debias: ${name} have dimension 0`);
     checkMatrix(name, e.data, e.n, e.d);
   }
   if (captions.d !== images.d || counterfactuals.d !== images.d)
-    throw new ShapeError(`debias: dimensions differ: images ${images.d}, captions ${captions.d}, counterfactual captions ${counterfactuals.d}`);
+    throw new ShapeError(
+      `debias: dimensions differ: images ${images.d}, captions ${captions.d}, counterfactual captions ${counterfactuals.d}`,
+    );
   if (captions.n !== images.n || counterfactuals.n !== images.n)
-    throw new ShapeError(`debias: row counts differ: images ${images.n}, captions ${captions.n}, counterfactual captions ${counterfactuals.n} (row i of each must be the same example)`);
+    throw new ShapeError(
+      `debias: row counts differ: images ${images.n}, captions ${captions.n}, counterfactual captions ${counterfactuals.n} (row i of each must be the same example)`,
+    );
   const v = opts.validation;
   if (v) {
-    const zsText = v.zeroShot?.prompts ? (['zero-shot template prompts', v.zeroShot.prompts] as const) : (['zero-shot classes', v.zeroShot?.classes] as const);
-    for (const [name, e] of [['validation images', v.images], ['validation prompts', v.prompts], ['zero-shot images', v.zeroShot?.images], zsText] as const) {
+    const zsText = v.zeroShot?.prompts
+      ? (['zero-shot template prompts', v.zeroShot.prompts] as const)
+      : (['zero-shot classes', v.zeroShot?.classes] as const);
+    for (const [name, e] of [
+      ['validation images', v.images],
+      ['validation prompts', v.prompts],
+      ['zero-shot images', v.zeroShot?.images],
+      zsText,
+    ] as const) {
       if (!e) throw new ArgumentError(`debias: missing ${name}`);
       if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
-      if (e.d !== images.d) throw new ShapeError(`debias: ${name} have dimension ${e.d}, the training embeddings ${images.d}`);
+      if (e.d !== images.d)
+        throw new ShapeError(`debias: ${name} have dimension ${e.d}, the training embeddings ${images.d}`);
       checkMatrix(name, e.data, e.n, e.d);
     }
-    if (v.labels.length !== v.images.n) throw new ShapeError(`debias: ${v.images.n} validation images but ${v.labels.length} attribute labels`);
-    if (v.zeroShot.labels.length !== v.zeroShot.images.n) throw new ShapeError(`debias: ${v.zeroShot.images.n} zero-shot images but ${v.zeroShot.labels.length} labels`);
+    if (v.labels.length !== v.images.n)
+      throw new ShapeError(`debias: ${v.images.n} validation images but ${v.labels.length} attribute labels`);
+    if (v.zeroShot.labels.length !== v.zeroShot.images.n)
+      throw new ShapeError(`debias: ${v.zeroShot.images.n} zero-shot images but ${v.zeroShot.labels.length} labels`);
     const pc = v.zeroShot.promptClass;
     if (v.zeroShot.prompts) {
       if (!pc || pc.length !== v.zeroShot.prompts.n)
-        throw new ShapeError(`debias: ${v.zeroShot.prompts.n} zero-shot template prompts but ${pc?.length ?? 0} prompt class ids`);
+        throw new ShapeError(
+          `debias: ${v.zeroShot.prompts.n} zero-shot template prompts but ${pc?.length ?? 0} prompt class ids`,
+        );
       const nc = Math.max(...Array.from(pc)) + 1;
       const seen = new Set(Array.from(pc));
-      for (let c = 0; c < nc; c++) if (!seen.has(c)) throw new ArgumentError(`debias: zero-shot class ${c} has no template prompt`);
+      for (let c = 0; c < nc; c++)
+        if (!seen.has(c)) throw new ArgumentError(`debias: zero-shot class ${c} has no template prompt`);
       for (let i = 0; i < v.zeroShot.labels.length; i++)
         if (!(v.zeroShot.labels[i] >= 0 && v.zeroShot.labels[i] < nc))
           throw new ArgumentError(`debias: zero-shot label ${v.zeroShot.labels[i]} at row ${i} has no prompt class`);
@@ -220,7 +264,9 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     if (v.groups.length < 2) throw new ArgumentError('debias: validation needs at least two attribute groups');
     for (let i = 0; i < v.labels.length; i++) {
       if (!Number.isInteger(v.labels[i]) || v.labels[i] < 0 || v.labels[i] >= v.groups.length)
-        throw new ArgumentError(`debias: validation label ${v.labels[i]} at row ${i} is outside 0..${v.groups.length - 1}`);
+        throw new ArgumentError(
+          `debias: validation label ${v.labels[i]} at row ${i} is outside 0..${v.groups.length - 1}`,
+        );
     }
   }
 }
@@ -239,9 +285,13 @@ export class DebiasModule {
    * Debiased embeddings g (unnormalised, as the module outputs them; `normalize: true` for unit rows).
    * `kernels` (optional) runs the matmuls on the GPU in row chunks; default float64 on the host.
    */
-  async apply(e: Embeddings, opts: { modality?: 'image' | 'text'; normalize?: boolean; kernels?: Kernels; chunk?: number } = {}): Promise<Embeddings> {
+  async apply(
+    e: Embeddings,
+    opts: { modality?: 'image' | 'text'; normalize?: boolean; kernels?: Kernels; chunk?: number } = {},
+  ): Promise<Embeddings> {
     const modality = opts.modality ?? 'image';
-    if (modality !== 'image' && modality !== 'text') throw new ArgumentError(`apply: modality must be "image" or "text", got "${modality}"`);
+    if (modality !== 'image' && modality !== 'text')
+      throw new ArgumentError(`apply: modality must be "image" or "text", got "${modality}"`);
     if (e.d !== this.dim) throw new ShapeError(`apply: embeddings have dimension ${e.d}, the module ${this.dim}`);
     checkMatrix('embeddings', e.data, e.n, e.d);
     const mm = opts.kernels ? gpuMatmul(opts.kernels) : cpuMatmul;
@@ -251,7 +301,10 @@ export class DebiasModule {
     for (let r0 = 0; r0 < e.n; r0 += chunk) {
       const rows = Math.min(chunk, e.n - r0);
       const x = Float64Array.from(e.data.subarray(r0 * D, (r0 + rows) * D));
-      const g = modality === 'image' ? (await imageForward(mm, this.params, x, rows)).g : (await textForward(mm, this.params, x, rows)).g;
+      const g =
+        modality === 'image'
+          ? (await imageForward(mm, this.params, x, rows)).g
+          : (await textForward(mm, this.params, x, rows)).g;
       out.set(g, r0 * D);
     }
     const res = { n: e.n, d: D, data: out };
@@ -261,7 +314,13 @@ export class DebiasModule {
 
 /** Matmuls through the kernels (float32 on the GPU, results widened to float64). */
 export function gpuMatmul(k: Kernels): MatmulBackend {
-  const run = async (A: Float64Array, aShape: number[], B: Float64Array, bShape: number[], opts: { transA?: boolean; transB?: boolean }) => {
+  const run = async (
+    A: Float64Array,
+    aShape: number[],
+    B: Float64Array,
+    bShape: number[],
+    opts: { transA?: boolean; transB?: boolean },
+  ) => {
     const a = k.tensor(A, aShape);
     const b = k.tensor(B, bShape);
     const c = k.matmul(a, b, opts);
@@ -278,7 +337,12 @@ export function gpuMatmul(k: Kernels): MatmulBackend {
   };
 }
 
-async function evaluateAble(mod: DebiasModule, v: DebiasValidation, kernels: Kernels, mmKernels: Kernels | undefined): Promise<{ maxSkew: number; top1: number; able: number }> {
+async function evaluateAble(
+  mod: DebiasModule,
+  v: DebiasValidation,
+  kernels: Kernels,
+  mmKernels: Kernels | undefined,
+): Promise<{ maxSkew: number; top1: number; able: number }> {
   const imgs = await mod.apply(v.images, { kernels: mmKernels });
   const prompts = await mod.apply(v.prompts, { modality: 'text', kernels: mmKernels });
   const names = v.promptNames ?? Array.from({ length: prompts.n }, (_, i) => `prompt ${i}`);
@@ -286,7 +350,11 @@ async function evaluateAble(mod: DebiasModule, v: DebiasValidation, kernels: Ker
   const zsImages = await mod.apply(v.zeroShot.images, { kernels: mmKernels });
   const z = v.zeroShot;
   const classes = z.prompts
-    ? classEmbeddings(await mod.apply(z.prompts, { modality: 'text', kernels: mmKernels }), z.promptClass!, Math.max(...Array.from(z.promptClass!)) + 1)
+    ? classEmbeddings(
+        await mod.apply(z.prompts, { modality: 'text', kernels: mmKernels }),
+        z.promptClass!,
+        Math.max(...Array.from(z.promptClass!)) + 1,
+      )
     : l2normalizeRows(await mod.apply(z.classes!, { modality: 'text', kernels: mmKernels }));
   const zs = await zeroShot(kernels, zsImages, classes, v.zeroShot.labels);
   // harmonic mean: 0 when nothing is classified correctly
@@ -298,7 +366,10 @@ async function evaluateAble(mod: DebiasModule, v: DebiasValidation, kernels: Ker
  * counterfactuals describe image i (factual / attribute-swapped caption). Returns the module with the best
  * validation ABLE (or the last one without validation).
  */
-export async function debias(data: DebiasData, opts: DebiasOptions = {}): Promise<{ module: DebiasModule; history: DebiasConfig['history']; evals: DebiasEval[] }> {
+export async function debias(
+  data: DebiasData,
+  opts: DebiasOptions = {},
+): Promise<{ module: DebiasModule; history: DebiasConfig['history']; evals: DebiasEval[] }> {
   checkDebiasInputs(data, opts);
   const o = resolve(opts);
   const D = data.images.d;
@@ -313,7 +384,15 @@ export async function debias(data: DebiasData, opts: DebiasOptions = {}): Promis
     const params = initBaParams(D, o.hidden1, o.hidden2, o.seed);
     const mom = cloneParams(params);
     const bank: Bank = onGpu
-      ? await (await import('./bank-gpu.js')).createGpuBank(kernels, D, o.queueSize, randomUnitRows(o.queueSize, D, normal), randomUnitRows(o.queueSize, D, normal))
+      ? await (
+          await import('./bank-gpu.js')
+        ).createGpuBank(
+          kernels,
+          D,
+          o.queueSize,
+          randomUnitRows(o.queueSize, D, normal),
+          randomUnitRows(o.queueSize, D, normal),
+        )
       : new CpuBank(D, o.queueSize, randomUnitRows(o.queueSize, D, normal), randomUnitRows(o.queueSize, D, normal));
     const adam = new Adam(paramList(params), o.lr);
     const eI = toF64(data.images);
@@ -347,13 +426,29 @@ export async function debias(data: DebiasData, opts: DebiasOptions = {}): Promis
           emaUpdate(mom, params, o.momentum); // at the start of every forward pass
           const counterfactual = rnd() >= 0.5; // ĝ_T* = ĝ_T1 with p = 0.5, else ĝ_T2
           const res = await lossAndGrads(mm, bank, params, {
-            B, D, eI: take(eI), eT1: take(eT1), eT2: take(eT2), counterfactual, tau: o.tau, alpha: o.alpha, mix, momentum: mom,
+            B,
+            D,
+            eI: take(eI),
+            eT1: take(eT1),
+            eT2: take(eT2),
+            counterfactual,
+            tau: o.tau,
+            alpha: o.alpha,
+            mix,
+            momentum: mom,
           });
-          if (!Number.isFinite(res.total)) throw new ArgumentError(`debias: the loss became non-finite at epoch ${epoch}, step ${s} (lower lr?)`);
+          if (!Number.isFinite(res.total))
+            throw new ArgumentError(`debias: the loss became non-finite at epoch ${epoch}, step ${s} (lower lr?)`);
           adam.step(paramList(params), paramList(res.grads));
           bank.enqueue(res.fI, res.fT, B);
           sum = { total: sum.total + res.total / steps, ba: sum.ba + res.ba / steps, cd: sum.cd + res.cd / steps };
-          opts.onProgress?.({ epoch, epochs: o.epochs, step: s + 1, stepsPerEpoch: steps, loss: { total: res.total, ba: res.ba, cd: res.cd } });
+          opts.onProgress?.({
+            epoch,
+            epochs: o.epochs,
+            step: s + 1,
+            stepsPerEpoch: steps,
+            loss: { total: res.total, ba: res.ba, cd: res.cd },
+          });
         }
         history.push({ epoch, loss: sum.total, ba: sum.ba, cd: sum.cd });
         epochsRun = epoch + 1;
@@ -372,9 +467,24 @@ export async function debias(data: DebiasData, opts: DebiasOptions = {}): Promis
       bank.dispose();
     }
     const config: DebiasConfig = {
-      format: 'm4kit-ba', version: 1, dim: D, hidden1: o.hidden1, hidden2: o.hidden2, alpha: o.alpha, tau: o.tau, queueSize: o.queueSize,
-      momentum: o.momentum, mixRatio: o.mixRatio, mixFromEpoch: o.mixFromEpoch, lr: o.lr, batchSize: o.batchSize, seed: o.seed,
-      epochsRun, bestEpoch: best ? best.epoch : null, history, evals,
+      format: 'm4kit-ba',
+      version: 1,
+      dim: D,
+      hidden1: o.hidden1,
+      hidden2: o.hidden2,
+      alpha: o.alpha,
+      tau: o.tau,
+      queueSize: o.queueSize,
+      momentum: o.momentum,
+      mixRatio: o.mixRatio,
+      mixFromEpoch: o.mixFromEpoch,
+      lr: o.lr,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      epochsRun,
+      bestEpoch: best ? best.epoch : null,
+      history,
+      evals,
     };
     return { module: new DebiasModule(best ? best.params : params, config), history, evals };
   } finally {
@@ -414,12 +524,21 @@ export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F
 }
 
 /** Inverse of moduleToSafetensors; `config` overrides the embedded one (the JSON file beside the weights). */
-export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, file = 'module.safetensors'): DebiasModule {
+export function moduleFromSafetensors(
+  bytes: Uint8Array,
+  config?: DebiasConfig,
+  file = 'module.safetensors',
+): DebiasModule {
   if (bytes.length < 8) throw new ArgumentError(`${file}: not a safetensors file (too short)`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (hlen > bytes.length - 8)
-    throw new ArgumentError(`${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+    throw new ArgumentError(
+      `${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`,
+    );
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
   } catch {
@@ -427,13 +546,16 @@ export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, 
   }
   const meta = header.__metadata__ as Record<string, string> | undefined;
   const cfg: DebiasConfig = config ?? (meta?.config ? JSON.parse(meta.config) : undefined);
-  if (!cfg || cfg.format !== 'm4kit-ba') throw new ArgumentError(`${file}: no m4kit-ba config (expected it in the JSON file or the safetensors metadata)`);
+  if (!cfg || cfg.format !== 'm4kit-ba')
+    throw new ArgumentError(`${file}: no m4kit-ba config (expected it in the JSON file or the safetensors metadata)`);
   const arrays = PARAM_NAMES.map((name) => {
     const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] } | undefined;
     if (!t) throw new ArgumentError(`${file}: missing tensor "${name}"`);
     const [a, b] = t.data_offsets;
     if (8 + hlen + b > bytes.length)
-      throw new ArgumentError(`${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`);
+      throw new ArgumentError(
+        `${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`,
+      );
     const raw = bytes.slice(8 + hlen + a, 8 + hlen + b);
     let x: Float64Array;
     if (t.dtype === 'F32') x = Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
@@ -441,13 +563,16 @@ export function moduleFromSafetensors(bytes: Uint8Array, config?: DebiasConfig, 
     else throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
     const bad = x.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0)
-      throw new ArgumentError(`${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`);
+      throw new ArgumentError(
+        `${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`,
+      );
     return x;
   });
   const { dim: D, hidden1: h1, hidden2: h2 } = cfg;
   const want = [h1 * D, h1, D * h1, D, h2 * D, h2, D * h2, D];
   arrays.forEach((a, i) => {
-    if (a.length !== want[i]) throw new ShapeError(`${file}: tensor "${PARAM_NAMES[i]}" has ${a.length} values, the config says ${want[i]}`);
+    if (a.length !== want[i])
+      throw new ShapeError(`${file}: tensor "${PARAM_NAMES[i]}" has ${a.length} values, the config says ${want[i]}`);
   });
   const params: BaParams = {
     mlp1: { D, h: h1, W1: arrays[0], b1: arrays[1], W2: arrays[2], b2: arrays[3] },

@@ -6,20 +6,24 @@ export type Desired = 'uniform' | 'prior' | ArrayLike<number>;
 function desiredDist(desired: Desired, nGroups: number, allLabels?: ArrayLike<number>): Float64Array {
   if (desired === 'uniform') return new Float64Array(nGroups).fill(1 / nGroups);
   if (desired === 'prior') {
-    if (!allLabels || allLabels.length === 0) throw new ArgumentError('desired "prior" needs the labels of the whole item set');
+    if (!allLabels || allLabels.length === 0)
+      throw new ArgumentError('desired "prior" needs the labels of the whole item set');
     const d = new Float64Array(nGroups);
     for (let i = 0; i < allLabels.length; i++) d[allLabels[i]] += 1 / allLabels.length;
     return d;
   }
-  if (desired.length !== nGroups) throw new ArgumentError(`desired distribution has ${desired.length} entries, expected ${nGroups}`);
+  if (desired.length !== nGroups)
+    throw new ArgumentError(`desired distribution has ${desired.length} entries, expected ${nGroups}`);
   return Float64Array.from(desired);
 }
 
 function checkLabels(ranked: ArrayLike<number>, nGroups: number): void {
-  if (!Number.isInteger(nGroups) || nGroups < 1) throw new ArgumentError(`nGroups must be a positive integer, got ${nGroups}`);
+  if (!Number.isInteger(nGroups) || nGroups < 1)
+    throw new ArgumentError(`nGroups must be a positive integer, got ${nGroups}`);
   for (let i = 0; i < ranked.length; i++) {
     const g = ranked[i];
-    if (!Number.isInteger(g) || g < 0 || g >= nGroups) throw new ArgumentError(`group label ${g} at rank ${i + 1} is outside 0..${nGroups - 1}`);
+    if (!Number.isInteger(g) || g < 0 || g >= nGroups)
+      throw new ArgumentError(`group label ${g} at rank ${i + 1} is outside 0..${nGroups - 1}`);
   }
 }
 
@@ -27,9 +31,16 @@ function checkLabels(ranked: ArrayLike<number>, nGroups: number): void {
  * MaxSkew@k (Geyik et al. 2019, Berg et al. 2022 variant): max(0, max_a ln(p_a / desired_a)) over the groups,
  * p_a = share of group a among the first k ranked items (0 → 1/k).
  */
-export function maxSkewAtK(rankedLabels: ArrayLike<number>, k: number, nGroups: number, desired: Desired = 'uniform', allLabels?: ArrayLike<number>): number {
+export function maxSkewAtK(
+  rankedLabels: ArrayLike<number>,
+  k: number,
+  nGroups: number,
+  desired: Desired = 'uniform',
+  allLabels?: ArrayLike<number>,
+): number {
   checkLabels(rankedLabels, nGroups);
-  if (!Number.isInteger(k) || k < 1 || k > rankedLabels.length) throw new ArgumentError(`k must be in [1, ${rankedLabels.length}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > rankedLabels.length)
+    throw new ArgumentError(`k must be in [1, ${rankedLabels.length}], got ${k}`);
   const d = desiredDist(desired, nGroups, allLabels);
   const counts = new Float64Array(nGroups);
   for (let i = 0; i < k; i++) counts[rankedLabels[i]]++;
@@ -43,9 +54,16 @@ export function maxSkewAtK(rankedLabels: ArrayLike<number>, k: number, nGroups: 
 }
 
 /** NDKL@k = (1/Z) Σ_{i≤k} KL(D_top-i ‖ D_desired) / log2(i+1), Z = Σ_{i≤k} 1/log2(i+1); 0·log 0 = 0. */
-export function ndklAtK(rankedLabels: ArrayLike<number>, k: number, nGroups: number, desired: Desired = 'uniform', allLabels?: ArrayLike<number>): number {
+export function ndklAtK(
+  rankedLabels: ArrayLike<number>,
+  k: number,
+  nGroups: number,
+  desired: Desired = 'uniform',
+  allLabels?: ArrayLike<number>,
+): number {
   checkLabels(rankedLabels, nGroups);
-  if (!Number.isInteger(k) || k < 1 || k > rankedLabels.length) throw new ArgumentError(`k must be in [1, ${rankedLabels.length}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > rankedLabels.length)
+    throw new ArgumentError(`k must be in [1, ${rankedLabels.length}], got ${k}`);
   const d = desiredDist(desired, nGroups, allLabels);
   const counts = new Float64Array(nGroups);
   let acc = 0;
@@ -75,7 +93,21 @@ function normalCdf(z: number): number {
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * x);
   const erfc =
-    t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return z >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
 
@@ -95,7 +127,11 @@ export interface WilcoxonResult {
  * dropped ("wilcox"); ties get average ranks. Exact null distribution when n ≤ 50 and there are no ties,
  * otherwise the normal approximation with tie correction (no continuity correction) — scipy's defaults.
  */
-export function wilcoxon(x: ArrayLike<number>, y?: ArrayLike<number>, alternative: 'two-sided' | 'greater' | 'less' = 'two-sided'): WilcoxonResult {
+export function wilcoxon(
+  x: ArrayLike<number>,
+  y?: ArrayLike<number>,
+  alternative: 'two-sided' | 'greater' | 'less' = 'two-sided',
+): WilcoxonResult {
   if (y && y.length !== x.length) throw new ArgumentError(`wilcoxon: x has ${x.length} items, y has ${y.length}`);
   const d: number[] = [];
   for (let i = 0; i < x.length; i++) {
@@ -109,7 +145,7 @@ export function wilcoxon(x: ArrayLike<number>, y?: ArrayLike<number>, alternativ
   const ranks = new Float64Array(n);
   let ties = false;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && order[j + 1][0] === order[i][0]) j++;
     const r = (i + j + 2) / 2;
@@ -147,12 +183,21 @@ export function wilcoxon(x: ArrayLike<number>, y?: ArrayLike<number>, alternativ
   const mean = (n * (n + 1)) / 4;
   const sd = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48);
   const z = (wPlus - mean) / sd;
-  const p = alternative === 'two-sided' ? 2 * normalCdf(-Math.abs(z)) : alternative === 'greater' ? 1 - normalCdf(z) : normalCdf(z);
+  const p =
+    alternative === 'two-sided'
+      ? 2 * normalCdf(-Math.abs(z))
+      : alternative === 'greater'
+        ? 1 - normalCdf(z)
+        : normalCdf(z);
   return { statistic, wPlus, wMinus, pValue: Math.min(1, p), n, method: 'normal' };
 }
 
 /** Seeded percentile bootstrap CI of the mean of paired differences (or of x). */
-export function bootstrapCI(x: ArrayLike<number>, y?: ArrayLike<number>, opts: { resamples?: number; level?: number; seed?: number } = {}): { mean: number; lo: number; hi: number; level: number } {
+export function bootstrapCI(
+  x: ArrayLike<number>,
+  y?: ArrayLike<number>,
+  opts: { resamples?: number; level?: number; seed?: number } = {},
+): { mean: number; lo: number; hi: number; level: number } {
   const n = x.length;
   if (n === 0) throw new ArgumentError('bootstrapCI: no items');
   if (y && y.length !== n) throw new ArgumentError(`bootstrapCI: x has ${n} items, y has ${y.length}`);

@@ -7,7 +7,13 @@ import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
 const SEGMENT = 1024;
 
 /** Per row, the best k of `width` candidates (value desc, index asc; 0xffffffff marks an empty slot). */
-function mergeSegments(vals: ArrayLike<number>, idx: Uint32Array, rows: number, width: number, k: number): { vals: Float64Array; idx: Uint32Array } {
+function mergeSegments(
+  vals: ArrayLike<number>,
+  idx: Uint32Array,
+  rows: number,
+  width: number,
+  k: number,
+): { vals: Float64Array; idx: Uint32Array } {
   const outV = new Float64Array(rows * k);
   const outI = new Uint32Array(rows * k);
   const order = new Uint32Array(width);
@@ -85,7 +91,13 @@ export interface SearchOptions {
 }
 
 /** Top-k items per query by dot product, on the given kernels backend (WebGPU or CPU), chunked over items. */
-export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings, k: number, opts: SearchOptions = {}): Promise<TopKResult> {
+export async function searchTopK(
+  kernels: Kernels,
+  q: Embeddings,
+  x: Embeddings,
+  k: number,
+  opts: SearchOptions = {},
+): Promise<TopKResult> {
   if (q.d !== x.d) throw new ShapeError(`search: queries have dimension ${q.d}, items ${x.d}`);
   if (!Number.isInteger(k) || k < 1) throw new ArgumentError(`search: k must be a positive integer, got ${k}`);
   const kk = Math.min(k, x.n);
@@ -100,7 +112,10 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
     const what = `${q.n} queries × ${kk} results`;
     throw new ShapeError(`search: ${what} do not fit one binding (${kernels.maxBindingSize} B); split the queries`);
   }
-  const chunk = Math.max(kk, Math.min(fit, opts.chunkItems ?? Math.max(256, Math.floor((8 * 1024 * 1024) / Math.max(1, q.n)))));
+  const chunk = Math.max(
+    kk,
+    Math.min(fit, opts.chunkItems ?? Math.max(256, Math.floor((8 * 1024 * 1024) / Math.max(1, q.n)))),
+  );
   const Q = kernels.tensor(q.data, [q.n, q.d]);
   try {
     const merged = { s: new Float64Array(kk), i: new Uint32Array(kk) };
@@ -114,7 +129,9 @@ export async function searchTopK(kernels: Kernels, q: Embeddings, x: Embeddings,
       const top = kernels.topk(S, kc, { segment });
       const [rawVals, rawIdx] = await Promise.all([top.values.read(), top.indices.read()]);
       for (const t of [X, S, top.values, top.indices]) t.dispose();
-      const { vals, idx } = segment ? mergeSegments(rawVals, rawIdx as Uint32Array, q.n, Math.ceil(nc / segment) * kc, kc) : { vals: rawVals, idx: rawIdx };
+      const { vals, idx } = segment
+        ? mergeSegments(rawVals, rawIdx as Uint32Array, q.n, Math.ceil(nc / segment) * kc, kc)
+        : { vals: rawVals, idx: rawIdx };
       // merge each query's running list with this chunk's (both sorted; earlier chunks have lower indices)
       for (let a = 0; a < q.n; a++) {
         let p = 0;

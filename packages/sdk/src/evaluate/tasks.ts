@@ -8,7 +8,8 @@ function check(e: Embeddings, name: string): void {
   if (e.data.length !== e.n * e.d) throw new ShapeError(`${name}: ${e.data.length} values, expected ${e.n}×${e.d}`);
   for (let i = 0; i < e.n; i++) {
     for (let j = 0; j < e.d; j++) {
-      if (!Number.isFinite(e.data[i * e.d + j])) throw new ArgumentError(`${name}: row ${i} has a non-finite value (column ${j})`);
+      if (!Number.isFinite(e.data[i * e.d + j]))
+        throw new ArgumentError(`${name}: row ${i} has a non-finite value (column ${j})`);
     }
   }
 }
@@ -16,13 +17,15 @@ function check(e: Embeddings, name: string): void {
 /** Class embeddings from prompt embeddings: normalise each prompt, average per class, renormalise. */
 export function classEmbeddings(prompts: Embeddings, promptClass: ArrayLike<number>, nClasses: number): Embeddings {
   check(prompts, 'prompts');
-  if (promptClass.length !== prompts.n) throw new ShapeError(`prompts: ${prompts.n} rows but ${promptClass.length} class ids`);
+  if (promptClass.length !== prompts.n)
+    throw new ShapeError(`prompts: ${prompts.n} rows but ${promptClass.length} class ids`);
   const p = l2normalizeRows(prompts);
   const out = new Float64Array(nClasses * prompts.d);
   const cnt = new Float64Array(nClasses);
   for (let i = 0; i < prompts.n; i++) {
     const c = promptClass[i];
-    if (!Number.isInteger(c) || c < 0 || c >= nClasses) throw new ArgumentError(`prompt ${i}: class id ${c} is outside 0..${nClasses - 1}`);
+    if (!Number.isInteger(c) || c < 0 || c >= nClasses)
+      throw new ArgumentError(`prompt ${i}: class id ${c} is outside 0..${nClasses - 1}`);
     cnt[c]++;
     for (let j = 0; j < prompts.d; j++) out[c * prompts.d + j] += p.data[i * prompts.d + j];
   }
@@ -39,7 +42,12 @@ export interface ZeroShotResult {
   predicted: Uint32Array;
 }
 
-export async function zeroShot(kernels: Kernels, images: Embeddings, classes: Embeddings, labels: ArrayLike<number>): Promise<ZeroShotResult> {
+export async function zeroShot(
+  kernels: Kernels,
+  images: Embeddings,
+  classes: Embeddings,
+  labels: ArrayLike<number>,
+): Promise<ZeroShotResult> {
   check(images, 'images');
   if (labels.length !== images.n) throw new ShapeError(`zero-shot: ${images.n} images but ${labels.length} labels`);
   const C = classes.n;
@@ -51,7 +59,8 @@ export async function zeroShot(kernels: Kernels, images: Embeddings, classes: Em
   const predicted = new Uint32Array(images.n);
   for (let i = 0; i < images.n; i++) {
     const y = labels[i];
-    if (!Number.isInteger(y) || y < 0 || y >= C) throw new ArgumentError(`image ${i}: label ${y} is outside 0..${C - 1}`);
+    if (!Number.isInteger(y) || y < 0 || y >= C)
+      throw new ArgumentError(`image ${i}: label ${y} is outside 0..${C - 1}`);
     const row = top.indices.subarray(i * k, i * k + k);
     predicted[i] = row[0];
     const h1 = row[0] === y ? 1 : 0;
@@ -69,7 +78,13 @@ export async function zeroShot(kernels: Kernels, images: Embeddings, classes: Em
     }
   }
   const present = perClass.filter((p) => p.count);
-  return { top1: t1 / images.n, top5: t5 / images.n, perClass, meanPerClassTop1: present.reduce((a, p) => a + p.top1, 0) / present.length, predicted };
+  return {
+    top1: t1 / images.n,
+    top5: t5 / images.n,
+    perClass,
+    meanPerClassTop1: present.reduce((a, p) => a + p.top1, 0) / present.length,
+    predicted,
+  };
 }
 
 /** Recall@K as a fraction in [0, 1] (the same unit as zero-shot accuracy). */
@@ -79,13 +94,20 @@ export interface RetrievalResult {
 }
 
 /** Recall@{1,5,10} (fractions in [0, 1]) in both directions; `captionImage[t]` is the image of caption t (several captions per image). */
-export async function retrieval(kernels: Kernels, images: Embeddings, texts: Embeddings, captionImage: ArrayLike<number>): Promise<RetrievalResult> {
+export async function retrieval(
+  kernels: Kernels,
+  images: Embeddings,
+  texts: Embeddings,
+  captionImage: ArrayLike<number>,
+): Promise<RetrievalResult> {
   check(images, 'images');
   check(texts, 'texts');
-  if (captionImage.length !== texts.n) throw new ShapeError(`retrieval: ${texts.n} captions but ${captionImage.length} caption→image ids`);
+  if (captionImage.length !== texts.n)
+    throw new ShapeError(`retrieval: ${texts.n} captions but ${captionImage.length} caption→image ids`);
   for (let t = 0; t < texts.n; t++) {
     const im = captionImage[t];
-    if (!Number.isInteger(im) || im < 0 || im >= images.n) throw new ArgumentError(`caption ${t}: image id ${im} is outside 0..${images.n - 1}`);
+    if (!Number.isInteger(im) || im < 0 || im >= images.n)
+      throw new ArgumentError(`caption ${t}: image id ${im} is outside 0..${images.n - 1}`);
   }
   const I = l2normalizeRows(images);
   const T = l2normalizeRows(texts);
@@ -141,11 +163,18 @@ export async function biasRetrieval(
 ): Promise<BiasRetrievalResult> {
   check(images, 'images');
   check(queries, 'queries');
-  if (groupOf.length !== images.n) throw new ShapeError(`bias: ${images.n} images but ${groupOf.length} attribute labels`);
-  if (queryNames.length !== queries.n) throw new ShapeError(`bias: ${queries.n} query embeddings but ${queryNames.length} query names`);
+  if (groupOf.length !== images.n)
+    throw new ShapeError(`bias: ${images.n} images but ${groupOf.length} attribute labels`);
+  if (queryNames.length !== queries.n)
+    throw new ShapeError(`bias: ${queries.n} query embeddings but ${queryNames.length} query names`);
   const k = Math.min(opts.k ?? 1000, images.n);
   const G = groups.length;
-  const top = await searchTopK(kernels, l2normalizeRows(queries), opts.normalizeImages ? l2normalizeRows(images) : images, k);
+  const top = await searchTopK(
+    kernels,
+    l2normalizeRows(queries),
+    opts.normalizeImages ? l2normalizeRows(images) : images,
+    k,
+  );
   const datasetShares = new Array(G).fill(0);
   for (let i = 0; i < images.n; i++) datasetShares[groupOf[i]] += 1 / images.n;
   const perQuery: BiasRetrievalResult['perQuery'] = [];
@@ -163,7 +192,8 @@ export async function biasRetrieval(
       shares,
     });
   }
-  const mean = (f: (p: BiasRetrievalResult['perQuery'][number]) => number) => perQuery.reduce((s, p) => s + f(p), 0) / Math.max(1, perQuery.length);
+  const mean = (f: (p: BiasRetrievalResult['perQuery'][number]) => number) =>
+    perQuery.reduce((s, p) => s + f(p), 0) / Math.max(1, perQuery.length);
   return { k, groups, maxSkew: mean((p) => p.maxSkew), ndkl: mean((p) => p.ndkl), perQuery, meanShares, datasetShares };
 }
 
@@ -229,5 +259,8 @@ export function modelBias(
     gaps[r] = means.length >= 2 ? (nG === 2 ? means[0] - means[1] : Math.max(...means) - Math.min(...means)) : 0;
   }
   const abs = gaps.map(Math.abs);
-  return { representation, association: { concepts: assoc.concepts, gaps, mean: abs.reduce((a, b) => a + b, 0) / R, max: Math.max(...abs) } };
+  return {
+    representation,
+    association: { concepts: assoc.concepts, gaps, mean: abs.reduce((a, b) => a + b, 0) / R, max: Math.max(...abs) },
+  };
 }

@@ -15,7 +15,8 @@ export { parseNpy, parseSafetensors } from './tensor-bytes.js';
  */
 export async function readEmbeddings(spec: string): Promise<Embeddings> {
   const m = /^(.*\.(?:npy|safetensors|parquet|pq|jsonl|ndjson|json|arrow))(?::(.+))?$/i.exec(spec);
-  if (!m) throw new DataError('embeddings must be .npy, .safetensors, .parquet, .arrow, .json or .jsonl', { file: spec });
+  if (!m)
+    throw new DataError('embeddings must be .npy, .safetensors, .parquet, .arrow, .json or .jsonl', { file: spec });
   const [, file, sel] = m;
   const lower = file.toLowerCase();
   if (lower.endsWith('.npy') || lower.endsWith('.safetensors')) {
@@ -39,16 +40,26 @@ export async function readEmbeddings(spec: string): Promise<Embeddings> {
   // tables: one list-valued column per row
   const rows: number[][] = [];
   let column = sel;
-  for await (const ch of readTable(file, { format: lower.endsWith('.parquet') || lower.endsWith('.pq') ? 'parquet' : lower.endsWith('.arrow') ? 'arrow' : 'jsonl' })) {
+  for await (const ch of readTable(file, {
+    format:
+      lower.endsWith('.parquet') || lower.endsWith('.pq') ? 'parquet' : lower.endsWith('.arrow') ? 'arrow' : 'jsonl',
+  })) {
     if (!column) {
       const first = ch.rows[0] ?? {};
-      const lists = ch.columns.filter((c) => Array.isArray(first[c]) || ArrayBuffer.isView(first[c] as unknown as object));
-      if (lists.length !== 1) throw new DataError(`choose the embedding column with ${file}:COLUMN (list columns: ${lists.join(', ') || 'none'})`, { file });
+      const lists = ch.columns.filter(
+        (c) => Array.isArray(first[c]) || ArrayBuffer.isView(first[c] as unknown as object),
+      );
+      if (lists.length !== 1)
+        throw new DataError(
+          `choose the embedding column with ${file}:COLUMN (list columns: ${lists.join(', ') || 'none'})`,
+          { file },
+        );
       column = lists[0];
     }
     for (let i = 0; i < ch.rows.length; i++) {
       const v = ch.rows[i][column];
-      if (!Array.isArray(v) && !ArrayBuffer.isView(v as unknown as object)) throw new DataError('expected a list of numbers', { file, row: ch.offset + i + 1, column });
+      if (!Array.isArray(v) && !ArrayBuffer.isView(v as unknown as object))
+        throw new DataError('expected a list of numbers', { file, row: ch.offset + i + 1, column });
       rows.push(Array.from(v as ArrayLike<number>, Number));
     }
   }
@@ -60,7 +71,8 @@ function fromRows(file: string, rows: number[][]): Embeddings {
   const d = n ? rows[0].length : 0;
   const data = new Float32Array(n * d);
   rows.forEach((r, i) => {
-    if (r.length !== d) throw new DataError(`row has dimension ${r.length}, expected ${d} (as row 1)`, { file, row: i + 1 });
+    if (r.length !== d)
+      throw new DataError(`row has dimension ${r.length}, expected ${d} (as row 1)`, { file, row: i + 1 });
     data.set(r, i * d);
   });
   return checkFinite(file, { n, d, data });

@@ -57,10 +57,24 @@ export interface EncodedTable {
   columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[] };
 }
 
-const isMissing = (v: Cell) => v === null || v === undefined || v === '' || v === 'NA' || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v));
+const isMissing = (v: Cell) =>
+  v === null || v === undefined || v === '' || v === 'NA' || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v));
 
 function toNumber(v: Cell, where: { file?: string; line?: number; row?: number; column: string }): number {
-  const x = typeof v === 'number' ? v : typeof v === 'boolean' ? +v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? (v.trim() === 'true' ? 1 : v.trim() === 'false' ? 0 : Number(v)) : NaN;
+  const x =
+    typeof v === 'number'
+      ? v
+      : typeof v === 'boolean'
+        ? +v
+        : typeof v === 'bigint'
+          ? Number(v)
+          : typeof v === 'string'
+            ? v.trim() === 'true'
+              ? 1
+              : v.trim() === 'false'
+                ? 0
+                : Number(v)
+            : NaN;
   if (!Number.isFinite(x)) throw new DataError(`expected a number, got ${JSON.stringify(v)}`, where);
   return x;
 }
@@ -83,7 +97,8 @@ interface ColumnStats {
   na: boolean;
 }
 
-const numberOf = (t: number | string): number => (typeof t === 'number' ? t : BOOL_WORDS[t.trim().toLowerCase()] ?? Number(t));
+const numberOf = (t: number | string): number =>
+  typeof t === 'number' ? t : (BOOL_WORDS[t.trim().toLowerCase()] ?? Number(t));
 
 /** Decide how a column of a several-column list is read (see ColumnSpec.attributes). */
 function columnKind(st: ColumnStats, role: 'attribute' | 'label'): ColumnInfo['kind'] {
@@ -137,7 +152,14 @@ export class TableEncoder {
       const s = String(v);
       if (s.includes(sep)) {
         st.list = true;
-        return [...new Set(s.split(sep).map((y) => y.trim()).filter(Boolean))].sort();
+        return [
+          ...new Set(
+            s
+              .split(sep)
+              .map((y) => y.trim())
+              .filter(Boolean),
+          ),
+        ].sort();
       }
       const t = s.trim().toLowerCase();
       if (t in BOOL_WORDS) {
@@ -169,11 +191,17 @@ export class TableEncoder {
   push(chunk: TableChunk): void {
     const spec = this.spec;
     if (!this.checkedColumns) {
-      const need = [...spec.attributes, ...spec.labels, spec.utility, spec.id, spec.counts].filter((c): c is string => !!c);
+      const need = [...spec.attributes, ...spec.labels, spec.utility, spec.id, spec.counts].filter(
+        (c): c is string => !!c,
+      );
       if (!chunk.columns.length) throw new DataError('empty file: no columns', { file: this.file });
       const have = new Set(chunk.columns);
       for (const c of need) {
-        if (!have.has(c)) throw new DataError(`unknown column "${c}" (columns: ${chunk.columns.join(', ')})`, { file: this.file, column: c });
+        if (!have.has(c))
+          throw new DataError(`unknown column "${c}" (columns: ${chunk.columns.join(', ')})`, {
+            file: this.file,
+            column: c,
+          });
       }
       this.checkedColumns = true;
     }
@@ -184,7 +212,8 @@ export class TableEncoder {
       this.rows++;
       let drop = false;
       const miss = (col: string): boolean => {
-        if (policy === 'error') throw new DataError('missing value (use --missing drop|category to allow)', this.where(chunk, i, col));
+        if (policy === 'error')
+          throw new DataError('missing value (use --missing drop|category to allow)', this.where(chunk, i, col));
         if (policy === 'drop') drop = true;
         return policy === 'category';
       };
@@ -194,7 +223,8 @@ export class TableEncoder {
         const col = spec.attributes[0];
         const v = row[col];
         if (isMissing(v)) attr = miss(col) ? 'NA' : '';
-        else if (Array.isArray(v)) throw new DataError('a single attribute column must hold one category per row', this.where(chunk, i, col));
+        else if (Array.isArray(v))
+          throw new DataError('a single attribute column must hold one category per row', this.where(chunk, i, col));
         else attr = String(v);
       } else {
         attr = spec.attributes.map((col, j) => {
@@ -215,7 +245,16 @@ export class TableEncoder {
         else if (Array.isArray(v)) labels = [...new Set(v.filter((x) => !isMissing(x)).map(String))].sort();
         else {
           const s = String(v);
-          labels = s.includes(sep) ? [...new Set(s.split(sep).map((x) => x.trim()).filter(Boolean))].sort() : [s];
+          labels = s.includes(sep)
+            ? [
+                ...new Set(
+                  s
+                    .split(sep)
+                    .map((x) => x.trim())
+                    .filter(Boolean),
+                ),
+              ].sort()
+            : [s];
         }
       } else {
         labels = spec.labels.map((col, j) => {
@@ -231,7 +270,11 @@ export class TableEncoder {
       if (spec.counts) {
         const v = row[spec.counts];
         weight = isMissing(v) ? NaN : toNumber(v, this.where(chunk, i, spec.counts));
-        if (!(weight >= 0) || !Number.isFinite(weight)) throw new DataError(`counts must be non-negative numbers, got ${JSON.stringify(v)}`, this.where(chunk, i, spec.counts));
+        if (!(weight >= 0) || !Number.isFinite(weight))
+          throw new DataError(
+            `counts must be non-negative numbers, got ${JSON.stringify(v)}`,
+            this.where(chunk, i, spec.counts),
+          );
       }
       if (spec.utility) {
         const v = row[spec.utility];
@@ -289,13 +332,19 @@ export class TableEncoder {
       const at = (name: string) => {
         const a = idx.get(name);
         if (a === undefined)
-          throw new DataError(`${info.role} value "${name}" did not occur when the vocabulary was built`, { file: this.file, column: info.column });
+          throw new DataError(`${info.role} value "${name}" did not occur when the vocabulary was built`, {
+            file: this.file,
+            column: info.column,
+          });
         return a;
       };
       if (info.kind === 'numeric' || info.kind === 'boolean') {
         const x = t === null ? 0 : Array.isArray(t) ? NaN : numberOf(t);
         if (!(x >= 0 && x <= 1))
-          throw new DataError(`${info.role} values must lie in [0, 1], got ${JSON.stringify(t)}`, { file: this.file, column: info.column });
+          throw new DataError(`${info.role} values must lie in [0, 1], got ${JSON.stringify(t)}`, {
+            file: this.file,
+            column: info.column,
+          });
         if (x !== 0 && x !== 1) this.fractional = true;
         out[off + at(info.column)] = x;
       } else if (t === null) {
@@ -308,10 +357,14 @@ export class TableEncoder {
     const spec = this.spec;
     if (!this.vocab) {
       if (this.rows === 0) throw new DataError('the table has no rows', { file: this.file });
-      if (this.rows === this.dropped) throw new DataError(`all ${this.rows} rows were dropped for missing values`, { file: this.file });
+      if (this.rows === this.dropped)
+        throw new DataError(`all ${this.rows} rows were dropped for missing values`, { file: this.file });
     }
     if (spec.counts && !this.vocab && !(this.counts.reduce((a, b) => a + b, 0) > 0))
-      throw new DataError(`every count is 0 (the table describes no rows): nothing to balance`, { file: this.file, column: spec.counts });
+      throw new DataError(`every count is 0 (the table describes no rows): nothing to balance`, {
+        file: this.file,
+        column: spec.counts,
+      });
     const multiA = spec.attributes.length > 1;
     const multiL = spec.labels.length > 1;
     const aInfo = multiA ? this.readColumns('attribute') : undefined;
@@ -328,14 +381,18 @@ export class TableEncoder {
     const m = attributeNames.length;
     const c = labelNames.length;
     if (m < 2 && spec.attributes.length === 1 && !this.vocab)
-      throw new DataError(`attribute column "${spec.attributes[0]}" has a single value (${attributeNames[0]}): balancing needs at least two groups`, { file: this.file, column: spec.attributes[0] });
+      throw new DataError(
+        `attribute column "${spec.attributes[0]}" has a single value (${attributeNames[0]}): balancing needs at least two groups`,
+        { file: this.file, column: spec.attributes[0] },
+      );
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
     let k = this.patternKeys.length;
     let S = new Float64Array(k * m);
     let Y = new Float64Array(k * c);
     this.patternKeys.forEach((p, i) => {
-      const unknown = (what: string, v: string) => new DataError(`${what} "${v}" did not occur when the vocabulary was built`, { file: this.file });
+      const unknown = (what: string, v: string) =>
+        new DataError(`${what} "${v}" did not occur when the vocabulary was built`, { file: this.file });
       if (aInfo) this.fill(S, i * m, aInfo, p.attr as Token[], aIdx);
       else {
         const a = aIdx.get(p.attr as string);
@@ -395,7 +452,10 @@ export class TableEncoder {
  * Per-row engine data from an encoded table: every kept (not dropped) input row with its pattern's S and Y
  * rows, its utility, and (counts tables) its multiplicity. `rowIndex[j]` is the input row of engine row j.
  */
-export function expandRows(enc: EncodedTable): { data: { n: number; m: number; c: number; S: Float64Array; Y: Float64Array; u?: Float64Array; w?: Float64Array }; rowIndex: Int32Array } {
+export function expandRows(enc: EncodedTable): {
+  data: { n: number; m: number; c: number; S: Float64Array; Y: Float64Array; u?: Float64Array; w?: Float64Array };
+  rowIndex: Int32Array;
+} {
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
   const kept: number[] = [];

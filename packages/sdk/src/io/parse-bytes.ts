@@ -29,7 +29,11 @@ const asBytes = (b: ArrayBuffer | Uint8Array): Uint8Array => (b instanceof Uint8
  * Parse a whole table held in memory. `name` is used for the format (unless `opts.format`) and in error messages.
  * Text formats report `lines` (file line per row) so encoder errors name the line, as the file readers do.
  */
-export async function parseTableBytes(bytes: ArrayBuffer | Uint8Array, name: string, opts: { format?: TableFormat } = {}): Promise<TableChunk> {
+export async function parseTableBytes(
+  bytes: ArrayBuffer | Uint8Array,
+  name: string,
+  opts: { format?: TableFormat } = {},
+): Promise<TableChunk> {
   const format = opts.format ?? tableFormatOf(name);
   const u8 = asBytes(bytes);
   if (format === 'csv' || format === 'tsv') return parseCsvBytes(u8, name, format === 'tsv' ? '\t' : ',');
@@ -46,7 +50,10 @@ function parseCsvBytes(u8: Uint8Array, file: string, delimiter: string): TableCh
       columns: (h: string[]) => {
         const dup = [...new Set(h.filter((c, i) => h.indexOf(c) !== i))];
         if (dup.length)
-          throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file, line: 1 });
+          throw new DataError(
+            `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
+            { file, line: 1 },
+          );
         return h;
       },
       delimiter,
@@ -86,7 +93,8 @@ function parseJsonlBytes(u8: Uint8Array, file: string): TableChunk {
     } catch (e) {
       throw new DataError(`invalid JSON: ${(e as Error).message}`, { file, line: i + 1 });
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new DataError('each line must be a JSON object', { file, line: i + 1 });
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+      throw new DataError('each line must be a JSON object', { file, line: i + 1 });
     for (const k of Object.keys(obj)) cols.add(k);
     rows.push(obj as Row);
     lines.push(i + 1);
@@ -122,7 +130,10 @@ async function parseArrowBytes(u8: Uint8Array, file: string): Promise<TableChunk
     const row: Row = {};
     for (const name of columns) {
       const v = table.getChild(name)?.get(i);
-      row[name] = v && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function' ? Array.from((v as { toArray(): ArrayLike<Cell> }).toArray()) : (v as Cell);
+      row[name] =
+        v && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function'
+          ? Array.from((v as { toArray(): ArrayLike<Cell> }).toArray())
+          : (v as Cell);
     }
     rows.push(row);
   }
@@ -133,7 +144,9 @@ async function parseArrowBytes(u8: Uint8Array, file: string): Promise<TableChunk
 export type ColumnKind = 'number' | 'boolean' | 'list' | 'string' | 'empty';
 
 /** Detected type and distinct-value count per column (missing = null, undefined, '', 'NA', 'NaN', as the encoder). */
-export function describeColumns(chunk: TableChunk): { name: string; kind: ColumnKind; distinct: number; missing: number }[] {
+export function describeColumns(
+  chunk: TableChunk,
+): { name: string; kind: ColumnKind; distinct: number; missing: number }[] {
   return chunk.columns.map((name) => {
     const seen = new Set<string>();
     let missing = 0;
@@ -143,18 +156,39 @@ export function describeColumns(chunk: TableChunk): { name: string; kind: Column
     let str = 0;
     for (const r of chunk.rows) {
       const v = r[name];
-      if (v === null || v === undefined || v === '' || v === 'NA' || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v))) {
+      if (
+        v === null ||
+        v === undefined ||
+        v === '' ||
+        v === 'NA' ||
+        v === 'NaN' ||
+        (typeof v === 'number' && Number.isNaN(v))
+      ) {
         missing++;
         continue;
       }
       if (seen.size <= 10000) seen.add(Array.isArray(v) ? JSON.stringify(v) : String(v));
       if (Array.isArray(v)) list++;
       else if (typeof v === 'boolean' || v === 'true' || v === 'false') bool++;
-      else if (typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))) num++;
+      else if (
+        typeof v === 'number' ||
+        typeof v === 'bigint' ||
+        (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
+      )
+        num++;
       else str++;
     }
     const present = chunk.rows.length - missing;
-    const kind: ColumnKind = present === 0 ? 'empty' : list === present ? 'list' : bool === present ? 'boolean' : num === present ? 'number' : 'string';
+    const kind: ColumnKind =
+      present === 0
+        ? 'empty'
+        : list === present
+          ? 'list'
+          : bool === present
+            ? 'boolean'
+            : num === present
+              ? 'number'
+              : 'string';
     return { name, kind, distinct: seen.size, missing };
   });
 }
@@ -167,13 +201,21 @@ export interface ByteColumn {
 }
 
 /** Serialise columns as CSV/TSV (csv-stringify, as writeTable), JSONL or Parquet (hyparquet-writer). */
-export async function tableToBytes(columns: ByteColumn[], format: 'csv' | 'tsv' | 'jsonl' | 'parquet'): Promise<Uint8Array> {
+export async function tableToBytes(
+  columns: ByteColumn[],
+  format: 'csv' | 'tsv' | 'jsonl' | 'parquet',
+): Promise<Uint8Array> {
   const n = columns.length ? columns[0].data.length : 0;
-  for (const c of columns) if (c.data.length !== n) throw new DataError(`column "${c.name}" has ${c.data.length} rows, expected ${n}`);
+  for (const c of columns)
+    if (c.data.length !== n) throw new DataError(`column "${c.name}" has ${c.data.length} rows, expected ${n}`);
   if (format === 'parquet') {
     const { parquetWriteBuffer } = await import('hyparquet-writer');
     const typeOf = { string: 'STRING', double: 'DOUBLE', int: 'INT32', bool: 'BOOLEAN' } as const;
-    return new Uint8Array(parquetWriteBuffer({ columnData: columns.map((c) => ({ name: c.name, data: Array.from(c.data) as never[], type: typeOf[c.type] })) }));
+    return new Uint8Array(
+      parquetWriteBuffer({
+        columnData: columns.map((c) => ({ name: c.name, data: Array.from(c.data) as never[], type: typeOf[c.type] })),
+      }),
+    );
   }
   if (format === 'jsonl') {
     const out: string[] = [];
@@ -196,7 +238,11 @@ export async function tableToBytes(columns: ByteColumn[], format: 'csv' | 'tsv' 
 }
 
 /** The columns `m4kit balance -o` writes: id (or 1-based row), q, keep. */
-export function balanceOutputColumns(enc: EncodedTable, result: { q: Float64Array; keep: Uint8Array }, idName = 'id'): ByteColumn[] {
+export function balanceOutputColumns(
+  enc: EncodedTable,
+  result: { q: Float64Array; keep: Uint8Array },
+  idName = 'id',
+): ByteColumn[] {
   const cols: ByteColumn[] = [];
   if (enc.ids) cols.push({ name: idName, data: enc.ids, type: typeof enc.ids[0] === 'number' ? 'double' : 'string' });
   else cols.push({ name: 'row', data: Int32Array.from({ length: enc.rows }, (_, i) => i + 1), type: 'int' });
@@ -223,7 +269,10 @@ function utf8(u8: Uint8Array, file: string): string {
         new TextDecoder('utf-8', { fatal: true }).decode(part);
       } catch {
         const shown = Array.from(part.subarray(0, 60), (b) => String.fromCharCode(b)).join('');
-        throw new DataError(`not valid UTF-8 (${JSON.stringify(shown)} read as Latin-1): re-encode the file as UTF-8`, { file, line });
+        throw new DataError(`not valid UTF-8 (${JSON.stringify(shown)} read as Latin-1): re-encode the file as UTF-8`, {
+          file,
+          line,
+        });
       }
       if (nl < 0) throw new DataError('not valid UTF-8', { file });
       start = nl + 1;

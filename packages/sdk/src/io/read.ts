@@ -65,7 +65,10 @@ function badUtf8(path: string, buf: Buffer, line: number): DataError | null {
 /** the file's bytes as UTF-8: checked line by line (never decoded to U+FFFD), or converted from Latin-1 */
 function textStream(path: string, encoding: TextEncoding = 'utf-8'): Readable {
   const src = createReadStream(path);
-  if (encoding === 'latin1') return src.pipe(new Transform({ transform: (ch: Buffer, _e, cb) => cb(null, Buffer.from(ch.toString('latin1'), 'utf8')) }));
+  if (encoding === 'latin1')
+    return src.pipe(
+      new Transform({ transform: (ch: Buffer, _e, cb) => cb(null, Buffer.from(ch.toString('latin1'), 'utf8')) }),
+    );
   let carry: Buffer = Buffer.alloc(0);
   let line = 1;
   const check = new Transform({
@@ -95,7 +98,8 @@ export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGen
   } catch {
     throw new DataError('file not found', { file: path });
   }
-  if (format === 'csv' || format === 'tsv') yield* readCsv(path, format === 'tsv' ? '\t' : ',', chunkRows, opts.encoding);
+  if (format === 'csv' || format === 'tsv')
+    yield* readCsv(path, format === 'tsv' ? '\t' : ',', chunkRows, opts.encoding);
   else if (format === 'jsonl') yield* readJsonl(path, chunkRows, opts.encoding);
   else if (format === 'parquet') yield* readParquet(path, chunkRows);
   else yield* readArrow(path, chunkRows);
@@ -105,10 +109,18 @@ export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGen
 function checkUniqueColumns(path: string, columns: string[]): void {
   const dup = [...new Set(columns.filter((c, i) => columns.indexOf(c) !== i))];
   if (dup.length)
-    throw new DataError(`duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`, { file: path, line: 1 });
+    throw new DataError(
+      `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
+      { file: path, line: 1 },
+    );
 }
 
-async function* readCsv(path: string, delimiter: string, chunkRows: number, encoding?: TextEncoding): AsyncGenerator<TableChunk> {
+async function* readCsv(
+  path: string,
+  delimiter: string,
+  chunkRows: number,
+  encoding?: TextEncoding,
+): AsyncGenerator<TableChunk> {
   let header = false;
   const parser = parse({
     columns: (h: string[]) => {
@@ -130,7 +142,10 @@ async function* readCsv(path: string, delimiter: string, chunkRows: number, enco
   let offset = 0;
   let lastLine = 0;
   try {
-    for await (const rec of parser as AsyncIterable<{ record: Row; info: { lines: number; columns?: { name: string }[] } }>) {
+    for await (const rec of parser as AsyncIterable<{
+      record: Row;
+      info: { lines: number; columns?: { name: string }[] };
+    }>) {
       if (!columns) columns = Object.keys(rec.record);
       rows.push(rec.record);
       lines.push(rec.info.lines);
@@ -148,7 +163,10 @@ async function* readCsv(path: string, delimiter: string, chunkRows: number, enco
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
       // csv-parse reports the end of the file; the record that opens the quote starts after the last good one
       const at = lastLine ? lastLine + 1 : header ? 2 : 1;
-      throw new DataError(`a quoted field opened on this line (or later in this record) is never closed (read to line ${err.lines} of the file)`, { file: path, line: at });
+      throw new DataError(
+        `a quoted field opened on this line (or later in this record) is never closed (read to line ${err.lines} of the file)`,
+        { file: path, line: at },
+      );
     }
     const inner = (err as { cause?: unknown }).cause;
     if (inner instanceof DataError) throw inner;
@@ -184,7 +202,8 @@ async function* readJsonl(path: string, chunkRows: number, encoding?: TextEncodi
     } catch (e) {
       throw new DataError(`invalid JSON: ${(e as Error).message}`, { file: path, line: lineNo });
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new DataError('each line must be a JSON object', { file: path, line: lineNo });
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+      throw new DataError('each line must be a JSON object', { file: path, line: lineNo });
     for (const k of Object.keys(obj)) cols.add(k);
     rows.push(obj as Row);
     lines.push(lineNo);
@@ -242,7 +261,10 @@ async function* readArrow(path: string, chunkRows: number): AsyncGenerator<Table
       const row: Row = {};
       for (const name of columns) {
         const v = batch.getChild(name)?.get(i);
-        row[name] = v && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function' ? Array.from((v as { toArray(): ArrayLike<Cell> }).toArray()) : (v as Cell);
+        row[name] =
+          v && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function'
+            ? Array.from((v as { toArray(): ArrayLike<Cell> }).toArray())
+            : (v as Cell);
       }
       rows.push(row);
       if (rows.length >= chunkRows) {

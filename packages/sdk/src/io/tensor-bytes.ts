@@ -22,7 +22,14 @@ function toF32(file: string, dtype: string, buf: Uint8Array, count: number): Flo
         const s = v & 0x8000 ? -1 : 1;
         const e = (v >> 10) & 0x1f;
         const f = v & 0x3ff;
-        out[i] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+        out[i] =
+          e === 0
+            ? s * 2 ** -14 * (f / 1024)
+            : e === 31
+              ? f
+                ? NaN
+                : s * Infinity
+              : s * 2 ** (e - 15) * (1 + f / 1024);
       }
       return out;
     }
@@ -32,9 +39,11 @@ function toF32(file: string, dtype: string, buf: Uint8Array, count: number): Flo
 }
 
 export function parseNpy(file: string, bytes: Uint8Array): Embeddings {
-  if (bytes.length < 10 || String.fromCharCode(...bytes.subarray(0, 6)) !== '\x93NUMPY') throw new DataError('not a .npy file (bad magic)', { file });
+  if (bytes.length < 10 || String.fromCharCode(...bytes.subarray(0, 6)) !== '\x93NUMPY')
+    throw new DataError('not a .npy file (bad magic)', { file });
   const major = bytes[6];
-  const hlen = major === 1 ? bytes[8] | (bytes[9] << 8) : new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
+  const hlen =
+    major === 1 ? bytes[8] | (bytes[9] << 8) : new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
   const hstart = major === 1 ? 10 : 12;
   const header = new TextDecoder().decode(bytes.subarray(hstart, hstart + hlen));
   const descr = /'descr':\s*'([<>|=]?)(\w+)'/.exec(header);
@@ -42,14 +51,23 @@ export function parseNpy(file: string, bytes: Uint8Array): Embeddings {
   const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
   if (!descr || !shape) throw new DataError(`unreadable .npy header: ${header.trim()}`, { file });
   if (descr[1] === '>') throw new DataError('big-endian .npy arrays are not supported', { file });
-  if (fortran) throw new DataError('Fortran-ordered .npy arrays are not supported (save with np.ascontiguousarray)', { file });
-  const dims = shape[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
-  if (dims.length !== 2) throw new DataError(`expected a 2-D array [rows, dim], got shape (${dims.join(', ')})`, { file });
+  if (fortran)
+    throw new DataError('Fortran-ordered .npy arrays are not supported (save with np.ascontiguousarray)', { file });
+  const dims = shape[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
+  if (dims.length !== 2)
+    throw new DataError(`expected a 2-D array [rows, dim], got shape (${dims.join(', ')})`, { file });
   const [n, d] = dims;
   const size = ({ f2: 2, f4: 4, f8: 8 } as Record<string, number>)[descr[2]];
   if (!size) throw new DataError(`unsupported dtype "${descr[2]}" (use float16, float32 or float64)`, { file });
   const body = bytes.subarray(hstart + hlen);
-  if (body.length < n * d * size) throw new DataError(`truncated .npy: shape (${n}, ${d}) needs ${n * d * size} bytes, found ${body.length}`, { file });
+  if (body.length < n * d * size)
+    throw new DataError(`truncated .npy: shape (${n}, ${d}) needs ${n * d * size} bytes, found ${body.length}`, {
+      file,
+    });
   return checkFinite(file, { n, d, data: toF32(file, descr[2], body, n * d) });
 }
 
@@ -63,19 +81,29 @@ export function parseSafetensors(file: string, bytes: Uint8Array, tensor?: strin
   }
   const names = Object.keys(header).filter((k) => k !== '__metadata__');
   const name = tensor ?? (names.length === 1 ? names[0] : undefined);
-  if (!name) throw new DataError(`several tensors (${names.join(', ')}): choose one with file.safetensors:NAME`, { file });
+  if (!name)
+    throw new DataError(`several tensors (${names.join(', ')}): choose one with file.safetensors:NAME`, { file });
   const t = header[name];
   if (!t) throw new DataError(`no tensor "${name}" (tensors: ${names.join(', ')})`, { file });
-  if (t.shape.length !== 2) throw new DataError(`tensor "${name}" has shape [${t.shape}], expected [rows, dim]`, { file });
+  if (t.shape.length !== 2)
+    throw new DataError(`tensor "${name}" has shape [${t.shape}], expected [rows, dim]`, { file });
   const [a, b] = t.data_offsets;
-  return checkFinite(file, { n: t.shape[0], d: t.shape[1], data: toF32(file, t.dtype, bytes.subarray(8 + hlen + a, 8 + hlen + b), t.shape[0] * t.shape[1]) });
+  return checkFinite(file, {
+    n: t.shape[0],
+    d: t.shape[1],
+    data: toF32(file, t.dtype, bytes.subarray(8 + hlen + a, 8 + hlen + b), t.shape[0] * t.shape[1]),
+  });
 }
 
 export function checkFinite(file: string, e: Embeddings): Embeddings {
   for (let i = 0; i < e.n; i++) {
     for (let j = 0; j < e.d; j++) {
       const v = e.data[i * e.d + j];
-      if (!Number.isFinite(v)) throw new DataError(`dimension ${j + 1} of ${e.d} is ${v} (embeddings must be finite; rows and dimensions count from 1)`, { file, row: i + 1 });
+      if (!Number.isFinite(v))
+        throw new DataError(
+          `dimension ${j + 1} of ${e.d} is ${v} (embeddings must be finite; rows and dimensions count from 1)`,
+          { file, row: i + 1 },
+        );
     }
   }
   return e;

@@ -49,9 +49,14 @@ export async function atomicWrite(path: string, write: (tmp: string) => Promise<
   }
 }
 
-export async function writeTable(path: string, columns: OutColumn[], format: TableFormat = detectFormat(path)): Promise<void> {
+export async function writeTable(
+  path: string,
+  columns: OutColumn[],
+  format: TableFormat = detectFormat(path),
+): Promise<void> {
   const n = columns.length ? columns[0].data.length : 0;
-  for (const c of columns) if (c.data.length !== n) throw new DataError(`column "${c.name}" has ${c.data.length} rows, expected ${n}`);
+  for (const c of columns)
+    if (c.data.length !== n) throw new DataError(`column "${c.name}" has ${c.data.length} rows, expected ${n}`);
   await atomicWrite(path, async (tmp) => {
     if (format === 'parquet') {
       const { parquetWriteBuffer } = await import('hyparquet-writer');
@@ -64,7 +69,12 @@ export async function writeTable(path: string, columns: OutColumn[], format: Tab
     }
     if (format === 'arrow') {
       const arrow = await import('apache-arrow');
-      const cols: Record<string, unknown> = Object.fromEntries(columns.map((c) => [c.name, c.type === 'double' ? Float64Array.from(c.data as ArrayLike<number>) : Array.from(c.data)]));
+      const cols: Record<string, unknown> = Object.fromEntries(
+        columns.map((c) => [
+          c.name,
+          c.type === 'double' ? Float64Array.from(c.data as ArrayLike<number>) : Array.from(c.data),
+        ]),
+      );
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const table = arrow.tableFromArrays(cols as any);
       await writeFile(tmp, arrow.tableToIPC(table, 'file'));
@@ -85,7 +95,12 @@ export async function writeTable(path: string, columns: OutColumn[], format: Tab
       await done;
       return;
     }
-    const s = stringify({ header: true, columns: columns.map((c) => c.name), delimiter: format === 'tsv' ? '\t' : ',', cast: { boolean: (v) => (v ? 'true' : 'false') } });
+    const s = stringify({
+      header: true,
+      columns: columns.map((c) => c.name),
+      delimiter: format === 'tsv' ? '\t' : ',',
+      cast: { boolean: (v) => (v ? 'true' : 'false') },
+    });
     s.pipe(out);
     for (let i = 0; i < n; i++) {
       if (!s.write(columns.map((c) => c.data[i]))) await new Promise<void>((r) => s.once('drain', () => r()));

@@ -280,9 +280,15 @@ async function balanceRows(
 }
 
 /** kept rows per engine pattern, counted in SQL from m4_out's keep flags (m4_pid → pattern by `toPattern`) */
-async function keptPerPattern(s: DuckSession, enc: EncodedTable, toPattern: (pid: number) => number): Promise<Float64Array> {
+async function keptPerPattern(
+  s: DuckSession,
+  enc: EncodedTable,
+  toPattern: (pid: number) => number,
+): Promise<Float64Array> {
   const kw = new Float64Array(enc.patterns.n);
-  const rows = await s.rows('SELECT m4_pid, COUNT(*) FILTER (WHERE keep) AS k FROM m4_out WHERE m4_pid IS NOT NULL GROUP BY ALL');
+  const rows = await s.rows(
+    'SELECT m4_pid, COUNT(*) FILTER (WHERE keep) AS k FROM m4_out WHERE m4_pid IS NOT NULL GROUP BY ALL',
+  );
   for (const r of rows) {
     const p = toPattern(Number(r.m4_pid));
     if (p >= 0) kw[p] += Number(r.k);
@@ -291,7 +297,12 @@ async function keptPerPattern(s: DuckSession, enc: EncodedTable, toPattern: (pid
 }
 
 /** moment sums of the kept rows (q ≡ 1, weights = kept rows per pattern), as balanceEncoded's kept moments */
-async function keptSums(enc: EncodedTable, pi: number[], eta: number, kw: Float64Array): Promise<MomentsSums | undefined> {
+async function keptSums(
+  enc: EncodedTable,
+  pi: number[],
+  eta: number,
+  kw: Float64Array,
+): Promise<MomentsSums | undefined> {
   if (!kw.some((x) => x > 0)) return undefined;
   const { n, S, Y } = enc.patterns;
   const e = createCpuEngine({ n, m: enc.attributeNames.length, c: enc.labelNames.length, S, Y, w: kw }, pi);

@@ -7,7 +7,11 @@ import { columnSpecWarnings } from '../balance/options.js';
 import { createFileEngine } from './file-engine.js';
 import { balanceEncoded, type BalanceOptions, type BalanceResult } from './balance.js';
 
-export async function encodeFile(path: string, spec: ColumnSpec, read: ReadOptions & { onRows?: (rows: number) => void } = {}): Promise<EncodedTable> {
+export async function encodeFile(
+  path: string,
+  spec: ColumnSpec,
+  read: ReadOptions & { onRows?: (rows: number) => void } = {},
+): Promise<EncodedTable> {
   const enc = new TableEncoder(spec, path);
   for await (const chunk of readTable(path, read)) {
     enc.push(chunk);
@@ -26,22 +30,47 @@ export interface BalanceFileOptions extends BalanceOptions {
   lowMemory?: boolean;
 }
 
-export async function balanceFile(path: string, spec: ColumnSpec, opts: BalanceFileOptions = {}): Promise<{ encoded: EncodedTable; result: BalanceResult }> {
+export async function balanceFile(
+  path: string,
+  spec: ColumnSpec,
+  opts: BalanceFileOptions = {},
+): Promise<{ encoded: EncodedTable; result: BalanceResult }> {
   const encoded = await encodeFile(path, spec, opts.read);
   const result = await balanceEncoded(encoded, {
     ...opts,
-    rowsEngine: opts.lowMemory ? (pi, kernels) => createFileEngine(path, spec, encoded, pi, { kernels, chunkRows: opts.read?.chunkRows, encoding: opts.read?.encoding }) : opts.rowsEngine,
+    rowsEngine: opts.lowMemory
+      ? (pi, kernels) =>
+          createFileEngine(path, spec, encoded, pi, {
+            kernels,
+            chunkRows: opts.read?.chunkRows,
+            encoding: opts.read?.encoding,
+          })
+      : opts.rowsEngine,
   });
   const warnings = columnSpecWarnings(spec);
   if (warnings.length) result.report.warnings = warnings;
-  if (opts.out && result.report.solver.status !== 'infeasible') await writeBalanceOutput(opts.out, encoded, result, spec);
-  if (opts.reportPath) await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)));
+  if (opts.out && result.report.solver.status !== 'infeasible')
+    await writeBalanceOutput(opts.out, encoded, result, spec);
+  if (opts.reportPath)
+    await atomicWrite(opts.reportPath, (tmp) =>
+      writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)),
+    );
   return { encoded, result };
 }
 
-export async function writeBalanceOutput(out: string, enc: EncodedTable, result: BalanceResult, spec: ColumnSpec): Promise<void> {
+export async function writeBalanceOutput(
+  out: string,
+  enc: EncodedTable,
+  result: BalanceResult,
+  spec: ColumnSpec,
+): Promise<void> {
   const cols: OutColumn[] = [];
-  if (enc.ids) cols.push({ name: spec.id ?? 'id', data: enc.ids as (string | number)[], type: typeof enc.ids[0] === 'number' ? 'double' : 'string' });
+  if (enc.ids)
+    cols.push({
+      name: spec.id ?? 'id',
+      data: enc.ids as (string | number)[],
+      type: typeof enc.ids[0] === 'number' ? 'double' : 'string',
+    });
   else cols.push({ name: 'row', data: Int32Array.from({ length: enc.rows }, (_, i) => i + 1), type: 'int' });
   cols.push({ name: 'q', data: result.q, type: 'double' });
   cols.push({ name: 'keep', data: Array.from(result.keep, (k) => k === 1), type: 'bool' });

@@ -123,8 +123,10 @@ export async function balanceEncoded(
   const c = enc.labelNames.length;
   const pi = piForGroups(opts.pi, enc.attributeNames);
   const { epsRep, epsAssoc, softPenalty: V, seed, eta: etaReq } = opts;
-  const wantRows = opts.path === 'rows' || (opts.path !== 'patterns' && (!!enc.utility || enc.fractional)) || opts.solver === 'stream';
-  if (opts.path === 'patterns' && enc.utility) throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
+  const wantRows =
+    opts.path === 'rows' || (opts.path !== 'patterns' && (!!enc.utility || enc.fractional)) || opts.solver === 'stream';
+  if (opts.path === 'patterns' && enc.utility)
+    throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
 
   // data for the engine
   let data: BalanceData;
@@ -150,7 +152,9 @@ export async function balanceEncoded(
   try {
     if (wantRows && opts.rowsEngine) {
       engine = opts.rowsEngine(pi, kernels);
-      backend = kernels?.gpu ? `stream from disk, webgpu (${kernels.adapter?.description || 'adapter'})` : 'stream from disk, cpu';
+      backend = kernels?.gpu
+        ? `stream from disk, webgpu (${kernels.adapter?.description || 'adapter'})`
+        : 'stream from disk, cpu';
     } else if (kernels && kernels.gpu) {
       engine = createGpuEngine(kernels.gpu, data, pi);
       backend = `webgpu (${kernels.adapter?.description || kernels.adapter?.device || 'adapter'})`;
@@ -197,11 +201,15 @@ export async function balanceEncoded(
       const sv = sr.violations;
       streamViol = { keepRate: sv.keepRate, upper: Array.from(sv.upper), lower: Array.from(sv.lower) };
       res = {
-        ...sr, q: undefined, passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
+        ...sr,
+        q: undefined,
+        passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
         kktResidual: sr.polish?.kktResidual ?? NaN,
         solver: {
-          method: sr.polish ? 'stream+newton' : 'stream', passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
-          hessianPasses: sr.polish?.solver.hessianPasses ?? 0, hessianStride: sr.polish?.solver.hessianStride ?? 1,
+          method: sr.polish ? 'stream+newton' : 'stream',
+          passes: sr.epochs + (sr.polish?.solver.passes ?? 0),
+          hessianPasses: sr.polish?.solver.hessianPasses ?? 0,
+          hessianStride: sr.polish?.solver.hessianStride ?? 1,
           dualityGap: sr.dualityGap,
         },
       } as unknown as SolveResult;
@@ -232,7 +240,13 @@ export async function balanceEncoded(
       q: qRow,
       keep,
       report: {
-        input: { rows: enc.rows, dropped: enc.dropped, patterns: enc.patterns.n, attributes: enc.attributeNames, labels: enc.labelNames },
+        input: {
+          rows: enc.rows,
+          dropped: enc.dropped,
+          patterns: enc.patterns.n,
+          attributes: enc.attributeNames,
+          labels: enc.labelNames,
+        },
         options: {
           eta,
           etaRequested: etaReq,

@@ -5,7 +5,15 @@ import { writeFile } from 'node:fs/promises';
 import { able, type Desired } from '../evaluate/metrics.js';
 import { biasPrompts } from '../evaluate/prompts.js';
 import type { Embeddings } from '../evaluate/search.js';
-import { biasRetrieval, classEmbeddings, retrieval, zeroShot, type BiasRetrievalResult, type RetrievalResult, type ZeroShotResult } from '../evaluate/tasks.js';
+import {
+  biasRetrieval,
+  classEmbeddings,
+  retrieval,
+  zeroShot,
+  type BiasRetrievalResult,
+  type RetrievalResult,
+  type ZeroShotResult,
+} from '../evaluate/tasks.js';
 import { readEmbeddings } from '../io/embeddings.js';
 import { DataError } from '../io/errors.js';
 import { readTable, type Row } from '../io/read.js';
@@ -38,7 +46,16 @@ export interface EvalOptions {
 export interface EvalReport {
   createdAt: string;
   backend: string;
-  inputs: { images: string; texts?: string; labels?: string; textMeta?: string; imageCount: number; textCount?: number; dim: number; attribute?: string };
+  inputs: {
+    images: string;
+    texts?: string;
+    labels?: string;
+    textMeta?: string;
+    imageCount: number;
+    textCount?: number;
+    dim: number;
+    attribute?: string;
+  };
   zeroshot?: Omit<ZeroShotResult, 'predicted'> & { classes: string[] };
   retrieval?: RetrievalResult;
   bias?: BiasRetrievalResult;
@@ -60,12 +77,21 @@ async function readRows(file: string): Promise<{ columns: string[]; rows: Row[] 
   return { columns, rows };
 }
 
-function column(file: string, t: { columns: string[]; rows: Row[] }, name: string, expectRows: number, what: string): string[] {
-  if (!t.columns.includes(name)) throw new DataError(`unknown column "${name}" (columns: ${t.columns.join(', ')})`, { file, column: name });
-  if (t.rows.length !== expectRows) throw new DataError(`${t.rows.length} rows, but there are ${expectRows} ${what}`, { file });
+function column(
+  file: string,
+  t: { columns: string[]; rows: Row[] },
+  name: string,
+  expectRows: number,
+  what: string,
+): string[] {
+  if (!t.columns.includes(name))
+    throw new DataError(`unknown column "${name}" (columns: ${t.columns.join(', ')})`, { file, column: name });
+  if (t.rows.length !== expectRows)
+    throw new DataError(`${t.rows.length} rows, but there are ${expectRows} ${what}`, { file });
   return t.rows.map((r, i) => {
     const v = r[name];
-    if (v === null || v === undefined || v === '') throw new DataError('missing value', { file, row: i + 1, column: name });
+    if (v === null || v === undefined || v === '')
+      throw new DataError('missing value', { file, row: i + 1, column: name });
     return String(v);
   });
 }
@@ -75,19 +101,32 @@ export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
   const task = o.task ?? 'all';
   const images = await readEmbeddings(o.images);
   const texts = o.texts ? await readEmbeddings(o.texts) : undefined;
-  if (texts && texts.d !== images.d) throw new DataError(`texts have dimension ${texts.d}, images ${images.d}`, { file: o.texts });
+  if (texts && texts.d !== images.d)
+    throw new DataError(`texts have dimension ${texts.d}, images ${images.d}`, { file: o.texts });
   const meta = o.labels ? await readRows(o.labels) : undefined;
   const tmeta = o.textMeta ? await readRows(o.textMeta) : undefined;
   const kernels = o.kernels ?? (await init({ backend: o.backend ?? 'auto' }));
   const report: EvalReport = {
     createdAt: new Date().toISOString(),
     backend: kernels.adapter ? `webgpu (${kernels.adapter.description || kernels.adapter.device})` : 'cpu',
-    inputs: { images: o.images, texts: o.texts, labels: o.labels, textMeta: o.textMeta, imageCount: images.n, textCount: texts?.n, dim: images.d, attribute: o.attribute },
+    inputs: {
+      images: o.images,
+      texts: o.texts,
+      labels: o.labels,
+      textMeta: o.textMeta,
+      imageCount: images.n,
+      textCount: texts?.n,
+      dim: images.d,
+      attribute: o.attribute,
+    },
     unit: 'fraction',
     warnings: [],
     timeMs: 0,
   };
-  for (const [file, e] of [[o.images, images], [o.texts, texts]] as const) {
+  for (const [file, e] of [
+    [o.images, images],
+    [o.texts, texts],
+  ] as const) {
     if (!e || !file) continue;
     const zero: number[] = [];
     for (let i = 0; i < e.n; i++) {
@@ -96,7 +135,9 @@ export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
       if (!nz) zero.push(i + 1);
     }
     if (zero.length)
-      report.warnings.push(`${file}: ${zero.length} all-zero embedding row(s) (rows ${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ', …' : ''}; 1-based): they have no direction, so their similarity ranks are arbitrary`);
+      report.warnings.push(
+        `${file}: ${zero.length} all-zero embedding row(s) (rows ${zero.slice(0, 5).join(', ')}${zero.length > 5 ? ', …' : ''}; 1-based): they have no direction, so their similarity ranks are arbitrary`,
+      );
   }
   const need = (cond: unknown, msg: string) => {
     if (!cond) throw new DataError(msg);
@@ -106,27 +147,47 @@ export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
     // zero-shot: needs texts (class prompts) with text-meta `class` and per-image labels
     const canZero = !!(texts && tmeta?.columns.includes('class') && meta?.columns.includes(o.classColumn ?? 'label'));
     if (want('zeroshot') && (task === 'zeroshot' || canZero)) {
-      need(texts && tmeta && meta, '--task zeroshot needs --texts (class prompt embeddings), --text-meta (column "class") and --labels (class per image)');
+      need(
+        texts && tmeta && meta,
+        '--task zeroshot needs --texts (class prompt embeddings), --text-meta (column "class") and --labels (class per image)',
+      );
       const promptClass = column(o.textMeta!, tmeta!, 'class', texts!.n, 'text embeddings');
       const classes = [...new Set(promptClass)].sort();
       const cIdx = new Map(classes.map((c, i) => [c, i]));
       const imgClass = column(o.labels!, meta!, o.classColumn ?? 'label', images.n, 'images');
       const labels = imgClass.map((c, i) => {
         const j = cIdx.get(c);
-        if (j === undefined) throw new DataError(`unknown label "${c}" (no prompt has this class)`, { file: o.labels, row: i + 1, column: o.classColumn ?? 'label' });
+        if (j === undefined)
+          throw new DataError(`unknown label "${c}" (no prompt has this class)`, {
+            file: o.labels,
+            row: i + 1,
+            column: o.classColumn ?? 'label',
+          });
         return j;
       });
-      const cls = classEmbeddings(texts!, promptClass.map((c) => cIdx.get(c)!), classes.length);
+      const cls = classEmbeddings(
+        texts!,
+        promptClass.map((c) => cIdx.get(c)!),
+        classes.length,
+      );
       const z = await zeroShot(kernels, images, cls, labels);
       const { predicted: _p, ...rest } = z;
       report.zeroshot = { ...rest, classes };
     }
     const canRet = !!(texts && tmeta?.columns.includes('image'));
     if (want('retrieval') && (task === 'retrieval' || canRet)) {
-      need(texts && tmeta, '--task retrieval needs --texts (captions) and --text-meta with column "image" (0-based image index per caption)');
+      need(
+        texts && tmeta,
+        '--task retrieval needs --texts (captions) and --text-meta with column "image" (0-based image index per caption)',
+      );
       const img = column(o.textMeta!, tmeta!, 'image', texts!.n, 'captions').map((v, i) => {
         const x = Number(v);
-        if (!Number.isInteger(x) || x < 0 || x >= images.n) throw new DataError(`image index ${v} is outside 0..${images.n - 1}`, { file: o.textMeta, row: i + 1, column: 'image' });
+        if (!Number.isInteger(x) || x < 0 || x >= images.n)
+          throw new DataError(`image index ${v} is outside 0..${images.n - 1}`, {
+            file: o.textMeta,
+            row: i + 1,
+            column: 'image',
+          });
         return x;
       });
       report.retrieval = await retrieval(kernels, images, texts!, img);
@@ -137,12 +198,31 @@ export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
       const attr = column(o.labels!, meta!, o.attribute!, images.n, 'images');
       const groups = [...new Set(attr)].sort();
       const gIdx = new Map(groups.map((g, i) => [g, i]));
-      const names = tmeta?.columns.includes('query') ? column(o.textMeta!, tmeta!, 'query', texts!.n, 'query embeddings') : texts!.n === 319 ? biasPrompts() : Array.from({ length: texts!.n }, (_, i) => `query ${i}`);
-      if ((o.k ?? 1000) > images.n) report.warnings.push(`-k ${o.k ?? 1000} is larger than the ${images.n} images: MaxSkew@k and NDKL@k use k = ${images.n}`);
-      report.bias = await biasRetrieval(kernels, images, attr.map((a) => gIdx.get(a)!), groups, texts!, names, { k: o.k ?? 1000, desired: o.desired, normalizeImages: o.normalizeImages });
+      const names = tmeta?.columns.includes('query')
+        ? column(o.textMeta!, tmeta!, 'query', texts!.n, 'query embeddings')
+        : texts!.n === 319
+          ? biasPrompts()
+          : Array.from({ length: texts!.n }, (_, i) => `query ${i}`);
+      if ((o.k ?? 1000) > images.n)
+        report.warnings.push(
+          `-k ${o.k ?? 1000} is larger than the ${images.n} images: MaxSkew@k and NDKL@k use k = ${images.n}`,
+        );
+      report.bias = await biasRetrieval(
+        kernels,
+        images,
+        attr.map((a) => gIdx.get(a)!),
+        groups,
+        texts!,
+        names,
+        { k: o.k ?? 1000, desired: o.desired, normalizeImages: o.normalizeImages },
+      );
     }
-    if (report.bias && report.zeroshot && report.zeroshot.top1 > 0) report.able = able(report.bias.maxSkew, report.zeroshot.top1);
-    if (!report.zeroshot && !report.retrieval && !report.bias) throw new DataError('nothing to evaluate: give --texts and --text-meta / --labels / --attribute for a task (see m4kit eval --help)');
+    if (report.bias && report.zeroshot && report.zeroshot.top1 > 0)
+      report.able = able(report.bias.maxSkew, report.zeroshot.top1);
+    if (!report.zeroshot && !report.retrieval && !report.bias)
+      throw new DataError(
+        'nothing to evaluate: give --texts and --text-meta / --labels / --attribute for a task (see m4kit eval --help)',
+      );
   } finally {
     if (!o.kernels) kernels.destroy();
   }

@@ -17,7 +17,13 @@ export interface FileEngineOptions {
   encoding?: ReadOptions['encoding'];
 }
 
-export function createFileEngine(path: string, spec: ColumnSpec, first: EncodedTable, pi: ArrayLike<number>, opts: FileEngineOptions = {}): MomentsEngine {
+export function createFileEngine(
+  path: string,
+  spec: ColumnSpec,
+  first: EncodedTable,
+  pi: ArrayLike<number>,
+  opts: FileEngineOptions = {},
+): MomentsEngine {
   const vocab = { attributes: first.attributeNames, labels: first.labelNames, columns: first.columns };
   const m = vocab.attributes.length;
   const c = vocab.labels.length;

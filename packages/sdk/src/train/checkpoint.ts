@@ -33,12 +33,20 @@ export function writeSafetensors(tensors: NamedTensor[], metadata: Record<string
   return out;
 }
 
-export function readSafetensors(bytes: Uint8Array, what = 'checkpoint'): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+export function readSafetensors(
+  bytes: Uint8Array,
+  what = 'checkpoint',
+): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8) throw new ArgumentError(`${what}: not a safetensors file (too short)`);
   const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (hlen > bytes.length - 8)
-    throw new ArgumentError(`${what}: truncated or not a safetensors file (header length ${hlen}, the file has ${bytes.length} bytes)`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+    throw new ArgumentError(
+      `${what}: truncated or not a safetensors file (header length ${hlen}, the file has ${bytes.length} bytes)`,
+    );
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
   } catch {
@@ -49,15 +57,20 @@ export function readSafetensors(bytes: Uint8Array, what = 'checkpoint'): { tenso
   for (const [name, v] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const t = v as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (t.dtype !== 'F32' && t.dtype !== 'F64') throw new ArgumentError(`${what}: tensor "${name}" has dtype ${t.dtype}; expected F32 or F64`);
+    if (t.dtype !== 'F32' && t.dtype !== 'F64')
+      throw new ArgumentError(`${what}: tensor "${name}" has dtype ${t.dtype}; expected F32 or F64`);
     const [a, b] = t.data_offsets;
     if (base + b > bytes.length)
-      throw new ArgumentError(`${what}: truncated: tensor "${name}" ends at byte ${base + b}, the file has ${bytes.length}`);
+      throw new ArgumentError(
+        `${what}: truncated: tensor "${name}" ends at byte ${base + b}, the file has ${bytes.length}`,
+      );
     const buf = bytes.slice(base + a, base + b).buffer;
     const data = t.dtype === 'F64' ? new Float64Array(buf) : new Float32Array(buf);
     const bad = data.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0)
-      throw new ArgumentError(`${what}: tensor "${name}" holds ${data[bad]} at index ${bad} (every loaded value must be finite)`);
+      throw new ArgumentError(
+        `${what}: tensor "${name}" holds ${data[bad]} at index ${bad} (every loaded value must be finite)`,
+      );
     tensors.set(name, { name, shape: t.shape, dtype: t.dtype, data });
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };

@@ -80,7 +80,8 @@ export function resolveTrainOptions(c: TrainConfig): ResolvedConfig {
   const warm = c.warmupSteps ?? D.warmupSteps;
   if (!isInt(warm, 0)) throw e(`warmupSteps = ${warm} must be an integer ≥ 0`);
   if (warm > c.steps) throw e(`warmupSteps = ${warm} exceeds steps = ${c.steps}`);
-  if (c.clipNorm !== undefined && !(finite(c.clipNorm) && c.clipNorm > 0)) throw e(`clipNorm = ${c.clipNorm} must be finite and > 0`);
+  if (c.clipNorm !== undefined && !(finite(c.clipNorm) && c.clipNorm > 0))
+    throw e(`clipNorm = ${c.clipNorm} must be finite and > 0`);
   const seed = c.seed ?? D.seed;
   if (!isInt(seed, 0)) throw e(`seed = ${seed} must be an integer ≥ 0`);
   const logEvery = c.logEvery ?? D.logEvery;
@@ -131,22 +132,38 @@ function checkData(d: PairedData, where: string, batchSize: number): void {
   if (!d || typeof d !== 'object') throw e('data must be a PairedData object');
   if (!isInt(d.n, 0)) throw e(`n = ${d.n} must be an integer ≥ 0`);
   if (d.n === 0) throw e('empty data (n = 0): nothing to train on');
-  if (!isInt(d.imageDim, 1) || !isInt(d.textDim, 1)) throw e(`imageDim = ${d.imageDim} and textDim = ${d.textDim} must be integers ≥ 1`);
-  if (!(d.image instanceof Float32Array) || !(d.text instanceof Float32Array)) throw e('image and text must be Float32Array (row-major)');
-  if (d.image.length !== d.n * d.imageDim) throw new ShapeError(`train: ${where}: image has ${d.image.length} values, expected n × imageDim = ${d.n} × ${d.imageDim}`);
-  if (d.text.length !== d.n * d.textDim) throw new ShapeError(`train: ${where}: text has ${d.text.length} values, expected n × textDim = ${d.n} × ${d.textDim}`);
-  for (const [name, a, dim] of [['image', d.image, d.imageDim], ['text', d.text, d.textDim]] as const) {
+  if (!isInt(d.imageDim, 1) || !isInt(d.textDim, 1))
+    throw e(`imageDim = ${d.imageDim} and textDim = ${d.textDim} must be integers ≥ 1`);
+  if (!(d.image instanceof Float32Array) || !(d.text instanceof Float32Array))
+    throw e('image and text must be Float32Array (row-major)');
+  if (d.image.length !== d.n * d.imageDim)
+    throw new ShapeError(
+      `train: ${where}: image has ${d.image.length} values, expected n × imageDim = ${d.n} × ${d.imageDim}`,
+    );
+  if (d.text.length !== d.n * d.textDim)
+    throw new ShapeError(
+      `train: ${where}: text has ${d.text.length} values, expected n × textDim = ${d.n} × ${d.textDim}`,
+    );
+  for (const [name, a, dim] of [
+    ['image', d.image, d.imageDim],
+    ['text', d.text, d.textDim],
+  ] as const) {
     for (let i = 0; i < a.length; i++) {
-      if (!Number.isFinite(a[i])) throw e(`${name} row ${Math.floor(i / dim)}, column ${i % dim} is ${a[i]} (features must be finite)`);
+      if (!Number.isFinite(a[i]))
+        throw e(`${name} row ${Math.floor(i / dim)}, column ${i % dim} is ${a[i]} (features must be finite)`);
     }
   }
   if (batchSize > d.n) throw e(`batchSize = ${batchSize} exceeds the ${d.n} pairs`);
-  for (const [name, a, hi] of [['weights', d.weights, Infinity], ['keep', d.keep, 1]] as const) {
+  for (const [name, a, hi] of [
+    ['weights', d.weights, Infinity],
+    ['keep', d.keep, 1],
+  ] as const) {
     if (a === undefined) continue;
     if (a.length !== d.n) throw new ShapeError(`train: ${where}: ${name} has ${a.length} entries, expected n = ${d.n}`);
     let s = 0;
     for (let i = 0; i < a.length; i++) {
-      if (!(a[i] >= 0 && a[i] <= hi) || !Number.isFinite(a[i])) throw e(`${name}[${i}] = ${a[i]} must be finite and in [0, ${hi}]`);
+      if (!(a[i] >= 0 && a[i] <= hi) || !Number.isFinite(a[i]))
+        throw e(`${name}[${i}] = ${a[i]} must be finite and in [0, ${hi}]`);
       s += a[i];
     }
     if (!(s > 0)) throw e(`${name} are all zero`);
@@ -159,11 +176,14 @@ export function resolveStages(data: PairedData | TrainStage[], cfg: ResolvedConf
   if (stages.length === 0) throw new TrainConfigError('train: empty stage list');
   let sum = 0;
   stages.forEach((s, k) => {
-    if (!(finite(s?.fraction) && s.fraction > 0)) throw new TrainConfigError(`train: stage ${k}: fraction = ${s?.fraction} must be > 0`);
+    if (!(finite(s?.fraction) && s.fraction > 0))
+      throw new TrainConfigError(`train: stage ${k}: fraction = ${s?.fraction} must be > 0`);
     sum += s.fraction;
     checkData(s.data, Array.isArray(data) ? `stage ${k}` : 'data', cfg.batchSize);
     if (s.data.imageDim !== stages[0].data.imageDim || s.data.textDim !== stages[0].data.textDim) {
-      throw new ShapeError(`train: stage ${k} has dims image ${s.data.imageDim} / text ${s.data.textDim}, stage 0 has ${stages[0].data.imageDim} / ${stages[0].data.textDim}`);
+      throw new ShapeError(
+        `train: stage ${k} has dims image ${s.data.imageDim} / text ${s.data.textDim}, stage 0 has ${stages[0].data.imageDim} / ${stages[0].data.textDim}`,
+      );
     }
   });
   if (Math.abs(sum - 1) > 1e-6) throw new TrainConfigError(`train: stage fractions sum to ${sum}, expected 1`);
@@ -197,7 +217,10 @@ export interface Layout {
 export function layoutOf(cfg: ResolvedConfig, imageDim: number, textDim: number): Layout {
   const params: ParamSpec[] = [];
   const towers = { image: [] as [number, number][], text: [] as [number, number][] };
-  for (const [tw, dIn] of [['image', imageDim], ['text', textDim]] as const) {
+  for (const [tw, dIn] of [
+    ['image', imageDim],
+    ['text', textDim],
+  ] as const) {
     const widths = [dIn, ...cfg[tw].hidden, cfg.outDim];
     for (let l = 0; l + 1 < widths.length; l++) {
       towers[tw].push([widths[l], widths[l + 1]]);
@@ -241,7 +264,9 @@ export function initParams(layout: Layout, cfg: ResolvedConfig): Float32Array[] 
     if (p.name === 'logit_scale') a[0] = cfg.initLogScale;
     else if (p.name === 'logit_bias') a[0] = cfg.initBias;
     else {
-      const fanIn = p.name.endsWith('.weight') ? p.shape[0] : layout.params.find((q) => q.name === p.name.replace('.bias', '.weight'))!.shape[0];
+      const fanIn = p.name.endsWith('.weight')
+        ? p.shape[0]
+        : layout.params.find((q) => q.name === p.name.replace('.bias', '.weight'))!.shape[0];
       const bound = 1 / Math.sqrt(fanIn);
       for (let i = 0; i < a.length; i++) a[i] = (2 * r() - 1) * bound;
     }
@@ -298,7 +323,8 @@ export class Sampler {
         this.loaded = this.state.epoch;
       }
       if (this.state.pos >= this.order.length) {
-        if (this.order.length === 0 && ++empty > 10000) throw new TrainConfigError('train: keep probabilities almost never keep a row');
+        if (this.order.length === 0 && ++empty > 10000)
+          throw new TrainConfigError('train: keep probabilities almost never keep a row');
         this.state = { epoch: this.state.epoch + 1, pos: 0 };
         continue;
       }

@@ -117,14 +117,17 @@ export class GpuEngine implements Engine {
     const xi = feat.image
       ? k.mlp.gatherRows(feat.image, idxT)
       : k.tensor(gatherHost(d.image, d.imageDim, idx), [B, d.imageDim]);
-    const xt = feat.text ? k.mlp.gatherRows(feat.text, idxT) : k.tensor(gatherHost(d.text, d.textDim, idx), [B, d.textDim]);
+    const xt = feat.text
+      ? k.mlp.gatherRows(feat.text, idxT)
+      : k.tensor(gatherHost(d.text, d.textDim, idx), [B, d.textDim]);
     temps.push(xi, xt);
     let wT: Tensor | undefined;
     if (d.weights) {
       const w = new Float32Array(B);
       let s = 0;
       for (let j = 0; j < B; j++) s += w[j] = d.weights[idx[j]];
-      if (!(s > 0)) throw new ArgumentError(`train: every example in the batch of step ${i + 1} has weight 0 (Σω must be > 0)`);
+      if (!(s > 0))
+        throw new ArgumentError(`train: every example in the batch of step ${i + 1} has weight 0 (Σω must be > 0)`);
       wT = k.tensor(w, [B]);
       temps.push(wT);
     }
@@ -200,10 +203,11 @@ export class GpuEngine implements Engine {
   }
 
   setState(s: { params: ArrayLike<number>[]; m: ArrayLike<number>[]; v: ArrayLike<number>[] }): void {
-    const put = (ts: Tensor[], src: ArrayLike<number>[]) => ts.map((t, j) => {
-      t.dispose();
-      return this.k.tensor(Float32Array.from(src[j]), t.shape);
-    });
+    const put = (ts: Tensor[], src: ArrayLike<number>[]) =>
+      ts.map((t, j) => {
+        t.dispose();
+        return this.k.tensor(Float32Array.from(src[j]), t.shape);
+      });
     this.P = put(this.P, s.params);
     this.M = put(this.M, s.m);
     this.V = put(this.V, s.v);

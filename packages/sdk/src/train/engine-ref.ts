@@ -26,7 +26,12 @@ interface TowerCache {
   z: Float64Array[];
 }
 
-function towerForward(layers: [number, number][], P: (l: number) => { W: Float64Array; b: Float64Array }, x: ArrayLike<number>, B: number): { out: Float64Array; cache: TowerCache } {
+function towerForward(
+  layers: [number, number][],
+  P: (l: number) => { W: Float64Array; b: Float64Array },
+  x: ArrayLike<number>,
+  B: number,
+): { out: Float64Array; cache: TowerCache } {
   const cache: TowerCache = { h: [], z: [] };
   let h: Float64Array = Float64Array.from(x);
   layers.forEach(([din, dout], l) => {
@@ -46,7 +51,13 @@ function transpose(a: Float64Array, r: number, c: number): Float64Array {
   return t;
 }
 
-function towerBackward(layers: [number, number][], P: (l: number) => { W: Float64Array; b: Float64Array }, cache: TowerCache, dOut: Float64Array, B: number): { dW: Float64Array; db: Float64Array }[] {
+function towerBackward(
+  layers: [number, number][],
+  P: (l: number) => { W: Float64Array; b: Float64Array },
+  cache: TowerCache,
+  dOut: Float64Array,
+  B: number,
+): { dW: Float64Array; db: Float64Array }[] {
   const grads: { dW: Float64Array; db: Float64Array }[] = new Array(layers.length);
   let dh = dOut;
   for (let l = layers.length - 1; l >= 0; l--) {
@@ -70,7 +81,10 @@ export class RefEngine implements Engine {
   private readonly layout: Layout;
   private readonly index: Map<string, number>;
 
-  constructor(init: EngineInit, private readonly stages: ResolvedStage[]) {
+  constructor(
+    init: EngineInit,
+    private readonly stages: ResolvedStage[],
+  ) {
     this.cfg = init.cfg;
     this.layout = init.layout;
     this.P = init.params.map((p) => Float64Array.from(p));
@@ -80,7 +94,10 @@ export class RefEngine implements Engine {
   }
 
   private tp(tower: 'image' | 'text') {
-    return (l: number) => ({ W: this.P[this.index.get(`${tower}.${l}.weight`)!], b: this.P[this.index.get(`${tower}.${l}.bias`)!] });
+    return (l: number) => ({
+      W: this.P[this.index.get(`${tower}.${l}.weight`)!],
+      b: this.P[this.index.get(`${tower}.${l}.bias`)!],
+    });
   }
 
   async step(i: number, lr: number, stage: number, idx: Uint32Array, log: boolean): Promise<StepResult | undefined> {

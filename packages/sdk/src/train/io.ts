@@ -14,6 +14,7 @@ export function setTrainFileIO(x: TrainFileIO | null): void {
 }
 
 export function trainFileIO(op: string): TrainFileIO {
-  if (!io) throw new ArgumentError(`${op}: file IO needs the Node entry (import '@m4kit/sdk/node'); pass bytes instead`);
+  if (!io)
+    throw new ArgumentError(`${op}: file IO needs the Node entry (import '@m4kit/sdk/node'); pass bytes instead`);
   return io;
 }

@@ -1,7 +1,19 @@
 // train(): dual-encoder projection heads on frozen features (see types.ts for the contract).
 import { ArgumentError, M4kitError, type Kernels } from '@m4kit/kernels';
 import { configPathFor, readSafetensors, writeSafetensors, type NamedTensor } from './checkpoint.js';
-import { initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler, TrainConfigError, type Layout, type ResolvedConfig, type ResolvedStage, type SamplerState } from './core.js';
+import {
+  initParams,
+  layoutOf,
+  lrAt,
+  resolveConfig,
+  resolveStages,
+  Sampler,
+  TrainConfigError,
+  type Layout,
+  type ResolvedConfig,
+  type ResolvedStage,
+  type SamplerState,
+} from './core.js';
 import type { Engine, EngineInit } from './engine.js';
 import { GpuEngine } from './engine-gpu.js';
 import { RefEngine } from './engine-ref.js';
@@ -54,7 +66,8 @@ function parseMeta(bytes: Uint8Array, what: string): { meta: CheckpointMeta; ten
   } catch {
     throw new ArgumentError(`${what}: no m4kit training metadata in the safetensors header`);
   }
-  if (meta.format !== CHECKPOINT_FORMAT && meta.format !== MODEL_FORMAT) throw new ArgumentError(`${what}: unknown format "${meta.format}"`);
+  if (meta.format !== CHECKPOINT_FORMAT && meta.format !== MODEL_FORMAT)
+    throw new ArgumentError(`${what}: unknown format "${meta.format}"`);
   return { meta, tensors };
 }
 
@@ -62,12 +75,23 @@ function stateOf(layout: Layout, tensors: Map<string, NamedTensor>, what: string
   return layout.params.map((p) => {
     const t = tensors.get(prefix + p.name);
     if (!t) throw new ArgumentError(`${what}: missing tensor "${prefix + p.name}"`);
-    if (t.shape.join() !== p.shape.join()) throw new ArgumentError(`${what}: tensor "${prefix + p.name}" has shape [${t.shape}], the config needs [${p.shape}]`);
+    if (t.shape.join() !== p.shape.join())
+      throw new ArgumentError(
+        `${what}: tensor "${prefix + p.name}" has shape [${t.shape}], the config needs [${p.shape}]`,
+      );
     return t.data;
   });
 }
 
-function makeModel(config: TrainConfig, cfg: ResolvedConfig, layout: Layout, engine: Engine, dims: { imageDim: number; textDim: number }, history: { step: number; loss: number }[], step: () => number): TrainedModel & { dispose(): void } {
+function makeModel(
+  config: TrainConfig,
+  cfg: ResolvedConfig,
+  layout: Layout,
+  engine: Engine,
+  dims: { imageDim: number; textDim: number },
+  history: { step: number; loss: number }[],
+  step: () => number,
+): TrainedModel & { dispose(): void } {
   const check = (x: Float32Array, n: number, dim: number, what: string) => {
     if (!(Number.isInteger(n) && n >= 0)) throw new ArgumentError(`${what}: n = ${n} must be an integer ≥ 0`);
     if (x.length !== n * dim) throw new ArgumentError(`${what}: ${x.length} values, expected n × ${dim} = ${n * dim}`);
@@ -87,9 +111,20 @@ function makeModel(config: TrainConfig, cfg: ResolvedConfig, layout: Layout, eng
       const io = trainFileIO('save');
       const s = await engine.getState();
       const meta = { format: MODEL_FORMAT, version: 1, config, ...dims, step: step(), samplers: [], history: [] };
-      const bytes = writeSafetensors(layout.params.map((p, k) => ({ name: p.name, shape: p.shape, dtype: engine.dtype, data: s.params[k] })), { m4kit: JSON.stringify(meta) });
+      const bytes = writeSafetensors(
+        layout.params.map((p, k) => ({ name: p.name, shape: p.shape, dtype: engine.dtype, data: s.params[k] })),
+        { m4kit: JSON.stringify(meta) },
+      );
       await io.writeFile(path, bytes);
-      const sidecar = { format: MODEL_FORMAT, config, resolved: cfg, ...dims, step: step(), params: layout.params.map((p) => ({ name: p.name, shape: p.shape })), history };
+      const sidecar = {
+        format: MODEL_FORMAT,
+        config,
+        resolved: cfg,
+        ...dims,
+        step: step(),
+        params: layout.params.map((p) => ({ name: p.name, shape: p.shape })),
+        history,
+      };
       await io.writeFile(configPathFor(path), JSON.stringify(sidecar, null, 2) + '\n');
     },
     dispose: () => engine.dispose(),
@@ -97,23 +132,42 @@ function makeModel(config: TrainConfig, cfg: ResolvedConfig, layout: Layout, eng
 }
 
 /** A model from the bytes of a saved model or a checkpoint (no training state needed). */
-export async function loadTrainedModel(k: Kernels, bytes: Uint8Array, file = 'loadTrainedModel'): Promise<TrainedModel & { dispose(): void }> {
+export async function loadTrainedModel(
+  k: Kernels,
+  bytes: Uint8Array,
+  file = 'loadTrainedModel',
+): Promise<TrainedModel & { dispose(): void }> {
   const { meta, tensors } = parseMeta(bytes, file);
   const cfg = resolveConfig(meta.config);
   const layout = layoutOf(cfg, meta.imageDim, meta.textDim);
   const engine = createEngine(k, { cfg, layout, params: stateOf(layout, tensors, 'loadTrainedModel') }, []);
-  return makeModel(meta.config, cfg, layout, engine, { imageDim: meta.imageDim, textDim: meta.textDim }, meta.history ?? [], () => meta.step);
+  return makeModel(
+    meta.config,
+    cfg,
+    layout,
+    engine,
+    { imageDim: meta.imageDim, textDim: meta.textDim },
+    meta.history ?? [],
+    () => meta.step,
+  );
 }
 
-export async function train(k: Kernels, data: PairedData | TrainStage[], config: TrainConfig, hooks: TrainHooks = {}): Promise<TrainedModel & { dispose(): void }> {
+export async function train(
+  k: Kernels,
+  data: PairedData | TrainStage[],
+  config: TrainConfig,
+  hooks: TrainHooks = {},
+): Promise<TrainedModel & { dispose(): void }> {
   // ---- everything is validated on the host before any GPU work
   const cfg = resolveConfig(config);
   const stages = resolveStages(data, cfg);
   const { imageDim, textDim } = stages[0].data;
   const e = (m: string) => new TrainConfigError(`train: ${m}`);
-  if (hooks.checkpointEvery !== undefined && !(Number.isInteger(hooks.checkpointEvery) && hooks.checkpointEvery >= 1)) throw e(`checkpointEvery = ${hooks.checkpointEvery} must be an integer ≥ 1`);
+  if (hooks.checkpointEvery !== undefined && !(Number.isInteger(hooks.checkpointEvery) && hooks.checkpointEvery >= 1))
+    throw e(`checkpointEvery = ${hooks.checkpointEvery} must be an integer ≥ 1`);
   if (hooks.checkpointEvery !== undefined && !hooks.checkpointPath) throw e('checkpointEvery needs checkpointPath');
-  if (hooks.evalEvery !== undefined && !(Number.isInteger(hooks.evalEvery) && hooks.evalEvery >= 1)) throw e(`evalEvery = ${hooks.evalEvery} must be an integer ≥ 1`);
+  if (hooks.evalEvery !== undefined && !(Number.isInteger(hooks.evalEvery) && hooks.evalEvery >= 1))
+    throw e(`evalEvery = ${hooks.evalEvery} must be an integer ≥ 1`);
   if (hooks.evalEvery !== undefined && !hooks.onEval) throw e('evalEvery needs onEval');
   const io = hooks.checkpointPath || typeof hooks.resume === 'string' ? trainFileIO('train') : null;
   const layout = layoutOf(cfg, imageDim, textDim);
@@ -125,16 +179,26 @@ export async function train(k: Kernels, data: PairedData | TrainStage[], config:
     const bytes =
       typeof path === 'string'
         ? await io!.readFile(path).catch((err: NodeJS.ErrnoException) => {
-            throw new ArgumentError(`${path}: cannot read the --resume checkpoint (${err.code === 'ENOENT' ? 'file not found' : err.message})`);
+            throw new ArgumentError(
+              `${path}: cannot read the --resume checkpoint (${err.code === 'ENOENT' ? 'file not found' : err.message})`,
+            );
           })
         : path;
     const { meta, tensors } = parseMeta(bytes, what);
-    if (meta.format !== CHECKPOINT_FORMAT) throw new ArgumentError(`${what}: a saved model holds no optimizer state; resume needs a training checkpoint`);
+    if (meta.format !== CHECKPOINT_FORMAT)
+      throw new ArgumentError(`${what}: a saved model holds no optimizer state; resume needs a training checkpoint`);
     const was = resolveConfig(meta.config);
-    const diff = (Object.keys(cfg) as (keyof ResolvedConfig)[]).filter((key) => JSON.stringify(cfg[key]) !== JSON.stringify(was[key]));
-    if (diff.length) throw new ArgumentError(`${what}: the checkpoint was written with a different config (${diff.join(', ')}); resume needs the same one`);
-    if (meta.imageDim !== imageDim || meta.textDim !== textDim) throw new ArgumentError(`${what}: checkpoint dims ${meta.imageDim}/${meta.textDim}, data ${imageDim}/${textDim}`);
-    if (meta.samplers.length !== stages.length) throw new ArgumentError(`${what}: the checkpoint has ${meta.samplers.length} stages, this run ${stages.length}`);
+    const diff = (Object.keys(cfg) as (keyof ResolvedConfig)[]).filter(
+      (key) => JSON.stringify(cfg[key]) !== JSON.stringify(was[key]),
+    );
+    if (diff.length)
+      throw new ArgumentError(
+        `${what}: the checkpoint was written with a different config (${diff.join(', ')}); resume needs the same one`,
+      );
+    if (meta.imageDim !== imageDim || meta.textDim !== textDim)
+      throw new ArgumentError(`${what}: checkpoint dims ${meta.imageDim}/${meta.textDim}, data ${imageDim}/${textDim}`);
+    if (meta.samplers.length !== stages.length)
+      throw new ArgumentError(`${what}: the checkpoint has ${meta.samplers.length} stages, this run ${stages.length}`);
     params = stateOf(layout, tensors, what);
     resumed = { meta, m: stateOf(layout, tensors, what, 'adamw.m.'), v: stateOf(layout, tensors, what, 'adamw.v.') };
   }
@@ -142,14 +206,29 @@ export async function train(k: Kernels, data: PairedData | TrainStage[], config:
   const engine = createEngine(k, { cfg, layout, params }, stages);
   try {
     const history: { step: number; loss: number }[] = resumed ? [...resumed.meta.history] : [];
-    const samplers = stages.map((_, s) => new Sampler(stages[s].data, cfg.seed, s, resumed ? { ...resumed.meta.samplers[s] } : undefined));
+    const samplers = stages.map(
+      (_, s) => new Sampler(stages[s].data, cfg.seed, s, resumed ? { ...resumed.meta.samplers[s] } : undefined),
+    );
     let done = resumed ? resumed.meta.step : 0;
     if (resumed) engine.setState({ params, m: resumed.m, v: resumed.v });
     const model = makeModel(config, cfg, layout, engine, { imageDim, textDim }, history, () => done);
     const checkpoint = async () => {
-      const meta: CheckpointMeta = { format: CHECKPOINT_FORMAT, version: 1, config, imageDim, textDim, step: done, samplers: samplers.map((s) => ({ ...s.state })), history };
+      const meta: CheckpointMeta = {
+        format: CHECKPOINT_FORMAT,
+        version: 1,
+        config,
+        imageDim,
+        textDim,
+        step: done,
+        samplers: samplers.map((s) => ({ ...s.state })),
+        history,
+      };
       await io!.writeFile(hooks.checkpointPath!, await checkpointBytes(engine, layout, meta));
-      await io!.writeFile(configPathFor(hooks.checkpointPath!), JSON.stringify({ format: CHECKPOINT_FORMAT, config, resolved: cfg, imageDim, textDim, step: done }, null, 2) + '\n');
+      await io!.writeFile(
+        configPathFor(hooks.checkpointPath!),
+        JSON.stringify({ format: CHECKPOINT_FORMAT, config, resolved: cfg, imageDim, textDim, step: done }, null, 2) +
+          '\n',
+      );
     };
     const t0 = globalThis.performance?.now() ?? Date.now();
     for (let i = done; i < cfg.steps; i++) {
@@ -165,7 +244,15 @@ export async function train(k: Kernels, data: PairedData | TrainStage[], config:
       done = i + 1;
       if (r) {
         history.push({ step: done, loss: r.loss });
-        hooks.onLog?.({ step: done, stage, loss: r.loss, lr, gradNorm: r.gradNorm, scale: r.scale, elapsedMs: (globalThis.performance?.now() ?? Date.now()) - t0 });
+        hooks.onLog?.({
+          step: done,
+          stage,
+          loss: r.loss,
+          lr,
+          gradNorm: r.gradNorm,
+          scale: r.scale,
+          elapsedMs: (globalThis.performance?.now() ?? Date.now()) - t0,
+        });
       }
       hooks.onStep?.(done, r?.loss);
       if (hooks.checkpointEvery && done % hooks.checkpointEvery === 0 && done < cfg.steps) await checkpoint();

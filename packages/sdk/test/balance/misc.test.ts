@@ -176,7 +176,10 @@ describe('bad input → typed errors naming the argument', () => {
     await code(() => createCpuEngine({ ...T, u: new Float64Array(5) }, [0.5, 0.5]), /^data\.u/, 'E_SHAPE');
     await code(() => createCpuEngine({ ...T, w: new Float64Array(7) }, [0.5, 0.5]), /^data\.w/, 'E_SHAPE');
     await code(() => createCpuEngine({ ...T, w: new Float64Array(6) }, [0.5, 0.5]), /^data\.w: the weights sum to 0/);
-    await code(() => createCpuEngine({ ...T, S: Float64Array.from([2, ...T.S.slice(1)]) }, [0.5, 0.5]), /^data\.S\[0\]/);
+    await code(
+      () => createCpuEngine({ ...T, S: Float64Array.from([2, ...T.S.slice(1)]) }, [0.5, 0.5]),
+      /^data\.S\[0\]/,
+    );
     await code(solveStreaming({ ...T, Y: new Float64Array(3) }, { eta: 0.5, pi: [0.5, 0.5] }), /^data\.Y/, 'E_SHAPE');
     await code(() => compressPatterns({ ...T, S: new Float64Array(3) }), /^data\.S/, 'E_SHAPE');
     await code(e.pass(new Float64Array(5), 0, 0.5), /^W: length 5/, 'E_SHAPE');

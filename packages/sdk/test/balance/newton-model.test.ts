@@ -10,9 +10,13 @@ function rng(seed: number) {
 
 describe('solveModel (Newton step subproblem)', () => {
   for (const [seed, P, withMu, V, cond] of [
-    [1, 3, true, Infinity, 1], [2, 8, true, Infinity, 1e4], [3, 12, false, Infinity, 1e3], [4, 6, true, 0.05, 10],
+    [1, 3, true, Infinity, 1],
+    [2, 8, true, Infinity, 1e4],
+    [3, 12, false, Infinity, 1e3],
+    [4, 6, true, 0.05, 10],
     [5, 20, true, 0.3, 1e8],
-    [6, 10, true, Infinity, 100], [7, 16, true, 1, 1e4],
+    [6, 10, true, Infinity, 100],
+    [7, 16, true, 1, 1e4],
   ] as [number, number, boolean, number, number][]) {
     it(`P=${P} µ ${withMu ? 'free' : 'fixed'} V=${V} cond≈${cond}`, () => {
       const r = rng(seed);
@@ -46,8 +50,7 @@ describe('solveModel (Newton step subproblem)', () => {
         if (j >= P) expect(Math.abs(g), `µ: gradient ${g}`).toBeLessThan(tol);
         else if (Math.abs(y[j]) === V) {
           expect(Math.sign(y[j]) * (g + e[j] * Math.sign(y[j])), `j=${j} at the box`).toBeLessThan(tol);
-        }
-        else if (y[j] === 0) expect(Math.abs(g), `j=${j} at zero`).toBeLessThanOrEqual(e[j] + tol);
+        } else if (y[j] === 0) expect(Math.abs(g), `j=${j} at zero`).toBeLessThanOrEqual(e[j] + tol);
         else expect(Math.abs(g + e[j] * Math.sign(y[j])), `j=${j} interior`).toBeLessThan(tol);
         if (j < P) expect(Math.abs(y[j])).toBeLessThanOrEqual(V);
       }

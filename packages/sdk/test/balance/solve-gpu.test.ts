@@ -24,12 +24,42 @@ function instance(seed: number, n: number, m: number, c: number, utility: number
 }
 
 const CASES = [
-  { name: 'm2 c3 n700 utility hard', seed: 11, n: 700, m: 2, c: 3, utility: 0.2, weights: false, eps: 0, etaFrac: 0.8,
-    V: Infinity },
-  { name: 'm3 c4 n1500 eps weights', seed: 12, n: 1500, m: 3, c: 4, utility: 0.1, weights: true, eps: 0.01,
-    etaFrac: 0.9, V: Infinity },
-  { name: 'm2 c5 n1000 soft V=0.5', seed: 13, n: 1000, m: 2, c: 5, utility: 0.3, weights: false, eps: 0.005,
-    etaFrac: 1.3, V: 0.5 },
+  {
+    name: 'm2 c3 n700 utility hard',
+    seed: 11,
+    n: 700,
+    m: 2,
+    c: 3,
+    utility: 0.2,
+    weights: false,
+    eps: 0,
+    etaFrac: 0.8,
+    V: Infinity,
+  },
+  {
+    name: 'm3 c4 n1500 eps weights',
+    seed: 12,
+    n: 1500,
+    m: 3,
+    c: 4,
+    utility: 0.1,
+    weights: true,
+    eps: 0.01,
+    etaFrac: 0.9,
+    V: Infinity,
+  },
+  {
+    name: 'm2 c5 n1000 soft V=0.5',
+    seed: 13,
+    n: 1000,
+    m: 2,
+    c: 5,
+    utility: 0.3,
+    weights: false,
+    eps: 0.005,
+    etaFrac: 1.3,
+    V: 0.5,
+  },
 ];
 
 describe('solvers on the GPU engine agree with the float64 engine', () => {
@@ -46,7 +76,11 @@ describe('solvers on the GPU engine agree with the float64 engine', () => {
       const qRef = await cpu.q(ref.W, ref.mu, eta);
       // chunked GPU engine (3+ chunks), the pipeline's float32 tolerance; Hessian every row and every 7th row
       const gpu = createGpuEngine(k.gpu!, data, pi, { chunkRows: 400 });
-      const runs = [['newton', Infinity], ['newton', cs.n / 7], ['first-order', Infinity]] as const;
+      const runs = [
+        ['newton', Infinity],
+        ['newton', cs.n / 7],
+        ['first-order', Infinity],
+      ] as const;
       for (const [method, hessianRows] of runs) {
         const r = await solveBatch(gpu, { ...opts, method, hessianRows, tol: 2e-6 });
         const label = `${method} hessianRows=${hessianRows} ${r.solver.note} kkt ${r.kktResidual}`;

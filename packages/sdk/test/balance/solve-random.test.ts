@@ -361,7 +361,8 @@ function makeInstance(sp: Spec): { data: BalanceData; pi: number[] } {
       Y[i * c + r] = sp.softLabels ? Math.round(rnd() * pr * 8) / 8 : rnd() < pr ? 1 : 0;
     }
   }
-  const pi = sp.attrs === 'onehot' ? Array.from({ length: m }, () => 1 / m) : Array.from({ length: m }, () => 0.3 + 0.4 * rnd());
+  const pi =
+    sp.attrs === 'onehot' ? Array.from({ length: m }, () => 1 / m) : Array.from({ length: m }, () => 0.3 + 0.4 * rnd());
   const data: BalanceData = { n, m, c, S, Y };
   if (sp.utility) data.u = Float64Array.from({ length: n }, () => sp.utility! * (rnd() - 0.5));
   if (sp.weights) data.w = Float64Array.from({ length: n }, () => 1 + Math.floor(rnd() * 4));
@@ -373,70 +374,136 @@ const SPECS: Spec[] = [
   { name: 'onehot m3 c5 n2000 hard', seed: 2, n: 2000, m: 3, c: 5, attrs: 'onehot', etaFrac: 0.8 },
   { name: 'multi m4 c8 n2000 hard', seed: 3, n: 2000, m: 4, c: 8, attrs: 'multi', etaFrac: 0.6 },
   { name: 'soft attrs m2 c4 n500 utility', seed: 4, n: 500, m: 2, c: 4, attrs: 'soft', utility: 0.4, etaFrac: 0.7 },
-  { name: 'onehot m2 c8 n1000 eps>0', seed: 5, n: 1000, m: 2, c: 8, attrs: 'onehot', epsRep: 0.01, epsAssoc: 0.004, etaFrac: 0.9 },
-  { name: 'multi m3 c6 n800 utility eps>0 weights', seed: 6, n: 800, m: 3, c: 6, attrs: 'multi', utility: 0.3, epsRep: 0.02, epsAssoc: 0.01, etaFrac: 0.75, weights: true },
+  {
+    name: 'onehot m2 c8 n1000 eps>0',
+    seed: 5,
+    n: 1000,
+    m: 2,
+    c: 8,
+    attrs: 'onehot',
+    epsRep: 0.01,
+    epsAssoc: 0.004,
+    etaFrac: 0.9,
+  },
+  {
+    name: 'multi m3 c6 n800 utility eps>0 weights',
+    seed: 6,
+    n: 800,
+    m: 3,
+    c: 6,
+    attrs: 'multi',
+    utility: 0.3,
+    epsRep: 0.02,
+    epsAssoc: 0.01,
+    etaFrac: 0.75,
+    weights: true,
+  },
   { name: 'onehot m2 c4 n500 soft V=0.3', seed: 7, n: 500, m: 2, c: 4, attrs: 'onehot', V: 0.3, eta: 0.9 },
-  { name: 'multi m4 c3 n600 soft V=2 utility eps>0', seed: 8, n: 600, m: 4, c: 3, attrs: 'multi', V: 2, eta: 0.8, utility: 0.5, epsRep: 0.01, epsAssoc: 0.01 },
-  { name: 'soft labels m3 c5 n400 hard', seed: 9, n: 400, m: 3, c: 5, attrs: 'onehot', softLabels: true, etaFrac: 0.85 },
-  { name: 'onehot m4 c2 n1500 utility hard', seed: 10, n: 1500, m: 4, c: 2, attrs: 'onehot', utility: 0.6, etaFrac: 0.5 },
+  {
+    name: 'multi m4 c3 n600 soft V=2 utility eps>0',
+    seed: 8,
+    n: 600,
+    m: 4,
+    c: 3,
+    attrs: 'multi',
+    V: 2,
+    eta: 0.8,
+    utility: 0.5,
+    epsRep: 0.01,
+    epsAssoc: 0.01,
+  },
+  {
+    name: 'soft labels m3 c5 n400 hard',
+    seed: 9,
+    n: 400,
+    m: 3,
+    c: 5,
+    attrs: 'onehot',
+    softLabels: true,
+    etaFrac: 0.85,
+  },
+  {
+    name: 'onehot m4 c2 n1500 utility hard',
+    seed: 10,
+    n: 1500,
+    m: 4,
+    c: 2,
+    attrs: 'onehot',
+    utility: 0.6,
+    etaFrac: 0.5,
+  },
 ];
 
 describe('batch solver vs an independent exact solve (random instances)', () => {
-  for (const sp of SPECS) for (const method of ['newton', 'first-order'] as const) {
-    it(`${sp.name} [${method}]`, async () => {
-      const { data, pi } = makeInstance(sp);
-      const engine = createCpuEngine(data, pi);
-      const epsRep = sp.epsRep ?? 0;
-      const epsAssoc = sp.epsAssoc ?? 0;
-      const V = sp.V ?? Infinity;
-      let eta = sp.eta ?? 0;
-      if (sp.etaFrac !== undefined) {
-        const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, tolerance: 'joint', method }); // the reference is joint
-        expect(mf.converged).toBe(true);
-        eta = Math.min(1, sp.etaFrac * mf.eta);
-        expect(eta).toBeGreaterThan(0.05);
-      }
-      const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, tolerance: 'joint', method });
-      expect(res.converged).toBe(true);
-      expect(res.solver.method).toBe(method);
-      // certified: P(q) − g(v, µ) ≥ 0 up to rounding (q feasible to ~1e-10, times |W|), and small at convergence
-      // (tol 1e-10 on the KKT residual)
-      expect(res.solver.dualityGap).toBeGreaterThan(-1e-8);
-      expect(res.solver.dualityGap).toBeLessThan(1e-7);
-      if (method === 'newton') expect(res.solver.passes + res.solver.hessianPasses).toBeLessThan(120);
-      const q = await engine.q(res.W, res.mu, eta);
-
-      const ref = refSolve({ ...data, S: Float64Array.from(data.S), Y: Float64Array.from(data.Y), u: data.u ? Float64Array.from(data.u) : undefined, w: data.w ? Float64Array.from(data.w) : undefined, pi, eta, epsRep, epsAssoc, V });
-      expect(ref.verified, `reference KKT error ${ref.kktError}`).toBe(true);
-      let maxErr = 0;
-      for (let i = 0; i < data.n; i++) maxErr = Math.max(maxErr, Math.abs(q[i] - ref.q[i]));
-      expect(maxErr).toBeLessThan(1e-5);
-
-      // constraint violations of the solver's q, computed here from the rows
-      const { n, m, c } = data;
-      let N = 0;
-      let sq = 0;
-      const D = new Float64Array(m * (c + 1));
-      for (let i = 0; i < n; i++) {
-        const wi = data.w ? data.w[i] : 1;
-        N += wi;
-        sq += wi * q[i];
-        for (let k = 0; k < m; k++) {
-          const s = data.S[i * m + k] - pi[k];
-          D[k * (c + 1)] += wi * q[i] * s;
-          for (let r = 0; r < c; r++) D[k * (c + 1) + r + 1] += wi * q[i] * s * data.Y[i * c + r];
+  for (const sp of SPECS)
+    for (const method of ['newton', 'first-order'] as const) {
+      it(`${sp.name} [${method}]`, async () => {
+        const { data, pi } = makeInstance(sp);
+        const engine = createCpuEngine(data, pi);
+        const epsRep = sp.epsRep ?? 0;
+        const epsAssoc = sp.epsAssoc ?? 0;
+        const V = sp.V ?? Infinity;
+        let eta = sp.eta ?? 0;
+        if (sp.etaFrac !== undefined) {
+          const mf = await maxFeasibleEta(engine, { epsRep, epsAssoc, tolerance: 'joint', method }); // the reference is joint
+          expect(mf.converged).toBe(true);
+          eta = Math.min(1, sp.etaFrac * mf.eta);
+          expect(eta).toBeGreaterThan(0.05);
         }
-      }
-      expect(Math.abs(sq / N - eta)).toBeLessThan(1e-6);
-      let viol = 0;
-      for (let k = 0; k < m; k++) for (let r = 0; r <= c; r++) viol = Math.max(viol, Math.abs(D[k * (c + 1) + r] / N) - (r === 0 ? epsRep : epsAssoc));
-      if (V === Infinity) {
-        expect(viol).toBeLessThan(1e-6);
-        expect(res.status).toBe('optimal');
-      } else {
-        expect(['optimal', 'soft']).toContain(res.status);
-        expect(Math.abs(viol - res.maxViolation)).toBeLessThan(1e-6);
-      }
-    });
-  }
+        const res = await solveBatch(engine, { eta, epsRep, epsAssoc, V, tolerance: 'joint', method });
+        expect(res.converged).toBe(true);
+        expect(res.solver.method).toBe(method);
+        // certified: P(q) − g(v, µ) ≥ 0 up to rounding (q feasible to ~1e-10, times |W|), and small at convergence
+        // (tol 1e-10 on the KKT residual)
+        expect(res.solver.dualityGap).toBeGreaterThan(-1e-8);
+        expect(res.solver.dualityGap).toBeLessThan(1e-7);
+        if (method === 'newton') expect(res.solver.passes + res.solver.hessianPasses).toBeLessThan(120);
+        const q = await engine.q(res.W, res.mu, eta);
+
+        const ref = refSolve({
+          ...data,
+          S: Float64Array.from(data.S),
+          Y: Float64Array.from(data.Y),
+          u: data.u ? Float64Array.from(data.u) : undefined,
+          w: data.w ? Float64Array.from(data.w) : undefined,
+          pi,
+          eta,
+          epsRep,
+          epsAssoc,
+          V,
+        });
+        expect(ref.verified, `reference KKT error ${ref.kktError}`).toBe(true);
+        let maxErr = 0;
+        for (let i = 0; i < data.n; i++) maxErr = Math.max(maxErr, Math.abs(q[i] - ref.q[i]));
+        expect(maxErr).toBeLessThan(1e-5);
+
+        // constraint violations of the solver's q, computed here from the rows
+        const { n, m, c } = data;
+        let N = 0;
+        let sq = 0;
+        const D = new Float64Array(m * (c + 1));
+        for (let i = 0; i < n; i++) {
+          const wi = data.w ? data.w[i] : 1;
+          N += wi;
+          sq += wi * q[i];
+          for (let k = 0; k < m; k++) {
+            const s = data.S[i * m + k] - pi[k];
+            D[k * (c + 1)] += wi * q[i] * s;
+            for (let r = 0; r < c; r++) D[k * (c + 1) + r + 1] += wi * q[i] * s * data.Y[i * c + r];
+          }
+        }
+        expect(Math.abs(sq / N - eta)).toBeLessThan(1e-6);
+        let viol = 0;
+        for (let k = 0; k < m; k++)
+          for (let r = 0; r <= c; r++)
+            viol = Math.max(viol, Math.abs(D[k * (c + 1) + r] / N) - (r === 0 ? epsRep : epsAssoc));
+        if (V === Infinity) {
+          expect(viol).toBeLessThan(1e-6);
+          expect(res.status).toBe('optimal');
+        } else {
+          expect(['optimal', 'soft']).toContain(res.status);
+          expect(Math.abs(viol - res.maxViolation)).toBeLessThan(1e-6);
+        }
+      });
+    }
 });

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { cpuMatmul, gaussian, initBaParams, mulberry32, type BaParams } from '../../src/debias/ba.js';
 import { CpuBank, randomUnitRows } from '../../src/debias/bank.js';
 import { lossAndGrads } from '../../src/debias/step.js';
-import { counterfactualCaptions, debias, moduleFromSafetensors, moduleToSafetensors, type DebiasData } from '../../src/debias/index.js';
+import {
+  counterfactualCaptions,
+  debias,
+  moduleFromSafetensors,
+  moduleToSafetensors,
+  type DebiasData,
+} from '../../src/debias/index.js';
 import { loadDebiasModule, saveDebiasModule } from '../../src/debias/io.js';
 
 /** images carry a gender direction (dim 0); captions carry it too; counterfactuals flip it */
@@ -44,8 +50,15 @@ describe('debias() training', () => {
     const fixed = async (p: BaParams) => {
       const r = gaussian(mulberry32(99));
       const bank = new CpuBank(6, 32, randomUnitRows(32, 6, r), randomUnitRows(32, 6, r));
-      const s = { B: 48, D: 6, eI: data.images.data as Float64Array, eT1: data.captions.data as Float64Array, eT2: data.counterfactuals.data as Float64Array };
-      return (await lossAndGrads(cpuMatmul, bank, p, { ...s, counterfactual: true, tau: 0.5, alpha: 0.3, mix: 0 })).total;
+      const s = {
+        B: 48,
+        D: 6,
+        eI: data.images.data as Float64Array,
+        eT1: data.captions.data as Float64Array,
+        eT2: data.counterfactuals.data as Float64Array,
+      };
+      return (await lossAndGrads(cpuMatmul, bank, p, { ...s, counterfactual: true, tau: 0.5, alpha: 0.3, mix: 0 }))
+        .total;
     };
     const before = await fixed(initBaParams(6, 8, 16, 7));
     const after = await fixed(a.module.params);
@@ -63,15 +76,37 @@ describe('debias() training', () => {
     const prompts = { n: 3, d: 6, data: Float64Array.from({ length: 18 }, () => r()) };
     const classes = { n: 2, d: 6, data: Float64Array.from([-1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]) };
     const res = await debias(data, {
-      ...small, lr: 0, epochs: 40, evalEvery: 2, patience: 3,
-      validation: { images: data.images, labels, groups: ['female', 'male'], prompts, k: 10, zeroShot: { images: data.images, labels, classes } },
+      ...small,
+      lr: 0,
+      epochs: 40,
+      evalEvery: 2,
+      patience: 3,
+      validation: {
+        images: data.images,
+        labels,
+        groups: ['female', 'male'],
+        prompts,
+        k: 10,
+        zeroShot: { images: data.images, labels, classes },
+      },
     } as never).catch((e) => e);
     // lr must be > 0: a config error, raised before training
     expect(res).toBeInstanceOf(Error);
     expect(String(res)).toMatch(/lr must be > 0/);
     const ok = await debias(data, {
-      ...small, lr: 1e-9, epochs: 40, evalEvery: 2, patience: 3,
-      validation: { images: data.images, labels, groups: ['female', 'male'], prompts, k: 10, zeroShot: { images: data.images, labels, classes } },
+      ...small,
+      lr: 1e-9,
+      epochs: 40,
+      evalEvery: 2,
+      patience: 3,
+      validation: {
+        images: data.images,
+        labels,
+        groups: ['female', 'male'],
+        prompts,
+        k: 10,
+        zeroShot: { images: data.images, labels, classes },
+      },
     });
     // with a negligible lr ABLE never improves after the first evaluation → 1 + 3 evaluations, 8 epochs
     expect(ok.evals.length).toBe(4);
@@ -95,7 +130,10 @@ describe('debias() training', () => {
     for (const modality of ['image', 'text'] as const) {
       const x = await module.apply(data.images, { modality });
       const y = await back.apply(data.images, { modality });
-      for (let i = 0; i < x.data.length; i++) expect(Math.abs(x.data[i] - y.data[i])).toBeLessThanOrEqual(Math.max(1e-5 * Math.abs(x.data[i] + y.data[i]), 1e-6));
+      for (let i = 0; i < x.data.length; i++)
+        expect(Math.abs(x.data[i] - y.data[i])).toBeLessThanOrEqual(
+          Math.max(1e-5 * Math.abs(x.data[i] + y.data[i]), 1e-6),
+        );
     }
     const exact = moduleFromSafetensors(moduleToSafetensors(module, 'F64'));
     expect(Array.from(exact.params.mlp1.W2)).toEqual(Array.from(module.params.mlp1.W2));
@@ -105,15 +143,23 @@ describe('debias() training', () => {
   it('bad configs are clear errors before any GPU work (backend webgpu is never initialised)', async () => {
     const { data } = synth(10, 4, 5);
     const gpu = { backend: 'webgpu' as const };
-    await expect(debias({ ...data, captions: { n: 10, d: 3, data: new Float64Array(30) } }, gpu)).rejects.toThrow(/dimensions differ: images 4, captions 3/);
-    await expect(debias({ ...data, counterfactuals: { n: 9, d: 4, data: new Float64Array(36) } }, gpu)).rejects.toThrow(/row counts differ/);
-    await expect(debias({ ...data, images: { n: 0, d: 4, data: new Float64Array() } }, gpu)).rejects.toThrow(/images are empty/);
+    await expect(debias({ ...data, captions: { n: 10, d: 3, data: new Float64Array(30) } }, gpu)).rejects.toThrow(
+      /dimensions differ: images 4, captions 3/,
+    );
+    await expect(debias({ ...data, counterfactuals: { n: 9, d: 4, data: new Float64Array(36) } }, gpu)).rejects.toThrow(
+      /row counts differ/,
+    );
+    await expect(debias({ ...data, images: { n: 0, d: 4, data: new Float64Array() } }, gpu)).rejects.toThrow(
+      /images are empty/,
+    );
     await expect(debias(data, { ...gpu, alpha: 2 })).rejects.toThrow(/alpha must be in \[0, 1\]/);
     await expect(debias(data, { ...gpu, loss: 'infonce' } as never)).rejects.toThrow(/unknown option "loss"/);
     await expect(debias(data, { backend: 'tpu' } as never)).rejects.toThrow(/unknown backend "tpu"/);
     const nan = data.images.data.slice();
     nan[7] = NaN;
-    await expect(debias({ ...data, images: { n: 10, d: 4, data: nan } }, gpu)).rejects.toThrow(/images: row 1 has a non-finite value \(column 3\)/);
+    await expect(debias({ ...data, images: { n: 10, d: 4, data: nan } }, gpu)).rejects.toThrow(
+      /images: row 1 has a non-finite value \(column 3\)/,
+    );
   });
 });
 

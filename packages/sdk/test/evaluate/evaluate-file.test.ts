@@ -23,7 +23,9 @@ function npy(path: string, rows: number[][], dtype: '<f4' | '<f8' = '<f4'): void
 }
 function safetensors(path: string, name: string, rows: number[][]): void {
   const data = new Float32Array(rows.flat());
-  const h = JSON.stringify({ [name]: { dtype: 'F32', shape: [rows.length, rows[0].length], data_offsets: [0, data.byteLength] } });
+  const h = JSON.stringify({
+    [name]: { dtype: 'F32', shape: [rows.length, rows[0].length], data_offsets: [0, data.byteLength] },
+  });
   const hb = new TextEncoder().encode(h);
   const out = new Uint8Array(8 + hb.length + data.byteLength);
   new DataView(out.buffer).setBigUint64(0, BigInt(hb.length), true);
@@ -33,7 +35,7 @@ function safetensors(path: string, name: string, rows: number[][]): void {
 }
 
 let seed = 9;
-const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+const r = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 // 3 classes along axes; images near their class axis; 2 prompts per class
 const C = ['cat', 'dog', 'eel'];
 const D = 6;
@@ -45,14 +47,19 @@ const prompts = [0, 0, 1, 1, 2, 2].map((c) => axis(c, 0.2));
 npy(join(dir, 'img.npy'), images);
 safetensors(join(dir, 'prompts.safetensors'), 'text', prompts);
 writeFileSync(join(dir, 'prompts.csv'), 'class\ncat\ncat\ndog\ndog\neel\neel\n');
-writeFileSync(join(dir, 'meta.csv'), 'label,gender\n' + imgLabel.map((c, i) => `${C[c]},${gender[i]}`).join('\n') + '\n');
+writeFileSync(
+  join(dir, 'meta.csv'),
+  'label,gender\n' + imgLabel.map((c, i) => `${C[c]},${gender[i]}`).join('\n') + '\n',
+);
 // captions: one per image, its image's embedding + noise
 const caps = images.map((v) => v.map((x) => x + 0.05 * (r() - 0.5)));
 
 describe('m4kit eval pipeline', () => {
   test('npy, safetensors and Parquet list columns read the same matrix', async () => {
     npy(join(dir, 'caps64.npy'), caps, '<f8');
-    await writeTable(join(dir, 'caps.parquet'), [{ name: 'id', data: caps.map((_, i) => i), type: 'int' }]).catch(() => undefined);
+    await writeTable(join(dir, 'caps.parquet'), [{ name: 'id', data: caps.map((_, i) => i), type: 'int' }]).catch(
+      () => undefined,
+    );
     writeFileSync(join(dir, 'caps.jsonl'), caps.map((v, i) => JSON.stringify({ id: i, emb: v })).join('\n'));
     const a = await readEmbeddings(join(dir, 'caps64.npy'));
     const b = await readEmbeddings(join(dir, 'caps.jsonl:emb'));
@@ -64,15 +71,32 @@ describe('m4kit eval pipeline', () => {
 
   test('zero-shot + bias on the GPU equal the CPU backend; HTML report is self-contained with plots', async () => {
     writeFileSync(join(dir, 'q.csv'), 'query\nfeminine\nneutral\n');
-    npy(join(dir, 'q.npy'), [[0, 0, 0, 0, 0, 1], [1, 1, 1, 0, 0, 0]]);
+    npy(join(dir, 'q.npy'), [
+      [0, 0, 0, 0, 0, 1],
+      [1, 1, 1, 0, 0, 0],
+    ]);
     const base = { images: join(dir, 'img.npy'), labels: join(dir, 'meta.csv') };
-    const z = { ...base, texts: join(dir, 'prompts.safetensors'), textMeta: join(dir, 'prompts.csv'), task: 'zeroshot' as const };
+    const z = {
+      ...base,
+      texts: join(dir, 'prompts.safetensors'),
+      textMeta: join(dir, 'prompts.csv'),
+      task: 'zeroshot' as const,
+    };
     const [zg, zc] = [await evaluateFiles({ ...z, backend: 'webgpu' }), await evaluateFiles({ ...z, backend: 'cpu' })];
     expect(zg.zeroshot!.top1).toBeCloseTo(zc.zeroshot!.top1, 9);
     expect(zg.zeroshot!.top1).toBeGreaterThan(0.8);
     expect(zg.zeroshot!.classes).toEqual(C);
     const html = join(dir, 'bias.html');
-    const b = await evaluateFiles({ ...base, texts: join(dir, 'q.npy'), textMeta: join(dir, 'q.csv'), attribute: 'gender', task: 'bias', k: 30, reportHtml: html, backend: 'webgpu' });
+    const b = await evaluateFiles({
+      ...base,
+      texts: join(dir, 'q.npy'),
+      textMeta: join(dir, 'q.csv'),
+      attribute: 'gender',
+      task: 'bias',
+      k: 30,
+      reportHtml: html,
+      backend: 'webgpu',
+    });
     expect(b.bias!.perQuery[0].query).toBe('feminine');
     expect(b.bias!.perQuery[0].maxSkew).toBeCloseTo(Math.log(2), 9); // top-30 all "f"
     expect(b.bias!.perQuery[1].maxSkew).toBeLessThan(0.3);
@@ -85,16 +109,38 @@ describe('m4kit eval pipeline', () => {
   test('retrieval recall with captions; dimension mismatch, NaN rows and unknown labels are clear errors', async () => {
     npy(join(dir, 'caps.npy'), caps);
     writeFileSync(join(dir, 'caps.csv'), 'image\n' + caps.map((_, i) => i).join('\n') + '\n');
-    const rr = await evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'caps.npy'), textMeta: join(dir, 'caps.csv'), task: 'retrieval' });
+    const rr = await evaluateFiles({
+      images: join(dir, 'img.npy'),
+      texts: join(dir, 'caps.npy'),
+      textMeta: join(dir, 'caps.csv'),
+      task: 'retrieval',
+    });
     expect(rr.retrieval!.imageToText['R@10']).toBeGreaterThan(0.9); // a fraction, like zero-shot accuracy (#14)
     expect(rr.unit).toBe('fraction');
     npy(join(dir, 'bad-d.npy'), [[1, 2, 3]]);
-    await expect(evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'bad-d.npy'), task: 'retrieval' })).rejects.toThrow(/bad-d\.npy: texts have dimension 3, images 6/);
-    npy(join(dir, 'nan.npy'), [[1, 2], [3, NaN]]);
-    await expect(readEmbeddings(join(dir, 'nan.npy'))).rejects.toThrow(/nan\.npy, row 2: dimension \d+ of \d+ is (NaN|-?Infinity) \(embeddings must be finite; rows and dimensions count from 1\)/);
-    writeFileSync(join(dir, 'meta-bad.csv'), 'label\n' + imgLabel.map((c, i) => (i === 7 ? 'yak' : C[c])).join('\n') + '\n');
     await expect(
-      evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'prompts.safetensors'), textMeta: join(dir, 'prompts.csv'), labels: join(dir, 'meta-bad.csv'), task: 'zeroshot', backend: 'cpu' }),
+      evaluateFiles({ images: join(dir, 'img.npy'), texts: join(dir, 'bad-d.npy'), task: 'retrieval' }),
+    ).rejects.toThrow(/bad-d\.npy: texts have dimension 3, images 6/);
+    npy(join(dir, 'nan.npy'), [
+      [1, 2],
+      [3, NaN],
+    ]);
+    await expect(readEmbeddings(join(dir, 'nan.npy'))).rejects.toThrow(
+      /nan\.npy, row 2: dimension \d+ of \d+ is (NaN|-?Infinity) \(embeddings must be finite; rows and dimensions count from 1\)/,
+    );
+    writeFileSync(
+      join(dir, 'meta-bad.csv'),
+      'label\n' + imgLabel.map((c, i) => (i === 7 ? 'yak' : C[c])).join('\n') + '\n',
+    );
+    await expect(
+      evaluateFiles({
+        images: join(dir, 'img.npy'),
+        texts: join(dir, 'prompts.safetensors'),
+        textMeta: join(dir, 'prompts.csv'),
+        labels: join(dir, 'meta-bad.csv'),
+        task: 'zeroshot',
+        backend: 'cpu',
+      }),
     ).rejects.toThrow(/meta-bad\.csv, row 8, column "label": unknown label "yak"/);
   });
 });

@@ -13,7 +13,8 @@ async function encode(path: string, spec: ColumnSpec, chunkRows = 2) {
   for await (const ch of readTable(path, { chunkRows })) enc.push(ch);
   return enc.finish();
 }
-const rowsOf = (a: Float64Array, k: number, w: number) => Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * w, i * w + w)));
+const rowsOf = (a: Float64Array, k: number, w: number) =>
+  Array.from({ length: k }, (_, i) => Array.from(a.subarray(i * w, i * w + w)));
 
 // a stops-like table: gender; personSearch YES/NO; vehicleSearch yes/No (mixed case); precinct P1..P5
 const stops = join(dir, 'stops.csv');
@@ -30,7 +31,15 @@ describe('several categorical label columns expand to column=value indicators', 
   test('stops: boolean words read as 1/0, precinct one-hot, names column=value', async () => {
     const e = await encode(stops, { attributes: ['gender'], labels: ['personSearch', 'vehicleSearch', 'precinct'] });
     expect(e.attributeNames).toEqual(['F', 'M']);
-    expect(e.labelNames).toEqual(['personSearch', 'vehicleSearch', 'precinct=P1', 'precinct=P2', 'precinct=P3', 'precinct=P4', 'precinct=P5']);
+    expect(e.labelNames).toEqual([
+      'personSearch',
+      'vehicleSearch',
+      'precinct=P1',
+      'precinct=P2',
+      'precinct=P3',
+      'precinct=P4',
+      'precinct=P5',
+    ]);
     expect(e.columns?.labels?.map((x) => x.kind)).toEqual(['boolean', 'boolean', 'categorical']);
     expect(e.fractional).toBe(false);
     // row i's pattern has exactly the indicators of row i
@@ -71,7 +80,9 @@ describe('several categorical label columns expand to column=value indicators', 
   test('missing values: drop, or category "column=NA" for categorical columns and 0 for numeric ones', async () => {
     const f = join(dir, 'miss.csv');
     writeFileSync(f, 's,y1,y2\nF,P1,1\nM,,0\nF,P2,\nM,P1,0\n');
-    await expect(encode(f, { attributes: ['s'], labels: ['y1', 'y2'] })).rejects.toThrow(/miss\.csv, line 3, column "y1": missing value/);
+    await expect(encode(f, { attributes: ['s'], labels: ['y1', 'y2'] })).rejects.toThrow(
+      /miss\.csv, line 3, column "y1": missing value/,
+    );
     const c = await encode(f, { attributes: ['s'], labels: ['y1', 'y2'], missing: 'category' });
     expect(c.labelNames).toEqual(['y1=NA', 'y1=P1', 'y1=P2', 'y2']);
     expect(rowsOf(c.patterns.Y, c.patterns.n, 4)[c.rowToPattern[1]]).toEqual([1, 0, 0, 0]);
@@ -83,9 +94,13 @@ describe('several categorical label columns expand to column=value indicators', 
   test('a probability column with a word, or out of [0, 1], names file, line and column', async () => {
     const f = join(dir, 'badp.csv');
     writeFileSync(f, 's,y1,y2\nF,0.5,1\nM,high,0\n');
-    await expect(encode(f, { attributes: ['s'], labels: ['y1', 'y2'] })).rejects.toThrow(/badp\.csv, line 3, column "y1": expected a number, got "high"/);
+    await expect(encode(f, { attributes: ['s'], labels: ['y1', 'y2'] })).rejects.toThrow(
+      /badp\.csv, line 3, column "y1": expected a number, got "high"/,
+    );
     writeFileSync(f, 's,y1,y2\nF,0.5,1\nM,2,0\n');
-    await expect(encode(f, { attributes: ['s'], labels: ['y1', 'y2'] })).rejects.toThrow(/badp\.csv, line 3, column "y1": label values must lie in \[0, 1\], got 2/);
+    await expect(encode(f, { attributes: ['s'], labels: ['y1', 'y2'] })).rejects.toThrow(
+      /badp\.csv, line 3, column "y1": label values must lie in \[0, 1\], got 2/,
+    );
   });
   test('balanceFile: report and low-memory path use the same column=value names', async () => {
     const spec = { attributes: ['gender'], labels: ['personSearch', 'vehicleSearch', 'precinct'] };

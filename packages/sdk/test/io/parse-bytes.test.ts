@@ -5,7 +5,14 @@ import { describe, expect, test } from 'vitest';
 import { DataError } from '../../src/io/errors.js';
 import { TableEncoder } from '../../src/io/encode.js';
 import { parseNpy } from '../../src/io/embeddings.js';
-import { balanceOutputColumns, describeColumns, parseNpyBytes, parseTableBytes, tableFormatOf, tableToBytes } from '../../src/io/parse-bytes.js';
+import {
+  balanceOutputColumns,
+  describeColumns,
+  parseNpyBytes,
+  parseTableBytes,
+  tableFormatOf,
+  tableToBytes,
+} from '../../src/io/parse-bytes.js';
 import { writeTable } from '../../src/io/write.js';
 import { encodeFile, writeBalanceOutput } from '../../src/pipeline/balance-file.js';
 import { balanceEncoded } from '../../src/pipeline/balance.js';
@@ -14,7 +21,11 @@ const dir = mkdtempSync(join(tmpdir(), 'm4kit-bytes-'));
 const bundled = join(import.meta.dirname, '../../../../data/kernlab-income.csv');
 const spec = { attributes: ['SEX'], labels: ['OCCUPATION'], missing: 'drop' as const };
 
-function encodeChunk(chunk: Awaited<ReturnType<typeof parseTableBytes>>, file: string, s: ConstructorParameters<typeof TableEncoder>[0] = spec) {
+function encodeChunk(
+  chunk: Awaited<ReturnType<typeof parseTableBytes>>,
+  file: string,
+  s: ConstructorParameters<typeof TableEncoder>[0] = spec,
+) {
   const enc = new TableEncoder(s, file);
   enc.push(chunk);
   return enc.finish();
@@ -79,11 +90,15 @@ describe('parse-bytes (browser-safe IO)', () => {
     await expect(parseTableBytes(ragged, 'ragged.csv')).rejects.toThrow(/ragged\.csv, line 3: CSV parse error/);
     const jl = new TextEncoder().encode('{"a":1}\n{"a":\n');
     await expect(parseTableBytes(jl, 'x.jsonl')).rejects.toThrow(/x\.jsonl, line 2: invalid JSON/);
-    await expect(parseTableBytes(new Uint8Array([1, 2, 3, 4]), 'x.parquet')).rejects.toThrow(/x\.parquet: not a readable Parquet file/);
+    await expect(parseTableBytes(new Uint8Array([1, 2, 3, 4]), 'x.parquet')).rejects.toThrow(
+      /x\.parquet: not a readable Parquet file/,
+    );
     expect(() => tableFormatOf('x.xlsx')).toThrow(/x\.xlsx: unknown table format/);
     // the encoder then names the column of a missing value on its file line
     const miss = await parseTableBytes(new TextEncoder().encode('g,l\nF,a\n,b\nM,a\n'), 'm.csv');
-    expect(() => encodeChunk(miss, 'm.csv', { attributes: ['g'], labels: ['l'] })).toThrow(/m\.csv, line 3, column "g": missing value/);
+    expect(() => encodeChunk(miss, 'm.csv', { attributes: ['g'], labels: ['l'] })).toThrow(
+      /m\.csv, line 3, column "g": missing value/,
+    );
   });
 
   test('npy bytes parse as the file reader does (f4, f8, f2), bad ones name the problem', () => {
@@ -98,7 +113,11 @@ describe('parse-bytes (browser-safe IO)', () => {
       return out;
     };
     const vals = [0.5, -1, 2, 3.25, 0, 1e-3];
-    for (const [d, arr] of [['<f4', Float32Array.from(vals)], ['<f8', Float64Array.from(vals)], ['<f2', Uint16Array.from([0x3800, 0xbc00, 0x4000, 0x4280, 0, 0x1419])]] as const) {
+    for (const [d, arr] of [
+      ['<f4', Float32Array.from(vals)],
+      ['<f8', Float64Array.from(vals)],
+      ['<f2', Uint16Array.from([0x3800, 0xbc00, 0x4000, 0x4280, 0, 0x1419])],
+    ] as const) {
       const b = npy(d, [2, 3], arr);
       const e = parseNpyBytes(b, 'e.npy');
       const ref = parseNpy('e.npy', b);
@@ -108,19 +127,27 @@ describe('parse-bytes (browser-safe IO)', () => {
     expect(() => parseNpyBytes(new Uint8Array(16), 'z.npy')).toThrow(/z\.npy: not a \.npy file/);
     expect(() => parseNpyBytes(npy('<f4', [6], Float32Array.from(vals)), 'v.npy')).toThrow(/expected a 2-D array/);
     expect(() => parseNpyBytes(npy('<f4', [2, 3], Float32Array.from(vals.slice(0, 4))), 't.npy')).toThrow(/truncated/);
-    expect(() => parseNpyBytes(npy('<f4', [2, 3], Float32Array.from([1, 2, 3, NaN, 5, 6])), 'n.npy')).toThrow(/n\.npy, row 2: dimension 1 of 3 is NaN/);
-    expect(() => parseNpyBytes(npy('<i4', [2, 3], Int32Array.from([1, 2, 3, 4, 5, 6])), 'i.npy')).toThrow(/unsupported dtype/);
+    expect(() => parseNpyBytes(npy('<f4', [2, 3], Float32Array.from([1, 2, 3, NaN, 5, 6])), 'n.npy')).toThrow(
+      /n\.npy, row 2: dimension 1 of 3 is NaN/,
+    );
+    expect(() => parseNpyBytes(npy('<i4', [2, 3], Int32Array.from([1, 2, 3, 4, 5, 6])), 'i.npy')).toThrow(
+      /unsupported dtype/,
+    );
   });
 });
 
 describe('in-memory tables refuse what the file readers refuse (#14)', () => {
   const latin1 = Uint8Array.from(Buffer.from('name,job\nJose,doctor\nJos\xe9,nurse\n', 'latin1'));
   test('Latin-1 input decoded to U+FFFD: refused naming the line', async () => {
-    await expect(parseTableBytes(latin1, 'l.csv')).rejects.toThrow(/l\.csv, line 3: not valid UTF-8 \("José,nurse" read as Latin-1\)/);
+    await expect(parseTableBytes(latin1, 'l.csv')).rejects.toThrow(
+      /l\.csv, line 3: not valid UTF-8 \("José,nurse" read as Latin-1\)/,
+    );
     const jl = Uint8Array.from(Buffer.from('{"a":"x"}\n{"a":"\xe9"}\n', 'latin1'));
     await expect(parseTableBytes(jl, 'l.jsonl')).rejects.toThrow(/l\.jsonl, line 2: not valid UTF-8/);
   });
   test('duplicate column names: refused naming them', async () => {
-    await expect(parseTableBytes(new TextEncoder().encode('a,b,a\n1,2,3\n'), 'd.csv')).rejects.toThrow(/d\.csv, line 1: duplicate column names: "a"/);
+    await expect(parseTableBytes(new TextEncoder().encode('a,b,a\n1,2,3\n'), 'd.csv')).rejects.toThrow(
+      /d\.csv, line 1: duplicate column names: "a"/,
+    );
   });
 });

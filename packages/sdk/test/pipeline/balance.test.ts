@@ -30,7 +30,19 @@ describe('balance pipeline', () => {
     expect(enc.dropped).toBe(1);
     // rebuild with the empty label as a legal "no label" row: encode via JSONL list labels
     const jl = join(dir, 't1.jsonl');
-    writeFileSync(jl, [['man', ['doctor']], ['man', ['doctor']], ['man', []], ['man', ['nurse']], ['woman', ['nurse']], ['woman', ['doctor']]].map(([s, y], i) => JSON.stringify({ id: i + 1, sex: s, job: y })).join('\n'));
+    writeFileSync(
+      jl,
+      [
+        ['man', ['doctor']],
+        ['man', ['doctor']],
+        ['man', []],
+        ['man', ['nurse']],
+        ['woman', ['nurse']],
+        ['woman', ['doctor']],
+      ]
+        .map(([s, y], i) => JSON.stringify({ id: i + 1, sex: s, job: y }))
+        .join('\n'),
+    );
     const enc2 = await encodeFile(jl, { attributes: ['sex'], labels: ['job'], id: 'id' });
     const opts = { eta: 0.5, epsRep: 0, epsAssoc: 0 };
     const a = await balanceEncoded(enc2, { ...opts, path: 'patterns' });
@@ -48,8 +60,10 @@ describe('balance pipeline', () => {
 
   test('GPU and CPU engines agree on moment sums for random rows with utility', async () => {
     let s = 7;
-    const r = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-    const n = 3001, m = 3, c = 5;
+    const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    const n = 3001,
+      m = 3,
+      c = 5;
     const S = new Float64Array(n * m);
     for (let i = 0; i < n; i++) S[i * m + Math.floor(r() * m)] = 1;
     const Y = Float64Array.from({ length: n * c }, () => (r() < 0.3 ? 1 : 0));
@@ -69,11 +83,16 @@ describe('balance pipeline', () => {
   });
 
   test('chunked and whole-table GPU runs agree', async () => {
-    const enc = await encodeFile(join(dir, '..', 'x').replace(/x$/, '') + 't1.jsonl', { attributes: ['sex'], labels: ['job'] }).catch(() => null);
+    const enc = await encodeFile(join(dir, '..', 'x').replace(/x$/, '') + 't1.jsonl', {
+      attributes: ['sex'],
+      labels: ['job'],
+    }).catch(() => null);
     void enc;
     let s = 3;
-    const r = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-    const n = 2500, m = 2, c = 4;
+    const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    const n = 2500,
+      m = 2,
+      c = 4;
     const S = new Float64Array(n * m);
     for (let i = 0; i < n; i++) S[i * m + (r() < 0.65 ? 0 : 1)] = 1;
     const Y = Float64Array.from({ length: n * c }, () => (r() < 0.25 ? 1 : 0));
@@ -90,14 +109,34 @@ describe('balance pipeline', () => {
 
   test('infeasible η (spec T4) is reported with the largest feasible η and writes no output', async () => {
     const jl = join(dir, 't4.jsonl');
-    writeFileSync(jl, [['man', ['doctor']], ['man', ['doctor']], ['man', []], ['man', ['nurse']], ['woman', ['nurse']], ['woman', ['doctor']]].map(([s, y]) => JSON.stringify({ sex: s, job: y })).join('\n'));
+    writeFileSync(
+      jl,
+      [
+        ['man', ['doctor']],
+        ['man', ['doctor']],
+        ['man', []],
+        ['man', ['nurse']],
+        ['woman', ['nurse']],
+        ['woman', ['doctor']],
+      ]
+        .map(([s, y]) => JSON.stringify({ sex: s, job: y }))
+        .join('\n'),
+    );
     const out = join(dir, 't4-out.csv');
-    const { result } = await balanceFile(jl, { attributes: ['sex'], labels: ['job'] }, { eta: 0.9, epsRep: 0, epsAssoc: 0, out });
+    const { result } = await balanceFile(
+      jl,
+      { attributes: ['sex'], labels: ['job'] },
+      { eta: 0.9, epsRep: 0, epsAssoc: 0, out },
+    );
     expect(result.report.solver.status).toBe('infeasible');
     expect(result.report.solver.maxFeasibleEta).toBeCloseTo(4 / 6, 4);
     expect(existsSync(out)).toBe(false);
     // soft constraints (spec T5) return the soft solution
-    const soft = await balanceFile(jl, { attributes: ['sex'], labels: ['job'] }, { eta: 0.9, epsRep: 0, epsAssoc: 0, V: 0.5, out });
+    const soft = await balanceFile(
+      jl,
+      { attributes: ['sex'], labels: ['job'] },
+      { eta: 0.9, epsRep: 0, epsAssoc: 0, V: 0.5, out },
+    );
     const T5 = [0.7, 0.7, 1, 1, 1, 1];
     soft.result.q.forEach((q, i) => expect(Math.abs(q - T5[i])).toBeLessThan(1e-6));
     expect(readFileSync(out, 'utf8').split('\n')[0]).toBe('row,q,keep');
@@ -107,13 +146,21 @@ describe('balance pipeline', () => {
     const enc = await encodeFile(t1csv, { attributes: ['sex'], labels: ['job'], missing: 'drop' });
     await expect(balanceEncoded(enc, { eta: 1.5 })).rejects.toThrow(/eta must be in \(0, 1\], got 1\.5/);
     await expect(balanceEncoded(enc, { eta: 0 })).rejects.toThrow(/eta must be in \(0, 1\]/);
-    await expect(balanceEncoded(enc, { pi: [0.2, 0.3, 0.5] })).rejects.toThrow(/3 target shares given, but there are 2 groups \(man, woman\)/);
-    await expect(balanceEncoded(enc, { pi: { man: 0.5, women: 0.5 } })).rejects.toThrow(/no target share for group "woman"/);
+    await expect(balanceEncoded(enc, { pi: [0.2, 0.3, 0.5] })).rejects.toThrow(
+      /3 target shares given, but there are 2 groups \(man, woman\)/,
+    );
+    await expect(balanceEncoded(enc, { pi: { man: 0.5, women: 0.5 } })).rejects.toThrow(
+      /no target share for group "woman"/,
+    );
   });
 
   test('keep flags are a seeded Bernoulli(q): reproducible and with the right mean', async () => {
     const enc = new TableEncoder({ attributes: ['s'], labels: ['y'] });
-    enc.push({ columns: ['s', 'y'], rows: Array.from({ length: 20000 }, (_, i) => ({ s: i % 3 === 0 ? 'a' : 'b', y: i % 5 === 0 ? 'x' : 'z' })), offset: 0 });
+    enc.push({
+      columns: ['s', 'y'],
+      rows: Array.from({ length: 20000 }, (_, i) => ({ s: i % 3 === 0 ? 'a' : 'b', y: i % 5 === 0 ? 'x' : 'z' })),
+      offset: 0,
+    });
     const e = enc.finish();
     const a = await balanceEncoded(e, { eta: 0.6, seed: 42 });
     const b = await balanceEncoded(e, { eta: 0.6, seed: 42 });

@@ -11,17 +11,21 @@ test('file engine (re-reads 7-row chunks each pass) gives the in-memory solution
   const dir = mkdtempSync(join(tmpdir(), 'm4kit-fe-'));
   const f = join(dir, 'rows.csv');
   let s = 5;
-  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const lines = ['sex,job,u'];
-  for (let i = 0; i < 200; i++) lines.push(`${r() < 0.6 ? 'M' : 'F'},${['a', 'b', 'c'][Math.floor(r() * 3)]},${(r() * 0.1).toFixed(4)}`);
+  for (let i = 0; i < 200; i++)
+    lines.push(`${r() < 0.6 ? 'M' : 'F'},${['a', 'b', 'c'][Math.floor(r() * 3)]},${(r() * 0.1).toFixed(4)}`);
   writeFileSync(f, lines.join('\n'));
   const spec = { attributes: ['sex'], labels: ['job'], utility: 'u' };
   const enc = await encodeFile(f, spec);
   const pi = [0.5, 0.5];
   const fe = createFileEngine(f, spec, enc, pi, { chunkRows: 7 });
   // in-memory rows
-  const m = 2, c = 3, n = enc.rows;
-  const S = new Float64Array(n * m), Y = new Float64Array(n * c);
+  const m = 2,
+    c = 3,
+    n = enc.rows;
+  const S = new Float64Array(n * m),
+    Y = new Float64Array(n * c);
   enc.rowToPattern.forEach((p, i) => {
     S.set(enc.patterns.S.subarray(p * m, p * m + m), i * m);
     Y.set(enc.patterns.Y.subarray(p * c, p * c + c), i * c);

@@ -67,7 +67,16 @@ function kernlab(): PairedData {
     });
     return { out, dim };
   };
-  const a = oneHot(['SEX', 'MARITAL.STATUS', 'AGE', 'HOUSEHOLD.SIZE', 'UNDER18', 'HOUSEHOLDER', 'HOME.TYPE', 'DUAL.INCOMES']);
+  const a = oneHot([
+    'SEX',
+    'MARITAL.STATUS',
+    'AGE',
+    'HOUSEHOLD.SIZE',
+    'UNDER18',
+    'HOUSEHOLDER',
+    'HOME.TYPE',
+    'DUAL.INCOMES',
+  ]);
   const b = oneHot(['OCCUPATION', 'INCOME', 'EDUCATION', 'AREA']);
   return { image: a.out, imageDim: a.dim, text: b.out, textDim: b.dim, n: rows.length };
 }
@@ -84,8 +93,20 @@ describe('one training step: WebGPU vs the float64 reference', () => {
   for (const loss of ['clip', 'siglip'] as const) {
     for (const hidden of [[], [24]]) {
       it(`${loss}, towers [${hidden}] → 12, weighted, clipped: loss, gradients and updated parameters`, async () => {
-        const data = synthetic(40, 20, 13, 7, { weights: Float32Array.from({ length: 40 }, (_, i) => 0.5 + (i % 3) * 0.25) });
-        const config: TrainConfig = { loss, outDim: 12, image: { hidden }, text: { hidden }, batchSize: 32, steps: 10, lr: 1e-3, clipNorm: 0.5, weightDecay: 0.1 };
+        const data = synthetic(40, 20, 13, 7, {
+          weights: Float32Array.from({ length: 40 }, (_, i) => 0.5 + (i % 3) * 0.25),
+        });
+        const config: TrainConfig = {
+          loss,
+          outDim: 12,
+          image: { hidden },
+          text: { hidden },
+          batchSize: 32,
+          steps: 10,
+          lr: 1e-3,
+          clipNorm: 0.5,
+          weightDecay: 0.1,
+        };
         const cfg = resolveConfig(config);
         const stages = resolveStages(data, cfg);
         const layout = layoutOf(cfg, 20, 13);
@@ -118,7 +139,19 @@ describe('training runs', () => {
   it('loss decreases on real data (kernlab income survey, both losses, MLP towers)', async () => {
     const data = kernlab();
     for (const loss of ['clip', 'siglip'] as const) {
-      const model = await train(gpu, data, { loss, outDim: 16, image: { hidden: [32] }, text: { hidden: [32] }, batchSize: 256, steps: 60, lr: 3e-3, warmupSteps: 5, clipNorm: 1, logEvery: 5, seed: 1 });
+      const model = await train(gpu, data, {
+        loss,
+        outDim: 16,
+        image: { hidden: [32] },
+        text: { hidden: [32] },
+        batchSize: 256,
+        steps: 60,
+        lr: 3e-3,
+        warmupSteps: 5,
+        clipNorm: 1,
+        logEvery: 5,
+        seed: 1,
+      });
       const h = model.history;
       expect(h.length).toBe(12);
       const first = (h[0].loss + h[1].loss) / 2;
@@ -136,7 +169,16 @@ describe('training runs', () => {
 
   it('seeded determinism: two runs give identical parameters; another seed does not', async () => {
     const data = synthetic(300, 16, 8, 3);
-    const cfg: TrainConfig = { loss: 'clip', outDim: 8, image: { hidden: [12] }, batchSize: 64, steps: 8, lr: 1e-2, seed: 5, logEvery: 2 };
+    const cfg: TrainConfig = {
+      loss: 'clip',
+      outDim: 8,
+      image: { hidden: [12] },
+      batchSize: 64,
+      steps: 8,
+      lr: 1e-2,
+      seed: 5,
+      logEvery: 2,
+    };
     const dir = mkdtempSync(join(tmpdir(), 'm4kit-train-'));
     const a = await train(gpu, data, cfg);
     const b = await train(gpu, data, cfg);
@@ -152,21 +194,46 @@ describe('training runs', () => {
 
   for (const loss of ['clip', 'siglip'] as const) {
     it(`resume from a checkpoint equals an uninterrupted run bit for bit (${loss}, keep flags, two stages)`, async () => {
-      const A = synthetic(200, 10, 6, 11, { keep: Float32Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? 0 : 0.7)) });
+      const A = synthetic(200, 10, 6, 11, {
+        keep: Float32Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? 0 : 0.7)),
+      });
       const B = synthetic(150, 10, 6, 12, { weights: Float32Array.from({ length: 150 }, (_, i) => 1 + (i % 2)) });
-      const stages = [{ data: A, fraction: 0.5 }, { data: B, fraction: 0.5 }];
-      const cfg: TrainConfig = { loss, outDim: 6, text: { hidden: [9] }, batchSize: 50, steps: 10, lr: 5e-3, warmupSteps: 2, clipNorm: 1, logEvery: 1, seed: 2 };
+      const stages = [
+        { data: A, fraction: 0.5 },
+        { data: B, fraction: 0.5 },
+      ];
+      const cfg: TrainConfig = {
+        loss,
+        outDim: 6,
+        text: { hidden: [9] },
+        batchSize: 50,
+        steps: 10,
+        lr: 5e-3,
+        warmupSteps: 2,
+        clipNorm: 1,
+        logEvery: 1,
+        seed: 2,
+      };
       const dir = mkdtempSync(join(tmpdir(), 'm4kit-resume-'));
       const full = await train(gpu, stages, cfg);
       await full.save(join(dir, 'full.safetensors'));
       // interrupted after step 4 (abort), then resumed from the checkpoint written at the abort
       const ctl = new AbortController();
       const ck = join(dir, 'ck.safetensors');
-      await expect(train(gpu, stages, cfg, { checkpointPath: ck, checkpointEvery: 2, onStep: (s) => s === 4 && ctl.abort(), signal: ctl.signal })).rejects.toThrow(/aborted after step 4/);
+      await expect(
+        train(gpu, stages, cfg, {
+          checkpointPath: ck,
+          checkpointEvery: 2,
+          onStep: (s) => s === 4 && ctl.abort(),
+          signal: ctl.signal,
+        }),
+      ).rejects.toThrow(/aborted after step 4/);
       expect(existsSync(join(dir, 'ck.json'))).toBe(true);
       const resumed = await train(gpu, stages, cfg, { resume: ck });
       await resumed.save(join(dir, 'resumed.safetensors'));
-      expect(readFileSync(join(dir, 'resumed.safetensors')).equals(readFileSync(join(dir, 'full.safetensors')))).toBe(true);
+      expect(readFileSync(join(dir, 'resumed.safetensors')).equals(readFileSync(join(dir, 'full.safetensors')))).toBe(
+        true,
+      );
       expect(resumed.history).toEqual(full.history);
       // a changed config is refused
       await expect(train(gpu, stages, { ...cfg, lr: 1e-3 }, { resume: ck })).rejects.toThrow(/different config \(lr\)/);
@@ -178,7 +245,14 @@ describe('training runs', () => {
   it('save → load gives the same embeddings; the JSON config sits beside the safetensors', async () => {
     const data = synthetic(100, 7, 5, 21);
     const dir = mkdtempSync(join(tmpdir(), 'm4kit-save-'));
-    const m = await train(gpu, data, { loss: 'siglip', outDim: 4, image: { hidden: [6, 5] }, batchSize: 20, steps: 5, lr: 1e-2 });
+    const m = await train(gpu, data, {
+      loss: 'siglip',
+      outDim: 4,
+      image: { hidden: [6, 5] },
+      batchSize: 20,
+      steps: 5,
+      lr: 1e-2,
+    });
     const p = join(dir, 'model.safetensors');
     await m.save(p);
     const cfgJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -195,7 +269,13 @@ describe('training runs', () => {
     const cfg: TrainConfig = { loss: 'clip', outDim: 4, batchSize: 32, steps: 4, lr: 1e-3, logEvery: 1, eps: 1e-4 };
     const a = await train(cpu, data, cfg);
     const b = await train(gpu, data, cfg);
-    close(b.history.map((h) => h.loss), a.history.map((h) => h.loss), 1e-4, 1e-5, 'loss trajectory');
+    close(
+      b.history.map((h) => h.loss),
+      a.history.map((h) => h.loss),
+      1e-4,
+      1e-5,
+      'loss trajectory',
+    );
     b.dispose();
   });
 
@@ -203,10 +283,25 @@ describe('training runs', () => {
     const data = synthetic(80, 6, 6, 41);
     const evals: number[] = [];
     const logs: { step: number; lr: number }[] = [];
-    const m = await train(gpu, data, { loss: 'clip', outDim: 3, batchSize: 16, steps: 7, lr: 1e-2, warmupSteps: 2, logEvery: 3 }, { evalEvery: 3, onEval: async (mm, s) => void evals.push(s + (await mm.embedImage(data.image, 80)).length * 0), onLog: (r) => logs.push(r) });
+    const m = await train(
+      gpu,
+      data,
+      { loss: 'clip', outDim: 3, batchSize: 16, steps: 7, lr: 1e-2, warmupSteps: 2, logEvery: 3 },
+      {
+        evalEvery: 3,
+        onEval: async (mm, s) => void evals.push(s + (await mm.embedImage(data.image, 80)).length * 0),
+        onLog: (r) => logs.push(r),
+      },
+    );
     expect(evals).toEqual([3, 6, 7]);
     expect(logs.map((r) => r.step)).toEqual([3, 6, 7]);
-    close(logs.map((r) => r.lr), [lrAt(resolveConfig(m.config), 2), lrAt(resolveConfig(m.config), 5), lrAt(resolveConfig(m.config), 6)], 1e-12, 0, 'lr in the log');
+    close(
+      logs.map((r) => r.lr),
+      [lrAt(resolveConfig(m.config), 2), lrAt(resolveConfig(m.config), 5), lrAt(resolveConfig(m.config), 6)],
+      1e-12,
+      0,
+      'lr in the log',
+    );
     m.dispose();
   });
 });
@@ -230,9 +325,24 @@ describe('sampling and schedules', () => {
 
   it('two stages split the steps by fraction; warm-up then cosine', () => {
     const cfg = resolveConfig({ loss: 'clip', outDim: 2, batchSize: 2, steps: 10, lr: 1, warmupSteps: 4 });
-    const st = resolveStages([{ data: synthetic(5, 2, 2, 1), fraction: 0.3 }, { data: synthetic(6, 2, 2, 2), fraction: 0.7 }], cfg);
-    expect(st.map((s) => [s.start, s.end])).toEqual([[0, 3], [3, 10]]);
-    close([0, 1, 2, 3, 4, 9].map((i) => lrAt(cfg, i)), [0.25, 0.5, 0.75, 1, 1, 0.5 * (1 + Math.cos((Math.PI * 5) / 6))], 1e-12, 1e-15, 'lr');
+    const st = resolveStages(
+      [
+        { data: synthetic(5, 2, 2, 1), fraction: 0.3 },
+        { data: synthetic(6, 2, 2, 2), fraction: 0.7 },
+      ],
+      cfg,
+    );
+    expect(st.map((s) => [s.start, s.end])).toEqual([
+      [0, 3],
+      [3, 10],
+    ]);
+    close(
+      [0, 1, 2, 3, 4, 9].map((i) => lrAt(cfg, i)),
+      [0.25, 0.5, 0.75, 1, 1, 0.5 * (1 + Math.cos((Math.PI * 5) / 6))],
+      1e-12,
+      1e-15,
+      'lr',
+    );
   });
 });
 
@@ -248,22 +358,102 @@ describe('bad configs fail with clear errors before any GPU work', () => {
   const ok = synthetic(10, 4, 3, 1);
   const base: TrainConfig = { loss: 'clip', outDim: 2, batchSize: 4, steps: 2, lr: 1e-3 };
   const cases: [string, () => Promise<unknown>, RegExp, new (...a: never[]) => Error][] = [
-    ['unknown loss', () => train(noGpu, ok, { ...base, loss: 'triplet' as 'clip' }), /unknown loss "triplet"/, TrainConfigError],
-    ['mismatched image dims', () => train(noGpu, { ...ok, imageDim: 5 }, base), /image has 40 values, expected n × imageDim = 10 × 5/, ShapeError],
-    ['stages with different dims', () => train(noGpu, [{ data: ok, fraction: 0.5 }, { data: synthetic(10, 4, 2, 2), fraction: 0.5 }], base), /stage 1 has dims image 4 \/ text 2/, ShapeError],
-    ['empty data', () => train(noGpu, { image: new Float32Array(0), imageDim: 4, text: new Float32Array(0), textDim: 3, n: 0 }, base), /empty data/, TrainConfigError],
-    ['batch larger than data', () => train(noGpu, ok, { ...base, batchSize: 11 }), /batchSize = 11 exceeds the 10 pairs/, TrainConfigError],
-    ['fractions', () => train(noGpu, [{ data: ok, fraction: 0.5 }, { data: ok, fraction: 0.2 }], base), /fractions sum to 0.7/, TrainConfigError],
-    ['NaN feature', () => train(noGpu, { ...ok, text: Float32Array.from(ok.text, (x, i) => (i === 7 ? NaN : x)) }, base), /text row 2, column 1 is NaN/, TrainConfigError],
-    ['negative weight', () => train(noGpu, { ...ok, weights: Float32Array.from({ length: 10 }, (_, i) => (i === 3 ? -1 : 1)) }, base), /weights\[3\] = -1/, TrainConfigError],
-    ['keep out of range', () => train(noGpu, { ...ok, keep: new Float32Array(10).fill(1.5) }, base), /keep\[0\] = 1.5/, TrainConfigError],
-    ['hidden width', () => train(noGpu, ok, { ...base, image: { hidden: [0] } }), /image.hidden\[0\] = 0/, TrainConfigError],
-    ['warm-up longer than run', () => train(noGpu, ok, { ...base, warmupSteps: 3 }), /warmupSteps = 3 exceeds steps = 2/, TrainConfigError],
-    ['checkpointEvery without path', () => train(noGpu, ok, base, { checkpointEvery: 1 }), /needs checkpointPath/, TrainConfigError],
+    [
+      'unknown loss',
+      () => train(noGpu, ok, { ...base, loss: 'triplet' as 'clip' }),
+      /unknown loss "triplet"/,
+      TrainConfigError,
+    ],
+    [
+      'mismatched image dims',
+      () => train(noGpu, { ...ok, imageDim: 5 }, base),
+      /image has 40 values, expected n × imageDim = 10 × 5/,
+      ShapeError,
+    ],
+    [
+      'stages with different dims',
+      () =>
+        train(
+          noGpu,
+          [
+            { data: ok, fraction: 0.5 },
+            { data: synthetic(10, 4, 2, 2), fraction: 0.5 },
+          ],
+          base,
+        ),
+      /stage 1 has dims image 4 \/ text 2/,
+      ShapeError,
+    ],
+    [
+      'empty data',
+      () =>
+        train(noGpu, { image: new Float32Array(0), imageDim: 4, text: new Float32Array(0), textDim: 3, n: 0 }, base),
+      /empty data/,
+      TrainConfigError,
+    ],
+    [
+      'batch larger than data',
+      () => train(noGpu, ok, { ...base, batchSize: 11 }),
+      /batchSize = 11 exceeds the 10 pairs/,
+      TrainConfigError,
+    ],
+    [
+      'fractions',
+      () =>
+        train(
+          noGpu,
+          [
+            { data: ok, fraction: 0.5 },
+            { data: ok, fraction: 0.2 },
+          ],
+          base,
+        ),
+      /fractions sum to 0.7/,
+      TrainConfigError,
+    ],
+    [
+      'NaN feature',
+      () => train(noGpu, { ...ok, text: Float32Array.from(ok.text, (x, i) => (i === 7 ? NaN : x)) }, base),
+      /text row 2, column 1 is NaN/,
+      TrainConfigError,
+    ],
+    [
+      'negative weight',
+      () => train(noGpu, { ...ok, weights: Float32Array.from({ length: 10 }, (_, i) => (i === 3 ? -1 : 1)) }, base),
+      /weights\[3\] = -1/,
+      TrainConfigError,
+    ],
+    [
+      'keep out of range',
+      () => train(noGpu, { ...ok, keep: new Float32Array(10).fill(1.5) }, base),
+      /keep\[0\] = 1.5/,
+      TrainConfigError,
+    ],
+    [
+      'hidden width',
+      () => train(noGpu, ok, { ...base, image: { hidden: [0] } }),
+      /image.hidden\[0\] = 0/,
+      TrainConfigError,
+    ],
+    [
+      'warm-up longer than run',
+      () => train(noGpu, ok, { ...base, warmupSteps: 3 }),
+      /warmupSteps = 3 exceeds steps = 2/,
+      TrainConfigError,
+    ],
+    [
+      'checkpointEvery without path',
+      () => train(noGpu, ok, base, { checkpointEvery: 1 }),
+      /needs checkpointPath/,
+      TrainConfigError,
+    ],
   ];
   for (const [name, fn, re, cls] of cases) {
     it(name, async () => {
-      const err = await fn().then(() => null, (e: Error) => e);
+      const err = await fn().then(
+        () => null,
+        (e: Error) => e,
+      );
       expect(err, name).toBeInstanceOf(cls);
       expect(err!.message).toMatch(re);
     });

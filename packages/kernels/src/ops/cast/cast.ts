@@ -10,12 +10,15 @@ import { castKernel, PER_ROW, WG, type CastDType } from './cast.wgsl.js';
 export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
   if (to !== 'f16' && to !== 'f32') throw new ArgumentError(`cast: unknown dtype "${to}" (f16 or f32)`);
   if (x.dtype !== 'f16' && x.dtype !== 'f32') throw new ArgumentError(`cast: cannot cast a ${x.dtype} tensor`);
-  if (!ctx.features.f16) throw new ArgumentError(`cast: f16 needs the adapter's shader-f16 feature, which this adapter lacks`);
+  if (!ctx.features.f16)
+    throw new ArgumentError(`cast: f16 needs the adapter's shader-f16 feature, which this adapter lacks`);
   const z = ctx.empty(x.shape, to);
   const n = x.size;
   if (n === 0) return z;
   if (x.dtype === to) {
-    ctx.submit('cast', [], [], (enc) => enc.copyBufferToBuffer(x.buffer, 0, z.buffer, 0, Math.min(x.buffer.size, z.buffer.size)));
+    ctx.submit('cast', [], [], (enc) =>
+      enc.copyBufferToBuffer(x.buffer, 0, z.buffer, 0, Math.min(x.buffer.size, z.buffer.size)),
+    );
     return z;
   }
   const ds: DispatchSpec[] = [];

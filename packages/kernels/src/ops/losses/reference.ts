@@ -41,7 +41,13 @@ export interface SiglipLossRefResult extends ClipLossRefResult {
   db: number;
 }
 
-function normalizeRows(a: ArrayLike<number>, N: number, d: number, name: string, op: string): { x: Float64Array; norms: Float64Array } {
+function normalizeRows(
+  a: ArrayLike<number>,
+  N: number,
+  d: number,
+  name: string,
+  op: string,
+): { x: Float64Array; norms: Float64Array } {
   const x = new Float64Array(N * d);
   const norms = new Float64Array(N);
   for (let i = 0; i < N; i++) {
@@ -49,7 +55,9 @@ function normalizeRows(a: ArrayLike<number>, N: number, d: number, name: string,
     for (let c = 0; c < d; c++) s += a[i * d + c] * a[i * d + c];
     const n = Math.sqrt(s);
     if (!(n > NORM_EPS) || !Number.isFinite(n)) {
-      throw new ArgumentError(`${op}: ${name} row ${i} has a zero (≤ ${NORM_EPS}) or non-finite L2 norm; embeddings must be non-zero and finite`);
+      throw new ArgumentError(
+        `${op}: ${name} row ${i} has a zero (≤ ${NORM_EPS}) or non-finite L2 norm; embeddings must be non-zero and finite`,
+      );
     }
     norms[i] = n;
     for (let c = 0; c < d; c++) x[i * d + c] = a[i * d + c] / n;
@@ -57,7 +65,11 @@ function normalizeRows(a: ArrayLike<number>, N: number, d: number, name: string,
   return { x, norms };
 }
 
-export function checkWeightsRef(w: ArrayLike<number> | undefined, N: number, op: string): { w: Float64Array; sum: number } {
+export function checkWeightsRef(
+  w: ArrayLike<number> | undefined,
+  N: number,
+  op: string,
+): { w: Float64Array; sum: number } {
   const out = new Float64Array(N);
   if (!w) {
     out.fill(1);
@@ -66,7 +78,8 @@ export function checkWeightsRef(w: ArrayLike<number> | undefined, N: number, op:
   if (w.length !== N) throw new ShapeError(`${op}: weights has ${w.length} entries, expected N = ${N}`);
   let sum = 0;
   for (let i = 0; i < N; i++) {
-    if (!(w[i] >= 0) || !Number.isFinite(w[i])) throw new ArgumentError(`${op}: weights[${i}] = ${w[i]} must be finite and ≥ 0`);
+    if (!(w[i] >= 0) || !Number.isFinite(w[i]))
+      throw new ArgumentError(`${op}: weights[${i}] = ${w[i]} must be finite and ≥ 0`);
     out[i] = w[i];
     sum += w[i];
   }
@@ -75,12 +88,22 @@ export function checkWeightsRef(w: ArrayLike<number> | undefined, N: number, op:
 }
 
 function checkDims(U: ArrayLike<number>, W: ArrayLike<number>, N: number, d: number, op: string): void {
-  if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(d) && d >= 1)) throw new ShapeError(`${op}: need N ≥ 1 and d ≥ 1, got N = ${N}, d = ${d}`);
-  if (U.length !== N * d || W.length !== N * d) throw new ShapeError(`${op}: U (${U.length}) and W (${W.length}) must both hold N·d = ${N * d} values`);
+  if (!(Number.isInteger(N) && N >= 1 && Number.isInteger(d) && d >= 1))
+    throw new ShapeError(`${op}: need N ≥ 1 and d ≥ 1, got N = ${N}, d = ${d}`);
+  if (U.length !== N * d || W.length !== N * d)
+    throw new ShapeError(`${op}: U (${U.length}) and W (${W.length}) must both hold N·d = ${N * d} values`);
 }
 
 /** Back-propagate ∂L/∂S through S = X Yᵀ and the row normalisations. */
-function backward(dS: Float64Array, x: Float64Array, y: Float64Array, nu: Float64Array, nw: Float64Array, N: number, d: number): { dU: Float64Array; dW: Float64Array } {
+function backward(
+  dS: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  nu: Float64Array,
+  nw: Float64Array,
+  N: number,
+  d: number,
+): { dU: Float64Array; dW: Float64Array } {
   const dX = new Float64Array(N * d);
   const dY = new Float64Array(N * d);
   for (let i = 0; i < N; i++) {
@@ -123,7 +146,14 @@ function scaleOf(t: number, maxLog: number, op: string, name: string): { tau: nu
 }
 
 /** Float64 CLIP loss and gradients (spec §3.1; weighted form in the file header). U, W: [N, d] row-major. */
-export function clipLossRef(U: ArrayLike<number>, W: ArrayLike<number>, N: number, d: number, t: number, opts: LossRefOptions = {}): ClipLossRefResult {
+export function clipLossRef(
+  U: ArrayLike<number>,
+  W: ArrayLike<number>,
+  N: number,
+  d: number,
+  t: number,
+  opts: LossRefOptions = {},
+): ClipLossRefResult {
   const op = 'clipLossRef';
   checkDims(U, W, N, d, op);
   const { x, norms: nu } = normalizeRows(U, N, d, 'U', op);

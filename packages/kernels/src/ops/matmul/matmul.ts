@@ -37,7 +37,12 @@ export interface MatmulDims {
 }
 
 /** Validate shapes of op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch). */
-export function matmulDims(aShape: readonly number[], bShape: readonly number[], transA = false, transB = false): MatmulDims {
+export function matmulDims(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transA = false,
+  transB = false,
+): MatmulDims {
   const where = () => `matmul: A${transA ? 'ᵀ' : ''} ${shapeStr(aShape)} · B${transB ? 'ᵀ' : ''} ${shapeStr(bShape)}`;
   if (aShape.length < 2 || aShape.length > 3 || bShape.length < 2 || bShape.length > 3) {
     throw new ShapeError(`${where()}: operands must be rank 2 or 3`);
@@ -70,7 +75,13 @@ export function variantFits(ctx: GpuContext, variant: MatmulVariant, d: MatmulDi
 }
 
 /** The variant that actually runs op(A)·op(B) when `wanted` is asked for (after fallbacks). */
-export function resolveMatmulVariant(ctx: GpuContext, wanted: MatmulVariant, d: MatmulDims, ta = false, tb = false): MatmulVariant {
+export function resolveMatmulVariant(
+  ctx: GpuContext,
+  wanted: MatmulVariant,
+  d: MatmulDims,
+  ta = false,
+  tb = false,
+): MatmulVariant {
   let v = wanted;
   while (!variantFits(ctx, v, d, ta, tb)) v = FALLBACK[v] ?? 'blocked';
   return v;
@@ -83,7 +94,11 @@ function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: num
     case 'tiled':
       return { x: ceilDiv(N, TILED.TN), y: ceilDiv(M, TILED.TM), rowsPerWg: TILED.TM };
     case 'blocked':
-      return { x: ceilDiv(N, BLOCKED.WX * BLOCKED.RN), y: ceilDiv(M, BLOCKED.WY * BLOCKED.RM), rowsPerWg: BLOCKED.WY * BLOCKED.RM };
+      return {
+        x: ceilDiv(N, BLOCKED.WX * BLOCKED.RN),
+        y: ceilDiv(M, BLOCKED.WY * BLOCKED.RM),
+        rowsPerWg: BLOCKED.WY * BLOCKED.RM,
+      };
     case 'vec4':
     case 'subgroup':
       return { x: ceilDiv(N, SUBGROUP.WX * 4), y: ceilDiv(M, SUBGROUP.RM), rowsPerWg: SUBGROUP.RM };
@@ -106,13 +121,32 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   const g = grid(variant, M, N);
   const temps: GPUBuffer[] = [];
   const dispatches: DispatchSpec[] = [];
-  const push = (mc: number, kc: number, aStart: number, aCount: number, bStart: number, bCount: number, cStart: number, cCount: number, acc: boolean) => {
+  const push = (
+    mc: number,
+    kc: number,
+    aStart: number,
+    aCount: number,
+    bStart: number,
+    bCount: number,
+    cStart: number,
+    cCount: number,
+    acc: boolean,
+  ) => {
     const ra = bindRange(a, aStart, aCount);
     const rb = bindRange(b, bStart, bCount);
     const rc = bindRange(out, cStart, cCount);
     const params = {
-      M: mc, K: kc, N, batch, aBase: ra.base, bBase: rb.base, cBase: rc.base,
-      acc: acc ? 1 : 0, sA: d.sA, sB: d.sB, sC: mc * N,
+      M: mc,
+      K: kc,
+      N,
+      batch,
+      aBase: ra.base,
+      bBase: rb.base,
+      cBase: rc.base,
+      acc: acc ? 1 : 0,
+      sA: d.sA,
+      sB: d.sB,
+      sC: mc * N,
     };
     const gg = grid(variant, mc, N);
     const bindings = [ra.resource, rb.resource, rc.resource];
@@ -122,17 +156,21 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   if (g.x > MAX_WG) throw new ShapeError(`matmul: N = ${N} too large for one dispatch`);
   if (fits && g.y <= MAX_WG && batch <= MAX_WG) {
     push(M, K, 0, a.size, 0, b.size, 0, out.size, false);
-  } else if (batch > 1 || (a.shape.length === 3 || b.shape.length === 3)) {
-    throw new ShapeError(`matmul: batched operands ${shapeStr(a.shape)}·${shapeStr(b.shape)} exceed the binding limit (${ctx.maxBindingSize} B); split the batch`);
+  } else if (batch > 1 || a.shape.length === 3 || b.shape.length === 3) {
+    throw new ShapeError(
+      `matmul: batched operands ${shapeStr(a.shape)}·${shapeStr(b.shape)} exceed the binding limit (${ctx.maxBindingSize} B); split the batch`,
+    );
   } else if (!ta) {
     // chunk rows of A and C; B is bound whole
-    if (b.size * 4 > limit) throw new ShapeError(`matmul: B ${shapeStr(b.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`);
+    if (b.size * 4 > limit)
+      throw new ShapeError(`matmul: B ${shapeStr(b.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`);
     for (const [r0, rc] of planRows(ctx, 'matmul', M, [K, N], MAX_WG * g.rowsPerWg)) {
       push(rc, K, r0 * K, rc * K, 0, b.size, r0 * N, rc * N, false);
     }
   } else if (!tb) {
     // Aᵀ·B: chunk the shared K rows, accumulate into C
-    if (out.size * 4 > limit || g.y > MAX_WG) throw new ShapeError(`matmul: output [${M}, ${N}] exceeds the binding limit (${ctx.maxBindingSize} B)`);
+    if (out.size * 4 > limit || g.y > MAX_WG)
+      throw new ShapeError(`matmul: output [${M}, ${N}] exceeds the binding limit (${ctx.maxBindingSize} B)`);
     for (const [k0, kc] of planRows(ctx, 'matmul', K, [M, N])) {
       push(M, kc, k0 * M, kc * M, k0 * N, kc * N, 0, out.size, k0 > 0);
     }

@@ -22,7 +22,6 @@ import {
 //  - gatherRows: Y[i] = X[idx[i]] (a minibatch from device-resident features).
 // Shapes travel in uniforms; one pipeline per kernel whatever the shapes.
 
-
 function actCode(op: string, act: string): number {
   if (!(act in ACTIVATIONS)) throw new ArgumentError(`${op}: unknown activation "${act}" (use 'none' or 'gelu')`);
   return ACTIVATIONS[act as Activation];
@@ -34,13 +33,15 @@ function grid2(count: number): { width: number; wg: [number, number] } {
 }
 
 function rank2(op: string, name: string, t: GpuTensor): [number, number] {
-  if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be rank 2 [rows, cols], got ${shapeStr(t.shape)}`);
+  if (t.shape.length !== 2)
+    throw new ShapeError(`${op}: ${name} must be rank 2 [rows, cols], got ${shapeStr(t.shape)}`);
   if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32`);
   return [t.shape[0], t.shape[1]];
 }
 
 function checkBias(op: string, bias: GpuTensor, N: number): void {
-  if (bias.size !== N || bias.dtype !== 'f32') throw new ShapeError(`${op}: bias ${shapeStr(bias.shape)} must be f32 with ${N} elements (one per column)`);
+  if (bias.size !== N || bias.dtype !== 'f32')
+    throw new ShapeError(`${op}: bias ${shapeStr(bias.shape)} must be f32 with ${N} elements (one per column)`);
 }
 
 /** Y = act(X + b) for X: [M, N], b: [N] (act 'none' | 'gelu', tanh form). */
@@ -78,7 +79,13 @@ export interface BiasActBackwardResult<T = GpuTensor> {
  * Backward of `biasAct`: dX = dY ⊙ act′(X + b) and db = column sums of dX, fused in one sweep plus a fold of
  * per-row-block partials (fixed order: deterministic). With act 'none', X and b are not read (pass null).
  */
-export function biasActBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor | null, bias: GpuTensor | null, act: Activation = 'none'): BiasActBackwardResult {
+export function biasActBackward(
+  ctx: GpuContext,
+  dy: GpuTensor,
+  x: GpuTensor | null,
+  bias: GpuTensor | null,
+  act: Activation = 'none',
+): BiasActBackwardResult {
   const op = 'biasActBackward';
   const code = actCode(op, act);
   const [M, N] = rank2(op, 'dy', dy);
@@ -97,7 +104,8 @@ export function biasActBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor | n
     return { dx, dbias };
   }
   const blocks = ceilDiv(M, RB);
-  if (blocks * N * 4 > ctx.maxBindingSize - 256) throw new ShapeError(`${op}: ${blocks}×${N} partial sums exceed the binding limit`);
+  if (blocks * N * 4 > ctx.maxBindingSize - 256)
+    throw new ShapeError(`${op}: ${blocks}×${N} partial sums exceed the binding limit`);
   const part = ctx.empty([blocks, N]);
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
@@ -111,8 +119,15 @@ export function biasActBackward(ctx: GpuContext, dy: GpuTensor, x: GpuTensor | n
     const rx = code === 1 ? bindRange(x!, r0 * N, cnt) : rdy;
     const rdx = dx ? bindRange(dx, r0 * N, cnt) : bindRange(part, 0, 1);
     const params = {
-      rows: rc, cols: N, dyBase: rdy.base, xBase: rx.base, dxBase: rdx.base, bBase: rbias.base,
-      act: code, writeDx: dx ? 1 : 0, blk0: r0 / RB,
+      rows: rc,
+      cols: N,
+      dyBase: rdy.base,
+      xBase: rx.base,
+      dxBase: rdx.base,
+      bBase: rbias.base,
+      act: code,
+      writeDx: dx ? 1 : 0,
+      blk0: r0 / RB,
     };
     // DX aliases nothing it reads: when act = none a tiny scratch binding stands in (never written)
     const dxRes = dx ? rdx.resource : bindRange(dbias, 0, 1).resource;
@@ -145,7 +160,8 @@ export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | Array
   } else {
     const a = idx as ArrayLike<number>;
     for (let i = 0; i < a.length; i++) {
-      if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < n)) throw new ArgumentError(`${op}: idx[${i}] = ${a[i]} is outside [0, ${n})`);
+      if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < n))
+        throw new ArgumentError(`${op}: idx[${i}] = ${a[i]} is outside [0, ${n})`);
     }
     it = ctx.tensor(a, [a.length], 'u32');
     owned = true;
@@ -156,7 +172,10 @@ export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | Array
     if (owned) it.dispose();
     return y;
   }
-  if (x.size * 4 > ctx.maxBindingSize - 256) throw new ShapeError(`${op}: x ${shapeStr(x.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); gather on the host`);
+  if (x.size * 4 > ctx.maxBindingSize - 256)
+    throw new ShapeError(
+      `${op}: x ${shapeStr(x.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); gather on the host`,
+    );
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
   for (const [r0, rc] of planRows(ctx, op, B, [d], Math.floor((PER_ROW * MAX_WG) / d))) {

@@ -24,12 +24,20 @@ export function geluGradRef(z: number): number {
 }
 
 function checkAct(act: string, op: string): void {
-  if (act !== 'none' && act !== 'gelu') throw new ArgumentError(`${op}: unknown activation "${act}" (use 'none' or 'gelu')`);
+  if (act !== 'none' && act !== 'gelu')
+    throw new ArgumentError(`${op}: unknown activation "${act}" (use 'none' or 'gelu')`);
 }
 
-export function biasActRef(x: ArrayLike<number>, M: number, N: number, bias: ArrayLike<number>, act: Activation): Float64Array {
+export function biasActRef(
+  x: ArrayLike<number>,
+  M: number,
+  N: number,
+  bias: ArrayLike<number>,
+  act: Activation,
+): Float64Array {
   checkAct(act, 'biasActRef');
-  if (x.length !== M * N || bias.length !== N) throw new ShapeError(`biasActRef: x has ${x.length} elements, bias ${bias.length}; expected ${M}×${N} and ${N}`);
+  if (x.length !== M * N || bias.length !== N)
+    throw new ShapeError(`biasActRef: x has ${x.length} elements, bias ${bias.length}; expected ${M}×${N} and ${N}`);
   const y = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -66,7 +74,8 @@ export function gatherRowsRef(x: ArrayLike<number>, n: number, d: number, idx: A
   const y = new Float64Array(idx.length * d);
   for (let i = 0; i < idx.length; i++) {
     const r = idx[i];
-    if (!(Number.isInteger(r) && r >= 0 && r < n)) throw new ArgumentError(`gatherRowsRef: idx[${i}] = ${r} is outside [0, ${n})`);
+    if (!(Number.isInteger(r) && r >= 0 && r < n))
+      throw new ArgumentError(`gatherRowsRef: idx[${i}] = ${r} is outside [0, ${n})`);
     for (let c = 0; c < d; c++) y[i * d + c] = x[r * d + c];
   }
   return y;

@@ -182,8 +182,18 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
   const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? nAll : 1);
   const u = ctx.uniform(
     uniforms([
-      { u: n }, { u: flags }, { u: rowsPerBlock }, { u: T }, { f: prm.mu }, { f: prm.eta },
-      { u: rs.base }, { u: ry.base }, { u: ru.base }, { u: rw.base }, { u: stride }, { u: 0 },
+      { u: n },
+      { u: flags },
+      { u: rowsPerBlock },
+      { u: T },
+      { f: prm.mu },
+      { f: prm.eta },
+      { u: rs.base },
+      { u: ry.base },
+      { u: ru.base },
+      { u: rw.base },
+      { u: stride },
+      { u: 0 },
     ]),
   );
   const pl = ctx.pipeline(`moments:hessian:${m}:${c}`, () => hessianSource(m, c));
@@ -194,8 +204,14 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
         op: 'moments.hessian',
         pipeline: pl,
         bindings: [
-          { buffer: u }, rs.resource, ry.resource, ru.resource, rw.resource,
-          { buffer: dualT.buffer }, { buffer: pairs.buffer }, { buffer: part.buffer },
+          { buffer: u },
+          rs.resource,
+          ry.resource,
+          ru.resource,
+          rw.resource,
+          { buffer: dualT.buffer },
+          { buffer: pairs.buffer },
+          { buffer: part.buffer },
         ],
         workgroups: [blocks],
       },

@@ -200,15 +200,21 @@ export function checkMomentsChunk(ch: MomentsChunk): [number, number, number] {
 export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParams): GpuTensor {
   const [n, m, c] = checkMomentsChunk(ch);
   if (m < 1 || m > 64) throw new ArgumentError(`moments: m must be in [1, 64], got ${m}`);
-  if (prm.W.length !== m * (c + 1)) throw new ShapeError(`moments: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
+  if (prm.W.length !== m * (c + 1))
+    throw new ShapeError(`moments: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
   if (prm.pi.length !== m) throw new ShapeError(`moments: π has ${prm.pi.length} entries, expected m = ${m}`);
-  if (prm.qOut && prm.qOut.size !== n) throw new ShapeError(`moments: qOut ${shapeStr(prm.qOut.shape)} must have ${n} entries`);
+  if (prm.qOut && prm.qOut.size !== n)
+    throw new ShapeError(`moments: qOut ${shapeStr(prm.qOut.shape)} must have ${n} entries`);
   const R = momentsOutputs(m, c);
   const limit = ctx.maxBindingSize - 256;
   for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
-    if (t.size * 4 > limit) throw new ShapeError(`moments: chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); split rows into chunks`);
+    if (t.size * 4 > limit)
+      throw new ShapeError(
+        `moments: chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); split rows into chunks`,
+      );
   }
-  if (ceilDiv(n, WG) > MAX_WG) throw new ShapeError(`moments: chunk of ${n} rows exceeds one dispatch (${MAX_WG * WG}); split rows into chunks`);
+  if (ceilDiv(n, WG) > MAX_WG)
+    throw new ShapeError(`moments: chunk of ${n} rows exceeds one dispatch (${MAX_WG * WG}); split rows into chunks`);
   // block size: keep partials ≤ 2^18 floats and the block count within one dispatch dimension
   let rowsPerBlock = Math.max(256, ceilDiv(n * R, 1 << 18));
   rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
@@ -233,12 +239,35 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
   const rq = bindRange(prm.qOut ?? scratch!, 0, prm.qOut ? n : 1);
   const u1 = ctx.uniform(
     uniforms([
-      { u: n }, { u: m }, { u: c }, { u: flags }, { f: prm.mu }, { f: prm.eta }, { f: prm.fixedQ ?? 0 },
-      { u: rs.base }, { u: ry.base }, { u: ru.base }, { u: rw.base }, { u: rq.base },
+      { u: n },
+      { u: m },
+      { u: c },
+      { u: flags },
+      { f: prm.mu },
+      { f: prm.eta },
+      { f: prm.fixedQ ?? 0 },
+      { u: rs.base },
+      { u: ry.base },
+      { u: ru.base },
+      { u: rw.base },
+      { u: rq.base },
     ]),
   );
   const u2 = ctx.uniform(
-    uniforms([{ u: n }, { u: m }, { u: c }, { u: flags }, { u: rowsPerBlock }, { u: R }, { u: rs.base }, { u: ry.base }, { u: rw.base }, { u: 0 }, { u: 0 }, { u: 0 }]),
+    uniforms([
+      { u: n },
+      { u: m },
+      { u: c },
+      { u: flags },
+      { u: rowsPerBlock },
+      { u: R },
+      { u: rs.base },
+      { u: ry.base },
+      { u: rw.base },
+      { u: 0 },
+      { u: 0 },
+      { u: 0 },
+    ]),
   );
   const p1 = ctx.pipeline(`moments:rows:${m}`, () => rowSource(m));
   const jw = reduceColumns(c);
@@ -248,7 +277,16 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
     {
       op: 'moments.rows',
       pipeline: p1,
-      bindings: [{ buffer: u1 }, rs.resource, ry.resource, ru.resource, rw.resource, { buffer: dualT.buffer }, { buffer: z.buffer }, rq.resource],
+      bindings: [
+        { buffer: u1 },
+        rs.resource,
+        ry.resource,
+        ru.resource,
+        rw.resource,
+        { buffer: dualT.buffer },
+        { buffer: z.buffer },
+        rq.resource,
+      ],
       workgroups: [ceilDiv(n, WG)],
     },
     {

@@ -3,7 +3,15 @@
  * [P (m×(c+1)), g (c+1), Σw, Σo] with the same definitions as the kernel, plus q per row.
  */
 export function momentsRef(
-  d: { n: number; m: number; c: number; S: ArrayLike<number>; Y: ArrayLike<number>; u?: ArrayLike<number>; w?: ArrayLike<number> },
+  d: {
+    n: number;
+    m: number;
+    c: number;
+    S: ArrayLike<number>;
+    Y: ArrayLike<number>;
+    u?: ArrayLike<number>;
+    w?: ArrayLike<number>;
+  },
   prm: { W: ArrayLike<number>; pi: ArrayLike<number>; mu: number; eta: number; fixedQ?: number },
 ): { sums: Float64Array; q: Float64Array } {
   const { n, m, c } = d;
@@ -42,8 +50,13 @@ export function momentsRef(
  */
 export function hessianRef(
   d: {
-    n: number; m: number; c: number;
-    S: ArrayLike<number>; Y: ArrayLike<number>; u?: ArrayLike<number>; w?: ArrayLike<number>;
+    n: number;
+    m: number;
+    c: number;
+    S: ArrayLike<number>;
+    Y: ArrayLike<number>;
+    u?: ArrayLike<number>;
+    w?: ArrayLike<number>;
   },
   prm: { W: ArrayLike<number>; pi: ArrayLike<number>; mu: number; eta: number; stride?: number },
 ): Float64Array {

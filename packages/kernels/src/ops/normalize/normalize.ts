@@ -5,7 +5,8 @@ import { normalizeKernel, WG } from './normalize.wgsl.js';
 
 function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op: string): GpuTensor {
   if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
-  if (g && g.shape.join() !== x.shape.join()) throw new ShapeError(`${op}: x ${shapeStr(x.shape)} and dy ${shapeStr(g.shape)} differ`);
+  if (g && g.shape.join() !== x.shape.join())
+    throw new ShapeError(`${op}: x ${shapeStr(x.shape)} and dy ${shapeStr(g.shape)} differ`);
   if (!(eps > 0)) throw new ArgumentError(`${op}: eps must be > 0`);
   const [rows, cols] = x.shape;
   const y = ctx.empty(x.shape);

@@ -12,7 +12,13 @@ export function l2normalizeRef(x: ArrayLike<number>, rows: number, cols: number,
   }
   return y;
 }
-export function l2normalizeBackwardRef(x: ArrayLike<number>, dy: ArrayLike<number>, rows: number, cols: number, eps = 1e-12): Float64Array {
+export function l2normalizeBackwardRef(
+  x: ArrayLike<number>,
+  dy: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  eps = 1e-12,
+): Float64Array {
   const dx = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const o = r * cols;

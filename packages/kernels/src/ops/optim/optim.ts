@@ -30,15 +30,27 @@ export interface AdamWOptions<T = GpuTensor> extends AdamWHyper {
  * One AdamW step (decoupled weight decay, bias correction; PyTorch semantics), in place on `params`, `m`, `v`
  * (flat f32 tensors of equal size; `m`, `v` start at zero). `step` counts from 1.
  */
-export function adamw(ctx: GpuContext, params: GpuTensor, grads: GpuTensor, m: GpuTensor, v: GpuTensor, step: number, hp: AdamWOptions): void {
+export function adamw(
+  ctx: GpuContext,
+  params: GpuTensor,
+  grads: GpuTensor,
+  m: GpuTensor,
+  v: GpuTensor,
+  step: number,
+  hp: AdamWOptions,
+): void {
   const op = 'adamw';
   const h = adamwHyper(hp, op);
   const n = params.size;
   for (const [name, t] of Object.entries({ grads, m, v })) {
-    if (t.size !== n) throw new ShapeError(`${op}: ${name} ${shapeStr(t.shape)} must have as many elements as params ${shapeStr(params.shape)}`);
+    if (t.size !== n)
+      throw new ShapeError(
+        `${op}: ${name} ${shapeStr(t.shape)} must have as many elements as params ${shapeStr(params.shape)}`,
+      );
   }
   for (const t of [params, grads, m, v]) if (t.dtype !== 'f32') throw new ArgumentError(`${op}: tensors must be f32`);
-  if (new Set([params.buffer, grads.buffer, m.buffer, v.buffer]).size !== 4) throw new ArgumentError(`${op}: params, grads, m and v must be distinct buffers`);
+  if (new Set([params.buffer, grads.buffer, m.buffer, v.buffer]).size !== 4)
+    throw new ArgumentError(`${op}: params, grads, m and v must be distinct buffers`);
   if (!(Number.isInteger(step) && step >= 1)) throw new ArgumentError(`${op}: step = ${step} must be an integer ≥ 1`);
   if (hp.gradScale && hp.gradScale.size < 1) throw new ShapeError(`${op}: gradScale must hold one element`);
   if (n === 0) return;
@@ -54,9 +66,20 @@ export function adamw(ctx: GpuContext, params: GpuTensor, grads: GpuTensor, m: G
     const rv = bindRange(v, s0, cnt);
     const g = grid2(cnt);
     const u = {
-      n: cnt, width: g.width, pBase: rp.base, gBase: rg.base, mBase: rm.base, vBase: rv.base,
+      n: cnt,
+      width: g.width,
+      pBase: rp.base,
+      gBase: rg.base,
+      mBase: rm.base,
+      vBase: rv.base,
       hasScale: hp.gradScale ? 1 : 0,
-      lr: h.lr, beta1: h.beta1, beta2: h.beta2, eps: h.eps, decay: 1 - h.lr * h.weightDecay, bc1, bc2,
+      lr: h.lr,
+      beta1: h.beta1,
+      beta2: h.beta2,
+      eps: h.eps,
+      decay: 1 - h.lr * h.weightDecay,
+      bc1,
+      bc2,
     };
     const bindings = [rp.resource, rg.resource, rm.resource, rv.resource, scaleRes];
     ds.push(adamwKernel.dispatch(ctx, { op, spec: {}, params: u, bindings, workgroups: g.wg, temps }));
@@ -77,9 +100,11 @@ export interface ClipGradNormResult<T = GpuTensor> {
  */
 export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: number): ClipGradNormResult {
   const op = 'clipGradNorm';
-  if (!(Number.isFinite(maxNorm) && maxNorm > 0)) throw new ArgumentError(`${op}: maxNorm = ${maxNorm} must be finite and > 0`);
+  if (!(Number.isFinite(maxNorm) && maxNorm > 0))
+    throw new ArgumentError(`${op}: maxNorm = ${maxNorm} must be finite and > 0`);
   for (const g of grads) if (g.dtype !== 'f32') throw new ArgumentError(`${op}: gradients must be f32`);
-  if (new Set(grads.map((g) => g.buffer)).size !== grads.length) throw new ArgumentError(`${op}: gradient tensors must be distinct buffers`);
+  if (new Set(grads.map((g) => g.buffer)).size !== grads.length)
+    throw new ArgumentError(`${op}: gradient tensors must be distinct buffers`);
   const plan: { g: GpuTensor; s0: number; cnt: number; out: number; blocks: number }[] = [];
   let parts = 0;
   for (const g of grads) {
@@ -102,7 +127,14 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
   }
   const finalParams = { parts, maxNorm, eps: CLIP_NORM_EPS };
   const finalBindings = [bindRange(part).resource, bindRange(res).resource];
-  const final = { op: `${op}.final`, spec: {}, params: finalParams, bindings: finalBindings, workgroups: [1] as [number], temps };
+  const final = {
+    op: `${op}.final`,
+    spec: {},
+    params: finalParams,
+    bindings: finalBindings,
+    workgroups: [1] as [number],
+    temps,
+  };
   ds.push(normFinalKernel.dispatch(ctx, final));
   for (const c of plan) {
     const r = bindRange(c.g, c.s0, c.cnt);

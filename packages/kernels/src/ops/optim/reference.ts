@@ -26,7 +26,8 @@ export function adamwHyper(hp: AdamWHyper, op: string): Required<AdamWHyper> {
   if (!(h.beta1 >= 0 && h.beta1 < 1)) throw new ArgumentError(`${op}: beta1 = ${h.beta1} must be in [0, 1)`);
   if (!(h.beta2 >= 0 && h.beta2 < 1)) throw new ArgumentError(`${op}: beta2 = ${h.beta2} must be in [0, 1)`);
   if (!(h.eps > 0)) throw new ArgumentError(`${op}: eps = ${h.eps} must be > 0`);
-  if (!(Number.isFinite(h.weightDecay) && h.weightDecay >= 0)) throw new ArgumentError(`${op}: weightDecay = ${h.weightDecay} must be finite and ≥ 0`);
+  if (!(Number.isFinite(h.weightDecay) && h.weightDecay >= 0))
+    throw new ArgumentError(`${op}: weightDecay = ${h.weightDecay} must be finite and ≥ 0`);
   return h;
 }
 
@@ -41,8 +42,10 @@ export function adamwRef(
 ): { params: Float64Array; m: Float64Array; v: Float64Array } {
   const h = adamwHyper(hp, 'adamwRef');
   const n = params.length;
-  if (grads.length !== n || m.length !== n || v.length !== n) throw new ShapeError(`adamwRef: params, grads, m, v must have equal lengths`);
-  if (!(Number.isInteger(step) && step >= 1)) throw new ArgumentError(`adamwRef: step = ${step} must be an integer ≥ 1`);
+  if (grads.length !== n || m.length !== n || v.length !== n)
+    throw new ShapeError(`adamwRef: params, grads, m, v must have equal lengths`);
+  if (!(Number.isInteger(step) && step >= 1))
+    throw new ArgumentError(`adamwRef: step = ${step} must be an integer ≥ 1`);
   const bc1 = 1 - h.beta1 ** step;
   const bc2 = 1 - h.beta2 ** step;
   const s = hp.gradScale ?? 1;
@@ -65,7 +68,10 @@ export function adamwRef(
 export const CLIP_NORM_EPS = 1e-6;
 
 /** Global L2 norm over a set of gradient tensors and the clipped gradients (float64). */
-export function clipGradNormRef(grads: ArrayLike<number>[], maxNorm: number): { norm: number; scale: number; grads: Float64Array[] } {
+export function clipGradNormRef(
+  grads: ArrayLike<number>[],
+  maxNorm: number,
+): { norm: number; scale: number; grads: Float64Array[] } {
   if (!(maxNorm > 0)) throw new ArgumentError(`clipGradNormRef: maxNorm = ${maxNorm} must be > 0`);
   let ss = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) ss += g[i] * g[i];

@@ -10,14 +10,28 @@ function reduceVec(v: number[], op: ReduceOpRef): number {
   return m + Math.log(v.reduce((a, b) => a + Math.exp(b - m), 0));
 }
 
-export function reduceRef(x: ArrayLike<number>, rows: number, cols: number, op: ReduceOpRef, axis: 0 | 1): Float64Array {
+export function reduceRef(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  op: ReduceOpRef,
+  axis: 0 | 1,
+): Float64Array {
   if (axis === 1) {
     const out = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) out[r] = reduceVec(Array.from({ length: cols }, (_, c) => x[r * cols + c]), op);
+    for (let r = 0; r < rows; r++)
+      out[r] = reduceVec(
+        Array.from({ length: cols }, (_, c) => x[r * cols + c]),
+        op,
+      );
     return out;
   }
   const out = new Float64Array(cols);
-  for (let c = 0; c < cols; c++) out[c] = reduceVec(Array.from({ length: rows }, (_, r) => x[r * cols + c]), op);
+  for (let c = 0; c < cols; c++)
+    out[c] = reduceVec(
+      Array.from({ length: rows }, (_, r) => x[r * cols + c]),
+      op,
+    );
   return out;
 }
 

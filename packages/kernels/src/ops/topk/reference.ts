@@ -1,5 +1,10 @@
 /** Float64 per-row top-k reference: descending values, ties broken by lower index, NaN skipped. */
-export function topkRef(x: ArrayLike<number>, rows: number, cols: number, k: number): { values: Float64Array; indices: Uint32Array } {
+export function topkRef(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  k: number,
+): { values: Float64Array; indices: Uint32Array } {
   const values = new Float64Array(rows * k);
   const indices = new Uint32Array(rows * k);
   for (let r = 0; r < rows; r++) {

@@ -21,9 +21,11 @@ export interface TopKOptions {
 export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions = {}): TopK {
   if (x.shape.length !== 2) throw new ShapeError(`topk: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
   const [rows, cols] = x.shape;
-  if (!Number.isInteger(k) || k < 1 || k > cols) throw new ArgumentError(`topk: k must be an integer in [1, ${cols}], got ${k}`);
+  if (!Number.isInteger(k) || k < 1 || k > cols)
+    throw new ArgumentError(`topk: k must be an integer in [1, ${cols}], got ${k}`);
   const segLen = opts.segment === undefined ? cols : opts.segment;
-  if (!Number.isInteger(segLen) || segLen < 1) throw new ArgumentError(`topk: segment must be a positive integer, got ${opts.segment}`);
+  if (!Number.isInteger(segLen) || segLen < 1)
+    throw new ArgumentError(`topk: segment must be a positive integer, got ${opts.segment}`);
   const segs = Math.max(1, Math.ceil(cols / Math.max(1, segLen)));
   const values = ctx.empty([rows, segs * k]);
   const indices = ctx.empty([rows, segs * k], 'u32');
