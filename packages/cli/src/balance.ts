@@ -15,6 +15,8 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   epsAssoc?: string;
   soft?: string;
   solver?: string;
+  method?: string;
+  polish?: string;
   tolerance?: string;
   tol?: string;
   maxIter?: string;
@@ -40,6 +42,8 @@ export const BALANCE_FLAGS = {
   V: '--soft',
   tolerance: '--tolerance',
   solver: '--solver',
+  method: '--method',
+  polish: '--polish',
   tol: '--tol',
   maxIter: '--max-iter',
   seed: '--seed',
@@ -48,12 +52,10 @@ export const BALANCE_FLAGS = {
   path: '--path',
 };
 
-/** What the report's numbers are, for a reader who has not read the paper (printed under every balance report). */
+/** The per-group lines' columns (RB/AB and the tolerances are spelled out by formatBiasReport's own legend). */
 export const BIAS_LEGEND = [
-  '  legend: RB = representation bias, max over groups |E[q·(s − π)]| (bounded by ε_R); RB_q = RB / keep rate =',
-  '          max |group share − target π| in the kept data. AB = association bias, max over group × label',
-  '          |E[q·(s − π)·y]| (bounded by ε_A); AB_q = AB / keep rate. R and C: the same per group and per',
-  '          group × label; share = P(group), P(group|·) = share among rows with that label; before → after.',
+  '  R and C: RB and AB per group and per group × label, before → after; share = P(group);',
+  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible.",
 ];
 
 export function formatSummary(file: string, r: BalanceReport, out?: string, reportPath?: string): string {
@@ -67,6 +69,14 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
       `${r.options.softPenalty !== null ? `, soft ${r.options.softPenalty}` : ''}`,
     `  solver ${r.options.solver}: ${s.status}${s.converged ? ', converged' : ''} in ${s.iterations} iterations, ${s.timeMs.toFixed(0)} ms; keep rate ${s.keepRate.toFixed(4)}, max violation ${s.maxViolation.toExponential(2)}`,
   ];
+  if (s.method) {
+    const gap = Number.isFinite(s.dualityGap) ? s.dualityGap.toExponential(2) : 'n/a';
+    lines.push(
+      `  method ${s.method}: ${s.passes} passes` +
+        `${s.hessianPasses ? ` + ${s.hessianPasses} Hessian passes` : ''}, duality gap ${gap}` +
+        `${s.note ? ` (${s.note})` : ''}`,
+    );
+  }
   if (s.maxFeasibleEta !== undefined) lines.push(`  largest feasible η ${s.maxFeasibleEta.toFixed(4)}`);
   if (s.status === 'infeasible') {
     lines.push(
@@ -100,6 +110,8 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       softPenalty: o.soft,
       tolerance: o.tolerance,
       solver: o.solver,
+      method: o.method,
+      polish: o.polish,
       tol: o.tol,
       maxIter: o.maxIter,
       seed: o.seed,

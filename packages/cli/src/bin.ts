@@ -7,6 +7,7 @@ import {
   BALANCE_DEFAULTS as D,
   BALANCE_PATHS,
   BALANCE_SOLVERS,
+  SOLVE_METHODS,
   MISSING_POLICIES,
   DEBIAS_DEFAULTS as DB,
   TRAIN_DEFAULTS as T,
@@ -88,6 +89,12 @@ program
   )
   .option('--soft <V>', 'soft constraints: penalty per unit of violation (enforcement level V; default: hard)')
   .option('--solver <kind>', `dual solver: ${BALANCE_SOLVERS.join(' | ')} (default: ${D.solver})`)
+  .option(
+    '--method <m>',
+    `batch solver method: ${SOLVE_METHODS.join(' | ')} (default: ${D.method}: Newton where the engine has a ` +
+      'Hessian pass, else first-order)',
+  )
+  .option('--polish <k>', 'stream solver: k exact Newton iterations after the streaming pass (default: 0)')
   .option('--tol <x>', 'stopping tolerance')
   .option('--max-iter <n>', `maximum solver iterations (default: ${D.maxIter})`)
   .option('--seed <n>', `seed for the keep flags (default: ${D.seed})`)

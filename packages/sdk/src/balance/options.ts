@@ -25,6 +25,9 @@ export const MISSING_POLICIES = ['error', 'drop', 'category'] as const;
  * 'joint': the joint moments (1/N) Σ q (s − π)[1, y] (= η × the balanced ones; the spec's test vectors).
  */
 export const TOLERANCE_MODES = ['balanced', 'joint'] as const;
+/** The batch solver's method: 'auto' = Newton where the engine has a Hessian pass and K is small, else first-order */
+export const SOLVE_METHODS = ['auto', 'newton', 'first-order'] as const;
+export type SolveMethodOption = (typeof SOLVE_METHODS)[number];
 export type ToleranceMode = (typeof TOLERANCE_MODES)[number];
 export type BalanceSolver = (typeof BALANCE_SOLVERS)[number];
 export type BalancePath = (typeof BALANCE_PATHS)[number];
@@ -44,6 +47,12 @@ export const BALANCE_DEFAULTS = Object.freeze({
   /** soft-constraint penalty V (Infinity = hard constraints) */
   softPenalty: Infinity,
   solver: 'batch' as BalanceSolver,
+  method: 'auto' as SolveMethodOption,
+  /** rows the Newton Hessian pass samples (every ⌈n/hessianRows⌉-th row; Infinity = all) */
+  hessianRows: 16_384,
+  /** streaming solver: exact Newton iterations after the streaming pass (0 = none) and their KKT tolerance */
+  polish: 0,
+  polishTol: 1e-10,
   path: 'auto' as BalancePath,
   backend: 'auto' as BalanceBackend,
   missing: 'error' as MissingPolicyOption,
@@ -71,6 +80,8 @@ const R = {
   tol: RULES.positive,
   maxIter: RULES.positiveInt,
   seed: RULES.finite,
+  polish: { what: 'an integer ≥ 0 (iterations)', ok: (x: number) => Number.isInteger(x) && x >= 0 },
+  hessianRows: { what: 'a row count ≥ 1 (or Infinity)', ok: (x: number) => x >= 1 },
 } satisfies Record<string, NumberRule>;
 
 /** Target shares: one per group in group order, or by group name. */
@@ -97,6 +108,10 @@ export interface BalanceOptions {
   V?: number;
   /** 'batch' (accelerated projected dual ascent, default) or 'stream' (one update per example) */
   solver?: BalanceSolver;
+  /** batch solver method: 'auto' (default: Newton where the engine has a Hessian pass), 'newton', 'first-order' */
+  method?: SolveMethodOption;
+  /** streaming solver: exact Newton iterations after the streaming pass (default 0); optimal only if they converge */
+  polish?: number;
   /** stopping tolerance (default: 1e-9 on float64 engines, 2e-6 on the float32 GPU engine) */
   tol?: number;
   /** solver iteration cap (default 20 000) */
@@ -136,6 +151,8 @@ export type BalanceOptionsInput = Omit<
   | 'maxIter'
   | 'seed'
   | 'solver'
+  | 'method'
+  | 'polish'
   | 'path'
   | 'backend'
 > & {
@@ -149,6 +166,8 @@ export type BalanceOptionsInput = Omit<
   maxIter?: number | string;
   seed?: number | string;
   solver?: string;
+  method?: string;
+  polish?: number | string;
   tolerance?: string;
   path?: string;
   backend?: string;
@@ -166,6 +185,8 @@ export interface ResolvedBalanceOptions {
   /** Infinity = hard constraints */
   readonly softPenalty: number;
   readonly solver: BalanceSolver;
+  readonly method: SolveMethodOption;
+  readonly polish: number;
   /** undefined: the engine's attainable tolerance (BALANCE_DEFAULTS.tolFloat64 / tolFloat32) */
   readonly tol: number | undefined;
   readonly maxIter: number;
@@ -300,6 +321,8 @@ export function resolveBalanceOptions(
     tolerance: choiceOption(L('tolerance'), o.tolerance, TOLERANCE_MODES, D.tolerance),
     softPenalty: optionalNumber(L(softKey), o.softPenalty ?? o.V, R.V, D.softPenalty),
     solver: choiceOption(L('solver'), o.solver, BALANCE_SOLVERS, D.solver),
+    method: choiceOption(L('method'), o.method, SOLVE_METHODS, D.method),
+    polish: optionalNumber(L('polish'), o.polish, R.polish, D.polish),
     tol: o.tol === undefined ? undefined : numberOption(L('tol'), o.tol, R.tol),
     maxIter: optionalNumber(L('maxIter'), o.maxIter, R.maxIter, D.maxIter),
     seed: optionalNumber(L('seed'), o.seed, R.seed, D.seed),
@@ -326,6 +349,8 @@ export interface ResolvedSolveOptions {
   readonly tol: number;
   readonly maxIter: number;
   readonly progressEvery: number;
+  readonly method: SolveMethodOption;
+  readonly hessianRows: number;
   readonly warmStart?: { readonly v: Float64Array; readonly mu: number };
   readonly onProgress?: (info: { iter: number; violation: number; keepRate: number }) => void;
 }
@@ -343,6 +368,8 @@ export interface ResolvedStreamOptions {
   readonly lr0: number;
   readonly seed: number;
   readonly reportTol: number;
+  readonly polish: number;
+  readonly polishTol: number;
   readonly onProgress?: (info: {
     epoch: number;
     epochs: number;
@@ -358,6 +385,8 @@ export interface ResolvedFeasibleEtaOptions {
   readonly tolerance: ToleranceMode;
   readonly tol: number;
   readonly maxIter: number;
+  readonly method: SolveMethodOption;
+  readonly hessianRows: number;
 }
 
 interface SolverInput {
@@ -377,6 +406,10 @@ interface SolverInput {
   lr0?: unknown;
   seed?: unknown;
   reportTol?: unknown;
+  method?: unknown;
+  hessianRows?: unknown;
+  polish?: unknown;
+  polishTol?: unknown;
 }
 
 function solverV(o: SolverInput): number {
@@ -404,6 +437,8 @@ export function resolveSolveOptions<T extends object>(opts: T): ResolvedSolveOpt
     tol: optionalNumber('tol', opts.tol, R.tol, D.solverTol),
     maxIter: optionalNumber('maxIter', opts.maxIter, R.maxIter, D.maxIter),
     progressEvery: optionalNumber('progressEvery', opts.progressEvery, RULES.positiveInt, D.progressEvery),
+    method: choiceOption('method', opts.method, SOLVE_METHODS, D.method),
+    hessianRows: optionalNumber('hessianRows', opts.hessianRows, R.hessianRows, D.hessianRows),
     warmStart: ws ? { v: ws.v, mu: numberOption('warmStart.mu', ws.mu, RULES.finite) } : undefined,
     onProgress: opts.onProgress as ResolvedSolveOptions['onProgress'],
   });
@@ -430,6 +465,8 @@ export function resolveStreamOptions<T extends object>(opts: T): ResolvedStreamO
       { what: 'a positive number', ok: (x) => x > 0 },
       D.streamReportTol,
     ),
+    polish: optionalNumber('polish', opts.polish, R.polish, D.polish),
+    polishTol: optionalNumber('polishTol', opts.polishTol, RULES.positive, D.polishTol),
     onProgress: opts.onProgress as ResolvedStreamOptions['onProgress'],
   });
 }
@@ -448,6 +485,8 @@ export function resolveFeasibleEtaOptions<T extends object>(opts: T): ResolvedFe
     tolerance: choiceOption('tolerance', opts.tolerance, TOLERANCE_MODES, D.tolerance),
     tol: optionalNumber('tol', opts.tol, R.tol, D.solverTol),
     maxIter: optionalNumber('maxIter', opts.maxIter, R.maxIter, D.maxIter),
+    method: choiceOption('method', opts.method, SOLVE_METHODS, D.method),
+    hessianRows: optionalNumber('hessianRows', opts.hessianRows, R.hessianRows, D.hessianRows),
   });
 }
 
@@ -480,6 +519,8 @@ export function solverOptionsFrom(
       tol: at.tol,
       maxIter: o.maxIter,
       progressEvery: D.progressEvery,
+      method: o.method,
+      hessianRows: D.hessianRows,
       onProgress: at.onSolveProgress,
     }),
     stream: seal({
@@ -493,6 +534,8 @@ export function solverOptionsFrom(
       lr0: D.streamLr0,
       seed: o.seed,
       reportTol: D.streamReportTol,
+      polish: o.polish,
+      polishTol: D.polishTol,
       onProgress: at.onStreamProgress,
     }),
   };
@@ -506,6 +549,8 @@ export function feasibleEtaOptionsFrom(o: ResolvedBalanceOptions, tol: number): 
     tolerance: o.tolerance,
     tol,
     maxIter: BALANCE_DEFAULTS.maxIter,
+    method: o.method,
+    hessianRows: BALANCE_DEFAULTS.hessianRows,
   });
 }
 

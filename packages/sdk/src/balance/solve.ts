@@ -376,17 +376,8 @@ interface MethodChoice {
 /** K = m(c+1)+1 above which the host model solve (O(K³) per Newton step) is not worth it under 'auto'. */
 const NEWTON_MAX_K = 256;
 
-function checkNum(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
-  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
-  return x;
-}
-
-function chooseMethod(engine: MomentsEngine, method: unknown, hessianRows: unknown): MethodChoice {
-  const mth = method ?? 'auto';
-  if (mth !== 'auto' && mth !== 'newton' && mth !== 'first-order') {
-    throw new ArgumentError(`method = ${String(method)}: expected 'auto', 'newton' or 'first-order'`);
-  }
-  const rows = checkNum('hessianRows', hessianRows ?? 16384, (x) => x >= 1, 'a row count ≥ 1 (or Infinity)');
+/** method and hessianRows come checked from the options resolver (balance/options.ts) */
+function chooseMethod(engine: MomentsEngine, mth: SolveMethod, rows: number): MethodChoice {
   if (mth === 'first-order') return { useNewton: false, stride: 1 };
   const K = engine.m * (engine.c + 1) + 1;
   if (typeof engine.hessian !== 'function') {
@@ -638,9 +629,8 @@ export async function maxFeasibleEta(
   options: MaxFeasibleEtaOptions | ResolvedFeasibleEtaOptions = {},
 ): Promise<MaxFeasibleEtaResult> {
   validateEngine(engine);
-  const { epsRep, epsAssoc, tol, maxIter, tolerance } = resolveFeasibleEtaOptions(options);
-  const raw = options as MaxFeasibleEtaOptions;
-  const mc = chooseMethod(engine, raw.method, raw.hessianRows);
+  const { epsRep, epsAssoc, tol, maxIter, tolerance, method, hessianRows } = resolveFeasibleEtaOptions(options);
+  const mc = chooseMethod(engine, method, hessianRows);
   const prep = await prepare(engine, 0.5, epsRep, epsAssoc, tolerance);
   const r = await maxFeasibleEtaCore(engine, prep, tol, maxIter, mc);
   r.passes += prep.passes;
@@ -678,8 +668,7 @@ export async function solveBatch(
     x0[2 * P] = ws.mu;
   }
 
-  const raw = options as SolveOptions;
-  const mc = chooseMethod(engine, raw.method, raw.hessianRows);
+  const mc = chooseMethod(engine, opts.method, opts.hessianRows);
   const prep = await prepare(engine, eta, er, ea, tolerance, mc.useNewton);
   let passes = prep.passes;
   let hessianPasses = 0;

@@ -1,7 +1,6 @@
 // Streaming M4 solver (spec ALGORITHMS.md §1.6a): one projected stochastic dual-ascent update per example,
 // lr = lr0/√t, shuffled passes with a seeded PRNG; q is recomputed for every row with the final (v, µ).
 // It needs per-row access, so it takes the BalanceData itself (not a MomentsEngine).
-import { ArgumentError } from '@m4kit/kernels';
 import { createCpuEngine, validateBalanceData, validatePi } from './engine-cpu.js';
 import { epsVector, resolveStreamOptions, streamEpochs, type ResolvedStreamOptions } from './options.js';
 import { solveBatch, type SolveStatus, type SolverInfo } from './solve.js';
@@ -96,11 +95,6 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function num(name: string, x: unknown, ok: (x: number) => boolean, what: string): number {
-  if (typeof x !== 'number' || !ok(x)) throw new ArgumentError(`${name} = ${String(x)}: expected ${what}`);
-  return x;
-}
-
 /** Projected stochastic dual ascent, one update per example (spec §1.6a). */
 export async function solveStreaming(
   data: BalanceData,
@@ -113,9 +107,7 @@ export async function solveStreaming(
   validatePi(opts.pi, m);
   const { eta, V, lr0, seed, reportTol, pi } = opts;
   const epochs = streamEpochs(opts, n);
-  const raw = options as StreamOptions;
-  const polish = num('polish', raw.polish ?? 0, (x) => Number.isInteger(x) && x >= 0, 'an integer ≥ 0 (iterations)');
-  const polishTol = num('polishTol', raw.polishTol ?? 1e-10, (x) => x > 0, 'a positive tolerance');
+  const { polish, polishTol } = opts;
   const tolerance = opts.tolerance;
   const { epsRep, epsAssoc } = opts;
   const C1 = c + 1;

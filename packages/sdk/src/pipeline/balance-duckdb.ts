@@ -199,10 +199,12 @@ async function balanceRows(
     let eta = etaReq === 'auto' ? BALANCE_DEFAULTS.etaAutoCap : etaReq;
     let found: number | undefined;
     let searchPasses = 0;
+    let searchHessian = 0;
     if (etaReq === 'auto') {
       const r = await maxFeasibleEta(engine, feasibleEtaOptionsFrom(o, tol));
       found = r.eta;
       searchPasses = r.passes;
+      searchHessian = r.hessianPasses ?? 0;
       eta = Math.min(BALANCE_DEFAULTS.etaAutoCap, r.eta * 0.999);
     }
     const maxIter = o.maxIter;
@@ -262,6 +264,11 @@ async function balanceRows(
         maxViolation: res.maxViolation,
         maxFeasibleEta: res.maxFeasibleEta ?? found,
         passes: searchPasses + (res.passes ?? 0),
+        method: res.solver.method,
+        hessianPasses: searchHessian + res.solver.hessianPasses,
+        hessianStride: res.solver.hessianStride,
+        dualityGap: res.solver.dualityGap,
+        ...(res.solver.note ? { note: res.solver.note } : {}),
         timeMs: res.timeMs,
       },
       kept,

@@ -213,3 +213,33 @@ describe('columnSpecWarnings', () => {
     expect(w[0]).toMatch(/^column "sex" is both an attribute and a label/);
   });
 });
+
+describe('solver method and polish go through the resolver (the #15 merge read them raw, past it)', () => {
+  it('method and polish: defaults, strings from a CLI, refusals naming the flag', () => {
+    const r = resolveBalanceOptions({});
+    expect(r.method).toBe('auto');
+    expect(r.polish).toBe(0);
+    const s = resolveBalanceOptions({ method: 'first-order', polish: '3' });
+    expect(s.method).toBe('first-order');
+    expect(s.polish).toBe(3);
+    expect(optionError(() => resolveBalanceOptions({ method: 'gauss' }, { method: '--method' })).message).toMatch(
+      /--method must be one of "auto", "newton", "first-order", got "gauss"/,
+    );
+    expect(optionError(() => resolveBalanceOptions({ polish: '1.5' }, { polish: '--polish' })).message).toMatch(
+      /--polish/,
+    );
+    expect(optionError(() => resolveSolveOptions({ eta: 0.5, method: 'x' })).message).toMatch(/method/);
+    expect(optionError(() => resolveSolveOptions({ eta: 0.5, hessianRows: 0 })).message).toMatch(/hessianRows/);
+    expect(optionError(() => resolveStreamOptions({ eta: 0.5, pi: [0.5, 0.5], polish: -1 })).message).toMatch(/polish/);
+  });
+
+  it('the method asked for is the method that runs (first-order vs Newton on the CPU engine, same optimum)', async () => {
+    const pi = Float64Array.from([0.5, 0.5]);
+    const base = { eta: 0.5, pi, epsRep: 0.05, epsAssoc: 0.05, tolerance: 'joint' as const };
+    const fo = await solveBatch(createCpuEngine(T, pi), { ...base, method: 'first-order' });
+    const nt = await solveBatch(createCpuEngine(T, pi), { ...base, method: 'newton' });
+    expect(fo.solver.method).toBe('first-order');
+    expect(nt.solver.method).toMatch(/^newton/);
+    expect(Math.abs(fo.keepRate - nt.keepRate)).toBeLessThan(1e-6);
+  });
+});
