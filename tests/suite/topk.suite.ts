@@ -46,6 +46,19 @@ export function topkSuite(env: Env): Suite {
     }
   });
 
+  // regression: on Dawn/lavapipe the kernel's `x != x` NaN test compiled to false, so [1, NaN, 3, 2, 0.5, 7]
+  // with k = 3 returned [1, NaN, 7] instead of [7, 3, 2]
+  s.test('topk NaN entered the list on lavapipe (x != x folded to false): NaN is skipped', async () => {
+    for (const k of [await main(), await chunked()]) {
+      const x = [1, NaN, 3, 2, 0.5, 7, NaN, NaN, -1, 4, NaN, 0];
+      const { values, indices } = k.topk(k.tensor(x, [2, 6]), 3);
+      const exp = ref.topkRef(x, 2, 6, 3);
+      assertEqualArrays(await indices.read(), exp.indices, 'topk indices with NaN');
+      assertEqualArrays(await indices.read(), [5, 2, 3, 3, 5, 2], 'topk indices with NaN (by hand)');
+      assertClose(await values.read(), exp.values, TOL.exact, 'topk values with NaN');
+    }
+  });
+
   s.test('cleanup: destroy the shared contexts', async () => {
     for (const p of contexts.values()) (await p).destroy();
     contexts.clear();

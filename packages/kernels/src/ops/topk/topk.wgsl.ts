@@ -1,5 +1,5 @@
 import { defineKernel } from '../kernel.js';
-import { F32_MAX_WGSL } from '../wgsl.js';
+import { F32_MAX_WGSL, isNanWgsl } from '../wgsl.js';
 
 export const WG = 64;
 
@@ -12,6 +12,7 @@ export const topkKernel = defineKernel({
 @group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<storage, read_write> V: array<f32>;
 @group(0) @binding(3) var<storage, read_write> I: array<u32>;
+${isNanWgsl}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) g: vec3u) {
   // one invocation per (row, segment); segment s covers columns [s·segLen, min((s+1)·segLen, cols))
@@ -29,7 +30,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   var filled = 0u;
   for (var c = c0; c < c1; c++) {
     let x = X[xo + c];
-    if (x != x) { continue; }
+    if (isNan(x)) { continue; }
     if (filled == p.k && !(x > V[vo + p.k - 1u])) { continue; }
     var pos = min(filled, p.k - 1u);
     if (filled < p.k) { filled += 1u; }
