@@ -108,8 +108,9 @@ describe('several categorical label columns expand to column=value indicators', 
     const a = await balanceFile(stops, spec, opts);
     expect(a.result.report.input.labels).toContain('precinct=P3');
     const b = await balanceFile(stops, spec, { ...opts, lowMemory: true, read: { chunkRows: 7 } });
-    // chunked sums: same q up to float64 rounding (tolerance 1e-12)
+    // chunked sums round differently; the Newton solver (#15) stops at the float64 engines' tolerance (1e-9), so
+    // both q agree to the issue's "same q from every engine" bound, 1e-6 (3e-9 seen), not to the last bit
     expect(b.result.q.length).toBe(40);
-    b.result.q.forEach((x, i) => expect(Math.abs(x - a.result.q[i])).toBeLessThan(1e-12));
+    b.result.q.forEach((x, i) => expect(Math.abs(x - a.result.q[i])).toBeLessThan(1e-6));
   });
 });
