@@ -10,7 +10,27 @@ export class TrainConfigError extends ArgumentError {}
  * Every train default in one place: the optional TrainOptions fields, and the CLI's values for the fields the SDK
  * requires (loss, outDim, batchSize, steps, lr) and for its schedule options.
  */
-export const TRAIN_DEFAULTS = Object.freeze({
+export interface TrainDefaults {
+  readonly loss: 'clip' | 'siglip';
+  readonly outDim: number;
+  readonly batchSize: number;
+  readonly steps: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly warmupSteps: number;
+  readonly seed: number;
+  readonly logEvery: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly initLogScale: { readonly clip: number; readonly siglip: number };
+  readonly initBias: { readonly clip: number; readonly siglip: number };
+  readonly switchAt: number;
+  readonly sampling: 'keep' | 'weights';
+}
+
+// explicitly typed: JSR's publish check refuses inferred types in the public API (`Math.log` is not inferable)
+export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   loss: 'clip' as 'clip' | 'siglip',
   outDim: 256,
   batchSize: 4096,
