@@ -1,7 +1,8 @@
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, shapeStr, uniforms } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { checkMomentsChunk, type MomentsChunk } from './moments.js';
+import { hessianKernel, momentsFlags } from './moments.wgsl.js';
 
 // Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
 // q is strictly inside (0, 1) ("free" rows),
@@ -16,97 +17,9 @@ import { checkMomentsChunk, type MomentsChunk } from './moments.js';
 // With stride > 1 only rows 0, stride, 2·stride, … are visited (a sub-sampled Hessian for the Newton solver,
 // which uses exact gradients and needs the Hessian only for its step direction).
 // Block partials ([blocks, T], f32) are added on the host in float64 (foldHessianPartials).
-const WG = 256;
-const TILE_FLOATS = 4096; // 16 KiB of workgroup memory, the WebGPU minimum limit
+// The kernel is declared in moments.wgsl.ts (hessianKernel).
 /** Largest K = m(c+1)+1 the kernel specialises for (NO ≤ 32 accumulators per invocation). */
 export const HESSIAN_MAX_K = 127;
-
-function hessianSource(m: number, c: number): string {
-  const c1 = c + 1;
-  const K = m * c1 + 1;
-  const T = (K * (K + 1)) / 2;
-  const NO = Math.ceil(T / WG);
-  const TR = Math.min(WG, Math.floor(TILE_FLOATS / K));
-  return `
-struct Params {
-  n: u32, flags: u32, rowsPerBlock: u32, T: u32, mu: f32, eta: f32,
-  sBase: u32, yBase: u32, uBase: u32, wBase: u32, stride: u32, p1: u32,
-};
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> S: array<f32>;
-@group(0) @binding(2) var<storage, read> Y: array<f32>;
-@group(0) @binding(3) var<storage, read> U: array<f32>;
-@group(0) @binding(4) var<storage, read> Wt: array<f32>;
-@group(0) @binding(5) var<storage, read> Dual: array<f32>;   // W (m×(c+1)) then π (m)
-@group(0) @binding(6) var<storage, read> Pairs: array<u32>;  // entry o → a | b << 16 (a ≤ b)
-@group(0) @binding(7) var<storage, read_write> Part: array<f32>;
-const K = ${K}u;
-const TR = ${TR}u;
-var<workgroup> zt: array<f32, ${TR * K}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u32) {
-  let i0 = wg.x * p.rowsPerBlock;
-  let i1 = min(i0 + p.rowsPerBlock, p.n);
-  var acc: array<f32, ${NO}>;
-  var ia: array<u32, ${NO}>;
-  var ib: array<u32, ${NO}>;
-  for (var j = 0u; j < ${NO}u; j++) {
-    let o = l + j * ${WG}u;
-    if (o < p.T) { let pr = Pairs[o]; ia[j] = pr & 0xffffu; ib[j] = pr >> 16u; }
-  }
-  for (var base = i0; base < i1; base += TR) {
-    workgroupBarrier();
-    if (l < TR) {
-      let j = base + l;
-      let zo = l * K;
-      if (j < i1) {
-        let i = j * p.stride;
-        var a: array<f32, ${m}>;
-        var t = 0.0;
-        let sb = p.sBase + i * ${m}u;
-        for (var k = 0u; k < ${m}u; k++) {
-          a[k] = S[sb + k] - Dual[${m * c1}u + k];
-          t = fma(a[k], Dual[k * ${c1}u], t);
-        }
-        let yb = p.yBase + i * ${c}u;
-        for (var r = 0u; r < ${c}u; r++) {
-          let y = Y[yb + r];
-          if (y == 0.0) { continue; }
-          var wr = 0.0;
-          for (var k = 0u; k < ${m}u; k++) { wr = fma(a[k], Dual[k * ${c1}u + 1u + r], wr); }
-          t = fma(y, wr, t);
-        }
-        var q0 = p.eta;
-        if ((p.flags & 1u) != 0u) { q0 += U[p.uBase + i]; }
-        var w = 1.0;
-        if ((p.flags & 2u) != 0u) { w = Wt[p.wBase + i]; }
-        let qh = q0 - t - p.mu;
-        var sw = 0.0;
-        if (qh > 0.0 && qh < 1.0) { sw = sqrt(w); }
-        for (var k = 0u; k < ${m}u; k++) {
-          let f = sw * a[k];
-          zt[zo + k * ${c1}u] = f;
-          for (var r = 0u; r < ${c}u; r++) { zt[zo + k * ${c1}u + 1u + r] = f * Y[yb + r]; }
-        }
-        zt[zo + K - 1u] = sw;
-      } else {
-        for (var j = 0u; j < K; j++) { zt[zo + j] = 0.0; }
-      }
-    }
-    workgroupBarrier();
-    let rows = min(TR, i1 - base);
-    for (var rr = 0u; rr < rows; rr++) {
-      let zo = rr * K;
-      for (var j = 0u; j < ${NO}u; j++) { acc[j] = fma(zt[zo + ia[j]], zt[zo + ib[j]], acc[j]); }
-    }
-  }
-  for (var j = 0u; j < ${NO}u; j++) {
-    let o = l + j * ${WG}u;
-    if (o < p.T) { Part[wg.x * p.T + o] = acc[j]; }
-  }
-}
-`;
-}
 
 /** Number of packed upper-triangle entries for K = m(c+1)+1. */
 export function hessianOutputs(m: number, c: number): number {
@@ -175,49 +88,41 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
   dual.set(Array.from(prm.pi), m * (c + 1));
   const dualT = ctx.tensor(dual, [dual.length]);
   const pairs = ctx.tensor(pairTable(K), [T], 'u32');
-  const flags = (ch.u ? 1 : 0) | (ch.w ? 2 : 0);
+  const flags = momentsFlags({ u: ch.u, w: ch.w });
   const rs = bindRange(ch.S);
   const ry = bindRange(ch.Y);
   const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? nAll : 1);
   const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? nAll : 1);
-  const u = ctx.uniform(
-    uniforms([
-      { u: n },
-      { u: flags },
-      { u: rowsPerBlock },
-      { u: T },
-      { f: prm.mu },
-      { f: prm.eta },
-      { u: rs.base },
-      { u: ry.base },
-      { u: ru.base },
-      { u: rw.base },
-      { u: stride },
-      { u: 0 },
-    ]),
-  );
-  const pl = ctx.pipeline(`moments:hessian:${m}:${c}`, () => hessianSource(m, c));
-  ctx.submit(
-    'moments.hessian',
-    [
-      {
-        op: 'moments.hessian',
-        pipeline: pl,
-        bindings: [
-          { buffer: u },
-          rs.resource,
-          ry.resource,
-          ru.resource,
-          rw.resource,
-          { buffer: dualT.buffer },
-          { buffer: pairs.buffer },
-          { buffer: part.buffer },
-        ],
-        workgroups: [blocks],
-      },
+  const temps: GPUBuffer[] = [];
+  const d = hessianKernel.dispatch(ctx, {
+    op: 'moments.hessian',
+    spec: { m, c },
+    params: {
+      n,
+      flags,
+      rowsPerBlock,
+      T,
+      mu: prm.mu,
+      eta: prm.eta,
+      sBase: rs.base,
+      yBase: ry.base,
+      uBase: ru.base,
+      wBase: rw.base,
+      stride,
+    },
+    bindings: [
+      rs.resource,
+      ry.resource,
+      ru.resource,
+      rw.resource,
+      { buffer: dualT.buffer },
+      { buffer: pairs.buffer },
+      { buffer: part.buffer },
     ],
-    [u],
-  );
+    workgroups: [blocks],
+    temps,
+  });
+  ctx.submit('moments.hessian', [d], temps);
   dualT.dispose();
   pairs.dispose();
   return part;

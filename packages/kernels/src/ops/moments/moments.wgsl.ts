@@ -1,0 +1,313 @@
+// The moments kernels (spec §1.5): the fused M4 pass (`rows`, then `reduce`) and the generalised Hessian of the
+// dual (`hessian`). Launchers: moments.ts and hessian.ts.
+import { defineKernel } from '../kernel.js';
+
+export const WG = 64;
+
+export interface ReduceSpec {
+  [k: string]: number | boolean;
+  m: number;
+  /** columns per workgroup (reduceColumns(c)) */
+  jw: number;
+  /** skip zero labels (variant 'moments.reduce' = 'skip') */
+  skip: boolean;
+}
+export interface HessianSpec {
+  [k: string]: number;
+  m: number;
+  c: number;
+}
+export const HESSIAN_WG = 256;
+const TILE_FLOATS = 4096; // 16 KiB of workgroup memory, the WebGPU minimum limit
+
+/** `flags` bits of the moments uniforms, shared with the WGSL as FLAG_<NAME> constants */
+export const FLAG = {
+  /** a per-row utility u is bound (q0 = η + u_i) */
+  U: 1,
+  /** a per-row multiplicity w is bound */
+  W: 2,
+  /** q_i ≡ fixedQ instead of the closed form */
+  FIXED_Q: 4,
+  /** q_i is stored to Q */
+  STORE_Q: 8,
+} as const;
+const FLAG_CONSTANTS = Object.fromEntries(Object.entries(FLAG).map(([k, v]) => [`FLAG_${k}`, v]));
+
+/** The moments flag word for a chunk: which optional inputs and outputs are bound. */
+export function momentsFlags(o: { u?: unknown; w?: unknown; fixedQ?: number; qOut?: unknown }): number {
+  return (
+    (o.u ? FLAG.U : 0) | (o.w ? FLAG.W : 0) | (o.fixedQ !== undefined ? FLAG.FIXED_Q : 0) | (o.qOut ? FLAG.STORE_Q : 0)
+  );
+}
+
+// Per row, specialised on m: a_k = s_ik − π_k, then t = Σ_k a_k W[k][0] + Σ_r y_r Σ_k a_k W[k][1+r], so each y is
+// read once and zero labels (sparse one-/multi-hot Y) skip their m multiply-adds.
+export const rowsKernel = defineKernel({
+  name: 'moments:rows',
+  params: {
+    n: 'u32',
+    m: 'u32',
+    c: 'u32',
+    flags: 'u32',
+    mu: 'f32',
+    eta: 'f32',
+    fixedQ: 'f32',
+    sBase: 'u32',
+    yBase: 'u32',
+    uBase: 'u32',
+    wBase: 'u32',
+    qBase: 'u32',
+  },
+  constants: FLAG_CONSTANTS,
+  source: ({ m }: { m: number }) => /* wgsl */ `
+@group(0) @binding(1) var<storage, read> S: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> U: array<f32>;
+@group(0) @binding(4) var<storage, read> Wt: array<f32>;
+@group(0) @binding(5) var<storage, read> Dual: array<f32>;   // W (m×(c+1)) then π (m)
+@group(0) @binding(6) var<storage, read_write> Z: array<f32>; // z (n) then o (n)
+@group(0) @binding(7) var<storage, read_write> Q: array<f32>;
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  let i = g.x;
+  if (i >= p.n) { return; }
+  let c1 = p.c + 1u;
+  let piOff = ${m}u * c1;
+  let sb = p.sBase + i * ${m}u;
+  var a: array<f32, ${m}>;
+  var t = 0.0;
+  for (var k = 0u; k < ${m}u; k++) {
+    a[k] = S[sb + k] - Dual[piOff + k];
+    t = fma(a[k], Dual[k * c1], t);
+  }
+  let yb = p.yBase + i * p.c;
+  for (var r = 0u; r < p.c; r++) {
+    let y = Y[yb + r];
+    if (y == 0.0) { continue; }
+    var wr = 0.0;
+    for (var k = 0u; k < ${m}u; k++) { wr = fma(a[k], Dual[k * c1 + 1u + r], wr); }
+    t = fma(y, wr, t);
+  }
+  var q0 = p.eta;
+  if ((p.flags & FLAG_U) != 0u) { q0 += U[p.uBase + i]; }
+  var w = 1.0;
+  if ((p.flags & FLAG_W) != 0u) { w = Wt[p.wBase + i]; }
+  var q = clamp(q0 - t - p.mu, 0.0, 1.0);
+  if ((p.flags & FLAG_FIXED_Q) != 0u) { q = p.fixedQ; }
+  if ((p.flags & FLAG_STORE_Q) != 0u) { Q[p.qBase + i] = q; }
+  let d = q - q0;
+  Z[i] = w * q;
+  Z[p.n + i] = w * (0.5 * d * d + q * (t + p.mu));
+}
+`,
+});
+
+// Reduce: one invocation per label column r ∈ [0, c] (r = 0 is the constant 1) keeps all m+1 Kahan sums of that
+// column (P[0..m-1][r] and g[r]); one extra column c+1 keeps Σw and Σo. So z, s and y are each read once per
+// (row, column) instead of once per output, and there is no per-output branching. Columns run along x
+// (jw = a power of two ≥ c+2, ≤ 64); when c+2 < 64 the workgroup's spare lanes (y, LANES = 64/jw) split the
+// block's rows (interleaved) and are combined through workgroup memory, lane 0 writing the block's partials.
+// The source depends on (m, jw, skip) only, so m is a compile-time constant and the sums live in registers;
+// `skip` (variant 'moments.reduce' = 'skip') skips zero labels.
+export const reduceKernel = defineKernel({
+  name: 'moments:reduce',
+  params: {
+    n: 'u32',
+    m: 'u32',
+    c: 'u32',
+    flags: 'u32',
+    rowsPerBlock: 'u32',
+    R: 'u32',
+    sBase: 'u32',
+    yBase: 'u32',
+    wBase: 'u32',
+  },
+  constants: FLAG_CONSTANTS,
+  source: ({ m, jw, skip }: ReduceSpec) => {
+    const lanes = WG / jw;
+    const K = m + 1;
+    const combine =
+      lanes === 1
+        ? ''
+        : `
+  if (l.y > 0u) {
+    let o = ((l.y - 1u) * ${jw}u + l.x) * ${K}u;
+    for (var k = 0u; k < ${K}u; k++) { red[o + k] = s[k]; }
+  }
+  workgroupBarrier();
+  if (l.y > 0u) { return; }
+  for (var ln = 1u; ln < ${lanes}u; ln++) {
+    let o = ((ln - 1u) * ${jw}u + l.x) * ${K}u;
+    for (var k = 0u; k < ${K}u; k++) { s[k] += red[o + k]; }
+  }`;
+    return /* wgsl */ `
+@group(0) @binding(1) var<storage, read> S: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> Wt: array<f32>;
+@group(0) @binding(4) var<storage, read> Z: array<f32>;
+@group(0) @binding(5) var<storage, read_write> Part: array<f32>;
+${lanes === 1 ? '' : `var<workgroup> red: array<f32, ${(lanes - 1) * jw * K}>;`}
+@compute @workgroup_size(${jw}, ${lanes})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u) {
+  let r = wg.x * ${jw}u + l.x;   // column: 0 = constant 1, 1..c = label r-1, c+1 = (Σw, Σo)
+  let c1 = p.c + 1u;
+  let i0 = wg.y * p.rowsPerBlock;
+  let i1 = min(i0 + p.rowsPerBlock, p.n);
+  var s: array<f32, ${K}>;   // Kahan sums: P[k][r] (k < m), g[r] (k = m); Σw, Σo in s[0], s[1] for r = c+1
+  var e: array<f32, ${K}>;   // their compensations
+  if (r <= p.c) {
+    for (var i = i0 + l.y; i < i1; i += ${lanes}u) {
+      var z = Z[i];
+      if (r > 0u) {
+        let y = Y[p.yBase + i * p.c + r - 1u];
+        ${skip ? 'if (y == 0.0) { continue; }' : ''}
+        z *= y;
+      }
+      let sb = p.sBase + i * ${m}u;
+      for (var k = 0u; k < ${m}u; k++) {
+        let yk = z * S[sb + k] - e[k];
+        let tk = s[k] + yk;
+        e[k] = (tk - s[k]) - yk;
+        s[k] = tk;
+      }
+      let yk = z - e[${m}];
+      let tk = s[${m}] + yk;
+      e[${m}] = (tk - s[${m}]) - yk;
+      s[${m}] = tk;
+    }
+  } else if (r == c1) {
+    let hasW = (p.flags & FLAG_W) != 0u;
+    for (var i = i0 + l.y; i < i1; i += ${lanes}u) {
+      let x0 = select(1.0, Wt[p.wBase + i], hasW) - e[0];
+      let t0 = s[0] + x0;
+      e[0] = (t0 - s[0]) - x0;
+      s[0] = t0;
+      let x1 = Z[p.n + i] - e[1];
+      let t1 = s[1] + x1;
+      e[1] = (t1 - s[1]) - x1;
+      s[1] = t1;
+    }
+  }
+  for (var k = 0u; k < ${K}u; k++) { s[k] -= e[k]; }
+${combine}
+  let base = wg.y * p.R;
+  if (r <= p.c) {
+    for (var k = 0u; k < ${K}u; k++) { Part[base + k * c1 + r] = s[k]; }
+  } else if (r == c1) {
+    Part[base + ${K}u * c1] = s[0];
+    Part[base + ${K}u * c1 + 1u] = s[1];
+  }
+}
+`;
+  },
+});
+
+/** Columns per reduce workgroup: the smallest power of two ≥ c+2 (label columns, the constant, Σw/Σo), ≤ 64. */
+export function reduceColumns(c: number): number {
+  let jw = 2;
+  while (jw < WG && jw < c + 2) jw *= 2;
+  return jw;
+}
+
+// Generalised Hessian (see hessian.ts): each workgroup (256 invocations) owns a block of rows and all
+// T = K(K+1)/2 upper-triangle entries: invocation l keeps the entries l, l+256, … (NO = ⌈T/256⌉ registers). Rows
+// are staged in tiles of TR rows in workgroup memory as √w_i·z_i (one invocation builds one row's z), then every
+// invocation adds its products over the tile. Specialised on (m, c), so K, TR and NO are compile-time constants.
+export const hessianKernel = defineKernel({
+  name: 'moments:hessian',
+  params: {
+    n: 'u32',
+    flags: 'u32',
+    rowsPerBlock: 'u32',
+    T: 'u32',
+    mu: 'f32',
+    eta: 'f32',
+    sBase: 'u32',
+    yBase: 'u32',
+    uBase: 'u32',
+    wBase: 'u32',
+    stride: 'u32',
+  },
+  constants: FLAG_CONSTANTS,
+  source: ({ m, c }: HessianSpec) => {
+    const c1 = c + 1;
+    const K = m * c1 + 1;
+    const T = (K * (K + 1)) / 2;
+    const NO = Math.ceil(T / HESSIAN_WG);
+    const TR = Math.min(HESSIAN_WG, Math.floor(TILE_FLOATS / K));
+    return /* wgsl */ `
+@group(0) @binding(1) var<storage, read> S: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> U: array<f32>;
+@group(0) @binding(4) var<storage, read> Wt: array<f32>;
+@group(0) @binding(5) var<storage, read> Dual: array<f32>;   // W (m×(c+1)) then π (m)
+@group(0) @binding(6) var<storage, read> Pairs: array<u32>;  // entry o → a | b << 16 (a ≤ b)
+@group(0) @binding(7) var<storage, read_write> Part: array<f32>;
+const K = ${K}u;
+const TR = ${TR}u;
+var<workgroup> zt: array<f32, ${TR * K}>;
+@compute @workgroup_size(${HESSIAN_WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u32) {
+  let i0 = wg.x * p.rowsPerBlock;
+  let i1 = min(i0 + p.rowsPerBlock, p.n);
+  var acc: array<f32, ${NO}>;
+  var ia: array<u32, ${NO}>;
+  var ib: array<u32, ${NO}>;
+  for (var j = 0u; j < ${NO}u; j++) {
+    let o = l + j * ${HESSIAN_WG}u;
+    if (o < p.T) { let pr = Pairs[o]; ia[j] = pr & 0xffffu; ib[j] = pr >> 16u; }
+  }
+  for (var base = i0; base < i1; base += TR) {
+    workgroupBarrier();
+    if (l < TR) {
+      let j = base + l;
+      let zo = l * K;
+      if (j < i1) {
+        let i = j * p.stride;
+        var a: array<f32, ${m}>;
+        var t = 0.0;
+        let sb = p.sBase + i * ${m}u;
+        for (var k = 0u; k < ${m}u; k++) {
+          a[k] = S[sb + k] - Dual[${m * c1}u + k];
+          t = fma(a[k], Dual[k * ${c1}u], t);
+        }
+        let yb = p.yBase + i * ${c}u;
+        for (var r = 0u; r < ${c}u; r++) {
+          let y = Y[yb + r];
+          if (y == 0.0) { continue; }
+          var wr = 0.0;
+          for (var k = 0u; k < ${m}u; k++) { wr = fma(a[k], Dual[k * ${c1}u + 1u + r], wr); }
+          t = fma(y, wr, t);
+        }
+        var q0 = p.eta;
+        if ((p.flags & FLAG_U) != 0u) { q0 += U[p.uBase + i]; }
+        var w = 1.0;
+        if ((p.flags & FLAG_W) != 0u) { w = Wt[p.wBase + i]; }
+        let qh = q0 - t - p.mu;
+        var sw = 0.0;
+        if (qh > 0.0 && qh < 1.0) { sw = sqrt(w); }
+        for (var k = 0u; k < ${m}u; k++) {
+          let f = sw * a[k];
+          zt[zo + k * ${c1}u] = f;
+          for (var r = 0u; r < ${c}u; r++) { zt[zo + k * ${c1}u + 1u + r] = f * Y[yb + r]; }
+        }
+        zt[zo + K - 1u] = sw;
+      } else {
+        for (var j = 0u; j < K; j++) { zt[zo + j] = 0.0; }
+      }
+    }
+    workgroupBarrier();
+    let rows = min(TR, i1 - base);
+    for (var rr = 0u; rr < rows; rr++) {
+      let zo = rr * K;
+      for (var j = 0u; j < ${NO}u; j++) { acc[j] = fma(zt[zo + ia[j]], zt[zo + ib[j]], acc[j]); }
+    }
+  }
+  for (var j = 0u; j < ${NO}u; j++) {
+    let o = l + j * ${HESSIAN_WG}u;
+    if (o < p.T) { Part[wg.x * p.T + o] = acc[j]; }
+  }
+}
+`;
+  },
+});
