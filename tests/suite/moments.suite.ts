@@ -1,4 +1,5 @@
-// M4 second-order statistics on the GPU (ops/moments/hessian.ts) against the float64 reference, on every runtime.
+// M4 second-order statistics on the GPU (ops/moments/hessian.ts) against the float64 reference, on every runtime;
+// the `k.moments` surface on both backends.
 import { ArgumentError, init, ref, ShapeError, type Kernels } from '@m4kit/kernels';
 import * as ext from '@m4kit/kernels';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
@@ -110,5 +111,57 @@ export function momentsSuite(env: Env): Suite {
     const Y2 = ctx.tensor(new Float32Array(4), [2, 2]);
     await assertRejects(() => h(ctx, { S, Y: Y2 }, prm(5)), ShapeError, /expected m×\(c\+1\) = 6/, 'W');
   });
+  for (const backend of ['webgpu', 'cpu'] as const) {
+    s.test(
+      `Kernels surface (${backend}): k.moments.pass / hessian vs float64, qOut, stride, typed errors`,
+      async () => {
+        const k: Kernels = await init({ backend });
+        try {
+          const r = rng(340);
+          const [n, m, c] = [257, 3, 5];
+          const S = new Float32Array(n * m);
+          for (let i = 0; i < n; i++) S[i * m + Math.floor(r() * m)] = 1;
+          const Y = Float32Array.from({ length: n * c }, () => (r() < 0.3 ? 1 : 0));
+          const u = randArray(r, n, 0.6);
+          const w = Float32Array.from({ length: n }, () => 1 + Math.floor(r() * 50));
+          const W = Array.from(randArray(r, m * (c + 1), 0.3));
+          const pi = Array.from({ length: m }, () => 1 / m);
+          const chunk = { S: k.tensor(S, [n, m]), Y: k.tensor(Y, [n, c]), u: k.tensor(u, [n]), w: k.tensor(w, [n]) };
+          const qOut = k.zeros([n]);
+          const prm = { W, pi, mu: 0.02, eta: 0.55 };
+          const part = k.moments.pass(chunk, { ...prm, qOut });
+          const got = ext.foldMomentsPartials(await part.read(), m, c);
+          const exp = ref.momentsRef({ n, m, c, S, Y, u, w }, prm);
+          // f32 Kahan sums on WebGPU (as the kernels suite); the CPU backend is the float64 reference itself
+          const sumW = w.reduce((a, b) => a + b, 0);
+          const tol = backend === 'cpu' ? { rel: 1e-12, abs: 1e-12 * sumW } : { rel: 1e-5, abs: 1e-6 * sumW };
+          assertClose(got, exp.sums, tol, `${backend} k.moments.pass sums`);
+          const qTol = backend === 'cpu' ? { rel: 1e-12, abs: 1e-12 } : { rel: 1e-5, abs: 1e-6 };
+          assertClose(await qOut.read(), exp.q, qTol, `${backend} k.moments.pass q`);
+          const h = k.moments.hessian(chunk, { ...prm, stride: 3 });
+          const H = ext.foldHessianPartials(await h.read(), m, c);
+          const expH = ref.hessianRef({ n, m, c, S, Y, u, w }, { ...prm, stride: 3 });
+          const hTol = backend === 'cpu' ? { rel: 1e-12, abs: 1e-12 * sumW } : { rel: 1e-5, abs: 2e-6 * sumW };
+          assertClose(H, expH, hTol, `${backend} k.moments.hessian (stride 3)`);
+          const K = m * (c + 1) + 1;
+          assert(expH[K * K - 1] > 0, 'some rows are free (the Hessian sum is exercised)');
+          await assertRejects(
+            () => k.moments.pass(chunk, { ...prm, W: W.slice(1) }),
+            ShapeError,
+            /expected m×\(c\+1\) = 18/,
+            `${backend} pass: bad W`,
+          );
+          await assertRejects(
+            () => k.moments.hessian(chunk, { ...prm, stride: 0 }),
+            ArgumentError,
+            /stride must be an integer/,
+            `${backend} hessian: bad stride`,
+          );
+        } finally {
+          k.destroy();
+        }
+      },
+    );
+  }
   return s;
 }

@@ -75,6 +75,46 @@ export interface MlpOps {
   gatherRows(x: Tensor, idx: Tensor | ArrayLike<number>): Tensor;
 }
 
+/** A chunk of balance rows for `k.moments`: S [rows, m], Y [rows, c], optional u and w [rows]. */
+export interface MomentsChunkTensors {
+  S: Tensor;
+  Y: Tensor;
+  u?: Tensor;
+  w?: Tensor;
+}
+
+/** The dual point of a moments pass (W = v⁺ − v⁻, m×(c+1) row-major; π [m]; µ; η). */
+export interface MomentsPassOptions {
+  W: ArrayLike<number>;
+  pi: ArrayLike<number>;
+  mu: number;
+  eta: number;
+  /** when set, q_i ≡ fixedQ (raw-data statistics) */
+  fixedQ?: number;
+  /** store q_i here ([rows]) */
+  qOut?: Tensor;
+}
+
+export interface MomentsHessianOptions {
+  W: ArrayLike<number>;
+  pi: ArrayLike<number>;
+  mu: number;
+  eta: number;
+  /** use only rows 0, stride, 2·stride, … (default 1) */
+  stride?: number;
+}
+
+/**
+ * The balance moments kernels (spec §1.5). Both return block partial sums to fold in float64 on the host:
+ * [blocks, R] for `foldMomentsPartials`, [blocks, T] for `foldHessianPartials` (one block on the CPU backend).
+ */
+export interface MomentsOps {
+  /** fused M4 pass: q, Σq(s−π)⊗[1,y], Σw, objective (`momentsPass`) */
+  pass(chunk: MomentsChunkTensors, opts: MomentsPassOptions): Tensor;
+  /** generalised Hessian Σ_{0<q̂<1} w z zᵀ, packed upper triangle (`momentsHessianPass`) */
+  hessian(chunk: MomentsChunkTensors, opts: MomentsHessianOptions): Tensor;
+}
+
 /** Options of `copy` (in elements). */
 export interface CopyOptions {
   srcOffset?: number;
@@ -86,7 +126,7 @@ export interface CopyOptions {
 /**
  * The kernel API; the same signatures on the WebGPU and the float64 CPU backend. Fused families are grouped
  * (`k.losses`, `k.optim`, `k.mlp`); the free launchers on a `GpuContext` are the advanced, WebGPU-only layer
- * (`@m4kit/kernels/advanced`). Not on the surface yet: the balance `moments` pass (owned by the balance engines).
+ * (`@m4kit/kernels/advanced`).
  */
 export interface Kernels {
   readonly backend: BackendKind;
@@ -125,6 +165,7 @@ export interface Kernels {
   readonly losses: LossOps;
   readonly optim: OptimOps;
   readonly mlp: MlpOps;
+  readonly moments: MomentsOps;
   /** wait for queued work; throws the first typed GPU error */
   sync(): Promise<void>;
   /** release everything; destroys the device only if init() created it */

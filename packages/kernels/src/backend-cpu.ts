@@ -1,6 +1,19 @@
 // The float64 CPU backend of `Kernels`: the references in ops/*/reference.ts behind the same signatures
 // (explicit `backend: 'cpu'`). Host-side checks throw the same typed errors as the launchers.
-import type { Axis, CopyOptions, Kernels, LossOps, MlpOps, OptimOps, Tensor } from './api.js';
+import type {
+  Axis,
+  CopyOptions,
+  Kernels,
+  LossOps,
+  MlpOps,
+  MomentsChunkTensors,
+  MomentsOps,
+  OptimOps,
+  Tensor,
+} from './api.js';
+import { checkMomentsPass } from './ops/moments/moments.js';
+import { checkHessianPass, packHessian } from './ops/moments/hessian.js';
+import { hessianRef, momentsRef } from './ops/moments/reference.js';
 import { castRef } from './ops/cast/reference.js';
 import type { CastDType } from './ops/cast/cast.wgsl.js';
 import { checkRange, shapeStr } from './ops/common.js';
@@ -358,6 +371,33 @@ export class CpuKernels implements Kernels {
         if (r < n) y.set(X.data.subarray(r * d, (r + 1) * d), i * d);
       });
       return this.f(y, [I.size, d]);
+    },
+  };
+  private chunk(ch: MomentsChunkTensors, op: string) {
+    return {
+      S: this.t(ch.S, op),
+      Y: this.t(ch.Y, op),
+      u: ch.u && this.t(ch.u, op),
+      w: ch.w && this.t(ch.w, op),
+    };
+  }
+  readonly moments: MomentsOps = {
+    pass: (ch, o) => {
+      const C = this.chunk(ch, 'moments');
+      const Q = o.qOut && this.t(o.qOut, 'moments');
+      const [n, m, c] = checkMomentsPass(C, { W: o.W, pi: o.pi, qOut: Q });
+      const d = { n, m, c, S: C.S.data, Y: C.Y.data, u: C.u?.data, w: C.w?.data };
+      const r = momentsRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, fixedQ: o.fixedQ });
+      Q?.data.set(r.q);
+      return this.f(r.sums, [1, r.sums.length]);
+    },
+    hessian: (ch, o) => {
+      const C = this.chunk(ch, 'moments.hessian');
+      const [n, m, c, stride] = checkHessianPass(C, o);
+      const d = { n, m, c, S: C.S.data, Y: C.Y.data, u: C.u?.data, w: C.w?.data };
+      const K = m * (c + 1) + 1;
+      const T = packHessian(hessianRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, stride }), K);
+      return this.f(T, [1, T.length]);
     },
   };
   async sync(): Promise<void> {

@@ -1,6 +1,18 @@
 // The WebGPU backend of `Kernels`: each method checks that its tensors belong to this context and calls the
 // launcher in ops/ (the advanced layer). No maths here.
-import type { Axis, CopyOptions, Kernels, LossOps, MlpOps, OptimOps, Tensor } from './api.js';
+import type {
+  Axis,
+  CopyOptions,
+  Kernels,
+  LossOps,
+  MlpOps,
+  MomentsChunkTensors,
+  MomentsOps,
+  OptimOps,
+  Tensor,
+} from './api.js';
+import { momentsPass } from './ops/moments/moments.js';
+import { momentsHessianPass } from './ops/moments/hessian.js';
 import { cast } from './ops/cast/cast.js';
 import type { CastDType } from './ops/cast/cast.wgsl.js';
 import { elementwise } from './ops/elementwise/elementwise.js';
@@ -180,6 +192,19 @@ export class GpuKernels implements Kernels {
       ),
     gatherRows: (x, idx) =>
       gatherRows(this.gpu, this.t(x, 'gatherRows'), isTensor(idx) ? this.t(idx, 'gatherRows') : idx),
+  };
+  private chunk(ch: MomentsChunkTensors, op: string) {
+    return {
+      S: this.t(ch.S, op),
+      Y: this.t(ch.Y, op),
+      u: ch.u && this.t(ch.u, op),
+      w: ch.w && this.t(ch.w, op),
+    };
+  }
+  readonly moments: MomentsOps = {
+    pass: (ch, { qOut, ...o }) =>
+      momentsPass(this.gpu, this.chunk(ch, 'moments'), { ...o, qOut: qOut && this.t(qOut, 'moments') }),
+    hessian: (ch, o) => momentsHessianPass(this.gpu, this.chunk(ch, 'moments.hessian'), o),
   };
   sync(): Promise<void> {
     return this.gpu.sync();

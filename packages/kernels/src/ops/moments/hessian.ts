@@ -1,7 +1,7 @@
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
-import { checkMomentsChunk, type MomentsChunk } from './moments.js';
+import { checkMomentsChunk, type MomentsChunk, type ShapedChunk } from './moments.js';
 import { hessianKernel, momentsFlags } from './moments.wgsl.js';
 
 // Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
@@ -45,11 +45,11 @@ export interface HessianParams {
   stride?: number;
 }
 
-/**
- * Dispatch the generalised-Hessian pass for one chunk; returns the [blocks, T] partial sums tensor
- * (T = hessianOutputs(m, c)) to be read and added on the host with foldHessianPartials.
- */
-export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianParams): GpuTensor {
+/** Validate a Hessian pass (chunk, K ≤ HESSIAN_MAX_K, W, π, stride) on the host; returns [rows, m, c, stride]. */
+export function checkHessianPass(
+  ch: ShapedChunk,
+  prm: { W: ArrayLike<number>; pi: ArrayLike<number>; stride?: number },
+): [number, number, number, number] {
   const [nAll, m, c] = checkMomentsChunk(ch);
   const K = m * (c + 1) + 1;
   if (m < 1 || K > HESSIAN_MAX_K) {
@@ -61,11 +61,21 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
     throw new ShapeError(`moments.hessian: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
   }
   if (prm.pi.length !== m) throw new ShapeError(`moments.hessian: π has ${prm.pi.length} entries, expected m = ${m}`);
-  const T = (K * (K + 1)) / 2;
   const stride = prm.stride ?? 1;
   if (!Number.isInteger(stride) || stride < 1) {
     throw new ArgumentError(`moments.hessian: stride must be an integer ≥ 1, got ${stride}`);
   }
+  return [nAll, m, c, stride];
+}
+
+/**
+ * Dispatch the generalised-Hessian pass for one chunk; returns the [blocks, T] partial sums tensor
+ * (T = hessianOutputs(m, c)) to be read and added on the host with foldHessianPartials.
+ */
+export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianParams): GpuTensor {
+  const [nAll, m, c, stride] = checkHessianPass(ch, prm);
+  const K = m * (c + 1) + 1;
+  const T = (K * (K + 1)) / 2;
   const n = ceilDiv(nAll, stride); // rows visited
   const limit = ctx.maxBindingSize - 256;
   for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
@@ -126,6 +136,14 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
   dualT.dispose();
   pairs.dispose();
   return part;
+}
+
+/** Pack a full symmetric K×K matrix into the kernel's upper-triangle order ([T], the layout of one block). */
+export function packHessian(H: ArrayLike<number>, K: number): Float64Array {
+  const out = new Float64Array((K * (K + 1)) / 2);
+  let o = 0;
+  for (let a = 0; a < K; a++) for (let b = a; b < K; b++) out[o++] = H[a * K + b];
+  return out;
 }
 
 /** Add [blocks, T] packed partials in float64 into a full symmetric K×K matrix (row-major). */

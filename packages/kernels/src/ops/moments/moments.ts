@@ -42,8 +42,21 @@ export function momentsOutputs(m: number, c: number): number {
   return (m + 1) * (c + 1) + 2;
 }
 
+/** What the host checks read of a tensor (a GpuTensor or a CPU backend tensor). */
+export interface Shaped {
+  readonly shape: readonly number[];
+  readonly size: number;
+}
+/** A chunk as the host checks see it. */
+export interface ShapedChunk {
+  S: Shaped;
+  Y: Shaped;
+  u?: Shaped;
+  w?: Shaped;
+}
+
 /** Validate a chunk; returns [rows, m, c]. */
-export function checkMomentsChunk(ch: MomentsChunk): [number, number, number] {
+export function checkMomentsChunk(ch: ShapedChunk): [number, number, number] {
   const [n, m] = ch.S.shape.length === 2 ? ch.S.shape : [-1, -1];
   if (n < 0) throw new ShapeError(`moments: S must be [rows, m], got ${shapeStr(ch.S.shape)}`);
   if (ch.Y.shape.length !== 2 || ch.Y.shape[0] !== n)
@@ -53,11 +66,11 @@ export function checkMomentsChunk(ch: MomentsChunk): [number, number, number] {
   return [n, m, ch.Y.shape[1]];
 }
 
-/**
- * Dispatch the fused moments pass for one chunk; returns the [blocks, R] partial sums tensor
- * (R = momentsOutputs(m, c)) to be read and added on the host in float64.
- */
-export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParams): GpuTensor {
+/** Validate a moments pass (chunk, W, π, qOut) on the host; returns [rows, m, c]. */
+export function checkMomentsPass(
+  ch: ShapedChunk,
+  prm: { W: ArrayLike<number>; pi: ArrayLike<number>; qOut?: Shaped },
+): [number, number, number] {
   const [n, m, c] = checkMomentsChunk(ch);
   if (m < 1 || m > 64) throw new ArgumentError(`moments: m must be in [1, 64], got ${m}`);
   if (prm.W.length !== m * (c + 1))
@@ -65,6 +78,15 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
   if (prm.pi.length !== m) throw new ShapeError(`moments: π has ${prm.pi.length} entries, expected m = ${m}`);
   if (prm.qOut && prm.qOut.size !== n)
     throw new ShapeError(`moments: qOut ${shapeStr(prm.qOut.shape)} must have ${n} entries`);
+  return [n, m, c];
+}
+
+/**
+ * Dispatch the fused moments pass for one chunk; returns the [blocks, R] partial sums tensor
+ * (R = momentsOutputs(m, c)) to be read and added on the host in float64.
+ */
+export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParams): GpuTensor {
+  const [n, m, c] = checkMomentsPass(ch, prm);
   const R = momentsOutputs(m, c);
   const limit = ctx.maxBindingSize - 256;
   for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
