@@ -8,6 +8,7 @@ import {
   ShapeError,
   type DebiasLossOptions,
   type GpuContext,
+  type Kernels,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env, type Tol } from './harness.js';
 
@@ -309,5 +310,48 @@ export function debiasLossSuite(env: Env): Suite {
     await assertRejects(() => gpuOf(ctx, bad), ArgumentError, /batch row 1/, 'NaN input names the row');
   });
 
+  for (const backend of ['webgpu', 'cpu'] as const) {
+    s.test(`Kernels surface (${backend}): k.losses.debias vs float64 (segments, mix), typed errors`, async () => {
+      const k: Kernels = await init({ backend });
+      try {
+        // WebGPU: rel 1e-4, abs 1e-4 × max (as the launcher's random shapes); CPU: the reference itself, 1e-12
+        const [rel, absFrac] = backend === 'cpu' ? [1e-12, 1e-12] : [1e-4, 1e-4];
+        for (const [B, Q, D, R, mix, seed] of [
+          [1, 0, 3, 3, 0, 41],
+          [5, 37, 8, 4, 0.4, 42],
+        ] as [number, number, number, 3 | 4, number, number][]) {
+          const c = randomCase(seed, B, Q, D, R, { tau: 0.07, alpha: 0.3, mix });
+          const t = (x: Float32Array, rows: number) => k.tensor(x, [rows, D]);
+          const bankI = Q > 0 ? [t(c.bI, B), t(c.qI, Q)] : [t(c.bI, B)];
+          const bankT = Q > 0 ? [t(c.bT, B), t(c.qT, Q)] : [t(c.bT, B)];
+          const inp = { xI: t(c.xI, B * R), xT: t(c.xT, B * R), bankI, bankT };
+          const r = await k.losses.debias(inp, { ...c.h, rowsPerItem: R });
+          const want = refOf(c);
+          const label = `${backend} B=${B} Q=${Q} D=${D} R=${R}`;
+          for (const key of ['ba', 'i2t', 't2i', 'total'] as const) {
+            const tol = { rel, abs: absFrac * Math.max(1, Math.abs(want[key])) };
+            assertClose([r[key]], [want[key]], tol, `${label} ${key}`);
+          }
+          assert(r.dI.shape.join() === `${2 * B},${D}`, `${label}: dI shape ${r.dI.shape}`);
+          assertClose(await r.dI.read(), want.dI, scaled(want.dI, rel, absFrac), `${label} dI`);
+          assertClose(await r.dT.read(), want.dT, scaled(want.dT, rel, absFrac), `${label} dT`);
+          await assertRejects(
+            () => k.losses.debias({ ...inp, bankT: [...bankT, t(c.bT, B)] }, { ...c.h, rowsPerItem: R }),
+            ShapeError,
+            /same number \(≥ 1\) of segments/,
+            `${label}: segment mismatch`,
+          );
+          await assertRejects(
+            () => k.losses.debias(inp, { ...c.h, tau: 0, rowsPerItem: R }),
+            ArgumentError,
+            /tau = 0 must be finite and > 0/,
+            `${label}: tau`,
+          );
+        }
+      } finally {
+        k.destroy();
+      }
+    });
+  }
   return s;
 }

@@ -2,6 +2,7 @@ import type { Activation } from './ops/mlp/reference.js';
 import type { BiasActBackwardResult } from './ops/mlp/mlp.js';
 import type { CastDType } from './ops/cast/cast.wgsl.js';
 import type { ClipLossResult, LossOptions, SiglipLossResult } from './ops/losses/losses.js';
+import type { DebiasLossOptions } from './ops/debias-loss/debias-loss.js';
 import type { MatmulOptions } from './ops/matmul/matmul.js';
 import type { AdamWOptions, ClipGradNormResult } from './ops/optim/optim.js';
 import type { TopKOptions } from './ops/topk/topk.js';
@@ -55,6 +56,34 @@ export interface LossOps {
     b: number | Tensor,
     opts?: LossOptions<Tensor>,
   ): Promise<SiglipLossResult<Tensor>>;
+  /**
+   * The debias module's bank loss (spec §2.4) and ∂/∂xI, ∂/∂xT (`debiasLoss`; banks as row segments). Non-finite
+   * rows: ArgumentError. The WebGPU result also reports its tiling (`DebiasLossResult`).
+   */
+  debias(inp: DebiasInputs, opts: DebiasLossOptions): Promise<DebiasResult>;
+}
+
+/** Inputs of `k.losses.debias` (shapes as `DebiasLossInputs`). */
+export interface DebiasInputs {
+  /** [B·R, D]: per item [b_I, ĝ_T*, f̂_T1, (ĝ^m_T1)] */
+  xI: Tensor;
+  /** [B·R, D]: per item [b_T, ĝ_I, f̂_I, (ĝ^m_I)] */
+  xT: Tensor;
+  /** image bank as row segments [n_k, D] */
+  bankI: Tensor[];
+  /** text bank, segments with the same row counts */
+  bankT: Tensor[];
+}
+
+export interface DebiasResult {
+  /** batch means; total = α(i2t + t2i)/2 + (1 − α)·ba */
+  ba: number;
+  i2t: number;
+  t2i: number;
+  total: number;
+  /** [B·2, D] */
+  dI: Tensor;
+  dT: Tensor;
 }
 
 /** Optimiser steps in place on device tensors: no read-back. */

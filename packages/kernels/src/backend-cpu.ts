@@ -12,6 +12,8 @@ import type {
   Tensor,
 } from './api.js';
 import { checkMomentsPass } from './ops/moments/moments.js';
+import { checkDebiasInputs } from './ops/debias-loss/debias-loss.js';
+import { checkDebiasHyper, debiasLossRef } from './ops/debias-loss/reference.js';
 import { checkHessianPass, packHessian } from './ops/moments/hessian.js';
 import { hessianRef, momentsRef } from './ops/moments/reference.js';
 import { castRef } from './ops/cast/reference.js';
@@ -286,6 +288,44 @@ export class CpuKernels implements Kernels {
     };
   }
   readonly losses: LossOps = {
+    debias: async (inp, opts) => {
+      const op = 'debiasLoss';
+      const R = opts.rowsPerItem ?? 4;
+      checkDebiasHyper(op, opts, R);
+      const xI = this.t(inp.xI, op);
+      const xT = this.t(inp.xT, op);
+      const bankI = inp.bankI.map((b) => this.t(b, op));
+      const bankT = inp.bankT.map((b) => this.t(b, op));
+      for (const [name, t] of [
+        ['xI', xI],
+        ['xT', xT],
+        ...bankI.map((b, k) => [`bankI[${k}]`, b]),
+        ...bankT.map((b, k) => [`bankT[${k}]`, b]),
+      ] as [string, CpuTensor][]) {
+        if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
+        if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be rank 2, got ${shapeStr(t.shape)}`);
+      }
+      const { B, D, N } = checkDebiasInputs(op, { xI, xT, bankI, bankT }, R);
+      const cat = (segs: CpuTensor[]) => {
+        const out = new Float64Array(N * D);
+        let o = 0;
+        for (const g of segs) {
+          out.set(g.data, o);
+          o += g.size;
+        }
+        return out;
+      };
+      const r = debiasLossRef(xI.data, xT.data, cat(bankI), cat(bankT), B, R, N, D, opts);
+      for (let i = 0; i < B; i++) {
+        if (!Number.isFinite(r.rowKl[i]) || !Number.isFinite(r.rowI2t[i]) || !Number.isFinite(r.rowT2i[i])) {
+          throw new ArgumentError(
+            `${op}: batch row ${i}: the loss is not finite (non-finite inputs, or logits out of range for τ = ${opts.tau})`,
+          );
+        }
+      }
+      const { ba, i2t, t2i, total } = r;
+      return { ba, i2t, t2i, total, dI: this.f(r.dI, [B * 2, D]), dT: this.f(r.dT, [B * 2, D]) };
+    },
     clip: async (U, W, t, opts = {}) => {
       const { db: _db, ...r } = await this.contrastive('clip', U, W, t, 0, opts);
       return r;

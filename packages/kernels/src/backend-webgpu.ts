@@ -12,6 +12,7 @@ import type {
   Tensor,
 } from './api.js';
 import { momentsPass } from './ops/moments/moments.js';
+import { debiasLoss } from './ops/debias-loss/debias-loss.js';
 import { momentsHessianPass } from './ops/moments/hessian.js';
 import { cast } from './ops/cast/cast.js';
 import type { CastDType } from './ops/cast/cast.wgsl.js';
@@ -149,6 +150,17 @@ export class GpuKernels implements Kernels {
     return { ...opts, weights: w === undefined ? undefined : isTensor(w) ? this.t(w, op) : w };
   }
   readonly losses: LossOps = {
+    debias: (inp, opts) =>
+      debiasLoss(
+        this.gpu,
+        {
+          xI: this.t(inp.xI, 'debiasLoss'),
+          xT: this.t(inp.xT, 'debiasLoss'),
+          bankI: inp.bankI.map((b) => this.t(b, 'debiasLoss')),
+          bankT: inp.bankT.map((b) => this.t(b, 'debiasLoss')),
+        },
+        opts,
+      ),
     clip: (U, W, t, opts = {}) =>
       clipLoss(
         this.gpu,

@@ -22,6 +22,8 @@ export {
   type OptimOps,
   type MlpOps,
   type MomentsOps,
+  type DebiasInputs,
+  type DebiasResult,
   type MomentsChunkTensors,
   type MomentsPassOptions,
   type MomentsHessianOptions,

@@ -7,6 +7,10 @@ import { transposeKernel, TR } from '../transpose/transpose.wgsl.js';
 import { gradKernel, STAT_STRIDE, statsKernel } from './debias-loss.wgsl.js';
 import { checkDebiasHyper, type DebiasLossHyper } from './reference.js';
 
+interface Shaped {
+  readonly shape: readonly number[];
+}
+
 /**
  * The BA bank loss of spec §2.4 and its gradients (semantics: reference.ts), tiled over the bank columns.
  *
@@ -80,6 +84,37 @@ class Mem {
   }
 }
 
+/** Host shape checks of the bank loss (shared with the CPU backend); returns B (items), D and N (bank rows). */
+export function checkDebiasInputs(
+  op: string,
+  inp: { xI: Shaped; xT: Shaped; bankI: Shaped[]; bankT: Shaped[] },
+  R: number,
+  maxItems = Infinity,
+): { B: number; D: number; N: number } {
+  const { xI, xT, bankI, bankT } = inp;
+  if (xI.shape.join() !== xT.shape.join())
+    throw new ShapeError(`${op}: xI ${shapeStr(xI.shape)} and xT ${shapeStr(xT.shape)} differ`);
+  const [rows, D] = xI.shape;
+  if (rows < R || rows % R !== 0)
+    throw new ShapeError(`${op}: xI has ${rows} rows, not a positive multiple of rowsPerItem = ${R}`);
+  if (D < 1) throw new ShapeError(`${op}: D must be ≥ 1`);
+  const B = rows / R;
+  if (B > maxItems) throw new ShapeError(`${op}: B = ${B} exceeds ${maxItems} items`);
+  if (bankI.length === 0 || bankI.length !== bankT.length)
+    throw new ShapeError(`${op}: bankI and bankT need the same number (≥ 1) of segments`);
+  let N = 0;
+  for (let k = 0; k < bankI.length; k++) {
+    const [a, b] = [bankI[k], bankT[k]];
+    if (a.shape[1] !== D || b.shape[1] !== D)
+      throw new ShapeError(`${op}: bank segment ${k} has ${a.shape[1]}/${b.shape[1]} columns, expected D = ${D}`);
+    if (a.shape[0] !== b.shape[0])
+      throw new ShapeError(`${op}: bank segment ${k}: bankI has ${a.shape[0]} rows, bankT ${b.shape[0]}`);
+    N += a.shape[0];
+  }
+  if (N < 1) throw new ShapeError(`${op}: the banks are empty`);
+  return { B, D, N };
+}
+
 export async function debiasLoss(
   ctx: GpuContext,
   inp: DebiasLossInputs,
@@ -99,26 +134,7 @@ export async function debiasLoss(
     if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
     if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be rank 2, got ${shapeStr(t.shape)}`);
   }
-  if (xI.shape.join() !== xT.shape.join())
-    throw new ShapeError(`${op}: xI ${shapeStr(xI.shape)} and xT ${shapeStr(xT.shape)} differ`);
-  const [rows, D] = xI.shape;
-  if (rows < R || rows % R !== 0)
-    throw new ShapeError(`${op}: xI has ${rows} rows, not a positive multiple of rowsPerItem = ${R}`);
-  if (D < 1) throw new ShapeError(`${op}: D must be ≥ 1`);
-  const B = rows / R;
-  if (B > MAX_WG) throw new ShapeError(`${op}: B = ${B} exceeds ${MAX_WG} items`);
-  if (bankI.length === 0 || bankI.length !== bankT.length)
-    throw new ShapeError(`${op}: bankI and bankT need the same number (≥ 1) of segments`);
-  let N = 0;
-  for (let k = 0; k < bankI.length; k++) {
-    const [a, b] = [bankI[k], bankT[k]];
-    if (a.shape[1] !== D || b.shape[1] !== D)
-      throw new ShapeError(`${op}: bank segment ${k} has ${a.shape[1]}/${b.shape[1]} columns, expected D = ${D}`);
-    if (a.shape[0] !== b.shape[0])
-      throw new ShapeError(`${op}: bank segment ${k}: bankI has ${a.shape[0]} rows, bankT ${b.shape[0]}`);
-    N += a.shape[0];
-  }
-  if (N < 1) throw new ShapeError(`${op}: the banks are empty`);
+  const { B, D, N } = checkDebiasInputs(op, inp, R, MAX_WG);
   const limit = ctx.maxBindingSize - 256;
   const rowBytes = Math.max(R * B * 4, D * 4);
   if (rowBytes > limit)
