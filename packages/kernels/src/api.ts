@@ -154,7 +154,7 @@ export interface CopyOptions {
 
 /**
  * The kernel API; the same signatures on the WebGPU and the float64 CPU backend. Fused families are grouped
- * (`k.losses`, `k.optim`, `k.mlp`); the free launchers on a `GpuContext` are the advanced, WebGPU-only layer
+ * (`k.losses`, `k.optim`, `k.mlp`, `k.moments`); the free launchers on a `GpuContext` are the advanced, WebGPU-only layer
  * (`@m4kit/kernels/advanced`).
  */
 export interface Kernels {
