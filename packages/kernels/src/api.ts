@@ -154,8 +154,8 @@ export interface CopyOptions {
 
 /**
  * The kernel API; the same signatures on the WebGPU and the float64 CPU backend. Fused families are grouped
- * (`k.losses`, `k.optim`, `k.mlp`, `k.moments`); the free launchers on a `GpuContext` are the advanced, WebGPU-only layer
- * (`@m4kit/kernels/advanced`).
+ * (`k.losses`, `k.optim`, `k.mlp`, `k.moments`); the free launchers on a `GpuContext` are the advanced,
+ * WebGPU-only layer (`@m4kit/kernels/advanced`).
  */
 export interface Kernels {
   readonly backend: BackendKind;
