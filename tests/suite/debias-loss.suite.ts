@@ -347,6 +347,16 @@ export function debiasLossSuite(env: Env): Suite {
             /tau = 0 must be finite and > 0/,
             `${label}: tau`,
           );
+          if (B > 1) {
+            const bad = Float32Array.from(c.xI);
+            bad[1 * R * D + 2] = NaN; // item 1
+            await assertRejects(
+              () => k.losses.debias({ ...inp, xI: t(bad, B * R) }, { ...c.h, rowsPerItem: R }),
+              ArgumentError,
+              /batch row 1: the loss is not finite/,
+              `${label}: NaN input names the row`,
+            );
+          }
         }
       } finally {
         k.destroy();

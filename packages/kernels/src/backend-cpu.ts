@@ -318,9 +318,8 @@ export class CpuKernels implements Kernels {
       const r = debiasLossRef(xI.data, xT.data, cat(bankI), cat(bankT), B, R, N, D, opts);
       for (let i = 0; i < B; i++) {
         if (!Number.isFinite(r.rowKl[i]) || !Number.isFinite(r.rowI2t[i]) || !Number.isFinite(r.rowT2i[i])) {
-          throw new ArgumentError(
-            `${op}: batch row ${i}: the loss is not finite (non-finite inputs, or logits out of range for τ = ${opts.tau})`,
-          );
+          const why = `non-finite inputs, or logits out of range for τ = ${opts.tau}`;
+          throw new ArgumentError(`${op}: batch row ${i}: the loss is not finite (${why})`);
         }
       }
       const { ba, i2t, t2i, total } = r;
