@@ -20,7 +20,7 @@ import {
   type DuckSession,
 } from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
-import { balanceEncoded, type BalanceOptions, type BalanceReport } from './balance.js';
+import { balanceEncoded, solverReport, type BalanceOptions, type BalanceReport } from './balance.js';
 import {
   BALANCE_DEFAULTS,
   feasibleEtaOptionsFrom,
@@ -256,21 +256,7 @@ async function balanceRows(
         backend: 'duckdb (rows: one aggregate query per pass)',
         seed,
       },
-      solver: {
-        status: res.status,
-        converged: res.converged,
-        iterations: res.iterations,
-        keepRate: res.keepRate,
-        maxViolation: res.maxViolation,
-        maxFeasibleEta: res.maxFeasibleEta ?? found,
-        passes: searchPasses + (res.passes ?? 0),
-        method: res.solver.method,
-        hessianPasses: searchHessian + res.solver.hessianPasses,
-        hessianStride: res.solver.hessianStride,
-        dualityGap: res.solver.dualityGap,
-        ...(res.solver.note ? { note: res.solver.note } : {}),
-        timeMs: res.timeMs,
-      },
+      solver: solverReport(res, { found, searchPasses, searchHessian }),
       kept,
       bias: biasReport(before, after, pi, names, {
         kept: feasible ? await keptSums(enc, pi, eta, await keptPerPattern(s, enc, (p) => p)) : undefined,

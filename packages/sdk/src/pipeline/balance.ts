@@ -21,6 +21,37 @@ import { expandRows, type EncodedTable } from '../io/encode.js';
 
 export type { BalanceOptions } from '../balance/options.js';
 
+/**
+ * The report's `solver` block from a solve result and the largest-feasible-η search before it (one function for
+ * every pipeline, so the fields cannot drift between them).
+ */
+export function solverReport(
+  res: SolveResult,
+  search: {
+    found?: number;
+    searchPasses: number;
+    searchHessian: number;
+    violations?: BalanceReport['solver']['violations'];
+  },
+): BalanceReport['solver'] {
+  return {
+    status: res.status,
+    converged: res.converged,
+    iterations: res.iterations,
+    keepRate: res.keepRate,
+    maxViolation: res.maxViolation,
+    maxFeasibleEta: res.maxFeasibleEta ?? search.found,
+    passes: search.searchPasses + (res.passes ?? 0),
+    method: res.solver.method,
+    hessianPasses: search.searchHessian + res.solver.hessianPasses,
+    hessianStride: res.solver.hessianStride,
+    dualityGap: res.solver.dualityGap,
+    ...(search.violations ? { violations: search.violations } : {}),
+    ...(res.solver.note ? { note: res.solver.note } : {}),
+    timeMs: res.timeMs,
+  };
+}
+
 export interface BalanceReport {
   input: { rows: number; dropped: number; patterns: number; attributes: string[]; labels: string[] };
   options: {
@@ -261,22 +292,7 @@ export async function balanceEncoded(
           backend,
           seed,
         },
-        solver: {
-          status: res.status,
-          converged: res.converged,
-          iterations: res.iterations,
-          keepRate: res.keepRate,
-          maxViolation: res.maxViolation,
-          maxFeasibleEta: res.maxFeasibleEta ?? found,
-          passes: searchPasses + (res.passes ?? 0),
-          method: res.solver.method,
-          hessianPasses: searchHessian + res.solver.hessianPasses,
-          hessianStride: res.solver.hessianStride,
-          dualityGap: res.solver.dualityGap,
-          ...(streamViol ? { violations: streamViol } : {}),
-          ...(res.solver.note ? { note: res.solver.note } : {}),
-          timeMs: res.timeMs,
-        },
+        solver: solverReport(res, { found, searchPasses, searchHessian, violations: streamViol }),
         kept,
         bias,
         timeMs: performance.now() - t0,
