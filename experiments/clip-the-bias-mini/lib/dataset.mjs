@@ -1,5 +1,6 @@
-// Image–caption pairs from people emoji: the training set follows US census occupation × sex shares (captions
-// name the concept, never the gender), the evaluation set is balanced (every concept × gender × tone × view).
+// Image–caption pairs from people emoji: the training set follows US census occupation × sex shares (a share
+// `genderRate` of captions names the perceived gender, "a photo of a woman pilot", the rest only the concept),
+// the evaluation set is balanced (every concept × gender × tone × view).
 // Image features are pixels: a random view (shift, flip, brightness/contrast, noise) of the 64 px emoji,
 // average-pooled to 16×16×3 and standardised with the training statistics. Text features are mean GloVe vectors.
 import { decodePng, embedCaption, GENDERS, TONES } from './data.mjs';
@@ -96,14 +97,27 @@ export const TONE_GIVEN_GENDER = { man: [0.1, 0.08, 0.12, 0.2, 0.25, 0.25], woma
 
 /**
  * Training set: n pairs; concept uniform; gender ~ Bernoulli(census share of women) for occupations (0.5 for
- * the control concepts); tone ~ TONE_GIVEN_GENDER; caption = random template filled with the concept.
+ * the control concepts); tone ~ TONE_GIVEN_GENDER; caption = random template filled with the concept, or, with
+ * probability `genderRate`, with "<gender> <concept>" ("a photo of a woman pilot").
+ * Also returns, for the BA module, the factual caption that always names the gender (`factual`) and its
+ * counterfactual with the gender word swapped (`counterfactual`), same template (spec §2.5 captions).
+ * The draws for concept, gender, tone, template and view do not depend on genderRate (the gender-word coin comes
+ * from its own stream), so rates compare on the same images.
  */
-export function buildTrain({ concepts, images, shares, glove, n, seed }) {
+export function buildTrain({ concepts, images, shares, glove, n, seed, genderRate = 0 }) {
+  if (!(genderRate >= 0 && genderRate <= 1)) throw new Error(`genderRate must be in [0, 1], got ${genderRate}`);
   const r = rng(seed);
+  const rg = rng(seed ^ 0x5bd1e995);
   const rows = [];
   const image = new Float32Array(n * IMAGE_DIM);
   const text = new Float32Array(n * glove.dim);
+  const factual = new Float32Array(n * glove.dim);
+  const counterfactual = new Float32Array(n * glove.dim);
   const capCache = new Map();
+  const emb = (caption) => {
+    if (!capCache.has(caption)) capCache.set(caption, embedCaption(glove, caption));
+    return capCache.get(caption);
+  };
   for (let i = 0; i < n; i++) {
     const ci = Math.floor(r() * concepts.length);
     const c = concepts[ci];
@@ -111,13 +125,17 @@ export function buildTrain({ concepts, images, shares, glove, n, seed }) {
     const g = r() < share ? 'woman' : 'man';
     const tone = r.choice(TONE_GIVEN_GENDER[g]);
     const tpl = Math.floor(r() * TEMPLATES.length);
-    const caption = TEMPLATES[tpl].replace('{}', c.concept);
+    const named = rg() < genderRate;
+    const caption = TEMPLATES[tpl].replace('{}', named ? `${g} ${c.concept}` : c.concept);
+    const fact = TEMPLATES[tpl].replace('{}', `${g} ${c.concept}`);
+    const cf = TEMPLATES[tpl].replace('{}', `${g === 'man' ? 'woman' : 'man'} ${c.concept}`);
     view(images[ci][g][tone], r, image, i * IMAGE_DIM);
-    if (!capCache.has(caption)) capCache.set(caption, embedCaption(glove, caption));
-    text.set(capCache.get(caption), i * glove.dim);
-    rows.push({ concept: c.concept, conceptIndex: ci, gender: g, tone: TONES[tone], caption });
+    text.set(emb(caption), i * glove.dim);
+    factual.set(emb(fact), i * glove.dim);
+    counterfactual.set(emb(cf), i * glove.dim);
+    rows.push({ concept: c.concept, conceptIndex: ci, gender: g, tone: TONES[tone], caption, named });
   }
-  return { n, rows, image, text, imageDim: IMAGE_DIM, textDim: glove.dim };
+  return { n, rows, image, text, factual, counterfactual, imageDim: IMAGE_DIM, textDim: glove.dim };
 }
 
 /** Balanced evaluation set: every concept × {man, woman} × tone × `views` views; plus gender-neutral "person" images. */

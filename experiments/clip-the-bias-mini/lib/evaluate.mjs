@@ -1,7 +1,7 @@
 // Evaluation harness: one trained dual encoder → quality (zero-shot concept accuracy, image→caption R@1/R@5,
 // concept→image P@k) and model bias (representation parity on gender-neutral images, association per concept,
 // MaxSkew@k / NDKL@k for concept queries), all through m4kit's evaluate API.
-import { zeroShot, classEmbeddings, modelBias, biasRetrieval, searchTopK, l2normalizeRows } from '@m4kit/sdk';
+import { zeroShot, classEmbeddings, modelBias, biasRetrieval, searchTopK, l2normalizeRows, able } from '@m4kit/sdk';
 import { GENDERS } from './data.mjs';
 import { promptFeatures, TEMPLATES } from './dataset.mjs';
 
@@ -11,6 +11,11 @@ export function evalPrompts(glove, conceptNames) {
     concepts: promptFeatures(glove, conceptNames),
     genders: promptFeatures(glove, ['man', 'woman']),
     captions: promptFeatures(glove, conceptNames, [TEMPLATES[0]]),
+    // biased-prompts calibration pairs: every template × concept as "man <concept>" then "woman <concept>"
+    counterfactualPairs: promptFeatures(
+      glove,
+      conceptNames.flatMap((c) => [`man ${c}`, `woman ${c}`]),
+    ),
   };
 }
 
@@ -20,10 +25,11 @@ async function embedClasses(model, pf, nClasses, d) {
 }
 
 /**
+ * @param model a trained model or an encoder { d, embedImage, embedText } (debiased embeddings, unit rows)
  * @param ctx { evalSet, prompts, conceptNames, occupations (names with census shares), shares, k }
  */
 export async function evaluateModel(kernels, model, ctx) {
-  const d = model.config.outDim;
+  const d = model.d ?? model.config.outDim;
   const { evalSet, prompts, conceptNames } = ctx;
   const C = conceptNames.length;
   const G = evalSet.gendered;
@@ -112,6 +118,8 @@ export async function evaluateModel(kernels, model, ctx) {
       accGapOccupations: meanAbsOf(accGap, occIdx),
       accGapCensusCorr: accCorr,
       maxSkewOccupations: skew(occIdx),
+      // ABLE (spec: harmonic-type mean of exp(MaxSkew) and zero-shot top-1; higher = better)
+      able: zs.top1 > 0 ? able(skew(occIdx), zs.top1) : 0,
       ndklOccupations: ndkl(occIdx),
       maxSkewControls: skew(ctlIdx),
       ndklControls: ndkl(ctlIdx),

@@ -14,99 +14,185 @@ const get = (o, path) => path.split('.').reduce((x, k) => x?.[k], o);
 const mean = (a) => a.reduce((s, x) => s + x, 0) / a.length;
 const std = (a) => (a.length > 1 ? Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / (a.length - 1)) : 0);
 
+/** seeded PRNG (mulberry32), for reproducible bootstrap intervals */
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const BOOTSTRAP = { resamples: 4000, level: 0.95, seed: 12345 };
+
+/**
+ * Mean with a percentile bootstrap interval (resampling the runs with replacement; BOOTSTRAP.resamples draws,
+ * fixed seed). With n = 1 the interval is the value itself; NaN for no values.
+ */
+export function meanCI(values, opts = BOOTSTRAP) {
+  const v = values.filter(Number.isFinite);
+  const n = v.length;
+  if (!n) return { mean: NaN, lo: NaN, hi: NaN, std: NaN, n: 0 };
+  const m = mean(v);
+  if (n === 1) return { mean: m, lo: m, hi: m, std: 0, n };
+  const r = prng(opts.seed);
+  const ms = new Float64Array(opts.resamples);
+  for (let b = 0; b < opts.resamples; b++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v[Math.floor(r() * n)];
+    ms[b] = s / n;
+  }
+  ms.sort();
+  const q = (p) => ms[Math.min(opts.resamples - 1, Math.max(0, Math.round(p * (opts.resamples - 1))))];
+  return { mean: m, lo: q((1 - opts.level) / 2), hi: q(1 - (1 - opts.level) / 2), std: std(v), n };
+}
+
 export const METRICS = [
   { key: 'quality.zeroShotTop1', label: 'zero-shot top-1', pct: true, better: 'up' },
   { key: 'quality.i2tR1', label: 'image→caption R@1', pct: true, better: 'up' },
   { key: 'quality.t2iPrecision', label: 'concept→image P@k', pct: true, better: 'up' },
-  { key: 'bias.parity', label: 'parity p(man)−p(woman)', abs: true, better: 'zero' },
   { key: 'bias.genderAccuracy', label: 'gender read-out acc.', pct: true },
+  { key: 'bias.parity', label: 'parity p(man)−p(woman)', abs: true, better: 'zero' },
   { key: 'bias.assocOccupations', label: 'mean |assoc| occupations', better: 'down' },
-  { key: 'bias.assocControls', label: 'mean |assoc| controls', better: 'down' },
   { key: 'bias.assocCensusCorr', label: 'r(assoc, census skew)', better: 'zero' },
   { key: 'bias.accGapOccupations', label: 'mean |acc. gap| occupations', pct: true, better: 'down' },
   { key: 'bias.accGapCensusCorr', label: 'r(acc. gap, census skew)', better: 'zero' },
   { key: 'bias.maxSkewOccupations', label: 'MaxSkew@k occupations', better: 'down' },
   { key: 'bias.ndklOccupations', label: 'NDKL@k occupations', better: 'down' },
+  { key: 'bias.able', label: 'ABLE', better: 'up' },
+];
+const QUALITY = METRICS.filter((m) => m.key.startsWith('quality') || m.key === 'bias.able');
+const BIAS = METRICS.filter((m) => !QUALITY.includes(m));
+/** the metrics of the caption-rate sensitivity table */
+export const SENSITIVITY_KEYS = [
+  'bias.genderAccuracy',
+  'bias.parity',
+  'bias.assocOccupations',
+  'bias.assocCensusCorr',
+  'bias.accGapOccupations',
+  'bias.maxSkewOccupations',
+  'quality.zeroShotTop1',
 ];
 
 function fmt(x, m) {
   if (!Number.isFinite(x)) return '—';
-  return m?.pct ? (100 * x).toFixed(1) : Math.abs(x) < 0.01 ? x.toExponential(1) : x.toFixed(3);
+  if (m?.pct) return (100 * x).toFixed(1);
+  return Math.abs(x) < 0.01 && x !== 0 ? x.toExponential(1) : x.toFixed(3);
 }
-const fp = (p) => (p === undefined ? '' : p < 0.001 ? '<0.001' : p.toFixed(3));
+const fp = (p) => (p === undefined || p === null ? '—' : p < 0.001 ? '<0.001' : p.toFixed(3));
+/** "mean [lo, hi]" */
+const fci = (c, m) => `${fmt(c.mean, m)} [${fmt(c.lo, m)}, ${fmt(c.hi, m)}]`;
+const metric = (key) => METRICS.find((m) => m.key === key);
+
+/** comparisons reported beside "against original": the two papers' methods against each other and combined */
+export const EXTRA_PAIRS = [
+  ['balanced+BA', 'balanced'],
+  ['balanced+BA', 'original+BA'],
+  ['original+BA', 'balanced'],
+  ['balanced+proxies', 'balanced'],
+];
 
 export function summarize(results) {
-  const { runs } = results;
-  const conds = results.settings.conditions.map((c) => c.id);
-  const losses = results.settings.losses;
-  const cell = (loss, cond, key) => runs.filter((r) => r.loss === loss && r.condition === cond).map((r) => get(r, key));
+  const st = results.settings;
+  const mainRate = st.mainRate;
+  const runs = results.runs;
+  const main = runs.filter((r) => r.rate === mainRate);
+  const conds = st.conditions.map((c) => c.id).filter((c) => main.some((r) => r.condition === c));
+  const losses = st.losses;
+  const val = (r, m) => (m.abs ? Math.abs(get(r, m.key)) : get(r, m.key));
+  // pooled over losses and seeds at the main rate (signed values in the table; |parity| only in the tests)
   const table = {};
-  for (const loss of losses) {
-    table[loss] = {};
-    for (const cond of conds) {
-      table[loss][cond] = {};
-      for (const m of METRICS) {
-        const v = cell(loss, cond, m.key);
-        table[loss][cond][m.key] = { mean: mean(v), std: std(v), n: v.length };
-      }
+  const perLoss = {};
+  for (const c of conds) {
+    table[c] = {};
+    perLoss[c] = {};
+    const rs = main.filter((r) => r.condition === c);
+    for (const m of METRICS) table[c][m.key] = meanCI(rs.map((r) => get(r, m.key)));
+    for (const l of losses) {
+      perLoss[c][l] = {};
+      for (const m of METRICS) perLoss[c][l][m.key] = meanCI(rs.filter((r) => r.loss === l).map((r) => get(r, m.key)));
     }
   }
-  // Wilcoxon signed-rank vs original: scalar metrics paired over (loss, seed) runs; |parity| compared as absolute
-  // values; per-occupation |association| paired over (loss, seed, occupation)
-  const tests = {};
+  // paired tests: Wilcoxon signed-rank (two-sided) over the (loss, seed) pairs present in both conditions, and
+  // the paired difference with its bootstrap interval
   const key = (r) => `${r.loss}|${r.seed}`;
-  const orig = new Map(runs.filter((r) => r.condition === 'original').map((r) => [key(r), r]));
-  for (const cond of conds.filter((c) => c !== 'original')) {
-    tests[cond] = {};
-    const rs = runs.filter((r) => r.condition === cond && orig.has(key(r)));
+  const pairs = [
+    ...conds.filter((c) => c !== 'original').map((c) => [c, 'original']),
+    ...EXTRA_PAIRS.filter(([a, b]) => conds.includes(a) && conds.includes(b)),
+  ];
+  const tests = [];
+  for (const [a, b] of pairs) {
+    const ref = new Map(main.filter((r) => r.condition === b).map((r) => [key(r), r]));
+    const rs = main.filter((r) => r.condition === a && ref.has(key(r)));
+    const t = { condition: a, reference: b, n: rs.length, metrics: {} };
     for (const m of METRICS) {
-      const x = rs.map((r) => (m.abs ? Math.abs(get(r, m.key)) : get(r, m.key)));
-      const y = rs.map((r) => (m.abs ? Math.abs(get(orig.get(key(r)), m.key)) : get(orig.get(key(r)), m.key)));
-      tests[cond][m.key] =
-        x.length >= 2 && x.some((v, i) => v !== y[i])
-          ? { ...wilcoxon(x, y), n: x.length, meanDiff: mean(x) - mean(y) }
-          : null;
+      const x = rs.map((r) => val(r, m));
+      const y = rs.map((r) => val(ref.get(key(r)), m));
+      const d = x.map((v, i) => v - y[i]);
+      const w = x.length >= 2 && d.some((v) => v !== 0) ? wilcoxon(x, y) : null;
+      t.metrics[m.key] = { diff: meanCI(d), pValue: w ? w.pValue : d.length >= 2 ? 1 : null };
     }
     const x = [];
     const y = [];
     for (const r of rs) {
-      const o = orig.get(key(r));
+      const o = ref.get(key(r));
       for (const occ of results.occupations) {
         x.push(Math.abs(r.perConcept.find((p) => p.concept === occ).gap));
         y.push(Math.abs(o.perConcept.find((p) => p.concept === occ).gap));
       }
     }
-    tests[cond].perOccupationAssoc =
-      x.length >= 2 ? { ...wilcoxon(x, y), n: x.length, meanDiff: mean(x) - mean(y) } : null;
+    t.perOccupationAssoc =
+      x.length >= 2 && x.some((v, i) => v !== y[i])
+        ? { pValue: wilcoxon(x, y).pValue, n: x.length, diff: mean(x) - mean(y) }
+        : null;
+    tests.push(t);
   }
-  // per-occupation association (mean over seeds and losses) for original and balanced
+  // caption-rate sensitivity: the same (sensitivity) seeds at every rate, both losses
+  const sens = {};
+  const sensConds = conds.filter((c) =>
+    st.rates.every((rate) => runs.some((r) => r.rate === rate && r.condition === c)),
+  );
+  for (const rate of st.rates) {
+    sens[rate] = {};
+    for (const c of sensConds) {
+      const rs = runs.filter((r) => r.rate === rate && r.condition === c && st.sensitivitySeeds.includes(r.seed));
+      sens[rate][c] = Object.fromEntries(SENSITIVITY_KEYS.map((k) => [k, meanCI(rs.map((r) => get(r, k)))]));
+    }
+  }
+  // per-occupation association and accuracy gap at the main rate (mean over losses and seeds)
   const perOcc = {};
-  for (const cond of conds) {
-    perOcc[cond] = results.occupations.map((occ) => {
-      const g = runs.filter((r) => r.condition === cond).map((r) => r.perConcept.find((p) => p.concept === occ).gap);
-      const a = runs.filter((r) => r.condition === cond).map((r) => r.perConcept.find((p) => p.concept === occ).accGap);
+  for (const c of conds) {
+    const rs = main.filter((r) => r.condition === c);
+    perOcc[c] = results.occupations.map((occ) => {
+      const g = rs.map((r) => r.perConcept.find((p) => p.concept === occ).gap);
+      const a = rs.map((r) => r.perConcept.find((p) => p.concept === occ).accGap);
       return {
         occupation: occ,
-        census: results.concepts.find((c) => c.concept === occ).census.shareWomen,
+        census: results.concepts.find((x) => x.concept === occ).census.shareWomen,
         gap: mean(g),
         gapStd: std(g),
         accGap: mean(a),
       };
     });
   }
-  const dataVariants = ['original', 'balanced', 'balanced+proxies'].map((v) => {
-    const d = results.data.filter((x) => x.variant === v);
-    const f = (k) => ({ mean: mean(d.map((x) => x[k])), std: std(d.map((x) => x[k])) });
-    return {
-      variant: v,
-      size: f('size'),
-      keepRate: f('keepRate'),
-      rb: f('rb'),
-      abConcept: f('abConcept'),
-      abTone: f('abTone'),
-    };
-  });
-  return { table, tests, perOcc, dataVariants, conds, losses };
+  const dataVariants = ['original', 'balanced', 'balanced+proxies']
+    .filter((v) => results.data.some((x) => x.variant === v))
+    .map((v) => {
+      const d = results.data.filter((x) => x.variant === v);
+      const f = (k) => meanCI(d.map((x) => x[k]));
+      return {
+        variant: v,
+        size: f('size'),
+        keepRate: f('keepRate'),
+        rb: f('rb'),
+        abConcept: f('abConcept'),
+        abTone: f('abTone'),
+      };
+    });
+  return { table, perLoss, tests, sens, sensConds, perOcc, dataVariants, conds, losses, mainRate };
 }
 
 // ---------- SVG
@@ -155,37 +241,48 @@ function scatterSvg({ title, xlabel, ylabel, series, xDomain, labels }) {
 }
 
 function barsSvg({ title, groups, series, ylabel }) {
-  // groups: names along x; series: [{ name, values: [{ mean, std }] }]
-  const W = 640;
-  const H = 300;
+  // groups: names along x; series: [{ name, values: [{ mean, lo, hi }] }] (lo/hi: 95% bootstrap interval)
+  const W = 680;
+  const H = 320;
   const L = 60;
-  const R = 60;
+  const R = 130;
   const T = 30;
-  const B = 80;
-  const vals = series.flatMap((s) => s.values.map((v) => v.mean + v.std));
-  const y1 = Math.max(...vals, 1e-9) * 1.1;
-  const sy = (y) => T + (1 - y / y1) * (H - T - B);
+  const B = 95;
+  const vals = series.flatMap((s) => s.values.flatMap((v) => [v.mean, v.hi ?? v.mean, v.lo ?? v.mean]));
+  const fin = vals.filter(Number.isFinite);
+  let y1 = Math.max(0, ...fin);
+  let y0 = Math.min(0, ...fin);
+  const pad = (y1 - y0) * 0.08 || 1e-9;
+  y1 += pad;
+  if (y0 < 0) y0 -= pad;
+  const sy = (y) => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
   const gw = (W - L - R) / groups.length;
   const bw = (gw * 0.8) / series.length;
   let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`;
-  s += `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
-  s += `<line x1="${L}" y1="${sy(0)}" x2="${W - R}" y2="${sy(0)}" stroke="#333"/><line x1="${L}" y1="${T}" x2="${L}" y2="${sy(0)}" stroke="#333"/>`;
-  for (let i = 0; i <= 4; i++)
-    s += `<text x="${L - 4}" y="${sy((y1 * i) / 4) + 4}" text-anchor="end">${((y1 * i) / 4).toPrecision(2)}</text>`;
+  s += `<text x="${(W - R) / 2}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`;
+  s += `<line x1="${L}" y1="${sy(0)}" x2="${W - R}" y2="${sy(0)}" stroke="#333"/><line x1="${L}" y1="${T}" x2="${L}" y2="${H - B}" stroke="#333"/>`;
+  for (let i = 0; i <= 4; i++) {
+    const yv = y0 + ((y1 - y0) * i) / 4;
+    s += `<text x="${L - 4}" y="${sy(yv) + 4}" text-anchor="end">${yv.toPrecision(2)}</text>`;
+  }
   s += `<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(ylabel)}</text>`;
   groups.forEach((g, i) => {
     series.forEach((ser, k) => {
       const v = ser.values[i];
+      if (!v || !Number.isFinite(v.mean)) return;
       const x = L + i * gw + gw * 0.1 + k * bw;
-      s += `<rect x="${x.toFixed(1)}" y="${sy(v.mean).toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(sy(0) - sy(v.mean)).toFixed(1)}" fill="${COLORS[k]}"><title>${esc(`${g} ${ser.name}: ${v.mean.toPrecision(3)} ± ${v.std.toPrecision(2)}`)}</title></rect>`;
+      const top = Math.min(sy(v.mean), sy(0));
+      const h = Math.abs(sy(0) - sy(v.mean));
+      s += `<rect x="${x.toFixed(1)}" y="${top.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[k % COLORS.length]}"><title>${esc(`${g} ${ser.name}: ${v.mean.toPrecision(3)} [${v.lo?.toPrecision(3)}, ${v.hi?.toPrecision(3)}]`)}</title></rect>`;
       const cx = x + bw / 2;
-      s += `<line x1="${cx}" y1="${sy(v.mean + v.std)}" x2="${cx}" y2="${sy(Math.max(0, v.mean - v.std))}" stroke="#000"/>`;
+      if (Number.isFinite(v.lo) && Number.isFinite(v.hi))
+        s += `<line x1="${cx}" y1="${sy(v.hi)}" x2="${cx}" y2="${sy(v.lo)}" stroke="#000"/>`;
     });
-    s += `<text transform="translate(${L + i * gw + gw / 2} ${H - B + 12}) rotate(30)" font-size="10">${esc(g)}</text>`;
+    s += `<text transform="translate(${L + i * gw + gw / 2 - 6} ${H - B + 12}) rotate(35)" font-size="10">${esc(g)}</text>`;
   });
   series.forEach(
     (ser, k) =>
-      (s += `<rect x="${W - 120}" y="${T + 16 * k}" width="10" height="10" fill="${COLORS[k]}"/><text x="${W - 105}" y="${T + 9 + 16 * k}">${esc(ser.name)}</text>`),
+      (s += `<rect x="${W - R + 10}" y="${T + 16 * k}" width="10" height="10" fill="${COLORS[k % COLORS.length]}"/><text x="${W - R + 25}" y="${T + 9 + 16 * k}">${esc(ser.name)}</text>`),
   );
   return s + '</svg>\n';
 }
@@ -194,9 +291,10 @@ function barsSvg({ title, groups, series, ylabel }) {
 
 function mdTable(header, rows) {
   return [
-    `| ${header.join(' | ')} |`,
+    `| ${header.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`,
     `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
+    // a "|" inside a cell (|parity|) is escaped so that it does not split the cell
+    ...rows.map((r) => `| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`),
   ].join('\n');
 }
 
@@ -204,6 +302,7 @@ function mdToHtml(md) {
   // the report's own small Markdown subset: headings, tables, lists, images, paragraphs, `code`, **bold**, links
   const inline = (t) =>
     esc(t)
+      .replace(/\\\|/g, '|')
       .replace(/`([^`]+)`/g, '<code>$1</code>')
       .replace(/\*\*([^*]+)\*\*/g, '<b>$1</b>')
       .replace(/!\[([^\]]*)\]\(([^)]+)\)/g, '<img alt="$1" src="$2">')
@@ -250,52 +349,193 @@ td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f3f3
 </style></head><body>\n${out.join('\n')}\n</body></html>\n`;
 }
 
+const testOf = (S, a, b) => S.tests.find((t) => t.condition === a && t.reference === b);
+
+/** "A → B: Δ d [lo, hi], p" for one metric of a paired comparison */
+function cmp(S, a, b, k) {
+  const m = metric(k);
+  const t = testOf(S, a, b);
+  if (!t || !S.table[a] || !S.table[b]) return `${a} vs ${b}: not run`;
+  const d = t.metrics[k];
+  const dm = m.abs ? { ...m, abs: true } : m;
+  return `${fci(S.table[b][k], m)} (${b}) → ${fci(S.table[a][k], m)} (${a}); paired Δ${m.abs ? '|·|' : ''} ${fmt(d.diff.mean, dm)} [${fmt(d.diff.lo, dm)}, ${fmt(d.diff.hi, dm)}], Wilcoxon p = ${fp(d.pValue)} (n = ${t.n})`;
+}
+
+/**
+ * One verdict per claim from a paired test: the claimed direction ('down' | 'up' of condition − reference) and
+ * α = 0.05 two-sided.
+ */
+function verdict(S, a, b, k, dir) {
+  const t = testOf(S, a, b);
+  if (!t) return 'not tested';
+  const d = t.metrics[k];
+  const sign = Math.sign(d.diff.mean);
+  const want = dir === 'down' ? -1 : 1;
+  if (d.pValue !== null && d.pValue < 0.05)
+    return sign === want ? 'reproduced' : 'contradicted (significant, opposite direction)';
+  return sign === want ? 'not significant (same direction)' : 'not reproduced (opposite direction, not significant)';
+}
+
 export function findings(results, S) {
   const f = [];
-  const t = S.table;
-  const pm = (loss, cond, k) => t[loss]?.[cond]?.[k]?.mean ?? NaN;
-  const pv = (cond, k) => S.tests[cond]?.[k]?.pValue;
-  const L = S.losses;
-  const both = (fn) => L.map((l) => `${l.toUpperCase()} ${fn(l)}`).join(', ');
+  const st = results.settings;
+  const T = S.table;
   const o = 'original';
+  const has = (c) => S.conds.includes(c);
+  const rates = st.rates;
+  const g = (rate, c, k) => S.sens[rate]?.[c]?.[k];
+  if (S.sensConds.includes(o))
+    f.push(
+      `**Gender read-out vs caption rate** (original data, seeds ${st.sensitivitySeeds.join(', ')} × both losses): ${rates.map((r) => `${Math.round(100 * r)}% gendered captions → ${fci(g(r, o, 'bias.genderAccuracy'), { pct: true })}%`).join('; ')} (chance 50%). Parity p(man) − p(woman) on gender-neutral emoji: ${rates.map((r) => `${Math.round(100 * r)}%: ${fci(g(r, o, 'bias.parity'))}`).join('; ')}.`,
+    );
   f.push(
-    `**Data.** M4 (gender vs. concept, ε_A = ${results.settings.m4.epsAssoc}) keeps ${(100 * S.dataVariants[1].keepRate.mean).toFixed(0)}% of the census-skewed training pairs and brings data RB from ${S.dataVariants[0].rb.mean.toFixed(3)} to ${S.dataVariants[1].rb.mean.toExponential(1)} and data AB (concepts) from ${S.dataVariants[0].abConcept.mean.toFixed(4)} to ${S.dataVariants[1].abConcept.mean.toExponential(1)}; without proxies the skin-tone association stays at ${S.dataVariants[1].abTone.mean.toFixed(4)} (from ${S.dataVariants[0].abTone.mean.toFixed(4)}), with proxies it falls to ${S.dataVariants[2].abTone.mean.toExponential(1)} at a keep rate of ${(100 * S.dataVariants[2].keepRate.mean).toFixed(0)}%.`,
+    `**Main rate ${Math.round(100 * S.mainRate)}%, n = ${T[o]?.['bias.parity'].n ?? 0} runs (${S.losses.join(' + ')} × seeds ${st.seeds.join(', ')}), mean [95% bootstrap CI].** Gender read-out of the original model ${fci(T[o]['bias.genderAccuracy'], { pct: true })}%.`,
+  );
+  if (has('balanced'))
+    f.push(`**Representation bias, M4 balancing.** parity (tested as |parity|): ${cmp(S, 'balanced', o, 'bias.parity')}.`);
+  if (has('original+BA'))
+    f.push(
+      `**Representation bias, BA module.** parity (tested as |parity|): ${cmp(S, 'original+BA', o, 'bias.parity')}. Gender read-out: ${cmp(S, 'original+BA', o, 'bias.genderAccuracy')}.`,
+    );
+  if (has('balanced'))
+    f.push(
+      `**Association bias.** Mean |assoc| over occupations, balancing: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; per-occupation Wilcoxon p = ${fp(testOf(S, 'balanced', o)?.perOccupationAssoc?.pValue)}. Correlation of the association gap with the census skew: ${cmp(S, 'balanced', o, 'bias.assocCensusCorr')}.`,
+    );
+  if (has('original+BA') && has('balanced+BA'))
+    f.push(
+      `**BA module on association.** original → original+BA: ${cmp(S, 'original+BA', o, 'bias.assocOccupations')}; balanced → balanced+BA: ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}.`,
+    );
+  if (has('balanced'))
+    f.push(
+      `**Accuracy gap** (top-1 on man − on woman images, mean |·| over occupations, points): ${cmp(S, 'balanced', o, 'bias.accGapOccupations')}; its correlation with the census: ${cmp(S, 'balanced', o, 'bias.accGapCensusCorr')}.`,
+    );
+  f.push(
+    `**MaxSkew@k and ABLE per condition:** ${S.conds.map((c) => `${c} ${fmt(T[c]['bias.maxSkewOccupations'].mean)} / ${fmt(T[c]['bias.able'].mean)}`).join('; ')}.`,
   );
   f.push(
-    `**Association bias (model).** Trained on the original data, the per-occupation association gap p(occ | man) − p(occ | woman) tracks the census skew: r = ${both((l) => pm(l, o, 'bias.assocCensusCorr').toFixed(2))}. Mean |assoc| over occupations: original ${both((l) => pm(l, o, 'bias.assocOccupations').toExponential(2))}; balanced ${both((l) => pm(l, 'balanced', 'bias.assocOccupations').toExponential(2))} (Wilcoxon over loss × seed × occupation p = ${fp(S.tests.balanced?.perOccupationAssoc?.pValue)}); balanced + proxies ${both((l) => pm(l, 'balanced+proxies', 'bias.assocOccupations').toExponential(2))} (p = ${fp(S.tests['balanced+proxies']?.perOccupationAssoc?.pValue)}).`,
+    `**Quality (zero-shot top-1 %):** ${S.conds.map((c) => `${c} ${fci(T[c]['quality.zeroShotTop1'], { pct: true })}`).join('; ')}.`,
   );
+  const dv = S.dataVariants;
   f.push(
-    `**Accuracy gap.** Zero-shot accuracy on men minus on women per occupation, mean |gap|: original ${both((l) => (100 * pm(l, o, 'bias.accGapOccupations')).toFixed(1) + ' pts')}, r with the census skew ${both((l) => pm(l, o, 'bias.accGapCensusCorr').toFixed(2))}; balanced ${both((l) => (100 * pm(l, 'balanced', 'bias.accGapOccupations')).toFixed(1) + ' pts')} (p = ${fp(pv('balanced', 'bias.accGapOccupations'))}), r ${both((l) => pm(l, 'balanced', 'bias.accGapCensusCorr').toFixed(2))}; balanced + proxies ${both((l) => (100 * pm(l, 'balanced+proxies', 'bias.accGapOccupations')).toFixed(1) + ' pts')} (p = ${fp(pv('balanced+proxies', 'bias.accGapOccupations'))}).`,
-  );
-  f.push(
-    `**Representation bias (model).** Parity p(man) − p(woman) on gender-neutral "person" emoji: original ${both((l) => pm(l, o, 'bias.parity').toFixed(3))}; balanced ${both((l) => pm(l, 'balanced', 'bias.parity').toFixed(3))} (|parity| Wilcoxon p = ${fp(pv('balanced', 'bias.parity'))}).`,
-  );
-  f.push(
-    `**MaxSkew@${results.runs[0]?.bias.kSkew} (occupation queries).** original ${both((l) => pm(l, o, 'bias.maxSkewOccupations').toFixed(3))}; balanced ${both((l) => pm(l, 'balanced', 'bias.maxSkewOccupations').toFixed(3))} (p = ${fp(pv('balanced', 'bias.maxSkewOccupations'))}).`,
-  );
-  const sched = ['orig→bal@10%', 'orig→bal@90%', 'bal→orig@10%', 'bal→orig@90%'].filter((c) => S.conds.includes(c));
-  f.push(
-    `**Two-stage schedules** (mean |assoc| occupations / MaxSkew, averaged over losses): ${sched.map((c) => `${c}: ${mean(L.map((l) => pm(l, c, 'bias.assocOccupations'))).toExponential(2)} / ${mean(L.map((l) => pm(l, c, 'bias.maxSkewOccupations'))).toFixed(3)}`).join('; ')} (original ${mean(L.map((l) => pm(l, o, 'bias.assocOccupations'))).toExponential(2)} / ${mean(L.map((l) => pm(l, o, 'bias.maxSkewOccupations'))).toFixed(3)}; balanced ${mean(L.map((l) => pm(l, 'balanced', 'bias.assocOccupations'))).toExponential(2)} / ${mean(L.map((l) => pm(l, 'balanced', 'bias.maxSkewOccupations'))).toFixed(3)}).`,
-  );
-  f.push(
-    `**Quality.** Zero-shot top-1: original ${both((l) => (100 * pm(l, o, 'quality.zeroShotTop1')).toFixed(1) + '%')}; balanced ${both((l) => (100 * pm(l, 'balanced', 'quality.zeroShotTop1')).toFixed(1) + '%')} (p = ${fp(pv('balanced', 'quality.zeroShotTop1'))}). Concept→image P@k: original ${both((l) => (100 * pm(l, o, 'quality.t2iPrecision')).toFixed(1) + '%')}; balanced ${both((l) => (100 * pm(l, 'balanced', 'quality.t2iPrecision')).toFixed(1) + '%')}.`,
+    `**Data.** M4 (gender vs. concept, ε_A = ${st.m4.epsAssoc}) keeps ${(100 * dv[1].keepRate.mean).toFixed(0)}% of the census-skewed training pairs and brings data RB from ${fmt(dv[0].rb.mean)} to ${fmt(dv[1].rb.mean)} and data AB (concepts) from ${fmt(dv[0].abConcept.mean)} to ${fmt(dv[1].abConcept.mean)}; skin-tone AB ${fmt(dv[0].abTone.mean)} → ${fmt(dv[1].abTone.mean)} without proxies${dv[2] ? `, ${fmt(dv[2].abTone.mean)} with proxies (keep rate ${(100 * dv[2].keepRate.mean).toFixed(0)}%)` : ' (the skin tone is not balanced in the default run)'}.`,
   );
   const a = results.gloveAudit;
   f.push(
-    `**GloVe audit.** Over ${a.words.length} occupation words, the GloVe gender association (held-out pairs she/he, her/his, …) correlates with the 2000 census share of women at r = ${a.rBefore.toFixed(2)}; after the biased-prompts projection (λ = ${a.projection.lambda}, rank ${a.projection.rank}) r = ${a.rAfter.toFixed(2)} and mean |association| goes from ${a.meanAbsBefore.toFixed(4)} to ${a.meanAbsAfter.toFixed(4)}.`,
+    `**GloVe audit.** Over ${a.words.length} occupation words, the GloVe gender association correlates with the 2000 census share of women at r = ${a.rBefore.toFixed(2)}; after the biased-prompts projection r = ${a.rAfter.toFixed(2)}, mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
   );
   return f;
+}
+
+/** the papers' claims, each with the evidence here and a verdict from the paired test (α = 0.05, two-sided) */
+export function claims(results, S) {
+  const o = 'original';
+  const has = (...c) => c.every((x) => S.conds.includes(x));
+  const out = [];
+  const dv = S.dataVariants;
+  out.push({
+    paper: 'CLIP the Bias (M4)',
+    claim: 'M4 reduces the data’s representation and association bias to near the target.',
+    evidence: `RB ${fmt(dv[0].rb.mean)} → ${fmt(dv[1].rb.mean)}, AB ${fmt(dv[0].abConcept.mean)} → ${fmt(dv[1].abConcept.mean)} on every seed.`,
+    verdict:
+      dv[1].rb.mean < dv[0].rb.mean / 10 && dv[1].abConcept.mean < dv[0].abConcept.mean / 10
+        ? 'reproduced'
+        : 'not reproduced',
+  });
+  if (has('balanced')) {
+    out.push({
+      paper: 'CLIP the Bias (M4)',
+      claim: 'Balancing the data reduces the model’s representation bias (|parity| on neutral images).',
+      evidence: cmp(S, 'balanced', o, 'bias.parity'),
+      verdict: verdict(S, 'balanced', o, 'bias.parity', 'down'),
+    });
+    out.push({
+      paper: 'CLIP the Bias (M4)',
+      claim: 'Association bias is harder to remove by balancing than representation bias (smaller or no reduction).',
+      evidence: `mean |assoc|: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}`,
+      verdict: (() => {
+        const tp = testOf(S, 'balanced', o).metrics;
+        const relRep = tp['bias.parity'].diff.mean / Math.abs(S.table[o]['bias.parity'].mean || 1);
+        const relAssoc = tp['bias.assocOccupations'].diff.mean / (S.table[o]['bias.assocOccupations'].mean || 1);
+        return relAssoc > relRep
+          ? `reproduced in relative terms (|parity| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%)`
+          : `not reproduced (|parity| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%)`;
+      })(),
+    });
+    out.push({
+      paper: 'CLIP the Bias (M4)',
+      claim: 'Balancing has mixed effects on quality: classification may improve, retrieval tends to degrade.',
+      evidence: `zero-shot: ${cmp(S, 'balanced', o, 'quality.zeroShotTop1')}; concept→image P@k: ${cmp(S, 'balanced', o, 'quality.t2iPrecision')}`,
+      verdict: `zero-shot: ${verdict(S, 'balanced', o, 'quality.zeroShotTop1', 'up')}; retrieval drop: ${verdict(S, 'balanced', o, 'quality.t2iPrecision', 'down')}`,
+    });
+  }
+  if (has('balanced+proxies', 'balanced'))
+    out.push({
+      paper: 'CLIP the Bias (M4)',
+      claim: 'Adding proxies (here skin tone) to the balancing further reduces association bias.',
+      evidence: `mean |assoc|: ${cmp(S, 'balanced+proxies', 'balanced', 'bias.assocOccupations')}`,
+      verdict: verdict(S, 'balanced+proxies', 'balanced', 'bias.assocOccupations', 'down'),
+    });
+  if (has('original+BA')) {
+    out.push({
+      paper: 'Joint vision–language debiasing (BA module)',
+      claim: 'The BA module lowers retrieval skew (MaxSkew@k) of the frozen model.',
+      evidence: cmp(S, 'original+BA', o, 'bias.maxSkewOccupations'),
+      verdict: verdict(S, 'original+BA', o, 'bias.maxSkewOccupations', 'down'),
+    });
+    out.push({
+      paper: 'Joint vision–language debiasing (BA module)',
+      claim: 'The BA module keeps zero-shot accuracy (and so improves ABLE).',
+      evidence: `top-1: ${cmp(S, 'original+BA', o, 'quality.zeroShotTop1')}; ABLE: ${cmp(S, 'original+BA', o, 'bias.able')}`,
+      verdict: `ABLE: ${verdict(S, 'original+BA', o, 'bias.able', 'up')}`,
+    });
+  }
+  for (const [c, name] of [
+    ['original+CLIP-clip', 'CLIP-clip'],
+    ['original+biased-prompts', 'biased prompts'],
+  ])
+    if (has(c, 'original+BA'))
+      out.push({
+        paper: 'Joint vision–language debiasing (BA module)',
+        claim: `The BA module beats ${name} on ABLE.`,
+        evidence: `ABLE ${fci(S.table['original+BA']['bias.able'])} (BA) vs ${fci(S.table[c]['bias.able'])} (${name}); top-1 ${fci(S.table[c]['quality.zeroShotTop1'], { pct: true })}% for ${name}`,
+        verdict: (() => {
+          const x = S.table['original+BA']['bias.able'];
+          const y = S.table[c]['bias.able'];
+          return x.lo > y.hi
+            ? 'reproduced (intervals disjoint)'
+            : x.mean > y.mean
+              ? 'same direction, intervals overlap'
+              : 'not reproduced';
+        })(),
+      });
+  if (has('balanced+BA', 'balanced', 'original+BA'))
+    out.push({
+      paper: 'both (new: not tested in either paper)',
+      claim: 'M4 balancing and the BA module combine: balanced+BA is less biased than either alone.',
+      evidence: `mean |assoc|: vs balanced ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}; vs original+BA ${cmp(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations')}`,
+      verdict: `vs balanced: ${verdict(S, 'balanced+BA', 'balanced', 'bias.assocOccupations', 'down')}; vs BA alone: ${verdict(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations', 'down')}`,
+    });
+  return out;
 }
 
 export async function writeReport(dir, results) {
   mkdirSync(join(dir, 'plots'), { recursive: true });
   const S = summarize(results);
-  results.summary = { table: S.table, tests: S.tests, dataVariants: S.dataVariants, perOccupation: S.perOcc };
+  const st = results.settings;
+  results.summary = {
+    table: S.table,
+    perLoss: S.perLoss,
+    tests: S.tests,
+    sensitivity: S.sens,
+    dataVariants: S.dataVariants,
+    perOccupation: S.perOcc,
+  };
   results.findings = findings(results, S);
+  results.claims = claims(results, S);
   writeAtomic(
     join(dir, 'results.json'),
     JSON.stringify(results, (k, v) =>
-      k === 'history'
+      k === 'history' && Array.isArray(v)
         ? v.map((h) => (Array.isArray(h) ? h : [h.step, +h.loss.toFixed(5)]))
         : typeof v === 'number' && !Number.isInteger(v)
           ? +v.toPrecision(6)
@@ -304,7 +544,8 @@ export async function writeReport(dir, results) {
   );
 
   // plots
-  const occ = (cond) => (S.perOcc[cond] ?? []).map((p) => ({ x: p.census, y: p.gap, label: p.occupation }));
+  const scatterConds = ['original', 'balanced', 'original+BA', 'balanced+BA'].filter((c) => S.perOcc[c]);
+  const occ = (cond, k) => S.perOcc[cond].map((p) => ({ x: p.census, y: p[k], label: p.occupation }));
   writeAtomic(
     join(dir, 'plots', 'association-vs-census.svg'),
     scatterSvg({
@@ -313,12 +554,9 @@ export async function writeReport(dir, results) {
       ylabel: 'p(occ | man img) − p(occ | woman img)',
       xDomain: [0, 1],
       labels: true,
-      series: ['original', 'balanced', 'balanced+proxies']
-        .filter((c) => S.perOcc[c])
-        .map((c) => ({ name: c, points: occ(c) })),
+      series: scatterConds.map((c) => ({ name: c, points: occ(c, 'gap') })),
     }),
   );
-  const occAcc = (cond) => (S.perOcc[cond] ?? []).map((p) => ({ x: p.census, y: p.accGap, label: p.occupation }));
   writeAtomic(
     join(dir, 'plots', 'accuracy-gap-vs-census.svg'),
     scatterSvg({
@@ -327,42 +565,38 @@ export async function writeReport(dir, results) {
       ylabel: 'top-1 on man images − on woman images',
       xDomain: [0, 1],
       labels: true,
-      series: ['original', 'balanced', 'balanced+proxies']
-        .filter((c) => S.perOcc[c])
-        .map((c) => ({ name: c, points: occAcc(c) })),
+      series: scatterConds.map((c) => ({ name: c, points: occ(c, 'accGap') })),
     }),
   );
-  const bars = (key, title, ylabel, abs) =>
+  const bars = (k, title, ylabel) =>
     barsSvg({
       title,
       ylabel,
       groups: S.conds,
-      series: S.losses.map((l) => ({
-        name: l.toUpperCase(),
-        values: S.conds.map((c) => {
-          const v = results.runs
-            .filter((r) => r.loss === l && r.condition === c)
-            .map((r) => (abs ? Math.abs(get(r, key)) : get(r, key)));
-          return { mean: mean(v), std: std(v) };
-        }),
-      })),
+      series: S.losses.map((l) => ({ name: l.toUpperCase(), values: S.conds.map((c) => S.perLoss[c][l][k]) })),
     });
-  writeAtomic(
-    join(dir, 'plots', 'association.svg'),
-    bars('bias.assocOccupations', 'Mean |association| over occupations (model)', 'mean |gap|'),
-  );
-  writeAtomic(
-    join(dir, 'plots', 'maxskew.svg'),
-    bars('bias.maxSkewOccupations', 'MaxSkew@k for occupation queries', 'MaxSkew@k'),
-  );
-  writeAtomic(
-    join(dir, 'plots', 'parity.svg'),
-    bars('bias.parity', '|p(man) − p(woman)| on gender-neutral images', '|parity|', true),
-  );
-  writeAtomic(
-    join(dir, 'plots', 'zeroshot.svg'),
-    bars('quality.zeroShotTop1', 'Zero-shot concept accuracy (top-1)', 'top-1'),
-  );
+  const plots = [
+    ['association.svg', 'bias.assocOccupations', 'Mean |association| over occupations', 'mean |gap|'],
+    ['maxskew.svg', 'bias.maxSkewOccupations', 'MaxSkew@k for occupation queries', 'MaxSkew@k'],
+    ['parity.svg', 'bias.parity', 'p(man) − p(woman) on gender-neutral images', 'parity'],
+    ['able.svg', 'bias.able', 'ABLE (higher = better)', 'ABLE'],
+    ['zeroshot.svg', 'quality.zeroShotTop1', 'Zero-shot concept accuracy (top-1)', 'top-1'],
+  ];
+  for (const [file, k, title, yl] of plots)
+    writeAtomic(join(dir, 'plots', file), bars(k, `${title} — ${Math.round(100 * S.mainRate)}% gendered captions`, yl));
+  for (const [file, k, title] of [
+    ['rate-readout.svg', 'bias.genderAccuracy', 'Gender read-out accuracy vs share of gendered captions'],
+    ['rate-parity.svg', 'bias.parity', 'Parity p(man) − p(woman) vs share of gendered captions'],
+  ])
+    writeAtomic(
+      join(dir, 'plots', file),
+      barsSvg({
+        title,
+        ylabel: metric(k).label,
+        groups: st.rates.map((r) => `${Math.round(100 * r)}%`),
+        series: S.sensConds.map((c) => ({ name: c, values: st.rates.map((r) => S.sens[r][c][k]) })),
+      }),
+    );
   const a = results.gloveAudit;
   writeAtomic(
     join(dir, 'plots', 'glove-audit.svg'),
@@ -379,14 +613,148 @@ export async function writeReport(dir, results) {
   );
 
   // markdown
-  const st = results.settings;
+  const rt = results.runtime;
   const md = [];
-  md.push('# CLIP the Bias, in miniature — people emoji, US census skew, GloVe');
+  md.push('# CLIP the Bias, in miniature (second edition) — people emoji, US census skew, GloVe');
   md.push(
-    `Generated by \`npm run experiment${results.mode === 'quick' ? ' -- --quick' : ''}\` on ${results.generated} (${results.mode} run, ${(results.runtime.totalSeconds / 60).toFixed(1)} min on ${esc(results.runtime.machine)}; ${results.runs.length} training runs, ${results.runtime.trainSecondsMean.toFixed(1)} s each on average). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`wilcoxon\`, \`biasedPromptsProjection\`. Raw numbers: [results.json](results.json).`,
+    `Generated by \`npm run experiment${results.mode === 'quick' ? ' -- --quick' : ''}\` on ${results.generated} (**${results.mode} run**, ${(rt.totalSeconds / 60).toFixed(1)} min wall time on ${esc(rt.machine)}${rt.load ? `, load average ${rt.load}` : ''}; ${rt.trainingRuns} training runs, ${rt.trainSecondsMean.toFixed(1)} s each on average; post-hoc methods per model: ${Object.entries(
+      rt.methodSeconds ?? {},
+    )
+      .map(([c, v]) => `${c} ${v.toFixed(1)} s`)
+      .join(
+        ', ',
+      )}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`wilcoxon\`. Raw numbers: [results.json](results.json).`,
   );
   md.push('## Findings');
   for (const x of results.findings) md.push(`- ${x}`);
+  md.push('## What reproduced, what did not');
+  md.push(
+    `Verdicts come from the paired two-sided Wilcoxon test over the (loss, seed) runs at the main rate (α = 0.05) in the claimed direction; intervals are 95% percentile bootstrap intervals (${BOOTSTRAP.resamples} resamples of the runs).`,
+  );
+  md.push(
+    mdTable(
+      ['paper', 'claim', 'evidence here', 'verdict'],
+      results.claims.map((c) => [c.paper, c.claim, c.evidence, `**${c.verdict}**`]),
+    ),
+  );
+  md.push('## Setup');
+  md.push(
+    `- **Training set** (per seed): ${st.trainN} pairs; concept uniform over the ${results.concepts.length} concepts; gender ~ Bernoulli(census share of women) (controls ½); skin tone drawn from a **synthetic** gender-dependent distribution (${JSON.stringify(st.toneGivenGender)}) so that tone is a proxy for gender; caption = a random template (${st.templates.map((x) => `"${x}"`).join(', ')}) filled with the concept name, and — with probability equal to the **caption rate** — with "⟨gender⟩ ⟨concept⟩" ("a photo of a woman pilot").`,
+  );
+  md.push(
+    `- **Caption rate.** Main rate ${Math.round(100 * st.mainRate)}%, sensitivity ${st.rates.map((r) => `${Math.round(100 * r)}%`).join(' / ')}. Why ${Math.round(100 * st.mainRate)}%: web alt-text names the person's gender only some of the time; the first edition's 0% made the gender prompts untrained (read-out at chance, parity an artefact of where untrained prompts land), while at 50% half the captions carry the answer to the gender question and the model can learn gender from text alone. ${Math.round(100 * st.mainRate)}% is the lowest rate of the three at which gender words are trained (see the read-out row of the sensitivity table) while captions stay mostly about the concept. The images, genders, tones and templates are the same at every rate (the gender-word coin has its own random stream), so rates differ only in the caption words.`,
+  );
+  md.push(
+    `- **Evaluation set** (balanced): every concept × {man, woman} × 6 tones × ${st.evalViews} random views = ${results.evalSet.gendered} images; ${results.evalSet.neutral} gender-neutral "person" emoji for representation parity.`,
+  );
+  md.push(
+    `- **Model**: ${st.imageFeatures}; ${st.textFeatures}. Towers image ${JSON.stringify(st.model.image.hidden)}, text ${JSON.stringify(st.model.text.hidden)} → ${st.model.outDim}-d; AdamW lr ${st.model.lr}, wd ${st.model.weightDecay}, ${st.model.warmupSteps} warm-up steps, cosine; batch ${st.batchSize}, ${st.steps} steps; losses ${st.losses.join(', ')}; main-rate seeds ${st.seeds.join(', ')}, sensitivity seeds ${st.sensitivitySeeds.join(', ')} (data sample, M4 keep draws and initialisation).`,
+  );
+  md.push(
+    `- **M4**: attribute gender (π = ½, ½), labels = concept (and the 6 tones with proxies), η = largest feasible, ε_R = ${st.m4.epsRep}, ε_A = ${st.m4.epsAssoc}; q as Bernoulli keep probabilities redrawn every epoch.`,
+  );
+  md.push(
+    `- **BA module** (m4kit \`debias\`, as \`m4kit debias --method ba\`): trained per model on its own embeddings of the first ${st.ba.sample} training pairs: image, factual caption naming the perceived gender ("a photo of a woman pilot") and the counterfactual with the gender word swapped ("a photo of a man pilot"), same template; hidden ${st.ba.hidden1}/${st.ba.hidden2}, ${st.ba.epochs} epochs, batch ${st.ba.batchSize}, queue ${st.ba.queueSize}, lr ${st.ba.lr}, α ${st.ba.alpha}, no validation set (last epoch). Images pass mlp1+mlp2, every text (prompts included) mlp2. **CLIP-clip**: keep the ${st.clipClip.keep} of ${st.model.outDim} dimensions with the lowest Mixed-KSG MI with gender on ${st.clipClip.sample} training images (k = ${st.clipClip.k}). **Biased prompts**: P* = P0 (I + λM)⁻¹ with λ = 1000, spurious prompts = every template × {man, woman}, calibration pairs = every template × concept as "man ⟨concept⟩" / "woman ⟨concept⟩"; text embeddings only. The two-stage schedules of the first edition were dropped (there, whichever data covered 90% of the steps decided the outcome).`,
+  );
+  md.push(
+    '- **Metrics** (τ = 100 for posteriors): parity = mean p("man") − p("woman") (prompt ensembles) over the neutral images; gender read-out = zero-shot man/woman accuracy on the gendered images; association gap per concept = mean p(concept | man image) − p(concept | woman image) (m4kit `modelBias`), as mean |gap| over occupations and Pearson r with the census skew (1 − 2·share); accuracy gap = zero-shot top-1 on man − on woman images per occupation; MaxSkew@k / NDKL@k with k = half a concept\'s eval images (m4kit `biasRetrieval`); ABLE = 2 / (exp(MaxSkew) + 1/top-1); zero-shot top-1 over the concepts; image→caption R@1; concept→image precision@k. Every method is evaluated on its own (debiased) image and text embeddings, prompts included.',
+  );
+  md.push('## Data bias of the training sets');
+  md.push(
+    mdTable(
+      ['variant', 'effective size', 'keep rate', 'RB', 'AB (concepts)', 'AB (tones)'],
+      S.dataVariants.map((d) => [
+        d.variant,
+        `${d.size.mean.toFixed(0)}`,
+        fmt(d.keepRate.mean),
+        fmt(d.rb.mean),
+        fmt(d.abConcept.mean),
+        fmt(d.abTone.mean),
+      ]),
+    ),
+  );
+  const nMain = S.table.original?.['bias.parity'].n ?? 0;
+  for (const [title, ms] of [
+    ['Bias', BIAS],
+    ['Quality', QUALITY],
+  ]) {
+    md.push(
+      `## ${title} at the main rate (${Math.round(100 * S.mainRate)}%): mean [95% bootstrap CI] over loss × seed runs`,
+    );
+    md.push(
+      mdTable(
+        ['condition', 'n', ...ms.map((m) => m.label + (m.pct ? ' %' : ''))],
+        S.conds.map((c) => [c, S.table[c][ms[0].key].n, ...ms.map((m) => fci(S.table[c][m.key], m))]),
+      ),
+    );
+  }
+  md.push(`Per loss (means; n = ${S.losses.length ? nMain / S.losses.length : 0} seeds per loss where all seeds ran):`);
+  md.push(
+    mdTable(
+      ['condition', 'loss', ...METRICS.map((m) => m.label)],
+      S.conds.flatMap((c) => S.losses.map((l) => [c, l, ...METRICS.map((m) => fmt(S.perLoss[c][l][m.key].mean, m))])),
+    ),
+  );
+  md.push('## Paired tests (Wilcoxon signed-rank, two-sided)');
+  md.push(
+    'Paired over (loss, seed); |parity| is compared in absolute value; Δ = condition − reference with its 95% bootstrap interval; "per-occupation |assoc|" pairs every (loss, seed, occupation).',
+  );
+  md.push(
+    mdTable(
+      ['condition', 'reference', 'n', ...METRICS.map((m) => m.label), 'per-occupation |assoc|'],
+      S.tests.map((t) => [
+        t.condition,
+        t.reference,
+        t.n,
+        ...METRICS.map((m) => {
+          const d = t.metrics[m.key];
+          return `Δ ${fmt(d.diff.mean, m)} [${fmt(d.diff.lo, m)}, ${fmt(d.diff.hi, m)}], p ${fp(d.pValue)}`;
+        }),
+        t.perOccupationAssoc ? `Δ ${fmt(t.perOccupationAssoc.diff)}, p ${fp(t.perOccupationAssoc.pValue)}` : '—',
+      ]),
+    ),
+  );
+  md.push('## Sensitivity to the share of gendered captions');
+  md.push(
+    `Seeds ${st.sensitivitySeeds.join(', ')} × ${S.losses.join(' + ')} at every rate (n = ${st.sensitivitySeeds.length * S.losses.length} runs per cell), mean [95% bootstrap CI].`,
+  );
+  md.push(
+    mdTable(
+      ['rate', 'condition', ...SENSITIVITY_KEYS.map((k) => metric(k).label + (metric(k).pct ? ' %' : ''))],
+      st.rates.flatMap((r) =>
+        S.sensConds.map((c) => [
+          `${Math.round(100 * r)}%`,
+          c,
+          ...SENSITIVITY_KEYS.map((k) => fci(S.sens[r][c][k], metric(k))),
+        ]),
+      ),
+    ),
+  );
+  md.push('## Plots');
+  for (const f of [
+    'rate-readout',
+    'rate-parity',
+    'parity',
+    'association',
+    'association-vs-census',
+    'accuracy-gap-vs-census',
+    'maxskew',
+    'able',
+    'zeroshot',
+  ])
+    md.push(`![${f}](plots/${f}.svg)`);
+  md.push(`## Per occupation (main rate, mean over losses and seeds)`);
+  md.push('Association gap p(occ | man image) − p(occ | woman image):');
+  md.push(
+    mdTable(
+      ['occupation', 'census share of women', ...S.conds],
+      results.occupations.map((o, i) => [
+        o,
+        S.perOcc[S.conds[0]][i].census.toFixed(2),
+        ...S.conds.map((c) => fmt(S.perOcc[c][i].gap)),
+      ]),
+    ),
+  );
   md.push('## Data and licences');
   md.push(
     mdTable(
@@ -426,9 +794,6 @@ export async function writeReport(dir, results) {
     ),
   );
   md.push(
-    `${results.concepts.length} concepts have a man and a woman emoji in all 6 tones; ${results.occupations.length} are occupations mapped to census titles, the rest (activities, sports, student) are **controls** sampled 50/50. Mapping and shares:`,
-  );
-  md.push(
     mdTable(
       ['occupation', 'census title(s)', 'share of women'],
       results.concepts
@@ -436,127 +801,26 @@ export async function writeReport(dir, results) {
         .map((c) => [c.concept, c.census.jobs.join(' + '), c.census.shareWomen.toFixed(3)]),
     ),
   );
-  md.push('## Setup');
-  md.push(
-    `- **Training set** (per seed): ${st.trainN} pairs; concept uniform over the ${results.concepts.length} concepts; gender ~ Bernoulli(census share of women) (controls ½); skin tone drawn from a **synthetic** gender-dependent distribution (men towards darker, women towards lighter tones: ${JSON.stringify(st.toneGivenGender)}) so that tone is a proxy for gender — the census has no skin tone; caption = a random template (${st.templates.map((x) => `"${x}"`).join(', ')}) filled with the concept name: **captions never name the gender**.`,
-  );
-  md.push(
-    `- **Evaluation set** (balanced): every concept × {man, woman} × 6 tones × ${st.evalViews} random views = ${results.evalSet.gendered} images; ${results.evalSet.neutral} gender-neutral "person" emoji for representation parity.`,
-  );
-  md.push(
-    `- **Features**: ${st.imageFeatures}; ${st.textFeatures}. **Model**: towers image ${JSON.stringify(st.model.image.hidden)}, text ${JSON.stringify(st.model.text.hidden)} → ${st.model.outDim}-d; AdamW lr ${st.model.lr}, wd ${st.model.weightDecay}, ${st.model.warmupSteps} warm-up steps, cosine; batch ${st.batchSize}, ${st.steps} steps; losses ${st.losses.join(', ')}; seeds ${st.seeds.join(', ')} (data sample, M4 keep draws and initialisation).`,
-  );
-  md.push(
-    `- **M4**: attribute gender (π = ½, ½), labels = concept (and the 6 tones with proxies), η = largest feasible (capped at 0.9), ε_R = ${st.m4.epsRep}, ε_A = ${st.m4.epsAssoc} (the default 0.01 is loose here: with 37 labels of ~2.7% each it lets pilot stay 6% women). q is used as Bernoulli keep probabilities redrawn every epoch. Two-stage schedules switch data at 10% or 90% of the steps.`,
-  );
-  md.push(
-    '- **Metrics** (τ = 100 for posteriors): parity = mean p("man") − p("woman") (prompt ensembles) over the neutral images; association gap per concept = mean p(concept | man image) − p(concept | woman image) over the balanced eval set (m4kit `modelBias`), summarised as mean |gap| over occupations and over controls and as Pearson r with the census skew (1 − 2·share); MaxSkew@k / NDKL@k with k = half a concept\'s eval images, uniform target (m4kit `biasRetrieval`); accuracy gap per concept = zero-shot top-1 on its man images − on its woman images; zero-shot top-1 over the concepts; image→caption R@1; concept→image precision@k; "gender read-out" = zero-shot man/woman accuracy on the gendered images (how much gender the image embedding carries along the prompt axis).',
-  );
-  md.push('## Data bias of the training sets');
-  md.push(
-    mdTable(
-      ['variant', 'effective size', 'keep rate', 'RB', 'AB (concepts)', 'AB (tones)'],
-      S.dataVariants.map((d) => [
-        d.variant,
-        `${d.size.mean.toFixed(0)} ± ${d.size.std.toFixed(0)}`,
-        d.keepRate.mean.toFixed(3),
-        fmt(d.rb.mean),
-        fmt(d.abConcept.mean),
-        fmt(d.abTone.mean),
-      ]),
-    ),
-  );
-  md.push(
-    'RB = max_k |E_q[s_k − π_k]|, AB = max_{k,r} |E_q[(s_k − π_k) y_r]| under the keep probabilities (mean over seeds).',
-  );
-  for (const loss of S.losses) {
-    md.push(
-      `## ${loss.toUpperCase()}: model bias and quality (mean ± std over ${st.seeds.length} seed${st.seeds.length > 1 ? 's' : ''})`,
-    );
-    md.push(
-      mdTable(
-        ['condition', ...METRICS.map((m) => m.label + (m.pct ? ' %' : ''))],
-        S.conds.map((c) => [
-          c,
-          ...METRICS.map((m) => `${fmt(t(S, loss, c, m.key).mean, m)} ± ${fmt(t(S, loss, c, m.key).std, m)}`),
-        ]),
-      ),
-    );
-  }
-  md.push('## Wilcoxon signed-rank tests against the original data');
-  md.push(
-    `Scalar metrics are paired over the (loss, seed) runs (n = ${S.losses.length * st.seeds.length}; with n = 6 the smallest two-sided p is 0.031); |parity| is compared in absolute value; "per-occupation |assoc|" pairs the |gap| of every (loss, seed, occupation) (n = ${S.losses.length * st.seeds.length * results.occupations.length}). Δ = condition − original.`,
-  );
-  md.push(
-    mdTable(
-      ['condition', ...METRICS.map((m) => m.label), 'per-occupation |assoc|'],
-      Object.entries(S.tests).map(([c, ts]) => [
-        c,
-        ...METRICS.map((m) => (ts[m.key] ? `Δ ${fmt(ts[m.key].meanDiff, m)}, p ${fp(ts[m.key].pValue)}` : '—')),
-        ts.perOccupationAssoc ? `Δ ${fmt(ts.perOccupationAssoc.meanDiff)}, p ${fp(ts.perOccupationAssoc.pValue)}` : '—',
-      ]),
-    ),
-  );
-  md.push('## Plots');
-  md.push('![association vs census](plots/association-vs-census.svg)');
-  md.push('![accuracy gap vs census](plots/accuracy-gap-vs-census.svg)');
-  md.push('![association](plots/association.svg)');
-  md.push('![MaxSkew](plots/maxskew.svg)');
-  md.push('![parity](plots/parity.svg)');
-  md.push('![zero-shot](plots/zeroshot.svg)');
-  md.push('## Per occupation (mean over losses and seeds)');
-  md.push('Association gap p(occ | man image) − p(occ | woman image):');
-  md.push(
-    mdTable(
-      ['occupation', 'census share of women', ...S.conds],
-      results.occupations.map((o, i) => [
-        o,
-        S.perOcc[S.conds[0]][i].census.toFixed(2),
-        ...S.conds.map((c) => fmt(S.perOcc[c][i].gap)),
-      ]),
-    ),
-  );
-  md.push('Zero-shot accuracy on man images − on woman images (percentage points):');
-  md.push(
-    mdTable(
-      ['occupation', 'census share of women', ...S.conds],
-      results.occupations.map((o, i) => [
-        o,
-        S.perOcc[S.conds[0]][i].census.toFixed(2),
-        ...S.conds.map((c) => (100 * S.perOcc[c][i].accGap).toFixed(1)),
-      ]),
-    ),
-  );
   md.push('## GloVe audit');
   md.push(
-    `Gender association of ${a.words.length} occupation words = mean over held-out pairs (${'she/he, her/his, mother/father, girl/boy, daughter/son, female/male, herself/himself, sister/brother'}) of cos(w, female) − cos(w, male), against the census share of women (Garg et al. 2018 style). The biased-prompts projection P* = P0 (I + λM)⁻¹ (m4kit \`biasedPromptsProjection\`, spec §2.7) is built from the spurious prompts "a photo of a man/woman" and the ${a.projection.pairs} candidate pairs "a photo of a man/woman ⟨occupation⟩" (mean GloVe vectors), then applied to every word vector.`,
-  );
-  md.push(
-    mdTable(
-      ['', 'r(association, census)', 'mean |association|'],
-      [
-        ['GloVe', a.rBefore.toFixed(3), a.meanAbsBefore.toFixed(4)],
-        ['after P*', a.rAfter.toFixed(3), a.meanAbsAfter.toFixed(4)],
-      ],
-    ),
+    `Gender association of ${a.words.length} occupation words (mean over held-out she/he-type pairs of cos(w, female) − cos(w, male)) against the census share of women: r = ${a.rBefore.toFixed(3)}; after the biased-prompts projection (λ = ${a.projection.lambda}, rank ${a.projection.rank}, ${a.projection.pairs} pairs) r = ${a.rAfter.toFixed(3)}; mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
   );
   md.push('![GloVe audit](plots/glove-audit.svg)');
   md.push('## Caveats');
   md.push(
-    '- Emoji are a tiny, stylised world: a few hundred distinct drawings, gender shown by hair and beard; the model sees 16×16 pixel crops. Without random crops the concept is always identifiable (zero-shot 100%) and no association bias appears at all: bias needs ambiguity, which the crops (often only the head or only the props in view) supply. The absolute bias numbers are small. The census skew is real; the skin-tone proxy skew is synthetic (stated above).',
+    '- Emoji are a tiny, stylised world: gender is shown by hair and beard; the model sees 16×16 pixel crops, and bias needs the ambiguity the crops supply. Absolute bias numbers are small. The census skew is real; the skin-tone proxy skew is synthetic.',
   );
   md.push(
-    `- ${st.seeds.length} seeds: Wilcoxon over runs has little power (n = 6); per-occupation pairing gives more, but occupations are not independent within a run.`,
+    `- The BA module is trained far shorter than in its paper (${st.ba.epochs} epochs on ${st.ba.sample} pairs, queue ${st.ba.queueSize}) because one step of m4kit's bank loss costs about a second on these 2 CPU cores; a longer schedule may do more.`,
   );
   md.push(
-    '- OpenMoji is installed but unused: it ships SVG only and no rasteriser is available here without another dependency.',
+    '- Biased prompts and the BA module also transform the probe prompts ("a photo of a man"): parity and the gender read-out measure the debiased model as a user would query it, which for a projection that removes the gender span means both prompts land close together.',
+  );
+  md.push(
+    `- Sensitivity rates use ${st.sensitivitySeeds.length} seeds (n = ${st.sensitivitySeeds.length * S.losses.length} per cell): read them as direction, not as tests. M4 with the skin-tone proxy (\`--conditions …,balanced+proxies\`) is not in the default run: it answered a first-edition question (proxies lowered association further).`,
   );
   const mdText = md.join('\n\n') + '\n';
   writeAtomic(join(dir, 'report.md'), mdText);
   writeAtomic(join(dir, 'report.html'), mdToHtml(mdText));
   return S;
-}
-
-function t(S, loss, c, key) {
-  return S.table[loss][c][key];
 }

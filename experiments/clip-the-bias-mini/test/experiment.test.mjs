@@ -9,7 +9,7 @@ import { buildTrain, loadImages, rng, view, IMAGE_DIM, TEMPLATES } from '../lib/
 import { balanceRows, dataBias } from '../lib/balance.mjs';
 import { gloveAudit, censusShares, auditWords } from '../lib/glove-audit.mjs';
 import { pearson } from '../lib/evaluate.mjs';
-import { summarize, writeReport } from '../lib/report.mjs';
+import { summarize, writeReport, meanCI } from '../lib/report.mjs';
 
 const emoji = loadEmoji();
 const census = loadCensus(2000);
@@ -54,16 +54,37 @@ test('caption features are mean GloVe vectors (stop words ½ weight, missing sto
   assert.deepEqual(tokenize('An icon: Health-Worker'), ['an', 'icon', 'health', 'worker']);
 });
 
-test('training set follows the census skew and its captions never name the gender; M4 removes the skew', async () => {
+test('training set follows the census skew; a share genderRate of captions names the gender; M4 removes the skew', async () => {
   const concepts = emoji.concepts.filter((c) => ['pilot', 'health worker', 'running', 'cook'].includes(c.concept));
   const images = loadImages(concepts);
-  const words = new Set();
+  const words = new Set(['man', 'woman']);
   for (const c of concepts) for (const w of tokenize(c.concept)) words.add(w);
   for (const t of TEMPLATES) for (const w of tokenize(t.replace('{}', ''))) words.add(w);
   const glove = loadGlove([...words]);
   const tr = buildTrain({ concepts, images, shares, glove, n: 4000, seed: 7 });
   assert.equal(tr.image.length, 4000 * IMAGE_DIM);
   for (const r of tr.rows) assert.ok(!/\b(man|woman|men|women)\b/.test(r.caption), r.caption);
+  // 20% gendered captions: same rows and images, only the caption words differ; the named gender is the true one
+  const t20 = buildTrain({ concepts, images, shares, glove, n: 4000, seed: 7, genderRate: 0.2 });
+  assert.deepEqual(t20.image, tr.image);
+  assert.deepEqual(
+    t20.rows.map((r) => [r.concept, r.gender, r.tone]),
+    tr.rows.map((r) => [r.concept, r.gender, r.tone]),
+  );
+  const named = t20.rows.filter((r) => r.named);
+  assert.ok(Math.abs(named.length / 4000 - 0.2) < 0.025, `named share ${named.length / 4000}`);
+  for (const r of named) assert.match(r.caption, new RegExp(`\\b${r.gender} ${r.concept}\\b`));
+  for (const r of t20.rows.filter((x) => !x.named)) assert.ok(!/\b(man|woman)\b/.test(r.caption), r.caption);
+  // BA inputs: factual caption names the true gender, the counterfactual the other one, same template
+  const i = t20.rows.findIndex((r) => r.concept === 'pilot' && r.gender === 'man');
+  const fact = t20.factual.subarray(i * glove.dim, (i + 1) * glove.dim);
+  const cf = t20.counterfactual.subarray(i * glove.dim, (i + 1) * glove.dim);
+  const tpl = TEMPLATES.find(
+    (t) => t20.rows[i].caption === t.replace('{}', 'pilot') || t20.rows[i].caption === t.replace('{}', 'man pilot'),
+  );
+  assert.deepEqual(Array.from(fact), Array.from(embedCaption(glove, tpl.replace('{}', 'man pilot'))));
+  assert.deepEqual(Array.from(cf), Array.from(embedCaption(glove, tpl.replace('{}', 'woman pilot'))));
+  assert.throws(() => buildTrain({ concepts, images, shares, glove, n: 10, seed: 7, genderRate: 1.5 }), /genderRate/);
   const before = dataBias(tr.rows, null, 'concept');
   assert.ok(Math.abs(before.womenShare.pilot - shares.pilot) < 0.03, `pilot ${before.womenShare.pilot}`);
   assert.ok(Math.abs(before.womenShare['health worker'] - shares['health worker']) < 0.04);
@@ -109,13 +130,29 @@ test('GloVe audit: occupation gender association follows the census (r > 0.4) be
   assert.ok(Math.abs(pearson([1, 2, 3], [2, 4, 6.5]) - 0.9986) < 1e-3);
 });
 
-test('report: tables, Wilcoxon and plots from a synthetic result set', async () => {
+test('bootstrap interval: contains the mean, collapses for constant data, seeded', () => {
+  const v = [0.1, 0.4, 0.35, 0.2, 0.5, 0.3, 0.25, 0.45];
+  const c = meanCI(v);
+  assert.ok(c.lo < c.mean && c.mean < c.hi, JSON.stringify(c));
+  assert.ok(c.lo >= Math.min(...v) && c.hi <= Math.max(...v));
+  // the interval of a mean is narrower than the data's range and about ±2 standard errors wide
+  const se = c.std / Math.sqrt(v.length);
+  assert.ok(c.hi - c.lo > 2.5 * se && c.hi - c.lo < 5 * se, `width ${c.hi - c.lo} vs se ${se}`);
+  assert.deepEqual(meanCI(v), c);
+  assert.deepEqual(meanCI([2, 2, 2]), { mean: 2, lo: 2, hi: 2, std: 0, n: 3 });
+  assert.equal(meanCI([3]).lo, 3);
+  assert.ok(Number.isNaN(meanCI([]).mean));
+});
+
+test('report: tables, bootstrap CIs, Wilcoxon, claims and plots from a synthetic result set', async () => {
   const occ = ['pilot', 'cook'];
-  const mk = (loss, seed, condition, x) => ({
+  const mk = (rate, loss, seed, condition, x) => ({
+    rate,
     loss,
     seed,
     condition,
     trainMs: 1000,
+    methodMs: 10,
     evalMs: 10,
     finalLoss: 1,
     history: [{ step: 1, loss: 1 }],
@@ -123,17 +160,18 @@ test('report: tables, Wilcoxon and plots from a synthetic result set', async () 
     bias: {
       parity: -0.2 + x,
       parityGendered: 0,
-      genderAccuracy: 0.5,
+      genderAccuracy: 0.5 + rate / 2,
       assocOccupations: 0.01 - x / 10,
       assocControls: 0.01,
       assocMax: 0.02,
       assocCensusCorr: 0.3 - x,
       accGapOccupations: 0.1,
       accGapCensusCorr: 0.2,
-      maxSkewOccupations: 0.2,
+      maxSkewOccupations: 0.2 - x,
       ndklOccupations: 0.05,
       maxSkewControls: 0.1,
       ndklControls: 0.02,
+      able: 0.6 + x,
       kSkew: 6,
     },
     perConcept: occ.map((c, i) => ({
@@ -147,31 +185,38 @@ test('report: tables, Wilcoxon and plots from a synthetic result set', async () 
     })),
   });
   const runs = [];
-  for (const loss of ['clip', 'siglip'])
-    for (const seed of [0, 1, 2])
-      for (const [c, x] of [
-        ['original', 0],
-        ['balanced', 0.05 + seed * 0.01 + (loss === 'siglip' ? 0.003 : 0)],
-      ])
-        runs.push(mk(loss, seed, c, x));
+  for (const rate of [0, 0.2])
+    for (const loss of ['clip', 'siglip'])
+      for (const seed of rate === 0.2 ? [0, 1, 2] : [0])
+        for (const [c, x] of [
+          ['original', 0],
+          ['balanced', 0.05 + seed * 0.01 + (loss === 'siglip' ? 0.003 : 0)],
+          ['original+BA', 0.02 + seed * 0.001],
+        ])
+          if (rate === 0.2 || c !== 'original+BA') runs.push(mk(rate, loss, seed, c, x));
   const results = {
     generated: 'test',
     mode: 'quick',
-    runtime: { totalSeconds: 60, machine: 'test', trainSecondsMean: 1 },
+    runtime: { totalSeconds: 60, machine: 'test', trainingRuns: 14, trainSecondsMean: 1, methodSeconds: {} },
     settings: {
       trainN: 10,
       evalViews: 1,
       steps: 1,
       batchSize: 2,
       seeds: [0, 1, 2],
+      sensitivitySeeds: [0],
+      mainRate: 0.2,
+      rates: [0, 0.2],
       losses: ['clip', 'siglip'],
       m4: { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 },
       model: { outDim: 4, image: { hidden: [] }, text: { hidden: [] }, lr: 1, weightDecay: 0, warmupSteps: 0 },
+      ba: { hidden1: 2, hidden2: 2, epochs: 1, batchSize: 2, queueSize: 2, lr: 1, alpha: 0.3, sample: 2 },
+      clipClip: { keep: 3, sample: 2, k: 1 },
       imageFeatures: 'px',
       textFeatures: 'glove',
       templates: ['{}'],
       toneGivenGender: {},
-      conditions: [{ id: 'original' }, { id: 'balanced' }],
+      conditions: [{ id: 'original' }, { id: 'original+BA' }, { id: 'balanced' }],
     },
     sources: {
       'emoji-datasource-google': '1',
@@ -188,8 +233,8 @@ test('report: tables, Wilcoxon and plots from a synthetic result set', async () 
       variant,
       size: 10,
       keepRate: 1,
-      rb: 0.1,
-      abConcept: 0.01,
+      rb: variant === 'original' ? 0.1 : 1e-4,
+      abConcept: variant === 'original' ? 0.01 : 1e-5,
       abTone: 0.02,
     })),
     gloveAudit: {
@@ -206,17 +251,42 @@ test('report: tables, Wilcoxon and plots from a synthetic result set', async () 
     runs,
   };
   const S = summarize(results);
-  assert.ok(Math.abs(S.table.clip.balanced['quality.zeroShotTop1'].mean - 0.56) < 1e-12); // clip: 0.55, 0.56, 0.57
-  assert.ok(Math.abs(S.table.clip.balanced['quality.zeroShotTop1'].std - 0.01) < 1e-12);
+  // pooled over both losses at the main rate: clip 0.55, 0.56, 0.57; siglip 0.553, 0.563, 0.573
+  const zs = S.table.balanced['quality.zeroShotTop1'];
+  assert.equal(zs.n, 6);
+  assert.ok(Math.abs(zs.mean - 0.5615) < 1e-12, `${zs.mean}`);
+  assert.ok(zs.lo < zs.mean && zs.hi > zs.mean && zs.lo >= 0.55 && zs.hi <= 0.573);
   // balanced is better on every (loss, seed) pair → exact Wilcoxon two-sided p = 2/2^6
-  assert.ok(Math.abs(S.tests.balanced['quality.zeroShotTop1'].pValue - 2 / 64) < 1e-12);
+  const t = S.tests.find((x) => x.condition === 'balanced' && x.reference === 'original');
+  assert.ok(Math.abs(t.metrics['quality.zeroShotTop1'].pValue - 2 / 64) < 1e-12);
+  assert.ok(Math.abs(t.metrics['quality.zeroShotTop1'].diff.mean - 0.0615) < 1e-12);
+  // |parity| shrinks: −0.2 → about −0.14
+  assert.ok(t.metrics['bias.parity'].diff.mean < 0);
+  // BA vs M4 is among the extra pairs
+  assert.ok(S.tests.some((x) => x.condition === 'original+BA' && x.reference === 'balanced'));
+  // sensitivity: rates × the conditions run at every rate, on the sensitivity seeds
+  assert.deepEqual(S.sensConds, ['original', 'balanced']);
+  assert.equal(S.sens[0].original['bias.genderAccuracy'].mean, 0.5);
+  assert.equal(S.sens[0.2].original['bias.genderAccuracy'].mean, 0.6);
+  assert.equal(S.sens[0.2].original['bias.genderAccuracy'].n, 2);
   const dir = mkdtempSync(join(tmpdir(), 'ctb-report-'));
   await writeReport(dir, results);
   const md = readFileSync(join(dir, 'report.md'), 'utf8');
   assert.match(md, /## Findings/);
-  assert.match(md, /\| balanced \| 56\.0 ± 1\.0 \|/);
-  for (const f of ['report.html', 'results.json', 'plots/association-vs-census.svg', 'plots/glove-audit.svg'])
+  assert.match(md, /## What reproduced, what did not/);
+  assert.match(md, /\| balanced \| 6 \| 56\.[12] \[/); // the quality table (zero-shot top-1 first)
+  assert.match(md, /\*\*reproduced\*\*/); // the data claim
+  for (const f of [
+    'report.html',
+    'results.json',
+    'plots/association-vs-census.svg',
+    'plots/glove-audit.svg',
+    'plots/rate-readout.svg',
+    'plots/able.svg',
+  ])
     assert.ok(existsSync(join(dir, f)), f);
-  assert.ok(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).findings.length >= 5);
+  const saved = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  assert.ok(saved.findings.length >= 5);
+  assert.ok(saved.claims.length >= 5);
   assert.ok(TONES.length === 6);
 });
