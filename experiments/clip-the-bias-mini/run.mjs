@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// "CLIP the Bias" in miniature: census-skewed people-emoji pairs → M4 balancing variants → CLIP / SigLIP dual
-// encoders (m4kit train) → data and model bias + quality (m4kit evaluate) → report.
-//   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only]
+// "CLIP the Bias" in miniature, second edition: census-skewed people-emoji pairs whose captions name the
+// perceived gender at a rate (0 / 20 / 50%) → M4 balancing → CLIP / SigLIP dual encoders (m4kit train) → post-hoc
+// debiasing of each model (BA module, CLIP-clip, biased prompts; M4 + BA) → data and model bias + quality
+// (m4kit evaluate) → report (bootstrap CIs, paired Wilcoxon, what reproduced).
+//   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only [--partial]]
 // `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file.
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

@@ -290,3 +290,67 @@ test('report: tables, bootstrap CIs, Wilcoxon, claims and plots from a synthetic
   assert.ok(saved.claims.length >= 5);
   assert.ok(TONES.length === 6);
 });
+
+test('post-hoc encoders: CLIP-clip drops the gender dimension, biased prompts merge man/woman, BA keeps unit rows', async () => {
+  const { clipClipEncoder, biasedPromptsEncoder, baEncoder } = await import('../lib/debias.mjs');
+  const { init } = await import('@m4kit/kernels');
+  // a fake 8-d "model": dimension 0 carries gender, the rest a deterministic function of the input row
+  const d = 8;
+  const unit = (v) => {
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  };
+  const embed = (x, n, dimIn) => {
+    const out = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const row = x.subarray(i * dimIn, (i + 1) * dimIn);
+      const v = Array.from({ length: d }, (_, j) => (j === 0 ? row[0] : Math.sin(3 * j + 7 * row[1] + i * 1e-3)));
+      out.set(unit(v), i * d);
+    }
+    return out;
+  };
+  const model = {
+    config: { outDim: d },
+    embedImage: async (x, n) => embed(x, n, 2),
+    embedText: async (x, n) => embed(x, n, 2),
+  };
+  const n = 200;
+  const r = rng(5);
+  const rows = [];
+  const image = new Float32Array(n * 2);
+  const factual = new Float32Array(n * 2);
+  const counterfactual = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const man = r() < 0.5;
+    rows.push({ gender: man ? 'man' : 'woman' });
+    image.set([man ? 2 : -2, r()], i * 2);
+    factual.set([man ? 2 : -2, r()], i * 2);
+    counterfactual.set([man ? -2 : 2, factual[i * 2 + 1]], i * 2);
+  }
+  const tr = { n, rows, image, factual, counterfactual, imageDim: 2, textDim: 2 };
+  const cc = await clipClipEncoder(model, tr, { opts: { keep: 7, sample: 100, k: 3 } });
+  assert.deepEqual(cc.info.dropped, [0], 'the gender dimension has the highest MI');
+  const e = await cc.encoder.embedImage(image.subarray(0, 4), 2);
+  assert.equal(e.length, 2 * 7);
+  assert.ok(Math.abs(Math.hypot(...e.subarray(0, 7)) - 1) < 1e-5);
+  // biased prompts: man and woman prompts differ only in dimension 0 → identical after the projection
+  const prompts = {
+    genders: { n: 2, x: Float32Array.from([2, 0.3, -2, 0.3]) },
+    counterfactualPairs: { n: 4, x: Float32Array.from([2, 0.1, -2, 0.1, 2, 0.7, -2, 0.7]) },
+  };
+  const bp = await biasedPromptsEncoder(model, prompts);
+  const t = await bp.encoder.embedText(Float32Array.from([2, 0.5, -2, 0.5]), 2);
+  for (let j = 0; j < d; j++) assert.ok(Math.abs(t[j] - t[d + j]) < 1e-4, `dim ${j}: ${t[j]} vs ${t[d + j]}`);
+  const raw = await model.embedText(Float32Array.from([2, 0.5, -2, 0.5]), 2);
+  assert.ok(Math.abs(raw[0] - raw[d]) > 0.3, 'they differed before');
+  // BA: trained on the CPU backend for one short epoch; output rows are unit vectors of the same dimension
+  const kernels = await init({ backend: 'cpu' });
+  const ba = await baEncoder(kernels, model, tr, {
+    opts: { hidden1: 4, hidden2: 4, epochs: 1, batchSize: 50, queueSize: 16, lr: 1e-3, alpha: 0.3, sample: 100 },
+  });
+  const b = await ba.encoder.embedImage(image.subarray(0, 6), 3);
+  assert.equal(b.length, 3 * d);
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(Math.hypot(...b.subarray(i * d, (i + 1) * d)) - 1) < 1e-5);
+  assert.equal(ba.info.epochs, 1);
+  kernels.destroy();
+});
