@@ -389,10 +389,12 @@ export function findings(results, S) {
       `**Gender read-out vs caption rate** (original data, seeds ${st.sensitivitySeeds.join(', ')} × both losses): ${rates.map((r) => `${Math.round(100 * r)}% gendered captions → ${fci(g(r, o, 'bias.genderAccuracy'), { pct: true })}%`).join('; ')} (chance 50%). Parity p(man) − p(woman) on gender-neutral emoji: ${rates.map((r) => `${Math.round(100 * r)}%: ${fci(g(r, o, 'bias.parity'))}`).join('; ')}.`,
     );
   f.push(
-    `**Main rate ${Math.round(100 * S.mainRate)}%, n = ${T[o]?.['bias.parity'].n ?? 0} runs (${S.losses.join(' + ')} × seeds ${st.seeds.join(', ')}), mean [95% bootstrap CI].** Gender read-out of the original model ${fci(T[o]['bias.genderAccuracy'], { pct: true })}%.`,
+    `**Main rate ${Math.round(100 * S.mainRate)}%, n = ${T[o]?.['bias.parity'].n ?? 0} runs (${S.losses.join(' + ')} × seeds ${[...new Set(results.runs.filter((r) => r.rate === S.mainRate).map((r) => r.seed))].join(', ')}), mean [95% bootstrap CI].** Gender read-out of the original model ${fci(T[o]['bias.genderAccuracy'], { pct: true })}%.`,
   );
   if (has('balanced'))
-    f.push(`**Representation bias, M4 balancing.** parity (tested as |parity|): ${cmp(S, 'balanced', o, 'bias.parity')}.`);
+    f.push(
+      `**Representation bias, M4 balancing.** parity (tested as |parity|): ${cmp(S, 'balanced', o, 'bias.parity')}.`,
+    );
   if (has('original+BA'))
     f.push(
       `**Representation bias, BA module.** parity (tested as |parity|): ${cmp(S, 'original+BA', o, 'bias.parity')}. Gender read-out: ${cmp(S, 'original+BA', o, 'bias.genderAccuracy')}.`,
@@ -456,9 +458,12 @@ export function claims(results, S) {
         const tp = testOf(S, 'balanced', o).metrics;
         const relRep = tp['bias.parity'].diff.mean / Math.abs(S.table[o]['bias.parity'].mean || 1);
         const relAssoc = tp['bias.assocOccupations'].diff.mean / (S.table[o]['bias.assocOccupations'].mean || 1);
-        return relAssoc > relRep
-          ? `reproduced in relative terms (|parity| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%)`
-          : `not reproduced (|parity| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%)`;
+        const rel = `relative change |parity| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%`;
+        const sig = (k) => tp[k].pValue !== null && tp[k].pValue < 0.05 && tp[k].diff.mean < 0;
+        if (sig('bias.parity') && !sig('bias.assocOccupations')) return `reproduced (${rel})`;
+        if (!sig('bias.parity') && sig('bias.assocOccupations')) return `contradicted (${rel})`;
+        if (!sig('bias.parity')) return `inconclusive: balancing reduced neither significantly (${rel})`;
+        return relAssoc > relRep ? `reproduced in size only (${rel})` : `not reproduced (${rel})`;
       })(),
     });
     out.push({
@@ -497,15 +502,21 @@ export function claims(results, S) {
       out.push({
         paper: 'Joint vision–language debiasing (BA module)',
         claim: `The BA module beats ${name} on ABLE.`,
-        evidence: `ABLE ${fci(S.table['original+BA']['bias.able'])} (BA) vs ${fci(S.table[c]['bias.able'])} (${name}); top-1 ${fci(S.table[c]['quality.zeroShotTop1'], { pct: true })}% for ${name}`,
+        evidence: `ABLE ${fci(S.table['original+BA']['bias.able'])} (BA) vs ${fci(S.table[c]['bias.able'])} (${name}), ${fci(S.table[o]['bias.able'])} without debiasing; top-1 ${fci(S.table[c]['quality.zeroShotTop1'], { pct: true })}% for ${name}`,
         verdict: (() => {
           const x = S.table['original+BA']['bias.able'];
           const y = S.table[c]['bias.able'];
-          return x.lo > y.hi
-            ? 'reproduced (intervals disjoint)'
-            : x.mean > y.mean
-              ? 'same direction, intervals overlap'
-              : 'not reproduced';
+          const v =
+            x.lo > y.hi
+              ? 'BA ahead (intervals disjoint)'
+              : x.mean > y.mean
+                ? 'BA ahead, intervals overlap'
+                : 'not reproduced';
+          // a BA module that leaves the model as it was "wins" whenever the baseline costs accuracy
+          const same = testOf(S, 'original+BA', o)?.metrics['bias.able'];
+          return same && !(same.pValue < 0.05)
+            ? `${v}, but only because the BA module left the model almost unchanged (ABLE vs original: Δ ${fmt(same.diff.mean)}, p = ${fp(same.pValue)})`
+            : v;
         })(),
       });
   if (has('balanced+BA', 'balanced', 'original+BA'))
