@@ -411,6 +411,14 @@ export function findings(results, S) {
     f.push(
       `**Accuracy gap** (top-1 on man − on woman images, mean |·| over occupations, points): ${cmp(S, 'balanced', o, 'bias.accGapOccupations')}; its correlation with the census: ${cmp(S, 'balanced', o, 'bias.accGapCensusCorr')}.`,
     );
+  for (const [c, name] of [
+    ['original+CLIP-clip', 'CLIP-clip'],
+    ['original+biased-prompts', 'Biased prompts'],
+  ])
+    if (has(c))
+      f.push(
+        `**${name}.** Gender read-out: ${cmp(S, c, o, 'bias.genderAccuracy')}. MaxSkew@k: ${cmp(S, c, o, 'bias.maxSkewOccupations')}. Zero-shot top-1: ${cmp(S, c, o, 'quality.zeroShotTop1')}.`,
+      );
   f.push(
     `**MaxSkew@k and ABLE per condition:** ${S.conds.map((c) => `${c} ${fmt(T[c]['bias.maxSkewOccupations'].mean)} / ${fmt(T[c]['bias.able'].mean)}`).join('; ')}.`,
   );
