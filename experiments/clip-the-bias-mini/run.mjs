@@ -73,10 +73,10 @@ const MODEL = {
 
 /**
  * Conditions: a training set (original | balanced | balanced+proxies), optionally followed by a post-hoc
- * debiasing method on the trained model's embeddings (ba | clip-clip | biased-prompts). The BA module (~30
- * steps of ~1 s each here) runs at the main rate only; balanced+proxies at the main rate on the sensitivity
- * seeds only (it answers a first-edition question, not this edition's). The two-stage schedules of the first edition are gone: whichever data covered
- * 90% of the steps decided the outcome there (report of 2026-11-23), so they do not change a conclusion.
+ * debiasing method on the trained model's embeddings (ba | clip-clip | biased-prompts). The BA module (16
+ * steps of ~1 s each here) runs at the main rate only; balanced+proxies is optional (--conditions names it):
+ * it answered a first-edition question. The two-stage schedules of the first edition are gone: whichever data
+ * covered 90% of the steps decided the outcome there (report of 2026-11-23), so they change no conclusion.
  */
 export const CONDITIONS = [
   { id: 'original', label: 'original (census-skewed)', data: 'orig' },

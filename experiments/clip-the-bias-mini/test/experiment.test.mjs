@@ -54,7 +54,7 @@ test('caption features are mean GloVe vectors (stop words ½ weight, missing sto
   assert.deepEqual(tokenize('An icon: Health-Worker'), ['an', 'icon', 'health', 'worker']);
 });
 
-test('training set follows the census skew; a share genderRate of captions names the gender; M4 removes the skew', async () => {
+test('training set: census skew, a share genderRate of captions names the gender, M4 removes the skew', async () => {
   const concepts = emoji.concepts.filter((c) => ['pilot', 'health worker', 'running', 'cook'].includes(c.concept));
   const images = loadImages(concepts);
   const words = new Set(['man', 'woman']);
@@ -291,7 +291,7 @@ test('report: tables, bootstrap CIs, Wilcoxon, claims and plots from a synthetic
   assert.ok(TONES.length === 6);
 });
 
-test('post-hoc encoders: CLIP-clip drops the gender dimension, biased prompts merge man/woman, BA keeps unit rows', async () => {
+test('post-hoc encoders: CLIP-clip drops the gender dim, biased prompts merge man/woman, BA: unit rows', async () => {
   const { clipClipEncoder, biasedPromptsEncoder, baEncoder } = await import('../lib/debias.mjs');
   const { init } = await import('@m4kit/kernels');
   // a fake 8-d "model": dimension 0 carries gender, the rest a deterministic function of the input row
