@@ -426,9 +426,11 @@ export function findings(results, S) {
     `**Quality (zero-shot top-1 %):** ${S.conds.map((c) => `${c} ${fci(T[c]['quality.zeroShotTop1'], { pct: true })}`).join('; ')}.`,
   );
   const dv = S.dataVariants;
-  f.push(
-    `**Data.** M4 (gender vs. concept, ε_A = ${st.m4.epsAssoc}) keeps ${(100 * dv[1].keepRate.mean).toFixed(0)}% of the census-skewed training pairs and brings data RB from ${fmt(dv[0].rb.mean)} to ${fmt(dv[1].rb.mean)} and data AB (concepts) from ${fmt(dv[0].abConcept.mean)} to ${fmt(dv[1].abConcept.mean)}; skin-tone AB ${fmt(dv[0].abTone.mean)} → ${fmt(dv[1].abTone.mean)} without proxies${dv[2] ? `, ${fmt(dv[2].abTone.mean)} with proxies (keep rate ${(100 * dv[2].keepRate.mean).toFixed(0)}%)` : ' (the skin tone is not balanced in the default run)'}.`,
-  );
+  // (exploration runs with --conditions that need no balanced data have only the original variant)
+  if (dv[1])
+    f.push(
+      `**Data.** M4 (gender vs. concept, ε_A = ${st.m4.epsAssoc}) keeps ${(100 * dv[1].keepRate.mean).toFixed(0)}% of the census-skewed training pairs and brings data RB from ${fmt(dv[0].rb.mean)} to ${fmt(dv[1].rb.mean)} and data AB (concepts) from ${fmt(dv[0].abConcept.mean)} to ${fmt(dv[1].abConcept.mean)}; skin-tone AB ${fmt(dv[0].abTone.mean)} → ${fmt(dv[1].abTone.mean)} without proxies${dv[2] ? `, ${fmt(dv[2].abTone.mean)} with proxies (keep rate ${(100 * dv[2].keepRate.mean).toFixed(0)}%)` : ' (the skin tone is not balanced in the default run)'}.`,
+    );
   const a = results.gloveAudit;
   f.push(
     `**GloVe audit.** Over ${a.words.length} occupation words, the GloVe gender association correlates with the 2000 census share of women at r = ${a.rBefore.toFixed(2)}; after the biased-prompts projection r = ${a.rAfter.toFixed(2)}, mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
@@ -442,15 +444,16 @@ export function claims(results, S) {
   const has = (...c) => c.every((x) => S.conds.includes(x));
   const out = [];
   const dv = S.dataVariants;
-  out.push({
-    paper: 'CLIP the Bias (M4)',
-    claim: 'M4 reduces the data’s representation and association bias to near the target.',
-    evidence: `RB ${fmt(dv[0].rb.mean)} → ${fmt(dv[1].rb.mean)}, AB ${fmt(dv[0].abConcept.mean)} → ${fmt(dv[1].abConcept.mean)} on every seed.`,
-    verdict:
-      dv[1].rb.mean < dv[0].rb.mean / 10 && dv[1].abConcept.mean < dv[0].abConcept.mean / 10
-        ? 'reproduced'
-        : 'not reproduced',
-  });
+  if (dv[1])
+    out.push({
+      paper: 'CLIP the Bias (M4)',
+      claim: 'M4 reduces the data’s representation and association bias to near the target.',
+      evidence: `RB ${fmt(dv[0].rb.mean)} → ${fmt(dv[1].rb.mean)}, AB ${fmt(dv[0].abConcept.mean)} → ${fmt(dv[1].abConcept.mean)} on every seed.`,
+      verdict:
+        dv[1].rb.mean < dv[0].rb.mean / 10 && dv[1].abConcept.mean < dv[0].abConcept.mean / 10
+          ? 'reproduced'
+          : 'not reproduced',
+    });
   if (has('balanced')) {
     out.push({
       paper: 'CLIP the Bias (M4)',
