@@ -389,7 +389,9 @@ export function findings(results, S) {
       `**Gender read-out vs caption rate** (original data, seeds ${st.sensitivitySeeds.join(', ')} × both losses): ${rates.map((r) => `${Math.round(100 * r)}% gendered captions → ${fci(g(r, o, 'bias.genderAccuracy'), { pct: true })}%`).join('; ')} (chance 50%). Parity p(man) − p(woman) on gender-neutral emoji: ${rates.map((r) => `${Math.round(100 * r)}%: ${fci(g(r, o, 'bias.parity'))}`).join('; ')}.`,
     );
   f.push(
-    `**Main rate ${Math.round(100 * S.mainRate)}%, n = ${T[o]?.['bias.parity'].n ?? 0} runs (${S.losses.join(' + ')} × seeds ${[...new Set(results.runs.filter((r) => r.rate === S.mainRate).map((r) => r.seed))].join(', ')}), mean [95% bootstrap CI].** Gender read-out of the original model ${fci(T[o]['bias.genderAccuracy'], { pct: true })}%.`,
+    `**Main rate ${Math.round(100 * S.mainRate)}%, n = ${T[o]?.['bias.parity'].n ?? 0} runs (${S.losses.join(' + ')} ` +
+      `× seeds ${[...new Set(results.runs.filter((r) => r.rate === S.mainRate).map((r) => r.seed))].join(', ')}), ` +
+      `mean [95% bootstrap CI].** Gender read-out of the original model ${fci(T[o]['bias.genderAccuracy'], { pct: true })}%.`,
   );
   if (has('balanced'))
     f.push(
@@ -397,19 +399,24 @@ export function findings(results, S) {
     );
   if (has('original+BA'))
     f.push(
-      `**Representation bias, BA module.** parity (tested as |parity|): ${cmp(S, 'original+BA', o, 'bias.parity')}. Gender read-out: ${cmp(S, 'original+BA', o, 'bias.genderAccuracy')}.`,
+      `**Representation bias, BA module.** parity (tested as |parity|): ${cmp(S, 'original+BA', o, 'bias.parity')}. ` +
+        `Gender read-out: ${cmp(S, 'original+BA', o, 'bias.genderAccuracy')}.`,
     );
   if (has('balanced'))
     f.push(
-      `**Association bias.** Mean |assoc| over occupations, balancing: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; per-occupation Wilcoxon p = ${fp(testOf(S, 'balanced', o)?.perOccupationAssoc?.pValue)}. Correlation of the association gap with the census skew: ${cmp(S, 'balanced', o, 'bias.assocCensusCorr')}.`,
+      `**Association bias.** Mean |assoc| over occupations, balancing: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; ` +
+        `per-occupation Wilcoxon p = ${fp(testOf(S, 'balanced', o)?.perOccupationAssoc?.pValue)}. Correlation ` +
+        `of the association gap with the census skew: ${cmp(S, 'balanced', o, 'bias.assocCensusCorr')}.`,
     );
   if (has('original+BA') && has('balanced+BA'))
     f.push(
-      `**BA module on association.** original → original+BA: ${cmp(S, 'original+BA', o, 'bias.assocOccupations')}; balanced → balanced+BA: ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}.`,
+      `**BA module on association.** original → original+BA: ${cmp(S, 'original+BA', o, 'bias.assocOccupations')}; ` +
+        `balanced → balanced+BA: ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}.`,
     );
   if (has('balanced'))
     f.push(
-      `**Accuracy gap** (top-1 on man − on woman images, mean |·| over occupations, points): ${cmp(S, 'balanced', o, 'bias.accGapOccupations')}; its correlation with the census: ${cmp(S, 'balanced', o, 'bias.accGapCensusCorr')}.`,
+      `**Accuracy gap** (top-1 on man − on woman images, mean |·| over occupations, points): ${cmp(S, 'balanced', o, 'bias.accGapOccupations')}; ` +
+        `its correlation with the census: ${cmp(S, 'balanced', o, 'bias.accGapCensusCorr')}.`,
     );
   for (const [c, name] of [
     ['original+CLIP-clip', 'CLIP-clip'],
@@ -417,7 +424,8 @@ export function findings(results, S) {
   ])
     if (has(c))
       f.push(
-        `**${name}.** Gender read-out: ${cmp(S, c, o, 'bias.genderAccuracy')}. MaxSkew@k: ${cmp(S, c, o, 'bias.maxSkewOccupations')}. Zero-shot top-1: ${cmp(S, c, o, 'quality.zeroShotTop1')}.`,
+        `**${name}.** Gender read-out: ${cmp(S, c, o, 'bias.genderAccuracy')}. MaxSkew@k: ${cmp(S, c, o, 'bias.maxSkewOccupations')}. ` +
+          `Zero-shot top-1: ${cmp(S, c, o, 'quality.zeroShotTop1')}.`,
       );
   f.push(
     `**MaxSkew@k and ABLE per condition:** ${S.conds.map((c) => `${c} ${fmt(T[c]['bias.maxSkewOccupations'].mean)} / ${fmt(T[c]['bias.able'].mean)}`).join('; ')}.`,
@@ -433,7 +441,9 @@ export function findings(results, S) {
     );
   const a = results.gloveAudit;
   f.push(
-    `**GloVe audit.** Over ${a.words.length} occupation words, the GloVe gender association correlates with the 2000 census share of women at r = ${a.rBefore.toFixed(2)}; after the biased-prompts projection r = ${a.rAfter.toFixed(2)}, mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
+    `**GloVe audit.** Over ${a.words.length} occupation words, the GloVe gender association correlates with ` +
+      `the 2000 census share of women at r = ${a.rBefore.toFixed(2)}; after the biased-prompts projection ` +
+      `r = ${a.rAfter.toFixed(2)}, mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
   );
   return f;
 }
@@ -448,7 +458,9 @@ export function claims(results, S) {
     out.push({
       paper: 'CLIP the Bias (M4)',
       claim: 'M4 reduces the data’s representation and association bias to near the target.',
-      evidence: `RB ${fmt(dv[0].rb.mean)} → ${fmt(dv[1].rb.mean)}, AB ${fmt(dv[0].abConcept.mean)} → ${fmt(dv[1].abConcept.mean)} on every seed.`,
+      evidence:
+        `RB ${fmt(dv[0].rb.mean)} → ${fmt(dv[1].rb.mean)}, AB ${fmt(dv[0].abConcept.mean)} → ${fmt(dv[1].abConcept.mean)} ` +
+        `on every seed.`,
       verdict:
         dv[1].rb.mean < dv[0].rb.mean / 10 && dv[1].abConcept.mean < dv[0].abConcept.mean / 10
           ? 'reproduced'
@@ -513,7 +525,10 @@ export function claims(results, S) {
       out.push({
         paper: 'Joint vision–language debiasing (BA module)',
         claim: `The BA module beats ${name} on ABLE.`,
-        evidence: `ABLE ${fci(S.table['original+BA']['bias.able'])} (BA) vs ${fci(S.table[c]['bias.able'])} (${name}), ${fci(S.table[o]['bias.able'])} without debiasing; top-1 ${fci(S.table[c]['quality.zeroShotTop1'], { pct: true })}% for ${name}`,
+        evidence:
+          `ABLE ${fci(S.table['original+BA']['bias.able'])} (BA) vs ${fci(S.table[c]['bias.able'])} (${name}), ` +
+          `${fci(S.table[o]['bias.able'])} without debiasing; top-1 ${fci(S.table[c]['quality.zeroShotTop1'], { pct: true })}% ` +
+          `for ${name}`,
         verdict: (() => {
           const x = S.table['original+BA']['bias.able'];
           const y = S.table[c]['bias.able'];
@@ -526,7 +541,8 @@ export function claims(results, S) {
           // a BA module that leaves the model as it was "wins" whenever the baseline costs accuracy
           const same = testOf(S, 'original+BA', o)?.metrics['bias.able'];
           return same && !(same.pValue < 0.05)
-            ? `${v}, but only because the BA module left the model almost unchanged (ABLE vs original: Δ ${fmt(same.diff.mean)}, p = ${fp(same.pValue)})`
+            ? `${v}, but only because the BA module left the model almost unchanged (ABLE vs original: Δ ${fmt(same.diff.mean)}, ` +
+                `p = ${fp(same.pValue)})`
             : v;
         })(),
       });
@@ -534,8 +550,12 @@ export function claims(results, S) {
     out.push({
       paper: 'both (new: not tested in either paper)',
       claim: 'M4 balancing and the BA module combine: balanced+BA is less biased than either alone.',
-      evidence: `mean |assoc|: vs balanced ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}; vs original+BA ${cmp(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations')}`,
-      verdict: `vs balanced: ${verdict(S, 'balanced+BA', 'balanced', 'bias.assocOccupations', 'down')}; vs BA alone: ${verdict(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations', 'down')}`,
+      evidence:
+        `mean |assoc|: vs balanced ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}; vs original+BA ` +
+        `${cmp(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations')}`,
+      verdict:
+        `vs balanced: ${verdict(S, 'balanced+BA', 'balanced', 'bias.assocOccupations', 'down')}; vs BA alone: ` +
+        `${verdict(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations', 'down')}`,
     });
   return out;
 }
@@ -651,7 +671,9 @@ export async function writeReport(dir, results) {
   for (const x of results.findings) md.push(`- ${x}`);
   md.push('## What reproduced, what did not');
   md.push(
-    `Verdicts come from the paired two-sided Wilcoxon test over the (loss, seed) runs at the main rate (α = 0.05) in the claimed direction; intervals are 95% percentile bootstrap intervals (${BOOTSTRAP.resamples} resamples of the runs).`,
+    `Verdicts come from the paired two-sided Wilcoxon test over the (loss, seed) runs at the main rate (α ` +
+      `= 0.05) in the claimed direction; intervals are 95% percentile bootstrap intervals (${BOOTSTRAP.resamples} ` +
+      `resamples of the runs).`,
   );
   md.push(
     mdTable(
@@ -667,16 +689,33 @@ export async function writeReport(dir, results) {
     `- **Caption rate.** Main rate ${Math.round(100 * st.mainRate)}%, sensitivity ${st.rates.map((r) => `${Math.round(100 * r)}%`).join(' / ')}. Why ${Math.round(100 * st.mainRate)}%: web alt-text names the person's gender only some of the time; the first edition's 0% made the gender prompts untrained (read-out at chance, parity an artefact of where untrained prompts land), while at 50% half the captions carry the answer to the gender question and the model can learn gender from text alone. ${Math.round(100 * st.mainRate)}% is the lowest rate of the three at which gender words are trained (see the read-out row of the sensitivity table) while captions stay mostly about the concept. The images, genders, tones and templates are the same at every rate (the gender-word coin has its own random stream), so rates differ only in the caption words.`,
   );
   md.push(
-    `- **Evaluation set** (balanced): every concept × {man, woman} × 6 tones × ${st.evalViews} random views = ${results.evalSet.gendered} images; ${results.evalSet.neutral} gender-neutral "person" emoji for representation parity.`,
+    `- **Evaluation set** (balanced): every concept × {man, woman} × 6 tones × ${st.evalViews} random views ` +
+      `= ${results.evalSet.gendered} images; ${results.evalSet.neutral} gender-neutral "person" emoji for ` +
+      `representation parity.`,
   );
   md.push(
-    `- **Model**: ${st.imageFeatures}; ${st.textFeatures}. Towers image ${JSON.stringify(st.model.image.hidden)}, text ${JSON.stringify(st.model.text.hidden)} → ${st.model.outDim}-d; AdamW lr ${st.model.lr}, wd ${st.model.weightDecay}, ${st.model.warmupSteps} warm-up steps, cosine; batch ${st.batchSize}, ${st.steps} steps; losses ${st.losses.join(', ')}; main-rate seeds ${st.seeds.join(', ')}, sensitivity seeds ${st.sensitivitySeeds.join(', ')} (data sample, M4 keep draws and initialisation).`,
+    `- **Model**: ${st.imageFeatures}; ${st.textFeatures}. Towers image ${JSON.stringify(st.model.image.hidden)}, ` +
+      `text ${JSON.stringify(st.model.text.hidden)} → ${st.model.outDim}-d; AdamW lr ${st.model.lr}, wd ${st.model.weightDecay}, ` +
+      `${st.model.warmupSteps} warm-up steps, cosine; batch ${st.batchSize}, ${st.steps} steps; losses ${st.losses.join(', ')}; ` +
+      `main-rate seeds ${st.seeds.join(', ')}, sensitivity seeds ${st.sensitivitySeeds.join(', ')} (data sample, ` +
+      `M4 keep draws and initialisation).`,
   );
   md.push(
-    `- **M4**: attribute gender (π = ½, ½), labels = concept (and the 6 tones with proxies), η = largest feasible, ε_R = ${st.m4.epsRep}, ε_A = ${st.m4.epsAssoc}; q as Bernoulli keep probabilities redrawn every epoch.`,
+    `- **M4**: attribute gender (π = ½, ½), labels = concept (and the 6 tones with proxies), η = largest ` +
+      `feasible, ε_R = ${st.m4.epsRep}, ε_A = ${st.m4.epsAssoc}; q as Bernoulli keep probabilities redrawn ` +
+      `every epoch.`,
   );
   md.push(
-    `- **BA module** (m4kit \`debias\`, as \`m4kit debias --method ba\`): trained per model on its own embeddings of the first ${st.ba.sample} training pairs: image, factual caption naming the perceived gender ("a photo of a woman pilot") and the counterfactual with the gender word swapped ("a photo of a man pilot"), same template; hidden ${st.ba.hidden1}/${st.ba.hidden2}, ${st.ba.epochs} epochs, batch ${st.ba.batchSize}, queue ${st.ba.queueSize}, lr ${st.ba.lr}, α ${st.ba.alpha}, no validation set (last epoch). Images pass mlp1+mlp2, every text (prompts included) mlp2. **CLIP-clip**: keep the ${st.clipClip.keep} of ${st.model.outDim} dimensions with the lowest Mixed-KSG MI with gender on ${st.clipClip.sample} training images (k = ${st.clipClip.k}). **Biased prompts**: P* = P0 (I + λM)⁻¹ with λ = 1000, spurious prompts = every template × {man, woman}, calibration pairs = every template × concept as "man ⟨concept⟩" / "woman ⟨concept⟩"; text embeddings only. The two-stage schedules of the first edition were dropped (there, whichever data covered 90% of the steps decided the outcome).`,
+    `- **BA module** (m4kit \`debias\`, as \`m4kit debias --method ba\`): trained per model on its own embeddings of the first ${st.ba.sample} ` +
+      `training pairs: image, factual caption naming the perceived gender ("a photo of a woman pilot") and ` +
+      `the counterfactual with the gender word swapped ("a photo of a man pilot"), same template; hidden ${st.ba.hidden1}/${st.ba.hidden2}, ` +
+      `${st.ba.epochs} epochs, batch ${st.ba.batchSize}, queue ${st.ba.queueSize}, lr ${st.ba.lr}, α ${st.ba.alpha}, ` +
+      `no validation set (last epoch). Images pass mlp1+mlp2, every text (prompts included) mlp2. **CLIP-clip**: ` +
+      `keep the ${st.clipClip.keep} of ${st.model.outDim} dimensions with the lowest Mixed-KSG MI with gender ` +
+      `on ${st.clipClip.sample} training images (k = ${st.clipClip.k}). **Biased prompts**: P* = P0 (I + λM)⁻¹ ` +
+      `with λ = 1000, spurious prompts = every template × {man, woman}, calibration pairs = every template ` +
+      `× concept as "man ⟨concept⟩" / "woman ⟨concept⟩"; text embeddings only. The two-stage schedules of ` +
+      `the first edition were dropped (there, whichever data covered 90% of the steps decided the outcome).`,
   );
   md.push(
     '- **Metrics** (τ = 100 for posteriors): parity = mean p("man") − p("woman") (prompt ensembles) over the neutral images; gender read-out = zero-shot man/woman accuracy on the gendered images; association gap per concept = mean p(concept | man image) − p(concept | woman image) (m4kit `modelBias`), as mean |gap| over occupations and Pearson r with the census skew (1 − 2·share); accuracy gap = zero-shot top-1 on man − on woman images per occupation; MaxSkew@k / NDKL@k with k = half a concept\'s eval images (m4kit `biasRetrieval`); ABLE = 2 / (exp(MaxSkew) + 1/top-1); zero-shot top-1 over the concepts; image→caption R@1; concept→image precision@k. Every method is evaluated on its own (debiased) image and text embeddings, prompts included.',
@@ -738,7 +777,8 @@ export async function writeReport(dir, results) {
   );
   md.push('## Sensitivity to the share of gendered captions');
   md.push(
-    `Seeds ${st.sensitivitySeeds.join(', ')} × ${S.losses.join(' + ')} at every rate (n = ${st.sensitivitySeeds.length * S.losses.length} runs per cell), mean [95% bootstrap CI].`,
+    `Seeds ${st.sensitivitySeeds.join(', ')} × ${S.losses.join(' + ')} at every rate (n = ${st.sensitivitySeeds.length * S.losses.length} ` +
+      `runs per cell), mean [95% bootstrap CI].`,
   );
   md.push(
     mdTable(
@@ -825,7 +865,10 @@ export async function writeReport(dir, results) {
   );
   md.push('## GloVe audit');
   md.push(
-    `Gender association of ${a.words.length} occupation words (mean over held-out she/he-type pairs of cos(w, female) − cos(w, male)) against the census share of women: r = ${a.rBefore.toFixed(3)}; after the biased-prompts projection (λ = ${a.projection.lambda}, rank ${a.projection.rank}, ${a.projection.pairs} pairs) r = ${a.rAfter.toFixed(3)}; mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
+    `Gender association of ${a.words.length} occupation words (mean over held-out she/he-type pairs of cos(w, ` +
+      `female) − cos(w, male)) against the census share of women: r = ${a.rBefore.toFixed(3)}; after the biased-prompts ` +
+      `projection (λ = ${a.projection.lambda}, rank ${a.projection.rank}, ${a.projection.pairs} pairs) r = ` +
+      `${a.rAfter.toFixed(3)}; mean |association| ${a.meanAbsBefore.toFixed(4)} → ${a.meanAbsAfter.toFixed(4)}.`,
   );
   md.push('![GloVe audit](plots/glove-audit.svg)');
   md.push('## Caveats');
@@ -833,13 +876,16 @@ export async function writeReport(dir, results) {
     '- Emoji are a tiny, stylised world: gender is shown by hair and beard; the model sees 16×16 pixel crops, and bias needs the ambiguity the crops supply. Absolute bias numbers are small. The census skew is real; the skin-tone proxy skew is synthetic.',
   );
   md.push(
-    `- The BA module is trained far shorter than in its paper (${st.ba.epochs} epochs on ${st.ba.sample} pairs, queue ${st.ba.queueSize}) because one step of m4kit's bank loss costs about a second on these 2 CPU cores; a longer schedule may do more.`,
+    `- The BA module is trained far shorter than in its paper (${st.ba.epochs} epochs on ${st.ba.sample} ` +
+      `pairs, queue ${st.ba.queueSize}) because one step of m4kit's bank loss costs about a second on these ` +
+      `2 CPU cores; a longer schedule may do more.`,
   );
   md.push(
     '- Biased prompts and the BA module also transform the probe prompts ("a photo of a man"): parity and the gender read-out measure the debiased model as a user would query it, which for a projection that removes the gender span means both prompts land close together.',
   );
   md.push(
-    `- Sensitivity rates use ${st.sensitivitySeeds.length} seeds (n = ${st.sensitivitySeeds.length * S.losses.length} per cell): read them as direction, not as tests. M4 with the skin-tone proxy (\`--conditions …,balanced+proxies\`) is not in the default run: it answered a first-edition question (proxies lowered association further).`,
+    `- Sensitivity rates use ${st.sensitivitySeeds.length} seeds (n = ${st.sensitivitySeeds.length * S.losses.length} per cell): read them as direction, not as tests. M4 with the skin-tone proxy (\`--conditions …,balanced+proxies\`) is not in the default run: it answered a first-edition question ` +
+      `(proxies lowered association further).`,
   );
   const mdText = md.join('\n\n') + '\n';
   writeAtomic(join(dir, 'report.md'), mdText);
