@@ -236,7 +236,8 @@ async function main() {
       });
     }
     log(
-      `seed ${seed}: train set ${tr0.n}, M4 keep rate ${bal.report.solver.keepRate.toFixed(3)} (+proxies ${balP.report.solver.keepRate.toFixed(3)}) in ${balanceMs.toFixed(0)} ms`,
+      `seed ${seed}: train set ${tr0.n}, M4 keep rate ${bal.report.solver.keepRate.toFixed(3)} ` +
+        `(+proxies ${balP.report.solver.keepRate.toFixed(3)}) in ${balanceMs.toFixed(0)} ms`,
     );
     balanced.set(seed, { bal, balP });
     return balanced.get(seed);
@@ -318,7 +319,15 @@ async function main() {
             runs.push(run);
             const b = ev1.bias;
             log(
-              `rate ${rate} ${loss.padEnd(6)} seed ${seed} ${cond.id.padEnd(23)} zs ${(100 * ev1.quality.zeroShotTop1).toFixed(1)}% g ${(100 * b.genderAccuracy).toFixed(1)}% parity ${b.parity.toFixed(3)} assoc ${b.assocOccupations.toFixed(4)} r ${b.assocCensusCorr.toFixed(2)} skew ${b.maxSkewOccupations.toFixed(3)} accgap ${b.accGapOccupations.toFixed(3)} able ${b.able.toFixed(3)} (train ${(trainMs / 1000).toFixed(1)} s, method ${(methodMs / 1000).toFixed(1)} s, eval ${(run.evalMs / 1000).toFixed(1)} s)`,
+              [
+                `rate ${rate} ${loss.padEnd(6)} seed ${seed} ${cond.id.padEnd(23)}`,
+                `zs ${(100 * ev1.quality.zeroShotTop1).toFixed(1)}% g ${(100 * b.genderAccuracy).toFixed(1)}%`,
+                `parity ${b.parity.toFixed(3)} assoc ${b.assocOccupations.toFixed(4)}`,
+                `r ${b.assocCensusCorr.toFixed(2)} skew ${b.maxSkewOccupations.toFixed(3)}`,
+                `accgap ${b.accGapOccupations.toFixed(3)} able ${b.able.toFixed(3)}`,
+                `(train ${(trainMs / 1000).toFixed(1)} s, method ${(methodMs / 1000).toFixed(1)} s,`,
+                `eval ${(run.evalMs / 1000).toFixed(1)} s)`,
+              ].join(' '),
             );
           }
           model.dispose();
