@@ -122,6 +122,27 @@ const cases: Case[] = [
     msg: /dup\.csv, line 1: duplicate column names: "a"/,
   },
   {
+    bug: 'JSONL with a key repeated in one object was accepted silently (the last value won)',
+    input: 'JSONL line 3 {"sex":"M","job":"y","sex":"F"}',
+    args: () => [
+      'balance',
+      put('dupkey.jsonl', '{"sex":"F","job":"x"}\n{"sex":"M","job":"x"}\n{"sex":"M","job":"y","sex":"F"}\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /dupkey\.jsonl, line 3, column "sex": the key appears twice in one JSON object/,
+  },
+  {
+    bug: 'Arrow schema naming a column twice',
+    input: 'Arrow IPC file with two fields "a"',
+    args: () => ['balance', 'dup.arrow', '-a', 'a', '-l', 'a'],
+    code: 2,
+    msg: /dup\.arrow: duplicate column names: "a"/,
+  },
+  {
     bug: 'empty file said "unknown column … (columns: )"',
     input: 'a 0-byte .csv',
     args: () => ['balance', put('empty.csv', ''), '-a', 'sex', '-l', 'job'],
@@ -526,6 +547,12 @@ beforeAll(async () => {
   const pq = new Uint8Array(readFileSync(join(dir, 'good.parquet')));
   pq.fill(0xff, 4, 40); // the first data page, after the "PAR1" magic; the footer stays readable
   put('corrupt.parquet', pq);
+  // an Arrow IPC file whose schema names "a" twice (apache-arrow, the library m4kit reads Arrow with)
+  const arrow = await import('apache-arrow');
+  const fields = () => [new arrow.Field('a', new arrow.Int32()), new arrow.Field('a', new arrow.Int32())];
+  const col = (xs: number[]) => arrow.makeData({ type: new arrow.Int32(), data: Int32Array.from(xs) });
+  const struct = arrow.makeData({ type: new arrow.Struct(fields()), length: 2, children: [col([1, 2]), col([3, 4])] });
+  put('dup.arrow', arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(new arrow.Schema(fields()), struct)])));
   npy('img.npy', 6, 4, rnd(1));
   npy('txt.npy', 6, 4, rnd(2));
   const ck = run([
