@@ -143,6 +143,27 @@ const cases: Case[] = [
     msg: /dup\.arrow: duplicate column names: "a"/,
   },
   {
+    bug: 'duplicate column names: DuckDB engine renamed the second one ("a_1") silently',
+    input: 'CSV header a,job,a, --engine duckdb',
+    args: () => ['balance', 'dup.csv', '-a', 'a', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /dup\.csv, line 1: duplicate column names: "a"/,
+  },
+  {
+    bug: 'Parquet schema naming a column twice: DuckDB engine renamed the second one silently',
+    input: 'Parquet file with two columns "a", --engine duckdb',
+    args: () => ['balance', 'dup.parquet', '-a', 'a', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /dup\.parquet: duplicate column names: "a"/,
+  },
+  {
+    bug: 'JSONL with a repeated key: DuckDB engine printed its own error and sampling hints',
+    input: 'JSONL line 3 {"sex":"M","job":"y","sex":"F"}, --engine duckdb',
+    args: () => ['balance', 'dupkey.jsonl', '-a', 'sex', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /dupkey\.jsonl, line 3, column "sex": the key appears twice in one JSON object/,
+  },
+  {
     bug: 'empty file said "unknown column … (columns: )"',
     input: 'a 0-byte .csv',
     args: () => ['balance', put('empty.csv', ''), '-a', 'sex', '-l', 'job'],
@@ -580,6 +601,16 @@ beforeAll(async () => {
   const fields = () => [new arrow.Field('a', new arrow.Int32()), new arrow.Field('a', new arrow.Int32())];
   const col = (xs: number[]) => arrow.makeData({ type: new arrow.Int32(), data: Int32Array.from(xs) });
   const struct = arrow.makeData({ type: new arrow.Struct(fields()), length: 2, children: [col([1, 2]), col([3, 4])] });
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const pcol = (name: string, data: string[]) => ({ name, data, type: 'STRING' as const });
+  put(
+    'dup.parquet',
+    new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [pcol('a', sexes), pcol('job', ['a', 'b', 'b', 'a', 'a', 'b']), pcol('a', sexes)],
+      }),
+    ),
+  );
   put('dup.arrow', arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(new arrow.Schema(fields()), struct)])));
   npy('img.npy', 6, 4, rnd(1));
   npy('txt.npy', 6, 4, rnd(2));
