@@ -42,6 +42,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const now = () => performance.now();
 const fmtS = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const fmtMiB = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const fmtRate = (x) => (x >= 0.1 ? x.toFixed(3) : x.toPrecision(3)); // official scale on a CPU adapter: ~0.001
 const OFFICIAL = { B: 512, Q: 65536, D: 512 };
 
 function randn(r, n) {
@@ -246,10 +247,10 @@ export async function runDebiasBench(opts = {}) {
     results.rows.push(row);
     log(
       `  Q=${String(Q).padStart(6)}: GPU ${fmtS(ms)}/step ` +
-        `(${row.gpu.stepsPerS.toFixed(3)} steps/s, peak ${fmtMiB(peakBytes)})` +
+        `(${fmtRate(row.gpu.stepsPerS)} steps/s, peak ${fmtMiB(peakBytes)})` +
         (row.peer?.bestMs
           ? `  PyTorch ${fmtS(row.peer.bestMs)}/step ` +
-            `(${row.peer.stepsPerS.toFixed(3)} steps/s, RSS ${row.peer.maxRssMiB.toFixed(0)} MiB)`
+            `(${fmtRate(row.peer.stepsPerS)} steps/s, RSS ${row.peer.maxRssMiB.toFixed(0)} MiB)`
           : row.peer?.error
             ? `  PyTorch: ${row.peer.error}`
             : ''),
@@ -293,10 +294,10 @@ function table(res) {
       r.Q,
       r.D,
       fmtS(r.gpu.bestMs),
-      r.gpu.stepsPerS.toFixed(3),
+      fmtRate(r.gpu.stepsPerS),
       fmtMiB(r.gpu.peakBytes),
       r.peer?.bestMs ? fmtS(r.peer.bestMs) : r.peer?.error ? 'failed' : 'n/a',
-      r.peer?.bestMs ? r.peer.stepsPerS.toFixed(3) : '—',
+      r.peer?.bestMs ? fmtRate(r.peer.stepsPerS) : '—',
       r.peer?.maxRssMiB ? `${r.peer.maxRssMiB.toFixed(0)} MiB` : '—',
       r.ratio ? `${r.ratio.toFixed(2)}×` : '—',
     ].map(String),
