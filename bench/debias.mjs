@@ -113,8 +113,7 @@ export async function runDebiasBench(opts = {}) {
   const results = {
     bench: official ? 'debias-official' : 'debias',
     date: new Date().toISOString(),
-    quick,
-    official,
+    quick, // the official-scale run is bench 'debias-official'; `official` below is that scale
     what: `BA step: batch ${B}, D ${D}, mlp1 h 512, mlp2 h 1024, τ 0.07, α 0.3, mix 0.4, counterfactual caption, Adam`,
     official: OFFICIAL,
     machine: {
