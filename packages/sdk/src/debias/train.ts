@@ -4,6 +4,7 @@
 import { ArgumentError, ShapeError, init, type Kernels } from '@m4kit/kernels';
 import { OptionError, optionalNumber, RULES, type NumberRule } from '../options.js';
 import type { Embeddings } from '../evaluate/search.js';
+import { safetensorsDuplicate } from '../io/json-keys.js';
 import { l2normalizeRows } from '../evaluate/search.js';
 import { able } from '../evaluate/metrics.js';
 import { biasRetrieval, classEmbeddings, zeroShot } from '../evaluate/tasks.js';
@@ -583,6 +584,8 @@ export function moduleFromSafetensors(
   } catch {
     throw new ArgumentError(`${file}: not a safetensors file (bad header)`);
   }
+  const twice = safetensorsDuplicate(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
+  if (twice) throw new ArgumentError(`${file}: ${twice}`);
   const meta = header.__metadata__ as Record<string, string> | undefined;
   const cfg: DebiasConfig = config ?? (meta?.config ? JSON.parse(meta.config) : undefined);
   if (!cfg || cfg.format !== 'm4kit-ba')

@@ -47,6 +47,14 @@ export function duplicateJsonKey(json: string): { key: string; path: string[] } 
   return null;
 }
 
+/** A safetensors header naming a tensor twice (JSON.parse would keep the last entry): the message, or null. */
+export function safetensorsDuplicate(headerText: string): string | null {
+  const dup = duplicateJsonKey(headerText);
+  if (!dup) return null;
+  const what = dup.path.length ? `key "${dup.key}" inside "${dup.path.join('" → "')}"` : `tensor name "${dup.key}"`;
+  return `${what} appears twice in the safetensors header (the last entry would win silently)`;
+}
+
 /** The message of a DataError for a duplicate key; the caller names the file, line and (top level) the column. */
 export function duplicateKeyMessage(dup: { key: string; path: string[] }): string {
   const what = dup.path.length

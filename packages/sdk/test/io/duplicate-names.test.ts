@@ -11,6 +11,9 @@ import { DataError } from '../../src/io/errors.js';
 import { duplicateJsonKey } from '../../src/io/json-keys.js';
 import { parseTableBytes } from '../../src/io/parse-bytes.js';
 import { readTable } from '../../src/io/read.js';
+import { parseSafetensors } from '../../src/io/tensor-bytes.js';
+import { readSafetensors } from '../../src/train/checkpoint.js';
+import { moduleFromSafetensors } from '../../src/debias/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-dup-'));
 const put = (name: string, body: string | Uint8Array) => {
@@ -112,5 +115,33 @@ describe('Parquet and Arrow schemas naming a column twice are refused by both re
     const b = parquetDup();
     await expect(readAll(put('dup.parquet', b))).rejects.toThrow(/dup\.parquet.*duplicate column names: "a"/);
     await expect(parseTableBytes(b, 'dup.parquet')).rejects.toThrow(/dup\.parquet: duplicate column names: "a"/);
+  });
+});
+
+/** safetensors bytes with `header` as its JSON header and `n` zero bytes of data */
+function safetensors(header: string, n: number): Uint8Array {
+  const h = new TextEncoder().encode(header);
+  const out = new Uint8Array(8 + h.length + n);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  return out;
+}
+
+describe('a safetensors header naming a tensor twice was read silently (the last entry won)', () => {
+  const t = (off: number) => `{"dtype":"F32","shape":[1,2],"data_offsets":[${off},${off + 8}]}`;
+  const dup = safetensors(`{"emb":${t(0)},"emb":${t(8)}}`, 16);
+  test('embeddings, checkpoints and debias modules refuse it, naming the file and the tensor', async () => {
+    expect(Object.keys(JSON.parse(`{"emb":${t(0)},"emb":${t(8)}}`))).toEqual(['emb']); // what JSON.parse does
+    expect(() => parseSafetensors('e.safetensors', dup)).toThrow(
+      /e\.safetensors: tensor name "emb" appears twice in the safetensors header/,
+    );
+    expect(() => readSafetensors(dup, 'ck.safetensors')).toThrow(
+      /ck\.safetensors: tensor name "emb" appears twice in the safetensors header/,
+    );
+    expect(() => moduleFromSafetensors(dup, undefined, 'ba.safetensors')).toThrow(
+      /ba\.safetensors: tensor name "emb" appears twice in the safetensors header/,
+    );
+    // a well-formed one still reads
+    expect(parseSafetensors('ok.safetensors', safetensors(`{"emb":${t(0)}}`, 8))).toMatchObject({ n: 1, d: 2 });
   });
 });
