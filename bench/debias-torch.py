@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """CPU peer for bench/debias.mjs: one BA training step (spec §2.2–2.4) with PyTorch autograd (float32).
 
-Usage: debias-torch.py B Q D REPS BUDGET_S THREADS
+Usage: debias-torch.py B Q D REPS BUDGET_S THREADS [WARM_Q]
 Prints one JSON line: {"ok": true, "ms": [...], "loss": L, "maxrss_mb": ...} or {"ok": false, "reason": ...}.
 The step matches bench/debias.mjs: EMA of the momentum MLPs, residual MLPs (mlp1 h = 512 on images, shared mlp2
 h = 1024), L2 normalisation, banks [batch; queue] of B + Q rows, L = α·L_cd + (1 − α)·L_ba with the
 momentum-mixed soft targets (mix 0.4, the epoch ≥ 5 step) and the counterfactual caption, backward, Adam,
 enqueue. τ = 0.07, α = 0.3. Inputs: seeded N(0, 1) embeddings; queues: random unit rows.
+The untimed warm-up step runs at queue WARM_Q (default Q; bench/debias.mjs --official passes 2048).
 """
 import json
 import resource
@@ -25,6 +26,7 @@ def main():
     except Exception as e:  # pragma: no cover
         print(json.dumps({"ok": False, "reason": f"import torch failed: {e}"}))
         return
+    warm_q = int(sys.argv[7]) if len(sys.argv) > 7 else Q
     torch.set_num_threads(threads)
     torch.manual_seed(1234)
 
@@ -36,13 +38,14 @@ def main():
     for p in list(m1.parameters()) + list(m2.parameters()):
         p.requires_grad_(False)
     opt = torch.optim.Adam(list(mlp1.parameters()) + list(mlp2.parameters()), lr=1e-4)
-    qI = F.normalize(torch.randn(Q, D), dim=1)
-    qT = F.normalize(torch.randn(Q, D), dim=1)
+    qI = F.normalize(torch.randn(warm_q, D), dim=1)
+    qT = F.normalize(torch.randn(warm_q, D), dim=1)
     eI, eT1, eT2 = torch.randn(B, D), torch.randn(B, D), torch.randn(B, D)
     tau, alpha, mix = 0.07, 0.3, 0.4
     ptr = [0]
 
     def step():
+        Q = qI.shape[0]
         with torch.no_grad():
             for a, b in ((m1, mlp1), (m2, mlp2)):
                 for pm, p in zip(a.parameters(), b.parameters()):
@@ -76,6 +79,10 @@ def main():
 
     ms = []
     loss = step()  # warm-up
+    if warm_q != Q:
+        qI = F.normalize(torch.randn(Q, D), dim=1)
+        qT = F.normalize(torch.randn(Q, D), dim=1)
+        ptr[0] = 0
     t0 = time.perf_counter()
     for _ in range(reps):
         a = time.perf_counter()

@@ -10,6 +10,7 @@
 //  - tables: the duckdb table engine vs pandas / the js readers / numpy (bench/tables.mjs).
 //   node bench/run.mjs [--quick] [--only matmul|losses|train|debias|balance|retrieval|tables|node|deno|chromium]
 //   [--shapes=MxKxN,...]   (--only may repeat or take a comma list; runtime names restrict the matmul runtimes)
+//   [--official]           (debias: the official-scale BA step instead of the sweep; see bench/debias.mjs)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -462,7 +463,9 @@ const runOne = async (name, fn) => {
 await runOne('matmul', runMatmul);
 await runOne('losses', async () => (await import('./losses.mjs')).runLossBench({ quick }));
 await runOne('train', async () => (await import('./train.mjs')).runTrainBench({ quick })); // training steps/s beside PyTorch (bench/train.mjs)
-await runOne('debias', async () => (await import('./debias.mjs')).runDebiasBench({ quick })); // BA step vs PyTorch
+// BA step vs PyTorch; --official: exactly batch 512, queue 65 536, D 512, one timed step each (minutes on lavapipe)
+const official = args.includes('--official');
+await runOne('debias', async () => (await import('./debias.mjs')).runDebiasBench({ quick, official }));
 await runOne('balance', async () => (await import('./balance.mjs')).runBalanceBench({ quick }));
 await runOne('retrieval', async () => (await import('./retrieval.mjs')).runRetrievalBench({ quick }));
 // tables at scale: --engine duckdb vs pandas and the js readers, a Parquet folder's rows/s, per-row pass vs numpy

@@ -244,7 +244,11 @@ program
     '--texts <file>',
     'ba: factual caption embeddings (row i = image i); biased-prompts: text embeddings to debias',
   )
-  .option('--counterfactual <file>', 'ba: attribute-swapped caption embeddings (row i = image i)')
+  .option(
+    '--counterfactual <files>',
+    'ba: attribute-swapped caption embeddings (row i = image i); a comma list of sets (age: 2, race: 6) is ' +
+      'redrawn per row every epoch, seeded',
+  )
   .option('--labels <table>', 'clip-clip: per-image metadata table (row i = image i)')
   .option('--attribute <col>', 'clip-clip: attribute column in --labels')
   .option(
@@ -329,7 +333,9 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
       {
         '--images': o.images,
         '--texts': o.texts,
-        '--counterfactual': o.counterfactual,
+        ...Object.fromEntries(
+          (o.counterfactual ?? '').split(',').map((p, k) => [`--counterfactual${k ? ` (set ${k + 1})` : ''}`, p]),
+        ),
         '--labels': o.labels,
         '--spurious': o.spurious,
         '--candidates': o.candidates,

@@ -260,11 +260,17 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
     } else {
       const imgFile = need(o.images, '--images <file>', method);
       const txtFile = need(o.texts, '--texts <file> (factual captions)', method);
-      const cfFile = need(o.counterfactual, '--counterfactual <file> (attribute-swapped captions)', method);
+      const cfFiles = need(o.counterfactual, '--counterfactual <file> (attribute-swapped captions)', method)
+        .split(',')
+        .map((p) => p.trim());
+      if (cfFiles.some((p) => !p))
+        throw new ArgumentError(`--counterfactual "${o.counterfactual}": an empty file name in the list`);
       const data = {
         images: await readEmbeddings(imgFile),
         captions: await readEmbeddings(txtFile),
-        counterfactuals: await readEmbeddings(cfFile),
+        counterfactuals: await readEmbeddings(cfFiles[0]),
+        // more sets: each row draws one of them every epoch, seeded by (--seed, epoch)
+        counterfactualAlternatives: await Promise.all(cfFiles.slice(1).map((p) => readEmbeddings(p))),
       };
       const opts = {
         epochs: o.epochs,
@@ -311,6 +317,7 @@ export async function runDebias(o: DebiasCliOptions): Promise<void> {
         ...report,
         dim: data.images.d,
         examples: data.images.n,
+        counterfactualSets: cfFiles.length, // > 1: each row's counterfactual redrawn every epoch (seeded)
         epochs: c.epochsRun,
         bestEpoch: c.bestEpoch,
         evals: c.evals,

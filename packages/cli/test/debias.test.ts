@@ -166,6 +166,41 @@ test('ba: trains on the cpu backend, saves the module, applies it', () => {
   expect(readNpyShape(out)).toEqual([24, 6]);
 });
 
+test('ba: --counterfactual a,b,c — each row redraws its counterfactual every epoch, seeded (#14)', () => {
+  const img = json(
+    'k_img.json',
+    rows(24, 6, 1, (i, r) => (r[0] += i % 2 ? 1 : -1)),
+  );
+  const cf = (k: number) =>
+    json(
+      `k_cf${k}.json`,
+      rows(24, 6, 3 + k, (i, r) => (r[0] -= i % 2 ? 1 : -1)),
+    );
+  const sets = [cf(0), cf(1), cf(2)];
+  const train = (files: string[], out: string) =>
+    run([
+      ...['--method', 'ba', '--images', img, '--texts', img, '--counterfactual', files.join(',')],
+      ...['--epochs', '3', '--batch-size', '8', '--queue-size', '16', '--hidden1', '8', '--hidden2', '8'],
+      ...['--backend', 'cpu', '--seed', '4', '-o', join(dir, out), '--json'],
+    ]);
+  const a = train(sets, 'k_a.safetensors');
+  expect(a.status, a.stderr).toBe(0);
+  const ra = JSON.parse(a.stdout);
+  expect(ra.counterfactualSets).toBe(3);
+  const b = train(sets, 'k_b.safetensors');
+  expect(JSON.parse(b.stdout).history).toEqual(ra.history); // seeded: the same draws, the same losses
+  const one = train([sets[0]], 'k_c.safetensors');
+  expect(JSON.parse(one.stdout).counterfactualSets).toBe(1);
+  expect(JSON.parse(one.stdout).history).not.toEqual(ra.history);
+  const short = json('k_short.json', rows(23, 6, 9));
+  const bad = train([sets[0], short], 'k_d.safetensors');
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/counterfactual caption set 2 is 23 × 6, the images 24 × 6/);
+  const empty = train([sets[0], ''], 'k_e.safetensors');
+  expect(empty.status).toBe(2);
+  expect(empty.stderr).toMatch(/--counterfactual ".*,": an empty file name in the list/);
+});
+
 test('config errors exit 2 with a clear message before any GPU work', () => {
   const img = json('e_img.json', rows(6, 4, 1));
   const cap3 = json('e_cap3.json', rows(6, 3, 2));

@@ -122,6 +122,48 @@ const cases: Case[] = [
     msg: /dup\.csv, line 1: duplicate column names: "a"/,
   },
   {
+    bug: 'JSONL with a key repeated in one object was accepted silently (the last value won)',
+    input: 'JSONL line 3 {"sex":"M","job":"y","sex":"F"}',
+    args: () => [
+      'balance',
+      put('dupkey.jsonl', '{"sex":"F","job":"x"}\n{"sex":"M","job":"x"}\n{"sex":"M","job":"y","sex":"F"}\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /dupkey\.jsonl, line 3, column "sex": the key appears twice in one JSON object/,
+  },
+  {
+    bug: 'Arrow schema naming a column twice',
+    input: 'Arrow IPC file with two fields "a"',
+    args: () => ['balance', 'dup.arrow', '-a', 'a', '-l', 'a'],
+    code: 2,
+    msg: /dup\.arrow: duplicate column names: "a"/,
+  },
+  {
+    bug: 'duplicate column names: DuckDB engine renamed the second one ("a_1") silently',
+    input: 'CSV header a,job,a, --engine duckdb',
+    args: () => ['balance', 'dup.csv', '-a', 'a', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /dup\.csv, line 1: duplicate column names: "a"/,
+  },
+  {
+    bug: 'Parquet schema naming a column twice: DuckDB engine renamed the second one silently',
+    input: 'Parquet file with two columns "a", --engine duckdb',
+    args: () => ['balance', 'dup.parquet', '-a', 'a', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /dup\.parquet: duplicate column names: "a"/,
+  },
+  {
+    bug: 'JSONL with a repeated key: DuckDB engine printed its own error and sampling hints',
+    input: 'JSONL line 3 {"sex":"M","job":"y","sex":"F"}, --engine duckdb',
+    args: () => ['balance', 'dupkey.jsonl', '-a', 'sex', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /dupkey\.jsonl, line 3, column "sex": the key appears twice in one JSON object/,
+  },
+  {
     bug: 'empty file said "unknown column … (columns: )"',
     input: 'a 0-byte .csv',
     args: () => ['balance', put('empty.csv', ''), '-a', 'sex', '-l', 'job'],
@@ -176,6 +218,34 @@ const cases: Case[] = [
     args: () => ['balance', 'corrupt.parquet', '-a', 'sex', '-l', 'job'],
     code: 2,
     msg: /corrupt\.parquet: (corrupt Parquet data in rows 1–6|not a readable Parquet file)/,
+  },
+  {
+    bug: '--pi 0.6,0.6 (sum ≠ 1) was accepted and kept 8% of the rows',
+    input: '--pi 0.6,0.6',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--pi', '0.6,0.6'],
+    code: 2,
+    msg: /--pi: the target shares sum to 1\.2, not 1/,
+  },
+  {
+    bug: '--eta " " said "got 0"',
+    input: '--eta " "',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eta', ' '],
+    code: 2,
+    msg: /--eta is blank/,
+  },
+  {
+    bug: 'the attribute column also given as a label was accepted silently',
+    input: '-a sex -l sex,job',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'sex,job', '--eta', '0.5', '--soft', '10'],
+    code: 0,
+    msg: /warning: column "sex" is both an attribute and a label/,
+  },
+  {
+    bug: '--eta auto with an attribute also a label said "eta must be in (0, 1], got 0"',
+    input: '-a sex -l sex,job --eta auto',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'sex,job', '--eta', 'auto'],
+    code: 2,
+    msg: /eta auto: no keep rate η > 0 meets the tolerances on this data \(the largest feasible η is 0\)/,
   },
   {
     bug: 'infeasible targets',
@@ -526,6 +596,22 @@ beforeAll(async () => {
   const pq = new Uint8Array(readFileSync(join(dir, 'good.parquet')));
   pq.fill(0xff, 4, 40); // the first data page, after the "PAR1" magic; the footer stays readable
   put('corrupt.parquet', pq);
+  // an Arrow IPC file whose schema names "a" twice (apache-arrow, the library m4kit reads Arrow with)
+  const arrow = await import('apache-arrow');
+  const fields = () => [new arrow.Field('a', new arrow.Int32()), new arrow.Field('a', new arrow.Int32())];
+  const col = (xs: number[]) => arrow.makeData({ type: new arrow.Int32(), data: Int32Array.from(xs) });
+  const struct = arrow.makeData({ type: new arrow.Struct(fields()), length: 2, children: [col([1, 2]), col([3, 4])] });
+  const { parquetWriteBuffer } = await import('hyparquet-writer');
+  const pcol = (name: string, data: string[]) => ({ name, data, type: 'STRING' as const });
+  put(
+    'dup.parquet',
+    new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [pcol('a', sexes), pcol('job', ['a', 'b', 'b', 'a', 'a', 'b']), pcol('a', sexes)],
+      }),
+    ),
+  );
+  put('dup.arrow', arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(new arrow.Schema(fields()), struct)])));
   npy('img.npy', 6, 4, rnd(1));
   npy('txt.npy', 6, 4, rnd(2));
   const ck = run([

@@ -4,6 +4,7 @@
 import { ArgumentError, ShapeError, init, type Kernels } from '@m4kit/kernels';
 import { OptionError, optionalNumber, RULES, type NumberRule } from '../options.js';
 import type { Embeddings } from '../evaluate/search.js';
+import { safetensorsDuplicate } from '../io/json-keys.js';
 import { l2normalizeRows } from '../evaluate/search.js';
 import { able } from '../evaluate/metrics.js';
 import { biasRetrieval, classEmbeddings, zeroShot } from '../evaluate/tasks.js';
@@ -121,6 +122,28 @@ export interface DebiasData {
   images: Embeddings;
   captions: Embeddings;
   counterfactuals: Embeddings;
+  /**
+   * Further counterfactual caption sets, row-aligned (e.g. `counterfactualCandidates`: age 2 sets, race 6). When
+   * given, every epoch each row draws its counterfactual uniformly from [counterfactuals, ...alternatives],
+   * seeded by (seed, epoch) (`counterfactualPick`), as the official dataset draws one per item read. Without them
+   * the one counterfactual set is used every epoch.
+   */
+  counterfactualAlternatives?: Embeddings[];
+}
+
+/**
+ * Which counterfactual set each of `n` rows uses in `epoch` (0..sets−1): a pure function of (seed, epoch), so
+ * a run is reproducible and a resumed or repeated epoch draws the same; its own stream, so the per-step coin and
+ * the shuffle draw the same with or without alternatives.
+ */
+export function counterfactualPick(seed: number, epoch: number, n: number, sets: number): Uint8Array {
+  if (!Number.isInteger(sets) || sets < 1 || sets > 255)
+    throw new ArgumentError(`debias: ${sets} counterfactual sets (1 to 255)`);
+  const pick = new Uint8Array(n);
+  if (sets === 1) return pick;
+  const rnd = mulberry32((Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  for (let i = 0; i < n; i++) pick[i] = Math.floor(rnd() * sets);
+  return pick;
 }
 
 const ALL_KEYS = new Set([
@@ -208,10 +231,15 @@ function toF64(e: Embeddings): Float64Array {
 export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): void {
   resolve(opts);
   const { images, captions, counterfactuals } = data;
+  const alts = data.counterfactualAlternatives ?? [];
+  if (!Array.isArray(alts))
+    throw new ArgumentError('debias: counterfactualAlternatives must be an array of embeddings');
+  if (alts.length > 254) throw new ArgumentError(`debias: ${alts.length + 1} counterfactual sets (at most 255)`);
   for (const [name, e] of [
     ['images', images],
     ['captions', captions],
     ['counterfactual captions', counterfactuals],
+    ...alts.map((a, k) => [`counterfactual caption set ${k + 2}`, a] as const),
   ] as const) {
     if (!e || typeof e.n !== 'number') throw new ArgumentError(`debias: missing ${name}`);
     if (e.n === 0) throw new ArgumentError(`debias: ${name} are empty (0 rows)`);
@@ -226,6 +254,13 @@ export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): v
     throw new ShapeError(
       `debias: row counts differ: images ${images.n}, captions ${captions.n}, counterfactual captions ${counterfactuals.n} (row i of each must be the same example)`,
     );
+  alts.forEach((a, k) => {
+    if (a.d !== images.d || a.n !== images.n)
+      throw new ShapeError(
+        `debias: counterfactual caption set ${k + 2} is ${a.n} × ${a.d}, the images ${images.n} × ${images.d} ` +
+          '(row i of each must be the same example)',
+      );
+  });
   const v = opts.validation;
   if (v) {
     const zsText = v.zeroShot?.prompts
@@ -397,7 +432,7 @@ export async function debias(
     const adam = new Adam(paramList(params), o.lr);
     const eI = toF64(data.images);
     const eT1 = toF64(data.captions);
-    const eT2 = toF64(data.counterfactuals);
+    const cfSets = [data.counterfactuals, ...(data.counterfactualAlternatives ?? [])].map(toF64);
     const steps = Math.ceil(N / o.batchSize);
     const history: DebiasConfig['history'] = [];
     const evals: DebiasEval[] = [];
@@ -414,13 +449,18 @@ export async function debias(
           }
         }
         const mix = epoch >= o.mixFromEpoch ? o.mixRatio : 0;
+        const pick = counterfactualPick(o.seed, epoch, N, cfSets.length);
         let sum = { total: 0, ba: 0, cd: 0 };
         for (let s = 0; s < steps; s++) {
           const r0 = s * o.batchSize;
           const B = Math.min(o.batchSize, N - r0);
-          const take = (src: Float64Array) => {
+          const take = (src: Float64Array | Float64Array[]) => {
             const x = new Float64Array(B * D);
-            for (let i = 0; i < B; i++) x.set(src.subarray(order[r0 + i] * D, (order[r0 + i] + 1) * D), i * D);
+            for (let i = 0; i < B; i++) {
+              const row = order[r0 + i];
+              const from = Array.isArray(src) ? src[pick[row]] : src;
+              x.set(from.subarray(row * D, (row + 1) * D), i * D);
+            }
             return x;
           };
           emaUpdate(mom, params, o.momentum); // at the start of every forward pass
@@ -430,7 +470,7 @@ export async function debias(
             D,
             eI: take(eI),
             eT1: take(eT1),
-            eT2: take(eT2),
+            eT2: take(cfSets),
             counterfactual,
             tau: o.tau,
             alpha: o.alpha,
@@ -544,6 +584,8 @@ export function moduleFromSafetensors(
   } catch {
     throw new ArgumentError(`${file}: not a safetensors file (bad header)`);
   }
+  const twice = safetensorsDuplicate(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
+  if (twice) throw new ArgumentError(`${file}: ${twice}`);
   const meta = header.__metadata__ as Record<string, string> | undefined;
   const cfg: DebiasConfig = config ?? (meta?.config ? JSON.parse(meta.config) : undefined);
   if (!cfg || cfg.format !== 'm4kit-ba')

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { M4kitError } from '@m4kit/kernels';
 import { DataError } from './errors.js';
+import { duplicateKeyMessage } from './json-keys.js';
 
 type DuckApi = typeof import('@duckdb/node-api');
 type DuckConnection = import('@duckdb/node-api').DuckDBConnection;
@@ -90,6 +91,31 @@ export function duckFormat(path: string): DuckFormat {
   );
 }
 
+/** refuse a header (line 1) or schema naming a column twice: DuckDB would rename the second one ("a_1") */
+function refuseDuplicates(path: string, names: string[], line?: number): void {
+  const dup = [...new Set(names.filter((c, i) => names.indexOf(c) !== i))];
+  if (dup.length)
+    throw new DataError(
+      `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
+      { file: path, line },
+    );
+}
+
+/** the top-level column names of the first Parquet file of `p` as stored (parquet_schema: depth-first, root first) */
+async function parquetTopLevelNames(s: DuckSession, p: string): Promise<string[]> {
+  const all = await s.rows(`SELECT file_name, name, num_children FROM parquet_schema(${p})`);
+  const rows = all.filter((r) => r.file_name === all[0]?.file_name);
+  const kids = (j: number) => Number(rows[j]?.num_children ?? 0) || 0;
+  const skip = (j: number): number => {
+    let k = j + 1;
+    for (let n = kids(j); n > 0 && k < rows.length; n--) k = skip(k);
+    return k;
+  };
+  const names: string[] = [];
+  for (let i = 1, c = kids(0); c > 0 && i < rows.length; c--, i = skip(i)) names.push(String(rows[i].name));
+  return names;
+}
+
 /**
  * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).
  * Parquet is scanned in place (row id = file_row_number + rows of the files before it); text formats are
@@ -116,6 +142,7 @@ export async function registerSource(
   try {
     if (fmt === 'parquet') {
       columns = (await describe(`read_parquet(${p})`)).filter((c) => c !== 'm4_row');
+      refuseDuplicates(path, await parquetTopLevelNames(s, p));
       check();
       // rows before each file, in the reader's file order (the glob's), looked up by the virtual file_index
       const files = (await s.rows(`SELECT file FROM glob(${p})`)).map((r) => String(r.file));
@@ -140,6 +167,11 @@ export async function registerSource(
           : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}',
               quote = '"', escape = '"')`;
       columns = await describe(scan);
+      if (fmt === 'csv' || fmt === 'tsv') {
+        // DuckDB renames a repeated header name ("a", "a_1"): read the header cells as they are and refuse
+        const head = await s.rows(`SELECT * FROM ${scan.replace('header = true', 'header = false')} LIMIT 1`);
+        refuseDuplicates(path, Object.values(head[0] ?? {}).map(String), 1);
+      }
       check();
       const sel = keep ? [...new Set(keep)].map(sqlIdent).join(', ') : '*';
       await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
@@ -148,6 +180,14 @@ export async function registerSource(
   } catch (e) {
     if (e instanceof M4kitError) throw e;
     const msg = (e as Error).message;
+    // DuckDB refuses a JSON object with a repeated key: the readers' message (json-keys.ts), file line and key
+    const dupKey = /in line (\d+): Object .* has duplicate key "(.*)"/.exec(msg);
+    if (dupKey)
+      throw new DataError(duplicateKeyMessage({ key: dupKey[2], path: [] }), {
+        file: path,
+        line: Number(dupKey[1]),
+        column: dupKey[2],
+      });
     throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, {
       file: path,
     });

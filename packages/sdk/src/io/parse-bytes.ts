@@ -7,6 +7,7 @@
 import { parse as parseCsvSync } from '#csv-parse-sync';
 import { stringify as stringifyCsvSync } from 'csv-stringify/browser/esm/sync';
 import { DataError } from './errors.js';
+import { duplicateJsonKey, duplicateKeyMessage } from './json-keys.js';
 import { parseNpy } from './tensor-bytes.js';
 import type { Cell, Row, TableChunk, TableFormat } from './read.js';
 import type { Embeddings } from '../evaluate/search.js';
@@ -42,20 +43,23 @@ export async function parseTableBytes(
   return parseArrowBytes(u8, name);
 }
 
+/** refuse a header or schema that names a column twice (the last one would silently win), as read.ts does */
+function checkUniqueColumns(file: string, columns: string[], line?: number): string[] {
+  const dup = [...new Set(columns.filter((c, i) => columns.indexOf(c) !== i))];
+  if (dup.length)
+    throw new DataError(
+      `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
+      { file, line },
+    );
+  return columns;
+}
+
 function parseCsvBytes(u8: Uint8Array, file: string, delimiter: string): TableChunk {
   let recs: { record: Row; info: { lines: number } }[];
   try {
     // the options of read.ts readCsv (columns from the header, BOM, no trimming, strict quotes)
     recs = parseCsvSync(utf8(u8, file), {
-      columns: (h: string[]) => {
-        const dup = [...new Set(h.filter((c, i) => h.indexOf(c) !== i))];
-        if (dup.length)
-          throw new DataError(
-            `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
-            { file, line: 1 },
-          );
-        return h;
-      },
+      columns: (h: string[]) => checkUniqueColumns(file, h, 1),
       delimiter,
       info: true,
       skip_empty_lines: true,
@@ -95,6 +99,13 @@ function parseJsonlBytes(u8: Uint8Array, file: string): TableChunk {
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj))
       throw new DataError('each line must be a JSON object', { file, line: i + 1 });
+    const dup = duplicateJsonKey(line);
+    if (dup)
+      throw new DataError(duplicateKeyMessage(dup), {
+        file,
+        line: i + 1,
+        column: dup.path.length ? undefined : dup.key,
+      });
     for (const k of Object.keys(obj)) cols.add(k);
     rows.push(obj as Row);
     lines.push(i + 1);
@@ -112,6 +123,7 @@ async function parseParquetBytes(u8: Uint8Array, file: string): Promise<TableChu
     throw new DataError(`not a readable Parquet file: ${(e as Error).message}`, { file });
   }
   const columns = parquetSchema(metadata).children.map((c: { element: { name: string } }) => c.element.name);
+  checkUniqueColumns(file, columns);
   const rows = Number(metadata.num_rows) ? ((await parquetReadObjects({ file: ab, metadata })) as Row[]) : [];
   return { columns, rows, offset: 0 };
 }
@@ -124,7 +136,7 @@ async function parseArrowBytes(u8: Uint8Array, file: string): Promise<TableChunk
   } catch (e) {
     throw new DataError(`not a readable Arrow IPC file: ${(e as Error).message}`, { file });
   }
-  const columns = table.schema.fields.map((f) => f.name);
+  const columns = checkUniqueColumns(file, table.schema.fields.map((f) => f.name));
   const rows: Row[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const row: Row = {};

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { DataError } from './errors.js';
+import { duplicateJsonKey, duplicateKeyMessage } from './json-keys.js';
 
 export type Cell = string | number | boolean | bigint | null | undefined | Cell[];
 export type Row = Record<string, Cell>;
@@ -105,13 +106,13 @@ export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGen
   else yield* readArrow(path, chunkRows);
 }
 
-/** refuse a header that names a column twice (the last one would silently win) */
-function checkUniqueColumns(path: string, columns: string[]): void {
+/** refuse a header (text: line 1) or a schema (binary: no line) that names a column twice (the last would win) */
+function checkUniqueColumns(path: string, columns: string[], line?: number): void {
   const dup = [...new Set(columns.filter((c, i) => columns.indexOf(c) !== i))];
   if (dup.length)
     throw new DataError(
       `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
-      { file: path, line: 1 },
+      { file: path, line },
     );
 }
 
@@ -124,7 +125,7 @@ async function* readCsv(
   let header = false;
   const parser = parse({
     columns: (h: string[]) => {
-      checkUniqueColumns(path, h);
+      checkUniqueColumns(path, h, 1);
       header = true;
       return h;
     },
@@ -204,6 +205,13 @@ async function* readJsonl(path: string, chunkRows: number, encoding?: TextEncodi
     }
     if (!obj || typeof obj !== 'object' || Array.isArray(obj))
       throw new DataError('each line must be a JSON object', { file: path, line: lineNo });
+    const dup = duplicateJsonKey(line);
+    if (dup)
+      throw new DataError(duplicateKeyMessage(dup), {
+        file: path,
+        line: lineNo,
+        column: dup.path.length ? undefined : dup.key,
+      });
     for (const k of Object.keys(obj)) cols.add(k);
     rows.push(obj as Row);
     lines.push(lineNo);

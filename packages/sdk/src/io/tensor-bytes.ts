@@ -2,6 +2,7 @@
 // (./embeddings.ts) and the browser path (./parse-bytes.ts). Both are tiny, fully specified formats (a header +
 // raw little-endian data); no maintained npm reader covers both without pulling a tensor library.
 import { DataError } from './errors.js';
+import { safetensorsDuplicate } from './json-keys.js';
 import type { Embeddings } from '../evaluate/search.js';
 
 function toF32(file: string, dtype: string, buf: Uint8Array, count: number): Float32Array {
@@ -79,6 +80,8 @@ export function parseSafetensors(file: string, bytes: Uint8Array, tensor?: strin
   } catch {
     throw new DataError('not a safetensors file (bad header)', { file });
   }
+  const twice = safetensorsDuplicate(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
+  if (twice) throw new DataError(twice, { file });
   const names = Object.keys(header).filter((k) => k !== '__metadata__');
   const name = tensor ?? (names.length === 1 ? names[0] : undefined);
   if (!name)

@@ -203,6 +203,12 @@ async function balanceRows(
     if (etaReq === 'auto') {
       const r = await maxFeasibleEta(engine, feasibleEtaOptionsFrom(o, tol));
       found = r.eta;
+      if (!(r.eta > 0))
+        throw new ArgumentError(
+          'eta auto: no keep rate η > 0 meets the tolerances on this data (the largest feasible η is 0): is an ' +
+            'attribute also a label, or are the tolerances too tight? ' +
+            'Loosen eps-rep / eps-assoc or use soft constraints',
+        );
       searchPasses = r.passes;
       searchHessian = r.hessianPasses ?? 0;
       eta = Math.min(BALANCE_DEFAULTS.etaAutoCap, r.eta * 0.999);

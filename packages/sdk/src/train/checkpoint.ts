@@ -2,6 +2,7 @@
 // the m4kit state in `__metadata__` (all strings, per the format), plus a JSON config written beside it.
 // Runtime-neutral: bytes in, bytes out; file IO is registered by the Node entry (see io.ts).
 import { ArgumentError } from '@m4kit/kernels';
+import { safetensorsDuplicate } from '../io/json-keys.js';
 
 export interface NamedTensor {
   name: string;
@@ -52,6 +53,8 @@ export function readSafetensors(
   } catch {
     throw new ArgumentError(`${what}: not a safetensors file (bad header)`);
   }
+  const twice = safetensorsDuplicate(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
+  if (twice) throw new ArgumentError(`${what}: ${twice}`);
   const base = 8 + hlen;
   const tensors = new Map<string, NamedTensor>();
   for (const [name, v] of Object.entries(header)) {

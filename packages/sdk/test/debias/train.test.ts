@@ -8,8 +8,11 @@ import { cpuMatmul, gaussian, initBaParams, mulberry32, type BaParams } from '..
 import { CpuBank, randomUnitRows } from '../../src/debias/bank.js';
 import { lossAndGrads } from '../../src/debias/step.js';
 import {
+  counterfactualCandidates,
   counterfactualCaptions,
+  counterfactualPick,
   debias,
+  FAIRFACE_RACES,
   moduleFromSafetensors,
   moduleToSafetensors,
   type DebiasData,
@@ -176,8 +179,109 @@ describe('counterfactual captions (§2.3)', () => {
     expect(a.factual[1]).toBe('This is the photo of a old Latino Hispanic female.');
     expect(a.counterfactual[1]).toMatch(/^This is the photo of a (young|middle-aged) Latino Hispanic female\.$/);
     const r = counterfactualCaptions(recs, 'race', { seed: 2 });
-    expect(r.factual[0]).toBe('This is the photo of a young East Asian male.');
-    expect(r.counterfactual[0]).not.toMatch(/East Asian/);
+    // #14: the race caption keeps the raw age bin ([JV] template "{age} {race} {gender}"), not the age word
+    expect(r.factual[0]).toBe('This is the photo of a 20-29 East Asian male.');
+    expect(r.factual[1]).toBe('This is the photo of a more than 70 Latino Hispanic female.');
+    expect(r.counterfactual[0]).toMatch(/^This is the photo of a 20-29 (?!East Asian)[A-Za-z ]+ male\.$/);
+    expect(r.counterfactual[1]).toMatch(/^This is the photo of a more than 70 (?!Latino)[A-Za-z ]+ female\.$/);
     expect(() => counterfactualCaptions(recs, 'height' as never)).toThrow(/unknown attribute/);
+    expect(() => counterfactualCaptions([{ gender: 'Male', age: 3, race: 'Martian' }], 'race')).toThrow(
+      /record 0: race "Martian" is not one of White/,
+    );
+  });
+
+  it('race draws: uniform over the other races, or the official quirk (never East Asian; the next race twice)', () => {
+    const n = 60000;
+    const count = (race: string, raceDraw: 'uniform' | 'official') => {
+      const recs = Array.from({ length: n }, () => ({ gender: 'Female', age: '30-39', race }));
+      const c = counterfactualCaptions(recs, 'race', { seed: 3, raceDraw });
+      const f = new Map<string, number>();
+      for (const t of c.counterfactual) {
+        const x = t.replace(/^This is the photo of a 30-39 (.*) female\.$/, '$1');
+        f.set(x, (f.get(x) ?? 0) + 1 / n);
+      }
+      return f;
+    };
+    // binomial sd at p = 1/6, n = 60 000 is 0.0015: 0.008 is > 5 sd
+    const u = count('White', 'uniform');
+    expect(u.has('White')).toBe(false);
+    expect(u.size).toBe(6);
+    for (const p of u.values()) expect(Math.abs(p - 1 / 6)).toBeLessThan(0.008);
+    const o = count('White', 'official'); // White is index 0: a collision moves to index 1, Southeast Asian
+    expect(o.has('White') || o.has('East Asian')).toBe(false);
+    expect(Math.abs(o.get('Southeast Asian')! - 2 / 6)).toBeLessThan(0.008);
+    for (const r of ['Middle Eastern', 'Black', 'Indian', 'Latino Hispanic'])
+      expect(Math.abs(o.get(r)! - 1 / 6)).toBeLessThan(0.008);
+    const e = count('East Asian', 'official'); // the last race never collides: uniform over the first six
+    expect(e.size).toBe(6);
+    for (const p of e.values()) expect(Math.abs(p - 1 / 6)).toBeLessThan(0.008);
+    expect(() => counterfactualCaptions(recs, 'race', { raceDraw: 'x' as never })).toThrow(/unknown raceDraw/);
+  });
+
+  it('candidates: every counterfactual the official dataset can draw, one set per alternative', () => {
+    const g = counterfactualCandidates(recs, 'gender');
+    expect(g.candidates).toEqual([
+      [
+        'This is the photo of a East Asian female aged 20-29.',
+        'This is the photo of a Latino Hispanic male aged more than 70.',
+      ],
+    ]);
+    const a = counterfactualCandidates(recs, 'age');
+    expect(a.factual).toEqual(counterfactualCaptions(recs, 'age').factual);
+    expect(a.candidates.map((c) => c[1])).toEqual([
+      'This is the photo of a young Latino Hispanic female.',
+      'This is the photo of a middle-aged Latino Hispanic female.',
+    ]);
+    const r = counterfactualCandidates(recs, 'race');
+    expect(r.candidates).toHaveLength(FAIRFACE_RACES.length - 1);
+    const races0 = r.candidates.map((c) => c[0].replace(/^This is the photo of a 20-29 (.*) male\.$/, '$1'));
+    expect(races0).toEqual(FAIRFACE_RACES.filter((x) => x !== 'East Asian').map((x) => x.replace(/_/g, ' ')));
+    // each single draw of counterfactualCaptions is one of the candidates
+    const one = counterfactualCaptions(recs, 'race', { seed: 9 });
+    recs.forEach((_, i) => expect(r.candidates.map((c) => c[i])).toContain(one.counterfactual[i]));
+  });
+});
+
+describe('counterfactual redrawn every epoch (#14, [JV] datasets.py draws per item read), seeded', () => {
+  it('counterfactualPick: a pure function of (seed, epoch), uniform over the sets, different per epoch', () => {
+    const a = counterfactualPick(42, 3, 6000, 6);
+    expect(Array.from(a)).toEqual(Array.from(counterfactualPick(42, 3, 6000, 6)));
+    expect(Array.from(a)).not.toEqual(Array.from(counterfactualPick(42, 4, 6000, 6)));
+    expect(Array.from(a)).not.toEqual(Array.from(counterfactualPick(43, 3, 6000, 6)));
+    const f = new Array(6).fill(0);
+    for (const k of a) f[k] += 1 / 6000;
+    for (const p of f) expect(Math.abs(p - 1 / 6)).toBeLessThan(0.03); // sd 0.0048
+    expect(Array.from(counterfactualPick(42, 3, 5, 1))).toEqual([0, 0, 0, 0, 0]);
+    expect(() => counterfactualPick(42, 0, 5, 0)).toThrow(/0 counterfactual sets/);
+  });
+
+  it('debias() with alternative sets: deterministic; equal sets change nothing; other sets are used', async () => {
+    const { data } = synth(32, 5, 11);
+    const opts = { ...small, epochs: 4, seed: 5 };
+    const flip = (k: number) => {
+      const x = Float64Array.from(data.counterfactuals.data as Float64Array);
+      for (let i = 0; i < x.length; i++) x[i] += 0.5 * Math.sin(i * (k + 1));
+      return { n: data.counterfactuals.n, d: data.counterfactuals.d, data: x };
+    };
+    const base = await debias(data, opts);
+    const twice = [data.counterfactuals, data.counterfactuals];
+    const same = await debias({ ...data, counterfactualAlternatives: twice }, opts);
+    // the per-row pick has its own stream: the coin flips and the result are those of one set
+    expect(same.history.map((h) => h.loss)).toEqual(base.history.map((h) => h.loss));
+    expect(Array.from(same.module.params.mlp2.W1)).toEqual(Array.from(base.module.params.mlp2.W1));
+    const alts = [flip(1), flip(2)];
+    const x = await debias({ ...data, counterfactualAlternatives: alts }, opts);
+    const y = await debias({ ...data, counterfactualAlternatives: alts }, opts);
+    expect(Array.from(x.module.params.mlp2.W1)).toEqual(Array.from(y.module.params.mlp2.W1));
+    expect(x.history.map((h) => h.loss)).toEqual(y.history.map((h) => h.loss));
+    expect(Array.from(x.module.params.mlp2.W1)).not.toEqual(Array.from(base.module.params.mlp2.W1));
+    await expect(
+      debias({ ...data, counterfactualAlternatives: [{ n: 31, d: 5, data: new Float64Array(155) }] }, opts),
+    ).rejects.toThrow(/counterfactual caption set 2 is 31 × 5, the images 32 × 5/);
+    const nan = flip(3);
+    nan.data[7] = NaN;
+    await expect(debias({ ...data, counterfactualAlternatives: [nan] }, opts)).rejects.toThrow(
+      /counterfactual caption set 2: row 1 has a non-finite value \(column 2\)/,
+    );
   });
 });
