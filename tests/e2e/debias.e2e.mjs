@@ -96,6 +96,36 @@ const RUN = { epochs: 2, batchSize: 400, queueSize: 400, lr: 0.001, hidden1: 32,
 const RUN_FIELDS = { epochs: 'db-epochs', batchSize: 'db-batchSize', queueSize: 'db-queueSize', lr: 'db-lr' };
 Object.assign(RUN_FIELDS, { hidden1: 'db-hidden1', hidden2: 'db-hidden2', seed: 'db-seed', k: 'db-k' });
 
+/** `m4kit debias --method ba` on the bundled example with the page's settings (run in data/debias-emoji) */
+function cliArgs(o, extra) {
+  const f = (flag, v) => [flag, String(v)];
+  return [
+    cli,
+    ...['debias', '--method', 'ba', '--json', '--no-progress', '--eval-every', '1'],
+    ...f('--images', 'train-images.npy'),
+    ...f('--texts', 'train-captions.npy'),
+    ...f('--counterfactual', 'train-counterfactuals.npy'),
+    ...f('--validation', 'eval-images.npy'),
+    ...f('--validation-labels', 'eval.csv'),
+    ...f('--attribute', 'gender'),
+    ...f('--bias-prompts', 'bias-prompts.npy'),
+    ...f('--zeroshot-images', 'eval-images.npy'),
+    ...f('--zeroshot-labels', 'eval.csv'),
+    ...f('--class-column', 'concept'),
+    ...f('--zeroshot-prompts', 'zeroshot-prompts.npy'),
+    ...f('--zeroshot-prompt-meta', 'zeroshot-prompts.csv'),
+    ...f('--skew-k', o.k),
+    ...f('--epochs', o.epochs),
+    ...f('--batch-size', o.batchSize),
+    ...f('--queue-size', o.queueSize),
+    ...f('--lr', o.lr),
+    ...f('--hidden1', o.hidden1),
+    ...f('--hidden2', o.hidden2),
+    ...f('--seed', o.seed),
+    ...extra,
+  ];
+}
+
 let browser;
 let fatal = null;
 try {
@@ -177,62 +207,7 @@ try {
     async () => {
       assert(page0, 'no page result');
       const tmp = mkdtempSync(join(tmpdir(), 'm4kit-debias-e2e-'));
-      const args = [
-        cli,
-        'debias',
-        '--method',
-        'ba',
-        '--images',
-        'train-images.npy',
-        '--texts',
-        'train-captions.npy',
-        '--counterfactual',
-        'train-counterfactuals.npy',
-        '--validation',
-        'eval-images.npy',
-        '--validation-labels',
-        'eval.csv',
-        '--attribute',
-        'gender',
-        '--bias-prompts',
-        'bias-prompts.npy',
-        '--zeroshot-images',
-        'eval-images.npy',
-        '--zeroshot-labels',
-        'eval.csv',
-        '--class-column',
-        'concept',
-        '--zeroshot-prompts',
-        'zeroshot-prompts.npy',
-        '--zeroshot-prompt-meta',
-        'zeroshot-prompts.csv',
-        '--skew-k',
-        String(RUN.k),
-        '--epochs',
-        String(RUN.epochs),
-        '--batch-size',
-        String(RUN.batchSize),
-        '--queue-size',
-        String(RUN.queueSize),
-        '--lr',
-        String(RUN.lr),
-        '--hidden1',
-        String(RUN.hidden1),
-        '--hidden2',
-        String(RUN.hidden2),
-        '--seed',
-        String(RUN.seed),
-        '--eval-every',
-        '1',
-        '--patience',
-        '3',
-        '--backend',
-        'webgpu',
-        '-o',
-        join(tmp, 'cli.safetensors'),
-        '--json',
-        '--no-progress',
-      ];
+      const args = cliArgs(RUN, ['--patience', '3', '--backend', 'webgpu', '-o', join(tmp, 'cli.safetensors')]);
       const t0 = Date.now();
       const out = execFileSync(process.execPath, args, {
         cwd: example,
@@ -320,6 +295,76 @@ try {
       console.log('[e2e-debias] measured', JSON.stringify(measured));
     },
   );
+
+  await check(
+    'early stopping on validation ABLE: the page (CPU backend) stops where `m4kit debias --backend cpu` does',
+    async () => {
+      // float64 on both sides, the same JS: identical numbers expected (|page − CLI| ≤ 1e-12)
+      const ES = { ...RUN, epochs: 5, lr: 0.01 };
+      for (const [k, id] of Object.entries(RUN_FIELDS)) await page.fill(`#${id}`, String(ES[k]));
+      await page.fill('#db-patience', '1');
+      await page.selectOption('#db-backend', 'cpu');
+      await page.uncheck('#db-clipclip');
+      await page.uncheck('#db-biased');
+      await page.click('#db-run');
+      await page.waitForFunction(
+        () => /^done|^failed/.test(document.getElementById('db-progress-text').textContent),
+        null,
+        {
+          timeout: 300000,
+        },
+      );
+      assert(await page.isHidden('#db-error'), `error: ${await page.textContent('#db-error')}`);
+      const r = await page.evaluate(() => globalThis.__debias);
+      const t = r.training;
+      assert(r.backend === 'float64 CPU backend', r.backend);
+      assert(r.methods.map((m) => m.id).join() === 'original,ba', 'baselines ran while unchecked');
+      assert(t.stoppedEarly && t.epochsRun < 5, `ran ${t.epochsRun} of 5 epochs`);
+      assert(
+        /stopped early/.test(await page.textContent('#db-progress-text')),
+        'the page does not say it stopped early',
+      );
+      const tmp = mkdtempSync(join(tmpdir(), 'm4kit-debias-es-'));
+      const out = execFileSync(
+        process.execPath,
+        cliArgs(ES, ['--patience', '1', '--backend', 'cpu', '-o', join(tmp, 'cli.safetensors')]),
+        { cwd: example, encoding: 'utf8' },
+      );
+      const c = JSON.parse(out);
+      assert(c.epochs === t.epochsRun && c.bestEpoch === t.bestEpoch, `CLI ran ${c.epochs}, best ${c.bestEpoch}`);
+      let d = 0;
+      c.history.forEach((h, i) => (d = Math.max(d, Math.abs(h.loss - t.history[i].loss))));
+      c.evals.forEach(
+        (e, i) => (d = Math.max(d, Math.abs(e.able - t.evals[i].able), Math.abs(e.maxSkew - t.evals[i].maxSkew))),
+      );
+      measured.cpuMaxDiff = d;
+      assert(d <= 1e-12, `page and CLI differ by ${d} on the CPU backend`);
+    },
+  );
+
+  await check('own files: row counts that differ are refused with both file names', async () => {
+    await page.click('#db-own summary');
+    const f = (n) => join(example, n);
+    const set = {
+      trainImages: f('train-images.npy'),
+      trainCaptions: f('train-captions.npy'),
+      trainCounterfactuals: f('eval-images.npy'), // 888 rows, not 1200
+      evalImages: f('eval-images.npy'),
+      evalMeta: f('eval.csv'),
+      biasPrompts: f('bias-prompts.npy'),
+      zeroshotPrompts: f('zeroshot-prompts.npy'),
+      zeroshotPromptMeta: f('zeroshot-prompts.csv'),
+    };
+    for (const [role, file] of Object.entries(set)) await page.setInputFiles(`#db-f-${role}`, file);
+    await page.click('#db-use-files');
+    await page.waitForFunction(() => /Your files/.test(document.getElementById('db-data-summary').textContent));
+    await page.selectOption('#db-class', 'concept');
+    await page.click('#db-run');
+    await page.waitForSelector('#db-error:not([hidden])', { timeout: 60000 });
+    const msg = await page.textContent('#db-error');
+    assert(/row counts differ/.test(msg) && /1200/.test(msg) && /888/.test(msg), `message: ${msg}`);
+    assert(await page.isEnabled('#db-run'), 'Train stays disabled after an error');
+  });
 } catch (e) {
   fatal = String(e?.stack ?? e);
   console.error('[e2e-debias] fatal:', fatal);

@@ -242,6 +242,7 @@ function run(): void {
   const text = $('db-progress-text');
   const bar = $('db-progress') as HTMLProgressElement;
   bar.value = 0;
+  text.textContent = 'starting the worker…';
   busy(true);
   worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'm4kit-debias' });
   worker.onmessage = (e: MessageEvent<FromDebiasWorker>) => {
