@@ -321,13 +321,16 @@ function render(r: DebiasDone): void {
   zs.append(cell('th', 'all'), cell('td', 'zero-shot top-1'));
   for (const m of r.methods) zs.append(cell('td', fmt(m.top1), `${m.id}.top1`, m.top1));
   rows.push(zs);
-  const notes = document.createElement('tr');
-  notes.append(cell('th', 'method'), cell('td', ''));
-  for (const m of r.methods) notes.append(cell('td', m.note));
-  rows.push(notes);
   $('db-table')
     .querySelector('tbody')!
     .replaceChildren(...rows);
+  $('db-notes').replaceChildren(
+    ...r.methods.map((m) => {
+      const li = document.createElement('li');
+      li.textContent = `${m.label}: ${m.note}`;
+      return li;
+    }),
+  );
   const data = r.methods.flatMap((m) =>
     m.perAttribute.map((a) => ({ method: m.label, attribute: a.attribute, maxSkew: a.maxSkew })),
   );
