@@ -1,6 +1,7 @@
 // End-to-end test of the Debias tab (apps/demo/debias.html) in Debian's Chromium (SwiftShader WebGPU): loads the
 // bundled example (data/debias-emoji), cancels a run, trains the BA module in the page's worker on WebGPU, and
-// compares the page's numbers with `m4kit debias --method ba` on the same files, options and seed (Dawn in Node).
+// compares the page's numbers with `m4kit debias --method ba` on the same files, options and seed (Dawn in Node);
+// then early stopping on the CPU backend (page vs `--backend cpu`), a refused set of own files, and no WebGPU.
 // Training is kept short (2 epochs of 3 steps): every step is dozens of small GPU submits, and SwiftShader is slow.
 // Tolerances (both sides float32 on a GPU, different adapters: SwiftShader in the page, lavapipe in Node; the
 // embeddings are float16 files read by the same parser):
@@ -364,6 +365,25 @@ try {
     const msg = await page.textContent('#db-error');
     assert(/row counts differ/.test(msg) && /1200/.test(msg) && /888/.test(msg), `message: ${msg}`);
     assert(await page.isEnabled('#db-run'), 'Train stays disabled after an error');
+  });
+  await browser.close();
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...COMMON_ARGS],
+  });
+  const p2 = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
+  p2.on('pageerror', (e) => console.error('[pageerror]', e.message));
+  await p2.addInitScript(() => {
+    // some Chromium builds still expose navigator.gpu with WebGPU disabled: make its absence certain
+    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+  });
+  await p2.goto(url);
+  await check('no WebGPU: the page says so and trains on the CPU backend', async () => {
+    await p2.waitForFunction(() => globalThis.__debiasReady === true, null, { timeout: 60000 });
+    assert(/No WebGPU in this browser/.test(await p2.textContent('#db-gpu')), await p2.textContent('#db-gpu'));
+    assert((await p2.inputValue('#db-backend')) === 'cpu', 'the backend is not switched to the CPU');
   });
 } catch (e) {
   fatal = String(e?.stack ?? e);

@@ -170,7 +170,7 @@ test('ba --validation: evaluates every 2 epochs, keeps the best ABLE, stops afte
   expect(bad.stderr).toMatch(/--patience need --validation <images>/);
 }, 120_000);
 
-test('ba --skew-k: the k of the validation MaxSkew@k (k = all images: the set’s own skew, every epoch); bad k refused', () => {
+test('ba --skew-k: k of the validation MaxSkew@k (k = all: the set’s own skew); bad k refused', () => {
   // the files of the previous test (same folder): 16 validation images, 8 male / 8 female → MaxSkew@16 = 0
   const common = ['--method', 'ba', '--images', 'i.json', '--texts', 't.json', '--counterfactual', 'c.json'];
   const validation = [
