@@ -9,6 +9,8 @@
 //   validation MaxSkew@k, top-1, ABLE |page − CLI| ≤ 1e-3 (measured 3e-17: the same rankings; a swap of two
 //                                     near-tied images in a top-k would move a share by 1/k; the message names it)
 //   the downloaded module vs the CLI's, on the evaluation images: |page − CLI| ≤ 1e-5 per value (measured 2e-7)
+//   original / biased-prompts MaxSkew, NDKL, top-1 vs `m4kit eval`: ≤ 1e-3 (measured 1e-16);
+//   CLIP-clip's kept dimensions and the biased-prompts rank: equal
 // Writes tests/.out/e2e-debias.json (with the measured differences) and screenshots under tests/e2e/screenshots/
 // (latest/ always; the committed PNG with M4KIT_UPDATE_SCREENSHOTS=1).
 import { chromium } from 'playwright-core';
@@ -298,6 +300,105 @@ try {
   );
 
   await check(
+    'the original and baseline columns match `m4kit eval` and `m4kit debias --method clip-clip / biased-prompts`',
+    async () => {
+      assert(page0, 'no page result');
+      const tmp = mkdtempSync(join(tmpdir(), 'm4kit-debias-base-'));
+      const m4 = (...a) =>
+        JSON.parse(execFileSync(process.execPath, [cli, ...a, '--json'], { cwd: example, encoding: 'utf8' }));
+      const byId = Object.fromEntries(page0.methods.map((m) => [m.id, m]));
+      let d = 0;
+      const near = (a, b, what) => {
+        d = Math.max(d, Math.abs(a - b));
+        // both sides rank on a GPU in float32 (SwiftShader vs lavapipe): a near-tie could swap; measured 0
+        assert(Math.abs(a - b) <= 1e-3, `${what}: page ${a}, CLI ${b}`);
+      };
+      const biasOf = (texts, attribute) =>
+        m4(
+          'eval',
+          '--task',
+          'bias',
+          '--images',
+          'eval-images.npy',
+          '--texts',
+          texts,
+          '--labels',
+          'eval.csv',
+          '--attribute',
+          attribute,
+          '-k',
+          String(RUN.k),
+        ).bias;
+      for (const [i, attribute] of ['gender', 'tone'].entries()) {
+        const b = biasOf('bias-prompts.npy', attribute);
+        near(byId.original.perAttribute[i].maxSkew, b.maxSkew, `original ${attribute} MaxSkew`);
+        near(byId.original.perAttribute[i].ndkl, b.ndkl, `original ${attribute} NDKL`);
+      }
+      const z = m4(
+        'eval',
+        '--task',
+        'zeroshot',
+        '--images',
+        'eval-images.npy',
+        '--texts',
+        'zeroshot-prompts.npy',
+        '--text-meta',
+        'zeroshot-prompts.csv',
+        '--labels',
+        'eval.csv',
+        '--class-column',
+        'concept',
+      ).zeroshot;
+      near(byId.original.top1, z.top1, 'original zero-shot top-1');
+      // CLIP-clip: the same kept dimensions (float64 mutual information on both sides: exact)
+      const cc = m4(
+        'debias',
+        '--method',
+        'clip-clip',
+        '--images',
+        'train-images.npy',
+        '--labels',
+        'train.csv',
+        '--attribute',
+        'gender',
+        '--m',
+        '48',
+        '-o',
+        join(tmp, 'keep.json'),
+      );
+      assert(
+        cc.keep.join() === byId['clip-clip'].detail.keep.join(),
+        `kept dimensions: CLI ${cc.keep}, page ${byId['clip-clip'].detail.keep}`,
+      );
+      // biased prompts: the CLI's debiased bias prompts give the page's numbers
+      const manifest = JSON.parse(readFileSync(join(example, 'manifest.json'), 'utf8'));
+      const bp = m4(
+        'debias',
+        '--method',
+        'biased-prompts',
+        '--spurious',
+        'spurious-prompts.npy',
+        '--candidates',
+        'candidate-prompts.npy',
+        '--pairs',
+        manifest.eval.candidatePairs,
+        '--texts',
+        'bias-prompts.npy',
+        '-o',
+        join(tmp, 'bp.npy'),
+      );
+      assert(
+        bp.removedRank === byId['biased-prompts'].detail.rank,
+        `rank: CLI ${bp.removedRank}, page ${byId['biased-prompts'].detail.rank}`,
+      );
+      const b2 = biasOf(join(tmp, 'bp.npy'), 'gender');
+      near(byId['biased-prompts'].perAttribute[0].maxSkew, b2.maxSkew, 'biased prompts gender MaxSkew');
+      near(byId['biased-prompts'].perAttribute[0].ndkl, b2.ndkl, 'biased prompts gender NDKL');
+      measured.maxBaselineDiff = d;
+    },
+  );
+
+  await check(
     'early stopping on validation ABLE: the page (CPU backend) stops where `m4kit debias --backend cpu` does',
     async () => {
       // float64 on both sides, the same JS: identical numbers expected (|page − CLI| ≤ 1e-12)
@@ -380,7 +481,7 @@ try {
     Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
   });
   await p2.goto(url);
-  await check('no WebGPU: the page says so and trains on the CPU backend', async () => {
+  await check('no WebGPU: the page says so and selects the CPU backend', async () => {
     await p2.waitForFunction(() => globalThis.__debiasReady === true, null, { timeout: 60000 });
     assert(/No WebGPU in this browser/.test(await p2.textContent('#db-gpu')), await p2.textContent('#db-gpu'));
     assert((await p2.inputValue('#db-backend')) === 'cpu', 'the backend is not switched to the CPU');

@@ -69,6 +69,8 @@ export interface MethodResult {
   label: string;
   /** what the method changed (dimensions kept, rank removed, …) */
   note: string;
+  /** CLIP-clip: the kept dimensions; biased prompts: the rank of the removed subspace */
+  detail?: { keep?: number[]; rank?: number };
   top1: number;
   perAttribute: AttributeMetrics[];
 }

@@ -257,6 +257,7 @@ async function run(req: DebiasRequest): Promise<DebiasDone> {
       id: 'clip-clip',
       label: 'CLIP-clip',
       note: `keeps the ${m} of ${images.d} dimensions with the lowest mutual information with ${primary.name}`,
+      detail: { keep: Array.from(sel.keep) },
       ...(await measure(
         kernels,
         ev,
@@ -277,6 +278,7 @@ async function run(req: DebiasRequest): Promise<DebiasDone> {
       id: 'biased-prompts',
       label: 'biased prompts',
       note: `text side only: removes a rank-${pr.rank} spurious subspace (λ = ${pr.lambda}, ${pairs.length} pairs)`,
+      detail: { rank: pr.rank },
       ...(await measure(
         kernels,
         ev,
