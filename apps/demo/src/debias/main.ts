@@ -25,8 +25,9 @@ interface Manifest {
   attributes: string[];
   classColumn: string;
   train: Record<'images' | 'captions' | 'counterfactuals' | 'metadata', string>;
+  validation?: Record<'images' | 'metadata', string>;
   eval: Record<string, string>;
-  rows: { train: number; eval: number };
+  rows: { train: number; validation?: number; eval: number };
 }
 
 let files: DebiasFiles | null = null;
@@ -40,7 +41,8 @@ async function probe(): Promise<void> {
     if (!('gpu' in navigator) || !navigator.gpu) throw new Error('navigator.gpu is missing');
     const a = await navigator.gpu.requestAdapter();
     if (!a) throw new Error('no WebGPU adapter');
-    el.textContent = `WebGPU: ${a.info?.description || a.info?.vendor || 'adapter ready'}. Training runs on it, in a worker.`;
+    const name = a.info?.description || a.info?.vendor || 'adapter ready';
+    el.textContent = `WebGPU: ${name}. Training runs on it, in a worker.`;
   } catch (e) {
     ($('db-backend') as HTMLSelectElement).value = 'cpu';
     el.textContent =
@@ -92,7 +94,10 @@ async function loadExample(): Promise<void> {
         m.eval.candidatePrompts,
       ].map(get),
     );
+  const [valImages, valMeta] = await Promise.all([m.validation?.images, m.validation?.metadata].map(get));
   files = {
+    valImages,
+    valMeta,
     trainImages,
     trainCaptions,
     trainCounterfactuals,
@@ -111,7 +116,8 @@ async function loadExample(): Promise<void> {
   await fillColumns(evalMeta, m.attributes, m.classColumn);
   ready(
     `Bundled example "${m.name}": ${m.title}. ${m.rows.train} training images with captions and counterfactual ` +
-      `captions, ${m.rows.eval} evaluation images (data/debias-emoji; provenance and licences in its README).`,
+      `captions, ${m.rows.validation ?? 0} validation images (early stopping), ${m.rows.eval} evaluation images ` +
+      '(data/debias-emoji; provenance and licences in its README).',
   );
 }
 
@@ -120,6 +126,8 @@ const ROLES = [
   'trainCaptions',
   'trainCounterfactuals',
   'trainMeta',
+  'valImages',
+  'valMeta',
   'evalImages',
   'evalMeta',
   'biasPrompts',
@@ -296,7 +304,11 @@ function render(r: DebiasDone): void {
   const ba = r.methods.find((m) => m.id === 'ba')!;
   $('db-summary').textContent =
     `${r.name}: ${r.train.rows} training rows (D = ${r.train.dim}), ${r.eval.rows} evaluation images, ` +
-    `${r.eval.prompts} bias queries, ${r.eval.classes} zero-shot classes, k = ${r.eval.k}; ${r.backend}. ` +
+    `${r.eval.prompts} bias queries, ${r.eval.classes} zero-shot classes, k = ${r.eval.k}; ` +
+    (r.validation.separate
+      ? `early stopping on ${r.validation.rows} separate validation images; `
+      : 'no validation files: the evaluation set also served as validation (the "after" numbers are optimistic); ') +
+    `${r.backend}. ` +
     `BA: ${ba.note}.`;
   const thead = $('db-table').querySelector('thead')!;
   thead.replaceChildren(headerRow(['attribute', 'measure', ...r.methods.map((m) => m.label)]));

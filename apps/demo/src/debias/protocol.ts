@@ -14,6 +14,9 @@ export interface DebiasFiles {
   trainCounterfactuals: FileIn;
   /** per training row (CLIP-clip fits its mutual information on the training images) */
   trainMeta?: FileIn;
+  /** validation set for early stopping (optional; without it the evaluation set is used, and the page says so) */
+  valImages?: FileIn;
+  valMeta?: FileIn;
   evalImages: FileIn;
   evalMeta: FileIn;
   biasPrompts: FileIn;
@@ -80,6 +83,8 @@ export interface DebiasDone {
   backend: string;
   train: { rows: number; dim: number };
   eval: { rows: number; prompts: number; classes: number; k: number };
+  /** rows of the validation set; separate = false: the evaluation set served as validation */
+  validation: { rows: number; separate: boolean };
   methods: MethodResult[];
   training: {
     history: DebiasConfig['history'];

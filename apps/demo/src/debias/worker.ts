@@ -171,14 +171,35 @@ async function run(req: DebiasRequest): Promise<DebiasDone> {
     k: req.k,
   };
   const primary = attributes[0];
-  // the validation of `m4kit debias --validation … --attribute <primary> --skew-k k`
+  // the validation of `m4kit debias --validation … --attribute <primary> --skew-k k`: its own set when given
+  let val = { images, labels: primary.labels, groups: primary.groups, zsLabels };
+  if (F.valImages || F.valMeta) {
+    const [vf, vm] = [F.valImages, F.valMeta];
+    if (!vf || !vm) throw new ArgumentError('a validation set needs both its embeddings and its table');
+    const vi = npy(vf);
+    const vl = await column(vm, primary.name);
+    if (vl.labels.length !== vi.n)
+      throw new ShapeError(`${vf.name} has ${vi.n} rows but ${vm.name} has ${vl.labels.length}`);
+    const vc = await column(vm, req.classColumn);
+    const vz = Uint32Array.from(vc.labels, (l, i) => {
+      const c = classIndex.get(vc.groups[l]);
+      if (c === undefined)
+        throw new DataError(`class "${vc.groups[l]}" has no prompt in ${F.zeroshotPromptMeta.name}`, {
+          file: vm.name,
+          row: i + 1,
+          column: req.classColumn,
+        });
+      return c;
+    });
+    val = { images: vi, labels: vl.labels, groups: vl.groups, zsLabels: vz };
+  }
   const validation: DebiasValidation = {
-    images,
-    labels: primary.labels,
-    groups: primary.groups,
+    images: val.images,
+    labels: val.labels,
+    groups: val.groups,
     prompts,
     promptNames,
-    zeroShot: { images, labels: zsLabels, prompts: zsPrompts, promptClass: pm.labels },
+    zeroShot: { images: val.images, labels: val.zsLabels, prompts: zsPrompts, promptClass: pm.labels },
     k: req.k,
   };
   const opts = { ...req.train, validation };
@@ -294,6 +315,7 @@ async function run(req: DebiasRequest): Promise<DebiasDone> {
     backend: onGpu ? `WebGPU (${adapterName(kernels)})` : 'float64 CPU backend',
     train: { rows: data.images.n, dim: data.images.d },
     eval: { rows: images.n, prompts: prompts.n, classes: pm.groups.length, k: Math.min(req.k, images.n) },
+    validation: { rows: val.images.n, separate: val.images !== images },
     methods,
     training: {
       history: trained.history,
