@@ -9,8 +9,8 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
-    // two pages: balancing (index.html) and the embedding explorer (explorer.html)
-    rollupOptions: { input: { main: 'index.html', explorer: 'explorer.html' } },
+    // three pages: balancing (index.html), debiasing (debias.html) and the embedding explorer (explorer.html)
+    rollupOptions: { input: { main: 'index.html', debias: 'debias.html', explorer: 'explorer.html' } },
   },
   worker: { format: 'es' },
   server: { fs: { allow: ['../..'] } },

@@ -286,6 +286,7 @@ program
   )
   .option('--zeroshot-prompt-meta <table>', 'ba: per-prompt table with column "class"')
   .option('--eval-every <n>', `ba: evaluate validation ABLE every n epochs (${DB.evalEvery})`, num('--eval-every'))
+  .option('--skew-k <k>', 'ba: k of the validation MaxSkew@k (1000, capped at the validation images)', num('--skew-k'))
   .option('--patience <n>', `ba: stop after n evaluations without a better ABLE (${DB.patience})`, num('--patience'))
   .option('--epochs <n>', `ba: epochs (${DB.epochs})`, num('--epochs'))
   .option('--batch-size <n>', `ba: batch size (${DB.batchSize})`, num('--batch-size'))

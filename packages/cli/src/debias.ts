@@ -65,6 +65,7 @@ export interface DebiasCliOptions {
   zeroshotPromptMeta?: string;
   patience?: number;
   evalEvery?: number;
+  skewK?: number;
   bins?: string;
 }
 
@@ -100,14 +101,19 @@ async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | u
     const given = Object.entries(flags)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
-    if (given.length || o.patience !== undefined || o.evalEvery !== undefined)
-      throw new ArgumentError(
-        `${[...given, ...(o.patience !== undefined ? ['--patience'] : []), ...(o.evalEvery !== undefined ? ['--eval-every'] : [])].join(', ')} need --validation <images>`,
-      );
+    const also = [
+      ...(o.patience !== undefined ? ['--patience'] : []),
+      ...(o.evalEvery !== undefined ? ['--eval-every'] : []),
+      ...(o.skewK !== undefined ? ['--skew-k'] : []),
+    ];
+    if (given.length || also.length)
+      throw new ArgumentError(`${[...given, ...also].join(', ')} need --validation <images>`);
     return undefined;
   }
   for (const [k, v] of Object.entries(flags))
     if (v === undefined) throw new ArgumentError(`--validation needs ${k} <file>`);
+  if (o.skewK !== undefined && !(Number.isInteger(o.skewK) && o.skewK >= 1))
+    throw new ArgumentError(`--skew-k must be a positive integer, got ${o.skewK}`);
   const attribute = need(o.attribute, '--attribute <column> (of --validation-labels)', 'ba --validation');
   const images = nonEmpty(await readEmbeddings(o.validation), o.validation);
   const att = await readAttributeLabels(o.validationLabels!, attribute, { ageBins: ageBins(o) });
@@ -142,6 +148,7 @@ async function readValidation(o: DebiasCliOptions): Promise<DebiasValidation | u
     prompts,
     promptNames: names,
     zeroShot: { images: zsImages, labels, prompts: zsPrompts, promptClass: pm.labels },
+    ...(o.skewK !== undefined ? { k: o.skewK } : {}),
   };
 }
 

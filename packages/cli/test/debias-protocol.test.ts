@@ -169,3 +169,28 @@ test('ba --validation: evaluates every 2 epochs, keeps the best ABLE, stops afte
   expect(bad.status).toBe(2);
   expect(bad.stderr).toMatch(/--patience need --validation <images>/);
 }, 120_000);
+
+test('ba --skew-k: k of the validation MaxSkew@k (k = all: the set’s own skew); bad k refused', () => {
+  // the files of the previous test (same folder): 16 validation images, 8 male / 8 female → MaxSkew@16 = 0
+  const common = ['--method', 'ba', '--images', 'i.json', '--texts', 't.json', '--counterfactual', 'c.json'];
+  const validation = [
+    ...['--validation', 'v.json', '--validation-labels', 'v.csv', '--attribute', 'gender'],
+    ...['--bias-prompts', 'bp.json', '--zeroshot-images', 'z.json', '--zeroshot-labels', 'z.csv'],
+    ...['--zeroshot-prompts', 'zp.json', '--zeroshot-prompt-meta', 'zp.csv'],
+  ];
+  const small = ['--epochs', '2', '--eval-every', '1', '--batch-size', '8', '--queue-size', '16'];
+  const tiny = ['--hidden1', '4', '--hidden2', '4', '--backend', 'cpu', '-o', 'k.safetensors', '--json'];
+  const all = run([...common, ...validation, ...small, ...tiny, '--skew-k', '16']);
+  expect(all.status, all.stderr).toBe(0);
+  expect(JSON.parse(all.stdout).evals.map((e: { maxSkew: number }) => e.maxSkew)).toEqual([0, 0]);
+  // k = 1: the top image is one group, so MaxSkew@1 = ln(1 / ½) for every query
+  const one = run([...common, ...validation, ...small, ...tiny, '--skew-k', '1']);
+  expect(one.status, one.stderr).toBe(0);
+  for (const e of JSON.parse(one.stdout).evals) expect(e.maxSkew).toBeCloseTo(Math.log(2), 12);
+  const zero = run([...common, ...validation, ...small, ...tiny, '--skew-k', '0']);
+  expect(zero.status).toBe(2);
+  expect(zero.stderr).toMatch(/--skew-k must be a positive integer, got 0/);
+  const alone = run([...common, ...small, ...tiny, '--skew-k', '5']);
+  expect(alone.status).toBe(2);
+  expect(alone.stderr).toMatch(/--skew-k need --validation <images>/);
+}, 120_000);
