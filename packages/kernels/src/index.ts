@@ -61,6 +61,18 @@ export {
   type MomentsChunk,
   type MomentsParams,
 } from './ops/moments/moments.js';
+export { FUSED_MAX_R } from './ops/moments/moments.wgsl.js';
+export {
+  packGroups,
+  packLabels,
+  isOneHot,
+  isBinary,
+  groupAt,
+  groupWords,
+  labelWords,
+  type SEncoding,
+  type YEncoding,
+} from './ops/moments/encode.js';
 export {
   momentsHessianPass,
   foldHessianPartials,

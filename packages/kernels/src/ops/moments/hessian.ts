@@ -106,7 +106,7 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
   const temps: GPUBuffer[] = [];
   const d = hessianKernel.dispatch(ctx, {
     op: 'moments.hessian',
-    spec: { m, c },
+    spec: { m, c, s: ch.sEnc ?? 'f32', y: ch.yEnc ?? 'f32' },
     params: {
       n,
       flags,
