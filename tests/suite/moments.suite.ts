@@ -191,18 +191,27 @@ export function momentsSuite(env: Env): Suite {
               qOut.dispose();
             }
             delete variants['moments.pass'];
-            if (expH) {
+            // categorical rows: the per-group kernel (default where it fits) and the tiled one; f32 S: tiled only
+            const groups = e.s !== 'f32' && ext.hessianGroupOutputs(m, c) <= ext.HESSIAN_GROUPS_MAX;
+            for (const hv of expH ? (groups ? (['groups', 'tiled'] as const) : (['tiled'] as const)) : []) {
+              variants['moments.hessian'] = hv;
+              assert(ext.hessianLayout(ctx, ch) === hv, `hessianLayout ${hv}`);
               const h = ext.momentsHessianPass(ctx, ch, { ...prm, stride: 2 });
-              const H = ext.foldHessianPartials(await h.read(), m, c);
+              const raw = await h.read();
               h.dispose();
-              assertClose(H, expH, { rel: 1e-5, abs: 2e-6 * Math.max(1, sumW) }, `n=${n} S ${e.s} Y ${e.y}: Hessian`);
+              const H =
+                hv === 'groups' ? ext.foldHessianGroupPartials(raw, m, c, pi) : ext.foldHessianPartials(raw, m, c);
+              const tol = { rel: 1e-5, abs: 2e-6 * Math.max(1, sumW) };
+              assertClose(H, expH!, tol, `n=${n} m=${m} c=${c} S ${e.s} Y ${e.y}: Hessian (${hv})`);
             }
+            delete variants['moments.hessian'];
             for (const t of [ch.S, ch.Y, ch.u, ch.w]) t.dispose();
           }
           if (n > 100) assert(expH === null || expH[K * K - 1] > 0, `n=${n}: some rows are free`);
         }
       } finally {
         delete variants['moments.pass'];
+        delete variants['moments.hessian'];
       }
     },
   );
@@ -300,6 +309,16 @@ export function momentsSuite(env: Env): Suite {
           /need the fused pass/,
           'compact on split',
         );
+        variants['moments.hessian'] = 'groups';
+        const S2 = ctx.tensor(new Float32Array(2 * 2), [2, 2]);
+        const Y2 = ctx.tensor(new Float32Array(2 * 3), [2, 3]);
+        await assertRejects(
+          async () => ext.momentsHessianPass(ctx, { S: S2, Y: Y2 }, { ...prm, W: new Float32Array(8) }),
+          ArgumentError,
+          /groups variant needs group indices/,
+          'groups Hessian on f32 S',
+        );
+        delete variants['moments.hessian'];
         variants['moments.pass'] = 'fused';
         const Sf = ctx.tensor(new Float32Array(2 * 2), [2, 2]);
         const Yf = ctx.tensor(new Float32Array(2 * 100), [2, 100]);
@@ -311,6 +330,7 @@ export function momentsSuite(env: Env): Suite {
         );
       } finally {
         delete variants['moments.pass'];
+        delete variants['moments.hessian'];
       }
     },
   );

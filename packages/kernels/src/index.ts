@@ -78,8 +78,12 @@ export {
   foldHessianPartials,
   hessianOutputs,
   HESSIAN_MAX_K,
+  hessianLayout,
+  hessianGroupOutputs,
+  foldHessianGroupPartials,
   type HessianParams,
 } from './ops/moments/hessian.js';
+export { HESSIAN_GROUPS_MAX } from './ops/moments/moments.wgsl.js';
 export {
   clipLoss,
   siglipLoss,

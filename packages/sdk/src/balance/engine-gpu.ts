@@ -13,8 +13,10 @@ import {
   packLabels,
   type SEncoding,
   type YEncoding,
+  foldHessianGroupPartials,
   foldHessianPartials,
   foldMomentsPartials,
+  hessianLayout,
   HESSIAN_MAX_K,
   momentsHessianPass,
   momentsOutputs,
@@ -110,17 +112,25 @@ class GpuMomentsEngine implements MomentsEngine {
     return this.frob;
   }
 
-  /** The generalised Hessian (ops/moments/hessian.ts), each chunk strided from its own first row. */
+  /**
+   * The generalised Hessian (ops/moments/hessian.ts), each chunk strided from its own first row; compact chunks on
+   * the per-group kernel.
+   */
   async hessian(W: Float64Array, mu: number, eta: number, stride = 1): Promise<Float64Array> {
     const K = this.m * (this.c + 1) + 1;
     if (K > HESSIAN_MAX_K) {
       throw new ArgumentError(`hessian: K = m(c+1)+1 = ${K} > ${HESSIAN_MAX_K}; use the first-order solver`);
     }
-    const parts = this.chunks.map((ch) => momentsHessianPass(this.ctx, ch, { W, pi: this.pi, mu, eta, stride }));
+    const parts = this.chunks.map((ch) => ({
+      layout: hessianLayout(this.ctx, ch),
+      part: momentsHessianPass(this.ctx, ch, { W, pi: this.pi, mu, eta, stride }),
+    }));
     const H = new Float64Array(K * K);
-    for (const p of parts) {
-      foldHessianPartials(await p.read(), this.m, this.c, H);
-      p.dispose();
+    for (const { layout, part } of parts) {
+      const p = await part.read();
+      if (layout === 'groups') foldHessianGroupPartials(p, this.m, this.c, this.pi, H);
+      else foldHessianPartials(p, this.m, this.c, H);
+      part.dispose();
     }
     return H;
   }

@@ -2,15 +2,7 @@ import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { groupWords, labelWords, type SEncoding, type YEncoding } from './encode.js';
-import {
-  FUSED_MAX_R,
-  fusedKernel,
-  momentsFlags,
-  reduceColumns,
-  reduceKernel,
-  rowsKernel,
-  WG,
-} from './moments.wgsl.js';
+import { FUSED_MAX_R, fusedKernel, momentsFlags, reduceColumns, reduceKernel, rowsKernel, WG } from './moments.wgsl.js';
 
 // M4 moment statistics in two dispatches over a chunk of rows (spec §1.5), never materialising the bias
 // vectors a_i:

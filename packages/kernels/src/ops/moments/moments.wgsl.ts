@@ -465,3 +465,120 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u3
 `;
   },
 });
+
+// ---- generalised Hessian for categorical rows (variant 'moments.hessian' = 'groups') ----------------------------
+/** Largest A = m(c+1)(c+2)/2 (per-group label second moments) the groups kernel keeps per invocation. */
+export const HESSIAN_GROUPS_MAX = 512;
+export interface HessianGroupsSpec {
+  [k: string]: number | string;
+  m: number;
+  c: number;
+  /** S encoding: 'u8' | 'u16' (categorical rows only) */
+  s: string;
+  /** Y encoding: 'f32' | 'bits' */
+  y: string;
+}
+
+// With a categorical S (row i in group g_i), z_i = [(e_g − π) ⊗ ỹ_i; 1], ỹ = [1, y], so
+//   H = Σ_free w z zᵀ is fixed by the per-group label second moments  M_g = Σ_{free, g_i = g} w_i ỹ_i ỹ_iᵀ
+// (m upper triangles of (c+1)², A = m(c+1)(c+2)/2 numbers, against K(K+1)/2 for the tiled kernel) and π: the
+// host expands them (foldHessianGroupPartials in hessian.ts). Each invocation walks its block's rows (strided as
+// the tiled kernel), decides whether the row is free (0 < q̂ < 1) and adds w ỹ ỹᵀ to its group's triangle: loops
+// with compile-time trip counts and invocation-uniform indices, as the fused moments kernel; no workgroup-memory
+// tiles. Block sums through workgroup memory (Kahan), blocks in float64 on the host.
+export const hessianGroupsKernel = defineKernel({
+  name: 'moments:hessian-groups',
+  params: {
+    n: 'u32',
+    flags: 'u32',
+    rowsPerBlock: 'u32',
+    stride: 'u32',
+    mu: 'f32',
+    eta: 'f32',
+    sBase: 'u32',
+    yBase: 'u32',
+    uBase: 'u32',
+    wBase: 'u32',
+  },
+  constants: FLAG_CONSTANTS,
+  source: ({ m, c, s, y }: HessianGroupsSpec) => {
+    const c1 = c + 1;
+    const E = (c1 * (c1 + 1)) / 2;
+    const A = m * E;
+    const CH = Math.min(A, Math.floor(4096 / FUSED_WG));
+    const lw = Math.ceil(c / 32);
+    const [sh, per, gb, mask] = s === 'u8' ? [2, 3, 8, 0xff] : [1, 1, 16, 0xffff];
+    const yRead =
+      y === 'bits'
+        ? `let yb = p.yBase + i * ${lw}u;
+    for (var r = 0u; r < ${c}u; r++) { yv[1u + r] = f32((Y[yb + (r >> 5u)] >> (r & 31u)) & 1u); }`
+        : `let yb = p.yBase + i * ${c}u;
+    for (var r = 0u; r < ${c}u; r++) { yv[1u + r] = Y[yb + r]; }`;
+    return /* wgsl */ `
+@group(0) @binding(1) var<storage, read> S: array<u32>;
+@group(0) @binding(2) var<storage, read> Y: array<${y === 'bits' ? 'u32' : 'f32'}>;
+@group(0) @binding(3) var<storage, read> U: array<f32>;
+@group(0) @binding(4) var<storage, read> Wt: array<f32>;
+@group(0) @binding(5) var<storage, read> Dual: array<f32>;   // W (m×(c+1)), π (m)
+@group(0) @binding(6) var<storage, read_write> Part: array<f32>; // [blocks, A]
+const A = ${A}u;
+const CH = ${CH}u;
+var<workgroup> red: array<f32, ${FUSED_WG * CH}>;
+var<private> acc: array<f32, ${A}>;
+var<private> yv: array<f32, ${c1}>;
+fn column(j: u32) -> f32 {
+  var sum = 0.0;
+  var e = 0.0;
+  for (var ln = 0u; ln < ${FUSED_WG}u; ln++) {
+    let yk = red[ln * CH + j] - e;
+    let tk = sum + yk;
+    e = (tk - sum) - yk;
+    sum = tk;
+  }
+  return sum;
+}
+@compute @workgroup_size(${FUSED_WG})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u32) {
+  _ = arrayLength(&Y); // bound even when c = 0
+  let j1 = min((wg.x + 1u) * p.rowsPerBlock, p.n);
+  yv[0] = 1.0;
+  for (var j = wg.x * p.rowsPerBlock + l; j < j1; j += ${FUSED_WG}u) {
+    let i = j * p.stride;
+    let g = (S[p.sBase + (i >> ${sh}u)] >> ((i & ${per}u) * ${gb}u)) & ${mask}u;
+    ${yRead}
+    var t = 0.0;
+    for (var k = 0u; k < ${m}u; k++) {
+      var dot = 0.0;
+      for (var r = 0u; r < ${c1}u; r++) { dot = fma(yv[r], Dual[k * ${c1}u + r], dot); }
+      t = fma(select(0.0, 1.0, g == k) - Dual[${m * c1}u + k], dot, t);
+    }
+    var q0 = p.eta;
+    if ((p.flags & FLAG_U) != 0u) { q0 += U[p.uBase + i]; }
+    var w = 1.0;
+    if ((p.flags & FLAG_W) != 0u) { w = Wt[p.wBase + i]; }
+    let qh = q0 - t - p.mu;
+    let wf = select(0.0, w, qh > 0.0 && qh < 1.0);
+    var o = 0u;
+    for (var gg = 0u; gg < ${m}u; gg++) {
+      let wgg = select(0.0, wf, g == gg);
+      for (var r = 0u; r < ${c1}u; r++) {
+        let wr = wgg * yv[r];
+        for (var r2 = r; r2 < ${c1}u; r2++) {
+          acc[o] = fma(wr, yv[r2], acc[o]);
+          o++;
+        }
+      }
+    }
+  }
+  for (var j0 = 0u; j0 < A; j0 += CH) {
+    for (var jj = 0u; jj < CH; jj++) {
+      if (j0 + jj < A) { red[l * CH + jj] = acc[j0 + jj]; }
+    }
+    workgroupBarrier();
+    if (l < CH && j0 + l < A) { Part[wg.x * A + j0 + l] = column(l); }
+    workgroupBarrier();
+  }
+}
+`;
+  },
+});
