@@ -514,6 +514,18 @@ export const hessianGroupsKernel = defineKernel({
     for (var r = 0u; r < ${c}u; r++) { yv[1u + r] = f32((Y[yb + (r >> 5u)] >> (r & 31u)) & 1u); }`
         : `let yb = p.yBase + i * ${c}u;
     for (var r = 0u; r < ${c}u; r++) { yv[1u + r] = Y[yb + r]; }`;
+    // straight-line with constant indices (the triangle's inner loop has a varying trip count, which kept lavapipe
+    // from unrolling it: dynamic indexing of acc, ~2× slower)
+    const L: string[] = [];
+    let o = 0;
+    for (let gg = 0; gg < m; gg++) {
+      L.push(`let wg${gg} = select(0.0, wf, g == ${gg}u);`);
+      for (let r = 0; r < c1; r++) {
+        L.push(`let w${gg}_${r} = wg${gg} * yv[${r}];`);
+        for (let r2 = r; r2 < c1; r2++, o++) L.push(`acc[${o}] = fma(w${gg}_${r}, yv[${r2}], acc[${o}]);`);
+      }
+    }
+    const accumulate = L.map((x) => `    ${x}`).join('\n');
     return /* wgsl */ `
 @group(0) @binding(1) var<storage, read> S: array<u32>;
 @group(0) @binding(2) var<storage, read> Y: array<${y === 'bits' ? 'u32' : 'f32'}>;
@@ -558,17 +570,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u3
     if ((p.flags & FLAG_W) != 0u) { w = Wt[p.wBase + i]; }
     let qh = q0 - t - p.mu;
     let wf = select(0.0, w, qh > 0.0 && qh < 1.0);
-    var o = 0u;
-    for (var gg = 0u; gg < ${m}u; gg++) {
-      let wgg = select(0.0, wf, g == gg);
-      for (var r = 0u; r < ${c1}u; r++) {
-        let wr = wgg * yv[r];
-        for (var r2 = r; r2 < ${c1}u; r2++) {
-          acc[o] = fma(wr, yv[r2], acc[o]);
-          o++;
-        }
-      }
-    }
+${accumulate}
   }
   for (var j0 = 0u; j0 < A; j0 += CH) {
     for (var jj = 0u; jj < CH; jj++) {
