@@ -736,7 +736,7 @@ export async function runBalanceBench(opts = {}) {
                   projectedFrom: `${ge}${seen.passes} passes at n=${fmtN(seen.n)} × ${fmtMs(passMs)} ms/pass`,
                 };
               }
-              const base = kind.replace(/-(fo|f32)$/, '');
+              const base = kind.replace(/-(fo|f32|dense)$/, '');
               const tol = base === 'cpu' ? 1e-9 : 2e-6; // float32 sums (GPU, numpy) cannot certify below ~1e-6
               const method = base === 'numpy' || kind.endsWith('-fo') ? 'first-order' : 'auto';
               const start = now();
@@ -744,7 +744,7 @@ export async function runBalanceBench(opts = {}) {
                 base === 'gpu'
                   ? createGpuEngine(k.gpu, data, PI, { encoding: kind === 'gpu-f32' ? 'f32' : 'auto' })
                   : base === 'cpu'
-                    ? createCpuEngine(data, PI)
+                    ? createCpuEngine(data, PI, { layout: kind === 'cpu-dense' ? 'dense' : 'auto' })
                     : numpyEngine(peer, n, c, await createCpuEngine(data, PI).frobenius());
               const createMs = now() - start;
               const wrapped = withDeadline(eng, start + (base === 'numpy' ? numpyCap : e2eCap));
@@ -841,6 +841,7 @@ export async function runBalanceBench(opts = {}) {
               ['gpu', () => rowsRun('gpu')],
               ['gpu-f32', () => rowsRun('gpu-f32')],
               ['cpu', () => rowsRun('cpu')],
+              ['cpu-dense', () => rowsRun('cpu-dense')],
             ];
             if (peer) runs.push(['numpy', () => rowsRun('numpy')]);
             if (!opts.noFirstOrder) runs.push(['gpu-fo', () => rowsRun('gpu-fo')]);
@@ -851,7 +852,8 @@ export async function runBalanceBench(opts = {}) {
               const label = {
                 gpu: `rows, GPU engine (S ${cfg.gpuEncoding.s}, Y ${cfg.gpuEncoding.y}), Newton (tol 2e-6)`,
                 'gpu-f32': 'rows, GPU engine on f32 rows + split pass (before #15 encodings), Newton (tol 2e-6)',
-                cpu: 'rows, CPU-JS f64, Newton (tol 1e-9)',
+                cpu: 'rows, CPU-JS f64 (categorical rows), Newton (tol 1e-9)',
+                'cpu-dense': 'rows, CPU-JS f64 dense loops (before #15 categorical rows), Newton (tol 1e-9)',
                 numpy: 'rows, numpy passes, first-order (tol 2e-6)',
                 'gpu-fo': 'rows, GPU engine, first-order (tol 2e-6)',
                 patterns: 'patterns, no u (scan + solve on counts + join)',
@@ -899,9 +901,10 @@ export async function runBalanceBench(opts = {}) {
                 gpu: w(e.gpu) ? w(e.numpy) / w(e.gpu) : null,
                 gpuF32: w(e['gpu-f32']) ? w(e.numpy) / w(e['gpu-f32']) : null,
                 cpu: w(e.cpu) ? w(e.numpy) / w(e.cpu) : null,
+                cpuDense: w(e['cpu-dense']) ? w(e.numpy) / w(e['cpu-dense']) : null,
               };
               log(
-                `  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)} (f32 rows + split ${fmtX(cfg.speedupVsNumpy.gpuF32)}), CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)}`,
+                `  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)} (f32 rows + split ${fmtX(cfg.speedupVsNumpy.gpuF32)}), CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)} (dense loops ${fmtX(cfg.speedupVsNumpy.cpuDense)})`,
               );
             }
           } finally {
