@@ -21,7 +21,17 @@
 // q0_i = η + u_i differs per row and the per-row path is required (patterns cannot absorb it).
 // The pattern path is measured on the same rows without u.
 import '@m4kit/kernels/node';
-import { init, momentsPass, momentsHessianPass, uniforms, ceilDiv } from '@m4kit/kernels';
+import {
+  init,
+  momentsPass,
+  momentsHessianPass,
+  uniforms,
+  ceilDiv,
+  packGroups,
+  packLabels,
+  groupWords,
+  labelWords,
+} from '@m4kit/kernels';
 import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -355,11 +365,18 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   for (var i = g.x; i < n.x; i += stride) { dst[i] = src[i]; }
 }`;
 
-/** Median bytes read per second of a vec4 copy of `bytes` bytes (grid-stride loop, 1024 workgroups). */
+/**
+ * Median bytes read per second of a vec4 copy of `bytes` bytes (grid-stride loop, 1024 workgroups), timed from the
+ * submit to the queue's completion (onSubmittedWorkDone) and checked on a sample of the copied words: k.sync() only
+ * waits for the error scopes, which settle before the GPU has run (an earlier version timed that: "69 GB/s").
+ */
 async function copyBandwidth(k, bytes, rounds) {
   const ctx = k.gpu;
   const n4 = Math.floor(Math.min(bytes, ctx.maxBindingSize - 256) / 16);
-  const src = ctx.tensor(null, [n4 * 4]);
+  const src = ctx.tensor(
+    Float32Array.from({ length: n4 * 4 }, (_, i) => i % 8191),
+    [n4 * 4],
+  );
   const dst = ctx.tensor(null, [n4 * 4]);
   const pl = ctx.pipeline('bench:copy', () => COPY_WGSL);
   const times = [];
@@ -378,8 +395,13 @@ async function copyBandwidth(k, bytes, rounds) {
       ],
       [u],
     );
-    await k.sync();
+    await ctx.device.queue.onSubmittedWorkDone();
     if (r > 0) times.push(now() - t); // the first round compiles
+  }
+  await k.sync();
+  const out = await dst.read();
+  for (let i = 0; i < out.length; i += 4099) {
+    if (out[i] !== i % 8191) throw new Error(`copy kernel: word ${i} is ${out[i]}, expected ${i % 8191}`);
   }
   src.dispose();
   dst.dispose();
@@ -387,7 +409,11 @@ async function copyBandwidth(k, bytes, rounds) {
   return { bytes: n4 * 16, ms, bytesPerSec: (n4 * 16) / (ms / 1e3) };
 }
 
-/** Moments and Hessian kernels alone on resident chunks: median ms and input bytes read per second. */
+/**
+ * Moments and Hessian kernels alone on resident chunks, in each row layout: f32 rows on the rows + reduce pass
+ * ('split', the kernel before #15's fused pass), f32 rows on the fused pass, compact rows (u8 group + label bits)
+ * on the fused pass. Median ms, the bytes each reads per pass (S, Y, u as bound) and those bytes per second.
+ */
 async function kernelBandwidth(k, data, c, rounds) {
   const ctx = k.gpu;
   // ≤ 2^18 rows: the Hessian kernel at stride 1 is slow on software adapters, and both kernels are row-parallel
@@ -395,29 +421,44 @@ async function kernelBandwidth(k, data, c, rounds) {
   const S = ctx.tensor(data.S.subarray(0, n * M), [n, M]);
   const Y = ctx.tensor(data.Y.subarray(0, n * c), [n, c]);
   const u = ctx.tensor(data.u.subarray(0, n), [n]);
+  const G = ctx.tensor(packGroups(data.S.subarray(0, n * M), n, M, 8), [groupWords(n, 8)], 'u32');
+  const L = ctx.tensor(packLabels(data.Y.subarray(0, n * c), n, c), [n, labelWords(c)], 'u32');
+  const f32 = { S, Y, u };
+  const compact = { S: G, Y: L, u, sEnc: 'u8', yEnc: 'bits', m: M, c };
   const { W, mu } = dualPoint(c, SEED + 1);
-  const bytes = 4 * n * (M + c + 1); // S, Y, u: what a row costs in f32 today
-  const time = async (fn) => {
+  const f32Bytes = 4 * n * (M + c + 1); // S, Y, u in f32
+  const compactBytes = n * (1 + 4 * labelWords(c) + 4); // u8 group, label words, f32 u
+  const variants = ctx.variants;
+  const time = async (fn, variant) => {
     const ts = [];
-    for (let r = 0; r < rounds + 1; r++) {
-      const t = now();
-      const part = fn();
-      await part.read();
-      part.dispose();
-      if (r > 0) ts.push(now() - t);
+    try {
+      if (variant) variants['moments.pass'] = variant;
+      for (let r = 0; r < rounds + 1; r++) {
+        const t = now();
+        const part = fn();
+        await part.read();
+        part.dispose();
+        if (r > 0) ts.push(now() - t);
+      }
+    } finally {
+      delete variants['moments.pass'];
     }
     return median(ts);
   };
   const prm = { W, pi: PI, mu, eta: ETA };
-  const mMs = await time(() => momentsPass(ctx, { S, Y, u }, prm));
-  const hMs = await time(() => momentsHessianPass(ctx, { S, Y, u }, prm));
-  for (const t of [S, Y, u]) t.dispose();
-  return {
+  const rate = (ms, bytes) => ({ ms, bytes, bytesPerSec: bytes / (ms / 1e3), rowsPerSec: n / (ms / 1e3) });
+  const out = {
     rows: n,
-    inputBytes: bytes,
-    moments: { ms: mMs, bytesPerSec: bytes / (mMs / 1e3) },
-    hessian: { ms: hMs, bytesPerSec: bytes / (hMs / 1e3) },
+    inputBytes: f32Bytes,
+    compactBytes,
+    momentsSplitF32: rate(await time(() => momentsPass(ctx, f32, prm), 'split'), f32Bytes),
+    momentsFusedF32: rate(await time(() => momentsPass(ctx, f32, prm), 'fused'), f32Bytes),
+    momentsCompact: rate(await time(() => momentsPass(ctx, compact, prm)), compactBytes),
+    hessianF32: rate(await time(() => momentsHessianPass(ctx, f32, prm)), f32Bytes),
+    hessianCompact: rate(await time(() => momentsHessianPass(ctx, compact, prm)), compactBytes),
   };
+  for (const t of [S, Y, u, G, L]) t.dispose();
+  return out;
 }
 
 /** max over the moments of |a − b| / N (the scale the solver's tolerance applies to) */
@@ -539,9 +580,29 @@ export async function runBalanceBench(opts = {}) {
         const gpu = createGpuEngine(k.gpu, data, PI);
         await k.sync();
         cfg.gpuCreateMs = now() - t;
+        cfg.gpuEncoding = gpu.encoding;
+        // the pass before the compact encodings and the fused kernel: f32 rows on the rows + reduce dispatches
+        const gpuOld = createGpuEngine(k.gpu, data, PI, { encoding: 'f32' });
+        const oldPass = async (...a) => {
+          k.gpu.variants['moments.pass'] = 'split';
+          try {
+            return await gpuOld.pass(...a);
+          } finally {
+            delete k.gpu.variants['moments.pass'];
+          }
+        };
         const cpu = createCpuEngine(data, PI);
         const { W, mu } = dualPoint(c, SEED + c);
-        const pass = { gpu: [], cpu: [], numpy: [], numpySpec: [], ratioNumpy: [], ratioCpu: [] };
+        const pass = {
+          gpu: [],
+          gpuOld: [],
+          cpu: [],
+          numpy: [],
+          numpySpec: [],
+          ratioNumpy: [],
+          ratioCpu: [],
+          ratioOld: [],
+        };
         let check = null;
         try {
           if (peer) {
@@ -550,14 +611,25 @@ export async function runBalanceBench(opts = {}) {
           }
           // warm-up (pipeline compilation, page faults, BLAS threads) and a cross-check of the sums
           const sg = await gpu.pass(W, mu, ETA);
+          const so = await oldPass(W, mu, ETA);
           const sc = await cpu.pass(W, mu, ETA);
           const sn = peer ? await peer.pass(W, mu, ETA, 'gemm') : null;
           if (peer) await peer.pass(W, mu, ETA, 'spec');
-          check = { gpuVsCpu: sumsDiff(sg, sc, n), numpyVsCpu: sn ? sumsDiff(sn, sc, n) : null, keepRate: sc.sumQ / n };
+          check = {
+            gpuVsCpu: sumsDiff(sg, sc, n),
+            gpuOldVsCpu: sumsDiff(so, sc, n),
+            numpyVsCpu: sn ? sumsDiff(sn, sc, n) : null,
+            keepRate: sc.sumQ / n,
+          };
           for (let r = 0; r < rounds(n); r++) {
             t = now();
             await gpu.pass(W, mu, ETA);
             const g = now() - t;
+            t = now();
+            await oldPass(W, mu, ETA);
+            const go = now() - t;
+            pass.gpuOld.push(go);
+            pass.ratioOld.push(go / g);
             t = now();
             await cpu.pass(W, mu, ETA);
             const cj = now() - t;
@@ -579,10 +651,12 @@ export async function runBalanceBench(opts = {}) {
           throw e;
         } finally {
           gpu.dispose();
+          gpuOld.dispose();
           cpu.dispose();
         }
         const med = {
           gpuMs: median(pass.gpu),
+          gpuOldMs: median(pass.gpuOld),
           cpuMs: median(pass.cpu),
           numpyMs: peer ? median(pass.numpy) : null,
           numpySpecMs: peer ? median(pass.numpySpec) : null,
@@ -599,8 +673,15 @@ export async function runBalanceBench(opts = {}) {
           // speed ratios, median over rounds of (peer time / GPU time): > 1 means the GPU pass is faster
           gpuSpeedupVsNumpy: peer ? median(pass.ratioNumpy) : null,
           gpuSpeedupVsCpu: median(pass.ratioCpu),
+          // the GPU engine's pass against the pass before #15's encodings (f32 rows, rows + reduce)
+          gpuSpeedupVsOld: median(pass.ratioOld),
           check,
         };
+        const enc = cfg.gpuEncoding;
+        log(
+          `  GPU rows: S ${enc.s}, Y ${enc.y}, ${enc.bytesPerRow} B/row${enc.note ? ` (${enc.note})` : ''}; ` +
+            `pass ${fmtMs(med.gpuMs)} ms vs ${fmtMs(med.gpuOldMs)} ms on f32 rows + the split pass (${fmtX(cfg.pass.gpuSpeedupVsOld)})`,
+        );
         log(
           `  pass: GPU ${fmtMs(med.gpuMs)} ms, CPU-JS ${fmtMs(med.cpuMs)} ms, numpy ${peer ? `${fmtMs(med.numpyMs)} ms (issue's n×c form ${fmtMs(med.numpySpecMs)} ms)` : '—'}` +
             `; GPU upload ${fmtS(cfg.gpuCreateMs)}; |Δsums|/n GPU–f64 ${check.gpuVsCpu.toExponential(1)}, numpy–f64 ${check.numpyVsCpu?.toExponential(1) ?? '—'}`,
@@ -610,18 +691,31 @@ export async function runBalanceBench(opts = {}) {
         {
           const kb = await kernelBandwidth(k, data, c, rounds(n));
           const copy = await copyBandwidth(k, kb.inputBytes, rounds(n));
+          const vs = (x) => x.bytesPerSec / copy.bytesPerSec;
           cfg.bandwidth = {
             ...kb,
             copy,
-            momentsVsCopy: kb.moments.bytesPerSec / copy.bytesPerSec,
-            hessianVsCopy: kb.hessian.bytesPerSec / copy.bytesPerSec,
-            note: 'input bytes = 4·rows·(m + c + 1) (f32 S, Y, u) per pass; copy = bytes read by a vec4 copy kernel per second',
+            vsCopy: Object.fromEntries(
+              ['momentsSplitF32', 'momentsFusedF32', 'momentsCompact', 'hessianF32', 'hessianCompact'].map((key) => [
+                key,
+                vs(kb[key]),
+              ]),
+            ),
+            fusedVsSplit: kb.momentsSplitF32.ms / kb.momentsFusedF32.ms,
+            compactVsSplit: kb.momentsSplitF32.ms / kb.momentsCompact.ms,
+            note:
+              'bytes = what a pass reads of S, Y, u as bound (f32: 4·rows·(m+c+1); compact: rows·(1 + 4⌈c/32⌉ + 4)); ' +
+              'copy = bytes read per second by a vec4 copy kernel, timed to queue completion',
           };
-          const gbs = (x) => `${(x / 1e9).toFixed(2)} GB/s`;
+          const gbs = (x) => `${(x / 1e9).toFixed(3)} GB/s`;
+          const line = (name, x) =>
+            `${name} ${fmtMs(x.ms)} ms = ${gbs(x.bytesPerSec)} (${(100 * vs(x)).toFixed(1)}% of copy, ${fmtRate(x.rowsPerSec)} rows/s)`;
+          log(`  kernels (${kb.rows} rows resident), copy ${gbs(copy.bytesPerSec)}:`);
+          log(`    moments: ${line('split f32', kb.momentsSplitF32)}; ${line('fused f32', kb.momentsFusedF32)}`);
           log(
-            `  bandwidth (${kb.rows} rows resident): moments ${fmtS(kb.moments.ms)} = ${gbs(kb.moments.bytesPerSec)}, Hessian ${fmtS(kb.hessian.ms)} = ${gbs(kb.hessian.bytesPerSec)}` +
-              `, copy ${gbs(copy.bytesPerSec)} → moments ${(100 * cfg.bandwidth.momentsVsCopy).toFixed(0)}%, Hessian ${(100 * cfg.bandwidth.hessianVsCopy).toFixed(0)}% of copy`,
+            `             ${line('fused u8+bits', kb.momentsCompact)}; fused ${fmtX(cfg.bandwidth.fusedVsSplit)}, compact ${fmtX(cfg.bandwidth.compactVsSplit)} the split f32 pass`,
           );
+          log(`    Hessian: ${line('f32', kb.hessianF32)}; ${line('u8+bits', kb.hessianCompact)}`);
         }
 
         // ---- (d) end to end from a cold dual (engine creation included) ----
@@ -630,7 +724,7 @@ export async function runBalanceBench(opts = {}) {
           try {
             const rowsRun = async (kind) => {
               const key = `${kind}:${c}`;
-              const passMs = kind === 'gpu' ? med.gpuMs : med.cpuMs;
+              const passMs = kind === 'gpu' ? med.gpuMs : kind === 'gpu-f32' ? med.gpuOldMs : med.cpuMs;
               const seen = passesSeen.get(key);
               if (seen != null && seen.passes * passMs > e2eCap) {
                 const ge = seen.lowerBound ? '≥ ' : '';
@@ -642,18 +736,19 @@ export async function runBalanceBench(opts = {}) {
                   projectedFrom: `${ge}${seen.passes} passes at n=${fmtN(seen.n)} × ${fmtMs(passMs)} ms/pass`,
                 };
               }
-              const base = kind.replace(/-fo$/, '');
+              const base = kind.replace(/-(fo|f32|dense)$/, '');
               const tol = base === 'cpu' ? 1e-9 : 2e-6; // float32 sums (GPU, numpy) cannot certify below ~1e-6
               const method = base === 'numpy' || kind.endsWith('-fo') ? 'first-order' : 'auto';
               const start = now();
               const eng =
                 base === 'gpu'
-                  ? createGpuEngine(k.gpu, data, PI)
+                  ? createGpuEngine(k.gpu, data, PI, { encoding: kind === 'gpu-f32' ? 'f32' : 'auto' })
                   : base === 'cpu'
-                    ? createCpuEngine(data, PI)
+                    ? createCpuEngine(data, PI, { layout: kind === 'cpu-dense' ? 'dense' : 'auto' })
                     : numpyEngine(peer, n, c, await createCpuEngine(data, PI).frobenius());
               const createMs = now() - start;
               const wrapped = withDeadline(eng, start + (base === 'numpy' ? numpyCap : e2eCap));
+              if (kind === 'gpu-f32') k.gpu.variants['moments.pass'] = 'split';
               try {
                 const res = await solveBatch(wrapped, {
                   eta: ETA,
@@ -693,6 +788,7 @@ export async function runBalanceBench(opts = {}) {
                   passesDone: wrapped.passes,
                 };
               } finally {
+                delete k.gpu.variants['moments.pass'];
                 eng.dispose();
               }
             };
@@ -743,7 +839,9 @@ export async function runBalanceBench(opts = {}) {
             };
             const runs = [
               ['gpu', () => rowsRun('gpu')],
+              ['gpu-f32', () => rowsRun('gpu-f32')],
               ['cpu', () => rowsRun('cpu')],
+              ['cpu-dense', () => rowsRun('cpu-dense')],
             ];
             if (peer) runs.push(['numpy', () => rowsRun('numpy')]);
             if (!opts.noFirstOrder) runs.push(['gpu-fo', () => rowsRun('gpu-fo')]);
@@ -752,8 +850,10 @@ export async function runBalanceBench(opts = {}) {
               const r = await fn();
               cfg.e2e[name] = r;
               const label = {
-                gpu: 'rows, GPU engine, Newton (tol 2e-6)',
-                cpu: 'rows, CPU-JS f64, Newton (tol 1e-9)',
+                gpu: `rows, GPU engine (S ${cfg.gpuEncoding.s}, Y ${cfg.gpuEncoding.y}), Newton (tol 2e-6)`,
+                'gpu-f32': 'rows, GPU engine on f32 rows + split pass (before #15 encodings), Newton (tol 2e-6)',
+                cpu: 'rows, CPU-JS f64 (categorical rows), Newton (tol 1e-9)',
+                'cpu-dense': 'rows, CPU-JS f64 dense loops (before #15 categorical rows), Newton (tol 1e-9)',
                 numpy: 'rows, numpy passes, first-order (tol 2e-6)',
                 'gpu-fo': 'rows, GPU engine, first-order (tol 2e-6)',
                 patterns: 'patterns, no u (scan + solve on counts + join)',
@@ -799,10 +899,12 @@ export async function runBalanceBench(opts = {}) {
             if (w(e.numpy)) {
               cfg.speedupVsNumpy = {
                 gpu: w(e.gpu) ? w(e.numpy) / w(e.gpu) : null,
+                gpuF32: w(e['gpu-f32']) ? w(e.numpy) / w(e['gpu-f32']) : null,
                 cpu: w(e.cpu) ? w(e.numpy) / w(e.cpu) : null,
+                cpuDense: w(e['cpu-dense']) ? w(e.numpy) / w(e['cpu-dense']) : null,
               };
               log(
-                `  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)}, CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)}`,
+                `  end to end vs numpy: GPU Newton ${fmtX(cfg.speedupVsNumpy.gpu)} (f32 rows + split ${fmtX(cfg.speedupVsNumpy.gpuF32)}), CPU Newton ${fmtX(cfg.speedupVsNumpy.cpu)} (dense loops ${fmtX(cfg.speedupVsNumpy.cpuDense)})`,
               );
             }
           } finally {

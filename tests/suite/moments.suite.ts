@@ -111,6 +111,229 @@ export function momentsSuite(env: Env): Suite {
     const Y2 = ctx.tensor(new Float32Array(4), [2, 2]);
     await assertRejects(() => h(ctx, { S, Y: Y2 }, prm(5)), ShapeError, /expected m×\(c\+1\) = 6/, 'W');
   });
+  // ---- compact row encodings (ops/moments/encode.ts) and the fused / split variants of the moments pass ----
+  type Enc = { s: ext.SEncoding; y: ext.YEncoding };
+  /** Binary S/Y (one-hot groups, 0/1 labels) bound in the given encoding. */
+  const bind = (
+    ctx: NonNullable<Kernels['gpu']>,
+    d: { n: number; m: number; c: number; S: Float32Array; Y: Float32Array },
+    e: Enc,
+  ) => {
+    const { n, m, c } = d;
+    const S =
+      e.s === 'f32'
+        ? ctx.tensor(d.S, [n, m])
+        : ctx.tensor(
+            ext.packGroups(d.S, n, m, e.s === 'u8' ? 8 : 16),
+            [ext.groupWords(n, e.s === 'u8' ? 8 : 16)],
+            'u32',
+          );
+    const Y =
+      e.y === 'f32' ? ctx.tensor(d.Y, [n, c]) : ctx.tensor(ext.packLabels(d.Y, n, c), [n, ext.labelWords(c)], 'u32');
+    return { S, Y, sEnc: e.s, yEnc: e.y, m, c };
+  };
+  const encodings: Enc[] = [
+    { s: 'f32', y: 'f32' },
+    { s: 'u8', y: 'f32' },
+    { s: 'u16', y: 'f32' },
+    { s: 'f32', y: 'bits' },
+    { s: 'u8', y: 'bits' },
+    { s: 'u16', y: 'bits' },
+  ];
+  s.test(
+    'moments: every row encoding × pass variant vs float64 (sums, q, Hessian); empty, 1-row, word edges',
+    async () => {
+      const k = await main();
+      const ctx = k.gpu!;
+      const variants = ctx.variants;
+      let seed = 400;
+      try {
+        // Every encoding at (m, c) = (2, 10) for n: empty, 1 row, not a multiple of 4 (u8 words) or 2 (u16 words),
+        // several fused blocks (> 1024 rows), large weights; the label-word edges (c = 0, 32 = one full word, 33 =
+        // just over) on the bit-packed encodings only (each (m, c, encoding) is a pipeline compile: ~2 s on lavapipe)
+        const all = encodings;
+        const bitsOnly = encodings.filter((e) => e.y === 'bits');
+        for (const [n, m, c, big, encs] of [
+          [0, 2, 10, 0, all],
+          [1, 2, 10, 0, all],
+          [7, 2, 10, 0, all],
+          [2051, 2, 10, 0, all],
+          [3001, 2, 10, 1, all],
+          [1, 1, 0, 0, bitsOnly.slice(1, 2)],
+          [33, 4, 32, 0, bitsOnly.slice(0, 2)],
+          [514, 3, 33, 0, bitsOnly.slice(2)],
+        ] as const) {
+          const r = rng(seed++);
+          const S = new Float32Array(n * m);
+          for (let i = 0; i < n; i++) S[i * m + Math.floor(r() * m)] = 1;
+          const Y = Float32Array.from({ length: n * c }, () => (r() < 0.3 ? 1 : 0));
+          const u = randArray(r, n, 0.6);
+          const w = Float32Array.from({ length: n }, () => (big ? 1e4 : 1) * (1 + Math.floor(r() * 50)));
+          const W = Array.from(randArray(r, m * (c + 1), 0.3));
+          const pi = Array.from({ length: m }, () => 1 / m);
+          const prm = { W, pi, mu: 0.02, eta: 0.55 };
+          const exp = ref.momentsRef({ n, m, c, S, Y, u, w }, prm);
+          const sumW = w.reduce((a, b) => a + b, 0);
+          const K = m * (c + 1) + 1;
+          const expH = K <= ext.HESSIAN_MAX_K ? ref.hessianRef({ n, m, c, S, Y, u, w }, { ...prm, stride: 2 }) : null;
+          for (const e of encs) {
+            const ch = { ...bind(ctx, { n, m, c, S, Y }, e), u: ctx.tensor(u, [n]), w: ctx.tensor(w, [n]) };
+            for (const v of e.s === 'f32' && e.y === 'f32' ? (['fused', 'split'] as const) : (['fused'] as const)) {
+              variants['moments.pass'] = v;
+              const label = `n=${n} m=${m} c=${c} S ${e.s} Y ${e.y} ${v}`;
+              const qOut = ctx.empty([Math.max(1, n)]);
+              const part = ext.momentsPass(ctx, ch, { ...prm, qOut: n ? qOut : undefined });
+              const got = ext.foldMomentsPartials(await part.read(), m, c);
+              // f32 Kahan sums per invocation and workgroup, blocks in float64 (as the kernels suite)
+              assertClose(got, exp.sums, { rel: 1e-5, abs: 1e-6 * Math.max(1, sumW) }, `${label}: sums`);
+              if (n) assertClose(await qOut.read(), exp.q, { rel: 1e-5, abs: 1e-6 }, `${label}: q`);
+              part.dispose();
+              qOut.dispose();
+            }
+            delete variants['moments.pass'];
+            // categorical rows: the per-group kernel (default where it fits) and the tiled one; f32 S: tiled only
+            const groups = e.s !== 'f32' && ext.hessianGroupOutputs(m, c) <= ext.HESSIAN_GROUPS_MAX;
+            for (const hv of expH ? (groups ? (['groups', 'tiled'] as const) : (['tiled'] as const)) : []) {
+              variants['moments.hessian'] = hv;
+              assert(ext.hessianLayout(ctx, ch) === hv, `hessianLayout ${hv}`);
+              const h = ext.momentsHessianPass(ctx, ch, { ...prm, stride: 2 });
+              const raw = await h.read();
+              h.dispose();
+              const H =
+                hv === 'groups' ? ext.foldHessianGroupPartials(raw, m, c, pi) : ext.foldHessianPartials(raw, m, c);
+              const tol = { rel: 1e-5, abs: 2e-6 * Math.max(1, sumW) };
+              assertClose(H, expH!, tol, `n=${n} m=${m} c=${c} S ${e.s} Y ${e.y}: Hessian (${hv})`);
+            }
+            delete variants['moments.hessian'];
+            for (const t of [ch.S, ch.Y, ch.u, ch.w]) t.dispose();
+          }
+          if (n > 100) assert(expH === null || expH[K * K - 1] > 0, `n=${n}: some rows are free`);
+        }
+      } finally {
+        delete variants['moments.pass'];
+        delete variants['moments.hessian'];
+      }
+    },
+  );
+  s.test('moments: fixed q and probabilistic rows on the fused pass; R at the fused limit', async () => {
+    const k = await main();
+    const ctx = k.gpu!;
+    const r = rng(450);
+    // probabilistic S and Y stay f32 (fused, the default at this R)
+    const [n, m, c] = [1500, 3, 4];
+    const S = Float32Array.from({ length: n * m }, () => Math.fround(r()));
+    const Y = Float32Array.from({ length: n * c }, () => Math.fround(r()));
+    const W = Array.from(randArray(r, m * (c + 1), 0.3));
+    const pi = [0.3, 0.3, 0.4];
+    for (const fixedQ of [undefined, 1]) {
+      const prm = { W, pi, mu: 0.01, eta: 0.5, fixedQ };
+      const part = ext.momentsPass(ctx, { S: ctx.tensor(S, [n, m]), Y: ctx.tensor(Y, [n, c]) }, prm);
+      const got = ext.foldMomentsPartials(await part.read(), m, c);
+      const exp = ref.momentsRef({ n, m, c, S, Y }, prm);
+      assertClose(got, exp.sums, { rel: 1e-5, abs: 1e-6 * n }, `probabilistic rows, fixedQ ${fixedQ}`);
+    }
+    // (m+1)(c+1)+2 = 256 = FUSED_MAX_R: m = 1, c = 126 (four label words), bits
+    const [n2, m2, c2] = [300, 1, 126];
+    assert((m2 + 1) * (c2 + 1) + 2 === ext.FUSED_MAX_R, 'the case sits at the fused limit');
+    const S2 = new Float32Array(n2).fill(1);
+    const Y2 = Float32Array.from({ length: n2 * c2 }, () => (r() < 0.1 ? 1 : 0));
+    const prm2 = { W: Array.from(randArray(r, c2 + 1, 0.05)), pi: [1], mu: 0, eta: 0.5 };
+    const ch = bind(ctx, { n: n2, m: m2, c: c2, S: S2, Y: Y2 }, { s: 'u8', y: 'bits' });
+    const part = ext.momentsPass(ctx, ch, prm2);
+    const exp = ref.momentsRef({ n: n2, m: m2, c: c2, S: S2, Y: Y2 }, prm2);
+    assertClose(ext.foldMomentsPartials(await part.read(), m2, c2), exp.sums, { rel: 1e-5, abs: 1e-6 * n2 }, 'R = 256');
+  });
+  s.test(
+    'moments: compact encodings: packing errors name row and column; wrong shapes and variants are typed errors',
+    async () => {
+      const k = await main();
+      const ctx = k.gpu!;
+      const bad = () => ext.packGroups(Float32Array.from([1, 0, 0, 0.5]), 2, 2, 8);
+      assert(
+        ext.isOneHot(Float32Array.from([1, 0, 0, 1]), 2, 2) && !ext.isOneHot(Float32Array.from([1, 1]), 1, 2),
+        'isOneHot',
+      );
+      assert(
+        ext.isBinary(Float32Array.from([0, 1, 1]), 3) && !ext.isBinary(Float32Array.from([0, 0.5]), 2),
+        'isBinary',
+      );
+      await assertRejects(async () => bad(), ArgumentError, /not one-hot at row 1, column 1: 0.5/, 'packGroups 0.5');
+      await assertRejects(
+        async () => ext.packGroups(Float32Array.from([1, 1]), 1, 2, 8),
+        ArgumentError,
+        /row 0, column 1: a second 1/,
+        'packGroups two ones',
+      );
+      await assertRejects(
+        async () => ext.packGroups(Float32Array.from([1, 0, 0, 0]), 2, 2, 8),
+        ArgumentError,
+        /row 1, column 0: the row has no 1/,
+        'packGroups empty row',
+      );
+      await assertRejects(
+        async () => ext.packLabels(Float32Array.from([0, 1, 2]), 1, 3),
+        ArgumentError,
+        /Y is not 0\/1 at row 0, column 2: 2/,
+        'packLabels',
+      );
+      const G = ext.packGroups(Float32Array.from([0, 1, 1, 0, 0, 1]), 3, 2, 16);
+      assert([0, 1, 2].map((i) => ext.groupAt(G, i, 16)).join() === '1,0,1', 'u16 round trip');
+      const S = ctx.tensor(new Uint32Array(1), [1], 'u32');
+      const Y = ctx.tensor(new Uint32Array(4), [4, 1], 'u32');
+      const prm = { W: new Float32Array(2 * 6), pi: [0.5, 0.5], mu: 0, eta: 0.5 };
+      await assertRejects(
+        async () => ext.momentsPass(ctx, { S, Y, sEnc: 'u8', yEnc: 'bits', m: 2, c: 40 }, prm),
+        ShapeError,
+        /must be \[rows, 2\] for c = 40/,
+        'bits Y words',
+      );
+      await assertRejects(
+        async () => ext.momentsPass(ctx, { S, Y, sEnc: 'u8', yEnc: 'bits', m: 2 }, prm),
+        ArgumentError,
+        /needs the label count c/,
+        'bits Y without c',
+      );
+      const Y5 = ctx.tensor(new Uint32Array(5), [5, 1], 'u32');
+      await assertRejects(
+        async () => ext.momentsPass(ctx, { S, Y: Y5, sEnc: 'u8', yEnc: 'bits', m: 2, c: 5 }, prm),
+        ShapeError,
+        /fewer than 5 u8 group indices/,
+        'packed S too short',
+      );
+      const variants = ctx.variants;
+      try {
+        variants['moments.pass'] = 'split';
+        await assertRejects(
+          async () => ext.momentsPass(ctx, { S, Y, sEnc: 'u8', yEnc: 'bits', m: 2, c: 5 }, prm),
+          ArgumentError,
+          /need the fused pass/,
+          'compact on split',
+        );
+        variants['moments.hessian'] = 'groups';
+        const S2 = ctx.tensor(new Float32Array(2 * 2), [2, 2]);
+        const Y2 = ctx.tensor(new Float32Array(2 * 3), [2, 3]);
+        await assertRejects(
+          async () => ext.momentsHessianPass(ctx, { S: S2, Y: Y2 }, { ...prm, W: new Float32Array(8) }),
+          ArgumentError,
+          /groups variant needs group indices/,
+          'groups Hessian on f32 S',
+        );
+        delete variants['moments.hessian'];
+        variants['moments.pass'] = 'fused';
+        const Sf = ctx.tensor(new Float32Array(2 * 2), [2, 2]);
+        const Yf = ctx.tensor(new Float32Array(2 * 100), [2, 100]);
+        await assertRejects(
+          async () => ext.momentsPass(ctx, { S: Sf, Y: Yf }, { ...prm, W: new Float32Array(2 * 101) }),
+          ArgumentError,
+          /fused pass needs \(m\+1\)\(c\+1\)\+2 ≤ 256, got 305/,
+          'fused above the limit',
+        );
+      } finally {
+        delete variants['moments.pass'];
+        delete variants['moments.hessian'];
+      }
+    },
+  );
   for (const backend of ['webgpu', 'cpu'] as const) {
     s.test(
       `Kernels surface (${backend}): k.moments.pass / hessian vs float64, qOut, stride, typed errors`,

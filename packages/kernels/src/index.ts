@@ -61,13 +61,29 @@ export {
   type MomentsChunk,
   type MomentsParams,
 } from './ops/moments/moments.js';
+export { FUSED_MAX_R } from './ops/moments/moments.wgsl.js';
+export {
+  packGroups,
+  packLabels,
+  isOneHot,
+  isBinary,
+  groupAt,
+  groupWords,
+  labelWords,
+  type SEncoding,
+  type YEncoding,
+} from './ops/moments/encode.js';
 export {
   momentsHessianPass,
   foldHessianPartials,
   hessianOutputs,
   HESSIAN_MAX_K,
+  hessianLayout,
+  hessianGroupOutputs,
+  foldHessianGroupPartials,
   type HessianParams,
 } from './ops/moments/hessian.js';
+export { HESSIAN_GROUPS_MAX } from './ops/moments/moments.wgsl.js';
 export {
   clipLoss,
   siglipLoss,

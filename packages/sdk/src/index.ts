@@ -1,7 +1,12 @@
 // @m4kit/sdk — runtime-neutral entry (browser, Deno, Node). File IO that needs node:fs lives in ./node.
 export * from './selfcheck.js';
 export * from './balance/index.js';
-export { createGpuEngine, type GpuEngineOptions } from './balance/engine-gpu.js';
+export {
+  createGpuEngine,
+  type GpuEngineOptions,
+  type GpuRowEncoding,
+  type GpuMomentsEngineHandle,
+} from './balance/engine-gpu.js';
 export * from './io/errors.js';
 export { OptionError, type OptionLabels } from './options.js';
 export * from './io/encode.js';

@@ -40,6 +40,10 @@ export interface KernelVariants {
   matmul?: MatmulVariant;
   /** the balance moments pass: column reduce with or without skipping empty blocks */
   'moments.reduce'?: 'plain' | 'skip';
+  /** the balance moments pass: one fused dispatch (R ≤ 256, every row encoding) or rows + reduce (f32 rows) */
+  'moments.pass'?: 'fused' | 'split';
+  /** the Hessian pass: per-group label moments (categorical S, default there) or the tiled z zᵀ kernel */
+  'moments.hessian'?: 'groups' | 'tiled';
 }
 
 type Variant<K extends keyof KernelVariants> = NonNullable<KernelVariants[K]>;

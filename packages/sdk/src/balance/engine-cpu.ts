@@ -1,5 +1,5 @@
 // Float64 CPU implementation of MomentsEngine (spec ALGORITHMS.md §1.5): one fused loop over rows per call.
-import { ArgumentError, ShapeError } from '@m4kit/kernels';
+import { ArgumentError, foldHessianGroupPartials, ShapeError } from '@m4kit/kernels';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 
 type Arr = ArrayLike<number>;
@@ -68,8 +68,48 @@ export function validatePi(pi: Arr, m: number, name = 'pi'): void {
  * Float64 MomentsEngine over the rows (or patterns) of `data`, with target shares `pi` (length m, in (0,1)).
  * The data arrays are referenced, not copied: do not mutate them while the engine is in use.
  */
-export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>): MomentsEngine {
+export interface CpuEngineOptions {
+  /**
+   * 'auto' (default): rows with a one-hot S and 0/1 labels take the categorical path (group index + label list per
+   * row, so a row costs 1 + its label count instead of m(c+1)); 'dense': always the dense loops (tests compare).
+   */
+  layout?: 'auto' | 'dense';
+}
+
+/** Categorical rows: group per row and the CSR list of its set labels; null when S is not one-hot or Y not 0/1. */
+function categorical(data: BalanceData): { g: Uint32Array; off: Uint32Array; lab: Uint32Array } | null {
+  const { n, m, c, S, Y } = data;
+  const g = new Uint32Array(n);
+  const off = new Uint32Array(n + 1);
+  let nnz = 0;
+  for (let i = 0; i < n; i++) {
+    let ones = 0;
+    for (let k = 0; k < m; k++) {
+      const x = S[i * m + k];
+      if (x === 1) {
+        g[i] = k;
+        ones++;
+      } else if (x !== 0) return null;
+    }
+    if (ones !== 1) return null;
+    for (let r = 0; r < c; r++) {
+      const y = Y[i * c + r];
+      if (y === 1) nnz++;
+      else if (y !== 0) return null;
+    }
+    off[i + 1] = nnz;
+  }
+  const lab = new Uint32Array(nnz);
+  for (let i = 0, j = 0; i < n; i++) for (let r = 0; r < c; r++) if (Y[i * c + r] === 1) lab[j++] = r;
+  return { g, off, lab };
+}
+
+export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>, opts: CpuEngineOptions = {}): MomentsEngine {
   validateBalanceData(data, pi);
+  if (opts.layout !== undefined && opts.layout !== 'auto' && opts.layout !== 'dense')
+    throw new ArgumentError(`layout must be 'auto' or 'dense', got '${opts.layout}'`);
+  const cat = opts.layout === 'dense' ? null : categorical(data);
+  if (cat) return categoricalEngine(data, Float64Array.from(pi), cat);
   const { n, m, c, S, Y, u, w } = data;
   const P = m * (c + 1);
   const piArr = Float64Array.from(pi);
@@ -213,4 +253,127 @@ export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>): Momen
     },
   };
   return engine;
+}
+
+/**
+ * The float64 engine on categorical rows (row i in group g_i, labels L_i): with V = W − 1πᵀW (V[g] = W[g] − πᵀW),
+ *   t_i = V[g_i][0] + Σ_{r ∈ L_i} V[g_i][1+r],
+ * and the sums by group A[g][r] = Σ_{g_i = g} w q [1, y]_r give D[k][r] = A[k][r] − π_k Σ_g A[g][r]; the Hessian
+ * comes from the per-group label moments M_g (foldHessianGroupPartials, as the GPU's groups kernel). Same
+ * quantities as the dense loops in another summation order (the tests compare them to 1e-12).
+ */
+function categoricalEngine(
+  data: BalanceData,
+  piArr: Float64Array,
+  cat: { g: Uint32Array; off: Uint32Array; lab: Uint32Array },
+): MomentsEngine {
+  const { n, m, c, S, Y, u, w } = data;
+  const { g, off, lab } = cat;
+  const c1 = c + 1;
+  const P = m * c1;
+  const V = new Float64Array(P);
+  let disposed = false;
+  const check = (W: Float64Array) => {
+    if (disposed) throw new ArgumentError('engine: used after dispose()');
+    if (!W || W.length !== P) throw new ShapeError(`W: length ${W ? W.length : 'undefined'} ≠ m*(c+1) = ${P}`);
+    for (let r = 0; r < c1; r++) {
+      let x = 0;
+      for (let k = 0; k < m; k++) x += piArr[k] * W[k * c1 + r];
+      for (let k = 0; k < m; k++) V[k * c1 + r] = W[k * c1 + r] - x;
+    }
+  };
+  const tOf = (i: number): number => {
+    const vo = g[i] * c1;
+    let t = V[vo];
+    for (let j = off[i]; j < off[i + 1]; j++) t += V[vo + 1 + lab[j]];
+    return t;
+  };
+  return {
+    n,
+    m,
+    c,
+    pi: piArr,
+    async pass(W: Float64Array, mu: number, eta: number, fixedQ?: number): Promise<MomentsSums> {
+      check(W);
+      const A = new Float64Array(P);
+      let sumW = 0;
+      let obj = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = w ? w[i] : 1;
+        if (wi === 0) continue;
+        const t = tOf(i);
+        const q0 = eta + (u ? u[i] : 0);
+        let q: number;
+        if (fixedQ !== undefined) q = fixedQ;
+        else {
+          q = q0 - t - mu;
+          q = q < 0 ? 0 : q > 1 ? 1 : q;
+        }
+        const dq = q - q0;
+        sumW += wi;
+        obj += wi * (0.5 * dq * dq + q * (t + mu));
+        if (q === 0) continue;
+        const wq = wi * q;
+        const ao = g[i] * c1;
+        A[ao] += wq;
+        for (let j = off[i]; j < off[i + 1]; j++) A[ao + 1 + lab[j]] += wq;
+      }
+      const col = new Float64Array(c1); // Σ_g A[g][r]
+      for (let k = 0; k < m; k++) for (let r = 0; r < c1; r++) col[r] += A[k * c1 + r];
+      const D = new Float64Array(P);
+      for (let k = 0; k < m; k++) for (let r = 0; r < c1; r++) D[k * c1 + r] = A[k * c1 + r] - piArr[k] * col[r];
+      return { sumW, sumQ: col[0], D, qy: col.slice(1), obj };
+    },
+    async q(W: Float64Array, mu: number, eta: number): Promise<Float64Array> {
+      check(W);
+      const out = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const q = eta + (u ? u[i] : 0) - tOf(i) - mu;
+        out[i] = q < 0 ? 0 : q > 1 ? 1 : q;
+      }
+      return out;
+    },
+    async hessian(W: Float64Array, mu: number, eta: number, stride = 1): Promise<Float64Array> {
+      check(W);
+      if (!Number.isInteger(stride) || stride < 1) {
+        throw new ArgumentError(`hessian: stride must be an integer ≥ 1, got ${stride}`);
+      }
+      // per-group upper triangles of Σ w ỹ ỹᵀ (ỹ = [1, y]), in the GPU groups kernel's packed order
+      const E = (c1 * (c1 + 1)) / 2;
+      const M = new Float64Array(m * E);
+      const tri = (r: number, r2: number) => r * c1 - (r * (r - 1)) / 2 + (r2 - r);
+      const idx = new Uint32Array(c1);
+      for (let i = 0; i < n; i += stride) {
+        const wi = w ? w[i] : 1;
+        if (wi === 0) continue;
+        const qh = eta + (u ? u[i] : 0) - tOf(i) - mu;
+        if (!(qh > 0 && qh < 1)) continue;
+        const mo = g[i] * E;
+        let nz = 0;
+        idx[nz++] = 0;
+        for (let j = off[i]; j < off[i + 1]; j++) idx[nz++] = 1 + lab[j];
+        for (let a = 0; a < nz; a++) for (let b = a; b < nz; b++) M[mo + tri(idx[a], idx[b])] += wi;
+      }
+      return foldHessianGroupPartials(M, m, c, piArr);
+    },
+    async frobenius(): Promise<number> {
+      if (disposed) throw new ArgumentError('engine: used after dispose()');
+      let f = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = w ? w[i] : 1;
+        let ss = 0;
+        for (let k = 0; k < m; k++) {
+          const s = S[i * m + k] - piArr[k];
+          ss += s * s;
+        }
+        let yy = 1;
+        for (let r = 0; r < c; r++) yy += Y[i * c + r] * Y[i * c + r];
+        f += wi * (2 * ss * yy + 1);
+      }
+      return f;
+    },
+    dispose() {
+      disposed = true;
+    },
+  };
 }

@@ -187,8 +187,12 @@ export async function balanceEncoded(
         ? `stream from disk, webgpu (${kernels.adapter?.description || 'adapter'})`
         : 'stream from disk, cpu';
     } else if (kernels && kernels.gpu) {
-      engine = createGpuEngine(kernels.gpu, data, pi);
-      backend = `webgpu (${kernels.adapter?.description || kernels.adapter?.device || 'adapter'})`;
+      const gpu = createGpuEngine(kernels.gpu, data, pi);
+      engine = gpu;
+      const e = gpu.encoding;
+      const rows = `rows ${e.s === 'u8' ? 'as u8 groups' : 'f32 S'} + ${e.y === 'bits' ? 'label bits' : 'f32 Y'}`;
+      const adapter = kernels.adapter?.description || kernels.adapter?.device || 'adapter';
+      backend = `webgpu (${adapter}; ${rows}, ${e.bytesPerRow} B/row${e.note ? `: ${e.note}` : ''})`;
     } else engine = createCpuEngine(data, pi);
 
     // float32 sums on the GPU cannot certify violations below ~1e-6 of N; float64 engines go to 1e-9

@@ -97,6 +97,51 @@ describe('cpu engine', () => {
   });
 });
 
+describe('cpu engine: categorical rows (group + label list) = the dense loops', () => {
+  it('pass, q, Hessian (strided), fixed q, with utilities and weights, to 1e-12', async () => {
+    for (const [seed, n, m, c] of [
+      [1, 1, 2, 0],
+      [2, 257, 3, 5],
+      [3, 1000, 2, 10],
+      [4, 333, 4, 33],
+    ] as const) {
+      const data = binaryData(seed, n, m, c);
+      const rnd = mulberry32(seed + 100);
+      data.u = Float64Array.from({ length: n }, () => (rnd() - 0.5) * 0.6);
+      data.w = Float64Array.from({ length: n }, () => (rnd() < 0.1 ? 0 : 1 + Math.floor(rnd() * 20)));
+      if (!data.w.some((x) => x > 0)) data.w[0] = 1;
+      const pi = Array.from({ length: m }, (_, k) => (k + 1) / ((m * (m + 1)) / 2));
+      const fast = createCpuEngine(data, pi);
+      const dense = createCpuEngine(data, pi, { layout: 'dense' });
+      const W = Float64Array.from({ length: m * (c + 1) }, () => (rnd() - 0.5) * 0.4);
+      const close = (a: ArrayLike<number>, b: ArrayLike<number>, label: string) => {
+        expect(a.length, label).toBe(b.length);
+        for (let j = 0; j < a.length; j++) {
+          expect(Math.abs(a[j] - b[j]), `${label}[${j}] ${a[j]} vs ${b[j]}`).toBeLessThanOrEqual(
+            1e-12 * Math.max(1, Math.abs(b[j])),
+          );
+        }
+      };
+      const label = `n=${n} m=${m} c=${c}`;
+      for (const fixedQ of [undefined, 1]) {
+        const a = await fast.pass(W, 0.02, 0.5, fixedQ);
+        const b = await dense.pass(W, 0.02, 0.5, fixedQ);
+        close([a.sumW, a.sumQ, a.obj], [b.sumW, b.sumQ, b.obj], `${label} sums`);
+        close(a.D, b.D, `${label} D`);
+        close(a.qy, b.qy, `${label} qy`);
+      }
+      close(await fast.q(W, 0.02, 0.5), await dense.q(W, 0.02, 0.5), `${label} q`);
+      for (const stride of [1, 3]) {
+        close(await fast.hessian!(W, 0.02, 0.5, stride), await dense.hessian!(W, 0.02, 0.5, stride), `${label} H`);
+      }
+      expect(await fast.frobenius()).toBe(await dense.frobenius());
+    }
+  });
+  it("layout other than 'auto' / 'dense' is an ArgumentError", () => {
+    expect(() => createCpuEngine(T, [0.5, 0.5], { layout: 'sparse' as 'dense' })).toThrow(M4kitError);
+  });
+});
+
 describe('patterns', () => {
   it('compress + solve on patterns + expand = solve on rows (1e-9)', async () => {
     const d = binaryData(11, 1500, 3, 4);

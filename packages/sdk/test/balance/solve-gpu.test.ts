@@ -102,3 +102,56 @@ describe('solvers on the GPU engine agree with the float64 engine', () => {
     });
   }
 });
+
+describe('GPU engine row encodings (u8 groups, label bits, f32)', () => {
+  it("'auto' packs one-hot S and 0/1 Y; every encoding gives the float64 engine's sums and q", async () => {
+    const data = instance(71, 1037, 3, 5, 0.3, true);
+    const pi = [0.3, 0.3, 0.4];
+    const cpu = createCpuEngine(data, pi);
+    const W = Float64Array.from({ length: 3 * 6 }, (_, j) => 0.05 * Math.sin(j + 1));
+    const exp = await cpu.pass(W, 0.01, 0.6);
+    const qExp = await cpu.q(W, 0.01, 0.6);
+    for (const encoding of ['auto', 'compact', 'f32'] as const) {
+      // 333-row chunks: chunk starts that are not multiples of 4 (u8 words)
+      const gpu = createGpuEngine(k.gpu!, data, pi, { chunkRows: 333, encoding });
+      const packed = encoding !== 'f32';
+      expect(gpu.encoding).toEqual({
+        s: packed ? 'u8' : 'f32',
+        y: packed ? 'bits' : 'f32',
+        bytesPerRow: packed ? 5 : 32,
+      });
+      const got = await gpu.pass(W, 0.01, 0.6);
+      // float32 Kahan sums per chunk, chunks in float64: 1e-6 of Σw bounds the rounding with a wide margin
+      const tol = 1e-6 * got.sumW;
+      expect(Math.abs(got.sumW - exp.sumW)).toBeLessThan(tol);
+      expect(Math.abs(got.sumQ - exp.sumQ)).toBeLessThan(tol);
+      expect(Math.abs(got.obj - exp.obj)).toBeLessThan(tol);
+      for (let j = 0; j < exp.D.length; j++) expect(Math.abs(got.D[j] - exp.D[j]), `D[${j}]`).toBeLessThan(tol);
+      const q = await gpu.q(W, 0.01, 0.6);
+      let err = 0;
+      for (let i = 0; i < data.n; i++) err = Math.max(err, Math.abs(q[i] - qExp[i]));
+      expect(err, encoding).toBeLessThan(1e-5);
+      gpu.dispose();
+    }
+  });
+  it("'auto' keeps probabilistic S in f32 and says why; 'compact' names the row and column it cannot pack", async () => {
+    const data = instance(72, 50, 2, 3, 0, false);
+    const S = Float64Array.from(data.S);
+    S[2 * 7] = 0.7;
+    S[2 * 7 + 1] = 0.3;
+    const pi = [0.5, 0.5];
+    const gpu = createGpuEngine(k.gpu!, { ...data, S }, pi);
+    expect(gpu.encoding.s).toBe('f32');
+    expect(gpu.encoding.y).toBe('bits');
+    expect(gpu.encoding.note).toMatch(/S is not one-hot/);
+    gpu.dispose();
+    const Y = Float64Array.from(data.Y);
+    Y[45 * 3 + 1] = 0.5;
+    expect(() => createGpuEngine(k.gpu!, { ...data, Y }, pi, { chunkRows: 8, encoding: 'compact' })).toThrow(
+      /Y is not 0\/1 at row 45, column 1: 0.5/,
+    );
+    expect(() => createGpuEngine(k.gpu!, { ...data, S }, pi, { encoding: 'compact' })).toThrow(
+      /S is not one-hot at row 7, column 0: 0.7/,
+    );
+  });
+});

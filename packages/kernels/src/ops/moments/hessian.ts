@@ -2,7 +2,7 @@ import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { checkMomentsChunk, type MomentsChunk, type ShapedChunk } from './moments.js';
-import { hessianKernel, momentsFlags } from './moments.wgsl.js';
+import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel, momentsFlags } from './moments.wgsl.js';
 
 // Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
 // q is strictly inside (0, 1) ("free" rows),
@@ -69,11 +69,14 @@ export function checkHessianPass(
 }
 
 /**
- * Dispatch the generalised-Hessian pass for one chunk; returns the [blocks, T] partial sums tensor
- * (T = hessianOutputs(m, c)) to be read and added on the host with foldHessianPartials.
+ * Dispatch the generalised-Hessian pass for one chunk; returns the partial sums tensor in the chunk's layout
+ * (hessianLayout): 'tiled' [blocks, T] (T = hessianOutputs(m, c)) to be added with foldHessianPartials, or, for
+ * categorical rows, 'groups' [blocks, A] (A = hessianGroupOutputs(m, c)) to be expanded with
+ * foldHessianGroupPartials. Uncompacted (f32) chunks, and so the `k.moments.hessian` surface, are always 'tiled'.
  */
 export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianParams): GpuTensor {
   const [nAll, m, c, stride] = checkHessianPass(ch, prm);
+  if (hessianLayout(ctx, ch) === 'groups') return hessianGroupsPass(ctx, ch, prm, nAll, m, c, stride);
   const K = m * (c + 1) + 1;
   const T = (K * (K + 1)) / 2;
   const n = ceilDiv(nAll, stride); // rows visited
@@ -106,7 +109,7 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
   const temps: GPUBuffer[] = [];
   const d = hessianKernel.dispatch(ctx, {
     op: 'moments.hessian',
-    spec: { m, c },
+    spec: { m, c, s: ch.sEnc ?? 'f32', y: ch.yEnc ?? 'f32' },
     params: {
       n,
       flags,
@@ -159,6 +162,135 @@ export function foldHessianPartials(part: ArrayLike<number>, m: number, c: numbe
     for (let b = a; b < K; b++, o++) {
       H[a * K + b] += tri[o];
       if (b !== a) H[b * K + a] += tri[o];
+    }
+  }
+  return H;
+}
+
+// ---- categorical rows: per-group label second moments (variant 'moments.hessian' = 'groups') -------------------
+
+/** Numbers the groups kernel sums for (m, c): m upper triangles of (c+1)×(c+1). */
+export function hessianGroupOutputs(m: number, c: number): number {
+  return (m * (c + 1) * (c + 2)) / 2;
+}
+
+/**
+ * The Hessian layout a chunk gets: 'groups' (categorical S, hessianGroupOutputs ≤ HESSIAN_GROUPS_MAX, unless the
+ * context forces variant 'moments.hessian' = 'tiled') or 'tiled'. Read the partials of momentsHessianPass with
+ * foldHessianGroupPartials for 'groups', foldHessianPartials for 'tiled'.
+ */
+export function hessianLayout(ctx: GpuContext, ch: ShapedChunk): 'groups' | 'tiled' {
+  const [, m, c] = checkMomentsChunk(ch);
+  const fits = (ch.sEnc ?? 'f32') !== 'f32' && hessianGroupOutputs(m, c) <= HESSIAN_GROUPS_MAX;
+  const v = ctx.variant('moments.hessian', fits ? 'groups' : 'tiled');
+  if (v === 'groups' && !fits) {
+    const why =
+      (ch.sEnc ?? 'f32') === 'f32' ? 'needs group indices (S u8/u16)' : `needs m(c+1)(c+2)/2 ≤ ${HESSIAN_GROUPS_MAX}`;
+    throw new ArgumentError(`moments.hessian: the groups variant ${why} (m = ${m}, c = ${c})`);
+  }
+  return v;
+}
+
+function hessianGroupsPass(
+  ctx: GpuContext,
+  ch: MomentsChunk,
+  prm: HessianParams,
+  nAll: number,
+  m: number,
+  c: number,
+  stride: number,
+): GpuTensor {
+  const A = hessianGroupOutputs(m, c);
+  const n = ceilDiv(nAll, stride); // rows visited
+  let rowsPerBlock = Math.max(1024, ceilDiv(n, Math.min(MAX_WG, Math.floor((1 << 18) / A))));
+  rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
+  const blocks = Math.max(1, ceilDiv(n, rowsPerBlock));
+  const part = ctx.empty([blocks, A]);
+  if (n === 0) {
+    ctx.submit('moments.hessian.zero', [], [], (enc) => enc.clearBuffer(part.buffer));
+    return part;
+  }
+  const dual = new Float32Array(m * (c + 1) + m);
+  dual.set(Array.from(prm.W), 0);
+  dual.set(Array.from(prm.pi), m * (c + 1));
+  const dualT = ctx.tensor(dual, [dual.length]);
+  const rs = bindRange(ch.S);
+  const ry = bindRange(ch.Y);
+  const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? nAll : 1);
+  const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? nAll : 1);
+  const temps: GPUBuffer[] = [];
+  const d = hessianGroupsKernel.dispatch(ctx, {
+    op: 'moments.hessian.groups',
+    spec: { m, c, s: ch.sEnc ?? 'u8', y: ch.yEnc ?? 'f32' },
+    params: {
+      n,
+      flags: momentsFlags({ u: ch.u, w: ch.w }),
+      rowsPerBlock,
+      stride,
+      mu: prm.mu,
+      eta: prm.eta,
+      sBase: rs.base,
+      yBase: ry.base,
+      uBase: ru.base,
+      wBase: rw.base,
+    },
+    bindings: [rs.resource, ry.resource, ru.resource, rw.resource, { buffer: dualT.buffer }, { buffer: part.buffer }],
+    workgroups: [blocks],
+    temps,
+  });
+  ctx.submit('moments.hessian', [d], temps);
+  dualT.dispose();
+  return part;
+}
+
+/**
+ * Add [blocks, A] per-group partials (the 'groups' layout) in float64 and expand them into the full symmetric
+ * K×K Hessian (row-major, added into `into`):  H[(k,r),(k',r')] = Σ_g (δ_gk − π_k)(δ_gk' − π_k') M_g[r][r'],
+ * H[(k,r), K−1] = Σ_g (δ_gk − π_k) M_g[r][0],  H[K−1][K−1] = Σ_g M_g[0][0]   (ỹ_0 = 1 is the µ coordinate).
+ */
+export function foldHessianGroupPartials(
+  part: ArrayLike<number>,
+  m: number,
+  c: number,
+  pi: ArrayLike<number>,
+  into?: Float64Array,
+): Float64Array {
+  const c1 = c + 1;
+  const K = m * c1 + 1;
+  const A = hessianGroupOutputs(m, c);
+  const H = into ?? new Float64Array(K * K);
+  const sums = new Float64Array(A);
+  const blocks = part.length / A;
+  for (let b = 0; b < blocks; b++) for (let j = 0; j < A; j++) sums[j] += part[b * A + j];
+  // full symmetric M_g, c1×c1 per group
+  const M = new Float64Array(m * c1 * c1);
+  let o = 0;
+  for (let g = 0; g < m; g++) {
+    for (let r = 0; r < c1; r++) {
+      for (let r2 = r; r2 < c1; r2++, o++) {
+        M[(g * c1 + r) * c1 + r2] = sums[o];
+        M[(g * c1 + r2) * c1 + r] = sums[o];
+      }
+    }
+  }
+  const a = (g: number, k: number) => (g === k ? 1 : 0) - pi[k];
+  for (let g = 0; g < m; g++) {
+    const Mg = g * c1 * c1;
+    H[K * K - 1] += M[Mg];
+    for (let k = 0; k < m; k++) {
+      const ak = a(g, k);
+      if (ak === 0) continue;
+      for (let r = 0; r < c1; r++) {
+        const row = k * c1 + r;
+        const v = ak * M[Mg + r * c1];
+        H[row * K + K - 1] += v;
+        H[(K - 1) * K + row] += v;
+        for (let k2 = 0; k2 < m; k2++) {
+          const akk = ak * a(g, k2);
+          if (akk === 0) continue;
+          for (let r2 = 0; r2 < c1; r2++) H[row * K + k2 * c1 + r2] += akk * M[Mg + r * c1 + r2];
+        }
+      }
     }
   }
   return H;

@@ -1,7 +1,8 @@
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
-import { momentsFlags, reduceColumns, reduceKernel, rowsKernel, WG } from './moments.wgsl.js';
+import { groupWords, labelWords, type SEncoding, type YEncoding } from './encode.js';
+import { FUSED_MAX_R, fusedKernel, momentsFlags, reduceColumns, reduceKernel, rowsKernel, WG } from './moments.wgsl.js';
 
 // M4 moment statistics in two dispatches over a chunk of rows (spec §1.5), never materialising the bias
 // vectors a_i:
@@ -13,17 +14,30 @@ import { momentsFlags, reduceColumns, reduceKernel, rowsKernel, WG } from './mom
 //       j == (m+1)(c+1)        Σ w_i
 //       j == (m+1)(c+1) + 1    Σ o_i
 //     The host adds the block partials in float64 and forms D = P − π gᵀ.
-// The kernels and the flag bits are declared in moments.wgsl.ts.
+// The kernels and the flag bits are declared in moments.wgsl.ts. Two variants ('moments.pass'): 'fused' (one
+// dispatch, default when R = (m+1)(c+1)+2 ≤ FUSED_MAX_R) and 'split' (the rows + reduce dispatches above, any R,
+// f32 rows only). Compact row encodings (encode.ts: u8/u16 group indices, bit-packed labels) run on 'fused'.
+
+/** Rows per workgroup of the fused pass at least (16 per invocation): fewer, larger blocks on small inputs. */
+export const FUSED_ROWS_PER_BLOCK = 1024;
 
 export interface MomentsChunk {
-  /** [rows, m] */
+  /** [rows, m] f32; with sEnc 'u8' / 'u16': u32 words of packed group indices (groupWords(rows, 8|16)) */
   S: GpuTensor;
-  /** [rows, c] */
+  /** [rows, c] f32; with yEnc 'bits': [rows, labelWords(c)] u32 words of bit-packed 0/1 labels */
   Y: GpuTensor;
   /** [rows] utility, optional */
   u?: GpuTensor;
   /** [rows] multiplicity, optional */
   w?: GpuTensor;
+  /** S encoding (default 'f32'); 'u8' / 'u16' need `m` */
+  sEnc?: SEncoding;
+  /** Y encoding (default 'f32'); 'bits' needs `c` */
+  yEnc?: YEncoding;
+  /** groups (categorical S) */
+  m?: number;
+  /** labels (bit-packed Y) */
+  c?: number;
 }
 
 export interface MomentsParams {
@@ -53,10 +67,15 @@ export interface ShapedChunk {
   Y: Shaped;
   u?: Shaped;
   w?: Shaped;
+  sEnc?: SEncoding;
+  yEnc?: YEncoding;
+  m?: number;
+  c?: number;
 }
 
 /** Validate a chunk; returns [rows, m, c]. */
 export function checkMomentsChunk(ch: ShapedChunk): [number, number, number] {
+  if ((ch.sEnc ?? 'f32') !== 'f32' || (ch.yEnc ?? 'f32') !== 'f32') return checkCompactChunk(ch);
   const [n, m] = ch.S.shape.length === 2 ? ch.S.shape : [-1, -1];
   if (n < 0) throw new ShapeError(`moments: S must be [rows, m], got ${shapeStr(ch.S.shape)}`);
   if (ch.Y.shape.length !== 2 || ch.Y.shape[0] !== n)
@@ -64,6 +83,44 @@ export function checkMomentsChunk(ch: ShapedChunk): [number, number, number] {
   if (ch.u && ch.u.size !== n) throw new ShapeError(`moments: u ${shapeStr(ch.u.shape)} must have ${n} entries`);
   if (ch.w && ch.w.size !== n) throw new ShapeError(`moments: w ${shapeStr(ch.w.shape)} must have ${n} entries`);
   return [n, m, ch.Y.shape[1]];
+}
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+
+function checkCompactChunk(ch: ShapedChunk): [number, number, number] {
+  const sEnc = ch.sEnc ?? 'f32';
+  const yEnc = ch.yEnc ?? 'f32';
+  if (!['f32', 'u8', 'u16'].includes(sEnc)) throw new ArgumentError(`moments: unknown S encoding '${sEnc}'`);
+  if (!['f32', 'bits'].includes(yEnc)) throw new ArgumentError(`moments: unknown Y encoding '${yEnc}'`);
+  let n: number;
+  let c: number;
+  if (yEnc === 'bits') {
+    if (!isCount(ch.c)) throw new ArgumentError(`moments: bit-packed Y needs the label count c, got ${ch.c}`);
+    c = ch.c;
+    if (ch.Y.shape.length !== 2 || ch.Y.shape[1] !== labelWords(c))
+      throw new ShapeError(
+        `moments: bit-packed Y ${shapeStr(ch.Y.shape)} must be [rows, ${labelWords(c)}] for c = ${c}`,
+      );
+    n = ch.Y.shape[0];
+  } else {
+    if (ch.Y.shape.length !== 2) throw new ShapeError(`moments: Y must be [rows, c], got ${shapeStr(ch.Y.shape)}`);
+    [n, c] = ch.Y.shape;
+  }
+  let m: number;
+  if (sEnc === 'f32') {
+    if (ch.S.shape.length !== 2 || ch.S.shape[0] !== n)
+      throw new ShapeError(`moments: S ${shapeStr(ch.S.shape)} must be [${n}, m] to match Y ${shapeStr(ch.Y.shape)}`);
+    m = ch.S.shape[1];
+  } else {
+    if (!isCount(ch.m) || ch.m < 1) throw new ArgumentError(`moments: packed group indices need m ≥ 1, got ${ch.m}`);
+    m = ch.m;
+    const words = groupWords(n, sEnc === 'u8' ? 8 : 16);
+    if (ch.S.size < words)
+      throw new ShapeError(`moments: packed S ${shapeStr(ch.S.shape)} holds fewer than ${n} ${sEnc} group indices`);
+  }
+  if (ch.u && ch.u.size !== n) throw new ShapeError(`moments: u ${shapeStr(ch.u.shape)} must have ${n} entries`);
+  if (ch.w && ch.w.size !== n) throw new ShapeError(`moments: w ${shapeStr(ch.w.shape)} must have ${n} entries`);
+  return [n, m, c];
 }
 
 /** Validate a moments pass (chunk, W, π, qOut) on the host; returns [rows, m, c]. */
@@ -88,6 +145,18 @@ export function checkMomentsPass(
 export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParams): GpuTensor {
   const [n, m, c] = checkMomentsPass(ch, prm);
   const R = momentsOutputs(m, c);
+  const sEnc = ch.sEnc ?? 'f32';
+  const yEnc = ch.yEnc ?? 'f32';
+  const compact = sEnc !== 'f32' || yEnc !== 'f32';
+  const variant = ctx.variant('moments.pass', R <= FUSED_MAX_R ? 'fused' : 'split');
+  if (variant === 'fused' && R > FUSED_MAX_R)
+    throw new ArgumentError(
+      `moments: the fused pass needs (m+1)(c+1)+2 ≤ ${FUSED_MAX_R}, got ${R} (m = ${m}, c = ${c})`,
+    );
+  if (variant === 'split' && compact)
+    throw new ArgumentError(
+      `moments: compact rows (S ${sEnc}, Y ${yEnc}) need the fused pass ('split' reads f32 rows)`,
+    );
   const limit = ctx.maxBindingSize - 256;
   for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
     if (t.size * 4 > limit)
@@ -95,10 +164,13 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
         `moments: chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); split rows into chunks`,
       );
   }
-  if (ceilDiv(n, WG) > MAX_WG)
+  if (variant === 'split' && ceilDiv(n, WG) > MAX_WG)
     throw new ShapeError(`moments: chunk of ${n} rows exceeds one dispatch (${MAX_WG * WG}); split rows into chunks`);
   // block size: keep partials ≤ 2^18 floats and the block count within one dispatch dimension
-  let rowsPerBlock = Math.max(256, ceilDiv(n * R, 1 << 18));
+  let rowsPerBlock =
+    variant === 'fused'
+      ? Math.max(FUSED_ROWS_PER_BLOCK, ceilDiv(n, Math.min(MAX_WG, Math.floor((1 << 18) / R))))
+      : Math.max(256, ceilDiv(n * R, 1 << 18));
   rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
   const blocks = Math.max(1, ceilDiv(n, rowsPerBlock));
   const part = ctx.empty([blocks, R]);
@@ -106,22 +178,57 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
     ctx.submit('moments.zero', [], [], (enc) => enc.clearBuffer(part.buffer));
     return part;
   }
-  const dual = new Float32Array(m * (c + 1) + m);
+  const c1 = c + 1;
+  const dual = new Float32Array(m * c1 + m);
   dual.set(Array.from(prm.W), 0);
-  dual.set(Array.from(prm.pi), m * (c + 1));
+  dual.set(Array.from(prm.pi), m * c1);
   const dualT = ctx.tensor(dual, [dual.length]);
-  const z = ctx.empty([2 * n]);
   const flags = momentsFlags({ u: ch.u, w: ch.w, fixedQ: prm.fixedQ, qOut: prm.qOut });
   const rs = bindRange(ch.S);
   const ry = bindRange(ch.Y);
   const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? n : 1);
   const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? n : 1);
-  // Q must never alias Z (both writable): without qOut bind a scratch word
+  // Q must never alias Z / Part (both writable): without qOut bind a scratch word
   const scratch = prm.qOut ? null : ctx.empty([1]);
   const rq = bindRange(prm.qOut ?? scratch!, 0, prm.qOut ? n : 1);
+  const temps: GPUBuffer[] = [];
+  if (variant === 'fused') {
+    const d = fusedKernel.dispatch(ctx, {
+      op: 'moments.fused',
+      spec: { m, c, s: sEnc, y: yEnc },
+      params: {
+        n,
+        flags,
+        rowsPerBlock,
+        mu: prm.mu,
+        eta: prm.eta,
+        fixedQ: prm.fixedQ ?? 0,
+        sBase: rs.base,
+        yBase: ry.base,
+        uBase: ru.base,
+        wBase: rw.base,
+        qBase: rq.base,
+      },
+      bindings: [
+        rs.resource,
+        ry.resource,
+        ru.resource,
+        rw.resource,
+        { buffer: dualT.buffer },
+        { buffer: part.buffer },
+        rq.resource,
+      ],
+      workgroups: [blocks],
+      temps,
+    });
+    ctx.submit('moments', [d], temps);
+    dualT.dispose();
+    scratch?.dispose();
+    return part;
+  }
+  const z = ctx.empty([2 * n]);
   const jw = reduceColumns(c);
   const skip = ctx.variant('moments.reduce', 'plain') === 'skip';
-  const temps: GPUBuffer[] = [];
   const ds = [
     rowsKernel.dispatch(ctx, {
       op: 'moments.rows',
