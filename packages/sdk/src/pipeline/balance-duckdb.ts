@@ -35,6 +35,12 @@ export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' 
   out?: string;
   reportPath?: string;
   duckdb?: DuckOptions;
+  /**
+   * pattern path: how q is joined back to the rows. 'auto' (default): by dense pattern code, no join and no sort,
+   * when the key columns allow it, else by a join on the pattern columns and a sort by row id; 'join': always the
+   * latter (for comparisons). The report's options.backend names the one used.
+   */
+  joinBack?: 'auto' | 'join';
 }
 
 export interface BalanceDuckdbResult {
@@ -97,7 +103,7 @@ export async function balanceFileDuckdb(
       // are grouped from it, and the output is COPYed from it in row order: no join, no sort (joinBackByCode);
       // past the dense-code limit, the join on the pattern columns and a sort by row id (joinBackByJoin)
       const kwPid =
-        (await joinBackByCode(s, keys, spec, res.q, opts)) ??
+        (opts.joinBack === 'join' ? null : await joinBackByCode(s, keys, spec, res.q, opts)) ??
         ((joinBack = 'join'), await joinBackByJoin(s, spec, res.q, opts, on));
       const pi = res.report.options.pi;
       const wq = new Float64Array(enc.patterns.n);
