@@ -262,6 +262,11 @@ describe('--engine duckdb per-row path: every pass is one aggregate query, q as 
       expect(a.result.report.solver.status).toBe('optimal');
       expect(b.report.solver.status).toBe('optimal');
       expect(b.report.options.path).toBe('rows');
+      // the engine's Hessian pass (one COUNT per pattern query) puts the second-order solver on the SQL engine
+      expect(b.report.solver.method).toBe('newton');
+      expect(b.report.solver.hessianPasses).toBeGreaterThan(0);
+      // (at a fixed η: the η search of 'auto' stays first-order in solve.ts)
+      if (eta !== 'auto') expect(b.report.solver.passes).toBeLessThan(60);
       expect(b.report.options.eta).toBeCloseTo(a.result.report.options.eta, 6);
       expect(b.report.input).toEqual(a.result.report.input);
       const ra: Record<string, unknown>[] = [];
