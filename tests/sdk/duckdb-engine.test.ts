@@ -267,6 +267,11 @@ describe('--engine duckdb per-row path: every pass is one aggregate query, q as 
       expect(b.report.solver.hessianPasses).toBeGreaterThan(0);
       // (at a fixed η: the η search of 'auto' stays first-order in solve.ts)
       if (eta !== 'auto') expect(b.report.solver.passes).toBeLessThan(60);
+      // rows reach their pattern by dense code (no join, output unsorted in row order); the join gives the same bytes
+      expect(b.report.options.backend).toBe('duckdb (rows: one aggregate query per pass, lookup)');
+      const j = await balanceFileDuckdb(f, spec, { ...opts, eta, joinBack: 'join', out: join(dir, 'uj.csv') });
+      expect(j.report.options.backend).toBe('duckdb (rows: one aggregate query per pass, join)');
+      expect(readFileSync(join(dir, 'uj.csv'), 'utf8')).toBe(readFileSync(join(dir, 'ub.csv'), 'utf8'));
       expect(b.report.options.eta).toBeCloseTo(a.result.report.options.eta, 6);
       expect(b.report.input).toEqual(a.result.report.input);
       const ra: Record<string, unknown>[] = [];

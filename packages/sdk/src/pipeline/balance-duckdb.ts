@@ -92,7 +92,7 @@ export async function balanceFileDuckdb(
     );
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
     const enc = encodePatterns(pats, spec, path);
-    if (rowsPath) return await balanceRows(s, path, spec, enc, pats, opts, t0, on);
+    if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, opts, t0, on);
     const res = await balanceEncoded(enc, { ...opts, path: 'patterns', solver: 'batch' });
     const feasible = res.report.solver.status !== 'infeasible';
     let kept = 0;
@@ -144,6 +144,7 @@ async function balanceRows(
   s: DuckSession,
   path: string,
   spec: ColumnSpec,
+  keys: string[],
   enc: EncodedTable,
   pats: Record<string, unknown>[],
   opts: BalanceDuckdbOptions,
@@ -170,21 +171,50 @@ async function balanceRows(
       });
     }
   }
-  // counts-table pattern pid → engine pattern (dropped patterns have none: their rows get q = 0)
-  await s.run('CREATE TEMP TABLE m4_map (m4_pid BIGINT, m4_p BIGINT)');
-  const app = await s.con.createAppender('m4_map');
-  enc.rowToPattern.forEach((p, pid) => {
-    if (p < 0) return;
-    app.appendBigInt(BigInt(pid));
-    app.appendBigInt(BigInt(p));
-    app.endRow();
-  });
-  app.closeSync();
-  const u = spec.utility ? `CAST(s.${sqlIdent(spec.utility)} AS DOUBLE)` : '0.0';
-  await s.run(`CREATE TEMP TABLE m4_rows AS SELECT s.m4_row, mp.m4_p AS m4_pid, ${u} AS u
-    FROM m4_src s JOIN m4_pat p ON ${on} JOIN m4_map mp USING (m4_pid)`);
+  const u = spec.utility ? `CAST(${sqlIdent(spec.utility)} AS DOUBLE)` : '0.0';
+  const id = spec.id ? `, ${sqlIdent(spec.id)} AS m4_id` : '';
+  // rows → engine pattern (dropped patterns have none: their rows get q = 0): by dense code in row order (no join,
+  // and the output needs no sort), else by the join on the pattern columns
+  const plan = opts.joinBack === 'join' ? null : await codePlan(s, keys);
+  let ordered = false;
+  if (plan) {
+    await s.run('CREATE TEMP TABLE m4_cm (m4_c INTEGER, m4_p INTEGER)');
+    const app = await s.con.createAppender('m4_cm');
+    plan.pidOf.forEach((pid, c) => {
+      app.appendInteger(c);
+      if (pid >= 0 && enc.rowToPattern[pid] >= 0) app.appendInteger(enc.rowToPattern[pid]);
+      else app.appendNull();
+      app.endRow();
+    });
+    app.closeSync();
+    await s.run(`SET VARIABLE m4_pm = (SELECT list(m4_p ORDER BY m4_c) FROM m4_cm)`);
+    await s.run(`CREATE TEMP TABLE m4_all AS SELECT m4_row, getvariable('m4_pm')[m4_c + 1] AS m4_pid, ${u} AS u ${id}
+      FROM (SELECT m4_row, ${plan.code} AS m4_c, * EXCLUDE (m4_row) FROM m4_src)`);
+    await s.run('CREATE TEMP VIEW m4_rows AS SELECT m4_row, m4_pid, u FROM m4_all WHERE m4_pid IS NOT NULL');
+    ordered = true;
+  } else {
+    await s.run('CREATE TEMP TABLE m4_map (m4_pid BIGINT, m4_p BIGINT)');
+    const app = await s.con.createAppender('m4_map');
+    enc.rowToPattern.forEach((p, pid) => {
+      if (p < 0) return;
+      app.appendBigInt(BigInt(pid));
+      app.appendBigInt(BigInt(p));
+      app.endRow();
+    });
+    app.closeSync();
+    await s.run(`CREATE TEMP TABLE m4_rows AS SELECT s.m4_row, mp.m4_p AS m4_pid, ${u.replace('CAST(', 'CAST(s.')} AS u
+      FROM m4_src s JOIN m4_pat p ON ${on} JOIN m4_map mp USING (m4_pid)`);
+  }
   const count = new Float64Array(enc.patterns.n);
   enc.rowToPattern.forEach((p, pid) => p >= 0 && (count[p] += Number(pats[pid].m4_n)));
+  if (plan) {
+    // every engine pattern's row count as the GROUP BY's (the code is the pattern's, row by row)
+    for (const r of await s.rows('SELECT m4_pid, COUNT(*) AS n FROM m4_rows GROUP BY ALL'))
+      if (Number(r.n) !== count[Number(r.m4_pid)])
+        throw new DataError(`internal: pattern ${r.m4_pid} has ${r.n} rows by code, ${count[Number(r.m4_pid)]} counted`, {
+          file: path,
+        });
+  }
   const engine = createDuckdbEngine(
     s,
     { table: 'm4_rows', k: enc.patterns.n, m, c, S: enc.patterns.S, Y: enc.patterns.Y, count },
@@ -217,14 +247,19 @@ async function balanceRows(
     const after = feasible ? await engine.pass(res.W, res.mu, eta) : before;
     let kept = 0;
     if (feasible) {
-      const id = spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : '';
-      await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, r.m4_pid, COALESCE(r.q, 0.0) AS q,
-        ${uniformSql('duckdb', seed, 's.m4_row')} < COALESCE(r.q, 0.0) AS keep ${id}
-        FROM m4_src s
-        LEFT JOIN (SELECT m4_row, m4_pid, ${engine.qSql(res.W, res.mu, eta)} AS q FROM m4_rows) r USING (m4_row)`);
+      const qSql = engine.qSql(res.W, res.mu, eta);
+      const keep = (row: string, x: string) => `${uniformSql('duckdb', seed, row)} < ${x} AS keep`;
+      if (ordered)
+        await s.run(`CREATE TEMP VIEW m4_out AS SELECT m4_row, m4_pid, q, ${keep('m4_row', 'q')} ${spec.id ? ', m4_id' : ''}
+          FROM (SELECT *, CASE WHEN m4_pid IS NULL THEN 0.0 ELSE ${qSql} END AS q FROM m4_all)`);
+      else
+        await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, r.m4_pid, COALESCE(r.q, 0.0) AS q,
+          ${keep('s.m4_row', 'COALESCE(r.q, 0.0)')} ${spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : ''}
+          FROM m4_src s LEFT JOIN (SELECT m4_row, m4_pid, ${qSql} AS q FROM m4_rows) r USING (m4_row)`);
       if (opts.out) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
-        await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out ORDER BY m4_row`, opts.out);
+        const order = ordered ? '' : ' ORDER BY m4_row';
+        await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out${order}`, opts.out);
       }
       kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
@@ -249,7 +284,7 @@ async function balanceRows(
         V: Number.isFinite(V) ? V : null,
         solver: 'batch',
         path: 'rows',
-        backend: 'duckdb (rows: one aggregate query per pass)',
+        backend: `duckdb (rows: one aggregate query per pass, ${ordered ? 'lookup' : 'join'})`,
         seed,
       },
       solver: solverReport(res, { found, searchPasses, searchHessian }),
@@ -282,13 +317,20 @@ const INTEGER_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINT
  * null (nothing written) when the code space exceeds CODE_LIMIT, a key column has another type, or the check
  * fails: the caller then joins (joinBackByJoin).
  */
-async function joinBackByCode(
-  s: DuckSession,
-  keys: string[],
-  spec: ColumnSpec,
-  q: Float64Array,
-  opts: BalanceDuckdbOptions,
-): Promise<Float64Array | null> {
+/** a row's dense pattern code (SQL over m4_src's / m4_pat's key columns), the code space, m4_pat's pid per code */
+interface CodePlan {
+  code: string;
+  size: number;
+  pidOf: Int32Array;
+}
+
+/**
+ * The dense pattern code: each key column gets an index (integers: value − min; text and booleans: list_position
+ * in the pattern table's distinct values; NULL its own index when the column has one), the code is their
+ * mixed-radix sum. Null when the code space exceeds CODE_LIMIT, a key column has another type, or two patterns
+ * share a code.
+ */
+async function codePlan(s: DuckSession, keys: string[]): Promise<CodePlan | null> {
   const cols = keys.map(sqlIdent);
   const types = new Map(
     (await s.rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT ${cols.join(', ')} FROM m4_src)`)).map(
@@ -338,6 +380,19 @@ async function joinBackByCode(
     if (!(c >= 0 && c < size) || pidOf[c] >= 0) return null;
     pidOf[c] = Number(r.m4_pid);
   }
+  return { code, size, pidOf };
+}
+
+async function joinBackByCode(
+  s: DuckSession,
+  keys: string[],
+  spec: ColumnSpec,
+  q: Float64Array,
+  opts: BalanceDuckdbOptions,
+): Promise<Float64Array | null> {
+  const plan = await codePlan(s, keys);
+  if (!plan) return null;
+  const { code, pidOf } = plan;
   await s.run('CREATE TEMP TABLE m4_qc (m4_c INTEGER, q DOUBLE, t VARCHAR)');
   const app = await s.con.createAppender('m4_qc');
   pidOf.forEach((pid, c) => {
