@@ -211,9 +211,12 @@ async function balanceRows(
     // every engine pattern's row count as the GROUP BY's (the code is the pattern's, row by row)
     for (const r of await s.rows('SELECT m4_pid, COUNT(*) AS n FROM m4_rows GROUP BY ALL'))
       if (Number(r.n) !== count[Number(r.m4_pid)])
-        throw new DataError(`internal: pattern ${r.m4_pid} has ${r.n} rows by code, ${count[Number(r.m4_pid)]} counted`, {
-          file: path,
-        });
+        throw new DataError(
+          `internal: pattern ${r.m4_pid} has ${r.n} rows by code, ${count[Number(r.m4_pid)]} counted`,
+          {
+            file: path,
+          },
+        );
   }
   const engine = createDuckdbEngine(
     s,
@@ -333,9 +336,10 @@ interface CodePlan {
 async function codePlan(s: DuckSession, keys: string[]): Promise<CodePlan | null> {
   const cols = keys.map(sqlIdent);
   const types = new Map(
-    (await s.rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT ${cols.join(', ')} FROM m4_src)`)).map(
-      (r) => [String(r.column_name), String(r.column_type)],
-    ),
+    (await s.rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT ${cols.join(', ')} FROM m4_src)`)).map((r) => [
+      String(r.column_name),
+      String(r.column_type),
+    ]),
   );
   const parts: { expr: string; card: number }[] = [];
   for (const [j, name] of keys.entries()) {
