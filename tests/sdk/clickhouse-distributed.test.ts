@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { balanceFile } from '@m4kit/sdk/node';
+import { balanceFile, createCpuEngine, createSqlRowsEngine, solveBatch, type SqlRows } from '@m4kit/sdk/node';
 
 const BIN = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server'].find((p) => existsSync(p));
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));
@@ -85,6 +85,77 @@ describe.skipIf(!BIN)(
     afterAll(() => {
       for (const p of servers) p.kill('SIGTERM');
     });
+
+    test('per-row passes as SQL over the Distributed table (the rows engine of --engine duckdb): q as in-process', async () => {
+      // rows with a utility, so q depends on the row: race (3) × occ (4) → pattern m4_pid = race·4 + occ; one
+      // shard per m4_row parity. Each solver pass (and Hessian pass) is one aggregate query over both shards.
+      const n = 20011;
+      const [m, c, k] = [3, 4, 12];
+      let x = 777;
+      const r = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296;
+      const pid = new Int32Array(n);
+      const u = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const race = r() < 0.5 ? 0 : r() < 0.6 ? 1 : 2;
+        pid[i] = race * c + Math.min(3, Math.floor(r() * (race === 0 ? 4 : 3.2)));
+        u[i] = ((((i * 7919) % 1000) / 1000 - 0.5) * 0.4) as number;
+      }
+      for (let i = 0; i < 2; i++) {
+        await query(
+          i,
+          'CREATE TABLE rows_local (m4_row Int64, m4_pid Int64, u Float64) ENGINE = MergeTree ORDER BY m4_row',
+        );
+        const tsv: string[] = [];
+        for (let j = i; j < n; j += 2) tsv.push(`${j}\t${pid[j]}\t${u[j]}`);
+        await query(i, 'INSERT INTO rows_local FORMAT TSV', tsv.join('\n') + '\n');
+      }
+      await query(0, 'CREATE TABLE rows_d AS rows_local ENGINE = Distributed(two, default, rows_local, m4_row)');
+      const S = new Float64Array(k * m);
+      const Y = new Float64Array(k * c);
+      for (let p = 0; p < k; p++) {
+        S[p * m + Math.floor(p / c)] = 1;
+        Y[p * c + (p % c)] = 1;
+      }
+      const count = new Float64Array(k);
+      pid.forEach((p) => count[p]++);
+      const pi = [1 / 3, 1 / 3, 1 / 3];
+      let queries = 0;
+      const runCH: SqlRows = async (sql) => {
+        queries++;
+        return (await query(0, `${sql} FORMAT JSONEachRow`))
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+      };
+      const ch = createSqlRowsEngine(runCH, { table: 'rows_d', k, m, c, S, Y, count }, pi);
+      // in-process reference: the float64 CPU engine on the same rows
+      const Sr = new Float64Array(n * m);
+      const Yr = new Float64Array(n * c);
+      for (let i = 0; i < n; i++) {
+        Sr.set(S.subarray(pid[i] * m, pid[i] * m + m), i * m);
+        Yr.set(Y.subarray(pid[i] * c, pid[i] * c + c), i * c);
+      }
+      const cpu = createCpuEngine({ n, m, c, S: Sr, Y: Yr, u }, pi);
+      const opts = { eta: 0.45, epsRep: 0.01, epsAssoc: 0.005, pi };
+      const a = await solveBatch(cpu, opts);
+      const b = await solveBatch(ch, opts);
+      expect(a.status).toBe('optimal');
+      expect(b.status).toBe('optimal');
+      expect(b.solver.method).toBe('newton');
+      expect(queries).toBe(b.solver.passes + b.solver.hessianPasses);
+      const qa = await cpu.q(a.W, a.mu, 0.45);
+      const qb = await ch.q(b.W, b.mu, 0.45);
+      expect(qb.length).toBe(n);
+      let worst = 0;
+      qa.forEach((q, i) => (worst = Math.max(worst, Math.abs(q - qb[i]))));
+      expect(worst).toBeLessThan(1e-6);
+      // the moments at the solution, summed by ClickHouse across the shards, as the CPU engine's
+      const [sa, sb] = [await cpu.pass(a.W, a.mu, 0.45), await ch.pass(b.W, b.mu, 0.45)];
+      expect(sb.sumQ).toBeCloseTo(sa.sumQ, 3);
+      sa.D.forEach((v, j) => expect(Math.abs(sb.D[j] - v) / n).toBeLessThan(1e-6));
+      cpu.dispose();
+      ch.dispose();
+    }, 120_000);
 
     test('pattern count → m4kit → join-back with the keep draw: same q and keep as in-process; ε met per label', async () => {
       // the table: rid, race (3 groups, skewed), occ (4 labels, associated with race); rid % 2 picks the shard

@@ -21,4 +21,10 @@ export {
   type DuckOptions,
   type DuckSession,
 } from './io/duckdb.js';
-export { createDuckdbEngine, type DuckdbEngine, type DuckRowsData } from './balance/engine-duckdb.js';
+export {
+  createDuckdbEngine,
+  createSqlRowsEngine,
+  type DuckdbEngine,
+  type DuckRowsData,
+  type SqlRows,
+} from './balance/engine-duckdb.js';

@@ -1,15 +1,19 @@
-// MomentsEngine whose passes run inside DuckDB (Node, `--engine duckdb` on the per-row path): one aggregate query
-// per pass computes q_i = clip(η + u_i − a_p(i) − µ, 0, 1) inline for every row and sums it per pattern p; the
-// moment sums follow exactly from those per-pattern SUMs, since (s_i, y_i) — and so
-// a_p = (s_p − π)ᵀ W [1; y_p] — are shared by the rows of a pattern. No row leaves the engine; the solver
-// (solve.ts) is unchanged.
+// MomentsEngine whose passes run inside a SQL engine (Node, `--engine duckdb` on the per-row path; ClickHouse via
+// createSqlRowsEngine): one aggregate query per pass computes q_i = clip(η + u_i − a_p(i) − µ, 0, 1) inline for
+// every row and sums it per pattern p; the moment sums follow exactly from those per-pattern SUMs, since
+// (s_i, y_i) — and so a_p = (s_p − π)ᵀ W [1; y_p] — are shared by the rows of a pattern. The Hessian pass of the
+// second-order solver is one query too: the rows with 0 < q̂_i < 1 counted per pattern, H = Σ_p count_p z_p z_pᵀ.
+// No row leaves the engine; the solver (solve.ts) is unchanged.
 import { ArgumentError, ShapeError } from '@m4kit/kernels';
 import type { DuckSession } from '../io/duckdb.js';
 import { createCpuEngine } from './engine-cpu.js';
 import type { MomentsEngine, MomentsSums } from './types.js';
 
 export interface DuckRowsData {
-  /** table or view with columns m4_pid (0-based pattern index) and u (DOUBLE utility, 0 without one), one per row */
+  /**
+   * table or view with columns m4_row (integer row id: q() orders by it, a strided Hessian samples it), m4_pid
+   * (0-based pattern index) and u (DOUBLE utility, 0 without one), one row per row
+   */
   table: string;
   /** patterns (k×m attributes, k×c labels) indexed by m4_pid; `count` = rows per pattern in `table` */
   k: number;
@@ -28,7 +32,18 @@ export interface DuckdbEngine extends MomentsEngine {
   qSql(W: Float64Array, mu: number, eta: number): string;
 }
 
+/** runs one query, returns its rows as objects (numbers may come back as bigint or text: they are read by Number) */
+export type SqlRows = (sql: string) => Promise<Record<string, unknown>[]>;
+
 export function createDuckdbEngine(s: DuckSession, d: DuckRowsData, pi: ArrayLike<number>): DuckdbEngine {
+  return createSqlRowsEngine((sql) => s.rows(sql), d, pi);
+}
+
+/**
+ * The same engine over any SQL engine `run` talks to: the queries use only SUM, COUNT, GREATEST/LEAST, a 1-based
+ * array literal indexed by m4_pid + 1 and exponent-form float literals, which DuckDB and ClickHouse both read.
+ */
+export function createSqlRowsEngine(run: SqlRows, d: DuckRowsData, pi: ArrayLike<number>): DuckdbEngine {
   const { k, m, c, S, Y, count } = d;
   const P = m * (c + 1);
   const piArr = Float64Array.from(pi);
@@ -56,8 +71,10 @@ export function createDuckdbEngine(s: DuckSession, d: DuckRowsData, pi: ArrayLik
     }
     return a;
   };
-  const qExpr = (a: Float64Array, mu: number, eta: number) =>
-    `greatest(0.0, least(1.0, ${lit(eta)} + u - ([${Array.from(a, lit).join(',')}])[m4_pid + 1] - ${lit(mu)}))`;
+  /** q̂ = η + u − a_p − µ, in the CPU engine's order of operations */
+  const qHat = (a: Float64Array, mu: number, eta: number) =>
+    `${lit(eta)} + u - ([${Array.from(a, lit).join(',')}])[m4_pid + 1] - ${lit(mu)}`;
+  const qExpr = (a: Float64Array, mu: number, eta: number) => `greatest(0.0, least(1.0, ${qHat(a, mu, eta)}))`;
 
   return {
     n,
@@ -68,7 +85,7 @@ export function createDuckdbEngine(s: DuckSession, d: DuckRowsData, pi: ArrayLik
       check(W);
       const a = dots(W);
       const q = fixedQ !== undefined ? lit(fixedQ) : qExpr(a, mu, eta);
-      const rows = await s.rows(`SELECT m4_pid, SUM(q) AS sq, SUM((q - q0) * (q - q0)) AS sh FROM
+      const rows = await run(`SELECT m4_pid, SUM(q) AS sq, SUM((q - q0) * (q - q0)) AS sh FROM
         (SELECT m4_pid, ${lit(eta)} + u AS q0, ${q} AS q FROM ${d.table}) GROUP BY m4_pid`);
       const D = new Float64Array(P);
       const qy = new Float64Array(c);
@@ -93,12 +110,43 @@ export function createDuckdbEngine(s: DuckSession, d: DuckRowsData, pi: ArrayLik
     },
     async q(W, mu, eta) {
       check(W);
-      const rows = await s.rows(`SELECT ${qExpr(dots(W), mu, eta)} AS q FROM ${d.table} ORDER BY m4_row`);
+      const rows = await run(`SELECT ${qExpr(dots(W), mu, eta)} AS q FROM ${d.table} ORDER BY m4_row`);
       return Float64Array.from(rows, (r) => Number(r.q));
     },
     qSql(W, mu, eta) {
       check(W);
       return qExpr(dots(W), mu, eta);
+    },
+    async hessian(W, mu, eta, stride = 1) {
+      check(W);
+      if (!Number.isInteger(stride) || stride < 1)
+        throw new ArgumentError(`hessian: stride must be an integer ≥ 1, got ${stride}`);
+      // the sample is rows whose id is a multiple of stride (the CPU engine's rows 0, stride, …, when no row was
+      // dropped); the solver scales H by stride / n and uses it only to shape the step
+      const sample = stride > 1 ? `WHERE m4_row % ${stride} = 0` : '';
+      const rows = await run(`SELECT m4_pid, COUNT(*) AS na FROM
+        (SELECT m4_pid, ${qHat(dots(W), mu, eta)} AS qh FROM ${d.table} ${sample}) AS m4_h
+        WHERE qh > 0 AND qh < 1 GROUP BY m4_pid`);
+      const K = P + 1;
+      const H = new Float64Array(K * K);
+      const z = new Float64Array(K);
+      for (const r of rows) {
+        const p = Number(r.m4_pid);
+        const na = Number(r.na);
+        z.fill(0);
+        for (let j = 0; j < m; j++) {
+          const sd = S[p * m + j] - piArr[j];
+          z[j * (c + 1)] = sd;
+          for (let r2 = 0; r2 < c; r2++) z[j * (c + 1) + r2 + 1] = sd * Y[p * c + r2];
+        }
+        z[P] = 1;
+        for (let a = 0; a < K; a++) {
+          if (z[a] === 0) continue;
+          const f = na * z[a];
+          for (let b = 0; b < K; b++) H[a * K + b] += f * z[b];
+        }
+      }
+      return H;
     },
     frobenius: () => patterns.frobenius(),
     dispose() {
