@@ -136,7 +136,10 @@ async function parseArrowBytes(u8: Uint8Array, file: string): Promise<TableChunk
   } catch (e) {
     throw new DataError(`not a readable Arrow IPC file: ${(e as Error).message}`, { file });
   }
-  const columns = checkUniqueColumns(file, table.schema.fields.map((f) => f.name));
+  const columns = checkUniqueColumns(
+    file,
+    table.schema.fields.map((f) => f.name),
+  );
   const rows: Row[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const row: Row = {};
