@@ -265,8 +265,8 @@ describe('--engine duckdb per-row path: every pass is one aggregate query, q as 
       // the engine's Hessian pass (one COUNT per pattern query) puts the second-order solver on the SQL engine
       expect(b.report.solver.method).toBe('newton');
       expect(b.report.solver.hessianPasses).toBeGreaterThan(0);
-      // (at a fixed η: the η search of 'auto' stays first-order in solve.ts)
-      if (eta !== 'auto') expect(b.report.solver.passes).toBeLessThan(60);
+      // 'auto' includes the η search, Newton too since #15 (was 751 first-order passes; now 59 + 29 Hessian)
+      expect(b.report.solver.passes).toBeLessThan(eta === 'auto' ? 120 : 60);
       // rows reach their pattern by dense code (no join, output unsorted in row order); the join gives the same bytes
       expect(b.report.options.backend).toBe('duckdb (rows: one aggregate query per pass, lookup)');
       const j = await balanceFileDuckdb(f, spec, { ...opts, eta, joinBack: 'join', out: join(dir, 'uj.csv') });

@@ -18,6 +18,11 @@ export interface NewtonArgs {
   eta: number;
   /** per-moment tolerance e (length P = m(c+1)) */
   e: Float64Array;
+  /**
+   * rate-proportional tolerances (the balanced largest-feasible-η search, see solve.ts CoreArgs.b): the engine sees
+   * µ − Σ b_j |W_j|, the L1 weight becomes e + b·rate and the Hessian rows become d_j − sign(W_j) b_j
+   */
+  b?: Float64Array;
   V: number;
   /** Σ w (NaN: taken from the first pass) */
   N: number;
@@ -221,8 +226,16 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
   let passes = 0;
   let hessianPasses = 0;
 
+  const bb = a.b;
+  /** µ as the engine sees it: µ − Σ b_j |W_j| */
+  const muEng = (W: Float64Array, mu: number) => {
+    if (!bb) return mu;
+    let t = mu;
+    for (let j = 0; j < P; j++) t -= bb[j] * Math.abs(W[j]);
+    return t;
+  };
   const evaluate = async (W: Float64Array, mu: number): Promise<NewtonEval> => {
-    const s = await engine.pass(W, mu, eta);
+    const s = await engine.pass(W, muEng(W, mu), eta);
     passes++;
     if (!(N > 0)) {
       N = s.sumW;
@@ -232,11 +245,13 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
     const Dn = new Float64Array(P);
     let viol = -Infinity;
     let pen = 0;
+    const rate = s.sumQ / N;
     for (let j = 0; j < P; j++) {
       const dn = s.D[j] / N;
       Dn[j] = dn;
-      G[j] = dn - e[j];
-      G[P + j] = -dn - e[j];
+      const ej = bb ? e[j] + bb[j] * rate : e[j];
+      G[j] = dn - ej;
+      G[P + j] = -dn - ej;
       viol = Math.max(viol, G[j], G[P + j]);
       pen += e[j] * Math.abs(W[j]);
     }
@@ -287,9 +302,30 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
       best = { y: y.slice(), ev, kkt };
     }
     iter++;
-    const H = await engine.hessian!(Wof(y), y[P], eta, stride);
+    let H = await engine.hessian!(Wof(y), muEng(Wof(y), y[P]), eta, stride);
     const scaleH = stride / N;
     hessianPasses++;
+    // with b, the model's L1 weight is e + b·rate, and for the sign pattern σ of W (σ_j = 0 at W_j = 0 unless the
+    // gradient moves it) the rows are z_j = d_j − σ_j b_j, i.e. H ← T H Tᵀ with T = [I, −σ∘b; 0, 1]
+    let eM = e;
+    if (bb) {
+      eM = new Float64Array(P);
+      const sg = new Float64Array(P);
+      for (let j = 0; j < P; j++) {
+        eM[j] = e[j] + bb[j] * ev.keepRate;
+        const dir = y[j] !== 0 ? Math.sign(y[j]) : ev.Dn[j] > eM[j] ? 1 : ev.Dn[j] < -eM[j] ? -1 : 0;
+        sg[j] = dir * bb[j];
+      }
+      const Ht = new Float64Array(K * K);
+      for (let i = 0; i < K; i++) {
+        const si = i < P ? sg[i] : 0;
+        for (let j = 0; j < K; j++) {
+          const sj = j < P ? sg[j] : 0;
+          Ht[i * K + j] = H[i * K + j] - sj * H[i * K + P] - si * H[P * K + j] + si * sj * H[P * K + P];
+        }
+      }
+      H = Ht;
+    }
     let dmax = 0;
     for (let j = 0; j < nv; j++) dmax = Math.max(dmax, H[j * K + j] * scaleH);
     const lam = Math.max(kappa * dmax, 1e-14);
@@ -301,11 +337,11 @@ export async function newtonCore(a: NewtonArgs): Promise<NewtonResult> {
     const b = new Float64Array(nv);
     for (let j = 0; j < P; j++) b[j] = ev.Dn[j];
     if (muFree) b[P] = ev.meanGap;
-    const yt = solveModel(A, b, y, e, V, nv, P);
+    const yt = solveModel(A, b, y, eM, V, nv, P);
     // predicted increase of g along s = yt − y (directional derivative of φ − e|W|), > 0 unless at the optimum
     let pred = 0;
     for (let j = 0; j < nv; j++) pred += b[j] * (yt[j] - y[j]);
-    for (let j = 0; j < P; j++) pred -= e[j] * (Math.abs(yt[j]) - Math.abs(y[j]));
+    for (let j = 0; j < P; j++) pred -= eM[j] * (Math.abs(yt[j]) - Math.abs(y[j]));
     // pred is second order in the KKT residual (≈ b²/h), so only a non-positive or numerically zero step means
     // that the model sees no ascent left
     let step = 0;

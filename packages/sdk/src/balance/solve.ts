@@ -404,6 +404,7 @@ async function runCore(
       engine: a.engine,
       eta: a.eta,
       e: a.e,
+      b: a.b,
       V: a.V,
       N: a.N,
       fixedMu: a.fixedMu,
@@ -556,42 +557,25 @@ async function maxFeasibleEtaCore(
   let mu = 0;
   for (let k = 0; k <= 24; k++, Q *= 2) {
     mu = etaRef - Q;
-    // Newton on the joint-form search; the balanced form's rate-proportional tolerances (b) change the
-    // constraint rows to ±d − b, which the Hessian pass does not model: the first-order method runs there
-    const r = prep.feasB
-      ? {
-          ...(await fistaCore({
-            engine,
-            eta: etaRef,
-            e: prep.feasE,
-            b: prep.feasB,
-            V: Infinity,
-            N: prep.N,
-            fixedMu: mu,
-            tol,
-            maxIter,
-            x0,
-            Lsafe: prep.LsafeFeas,
-            progressEvery: 1e9,
-          })),
-          hessianPasses: 0,
-        }
-      : await runCore(
-          {
-            engine,
-            eta: etaRef,
-            e: prep.feasE,
-            V: Infinity,
-            N: prep.N,
-            fixedMu: mu,
-            tol,
-            maxIter,
-            x0,
-            Lsafe: prep.LsafeFeas,
-            progressEvery: 1e9,
-          },
-          mc,
-        );
+    // Newton where the engine has a Hessian pass (the balanced form's rate-proportional tolerances b enter its
+    // model as a shifted L1 weight and sign-dependent rows, newton.ts), FISTA otherwise or to finish a stall
+    const r = await runCore(
+      {
+        engine,
+        eta: etaRef,
+        e: prep.feasE,
+        b: prep.feasB,
+        V: Infinity,
+        N: prep.N,
+        fixedMu: mu,
+        tol,
+        maxIter,
+        x0,
+        Lsafe: prep.LsafeFeas,
+        progressEvery: 1e9,
+      },
+      mc,
+    );
     passes += r.passes;
     hessianPasses += r.hessianPasses;
     out = r;

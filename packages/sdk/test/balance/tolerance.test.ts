@@ -119,6 +119,25 @@ describe('balanced tolerances (default)', () => {
     expect(Math.abs(hi.maxFeasibleEta! - mf.eta)).toBeLessThan(1e-6);
   });
 
+  it('the balanced η search runs Newton (#15): same η as first-order, far fewer passes, still feasible', async () => {
+    // a per-row table (utilities: no two rows share a pattern) as on the --path rows engines
+    const rnd = mulberry32(11);
+    const u = Float64Array.from({ length: data.n }, () => (rnd() - 0.5) * 0.4);
+    const e = createCpuEngine({ ...data, u }, pi);
+    const fo = await maxFeasibleEta(e, { epsRep: eps, epsAssoc: eps, method: 'first-order' });
+    const nt = await maxFeasibleEta(e, { epsRep: eps, epsAssoc: eps });
+    expect(fo.converged && nt.converged).toBe(true);
+    expect(nt.hessianPasses).toBeGreaterThan(0);
+    expect(Math.abs(nt.eta - fo.eta)).toBeLessThan(1e-6);
+    // the certificate: the returned point attains η and meets the balanced constraints
+    const b = await balancedBias(e, nt.W, nt.mu, 0.5);
+    expect(Math.abs(b.keepRate - nt.eta)).toBeLessThan(1e-6);
+    expect(Math.max(b.rb, b.ab)).toBeLessThanOrEqual(eps + 1e-6);
+    // measured: first-order 1353 moments passes; Newton 53 moments + 28 Hessian passes
+    expect(fo.passes).toBeGreaterThan(1000);
+    expect(nt.passes + nt.hessianPasses!).toBeLessThan(200);
+  });
+
   it('the streaming solver bounds the kept data too', async () => {
     const e = createCpuEngine(data, pi);
     const r = await solveStreaming(data, { eta: 0.3, pi, epsRep: 0.02, epsAssoc: 0.02, epochs: 400, seed: 1 });
