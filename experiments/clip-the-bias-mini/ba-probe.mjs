@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Why the BA module leaves the models unchanged (issue #18 follow-up): trains one model as run.mjs does (seed 0,
+// Why the BA module leaves the models unchanged (issue #18 follow-up): trains one model as run.mjs does (seed,
 // CLIP loss, 20% named captions), then measures what `debias` does to it.
-//   node experiments/clip-the-bias-mini/ba-probe.mjs [--full]   (--full: the full run's model size; else --quick's)
+//   node experiments/clip-the-bias-mini/ba-probe.mjs [--full] [--seed N]
+// (--full: the full run's model size, else --quick's; --seed: the run's seed, 0 by default)
 // Prints: the module's relative change ‖g − e‖/‖e‖ on the training embeddings (at its random init and after
 // training), the first/last L_ba, cos(ĝ(factual), ĝ(counterfactual)) on captions that name a gender, the
 // counterfactual training signal KL(softmax(f̂_T1·I/τ) ‖ softmax(f̂_T2·I/τ)), and the evaluation metrics for the
@@ -15,6 +16,7 @@ import { modelEncoder, BA } from './lib/debias.mjs';
 import { auditWords } from './lib/glove-audit.mjs';
 
 const full = process.argv.includes('--full');
+const seed = process.argv.includes('--seed') ? +process.argv[process.argv.indexOf('--seed') + 1] : 0;
 const S = full
   ? { trainN: 8000, views: 3, steps: 120, batchSize: 256 }
   : { trainN: 3000, views: 1, steps: 40, batchSize: 128 };
@@ -31,7 +33,7 @@ const images = loadImages(concepts);
 const kernels = await init();
 const evalSet = buildEval({ concepts, images, views: S.views, seed: 424242 });
 const prompts = evalPrompts(glove, conceptNames);
-const tr = buildTrain({ concepts, images, shares, glove, n: S.trainN, seed: 1000, genderRate: 0.2 });
+const tr = buildTrain({ concepts, images, shares, glove, n: S.trainN, seed: 1000 + seed, genderRate: 0.2 });
 const std = standardizer(tr.image, tr.imageDim);
 std(tr.image);
 const ev = {
@@ -51,7 +53,7 @@ const model = await train(kernels, base, {
   clipNorm: 5,
   batchSize: S.batchSize,
   steps: S.steps,
-  seed: 0,
+  seed,
   logEvery: 1000,
 });
 const d = 64;
@@ -126,7 +128,7 @@ const cfCos = async (mod) => {
       ` nats (0 on the other ${n - nNamed}); cos(f̂_T1, f̂_T2) = ${(await cfCos(null)).toFixed(4)}`,
   );
 }
-const initMod = new DebiasModule(initBaParams(d, BA.hidden1, BA.hidden2, 0), {});
+const initMod = new DebiasModule(initBaParams(d, BA.hidden1, BA.hidden2, seed), {});
 console.log(
   `init module (untrained): change image ${(await rel(initMod, eI, 'image')).toFixed(4)}, ` +
     `text ${(await rel(initMod, eT1, 'text')).toFixed(4)}; ` +
@@ -157,7 +159,7 @@ for (const [name, idx, o] of variants) {
   const res = await debias(data, {
     ...baOpts,
     ...o,
-    seed: 0,
+    seed,
     kernels,
     shuffle: true,
     onProgress: (p) => p.loss && losses.push(p.loss),
