@@ -878,7 +878,15 @@ export async function writeReport(dir, results) {
   md.push(
     `- The BA module is trained far shorter than in its paper (${st.ba.epochs} epochs on ${st.ba.sample} ` +
       `pairs, queue ${st.ba.queueSize}) because one step of m4kit's bank loss costs about a second on these ` +
-      `2 CPU cores; a longer schedule may do more.`,
+      `2 CPU cores. It leaves the models as they were not for lack of training: its loss is minimised by the ` +
+      `identity (L_ba = 0 when the debiased features equal the original ones, and the i2t / t2i targets are the ` +
+      `original model's own rankings). The only term that rewards a change is the counterfactual caption in t2i ` +
+      `(every other step, weight α/2); it is zero on the pairs whose caption names no gender (their counterfactual ` +
+      `is the factual caption) and small on the rest, because these models rank images for "woman X" almost as ` +
+      `for "man X". Training therefore shrinks the module's random initial perturbation towards the identity ` +
+      `(with the output ReLU, exactly onto it) instead of removing gender; a 16× longer schedule, a lower lr or ` +
+      `training on the gender-naming pairs only did not change that. Only without the alignment term (α = 1, ` +
+      `L_cd alone) did one model lose some gender read-out (71.1% → 66.9%; \`ba-probe.mjs --full\`, README).`,
   );
   md.push(
     '- Biased prompts and the BA module also transform the probe prompts ("a photo of a man"): parity and the gender read-out measure the debiased model as a user would query it, which for a projection that removes the gender span means both prompts land close together.',
