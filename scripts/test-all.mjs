@@ -32,7 +32,7 @@ function run(cmd, args, opts = {}) {
           .join('\n'),
       );
     });
-    p.on('close', (code) => resolve({ code, text }));
+    p.on('close', (code, signal) => resolve({ code, signal, text }));
   });
 }
 
@@ -78,11 +78,25 @@ if (want('deno') || want('chromium')) {
 
 if (want('deno')) {
   const deno = join(root, 'node_modules/.bin/deno');
-  const r = await run(deno, ['test', '--allow-all', '--no-check', '--unstable-webgpu', 'deno/all.test.ts'], {
-    cwd: join(root, 'tests'),
-    env: { ...env, NO_COLOR: '1' },
-  });
-  const m = /(\d+) passed \| (\d+) failed/.exec(r.text.replace(/\x1b\[[0-9;]*m/g, ''));
+  const denoTest = () =>
+    run(deno, ['test', '--allow-all', '--no-check', '--unstable-webgpu', 'deno/all.test.ts'], {
+      cwd: join(root, 'tests'),
+      env: { ...env, NO_COLOR: '1' },
+    });
+  const summary = (r) => /(\d+) passed \| (\d+) failed/.exec(r.text.replace(/\x1b\[[0-9;]*m/g, ''));
+  let r = await denoTest();
+  // Deno (wgpu on Mesa lavapipe) sometimes aborts in native teardown *after* its summary reports every test passed
+  // ("corrupted size vs. prev_size in fastbins", SIGABRT; about 1 run in 3 here). That is a crash of the runtime at
+  // exit, not a failing test: say so loudly and rerun the whole suite (at most twice); a test failure is never rerun.
+  for (let retry = 0; retry < 2 && (r.signal || r.code >= 128) && summary(r) && Number(summary(r)[2]) === 0; retry++) {
+    const how = r.signal ?? `exit ${r.code}`;
+    console.error(
+      `\n[test-all] deno test was killed by ${how} after reporting ${summary(r)[1]} passed, 0 failed ` +
+        '(a crash in native teardown at exit); rerunning the Deno suite to tell a flake from a defect',
+    );
+    r = await denoTest();
+  }
+  const m = summary(r);
   let passed = m ? Number(m[1]) : 0;
   let failed = m ? Number(m[2]) : 1;
   if (r.code !== 0 && failed === 0) failed = 1;
