@@ -28,3 +28,4 @@ export {
   type DuckRowsData,
   type SqlRows,
 } from './balance/engine-duckdb.js';
+export { fileReader, openSafetensorsFile } from './io/safetensors-file.js';
