@@ -34,3 +34,4 @@ export {
   type SafetensorsHeader,
   type SafetensorsTensor,
 } from './io/safetensors.js';
+export * from './clip/image/index.js';
