@@ -82,7 +82,7 @@ describe('round trips and reads by offset', () => {
   });
   for (const [label, reader] of [
     ['bytes', () => bytesReader(bytes)],
-    ['Blob', () => blobReader(new Blob([bytes]))],
+    ['Blob', () => blobReader(new Blob([bytes as Uint8Array<ArrayBuffer>]))],
     [
       'file',
       () => {
