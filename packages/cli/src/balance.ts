@@ -1,6 +1,7 @@
 import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
+import { balanceExit } from './guard.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions extends ScaleCliOptions {
@@ -29,6 +30,8 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   json?: boolean;
   progress: boolean;
   lowMemory?: boolean;
+  /** groups differing only invisibly (or a group "null") are an error, not a warning */
+  strict?: boolean;
   encoding?: 'utf-8' | 'latin1';
 }
 
@@ -55,7 +58,7 @@ export const BALANCE_FLAGS = {
 /** The per-group lines' columns (RB/AB and the tolerances are spelled out by formatBiasReport's own legend). */
 export const BIAS_LEGEND = [
   '  R and C: RB and AB per group and per group × label, before → after; share = P(group);',
-  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible.",
+  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible, 4 stopped at --max-iter.",
 ];
 
 /**
@@ -133,7 +136,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   if (o.engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
-    const spec = { attributes, labels, utility, id, counts, missing: opts.missing };
+    const spec = { attributes, labels, utility, id, counts, missing: opts.missing, strict: o.strict };
     const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
     for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
@@ -141,7 +144,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, out, o.report);
     if (o.emitSql) console.error(text);
     else console.log(text);
-    process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+    process.exitCode = balanceExit(r.solver);
     return;
   }
   const showBar = o.progress && !o.json && process.stderr.isTTY;
@@ -161,6 +164,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       id: o.id,
       counts: o.counts,
       missing: opts.missing,
+      strict: o.strict,
     },
     {
       ...opts,
@@ -201,5 +205,5 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));
   else console.log(formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report));
-  process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+  process.exitCode = balanceExit(r.solver);
 }

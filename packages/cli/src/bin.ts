@@ -13,6 +13,7 @@ import {
   TRAIN_DEFAULTS as T,
 } from '@m4kit/sdk';
 import { runBalance, type BalanceCliOptions } from './balance.js';
+import { auditBalanceFlags } from './balance-audit.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
 import type { DebiasCliOptions } from './debias.js';
@@ -27,6 +28,7 @@ export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 /** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
 const EXIT_HELP =
   'Exit codes: 0 ok, 2 bad input or usage (or an output that cannot be written), 3 infeasible (balance), ' +
+  '4 stopped at --max-iter with constraints violated (balance), ' +
   '130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
 
 const program = new Command();
@@ -61,6 +63,8 @@ const list = (v: string) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+/** column names: split on commas and matched exactly (" sex" and "sex " are other columns: no trimming) */
+const columnNames = (v: string) => v.split(',').filter((s) => s !== '');
 
 program
   .command('balance')
@@ -71,9 +75,13 @@ program
   .option(
     '-a, --attributes <cols>',
     'sensitive attribute column (categorical), or several 0/1 / probability columns',
-    list,
+    columnNames,
   )
-  .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
+  .option(
+    '-l, --labels <cols>',
+    'label / proxy column (categorical or list "a|b"), or several 0/1 columns',
+    columnNames,
+  )
   .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
   .option('--id <col>', 'id column copied to the output')
   .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
@@ -125,6 +133,7 @@ program
   .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (spills beyond it; default 80% of RAM)')
   .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
   .option('--row-id <col>', '--emit-sql: integer row id column the keep draw is keyed on')
+  .option('--strict', 'groups that differ only invisibly (trailing space, NBSP, BOM, NFC/NFD) or a group "null": error')
   .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
   .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
   .option('-r, --report <file>', 'write the JSON report')
@@ -169,6 +178,7 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
         throw new UsageError(
           'the input table argument is empty (an unset variable?): give a table file, or no argument for the bundled survey',
         );
+      auditBalanceFlags(o);
       checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
       await runBalance(input, o);
     } catch (e) {
