@@ -24,4 +24,8 @@ export { biasActRef, biasActBackwardRef, gatherRowsRef } from './mlp/reference.j
 export { roundToF16 } from '../runtime/half.js';
 export { castRef } from './cast/reference.js';
 export { transposeRef, accumulateRef } from './transpose/reference.js';
-export { debiasLossRef, type DebiasLossHyper, type DebiasLossRefResult } from './debias-loss/reference.js';
+export { debiasLossRef } from './debias-loss/reference.js';
+import type { DebiasLossHyper as DHyper, DebiasLossRefResult as DResult } from './debias-loss/reference.js';
+// local aliases, as for AdamWHyper: re-exported from the shared chunk they would be declared as `typeof …`
+export type DebiasLossHyper = DHyper;
+export type DebiasLossRefResult = DResult;

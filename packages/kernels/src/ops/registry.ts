@@ -1,0 +1,73 @@
+// The op registry: every op of the `Kernels` surface, by its name on the surface (groups nest). Adding an op is
+// one line here (ARCHITECTURE.md, "Add a kernel op"); both backends, the package's exports, the self-check and
+// the cross-runtime suite read this object.
+import { isOpDeclaration, type AnyFn, type OpDeclaration } from './op.js';
+import { castOp } from './cast/cast.js';
+import { debiasLossOp } from './debias-loss/debias-loss.js';
+import { axpyOp, clipOp, scaleOp } from './elementwise/elementwise.js';
+import { clipLossOp, siglipLossOp } from './losses/losses.js';
+import { matmulOp } from './matmul/matmul.js';
+import { biasActBackwardOp, biasActOp, gatherRowsOp } from './mlp/mlp.js';
+import { momentsHessianOp } from './moments/hessian.js';
+import { momentsPassOp } from './moments/moments.js';
+import { l2normalizeBackwardOp, l2normalizeOp } from './normalize/normalize.js';
+import { adamwOp, clipGradNormOp } from './optim/optim.js';
+import { logsumexpOp, maxOp, meanOp, sumOp } from './reduce/reduce.js';
+import { softmaxOp } from './softmax/softmax.js';
+import { topkOp } from './topk/topk.js';
+import { transposeOp } from './transpose/transpose.js';
+
+export const OPS = {
+  matmul: matmulOp,
+  l2normalize: l2normalizeOp,
+  l2normalizeBackward: l2normalizeBackwardOp,
+  logsumexp: logsumexpOp,
+  softmax: softmaxOp,
+  sum: sumOp,
+  mean: meanOp,
+  max: maxOp,
+  scale: scaleOp,
+  axpy: axpyOp,
+  clip: clipOp,
+  topk: topkOp,
+  cast: castOp,
+  transpose: transposeOp,
+  /** CLIP / SigLIP losses with gradients (spec §3), and the debias module's bank loss (spec §2.4) */
+  losses: { clip: clipLossOp, siglip: siglipLossOp, debias: debiasLossOp },
+  /** optimiser steps in place on device tensors: no read-back */
+  optim: { adamw: adamwOp, clipGradNorm: clipGradNormOp },
+  /** projection-head kernels */
+  mlp: { biasAct: biasActOp, biasActBackward: biasActBackwardOp, gatherRows: gatherRowsOp },
+  /**
+   * The balance moments kernels (spec §1.5). Both return block partial sums to fold in float64 on the host:
+   * [blocks, R] for `foldMomentsPartials`, [blocks, T] for `foldHessianPartials` (one block on the CPU backend).
+   */
+  moments: { pass: momentsPassOp, hessian: momentsHessianOp },
+} as const;
+
+/** The surface a registry describes: each declaration becomes its signature, each group a nested object. */
+export type Surface<R> = {
+  readonly [K in keyof R]: R[K] extends { readonly op: true; readonly signature?: infer F extends AnyFn }
+    ? F
+    : Surface<R[K]>;
+};
+export type OpSurface = Surface<typeof OPS>;
+
+/** Every declaration with its path on the surface ('matmul', 'losses.clip', …), in registry order. */
+export function listOps(reg: object = OPS, prefix = ''): { path: string; decl: OpDeclaration<AnyFn> }[] {
+  const out: { path: string; decl: OpDeclaration<AnyFn> }[] = [];
+  for (const [k, v] of Object.entries(reg)) {
+    if (isOpDeclaration(v)) out.push({ path: prefix + k, decl: v });
+    else out.push(...listOps(v as object, `${prefix}${k}.`));
+  }
+  return out;
+}
+
+/** Build a surface object from the registry: each op calls `invoke(declaration, args)`. */
+export function buildSurface(invoke: (decl: OpDeclaration<AnyFn>, args: unknown[]) => unknown, reg: object = OPS) {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(reg)) {
+    out[k] = isOpDeclaration(v) ? (...args: unknown[]) => invoke(v, args) : buildSurface(invoke, v as object);
+  }
+  return out as OpSurface;
+}
