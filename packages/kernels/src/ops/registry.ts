@@ -5,6 +5,7 @@ import { isOpDeclaration, type AnyFn, type OpDeclaration } from './op.js';
 import { castOp } from './cast/cast.js';
 import { debiasLossOp } from './debias-loss/debias-loss.js';
 import { axpyOp, clipOp, scaleOp } from './elementwise/elementwise.js';
+import { geluOp } from './gelu/gelu.js';
 import { clipLossOp, siglipLossOp } from './losses/losses.js';
 import { matmulOp } from './matmul/matmul.js';
 import { biasActBackwardOp, biasActOp, gatherRowsOp } from './mlp/mlp.js';
@@ -32,6 +33,8 @@ export const OPS = {
   topk: topkOp,
   cast: castOp,
   transpose: transposeOp,
+  /** GELU, elementwise: 'erf' x·Φ(x) (default; open_clip) or 'quick' x·σ(1.702x) (OpenAI CLIP). f32, any shape. */
+  gelu: geluOp,
   /** CLIP / SigLIP losses with gradients (spec §3), and the debias module's bank loss (spec §2.4) */
   losses: { clip: clipLossOp, siglip: siglipLossOp, debias: debiasLossOp },
   /** optimiser steps in place on device tensors: no read-back */
