@@ -34,3 +34,6 @@ export { biasAct, biasActBackward, gatherRows } from './ops/mlp/mlp.js';
 export { defineOp, type OpDeclaration, type OpCase } from './ops/op.js';
 export { OPS, listOps } from './ops/registry.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk } from './ops/moments/moments.js';
+export { layerNorm } from './ops/layernorm/layernorm.js';
+export { attention } from './ops/attention/attention.js';
+export { unfold, classTokens, embedTokens } from './ops/patches/patches.js';

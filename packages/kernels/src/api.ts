@@ -36,6 +36,8 @@ export type OptimOps = OpSurface['optim'];
 export type MlpOps = OpSurface['mlp'];
 /** The balance moments kernels. */
 export type MomentsOps = OpSurface['moments'];
+/** Transformer kernels for the CLIP towers (#23). */
+export type TransformerOps = OpSurface['transformer'];
 /** A chunk of balance rows for `k.moments`: S [rows, m], Y [rows, c], optional u and w [rows]. */
 export type MomentsChunkTensors = MomentsChunk<Tensor>;
 /** The dual point of a moments pass (W = v⁺ − v⁻, m×(c+1) row-major; π [m]; µ; η; optional fixed q, q out). */

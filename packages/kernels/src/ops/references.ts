@@ -29,3 +29,8 @@ import type { DebiasLossHyper as DHyper, DebiasLossRefResult as DResult } from '
 // local aliases, as for AdamWHyper: re-exported from the shared chunk they would be declared as `typeof …`
 export type DebiasLossHyper = DHyper;
 export type DebiasLossRefResult = DResult;
+export { layerNormRef } from './layernorm/reference.js';
+export { attentionRef } from './attention/reference.js';
+import type { AttentionShape as AShape } from './attention/reference.js';
+export type AttentionShape = AShape;
+export { unfoldRef, classTokensRef, embedTokensRef } from './patches/reference.js';

@@ -6,6 +6,9 @@ import { castOp } from './cast/cast.js';
 import { debiasLossOp } from './debias-loss/debias-loss.js';
 import { axpyOp, clipOp, scaleOp } from './elementwise/elementwise.js';
 import { geluOp } from './gelu/gelu.js';
+import { attentionOp } from './attention/attention.js';
+import { layerNormOp } from './layernorm/layernorm.js';
+import { classTokensOp, embedTokensOp, unfoldOp } from './patches/patches.js';
 import { clipLossOp, siglipLossOp } from './losses/losses.js';
 import { matmulOp } from './matmul/matmul.js';
 import { biasActBackwardOp, biasActOp, gatherRowsOp } from './mlp/mlp.js';
@@ -46,6 +49,14 @@ export const OPS = {
    * [blocks, R] for `foldMomentsPartials`, [blocks, T] for `foldHessianPartials` (one block on the CPU backend).
    */
   moments: { pass: momentsPassOp, hessian: momentsHessianOp },
+  /** transformer kernels for the CLIP towers (#23); definitions in ops/layernorm, ops/attention, ops/patches */
+  transformer: {
+    layerNorm: layerNormOp,
+    attention: attentionOp,
+    unfold: unfoldOp,
+    classTokens: classTokensOp,
+    embedTokens: embedTokensOp,
+  },
 } as const;
 
 /** The surface a registry describes: each declaration becomes its signature, each group a nested object. */

@@ -19,6 +19,9 @@ export const BALANCE_SOLVERS = ['batch', 'stream'] as const;
 export const BALANCE_PATHS = ['auto', 'patterns', 'rows'] as const;
 export const BALANCE_BACKENDS = ['auto', 'webgpu', 'cpu'] as const;
 export const MISSING_POLICIES = ['error', 'drop', 'category'] as const;
+/** On an infeasible η: 'throw' an `InfeasibleError` (default) or 'return' the report (status 'infeasible'). */
+export const ON_INFEASIBLE = ['throw', 'return'] as const;
+export type OnInfeasible = (typeof ON_INFEASIBLE)[number];
 /**
  * What ε_R / ε_A bound. 'balanced': the balanced (kept) data's moments (1/Σq) Σ q (s − π)[1, y] — the paper's
  * Definitions 1–2 applied to the kept set, what a user asking for ε_R = 0.01 means (shares within 0.01 of π).
@@ -56,6 +59,7 @@ export const BALANCE_DEFAULTS = Object.freeze({
   path: 'auto' as BalancePath,
   backend: 'auto' as BalanceBackend,
   missing: 'error' as MissingPolicyOption,
+  onInfeasible: 'throw' as OnInfeasible,
   seed: 0,
   /** solver iteration cap (the largest-feasible-η search uses the same cap per continuation stage) */
   maxIter: 20_000,
@@ -127,6 +131,11 @@ export interface BalanceOptions {
   /** engine for the rows path built by the caller (e.g. a file engine that streams from disk) */
   rowsEngine?: (pi: number[], kernels: Kernels | undefined) => MomentsEngine;
   onProgress?: (p: BalanceProgress) => void;
+  /**
+   * On an infeasible η (hard constraints no q can meet): 'throw' an `InfeasibleError` carrying the largest feasible
+   * η and the unmet constraints (default), or 'return' the result with `report.solver.status === 'infeasible'`.
+   */
+  onInfeasible?: OnInfeasible;
 }
 
 export interface BalanceProgress {
@@ -155,6 +164,7 @@ export type BalanceOptionsInput = Omit<
   | 'polish'
   | 'path'
   | 'backend'
+  | 'onInfeasible'
 > & {
   eta?: number | string;
   pi?: PiSpec | string;
@@ -173,6 +183,7 @@ export type BalanceOptionsInput = Omit<
   backend?: string;
   /** missing attribute/label values (a table-encoding option; resolved here so front ends check it once) */
   missing?: string;
+  onInfeasible?: string;
 };
 
 export interface ResolvedBalanceOptions {
@@ -194,6 +205,7 @@ export interface ResolvedBalanceOptions {
   readonly backend: BalanceBackend;
   readonly path: BalancePath;
   readonly missing: MissingPolicyOption;
+  readonly onInfeasible: OnInfeasible;
   readonly kernels?: Kernels;
   readonly rowsEngine?: BalanceOptions['rowsEngine'];
   readonly onProgress?: BalanceOptions['onProgress'];
@@ -329,6 +341,7 @@ export function resolveBalanceOptions(
     backend: choiceOption(L('backend'), o.backend, BALANCE_BACKENDS, D.backend),
     path: choiceOption(L('path'), o.path, BALANCE_PATHS, D.path),
     missing: choiceOption(L('missing'), o.missing, MISSING_POLICIES, D.missing),
+    onInfeasible: choiceOption(L('onInfeasible'), o.onInfeasible, ON_INFEASIBLE, D.onInfeasible),
     kernels: o.kernels,
     rowsEngine: o.rowsEngine,
     onProgress: o.onProgress,

@@ -29,6 +29,7 @@ import {
   solverOptionsFrom,
 } from '../balance/options.js';
 import { createCpuEngine } from '../balance/engine-cpu.js';
+import { checkFeasible, infeasibleDetail } from '../balance/infeasible.js';
 import type { MomentsSums } from '../balance/types.js';
 
 export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' | 'solver'> {
@@ -93,7 +94,7 @@ export async function balanceFileDuckdb(
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
     const enc = encodePatterns(pats, spec, path);
     if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, opts, t0, on);
-    const res = await balanceEncoded(enc, { ...opts, path: 'patterns', solver: 'batch' });
+    const res = await balanceEncoded(enc, { ...opts, path: 'patterns', solver: 'batch', onInfeasible: 'return' });
     const feasible = res.report.solver.status !== 'infeasible';
     let kept = 0;
     let joinBack = 'lookup';
@@ -130,6 +131,7 @@ export async function balanceFileDuckdb(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    checkFeasible(report, resolveBalanceOptions(opts as BalanceOptions).onInfeasible);
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();
@@ -254,6 +256,8 @@ async function balanceRows(
     const before = await engine.pass(new Float64Array(m * (c + 1)), 0, eta, 1);
     const feasible = res.status !== 'infeasible';
     const after = feasible ? await engine.pass(res.W, res.mu, eta) : before;
+    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+    const { violated } = await infeasibleDetail(engine, res, eta, names, o, tol);
     let kept = 0;
     if (feasible) {
       const qSql = engine.qSql(res.W, res.mu, eta);
@@ -273,7 +277,6 @@ async function balanceRows(
       kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
-    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
     const report: BalanceReport = {
       input: {
         rows: total,
@@ -296,7 +299,7 @@ async function balanceRows(
         backend: `duckdb (rows: one aggregate query per pass, ${ordered ? 'lookup' : 'join'})`,
         seed,
       },
-      solver: solverReport(res, { found, searchPasses, searchHessian }),
+      solver: solverReport(res, { found, searchPasses, searchHessian, violated }),
       kept,
       bias: biasReport(before, after, pi, names, {
         kept: feasible ? await keptSums(enc, pi, eta, await keptPerPattern(s, enc, (p) => p)) : undefined,
@@ -306,6 +309,7 @@ async function balanceRows(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    checkFeasible(report, o.onInfeasible);
     return { encoded: enc, patternQ: new Float64Array(0), report };
   } finally {
     engine.dispose();

@@ -14,6 +14,7 @@ import {
   type ResolvedBalanceOptions,
   type ToleranceMode,
 } from '../balance/options.js';
+import { checkFeasible, infeasibleDetail, type ViolatedConstraint } from '../balance/infeasible.js';
 import { maxFeasibleEta, solveBatch, type SolveResult } from '../balance/solve.js';
 import { solveStreaming } from '../balance/stream.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
@@ -32,6 +33,7 @@ export function solverReport(
     searchPasses: number;
     searchHessian: number;
     violations?: BalanceReport['solver']['violations'];
+    violated?: ViolatedConstraint[];
   },
 ): BalanceReport['solver'] {
   return {
@@ -47,6 +49,7 @@ export function solverReport(
     hessianStride: res.solver.hessianStride,
     dualityGap: res.solver.dualityGap,
     ...(search.violations ? { violations: search.violations } : {}),
+    ...(search.violated ? { violated: search.violated } : {}),
     ...(res.solver.note ? { note: res.solver.note } : {}),
     timeMs: res.timeMs,
   };
@@ -88,6 +91,8 @@ export interface BalanceReport {
     dualityGap: number;
     /** stream: the measured violation of every constraint (mean q − η; per moment, above and below) */
     violations?: { keepRate: number; upper: number[]; lower: number[] };
+    /** status 'infeasible': the constraints the solver's last point does not meet, worst first */
+    violated?: ViolatedConstraint[];
     note?: string;
     timeMs: number;
   };
@@ -143,7 +148,10 @@ async function keptMoments(
   }
 }
 
-/** Balance an encoded table. */
+/**
+ * Balance an encoded table. Throws `InfeasibleError` when no q meets the hard constraints at η (unless
+ * `onInfeasible: 'return'`).
+ */
 export async function balanceEncoded(
   enc: EncodedTable,
   options: BalanceOptions | ResolvedBalanceOptions = {},
@@ -276,8 +284,10 @@ export async function balanceEncoded(
     }
     const keptSums = kept > 0 ? await keptMoments(enc, keep, pi, zeroW, eta) : undefined;
     const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+    const detail = await infeasibleDetail(engine, res, eta, names, opts, tol);
+    found ??= detail.maxFeasibleEta;
     const bias = biasReport(before, after, pi, names, { kept: keptSums, tolerance: opts.tolerance });
-    return {
+    const result: BalanceResult = {
       q: qRow,
       keep,
       report: {
@@ -302,12 +312,20 @@ export async function balanceEncoded(
           backend,
           seed,
         },
-        solver: solverReport(res, { found, searchPasses, searchHessian, violations: streamViol }),
+        solver: solverReport(res, {
+          found,
+          searchPasses,
+          searchHessian,
+          violations: streamViol,
+          violated: detail.violated,
+        }),
         kept,
         bias,
         timeMs: performance.now() - t0,
       },
     };
+    checkFeasible(result.report, opts.onInfeasible);
+    return result;
   } finally {
     engine!?.dispose();
     if (ownKernels) kernels?.destroy();
