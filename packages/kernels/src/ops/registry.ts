@@ -6,6 +6,7 @@ import { castOp } from './cast/cast.js';
 import { debiasLossOp } from './debias-loss/debias-loss.js';
 import { axpyOp, clipOp, scaleOp } from './elementwise/elementwise.js';
 import { geluOp } from './gelu/gelu.js';
+import { imagePreprocessOp } from './image-preprocess/image-preprocess.js';
 import { attentionOp } from './attention/attention.js';
 import { layerNormOp } from './layernorm/layernorm.js';
 import { classTokensOp, embedTokensOp, unfoldOp } from './patches/patches.js';
@@ -22,22 +23,42 @@ import { topkOp } from './topk/topk.js';
 import { transposeOp } from './transpose/transpose.js';
 
 export const OPS = {
+  /** C = op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch) */
   matmul: matmulOp,
+  /** row-wise y = x / max(‖x‖₂, eps) of a [rows, cols] tensor (eps default 1e-12) */
   l2normalize: l2normalizeOp,
+  /** the vector-Jacobian product of `l2normalize` at x with upstream gradient dy */
   l2normalizeBackward: l2normalizeBackwardOp,
+  /** log Σ exp along an axis of a [rows, cols] tensor (1: per row, 0: per column) */
   logsumexp: logsumexpOp,
+  /** softmax along an axis of a [rows, cols] tensor (1: each row sums to 1) */
   softmax: softmaxOp,
+  /** Σ of every element ([1]), or along an axis */
   sum: sumOp,
+  /** the mean of every element ([1]), or along an axis */
   mean: meanOp,
+  /** the maximum of every element ([1]), or along an axis (empty: −FLT_MAX) */
   max: maxOp,
+  /** αx */
   scale: scaleOp,
+  /** αx + y (same shapes) */
   axpy: axpyOp,
+  /** min(max(x, lo), hi) */
   clip: clipOp,
+  /** per-row top-k (values descending, u32 indices; ties by lower index); `segment`: each segment's top-k */
   topk: topkOp,
+  /** f32 ↔ f16 (WebGPU: needs shader-f16; CPU: values rounded to binary16) */
   cast: castOp,
+  /** [rows, cols] → [cols, rows] */
   transpose: transposeOp,
   /** GELU, elementwise: 'erf' x·Φ(x) (default; open_clip) or 'quick' x·σ(1.702x) (OpenAI CLIP). f32, any shape. */
   gelu: geluOp,
+  /**
+   * open_clip's eval preprocessing of 8-bit RGBA host images (any sizes; alpha dropped): PIL bicubic/bilinear resize
+   * (antialiased when shrinking) per `resizeMode`, centre crop or pad, /255, (x − mean)/std → [n, 3, S, S] f32,
+   * byte-exact with PIL before the normalisation (`imagePreprocessRef`).
+   */
+  imagePreprocess: imagePreprocessOp,
   /** CLIP / SigLIP losses with gradients (spec §3), and the debias module's bank loss (spec §2.4) */
   losses: { clip: clipLossOp, siglip: siglipLossOp, debias: debiasLossOp },
   /** optimiser steps in place on device tensors: no read-back */
