@@ -17,3 +17,5 @@ export * from './debias/index.js';
 export * from './train/index.js';
 export * from './io/parse-bytes.js';
 export * from './clip/image/index.js';
+export type * from './clip/types.js';
+export { createGpuTowers, ClipAbortedError } from './clip/towers-gpu.js';
