@@ -18,6 +18,7 @@ import { momentsSuite } from './suite/moments.suite.js';
 import { debiasLossSuite } from './suite/debias-loss.suite.js';
 import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
+import { clipTowersSuite } from './suite/clip-towers.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -39,5 +40,6 @@ export function allSuites(env: Env): Suite[] {
     debiasLossSuite(env),
     imagePreprocessSuite(env),
     transformerSuite(env),
+    clipTowersSuite(env),
   ];
 }
