@@ -16,3 +16,4 @@ export * from './evaluate/index.js';
 export * from './debias/index.js';
 export * from './train/index.js';
 export * from './io/parse-bytes.js';
+export * from './clip/image/index.js';

@@ -1,6 +1,8 @@
 // @m4kit/sdk/node — Node entry: registers Dawn and adds filesystem IO.
 import '@m4kit/kernels/node';
 export * from './index.js';
+import './clip/image/node.js';
+export { readImageFile } from './clip/image/node.js';
 export * from './io/read.js';
 export * from './io/write.js';
 export * from './pipeline/balance-file.js';
