@@ -11,6 +11,7 @@ import {
   balanceEncoded,
   balanceFile,
   balanceFileDuckdb,
+  InfeasibleError,
   encodeFile,
   joinBackSql,
   patternCountSql,
@@ -163,16 +164,26 @@ describe('--engine duckdb matches the default engine', () => {
   test('infeasible: no output file, same status and largest feasible η', async () => {
     const f = join(dir, 't.csv');
     const spec = { attributes: ['race'], labels: ['occ'] };
-    const a = await balanceFile(f, spec, { ...opts, eta: 0.99, epsRep: 0, epsAssoc: 0 });
+    const a = await balanceFile(f, spec, { ...opts, eta: 0.99, epsRep: 0, epsAssoc: 0, onInfeasible: 'return' });
     const b = await balanceFileDuckdb(f, spec, {
       ...opts,
       eta: 0.99,
       epsRep: 0,
       epsAssoc: 0,
       out: join(dir, 'never.csv'),
+      onInfeasible: 'return',
     });
     expect(b.report.solver.status).toBe('infeasible');
     expect(a.result.report.solver.status).toBe('infeasible');
+    expect(() => readFileSync(join(dir, 'never.csv'))).toThrow();
+    // #24: by default both engines throw the typed error (pattern path and per-row path), never a quiet result
+    const hard = { ...opts, eta: 0.99, epsRep: 0, epsAssoc: 0, out: join(dir, 'never.csv') };
+    for (const path of ['patterns', 'rows'] as const) {
+      const e = await balanceFileDuckdb(f, spec, { ...hard, path }).catch((x: unknown) => x);
+      expect(e, path).toBeInstanceOf(InfeasibleError);
+      expect((e as InfeasibleError).maxFeasibleEta).toBeCloseTo(a.result.report.solver.maxFeasibleEta!, 3);
+      expect((e as InfeasibleError).violated.length).toBeGreaterThan(0);
+    }
     expect(() => readFileSync(join(dir, 'never.csv'))).toThrow();
   });
 });

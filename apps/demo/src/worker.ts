@@ -87,6 +87,7 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
     path: req.path,
     backend: kernels ? 'webgpu' : 'cpu',
     kernels,
+    onInfeasible: 'return', // the results panel shows the status and the largest feasible η
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastPost < 50 && p.iter < p.maxIter) return;

@@ -58,6 +58,19 @@ export const BIAS_LEGEND = [
   "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible.",
 ];
 
+/**
+ * "kept K of N rows": N counts the rows the balance saw (the rows dropped for missing values are not among them),
+ * the same N as the bias report's "… of N expected"; a counts table says its rows are patterns.
+ */
+export function keptLine(r: BalanceReport): string {
+  const seen = r.input.rows - r.input.dropped;
+  const counted = r.bias.summary.sizeBefore;
+  const dropped = r.input.dropped ? `; the ${r.input.dropped} rows dropped for missing values are not kept` : '';
+  return Math.abs(counted - seen) > 0.5
+    ? `  kept ${r.kept} of ${seen} rows of the counts table (seed ${r.options.seed}; ${counted} counted rows)${dropped}`
+    : `  kept ${r.kept} of ${seen} rows (seed ${r.options.seed})${dropped}`;
+}
+
 export function formatSummary(file: string, r: BalanceReport, out?: string, reportPath?: string): string {
   const s = r.solver;
   const lines = [
@@ -84,13 +97,7 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
     );
     return lines.join('\n');
   }
-  lines.push(
-    `  kept ${r.kept} of ${r.input.rows} rows (seed ${r.options.seed})`,
-    '',
-    formatBiasReport(r.bias),
-    '',
-    ...BIAS_LEGEND,
-  );
+  lines.push(keptLine(r), '', formatBiasReport(r.bias), '', ...BIAS_LEGEND);
   if (out) lines.push('', `  wrote ${out}`);
   if (reportPath) lines.push(`  wrote ${reportPath}`);
   return lines.join('\n');
@@ -118,6 +125,8 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       missing: o.missing,
       backend: o.backend,
       path: o.path,
+      // the summary names the largest feasible η and the command exits 3 (guard.ts)
+      onInfeasible: 'return',
     },
     BALANCE_FLAGS,
   );

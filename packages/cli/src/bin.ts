@@ -17,7 +17,7 @@ import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
-import { checkOutputPaths, EXIT, exitCodeOf, UsageError } from './guard.js';
+import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
 import { removeTempFiles } from '@m4kit/sdk/node';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -461,11 +461,19 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
     await runTrain(o);
   });
 
-program.argument('[command]').action((cmd?: string) => {
-  if (cmd)
-    throw new UsageError(`unknown command '${cmd}' (commands: ${program.commands.map((c) => c.name()).join(', ')})`);
-  program.help();
-});
+// an unknown command is a usage error (exit 2) naming the closest command; `usage` keeps commander from listing
+// the catch-all argument a second time ("[command] [command]")
+program
+  .usage('[options] [command]')
+  .argument('[command]')
+  .allowExcessArguments()
+  .action((cmd?: string) => {
+    if (!cmd) return program.help();
+    const names = program.commands.map((c) => c.name());
+    const closest = closestName(cmd, names);
+    const hint = closest ? `; did you mean '${closest}'?` : '';
+    throw new UsageError(`unknown command '${cmd}'${hint} (commands: ${names.join(', ')})`);
+  });
 
 // Ctrl-C / SIGTERM: remove the temp files of writes in progress, exit 130. A command that handles the signal
 // itself (train: checkpoint, then stop) gets it first; a second signal stops at once.
@@ -480,6 +488,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(EXIT.interrupted);
   });
 }
+
+// `m4kit --help | head`: a closed pipe ends the output, not the process with an EPIPE stack trace
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
 
 const argv = process.argv.length > 2 ? process.argv : [...process.argv, 'balance'];
 program.parseAsync(argv).catch((e: unknown) => {

@@ -12,16 +12,36 @@ export class UsageError extends Error {
 }
 
 /**
- * The exit code for an error: its own numeric `exitCode` (commander errors, UsageError), 2 for bad input
+ * The exit code for an error: its own numeric `exitCode` (commander errors, UsageError), 3 for `InfeasibleError`
+ * (code E_INFEASIBLE), 2 for bad input
  * (M4kitError codes `E_*`, any error named `…OptionError` / `…UsageError` / `…ConfigError` / `DataError`), else 1.
  */
 export function exitCodeOf(e: unknown): number {
   const err = e as { name?: string; code?: string; exitCode?: unknown };
   if (typeof err?.exitCode === 'number') return err.exitCode;
+  if (err?.code === 'E_INFEASIBLE') return EXIT.infeasible;
   if (typeof err?.code === 'string' && err.code.startsWith('E_')) return EXIT.usage;
   if (typeof err?.name === 'string' && /(OptionError|UsageError|ConfigError|ArgumentError|DataError)$/.test(err.name))
     return EXIT.usage;
   return EXIT.internal;
+}
+
+/** The name in `names` closest to `typed` by edit distance, if it is close enough to be a typo (else undefined). */
+export function closestName(typed: string, names: readonly string[]): string | undefined {
+  const a = typed.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of names) {
+    let prev = Array.from({ length: name.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= name.length; j++)
+        cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === name[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    const d = prev[name.length];
+    if (!best || d < best.d) best = { name, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(a.length / 2)) ? best.name : undefined;
 }
 
 /** `img.safetensors:NAME` / `t.parquet:COL` → the file part; a real path for files that exist. */

@@ -90,3 +90,49 @@ test('several categorical label columns (stops: gender; YES/NO; YES/NO; P1..P5) 
   expect(r.stderr).toMatch(/label column "precinct" read as categorical: 5 indicators precinct=P1/);
   expect(r.stderr).toMatch(/label column "personSearch" read as boolean/);
 });
+
+// #24: `m4kit <unknown-command>` printed the general help and exited 0; the usage line read
+// "Usage: m4kit [options] [command] [command]"
+test('unknown command exits 2 naming the closest command; the usage line names [command] once', () => {
+  const typo = run(['balanse']);
+  expect(typo.status).toBe(2);
+  expect(typo.stderr).toMatch(/unknown command 'balanse'; did you mean 'balance'\?/);
+  expect(typo.stdout).toBe('');
+  const far = run(['zzzzzzzz', 'extra']);
+  expect(far.status).toBe(2);
+  expect(far.stderr).toMatch(/unknown command 'zzzzzzzz' \(commands: info, balance/);
+  expect(far.stderr).not.toMatch(/did you mean/);
+  const help = run(['--help']);
+  expect(help.status).toBe(0);
+  expect(help.stdout.split('\n')[0]).toBe('Usage: m4kit [options] [command]');
+});
+
+// #24: the summary said "kept 7495 of 8993 rows" beside "7490.3 of 8857 expected": the 136 rows dropped for
+// missing values were counted in one and not the other
+test('the summary row counts agree: kept K of N rows uses the N of the expected size (dropped rows apart)', () => {
+  const f = join(dir, 'drop.csv');
+  const rows = ['sex,job'];
+  for (let i = 0; i < 40; i++) rows.push(`${i % 3 ? 'man' : 'woman'},${i % 5 === 4 ? '' : i % 2 ? 'doctor' : 'nurse'}`);
+  writeFileSync(f, rows.join('\n') + '\n');
+  const r = run([
+    'balance',
+    f,
+    '-a',
+    'sex',
+    '-l',
+    'job',
+    '--missing',
+    'drop',
+    '--eta',
+    '0.6',
+    '-o',
+    join(dir, 'd.csv'),
+  ]);
+  expect(r.status, r.stderr).toBe(0);
+  const kept = /kept (\d+) of (\d+) rows \(seed 0\); the 8 rows dropped for missing values are not kept/.exec(r.stdout);
+  const expected = /\(([\d.]+) of (\d+) expected\)/.exec(r.stdout);
+  expect(kept, r.stdout).not.toBeNull();
+  expect(expected, r.stdout).not.toBeNull();
+  expect(kept![2]).toBe('32');
+  expect(expected![2]).toBe(kept![2]);
+});

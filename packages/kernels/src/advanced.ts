@@ -32,3 +32,6 @@ export { STATUS as LOSS_STATUS } from './ops/losses/losses.wgsl.js';
 export { adamw, clipGradNorm } from './ops/optim/optim.js';
 export { biasAct, biasActBackward, gatherRows } from './ops/mlp/mlp.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk } from './ops/moments/moments.js';
+export { layerNorm } from './ops/layernorm/layernorm.js';
+export { attention } from './ops/attention/attention.js';
+export { unfold, classTokens, embedTokens } from './ops/patches/patches.js';

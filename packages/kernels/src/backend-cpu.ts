@@ -10,7 +10,9 @@ import type {
   MomentsOps,
   OptimOps,
   Tensor,
+  TransformerOps,
 } from './api.js';
+import { cpuTransformerOps } from './transformer-ops.js';
 import { checkMomentsPass } from './ops/moments/moments.js';
 import { checkDebiasInputs } from './ops/debias-loss/debias-loss.js';
 import { checkDebiasHyper, debiasLossRef } from './ops/debias-loss/reference.js';
@@ -439,6 +441,10 @@ export class CpuKernels implements Kernels {
       return this.f(T, [1, T.length]);
     },
   };
+  readonly transformer: TransformerOps = cpuTransformerOps(
+    (x, op) => this.t(x, op),
+    (d, s) => this.f(d, s),
+  );
   async sync(): Promise<void> {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'sync called after destroy()');
   }

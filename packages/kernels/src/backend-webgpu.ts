@@ -10,7 +10,9 @@ import type {
   MomentsOps,
   OptimOps,
   Tensor,
+  TransformerOps,
 } from './api.js';
+import { gpuTransformerOps } from './transformer-ops.js';
 import { momentsPass } from './ops/moments/moments.js';
 import { debiasLoss } from './ops/debias-loss/debias-loss.js';
 import { momentsHessianPass } from './ops/moments/hessian.js';
@@ -218,6 +220,10 @@ export class GpuKernels implements Kernels {
       momentsPass(this.gpu, this.chunk(ch, 'moments'), { ...o, qOut: qOut && this.t(qOut, 'moments') }),
     hessian: (ch, o) => momentsHessianPass(this.gpu, this.chunk(ch, 'moments.hessian'), o),
   };
+  private transformerOps: TransformerOps | null = null;
+  get transformer(): TransformerOps {
+    return (this.transformerOps ??= gpuTransformerOps(this.gpu, (x, op) => this.t(x, op)));
+  }
   sync(): Promise<void> {
     return this.gpu.sync();
   }

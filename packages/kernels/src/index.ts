@@ -22,6 +22,7 @@ export {
   type OptimOps,
   type MlpOps,
   type MomentsOps,
+  type TransformerOps,
   type DebiasInputs,
   type DebiasResult,
   type MomentsChunkTensors,
@@ -117,3 +118,6 @@ export {
   type DebiasLossOptions,
   type DebiasLossResult,
 } from './ops/debias-loss/debias-loss.js';
+export { layerNorm } from './ops/layernorm/layernorm.js';
+export { attention, type AttentionOptions } from './ops/attention/attention.js';
+export { unfold, classTokens, embedTokens } from './ops/patches/patches.js';

@@ -34,3 +34,4 @@ export {
   type LabelBias,
 } from './metrics.js';
 export * from './options.js';
+export { InfeasibleError, violatedConstraints, type ViolatedConstraint } from './infeasible.js';

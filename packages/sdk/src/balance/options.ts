@@ -10,12 +10,14 @@ import {
   BALANCE_PATHS,
   BALANCE_SOLVERS,
   MISSING_POLICIES,
+  ON_INFEASIBLE,
   SOLVE_METHODS,
   TOLERANCE_MODES,
   type BalanceBackend,
   type BalancePath,
   type BalanceSolver,
   type MissingPolicyOption,
+  type OnInfeasible,
   type SolveMethodOption,
   type ToleranceMode,
 } from './defaults.js';
@@ -78,6 +80,11 @@ export interface BalanceOptions {
   /** engine for the rows path built by the caller (e.g. a file engine that streams from disk) */
   rowsEngine?: (pi: number[], kernels: Kernels | undefined) => MomentsEngine;
   onProgress?: (p: BalanceProgress) => void;
+  /**
+   * On an infeasible η (hard constraints no q can meet): 'throw' an `InfeasibleError` carrying the largest feasible
+   * η and the unmet constraints (default), or 'return' the result with `report.solver.status === 'infeasible'`.
+   */
+  onInfeasible?: OnInfeasible;
 }
 
 export interface BalanceProgress {
@@ -106,6 +113,7 @@ export type BalanceOptionsInput = Omit<
   | 'polish'
   | 'path'
   | 'backend'
+  | 'onInfeasible'
 > & {
   eta?: number | string;
   pi?: PiSpec | string;
@@ -124,6 +132,7 @@ export type BalanceOptionsInput = Omit<
   backend?: string;
   /** missing attribute/label values (a table-encoding option; resolved here so front ends check it once) */
   missing?: string;
+  onInfeasible?: string;
 };
 
 export interface ResolvedBalanceOptions {
@@ -145,6 +154,7 @@ export interface ResolvedBalanceOptions {
   readonly backend: BalanceBackend;
   readonly path: BalancePath;
   readonly missing: MissingPolicyOption;
+  readonly onInfeasible: OnInfeasible;
   readonly kernels?: Kernels;
   readonly rowsEngine?: BalanceOptions['rowsEngine'];
   readonly onProgress?: BalanceOptions['onProgress'];
@@ -197,6 +207,7 @@ export function resolveBalanceOptions(
     backend: choiceOption(L('backend'), o.backend, BALANCE_BACKENDS, D.backend),
     path: choiceOption(L('path'), o.path, BALANCE_PATHS, D.path),
     missing: choiceOption(L('missing'), o.missing, MISSING_POLICIES, D.missing),
+    onInfeasible: choiceOption(L('onInfeasible'), o.onInfeasible, ON_INFEASIBLE, D.onInfeasible),
     kernels: o.kernels,
     rowsEngine: o.rowsEngine,
     onProgress: o.onProgress,

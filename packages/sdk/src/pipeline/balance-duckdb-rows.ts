@@ -3,6 +3,7 @@
 // is the in-process pipeline's; q and keep are written by one COPY.
 import { writeFile } from 'node:fs/promises';
 import { createDuckdbEngine } from '../balance/engine-duckdb.js';
+import { checkFeasible } from '../balance/infeasible.js';
 import { biasReport } from '../balance/metrics.js';
 import { BALANCE_DEFAULTS, piForGroups, type ResolvedBalanceOptions } from '../balance/options.js';
 import { uniformSql } from '../balance/sql.js';
@@ -111,7 +112,8 @@ export async function balanceRows(
   );
   try {
     const tol = o.tol ?? BALANCE_DEFAULTS.tolFloat64;
-    const d = await driveBalance(engine, o, { pi, tol });
+    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+    const d = await driveBalance(engine, o, { pi, tol, names });
     const { res, eta, before, after } = d;
     const feasible = res.status !== 'infeasible';
     let kept = 0;
@@ -133,7 +135,6 @@ export async function balanceRows(
       kept = Number((await s.rows('SELECT COUNT(*) AS n FROM m4_out WHERE keep'))[0].n);
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
-    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
     const report: BalanceReport = {
       input: {
         rows: total,
@@ -159,6 +160,7 @@ export async function balanceRows(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    checkFeasible(report, o.onInfeasible);
     return { encoded: enc, patternQ: new Float64Array(0), report };
   } finally {
     engine.dispose();

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { ArgumentError } from '@m4kit/kernels';
 import { resolveBalanceOptions, type BalanceOptions } from '../balance/options.js';
 import { resolvedWith } from '../balance/rules.js';
+import { checkFeasible } from '../balance/infeasible.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
 import { openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
@@ -81,7 +82,7 @@ export async function balanceFileDuckdb(
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
     const enc = encodePatterns(pats, spec, path);
     if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, o, opts, t0, on);
-    const res = await balanceEncoded(enc, resolvedWith(o, { path: 'patterns' }));
+    const res = await balanceEncoded(enc, resolvedWith(o, { path: 'patterns', onInfeasible: 'return' }));
     const feasible = res.report.solver.status !== 'infeasible';
     let kept = 0;
     let joinBack = 'lookup';
@@ -119,6 +120,7 @@ export async function balanceFileDuckdb(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    checkFeasible(report, o.onInfeasible);
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();

@@ -3,7 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { readTable, type ReadOptions } from '../io/read.js';
 import { atomicWrite, writeTable, type OutColumn } from '../io/write.js';
-import { columnSpecWarnings } from '../balance/options.js';
+import { checkFeasible } from '../balance/infeasible.js';
+import { columnSpecWarnings, resolveBalanceOptions } from '../balance/options.js';
 import { createFileEngine } from './file-engine.js';
 import { balanceEncoded, type BalanceOptions, type BalanceResult } from './balance.js';
 
@@ -35,9 +36,11 @@ export async function balanceFile(
   spec: ColumnSpec,
   opts: BalanceFileOptions = {},
 ): Promise<{ encoded: EncodedTable; result: BalanceResult }> {
+  const { onInfeasible } = resolveBalanceOptions(opts);
   const encoded = await encodeFile(path, spec, opts.read);
   const result = await balanceEncoded(encoded, {
     ...opts,
+    onInfeasible: 'return',
     rowsEngine: opts.lowMemory
       ? (pi, kernels) =>
           createFileEngine(path, spec, encoded, pi, {
@@ -55,6 +58,7 @@ export async function balanceFile(
     await atomicWrite(opts.reportPath, (tmp) =>
       writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)),
     );
+  checkFeasible(result.report, onInfeasible);
   return { encoded, result };
 }
 

@@ -11,6 +11,7 @@ import {
   type BalanceOptions,
   type ResolvedBalanceOptions,
 } from '../balance/options.js';
+import { checkFeasible } from '../balance/infeasible.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
 import { expandRows, type EncodedTable } from '../io/encode.js';
 import { driveBalance, optionsReport } from './driver.js';
@@ -57,7 +58,10 @@ async function keptMoments(
   }
 }
 
-/** Balance an encoded table. */
+/**
+ * Balance an encoded table. Throws `InfeasibleError` when no q meets the hard constraints at η (unless
+ * `onInfeasible: 'return'`).
+ */
 export async function balanceEncoded(
   enc: EncodedTable,
   options: BalanceOptions | ResolvedBalanceOptions = {},
@@ -111,7 +115,9 @@ export async function balanceEncoded(
 
     // float32 sums on the GPU cannot certify violations below ~1e-6 of N; float64 engines go to 1e-9
     const tol = opts.tol ?? (kernels?.gpu ? BALANCE_DEFAULTS.tolFloat32 : BALANCE_DEFAULTS.tolFloat64);
-    const d = await driveBalance(engine, opts, { pi, tol, stream: opts.solver === 'stream' ? data : undefined });
+    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
+    const stream = opts.solver === 'stream' ? data : undefined;
+    const d = await driveBalance(engine, opts, { pi, tol, names, stream });
     const { res, eta, before, after } = d;
     const q = d.q ?? (res.status === 'infeasible' ? new Float64Array(data.n) : await engine.q(res.W, res.mu, eta));
     const zeroW = new Float64Array(m * (c + 1));
@@ -129,9 +135,8 @@ export async function balanceEncoded(
       }
     }
     const keptSums = kept > 0 ? await keptMoments(enc, keep, pi, zeroW, eta) : undefined;
-    const names = { attributes: enc.attributeNames, labels: enc.labelNames };
     const bias = biasReport(before, after, pi, names, { kept: keptSums, tolerance: opts.tolerance });
-    return {
+    const result: BalanceResult = {
       q: qRow,
       keep,
       report: {
@@ -149,6 +154,8 @@ export async function balanceEncoded(
         timeMs: performance.now() - t0,
       },
     };
+    checkFeasible(result.report, opts.onInfeasible);
+    return result;
   } finally {
     engine!?.dispose();
     if (ownKernels) kernels?.destroy();

@@ -8,6 +8,7 @@ import {
   solverOptionsFrom,
   type ResolvedBalanceOptions,
 } from '../balance/options.js';
+import { infeasibleDetail, type ViolatedConstraint } from '../balance/infeasible.js';
 import { maxFeasibleEtaResolved, solveResolved } from '../balance/solve-core.js';
 import type { SolveResult } from '../balance/solve-types.js';
 import { streamResolved } from '../balance/stream.js';
@@ -34,7 +35,13 @@ export interface DriveResult {
 export async function driveBalance(
   engine: MomentsEngine,
   opts: ResolvedBalanceOptions,
-  at: { pi: number[]; tol: number; stream?: BalanceData },
+  at: {
+    pi: number[];
+    tol: number;
+    /** group and label names (the unmet constraints of an infeasible solve are named by them) */
+    names: { attributes: readonly string[]; labels: readonly string[] };
+    stream?: BalanceData;
+  },
 ): Promise<DriveResult> {
   const { m, c } = engine;
   const etaReq = opts.eta;
@@ -101,13 +108,16 @@ export async function driveBalance(
   }
   const before = await engine.pass(new Float64Array(m * (c + 1)), 0, eta, 1);
   const after = res.status === 'infeasible' ? before : await engine.pass(res.W, res.mu, eta);
+  // infeasible: the unmet constraints at the solver's last point, and the largest feasible η if not searched yet
+  const detail = await infeasibleDetail(engine, res, eta, at.names, opts, at.tol);
+  found ??= detail.maxFeasibleEta;
   return {
     eta,
     res,
     q,
     before,
     after,
-    solver: solverReport(res, { found, searchPasses, searchHessian, violations }),
+    solver: solverReport(res, { found, searchPasses, searchHessian, violations, violated: detail.violated }),
   };
 }
 
@@ -144,6 +154,7 @@ export function solverReport(
     searchPasses: number;
     searchHessian: number;
     violations?: BalanceReport['solver']['violations'];
+    violated?: ViolatedConstraint[];
   },
 ): BalanceReport['solver'] {
   return {
@@ -159,6 +170,7 @@ export function solverReport(
     hessianStride: res.solver.hessianStride,
     dualityGap: res.solver.dualityGap,
     ...(search.violations ? { violations: search.violations } : {}),
+    ...(search.violated ? { violated: search.violated } : {}),
     ...(res.solver.note ? { note: res.solver.note } : {}),
     timeMs: res.timeMs,
   };

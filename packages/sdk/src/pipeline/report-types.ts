@@ -1,5 +1,6 @@
 // The balance pipelines' result types (shared by balance.ts, driver.ts and the DuckDB pipelines).
 import type { BiasReport } from '../balance/metrics.js';
+import type { ViolatedConstraint } from '../balance/infeasible.js';
 import type { SolveResult } from '../balance/solve-types.js';
 import type { ToleranceMode } from '../balance/options.js';
 
@@ -39,6 +40,8 @@ export interface BalanceReport {
     dualityGap: number;
     /** stream: the measured violation of every constraint (mean q − η; per moment, above and below) */
     violations?: { keepRate: number; upper: number[]; lower: number[] };
+    /** status 'infeasible': the constraints the solver's last point does not meet, worst first */
+    violated?: ViolatedConstraint[];
     note?: string;
     timeMs: number;
   };

@@ -126,7 +126,7 @@ describe('balance pipeline', () => {
     const { result } = await balanceFile(
       jl,
       { attributes: ['sex'], labels: ['job'] },
-      { eta: 0.9, epsRep: 0, epsAssoc: 0, out },
+      { eta: 0.9, epsRep: 0, epsAssoc: 0, out, onInfeasible: 'return' },
     );
     expect(result.report.solver.status).toBe('infeasible');
     expect(result.report.solver.maxFeasibleEta).toBeCloseTo(4 / 6, 4);
