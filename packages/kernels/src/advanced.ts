@@ -27,6 +27,7 @@ export { elementwise } from './ops/elementwise/elementwise.js';
 export { topk } from './ops/topk/topk.js';
 export { cast } from './ops/cast/cast.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';
+export { imagePreprocess } from './ops/image-preprocess/image-preprocess.js';
 export { clipLoss, siglipLoss, lossStatusError } from './ops/losses/losses.js';
 export { STATUS as LOSS_STATUS } from './ops/losses/losses.wgsl.js';
 export { adamw, clipGradNorm } from './ops/optim/optim.js';

@@ -6,6 +6,7 @@ import type { DebiasLossOptions } from './ops/debias-loss/debias-loss.js';
 import type { MatmulOptions } from './ops/matmul/matmul.js';
 import type { AdamWOptions, ClipGradNormResult } from './ops/optim/optim.js';
 import type { TopKOptions } from './ops/topk/topk.js';
+import type { PreprocessImage, PreprocessOptions } from './ops/image-preprocess/reference.js';
 import type { AttentionOptions } from './ops/attention/attention.js';
 import { CpuKernels } from './backend-cpu.js';
 import { GpuKernels } from './backend-webgpu.js';
@@ -206,6 +207,12 @@ export interface Kernels {
   cast(x: Tensor, to: CastDType): Tensor;
   /** [rows, cols] → [cols, rows] */
   transpose(x: Tensor): Tensor;
+  /**
+   * open_clip's eval preprocessing of 8-bit RGBA host images (any sizes; alpha dropped): PIL bicubic/bilinear resize
+   * (antialiased when shrinking) per `resizeMode`, centre crop or pad, /255, (x − mean)/std → [n, 3, S, S] f32,
+   * byte-exact with PIL before the normalisation (`imagePreprocessRef`).
+   */
+  imagePreprocess(images: readonly PreprocessImage[], opts: PreprocessOptions): Tensor;
   readonly losses: LossOps;
   readonly optim: OptimOps;
   readonly mlp: MlpOps;

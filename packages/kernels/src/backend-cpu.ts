@@ -37,6 +37,8 @@ import { softmaxRef } from './ops/softmax/reference.js';
 import { topkRef } from './ops/topk/reference.js';
 import type { TopKOptions } from './ops/topk/topk.js';
 import { transposeRef } from './ops/transpose/reference.js';
+import { checkImagePreprocess } from './ops/image-preprocess/image-preprocess.js';
+import { imagePreprocessRef, type PreprocessImage, type PreprocessOptions } from './ops/image-preprocess/reference.js';
 import type { DType, NumArray } from './runtime/context.js';
 import { ArgumentError, DeviceLostError, ShapeError } from './runtime/errors.js';
 
@@ -240,6 +242,10 @@ export class CpuKernels implements Kernels {
     const X = this.t(x, 'transpose');
     const [r, c] = rank2('transpose', X);
     return this.f(transposeRef(X.data, r, c), [c, r]);
+  }
+  imagePreprocess(images: readonly PreprocessImage[], opts: PreprocessOptions): Tensor {
+    const o = checkImagePreprocess(images, opts);
+    return this.f(imagePreprocessRef(images, o), [images.length, 3, o.size, o.size]);
   }
 
   private async contrastive(

@@ -29,6 +29,8 @@ import { reduce, reduceAll } from './ops/reduce/reduce.js';
 import { softmax } from './ops/softmax/softmax.js';
 import { topk, type TopKOptions } from './ops/topk/topk.js';
 import { transpose } from './ops/transpose/transpose.js';
+import { imagePreprocess } from './ops/image-preprocess/image-preprocess.js';
+import type { PreprocessImage, PreprocessOptions } from './ops/image-preprocess/reference.js';
 import { checkRange } from './ops/common.js';
 import { dtypeBytes, GpuTensor, type AdapterDescription, type DType, type GpuContext } from './runtime/context.js';
 import { ArgumentError } from './runtime/errors.js';
@@ -145,6 +147,9 @@ export class GpuKernels implements Kernels {
   }
   transpose(x: Tensor): Tensor {
     return transpose(this.gpu, this.t(x, 'transpose'));
+  }
+  imagePreprocess(images: readonly PreprocessImage[], opts: PreprocessOptions): Tensor {
+    return imagePreprocess(this.gpu, images, opts);
   }
 
   private lossOpts(opts: LossOptions<Tensor>, op: string): LossOptions {

@@ -53,6 +53,18 @@ export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
 export { defineKernel, type Kernel, type KernelDefinition } from './ops/kernel.js';
 export type { ParamType, ParamValues, Spec } from './ops/kernel.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';
+export { imagePreprocess, checkImagePreprocess } from './ops/image-preprocess/image-preprocess.js';
+export {
+  imagePreprocessRef,
+  resizeCropRef,
+  planResize,
+  resampleCoeffs,
+  type PreprocessImage,
+  type PreprocessOptions,
+  type ResizeMode,
+  type Interpolation,
+  type ResizePlan,
+} from './ops/image-preprocess/reference.js';
 export * as ref from './ops/references.js';
 export {
   momentsPass,
