@@ -1,4 +1,5 @@
 // The encoder's contract: which columns are read how (ColumnSpec) and what it produces (EncodedTable).
+import type { AttributeCombine, CombinedAttributes } from './attributes.js';
 
 export type MissingPolicy = 'error' | 'drop' | 'category';
 
@@ -9,6 +10,12 @@ export interface ColumnSpec {
    * (1/0), lists (multi-hot, `column=value`) or categories (one-hot, `column=value`); see `columns`.
    */
   attributes: string[];
+  /**
+   * several attribute columns: 'intersection' (crossed groups), 'marginal' (each column's groups, constraints for
+   * all at once), 'indicators' (each column read by what it holds, as above) or 'auto' (default: intersection when
+   * every column is categorical, else indicators); see io/attributes.ts
+   */
+  combine?: AttributeCombine;
   /** one column: categorical, or a list (array cells, or strings split on `labelSeparator`); several: as attributes */
   labels: string[];
   /** optional per-row utility column (q0 = η + u) */
@@ -52,7 +59,7 @@ export interface EncodedTable {
   /** true when attributes/labels are fractional (probabilities) */
   fractional: boolean;
   /** several-column attributes / labels: how each column was read (absent for a single column) */
-  columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[] };
+  columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[]; combined?: CombinedAttributes };
   /** values that differ only invisibly, or look missing but are groups (values.ts nearDuplicateWarnings) */
   warnings?: string[];
 }

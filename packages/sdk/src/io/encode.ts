@@ -1,6 +1,13 @@
 // Encode table rows into M4 inputs in one streaming pass: every row maps to a pattern of (attributes, labels);
 // patterns are counted, so the solver can run on pattern counts (O(#patterns) per iteration) while per-row
 // data (utility, row → pattern) stays compact.
+import {
+  combineGroups,
+  combineMode,
+  fillCombined,
+  type AttributeCombine,
+  type CombinedAttributes,
+} from './attributes.js';
 import { DataError } from './errors.js';
 import type { Cell, Row, TableChunk } from './table.js';
 import {
@@ -46,6 +53,8 @@ export class TableEncoder {
   ) {
     if (!spec.attributes.length) throw new DataError('no attribute column given (--attributes)');
     if (!spec.labels.length) throw new DataError('no label column given (--labels)');
+    if (spec.combine && spec.combine !== 'auto' && spec.attributes.length < 2)
+      throw new DataError(`combine "${spec.combine}" needs several attribute columns (got one: ${spec.attributes[0]})`);
     const fresh = (): ColumnStats => ({ list: false, boolWord: false, frac: false, na: false });
     this.stats = { attributes: spec.attributes.map(fresh), labels: spec.labels.map(fresh) };
   }
@@ -231,18 +240,20 @@ export class TableEncoder {
     else (labels as Token[]).forEach((t, j) => check(t, this.spec.labels[j]));
   }
 
-  /** near-duplicate / missing-lookalike groups per column (single columns: the names; several: column=value) */
+  /** near-duplicate / missing-lookalike groups per column (single column: its names; several: its text tokens) */
   private valueWarnings(attributeNames: string[], labelNames: string[]): string[] {
-    const per = (cols: string[], names: string[]) =>
+    const per = (role: 'attr' | 'labels', cols: string[], names: string[]) =>
       cols.length === 1
         ? nearDuplicateWarnings(cols[0], names)
-        : cols.flatMap((col) =>
-            nearDuplicateWarnings(
-              col,
-              names.filter((n) => n.startsWith(`${col}=`)).map((n) => n.slice(col.length + 1)),
-            ),
-          );
-    return [...per(this.spec.attributes, attributeNames), ...per(this.spec.labels, labelNames)];
+        : cols.flatMap((col, j) => {
+            const seen = new Set<string>();
+            for (const p of this.patternKeys) {
+              const t = (p[role] as Token[])[j];
+              for (const s of Array.isArray(t) ? t : [t]) if (typeof s === 'string') seen.add(s);
+            }
+            return nearDuplicateWarnings(col, [...seen]);
+          });
+    return [...per('attr', this.spec.attributes, attributeNames), ...per('labels', this.spec.labels, labelNames)];
   }
 
   /** several-column list: how each column is read and the indicator names it contributes */
@@ -308,11 +319,22 @@ export class TableEncoder {
       });
     const multiA = spec.attributes.length > 1;
     const multiL = spec.labels.length > 1;
-    const aInfo = multiA ? this.readColumns('attribute') : undefined;
+    const explicit = spec.combine === 'intersection' || spec.combine === 'marginal';
+    let aInfo = multiA && !(explicit && !this.vocab) ? this.readColumns('attribute') : undefined;
     const lInfo = multiL ? this.readColumns('label') : undefined;
+    // several attribute columns crossed or side by side (io/attributes.ts)
+    let combined = this.vocab?.columns?.combined;
+    let combinedNames: string[] | undefined;
+    const mode = multiA && !this.vocab ? (explicit ? spec.combine : combineMode(spec.combine, aInfo ?? [])) : undefined;
+    if (mode === 'intersection' || mode === 'marginal') {
+      const tokens = this.patternKeys.map((p) => p.attr as Token[]);
+      const g = combineGroups(mode, spec.attributes, tokens, this.file);
+      [aInfo, combined, combinedNames] = [g.infos, g.combined, g.names];
+    }
     // vocabularies
     let attributeNames: string[];
     if (this.vocab) attributeNames = [...this.vocab.attributes];
+    else if (combinedNames) attributeNames = combinedNames;
     else if (aInfo) attributeNames = aInfo.flatMap((x) => x.names);
     else attributeNames = [...new Set(this.patternKeys.map((p) => p.attr as string))].sort();
     let labelNames: string[];
@@ -328,6 +350,12 @@ export class TableEncoder {
         `attribute column "${spec.attributes[0]}" has a single value (${attributeNames[0]}): balancing needs at least two groups`,
         { file: this.file, column: spec.attributes[0] },
       );
+    if (m < 2 && combined && !this.vocab)
+      throw new DataError(
+        `attribute columns ${spec.attributes.join(', ')} hold a single ${combined.mode === 'intersection' ? 'combination' : 'value each'} ` +
+          `(${attributeNames.join(', ')}): balancing needs at least two groups`,
+        { file: this.file },
+      );
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
     let k = this.patternKeys.length;
@@ -336,7 +364,8 @@ export class TableEncoder {
     this.patternKeys.forEach((p, i) => {
       const unknown = (what: string, v: string) =>
         new DataError(`${what} "${v}" did not occur when the vocabulary was built`, { file: this.file });
-      if (aInfo) this.fill(S, i * m, aInfo, p.attr as Token[], aIdx);
+      if (combined) fillCombined(S, i * m, combined, p.attr as Token[], aIdx, this.file);
+      else if (aInfo) this.fill(S, i * m, aInfo, p.attr as Token[], aIdx);
       else {
         const a = aIdx.get(p.attr as string);
         if (a === undefined) throw unknown('attribute value', p.attr as string);
@@ -386,7 +415,7 @@ export class TableEncoder {
       rows: this.rows,
       dropped: this.dropped,
       fractional: this.fractional,
-      ...(aInfo || lInfo ? { columns: { attributes: aInfo, labels: lInfo } } : {}),
+      ...(aInfo || lInfo ? { columns: { attributes: aInfo, labels: lInfo, ...(combined ? { combined } : {}) } } : {}),
       ...(warnings.length ? { warnings } : {}),
     };
   }
