@@ -830,6 +830,20 @@ const cases: Case[] = [
   },
   // ---- messages that point the right way (issue #25 §3)
   {
+    bug: '60k groups ended in "Array buffer allocation failed" (exit 1)',
+    input: 'wide.csv: 12000 rows, each its own group',
+    args: () => [
+      'balance',
+      put('wide.csv', ['sex,job', ...Array.from({ length: 12000 }, (_, i) => `g${i},j${i % 2}`)].join('\n') + '\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /wide\.csv: 12000 patterns × 12000 groups = 1\.44e\+8 cells exceeds the limit of 134217728/,
+  },
+  {
     bug: 'a UTF-16 file with a BOM was told to try --encoding latin1',
     input: 'CSV in UTF-16LE with a BOM',
     args: () => [

@@ -39,3 +39,20 @@ export function columnKind(st: ColumnStats, role: 'attribute' | 'label'): Column
   // integer codes beyond 0/1 (precinct 1..5, age bucket 0..2): categories
   return 'categorical';
 }
+
+/** the most cells of the dense pattern matrices S (k × m) and Y (k × c): 2^27 float64 = 1 GiB each */
+export const MAX_DENSE_CELLS = 2 ** 27;
+
+/** refuse, before any allocation, pattern matrices too large to hold (100k labels, 60k groups): name the limit */
+export function checkDenseSize(k: number, m: number, c: number, file?: string): void {
+  for (const [what, n] of [
+    [`${m} groups`, k * m],
+    [`${c} labels`, k * c],
+  ] as const)
+    if (n > MAX_DENSE_CELLS)
+      throw new DataError(
+        `${k} patterns × ${what} = ${n.toExponential(2)} cells exceeds the limit of ${MAX_DENSE_CELLS} (2^27, ` +
+          '1 GiB): m4kit holds the patterns densely; group rare values together or balance on fewer columns',
+        { file },
+      );
+}

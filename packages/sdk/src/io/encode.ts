@@ -1,13 +1,7 @@
 // Encode table rows into M4 inputs in one streaming pass: every row maps to a pattern of (attributes, labels);
 // patterns are counted, so the solver can run on pattern counts (O(#patterns) per iteration) while per-row
 // data (utility, row → pattern) stays compact.
-import {
-  combineGroups,
-  combineMode,
-  fillCombined,
-  type AttributeCombine,
-  type CombinedAttributes,
-} from './attributes.js';
+import { combineGroups, combineMode, fillCombined } from './attributes.js';
 import { DataError } from './errors.js';
 import type { Cell, Row, TableChunk } from './table.js';
 import {
@@ -20,7 +14,8 @@ import {
   unknownColumnMessage,
 } from './values.js';
 import type { ColumnInfo, ColumnSpec, EncodedTable } from './encode-types.js';
-import { BOOL_WORDS, columnKind, numberOf, type ColumnStats, type Token, type Where } from './encode-kinds.js';
+import { BOOL_WORDS, checkDenseSize, columnKind, numberOf } from './encode-kinds.js';
+import type { ColumnStats, Token, Where } from './encode-kinds.js';
 
 export type { ColumnInfo, ColumnSpec, EncodedTable, MissingPolicy } from './encode-types.js';
 export { expandRows } from './encode-rows.js';
@@ -359,6 +354,7 @@ export class TableEncoder {
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
     let k = this.patternKeys.length;
+    checkDenseSize(k, m, c, this.file);
     let S = new Float64Array(k * m);
     let Y = new Float64Array(k * c);
     this.patternKeys.forEach((p, i) => {

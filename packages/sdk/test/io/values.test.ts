@@ -95,6 +95,14 @@ describe('strict value readers', () => {
     expect(clean.warnings).toBeUndefined();
   });
 
+  test('too many groups × patterns for the dense pattern matrices: refused with the limit, before allocating', () => {
+    const n = 12000; // 12000 patterns × 12000 groups = 1.44e8 cells > 2^27
+    const rows = Array.from({ length: n }, (_, i) => ({ sex: `g${i}`, job: `j${i % 2}` }));
+    const enc = new TableEncoder({ attributes: ['sex'], labels: ['job'] }, 'wide.csv');
+    enc.push({ columns: ['sex', 'job'], rows, offset: 0 });
+    expect(() => enc.finish()).toThrow(/wide\.csv: 12000 patterns × 12000 groups = 1\.44e\+8 cells exceeds the limit/);
+  });
+
   test('JSON embeddings: null refused (was read as 0), in a .json array and in a JSONL list column', async () => {
     await expect(readEmbeddings(put('e.json', '[[1,2],[3,null]]'))).rejects.toThrow(
       /e\.json, row 2: dimension 2: null is not a finite number/,
