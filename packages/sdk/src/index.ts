@@ -35,3 +35,4 @@ export {
   type SafetensorsTensor,
 } from './io/safetensors.js';
 export * from './clip/image/index.js';
+export * from './clip/index.js';
