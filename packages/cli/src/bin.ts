@@ -25,7 +25,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 
 /** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
-const EXIT_HELP = 'Exit codes: 0 ok, 2 bad input or usage, 3 infeasible (balance), 130 interrupted (Ctrl-C, SIGTERM)';
+const EXIT_HELP =
+  'Exit codes: 0 ok, 2 bad input or usage (or an output that cannot be written), 3 infeasible (balance), ' +
+  '130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
 
 const program = new Command();
 program
@@ -146,7 +148,8 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
   )
   .action(async (input: string | undefined, o: BalanceCliOptions) => {
     let createdOut: string | undefined;
-    if (!input) {
+    // an empty argument (an unset $IN) is refused by checkOutputPaths, never read as "no argument"
+    if (input === undefined) {
       input = BUNDLED;
       o.attributes ??= ['SEX'];
       o.labels ??= ['OCCUPATION'];
@@ -162,6 +165,10 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
     // a failed run leaves nothing behind: remove out/ again if this run created it and wrote nothing there
     const cleanup = () => createdOut && readdirSync(createdOut).length === 0 && rmdirSync(createdOut);
     try {
+      if (!input.trim())
+        throw new UsageError(
+          'the input table argument is empty (an unset variable?): give a table file, or no argument for the bundled survey',
+        );
       checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
       await runBalance(input, o);
     } catch (e) {
@@ -335,7 +342,11 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
         '--images': o.images,
         '--texts': o.texts,
         ...Object.fromEntries(
-          (o.counterfactual ?? '').split(',').map((p, k) => [`--counterfactual${k ? ` (set ${k + 1})` : ''}`, p]),
+          // an empty item ("a.npy,") is refused by runDebias with its own message
+          (o.counterfactual?.split(',').filter(Boolean) ?? []).map((p, k) => [
+            `--counterfactual${k ? ` (set ${k + 1})` : ''}`,
+            p,
+          ]),
         ),
         '--labels': o.labels,
         '--spurious': o.spurious,
@@ -475,10 +486,12 @@ program
     throw new UsageError(`unknown command '${cmd}'${hint} (commands: ${names.join(', ')})`);
   });
 
-// Ctrl-C / SIGTERM: remove the temp files of writes in progress, exit 130. A command that handles the signal
-// itself (train: checkpoint, then stop) gets it first; a second signal stops at once.
+// Ctrl-C / SIGTERM / SIGHUP / SIGQUIT: remove the temp files of writes in progress, exit 130. A command that handles
+// the signal itself (train: checkpoint, then stop) gets it first; a second signal stops at once. SIGXFSZ (ulimit -f
+// reached) is ignored so the write fails with EFBIG and ends as a clean OutputError instead of killing the process.
+process.on('SIGXFSZ', () => {});
 let interrupted = 0;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
   process.on(sig, () => {
     interrupted++;
     process.exitCode = EXIT.interrupted;

@@ -36,3 +36,4 @@ export {
 } from './io/safetensors.js';
 export * from './clip/image/index.js';
 export * from './clip/index.js';
+export * from './clip/images.js';
