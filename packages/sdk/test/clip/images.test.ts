@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { imagePreprocessRef, init, type Kernels, type Tensor } from '@m4kit/kernels';
 import { describe, expect, it } from 'vitest';
-import { DataError, decodeImage, embedImageInputs, type ClipConfig, type ClipTowers } from '../../src/node.js';
+import { DataError, decodeImage, embedImageInputs } from '../../src/node.js';
+import type { ClipConfig, ClipTowers } from '../../src/clip/types.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const S = 8;
