@@ -15,6 +15,7 @@ import {
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
+import { registerTokenize } from './tokenize.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
 import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
@@ -226,6 +227,8 @@ ${EXIT_HELP}`,
     );
     return runEval(o);
   });
+
+registerTokenize(program, EXIT_HELP);
 
 program
   .command('prompts')

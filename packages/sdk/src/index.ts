@@ -37,3 +37,4 @@ export {
 export * from './clip/image/index.js';
 export * from './clip/index.js';
 export * from './clip/images.js';
+export { npyBytes, type NpyDType } from './io/tensor-bytes.js';

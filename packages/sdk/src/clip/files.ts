@@ -61,7 +61,11 @@ async function readAll(set: ClipFileSet, name: string): Promise<Uint8Array> {
 const label = (set: ClipFileSet, name: string) => (set.where.endsWith('/') ? set.where + name : `${set.where}/${name}`);
 
 /** Which file plays which part; errors name the folder and what is missing or ambiguous. */
-export function pickClipFiles(set: ClipFileSet, needTokenizer: boolean) {
+export function pickClipFiles(
+  set: ClipFileSet,
+  needTokenizer: boolean,
+  needWeights = true,
+): { config: string; weights: string; tokenizer: string | null } {
   const names = set.names;
   const listing = `(files: ${names.join(', ') || 'none'})`;
   if (!names.includes('open_clip_config.json'))
@@ -72,7 +76,7 @@ export function pickClipFiles(set: ClipFileSet, needTokenizer: boolean) {
     : st.length === 1
       ? st[0]
       : null;
-  if (!weights) {
+  if (!weights && needWeights) {
     const pt = names.filter((n) => /\.(bin|pt|pth|ckpt)$/i.test(n));
     throw new DataError(
       st.length > 1
@@ -94,7 +98,7 @@ export function pickClipFiles(set: ClipFileSet, needTokenizer: boolean) {
         `HF tokenizer.json beside the weights ${listing}`,
       { file: set.where },
     );
-  return { config: 'open_clip_config.json', weights, tokenizer };
+  return { config: 'open_clip_config.json', weights: weights ?? '', tokenizer };
 }
 
 export async function readClipConfig(set: ClipFileSet, name: string): Promise<ClipConfig> {

@@ -190,3 +190,18 @@ export async function loadClipFrom(set: ClipFileSet, opts: LoadClipOptions): Pro
     },
   };
 }
+
+/** A model folder's tokenizer alone (config + vocabulary; no weights read, no Kernels): for `m4kit tokenize`. */
+export async function loadClipTokenizerFrom(
+  set: ClipFileSet,
+): Promise<{ config: ClipConfig; tokenizer: ClipTokenizer; file: string }> {
+  const picked = pickClipFiles(set, true, false);
+  const config = await readClipConfig(set, picked.config);
+  const tokenizer = await readClipTokenizer(set, picked.tokenizer!, config);
+  return { config, tokenizer, file: fileLabel(set, picked.tokenizer!) };
+}
+
+/** `loadClipTokenizerFrom` on a model's files (runtime-neutral). */
+export async function loadClipTokenizer(files: ClipModelFiles) {
+  return loadClipTokenizerFrom(fileSetOf(files));
+}

@@ -233,12 +233,16 @@ export class ClipTokenizer {
     return out;
   }
 
-  /** n × contextLength ids: start, the text's ids, end; truncated keeping the end token; 0-padded. */
-  tokenize(texts: readonly string[], contextLength = this.contextLength): Int32Array {
+  /**
+   * n × contextLength ids: start, the text's ids, end; truncated keeping the end token; 0-padded. `truncated`, when
+   * given, receives the indices of the texts that were cut.
+   */
+  tokenize(texts: readonly string[], contextLength = this.contextLength, truncated?: number[]): Int32Array {
     const out = new Int32Array(texts.length * contextLength);
     texts.forEach((t, r) => {
       const ids = [this.sot, ...this.encode(t), this.eot];
       if (ids.length > contextLength) {
+        truncated?.push(r);
         ids.length = contextLength;
         ids[contextLength - 1] = this.eot;
       }
