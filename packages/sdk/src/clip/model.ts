@@ -8,15 +8,13 @@ import type { Embeddings } from '../evaluate/search.js';
 import { fileLabel, fileSetOf, pickClipFiles, readClipConfig, readClipTokenizer } from './files.js';
 import type { ClipFileSet, ClipModelFiles } from './files.js';
 import { createReferenceTowers } from './reference.js';
+import { ClipAbortedError, createGpuTowers } from './towers-gpu.js';
 import type { ClipTokenizer } from './tokenizer.js';
 import type { ClipConfig, ClipTowers, CreateClipTowers } from './types.js';
 import { openClipWeights } from './weights.js';
 
-/**
- * The towers for each backend. WebGPU: `createGpuTowers` from ./towers-gpu.js (the WGSL towers) once they land;
- * until then a WebGPU `Kernels` is refused by name (no silent CPU fallback).
- */
-const TOWERS: { cpu: CreateClipTowers; webgpu?: CreateClipTowers } = { cpu: createReferenceTowers };
+/** The towers for each backend: the WGSL towers on WebGPU, the float64 reference on the CPU backend. */
+const TOWERS: Record<string, CreateClipTowers | undefined> = { cpu: createReferenceTowers, webgpu: createGpuTowers };
 
 export interface LoadClipOptions {
   /** the backend the towers run on (`init()` from @m4kit/kernels) */
@@ -103,8 +101,7 @@ export async function loadClipFrom(set: ClipFileSet, opts: LoadClipOptions): Pro
   const create = TOWERS[k.backend];
   if (!create)
     throw new ArgumentError(
-      `loadClip: the CLIP towers do not run on the ${k.backend} backend yet (the WGSL towers are not built into ` +
-        `this version); pass a CPU Kernels (init({ backend: 'cpu' })) to run the float64 towers`,
+      `loadClip: no CLIP towers for the ${k.backend} backend (WebGPU or CPU Kernels: init({ backend: 'cpu' }))`,
     );
   const picked = pickClipFiles(set, want.text);
   const config = await readClipConfig(set, picked.config);
@@ -135,7 +132,7 @@ export async function loadClipFrom(set: ClipFileSet, opts: LoadClipOptions): Pro
     if (typeof normalize !== 'boolean') throw new OptionError('normalize', 'normalize must be true or false');
     const data = new Float32Array(total * E);
     for (let first = 0; first < total; first += batch) {
-      o?.signal?.throwIfAborted();
+      if (o?.signal?.aborted) throw new ClipAbortedError(first, total);
       const n = Math.min(batch, total - first);
       const out = await call(first, n);
       checkFinite(out, n, E, what, first);

@@ -8,6 +8,7 @@
 // Weights stay as float32 arrays (exactly the stored F32 / F16 / BF16 values); all arithmetic is float64.
 import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
 import { mlpHidden } from './config.js';
+import { ClipAbortedError } from './towers-gpu.js';
 import type { ClipConfig, ClipEncodeOptions, ClipTowers, ClipWeightSource, CreateClipTowers } from './types.js';
 
 type W = Float32Array;
@@ -220,14 +221,14 @@ export async function buildReferenceTowers(
       }
     : null;
   let disposed = false;
-  const alive = (what: string, o?: ClipEncodeOptions) => {
+  const alive = (what: string, o?: ClipEncodeOptions, done = 0, total = 0) => {
     if (disposed) throw new ArgumentError(`${what}: the towers were disposed`);
-    o?.signal?.throwIfAborted();
+    if (o?.signal?.aborted) throw new ClipAbortedError(done, total);
   };
 
   return {
     async encodeText(tokens, n, o) {
-      alive('encodeText', o);
+      alive('encodeText', o, 0, n);
       if (!txt) throw new ArgumentError('encodeText: the text tower was not built (towers.text = false)');
       const L = t.contextLength;
       const Wd = t.width;
@@ -249,12 +250,12 @@ export async function buildReferenceTowers(
         const pooled = layerNorm(x.subarray(eot * Wd, (eot + 1) * Wd), 1, Wd, txt.finW, txt.finB);
         out.set(project(pooled, 1, Wd, txt.proj, E), s * E);
         await yieldToLoop();
-        alive('encodeText', o);
+        alive('encodeText', o, s + 1, n);
       }
       return out;
     },
     async encodeImage(px, n, o) {
-      alive('encodeImage', o);
+      alive('encodeImage', o, 0, n);
       if (!vis) throw new ArgumentError('encodeImage: the image tower was not built (towers.image = false)');
       const { imageSize: S, patchSize: p, width: Wd } = v;
       if (px.length !== n * 3 * S * S)
@@ -282,7 +283,7 @@ export async function buildReferenceTowers(
         const pooled = layerNorm(x.subarray(0, Wd), 1, Wd, vis.postW, vis.postB);
         out.set(project(pooled, 1, Wd, vis.proj, E), b * E);
         await yieldToLoop();
-        alive('encodeImage', o);
+        alive('encodeImage', o, b + 1, n);
       }
       return out;
     },
