@@ -17,6 +17,7 @@ import { runBalance, type BalanceCliOptions } from './balance.js';
 import { TABLE_ENGINES } from './engine.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
+import { registerTokenize } from './tokenize.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
 import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
@@ -242,6 +243,8 @@ ${EXIT_HELP}`,
     );
     return runEval(o);
   });
+
+registerTokenize(program, EXIT_HELP);
 
 program
   .command('prompts')
