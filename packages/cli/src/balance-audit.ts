@@ -19,6 +19,12 @@ export interface AuditedBalanceFlags {
   path?: string;
 }
 
+/** `--memory-limit` when `--engine auto` chose the built-in readers: it would do nothing */
+export function auditEngineChoice(o: { memoryLimit?: string }, engine: 'js' | 'duckdb', why?: string): void {
+  if (o.memoryLimit !== undefined && engine === 'js')
+    throw new UsageError(`--memory-limit does nothing: the run uses the built-in readers (${why ?? 'js'}): drop it`);
+}
+
 /** the flags of `o` that do nothing in the mode `o` chooses, or carry a value that would be coerced: UsageError */
 export function auditBalanceFlags(o: AuditedBalanceFlags): void {
   const no = (flag: string, why: string) => {
@@ -29,7 +35,7 @@ export function auditBalanceFlags(o: AuditedBalanceFlags): void {
   if (o.polish !== undefined && !stream) no('--polish', 'with the batch solver (it polishes --solver stream)');
   if (o.emitSql !== undefined && o.out !== undefined)
     no('-o/--out', 'with --emit-sql (the SQL goes to stdout; the warehouse writes the result)');
-  if (o.memoryLimit !== undefined && o.engine !== 'duckdb') no('--memory-limit', 'without --engine duckdb');
+  if (o.memoryLimit !== undefined && o.engine === 'js') no('--memory-limit', 'with --engine js (it limits DuckDB)');
   if (o.table !== undefined && o.emitSql === undefined) no('--table', 'without --emit-sql');
   if (o.rowId !== undefined && o.emitSql === undefined) no('--row-id', 'without --emit-sql');
   if (o.lowMemory && o.path === 'patterns') no('--low-memory', 'with --path patterns (it streams the per-row path)');

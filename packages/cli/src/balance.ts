@@ -1,6 +1,8 @@
 import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
+import { pickEngine } from './engine.js';
+import { auditEngineChoice } from './balance-audit.js';
 import { balanceExit } from './guard.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
@@ -147,7 +149,9 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
     BALANCE_FLAGS,
   );
-  if (o.engine === 'duckdb' || o.emitSql) {
+  const { engine, why } = pickEngine(input, o, opts);
+  auditEngineChoice(o, engine, why);
+  if (engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
     const spec = {
@@ -160,7 +164,8 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       combine: opts.combine,
       strict: o.strict,
     };
-    const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
+    const scale = { ...o, engine };
+    const r = await runScale(input, spec, scale, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
     for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
     const out = r.solver.status === 'infeasible' ? undefined : o.out;

@@ -15,8 +15,10 @@ import {
 } from '@m4kit/sdk';
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { auditBalanceFlags } from './balance-audit.js';
+import { TABLE_ENGINES } from './engine.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
+import { registerTokenize } from './tokenize.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
 import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
@@ -128,9 +130,13 @@ program
       .default('utf-8'),
   )
   .addOption(
-    new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs)')
-      .choices(['js', 'duckdb'])
-      .default('js'),
+    new Option(
+      '--engine <name>',
+      'table engine: auto (DuckDB when installed, for globs and large CSV/TSV/Parquet files on the pattern path; ' +
+        'else the built-in readers), js (built-in readers) or duckdb (out-of-core scans, globs); same q and keep',
+    )
+      .choices([...TABLE_ENGINES])
+      .default('auto'),
   )
   .addOption(
     new Option(
@@ -247,6 +253,8 @@ ${EXIT_HELP}`,
     );
     return runEval(o);
   });
+
+registerTokenize(program, EXIT_HELP);
 
 program
   .command('prompts')

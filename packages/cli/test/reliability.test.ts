@@ -780,10 +780,10 @@ const cases: Case[] = [
   },
   {
     bug: '--memory-limit / --table / --row-id outside their mode were ignored',
-    input: '--memory-limit 1GB with the default engine',
-    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--memory-limit', '1GB'],
+    input: '--memory-limit 1GB with --engine js',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--engine', 'js', '--memory-limit', '1GB'],
     code: 2,
-    msg: /--memory-limit does nothing without --engine duckdb/,
+    msg: /--memory-limit does nothing with --engine js/,
   },
   {
     bug: "--pi '' was read as uniform",
