@@ -108,6 +108,13 @@ export const BALANCE_OPTION_DECLS: readonly BalanceOptionDecl[] = Object.freeze(
     check: { rule: R.polish },
     default: D.polish,
   },
+  {
+    key: 'hessianRows',
+    flag: '--hessian-rows <n>',
+    help: "rows the Newton method's Hessian pass samples (every ⌈n/N⌉-th row; Infinity = all)",
+    check: { rule: R.hessianRows },
+    default: D.hessianRows,
+  },
   { key: 'tol', flag: '--tol <x>', help: 'stopping tolerance', check: { rule: R.tol }, default: undefined },
   {
     key: 'maxIter',

@@ -74,6 +74,11 @@ export interface BalanceOptions {
   method?: SolveMethodOption;
   /** streaming solver: exact Newton iterations after the streaming pass (default 0); optimal only if they converge */
   polish?: number;
+  /**
+   * rows the Newton Hessian pass samples: every ⌈n/hessianRows⌉-th row (default 16 384; Infinity = all). The
+   * gradient is always exact; a sparser sample only slows the local rate.
+   */
+  hessianRows?: number;
   /** stopping tolerance (default: 1e-9 on float64 engines, 2e-6 on the float32 GPU engine) */
   tol?: number;
   /** solver iteration cap (default 20 000) */
@@ -120,6 +125,7 @@ export type BalanceOptionsInput = Omit<
   | 'solver'
   | 'method'
   | 'polish'
+  | 'hessianRows'
   | 'path'
   | 'backend'
   | 'onInfeasible'
@@ -137,6 +143,7 @@ export type BalanceOptionsInput = Omit<
   solver?: string;
   method?: string;
   polish?: number | string;
+  hessianRows?: number | string;
   tolerance?: string;
   path?: string;
   backend?: string;
@@ -162,6 +169,7 @@ export interface ResolvedBalanceOptions {
   readonly solver: BalanceSolver;
   readonly method: SolveMethodOption;
   readonly polish: number;
+  readonly hessianRows: number;
   /** undefined: the engine's attainable tolerance (BALANCE_DEFAULTS.tolFloat64 / tolFloat32) */
   readonly tol: number | undefined;
   readonly maxIter: number;
