@@ -28,6 +28,7 @@ export {
   type MomentsChunkTensors,
   type MomentsPassOptions,
   type MomentsHessianOptions,
+  type KernelsCore,
   type CopyOptions,
   type Tensor,
   type InitOptions,
@@ -66,13 +67,15 @@ export {
   type ResizePlan,
 } from './ops/image-preprocess/reference.js';
 export * as ref from './ops/references.js';
+export { OPS, listOps, type OpSurface, type Surface } from './ops/registry.js';
+export { defineOp, type OpDeclaration, type OpCase, type OpTolerance, type TensorMaker } from './ops/op.js';
 export {
   momentsPass,
   foldMomentsPartials,
   momentsOutputs,
   checkMomentsChunk,
   type MomentsChunk,
-  type MomentsParams,
+  type MomentsPassOptions as MomentsParams,
 } from './ops/moments/moments.js';
 export { FUSED_MAX_R } from './ops/moments/moments.wgsl.js';
 export {
@@ -94,7 +97,7 @@ export {
   hessianLayout,
   hessianGroupOutputs,
   foldHessianGroupPartials,
-  type HessianParams,
+  type MomentsHessianOptions as HessianParams,
 } from './ops/moments/hessian.js';
 export { HESSIAN_GROUPS_MAX } from './ops/moments/moments.wgsl.js';
 export {

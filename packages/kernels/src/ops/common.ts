@@ -83,3 +83,14 @@ export function checkRange(op: string, name: string, offset: number, count: numb
     throw new ShapeError(`${op}: ${name} range ${range} is outside the tensor's ${size} elements`);
   }
 }
+
+/** [rows, cols] of a rank-2 tensor, else a ShapeError naming the op. */
+export function rank2Of(op: string, x: { shape: readonly number[] }): [number, number] {
+  if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
+  return [x.shape[0], x.shape[1]];
+}
+
+/** An axis of a rank-2 tensor. */
+export function checkAxis(op: string, axis: number): void {
+  if (axis !== 0 && axis !== 1) throw new ArgumentError(`${op}: axis must be 0 or 1, got ${axis}`);
+}

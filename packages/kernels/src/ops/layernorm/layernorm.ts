@@ -1,3 +1,7 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { layerNormRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
@@ -53,3 +57,17 @@ export function layerNorm(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta:
   ctx.submit(op, ds, temps);
   return y;
 }
+
+/** LayerNorm over the last axis: (x − µ)/√(σ² + eps)·γ + β (eps default 1e-5; x f32 or f16 storage, γ β f32) */
+export const layerNormOp = defineOp<(x: Tensor, gamma: Tensor, beta: Tensor, eps?: number) => Tensor>({
+  name: 'layerNorm',
+  check: (x, gamma, beta, eps = 1e-5) => {
+    layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
+    if (gamma.dtype !== 'f32' || beta.dtype !== 'f32') throw new ArgumentError(`layerNorm: γ and β must be f32`);
+  },
+  webgpu: layerNorm,
+  cpu: (x, gamma, beta, eps = 1e-5) => {
+    const [rows, width] = layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
+    return cpuF32(layerNormRef(x.data, rows, width, gamma.data, beta.data, eps), x.shape);
+  },
+});
