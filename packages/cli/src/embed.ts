@@ -75,6 +75,8 @@ export function readCaptions(file: string): string[] {
 export async function runEmbed(o: EmbedCliOptions): Promise<void> {
   if (!o.images === !o.texts) throw new UsageError('give exactly one of --images and --texts');
   checkOutputPaths({ '--images': o.images, '--texts': o.texts }, { '--out': o.out });
+  if (o.batch !== undefined && !(Number.isInteger(o.batch) && o.batch >= 1))
+    throw new UsageError(`--batch must be an integer ≥ 1, got ${o.batch}`);
   if (extname(o.out).toLowerCase() !== '.npy') throw new UsageError(`--out ${o.out}: embeddings are written as .npy`);
   const t0 = performance.now();
   const images = o.images ? listImages(o.images) : null;

@@ -25,7 +25,7 @@ let last: { result: EmbedResult; names: string[]; rows: Record<string, string>[]
 let nextId = 1;
 
 /** a float32 [n, d] .npy (the format `m4kit embed` writes) */
-function npy(data: Float32Array, n: number, d: number): Uint8Array {
+function npy(data: Float32Array, n: number, d: number): Uint8Array<ArrayBuffer> {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${d}), }`;
   header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
   const out = new Uint8Array(10 + header.length + data.byteLength);
@@ -55,7 +55,9 @@ function imageFiles(): Map<string, File> {
 }
 
 /** Rows in table order (or images sorted by name without a table); every table row must name a dropped image. */
-function plan(): Omit<EmbedRequest, 'type' | 'id' | 'model' | 'backend' | 'batch'> & { rows: Record<string, string>[] } {
+function plan(): Omit<EmbedRequest, 'type' | 'id' | 'model' | 'backend' | 'batch'> & {
+  rows: Record<string, string>[];
+} {
   const imgs = imageFiles();
   if (!table) {
     const names = [...imgs.keys()].sort();
@@ -69,7 +71,9 @@ function plan(): Omit<EmbedRequest, 'type' | 'id' | 'model' | 'backend' | 'batch
   const col = (id: string) => ($(id) as HTMLSelectElement).value;
   const [fileCol, capCol, attrCol] = [col('em-file-col'), col('em-caption-col'), col('em-attr-col')];
   if (!fileCol) throw new Error(`${table.name}: choose the column holding the image file names`);
-  const rows = table.rows.map((r) => Object.fromEntries(table!.columns.map((c) => [c, r[c] == null ? '' : String(r[c])])));
+  const rows = table.rows.map((r) =>
+    Object.fromEntries(table!.columns.map((c) => [c, r[c] == null ? '' : String(r[c])])),
+  );
   const images = rows.map((r, i) => {
     const f = imgs.get(r[fileCol]!.split(/[\\/]/).pop()!);
     if (!f) throw new Error(`${table!.name}, row ${i + 1}, column "${fileCol}": no image "${r[fileCol]}" was chosen`);
@@ -109,7 +113,9 @@ function render(r: EmbedResult, n: number): void {
     add(`NDKL@${r.bias.k} (${r.bias.attribute})`, 'bias.ndkl', r.bias.ndkl);
   }
   tb.replaceChildren(...rows);
-  $('em-metrics').querySelector('thead')!.replaceChildren(headerRow(['measure', 'value']));
+  $('em-metrics')
+    .querySelector('thead')!
+    .replaceChildren(headerRow(['measure', 'value']));
   $('em-metrics').hidden = rows.length === 0;
   ($('em-dl-captions') as HTMLButtonElement).disabled = !r.captions;
   ($('em-explore') as HTMLButtonElement).disabled = false;
@@ -123,6 +129,8 @@ function running(on: boolean): void {
 
 async function start(): Promise<void> {
   showError('em-error', null);
+  status('starting…');
+  $('em-results').hidden = true;
   const p = plan();
   const req: EmbedRequest = {
     type: 'embed',
@@ -178,7 +186,9 @@ function explorerData() {
     rows,
     images: { before: r.images },
     texts: r.captions ? { before: r.captions } : undefined,
-    queries: r.prompts ? { names: r.prompts.names.slice(0, 20), before: r.prompts.data.slice(0, 20 * r.dim) } : undefined,
+    queries: r.prompts
+      ? { names: r.prompts.names.slice(0, 20), before: r.prompts.data.slice(0, 20 * r.dim) }
+      : undefined,
   };
 }
 
@@ -191,9 +201,11 @@ async function setup(): Promise<void> {
   ($('em-tiny') as HTMLButtonElement).disabled = Object.keys(TINY).length === 0;
   $('em-tiny').addEventListener('click', async () => {
     const entries = await Promise.all(
-      Object.entries(TINY).map(async ([p, url]) => [p.split('/').pop()!, await (await fetch(url as string)).blob()]),
+      Object.entries(TINY).map(
+        async ([p, url]) => [p.split('/').pop()!, await (await fetch(url as string)).blob()] as const,
+      ),
     );
-    tinyModel = Object.fromEntries(entries);
+    tinyModel = Object.fromEntries(entries) as Record<string, Blob>;
     $('em-model-name').textContent = `shipped tiny model (random weights): ${Object.keys(tinyModel).join(', ')}`;
   });
   $('em-table').addEventListener('change', async () => {
@@ -226,7 +238,8 @@ async function setup(): Promise<void> {
     });
   });
   $('em-dl-images').addEventListener('click', () => {
-    if (last) save('images.npy', npy(last.result.images, last.names.length, last.result.dim), 'application/octet-stream');
+    if (last)
+      save('images.npy', npy(last.result.images, last.names.length, last.result.dim), 'application/octet-stream');
   });
   $('em-dl-captions').addEventListener('click', () => {
     if (last?.result.captions)

@@ -19,7 +19,10 @@ async function run(r: EmbedRequest): Promise<void> {
     post({ type: 'progress', id: r.id, stage, done, total });
   progress('load')(0, 1);
   const k = await kernelsFor(r.backend);
-  const model = await loadClip(r.model, { kernels: k, towers: { image: true, text: r.captions !== null || !!r.attribute } });
+  const model = await loadClip(r.model, {
+    kernels: k,
+    towers: { image: true, text: r.captions !== null || !!r.attribute },
+  });
   try {
     const img = await model.embedImages(
       r.images.map((f) => f.blob),
