@@ -19,6 +19,7 @@ import { debiasLossSuite } from './suite/debias-loss.suite.js';
 import { opsSuite } from './suite/ops.suite.js';
 import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
+import { clipTowersSuite } from './suite/clip-towers.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -41,5 +42,6 @@ export function allSuites(env: Env): Suite[] {
     opsSuite(env),
     imagePreprocessSuite(env),
     transformerSuite(env),
+    clipTowersSuite(env),
   ];
 }

@@ -36,3 +36,5 @@ export {
 } from './io/safetensors.js';
 export * from './clip/image/index.js';
 export * from './clip/images.js';
+export type * from './clip/types.js';
+export { createGpuTowers, ClipAbortedError } from './clip/towers-gpu.js';
