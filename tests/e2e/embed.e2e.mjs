@@ -2,10 +2,10 @@
 // shipped tiny model (data/clip-tiny/gelu, random weights): drops six PNGs (RGB, grey, RGBA, palette, 16-bit, EXIF
 // rotated) and a table (file, caption, gender), embeds them in the page's worker, and compares with the CLI on the
 // same files: `m4kit embed --backend cpu` (images, captions) and `m4kit eval --task retrieval`. Then cancel, a
-// broken image named in the error, the explorer hand-off, and the WebGPU backend where the WGSL towers are built in.
+// broken image named in the error, the explorer hand-off, and the WebGPU backend (the WGSL towers on SwiftShader).
 // Tolerances: page (float64 CPU towers, f32 out) vs CLI on the CPU backend: |Δ| ≤ 1e-6 per value (same code, same
 // decoders for PNG: measured 0); retrieval R@K: equal (|Δ| ≤ 1e-12); WebGPU page vs CPU CLI: ≤ 1e-3 per value of
-// unit rows (f32 / f16 towers). Writes tests/.out/e2e-embed.json and tests/e2e/screenshots/latest/embed-results.png
+// unit rows (f32 or f16 storage; measured 1.9e-7 in f32 on SwiftShader). Writes tests/.out/e2e-embed.json and tests/e2e/screenshots/latest/embed-results.png
 // (the committed PNG with M4KIT_UPDATE_SCREENSHOTS=1).
 import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH, COMMON_ARGS, WEBGPU_ARGS } from '../../scripts/chromium.mjs';
@@ -201,15 +201,18 @@ try {
     },
   );
 
-  await check('WebGPU backend: the same rows within 1e-3, or the towers are refused by name', async () => {
+  await check('WebGPU backend (WGSL towers in the worker): the same rows as the CPU CLI within 1e-3', async () => {
     const r = await embed(page, 'webgpu');
-    if (r.err) {
-      assert(/webgpu backend/i.test(r.err), `unexpected error: ${r.err}`);
-      measured.webgpu = `refused: ${r.err}`;
-      return;
-    }
+    assert(!r.err, `page error: ${r.err}`);
+    assert(r.r.backend === 'webgpu', `ran on ${r.r.backend}`);
+    measured.webgpuPrecision = r.r.precision;
     measured.webgpuImages = maxDiff(r.images, cliImages);
+    measured.webgpuCaptions = maxDiff(r.captions, cliCaptions);
     assert(measured.webgpuImages <= 1e-3, `WebGPU images differ from the CLI by ${measured.webgpuImages}`);
+    assert(measured.webgpuCaptions <= 1e-3, `WebGPU captions differ from the CLI by ${measured.webgpuCaptions}`);
+    const buf = await page.screenshot({ fullPage: true });
+    writeFileSync(join(latest, 'embed-results.png'), buf);
+    if (process.env.M4KIT_UPDATE_SCREENSHOTS === '1') writeFileSync(join(shots, 'embed-results.png'), buf);
   });
 
   await check('cancel stops the worker; a broken image is named', async () => {

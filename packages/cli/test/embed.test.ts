@@ -118,3 +118,34 @@ test('usage errors before any work: exit 2, nothing written', () => {
   }
   expect(existsSync(join(dir, 'u.npy'))).toBe(false);
 });
+
+test('--backend webgpu (WGSL towers on Dawn) gives the CPU rows within 1e-4 (f32)', () => {
+  const r = spawnSync(
+    process.execPath,
+    [
+      bin,
+      'embed',
+      '--model',
+      model,
+      '--backend',
+      'webgpu',
+      '--precision',
+      'f32',
+      '--images',
+      'imgs',
+      '--out',
+      'w.npy',
+      '--json',
+    ],
+    { encoding: 'utf8', cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout).backend).toBe('webgpu');
+  const c = run(['--images', 'imgs', '--out', 'c.npy']);
+  expect(c.status, c.stderr).toBe(0);
+  const w = readNpy(join(dir, 'w.npy'));
+  const x = readNpy(join(dir, 'c.npy'));
+  let max = 0;
+  for (let i = 0; i < x.data.length; i++) max = Math.max(max, Math.abs(w.data[i]! - x.data[i]!));
+  expect(max).toBeLessThan(1e-4);
+});

@@ -93,7 +93,7 @@ function render(r: EmbedResult, n: number): void {
   s.textContent =
     `${n} images × ${r.dim} dims on ${r.backend} (${r.precision})` +
     (r.captions ? `, ${n} captions` : '') +
-    ` in ${(r.timeMs / 1000).toFixed(1)} s; model ${r.modelFiles.weights}.`;
+    ` in ${(r.timeMs / 1000).toFixed(1)} s; weights ${r.modelFiles.weights.split(/[\\/]/).pop()}.`;
   s.dataset.rows = String(n);
   s.dataset.dim = String(r.dim);
   const tb = $('em-metrics').querySelector('tbody')!;
