@@ -21,6 +21,7 @@ import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
 import { imageDecodeSuite } from './suite/image-decode.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
 import { clipTowersSuite } from './suite/clip-towers.suite.js';
+import { clipTokenizerSuite } from './suite/clip-tokenizer.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -45,5 +46,6 @@ export function allSuites(env: Env): Suite[] {
     imageDecodeSuite(env),
     transformerSuite(env),
     clipTowersSuite(env),
+    clipTokenizerSuite(env),
   ];
 }
