@@ -170,6 +170,25 @@ export function clipTowersSuite(env: Env): Suite {
     },
   );
 
+  s.test('device memory: peak above the weights ≤ 2× one batch of activations (pool meter)', async () => {
+    const k = await get();
+    const towers = await createGpuTowers(k, TINY, W, { precision: 'f32' });
+    const p2 = (b: number) => (b <= 256 ? 256 : 2 ** Math.ceil(Math.log2(b))); // the pool's size classes
+    for (const [tower, rows, width, input] of [
+      ['image', n * 17, TINY.vision.width, n * 3 * S * S * 4],
+      ['text', n * TINY.text.contextLength, TINY.text.width, n * TINY.text.contextLength * 4],
+    ] as const) {
+      // one batch's activations: the input, the residual stream x, the block's ln/attention output, qkv, the MLP hidden
+      const act = p2(input) + 2 * p2(rows * width * 4) + p2(rows * 3 * width * 4) + p2(rows * 4 * width * 4);
+      const meter = k.gpu!.pool.meter();
+      if (tower === 'image') await towers.encodeImage(pixels, n);
+      else await towers.encodeText(tokens, n);
+      meter.stop();
+      assert(meter.peakBytes > 0 && meter.peakBytes <= 2 * act, `${tower}: peak ${meter.peakBytes} B > 2 × ${act} B`);
+    }
+    towers.dispose();
+  });
+
   s.test('chunks under a small binding limit give the same features; abort stops between chunks', async () => {
     const k = await get({ maxBindingSize: 20000 }); // vision: 2 images a chunk, text: 5
     const towers = await createGpuTowers(k, TINY, W, { precision: 'f32' });
