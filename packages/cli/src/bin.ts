@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ATTRIBUTE_COMBINE,
   BALANCE_BACKENDS,
   BALANCE_DEFAULTS as D,
   BALANCE_PATHS,
@@ -15,6 +16,7 @@ import {
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
+import { registerTokenize } from './tokenize.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
 import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
@@ -70,7 +72,8 @@ program
   .argument('[input]', 'table: .csv .tsv .jsonl .parquet .arrow (default: the bundled kernlab income survey)')
   .option(
     '-a, --attributes <cols>',
-    'sensitive attribute column (categorical), or several 0/1 / probability columns',
+    'sensitive attribute column (categorical); several: categorical ones crossed (see --combine), or 0/1 / ' +
+      'probability indicator columns',
     list,
   )
   .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
@@ -104,6 +107,12 @@ program
     '--missing <policy>',
     `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`,
   )
+  .option(
+    '--combine <mode>',
+    `several attribute columns: ${ATTRIBUTE_COMBINE.join(' | ')} (default: ${D.combine}: crossed groups when every ` +
+      'column is categorical, else indicator columns)',
+  )
+  .option('--marginal', 'several attribute columns: balance each on its own, all at once (= --combine marginal)')
   .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
   .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
   .addOption(
@@ -137,6 +146,9 @@ Examples:
   $ m4kit balance                                   # bundled survey: SEX vs OCCUPATION, eta auto
   $ m4kit balance data.csv -a gender -l occupation --eta 0.8 -o q.parquet -r report.json
   $ m4kit balance data.parquet -a is_man,is_woman -l doctor,nurse,pilot --eps-assoc 0.005
+  $ m4kit balance data.csv -a gender,race -l occupation        # crossed groups (gender=F & race=A, …)
+  $ m4kit balance data.csv -a gender,race -l occupation --marginal \\
+      --pi gender=F=0.5,gender=M=0.5,race=A=0.5,race=B=0.5   # each column on its own
   $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
   $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
   $ m4kit balance 'data/*.parquet' -a sex -l occupation --engine duckdb -o q.parquet   # DuckDB scans and joins
@@ -226,6 +238,8 @@ ${EXIT_HELP}`,
     );
     return runEval(o);
   });
+
+registerTokenize(program, EXIT_HELP);
 
 program
   .command('prompts')

@@ -50,7 +50,7 @@ export { softmax } from './ops/softmax/softmax.js';
 export { l2normalize, l2normalizeBackward } from './ops/normalize/normalize.js';
 export { elementwise, type ElementwiseOp } from './ops/elementwise/elementwise.js';
 export { topk, type TopK, type TopKOptions } from './ops/topk/topk.js';
-export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
+export { bindRange, planRows, ceilDiv } from './ops/common.js';
 export { defineKernel, type Kernel, type KernelDefinition } from './ops/kernel.js';
 export type { ParamType, ParamValues, Spec } from './ops/kernel.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';

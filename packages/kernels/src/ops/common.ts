@@ -53,21 +53,6 @@ export function planRows(
   return out;
 }
 
-/** Build a uniform block from u32/f32 fields (in declaration order, 4 bytes each, padded to 16 bytes). */
-export function uniforms(fields: ({ u: number } | { f: number } | { i: number })[]): ArrayBuffer {
-  const n = Math.ceil(Math.max(1, fields.length) / 4) * 4;
-  const buf = new ArrayBuffer(n * 4);
-  const u = new Uint32Array(buf);
-  const f = new Float32Array(buf);
-  const i = new Int32Array(buf);
-  fields.forEach((x, k) => {
-    if ('u' in x) u[k] = x.u >>> 0;
-    else if ('f' in x) f[k] = x.f;
-    else i[k] = x.i;
-  });
-  return buf;
-}
-
 export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }

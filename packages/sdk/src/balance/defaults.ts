@@ -8,6 +8,9 @@ export const MISSING_POLICIES = ['error', 'drop', 'category'] as const;
 /** On an infeasible η: 'throw' an `InfeasibleError` (default) or 'return' the report (status 'infeasible'). */
 export const ON_INFEASIBLE = ['throw', 'return'] as const;
 export type OnInfeasible = (typeof ON_INFEASIBLE)[number];
+/** several attribute columns: crossed groups, each column on its own, or indicators (io/attributes.ts) */
+export const ATTRIBUTE_COMBINE = ['auto', 'intersection', 'marginal', 'indicators'] as const;
+export type AttributeCombineOption = (typeof ATTRIBUTE_COMBINE)[number];
 /**
  * What ε_R / ε_A bound. 'balanced': the balanced (kept) data's moments (1/Σq) Σ q (s − π)[1, y] — the paper's
  * Definitions 1–2 applied to the kept set, what a user asking for ε_R = 0.01 means (shares within 0.01 of π).
@@ -46,6 +49,7 @@ export const BALANCE_DEFAULTS = Object.freeze({
   backend: 'auto' as BalanceBackend,
   missing: 'error' as MissingPolicyOption,
   onInfeasible: 'throw' as OnInfeasible,
+  combine: 'auto' as AttributeCombineOption,
   seed: 0,
   /** solver iteration cap (the largest-feasible-η search uses the same cap per continuation stage) */
   maxIter: 20_000,

@@ -5,6 +5,7 @@
 import type { Kernels } from '@m4kit/kernels';
 import { choiceOption, label, numberOption, OptionError, optionalNumber, type OptionLabels } from '../options.js';
 import {
+  ATTRIBUTE_COMBINE,
   BALANCE_BACKENDS,
   BALANCE_DEFAULTS,
   BALANCE_PATHS,
@@ -13,6 +14,7 @@ import {
   ON_INFEASIBLE,
   SOLVE_METHODS,
   TOLERANCE_MODES,
+  type AttributeCombineOption,
   type BalanceBackend,
   type BalancePath,
   type BalanceSolver,
@@ -61,6 +63,12 @@ export interface BalanceOptions {
   V?: number;
   /** 'batch' (accelerated projected dual ascent, default) or 'stream' (one update per example) */
   solver?: BalanceSolver;
+  /**
+   * several attribute columns: 'auto' (default: crossed when every column is categorical, else indicators),
+   * 'intersection', 'marginal' (π per column: each column's shares sum to 1) or 'indicators' (io/attributes.ts);
+   * the file pipelines pass it to the encoder unless the column spec sets its own
+   */
+  combine?: AttributeCombineOption;
   /** batch solver method: 'auto' (default: Newton where the engine has a Hessian pass), 'newton', 'first-order' */
   method?: SolveMethodOption;
   /** streaming solver: exact Newton iterations after the streaming pass (default 0); optimal only if they converge */
@@ -114,6 +122,7 @@ export type BalanceOptionsInput = Omit<
   | 'path'
   | 'backend'
   | 'onInfeasible'
+  | 'combine'
 > & {
   eta?: number | string;
   pi?: PiSpec | string;
@@ -133,6 +142,11 @@ export type BalanceOptionsInput = Omit<
   /** missing attribute/label values (a table-encoding option; resolved here so front ends check it once) */
   missing?: string;
   onInfeasible?: string;
+  /**
+   * several attribute columns (a table-encoding option): 'auto' (default: crossed when every column is
+   * categorical, else indicators), 'intersection', 'marginal' or 'indicators' (io/attributes.ts)
+   */
+  combine?: string;
 };
 
 export interface ResolvedBalanceOptions {
@@ -155,6 +169,7 @@ export interface ResolvedBalanceOptions {
   readonly path: BalancePath;
   readonly missing: MissingPolicyOption;
   readonly onInfeasible: OnInfeasible;
+  readonly combine: AttributeCombineOption;
   readonly kernels?: Kernels;
   readonly rowsEngine?: BalanceOptions['rowsEngine'];
   readonly onProgress?: BalanceOptions['onProgress'];
@@ -183,7 +198,8 @@ export function resolveBalanceOptions(
       throw new OptionError(L('pi'), `${L('pi')}: expected an array of shares or a map by group`);
     pi = o.pi;
   }
-  if (pi !== undefined) pi = checkPi(pi, L('pi'));
+  const combine = choiceOption(L('combine'), o.combine, ATTRIBUTE_COMBINE, D.combine);
+  if (pi !== undefined) pi = checkPi(pi, L('pi'), combine);
   if (o.softPenalty !== undefined && o.V !== undefined && Number(o.softPenalty) !== Number(o.V)) {
     throw new OptionError(
       L('softPenalty'),
@@ -208,6 +224,7 @@ export function resolveBalanceOptions(
     path: choiceOption(L('path'), o.path, BALANCE_PATHS, D.path),
     missing: choiceOption(L('missing'), o.missing, MISSING_POLICIES, D.missing),
     onInfeasible: choiceOption(L('onInfeasible'), o.onInfeasible, ON_INFEASIBLE, D.onInfeasible),
+    combine,
     kernels: o.kernels,
     rowsEngine: o.rowsEngine,
     onProgress: o.onProgress,

@@ -11,7 +11,7 @@ import type { ColumnSpec, EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
 import { copyAtomic, sqlIdent, type DuckSession } from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
-import { driveBalance, optionsReport } from './driver.js';
+import { combinedReport, driveBalance, optionsReport } from './driver.js';
 import { keptPerPattern, keptSums } from './duckdb-bias.js';
 import { codePlan, qText } from './duckdb-joinback.js';
 import type { BalanceReport } from './report-types.js';
@@ -41,7 +41,7 @@ export async function balanceRows(
 ): Promise<{ encoded: EncodedTable; patternQ: Float64Array; report: BalanceReport }> {
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
-  const pi = piForGroups(o.pi, enc.attributeNames);
+  const pi = piForGroups(o.pi, enc.attributeNames, 'pi', enc.columns?.combined);
   const { seed } = o;
   // utility: the default engine's rule (missing → error naming the row; not a number → error)
   if (spec.utility) {
@@ -142,6 +142,7 @@ export async function balanceRows(
         patterns: enc.patterns.n,
         attributes: enc.attributeNames,
         labels: enc.labelNames,
+        ...combinedReport(enc),
       },
       options: optionsReport(o, {
         eta,

@@ -80,7 +80,7 @@ export async function balanceFileDuckdb(
       `SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`,
     );
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
-    const enc = encodePatterns(pats, spec, path);
+    const enc = encodePatterns(pats, { ...spec, combine: spec.combine ?? o.combine }, path);
     if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, o, opts, t0, on);
     const res = await balanceEncoded(enc, resolvedWith(o, { path: 'patterns', onInfeasible: 'return' }));
     const feasible = res.report.solver.status !== 'infeasible';

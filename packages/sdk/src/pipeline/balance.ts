@@ -14,7 +14,7 @@ import {
 import { checkFeasible } from '../balance/infeasible.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
 import { expandRows, type EncodedTable } from '../io/encode.js';
-import { driveBalance, optionsReport } from './driver.js';
+import { combinedReport, driveBalance, optionsReport } from './driver.js';
 import type { BalanceResult } from './report-types.js';
 
 export type { BalanceOptions } from '../balance/options.js';
@@ -70,7 +70,7 @@ export async function balanceEncoded(
   const opts = resolveBalanceOptions(options);
   const m = enc.attributeNames.length;
   const c = enc.labelNames.length;
-  const pi = piForGroups(opts.pi, enc.attributeNames);
+  const pi = piForGroups(opts.pi, enc.attributeNames, 'pi', enc.columns?.combined);
   const { seed } = opts;
   const wantRows =
     opts.path === 'rows' || (opts.path !== 'patterns' && (!!enc.utility || enc.fractional)) || opts.solver === 'stream';
@@ -146,6 +146,7 @@ export async function balanceEncoded(
           patterns: enc.patterns.n,
           attributes: enc.attributeNames,
           labels: enc.labelNames,
+          ...combinedReport(enc),
         },
         options: optionsReport(opts, { eta, pi, path: wantRows ? 'rows' : 'patterns', backend }),
         solver: d.solver,

@@ -13,6 +13,7 @@ import { maxFeasibleEtaResolved, solveResolved } from '../balance/solve-core.js'
 import type { SolveResult } from '../balance/solve-types.js';
 import { streamResolved } from '../balance/stream.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from '../balance/types.js';
+import type { EncodedTable } from '../io/encode.js';
 import type { BalanceReport } from './report-types.js';
 
 export interface DriveResult {
@@ -174,4 +175,10 @@ export function solverReport(
     ...(res.solver.note ? { note: res.solver.note } : {}),
     timeMs: res.timeMs,
   };
+}
+
+/** the report's `input.combined` for several attribute columns crossed or side by side (absent otherwise) */
+export function combinedReport(enc: EncodedTable): Pick<BalanceReport['input'], 'combined'> {
+  const c = enc.columns?.combined;
+  return c ? { combined: { mode: c.mode, columns: c.columns } } : {};
 }

@@ -5,7 +5,15 @@ import type { SolveResult } from '../balance/solve-types.js';
 import type { ToleranceMode } from '../balance/options.js';
 
 export interface BalanceReport {
-  input: { rows: number; dropped: number; patterns: number; attributes: string[]; labels: string[] };
+  input: {
+    rows: number;
+    dropped: number;
+    patterns: number;
+    attributes: string[];
+    labels: string[];
+    /** several attribute columns crossed ('intersection') or each on its own ('marginal'); absent otherwise */
+    combined?: { mode: 'intersection' | 'marginal'; columns: string[] };
+  };
   options: {
     eta: number;
     etaRequested: number | 'auto';

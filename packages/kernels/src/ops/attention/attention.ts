@@ -67,7 +67,7 @@ export function attention(ctx: GpuContext, qkv: GpuTensor, o: AttentionOptions):
     const ro = bindRange(out, b0 * L * width, nb * L * width, { f16: half });
     const params = { L, heads, inBase: ri.base, outBase: ro.base, causal: d.causal ? 1 : 0, scale: d.scale };
     const workgroups: [number, number, number] = [ceilDiv(L, ATT_BQ), heads, nb];
-    const bindings = [ri.resource, ro.resource];
+    const bindings = { QKV: ri.resource, O: ro.resource };
     ds.push(attentionKernel.dispatch(ctx, { op, spec: { D, half }, params, bindings, workgroups, temps }));
   }
   ctx.submit(op, ds, temps);

@@ -40,7 +40,7 @@ export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
     const rows = ceilDiv(inv, PER_ROW);
     const params = { n: sc, xBase: rx.base, zBase: rz.base, width: PER_ROW };
     const workgroups: [number, number] = [rows > 1 ? PER_ROW / WG : ceilDiv(inv, WG), rows];
-    const bindings = [rx.resource, rz.resource];
+    const bindings = { X: rx.resource, Z: rz.resource };
     ds.push(castKernel.dispatch(ctx, { op: 'cast', spec: { to }, params, bindings, workgroups, temps }));
   }
   ctx.submit('cast', ds, temps);

@@ -215,7 +215,7 @@ export async function debiasLoss(
     const src = bindRange(bank, r0 * D, n * D);
     const params = { rows: n, cols: D, inBase: src.base, outBase: 0 };
     const workgroups: [number, number] = [ceilDiv(D, TR), ceilDiv(n, TR)];
-    const bindings = [src.resource, whole(t)];
+    const bindings = { In: src.resource, Out: whole(t) };
     launch('transpose', (temps) =>
       transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps }),
     );
@@ -246,7 +246,7 @@ export async function debiasLoss(
         mem.free(tIt);
         mem.free(tTt);
         if (sweep === 0) {
-          const bindings = [whole(SI), whole(ST), whole(stat)];
+          const bindings = { SI: whole(SI), ST: whole(ST), Stat: whole(stat) };
           const p = params(n, ti === 0);
           launch('stats', (temps) =>
             statsKernel.dispatch(ctx, { op: `${op}.stats`, spec: {}, params: p, bindings, workgroups: [B], temps }),
@@ -254,7 +254,7 @@ export async function debiasLoss(
         } else {
           const GI = mem.add(ctx.empty([2 * B, n]));
           const GT = mem.add(ctx.empty([2 * B, n]));
-          const bindings = [whole(SI), whole(ST), whole(stat), whole(GI), whole(GT)];
+          const bindings = { SI: whole(SI), ST: whole(ST), Stat: whole(stat), GI: whole(GI), GT: whole(GT) };
           const p = params(n, false);
           launch('grad', (temps) =>
             gradKernel.dispatch(ctx, { op: `${op}.grad`, spec: {}, params: p, bindings, workgroups: [B], temps }),

@@ -60,7 +60,7 @@ export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, pr
           hi: clampF(prm.hi ?? Infinity),
           width: PER_ROW,
         },
-        bindings: [rx.resource, ry.resource, rz.resource],
+        bindings: { X: rx.resource, Y: ry.resource, Z: rz.resource },
         workgroups: [rowsNeeded > 1 ? PER_ROW / WG : ceilDiv(sc, WG), rowsNeeded],
         temps,
       }),

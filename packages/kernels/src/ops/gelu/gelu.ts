@@ -32,7 +32,7 @@ export function gelu(ctx: GpuContext, x: GpuTensor, kind: GeluKind = 'erf'): Gpu
       geluKernel.dispatch(ctx, {
         spec: { kind },
         params: { n: sc, xBase: rx.base, yBase: ry.base, width: PER_ROW },
-        bindings: [rx.resource, ry.resource],
+        bindings: { X: rx.resource, Y: ry.resource },
         workgroups: [rows > 1 ? PER_ROW / WG : ceilDiv(sc, WG), rows],
         temps,
       }),

@@ -141,7 +141,7 @@ export function imagePreprocess(
         horizontalKernel.dispatch(ctx, {
           spec: {},
           params: { w: img.width, s: S, rows, y0, pxBase: rp.base, cBase: rc.base, k: hc.ksize, tBase: rt.base },
-          bindings: [rp.resource, rc.resource, rt.resource],
+          bindings: { PX: rp.resource, C: rc.resource, T: rt.resource },
           workgroups: [ceilDiv(S, WG), ceilDiv(rows, WG)],
           temps,
         }),
@@ -164,7 +164,7 @@ export function imagePreprocess(
           d1: o.std[1],
           d2: o.std[2],
         },
-        bindings: [rc.resource, rt.resource, ro.resource],
+        bindings: { C: rc.resource, T: rt.resource, O: ro.resource },
         workgroups: [ceilDiv(S, WG), ceilDiv(S, WG)],
         temps,
       }),

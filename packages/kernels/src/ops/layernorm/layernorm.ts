@@ -51,7 +51,7 @@ export function layerNorm(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta:
     const ry = bindRange(y, r0 * width, rc * width, { f16: half });
     const params = { rows: rc, width, xBase: rx.base, yBase: ry.base, gBase: rg.base, bBase: rb.base, eps };
     const workgroups: [number, number] = [Math.min(rc, MAX_WG), ceilDiv(rc, MAX_WG)];
-    const bindings = [rx.resource, rg.resource, rb.resource, ry.resource];
+    const bindings = { X: rx.resource, G: rg.resource, B: rb.resource, Y: ry.resource };
     ds.push(layerNormKernel.dispatch(ctx, { op, spec: { half }, params, bindings, workgroups, temps }));
   }
   ctx.submit(op, ds, temps);

@@ -81,7 +81,7 @@ export class ContrastiveRun {
     kernel: Kernel<P, Record<string, never>>,
     name: string,
     params: ParamValues<P>,
-    bindings: GPUBindingResource[],
+    bindings: Readonly<Record<string, GPUBindingResource>>,
     workgroups: [number, number?, number?],
   ): void {
     const op = `${this.c.op}.${name}`;
@@ -114,7 +114,7 @@ export class ContrastiveRun {
       prepKernel,
       'prep',
       params,
-      [this.whole(this.scalIn), this.wRes, this.whole(this.sc), this.whole(this.status)],
+      { In: this.whole(this.scalIn), Wt: this.wRes, Sc: this.whole(this.sc), St: this.whole(this.status) },
       [1],
     );
   }
@@ -125,7 +125,9 @@ export class ContrastiveRun {
     for (const [r0, rc] of planRows(ctx, c.op, c.N, [c.d], MAX_WG * WG)) {
       const rx = bindRange(x, r0 * c.d, rc * c.d);
       const params = { rows: rc, cols: c.d, base: rx.base, mode, bit, slot, row0: r0 };
-      this.launch(rowCheckKernel, 'rowcheck', params, [rx.resource, this.whole(this.status)], [ceilDiv(rc, WG)]);
+      this.launch(rowCheckKernel, 'rowcheck', params, { X: rx.resource, St: this.whole(this.status) }, [
+        ceilDiv(rc, WG),
+      ]);
     }
   }
 
@@ -198,7 +200,7 @@ export class ContrastiveRun {
         clipRowStatsKernel,
         'rowstats',
         this.blockParams(i0, rb),
-        [sb, this.whole(this.sc), this.wRes, this.whole(this.aux)],
+        { S: sb, Sc: this.whole(this.sc), Wt: this.wRes, Aux: this.whole(this.aux) },
         [rb],
       );
       const colParams = { B: rb, n: c.N, i0, first: k === 0 ? 1 : 0 };
@@ -206,14 +208,16 @@ export class ContrastiveRun {
         clipColStatsKernel,
         'colstats',
         colParams,
-        [sb, this.whole(this.sc), this.whole(this.aux)],
+        { S: sb, Sc: this.whole(this.sc), Aux: this.whole(this.aux) },
         [ceilDiv(c.N, WG)],
       );
       if (this.single) kept = Sb;
       else Sb.dispose();
     });
     const finalParams = { n: c.N, hasW: this.hasW, wBase: this.wBase };
-    this.launch(clipColFinalKernel, 'colfinal', finalParams, [this.wRes, this.whole(this.aux)], [ceilDiv(c.N, WG)]);
+    this.launch(clipColFinalKernel, 'colfinal', finalParams, { Wt: this.wRes, Aux: this.whole(this.aux) }, [
+      ceilDiv(c.N, WG),
+    ]);
     return kept;
   }
 
@@ -229,7 +233,7 @@ export class ContrastiveRun {
         kernel,
         'grad',
         this.blockParams(i0, rb),
-        [this.whole(G), this.whole(this.sc), this.wRes, this.whole(this.aux)],
+        { S: this.whole(G), Sc: this.whole(this.sc), Wt: this.wRes, Aux: this.whole(this.aux) },
         [rb],
       );
       this.backBlock(i0, rb, G, xb);
@@ -248,7 +252,7 @@ export class ContrastiveRun {
       finalizeKernel,
       'finalize',
       params,
-      [this.whole(this.sc), this.whole(this.aux), this.whole(out), this.whole(this.status)],
+      { Sc: this.whole(this.sc), Aux: this.whole(this.aux), Out: this.whole(out), St: this.whole(this.status) },
       [1],
     );
     const loss = ctx.empty([1]);

@@ -154,7 +154,7 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
       sC: mc * N,
     };
     const gg = grid(variant, mc, N);
-    const bindings = [ra.resource, rb.resource, rc.resource];
+    const bindings = { A: ra.resource, B: rb.resource, C: rc.resource };
     const workgroups: [number, number, number] = [gg.x, gg.y, batch];
     dispatches.push(matmulKernel.dispatch(ctx, { op: 'matmul', spec, params, bindings, workgroups, temps }));
   };

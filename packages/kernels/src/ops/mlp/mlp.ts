@@ -72,7 +72,7 @@ export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Act
     const ry = bindRange(y, r0 * N, cnt);
     const g = grid2(cnt);
     const params = { n: cnt, cols: N, xBase: rx.base, yBase: ry.base, bBase: rb.base, act: code, width: g.width };
-    const bindings = [rx.resource, rb.resource, ry.resource];
+    const bindings = { X: rx.resource, B: rb.resource, Y: ry.resource };
     ds.push(biasActKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -155,11 +155,11 @@ export function biasActBackward(
     };
     // DX aliases nothing it reads: when act = none a tiny scratch binding stands in (never written)
     const dxRes = dx ? rdx.resource : bindRange(dbias, 0, 1).resource;
-    const bindings = [rdy.resource, rx.resource, rbias.resource, dxRes, bindRange(part).resource];
+    const bindings = { DY: rdy.resource, X: rx.resource, B: rbias.resource, DX: dxRes, Part: bindRange(part).resource };
     const workgroups: [number, number] = [ceilDiv(N, CW), ceilDiv(rc, RB)];
     ds.push(biasActBackwardKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups, temps }));
   }
-  const foldBindings = [bindRange(part).resource, bindRange(dbias).resource];
+  const foldBindings = { Part: bindRange(part).resource, DB: bindRange(dbias).resource };
   const foldParams = { blocks, cols: N };
   const foldWg: [number] = [ceilDiv(N, CW)];
   const fold = { op: `${op}.fold`, spec: {}, params: foldParams, bindings: foldBindings, workgroups: foldWg, temps };
@@ -216,7 +216,7 @@ export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | Array
     const ri = bindRange(it, r0, rc);
     const g = grid2(cnt);
     const params = { n: cnt, d, rows: n, yBase: ry.base, iBase: ri.base, width: g.width };
-    const bindings = [bindRange(x).resource, ri.resource, ry.resource];
+    const bindings = { X: bindRange(x).resource, I: ri.resource, Y: ry.resource };
     ds.push(gatherKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);

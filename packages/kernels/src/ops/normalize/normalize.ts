@@ -29,7 +29,7 @@ function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op
     const rg = bindRange(gg, r0 * cols, rc * cols);
     const ry = bindRange(y, r0 * cols, rc * cols);
     const params = { rows: rc, cols, xBase: rx.base, gBase: rg.base, yBase: ry.base, backward: g ? 1 : 0, eps };
-    const bindings = [rx.resource, rg.resource, ry.resource];
+    const bindings = { X: rx.resource, G: rg.resource, Y: ry.resource };
     ds.push(normalizeKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
   }
   ctx.submit(op, ds, temps);

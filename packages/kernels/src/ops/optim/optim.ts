@@ -111,7 +111,7 @@ export function adamw(
       bc1,
       bc2,
     };
-    const bindings = [rp.resource, rg.resource, rm.resource, rv.resource, scaleRes];
+    const bindings = { P: rp.resource, G: rg.resource, M: rm.resource, V: rv.resource, Scale: scaleRes };
     ds.push(adamwKernel.dispatch(ctx, { op, spec: {}, params: u, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -148,11 +148,11 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
     const r = bindRange(c.g, c.s0, c.cnt);
     const workgroups: [number, number] = [Math.min(c.blocks, MAX_WG), ceilDiv(c.blocks, MAX_WG)];
     const params = { n: c.cnt, base: r.base, out: c.out };
-    const bindings = [r.resource, bindRange(part).resource];
+    const bindings = { G: r.resource, Part: bindRange(part).resource };
     ds.push(sumSquaresKernel.dispatch(ctx, { op: `${op}.sumsq`, spec: {}, params, bindings, workgroups, temps }));
   }
   const finalParams = { parts, maxNorm, eps: CLIP_NORM_EPS };
-  const finalBindings = [bindRange(part).resource, bindRange(res).resource];
+  const finalBindings = { Part: bindRange(part).resource, Out: bindRange(res).resource };
   const final = {
     op: `${op}.final`,
     spec: {},
@@ -166,7 +166,7 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
     const r = bindRange(c.g, c.s0, c.cnt);
     const g = grid2(c.cnt);
     const params = { n: c.cnt, width: g.width, base: r.base };
-    const bindings = [r.resource, bindRange(res).resource];
+    const bindings = { G: r.resource, Out: bindRange(res).resource };
     ds.push(scaleKernel.dispatch(ctx, { op: `${op}.scale`, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);

@@ -49,7 +49,7 @@ export function unfold(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor 
     const ry = bindRange(y, b0 * outImg, nb * outImg);
     const g = grid(nb * outImg);
     const params = { n: nb * outImg, C, S, P: patch, G, xBase: rx.base, yBase: ry.base, width: g.width };
-    const bindings = [rx.resource, ry.resource];
+    const bindings = { X: rx.resource, Y: ry.resource };
     ds.push(unfoldKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -101,7 +101,7 @@ export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: 
       pBase: rp.base,
       width: g.width,
     };
-    const bindings = [rx.resource, rc.resource, rp.resource, ry.resource];
+    const bindings = { X: rx.resource, CLS: rc.resource, POS: rp.resource, Y: ry.resource };
     ds.push(classTokensKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -184,7 +184,7 @@ export function embedTokens(
         yBase: ry.base,
         width: g.width,
       };
-      const bindings = [re.resource, ri.resource, rp.resource, ry.resource];
+      const bindings = { E: re.resource, I: ri.resource, POS: rp.resource, Y: ry.resource };
       ds.push(embedTokensKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
     });
   }

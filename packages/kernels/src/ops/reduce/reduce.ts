@@ -33,7 +33,7 @@ export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1)
       const rx = bindRange(x, r0 * cols, rc * cols);
       const ry = bindRange(y, r0, rc);
       const params = { rows: rc, cols, xBase: rx.base, yBase: ry.base, op: code, total: rc * cols };
-      const bindings = [rx.resource, ry.resource];
+      const bindings = { X: rx.resource, Y: ry.resource };
       ds.push(reduceRowKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
     }
     ctx.submit(`reduce.${op}`, ds, temps);
@@ -50,7 +50,7 @@ export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1)
     const rx = bindRange(x, r0 * cols, Math.max(1, rc * cols));
     const [first, last] = [i === 0 ? 1 : 0, i === chunks.length - 1 ? 1 : 0];
     const params = { rows: rc, cols, xBase: rx.base, yBase: 0, op: code, first, last, total: rows };
-    const bindings = [rx.resource, { buffer: y.buffer }, { buffer: state }];
+    const bindings = { X: rx.resource, Y: { buffer: y.buffer }, S: { buffer: state } };
     ds.push(reduceColKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(cols, WG)], temps }));
   });
   ctx.submit(`reduce.${op}`, ds, temps);
@@ -72,7 +72,7 @@ export function reduceAll(ctx: GpuContext, x: GpuTensor, op: 'sum' | 'mean' | 'm
     const rx = bindRange(x, r0 * W, count);
     const ry = bindRange(inner, r0, rc);
     const params = { rows: rc, cols: W, xBase: rx.base, yBase: ry.base, op: code, total: count };
-    const bindings = [rx.resource, ry.resource];
+    const bindings = { X: rx.resource, Y: ry.resource };
     ds.push(reduceRowKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
   }
   ctx.submit(`reduce.${op}`, ds, temps);

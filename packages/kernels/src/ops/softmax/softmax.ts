@@ -22,7 +22,7 @@ export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTens
     const ry = bindRange(y, r0 * cols, rc * cols);
     const rl = axis === 1 ? bindRange(lse, r0, rc) : bindRange(lse, 0, cols);
     const params = { rows: rc, cols, xBase: rx.base, yBase: ry.base, lBase: rl.base, axis };
-    const bindings = [rx.resource, rl.resource, ry.resource];
+    const bindings = { X: rx.resource, L: rl.resource, Y: ry.resource };
     const workgroups: [number] = [ceilDiv(rc, WG)];
     ds.push(softmaxKernel.dispatch(ctx, { op: 'softmax', spec: {}, params, bindings, workgroups, temps }));
   }

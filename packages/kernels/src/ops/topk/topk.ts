@@ -49,7 +49,7 @@ export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions
     const rv = bindRange(values, r0 * ko, rc * ko);
     const ri = bindRange(indices, r0 * ko, rc * ko);
     const params = { rows: rc, cols, k, xBase: rx.base, vBase: rv.base, iBase: ri.base, segLen, segs };
-    const bindings = [rx.resource, rv.resource, ri.resource];
+    const bindings = { X: rx.resource, V: rv.resource, I: ri.resource };
     const workgroups: [number] = [ceilDiv(rc * segs, WG)];
     ds.push(topkKernel.dispatch(ctx, { op: 'topk', spec: {}, params, bindings, workgroups, temps }));
   }

@@ -29,7 +29,7 @@ export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuT
     throw new ShapeError(`${op}: ${shapeStr(x.shape)} too large for one dispatch`);
   const temps: GPUBuffer[] = [];
   const params = { rows, cols, inBase: 0, outBase: 0 };
-  const bindings = [bindRange(x, 0, rows * cols).resource, bindRange(out).resource];
+  const bindings = { In: bindRange(x, 0, rows * cols).resource, Out: bindRange(out).resource };
   ctx.submit(
     `${op}.transpose`,
     [transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps })],
@@ -57,7 +57,7 @@ export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op 
       op: `${op}.accumulate`,
       spec: {},
       params,
-      bindings: [ra.resource, rd.resource],
+      bindings: { A: ra.resource, D: rd.resource },
       workgroups: [width / ACC_WG, ceilDiv(cnt, width)],
       temps,
     });
