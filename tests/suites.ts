@@ -20,6 +20,7 @@ import { opsSuite } from './suite/ops.suite.js';
 import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
 import { clipTowersSuite } from './suite/clip-towers.suite.js';
+import { clipTokenizerSuite } from './suite/clip-tokenizer.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -43,5 +44,6 @@ export function allSuites(env: Env): Suite[] {
     imagePreprocessSuite(env),
     transformerSuite(env),
     clipTowersSuite(env),
+    clipTokenizerSuite(env),
   ];
 }

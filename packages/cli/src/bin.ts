@@ -14,6 +14,7 @@ import {
   TRAIN_DEFAULTS as T,
 } from '@m4kit/sdk';
 import { runBalance, type BalanceCliOptions } from './balance.js';
+import { TABLE_ENGINES } from './engine.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
 import { registerTokenize } from './tokenize.js';
@@ -121,9 +122,13 @@ program
       .default('utf-8'),
   )
   .addOption(
-    new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs)')
-      .choices(['js', 'duckdb'])
-      .default('js'),
+    new Option(
+      '--engine <name>',
+      'table engine: auto (DuckDB when installed, for globs and large CSV/TSV/Parquet files on the pattern path; ' +
+        'else the built-in readers), js (built-in readers) or duckdb (out-of-core scans, globs); same q and keep',
+    )
+      .choices([...TABLE_ENGINES])
+      .default('auto'),
   )
   .addOption(
     new Option(

@@ -8,6 +8,7 @@ export {
   bytesToUnicode,
   vocabularyFromMerges,
   vocabularyFromTokenizerJson,
+  gunzip,
   type ClipVocabulary,
 } from './tokenizer.js';
 export { expectedClipTensors, validateClipWeights, openClipWeights, type ClipWeights } from './weights.js';

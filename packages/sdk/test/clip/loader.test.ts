@@ -151,3 +151,33 @@ describe('weights are checked against the config before any tower is built', () 
     await expect(loadClip(pt, { kernels: k })).rejects.toThrow(/pickled PyTorch files are not read/);
   });
 });
+
+test('weights are read one tensor at a time by offset (never the whole file in one piece), each at most once', async () => {
+  const bytes = file('open_clip_model.safetensors');
+  const header = safetensorsHeaderOf(bytes, (m) => new Error(m));
+  const largest = Math.max(...[...header.entries.values()].map((e) => e.end - e.begin));
+  const reads: [number, number][] = [];
+  const weights = {
+    open: async () => ({
+      size: bytes.length,
+      read: async (o: number, n: number) => {
+        reads.push([o, n]);
+        return bytes.slice(o, o + n);
+      },
+    }),
+  };
+  const files = new Map<string, Uint8Array | typeof weights>([
+    ['open_clip_config.json', file('open_clip_config.json')],
+    ['bpe_tiny_vocab.txt.gz', file('bpe_tiny_vocab.txt.gz')],
+    ['open_clip_model.safetensors', weights],
+  ]);
+  const clip = await loadClip(files, { kernels: await init({ backend: 'cpu' }) });
+  expect(clip.config.embedDim).toBe(24);
+  expect(Math.max(...reads.map(([, n]) => n))).toBe(largest);
+  const data = reads.filter(([o]) => o >= header.dataStart);
+  // every tensor but logit_scale (the towers do not use it), each once
+  const scale = header.entries.get('logit_scale')!;
+  expect(data.length).toBe(header.entries.size - 1);
+  expect(new Set(data.map(([o]) => o)).size).toBe(data.length);
+  expect(data.reduce((s, [, n]) => s + n, 0)).toBe(bytes.length - header.dataStart - (scale.end - scale.begin));
+});
