@@ -140,6 +140,7 @@ export function mechanismSummary(results) {
     gapBefore: mean(rs.map((r) => r.before.gap)),
     gapAfter: mean(rs.map((r) => r.after.gap)),
     gapChange: mean(rs.map((r) => r.after.gap / r.before.gap - 1)),
+    gapChanges: rs.map((r) => r.after.gap / r.before.gap - 1),
     readoutBefore: mean(rs.map((r) => r.before.readout)),
     readoutAfter: mean(rs.map((r) => r.after.readout)),
     zsBefore: mean(rs.map((r) => r.before.zeroShot)),
@@ -159,6 +160,7 @@ export function mechanismSummary(results) {
     n: rs.length,
     gapBefore: mean(rs.map((r) => r.before.gap)),
     gapChange: mean(rs.map((r) => r.after.gap / r.before.gap - 1)),
+    gapChanges: rs.map((r) => r.after.gap / r.before.gap - 1),
     readoutAfter: mean(rs.map((r) => r.after.readout)),
     zsChange: mean(rs.map((r) => r.after.zeroShot - r.before.zeroShot)),
     change: mean(rs.map((r) => r.change)),
@@ -184,7 +186,8 @@ export function mechanismSection(md, results, S, mdTable) {
       `Gap = mean coordinate along g of the (debiased, unit) test images, man minus woman; read-out = the two ` +
       `gender prompts (shared "photo" direction ± g, debiased as text); zero-shot = concept prompts. KL = ` +
       `KL(t2i target of the factual ‖ of the counterfactual caption), the training signal that asks for a change. ` +
-      `Means over ${M.curve[0]?.n ?? 0} seed(s); ${M.seconds ? `${M.seconds.toFixed(0)} s in all` : ''}.`,
+      `Means over ${M.curve[0]?.n ?? 0} seeds (seed s: data seed 100 + s, BA initialisation and batches seed s), ` +
+      `each seed's value beside it${M.seconds ? `; ${(M.seconds / 60).toFixed(1)} min in all` : ''}.`,
   );
   md.push(
     mdTable(
@@ -206,6 +209,7 @@ export function mechanismSection(md, results, S, mdTable) {
         f3(r.gapBefore),
         f3(r.gapAfter),
         `${(100 * r.gapChange).toFixed(1)}%`,
+        r.gapChanges.map((v) => `${(100 * v).toFixed(1)}%`).join(', '),
         `${pc(r.readoutBefore)} → ${pc(r.readoutAfter)}`,
         `${pc(r.zsBefore)} → ${pc(r.zsAfter)}`,
         f3(r.change),
@@ -240,6 +244,7 @@ export function mechanismSection(md, results, S, mdTable) {
         r.alpha === 0 ? 'without L_cd' : r.alpha === 1 ? 'without L_ba' : 'both (paper)',
         f3(r.gapBefore),
         `${(100 * r.gapChange).toFixed(1)}%`,
+        r.gapChanges.map((v) => `${(100 * v).toFixed(1)}%`).join(', '),
         pc(r.readoutAfter),
         (100 * r.zsChange).toFixed(1),
         f3(r.change),
