@@ -204,7 +204,10 @@ async function main() {
     results.runtime.mechanismSeconds = results.baMechanism.seconds;
     delete results.summary;
     delete results.findings;
-    await writeReport(OUT, results);
+    // raw results first (temp + rename), then the report (a side run without main-rate jobs has none)
+    writeFileSync(`${file}.tmp`, JSON.stringify(results));
+    renameSync(`${file}.tmp`, file);
+    if (results.runs.some((r) => r.rate === results.settings.mainRate)) await writeReport(OUT, results);
     log(`mechanism seeds ${seeds.join(', ')} merged into ${file}`);
     return;
   }

@@ -3,6 +3,7 @@
 // out-of-domain OpenMoji set, the BA mechanism on planted-direction embeddings and the BA ablation.
 const mean = (a) => (a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN);
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
+const fe = (x) => (Math.abs(x) < 0.01 ? x.toExponential(2) : x.toFixed(3));
 const pc = (x) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '—');
 
 /**
@@ -16,6 +17,7 @@ export function chooseSkewK(results) {
   if (!runs.length) return null;
   const ks = runs[0].skewProfile.map((p) => p.k);
   const ref = runs.filter((r) => r.condition === 'original' && r.rate === results.settings.mainRate);
+  if (!ref.length) return null;
   const at = (rs, t, key) => mean(rs.map((r) => r.skewProfile[t][key]));
   const rows = ks.map((k, t) => ({
     k,
@@ -65,9 +67,9 @@ export function skewSection(md, results, S, mdTable) {
         f3(r.maxSkew),
         f3(r.maxSkewNull),
         f3(r.maxSkewNull95),
-        r.ndkl.toExponential(2),
-        r.ndklNull.toExponential(2),
-        r.ndklNull95.toExponential(2),
+        fe(r.ndkl),
+        fe(r.ndklNull),
+        fe(r.ndklNull95),
       ]),
     ),
   );
