@@ -16,8 +16,12 @@ import { defineKernelSuite } from './suite/define-kernel.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
 import { momentsSuite } from './suite/moments.suite.js';
 import { debiasLossSuite } from './suite/debias-loss.suite.js';
+import { opsSuite } from './suite/ops.suite.js';
 import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
+import { imageDecodeSuite } from './suite/image-decode.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
+import { clipTowersSuite } from './suite/clip-towers.suite.js';
+import { clipTokenizerSuite } from './suite/clip-tokenizer.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -37,7 +41,11 @@ export function allSuites(env: Env): Suite[] {
     defineKernelSuite(env),
     momentsSuite(env),
     debiasLossSuite(env),
+    opsSuite(env),
     imagePreprocessSuite(env),
+    imageDecodeSuite(env),
     transformerSuite(env),
+    clipTowersSuite(env),
+    clipTokenizerSuite(env),
   ];
 }

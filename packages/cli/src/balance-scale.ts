@@ -11,10 +11,11 @@ import {
   type ColumnSpec,
   type SqlDialect,
 } from '@m4kit/sdk/node';
+import type { TableEngine } from './engine.js';
 
 export interface ScaleCliOptions {
-  /** 'js' (default: the in-process readers) or 'duckdb' */
-  engine?: 'js' | 'duckdb';
+  /** 'auto' (default: engine.ts), 'js' (the in-process readers) or 'duckdb' */
+  engine?: TableEngine;
   emitSql?: SqlDialect;
   /** warehouse table (FROM item) for --emit-sql (default: the input argument) */
   table?: string;
@@ -49,6 +50,7 @@ export async function runScale(
         `-- 1. pattern counts (${o.emitSql}): run in the warehouse, export the result (e.g. patterns.csv)\n${sql};\n` +
           `-- 2. then: m4kit balance patterns.csv -a ${spec.attributes.join(',')} -l ${spec.labels.join(',')} ` +
           '--counts n ' +
+          (spec.combine && spec.combine !== 'auto' ? `--combine ${spec.combine} ` : '') +
           `--emit-sql ${o.emitSql} --table '${table}' --row-id <integer row id column> [--eta … --seed …]`,
       );
       return null;

@@ -1,6 +1,15 @@
-import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
+import {
+  BALANCE_CLI_LABELS,
+  BALANCE_OPTION_DECLS,
+  balanceFile,
+  declAttribute,
+  formatBiasReport,
+  resolveBalanceOptions,
+  type BalanceReport,
+} from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
+import { pickEngine } from './engine.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions extends ScaleCliOptions {
@@ -22,6 +31,8 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   maxIter?: string;
   seed?: string;
   missing?: string;
+  combine?: string;
+  marginal?: boolean;
   backend?: string;
   path?: string;
   out?: string;
@@ -32,25 +43,14 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   encoding?: 'utf-8' | 'latin1';
 }
 
-/** Option keys → the flags users typed, for error messages. */
-export const BALANCE_FLAGS = {
-  eta: '--eta',
-  pi: '--pi',
-  epsRep: '--eps-rep',
-  epsAssoc: '--eps-assoc',
-  softPenalty: '--soft',
-  V: '--soft',
-  tolerance: '--tolerance',
-  solver: '--solver',
-  method: '--method',
-  polish: '--polish',
-  tol: '--tol',
-  maxIter: '--max-iter',
-  seed: '--seed',
-  missing: '--missing',
-  backend: '--backend',
-  path: '--path',
-};
+/** Option keys → the flags users typed, for error messages (from the SDK's option declarations). */
+export const BALANCE_FLAGS = BALANCE_CLI_LABELS;
+
+/** The resolver's input from commander's values: each declared option under its flag's attribute name. */
+function declaredInput(o: BalanceCliOptions): Record<string, unknown> {
+  const v = o as unknown as Record<string, unknown>;
+  return Object.fromEntries(BALANCE_OPTION_DECLS.map((d) => [d.key, v[declAttribute(d)]]));
+}
 
 /** The per-group lines' columns (RB/AB and the tolerances are spelled out by formatBiasReport's own legend). */
 export const BIAS_LEGEND = [
@@ -103,38 +103,37 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
   return lines.join('\n');
 }
 
+/** stderr line: how several attribute columns were combined */
+export function combinedLine(mode: string, columns: string[], groups: string[]): string {
+  const shown = groups.length > 6 ? [...groups.slice(0, 6), '…'] : groups;
+  return mode === 'intersection'
+    ? `m4kit: attribute columns ${columns.join(' × ')} crossed: ${groups.length} groups ${shown.join(', ')}`
+    : `m4kit: attribute columns ${columns.join(', ')} balanced each on its own (marginal): ${shown.join(', ')}`;
+}
+
 export async function runBalance(input: string, o: BalanceCliOptions): Promise<void> {
   if (!o.attributes?.length)
     throw Object.assign(new Error('--attributes is required (e.g. -a gender)'), { code: 'E_ARGUMENT' });
   if (!o.labels?.length)
     throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
+  if (o.marginal && o.combine !== undefined && o.combine !== 'marginal')
+    throw Object.assign(new Error(`--marginal contradicts --combine ${o.combine}`), { code: 'E_ARGUMENT' });
   const opts = resolveBalanceOptions(
     {
-      eta: o.eta,
-      pi: o.pi,
-      epsRep: o.epsRep,
-      epsAssoc: o.epsAssoc,
-      softPenalty: o.soft,
-      tolerance: o.tolerance,
-      solver: o.solver,
-      method: o.method,
-      polish: o.polish,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      seed: o.seed,
-      missing: o.missing,
-      backend: o.backend,
-      path: o.path,
+      ...declaredInput(o),
+      combine: o.marginal ? 'marginal' : o.combine,
       // the summary names the largest feasible η and the command exits 3 (guard.ts)
       onInfeasible: 'return',
     },
     BALANCE_FLAGS,
   );
-  if (o.engine === 'duckdb' || o.emitSql) {
+  const { engine } = pickEngine(input, o, opts);
+  if (engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
-    const spec = { attributes, labels, utility, id, counts, missing: opts.missing };
-    const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
+    const spec = { attributes, labels, utility, id, counts, missing: opts.missing, combine: opts.combine };
+    const scale = { ...o, engine };
+    const r = await runScale(input, spec, scale, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
     for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
     const out = r.solver.status === 'infeasible' ? undefined : o.out;
@@ -161,6 +160,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       id: o.id,
       counts: o.counts,
       missing: opts.missing,
+      combine: opts.combine,
     },
     {
       ...opts,
@@ -190,7 +190,9 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
   );
   bar?.stop();
-  for (const c of [...(encoded.columns?.attributes ?? []), ...(encoded.columns?.labels ?? [])]) {
+  const combined = encoded.columns?.combined;
+  if (combined) console.error(combinedLine(combined.mode, combined.columns, encoded.attributeNames));
+  for (const c of [...(combined ? [] : (encoded.columns?.attributes ?? [])), ...(encoded.columns?.labels ?? [])]) {
     if (c.kind === 'numeric') continue;
     const names = c.names.length > 8 ? [...c.names.slice(0, 8), '…'] : c.names;
     console.error(
