@@ -3,8 +3,9 @@
 // the tarballs into a fresh folder under os.tmpdir() (outside the workspace; --prefer-offline: the tarballs'
 // dependencies come from npm's cache or the registry), then:
 //   (a) a Node ESM script: matmul, CLIP loss vs float64, balanceFile + parseTableBytes on a CSV (app/work.mjs)
-//   (b) the same work bundled by esbuild (nothing marked external; Dawn registered only through @m4kit/sdk/node's
-//       side-effect import): it must still find the WebGPU adapter
+//   (b) the same work bundled by esbuild (ESM, CJS), webpack 5 (ESM, CJS), Rollup, Vite SSR and Bun (bundlers.mjs;
+//       nothing marked external; Dawn registered only through @m4kit/sdk/node's side-effect import): each bundle
+//       must still find the WebGPU adapter and print the unbundled numbers
 //   (c) tsc --noEmit on a strict consumer (skipLibCheck off) under moduleResolution bundler and node16
 //   (d) the same work in Deno via npm: specifiers, no --unsafe-* flag
 //   (e) a Vite app in Chromium (Playwright, SwiftShader): matmul + balance on WebGPU, no node:* import or native
@@ -28,6 +29,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLERS } from './bundlers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../..');
@@ -238,35 +240,23 @@ if (installed) {
     },
   );
 
-  // ---------------------------------------------------------------- (b) esbuild bundle
-  const bName = '(b) the same work bundled by esbuild (nothing external, Dawn via sdk/node) keeps the adapter';
-  await check(bName, async () => {
-    const { build } = await import(join(root, 'node_modules/esbuild/lib/main.js'));
-    await build({
-      entryPoints: [join(app, 'bundle-entry.mjs')],
-      outfile: join(app, 'bundle/node.bundle.mjs'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'error',
-      // CommonJS dependencies inside an ESM bundle call require() for Node built-ins
-      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  // ---------------------------------------------------------------- (b) every bundler
+  for (const bundler of BUNDLERS) {
+    await check(`(b) bundled by ${bundler.name} (nothing external, Dawn via sdk/node) keeps the adapter`, async () => {
+      const out = await bundler.build(root, app);
+      const code = readFileSync(join(app, out), 'utf8');
+      assert(!/from\s*["']webgpu["']|require\(\s*["']webgpu["']\s*\)/.test(code), 'the bundle loads webgpu statically');
+      const r = lastJson(ok(sh(process.execPath, [out, bundler.name], { cwd: app }), `node ${out}`).stdout);
+      assert(
+        r.adapter && r.adapter.description === nodeResult?.adapter?.description,
+        `bundle adapter ${JSON.stringify(r.adapter)}`,
+      );
+      assert(
+        JSON.stringify(r.summary) === JSON.stringify(nodeResult?.summary),
+        'bundle and Node report different balance numbers',
+      );
     });
-    const code = readFileSync(join(app, 'bundle/node.bundle.mjs'), 'utf8');
-    assert(!/from\s*["']webgpu["']/.test(code), 'the bundle imports webgpu statically');
-    const r = lastJson(
-      ok(sh(process.execPath, ['bundle/node.bundle.mjs', 'node-bundle'], { cwd: app }), 'node bundle').stdout,
-    );
-    assert(
-      r.adapter && r.adapter.description === nodeResult?.adapter?.description,
-      `bundle adapter ${JSON.stringify(r.adapter)}`,
-    );
-    assert(
-      JSON.stringify(r.summary) === JSON.stringify(nodeResult?.summary),
-      'bundle and Node report different balance numbers',
-    );
-  });
+  }
 
   // ---------------------------------------------------------------- (c) TypeScript
   const tsc = {};

@@ -2,7 +2,7 @@
 // the WGSL `Params` struct (binding 0, read as `p.<field>`), the uniform bytes packed by field name, named u32
 // constants shared with TypeScript, and the pipeline cache key: the kernel's name plus the spec values, which
 // are exactly what `source(spec)` may depend on (shapes and offsets travel in the uniform, never in the key).
-import type { DispatchSpec, GpuContext } from '../runtime/context.js';
+import type { BindingResource, DispatchSpec, GpuContext } from '../runtime/context.js';
 
 export type ParamType = 'u32' | 'i32' | 'f32';
 export type ParamFields = Record<string, ParamType>;
@@ -44,7 +44,7 @@ export interface Kernel<P extends ParamFields, S extends Spec> {
 export interface DispatchArgs<P extends ParamFields, S extends Spec> {
   spec: S;
   params: ParamValues<P>;
-  bindings: GPUBindingResource[];
+  bindings: BindingResource[];
   workgroups: [number, number?, number?];
   temps: GPUBuffer[];
   /** pass label (default: the kernel's name) */

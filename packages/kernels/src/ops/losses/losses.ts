@@ -1,4 +1,4 @@
-import type { GpuContext, GpuTensor } from '../../runtime/context.js';
+import type { BindingResource, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, M4kitError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
 import type { Kernel, ParamFields, ParamValues } from '../kernel.js';
@@ -240,7 +240,7 @@ class ContrastiveRun {
   private scalIn!: GpuTensor;
   private wT: GpuTensor | null = null;
   private wOwned = false;
-  private wRes!: GPUBindingResource;
+  private wRes!: BindingResource;
   private wBase = 0;
   private hasW = 0;
   X!: GpuTensor;
@@ -266,7 +266,7 @@ class ContrastiveRun {
     kernel: Kernel<P, Record<string, never>>,
     name: string,
     params: ParamValues<P>,
-    bindings: GPUBindingResource[],
+    bindings: BindingResource[],
     workgroups: [number, number?, number?],
   ): void {
     const op = `${this.c.op}.${name}`;
