@@ -16,6 +16,8 @@ import { defineKernelSuite } from './suite/define-kernel.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
 import { momentsSuite } from './suite/moments.suite.js';
 import { debiasLossSuite } from './suite/debias-loss.suite.js';
+import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
+import { transformerSuite } from './suite/transformer.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -35,5 +37,7 @@ export function allSuites(env: Env): Suite[] {
     defineKernelSuite(env),
     momentsSuite(env),
     debiasLossSuite(env),
+    imagePreprocessSuite(env),
+    transformerSuite(env),
   ];
 }

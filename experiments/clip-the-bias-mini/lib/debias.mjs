@@ -17,6 +17,7 @@ import {
   applyProjection,
   l2normalizeRows,
 } from '@m4kit/sdk';
+import { targetKl } from './planted.mjs';
 
 /**
  * BA hyper-parameters for 64-d embeddings (the SDK defaults are for 512-d CLIP, 100 epochs, a 65536 queue). One
@@ -47,15 +48,53 @@ export function modelEncoder(model) {
   };
 }
 
-/** train the BA module on the model's embeddings of the training set */
-export async function baEncoder(kernels, model, tr, { seed = 0, opts = BA } = {}) {
+/**
+ * The BA module's inputs, measured: how many factual caption features equal their counterfactual (0 here: every
+ * factual BA caption names the gender, whatever the training caption did), the mean cos(f̂_T1, f̂_T2) of the
+ * model's caption embeddings, and the counterfactual signal KL(t2i target of the factual ‖ of the
+ * counterfactual) over the sample's images (τ = 0.07).
+ */
+export function baInputs(tr, n, images, captions, counterfactuals) {
+  const d = images.d;
+  let equal = 0;
+  for (let i = 0; i < n; i++) {
+    let same = true;
+    for (let j = 0; j < tr.textDim && same; j++)
+      same = tr.factual[i * tr.textDim + j] === tr.counterfactual[i * tr.textDim + j];
+    if (same) equal++;
+  }
+  const u = (e) => Float64Array.from(l2normalizeRows(e).data);
+  const fac = u(captions);
+  const cf = u(counterfactuals);
+  let cos = 0;
+  for (let i = 0; i < n * d; i++) cos += (fac[i] * cf[i]) / n;
+  return { pairs: n, equalPairs: equal, cos, targetKl: targetKl({ img: u(images), fac, cf, n }, d) };
+}
+
+/** ‖g(e) − e‖ / ‖e‖ over the rows (the module's relative change, before normalisation) */
+async function relChange(mod, e, modality, kernels) {
+  const g = await mod.apply(e, { modality, kernels });
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < e.n * e.d; i++) {
+    a += (g.data[i] - e.data[i]) ** 2;
+    b += e.data[i] ** 2;
+  }
+  return Math.sqrt(a / b);
+}
+
+/** train the BA module on the model's embeddings of the training set (validation: debias's validation ABLE) */
+export async function baEncoder(kernels, model, tr, { seed = 0, opts = BA, validation } = {}) {
   const d = model.config.outDim;
   const { sample, ...baOpts } = opts;
   const n = Math.min(sample, tr.n); // the first n training pairs (rows are in random order)
   const images = { n, d, data: await model.embedImage(tr.image.subarray(0, n * tr.imageDim), n) };
   const captions = { n, d, data: await model.embedText(tr.factual.subarray(0, n * tr.textDim), n) };
   const counterfactuals = { n, d, data: await model.embedText(tr.counterfactual.subarray(0, n * tr.textDim), n) };
-  const res = await debias({ images, captions, counterfactuals }, { ...baOpts, seed, kernels, shuffle: true });
+  const res = await debias(
+    { images, captions, counterfactuals },
+    { ...baOpts, seed, kernels, shuffle: true, validation },
+  );
   const mod = res.module;
   const apply = async (e, modality) =>
     f32(await mod.apply({ n: e.length / d, d, data: e }, { modality, normalize: true, kernels }));
@@ -65,7 +104,16 @@ export async function baEncoder(kernels, model, tr, { seed = 0, opts = BA } = {}
       embedImage: async (x, m) => apply(await model.embedImage(x, m), 'image'),
       embedText: async (x, m) => apply(await model.embedText(x, m), 'text'),
     },
-    info: { epochs: res.module.config.epochsRun, finalLoss: res.history.at(-1)?.loss ?? null },
+    info: {
+      epochs: mod.config.epochsRun,
+      bestEpoch: mod.config.bestEpoch,
+      finalLoss: res.history.at(-1)?.loss ?? null,
+      change: {
+        image: await relChange(mod, images, 'image', kernels),
+        text: await relChange(mod, captions, 'text', kernels),
+      },
+      inputs: baInputs(tr, n, images, captions, counterfactuals),
+    },
   };
 }
 

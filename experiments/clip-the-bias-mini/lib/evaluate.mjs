@@ -4,6 +4,7 @@
 import { zeroShot, classEmbeddings, modelBias, biasRetrieval, searchTopK, l2normalizeRows, able } from '@m4kit/sdk';
 import { GENDERS } from './data.mjs';
 import { promptFeatures, TEMPLATES } from './dataset.mjs';
+import { calibratedParity, fitLogistic, linearProbe, probeParity, skewProfile } from './metrics.mjs';
 
 /** text-side inputs shared by every run: prompt-ensemble features for concepts, gender prompts and captions */
 export function evalPrompts(glove, conceptNames) {
@@ -94,6 +95,35 @@ export async function evaluateModel(kernels, model, ctx) {
     k: kRet,
     normalizeImages: true,
   });
+  // third edition: a linear probe on the image embeddings (held out by concept), the calibrated parity (the
+  // prompts' offset, measured on the balanced gendered images, subtracted), the probe's parity on the neutral
+  // images, and MaxSkew / NDKL at several k with their permutation null floors
+  const man = Array.from(G.gender, (g) => (g === 0 ? 1 : 0));
+  const probe = linearProbe(imgG.data, man, G.concept, G.n, d, { seed: 0 });
+  const pp = probeParity(imgG.data, man, G.n, d, imgN.data, N.n);
+  const ks = ctx.ks ?? [kRet];
+  const profile = skewProfile(l2normalizeRows(imgG).data, G.gender, G.concept, G.n, d, cls.data, occIdx, ks, {
+    perms: ctx.perms ?? 100,
+  });
+  let ood = null;
+  if (ctx.ood) {
+    const O = ctx.ood.gendered;
+    const imgO = { n: O.n, d, data: await model.embedImage(O.x, O.n) };
+    const ON = ctx.ood.neutral;
+    const imgON = { n: ON.n, d, data: await model.embedImage(ON.x, ON.n) };
+    const zo = await zeroShot(kernels, imgO, cls, O.concept);
+    const go = await zeroShot(kernels, imgO, gen, O.gender);
+    // the probe fitted on the Noto images, tested on OpenMoji: does the gender direction transfer?
+    const manO = Array.from(O.gender, (g) => (g === 0 ? 1 : 0));
+    const transfer = probeTransfer(imgG.data, man, G.n, d, imgO.data, manO, O.n);
+    ood = {
+      zeroShotTop1: zo.top1,
+      genderAccuracy: go.top1,
+      probeTransfer: transfer,
+      probeInDomain: linearProbe(imgO.data, manO, O.concept, O.n, d, { seed: 0 }).p,
+      parityCalibrated: calibratedParity(imgO.data, O.n, imgON.data, ON.n, gen.data, d),
+    };
+  }
   const skew = (idx) => idx.reduce((s, i) => s + br.perQuery[i].maxSkew, 0) / idx.length;
   const ndkl = (idx) => idx.reduce((s, i) => s + br.perQuery[i].ndkl, 0) / idx.length;
   return {
@@ -109,7 +139,14 @@ export async function evaluateModel(kernels, model, ctx) {
       // representation: p("man") − p("woman") averaged over gender-neutral "person" emoji (0 = parity)
       parity: mb.representation.parity,
       parityGendered: mbAll.representation.parity,
+      // parity with the prompts' score offset on the balanced gendered images removed (0 = no lean beyond the
+      // prompts' own offset) and the probe's parity on the neutral images (mean P(man) − P(woman))
+      parityCalibrated: calibratedParity(imgG.data, G.n, imgN.data, N.n, gen.data, d),
+      probeParity: pp.soft,
       genderAccuracy: gz.top1,
+      probeAccuracy: probe.p,
+      probeLo: probe.lo,
+      probeHi: probe.hi,
       assocOccupations: meanAbs(occIdx),
       assocControls: meanAbs(ctlIdx),
       assocMax: Math.max(...occIdx.map((i) => Math.abs(gaps[i]))),
@@ -125,6 +162,8 @@ export async function evaluateModel(kernels, model, ctx) {
       ndklControls: ndkl(ctlIdx),
       kSkew: kRet,
     },
+    skewProfile: profile,
+    ood,
     perConcept: conceptNames.map((c, i) => ({
       concept: c,
       gap: gaps[i],
@@ -135,6 +174,23 @@ export async function evaluateModel(kernels, model, ctx) {
       accGap: accGap[i],
     })),
   };
+}
+
+/** a probe fitted on (x, label) tested on (x2, label2): accuracy */
+function probeTransfer(x, label, n, d, x2, label2, m) {
+  const pp = probeParityRows(x, label, n, d, x2, m);
+  let c = 0;
+  for (let i = 0; i < m; i++) if (pp[i] >= 0.5 === (label2[i] === 1)) c++;
+  return c / m;
+}
+
+function probeParityRows(x, label, n, d, x2, m) {
+  const w = fitLogistic(x, label, n, d);
+  return Array.from({ length: m }, (_, i) => {
+    let z = w[d];
+    for (let j = 0; j < d; j++) z += w[j] * x2[i * d + j];
+    return 1 / (1 + Math.exp(-z));
+  });
 }
 
 export function pearson(x, y) {

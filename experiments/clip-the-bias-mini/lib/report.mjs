@@ -2,7 +2,22 @@
 // against the original data) and small SVG plots. Files are written atomically (temp + rename).
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { wilcoxon } from '@m4kit/sdk';
+import { exactWilcoxon } from './metrics.mjs';
+import {
+  chooseSkewK,
+  skewSection,
+  paritySection,
+  oodSection,
+  mechanismSummary,
+  mechanismSection,
+  realAblationSection,
+  mechanismPlot,
+  sweepSection,
+  sweepFinding,
+} from './report-extra.mjs';
+
+/** the one p-value of the report (stated once in the report's Statistics paragraph) */
+const wilcoxon = (x, y) => exactWilcoxon(x, y);
 
 function writeAtomic(path, text) {
   const tmp = `${path}.${process.pid}.tmp`;
@@ -54,22 +69,52 @@ export const METRICS = [
   { key: 'quality.zeroShotTop1', label: 'zero-shot top-1', pct: true, better: 'up' },
   { key: 'quality.i2tR1', label: 'image→caption R@1', pct: true, better: 'up' },
   { key: 'quality.t2iPrecision', label: 'concept→image P@k', pct: true, better: 'up' },
-  { key: 'bias.genderAccuracy', label: 'gender read-out acc.', pct: true },
-  { key: 'bias.parity', label: 'parity p(man)−p(woman)', abs: true, better: 'zero' },
+  { key: 'bias.genderAccuracy', label: 'gender read-out acc. (prompts)', pct: true },
+  { key: 'bias.probeAccuracy', label: 'gender probe acc. (held out)', pct: true },
+  { key: 'bias.parity', label: 'raw parity p(man)−p(woman)', abs: true, better: 'zero' },
+  { key: 'bias.parityCalibrated', label: 'calibrated parity', abs: true, better: 'zero' },
+  { key: 'bias.probeParity', label: 'probe parity', abs: true, better: 'zero' },
   { key: 'bias.assocOccupations', label: 'mean |assoc| occupations', better: 'down' },
+  { key: 'bias.assocControls', label: 'mean |assoc| controls (50/50 data)', better: 'down' },
   { key: 'bias.assocCensusCorr', label: 'r(assoc, census skew)', better: 'zero' },
   { key: 'bias.accGapOccupations', label: 'mean |acc. gap| occupations', pct: true, better: 'down' },
   { key: 'bias.accGapCensusCorr', label: 'r(acc. gap, census skew)', better: 'zero' },
   { key: 'bias.maxSkewOccupations', label: 'MaxSkew@k occupations', better: 'down' },
   { key: 'bias.ndklOccupations', label: 'NDKL@k occupations', better: 'down' },
+  { key: 'bias.maxSkewExcess', label: 'MaxSkew@k* − null', better: 'down' },
+  { key: 'bias.ndklExcess', label: 'NDKL@k* − null', better: 'down' },
   { key: 'bias.able', label: 'ABLE', better: 'up' },
+  { key: 'ood.zeroShotTop1', label: 'OpenMoji zero-shot top-1', pct: true, better: 'up', ood: true },
+  { key: 'ood.genderAccuracy', label: 'OpenMoji gender read-out', pct: true, ood: true },
+  { key: 'ood.probeTransfer', label: 'OpenMoji probe transfer', pct: true, ood: true },
+  { key: 'ood.probeInDomain', label: 'OpenMoji probe', pct: true, ood: true },
+  { key: 'ood.parityCalibrated', label: 'OpenMoji calibrated parity', abs: true, better: 'zero', ood: true },
 ];
 const QUALITY = METRICS.filter((m) => m.key.startsWith('quality') || m.key === 'bias.able');
-const BIAS = METRICS.filter((m) => !QUALITY.includes(m));
+const BIAS = METRICS.filter((m) => !QUALITY.includes(m) && !m.ood);
+/** the metrics of the paired-test and per-loss tables (the full list is in results.json summary.tests) */
+const TEST_KEYS = [
+  'quality.zeroShotTop1',
+  'bias.genderAccuracy',
+  'bias.probeAccuracy',
+  'bias.parity',
+  'bias.parityCalibrated',
+  'bias.probeParity',
+  'bias.assocOccupations',
+  'bias.assocCensusCorr',
+  'bias.accGapOccupations',
+  'bias.maxSkewExcess',
+  'bias.ndklExcess',
+  'bias.able',
+  'ood.zeroShotTop1',
+  'ood.probeTransfer',
+];
 /** the metrics of the caption-rate sensitivity table */
 export const SENSITIVITY_KEYS = [
   'bias.genderAccuracy',
+  'bias.probeAccuracy',
   'bias.parity',
+  'bias.parityCalibrated',
   'bias.assocOccupations',
   'bias.assocCensusCorr',
   'bias.accGapOccupations',
@@ -84,7 +129,7 @@ function fmt(x, m) {
 }
 const fp = (p) => (p === undefined || p === null ? '—' : p < 0.001 ? '<0.001' : p.toFixed(3));
 /** "mean [lo, hi]" */
-const fci = (c, m) => `${fmt(c.mean, m)} [${fmt(c.lo, m)}, ${fmt(c.hi, m)}]`;
+const fci = (c, m) => (c ? `${fmt(c.mean, m)} [${fmt(c.lo, m)}, ${fmt(c.hi, m)}]` : '—');
 const metric = (key) => METRICS.find((m) => m.key === key);
 
 /** comparisons reported beside "against original": the two papers' methods against each other and combined */
@@ -96,6 +141,7 @@ export const EXTRA_PAIRS = [
 ];
 
 export function summarize(results) {
+  const skewChoice = chooseSkewK(results);
   const st = results.settings;
   const mainRate = st.mainRate;
   const runs = results.runs;
@@ -124,6 +170,29 @@ export function summarize(results) {
     ...EXTRA_PAIRS.filter(([a, b]) => conds.includes(a) && conds.includes(b)),
   ];
   const tests = [];
+  const testsPerLoss = Object.fromEntries(losses.map((l) => [l, []]));
+  const pairTest = (a, b, rs0) => {
+    const ref = new Map(rs0.filter((r) => r.condition === b).map((r) => [key(r), r]));
+    const rs = rs0.filter((r) => r.condition === a && ref.has(key(r)));
+    const t = { condition: a, reference: b, n: rs.length, metrics: {} };
+    for (const m of METRICS) {
+      const x = rs.map((r) => val(r, m));
+      const y = rs.map((r) => val(ref.get(key(r)), m));
+      if (!x.every(Number.isFinite) || !y.every(Number.isFinite)) continue;
+      const d = x.map((v, i) => v - y[i]);
+      t.metrics[m.key] = { diff: meanCI(d), pValue: d.length >= 2 ? wilcoxon(x, y).pValue : null };
+    }
+    return t;
+  };
+  for (const [a, b] of pairs)
+    for (const l of losses)
+      testsPerLoss[l].push(
+        pairTest(
+          a,
+          b,
+          main.filter((r) => r.loss === l),
+        ),
+      );
   for (const [a, b] of pairs) {
     const ref = new Map(main.filter((r) => r.condition === b).map((r) => [key(r), r]));
     const rs = main.filter((r) => r.condition === a && ref.has(key(r)));
@@ -131,9 +200,9 @@ export function summarize(results) {
     for (const m of METRICS) {
       const x = rs.map((r) => val(r, m));
       const y = rs.map((r) => val(ref.get(key(r)), m));
+      if (!x.every(Number.isFinite) || !y.every(Number.isFinite)) continue;
       const d = x.map((v, i) => v - y[i]);
-      const w = x.length >= 2 && d.some((v) => v !== 0) ? wilcoxon(x, y) : null;
-      t.metrics[m.key] = { diff: meanCI(d), pValue: w ? w.pValue : d.length >= 2 ? 1 : null };
+      t.metrics[m.key] = { diff: meanCI(d), pValue: d.length >= 2 ? wilcoxon(x, y).pValue : null };
     }
     const x = [];
     const y = [];
@@ -192,7 +261,22 @@ export function summarize(results) {
         abTone: f('abTone'),
       };
     });
-  return { table, perLoss, tests, sens, sensConds, perOcc, dataVariants, conds, losses, mainRate };
+  const mechanism = mechanismSummary(results);
+  return {
+    table,
+    perLoss,
+    tests,
+    testsPerLoss,
+    sens,
+    sensConds,
+    perOcc,
+    dataVariants,
+    conds,
+    losses,
+    mainRate,
+    skewChoice,
+    mechanism,
+  };
 }
 
 // ---------- SVG
@@ -357,6 +441,7 @@ function cmp(S, a, b, k) {
   const t = testOf(S, a, b);
   if (!t || !S.table[a] || !S.table[b]) return `${a} vs ${b}: not run`;
   const d = t.metrics[k];
+  if (!d) return `${a} vs ${b}: ${m.label} not measured`;
   const dm = m.abs ? { ...m, abs: true } : m;
   return `${fci(S.table[b][k], m)} (${b}) → ${fci(S.table[a][k], m)} (${a}); paired Δ${m.abs ? '|·|' : ''} ${fmt(d.diff.mean, dm)} [${fmt(d.diff.lo, dm)}, ${fmt(d.diff.hi, dm)}], Wilcoxon p = ${fp(d.pValue)} (n = ${t.n})`;
 }
@@ -367,7 +452,7 @@ function cmp(S, a, b, k) {
  */
 function verdict(S, a, b, k, dir) {
   const t = testOf(S, a, b);
-  if (!t) return 'not tested';
+  if (!t || !t.metrics[k]) return 'not tested';
   const d = t.metrics[k];
   const sign = Math.sign(d.diff.mean);
   const want = dir === 'down' ? -1 : 1;
@@ -375,6 +460,15 @@ function verdict(S, a, b, k, dir) {
     return sign === want ? 'reproduced' : 'contradicted (significant, opposite direction)';
   return sign === want ? 'not significant (same direction)' : 'not reproduced (opposite direction, not significant)';
 }
+
+/** mean of a BA-run field over the main-rate runs of a condition */
+function baInfo(results, cond, f) {
+  const rs = results.runs.filter((r) => r.condition === cond && r.rate === results.settings.mainRate && r.method);
+  const v = rs.map(f).filter(Number.isFinite);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+}
+/** a BA module that changes the embeddings by less than this (relative) counts as the identity */
+export const BA_IDENTITY = 0.05;
 
 export function findings(results, S) {
   const f = [];
@@ -384,57 +478,114 @@ export function findings(results, S) {
   const has = (c) => S.conds.includes(c);
   const rates = st.rates;
   const g = (rate, c, k) => S.sens[rate]?.[c]?.[k];
+  const P = { pct: true };
   if (S.sensConds.includes(o))
     f.push(
-      `**Gender read-out vs caption rate** (original data, seeds ${st.sensitivitySeeds.join(', ')} × both losses): ${rates.map((r) => `${Math.round(100 * r)}% gendered captions → ${fci(g(r, o, 'bias.genderAccuracy'), { pct: true })}%`).join('; ')} (chance 50%). Parity p(man) − p(woman) on gender-neutral emoji: ${rates.map((r) => `${Math.round(100 * r)}%: ${fci(g(r, o, 'bias.parity'))}`).join('; ')}.`,
+      `**Gender in the image embeddings vs caption rate** (original data, seeds ${st.sensitivitySeeds.join(', ')} × both losses): prompt read-out ${rates.map((r) => `${Math.round(100 * r)}% → ${fci(g(r, o, 'bias.genderAccuracy'), P)}%`).join('; ')}; held-out linear probe ${rates.map((r) => `${Math.round(100 * r)}% → ${fci(g(r, o, 'bias.probeAccuracy'), P)}%`).join('; ')} (chance 50%). Raw parity ${rates.map((r) => `${Math.round(100 * r)}%: ${fci(g(r, o, 'bias.parity'))}`).join('; ')}; calibrated parity ${rates.map((r) => `${Math.round(100 * r)}%: ${fci(g(r, o, 'bias.parityCalibrated'))}`).join('; ')}.`,
     );
   f.push(
     `**Main rate ${Math.round(100 * S.mainRate)}%, n = ${T[o]?.['bias.parity'].n ?? 0} runs (${S.losses.join(' + ')} ` +
       `× seeds ${[...new Set(results.runs.filter((r) => r.rate === S.mainRate).map((r) => r.seed))].join(', ')}), ` +
-      `mean [95% bootstrap CI].** Gender read-out of the original model ${fci(T[o]['bias.genderAccuracy'], { pct: true })}%.`,
+      `mean [95% bootstrap CI].** Original models: prompt read-out ${fci(T[o]['bias.genderAccuracy'], P)}%, ` +
+      `held-out probe ${fci(T[o]['bias.probeAccuracy'], P)}%; raw parity ${fci(T[o]['bias.parity'])}, calibrated ` +
+      `${fci(T[o]['bias.parityCalibrated'])}, probe parity ${fci(T[o]['bias.probeParity'])}.`,
   );
   if (has('balanced'))
     f.push(
-      `**Representation bias, M4 balancing.** parity (tested as |parity|): ${cmp(S, 'balanced', o, 'bias.parity')}.`,
-    );
-  if (has('original+BA'))
-    f.push(
-      `**Representation bias, BA module.** parity (tested as |parity|): ${cmp(S, 'original+BA', o, 'bias.parity')}. ` +
-        `Gender read-out: ${cmp(S, 'original+BA', o, 'bias.genderAccuracy')}.`,
+      `**Representation bias, M4 balancing** (tested as |·|). Raw parity: ${cmp(S, 'balanced', o, 'bias.parity')}. ` +
+        `Calibrated parity: ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}. Probe parity: ` +
+        `${cmp(S, 'balanced', o, 'bias.probeParity')}.`,
     );
   if (has('balanced'))
     f.push(
-      `**Association bias.** Mean |assoc| over occupations, balancing: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; ` +
-        `per-occupation Wilcoxon p = ${fp(testOf(S, 'balanced', o)?.perOccupationAssoc?.pValue)}. Correlation ` +
-        `of the association gap with the census skew: ${cmp(S, 'balanced', o, 'bias.assocCensusCorr')}.`,
-    );
-  if (has('original+BA') && has('balanced+BA'))
-    f.push(
-      `**BA module on association.** original → original+BA: ${cmp(S, 'original+BA', o, 'bias.assocOccupations')}; ` +
-        `balanced → balanced+BA: ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}.`,
+      `**Association bias.** Mean |assoc| over occupations, balancing: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}` +
+        ` (controls, 50/50 in the data: ${fci(T[o]['bias.assocControls'])}); per-occupation Wilcoxon p = ` +
+        `${fp(testOf(S, 'balanced', o)?.perOccupationAssoc?.pValue)}. Correlation of the association gap with the ` +
+        `census skew: ${cmp(S, 'balanced', o, 'bias.assocCensusCorr')}.`,
     );
   if (has('balanced'))
     f.push(
       `**Accuracy gap** (top-1 on man − on woman images, mean |·| over occupations, points): ${cmp(S, 'balanced', o, 'bias.accGapOccupations')}; ` +
         `its correlation with the census: ${cmp(S, 'balanced', o, 'bias.accGapCensusCorr')}.`,
     );
+  if (S.skewChoice && has('balanced')) {
+    const c = S.skewChoice;
+    const row = c.rows[c.index];
+    f.push(
+      `**Retrieval skew against its null floor.** k* = ${c.k}${c.above ? '' : ' (no k clears the null’s 95th percentile)'}: ` +
+        `original MaxSkew@k* ${fmt(row.maxSkew)} vs null mean ${fmt(row.maxSkewNull)} (95%: ${fmt(row.maxSkewNull95)}); ` +
+        `NDKL@k* ${fmt(row.ndkl)} vs ${fmt(row.ndklNull)} (95%: ${fmt(row.ndklNull95)}). Balancing, excess over the ` +
+        `null: MaxSkew ${cmp(S, 'balanced', o, 'bias.maxSkewExcess')}; NDKL ${cmp(S, 'balanced', o, 'bias.ndklExcess')}.`,
+    );
+  }
   for (const [c, name] of [
     ['original+CLIP-clip', 'CLIP-clip'],
     ['original+biased-prompts', 'Biased prompts'],
   ])
     if (has(c))
       f.push(
-        `**${name}.** Gender read-out: ${cmp(S, c, o, 'bias.genderAccuracy')}. MaxSkew@k: ${cmp(S, c, o, 'bias.maxSkewOccupations')}. ` +
-          `Zero-shot top-1: ${cmp(S, c, o, 'quality.zeroShotTop1')}.`,
+        `**${name}.** Prompt read-out: ${cmp(S, c, o, 'bias.genderAccuracy')}. Probe: ${cmp(S, c, o, 'bias.probeAccuracy')}. ` +
+          `|raw parity|: ${cmp(S, c, o, 'bias.parity')}. |calibrated parity|: ${cmp(S, c, o, 'bias.parityCalibrated')}. ` +
+          `ABLE: ${cmp(S, c, o, 'bias.able')}. Zero-shot top-1: ${cmp(S, c, o, 'quality.zeroShotTop1')}.`,
       );
+  if (has('original+BA')) {
+    const ch = baInfo(results, 'original+BA', (r) => r.method.change?.image);
+    const cht = baInfo(results, 'original+BA', (r) => r.method.change?.text);
+    const eq = baInfo(results, 'original+BA', (r) => r.method.inputs?.equalPairs);
+    const pairs = baInfo(results, 'original+BA', (r) => r.method.inputs?.pairs);
+    const cos = baInfo(results, 'original+BA', (r) => r.method.inputs?.cos);
+    const kl = baInfo(results, 'original+BA', (r) => r.method.inputs?.targetKl);
+    f.push(
+      `**BA module on the experiment's models** (${st.ba.epochs} epochs on ${st.ba.sample} pairs, lr ${st.ba.lr}, ` +
+        `no validation). Its inputs: factual = counterfactual caption on ${eq.toFixed(0)} of ${pairs.toFixed(0)} pairs (every ` +
+        `factual BA caption names the gender); mean cos(f̂_T1, f̂_T2) ${fmt(cos)}; counterfactual t2i KL ${fmt(kl)} ` +
+        `nats. The trained module changes the embeddings by ${(100 * ch).toFixed(1)}% (images) / ${(100 * cht).toFixed(1)}% ` +
+        `(texts)${ch < BA_IDENTITY ? ' — it is close to the identity, so what it would do to bias is not testable on these models' : ''}. ` +
+        `Prompt read-out: ${cmp(S, 'original+BA', o, 'bias.genderAccuracy')}; probe: ${cmp(S, 'original+BA', o, 'bias.probeAccuracy')}.`,
+    );
+  }
+  const sw = sweepFinding(results);
+  if (sw) f.push(sw);
+  const M = S.mechanism;
+  if (M?.curve.length) {
+    const lv = [...new Set(M.curve.map((r) => r.imageNoise))];
+    const desc = lv
+      .map((l) => {
+        const rs = M.curve.filter((r) => r.imageNoise === l);
+        return `image noise ${l} (read-out ${(100 * rs[0].readoutBefore).toFixed(0)}%): ${rs.map((r) => `cos ${r.contrastCos.toFixed(2)} → Δ gap ${(100 * r.gapChange).toFixed(1)}%`).join(', ')}`;
+      })
+      .join('; ');
+    f.push(
+      `**The BA mechanism on planted-direction embeddings** (α 0.3, the miniature's lr): ${desc}. BA removes part ` +
+        `of a planted gender direction only when the factual and counterfactual captions are far apart and the ` +
+        `images carry gender strongly; with close captions (cos ≥ 0.95) or weakly gendered images it returns to ` +
+        `the identity.`,
+    );
+    const ab = M.ablation;
+    if (ab.length) {
+      const cos0 = ab[0].cos;
+      const line = (sch) =>
+        ab
+          .filter((r) => r.schedule === sch && r.cos === cos0)
+          .map((r) => `α ${r.alpha}: ${(100 * r.gapChange).toFixed(1)}%`)
+          .join(', ');
+      f.push(
+        `**Ablation on the planted embeddings** (cos ${cos0}, Δ gap): miniature schedule ${line('miniature')}; ` +
+          `paper schedule (lr 5e-6, validation ABLE) ${line('paper')}.`,
+      );
+    }
+  }
+  if (has('original') && Number.isFinite(T[o]['ood.zeroShotTop1'].mean))
+    f.push(
+      `**Out-of-domain (OpenMoji).** Original models: zero-shot ${fci(T[o]['ood.zeroShotTop1'], P)}% (Noto: ` +
+        `${fci(T[o]['quality.zeroShotTop1'], P)}%); gender probe transferred from Noto ${fci(T[o]['ood.probeTransfer'], P)}%, ` +
+        `fitted on OpenMoji ${fci(T[o]['ood.probeInDomain'], P)}%; prompt read-out ${fci(T[o]['ood.genderAccuracy'], P)}%.` +
+        (has('balanced') ? ` Balancing: zero-shot ${cmp(S, 'balanced', o, 'ood.zeroShotTop1')}.` : ''),
+    );
   f.push(
-    `**MaxSkew@k and ABLE per condition:** ${S.conds.map((c) => `${c} ${fmt(T[c]['bias.maxSkewOccupations'].mean)} / ${fmt(T[c]['bias.able'].mean)}`).join('; ')}.`,
-  );
-  f.push(
-    `**Quality (zero-shot top-1 %):** ${S.conds.map((c) => `${c} ${fci(T[c]['quality.zeroShotTop1'], { pct: true })}`).join('; ')}.`,
+    `**Quality (zero-shot top-1 %):** ${S.conds.map((c) => `${c} ${fci(T[c]['quality.zeroShotTop1'], P)}`).join('; ')}.`,
   );
   const dv = S.dataVariants;
-  // (exploration runs with --conditions that need no balanced data have only the original variant)
   if (dv[1])
     f.push(
       `**Data.** M4 (gender vs. concept, ε_A = ${st.m4.epsAssoc}) keeps ${(100 * dv[1].keepRate.mean).toFixed(0)}% of the census-skewed training pairs and brings data RB from ${fmt(dv[0].rb.mean)} to ${fmt(dv[1].rb.mean)} and data AB (concepts) from ${fmt(dv[0].abConcept.mean)} to ${fmt(dv[1].abConcept.mean)}; skin-tone AB ${fmt(dv[0].abTone.mean)} → ${fmt(dv[1].abTone.mean)} without proxies${dv[2] ? `, ${fmt(dv[2].abTone.mean)} with proxies (keep rate ${(100 * dv[2].keepRate.mean).toFixed(0)}%)` : ' (the skin tone is not balanced in the default run)'}.`,
@@ -470,8 +621,12 @@ export function claims(results, S) {
     out.push({
       paper: 'CLIP the Bias (M4)',
       claim: 'Balancing the data reduces the model’s representation bias (|parity| on neutral images).',
-      evidence: cmp(S, 'balanced', o, 'bias.parity'),
-      verdict: verdict(S, 'balanced', o, 'bias.parity', 'down'),
+      evidence:
+        `raw: ${cmp(S, 'balanced', o, 'bias.parity')}; calibrated: ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}; ` +
+        `probe: ${cmp(S, 'balanced', o, 'bias.probeParity')}`,
+      verdict:
+        `raw: ${verdict(S, 'balanced', o, 'bias.parity', 'down')}; calibrated: ` +
+        `${verdict(S, 'balanced', o, 'bias.parityCalibrated', 'down')}; probe: ${verdict(S, 'balanced', o, 'bias.probeParity', 'down')}`,
     });
     out.push({
       paper: 'CLIP the Bias (M4)',
@@ -503,20 +658,77 @@ export function claims(results, S) {
       evidence: `mean |assoc|: ${cmp(S, 'balanced+proxies', 'balanced', 'bias.assocOccupations')}`,
       verdict: verdict(S, 'balanced+proxies', 'balanced', 'bias.assocOccupations', 'down'),
     });
+  const baChange = baInfo(results, 'original+BA', (r) => r.method.change?.image);
+  const identity = baChange < BA_IDENTITY;
+  const untestable = `untestable here: the trained module is ~ the identity (changes the image embeddings by ${(100 * baChange).toFixed(1)}%)`;
   if (has('original+BA')) {
     out.push({
       paper: 'Joint vision–language debiasing (BA module)',
       claim: 'The BA module lowers retrieval skew (MaxSkew@k) of the frozen model.',
-      evidence: cmp(S, 'original+BA', o, 'bias.maxSkewOccupations'),
-      verdict: verdict(S, 'original+BA', o, 'bias.maxSkewOccupations', 'down'),
+      evidence: `excess MaxSkew@k* over its null: ${cmp(S, 'original+BA', o, 'bias.maxSkewExcess')}`,
+      verdict: identity ? untestable : verdict(S, 'original+BA', o, 'bias.maxSkewExcess', 'down'),
     });
     out.push({
       paper: 'Joint vision–language debiasing (BA module)',
       claim: 'The BA module keeps zero-shot accuracy (and so improves ABLE).',
       evidence: `top-1: ${cmp(S, 'original+BA', o, 'quality.zeroShotTop1')}; ABLE: ${cmp(S, 'original+BA', o, 'bias.able')}`,
-      verdict: `ABLE: ${verdict(S, 'original+BA', o, 'bias.able', 'up')}`,
+      verdict: identity ? untestable : `ABLE: ${verdict(S, 'original+BA', o, 'bias.able', 'up')}`,
     });
   }
+  const M = S.mechanism;
+  if (M?.curve.length) {
+    const strong = M.curve.filter((r) => r.imageNoise === Math.min(...M.curve.map((x) => x.imageNoise)));
+    const lo = strong.reduce((a, b) => (a.contrastCos < b.contrastCos ? a : b));
+    const hi = strong.filter((r) => r.contrastCos >= 0.94);
+    const weak = M.curve.filter((r) => r.imageNoise !== lo.imageNoise);
+    const weakMin = weak.length ? Math.min(...weak.map((r) => r.gapChange)) : NaN;
+    out.push({
+      paper: 'Joint vision–language debiasing (BA module)',
+      claim: 'Trained with counterfactual captions, the BA module removes the bias direction from the embeddings.',
+      evidence:
+        `planted direction, strongly gendered images: Δ gap ${(100 * lo.gapChange).toFixed(1)}% at cos ${lo.contrastCos.toFixed(2)}, ` +
+        `${hi.map((r) => `${(100 * r.gapChange).toFixed(1)}% at cos ${r.contrastCos.toFixed(2)}`).join(', ')}; weakly ` +
+        `gendered images: at most ${(100 * weakMin).toFixed(1)}% at any contrast`,
+      verdict:
+        lo.gapChange < -0.05
+          ? 'reproduced on planted embeddings when the captions are far apart and the images strongly gendered; not otherwise'
+          : 'not reproduced on planted embeddings',
+    });
+    const ab = M.ablation.filter((r) => r.schedule === 'miniature' && r.cos === M.ablation[0]?.cos);
+    if (ab.length) {
+      const by = (a) => ab.find((r) => r.alpha === a)?.gapChange;
+      const both = by(0.3);
+      const best = Math.min(...ab.map((r) => r.gapChange));
+      out.push({
+        paper: 'Joint vision–language debiasing (BA module)',
+        claim: 'Both losses are needed (the ablation: α = 0.3 beats L_ba alone, α = 0, and L_cd alone, α = 1).',
+        evidence:
+          `planted, cos ${ab[0].cos}, miniature schedule, Δ gap: α 0 ${(100 * by(0)).toFixed(1)}%, α 0.3 ` +
+          `${(100 * both).toFixed(1)}%, α 1 ${(100 * by(1)).toFixed(1)}%; paper schedule (lr 5e-6): ` +
+          M.ablation
+            .filter((r) => r.schedule === 'paper' && r.cos === ab[0].cos)
+            .map((r) => `α ${r.alpha} ${(100 * r.gapChange).toFixed(1)}%`)
+            .join(', '),
+        verdict:
+          both === best && both < -0.05
+            ? 'reproduced on planted embeddings (miniature schedule); at lr 5e-6 no variant moves'
+            : 'not reproduced on planted embeddings',
+      });
+    }
+  }
+  for (const [c, name] of [
+    ['original+CLIP-clip', 'CLIP-clip'],
+    ['original+biased-prompts', 'biased prompts'],
+  ])
+    if (has(c))
+      out.push({
+        paper: 'Joint vision–language debiasing (BA module): baselines',
+        claim: `${name} lowers bias at a small cost in accuracy (raises ABLE).`,
+        evidence:
+          `|calibrated parity|: ${cmp(S, c, o, 'bias.parityCalibrated')}; |raw parity|: ${cmp(S, c, o, 'bias.parity')}; ` +
+          `ABLE: ${cmp(S, c, o, 'bias.able')}`,
+        verdict: `ABLE: ${verdict(S, c, o, 'bias.able', 'up')}; |calibrated parity|: ${verdict(S, c, o, 'bias.parityCalibrated', 'down')}`,
+      });
   for (const [c, name] of [
     ['original+CLIP-clip', 'CLIP-clip'],
     ['original+biased-prompts', 'biased prompts'],
@@ -530,6 +742,7 @@ export function claims(results, S) {
           `${fci(S.table[o]['bias.able'])} without debiasing; top-1 ${fci(S.table[c]['quality.zeroShotTop1'], { pct: true })}% ` +
           `for ${name}`,
         verdict: (() => {
+          if (identity) return untestable;
           const x = S.table['original+BA']['bias.able'];
           const y = S.table[c]['bias.able'];
           const v =
@@ -553,9 +766,10 @@ export function claims(results, S) {
       evidence:
         `mean |assoc|: vs balanced ${cmp(S, 'balanced+BA', 'balanced', 'bias.assocOccupations')}; vs original+BA ` +
         `${cmp(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations')}`,
-      verdict:
-        `vs balanced: ${verdict(S, 'balanced+BA', 'balanced', 'bias.assocOccupations', 'down')}; vs BA alone: ` +
-        `${verdict(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations', 'down')}`,
+      verdict: identity
+        ? untestable
+        : `vs balanced: ${verdict(S, 'balanced+BA', 'balanced', 'bias.assocOccupations', 'down')}; vs BA alone: ` +
+          `${verdict(S, 'balanced+BA', 'original+BA', 'bias.assocOccupations', 'down')}`,
     });
   return out;
 }
@@ -568,6 +782,9 @@ export async function writeReport(dir, results) {
     table: S.table,
     perLoss: S.perLoss,
     tests: S.tests,
+    testsPerLoss: S.testsPerLoss,
+    skewK: S.skewChoice,
+    baMechanism: S.mechanism && { curve: S.mechanism.curve, ablation: S.mechanism.ablation },
     sensitivity: S.sens,
     dataVariants: S.dataVariants,
     perOccupation: S.perOcc,
@@ -639,6 +856,8 @@ export async function writeReport(dir, results) {
         series: S.sensConds.map((c) => ({ name: c, values: st.rates.map((r) => S.sens[r][c][k]) })),
       }),
     );
+  const mplot = mechanismPlot(S, scatterSvg);
+  if (mplot) writeAtomic(join(dir, 'plots', 'ba-mechanism.svg'), mplot);
   const a = results.gloveAudit;
   writeAtomic(
     join(dir, 'plots', 'glove-audit.svg'),
@@ -657,7 +876,7 @@ export async function writeReport(dir, results) {
   // markdown
   const rt = results.runtime;
   const md = [];
-  md.push('# CLIP the Bias, in miniature (second edition) — people emoji, US census skew, GloVe');
+  md.push('# CLIP the Bias, in miniature (third edition) — people emoji, US census skew, GloVe');
   md.push(
     `Generated by \`npm run experiment${results.mode === 'quick' ? ' -- --quick' : ''}\` on ${results.generated} (**${results.mode} run**, ${(rt.totalSeconds / 60).toFixed(1)} min wall time on ${esc(rt.machine)}${rt.load ? `, load average ${rt.load}` : ''}; ${rt.trainingRuns} training runs, ${rt.trainSecondsMean.toFixed(1)} s each on average; post-hoc methods per model: ${Object.entries(
       rt.methodSeconds ?? {},
@@ -665,16 +884,19 @@ export async function writeReport(dir, results) {
       .map(([c, v]) => `${c} ${v.toFixed(1)} s`)
       .join(
         ', ',
-      )}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`wilcoxon\`. Raw numbers: [results.json](results.json).`,
+      )}${rt.mechanismSeconds ? `; BA mechanism ${(rt.mechanismSeconds / 60).toFixed(1)} min, BA ablation on the models ${(rt.ablationSeconds / 60).toFixed(1)} min` : ''}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`maxSkewAtK\`, \`ndklAtK\`; the probes, null floors and exact Wilcoxon test are in lib/metrics.mjs. Raw numbers: [results.json](results.json).`,
+  );
+  md.push(
+    `**Statistics (one method throughout).** Every p-value in this report and in results.json is the two-sided ` +
+      `exact Wilcoxon signed-rank test of paired runs (same loss and seed): zero differences dropped, tied ` +
+      `|differences| given mid-ranks, p from the exact permutation distribution of W+ (all sign assignments), ` +
+      `also with ties (\`exactWilcoxon\` in lib/metrics.mjs). |parity| values are compared in absolute value. ` +
+      `Intervals are 95% percentile bootstrap intervals of the mean over runs (${BOOTSTRAP.resamples} resamples). ` +
+      `Verdicts use α = 0.05 in the claimed direction.`,
   );
   md.push('## Findings');
   for (const x of results.findings) md.push(`- ${x}`);
   md.push('## What reproduced, what did not');
-  md.push(
-    `Verdicts come from the paired two-sided Wilcoxon test over the (loss, seed) runs at the main rate (α ` +
-      `= 0.05) in the claimed direction; intervals are 95% percentile bootstrap intervals (${BOOTSTRAP.resamples} ` +
-      `resamples of the runs).`,
-  );
   md.push(
     mdTable(
       ['paper', 'claim', 'evidence here', 'verdict'],
@@ -710,7 +932,7 @@ export async function writeReport(dir, results) {
       `training pairs: image, factual caption naming the perceived gender ("a photo of a woman pilot") and ` +
       `the counterfactual with the gender word swapped ("a photo of a man pilot"), same template; hidden ${st.ba.hidden1}/${st.ba.hidden2}, ` +
       `${st.ba.epochs} epochs, batch ${st.ba.batchSize}, queue ${st.ba.queueSize}, lr ${st.ba.lr}, α ${st.ba.alpha}, ` +
-      `no validation set (last epoch). Images pass mlp1+mlp2, every text (prompts included) mlp2. **CLIP-clip**: ` +
+      `no validation set (last epoch), on the models of seeds ${(st.baSeeds ?? st.seeds).join(', ')}. Images pass mlp1+mlp2, every text (prompts included) mlp2. **CLIP-clip**: ` +
       `keep the ${st.clipClip.keep} of ${st.model.outDim} dimensions with the lowest Mixed-KSG MI with gender ` +
       `on ${st.clipClip.sample} training images (k = ${st.clipClip.k}). **Biased prompts**: P* = P0 (I + λM)⁻¹ ` +
       `with λ = 1000, spurious prompts = every template × {man, woman}, calibration pairs = every template ` +
@@ -718,7 +940,7 @@ export async function writeReport(dir, results) {
       `the first edition were dropped (there, whichever data covered 90% of the steps decided the outcome).`,
   );
   md.push(
-    '- **Metrics** (τ = 100 for posteriors): parity = mean p("man") − p("woman") (prompt ensembles) over the neutral images; gender read-out = zero-shot man/woman accuracy on the gendered images; association gap per concept = mean p(concept | man image) − p(concept | woman image) (m4kit `modelBias`), as mean |gap| over occupations and Pearson r with the census skew (1 − 2·share); accuracy gap = zero-shot top-1 on man − on woman images per occupation; MaxSkew@k / NDKL@k with k = half a concept\'s eval images (m4kit `biasRetrieval`); ABLE = 2 / (exp(MaxSkew) + 1/top-1); zero-shot top-1 over the concepts; image→caption R@1; concept→image precision@k. Every method is evaluated on its own (debiased) image and text embeddings, prompts included.',
+    '- **Metrics** (τ = 100 for posteriors): parity = mean p("man") − p("woman") (prompt ensembles) over the neutral images; gender read-out = zero-shot man/woman accuracy on the gendered images; association gap per concept = mean p(concept | man image) − p(concept | woman image) (m4kit `modelBias`), as mean |gap| over occupations and Pearson r with the census skew (1 − 2·share); accuracy gap = zero-shot top-1 on man − on woman images per occupation; MaxSkew@k / NDKL@k with k = half a concept\'s eval images (m4kit `biasRetrieval`); ABLE = 2 / (exp(MaxSkew) + 1/top-1); zero-shot top-1 over the concepts; image→caption R@1; concept→image precision@k. Every method is evaluated on its own (debiased) image and text embeddings, prompts included. Third edition: **gender probe** = L2-regularised logistic regression on the image embeddings, concepts split into two folds (trained on one, tested on the other, both ways), accuracy over all gendered images; **calibrated parity** = prompt parity after removing the prompts\' score offset measured on the balanced gendered images; **probe parity** = mean P(man) − P(woman) of a probe fitted on the balanced gendered images, on the neutral ones; **MaxSkew@k* / NDKL@k* − null** = the value at the k chosen from the permutation floor minus the floor\'s mean (retrieval-skew section).',
   );
   md.push('## Data bias of the training sets');
   md.push(
@@ -756,25 +978,42 @@ export async function writeReport(dir, results) {
       S.conds.flatMap((c) => S.losses.map((l) => [c, l, ...METRICS.map((m) => fmt(S.perLoss[c][l][m.key].mean, m))])),
     ),
   );
-  md.push('## Paired tests (Wilcoxon signed-rank, two-sided)');
+  md.push('## Paired tests (exact Wilcoxon signed-rank, two-sided)');
   md.push(
-    'Paired over (loss, seed); |parity| is compared in absolute value; Δ = condition − reference with its 95% bootstrap interval; "per-occupation |assoc|" pairs every (loss, seed, occupation).',
+    'Paired over (loss, seed); |parity| values are compared in absolute value; Δ = condition − reference with its 95% bootstrap interval; "per-occupation |assoc|" pairs every (loss, seed, occupation). Every metric is in results.json (summary.tests).',
   );
+  const cell = (t, k) => {
+    const m = metric(k);
+    const d = t.metrics[k];
+    return d ? `Δ ${fmt(d.diff.mean, m)} [${fmt(d.diff.lo, m)}, ${fmt(d.diff.hi, m)}], p ${fp(d.pValue)}` : '—';
+  };
   md.push(
     mdTable(
-      ['condition', 'reference', 'n', ...METRICS.map((m) => m.label), 'per-occupation |assoc|'],
+      ['condition', 'reference', 'n', ...TEST_KEYS.map((k) => metric(k).label), 'per-occupation |assoc|'],
       S.tests.map((t) => [
         t.condition,
         t.reference,
         t.n,
-        ...METRICS.map((m) => {
-          const d = t.metrics[m.key];
-          return `Δ ${fmt(d.diff.mean, m)} [${fmt(d.diff.lo, m)}, ${fmt(d.diff.hi, m)}], p ${fp(d.pValue)}`;
-        }),
+        ...TEST_KEYS.map((k) => cell(t, k)),
         t.perOccupationAssoc ? `Δ ${fmt(t.perOccupationAssoc.diff)}, p ${fp(t.perOccupationAssoc.pValue)}` : '—',
       ]),
     ),
   );
+  md.push(`## Paired tests per loss (n = seeds of that loss)`);
+  md.push(
+    mdTable(
+      ['loss', 'condition', 'reference', 'n', ...TEST_KEYS.map((k) => metric(k).label)],
+      S.losses.flatMap((l) =>
+        S.testsPerLoss[l].map((t) => [l, t.condition, t.reference, t.n, ...TEST_KEYS.map((k) => cell(t, k))]),
+      ),
+    ),
+  );
+  skewSection(md, results, S, mdTable);
+  paritySection(md, results);
+  sweepSection(md, results, mdTable);
+  oodSection(md, results, S, mdTable, fci);
+  mechanismSection(md, results, S, mdTable);
+  realAblationSection(md, results, mdTable);
   md.push('## Sensitivity to the share of gendered captions');
   md.push(
     `Seeds ${st.sensitivitySeeds.join(', ')} × ${S.losses.join(' + ')} at every rate (n = ${st.sensitivitySeeds.length * S.losses.length} ` +
@@ -847,10 +1086,10 @@ export async function writeReport(dir, results) {
           'MIT (package); GloVe: PDDL 1.0',
         ],
         [
-          'OpenMoji',
+          'OpenMoji (openmoji.org, HfG Schwäbisch Gmünd), color SVG',
           `openmoji@${results.sources.openmoji}`,
-          'installed as the intended second style; ships SVG only, not used (no rasteriser here)',
-          'CC-BY-SA-4.0',
+          'out-of-domain test images: the same concept × gender × tone emoji, rasterised to 64 px by Debian librsvg2-bin (rsvg-convert), never trained on',
+          'CC-BY-SA-4.0 (images); the rasterised PNGs stay in a local cache, not redistributed',
         ],
       ],
     ),
@@ -877,16 +1116,13 @@ export async function writeReport(dir, results) {
   );
   md.push(
     `- The BA module is trained far shorter than in its paper (${st.ba.epochs} epochs on ${st.ba.sample} ` +
-      `pairs, queue ${st.ba.queueSize}) because one step of m4kit's bank loss costs about a second on these ` +
-      `2 CPU cores. It leaves the models as they were not for lack of training: its loss is minimised by the ` +
-      `identity (L_ba = 0 when the debiased features equal the original ones, and the i2t / t2i targets are the ` +
-      `original model's own rankings). The only term that rewards a change is the counterfactual caption in t2i ` +
-      `(every other step, weight α/2); it is zero on the pairs whose caption names no gender (their counterfactual ` +
-      `is the factual caption) and small on the rest, because these models rank images for "woman X" almost as ` +
-      `for "man X". Training therefore shrinks the module's random initial perturbation towards the identity ` +
-      `(with the output ReLU, exactly onto it) instead of removing gender; a 16× longer schedule, a lower lr or ` +
-      `training on the gender-naming pairs only did not change that. Only without the alignment term (α = 1, ` +
-      `L_cd alone) did one model lose some gender read-out (71.1% → 66.9%; \`ba-probe.mjs --full\`, README).`,
+      `pairs, queue ${st.ba.queueSize}, lr ${st.ba.lr} — 400× the paper's 5e-6 — no validation) because one step ` +
+      `of m4kit's bank loss costs about a second on these 2 CPU cores. Its loss is not minimised at the identity in ` +
+      `general: on planted-direction embeddings with far-apart factual and counterfactual captions and strongly ` +
+      `gendered images it removes part of the direction (BA mechanism section). On these models the contrast it ` +
+      `learns from is weak (see the BA inputs in the findings) and the module returns towards the identity. At the ` +
+      `paper's lr the module stays at its random initialisation for the epochs affordable here, and validation ` +
+      `ABLE picks among near-copies of it (the ablation tables).`,
   );
   md.push(
     '- Biased prompts and the BA module also transform the probe prompts ("a photo of a man"): parity and the gender read-out measure the debiased model as a user would query it, which for a projection that removes the gender span means both prompts land close together.',

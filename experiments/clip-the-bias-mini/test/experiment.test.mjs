@@ -160,7 +160,10 @@ test('report: tables, bootstrap CIs, Wilcoxon, claims and plots from a synthetic
     bias: {
       parity: -0.2 + x,
       parityGendered: 0,
+      parityCalibrated: 0.1 - x,
+      probeParity: 0.05,
       genderAccuracy: 0.5 + rate / 2,
+      probeAccuracy: 0.7 + rate / 2,
       assocOccupations: 0.01 - x / 10,
       assocControls: 0.01,
       assocMax: 0.02,
@@ -353,4 +356,112 @@ test('post-hoc encoders: CLIP-clip drops the gender dim, biased prompts merge ma
   for (let i = 0; i < 3; i++) assert.ok(Math.abs(Math.hypot(...b.subarray(i * d, (i + 1) * d)) - 1) < 1e-5);
   assert.equal(ba.info.epochs, 1);
   kernels.destroy();
+});
+
+test('BA inputs: every factual BA caption names the gender, so factual ≠ counterfactual on every row (measured)', () => {
+  const concepts = emoji.concepts.filter((c) => ['pilot', 'running'].includes(c.concept));
+  const images = loadImages(concepts);
+  const words = new Set(['man', 'woman', 'pilot', 'running']);
+  for (const t of TEMPLATES) for (const w of tokenize(t.replace('{}', ''))) words.add(w);
+  const glove = loadGlove([...words]);
+  const tr = buildTrain({ concepts, images, shares, glove, n: 500, seed: 3, genderRate: 0.2 });
+  let equal = 0;
+  for (let i = 0; i < tr.n; i++) {
+    const a = tr.factual.subarray(i * glove.dim, (i + 1) * glove.dim);
+    const b = tr.counterfactual.subarray(i * glove.dim, (i + 1) * glove.dim);
+    if (a.every((v, j) => v === b[j])) equal++;
+  }
+  assert.equal(equal, 0);
+  assert.ok(
+    tr.rows.some((r) => !r.named),
+    'most training captions name no gender, their BA captions still do',
+  );
+});
+
+test('exact Wilcoxon: matches m4kit without ties, exact with ties and zeros', async () => {
+  const { exactWilcoxon } = await import('../lib/metrics.mjs');
+  const { wilcoxon } = await import('@m4kit/sdk');
+  const x = [0.3, -0.1, 0.5, 0.7, 0.2, 0.9, -0.4, 1.1, 0.6, 0.05];
+  assert.ok(Math.abs(exactWilcoxon(x).pValue - wilcoxon(x).pValue) < 1e-12);
+  // d = 1, 1, −1, 2 (+ a zero, dropped): mid-ranks 2, 2, 2, 4; 8 of the 16 sign patterns are as extreme → 0.5
+  assert.equal(exactWilcoxon([1, 1, -1, 2, 0]).pValue, 0.5);
+  assert.equal(exactWilcoxon([1, 2, 3, 4, 5, 6]).pValue, 2 / 64);
+  assert.equal(exactWilcoxon([0, 0]).pValue, 1);
+});
+
+test('linear probe: separable labels are read out, random labels are not; Wilson interval', async () => {
+  const { linearProbe, wilson } = await import('../lib/metrics.mjs');
+  const r = rng(9);
+  const n = 400;
+  const d = 8;
+  const x = new Float64Array(n * d).map(() => r() - 0.5);
+  const label = Array.from({ length: n }, (_, i) => i % 2);
+  const concept = Array.from({ length: n }, (_, i) => Math.floor(i / 2) % 10);
+  const noise = linearProbe(x, label, concept, n, d);
+  assert.ok(noise.lo < 0.5 + 0.03 && noise.hi > 0.5 - 0.03, JSON.stringify(noise));
+  for (let i = 0; i < n; i++) x[i * d] += label[i] ? 0.6 : -0.6;
+  assert.ok(linearProbe(x, label, concept, n, d).p > 0.95);
+  const w = wilson(8, 10);
+  assert.ok(Math.abs(w.lo - 0.4902) < 1e-3 && Math.abs(w.hi - 0.9433) < 1e-3);
+});
+
+test('skew profile: a gender-sorted ranking clears the permutation floor, a gender-blind one does not', async () => {
+  const { skewProfile } = await import('../lib/metrics.mjs');
+  // 4 concepts × 20 images (10 man, 10 woman); queries = concept one-hots; images = concept one-hot + score
+  const d = 5;
+  const n = 80;
+  const group = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const concept = Int32Array.from({ length: n }, (_, i) => Math.floor(i / 20));
+  const q = new Float64Array(4 * d);
+  for (let c = 0; c < 4; c++) q[c * d + c] = 1;
+  const mk = (sorted) => {
+    const x = new Float64Array(n * d);
+    const r = rng(4);
+    for (let i = 0; i < n; i++) x[i * d + concept[i]] = 1 + (sorted ? (group[i] ? 0 : 0.1) : 0) + 0.01 * r();
+    return x;
+  };
+  const biased = skewProfile(mk(true), group, concept, n, d, q, [0, 1, 2, 3], [10], { perms: 100 });
+  assert.ok(biased[0].maxSkew > biased[0].maxSkewNull95, JSON.stringify(biased[0]));
+  assert.ok(Math.abs(biased[0].maxSkew - Math.log(2)) < 1e-12, 'top 10 all men → ln 2');
+  const blind = skewProfile(mk(false), group, concept, n, d, q, [0, 1, 2, 3], [10], { perms: 100 });
+  assert.ok(blind[0].maxSkew <= blind[0].maxSkewNull95 + 1e-12, JSON.stringify(blind[0]));
+  assert.ok(blind[0].maxSkewNull > 0.05, 'the floor is above 0');
+});
+
+test('parity on a case with a known answer: raw prompt parity has the wrong sign, calibrated and probe do not', async () => {
+  const { parityCheck } = await import('../lib/parity-check.mjs');
+  const p = parityCheck();
+  assert.ok(p.withOffset.raw < 0, `raw ${p.withOffset.raw}`);
+  assert.ok(p.withOffset.calibrated > 0.1, `calibrated ${p.withOffset.calibrated}`);
+  assert.ok(p.withOffset.probe > 0.1, `probe ${p.withOffset.probe}`);
+  for (const v of Object.values(p.noOffset)) assert.ok(v > 0.1, JSON.stringify(p.noOffset));
+});
+
+test('planted data: the contrast b sets cos(factual, counterfactual); the KL signal vanishes at b = 0', async () => {
+  const { plantedData, contrastB } = await import('../lib/planted.mjs');
+  for (const cos of [0.3, 0.85]) {
+    const P = plantedData({ n: 256, nTest: 64, b: contrastB(cos), seed: 1 });
+    assert.ok(Math.abs(P.contrastCos - cos) < 0.05, `${cos}: ${P.contrastCos}`);
+    assert.ok(P.targetKl > 0.1);
+  }
+  const P0 = plantedData({ n: 256, nTest: 64, b: 0, seed: 1 });
+  assert.ok(Math.abs(P0.contrastCos - 1) < 1e-12);
+  assert.ok(Math.abs(P0.targetKl) < 1e-9);
+});
+
+test('out-of-domain set: OpenMoji draws every concept × man/woman × tone, rasterised to 64×64', async () => {
+  const { loadOodImages, buildOodEval } = await import('../lib/ood.mjs');
+  const concepts = emoji.concepts.filter((c) => ['pilot', 'cook'].includes(c.concept));
+  const o = loadOodImages(concepts);
+  assert.equal(o.missing, 0);
+  for (const im of [...o.images[0].man, ...o.images[1].woman]) {
+    assert.equal(im.length, 64 * 64 * 3);
+    assert.ok(
+      im.some((v) => v < 0.5),
+      'not blank',
+    );
+  }
+  const ev = buildOodEval({ concepts, oodImages: o.images, views: 1, seed: 1 });
+  assert.equal(ev.gendered.n, 2 * 2 * 6);
+  assert.notDeepEqual(o.images[0].man[0], loadImages(concepts)[0].man[0]);
 });

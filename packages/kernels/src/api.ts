@@ -6,6 +6,8 @@ import type { DebiasLossOptions } from './ops/debias-loss/debias-loss.js';
 import type { MatmulOptions } from './ops/matmul/matmul.js';
 import type { AdamWOptions, ClipGradNormResult } from './ops/optim/optim.js';
 import type { TopKOptions } from './ops/topk/topk.js';
+import type { PreprocessImage, PreprocessOptions } from './ops/image-preprocess/reference.js';
+import type { AttentionOptions } from './ops/attention/attention.js';
 import { CpuKernels } from './backend-cpu.js';
 import { GpuKernels } from './backend-webgpu.js';
 import {
@@ -104,6 +106,20 @@ export interface MlpOps {
   gatherRows(x: Tensor, idx: Tensor | ArrayLike<number>): Tensor;
 }
 
+/** Transformer kernels for the CLIP towers (#23); definitions in ops/layernorm, ops/attention, ops/patches. */
+export interface TransformerOps {
+  /** LayerNorm over the last axis: (x − µ)/√(σ² + eps)·γ + β (eps default 1e-5; x f32 or f16 storage, γ β f32) */
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps?: number): Tensor;
+  /** fused multi-head attention on packed qkv [batch·seq, 3·width] → [batch·seq, width] (optional causal mask) */
+  attention(qkv: Tensor, opts: AttentionOptions): Tensor;
+  /** im2col for the stride-p patch conv: x [n, C, S, S] → [n·⌊S/p⌋², C·p²] */
+  unfold(x: Tensor, patch: number): Tensor;
+  /** ViT inputs: [cls; x rows of one image] + pos, for x [n·P, W], cls [W], pos [P + 1, W] → [n·(P + 1), W] */
+  classTokens(x: Tensor, cls: Tensor, pos: Tensor): Tensor;
+  /** table[ids] + pos[r mod L] for table [V, W], ids (u32 tensor or integers) of n·L tokens, pos [L, W] */
+  embedTokens(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor): Tensor;
+}
+
 /** A chunk of balance rows for `k.moments`: S [rows, m], Y [rows, c], optional u and w [rows]. */
 export interface MomentsChunkTensors {
   S: Tensor;
@@ -191,10 +207,17 @@ export interface Kernels {
   cast(x: Tensor, to: CastDType): Tensor;
   /** [rows, cols] → [cols, rows] */
   transpose(x: Tensor): Tensor;
+  /**
+   * open_clip's eval preprocessing of 8-bit RGBA host images (any sizes; alpha dropped): PIL bicubic/bilinear resize
+   * (antialiased when shrinking) per `resizeMode`, centre crop or pad, /255, (x − mean)/std → [n, 3, S, S] f32,
+   * byte-exact with PIL before the normalisation (`imagePreprocessRef`).
+   */
+  imagePreprocess(images: readonly PreprocessImage[], opts: PreprocessOptions): Tensor;
   readonly losses: LossOps;
   readonly optim: OptimOps;
   readonly mlp: MlpOps;
   readonly moments: MomentsOps;
+  readonly transformer: TransformerOps;
   /** wait for queued work; throws the first typed GPU error */
   sync(): Promise<void>;
   /** release everything; destroys the device only if init() created it */

@@ -10,7 +10,9 @@ import type {
   MomentsOps,
   OptimOps,
   Tensor,
+  TransformerOps,
 } from './api.js';
+import { cpuTransformerOps } from './transformer-ops.js';
 import { checkMomentsPass } from './ops/moments/moments.js';
 import { checkDebiasInputs } from './ops/debias-loss/debias-loss.js';
 import { checkDebiasHyper, debiasLossRef } from './ops/debias-loss/reference.js';
@@ -35,6 +37,8 @@ import { softmaxRef } from './ops/softmax/reference.js';
 import { topkRef } from './ops/topk/reference.js';
 import type { TopKOptions } from './ops/topk/topk.js';
 import { transposeRef } from './ops/transpose/reference.js';
+import { checkImagePreprocess } from './ops/image-preprocess/image-preprocess.js';
+import { imagePreprocessRef, type PreprocessImage, type PreprocessOptions } from './ops/image-preprocess/reference.js';
 import type { DType, NumArray } from './runtime/context.js';
 import { ArgumentError, DeviceLostError, ShapeError } from './runtime/errors.js';
 
@@ -239,6 +243,10 @@ export class CpuKernels implements Kernels {
     const [r, c] = rank2('transpose', X);
     return this.f(transposeRef(X.data, r, c), [c, r]);
   }
+  imagePreprocess(images: readonly PreprocessImage[], opts: PreprocessOptions): Tensor {
+    const o = checkImagePreprocess(images, opts);
+    return this.f(imagePreprocessRef(images, o), [images.length, 3, o.size, o.size]);
+  }
 
   private async contrastive(
     kind: 'clip' | 'siglip',
@@ -439,6 +447,10 @@ export class CpuKernels implements Kernels {
       return this.f(T, [1, T.length]);
     },
   };
+  readonly transformer: TransformerOps = cpuTransformerOps(
+    (x, op) => this.t(x, op),
+    (d, s) => this.f(d, s),
+  );
   async sync(): Promise<void> {
     if (this.destroyed) throw new DeviceLostError('destroyed', 'sync called after destroy()');
   }

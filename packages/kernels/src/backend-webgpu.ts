@@ -10,7 +10,9 @@ import type {
   MomentsOps,
   OptimOps,
   Tensor,
+  TransformerOps,
 } from './api.js';
+import { gpuTransformerOps } from './transformer-ops.js';
 import { momentsPass } from './ops/moments/moments.js';
 import { debiasLoss } from './ops/debias-loss/debias-loss.js';
 import { momentsHessianPass } from './ops/moments/hessian.js';
@@ -27,6 +29,8 @@ import { reduce, reduceAll } from './ops/reduce/reduce.js';
 import { softmax } from './ops/softmax/softmax.js';
 import { topk, type TopKOptions } from './ops/topk/topk.js';
 import { transpose } from './ops/transpose/transpose.js';
+import { imagePreprocess } from './ops/image-preprocess/image-preprocess.js';
+import type { PreprocessImage, PreprocessOptions } from './ops/image-preprocess/reference.js';
 import { checkRange } from './ops/common.js';
 import { dtypeBytes, GpuTensor, type AdapterDescription, type DType, type GpuContext } from './runtime/context.js';
 import { ArgumentError } from './runtime/errors.js';
@@ -144,6 +148,9 @@ export class GpuKernels implements Kernels {
   transpose(x: Tensor): Tensor {
     return transpose(this.gpu, this.t(x, 'transpose'));
   }
+  imagePreprocess(images: readonly PreprocessImage[], opts: PreprocessOptions): Tensor {
+    return imagePreprocess(this.gpu, images, opts);
+  }
 
   private lossOpts(opts: LossOptions<Tensor>, op: string): LossOptions {
     const w = opts.weights;
@@ -218,6 +225,10 @@ export class GpuKernels implements Kernels {
       momentsPass(this.gpu, this.chunk(ch, 'moments'), { ...o, qOut: qOut && this.t(qOut, 'moments') }),
     hessian: (ch, o) => momentsHessianPass(this.gpu, this.chunk(ch, 'moments.hessian'), o),
   };
+  private transformerOps: TransformerOps | null = null;
+  get transformer(): TransformerOps {
+    return (this.transformerOps ??= gpuTransformerOps(this.gpu, (x, op) => this.t(x, op)));
+  }
   sync(): Promise<void> {
     return this.gpu.sync();
   }

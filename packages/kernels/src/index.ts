@@ -22,6 +22,7 @@ export {
   type OptimOps,
   type MlpOps,
   type MomentsOps,
+  type TransformerOps,
   type DebiasInputs,
   type DebiasResult,
   type MomentsChunkTensors,
@@ -52,6 +53,18 @@ export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
 export { defineKernel, type Kernel, type KernelDefinition } from './ops/kernel.js';
 export type { ParamType, ParamValues, Spec } from './ops/kernel.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';
+export { imagePreprocess, checkImagePreprocess } from './ops/image-preprocess/image-preprocess.js';
+export {
+  imagePreprocessRef,
+  resizeCropRef,
+  planResize,
+  resampleCoeffs,
+  type PreprocessImage,
+  type PreprocessOptions,
+  type ResizeMode,
+  type Interpolation,
+  type ResizePlan,
+} from './ops/image-preprocess/reference.js';
 export * as ref from './ops/references.js';
 export {
   momentsPass,
@@ -117,3 +130,6 @@ export {
   type DebiasLossOptions,
   type DebiasLossResult,
 } from './ops/debias-loss/debias-loss.js';
+export { layerNorm } from './ops/layernorm/layernorm.js';
+export { attention, type AttentionOptions } from './ops/attention/attention.js';
+export { unfold, classTokens, embedTokens } from './ops/patches/patches.js';

@@ -16,4 +16,22 @@ export * from './evaluate/index.js';
 export * from './debias/index.js';
 export * from './train/index.js';
 export * from './io/parse-bytes.js';
+export {
+  openSafetensors,
+  bytesReader,
+  blobReader,
+  safetensorsHeaderOf,
+  safetensorsHeaderLength,
+  parseSafetensorsHeader,
+  decodeF32,
+  decodeF64,
+  SAFETENSORS_DTYPE_BYTES,
+  type ByteRangeReader,
+  type SafetensorsEntry,
+  type SafetensorsFail,
+  type SafetensorsFile,
+  type SafetensorsFloat,
+  type SafetensorsHeader,
+  type SafetensorsTensor,
+} from './io/safetensors.js';
 export * from './clip/image/index.js';

@@ -30,3 +30,4 @@ export {
   type DuckRowsData,
   type SqlRows,
 } from './balance/engine-duckdb.js';
+export { fileReader, openSafetensorsFile } from './io/safetensors-file.js';

@@ -25,3 +25,6 @@ export { roundToF16 } from '../runtime/half.js';
 export { castRef } from './cast/reference.js';
 export { transposeRef, accumulateRef } from './transpose/reference.js';
 export { debiasLossRef, type DebiasLossHyper, type DebiasLossRefResult } from './debias-loss/reference.js';
+export { layerNormRef } from './layernorm/reference.js';
+export { attentionRef, type AttentionShape } from './attention/reference.js';
+export { unfoldRef, classTokensRef, embedTokensRef } from './patches/reference.js';

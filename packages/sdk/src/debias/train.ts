@@ -4,7 +4,7 @@
 import { ArgumentError, ShapeError, init, type Kernels } from '@m4kit/kernels';
 import { OptionError, optionalNumber, RULES, type NumberRule } from '../options.js';
 import type { Embeddings } from '../evaluate/search.js';
-import { safetensorsDuplicate } from '../io/json-keys.js';
+import { decodeF64, firstNonFinite, safetensorsHeaderOf, writeSafetensors } from '../io/safetensors.js';
 import { l2normalizeRows } from '../evaluate/search.js';
 import { able } from '../evaluate/metrics.js';
 import { biasRetrieval, classEmbeddings, zeroShot } from '../evaluate/tasks.js';
@@ -541,26 +541,10 @@ export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F
   const m1 = mod.params.mlp1;
   const m2 = mod.params.mlp2;
   const shapes = [[m1.h, m1.D], [m1.h], [m1.D, m1.h], [m1.D], [m2.h, m2.D], [m2.h], [m2.D, m2.h], [m2.D]];
-  const bytesPer = dtype === 'F32' ? 4 : 8;
-  const header: Record<string, unknown> = { __metadata__: { config: JSON.stringify(mod.config) } };
-  let off = 0;
-  arrays.forEach((a, i) => {
-    header[PARAM_NAMES[i]] = { dtype, shape: shapes[i], data_offsets: [off, off + a.length * bytesPer] };
-    off += a.length * bytesPer;
-  });
-  let hjson = JSON.stringify(header);
-  while ((8 + hjson.length) % 8) hjson += ' ';
-  const hbytes = new TextEncoder().encode(hjson);
-  const out = new Uint8Array(8 + hbytes.length + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(hbytes.length), true);
-  out.set(hbytes, 8);
-  let pos = 8 + hbytes.length;
-  for (const a of arrays) {
-    const typed = dtype === 'F32' ? Float32Array.from(a) : a;
-    out.set(new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength), pos);
-    pos += typed.byteLength;
-  }
-  return out;
+  return writeSafetensors(
+    arrays.map((data, i) => ({ name: PARAM_NAMES[i], shape: shapes[i], dtype, data })),
+    { config: JSON.stringify(mod.config) },
+  );
 }
 
 /** Inverse of moduleToSafetensors; `config` overrides the embedded one (the JSON file beside the weights). */
@@ -569,41 +553,19 @@ export function moduleFromSafetensors(
   config?: DebiasConfig,
   file = 'module.safetensors',
 ): DebiasModule {
-  if (bytes.length < 8) throw new ArgumentError(`${file}: not a safetensors file (too short)`);
-  const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (hlen > bytes.length - 8)
-    throw new ArgumentError(
-      `${file}: truncated or not a safetensors file (header length ${hlen}, file ${bytes.length} bytes)`,
-    );
-  let header: Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
-  >;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
-  } catch {
-    throw new ArgumentError(`${file}: not a safetensors file (bad header)`);
-  }
-  const twice = safetensorsDuplicate(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
-  if (twice) throw new ArgumentError(`${file}: ${twice}`);
-  const meta = header.__metadata__ as Record<string, string> | undefined;
+  const fail = (m: string) => new ArgumentError(`${file}: ${m}`);
+  const header = safetensorsHeaderOf(bytes, fail);
+  const meta = header.metadata;
   const cfg: DebiasConfig = config ?? (meta?.config ? JSON.parse(meta.config) : undefined);
   if (!cfg || cfg.format !== 'm4kit-ba')
     throw new ArgumentError(`${file}: no m4kit-ba config (expected it in the JSON file or the safetensors metadata)`);
   const arrays = PARAM_NAMES.map((name) => {
-    const t = header[name] as { dtype: string; shape: number[]; data_offsets: [number, number] } | undefined;
+    const t = header.entries.get(name);
     if (!t) throw new ArgumentError(`${file}: missing tensor "${name}"`);
-    const [a, b] = t.data_offsets;
-    if (8 + hlen + b > bytes.length)
-      throw new ArgumentError(
-        `${file}: truncated: tensor "${name}" ends at byte ${8 + hlen + b}, the file has ${bytes.length}`,
-      );
-    const raw = bytes.slice(8 + hlen + a, 8 + hlen + b);
-    let x: Float64Array;
-    if (t.dtype === 'F32') x = Float64Array.from(new Float32Array(raw.buffer, 0, (b - a) / 4));
-    else if (t.dtype === 'F64') x = new Float64Array(raw.buffer, 0, (b - a) / 8);
-    else throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
-    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (t.dtype !== 'F32' && t.dtype !== 'F64')
+      throw new ArgumentError(`${file}: tensor "${name}" has dtype ${t.dtype} (F32 or F64 expected)`);
+    const x = decodeF64(bytes.subarray(t.begin, t.end), t.dtype, fail, name);
+    const bad = firstNonFinite(x);
     if (bad >= 0)
       throw new ArgumentError(
         `${file}: tensor "${name}" holds ${x[bad]} at index ${bad} (every loaded value must be finite)`,

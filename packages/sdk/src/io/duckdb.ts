@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { M4kitError } from '@m4kit/kernels';
 import { DataError } from './errors.js';
+import { checkUniqueColumns, tableFile, type TableFile, type TableFormatSpec } from './formats.js';
 import { duplicateKeyMessage } from './json-keys.js';
 
 type DuckApi = typeof import('@duckdb/node-api');
@@ -75,30 +76,15 @@ export async function openDuckDB(opts: DuckOptions = {}): Promise<DuckSession> {
 export const sqlString = (s: string) => `'${s.split("'").join("''")}'`;
 export const sqlIdent = (s: string) => `"${s.split('"').join('""')}"`;
 
-export type DuckFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet';
-
-export function duckFormat(path: string): DuckFormat {
-  const p = path.toLowerCase().replace(/\.(gz|zst)$/, '');
-  if (p.endsWith('.csv')) return 'csv';
-  if (p.endsWith('.tsv') || p.endsWith('.tab')) return 'tsv';
-  if (p.endsWith('.jsonl') || p.endsWith('.ndjson')) return 'jsonl';
-  if (p.endsWith('.json')) return 'json';
-  if (p.endsWith('.parquet') || p.endsWith('.pq')) return 'parquet';
-  throw new DataError(
-    'the duckdb engine reads .csv, .tsv, .json, .jsonl and .parquet (gz too, globs allowed); ' +
-      'use the default engine for Arrow files',
-    { file: path },
-  );
-}
-
-/** refuse a header (line 1) or schema naming a column twice: DuckDB would rename the second one ("a_1") */
-function refuseDuplicates(path: string, names: string[], line?: number): void {
-  const dup = [...new Set(names.filter((c, i) => names.indexOf(c) !== i))];
-  if (dup.length)
+/** The registry entry of a path the duckdb engine reads or writes (extension; .gz / .zst; globs allowed). */
+export function duckFormat(path: string): TableFile & { duckdb: NonNullable<TableFormatSpec['duckdb']> } {
+  const f = tableFile(path);
+  if (!f.spec.duckdb)
     throw new DataError(
-      `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
-      { file: path, line },
+      `the duckdb engine does not read or write ${f.format} files: use --engine js (the built-in readers) for them`,
+      { file: path },
     );
+  return { ...f, duckdb: f.spec.duckdb };
 }
 
 /** the top-level column names of the first Parquet file of `p` as stored (parquet_schema: depth-first, root first) */
@@ -129,7 +115,7 @@ export async function registerSource(
   name = 'm4_src',
   keep?: string[],
 ): Promise<string[]> {
-  const fmt = duckFormat(path);
+  const { format: fmt, duckdb } = duckFormat(path);
   const p = sqlString(path);
   let columns: string[];
   const describe = async (from: string) =>
@@ -142,7 +128,7 @@ export async function registerSource(
   try {
     if (fmt === 'parquet') {
       columns = (await describe(`read_parquet(${p})`)).filter((c) => c !== 'm4_row');
-      refuseDuplicates(path, await parquetTopLevelNames(s, p));
+      checkUniqueColumns(path, await parquetTopLevelNames(s, p));
       check();
       // rows before each file, in the reader's file order (the glob's), looked up by the virtual file_index
       const files = (await s.rows(`SELECT file FROM glob(${p})`)).map((r) => String(r.file));
@@ -161,16 +147,12 @@ export async function registerSource(
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number), CAST(${rowId} AS BIGINT) AS m4_row
         FROM read_parquet(${p}, file_row_number = true)`);
     } else {
-      const scan =
-        fmt === 'json' || fmt === 'jsonl'
-          ? `read_json(${p}, format = '${fmt === 'jsonl' ? 'newline_delimited' : 'auto'}')`
-          : `read_csv(${p}, header = true, all_varchar = true, delim = '${fmt === 'tsv' ? '\t' : ','}',
-              quote = '"', escape = '"')`;
+      const scan = duckdb.read(p);
       columns = await describe(scan);
       if (fmt === 'csv' || fmt === 'tsv') {
         // DuckDB renames a repeated header name ("a", "a_1"): read the header cells as they are and refuse
         const head = await s.rows(`SELECT * FROM ${scan.replace('header = true', 'header = false')} LIMIT 1`);
-        refuseDuplicates(path, Object.values(head[0] ?? {}).map(String), 1);
+        checkUniqueColumns(path, Object.values(head[0] ?? {}).map(String), 1);
       }
       check();
       const sel = keep ? [...new Set(keep)].map(sqlIdent).join(', ') : '*';
@@ -211,15 +193,7 @@ export function jsNumberText(x: string): string {
 /** COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename. */
 export async function copyAtomic(s: DuckSession, query: string, out: string): Promise<void> {
   const { atomicWrite } = await import('./write.js');
-  const fmt = duckFormat(out);
-  const opts =
-    fmt === 'parquet'
-      ? 'FORMAT parquet'
-      : fmt === 'json'
-        ? 'FORMAT json, ARRAY true'
-        : fmt === 'jsonl'
-          ? 'FORMAT json'
-          : `FORMAT csv, HEADER true, DELIMITER '${fmt === 'tsv' ? '\t' : ','}'`;
-  const gz = /\.gz$/i.test(out) ? ', COMPRESSION gzip' : '';
-  await atomicWrite(out, (tmp) => s.run(`COPY (${query}) TO ${sqlString(tmp)} (${opts}${gz})`));
+  const { duckdb, gzip, zstd } = duckFormat(out);
+  const z = gzip ? ', COMPRESSION gzip' : zstd ? ', COMPRESSION zstd' : '';
+  await atomicWrite(out, (tmp) => s.run(`COPY (${query}) TO ${sqlString(tmp)} (${duckdb.copy}${z})`));
 }

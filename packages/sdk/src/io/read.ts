@@ -2,35 +2,31 @@
 // Every reader yields row chunks so callers can stream files larger than memory.
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { pipeline, Transform, type Readable } from 'node:stream';
+import { PassThrough, pipeline, Transform, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { DataError } from './errors.js';
-import { duplicateJsonKey, duplicateKeyMessage } from './json-keys.js';
+import { checkUniqueColumns, tableFile, type TableFormat } from './formats.js';
+import type { Row, TableChunk } from './table.js';
+import { arrowRow, parquetColumns, parquetCompressors } from './table-binary.js';
+import {
+  bomEncoding,
+  csvError,
+  csvOptions,
+  csvRecord,
+  jsonRow,
+  parseJsonText,
+  type TextEncoding,
+} from './table-text.js';
 
-export type Cell = string | number | boolean | bigint | null | undefined | Cell[];
-export type Row = Record<string, Cell>;
-export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet' | 'arrow';
+export type { Cell, Row, TableChunk, TableFormat } from './table.js';
+export type { TextEncoding } from './table-text.js';
 
-export interface TableChunk {
-  /** column names, in file order */
-  columns: string[];
-  rows: Row[];
-  /** 0-based index of the first data row of this chunk */
-  offset: number;
-  /** file line of each row (text formats), for error messages */
-  lines?: number[];
-}
-
+/** The format of a file name (the registry in formats.ts); DataError naming the file otherwise. */
 export function detectFormat(path: string): TableFormat {
-  const p = path.toLowerCase().replace(/\.(gz)$/, '');
-  if (p.endsWith('.csv')) return 'csv';
-  if (p.endsWith('.tsv') || p.endsWith('.tab')) return 'tsv';
-  if (p.endsWith('.jsonl') || p.endsWith('.ndjson') || p.endsWith('.json')) return 'jsonl';
-  if (p.endsWith('.parquet') || p.endsWith('.pq')) return 'parquet';
-  if (p.endsWith('.arrow') || p.endsWith('.feather') || p.endsWith('.ipc') || p.endsWith('.arrows')) return 'arrow';
-  throw new DataError(`unknown table format (use .csv, .tsv, .jsonl, .parquet or .arrow)`, { file: path });
+  return tableFile(path).format;
 }
 
 export interface ReadOptions {
@@ -39,7 +35,6 @@ export interface ReadOptions {
   /** text formats: 'utf-8' (default: invalid bytes are an error naming the line) or 'latin1' (ISO-8859-1) */
   encoding?: TextEncoding;
 }
-export type TextEncoding = 'utf-8' | 'latin1';
 
 /** the first line of `buf` (starting at file line `line`) that is not valid UTF-8, as a DataError */
 function badUtf8(path: string, buf: Buffer, line: number): DataError | null {
@@ -63,9 +58,58 @@ function badUtf8(path: string, buf: Buffer, line: number): DataError | null {
   }
 }
 
-/** the file's bytes as UTF-8: checked line by line (never decoded to U+FFFD), or converted from Latin-1 */
-function textStream(path: string, encoding: TextEncoding = 'utf-8'): Readable {
+/** the first bytes of a file (after gunzip for .gz): the BOM, the first character */
+async function head(path: string, gzip: boolean): Promise<Uint8Array> {
+  if (gzip) {
+    for await (const ch of rawStream(path, true)) return new Uint8Array(ch as Buffer);
+    return new Uint8Array();
+  }
+  const fh = await open(path);
+  try {
+    const b = new Uint8Array(4096);
+    const { bytesRead } = await fh.read(b, 0, b.length, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** a .gz file's bytes decompressed (a broken stream is a DataError naming the file) */
+function rawStream(path: string, gzip: boolean): Readable {
   const src = createReadStream(path);
+  if (!gzip) return src;
+  const out = new PassThrough();
+  const gz = createGunzip().on('error', (e) =>
+    out.destroy(new DataError(`not a readable gzip file: ${e.message}`, { file: path })),
+  );
+  src.on('error', (e) => out.destroy(e));
+  src.pipe(gz).pipe(out);
+  return out;
+}
+
+/**
+ * The file's bytes as UTF-8: checked line by line (never decoded to U+FFFD), converted from Latin-1 on request, or
+ * from the UTF-16 a byte-order mark names (UTF-32 is refused by name). `.gz` files are gunzipped first.
+ */
+async function textStream(path: string, encoding: TextEncoding = 'utf-8', gzip = false): Promise<Readable> {
+  const bom = encoding === 'utf-8' ? bomEncoding(await head(path, gzip), path) : null;
+  const src = rawStream(path, gzip);
+  if (bom) {
+    const dec = new TextDecoder(bom, { fatal: true });
+    let first = true;
+    const conv = new Transform({
+      transform(ch: Buffer, _e, cb) {
+        try {
+          const s = dec.decode(first ? ch.subarray(2) : ch, { stream: true });
+          first = false;
+          cb(null, Buffer.from(s, 'utf8'));
+        } catch {
+          cb(new DataError(`not valid ${bom.toUpperCase()} (the byte-order mark names it)`, { file: path }));
+        }
+      },
+    });
+    return pipeline(src, conv, () => {});
+  }
   if (encoding === 'latin1')
     return src.pipe(
       new Transform({ transform: (ch: Buffer, _e, cb) => cb(null, Buffer.from(ch.toString('latin1'), 'utf8')) }),
@@ -92,7 +136,11 @@ function textStream(path: string, encoding: TextEncoding = 'utf-8'): Readable {
 
 /** Stream a table file as row chunks. */
 export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGenerator<TableChunk> {
-  const format = opts.format ?? detectFormat(path);
+  const { format, spec, gzip, zstd } = tableFile(path, opts.format);
+  if (zstd)
+    throw new DataError('a zstd-compressed file: read it with --engine duckdb, or decompress it (zstd -d)', {
+      file: path,
+    });
   const chunkRows = opts.chunkRows ?? 65536;
   try {
     await stat(path);
@@ -100,20 +148,19 @@ export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGen
     throw new DataError('file not found', { file: path });
   }
   if (format === 'csv' || format === 'tsv')
-    yield* readCsv(path, format === 'tsv' ? '\t' : ',', chunkRows, opts.encoding);
-  else if (format === 'jsonl') yield* readJsonl(path, chunkRows, opts.encoding);
+    yield* readCsv(path, format === 'tsv' ? '\t' : ',', chunkRows, opts.encoding, gzip);
+  else if (format === 'json' && /^\s*\[/.test(new TextDecoder().decode(await head(path, gzip)).replace(/^\uFEFF/, '')))
+    yield parseJsonText(new TextDecoder().decode(await readAll(path, gzip)).replace(/^\uFEFF/, ''), path);
+  else if (format === 'jsonl' || format === 'json') yield* readJsonl(path, chunkRows, opts.encoding, gzip);
   else if (format === 'parquet') yield* readParquet(path, chunkRows);
-  else yield* readArrow(path, chunkRows);
+  else if (format === 'arrow') yield* readArrow(path, chunkRows);
+  else yield spec.parse(new Uint8Array(await readFile(path)), path); // a registered format without a stream reader
 }
 
-/** refuse a header (text: line 1) or a schema (binary: no line) that names a column twice (the last would win) */
-function checkUniqueColumns(path: string, columns: string[], line?: number): void {
-  const dup = [...new Set(columns.filter((c, i) => columns.indexOf(c) !== i))];
-  if (dup.length)
-    throw new DataError(
-      `duplicate column names: ${dup.map((c) => JSON.stringify(c)).join(', ')} (each column needs its own name)`,
-      { file: path, line },
-    );
+async function readAll(path: string, gzip: boolean): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const ch of rawStream(path, gzip)) parts.push(ch as Buffer);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 async function* readCsv(
@@ -121,36 +168,24 @@ async function* readCsv(
   delimiter: string,
   chunkRows: number,
   encoding?: TextEncoding,
+  gzip = false,
 ): AsyncGenerator<TableChunk> {
-  let header = false;
-  const parser = parse({
-    columns: (h: string[]) => {
-      checkUniqueColumns(path, h, 1);
-      header = true;
-      return h;
-    },
-    delimiter,
-    info: true,
-    skip_empty_lines: true,
-    bom: true,
-    trim: false,
-    relax_quotes: false,
-  });
-  pipeline(textStream(path, encoding), parser, () => {});
+  const parser = parse(csvOptions(delimiter));
+  pipeline(await textStream(path, encoding, gzip), parser, () => {});
   let columns: string[] | null = null;
   let rows: Row[] = [];
   let lines: number[] = [];
   let offset = 0;
   let lastLine = 0;
   try {
-    for await (const rec of parser as AsyncIterable<{
-      record: Row;
-      info: { lines: number; columns?: { name: string }[] };
-    }>) {
-      if (!columns) columns = Object.keys(rec.record);
-      rows.push(rec.record);
-      lines.push(rec.info.lines);
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       lastLine = rec.info.lines;
+      if (!columns) {
+        columns = checkUniqueColumns(path, rec.record, 1);
+        continue;
+      }
+      rows.push(csvRecord(columns, rec.record));
+      lines.push(rec.info.lines);
       if (rows.length >= chunkRows) {
         yield { columns, rows, offset, lines };
         offset += rows.length;
@@ -159,36 +194,27 @@ async function* readCsv(
       }
     }
   } catch (e) {
-    if (e instanceof DataError) throw e;
     const err = e as Error & { lines?: number; code?: string };
     if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
       // csv-parse reports the end of the file; the record that opens the quote starts after the last good one
-      const at = lastLine ? lastLine + 1 : header ? 2 : 1;
       throw new DataError(
         `a quoted field opened on this line (or later in this record) is never closed (read to line ${err.lines} of the file)`,
-        { file: path, line: at },
+        { file: path, line: lastLine + 1 },
       );
     }
-    const inner = (err as { cause?: unknown }).cause;
-    if (inner instanceof DataError) throw inner;
-    throw new DataError(`CSV parse error: ${err.message}`, { file: path, line: err.lines });
+    throw csvError(e, path);
   }
-  if (!columns) {
-    // header only or empty file: recover the header for the column list
-    columns = await csvHeader(path, delimiter);
-    if (!columns.length) throw new DataError('empty file: no header line with the column names', { file: path });
-  }
+  if (!columns) throw new DataError('empty file: no header line with the column names', { file: path });
   if (rows.length || offset === 0) yield { columns, rows, offset, lines };
 }
 
-async function csvHeader(path: string, delimiter: string): Promise<string[]> {
-  const parser = createReadStream(path).pipe(parse({ delimiter, to_line: 1, bom: true }));
-  for await (const rec of parser as AsyncIterable<string[]>) return rec;
-  return [];
-}
-
-async function* readJsonl(path: string, chunkRows: number, encoding?: TextEncoding): AsyncGenerator<TableChunk> {
-  const rl = createInterface({ input: textStream(path, encoding), crlfDelay: Infinity });
+async function* readJsonl(
+  path: string,
+  chunkRows: number,
+  encoding?: TextEncoding,
+  gzip = false,
+): AsyncGenerator<TableChunk> {
+  const rl = createInterface({ input: await textStream(path, encoding, gzip), crlfDelay: Infinity });
   let rows: Row[] = [];
   let lines: number[] = [];
   let offset = 0;
@@ -199,21 +225,13 @@ async function* readJsonl(path: string, chunkRows: number, encoding?: TextEncodi
     if (!line.trim()) continue;
     let obj: unknown;
     try {
-      obj = JSON.parse(line);
+      obj = JSON.parse(lineNo === 1 ? line.replace(/^\uFEFF/, '') : line);
     } catch (e) {
       throw new DataError(`invalid JSON: ${(e as Error).message}`, { file: path, line: lineNo });
     }
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj))
-      throw new DataError('each line must be a JSON object', { file: path, line: lineNo });
-    const dup = duplicateJsonKey(line);
-    if (dup)
-      throw new DataError(duplicateKeyMessage(dup), {
-        file: path,
-        line: lineNo,
-        column: dup.path.length ? undefined : dup.key,
-      });
-    for (const k of Object.keys(obj)) cols.add(k);
-    rows.push(obj as Row);
+    const row = jsonRow(obj, line, path, lineNo);
+    for (const k of Object.keys(row)) cols.add(k);
+    rows.push(row);
     lines.push(lineNo);
     if (rows.length >= chunkRows) {
       yield { columns: [...cols], rows, offset, lines };
@@ -235,19 +253,20 @@ async function* readParquet(path: string, chunkRows: number): AsyncGenerator<Tab
   } catch (e) {
     throw new DataError(`not a readable Parquet file: ${(e as Error).message}`, { file: path });
   }
-  const columns = parquetSchema(metadata).children.map((c: { element: { name: string } }) => c.element.name);
-  checkUniqueColumns(path, columns);
+  const { columns, inexact } = parquetColumns(path, parquetSchema(metadata) as never);
+  const more = Object.keys(inexact).length ? { inexact } : {};
+  const compressors = (await parquetCompressors()) as never;
   const n = Number(metadata.num_rows);
-  if (n === 0) yield { columns, rows: [], offset: 0 };
+  if (n === 0) yield { columns, rows: [], offset: 0, ...more };
   for (let start = 0; start < n; start += chunkRows) {
     const end = Math.min(n, start + chunkRows);
     let rows: Row[];
     try {
-      rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end })) as Row[];
+      rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors })) as Row[];
     } catch (e) {
       throw new DataError(`corrupt Parquet data in rows ${start + 1}–${end} (${(e as Error).message})`, { file: path });
     }
-    yield { columns, rows, offset: start };
+    yield { columns, rows, offset: start, ...more };
   }
 }
 
@@ -266,15 +285,7 @@ async function* readArrow(path: string, chunkRows: number): AsyncGenerator<Table
     columns = batch.schema.fields.map((f) => f.name);
     checkUniqueColumns(path, columns);
     for (let i = 0; i < batch.numRows; i++) {
-      const row: Row = {};
-      for (const name of columns) {
-        const v = batch.getChild(name)?.get(i);
-        row[name] =
-          v && typeof v === 'object' && typeof (v as { toArray?: unknown }).toArray === 'function'
-            ? Array.from((v as { toArray(): ArrayLike<Cell> }).toArray())
-            : (v as Cell);
-      }
-      rows.push(row);
+      rows.push(arrowRow((name) => batch.getChild(name)?.get(i), columns));
       if (rows.length >= chunkRows) {
         yield { columns, rows, offset };
         offset += rows.length;

@@ -1,8 +1,9 @@
 // .npy and safetensors embedding matrices from bytes: runtime-neutral (no node:*), shared by the file readers
 // (./embeddings.ts) and the browser path (./parse-bytes.ts). Both are tiny, fully specified formats (a header +
-// raw little-endian data); no maintained npm reader covers both without pulling a tensor library.
+// raw little-endian data); no maintained npm reader covers both without pulling a tensor library. safetensors
+// itself is read by the one reader in ./safetensors.ts.
 import { DataError } from './errors.js';
-import { safetensorsDuplicate } from './json-keys.js';
+import { decodeF32, safetensorsHeaderOf } from './safetensors.js';
 import type { Embeddings } from '../evaluate/search.js';
 
 function toF32(file: string, dtype: string, buf: Uint8Array, count: number): Float32Array {
@@ -73,28 +74,20 @@ export function parseNpy(file: string, bytes: Uint8Array): Embeddings {
 }
 
 export function parseSafetensors(file: string, bytes: Uint8Array, tensor?: string): Embeddings {
-  const hlen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
-  } catch {
-    throw new DataError('not a safetensors file (bad header)', { file });
-  }
-  const twice = safetensorsDuplicate(new TextDecoder().decode(bytes.subarray(8, 8 + hlen)));
-  if (twice) throw new DataError(twice, { file });
-  const names = Object.keys(header).filter((k) => k !== '__metadata__');
+  const fail = (m: string) => new DataError(m, { file });
+  const header = safetensorsHeaderOf(bytes, fail);
+  const names = [...header.entries.keys()];
   const name = tensor ?? (names.length === 1 ? names[0] : undefined);
   if (!name)
     throw new DataError(`several tensors (${names.join(', ')}): choose one with file.safetensors:NAME`, { file });
-  const t = header[name];
+  const t = header.entries.get(name);
   if (!t) throw new DataError(`no tensor "${name}" (tensors: ${names.join(', ')})`, { file });
   if (t.shape.length !== 2)
     throw new DataError(`tensor "${name}" has shape [${t.shape}], expected [rows, dim]`, { file });
-  const [a, b] = t.data_offsets;
   return checkFinite(file, {
     n: t.shape[0],
     d: t.shape[1],
-    data: toF32(file, t.dtype, bytes.subarray(8 + hlen + a, 8 + hlen + b), t.shape[0] * t.shape[1]),
+    data: decodeF32(bytes.subarray(t.begin, t.end), t.dtype, fail, name),
   });
 }
 

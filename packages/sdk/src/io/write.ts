@@ -1,17 +1,17 @@
 // Table writers (Node). Always write to a temporary file in the target directory, then rename, so a failed
 // run never leaves a half-written output.
 import { createWriteStream, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify';
 import { DataError } from './errors.js';
-import { detectFormat, type TableFormat } from './read.js';
+import { tableFile, type ByteColumn, type TableFormat } from './formats.js';
 
-export interface OutColumn {
-  name: string;
-  data: ArrayLike<string | number | boolean | null>;
-  type: 'string' | 'double' | 'int' | 'bool';
-}
+/** A column to write (the registry's ByteColumn). */
+export type OutColumn = ByteColumn;
 
 function tempPath(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
@@ -49,63 +49,43 @@ export async function atomicWrite(path: string, write: (tmp: string) => Promise<
   }
 }
 
-export async function writeTable(
-  path: string,
-  columns: OutColumn[],
-  format: TableFormat = detectFormat(path),
-): Promise<void> {
+/** Write columns to `path` in the format its extension names (formats.ts), atomically; text formats may end in .gz. */
+export async function writeTable(path: string, columns: OutColumn[], format?: TableFormat): Promise<void> {
+  const { spec, gzip, zstd } = tableFile(path, format);
+  if (zstd) throw new DataError('zstd output is written by --engine duckdb only', { file: path });
   const n = columns.length ? columns[0].data.length : 0;
   for (const c of columns)
     if (c.data.length !== n) throw new DataError(`column "${c.name}" has ${c.data.length} rows, expected ${n}`);
   await atomicWrite(path, async (tmp) => {
-    if (format === 'parquet') {
-      const { parquetWriteBuffer } = await import('hyparquet-writer');
-      const typeOf = { string: 'STRING', double: 'DOUBLE', int: 'INT32', bool: 'BOOLEAN' } as const;
-      const buf = parquetWriteBuffer({
-        columnData: columns.map((c) => ({ name: c.name, data: Array.from(c.data) as never[], type: typeOf[c.type] })),
-      });
-      await writeFile(tmp, new Uint8Array(buf));
-      return;
-    }
-    if (format === 'arrow') {
-      const arrow = await import('apache-arrow');
-      const cols: Record<string, unknown> = Object.fromEntries(
-        columns.map((c) => [
-          c.name,
-          c.type === 'double' ? Float64Array.from(c.data as ArrayLike<number>) : Array.from(c.data),
-        ]),
-      );
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      const table = arrow.tableFromArrays(cols as any);
-      await writeFile(tmp, arrow.tableToIPC(table, 'file'));
-      return;
-    }
-    const out = createWriteStream(tmp);
-    const done = new Promise<void>((resolve, reject) => {
-      out.on('finish', () => resolve());
-      out.on('error', reject);
-    });
-    if (format === 'jsonl') {
+    if (spec.toBytes) return writeFile(tmp, await spec.toBytes(columns));
+    const rows = function* () {
+      for (let i = 0; i < n; i++) yield columns.map((c) => c.data[i]);
+    };
+    const body: NodeJS.ReadWriteStream[] | Readable[] =
+      spec.format === 'jsonl' || spec.format === 'json'
+        ? [jsonLines(columns, n)]
+        : [
+            Readable.from(rows()),
+            stringify({
+              header: true,
+              columns: columns.map((c) => c.name),
+              delimiter: spec.format === 'tsv' ? '\t' : ',',
+              cast: { boolean: (v) => (v ? 'true' : 'false') },
+            }),
+          ];
+    await pipeline([...body, ...(gzip ? [createGzip()] : []), createWriteStream(tmp)] as never);
+  });
+}
+
+/** rows as JSON Lines (one object per row, keys in column order) */
+function jsonLines(columns: OutColumn[], n: number): Readable {
+  return Readable.from(
+    (function* () {
       for (let i = 0; i < n; i++) {
         const o: Record<string, unknown> = {};
         for (const c of columns) o[c.name] = c.data[i];
-        if (!out.write(JSON.stringify(o) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
+        yield JSON.stringify(o) + '\n';
       }
-      out.end();
-      await done;
-      return;
-    }
-    const s = stringify({
-      header: true,
-      columns: columns.map((c) => c.name),
-      delimiter: format === 'tsv' ? '\t' : ',',
-      cast: { boolean: (v) => (v ? 'true' : 'false') },
-    });
-    s.pipe(out);
-    for (let i = 0; i < n; i++) {
-      if (!s.write(columns.map((c) => c.data[i]))) await new Promise<void>((r) => s.once('drain', () => r()));
-    }
-    s.end();
-    await done;
-  });
+    })(),
+  );
 }

@@ -1,0 +1,172 @@
+import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
+import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { classTokensKernel, embedTokensKernel, PT_WG, unfoldKernel } from './patches.wgsl.js';
+
+// Transformer inputs (definitions in reference.ts): the patch conv as unfold + matmul, the ViT class token
+// and positions, token embedding + positions. Chunked by images / rows under the binding limit.
+
+function grid(count: number): { width: number; wg: [number, number] } {
+  const x = Math.min(ceilDiv(count, PT_WG), MAX_WG);
+  return { width: x * PT_WG, wg: [x, ceilDiv(count, x * PT_WG)] };
+}
+
+function f32(op: string, name: string, t: GpuTensor): void {
+  if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
+}
+
+/** Output shape of `unfold` for x [n, C, S, S] and patch p: [n·⌊S/p⌋², C·p²]. */
+export function unfoldDims(xShape: readonly number[], patch: number): [number, number] {
+  const op = 'unfold';
+  if (xShape.length !== 4 || xShape[2] !== xShape[3])
+    throw new ShapeError(`${op}: x must be [n, C, S, S] (square images), got ${shapeStr(xShape)}`);
+  const [n, C, S] = xShape;
+  if (!Number.isInteger(patch) || patch < 1 || patch > S)
+    throw new ArgumentError(`${op}: patch must be an integer in [1, ${S}], got ${patch}`);
+  const G = Math.floor(S / patch);
+  return [n * G * G, C * patch * patch];
+}
+
+/** im2col for a stride-p p×p conv: x [n, C, S, S] → [n·G², C·p²], G = ⌊S/p⌋ (rows: image, then patch row-major). */
+export function unfold(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor {
+  const op = 'unfold';
+  f32(op, 'x', x);
+  const [rows, K] = unfoldDims(x.shape, patch);
+  const [n, C, S] = x.shape;
+  const G = Math.floor(S / patch);
+  const y = ctx.empty([rows, K]);
+  if (rows === 0 || K === 0) return y;
+  const ds: DispatchSpec[] = [];
+  const temps: GPUBuffer[] = [];
+  const perImg = C * S * S;
+  const outImg = G * G * K;
+  for (const [b0, nb] of planRows(ctx, op, n, [perImg, outImg], Math.floor((PT_WG * MAX_WG) / outImg) || 1)) {
+    const rx = bindRange(x, b0 * perImg, nb * perImg);
+    const ry = bindRange(y, b0 * outImg, nb * outImg);
+    const g = grid(nb * outImg);
+    const params = { n: nb * outImg, C, S, P: patch, G, xBase: rx.base, yBase: ry.base, width: g.width };
+    const bindings = [rx.resource, ry.resource];
+    ds.push(unfoldKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
+  }
+  ctx.submit(op, ds, temps);
+  return y;
+}
+
+/** Y[b·L + t] = (t = 0 ? cls : x[b·P + t − 1]) + pos[t] for x [n·P, W], cls [W], pos [L = P + 1, W] → [n·L, W]. */
+export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: GpuTensor): GpuTensor {
+  const op = 'classTokens';
+  for (const [nm, t] of [
+    ['x', x],
+    ['cls', cls],
+    ['pos', pos],
+  ] as const)
+    f32(op, nm, t);
+  if (x.shape.length !== 2 || pos.shape.length !== 2)
+    throw new ShapeError(`${op}: x ${shapeStr(x.shape)} and pos ${shapeStr(pos.shape)} must be rank 2`);
+  const [rows, W] = x.shape;
+  const [L, Wp] = pos.shape;
+  const P = L - 1;
+  if (Wp !== W || cls.size !== W || P < 1 || rows % P !== 0)
+    throw new ShapeError(
+      `${op}: x ${shapeStr(x.shape)}, cls ${shapeStr(cls.shape)}, pos ${shapeStr(pos.shape)}: need pos [P + 1, W], cls [W] and a multiple of P rows`,
+    );
+  const n = rows / P;
+  const y = ctx.empty([n * L, W]);
+  if (n === 0 || W === 0) return y;
+  const ds: DispatchSpec[] = [];
+  const temps: GPUBuffer[] = [];
+  const rc = bindRange(cls);
+  const rp = bindRange(pos);
+  for (const [b0, nb] of planRows(ctx, op, n, [L * W], Math.floor((PT_WG * MAX_WG) / (L * W)) || 1)) {
+    const rx = bindRange(x, b0 * P * W, nb * P * W);
+    const ry = bindRange(y, b0 * L * W, nb * L * W);
+    const g = grid(nb * L * W);
+    const params = {
+      n: nb * L * W,
+      L,
+      W,
+      xBase: rx.base,
+      yBase: ry.base,
+      cBase: rc.base,
+      pBase: rp.base,
+      width: g.width,
+    };
+    const bindings = [rx.resource, rc.resource, rp.resource, ry.resource];
+    ds.push(classTokensKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
+  }
+  ctx.submit(op, ds, temps);
+  return y;
+}
+
+/**
+ * Y[r] = table[ids[r]] + pos[r mod L] for table [V, W], ids (u32 tensor or integer array) of n·L tokens, pos
+ * [L, W] → [n·L, W]. Array ids are checked on the host; a device id ≥ V gets no embedding (positions only).
+ * A table above the binding limit is read in vocabulary slices.
+ */
+export function embedTokens(
+  ctx: GpuContext,
+  table: GpuTensor,
+  ids: GpuTensor | ArrayLike<number>,
+  pos: GpuTensor,
+): GpuTensor {
+  const op = 'embedTokens';
+  f32(op, 'table', table);
+  f32(op, 'pos', pos);
+  if (table.shape.length !== 2 || pos.shape.length !== 2 || table.shape[1] !== pos.shape[1])
+    throw new ShapeError(
+      `${op}: table ${shapeStr(table.shape)} and pos ${shapeStr(pos.shape)} must be [V, W] and [L, W]`,
+    );
+  const [V, W] = table.shape;
+  const L = pos.shape[0];
+  let it: GpuTensor;
+  let owned = false;
+  if ((ids as GpuTensor).kind === 'gpu') {
+    it = ids as GpuTensor;
+    if (it.dtype !== 'u32') throw new ArgumentError(`${op}: ids must be a u32 tensor`);
+  } else {
+    const a = ids as ArrayLike<number>;
+    for (let i = 0; i < a.length; i++)
+      if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < V))
+        throw new ArgumentError(`${op}: ids[${i}] = ${a[i]} is outside [0, ${V})`);
+    it = ctx.tensor(a, [a.length], 'u32');
+    owned = true;
+  }
+  const R = it.size;
+  if (L === 0 ? R !== 0 : R % L !== 0) throw new ShapeError(`${op}: ${R} ids are not a multiple of L = ${L}`);
+  const y = ctx.empty([R, W]);
+  if (R === 0 || W === 0) {
+    if (owned) it.dispose();
+    return y;
+  }
+  const ds: DispatchSpec[] = [];
+  const temps: GPUBuffer[] = [];
+  const rp = bindRange(pos);
+  const vocab = V === 0 ? [[0, 0] as [number, number]] : planRows(ctx, op, V, [W]);
+  for (const [r0, rc] of planRows(ctx, op, R, [W], Math.floor((PT_WG * MAX_WG) / W) || 1)) {
+    const ry = bindRange(y, r0 * W, rc * W);
+    const ri = bindRange(it, r0, rc);
+    const g = grid(rc * W);
+    vocab.forEach(([v0, vc], k) => {
+      const re = bindRange(table, v0 * W, Math.max(vc * W, 1));
+      const params = {
+        n: rc * W,
+        L,
+        W,
+        row0: r0,
+        v0,
+        vc,
+        first: k === 0 ? 1 : 0,
+        eBase: re.base,
+        iBase: ri.base,
+        pBase: rp.base,
+        yBase: ry.base,
+        width: g.width,
+      };
+      const bindings = [re.resource, ri.resource, rp.resource, ry.resource];
+      ds.push(embedTokensKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
+    });
+  }
+  ctx.submit(op, ds, temps);
+  if (owned) it.dispose();
+  return y;
+}
