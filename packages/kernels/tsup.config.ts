@@ -9,7 +9,8 @@ export default defineConfig({
   // the declarations use GPU* interfaces: types/webgpu-shim.d.ts declares them empty, to merge with TypeScript 7's
   // lib.dom or @webgpu/types where the consumer has either (never both forced: duplicate identifiers); the package's
   // build script copies it into dist/ after tsup (whose declaration step cleans dist/)
-  dts: { banner: '/// <reference path="./webgpu-shim.d.ts" />' },
+  // `@internal` declarations are left out of the published .d.ts (TypeDoc leaves them out of docs/api too)
+  dts: { banner: '/// <reference path="./webgpu-shim.d.ts" />', compilerOptions: { stripInternal: true } },
   clean: true,
   sourcemap: true,
   target: 'es2022',

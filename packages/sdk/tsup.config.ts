@@ -10,6 +10,8 @@ export default defineConfig({
   dts: {
     entry: { index: 'src/index.ts', node: 'src/node.ts', options: 'src/options-entry.ts', browser: 'src/browser.ts' },
     banner: '/// <reference path="./webgpu-shim.d.ts" />',
+    // `@internal` declarations are left out of the published .d.ts (and of docs/api)
+    compilerOptions: { stripInternal: true },
   },
   clean: true,
   sourcemap: true,
