@@ -25,7 +25,7 @@ import {
   init,
   momentsPass,
   momentsHessianPass,
-  uniforms,
+  defineKernel,
   ceilDiv,
   packGroups,
   packLabels,
@@ -355,15 +355,18 @@ function numpyEngine(peer, n, c, frob) {
 }
 
 // ---- bandwidth: a plain copy kernel on the same adapter ---------------------------------------------------------------
-const COPY_WGSL = `
-@group(0) @binding(0) var<storage, read> src: array<vec4f>;
-@group(0) @binding(1) var<storage, read_write> dst: array<vec4f>;
-@group(0) @binding(2) var<uniform> n: vec4u;
+const copyKernel = defineKernel({
+  name: 'bench:copy',
+  params: { n: 'u32' },
+  source: () => `
+@group(0) @binding(1) var<storage, read> src: array<vec4f>;
+@group(0) @binding(2) var<storage, read_write> dst: array<vec4f>;
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
   let stride = nw.x * 256u;
-  for (var i = g.x; i < n.x; i += stride) { dst[i] = src[i]; }
-}`;
+  for (var i = g.x; i < p.n; i += stride) { dst[i] = src[i]; }
+}`,
+});
 
 /**
  * Median bytes read per second of a vec4 copy of `bytes` bytes (grid-stride loop, 1024 workgroups), timed from the
@@ -378,23 +381,18 @@ async function copyBandwidth(k, bytes, rounds) {
     [n4 * 4],
   );
   const dst = ctx.tensor(null, [n4 * 4]);
-  const pl = ctx.pipeline('bench:copy', () => COPY_WGSL);
   const times = [];
   for (let r = 0; r < rounds + 1; r++) {
-    const u = ctx.uniform(uniforms([{ u: n4 }, { u: 0 }, { u: 0 }, { u: 0 }]));
+    const temps = [];
+    const ds = copyKernel.dispatch(ctx, {
+      spec: {},
+      params: { n: n4 },
+      bindings: { src: { buffer: src.buffer }, dst: { buffer: dst.buffer } },
+      workgroups: [Math.min(1024, ceilDiv(n4, 256))],
+      temps,
+    });
     const t = now();
-    ctx.submit(
-      'bench.copy',
-      [
-        {
-          op: 'bench.copy',
-          pipeline: pl,
-          bindings: [{ buffer: src.buffer }, { buffer: dst.buffer }, { buffer: u }],
-          workgroups: [Math.min(1024, ceilDiv(n4, 256))],
-        },
-      ],
-      [u],
-    );
+    ctx.submit('bench.copy', [ds], temps);
     await ctx.device.queue.onSubmittedWorkDone();
     if (r > 0) times.push(now() - t); // the first round compiles
   }

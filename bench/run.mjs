@@ -8,7 +8,8 @@
 //  - balance: M4 solver and pipeline vs numpy (bench/balance.mjs); retrieval: top-k search vs numpy (bench/retrieval.mjs).
 // Each writes bench/results/<bench>-<ISO timestamp>.json and prints a table with ratios to its peers.
 //  - tables: the duckdb table engine vs pandas / the js readers / numpy (bench/tables.mjs).
-//   node bench/run.mjs [--quick] [--only matmul|losses|train|debias|balance|retrieval|tables|node|deno|chromium]
+//  - clip: ViT-B/32 image tower images/s + first call, m4kit vs onnxruntime-node/-web and PyTorch (bench/clip.mjs).
+//   node bench/run.mjs [--quick] [--only matmul|losses|train|debias|balance|retrieval|tables|clip|node|deno|chromium]
 //   [--shapes=MxKxN,...]   (--only may repeat or take a comma list; runtime names restrict the matmul runtimes)
 //   [--official]           (debias: the official-scale BA step instead of the sweep; see bench/debias.mjs)
 import { spawn } from 'node:child_process';
@@ -33,7 +34,7 @@ for (let i = 0; i < args.length; i++) {
       .split(',')
       .forEach((x) => only.add(x.trim()));
 }
-const BENCHES = ['matmul', 'losses', 'train', 'debias', 'balance', 'retrieval', 'tables'];
+const BENCHES = ['matmul', 'losses', 'train', 'debias', 'balance', 'retrieval', 'tables', 'clip'];
 const RUNTIMES = ['node', 'deno', 'chromium'];
 for (const o of only)
   if (!BENCHES.includes(o) && !RUNTIMES.includes(o))
@@ -470,6 +471,8 @@ await runOne('balance', async () => (await import('./balance.mjs')).runBalanceBe
 await runOne('retrieval', async () => (await import('./retrieval.mjs')).runRetrievalBench({ quick }));
 // tables at scale: --engine duckdb vs pandas and the js readers, a Parquet folder's rows/s, per-row pass vs numpy
 await runOne('tables', async () => (await import('./tables.mjs')).runTablesBench({ quick }));
+// CLIP ViT-B/32 image tower: m4kit (Node+Dawn, Chromium) vs onnxruntime-node/-web and PyTorch CPU (bench/clip.mjs)
+await runOne('clip', async () => (await import('./clip.mjs')).runClipBench({ quick, argv: args }));
 console.log(
   `\nbench done in ${elapsed()}: ${Object.entries(summary)
     .map(([k, v]) => `${k} ${v.ok ? 'ok' : 'FAILED'}`)

@@ -16,8 +16,10 @@ import { defineKernelSuite } from './suite/define-kernel.suite.js';
 import { evaluateSuite } from './suite/evaluate.suite.js';
 import { momentsSuite } from './suite/moments.suite.js';
 import { debiasLossSuite } from './suite/debias-loss.suite.js';
+import { opsSuite } from './suite/ops.suite.js';
 import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
+import { clipTowersSuite } from './suite/clip-towers.suite.js';
 
 export function allSuites(env: Env): Suite[] {
   return [
@@ -37,7 +39,9 @@ export function allSuites(env: Env): Suite[] {
     defineKernelSuite(env),
     momentsSuite(env),
     debiasLossSuite(env),
+    opsSuite(env),
     imagePreprocessSuite(env),
     transformerSuite(env),
+    clipTowersSuite(env),
   ];
 }

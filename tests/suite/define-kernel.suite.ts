@@ -75,7 +75,7 @@ export function defineKernelSuite(env: Env): Suite {
         const ds = probe.dispatch(ctx, {
           spec: { times },
           params: { n, alpha: 0.25, shift: -10 },
-          bindings: [{ buffer: y.buffer }],
+          bindings: { Y: { buffer: y.buffer } },
           workgroups: [2],
           temps,
         });

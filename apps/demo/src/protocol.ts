@@ -12,11 +12,14 @@ export interface BalanceRequest {
   attributes: string[];
   labels: string[];
   missing: 'error' | 'drop' | 'category';
+  /** several attribute columns: crossed, each on its own, or indicators (resolved by resolveBalanceOptions) */
+  combine: 'auto' | 'intersection' | 'marginal' | 'indicators';
   eta: number | 'auto';
   pi?: PiSpec;
   epsRep: number;
   epsAssoc: number;
-  V?: number;
+  /** soft-constraint penalty (undefined = hard constraints) */
+  softPenalty?: number;
   seed: number;
   path: 'auto' | 'patterns' | 'rows';
   backend: 'auto' | 'webgpu' | 'cpu';

@@ -67,7 +67,8 @@ async function load(name: string, bytes: ArrayBuffer): Promise<LoadResult> {
 async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['req']): Promise<BalanceDone> {
   if (!table) throw new Error('load a table first');
   last = null;
-  const enc = new TableEncoder({ attributes: req.attributes, labels: req.labels, missing: req.missing }, table.name);
+  const spec = { attributes: req.attributes, labels: req.labels, missing: req.missing, combine: req.combine };
+  const enc = new TableEncoder(spec, table.name);
   enc.push(table.chunk);
   const encoded = enc.finish();
   let kernels: Kernels | undefined;
@@ -82,7 +83,8 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
     pi: req.pi,
     epsRep: req.epsRep,
     epsAssoc: req.epsAssoc,
-    V: req.V,
+    softPenalty: req.softPenalty,
+    combine: req.combine,
     seed: req.seed,
     path: req.path,
     backend: kernels ? 'webgpu' : 'cpu',

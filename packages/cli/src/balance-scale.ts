@@ -49,6 +49,7 @@ export async function runScale(
         `-- 1. pattern counts (${o.emitSql}): run in the warehouse, export the result (e.g. patterns.csv)\n${sql};\n` +
           `-- 2. then: m4kit balance patterns.csv -a ${spec.attributes.join(',')} -l ${spec.labels.join(',')} ` +
           '--counts n ' +
+          (spec.combine && spec.combine !== 'auto' ? `--combine ${spec.combine} ` : '') +
           `--emit-sql ${o.emitSql} --table '${table}' --row-id <integer row id column> [--eta … --seed …]`,
       );
       return null;

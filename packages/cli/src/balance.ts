@@ -22,6 +22,8 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   maxIter?: string;
   seed?: string;
   missing?: string;
+  combine?: string;
+  marginal?: boolean;
   backend?: string;
   path?: string;
   out?: string;
@@ -48,6 +50,7 @@ export const BALANCE_FLAGS = {
   maxIter: '--max-iter',
   seed: '--seed',
   missing: '--missing',
+  combine: '--combine',
   backend: '--backend',
   path: '--path',
 };
@@ -103,11 +106,21 @@ export function formatSummary(file: string, r: BalanceReport, out?: string, repo
   return lines.join('\n');
 }
 
+/** stderr line: how several attribute columns were combined */
+export function combinedLine(mode: string, columns: string[], groups: string[]): string {
+  const shown = groups.length > 6 ? [...groups.slice(0, 6), '…'] : groups;
+  return mode === 'intersection'
+    ? `m4kit: attribute columns ${columns.join(' × ')} crossed: ${groups.length} groups ${shown.join(', ')}`
+    : `m4kit: attribute columns ${columns.join(', ')} balanced each on its own (marginal): ${shown.join(', ')}`;
+}
+
 export async function runBalance(input: string, o: BalanceCliOptions): Promise<void> {
   if (!o.attributes?.length)
     throw Object.assign(new Error('--attributes is required (e.g. -a gender)'), { code: 'E_ARGUMENT' });
   if (!o.labels?.length)
     throw Object.assign(new Error('--labels is required (e.g. -l occupation)'), { code: 'E_ARGUMENT' });
+  if (o.marginal && o.combine !== undefined && o.combine !== 'marginal')
+    throw Object.assign(new Error(`--marginal contradicts --combine ${o.combine}`), { code: 'E_ARGUMENT' });
   const opts = resolveBalanceOptions(
     {
       eta: o.eta,
@@ -123,6 +136,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       maxIter: o.maxIter,
       seed: o.seed,
       missing: o.missing,
+      combine: o.marginal ? 'marginal' : o.combine,
       backend: o.backend,
       path: o.path,
       // the summary names the largest feasible η and the command exits 3 (guard.ts)
@@ -133,7 +147,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   if (o.engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
-    const spec = { attributes, labels, utility, id, counts, missing: opts.missing };
+    const spec = { attributes, labels, utility, id, counts, missing: opts.missing, combine: opts.combine };
     const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
     for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
@@ -161,6 +175,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       id: o.id,
       counts: o.counts,
       missing: opts.missing,
+      combine: opts.combine,
     },
     {
       ...opts,
@@ -190,7 +205,9 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
   );
   bar?.stop();
-  for (const c of [...(encoded.columns?.attributes ?? []), ...(encoded.columns?.labels ?? [])]) {
+  const combined = encoded.columns?.combined;
+  if (combined) console.error(combinedLine(combined.mode, combined.columns, encoded.attributeNames));
+  for (const c of [...(combined ? [] : (encoded.columns?.attributes ?? [])), ...(encoded.columns?.labels ?? [])]) {
     if (c.kind === 'numeric') continue;
     const names = c.names.length > 8 ? [...c.names.slice(0, 8), '…'] : c.names;
     console.error(

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  ATTRIBUTE_COMBINE,
   BALANCE_BACKENDS,
   BALANCE_DEFAULTS as D,
   BALANCE_PATHS,
@@ -25,7 +26,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 
 /** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
-const EXIT_HELP = 'Exit codes: 0 ok, 2 bad input or usage, 3 infeasible (balance), 130 interrupted (Ctrl-C, SIGTERM)';
+const EXIT_HELP =
+  'Exit codes: 0 ok, 2 bad input or usage (or an output that cannot be written), 3 infeasible (balance), ' +
+  '130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
 
 const program = new Command();
 program
@@ -68,7 +71,8 @@ program
   .argument('[input]', 'table: .csv .tsv .jsonl .parquet .arrow (default: the bundled kernlab income survey)')
   .option(
     '-a, --attributes <cols>',
-    'sensitive attribute column (categorical), or several 0/1 / probability columns',
+    'sensitive attribute column (categorical); several: categorical ones crossed (see --combine), or 0/1 / ' +
+      'probability indicator columns',
     list,
   )
   .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
@@ -102,6 +106,12 @@ program
     '--missing <policy>',
     `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`,
   )
+  .option(
+    '--combine <mode>',
+    `several attribute columns: ${ATTRIBUTE_COMBINE.join(' | ')} (default: ${D.combine}: crossed groups when every ` +
+      'column is categorical, else indicator columns)',
+  )
+  .option('--marginal', 'several attribute columns: balance each on its own, all at once (= --combine marginal)')
   .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
   .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
   .addOption(
@@ -135,6 +145,9 @@ Examples:
   $ m4kit balance                                   # bundled survey: SEX vs OCCUPATION, eta auto
   $ m4kit balance data.csv -a gender -l occupation --eta 0.8 -o q.parquet -r report.json
   $ m4kit balance data.parquet -a is_man,is_woman -l doctor,nurse,pilot --eps-assoc 0.005
+  $ m4kit balance data.csv -a gender,race -l occupation        # crossed groups (gender=F & race=A, …)
+  $ m4kit balance data.csv -a gender,race -l occupation --marginal \\
+      --pi gender=F=0.5,gender=M=0.5,race=A=0.5,race=B=0.5   # each column on its own
   $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
   $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
   $ m4kit balance 'data/*.parquet' -a sex -l occupation --engine duckdb -o q.parquet   # DuckDB scans and joins
@@ -146,7 +159,8 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
   )
   .action(async (input: string | undefined, o: BalanceCliOptions) => {
     let createdOut: string | undefined;
-    if (!input) {
+    // an empty argument (an unset $IN) is refused by checkOutputPaths, never read as "no argument"
+    if (input === undefined) {
       input = BUNDLED;
       o.attributes ??= ['SEX'];
       o.labels ??= ['OCCUPATION'];
@@ -162,6 +176,10 @@ ${EXIT_HELP} (3: the report gives the largest feasible eta)`,
     // a failed run leaves nothing behind: remove out/ again if this run created it and wrote nothing there
     const cleanup = () => createdOut && readdirSync(createdOut).length === 0 && rmdirSync(createdOut);
     try {
+      if (!input.trim())
+        throw new UsageError(
+          'the input table argument is empty (an unset variable?): give a table file, or no argument for the bundled survey',
+        );
       checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
       await runBalance(input, o);
     } catch (e) {
@@ -335,7 +353,11 @@ ${EXIT_HELP} (inputs are checked before any GPU work)`,
         '--images': o.images,
         '--texts': o.texts,
         ...Object.fromEntries(
-          (o.counterfactual ?? '').split(',').map((p, k) => [`--counterfactual${k ? ` (set ${k + 1})` : ''}`, p]),
+          // an empty item ("a.npy,") is refused by runDebias with its own message
+          (o.counterfactual?.split(',').filter(Boolean) ?? []).map((p, k) => [
+            `--counterfactual${k ? ` (set ${k + 1})` : ''}`,
+            p,
+          ]),
         ),
         '--labels': o.labels,
         '--spurious': o.spurious,
@@ -475,10 +497,12 @@ program
     throw new UsageError(`unknown command '${cmd}'${hint} (commands: ${names.join(', ')})`);
   });
 
-// Ctrl-C / SIGTERM: remove the temp files of writes in progress, exit 130. A command that handles the signal
-// itself (train: checkpoint, then stop) gets it first; a second signal stops at once.
+// Ctrl-C / SIGTERM / SIGHUP / SIGQUIT: remove the temp files of writes in progress, exit 130. A command that handles
+// the signal itself (train: checkpoint, then stop) gets it first; a second signal stops at once. SIGXFSZ (ulimit -f
+// reached) is ignored so the write fails with EFBIG and ends as a clean OutputError instead of killing the process.
+process.on('SIGXFSZ', () => {});
 let interrupted = 0;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
   process.on(sig, () => {
     interrupted++;
     process.exitCode = EXIT.interrupted;

@@ -165,11 +165,15 @@ export function parsePairs(s: string): [number, number][] {
     .map((p) => {
       const m = /^\s*(\d+)\s*[:\-]\s*(\d+)\s*$/.exec(p);
       if (!m) throw new ArgumentError(`--pairs: "${p}" is not "i:j" (candidate row indices, 0-based)`);
-      if (m[1] === m[2])
+      const [i, j] = [Number(m[1]), Number(m[2])];
+      // indices compared as numbers: "01:1" is candidate 1 with itself too
+      if (!Number.isSafeInteger(i) || !Number.isSafeInteger(j))
+        throw new ArgumentError(`--pairs: "${p.trim()}" holds an index beyond 2^53 (candidate rows count from 0)`);
+      if (i === j)
         throw new ArgumentError(
-          `--pairs: "${p.trim()}" pairs candidate ${m[1]} with itself: its difference is 0, so it calibrates nothing`,
+          `--pairs: "${p.trim()}" pairs candidate ${i} with itself: its difference is 0, so it calibrates nothing`,
         );
-      return [Number(m[1]), Number(m[2])] as [number, number];
+      return [i, j] as [number, number];
     });
 }
 

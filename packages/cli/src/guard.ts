@@ -1,5 +1,5 @@
 // One exit-code table for every command, the usage-error type, output-path checks and interrupt handling.
-import { existsSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Exit codes of every m4kit command (README "Exit codes", docs/reliability.md). */
@@ -53,25 +53,73 @@ function fileOf(spec: string): string {
   return existsSync(d) ? join(realpathSync(d), basename(p)) : p;
 }
 
+/** what a non-regular file is, in words */
+function kindOf(st: import('node:fs').Stats): string {
+  if (st.isFIFO()) return 'FIFO (named pipe)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
+  if (st.isSocket()) return 'socket';
+  return 'special file';
+}
+
 /**
- * Refuse an output path equal to an input or to another output (the later write would replace the earlier
- * file). `inputs` / `outputs` map the option name to its path; undefined entries are ignored.
+ * One output path, checked before any work: not empty, not a directory, not a symbolic link / FIFO / device (an
+ * atomic write would replace it by a regular file), its directory exists and a file can be created there.
+ */
+export function checkOutputTarget(flag: string, p: string): void {
+  if (p.trim() === '') throw new UsageError(`${flag} is an empty path (an unset variable?): give a file to write`);
+  const abs = resolve(p);
+  const st = lstatSync(abs, { throwIfNoEntry: false });
+  if (st?.isDirectory())
+    throw new UsageError(`${flag} ${p} is a directory: give a file path (e.g. ${join(p, 'out' + '.csv')})`);
+  if (st?.isSymbolicLink())
+    throw new UsageError(
+      `${flag} ${p} is a symbolic link (to ${readlinkSync(abs)}): outputs are replaced atomically, which would ` +
+        `replace the link by a regular file; give the path it points to`,
+    );
+  if (st && !st.isFile())
+    throw new UsageError(
+      `${flag} ${p} is a ${kindOf(st)}: m4kit writes regular files (a temp file renamed into place); ` +
+        `write to a file and copy it`,
+    );
+  const dir = dirname(abs);
+  const ds = statSync(dir, { throwIfNoEntry: false });
+  if (!ds) throw new UsageError(`${flag} ${p}: output directory ${dirname(p)} does not exist`);
+  if (!ds.isDirectory()) throw new UsageError(`${flag} ${p}: ${dirname(p)} is not a directory`);
+  // the temp file of the atomic write is created beside the output: try it now, not after the work
+  const probe = join(dir, `.${basename(abs)}.${process.pid}.probe.tmp`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? (e as Error).message;
+    throw new UsageError(`${flag} ${p}: cannot create a file in the output directory ${dirname(p)} (${code})`);
+  }
+}
+
+/**
+ * Check every output path before any work (`checkOutputTarget`) and refuse an output path equal to an input or to
+ * another output (the later write would replace the earlier file). `inputs` / `outputs` map the option name to its
+ * path; undefined entries are ignored, empty ones refused. Every command with outputs calls it first.
  */
 export function checkOutputPaths(
   inputs: Record<string, string | undefined>,
   outputs: Record<string, string | undefined>,
 ): void {
   const seen = new Map<string, string>();
-  for (const [flag, p] of Object.entries(inputs)) if (p) seen.set(fileOf(p), `input ${flag}`);
+  for (const [flag, p] of Object.entries(inputs)) {
+    if (p === undefined) continue;
+    if (p.trim() === '') throw new UsageError(`${flag} is an empty path (an unset variable?): give a file to read`);
+    seen.set(fileOf(p), `input ${flag}`);
+  }
   for (const [flag, p] of Object.entries(outputs)) {
-    if (!p) continue;
+    if (p === undefined) continue;
+    checkOutputTarget(flag, p);
     const f = fileOf(p);
     const other = seen.get(f);
     if (other)
       throw new UsageError(
         `${flag} ${p} is also the ${other}: writing it would replace that file; choose another path`,
       );
-    if (!existsSync(dirname(f))) throw new UsageError(`${flag} ${p}: output directory ${dirname(p)} does not exist`);
     seen.set(f, `output ${flag}`);
   }
 }

@@ -115,6 +115,12 @@ export async function runTrain(o: TrainCliOptions): Promise<void> {
   const evalSet = o.evalImages
     ? { images: await readEmbeddings(o.evalImages), texts: await readEmbeddings(o.evalTexts!) }
     : null;
+  // the training pairs have this check (pairs()); the held-out pairs need it too: R@K over unpaired rows is noise
+  if (evalSet && evalSet.images.n !== evalSet.texts.n)
+    throw new DataError(
+      `${evalSet.images.n} --eval-images rows but ${evalSet.texts.n} --eval-texts rows; row i of each must be a pair`,
+      { file: o.evalTexts },
+    );
   const config: TrainConfig = {
     loss: o.loss,
     outDim: o.outDim,

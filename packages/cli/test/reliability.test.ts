@@ -2,7 +2,18 @@
 // Each case is a regression test named after the bug it pins. The run regenerates docs/reliability.md (input,
 // exit code, message), linked from the README's reliability section.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +23,21 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '../dist/bin.js');
 const doc = join(here, '../../../docs/reliability.md');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-rel-'));
-const run = (args: string[]) =>
-  spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    cwd: dir,
-    env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
-    timeout: 120_000,
-  });
+/** run the CLI; `fileLimit` (KiB) runs it under `ulimit -f` (a write that reaches it fails, like a full disk) */
+const run = (args: string[], fileLimit?: number) =>
+  fileLimit
+    ? spawnSync('/bin/sh', ['-c', `ulimit -f ${fileLimit}; exec "$0" "$@"`, process.execPath, bin, ...args], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+        timeout: 120_000,
+      })
+    : spawnSync(process.execPath, [bin, ...args], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+        timeout: 120_000,
+      });
 const put = (name: string, body: string | Uint8Array) => (writeFileSync(join(dir, name), body), name);
 
 /** a float32 .npy with n rows of d values */
@@ -64,6 +83,8 @@ interface Case {
   stream?: 'stdout' | 'stderr';
   /** extra check after the run */
   after?: () => void;
+  /** run under `ulimit -f` (KiB) */
+  fileLimit?: number;
 }
 
 const stops = (() => {
@@ -581,6 +602,133 @@ const cases: Case[] = [
     code: 2,
     msg: /--pairs: "1:1" pairs candidate 1 with itself/,
   },
+  // ---- outputs and arguments checked before the work (issue #25 §2)
+  {
+    bug: "balance '' (an unset $IN) balanced the bundled survey",
+    input: 'an empty input argument',
+    args: () => ['balance', '', '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /the input table argument is empty \(an unset variable\?\)/,
+  },
+  {
+    bug: "-o '' wrote nothing, exit 0",
+    input: 'an empty --out',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', ''],
+    code: 2,
+    msg: /--out is an empty path/,
+  },
+  {
+    bug: '-o naming a directory failed after the work, naming the temp file',
+    input: '-o an existing directory',
+    args: () => (
+      mkdirSync(join(dir, 'adir'), { recursive: true }),
+      ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'adir']
+    ),
+    code: 2,
+    msg: /--out adir is a directory: give a file path/,
+  },
+  {
+    bug: '-o on a symlink replaced the link with a regular file',
+    input: '-o link.csv, a symlink to target.csv',
+    args: () => {
+      if (!existsSync(join(dir, 'link.csv'))) symlinkSync('target.csv', join(dir, 'link.csv'));
+      return ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'link.csv'];
+    },
+    code: 2,
+    msg: /--out link\.csv is a symbolic link \(to target\.csv\)/,
+    after: () => expect(lstatSync(join(dir, 'link.csv')).isSymbolicLink()).toBe(true),
+  },
+  {
+    bug: '-r on a device node (/dev/null) replaced it with a regular file',
+    input: '-r /dev/null',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-r', '/dev/null'],
+    code: 2,
+    msg: /--report \/dev\/null is a device: m4kit writes regular files/,
+  },
+  {
+    bug: '-o writable and -r not: the output was written, then exit 1',
+    input: '-o ok.csv -r in a directory where no file can be created (/proc)',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '-o', 'ok.csv', '-r', '/proc/r.json'],
+    code: 2,
+    msg: /--report \/proc\/r\.json: cannot create a file in the output directory \/proc/,
+    after: () => expect(existsSync(join(dir, 'ok.csv')), 'nothing written before the check').toBe(false),
+  },
+  {
+    bug: 'writing over an existing output widened its mode (0600 → 0644)',
+    input: '-o private.csv, an existing file with mode 0600',
+    args: () => {
+      put('private.csv', 'old\n');
+      chmodSync(join(dir, 'private.csv'), 0o600);
+      return ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '--soft', '10', '-o', 'private.csv'];
+    },
+    code: 0,
+    msg: /kept/,
+    stream: 'stdout',
+    after: () => expect(statSync(join(dir, 'private.csv')).mode & 0o777).toBe(0o600),
+  },
+  {
+    bug: 'disk full mid-write: uncaught rejection with Node internals, temp file left',
+    input: 'full.csv: a 20000-row output under ulimit -f 64 (the write fails part-way, as on a full disk)',
+    args: () => {
+      put('keep.csv', 'previous\n');
+      const rows = Array.from({ length: 20000 }, (_, i) => `${i % 2 ? 'F' : 'M'},${'abc'[i % 3]}`);
+      put('full.csv', ['sex,job', ...rows].join('\n') + '\n');
+      return ['balance', 'full.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '--soft', '10', '-o', 'keep.csv'];
+    },
+    fileLimit: 64,
+    code: 2,
+    msg: /\[E_OUTPUT\] cannot write keep\.csv: the file size limit was reached \(ulimit -f\) \(EFBIG\)/,
+    after: () => {
+      expect(readFileSync(join(dir, 'keep.csv'), 'utf8'), 'the previous file is intact').toBe('previous\n');
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  },
+  {
+    bug: 'a training eval set with 6 images and 5 texts reported R@K, exit 0',
+    input: '--eval-images 6 rows, --eval-texts 5 rows',
+    args: () => [
+      'train',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--eval-images',
+      'img.npy',
+      '--eval-texts',
+      npy('txt5.npy', 5, 4, rnd(3)),
+      '--steps',
+      '1',
+      '--batch-size',
+      '3',
+      '--out-dim',
+      '2',
+      '--backend',
+      'cpu',
+    ],
+    code: 2,
+    msg: /txt5\.npy: 6 --eval-images rows but 5 --eval-texts rows; row i of each must be a pair/,
+  },
+  {
+    bug: '--pairs 01:1 passed the self-pair guard (strings compared, not indices)',
+    input: 'debias --method biased-prompts --pairs 01:1',
+    args: () => [
+      'debias',
+      '--method',
+      'biased-prompts',
+      '--spurious',
+      'img.npy',
+      '--candidates',
+      'txt.npy',
+      '--pairs',
+      '01:1',
+      '--texts',
+      'txt.npy',
+      '-o',
+      'out.npy',
+    ],
+    code: 2,
+    msg: /--pairs: "01:1" pairs candidate 1 with itself/,
+  },
 ];
 
 const results: { c: Case; args: string[]; status: number | null; line: string }[] = [];
@@ -667,7 +815,7 @@ describe('every bad input: exit code and a message naming file, line/row and col
       c.bug,
       () => {
         const args = c.args();
-        const r = run(args);
+        const r = run(args, c.fileLimit);
         const text = c.stream === 'stdout' ? r.stdout : r.stderr;
         const line = (
           text.split('\n').find((l) => c.msg.test(l) || c.msg.test(`${l}\n`)) ??
@@ -685,69 +833,74 @@ describe('every bad input: exit code and a message naming file, line/row and col
   }
 });
 
-test('a killed balance leaves no temp file (SIGTERM → exit 130)', async () => {
-  // a table large enough that the run is still reading or writing when the signal arrives
-  const rows = ['sex,job'];
-  for (let i = 0; i < 200_000; i++) rows.push(`${i % 2 ? 'F' : 'M'},j${i % 7}`);
-  put('big.csv', rows.join('\n') + '\n');
-  const { spawn } = await import('node:child_process');
-  mkdirSync(join(dir, 'killed'), { recursive: true });
-  const p = spawn(
-    process.execPath,
-    [
-      bin,
-      'balance',
-      'big.csv',
-      '-a',
-      'sex',
-      '-l',
-      'job',
-      '--eta',
-      '0.5',
-      '-o',
-      'killed/q.csv',
-      '--path',
-      'rows',
-      '--backend',
-      'cpu',
-    ],
-    { cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } },
-  );
-  let err = '';
-  p.stderr.on('data', (d) => (err += d));
-  // wait until the temp output exists (or the run ends), then interrupt
-  const t0 = Date.now();
-  while (
-    Date.now() - t0 < 60_000 &&
-    p.exitCode === null &&
-    !readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'))
-  )
-    await new Promise((r) => setTimeout(r, 5));
-  const wasWriting = readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'));
-  p.kill('SIGTERM');
-  const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
-  expect(readdirSync(join(dir, 'killed')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  if (wasWriting) {
-    expect(code, err).toBe(130);
-    expect(err).toMatch(/interrupted \(SIGTERM\); removed .*killed\/\.q\.csv\.\d+\.\d+\.tmp/);
-  }
-  const killed = {
-    bug: 'killed runs left .q.csv.<pid>.<ts>.tmp files',
-    input: 'SIGTERM while writing -o killed/q.csv',
-    args: () => [],
-    code: 130,
-    msg: /interrupted/,
-  };
-  results.push({
-    c: killed,
-    args: ['balance', 'big.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '-o', 'killed/q.csv', '(then SIGTERM)'],
-    status: wasWriting ? code : 130,
-    line: (
-      err.split('\n').find((l) => /interrupted/.test(l)) ??
-      'm4kit: interrupted (SIGTERM); removed killed/.q.csv.<pid>.<ts>.tmp'
-    ).replace(/\.\d+\.\d+\.tmp/, '.<pid>.<ts>.tmp'),
-  });
-}, 120_000);
+// SIGHUP (terminal closed) and SIGQUIT (Ctrl-\\) left temp files too (#25 §2)
+for (const sig of ['SIGTERM', 'SIGHUP', 'SIGQUIT'] as const)
+  test(`a killed balance leaves no temp file (${sig} → exit 130)`, async () => {
+    // a table large enough that the run is still reading or writing when the signal arrives
+    const rows = ['sex,job'];
+    for (let i = 0; i < 200_000; i++) rows.push(`${i % 2 ? 'F' : 'M'},j${i % 7}`);
+    if (!existsSync(join(dir, 'big.csv'))) put('big.csv', rows.join('\n') + '\n');
+    const { spawn } = await import('node:child_process');
+    mkdirSync(join(dir, 'killed'), { recursive: true });
+    const p = spawn(
+      process.execPath,
+      [
+        bin,
+        'balance',
+        'big.csv',
+        '-a',
+        'sex',
+        '-l',
+        'job',
+        '--eta',
+        '0.5',
+        '-o',
+        'killed/q.csv',
+        '--path',
+        'rows',
+        '--backend',
+        'cpu',
+      ],
+      { cwd: dir, env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' } },
+    );
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    // wait until the temp output exists (or the run ends), then interrupt
+    const t0 = Date.now();
+    while (
+      Date.now() - t0 < 60_000 &&
+      p.exitCode === null &&
+      !readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'))
+    )
+      await new Promise((r) => setTimeout(r, 5));
+    const wasWriting = readdirSync(join(dir, 'killed')).some((f) => f.endsWith('.tmp'));
+    p.kill(sig);
+    const code = await new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+    expect(readdirSync(join(dir, 'killed')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    if (wasWriting) {
+      expect(code, err).toBe(130);
+      expect(err).toMatch(new RegExp(`interrupted \\(${sig}\\); removed .*killed/\\.q\\.csv\\.\\d+\\.\\d+\\.tmp`));
+    }
+    const killed = {
+      bug:
+        sig === 'SIGTERM'
+          ? 'killed runs left .q.csv.<pid>.<ts>.tmp files'
+          : `${sig} left the temp files of writes in progress`,
+      input: `${sig} while writing -o killed/q.csv`,
+      args: () => [],
+      code: 130,
+      msg: /interrupted/,
+    };
+    results.push({
+      c: killed,
+      args: ['balance', 'big.csv', '-a', 'sex', '-l', 'job', '--eta', '0.5', '-o', 'killed/q.csv', `(then ${sig})`],
+      status: wasWriting ? code : 130,
+      line: (
+        err.split('\n').find((l) => /interrupted/.test(l)) ??
+        `m4kit: interrupted (${sig}); removed killed/.q.csv.<pid>.<ts>.tmp`
+      ).replace(/\.\d+\.\d+\.tmp/, '.<pid>.<ts>.tmp'),
+    });
+  }, 120_000);
 
 afterAll(() => {
   if (!existsSync(dirname(doc)) || results.length < cases.length) return;
@@ -763,9 +916,11 @@ afterAll(() => {
     'Generated by `packages/cli/test/reliability.test.ts` (part of `npm test`); do not edit by hand. Each row is a',
     'regression test named after the bug it pins: the input, the command, the exit code and the message printed.',
     '',
-    'Exit codes (every command): **0** ok · **2** bad input or usage · **3** infeasible (balance) · **130**',
-    'interrupted (Ctrl-C, SIGTERM: temp files of writes in progress are removed; SIGKILL cannot be caught and may',
-    'leave one `.<name>.<pid>.<time>.tmp` file beside the output) · **1** internal error (a bug: please report it).',
+    'Exit codes (every command): **0** ok · **2** bad input or usage, or an output that cannot be written (checked',
+    'before the work; a failure while writing names the output and leaves a previous file as it was) · **3**',
+    'infeasible (balance) · **130** interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: temp files of writes in progress',
+    'are removed; SIGKILL cannot be caught and may leave one `.<name>.<pid>.<time>.tmp` file beside the output) ·',
+    '**1** internal error (a bug: please report it).',
     '',
     '| bug pinned | input | command | exit | message |',
     '| --- | --- | --- | --- | --- |',
@@ -773,7 +928,7 @@ afterAll(() => {
       .sort((a, b) => (cases.indexOf(a.c) + 1 || 1e9) - (cases.indexOf(b.c) + 1 || 1e9))
       .map(
         ({ c, args, status, line }) =>
-          `| ${esc(c.bug)} | ${esc(c.input)} | \`m4kit ${esc(args.join(' '))}\` | ${status} | ${esc(line)} |`,
+          `| ${esc(c.bug)} | ${esc(c.input)} | \`m4kit ${esc(args.map((a) => (a === '' ? "''" : a)).join(' '))}\` | ${status} | ${esc(line)} |`,
       ),
     '',
   ];

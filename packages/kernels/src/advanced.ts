@@ -32,6 +32,8 @@ export { clipLoss, siglipLoss, lossStatusError } from './ops/losses/losses.js';
 export { STATUS as LOSS_STATUS } from './ops/losses/losses.wgsl.js';
 export { adamw, clipGradNorm } from './ops/optim/optim.js';
 export { biasAct, biasActBackward, gatherRows } from './ops/mlp/mlp.js';
+export { defineOp, type OpDeclaration, type OpCase } from './ops/op.js';
+export { OPS, listOps } from './ops/registry.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk } from './ops/moments/moments.js';
 export { layerNorm } from './ops/layernorm/layernorm.js';
 export { attention } from './ops/attention/attention.js';

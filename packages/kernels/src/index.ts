@@ -28,6 +28,7 @@ export {
   type MomentsChunkTensors,
   type MomentsPassOptions,
   type MomentsHessianOptions,
+  type KernelsCore,
   type CopyOptions,
   type Tensor,
   type InitOptions,
@@ -49,7 +50,7 @@ export { softmax } from './ops/softmax/softmax.js';
 export { l2normalize, l2normalizeBackward } from './ops/normalize/normalize.js';
 export { elementwise, type ElementwiseOp } from './ops/elementwise/elementwise.js';
 export { topk, type TopK, type TopKOptions } from './ops/topk/topk.js';
-export { bindRange, planRows, uniforms, ceilDiv } from './ops/common.js';
+export { bindRange, planRows, ceilDiv } from './ops/common.js';
 export { defineKernel, type Kernel, type KernelDefinition } from './ops/kernel.js';
 export type { ParamType, ParamValues, Spec } from './ops/kernel.js';
 export { transpose, accumulate } from './ops/transpose/transpose.js';
@@ -66,13 +67,15 @@ export {
   type ResizePlan,
 } from './ops/image-preprocess/reference.js';
 export * as ref from './ops/references.js';
+export { OPS, listOps, type OpSurface, type Surface } from './ops/registry.js';
+export { defineOp, type OpDeclaration, type OpCase, type OpTolerance, type TensorMaker } from './ops/op.js';
 export {
   momentsPass,
   foldMomentsPartials,
   momentsOutputs,
   checkMomentsChunk,
   type MomentsChunk,
-  type MomentsParams,
+  type MomentsPassOptions as MomentsParams,
 } from './ops/moments/moments.js';
 export { FUSED_MAX_R } from './ops/moments/moments.wgsl.js';
 export {
@@ -94,7 +97,7 @@ export {
   hessianLayout,
   hessianGroupOutputs,
   foldHessianGroupPartials,
-  type HessianParams,
+  type MomentsHessianOptions as HessianParams,
 } from './ops/moments/hessian.js';
 export { HESSIAN_GROUPS_MAX } from './ops/moments/moments.wgsl.js';
 export {

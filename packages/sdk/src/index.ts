@@ -35,3 +35,6 @@ export {
   type SafetensorsTensor,
 } from './io/safetensors.js';
 export * from './clip/image/index.js';
+export * from './clip/images.js';
+export type * from './clip/types.js';
+export { createGpuTowers, ClipAbortedError } from './clip/towers-gpu.js';

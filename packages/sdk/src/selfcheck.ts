@@ -1,4 +1,4 @@
-import { init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { init, listOps, type InitOptions, type Kernels, type Tensor } from '@m4kit/kernels';
 
 export interface SelfCheckResult {
   backend: string;
@@ -8,67 +8,56 @@ export interface SelfCheckResult {
   ok: boolean;
 }
 
-/** Runs each kernel family once against its float64 reference: the quick "does this machine work" check. */
+/** A seeded PRNG (the same inputs on both backends). */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+function call(k: Kernels, path: string, args: unknown[]): unknown {
+  const parts = path.split('.');
+  let owner: any = k;
+  for (const p of parts.slice(0, -1)) owner = owner[p];
+  return owner[parts[parts.length - 1]](...args);
+}
+
+async function outputs(r: unknown, args: unknown[], out?: (r: any, a: any) => Tensor | Tensor[]) {
+  const t = out ? out(r, args) : (r as Tensor);
+  return Promise.all((Array.isArray(t) ? t : [t]).map((x) => x.read()));
+}
+
+/**
+ * The quick "does this machine work" check: each op's self-check case (declared with the op,
+ * packages/kernels/src/ops/registry.ts) on this backend against the float64 CPU backend.
+ */
 export async function selfCheck(opts: InitOptions = {}): Promise<SelfCheckResult> {
   const k: Kernels = await init(opts);
+  const ref: Kernels = await init({ backend: 'cpu' });
   try {
     const checks: SelfCheckResult['checks'] = [];
-    let seed = 1;
-    const rnd = (n: number) =>
-      Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1);
-    const check = async (
-      name: string,
-      run: () => Promise<ArrayLike<number>>,
-      expected: ArrayLike<number>,
-      tol: number,
-    ) => {
-      const t0 = performance.now();
-      const got = await run();
-      let e = 0;
-      for (let i = 0; i < expected.length; i++)
-        e = Math.max(e, Math.abs(got[i] - expected[i]) / Math.max(1, Math.abs(expected[i])));
-      checks.push({ name, ok: got.length === expected.length && e <= tol, maxError: e, ms: performance.now() - t0 });
-    };
-    const [M, K, N] = [67, 45, 33];
-    const a = rnd(M * K);
-    const b = rnd(K * N);
-    await check(
-      'matmul',
-      () => k.matmul(k.tensor(a, [M, K]), k.tensor(b, [K, N])).read(),
-      ref.matmulRef(a, b, { batch: 1, M, K, N }),
-      1e-5,
-    );
-    await check('l2normalize', () => k.l2normalize(k.tensor(a, [M, K])).read(), ref.l2normalizeRef(a, M, K), 1e-5);
-    await check('softmax', () => k.softmax(k.tensor(a, [M, K]), 1).read(), ref.softmaxRef(a, M, K, 1), 1e-5);
-    await check(
-      'logsumexp',
-      () => k.logsumexp(k.tensor(a, [M, K]), 0).read(),
-      ref.reduceRef(a, M, K, 'logsumexp', 0),
-      1e-5,
-    );
-    await check('sum', () => k.sum(k.tensor(a, [M, K])).read(), [ref.reduceAllRef(a, 'sum')], 1e-4);
-    await check('topk', () => k.topk(k.tensor(a, [M, K]), 5).indices.read(), ref.topkRef(a, M, K, 5).indices, 0);
-    // the fused families, through the same surface
-    const [n, d] = [19, 13];
-    const u = rnd(n * d);
-    const w = rnd(n * d);
-    const clipDU = async () => (await k.losses.clip(k.tensor(u, [n, d]), k.tensor(w, [n, d]), 2)).dU.read();
-    await check('losses.clip', clipDU, ref.clipLossRef(u, w, n, d, 2).dU, 1e-4);
-    const bias = rnd(K);
-    const act = () => k.mlp.biasAct(k.tensor(a, [M, K]), k.tensor(bias, [K]), 'gelu').read();
-    await check('mlp.biasAct', act, ref.biasActRef(a, M, K, bias, 'gelu'), 1e-5);
-    const [p0, g0] = [rnd(K), rnd(K)];
-    const hp = { lr: 0.01, weightDecay: 0.1 };
-    await check(
-      'optim.adamw',
-      async () => {
-        const P = k.tensor(p0, [K]);
-        k.optim.adamw(P, k.tensor(g0, [K]), k.zeros([K]), k.zeros([K]), 1, hp);
-        return P.read();
-      },
-      ref.adamwRef(p0, g0, new Float64Array(K), new Float64Array(K), 1, hp).params,
-      1e-5,
-    );
+    for (const { path, decl } of listOps()) {
+      for (const c of decl.cases ?? []) {
+        if (!c.selfcheck || !c.tol) continue;
+        const t0 = performance.now();
+        const argsK = c.args(k, lcg(1));
+        const got = await outputs(await call(k, path, argsK), argsK, c.out);
+        const ms = performance.now() - t0;
+        const argsR = c.args(ref, lcg(1));
+        const want = await outputs(await call(ref, path, argsR), argsR, c.out);
+        let e = 0;
+        let ok = got.length === want.length;
+        want.forEach((w, j) => {
+          const g = got[j];
+          ok &&= g.length === w.length;
+          for (let i = 0; i < w.length; i++) {
+            const d = Math.abs(g[i] - w[i]);
+            e = Math.max(e, d / Math.max(1, Math.abs(w[i])));
+            ok &&= d <= Math.max(c.tol!.rel * Math.abs(g[i] + w[i]), c.tol!.abs) || g[i] === w[i];
+          }
+        });
+        checks.push({ name: path, ok, maxError: e, ms });
+      }
+    }
     return {
       backend: k.backend,
       adapter: k.adapter
@@ -80,5 +69,6 @@ export async function selfCheck(opts: InitOptions = {}): Promise<SelfCheckResult
     };
   } finally {
     k.destroy();
+    ref.destroy();
   }
 }

@@ -16,6 +16,7 @@ const FIELD_LABELS = {
   epsAssoc: 'ε_A',
   softPenalty: 'V',
   seed: 'seed',
+  combine: 'several attribute columns',
 };
 
 function parseOptions(): BalanceRequest {
@@ -30,6 +31,7 @@ function parseOptions(): BalanceRequest {
       softPenalty: optional('soft'),
       seed: field('seed'),
       missing: ($('missing') as HTMLSelectElement).value,
+      combine: ($('combine') as HTMLSelectElement).value,
       path: ($('path') as HTMLSelectElement).value,
       backend: ($('backend') as HTMLSelectElement).value,
     },
@@ -39,11 +41,12 @@ function parseOptions(): BalanceRequest {
     attributes: selected('attributes'),
     labels: selected('labels'),
     missing: o.missing,
+    combine: o.combine,
     eta: o.eta,
     pi: o.pi,
     epsRep: o.epsRep,
     epsAssoc: o.epsAssoc,
-    V: Number.isFinite(o.softPenalty) ? o.softPenalty : undefined,
+    softPenalty: Number.isFinite(o.softPenalty) ? o.softPenalty : undefined,
     seed: o.seed,
     path: o.path,
     backend: o.backend,

@@ -53,21 +53,6 @@ export function planRows(
   return out;
 }
 
-/** Build a uniform block from u32/f32 fields (in declaration order, 4 bytes each, padded to 16 bytes). */
-export function uniforms(fields: ({ u: number } | { f: number } | { i: number })[]): ArrayBuffer {
-  const n = Math.ceil(Math.max(1, fields.length) / 4) * 4;
-  const buf = new ArrayBuffer(n * 4);
-  const u = new Uint32Array(buf);
-  const f = new Float32Array(buf);
-  const i = new Int32Array(buf);
-  fields.forEach((x, k) => {
-    if ('u' in x) u[k] = x.u >>> 0;
-    else if ('f' in x) f[k] = x.f;
-    else i[k] = x.i;
-  });
-  return buf;
-}
-
 export function ceilDiv(a: number, b: number): number {
   return Math.ceil(a / b);
 }
@@ -82,4 +67,15 @@ export function checkRange(op: string, name: string, offset: number, count: numb
     const range = `[${offset}, ${offset + count})`;
     throw new ShapeError(`${op}: ${name} range ${range} is outside the tensor's ${size} elements`);
   }
+}
+
+/** [rows, cols] of a rank-2 tensor, else a ShapeError naming the op. */
+export function rank2Of(op: string, x: { shape: readonly number[] }): [number, number] {
+  if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
+  return [x.shape[0], x.shape[1]];
+}
+
+/** An axis of a rank-2 tensor. */
+export function checkAxis(op: string, axis: number): void {
+  if (axis !== 0 && axis !== 1) throw new ArgumentError(`${op}: axis must be 0 or 1, got ${axis}`);
 }

@@ -2,6 +2,10 @@
 // the WGSL `Params` struct (binding 0, read as `p.<field>`), the uniform bytes packed by field name, named u32
 // constants shared with TypeScript, and the pipeline cache key: the kernel's name plus the spec values, which
 // are exactly what `source(spec)` may depend on (shapes and offsets travel in the uniform, never in the key).
+// Storage bindings are named on both sides too: the WGSL declares `@group(0) @binding(n) var<storage, …> NAME`,
+// a dispatch passes `bindings: { NAME: resource }`; the kernel matches them by name (a missing or unknown name is
+// an error naming both) and builds an explicit bind group layout from the declarations, so a binding the source
+// does not read for some spec stays in the layout (no `_ = arrayLength(&Y)` to keep it alive).
 import type { BindingResource, DispatchSpec, GpuContext } from '../runtime/context.js';
 
 export type ParamType = 'u32' | 'i32' | 'f32';
@@ -34,9 +38,11 @@ export interface Kernel<P extends ParamFields, S extends Spec> {
   /** uniform block, fields packed by name in declaration order */
   pack(values: ParamValues<P>): ArrayBuffer;
   pipeline(ctx: GpuContext, spec: S): GPUComputePipeline;
+  /** the storage bindings the source declares for `spec`, in binding order */
+  storage(spec: S): readonly StorageBinding[];
   /**
    * A dispatch of this kernel: its uniform buffer (pushed onto `temps`, released after the submit that uses it)
-   * at binding 0, then `bindings` from binding 1.
+   * at binding 0, then the storage bindings matched by name.
    */
   dispatch(ctx: GpuContext, args: DispatchArgs<P, S>): DispatchSpec;
 }
@@ -44,7 +50,8 @@ export interface Kernel<P extends ParamFields, S extends Spec> {
 export interface DispatchArgs<P extends ParamFields, S extends Spec> {
   spec: S;
   params: ParamValues<P>;
-  bindings: BindingResource[];
+  /** storage bindings by their WGSL names */
+  bindings: Readonly<Record<string, BindingResource>>;
   workgroups: [number, number?, number?];
   temps: GPUBuffer[];
   /** pass label (default: the kernel's name) */
@@ -52,6 +59,26 @@ export interface DispatchArgs<P extends ParamFields, S extends Spec> {
 }
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STORAGE = /@group\(0\)\s*@binding\((\d+)\)\s*var<storage,\s*(read|read_write)>\s*([A-Za-z_][A-Za-z0-9_]*)\s*:/g;
+
+/** A storage binding as the WGSL declares it. */
+export interface StorageBinding {
+  binding: number;
+  name: string;
+  access: 'read' | 'read_write';
+}
+
+function parseStorage(kernel: string, wgsl: string): StorageBinding[] {
+  const out: StorageBinding[] = [];
+  for (const m of wgsl.matchAll(STORAGE)) {
+    out.push({ binding: Number(m[1]), access: m[2] as 'read' | 'read_write', name: m[3] });
+  }
+  out.sort((a, b) => a.binding - b.binding);
+  out.forEach((b, i) => {
+    if (b.binding !== i + 1) throw new Error(`defineKernel ${kernel}: storage bindings must be numbered 1, 2, …`);
+  });
+  return out;
+}
 
 export function defineKernel<P extends ParamFields, S extends Spec = Record<string, never>>(
   def: KernelDefinition<P, S>,
@@ -94,7 +121,28 @@ export function defineKernel<P extends ParamFields, S extends Spec = Record<stri
     }
     return buf;
   };
-  const pipeline = (ctx: GpuContext, spec: S) => ctx.pipeline(key(spec), () => wgsl(spec), def.entryPoint);
+  const parsed = new Map<string, StorageBinding[]>();
+  const storage = (spec: S): StorageBinding[] => {
+    const k = key(spec);
+    let b = parsed.get(k);
+    if (!b) parsed.set(k, (b = parseStorage(def.name, wgsl(spec))));
+    return b;
+  };
+  const layoutEntries = (spec: S): GPUBindGroupLayoutEntry[] => [
+    { binding: 0, visibility: 4 /* GPUShaderStage.COMPUTE */, buffer: { type: 'uniform' } },
+    ...storage(spec).map((b) => ({
+      binding: b.binding,
+      visibility: 4 /* GPUShaderStage.COMPUTE */,
+      buffer: { type: b.access === 'read' ? ('read-only-storage' as const) : ('storage' as const) },
+    })),
+  ];
+  const pipeline = (ctx: GpuContext, spec: S) =>
+    ctx.pipeline(
+      key(spec),
+      () => wgsl(spec),
+      def.entryPoint,
+      () => layoutEntries(spec),
+    );
   return {
     name: def.name,
     params: def.params,
@@ -102,13 +150,26 @@ export function defineKernel<P extends ParamFields, S extends Spec = Record<stri
     wgsl,
     pack,
     pipeline,
+    storage,
     dispatch(ctx, a) {
+      const decl = storage(a.spec);
+      const named = decl.map((b) => {
+        const r = a.bindings[b.name];
+        if (r === undefined) throw new Error(`${def.name}: storage binding "${b.name}" is missing`);
+        return r;
+      });
+      for (const name of Object.keys(a.bindings)) {
+        if (!decl.some((b) => b.name === name))
+          throw new Error(
+            `${def.name}: unknown storage binding "${name}" (the WGSL declares ${decl.map((b) => b.name)})`,
+          );
+      }
       const u = ctx.uniform(pack(a.params));
       a.temps.push(u);
       return {
         op: a.op ?? def.name,
         pipeline: pipeline(ctx, a.spec),
-        bindings: [{ buffer: u }, ...a.bindings],
+        bindings: [{ buffer: u }, ...named],
         workgroups: a.workgroups,
       };
     },

@@ -24,7 +24,13 @@ export { biasActRef, biasActBackwardRef, gatherRowsRef } from './mlp/reference.j
 export { roundToF16 } from '../runtime/half.js';
 export { castRef } from './cast/reference.js';
 export { transposeRef, accumulateRef } from './transpose/reference.js';
-export { debiasLossRef, type DebiasLossHyper, type DebiasLossRefResult } from './debias-loss/reference.js';
+export { debiasLossRef } from './debias-loss/reference.js';
+import type { DebiasLossHyper as DHyper, DebiasLossRefResult as DResult } from './debias-loss/reference.js';
+// local aliases, as for AdamWHyper: re-exported from the shared chunk they would be declared as `typeof …`
+export type DebiasLossHyper = DHyper;
+export type DebiasLossRefResult = DResult;
 export { layerNormRef } from './layernorm/reference.js';
-export { attentionRef, type AttentionShape } from './attention/reference.js';
+export { attentionRef } from './attention/reference.js';
+import type { AttentionShape as AShape } from './attention/reference.js';
+export type AttentionShape = AShape;
 export { unfoldRef, classTokensRef, embedTokensRef } from './patches/reference.js';

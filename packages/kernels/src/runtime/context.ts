@@ -68,7 +68,7 @@ export interface AdapterDescription {
 export interface DispatchSpec {
   op: string;
   pipeline: GPUComputePipeline;
-  /** bindings in @binding order (group 0) */
+  /** bindings in @binding order (group 0; `kernel.dispatch` matches them by name) */
   bindings: BindingResource[];
   workgroups: [number, number?, number?];
 }
@@ -172,13 +172,25 @@ export class GpuContext {
   }
 
   /** Compile once per (device, key); the key must hold exactly what the WGSL source depends on. */
-  pipeline(key: string, source: () => string, entryPoint = 'main'): GPUComputePipeline {
+  pipeline(
+    key: string,
+    source: () => string,
+    entryPoint = 'main',
+    layoutEntries?: () => GPUBindGroupLayoutEntry[],
+  ): GPUComputePipeline {
     let p = this.pipelines.get(key);
     if (!p) {
       this.checkAlive(key);
       this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ code: source(), label: key });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint }, label: key });
+      // an explicit layout (defineKernel's named bindings) keeps bindings the source does not read in the layout
+      const layout = layoutEntries
+        ? this.device.createPipelineLayout({
+            bindGroupLayouts: [this.device.createBindGroupLayout({ entries: layoutEntries(), label: key })],
+            label: key,
+          })
+        : 'auto';
+      p = this.device.createComputePipeline({ layout, compute: { module, entryPoint }, label: key });
       const scope = this.device.popErrorScope();
       const pipelines = this.pipelines;
       this.pending.push(

@@ -1,6 +1,9 @@
 // Float64 CPU implementation of MomentsEngine (spec ALGORITHMS.md §1.5): one fused loop over rows per call.
 import { ArgumentError, foldHessianGroupPartials, ShapeError } from '@m4kit/kernels';
+import { validatePi } from './pi.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
+
+export { validatePi };
 
 type Arr = ArrayLike<number>;
 
@@ -51,17 +54,6 @@ export function validateBalanceData(data: BalanceData, pi?: Arr): void {
     if (!(s > 0)) throw new ArgumentError('data.w: the weights sum to 0');
   }
   if (pi !== undefined) validatePi(pi, m);
-}
-
-/** π must have length m and entries in the open interval (0, 1). */
-export function validatePi(pi: Arr, m: number, name = 'pi'): void {
-  if (!isArrayLikeNumber(pi)) throw new ArgumentError(`${name}: expected an array of length m = ${m}`);
-  if (pi.length !== m)
-    throw new ArgumentError(`${name}: length ${pi.length} ≠ m = ${m} (one target share per sensitive attribute)`);
-  for (let k = 0; k < m; k++) {
-    const x = pi[k];
-    if (!(x > 0 && x < 1)) throw new ArgumentError(`${name}[${k}] = ${x}: expected a target share in (0, 1)`);
-  }
 }
 
 /**

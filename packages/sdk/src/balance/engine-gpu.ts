@@ -26,7 +26,7 @@ import {
   type GpuContext,
   type GpuTensor,
 } from '@m4kit/kernels';
-import { validatePi } from './engine-cpu.js';
+import { validatePi } from './pi.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 
 interface Chunk {

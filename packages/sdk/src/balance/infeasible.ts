@@ -2,14 +2,15 @@
 // the constraints the solver could not meet, so a caller that never reads `report.solver.status` cannot take the
 // unchanged data for balanced data. Callers who want the report instead pass `onInfeasible: 'return'`.
 import { M4kitError } from '@m4kit/kernels';
-import type { BalanceReport } from '../pipeline/balance.js';
+import type { BalanceReport } from '../pipeline/report-types.js';
 import {
   feasibleEtaOptionsFrom,
   type OnInfeasible,
   type ResolvedBalanceOptions,
   type ToleranceMode,
 } from './options.js';
-import { maxFeasibleEta, type SolveResult } from './solve.js';
+import { maxFeasibleEtaResolved } from './solve-core.js';
+import type { SolveResult } from './solve-types.js';
 import type { MomentsEngine, MomentsSums } from './types.js';
 
 /** One balance constraint that the solver's last point does not meet. */
@@ -114,5 +115,5 @@ export async function infeasibleDetail(
   const last = await engine.pass(res.W, res.mu, eta);
   const violated = violatedConstraints(last, names, opts);
   if (res.maxFeasibleEta !== undefined) return { violated };
-  return { violated, maxFeasibleEta: (await maxFeasibleEta(engine, feasibleEtaOptionsFrom(opts, tol))).eta };
+  return { violated, maxFeasibleEta: (await maxFeasibleEtaResolved(engine, feasibleEtaOptionsFrom(opts, tol))).eta };
 }

@@ -1,9 +1,12 @@
 // Streaming M4 solver (spec ALGORITHMS.md §1.6a): one projected stochastic dual-ascent update per example,
 // lr = lr0/√t, shuffled passes with a seeded PRNG; q is recomputed for every row with the final (v, µ).
 // It needs per-row access, so it takes the BalanceData itself (not a MomentsEngine).
-import { createCpuEngine, validateBalanceData, validatePi } from './engine-cpu.js';
+import { createCpuEngine, validateBalanceData } from './engine-cpu.js';
 import { epsVector, resolveStreamOptions, streamEpochs, type ResolvedStreamOptions } from './options.js';
-import { solveBatch, type SolveStatus, type SolverInfo } from './solve.js';
+import { validatePi } from './pi.js';
+import { polishSolveOptions } from './solver-options.js';
+import { solveResolved } from './solve-core.js';
+import type { SolveStatus, SolverInfo } from './solve-types.js';
 import type { BalanceData } from './types.js';
 
 export interface StreamOptions {
@@ -100,16 +103,19 @@ export async function solveStreaming(
   data: BalanceData,
   options: StreamOptions | ResolvedStreamOptions,
 ): Promise<StreamResult> {
-  const t0 = performance.now();
   const opts = resolveStreamOptions(options);
   validateBalanceData(data);
+  validatePi(opts.pi, data.m);
+  return streamResolved(data, opts);
+}
+
+/** solveStreaming on resolved options and checked data (the pipeline's call: nothing is checked again). */
+export async function streamResolved(data: BalanceData, opts: ResolvedStreamOptions): Promise<StreamResult> {
+  const t0 = performance.now();
   const { n, m, c, S, Y, u, w } = data;
-  validatePi(opts.pi, m);
   const { eta, V, lr0, seed, reportTol, pi } = opts;
   const epochs = streamEpochs(opts, n);
-  const { polish, polishTol } = opts;
-  const tolerance = opts.tolerance;
-  const { epsRep, epsAssoc } = opts;
+  const { polish } = opts;
   const C1 = c + 1;
   const P = m * C1;
   // 'balanced': the kept data's moments within ε ⇔ the joint moments within η·ε (the mean is held at η)
@@ -246,7 +252,7 @@ export async function solveStreaming(
     timeMs: 0,
   };
   if (polish > 0 && status !== 'infeasible') {
-    await polishStream(out, data, pi, { epsRep, epsAssoc, V, polish, polishTol, tolerance });
+    await polishStream(out, data, pi, opts);
   }
   out.timeMs = performance.now() - t0;
   return out;
@@ -257,28 +263,11 @@ async function polishStream(
   out: StreamResult,
   data: BalanceData,
   pi: Float64Array,
-  o: {
-    epsRep: number;
-    epsAssoc: number;
-    V: number;
-    polish: number;
-    polishTol: number;
-    tolerance: 'balanced' | 'joint';
-  },
+  o: ResolvedStreamOptions,
 ): Promise<void> {
   const engine = createCpuEngine(data, pi);
   try {
-    const r = await solveBatch(engine, {
-      eta: out.eta,
-      epsRep: o.epsRep,
-      epsAssoc: o.epsAssoc,
-      tolerance: o.tolerance,
-      V: o.V,
-      tol: o.polishTol,
-      maxIter: o.polish,
-      warmStart: { v: out.v, mu: out.mu },
-      method: 'auto',
-    });
+    const r = await solveResolved(engine, polishSolveOptions(o, { eta: out.eta, v: out.v, mu: out.mu }));
     out.polish = { iterations: r.iterations, converged: r.converged, solver: r.solver, kktResidual: r.kktResidual };
     if (r.status === 'infeasible') {
       out.status = 'infeasible';

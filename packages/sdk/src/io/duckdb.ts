@@ -195,5 +195,8 @@ export async function copyAtomic(s: DuckSession, query: string, out: string): Pr
   const { atomicWrite } = await import('./write.js');
   const { duckdb, gzip, zstd } = duckFormat(out);
   const z = gzip ? ', COMPRESSION gzip' : zstd ? ', COMPRESSION zstd' : '';
-  await atomicWrite(out, (tmp) => s.run(`COPY (${query}) TO ${sqlString(tmp)} (${duckdb.copy}${z})`));
+  // USE_TMP_FILE false: atomicWrite already writes a temp file (DuckDB's own tmp_<name> would outlive a failure)
+  await atomicWrite(out, (tmp) =>
+    s.run(`COPY (${query}) TO ${sqlString(tmp)} (${duckdb.copy}${z}, USE_TMP_FILE false)`),
+  );
 }

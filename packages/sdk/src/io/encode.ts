@@ -1,6 +1,13 @@
 // Encode table rows into M4 inputs in one streaming pass: every row maps to a pattern of (attributes, labels);
 // patterns are counted, so the solver can run on pattern counts (O(#patterns) per iteration) while per-row
 // data (utility, row → pattern) stays compact.
+import {
+  combineGroups,
+  combineMode,
+  fillCombined,
+  type AttributeCombine,
+  type CombinedAttributes,
+} from './attributes.js';
 import { DataError } from './errors.js';
 import type { Cell, Row, TableChunk } from './read.js';
 
@@ -13,6 +20,12 @@ export interface ColumnSpec {
    * (1/0), lists (multi-hot, `column=value`) or categories (one-hot, `column=value`); see `columns`.
    */
   attributes: string[];
+  /**
+   * several attribute columns: 'intersection' (crossed groups), 'marginal' (each column's groups, constraints for
+   * all at once), 'indicators' (each column read by what it holds, as above) or 'auto' (default: intersection when
+   * every column is categorical, else indicators); see io/attributes.ts
+   */
+  combine?: AttributeCombine;
   /** one column: categorical, or a list (array cells, or strings split on `labelSeparator`); several: as attributes */
   labels: string[];
   /** optional per-row utility column (q0 = η + u) */
@@ -54,7 +67,7 @@ export interface EncodedTable {
   /** true when attributes/labels are fractional (probabilities) */
   fractional: boolean;
   /** several-column attributes / labels: how each column was read (absent for a single column) */
-  columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[] };
+  columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[]; combined?: CombinedAttributes };
 }
 
 const isMissing = (v: Cell) =>
@@ -136,6 +149,8 @@ export class TableEncoder {
   ) {
     if (!spec.attributes.length) throw new DataError('no attribute column given (--attributes)');
     if (!spec.labels.length) throw new DataError('no label column given (--labels)');
+    if (spec.combine && spec.combine !== 'auto' && spec.attributes.length < 2)
+      throw new DataError(`combine "${spec.combine}" needs several attribute columns (got one: ${spec.attributes[0]})`);
     const fresh = (): ColumnStats => ({ list: false, boolWord: false, frac: false, na: false });
     this.stats = { attributes: spec.attributes.map(fresh), labels: spec.labels.map(fresh) };
   }
@@ -367,11 +382,22 @@ export class TableEncoder {
       });
     const multiA = spec.attributes.length > 1;
     const multiL = spec.labels.length > 1;
-    const aInfo = multiA ? this.readColumns('attribute') : undefined;
+    const explicit = spec.combine === 'intersection' || spec.combine === 'marginal';
+    let aInfo = multiA && !(explicit && !this.vocab) ? this.readColumns('attribute') : undefined;
     const lInfo = multiL ? this.readColumns('label') : undefined;
+    // several attribute columns crossed or side by side (io/attributes.ts)
+    let combined = this.vocab?.columns?.combined;
+    let combinedNames: string[] | undefined;
+    const mode = multiA && !this.vocab ? (explicit ? spec.combine : combineMode(spec.combine, aInfo ?? [])) : undefined;
+    if (mode === 'intersection' || mode === 'marginal') {
+      const tokens = this.patternKeys.map((p) => p.attr as Token[]);
+      const g = combineGroups(mode, spec.attributes, tokens, this.file);
+      [aInfo, combined, combinedNames] = [g.infos, g.combined, g.names];
+    }
     // vocabularies
     let attributeNames: string[];
     if (this.vocab) attributeNames = [...this.vocab.attributes];
+    else if (combinedNames) attributeNames = combinedNames;
     else if (aInfo) attributeNames = aInfo.flatMap((x) => x.names);
     else attributeNames = [...new Set(this.patternKeys.map((p) => p.attr as string))].sort();
     let labelNames: string[];
@@ -385,6 +411,12 @@ export class TableEncoder {
         `attribute column "${spec.attributes[0]}" has a single value (${attributeNames[0]}): balancing needs at least two groups`,
         { file: this.file, column: spec.attributes[0] },
       );
+    if (m < 2 && combined && !this.vocab)
+      throw new DataError(
+        `attribute columns ${spec.attributes.join(', ')} hold a single ${combined.mode === 'intersection' ? 'combination' : 'value each'} ` +
+          `(${attributeNames.join(', ')}): balancing needs at least two groups`,
+        { file: this.file },
+      );
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
     let k = this.patternKeys.length;
@@ -393,7 +425,8 @@ export class TableEncoder {
     this.patternKeys.forEach((p, i) => {
       const unknown = (what: string, v: string) =>
         new DataError(`${what} "${v}" did not occur when the vocabulary was built`, { file: this.file });
-      if (aInfo) this.fill(S, i * m, aInfo, p.attr as Token[], aIdx);
+      if (combined) fillCombined(S, i * m, combined, p.attr as Token[], aIdx, this.file);
+      else if (aInfo) this.fill(S, i * m, aInfo, p.attr as Token[], aIdx);
       else {
         const a = aIdx.get(p.attr as string);
         if (a === undefined) throw unknown('attribute value', p.attr as string);
@@ -443,7 +476,7 @@ export class TableEncoder {
       rows: this.rows,
       dropped: this.dropped,
       fractional: this.fractional,
-      ...(aInfo || lInfo ? { columns: { attributes: aInfo, labels: lInfo } } : {}),
+      ...(aInfo || lInfo ? { columns: { attributes: aInfo, labels: lInfo, ...(combined ? { combined } : {}) } } : {}),
     };
   }
 }

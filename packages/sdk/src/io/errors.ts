@@ -16,3 +16,33 @@ export class DataError extends M4kitError {
     super('E_DATA', loc ? `${loc}: ${message}` : message);
   }
 }
+
+/**
+ * An output could not be written (disk full, file size limit, permissions, the directory went away): names the
+ * output, not the temp file; the temp file is removed and a previous file at the path is left as it was.
+ */
+export class OutputError extends M4kitError {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const err = cause as { code?: string; message?: string };
+    const why: Record<string, string> = {
+      ENOSPC: 'no space left on the device',
+      EFBIG: 'the file size limit was reached (ulimit -f)',
+      EDQUOT: 'the disk quota is exhausted',
+      EACCES: 'permission denied',
+      EPERM: 'operation not permitted',
+      EROFS: 'read-only file system',
+      ENOENT: 'the output directory no longer exists',
+      EISDIR: 'the path is a directory',
+    };
+    const reason = (err?.code && why[err.code]) ?? err?.message ?? String(cause);
+    super(
+      'E_OUTPUT',
+      `cannot write ${path}: ${reason}${err?.code ? ` (${err.code})` : ''}; nothing was written there (a previous ` +
+        'file at that path is unchanged)',
+      { cause },
+    );
+  }
+}

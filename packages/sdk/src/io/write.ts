@@ -4,10 +4,11 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { M4kitError } from '@m4kit/kernels';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify';
-import { DataError } from './errors.js';
+import { DataError, OutputError } from './errors.js';
 import { tableFile, type ByteColumn, type TableFormat } from './formats.js';
 
 /** A column to write (the registry's ByteColumn). */
@@ -31,19 +32,47 @@ export function removeTempFiles(): string[] {
   return removed;
 }
 
-/** Write `path` atomically: the callback writes the temp file; on success it is renamed into place. */
+/** a file-system failure (errno code, or DuckDB's "IO Error") as an OutputError naming `path`; others unchanged */
+function asOutputError(path: string, e: unknown): unknown {
+  if (e instanceof M4kitError) return e;
+  const err = e as { code?: unknown; message?: string };
+  if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code)) return new OutputError(path, e);
+  const msg = String(err?.message ?? '');
+  if (/No space left on device/i.test(msg))
+    return new OutputError(path, Object.assign(new Error(msg), { code: 'ENOSPC' }));
+  if (/^IO Error/i.test(msg)) return new OutputError(path, e);
+  return e;
+}
+
+/** the mode a new file gets (0666 less the umask; 0644 where the umask cannot be read, e.g. in a worker) */
+function newFileMode(): number {
+  try {
+    return 0o666 & ~process.umask();
+  } catch {
+    return 0o644;
+  }
+}
+
+/**
+ * Write `path` atomically: the callback writes the temp file (created private, 0600), which then gets the mode of
+ * the file it replaces (or a new file's mode) and is renamed into place. Any failure — disk full, size limit,
+ * permissions — removes the temp file, leaves a previous file untouched and throws `OutputError` naming `path`.
+ */
 export async function atomicWrite(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const dir = dirname(path);
   const st = await stat(dir).catch(() => null);
   if (!st?.isDirectory()) throw new DataError(`output directory ${dir} does not exist`, { file: path });
+  const prev = await stat(path).catch(() => null);
   const tmp = tempPath(path);
   pending.add(tmp);
   try {
+    await (await open(tmp, 'wx', 0o600)).close();
     await write(tmp);
+    await chmod(tmp, prev ? prev.mode & 0o7777 : newFileMode());
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw asOutputError(path, e);
   } finally {
     pending.delete(tmp);
   }

@@ -77,6 +77,7 @@ export async function balanceFile(
   opts: BalanceFileOptions = {},
 ): Promise<{ encoded: EncodedTable; result: BalanceResult }> {
   const { onInfeasible } = resolveBalanceOptions(opts);
+  if (opts.combine !== undefined && spec.combine === undefined) spec = { ...spec, combine: opts.combine };
   const encoded = await encodeFile(path, spec, opts.read);
   const result = await balanceEncoded(encoded, {
     ...opts,

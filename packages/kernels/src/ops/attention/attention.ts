@@ -1,3 +1,7 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { attentionRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
@@ -63,9 +67,21 @@ export function attention(ctx: GpuContext, qkv: GpuTensor, o: AttentionOptions):
     const ro = bindRange(out, b0 * L * width, nb * L * width, { f16: half });
     const params = { L, heads, inBase: ri.base, outBase: ro.base, causal: d.causal ? 1 : 0, scale: d.scale };
     const workgroups: [number, number, number] = [ceilDiv(L, ATT_BQ), heads, nb];
-    const bindings = [ri.resource, ro.resource];
+    const bindings = { QKV: ri.resource, O: ro.resource };
     ds.push(attentionKernel.dispatch(ctx, { op, spec: { D, half }, params, bindings, workgroups, temps }));
   }
   ctx.submit(op, ds, temps);
   return out;
 }
+
+/** fused multi-head attention on packed qkv [batch·seq, 3·width] → [batch·seq, width] (optional causal mask) */
+export const attentionOp = defineOp<(qkv: Tensor, opts: AttentionOptions) => Tensor>({
+  name: 'attention',
+  check: (qkv, o) => void attentionDims(qkv.shape, qkv.dtype, o),
+  webgpu: attention,
+  cpu: (qkv, o) => {
+    if (qkv.dtype !== 'f32') throw new ArgumentError(`attention: qkv must be f32, got ${qkv.dtype}`);
+    const d = attentionDims(qkv.shape, qkv.dtype, o);
+    return cpuF32(attentionRef(qkv.data, d.width, d), [d.batch * d.seq, d.width]);
+  },
+});

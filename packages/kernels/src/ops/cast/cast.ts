@@ -1,15 +1,24 @@
+import type { Tensor } from '../../types.js';
+import { CpuTensor } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { castRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows } from '../common.js';
 import { castKernel, PER_ROW, WG, type CastDType } from './cast.wgsl.js';
+
+/** The host checks of cast (both backends). */
+export function checkCast(x: Tensor, to: CastDType): void {
+  if (to !== 'f16' && to !== 'f32') throw new ArgumentError(`cast: unknown dtype "${to}" (f16 or f32)`);
+  if (x.dtype !== 'f16' && x.dtype !== 'f32') throw new ArgumentError(`cast: cannot cast a ${x.dtype} tensor`);
+}
 
 /**
  * Convert a tensor between f32 and f16 (round to nearest; f32 → f16 saturates finite values at ±65504).
  * Needs the adapter's shader-f16 feature. Returns a new tensor; casting to the tensor's own dtype copies it.
  */
 export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
-  if (to !== 'f16' && to !== 'f32') throw new ArgumentError(`cast: unknown dtype "${to}" (f16 or f32)`);
-  if (x.dtype !== 'f16' && x.dtype !== 'f32') throw new ArgumentError(`cast: cannot cast a ${x.dtype} tensor`);
+  checkCast(x, to);
   if (!ctx.features.f16)
     throw new ArgumentError(`cast: f16 needs the adapter's shader-f16 feature, which this adapter lacks`);
   const z = ctx.empty(x.shape, to);
@@ -31,9 +40,17 @@ export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
     const rows = ceilDiv(inv, PER_ROW);
     const params = { n: sc, xBase: rx.base, zBase: rz.base, width: PER_ROW };
     const workgroups: [number, number] = [rows > 1 ? PER_ROW / WG : ceilDiv(inv, WG), rows];
-    const bindings = [rx.resource, rz.resource];
+    const bindings = { X: rx.resource, Z: rz.resource };
     ds.push(castKernel.dispatch(ctx, { op: 'cast', spec: { to }, params, bindings, workgroups, temps }));
   }
   ctx.submit('cast', ds, temps);
   return z;
 }
+
+/** f32 ↔ f16 (WebGPU: needs shader-f16; CPU: values rounded to binary16). */
+export const castOp = defineOp<(x: Tensor, to: CastDType) => Tensor>({
+  name: 'cast',
+  check: checkCast,
+  webgpu: cast,
+  cpu: (x, to) => new CpuTensor(castRef(x.data, to), [...x.shape], to),
+});

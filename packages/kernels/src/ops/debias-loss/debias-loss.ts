@@ -1,3 +1,6 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32, type CpuTensor } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -5,7 +8,7 @@ import { matmul } from '../matmul/matmul.js';
 import { accumulate } from '../transpose/transpose.js';
 import { transposeKernel, TR } from '../transpose/transpose.wgsl.js';
 import { gradKernel, STAT_STRIDE, statsKernel } from './debias-loss.wgsl.js';
-import { checkDebiasHyper, type DebiasLossHyper } from './reference.js';
+import { checkDebiasHyper, debiasLossRef, type DebiasLossHyper } from './reference.js';
 
 interface Shaped {
   readonly shape: readonly number[];
@@ -34,6 +37,29 @@ export interface DebiasLossInputs {
   bankI: GpuTensor[];
   /** text bank T_all, segments with the same row counts as bankI */
   bankT: GpuTensor[];
+}
+
+/** Inputs of `k.losses.debias` (shapes as `DebiasLossInputs`). */
+export interface DebiasInputs<T = Tensor> {
+  /** [B·R, D]: per item [b_I, ĝ_T*, f̂_T1, (ĝ^m_T1)] */
+  xI: T;
+  /** [B·R, D]: per item [b_T, ĝ_I, f̂_I, (ĝ^m_I)] */
+  xT: T;
+  /** image bank as row segments [n_k, D] */
+  bankI: T[];
+  /** text bank, segments with the same row counts */
+  bankT: T[];
+}
+
+export interface DebiasResult<T = Tensor> {
+  /** batch means; total = α(i2t + t2i)/2 + (1 − α)·ba */
+  ba: number;
+  i2t: number;
+  t2i: number;
+  total: number;
+  /** [B·2, D] */
+  dI: T;
+  dT: T;
 }
 
 export interface DebiasLossOptions extends DebiasLossHyper {
@@ -115,6 +141,27 @@ export function checkDebiasInputs(
   return { B, D, N };
 }
 
+function namedInputs(inp: DebiasInputs): [string, Tensor][] {
+  return [
+    ['xI', inp.xI],
+    ['xT', inp.xT],
+    ...inp.bankI.map((b, k): [string, Tensor] => [`bankI[${k}]`, b]),
+    ...inp.bankT.map((b, k): [string, Tensor] => [`bankT[${k}]`, b]),
+  ];
+}
+
+/** The host checks of the bank loss (both backends): hyper-parameters, dtypes, ranks, shapes. */
+export function checkDebiasLoss(inp: DebiasInputs, opts: DebiasLossOptions): { B: number; D: number; N: number } {
+  const op = 'debiasLoss';
+  const R = opts.rowsPerItem ?? 4;
+  checkDebiasHyper(op, opts, R);
+  for (const [name, t] of namedInputs(inp)) {
+    if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
+    if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be rank 2, got ${shapeStr(t.shape)}`);
+  }
+  return checkDebiasInputs(op, inp, R);
+}
+
 export async function debiasLoss(
   ctx: GpuContext,
   inp: DebiasLossInputs,
@@ -122,19 +169,12 @@ export async function debiasLoss(
 ): Promise<DebiasLossResult> {
   const op = 'debiasLoss';
   const R = opts.rowsPerItem ?? 4;
-  checkDebiasHyper(op, opts, R);
   const { xI, xT, bankI, bankT } = inp;
-  for (const [name, t] of [
-    ['xI', xI],
-    ['xT', xT],
-    ...bankI.map((b, k) => [`bankI[${k}]`, b]),
-    ...bankT.map((b, k) => [`bankT[${k}]`, b]),
-  ] as [string, GpuTensor][]) {
+  for (const [name, t] of namedInputs(inp) as [string, GpuTensor][]) {
     if (t.ctx !== ctx) throw new ArgumentError(`${op}: ${name} belongs to another context`);
-    if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
-    if (t.shape.length !== 2) throw new ShapeError(`${op}: ${name} must be rank 2, got ${shapeStr(t.shape)}`);
   }
-  const { B, D, N } = checkDebiasInputs(op, inp, R, MAX_WG);
+  const { B, D, N } = checkDebiasLoss(inp, opts);
+  if (B > MAX_WG) throw new ShapeError(`${op}: B = ${B} exceeds ${MAX_WG} items`);
   const limit = ctx.maxBindingSize - 256;
   const rowBytes = Math.max(R * B * 4, D * 4);
   if (rowBytes > limit)
@@ -175,7 +215,7 @@ export async function debiasLoss(
     const src = bindRange(bank, r0 * D, n * D);
     const params = { rows: n, cols: D, inBase: src.base, outBase: 0 };
     const workgroups: [number, number] = [ceilDiv(D, TR), ceilDiv(n, TR)];
-    const bindings = [src.resource, whole(t)];
+    const bindings = { In: src.resource, Out: whole(t) };
     launch('transpose', (temps) =>
       transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps }),
     );
@@ -206,7 +246,7 @@ export async function debiasLoss(
         mem.free(tIt);
         mem.free(tTt);
         if (sweep === 0) {
-          const bindings = [whole(SI), whole(ST), whole(stat)];
+          const bindings = { SI: whole(SI), ST: whole(ST), Stat: whole(stat) };
           const p = params(n, ti === 0);
           launch('stats', (temps) =>
             statsKernel.dispatch(ctx, { op: `${op}.stats`, spec: {}, params: p, bindings, workgroups: [B], temps }),
@@ -214,7 +254,7 @@ export async function debiasLoss(
         } else {
           const GI = mem.add(ctx.empty([2 * B, n]));
           const GT = mem.add(ctx.empty([2 * B, n]));
-          const bindings = [whole(SI), whole(ST), whole(stat), whole(GI), whole(GT)];
+          const bindings = { SI: whole(SI), ST: whole(ST), Stat: whole(stat), GI: whole(GI), GT: whole(GT) };
           const p = params(n, false);
           launch('grad', (temps) =>
             gradKernel.dispatch(ctx, { op: `${op}.grad`, spec: {}, params: p, bindings, workgroups: [B], temps }),
@@ -290,3 +330,37 @@ export function foldDebiasStats(
   }
   return { ba: ba / B, i2t: i2t / B, t2i: t2i / B };
 }
+
+/**
+ * The debias module's bank loss (spec §2.4) and ∂/∂xI, ∂/∂xT (`debiasLoss`; banks as row segments). Non-finite
+ * rows: ArgumentError. The WebGPU result also reports its tiling (`DebiasLossResult`).
+ */
+export const debiasLossOp = defineOp<(inp: DebiasInputs, opts: DebiasLossOptions) => Promise<DebiasResult>>({
+  name: 'debiasLoss',
+  async: true,
+  check: (inp, opts) => void checkDebiasLoss(inp, opts),
+  webgpu: debiasLoss,
+  cpu: async (inp, opts) => {
+    const op = 'debiasLoss';
+    const R = opts.rowsPerItem ?? 4;
+    const { B, D, N } = checkDebiasInputs(op, inp, R);
+    const cat = (segs: CpuTensor[]) => {
+      const out = new Float64Array(N * D);
+      let o = 0;
+      for (const g of segs) {
+        out.set(g.data, o);
+        o += g.size;
+      }
+      return out;
+    };
+    const r = debiasLossRef(inp.xI.data, inp.xT.data, cat(inp.bankI), cat(inp.bankT), B, R, N, D, opts);
+    for (let i = 0; i < B; i++) {
+      if (!Number.isFinite(r.rowKl[i]) || !Number.isFinite(r.rowI2t[i]) || !Number.isFinite(r.rowT2i[i])) {
+        const why = `non-finite inputs, or logits out of range for τ = ${opts.tau}`;
+        throw new ArgumentError(`${op}: batch row ${i}: the loss is not finite (${why})`);
+      }
+    }
+    const { ba, i2t, t2i, total } = r;
+    return { ba, i2t, t2i, total, dI: cpuF32(r.dI, [B * 2, D]), dT: cpuF32(r.dT, [B * 2, D]) };
+  },
+});

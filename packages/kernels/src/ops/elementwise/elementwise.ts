@@ -1,20 +1,25 @@
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { axpyRef, clipRef, scaleRef } from './reference.js';
+import { rand } from '../cases.js';
 import { ELEMENTWISE_OPS, elementwiseKernel, PER_ROW, WG } from './elementwise.wgsl.js';
 
 export type ElementwiseOp = keyof typeof ELEMENTWISE_OPS;
 
-export interface ElementwiseParams {
+export interface ElementwiseOptions<T extends Tensor = GpuTensor> {
   alpha?: number;
   lo?: number;
   hi?: number;
   /** second operand (axpy) */
-  y?: GpuTensor;
+  y?: T;
 }
 
-/** scale: αx · axpy: αx + y · clip: min(max(x, lo), hi). Returns a new tensor of x's shape. */
-export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, prm: ElementwiseParams = {}): GpuTensor {
+/** The host checks of scale / axpy / clip (both backends). */
+export function checkElementwise(op: ElementwiseOp, x: Tensor, prm: ElementwiseOptions<Tensor> = {}): void {
   if (!(op in ELEMENTWISE_OPS)) throw new ArgumentError(`elementwise: unknown op "${op}"`);
   if (op === 'axpy') {
     if (!prm.y) throw new ArgumentError('axpy: missing y');
@@ -23,6 +28,11 @@ export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, pr
   }
   if (op === 'clip' && !((prm.lo ?? -Infinity) <= (prm.hi ?? Infinity)))
     throw new ArgumentError(`clip: lo (${prm.lo}) > hi (${prm.hi})`);
+}
+
+/** scale: αx · axpy: αx + y · clip: min(max(x, lo), hi). Returns a new tensor of x's shape. */
+export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, prm: ElementwiseOptions = {}): GpuTensor {
+  checkElementwise(op, x, prm);
   const z = ctx.empty(x.shape);
   const n = x.size;
   if (n === 0) return z;
@@ -50,7 +60,7 @@ export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, pr
           hi: clampF(prm.hi ?? Infinity),
           width: PER_ROW,
         },
-        bindings: [rx.resource, ry.resource, rz.resource],
+        bindings: { X: rx.resource, Y: ry.resource, Z: rz.resource },
         workgroups: [rowsNeeded > 1 ? PER_ROW / WG : ceilDiv(sc, WG), rowsNeeded],
         temps,
       }),
@@ -59,3 +69,34 @@ export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, pr
   ctx.submit(op, ds, temps);
   return z;
 }
+
+const ew = { rel: 1e-5, abs: 1e-5 };
+/** αx */
+export const scaleOp = defineOp<(x: Tensor, alpha: number) => Tensor>({
+  name: 'scale',
+  webgpu: (ctx, x, alpha) => elementwise(ctx, 'scale', x, { alpha }),
+  cpu: (x, alpha) => cpuF32(scaleRef(x.data, alpha), x.shape),
+  cases: [{ name: 'n=1023', args: (k, r) => [k.tensor(rand(r, 1023), [1023]), -2.5], tol: ew }],
+});
+/** αx + y (same shapes) */
+export const axpyOp = defineOp<(alpha: number, x: Tensor, y: Tensor) => Tensor>({
+  name: 'axpy',
+  check: (_alpha, x, y) => checkElementwise('axpy', x, { y }),
+  webgpu: (ctx, alpha, x, y) => elementwise(ctx, 'axpy', x, { alpha, y }),
+  cpu: (alpha, x, y) => cpuF32(axpyRef(alpha, x.data, y.data), x.shape),
+  cases: [
+    {
+      name: 'n=1023',
+      args: (k, r) => [0.75, k.tensor(rand(r, 1023), [1023]), k.tensor(rand(r, 1023), [1023])],
+      tol: ew,
+    },
+  ],
+});
+/** min(max(x, lo), hi) */
+export const clipOp = defineOp<(x: Tensor, lo: number, hi: number) => Tensor>({
+  name: 'clip',
+  check: (x, lo, hi) => checkElementwise('clip', x, { lo, hi }),
+  webgpu: (ctx, x, lo, hi) => elementwise(ctx, 'clip', x, { lo, hi }),
+  cpu: (x, lo, hi) => cpuF32(clipRef(x.data, lo, hi), x.shape),
+  cases: [{ name: 'n=1023', args: (k, r) => [k.tensor(rand(r, 1023), [1023]), -0.5, 0.25], tol: { rel: 0, abs: 0 } }],
+});

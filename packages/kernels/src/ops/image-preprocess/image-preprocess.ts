@@ -1,3 +1,7 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { imagePreprocessRef } from './reference.js';
 // open_clip's preprocessing on the device: host images → [n, 3, S, S] f32, normalised, ready for the vision tower.
 // Per image: its RGBA bytes uploaded as one u32 per pixel, PIL's fixed-point coefficients computed on the host
 // (reference.ts), a horizontal pass over only the input rows the vertical taps read, then the vertical pass that
@@ -137,7 +141,7 @@ export function imagePreprocess(
         horizontalKernel.dispatch(ctx, {
           spec: {},
           params: { w: img.width, s: S, rows, y0, pxBase: rp.base, cBase: rc.base, k: hc.ksize, tBase: rt.base },
-          bindings: [rp.resource, rc.resource, rt.resource],
+          bindings: { PX: rp.resource, C: rc.resource, T: rt.resource },
           workgroups: [ceilDiv(S, WG), ceilDiv(rows, WG)],
           temps,
         }),
@@ -160,7 +164,7 @@ export function imagePreprocess(
           d1: o.std[1],
           d2: o.std[2],
         },
-        bindings: [rc.resource, rt.resource, ro.resource],
+        bindings: { C: rc.resource, T: rt.resource, O: ro.resource },
         workgroups: [ceilDiv(S, WG), ceilDiv(S, WG)],
         temps,
       }),
@@ -169,3 +173,18 @@ export function imagePreprocess(
   ctx.submit('imagePreprocess', ds, temps);
   return out;
 }
+
+/**
+ * open_clip's eval preprocessing of 8-bit RGBA host images (any sizes; alpha dropped): PIL bicubic/bilinear resize
+ * (antialiased when shrinking) per `resizeMode`, centre crop or pad, /255, (x − mean)/std → [n, 3, S, S] f32,
+ * byte-exact with PIL before the normalisation (`imagePreprocessRef`).
+ */
+export const imagePreprocessOp = defineOp<(images: readonly PreprocessImage[], opts: PreprocessOptions) => Tensor>({
+  name: 'imagePreprocess',
+  check: (images, opts) => void checkImagePreprocess(images, opts),
+  webgpu: imagePreprocess,
+  cpu: (images, opts) => {
+    const o = checkImagePreprocess(images, opts);
+    return cpuF32(imagePreprocessRef(images, o), [images.length, 3, o.size, o.size]);
+  },
+});

@@ -1,3 +1,7 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { layerNormRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
@@ -47,9 +51,23 @@ export function layerNorm(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta:
     const ry = bindRange(y, r0 * width, rc * width, { f16: half });
     const params = { rows: rc, width, xBase: rx.base, yBase: ry.base, gBase: rg.base, bBase: rb.base, eps };
     const workgroups: [number, number] = [Math.min(rc, MAX_WG), ceilDiv(rc, MAX_WG)];
-    const bindings = [rx.resource, rg.resource, rb.resource, ry.resource];
+    const bindings = { X: rx.resource, G: rg.resource, B: rb.resource, Y: ry.resource };
     ds.push(layerNormKernel.dispatch(ctx, { op, spec: { half }, params, bindings, workgroups, temps }));
   }
   ctx.submit(op, ds, temps);
   return y;
 }
+
+/** LayerNorm over the last axis: (x − µ)/√(σ² + eps)·γ + β (eps default 1e-5; x f32 or f16 storage, γ β f32) */
+export const layerNormOp = defineOp<(x: Tensor, gamma: Tensor, beta: Tensor, eps?: number) => Tensor>({
+  name: 'layerNorm',
+  check: (x, gamma, beta, eps = 1e-5) => {
+    layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
+    if (gamma.dtype !== 'f32' || beta.dtype !== 'f32') throw new ArgumentError(`layerNorm: γ and β must be f32`);
+  },
+  webgpu: layerNorm,
+  cpu: (x, gamma, beta, eps = 1e-5) => {
+    const [rows, width] = layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
+    return cpuF32(layerNormRef(x.data, rows, width, gamma.data, beta.data, eps), x.shape);
+  },
+});

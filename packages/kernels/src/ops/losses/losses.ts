@@ -1,24 +1,13 @@
-import type { BindingResource, GpuContext, GpuTensor } from '../../runtime/context.js';
+import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, M4kitError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
-import type { Kernel, ParamFields, ParamValues } from '../kernel.js';
-import { matmul } from '../matmul/matmul.js';
-import { l2normalize, l2normalizeBackward } from '../normalize/normalize.js';
-import { accumulate, transpose } from '../transpose/transpose.js';
-import {
-  clipColFinalKernel,
-  clipColStatsKernel,
-  clipGradKernel,
-  clipRowStatsKernel,
-  finalizeKernel,
-  LOSS_KIND,
-  prepKernel,
-  rowCheckKernel,
-  siglipGradKernel,
-  STATUS,
-  WG,
-} from './losses.wgsl.js';
-import { CLIP_MAX_LOG_SCALE, NORM_EPS } from './reference.js';
+import { MAX_WG, shapeStr } from '../common.js';
+import { isTensor, type Tensor } from '../../types.js';
+import { cpuF32, cpuScalar, CpuTensor } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { clipGradKernel, siglipGradKernel, STATUS, WG } from './losses.wgsl.js';
+import { AUX_VECTORS, ContrastiveRun, type LossCall } from './run.js';
+import { CLIP_MAX_LOG_SCALE, clipLossRef, NORM_EPS, siglipLossRef } from './reference.js';
 
 /**
  * CLIP and SigLIP losses with gradients (spec §3), on raw embeddings U, W: [N, d].
@@ -87,7 +76,6 @@ export interface SiglipLossResult<T = GpuTensor> extends ClipLossResult<T> {
 
 const MATERIALIZE_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_TILE_BYTES = 32 * 1024 * 1024;
-const AUX_VECTORS = 12;
 
 /** Translate a status word into the typed error it stands for (null when clean). */
 export function lossStatusError(op: string, st: ArrayLike<number>): M4kitError | null {
@@ -145,18 +133,35 @@ function plan(ctx: GpuContext, op: string, N: number, opts: LossOptions): Plan {
   return { variant, B };
 }
 
-function checkInputs(op: string, U: GpuTensor, W: GpuTensor): [number, number] {
+/** The host checks of a CLIP / SigLIP call (both backends): shapes, dtypes, scalars, variant, weights. */
+export function checkLossCall(
+  kind: 'clip' | 'siglip',
+  U: Tensor,
+  W: Tensor,
+  t: number | Tensor,
+  b: number | Tensor,
+  opts: LossOptions<Tensor>,
+): { op: string; N: number; d: number; maxLog: number } {
+  const op = kind === 'clip' ? 'clipLoss' : 'siglipLoss';
   if (U.shape.length !== 2 || W.shape.length !== 2 || U.shape[0] !== W.shape[0] || U.shape[1] !== W.shape[1]) {
     throw new ShapeError(`${op}: U ${shapeStr(U.shape)} and W ${shapeStr(W.shape)} must both be [N, d]`);
   }
-  if (U.ctx !== W.ctx) throw new ArgumentError(`${op}: U and W belong to different contexts`);
   const [N, d] = U.shape;
   if (N < 1 || d < 1) throw new ShapeError(`${op}: need N ≥ 1 and d ≥ 1, got ${shapeStr(U.shape)}`);
   if (U.dtype !== 'f32' || W.dtype !== 'f32') throw new ArgumentError(`${op}: U and W must be f32`);
-  return [N, d];
+  checkScalar(op, kind === 'clip' ? 't' : "t'", t);
+  checkScalar(op, 'b', b);
+  const maxLog = opts.maxLogScale ?? (kind === 'clip' ? CLIP_MAX_LOG_SCALE : Infinity);
+  if (Number.isNaN(maxLog)) throw new ArgumentError(`${op}: maxLogScale must be a number`);
+  if (typeof t === 'number' && !(Math.exp(Math.min(t, maxLog)) < 3.4e38))
+    throw new ArgumentError(`${op}: exp(t) overflows for t = ${t}`);
+  if (opts.variant !== undefined && !LOSS_VARIANTS.includes(opts.variant))
+    throw new ArgumentError(`${op}: unknown variant "${opts.variant}"`);
+  checkWeights(op, N, opts.weights);
+  return { op, N, d, maxLog };
 }
 
-function checkScalar(op: string, name: string, x: Scalar): void {
+function checkScalar(op: string, name: string, x: number | Tensor): void {
   if (typeof x === 'number') {
     if (!Number.isFinite(x)) throw new ArgumentError(`${op}: ${name} = ${x} must be finite`);
   } else if (x.size !== 1 || x.dtype !== 'f32') {
@@ -164,17 +169,21 @@ function checkScalar(op: string, name: string, x: Scalar): void {
   }
 }
 
-/** Checked arguments of one call and the plan it runs. */
-interface LossCall {
-  kind: 'clip' | 'siglip';
-  op: string;
-  U: GpuTensor;
-  W: GpuTensor;
-  N: number;
-  d: number;
-  variant: LossVariant;
-  B: number;
-  maxLog: number;
+function checkWeights(op: string, N: number, weights: LossOptions<Tensor>['weights']): void {
+  if (weights === undefined) return;
+  if (isTensor(weights)) {
+    if (weights.size !== N)
+      throw new ShapeError(`${op}: weights ${shapeStr(weights.shape)} must have N = ${N} entries`);
+    return;
+  }
+  if (weights.length !== N) throw new ShapeError(`${op}: weights has ${weights.length} entries, expected N = ${N}`);
+  let s = 0;
+  for (let i = 0; i < N; i++) {
+    if (!(weights[i] >= 0) || !Number.isFinite(weights[i]))
+      throw new ArgumentError(`${op}: weights[${i}] = ${weights[i]} must be finite and ≥ 0`);
+    s += weights[i];
+  }
+  if (!(s > 0)) throw new ArgumentError(`${op}: weights sum to ${s}; Σω must be > 0`);
 }
 
 function checkCall(
@@ -186,291 +195,21 @@ function checkCall(
   b: Scalar,
   opts: LossOptions,
 ): LossCall {
-  const op = kind === 'clip' ? 'clipLoss' : 'siglipLoss';
-  const [N, d] = checkInputs(op, U, W);
-  checkScalar(op, kind === 'clip' ? 't' : "t'", t);
-  checkScalar(op, 'b', b);
-  const maxLog = opts.maxLogScale ?? (kind === 'clip' ? CLIP_MAX_LOG_SCALE : Infinity);
-  if (Number.isNaN(maxLog)) throw new ArgumentError(`${op}: maxLogScale must be a number`);
-  if (typeof t === 'number' && !(Math.exp(Math.min(t, maxLog)) < 3.4e38))
-    throw new ArgumentError(`${op}: exp(t) overflows for t = ${t}`);
+  const { op, N, d, maxLog } = checkLossCall(kind, U, W, t, b, opts);
+  if (U.ctx !== W.ctx) throw new ArgumentError(`${op}: U and W belong to different contexts`);
   const { variant, B } = plan(ctx, op, N, opts);
   return { kind, op, U, W, N, d, variant, B, maxLog };
 }
 
-/** Host-side weight checks; an array becomes a device tensor (owned by the call). */
+/** An array of weights becomes a device tensor (owned by the call); checked by `checkLossCall`. */
 function uploadWeights(
   ctx: GpuContext,
   c: LossCall,
   weights: LossOptions['weights'],
 ): { wT: GpuTensor | null; owned: boolean } {
-  const { op, N } = c;
   if (weights === undefined) return { wT: null, owned: false };
-  if ('kind' in (weights as GpuTensor) && (weights as GpuTensor).kind === 'gpu') {
-    const wT = weights as GpuTensor;
-    if (wT.size !== N) throw new ShapeError(`${op}: weights ${shapeStr(wT.shape)} must have N = ${N} entries`);
-    return { wT, owned: false };
-  }
-  const w = weights as ArrayLike<number>;
-  if (w.length !== N) throw new ShapeError(`${op}: weights has ${w.length} entries, expected N = ${N}`);
-  let s = 0;
-  for (let i = 0; i < N; i++) {
-    if (!(w[i] >= 0) || !Number.isFinite(w[i]))
-      throw new ArgumentError(`${op}: weights[${i}] = ${w[i]} must be finite and ≥ 0`);
-    s += w[i];
-  }
-  if (!(s > 0)) throw new ArgumentError(`${op}: weights sum to ${s}; Σω must be > 0`);
-  return { wT: ctx.tensor(Float32Array.from(w), [N]), owned: true };
-}
-
-/**
- * One call's device state and steps (spec §3): prep → normalise + row checks → per-block sweeps (CLIP: two,
- * SigLIP: one) with the block backward → finalize → back through the normalisations.
- * Each kernel launch is its own submit; uniforms go into `temps` and are released by that submit.
- */
-class ContrastiveRun {
-  private readonly temps: GPUBuffer[] = [];
-  private readonly whole = (x: GpuTensor) => bindRange(x).resource;
-  /** τ, b, 1/Σω, ∂τ/∂t (see losses.wgsl.ts) */
-  private sc!: GpuTensor;
-  /** per-row / per-column statistics, AUX_VECTORS·N */
-  private aux!: GpuTensor;
-  /** u32 status word: flags, first bad row of U, of W */
-  status!: GpuTensor;
-  private scalIn!: GpuTensor;
-  private wT: GpuTensor | null = null;
-  private wOwned = false;
-  private wRes!: BindingResource;
-  private wBase = 0;
-  private hasW = 0;
-  X!: GpuTensor;
-  Y!: GpuTensor;
-  private Yt: GpuTensor | null = null;
-  private dX: GpuTensor | null = null;
-  private dXfull: GpuTensor | null = null;
-  private dY: GpuTensor | null = null;
-  private readonly blocks: [number, number][] = [];
-
-  constructor(
-    private readonly ctx: GpuContext,
-    private readonly c: LossCall,
-  ) {
-    for (let i0 = 0; i0 < c.N; i0 += c.B) this.blocks.push([i0, Math.min(c.B, c.N - i0)]);
-  }
-
-  private get single(): boolean {
-    return this.blocks.length === 1;
-  }
-
-  private launch<P extends ParamFields>(
-    kernel: Kernel<P, Record<string, never>>,
-    name: string,
-    params: ParamValues<P>,
-    bindings: BindingResource[],
-    workgroups: [number, number?, number?],
-  ): void {
-    const op = `${this.c.op}.${name}`;
-    const ds = kernel.dispatch(this.ctx, { op, spec: {}, params, bindings, workgroups, temps: this.temps });
-    this.ctx.submit(op, [ds], this.temps.splice(0));
-  }
-
-  /** Weights, the scalars t and b (numbers or device tensors) → Sc; status word flags bad inputs. */
-  prep(t: Scalar, b: Scalar, weights: GpuTensor | null, wOwned: boolean): void {
-    const { ctx, c } = this;
-    this.wT = weights;
-    this.wOwned = wOwned;
-    this.hasW = weights ? 1 : 0;
-    const wBind = weights ? bindRange(weights) : null;
-    this.scalIn = ctx.tensor([typeof t === 'number' ? t : 0, typeof b === 'number' ? b : 0, 0, 0], [4]);
-    if (typeof t !== 'number' || typeof b !== 'number') {
-      const scalIn = this.scalIn;
-      ctx.submit(`${c.op}.scalars`, [], [], (enc) => {
-        if (typeof t !== 'number') enc.copyBufferToBuffer(t.buffer, 0, scalIn.buffer, 0, 4);
-        if (typeof b !== 'number') enc.copyBufferToBuffer(b.buffer, 0, scalIn.buffer, 4, 4);
-      });
-    }
-    this.status = ctx.tensor(new Uint32Array([0, 0xffffffff, 0xffffffff, 0]), [4], 'u32');
-    this.sc = ctx.zeros([8]);
-    this.aux = ctx.zeros([AUX_VECTORS * c.N]);
-    this.wRes = wBind ? wBind.resource : this.whole(this.scalIn);
-    this.wBase = wBind ? wBind.base : 0;
-    const params = { n: c.N, hasW: this.hasW, maxLog: Math.min(c.maxLog, 3e38), wBase: this.wBase };
-    this.launch(
-      prepKernel,
-      'prep',
-      params,
-      [this.whole(this.scalIn), this.wRes, this.whole(this.sc), this.whole(this.status)],
-      [1],
-    );
-  }
-
-  /** Flag rows that are zero / non-finite (mode 0, input) or hold non-finite values (mode 1, gradients). */
-  rowCheck(x: GpuTensor, mode: number, bit: number, slot: number): void {
-    const { ctx, c } = this;
-    for (const [r0, rc] of planRows(ctx, c.op, c.N, [c.d], MAX_WG * WG)) {
-      const rx = bindRange(x, r0 * c.d, rc * c.d);
-      const params = { rows: rc, cols: c.d, base: rx.base, mode, bit, slot, row0: r0 };
-      this.launch(rowCheckKernel, 'rowcheck', params, [rx.resource, this.whole(this.status)], [ceilDiv(rc, WG)]);
-    }
-  }
-
-  /** X, Y = l2normalize(U, W), rows checked; Yᵀ formed once for the `transposed` layout. */
-  normalize(layout: LossLayout): void {
-    const { ctx, c } = this;
-    this.X = l2normalize(ctx, c.U, NORM_EPS);
-    this.Y = l2normalize(ctx, c.W, NORM_EPS);
-    this.rowCheck(this.X, 0, STATUS.ROW, 1);
-    this.rowCheck(this.Y, 0, STATUS.ROW, 2);
-    if (layout === 'transposed') this.Yt = transpose(ctx, this.Y, c.op);
-    this.dX = this.single ? null : ctx.empty([c.N, c.d]);
-  }
-
-  /** Rows [i0, i0 + rb) of X as their own tensor (X itself for the one-block plan). */
-  private rowsOf(i0: number, rb: number): GpuTensor {
-    const { ctx, c } = this;
-    if (this.single) return this.X;
-    const xb = ctx.empty([rb, c.d]);
-    const X = this.X;
-    ctx.submit(`${c.op}.rows`, [], [], (enc) =>
-      enc.copyBufferToBuffer(X.buffer, i0 * c.d * 4, xb.buffer, 0, rb * c.d * 4),
-    );
-    return xb;
-  }
-
-  private logits(xb: GpuTensor): GpuTensor {
-    return this.Yt ? matmul(this.ctx, xb, this.Yt) : matmul(this.ctx, xb, this.Y, { transB: true });
-  }
-
-  private blockParams(i0: number, rb: number) {
-    return { B: rb, n: this.c.N, i0, hasW: this.hasW, wBase: this.wBase };
-  }
-
-  /** ∂L/∂X_b = G_b·Y into its rows of dX; ∂L/∂Y += G_bᵀ·X_b. */
-  private backBlock(i0: number, rb: number, G: GpuTensor, xb: GpuTensor): void {
-    const { ctx, c } = this;
-    const dxb = matmul(ctx, G, this.Y);
-    if (this.single) this.dXfull = dxb;
-    else {
-      const dX = this.dX!;
-      ctx.submit(`${c.op}.place`, [], [], (enc) =>
-        enc.copyBufferToBuffer(dxb.buffer, 0, dX.buffer, i0 * c.d * 4, rb * c.d * 4),
-      );
-      dxb.dispose();
-    }
-    let part: GpuTensor;
-    if (this.Yt) {
-      const Gt = transpose(ctx, G, c.op);
-      part = matmul(ctx, Gt, xb);
-      Gt.dispose();
-    } else part = matmul(ctx, G, xb, { transA: true });
-    if (!this.dY) this.dY = part;
-    else {
-      accumulate(ctx, this.dY, part, c.op);
-      part.dispose();
-    }
-  }
-
-  /** CLIP sweep 1: row statistics and the online column (max, Σexp) merge per block; then c_j per column. */
-  clipStatistics(): GpuTensor | null {
-    const { c } = this;
-    let kept: GpuTensor | null = null;
-    this.blocks.forEach(([i0, rb], k) => {
-      const xb = this.rowsOf(i0, rb);
-      const Sb = this.logits(xb);
-      if (xb !== this.X) xb.dispose();
-      const sb = this.whole(Sb);
-      this.launch(
-        clipRowStatsKernel,
-        'rowstats',
-        this.blockParams(i0, rb),
-        [sb, this.whole(this.sc), this.wRes, this.whole(this.aux)],
-        [rb],
-      );
-      const colParams = { B: rb, n: c.N, i0, first: k === 0 ? 1 : 0 };
-      this.launch(
-        clipColStatsKernel,
-        'colstats',
-        colParams,
-        [sb, this.whole(this.sc), this.whole(this.aux)],
-        [ceilDiv(c.N, WG)],
-      );
-      if (this.single) kept = Sb;
-      else Sb.dispose();
-    });
-    const finalParams = { n: c.N, hasW: this.hasW, wBase: this.wBase };
-    this.launch(clipColFinalKernel, 'colfinal', finalParams, [this.wRes, this.whole(this.aux)], [ceilDiv(c.N, WG)]);
-    return kept;
-  }
-
-  /**
-   * The gradient sweep: per block, ∂L/∂S in place on the logits (recomputed unless `kept`, the one-block
-   * plan's logits from the statistics sweep), then the block backward.
-   */
-  gradientSweep(kernel: typeof clipGradKernel, kept: GpuTensor | null): void {
-    for (const [i0, rb] of this.blocks) {
-      const xb = this.rowsOf(i0, rb);
-      const G = kept ?? this.logits(xb);
-      this.launch(
-        kernel,
-        'grad',
-        this.blockParams(i0, rb),
-        [this.whole(G), this.whole(this.sc), this.wRes, this.whole(this.aux)],
-        [rb],
-      );
-      this.backBlock(i0, rb, G, xb);
-      G.dispose();
-      if (xb !== this.X) xb.dispose();
-    }
-    this.Yt?.dispose();
-  }
-
-  /** loss, ∂L/∂t, ∂L/∂b from the row / column shares, as three [1] tensors. */
-  finalize(): { loss: GpuTensor; dt: GpuTensor; db: GpuTensor } {
-    const { ctx, c } = this;
-    const out = ctx.empty([4]);
-    const params = { n: c.N, kind: LOSS_KIND[c.kind] };
-    this.launch(
-      finalizeKernel,
-      'finalize',
-      params,
-      [this.whole(this.sc), this.whole(this.aux), this.whole(out), this.whole(this.status)],
-      [1],
-    );
-    const loss = ctx.empty([1]);
-    const dt = ctx.empty([1]);
-    const db = ctx.empty([1]);
-    ctx.submit(`${c.op}.outputs`, [], [], (enc) => {
-      enc.copyBufferToBuffer(out.buffer, 0, loss.buffer, 0, 4);
-      enc.copyBufferToBuffer(out.buffer, 4, dt.buffer, 0, 4);
-      enc.copyBufferToBuffer(out.buffer, 8, db.buffer, 0, 4);
-    });
-    out.dispose();
-    this.X.dispose();
-    this.Y.dispose();
-    return { loss, dt, db };
-  }
-
-  /** dU, dW through the normalisations; gradient rows checked for non-finite values. */
-  backThroughNorms(): { dU: GpuTensor; dW: GpuTensor } {
-    const { ctx, c } = this;
-    const dXr = (this.dXfull ?? this.dX)!;
-    const dU = l2normalizeBackward(ctx, c.U, dXr, NORM_EPS);
-    dXr.dispose();
-    const dW = l2normalizeBackward(ctx, c.W, this.dY!, NORM_EPS);
-    this.dY!.dispose();
-    this.rowCheck(dU, 1, STATUS.GRAD, 0);
-    this.rowCheck(dW, 1, STATUS.GRAD, 0);
-    return { dU, dW };
-  }
-
-  /** Release the call's scratch (an owned weight tensor, scalars, statistics) and submit leftover uniforms. */
-  done(): void {
-    if (this.wOwned) this.wT?.dispose();
-    this.scalIn.dispose();
-    this.sc.dispose();
-    this.aux.dispose();
-    if (this.temps.length) this.ctx.submit(`${this.c.op}.done`, [], this.temps.splice(0));
-  }
+  if (isTensor(weights)) return { wT: weights as GpuTensor, owned: false };
+  return { wT: ctx.tensor(Float32Array.from(weights), [c.N]), owned: true };
 }
 
 async function contrastive(
@@ -555,3 +294,86 @@ export async function siglipLoss(
 ): Promise<SiglipLossResult> {
   return contrastive('siglip', ctx, U, W, tPrime, b, opts);
 }
+
+/** The CPU backend of clipLoss / siglipLoss: the float64 references, the same status word and errors. */
+function contrastiveCpu(
+  kind: 'clip' | 'siglip',
+  U: CpuTensor,
+  W: CpuTensor,
+  t: number | CpuTensor,
+  b: number | CpuTensor,
+  opts: LossOptions<CpuTensor>,
+): SiglipLossResult<CpuTensor> {
+  const op = kind === 'clip' ? 'clipLoss' : 'siglipLoss';
+  const [N, d] = U.shape;
+  const tv = cpuScalar(t, op, kind === 'clip' ? 't' : "t'");
+  const bv = cpuScalar(b, op, 'b');
+  const ww = opts.weights;
+  const ro = { weights: ww === undefined ? undefined : isTensor(ww) ? ww.data : ww, maxLogScale: opts.maxLogScale };
+  const r =
+    kind === 'clip'
+      ? { ...clipLossRef(U.data, W.data, N, d, tv, ro), db: 0 }
+      : siglipLossRef(U.data, W.data, N, d, tv, bv, ro);
+  let flags = 0;
+  if (!Number.isFinite(r.loss) || !Number.isFinite(r.dt) || !Number.isFinite(r.db)) flags |= STATUS.NONFINITE;
+  if (!r.dU.every(Number.isFinite) || !r.dW.every(Number.isFinite)) flags |= STATUS.GRAD;
+  const st = Uint32Array.of(flags, 0xffffffff, 0xffffffff, 0);
+  if (opts.check !== false) {
+    const err = lossStatusError(op, st);
+    if (err) throw err;
+  }
+  return {
+    loss: cpuF32(Float64Array.of(r.loss), [1]),
+    dU: cpuF32(r.dU, U.shape),
+    dW: cpuF32(r.dW, W.shape),
+    dt: cpuF32(Float64Array.of(r.dt), [1]),
+    db: cpuF32(Float64Array.of(r.db), [1]),
+    status: new CpuTensor(st, [4], 'u32'),
+    variant: opts.variant ?? 'materialized',
+    blockRows: N,
+    peakBytes: 0,
+  };
+}
+
+/**
+ * CLIP loss and ∂/∂U, ∂/∂W, ∂/∂t. Zero / non-finite rows, bad weights or non-finite results: ArgumentError (on
+ * WebGPU after reading the status word, unless `check: false`; the CPU backend checks on the host and always throws).
+ */
+export const clipLossOp = defineOp<
+  (U: Tensor, W: Tensor, t: number | Tensor, opts?: LossOptions<Tensor>) => Promise<ClipLossResult<Tensor>>
+>({
+  name: 'clipLoss',
+  async: true,
+  check: (U, W, t, opts = {}) => void checkLossCall('clip', U, W, t, 0, opts),
+  webgpu: clipLoss,
+  cpu: async (U, W, t, opts = {}) => {
+    const { db: _db, ...r } = contrastiveCpu('clip', U, W, t, 0, opts);
+    return r;
+  },
+  cases: [
+    {
+      name: 'N=19 d=13',
+      args: (k, r) => [k.tensor(rand(r, 19 * 13), [19, 13]), k.tensor(rand(r, 19 * 13), [19, 13]), 2],
+      out: (res) => res.dU,
+      tol: { rel: 1e-4, abs: 1e-4 },
+      selfcheck: true,
+    },
+  ],
+});
+
+/** SigLIP loss and ∂/∂U, ∂/∂W, ∂/∂t′, ∂/∂b. */
+export const siglipLossOp = defineOp<
+  (
+    U: Tensor,
+    W: Tensor,
+    tPrime: number | Tensor,
+    b: number | Tensor,
+    opts?: LossOptions<Tensor>,
+  ) => Promise<SiglipLossResult<Tensor>>
+>({
+  name: 'siglipLoss',
+  async: true,
+  check: (U, W, tPrime, b, opts = {}) => void checkLossCall('siglip', U, W, tPrime, b, opts),
+  webgpu: siglipLoss,
+  cpu: async (U, W, tPrime, b, opts = {}) => contrastiveCpu('siglip', U, W, tPrime, b, opts),
+});

@@ -1,3 +1,8 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { matmulRef } from './reference.js';
 import { noteGpuWork, type DispatchSpec, type GpuContext, type GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
@@ -149,7 +154,7 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
       sC: mc * N,
     };
     const gg = grid(variant, mc, N);
-    const bindings = [ra.resource, rb.resource, rc.resource];
+    const bindings = { A: ra.resource, B: rb.resource, C: rc.resource };
     const workgroups: [number, number, number] = [gg.x, gg.y, batch];
     dispatches.push(matmulKernel.dispatch(ctx, { op: 'matmul', spec, params, bindings, workgroups, temps }));
   };
@@ -181,3 +186,22 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   noteGpuWork(ctx, 2 * batch * M * N * Math.max(K, 1));
   return out;
 }
+
+/** C = op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch). */
+export const matmulOp = defineOp<(a: Tensor, b: Tensor, opts?: MatmulOptions) => Tensor>({
+  name: 'matmul',
+  check: (a, b, opts = {}) => void matmulDims(a.shape, b.shape, opts.transA, opts.transB),
+  webgpu: matmul,
+  cpu: (a, b, opts = {}) => {
+    const d = matmulDims(a.shape, b.shape, opts.transA, opts.transB);
+    return cpuF32(matmulRef(a.data, b.data, { ...d, transA: opts.transA, transB: opts.transB }), d.outShape);
+  },
+  cases: [
+    {
+      name: '67×45 · 45×33',
+      args: (k, r) => [k.tensor(rand(r, 67 * 45), [67, 45]), k.tensor(rand(r, 45 * 33), [45, 33])],
+      tol: { rel: 1e-5, abs: 1e-5 },
+      selfcheck: true,
+    },
+  ],
+});

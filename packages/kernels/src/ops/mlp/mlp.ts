@@ -1,3 +1,8 @@
+import { isTensor, type Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { biasActBackwardRef, biasActRef, gatherRowsRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
@@ -32,24 +37,30 @@ function grid2(count: number): { width: number; wg: [number, number] } {
   return { width: x * WG, wg: [x, ceilDiv(count, x * WG)] };
 }
 
-function rank2(op: string, name: string, t: GpuTensor): [number, number] {
+function rank2(op: string, name: string, t: Tensor): [number, number] {
   if (t.shape.length !== 2)
     throw new ShapeError(`${op}: ${name} must be rank 2 [rows, cols], got ${shapeStr(t.shape)}`);
   if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32`);
   return [t.shape[0], t.shape[1]];
 }
 
-function checkBias(op: string, bias: GpuTensor, N: number): void {
+function checkBias(op: string, bias: Tensor, N: number): void {
   if (bias.size !== N || bias.dtype !== 'f32')
     throw new ShapeError(`${op}: bias ${shapeStr(bias.shape)} must be f32 with ${N} elements (one per column)`);
 }
 
 /** Y = act(X + b) for X: [M, N], b: [N] (act 'none' | 'gelu', tanh form). */
+/** The host checks of biasAct (both backends). */
+export function checkBiasAct(x: Tensor, bias: Tensor, act: Activation = 'none'): void {
+  actCode('biasAct', act);
+  checkBias('biasAct', bias, rank2('biasAct', 'x', x)[1]);
+}
+
 export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Activation = 'none'): GpuTensor {
   const op = 'biasAct';
+  checkBiasAct(x, bias, act);
   const code = actCode(op, act);
-  const [M, N] = rank2(op, 'x', x);
-  checkBias(op, bias, N);
+  const [M, N] = x.shape;
   const y = ctx.empty([M, N]);
   if (M === 0 || N === 0) return y;
   const ds: DispatchSpec[] = [];
@@ -61,7 +72,7 @@ export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Act
     const ry = bindRange(y, r0 * N, cnt);
     const g = grid2(cnt);
     const params = { n: cnt, cols: N, xBase: rx.base, yBase: ry.base, bBase: rb.base, act: code, width: g.width };
-    const bindings = [rx.resource, rb.resource, ry.resource];
+    const bindings = { X: rx.resource, B: rb.resource, Y: ry.resource };
     ds.push(biasActKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -73,6 +84,24 @@ export interface BiasActBackwardResult<T = GpuTensor> {
   dx: T | null;
   /** [N] ∂L/∂b = Σ_rows ∂L/∂X */
   dbias: T;
+}
+
+/** The host checks of biasActBackward (both backends). */
+export function checkBiasActBackward(
+  dy: Tensor,
+  x: Tensor | null,
+  bias: Tensor | null,
+  act: Activation = 'none',
+): void {
+  const op = 'biasActBackward';
+  const code = actCode(op, act);
+  const [M, N] = rank2(op, 'dy', dy);
+  if (code === 1) {
+    if (!x || !bias) throw new ArgumentError(`${op}: act 'gelu' needs the forward input x and the bias`);
+    const [mx, nx] = rank2(op, 'x', x);
+    if (mx !== M || nx !== N) throw new ShapeError(`${op}: x ${shapeStr(x.shape)} and dy ${shapeStr(dy.shape)} differ`);
+    checkBias(op, bias, N);
+  }
 }
 
 /**
@@ -87,14 +116,9 @@ export function biasActBackward(
   act: Activation = 'none',
 ): BiasActBackwardResult {
   const op = 'biasActBackward';
+  checkBiasActBackward(dy, x, bias, act);
   const code = actCode(op, act);
-  const [M, N] = rank2(op, 'dy', dy);
-  if (code === 1) {
-    if (!x || !bias) throw new ArgumentError(`${op}: act 'gelu' needs the forward input x and the bias`);
-    const [mx, nx] = rank2(op, 'x', x);
-    if (mx !== M || nx !== N) throw new ShapeError(`${op}: x ${shapeStr(x.shape)} and dy ${shapeStr(dy.shape)} differ`);
-    checkBias(op, bias, N);
-  }
+  const [M, N] = dy.shape;
   const dbias = ctx.empty([N]);
   const dx = code === 1 ? ctx.empty([M, N]) : null;
   if (N === 0) return { dx, dbias };
@@ -131,11 +155,11 @@ export function biasActBackward(
     };
     // DX aliases nothing it reads: when act = none a tiny scratch binding stands in (never written)
     const dxRes = dx ? rdx.resource : bindRange(dbias, 0, 1).resource;
-    const bindings = [rdy.resource, rx.resource, rbias.resource, dxRes, bindRange(part).resource];
+    const bindings = { DY: rdy.resource, X: rx.resource, B: rbias.resource, DX: dxRes, Part: bindRange(part).resource };
     const workgroups: [number, number] = [ceilDiv(N, CW), ceilDiv(rc, RB)];
     ds.push(biasActBackwardKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups, temps }));
   }
-  const foldBindings = [bindRange(part).resource, bindRange(dbias).resource];
+  const foldBindings = { Part: bindRange(part).resource, DB: bindRange(dbias).resource };
   const foldParams = { blocks, cols: N };
   const foldWg: [number] = [ceilDiv(N, CW)];
   const fold = { op: `${op}.fold`, spec: {}, params: foldParams, bindings: foldBindings, workgroups: foldWg, temps };
@@ -145,25 +169,33 @@ export function biasActBackward(
   return { dx, dbias };
 }
 
+/** The host checks of gatherRows (both backends): host indices must lie in [0, n). */
+export function checkGatherRows(x: Tensor, idx: Tensor | ArrayLike<number>): void {
+  const op = 'gatherRows';
+  const [n] = rank2(op, 'x', x);
+  if (isTensor(idx)) {
+    if (idx.dtype !== 'u32') throw new ArgumentError(`${op}: idx must be a u32 tensor`);
+    return;
+  }
+  for (let i = 0; i < idx.length; i++) {
+    if (!(Number.isInteger(idx[i]) && idx[i] >= 0 && idx[i] < n))
+      throw new ArgumentError(`${op}: idx[${i}] = ${idx[i]} is outside [0, ${n})`);
+  }
+}
+
 /**
  * Y[i, :] = X[idx[i], :] for X: [n, d] (bound whole) and idx (u32 tensor or integer array) of length B.
  * Array indices are validated on the host; a device index ≥ n yields a zero row.
  */
 export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | ArrayLike<number>): GpuTensor {
   const op = 'gatherRows';
-  const [n, d] = rank2(op, 'x', x);
+  checkGatherRows(x, idx);
+  const [n, d] = x.shape;
   let it: GpuTensor;
   let owned = false;
-  if ((idx as GpuTensor).kind === 'gpu') {
-    it = idx as GpuTensor;
-    if (it.dtype !== 'u32') throw new ArgumentError(`${op}: idx must be a u32 tensor`);
-  } else {
-    const a = idx as ArrayLike<number>;
-    for (let i = 0; i < a.length; i++) {
-      if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < n))
-        throw new ArgumentError(`${op}: idx[${i}] = ${a[i]} is outside [0, ${n})`);
-    }
-    it = ctx.tensor(a, [a.length], 'u32');
+  if (isTensor(idx)) it = idx as GpuTensor;
+  else {
+    it = ctx.tensor(idx, [idx.length], 'u32');
     owned = true;
   }
   const B = it.size;
@@ -184,10 +216,57 @@ export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | Array
     const ri = bindRange(it, r0, rc);
     const g = grid2(cnt);
     const params = { n: cnt, d, rows: n, yBase: ry.base, iBase: ri.base, width: g.width };
-    const bindings = [bindRange(x).resource, ri.resource, ry.resource];
+    const bindings = { X: bindRange(x).resource, I: ri.resource, Y: ry.resource };
     ds.push(gatherKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
   if (owned) it.dispose();
   return y;
 }
+
+/** Y = act(X + b) for X [M, N], b [N]. */
+export const biasActOp = defineOp<(x: Tensor, bias: Tensor, act?: Activation) => Tensor>({
+  name: 'biasAct',
+  check: checkBiasAct,
+  webgpu: biasAct,
+  cpu: (x, bias, act = 'none') => cpuF32(biasActRef(x.data, x.shape[0], x.shape[1], bias.data, act), x.shape),
+  cases: [
+    {
+      name: '67×45 gelu',
+      args: (k, r) => [k.tensor(rand(r, 67 * 45), [67, 45]), k.tensor(rand(r, 45), [45]), 'gelu'],
+      tol: { rel: 1e-5, abs: 1e-5 },
+      selfcheck: true,
+    },
+  ],
+});
+
+/** dX = dY ⊙ act′(X + b) (null for 'none') and db = column sums. */
+export const biasActBackwardOp = defineOp<
+  (dy: Tensor, x: Tensor | null, bias: Tensor | null, act?: Activation) => BiasActBackwardResult<Tensor>
+>({
+  name: 'biasActBackward',
+  check: checkBiasActBackward,
+  webgpu: biasActBackward,
+  cpu: (dy, x, bias, act = 'none') => {
+    const [M, N] = dy.shape;
+    const gelu = act === 'gelu';
+    const r = biasActBackwardRef(dy.data, gelu ? x!.data : null, M, N, gelu ? bias!.data : null, act);
+    return { dx: gelu ? cpuF32(r.dx, [M, N]) : null, dbias: cpuF32(r.dbias, [N]) };
+  },
+});
+
+/** Y[i] = X[idx[i]] (device u32 indices or a host integer array; a device index ≥ n gives a zero row). */
+export const gatherRowsOp = defineOp<(x: Tensor, idx: Tensor | ArrayLike<number>) => Tensor>({
+  name: 'gatherRows',
+  check: checkGatherRows,
+  webgpu: gatherRows,
+  cpu: (x, idx) => {
+    const [n, d] = x.shape;
+    if (!isTensor(idx)) return cpuF32(gatherRowsRef(x.data, n, d, idx), [idx.length, d]);
+    const y = new Float64Array(idx.size * d);
+    idx.data.forEach((r, i) => {
+      if (r < n) y.set(x.data.subarray(r * d, (r + 1) * d), i * d);
+    });
+    return cpuF32(y, [idx.size, d]);
+  },
+});

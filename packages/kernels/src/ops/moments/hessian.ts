@@ -1,3 +1,7 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { hessianRef } from './reference.js';
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -35,7 +39,8 @@ function pairTable(K: number): Uint32Array {
   return out;
 }
 
-export interface HessianParams {
+/** The dual point of a Hessian pass. */
+export interface MomentsHessianOptions {
   /** W = v⁺ − v⁻, m×(c+1) row-major */
   W: ArrayLike<number>;
   pi: ArrayLike<number>;
@@ -74,7 +79,7 @@ export function checkHessianPass(
  * categorical rows, 'groups' [blocks, A] (A = hessianGroupOutputs(m, c)) to be expanded with
  * foldHessianGroupPartials. Uncompacted (f32) chunks, and so the `k.moments.hessian` surface, are always 'tiled'.
  */
-export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianParams): GpuTensor {
+export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsHessianOptions): GpuTensor {
   const [nAll, m, c, stride] = checkHessianPass(ch, prm);
   if (hessianLayout(ctx, ch) === 'groups') return hessianGroupsPass(ctx, ch, prm, nAll, m, c, stride);
   const K = m * (c + 1) + 1;
@@ -123,15 +128,15 @@ export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: Hessi
       wBase: rw.base,
       stride,
     },
-    bindings: [
-      rs.resource,
-      ry.resource,
-      ru.resource,
-      rw.resource,
-      { buffer: dualT.buffer },
-      { buffer: pairs.buffer },
-      { buffer: part.buffer },
-    ],
+    bindings: {
+      S: rs.resource,
+      Y: ry.resource,
+      U: ru.resource,
+      Wt: rw.resource,
+      Dual: { buffer: dualT.buffer },
+      Pairs: { buffer: pairs.buffer },
+      Part: { buffer: part.buffer },
+    },
     workgroups: [blocks],
     temps,
   });
@@ -194,7 +199,7 @@ export function hessianLayout(ctx: GpuContext, ch: ShapedChunk): 'groups' | 'til
 function hessianGroupsPass(
   ctx: GpuContext,
   ch: MomentsChunk,
-  prm: HessianParams,
+  prm: MomentsHessianOptions,
   nAll: number,
   m: number,
   c: number,
@@ -234,7 +239,14 @@ function hessianGroupsPass(
       uBase: ru.base,
       wBase: rw.base,
     },
-    bindings: [rs.resource, ry.resource, ru.resource, rw.resource, { buffer: dualT.buffer }, { buffer: part.buffer }],
+    bindings: {
+      S: rs.resource,
+      Y: ry.resource,
+      U: ru.resource,
+      Wt: rw.resource,
+      Dual: { buffer: dualT.buffer },
+      Part: { buffer: part.buffer },
+    },
     workgroups: [blocks],
     temps,
   });
@@ -295,3 +307,17 @@ export function foldHessianGroupPartials(
   }
   return H;
 }
+
+/** generalised Hessian Σ_{0<q̂<1} w z zᵀ, packed upper triangle — block partials for `foldHessianPartials` */
+export const momentsHessianOp = defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsHessianOptions) => Tensor>({
+  name: 'moments.hessian',
+  check: (ch, o) => void checkHessianPass(ch, o),
+  webgpu: momentsHessianPass,
+  cpu: (ch, o) => {
+    const [n, m, c, stride] = checkHessianPass(ch, o);
+    const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
+    const K = m * (c + 1) + 1;
+    const T = packHessian(hessianRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, stride }), K);
+    return cpuF32(T, [1, T.length]);
+  },
+});

@@ -1,3 +1,7 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { momentsRef } from './reference.js';
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -21,15 +25,16 @@ import { FUSED_MAX_R, fusedKernel, momentsFlags, reduceColumns, reduceKernel, ro
 /** Rows per workgroup of the fused pass at least (16 per invocation): fewer, larger blocks on small inputs. */
 export const FUSED_ROWS_PER_BLOCK = 1024;
 
-export interface MomentsChunk {
+/** A chunk of balance rows (`T`: GpuTensor for the launchers, `Tensor` on the `Kernels` surface). */
+export interface MomentsChunk<T = GpuTensor> {
   /** [rows, m] f32; with sEnc 'u8' / 'u16': u32 words of packed group indices (groupWords(rows, 8|16)) */
-  S: GpuTensor;
+  S: T;
   /** [rows, c] f32; with yEnc 'bits': [rows, labelWords(c)] u32 words of bit-packed 0/1 labels */
-  Y: GpuTensor;
+  Y: T;
   /** [rows] utility, optional */
-  u?: GpuTensor;
+  u?: T;
   /** [rows] multiplicity, optional */
-  w?: GpuTensor;
+  w?: T;
   /** S encoding (default 'f32'); 'u8' / 'u16' need `m` */
   sEnc?: SEncoding;
   /** Y encoding (default 'f32'); 'bits' needs `c` */
@@ -40,7 +45,8 @@ export interface MomentsChunk {
   c?: number;
 }
 
-export interface MomentsParams {
+/** The dual point of a moments pass. */
+export interface MomentsPassOptions<T = GpuTensor> {
   /** W = v⁺ − v⁻, m×(c+1) row-major */
   W: ArrayLike<number>;
   pi: ArrayLike<number>;
@@ -49,7 +55,7 @@ export interface MomentsParams {
   /** when set, q_i ≡ fixedQ (raw-data statistics) */
   fixedQ?: number;
   /** store q_i here ([rows]) */
-  qOut?: GpuTensor;
+  qOut?: T;
 }
 
 export function momentsOutputs(m: number, c: number): number {
@@ -142,7 +148,7 @@ export function checkMomentsPass(
  * Dispatch the fused moments pass for one chunk; returns the [blocks, R] partial sums tensor
  * (R = momentsOutputs(m, c)) to be read and added on the host in float64.
  */
-export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParams): GpuTensor {
+export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsPassOptions): GpuTensor {
   const [n, m, c] = checkMomentsPass(ch, prm);
   const R = momentsOutputs(m, c);
   const sEnc = ch.sEnc ?? 'f32';
@@ -209,15 +215,15 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
         wBase: rw.base,
         qBase: rq.base,
       },
-      bindings: [
-        rs.resource,
-        ry.resource,
-        ru.resource,
-        rw.resource,
-        { buffer: dualT.buffer },
-        { buffer: part.buffer },
-        rq.resource,
-      ],
+      bindings: {
+        S: rs.resource,
+        Y: ry.resource,
+        U: ru.resource,
+        Wt: rw.resource,
+        Dual: { buffer: dualT.buffer },
+        Part: { buffer: part.buffer },
+        Q: rq.resource,
+      },
       workgroups: [blocks],
       temps,
     });
@@ -247,15 +253,15 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
         wBase: rw.base,
         qBase: rq.base,
       },
-      bindings: [
-        rs.resource,
-        ry.resource,
-        ru.resource,
-        rw.resource,
-        { buffer: dualT.buffer },
-        { buffer: z.buffer },
-        rq.resource,
-      ],
+      bindings: {
+        S: rs.resource,
+        Y: ry.resource,
+        U: ru.resource,
+        Wt: rw.resource,
+        Dual: { buffer: dualT.buffer },
+        Z: { buffer: z.buffer },
+        Q: rq.resource,
+      },
       workgroups: [ceilDiv(n, WG)],
       temps,
     }),
@@ -263,7 +269,13 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsParam
       op: 'moments.reduce',
       spec: { m, jw, skip },
       params: { n, m, c, flags, rowsPerBlock, R, sBase: rs.base, yBase: ry.base, wBase: rw.base },
-      bindings: [rs.resource, ry.resource, rw.resource, { buffer: z.buffer }, { buffer: part.buffer }],
+      bindings: {
+        S: rs.resource,
+        Y: ry.resource,
+        Wt: rw.resource,
+        Z: { buffer: z.buffer },
+        Part: { buffer: part.buffer },
+      },
       workgroups: [ceilDiv(c + 2, jw), blocks],
       temps,
     }),
@@ -283,3 +295,17 @@ export function foldMomentsPartials(part: ArrayLike<number>, m: number, c: numbe
   for (let b = 0; b < blocks; b++) for (let j = 0; j < R; j++) acc[j] += part[b * R + j];
   return acc;
 }
+
+/** fused M4 pass: q, Σq(s−π)⊗[1,y], Σw, objective — block partials [blocks, R] for `foldMomentsPartials` */
+export const momentsPassOp = defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsPassOptions<Tensor>) => Tensor>({
+  name: 'moments',
+  check: (ch, o) => void checkMomentsPass(ch, o),
+  webgpu: momentsPass,
+  cpu: (ch, o) => {
+    const [n, m, c] = checkMomentsPass(ch, o);
+    const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
+    const r = momentsRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, fixedQ: o.fixedQ });
+    o.qOut?.data.set(r.q);
+    return cpuF32(r.sums, [1, r.sums.length]);
+  },
+});

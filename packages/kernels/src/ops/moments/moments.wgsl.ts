@@ -421,7 +421,6 @@ fn column(j: u32) -> f32 {
 }
 @compute @workgroup_size(${FUSED_WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u32) {
-  _ = arrayLength(&Y); // bound even when c = 0 (the layout is derived from the bindings the source uses)
   let i1 = min((wg.x + 1u) * p.rowsPerBlock, p.n);
   let hasU = (p.flags & FLAG_U) != 0u;
   let hasW = (p.flags & FLAG_W) != 0u;
@@ -551,7 +550,6 @@ fn column(j: u32) -> f32 {
 }
 @compute @workgroup_size(${FUSED_WG})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l: u32) {
-  _ = arrayLength(&Y); // bound even when c = 0
   let j1 = min((wg.x + 1u) * p.rowsPerBlock, p.n);
   yv[0] = 1.0;
   for (var j = wg.x * p.rowsPerBlock + l; j < j1; j += ${FUSED_WG}u) {

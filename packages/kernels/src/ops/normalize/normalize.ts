@@ -1,13 +1,23 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { l2normalizeBackwardRef, l2normalizeRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, planRows, rank2Of, shapeStr } from '../common.js';
 import { normalizeKernel, WG } from './normalize.wgsl.js';
 
-function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op: string): GpuTensor {
-  if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
+/** The host checks of l2normalize (g null) and its backward (both backends). */
+export function checkNormalize(op: string, x: Tensor, g: Tensor | null, eps: number): void {
+  rank2Of(op, x);
   if (g && g.shape.join() !== x.shape.join())
     throw new ShapeError(`${op}: x ${shapeStr(x.shape)} and dy ${shapeStr(g.shape)} differ`);
   if (!(eps > 0)) throw new ArgumentError(`${op}: eps must be > 0`);
+}
+
+function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op: string): GpuTensor {
+  checkNormalize(op, x, g, eps);
   const [rows, cols] = x.shape;
   const y = ctx.empty(x.shape);
   if (rows === 0 || cols === 0) return y;
@@ -19,7 +29,7 @@ function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op
     const rg = bindRange(gg, r0 * cols, rc * cols);
     const ry = bindRange(y, r0 * cols, rc * cols);
     const params = { rows: rc, cols, xBase: rx.base, gBase: rg.base, yBase: ry.base, backward: g ? 1 : 0, eps };
-    const bindings = [rx.resource, rg.resource, ry.resource];
+    const bindings = { X: rx.resource, G: rg.resource, Y: ry.resource };
     ds.push(normalizeKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
   }
   ctx.submit(op, ds, temps);
@@ -35,3 +45,27 @@ export function l2normalize(ctx: GpuContext, x: GpuTensor, eps = 1e-12): GpuTens
 export function l2normalizeBackward(ctx: GpuContext, x: GpuTensor, dy: GpuTensor, eps = 1e-12): GpuTensor {
   return run(ctx, x, dy, eps, 'l2normalizeBackward');
 }
+
+const EPS = 1e-12;
+/** Row-wise y = x / max(‖x‖₂, eps) of a [rows, cols] tensor. */
+export const l2normalizeOp = defineOp<(x: Tensor, eps?: number) => Tensor>({
+  name: 'l2normalize',
+  check: (x, eps = EPS) => checkNormalize('l2normalize', x, null, eps),
+  webgpu: (ctx, x, eps = EPS) => l2normalize(ctx, x, eps),
+  cpu: (x, eps = EPS) => cpuF32(l2normalizeRef(x.data, x.shape[0], x.shape[1], eps), x.shape),
+  cases: [
+    {
+      name: '67×45',
+      args: (k, r) => [k.tensor(rand(r, 67 * 45), [67, 45])],
+      tol: { rel: 1e-5, abs: 1e-5 },
+      selfcheck: true,
+    },
+  ],
+});
+/** The vector-Jacobian product of `l2normalize` at x with upstream gradient dy. */
+export const l2normalizeBackwardOp = defineOp<(x: Tensor, dy: Tensor, eps?: number) => Tensor>({
+  name: 'l2normalizeBackward',
+  check: (x, dy, eps = EPS) => checkNormalize('l2normalizeBackward', x, dy, eps),
+  webgpu: (ctx, x, dy, eps = EPS) => l2normalizeBackward(ctx, x, dy, eps),
+  cpu: (x, dy, eps = EPS) => cpuF32(l2normalizeBackwardRef(x.data, dy.data, x.shape[0], x.shape[1], eps), x.shape),
+});

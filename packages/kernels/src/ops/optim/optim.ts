@@ -1,3 +1,8 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32, storageOf } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { adamwRef, clipGradNormRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -26,6 +31,42 @@ export interface AdamWOptions<T = GpuTensor> extends AdamWHyper {
   gradScale?: T;
 }
 
+/** The host checks of adamw (both backends); returns the hyper-parameters with their defaults. */
+export function checkAdamw(
+  params: Tensor,
+  grads: Tensor,
+  m: Tensor,
+  v: Tensor,
+  step: number,
+  hp: AdamWOptions<Tensor>,
+): Required<AdamWHyper> {
+  const op = 'adamw';
+  const h = adamwHyper(hp, op);
+  const n = params.size;
+  for (const [name, t] of Object.entries({ grads, m, v })) {
+    if (t.size !== n)
+      throw new ShapeError(
+        `${op}: ${name} ${shapeStr(t.shape)} must have as many elements as params ${shapeStr(params.shape)}`,
+      );
+  }
+  for (const t of [params, grads, m, v]) if (t.dtype !== 'f32') throw new ArgumentError(`${op}: tensors must be f32`);
+  if (new Set([params, grads, m, v].map(storageOf)).size !== 4)
+    throw new ArgumentError(`${op}: params, grads, m and v must be distinct buffers`);
+  if (!(Number.isInteger(step) && step >= 1)) throw new ArgumentError(`${op}: step = ${step} must be an integer ≥ 1`);
+  if (hp.gradScale && hp.gradScale.size < 1) throw new ShapeError(`${op}: gradScale must hold one element`);
+  return h;
+}
+
+/** The host checks of clipGradNorm (both backends). */
+export function checkClipGradNorm(grads: Tensor[], maxNorm: number): void {
+  const op = 'clipGradNorm';
+  if (!(Number.isFinite(maxNorm) && maxNorm > 0))
+    throw new ArgumentError(`${op}: maxNorm = ${maxNorm} must be finite and > 0`);
+  for (const g of grads) if (g.dtype !== 'f32') throw new ArgumentError(`${op}: gradients must be f32`);
+  if (new Set(grads.map(storageOf)).size !== grads.length)
+    throw new ArgumentError(`${op}: gradient tensors must be distinct buffers`);
+}
+
 /**
  * One AdamW step (decoupled weight decay, bias correction; PyTorch semantics), in place on `params`, `m`, `v`
  * (flat f32 tensors of equal size; `m`, `v` start at zero). `step` counts from 1.
@@ -40,19 +81,8 @@ export function adamw(
   hp: AdamWOptions,
 ): void {
   const op = 'adamw';
-  const h = adamwHyper(hp, op);
+  const h = checkAdamw(params, grads, m, v, step, hp);
   const n = params.size;
-  for (const [name, t] of Object.entries({ grads, m, v })) {
-    if (t.size !== n)
-      throw new ShapeError(
-        `${op}: ${name} ${shapeStr(t.shape)} must have as many elements as params ${shapeStr(params.shape)}`,
-      );
-  }
-  for (const t of [params, grads, m, v]) if (t.dtype !== 'f32') throw new ArgumentError(`${op}: tensors must be f32`);
-  if (new Set([params.buffer, grads.buffer, m.buffer, v.buffer]).size !== 4)
-    throw new ArgumentError(`${op}: params, grads, m and v must be distinct buffers`);
-  if (!(Number.isInteger(step) && step >= 1)) throw new ArgumentError(`${op}: step = ${step} must be an integer ≥ 1`);
-  if (hp.gradScale && hp.gradScale.size < 1) throw new ShapeError(`${op}: gradScale must hold one element`);
   if (n === 0) return;
   const bc1 = 1 - h.beta1 ** step;
   const bc2 = 1 - h.beta2 ** step;
@@ -81,7 +111,7 @@ export function adamw(
       bc1,
       bc2,
     };
-    const bindings = [rp.resource, rg.resource, rm.resource, rv.resource, scaleRes];
+    const bindings = { P: rp.resource, G: rg.resource, M: rm.resource, V: rv.resource, Scale: scaleRes };
     ds.push(adamwKernel.dispatch(ctx, { op, spec: {}, params: u, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -100,11 +130,7 @@ export interface ClipGradNormResult<T = GpuTensor> {
  */
 export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: number): ClipGradNormResult {
   const op = 'clipGradNorm';
-  if (!(Number.isFinite(maxNorm) && maxNorm > 0))
-    throw new ArgumentError(`${op}: maxNorm = ${maxNorm} must be finite and > 0`);
-  for (const g of grads) if (g.dtype !== 'f32') throw new ArgumentError(`${op}: gradients must be f32`);
-  if (new Set(grads.map((g) => g.buffer)).size !== grads.length)
-    throw new ArgumentError(`${op}: gradient tensors must be distinct buffers`);
+  checkClipGradNorm(grads, maxNorm);
   const plan: { g: GpuTensor; s0: number; cnt: number; out: number; blocks: number }[] = [];
   let parts = 0;
   for (const g of grads) {
@@ -122,11 +148,11 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
     const r = bindRange(c.g, c.s0, c.cnt);
     const workgroups: [number, number] = [Math.min(c.blocks, MAX_WG), ceilDiv(c.blocks, MAX_WG)];
     const params = { n: c.cnt, base: r.base, out: c.out };
-    const bindings = [r.resource, bindRange(part).resource];
+    const bindings = { G: r.resource, Part: bindRange(part).resource };
     ds.push(sumSquaresKernel.dispatch(ctx, { op: `${op}.sumsq`, spec: {}, params, bindings, workgroups, temps }));
   }
   const finalParams = { parts, maxNorm, eps: CLIP_NORM_EPS };
-  const finalBindings = [bindRange(part).resource, bindRange(res).resource];
+  const finalBindings = { Part: bindRange(part).resource, Out: bindRange(res).resource };
   const final = {
     op: `${op}.final`,
     spec: {},
@@ -140,7 +166,7 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
     const r = bindRange(c.g, c.s0, c.cnt);
     const g = grid2(c.cnt);
     const params = { n: c.cnt, width: g.width, base: r.base };
-    const bindings = [r.resource, bindRange(res).resource];
+    const bindings = { G: r.resource, Out: bindRange(res).resource };
     ds.push(scaleKernel.dispatch(ctx, { op: `${op}.scale`, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
@@ -154,3 +180,49 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
   res.dispose();
   return { norm, scale };
 }
+
+/** One AdamW step (PyTorch semantics) in place on params, m, v; `step` counts from 1. */
+export const adamwOp = defineOp<
+  (params: Tensor, grads: Tensor, m: Tensor, v: Tensor, step: number, opts: AdamWOptions<Tensor>) => void
+>({
+  name: 'adamw',
+  check: checkAdamw,
+  webgpu: adamw,
+  cpu: (P, G, M, V, step, { gradScale, ...h }) => {
+    const r = adamwRef(P.data, G.data, M.data, V.data, step, { ...h, gradScale: gradScale?.data[0] });
+    P.data.set(r.params);
+    M.data.set(r.m);
+    V.data.set(r.v);
+  },
+  cases: [
+    {
+      name: 'n=45',
+      args: (k, r) => [
+        k.tensor(rand(r, 45), [45]),
+        k.tensor(rand(r, 45), [45]),
+        k.zeros([45]),
+        k.zeros([45]),
+        1,
+        { lr: 0.01, weightDecay: 0.1 },
+      ],
+      out: (_res, args) => args[0],
+      tol: { rel: 1e-5, abs: 1e-5 },
+      selfcheck: true,
+    },
+  ],
+});
+
+/** Global gradient-norm clipping in place; norm and factor as [1] tensors. */
+export const clipGradNormOp = defineOp<(grads: Tensor[], maxNorm: number) => ClipGradNormResult<Tensor>>({
+  name: 'clipGradNorm',
+  check: checkClipGradNorm,
+  webgpu: clipGradNorm,
+  cpu: (grads, maxNorm) => {
+    const r = clipGradNormRef(
+      grads.map((g) => g.data),
+      maxNorm,
+    );
+    grads.forEach((g, k) => g.data.set(r.grads[k]));
+    return { norm: cpuF32(Float64Array.of(r.norm), [1]), scale: cpuF32(Float64Array.of(r.scale), [1]) };
+  },
+});

@@ -1,3 +1,7 @@
+import { isTensor, type Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { classTokensRef, embedTokensRef, unfoldRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
@@ -11,7 +15,7 @@ function grid(count: number): { width: number; wg: [number, number] } {
   return { width: x * PT_WG, wg: [x, ceilDiv(count, x * PT_WG)] };
 }
 
-function f32(op: string, name: string, t: GpuTensor): void {
+function f32(op: string, name: string, t: Tensor): void {
   if (t.dtype !== 'f32') throw new ArgumentError(`${op}: ${name} must be f32, got ${t.dtype}`);
 }
 
@@ -45,15 +49,15 @@ export function unfold(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor 
     const ry = bindRange(y, b0 * outImg, nb * outImg);
     const g = grid(nb * outImg);
     const params = { n: nb * outImg, C, S, P: patch, G, xBase: rx.base, yBase: ry.base, width: g.width };
-    const bindings = [rx.resource, ry.resource];
+    const bindings = { X: rx.resource, Y: ry.resource };
     ds.push(unfoldKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
   return y;
 }
 
-/** Y[b·L + t] = (t = 0 ? cls : x[b·P + t − 1]) + pos[t] for x [n·P, W], cls [W], pos [L = P + 1, W] → [n·L, W]. */
-export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: GpuTensor): GpuTensor {
+/** The host checks of classTokens (both backends); returns n images of P patches, L = P + 1 rows, width W. */
+export function checkClassTokens(x: Tensor, cls: Tensor, pos: Tensor): { n: number; P: number; L: number; W: number } {
   const op = 'classTokens';
   for (const [nm, t] of [
     ['x', x],
@@ -70,7 +74,13 @@ export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: 
     throw new ShapeError(
       `${op}: x ${shapeStr(x.shape)}, cls ${shapeStr(cls.shape)}, pos ${shapeStr(pos.shape)}: need pos [P + 1, W], cls [W] and a multiple of P rows`,
     );
-  const n = rows / P;
+  return { n: rows / P, P, L, W };
+}
+
+/** Y[b·L + t] = (t = 0 ? cls : x[b·P + t − 1]) + pos[t] for x [n·P, W], cls [W], pos [L = P + 1, W] → [n·L, W]. */
+export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: GpuTensor): GpuTensor {
+  const op = 'classTokens';
+  const { n, P, L, W } = checkClassTokens(x, cls, pos);
   const y = ctx.empty([n * L, W]);
   if (n === 0 || W === 0) return y;
   const ds: DispatchSpec[] = [];
@@ -91,11 +101,35 @@ export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: 
       pBase: rp.base,
       width: g.width,
     };
-    const bindings = [rx.resource, rc.resource, rp.resource, ry.resource];
+    const bindings = { X: rx.resource, CLS: rc.resource, POS: rp.resource, Y: ry.resource };
     ds.push(classTokensKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
   }
   ctx.submit(op, ds, temps);
   return y;
+}
+
+/** The host checks of embedTokens (both backends): shapes, dtypes, host ids in [0, V), n·L ids. */
+export function checkEmbedTokens(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor): void {
+  const op = 'embedTokens';
+  f32(op, 'table', table);
+  f32(op, 'pos', pos);
+  if (table.shape.length !== 2 || pos.shape.length !== 2 || table.shape[1] !== pos.shape[1])
+    throw new ShapeError(
+      `${op}: table ${shapeStr(table.shape)} and pos ${shapeStr(pos.shape)} must be [V, W] and [L, W]`,
+    );
+  const V = table.shape[0];
+  const L = pos.shape[0];
+  let R: number;
+  if (isTensor(ids)) {
+    if (ids.dtype !== 'u32') throw new ArgumentError(`${op}: ids must be a u32 tensor`);
+    R = ids.size;
+  } else {
+    for (let i = 0; i < ids.length; i++)
+      if (!(Number.isInteger(ids[i]) && ids[i] >= 0 && ids[i] < V))
+        throw new ArgumentError(`${op}: ids[${i}] = ${ids[i]} is outside [0, ${V})`);
+    R = ids.length;
+  }
+  if (L === 0 ? R !== 0 : R % L !== 0) throw new ShapeError(`${op}: ${R} ids are not a multiple of L = ${L}`);
 }
 
 /**
@@ -110,29 +144,17 @@ export function embedTokens(
   pos: GpuTensor,
 ): GpuTensor {
   const op = 'embedTokens';
-  f32(op, 'table', table);
-  f32(op, 'pos', pos);
-  if (table.shape.length !== 2 || pos.shape.length !== 2 || table.shape[1] !== pos.shape[1])
-    throw new ShapeError(
-      `${op}: table ${shapeStr(table.shape)} and pos ${shapeStr(pos.shape)} must be [V, W] and [L, W]`,
-    );
+  checkEmbedTokens(table, ids, pos);
   const [V, W] = table.shape;
   const L = pos.shape[0];
   let it: GpuTensor;
   let owned = false;
-  if ((ids as GpuTensor).kind === 'gpu') {
-    it = ids as GpuTensor;
-    if (it.dtype !== 'u32') throw new ArgumentError(`${op}: ids must be a u32 tensor`);
-  } else {
-    const a = ids as ArrayLike<number>;
-    for (let i = 0; i < a.length; i++)
-      if (!(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < V))
-        throw new ArgumentError(`${op}: ids[${i}] = ${a[i]} is outside [0, ${V})`);
-    it = ctx.tensor(a, [a.length], 'u32');
+  if (isTensor(ids)) it = ids as GpuTensor;
+  else {
+    it = ctx.tensor(ids, [ids.length], 'u32');
     owned = true;
   }
   const R = it.size;
-  if (L === 0 ? R !== 0 : R % L !== 0) throw new ShapeError(`${op}: ${R} ids are not a multiple of L = ${L}`);
   const y = ctx.empty([R, W]);
   if (R === 0 || W === 0) {
     if (owned) it.dispose();
@@ -162,7 +184,7 @@ export function embedTokens(
         yBase: ry.base,
         width: g.width,
       };
-      const bindings = [re.resource, ri.resource, rp.resource, ry.resource];
+      const bindings = { E: re.resource, I: ri.resource, POS: rp.resource, Y: ry.resource };
       ds.push(embedTokensKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: g.wg, temps }));
     });
   }
@@ -170,3 +192,43 @@ export function embedTokens(
   if (owned) it.dispose();
   return y;
 }
+
+/** im2col for the stride-p patch conv: x [n, C, S, S] → [n·⌊S/p⌋², C·p²] */
+export const unfoldOp = defineOp<(x: Tensor, patch: number) => Tensor>({
+  name: 'unfold',
+  check: (x, patch) => {
+    f32('unfold', 'x', x);
+    unfoldDims(x.shape, patch);
+  },
+  webgpu: unfold,
+  cpu: (x, patch) => cpuF32(unfoldRef(x.data, x.shape[0], x.shape[1], x.shape[2], patch), unfoldDims(x.shape, patch)),
+});
+
+/** ViT inputs: [cls; x rows of one image] + pos, for x [n·P, W], cls [W], pos [P + 1, W] → [n·(P + 1), W] */
+export const classTokensOp = defineOp<(x: Tensor, cls: Tensor, pos: Tensor) => Tensor>({
+  name: 'classTokens',
+  check: (x, cls, pos) => void checkClassTokens(x, cls, pos),
+  webgpu: classTokens,
+  cpu: (x, cls, pos) => {
+    const { n, P, L, W } = checkClassTokens(x, cls, pos);
+    return cpuF32(classTokensRef(x.data, n, P, W, cls.data, pos.data), [n * L, W]);
+  },
+});
+
+/** table[ids] + pos[r mod L] for table [V, W], ids (u32 tensor or integers) of n·L tokens, pos [L, W] */
+export const embedTokensOp = defineOp<(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor) => Tensor>({
+  name: 'embedTokens',
+  check: checkEmbedTokens,
+  webgpu: embedTokens,
+  cpu: (table, ids, pos) => {
+    const [V, W] = table.shape;
+    const L = pos.shape[0];
+    if (!isTensor(ids)) return cpuF32(embedTokensRef(table.data, V, W, ids, pos.data, L), [ids.length, W]);
+    // device-style ids: one ≥ V gets positions only (as on WebGPU)
+    const I = ids.data;
+    const y = embedTokensRef(new Float64Array(W), 1, W, new Uint32Array(I.length), pos.data, L);
+    for (let r = 0; r < I.length; r++)
+      if (I[r] < V) for (let j = 0; j < W; j++) y[r * W + j] = table.data[I[r] * W + j] + pos.data[(r % L) * W + j];
+    return cpuF32(y, [I.length, W]);
+  },
+});

@@ -1,21 +1,27 @@
+import type { Axis, Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { reduceAllRef, reduceRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { elementwise } from '../elementwise/elementwise.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { bindRange, ceilDiv, checkAxis, MAX_WG, planRows, rank2Of } from '../common.js';
 import { REDUCE_OPS, reduceColKernel, reduceRowKernel, WG } from './reduce.wgsl.js';
 
 export type ReduceOp = keyof typeof REDUCE_OPS;
 const OPS = Object.keys(REDUCE_OPS) as ReduceOp[];
 
-function check(op: string, x: GpuTensor, axis: number): void {
-  if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
-  if (axis !== 0 && axis !== 1) throw new ArgumentError(`${op}: axis must be 0 or 1, got ${axis}`);
+/** The host checks of a reduction along an axis (both backends). */
+export function checkReduce(op: string, x: Tensor, axis: number): void {
+  rank2Of(op, x);
+  checkAxis(op, axis);
 }
 
 /** Reduce a [rows, cols] tensor along `axis` (1: per row → [rows]; 0: per column → [cols]). Empty max/logsumexp = -FLT_MAX. */
 export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1): GpuTensor {
   if (!OPS.includes(op)) throw new ArgumentError(`reduce: unknown op "${op}"`);
-  check(op, x, axis);
+  checkReduce(op, x, axis);
   const [rows, cols] = x.shape;
   const code = REDUCE_OPS[op];
   if (axis === 1) {
@@ -27,7 +33,7 @@ export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1)
       const rx = bindRange(x, r0 * cols, rc * cols);
       const ry = bindRange(y, r0, rc);
       const params = { rows: rc, cols, xBase: rx.base, yBase: ry.base, op: code, total: rc * cols };
-      const bindings = [rx.resource, ry.resource];
+      const bindings = { X: rx.resource, Y: ry.resource };
       ds.push(reduceRowKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
     }
     ctx.submit(`reduce.${op}`, ds, temps);
@@ -44,7 +50,7 @@ export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1)
     const rx = bindRange(x, r0 * cols, Math.max(1, rc * cols));
     const [first, last] = [i === 0 ? 1 : 0, i === chunks.length - 1 ? 1 : 0];
     const params = { rows: rc, cols, xBase: rx.base, yBase: 0, op: code, first, last, total: rows };
-    const bindings = [rx.resource, { buffer: y.buffer }, { buffer: state }];
+    const bindings = { X: rx.resource, Y: { buffer: y.buffer }, S: { buffer: state } };
     ds.push(reduceColKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(cols, WG)], temps }));
   });
   ctx.submit(`reduce.${op}`, ds, temps);
@@ -66,7 +72,7 @@ export function reduceAll(ctx: GpuContext, x: GpuTensor, op: 'sum' | 'mean' | 'm
     const rx = bindRange(x, r0 * W, count);
     const ry = bindRange(inner, r0, rc);
     const params = { rows: rc, cols: W, xBase: rx.base, yBase: ry.base, op: code, total: count };
-    const bindings = [rx.resource, ry.resource];
+    const bindings = { X: rx.resource, Y: ry.resource };
     ds.push(reduceRowKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
   }
   ctx.submit(`reduce.${op}`, ds, temps);
@@ -77,3 +83,50 @@ export function reduceAll(ctx: GpuContext, x: GpuTensor, op: 'sum' | 'mean' | 'm
   out.dispose();
   return m;
 }
+
+function reduceOp(op: 'sum' | 'mean' | 'max') {
+  return defineOp<(x: Tensor, axis?: Axis) => Tensor>({
+    name: op,
+    check: (x, axis) => {
+      if (axis !== undefined) checkReduce(op, x, axis);
+    },
+    webgpu: (ctx, x, axis) => (axis === undefined ? reduceAll(ctx, x, op) : reduce(ctx, x, op, axis)),
+    cpu: (x, axis) =>
+      axis === undefined
+        ? cpuF32(Float64Array.of(reduceAllRef(x.data, op)), [1])
+        : cpuF32(reduceRef(x.data, x.shape[0], x.shape[1], op, axis), [axis === 1 ? x.shape[0] : x.shape[1]]),
+    cases:
+      op === 'sum'
+        ? [
+            {
+              name: 'all 67×45',
+              args: (k, r) => [k.tensor(rand(r, 67 * 45), [67, 45])],
+              tol: { rel: 1e-4, abs: 1e-4 },
+              selfcheck: true,
+            },
+          ]
+        : [],
+  });
+}
+/** Σ of every element ([1]), or along an axis of a [rows, cols] tensor (1: per row, 0: per column). */
+export const sumOp = reduceOp('sum');
+/** The mean of every element, or along an axis. */
+export const meanOp = reduceOp('mean');
+/** The maximum of every element, or along an axis (empty: −FLT_MAX). */
+export const maxOp = reduceOp('max');
+/** log Σ exp along an axis of a [rows, cols] tensor. */
+export const logsumexpOp = defineOp<(x: Tensor, axis: Axis) => Tensor>({
+  name: 'logsumexp',
+  check: (x, axis) => checkReduce('logsumexp', x, axis),
+  webgpu: (ctx, x, axis) => reduce(ctx, x, 'logsumexp', axis),
+  cpu: (x, axis) =>
+    cpuF32(reduceRef(x.data, x.shape[0], x.shape[1], 'logsumexp', axis), [axis === 1 ? x.shape[0] : x.shape[1]]),
+  cases: [
+    {
+      name: '67×45 axis 0',
+      args: (k, r) => [k.tensor(rand(r, 67 * 45), [67, 45]), 0],
+      tol: { rel: 1e-5, abs: 1e-5 },
+      selfcheck: true,
+    },
+  ],
+});

@@ -1,13 +1,16 @@
+import type { Axis, Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { rand } from '../cases.js';
+import { softmaxRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
-import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, planRows } from '../common.js';
 import { softmaxKernel, WG } from './softmax.wgsl.js';
-import { reduce } from '../reduce/reduce.js';
+import { checkReduce, reduce } from '../reduce/reduce.js';
 
 /** Softmax of a [rows, cols] tensor along `axis` (1: each row sums to 1; 0: each column). */
 export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTensor {
-  if (x.shape.length !== 2) throw new ShapeError(`softmax: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
-  if (axis !== 0 && axis !== 1) throw new ArgumentError(`softmax: axis must be 0 or 1, got ${axis}`);
+  checkReduce('softmax', x, axis);
   const [rows, cols] = x.shape;
   const y = ctx.empty(x.shape);
   if (rows === 0 || cols === 0) return y;
@@ -19,7 +22,7 @@ export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTens
     const ry = bindRange(y, r0 * cols, rc * cols);
     const rl = axis === 1 ? bindRange(lse, r0, rc) : bindRange(lse, 0, cols);
     const params = { rows: rc, cols, xBase: rx.base, yBase: ry.base, lBase: rl.base, axis };
-    const bindings = [rx.resource, rl.resource, ry.resource];
+    const bindings = { X: rx.resource, L: rl.resource, Y: ry.resource };
     const workgroups: [number] = [ceilDiv(rc, WG)];
     ds.push(softmaxKernel.dispatch(ctx, { op: 'softmax', spec: {}, params, bindings, workgroups, temps }));
   }
@@ -27,3 +30,19 @@ export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTens
   lse.dispose();
   return y;
 }
+
+/** Softmax of a [rows, cols] tensor along `axis` (1: each row sums to 1; 0: each column). */
+export const softmaxOp = defineOp<(x: Tensor, axis: Axis) => Tensor>({
+  name: 'softmax',
+  check: (x, axis) => checkReduce('softmax', x, axis),
+  webgpu: (ctx, x, axis) => softmax(ctx, x, axis),
+  cpu: (x, axis) => cpuF32(softmaxRef(x.data, x.shape[0], x.shape[1], axis), x.shape),
+  cases: [
+    {
+      name: '67×45',
+      args: (k, r) => [k.tensor(rand(r, 67 * 45), [67, 45]), 1],
+      tol: { rel: 1e-5, abs: 1e-5 },
+      selfcheck: true,
+    },
+  ],
+});

@@ -1,15 +1,24 @@
+import type { Tensor } from '../../types.js';
+import { cpuF32 } from '../../runtime/cpu-tensor.js';
+import { defineOp } from '../op.js';
+import { transposeRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
+import { bindRange, ceilDiv, MAX_WG, rank2Of, shapeStr } from '../common.js';
 import { ACC_WG, accumulateKernel, TR, transposeKernel } from './transpose.wgsl.js';
 
 // Layout helpers the fused launchers share: a tiled transpose (so the fastest, untransposed matmul variants
 // apply) and an in-place accumulate (D += A). Definitions in reference.ts.
 
+/** The host checks of transpose (both backends). */
+export function checkTranspose(x: Tensor, op = 'transpose'): void {
+  rank2Of(op, x);
+  if (x.dtype !== 'f32') throw new ArgumentError(`${op}: x must be f32`);
+}
+
 /** Yᵀ of a rank-2 f32 tensor [rows, cols] → [cols, rows]; both bound whole (one binding each). */
 export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuTensor {
-  if (x.shape.length !== 2) throw new ShapeError(`${op}: expected a rank-2 tensor, got ${shapeStr(x.shape)}`);
-  if (x.dtype !== 'f32') throw new ArgumentError(`${op}: x must be f32`);
+  checkTranspose(x, op);
   const [rows, cols] = x.shape;
   const out = ctx.empty([cols, rows]);
   if (rows === 0 || cols === 0) return out;
@@ -20,7 +29,7 @@ export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuT
     throw new ShapeError(`${op}: ${shapeStr(x.shape)} too large for one dispatch`);
   const temps: GPUBuffer[] = [];
   const params = { rows, cols, inBase: 0, outBase: 0 };
-  const bindings = [bindRange(x, 0, rows * cols).resource, bindRange(out).resource];
+  const bindings = { In: bindRange(x, 0, rows * cols).resource, Out: bindRange(out).resource };
   ctx.submit(
     `${op}.transpose`,
     [transposeKernel.dispatch(ctx, { op: `${op}.transpose`, spec: {}, params, bindings, workgroups, temps })],
@@ -48,10 +57,18 @@ export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op 
       op: `${op}.accumulate`,
       spec: {},
       params,
-      bindings: [ra.resource, rd.resource],
+      bindings: { A: ra.resource, D: rd.resource },
       workgroups: [width / ACC_WG, ceilDiv(cnt, width)],
       temps,
     });
     ctx.submit(`${op}.accumulate`, [ds], temps);
   }
 }
+
+/** [rows, cols] → [cols, rows] */
+export const transposeOp = defineOp<(x: Tensor) => Tensor>({
+  name: 'transpose',
+  check: (x) => checkTranspose(x),
+  webgpu: (ctx, x) => transpose(ctx, x),
+  cpu: (x) => cpuF32(transposeRef(x.data, x.shape[0], x.shape[1]), [x.shape[1], x.shape[0]]),
+});
