@@ -57,7 +57,8 @@ export function compatTable(cases) {
   lines.push(
     '',
     'Each TypeScript cell: with and without WebGPU types (TypeScript 5.9: `@webgpu/types` or none; TypeScript 7: ' +
-      "its lib.dom's WebGPU or none) × with and without the optional `@duckdb/node-api`, every entry point " +
+      "its lib.dom's WebGPU or none) × with and without the optional `@duckdb/node-api` (TypeScript 5.9: without " +
+      'DuckDB checked once, without WebGPU types), every entry point ' +
       '(`@m4kit/kernels`, `/node`, `/advanced`, `@m4kit/sdk`, `/node`, `/options`, `/browser`; a CommonJS file too ' +
       'under node16 / nodenext). `publint --strict` and `attw` report no problem on the tarballs.',
   );
@@ -109,4 +110,31 @@ export function checkReadme(readmePath, bytes, cases, write = false) {
   }
   if (write) writeFileSync(readmePath, text);
   return diffs;
+}
+
+/** The README's ```js / ```ts / ```html / ```sh blocks: [{ lang, line, code }]. */
+export function readmeBlocks(readmePath) {
+  const out = [];
+  const lines = readFileSync(readmePath, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^```(\w+)\s*$/.exec(lines[i]);
+    if (!m) continue;
+    const start = i + 1;
+    while (++i < lines.length && !/^```\s*$/.test(lines[i]));
+    out.push({ lang: m[1], line: start, code: lines.slice(start, i).join('\n') });
+  }
+  return out;
+}
+
+/**
+ * How the consumer suite checks a README code block: 'node' (run in a folder holding a small data.csv), 'tsc'
+ * (browser code: type-checked with the names it assumes declared), 'deno' (run with deno), or null with the reason
+ * it is not run here (shell commands over the user's files; the CDN <script>, whose local twin runs in (e)).
+ */
+export function blockCheck(b) {
+  if (b.lang === 'sh') return { how: null, why: 'shell commands over your files (the CLI cases cover the commands)' };
+  if (b.lang === 'html') return { how: null, why: 'the CDN <script>: (e) runs the same code from the local file' };
+  if (/from 'npm:/.test(b.code)) return { how: 'deno' };
+  if (/\bfile\.(name|arrayBuffer)/.test(b.code)) return { how: 'tsc', prelude: 'declare const file: File;\n' };
+  return { how: 'node' };
 }

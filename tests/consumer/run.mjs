@@ -13,6 +13,7 @@
 //       package in its bundle; and the bundled browser build (dist/browser/m4kit.js) from a plain <script type=module>
 //   (f) npx m4kit info / npx m4kit balance from the consumer folder (and a failing balance leaves nothing behind)
 //   (g) every @example block of the published declarations, run with node (examples.mjs)
+//   (h) README.md's code blocks: the Node ones run, the browser one type-checks, the Deno one runs (readme.mjs)
 // plus publint / attw on the tarballs, and README.md's size and compatibility tables checked against this run
 // (readme.mjs; `--write-readme` rewrites them)
 // plus npm publish --dry-run and deno publish --dry-run for every package. Writes tests/.out/consumer.json
@@ -36,7 +37,7 @@ import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLERS } from './bundlers.mjs';
 import { tsCells, writeTsconfig } from './typescript.mjs';
-import { checkReadme } from './readme.mjs';
+import { blockCheck, checkReadme, readmeBlocks } from './readme.mjs';
 import { extractExamples } from './examples.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -319,6 +320,59 @@ if (installed) {
       assert(nodeResult.adapter, 'no adapter reported');
     },
   );
+
+  // ---------------------------------------------------------------- (h) the README's code blocks
+  await check('(h) README code blocks: the Node ones run, the browser one type-checks, the Deno one runs', async () => {
+    const dir = join(app, 'readme-blocks');
+    mkdirSync(dir, { recursive: true });
+    // the blocks read data.csv with gender and occupation columns (an association to remove at η 0.8)
+    const occ = ['doctor', 'nurse', 'clerk'];
+    const rows = ['gender,occupation'];
+    for (let i = 0; i < 600; i++) rows.push(`${i % 2 ? 'F' : 'M'},${i % 2 && i % 7 === 0 ? 'nurse' : occ[i % 3]}`);
+    writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
+    const failures = [];
+    let ran = 0;
+    for (const b of readmeBlocks(join(root, 'README.md'))) {
+      const how = blockCheck(b);
+      if (!how.how) continue;
+      const name = `block-${b.line}`;
+      let r;
+      if (how.how === 'node') {
+        writeFileSync(join(dir, `${name}.mjs`), b.code + '\n');
+        r = sh(process.execPath, [`${name}.mjs`], { cwd: dir });
+      } else if (how.how === 'deno') {
+        writeFileSync(join(dir, `${name}.ts`), b.code + '\n');
+        const flags = [
+          '--unstable-webgpu',
+          '--allow-read',
+          '--allow-write',
+          '--allow-env',
+          '--allow-sys',
+          '--allow-ffi',
+        ];
+        r = sh(bin('.bin/deno'), ['run', ...flags, `${name}.ts`], { cwd: dir });
+      } else {
+        writeFileSync(join(dir, `${name}.ts`), `${how.prelude}${b.code}\nexport {};\n`);
+        const compilerOptions = {
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'bundler',
+          lib: ['ES2022', 'DOM'],
+          types: ['@webgpu/types'],
+        };
+        writeFileSync(join(dir, `tsconfig.${name}.json`), JSON.stringify({ compilerOptions, files: [`${name}.ts`] }));
+        r = sh(process.execPath, [bin('typescript/bin/tsc'), '-p', `tsconfig.${name}.json`], { cwd: dir });
+      }
+      ran++;
+      if (r.status !== 0)
+        failures.push(`README.md line ${b.line} (${how.how}) exited ${r.status}: ${tail(r.stderr || r.stdout, 600)}`);
+    }
+    assert(ran >= 5, `only ${ran} README blocks were checked`);
+    assert(!failures.length, failures.join('\n'));
+  });
 
   // ---------------------------------------------------------------- (g) the @example blocks of the declarations
   // the entry-point functions whose declarations must carry a runnable example (examples.mjs runs every one found)

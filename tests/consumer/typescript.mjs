@@ -30,7 +30,10 @@ export function tsCells() {
   for (const ts of TS_VERSIONS)
     for (const res of RESOLUTIONS)
       for (const webgpuTypes of [true, false])
-        for (const duckdb of [true, false])
+        for (const duckdb of [true, false]) {
+          // TypeScript 5.9 is the slow one (~1 min a cell on 2 busy cores): without DuckDB it is checked once per
+          // resolution, without WebGPU types (the strictest case); TypeScript 7 runs every cell
+          if (!duckdb && webgpuTypes && !ts.name.endsWith('7')) continue;
           cells.push({
             ts,
             res,
@@ -40,6 +43,7 @@ export function tsCells() {
               `${ts.name}, moduleResolution ${res}, ${gpuTypes(ts, webgpuTypes).what}, ` +
               `${duckdb ? 'with' : 'without'} @duckdb/node-api`,
           });
+        }
   return cells;
 }
 

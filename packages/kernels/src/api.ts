@@ -14,6 +14,7 @@ export type { Axis, BackendKind, CopyOptions, KernelsCore, Tensor } from './type
 export type { DebiasInputs, DebiasResult } from './ops/debias-loss/debias-loss.js';
 export type { MomentsHessianOptions } from './ops/moments/hessian.js';
 
+/** Options of `init()`: the backend to use and what to do when WebGPU is missing (plus the device options). */
 export interface InitOptions extends GpuContextOptions {
   /** 'auto' (default): WebGPU, falling back to the float64 CPU backend only outside CI. */
   backend?: BackendKind | 'auto';

@@ -6,6 +6,7 @@
 interface GPU {}
 interface GPUAdapter {}
 interface GPUAdapterInfo {}
+interface GPUBindGroupLayoutEntry {}
 interface GPUBuffer {}
 interface GPUBufferBinding {}
 interface GPUCommandEncoder {}

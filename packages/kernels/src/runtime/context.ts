@@ -27,6 +27,7 @@ export type { BufferPool, ByteMeter } from './pool.js';
  */
 export type BindingResource = GPUBuffer | GPUBufferBinding;
 
+/** Options of a WebGPU context: the GPU object, the adapter preference and the binding-size cap. */
 export interface GpuContextOptions {
   /** Use this GPU object instead of the runtime seam (navigator.gpu / Dawn). */
   gpu?: GPU;
@@ -56,6 +57,7 @@ export interface KernelVariants {
 
 type Variant<K extends keyof KernelVariants> = NonNullable<KernelVariants[K]>;
 
+/** The WebGPU adapter a `Kernels` runs on (vendor, architecture, device, description; software or not). */
 export interface AdapterDescription {
   vendor: string;
   architecture: string;

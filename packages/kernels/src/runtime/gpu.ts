@@ -12,10 +12,22 @@ type GpuProvider = () => GPU | Promise<GPU>;
 const SLOT = Symbol.for('@m4kit/kernels.gpuProvider');
 type Slot = { [SLOT]?: GpuProvider };
 
+/**
+ * Register where `getGPU()` takes the `GPU` from (`@m4kit/kernels/node` registers Dawn); `undefined` removes it.
+ *
+ * @param p - a function returning the `GPU` object (or a promise of it), or undefined
+ */
 export function setGpuProvider(p: GpuProvider | undefined): void {
   (globalThis as Slot)[SLOT] = p;
 }
 
+/**
+ * The `GPU` m4kit uses: the registered provider (Dawn, once `@m4kit/kernels/node` is imported), else
+ * `navigator.gpu`.
+ *
+ * @returns the WebGPU entry object
+ * @throws NoAdapterError when there is neither
+ */
 export async function getGPU(): Promise<GPU> {
   const provider = (globalThis as Slot)[SLOT];
   if (provider) return provider();
