@@ -11,10 +11,11 @@ import {
   type ColumnSpec,
   type SqlDialect,
 } from '@m4kit/sdk/node';
+import type { TableEngine } from './engine.js';
 
 export interface ScaleCliOptions {
-  /** 'js' (default: the in-process readers) or 'duckdb' */
-  engine?: 'js' | 'duckdb';
+  /** 'auto' (default: engine.ts), 'js' (the in-process readers) or 'duckdb' */
+  engine?: TableEngine;
   emitSql?: SqlDialect;
   /** warehouse table (FROM item) for --emit-sql (default: the input argument) */
   table?: string;

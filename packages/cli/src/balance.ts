@@ -1,6 +1,7 @@
 import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
+import { pickEngine } from './engine.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions extends ScaleCliOptions {
@@ -144,11 +145,13 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
     BALANCE_FLAGS,
   );
-  if (o.engine === 'duckdb' || o.emitSql) {
+  const { engine } = pickEngine(input, o, opts);
+  if (engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
     const spec = { attributes, labels, utility, id, counts, missing: opts.missing, combine: opts.combine };
-    const r = await runScale(input, spec, o, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
+    const scale = { ...o, engine };
+    const r = await runScale(input, spec, scale, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
     for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
     const out = r.solver.status === 'infeasible' ? undefined : o.out;

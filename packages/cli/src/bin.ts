@@ -14,10 +14,13 @@ import {
   TRAIN_DEFAULTS as T,
 } from '@m4kit/sdk';
 import { runBalance, type BalanceCliOptions } from './balance.js';
+import { TABLE_ENGINES } from './engine.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
+import { registerTokenize } from './tokenize.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
+import type { EmbedCliOptions } from './embed.js';
 import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
 import { removeTempFiles } from '@m4kit/sdk/node';
 
@@ -120,9 +123,13 @@ program
       .default('utf-8'),
   )
   .addOption(
-    new Option('--engine <name>', 'table engine: js (built-in readers) or duckdb (out-of-core scans, globs)')
-      .choices(['js', 'duckdb'])
-      .default('js'),
+    new Option(
+      '--engine <name>',
+      'table engine: auto (DuckDB when installed, for globs and large CSV/TSV/Parquet files on the pattern path; ' +
+        'else the built-in readers), js (built-in readers) or duckdb (out-of-core scans, globs); same q and keep',
+    )
+      .choices([...TABLE_ENGINES])
+      .default('auto'),
   )
   .addOption(
     new Option(
@@ -236,6 +243,41 @@ ${EXIT_HELP}`,
       { '--report': o.report, '--out': o.out },
     );
     return runEval(o);
+  });
+
+registerTokenize(program, EXIT_HELP);
+
+program
+  .command('embed')
+  .description('CLIP features of images or captions with an open_clip model folder → .npy, rows in input order')
+  .requiredOption('--model <dir>', 'open_clip folder: open_clip_config.json, *.safetensors, tokenizer')
+  .option('--images <dir|list>', 'a folder (image files sorted by name) or a text file of paths, one a line')
+  .option('--texts <file>', 'a UTF-8 text file, one caption a line')
+  .requiredOption('-o, --out <file.npy>', 'where the features go (float32 [rows, embed_dim])')
+  .option('--no-normalize', 'keep the raw projected features (default: each row L2-normalised)')
+  .option('--batch <n>', 'inputs per tower call (default 32 images / 64 captions)', num('--batch'))
+  .addOption(new Option('--backend <kind>', 'where the towers run').choices(['auto', 'webgpu', 'cpu']).default('auto'))
+  .addOption(
+    new Option('--precision <p>', 'auto: f16 storage where the adapter has shader-f16')
+      .choices(['auto', 'f32', 'f16'])
+      .default('auto'),
+  )
+  .option('--skip-bad', 'leave out images that cannot be decoded (listed in the report) instead of stopping')
+  .option('--json', 'print the JSON report on stdout')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ m4kit embed --model data/clip-tiny/gelu --images photos/ --out img.npy
+  $ m4kit embed --model data/clip-tiny/gelu --texts captions.txt --out txt.npy
+  $ m4kit embed --model ViT-B-32/ --images list.txt --out img.npy --skip-bad --json
+  then: m4kit eval --images img.npy --texts txt.npy --task retrieval
+
+${EXIT_HELP}`,
+  )
+  .action(async (o: EmbedCliOptions) => {
+    const { runEmbed } = await import('./embed.js');
+    await runEmbed(o);
   });
 
 program

@@ -35,6 +35,8 @@ export {
   type SafetensorsTensor,
 } from './io/safetensors.js';
 export * from './clip/image/index.js';
+export * from './clip/index.js';
 export * from './clip/images.js';
+export { npyBytes, type NpyDType } from './io/tensor-bytes.js';
 export type * from './clip/types.js';
 export { createGpuTowers, ClipAbortedError } from './clip/towers-gpu.js';
