@@ -1,4 +1,12 @@
-import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
+import {
+  BALANCE_CLI_LABELS,
+  BALANCE_OPTION_DECLS,
+  balanceFile,
+  declAttribute,
+  formatBiasReport,
+  resolveBalanceOptions,
+  type BalanceReport,
+} from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
 import { pickEngine } from './engine.js';
@@ -35,26 +43,14 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   encoding?: 'utf-8' | 'latin1';
 }
 
-/** Option keys → the flags users typed, for error messages. */
-export const BALANCE_FLAGS = {
-  eta: '--eta',
-  pi: '--pi',
-  epsRep: '--eps-rep',
-  epsAssoc: '--eps-assoc',
-  softPenalty: '--soft',
-  V: '--soft',
-  tolerance: '--tolerance',
-  solver: '--solver',
-  method: '--method',
-  polish: '--polish',
-  tol: '--tol',
-  maxIter: '--max-iter',
-  seed: '--seed',
-  missing: '--missing',
-  combine: '--combine',
-  backend: '--backend',
-  path: '--path',
-};
+/** Option keys → the flags users typed, for error messages (from the SDK's option declarations). */
+export const BALANCE_FLAGS = BALANCE_CLI_LABELS;
+
+/** The resolver's input from commander's values: each declared option under its flag's attribute name. */
+function declaredInput(o: BalanceCliOptions): Record<string, unknown> {
+  const v = o as unknown as Record<string, unknown>;
+  return Object.fromEntries(BALANCE_OPTION_DECLS.map((d) => [d.key, v[declAttribute(d)]]));
+}
 
 /** The per-group lines' columns (RB/AB and the tolerances are spelled out by formatBiasReport's own legend). */
 export const BIAS_LEGEND = [
@@ -124,22 +120,8 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     throw Object.assign(new Error(`--marginal contradicts --combine ${o.combine}`), { code: 'E_ARGUMENT' });
   const opts = resolveBalanceOptions(
     {
-      eta: o.eta,
-      pi: o.pi,
-      epsRep: o.epsRep,
-      epsAssoc: o.epsAssoc,
-      softPenalty: o.soft,
-      tolerance: o.tolerance,
-      solver: o.solver,
-      method: o.method,
-      polish: o.polish,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      seed: o.seed,
-      missing: o.missing,
+      ...declaredInput(o),
       combine: o.marginal ? 'marginal' : o.combine,
-      backend: o.backend,
-      path: o.path,
       // the summary names the largest feasible η and the command exits 3 (guard.ts)
       onInfeasible: 'return',
     },
