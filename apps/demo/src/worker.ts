@@ -92,6 +92,7 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
     },
   });
   const warnings = columnSpecWarnings({ attributes: req.attributes, labels: req.labels });
+  warnings.push(...(encoded.warnings ?? []));
   if (warnings.length) result.report.warnings = warnings;
   last = { enc: encoded, result };
   const dropped = Uint8Array.from(encoded.rowToPattern, (p) => (p < 0 ? 1 : 0));

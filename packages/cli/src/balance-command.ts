@@ -4,15 +4,13 @@ import { Command, Option } from 'commander';
 import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BALANCE_OPTION_DECLS, declHelp } from '@m4kit/sdk';
+import { auditBalanceFlags } from './balance-audit.js';
 import { runBalance, type BalanceCliOptions } from './balance.js';
 import { TABLE_ENGINES } from './engine.js';
 import { checkOutputPaths, UsageError } from './guard.js';
 
-const list = (v: string) =>
-  v
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+/** column names: split on commas and matched exactly (" sex" and "sex " are other columns: no trimming) */
+const columnNames = (v: string) => v.split(',').filter((s) => s !== '');
 
 /** Adds `m4kit balance` to the program; `bundled` is the survey balanced when no input is given. */
 export function registerBalance(program: Command, bundled: string, exitHelp: string): void {
@@ -26,9 +24,13 @@ export function registerBalance(program: Command, bundled: string, exitHelp: str
       '-a, --attributes <cols>',
       'sensitive attribute column (categorical); several: categorical ones crossed (see --combine), or 0/1 / ' +
         'probability indicator columns',
-      list,
+      columnNames,
     )
-    .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
+    .option(
+      '-l, --labels <cols>',
+      'label / proxy column (categorical or list "a|b"), or several 0/1 columns',
+      columnNames,
+    )
     .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
     .option('--id <col>', 'id column copied to the output')
     .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
@@ -57,6 +59,10 @@ export function registerBalance(program: Command, bundled: string, exitHelp: str
       ).choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']),
     )
     .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (spills beyond it; default 80% of RAM)')
+    .option(
+      '--strict',
+      'groups that differ only invisibly (trailing space, NBSP, BOM, NFC/NFD) or a group "null": error',
+    )
     .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
     .option('--row-id <col>', '--emit-sql: integer row id column the keep draw is keyed on')
     .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
@@ -81,7 +87,7 @@ Examples:
   $ m4kit balance patterns.csv -a sex -l occupation --counts n \\
       --emit-sql clickhouse --table events --row-id rid                  # 2. the join-back with the keep draw
 
-${exitHelp} (3: the report gives the largest feasible eta)`,
+${exitHelp} (3: the report gives the largest feasible eta; 4: see --max-iter)`,
     )
     .action(async (input: string | undefined, o: BalanceCliOptions) => {
       let createdOut: string | undefined;
@@ -106,6 +112,7 @@ ${exitHelp} (3: the report gives the largest feasible eta)`,
           throw new UsageError(
             'the input table argument is empty (an unset variable?): give a table file, or no argument for the bundled survey',
           );
+        auditBalanceFlags(o);
         checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
         await runBalance(input, o);
       } catch (e) {

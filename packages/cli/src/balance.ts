@@ -10,6 +10,8 @@ import {
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
 import { pickEngine } from './engine.js';
+import { auditEngineChoice } from './balance-audit.js';
+import { balanceExit } from './guard.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions extends ScaleCliOptions {
@@ -40,6 +42,8 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   json?: boolean;
   progress: boolean;
   lowMemory?: boolean;
+  /** groups differing only invisibly (or a group "null") are an error, not a warning */
+  strict?: boolean;
   encoding?: 'utf-8' | 'latin1';
 }
 
@@ -55,7 +59,7 @@ function declaredInput(o: BalanceCliOptions): Record<string, unknown> {
 /** The per-group lines' columns (RB/AB and the tolerances are spelled out by formatBiasReport's own legend). */
 export const BIAS_LEGEND = [
   '  R and C: RB and AB per group and per group × label, before → after; share = P(group);',
-  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible.",
+  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible, 4 stopped at --max-iter.",
 ];
 
 /**
@@ -127,11 +131,21 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     },
     BALANCE_FLAGS,
   );
-  const { engine } = pickEngine(input, o, opts);
+  const { engine, why } = pickEngine(input, o, opts);
+  auditEngineChoice(o, engine, why);
   if (engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
-    const spec = { attributes, labels, utility, id, counts, missing: opts.missing, combine: opts.combine };
+    const spec = {
+      attributes,
+      labels,
+      utility,
+      id,
+      counts,
+      missing: opts.missing,
+      combine: opts.combine,
+      strict: o.strict,
+    };
     const scale = { ...o, engine };
     const r = await runScale(input, spec, scale, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
@@ -140,7 +154,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, out, o.report);
     if (o.emitSql) console.error(text);
     else console.log(text);
-    process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+    process.exitCode = balanceExit(r.solver);
     return;
   }
   const showBar = o.progress && !o.json && process.stderr.isTTY;
@@ -161,6 +175,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       counts: o.counts,
       missing: opts.missing,
       combine: opts.combine,
+      strict: o.strict,
     },
     {
       ...opts,
@@ -203,5 +218,5 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));
   else console.log(formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report));
-  process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+  process.exitCode = balanceExit(r.solver);
 }

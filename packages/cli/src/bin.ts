@@ -19,7 +19,7 @@ export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 /** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
 const EXIT_HELP =
   'Exit codes: 0 ok, 2 bad input or usage (or an output that cannot be written), 3 infeasible (balance), ' +
-  '130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
+  '4 stopped at --max-iter with constraints violated (balance), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
 
 const program = new Command();
 program

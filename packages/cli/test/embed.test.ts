@@ -1,8 +1,17 @@
 // m4kit embed with the shipped tiny model (data/clip-tiny/gelu, random weights) on the float64 CPU backend:
 // rows in input order (folder sorted by name, list file in its own order), L2-normalised unless --no-normalize,
 // the same numbers as the SDK, refusals before any work (exit 2, nothing written), --skip-bad with its report.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,3 +158,27 @@ test('--backend webgpu (WGSL towers on Dawn) gives the CPU rows within 1e-4 (f32
   for (let i = 0; i < x.data.length; i++) max = Math.max(max, Math.abs(w.data[i]! - x.data[i]!));
   expect(max).toBeLessThan(1e-4);
 });
+
+test('Ctrl-C while embedding: exit 130, no output and no temp file left', async () => {
+  const many = join(dir, 'many');
+  mkdirSync(many);
+  for (let i = 0; i < 6000; i++)
+    linkSync(join(fixtures, 'smooth-480x320.png'), join(many, `${String(i).padStart(4, '0')}.png`));
+  const child = spawn(
+    process.execPath,
+    [bin, 'embed', '--model', model, '--backend', 'cpu', '--images', 'many', '--out', 'sig.npy'],
+    {
+      cwd: dir,
+      env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+    },
+  );
+  let err = '';
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  await new Promise((r) => setTimeout(r, 5000));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  expect(code, err).toBe(130);
+  expect(err).toMatch(/interrupted \(SIGINT\)/);
+  expect(existsSync(join(dir, 'sig.npy'))).toBe(false);
+  expect(readdirSync(dir).filter((f) => f.includes('sig.npy'))).toEqual([]);
+}, 60_000);
