@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { attentionRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
@@ -75,7 +75,9 @@ export function attention(ctx: GpuContext, qkv: GpuTensor, o: AttentionOptions):
 }
 
 /** fused multi-head attention on packed qkv [batch·seq, 3·width] → [batch·seq, width] (optional causal mask) */
-export const attentionOp = defineOp<(qkv: Tensor, opts: AttentionOptions) => Tensor>({
+export const attentionOp: OpDeclaration<(qkv: Tensor, opts: AttentionOptions) => Tensor> = defineOp<
+  (qkv: Tensor, opts: AttentionOptions) => Tensor
+>({
   name: 'attention',
   check: (qkv, o) => void attentionDims(qkv.shape, qkv.dtype, o),
   webgpu: attention,

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { CpuTensor } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { castRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError } from '../../runtime/errors.js';
@@ -48,7 +48,9 @@ export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
 }
 
 /** f32 ↔ f16 (WebGPU: needs shader-f16; CPU: values rounded to binary16). */
-export const castOp = defineOp<(x: Tensor, to: CastDType) => Tensor>({
+export const castOp: OpDeclaration<(x: Tensor, to: CastDType) => Tensor> = defineOp<
+  (x: Tensor, to: CastDType) => Tensor
+>({
   name: 'cast',
   check: checkCast,
   webgpu: cast,

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32, type CpuTensor } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -337,32 +337,33 @@ export function foldDebiasStats(
  * The debias module's bank loss (spec §2.4) and ∂/∂xI, ∂/∂xT (`debiasLoss`; banks as row segments). Non-finite
  * rows: ArgumentError. The WebGPU result also reports its tiling (`DebiasLossResult`).
  */
-export const debiasLossOp = defineOp<(inp: DebiasInputs, opts: DebiasLossOptions) => Promise<DebiasResult>>({
-  name: 'debiasLoss',
-  async: true,
-  check: (inp, opts) => void checkDebiasLoss(inp, opts),
-  webgpu: debiasLoss,
-  cpu: async (inp, opts) => {
-    const op = 'debiasLoss';
-    const R = opts.rowsPerItem ?? 4;
-    const { B, D, N } = checkDebiasInputs(op, inp, R);
-    const cat = (segs: CpuTensor[]) => {
-      const out = new Float64Array(N * D);
-      let o = 0;
-      for (const g of segs) {
-        out.set(g.data, o);
-        o += g.size;
+export const debiasLossOp: OpDeclaration<(inp: DebiasInputs, opts: DebiasLossOptions) => Promise<DebiasResult>> =
+  defineOp<(inp: DebiasInputs, opts: DebiasLossOptions) => Promise<DebiasResult>>({
+    name: 'debiasLoss',
+    async: true,
+    check: (inp, opts) => void checkDebiasLoss(inp, opts),
+    webgpu: debiasLoss,
+    cpu: async (inp, opts) => {
+      const op = 'debiasLoss';
+      const R = opts.rowsPerItem ?? 4;
+      const { B, D, N } = checkDebiasInputs(op, inp, R);
+      const cat = (segs: CpuTensor[]) => {
+        const out = new Float64Array(N * D);
+        let o = 0;
+        for (const g of segs) {
+          out.set(g.data, o);
+          o += g.size;
+        }
+        return out;
+      };
+      const r = debiasLossRef(inp.xI.data, inp.xT.data, cat(inp.bankI), cat(inp.bankT), B, R, N, D, opts);
+      for (let i = 0; i < B; i++) {
+        if (!Number.isFinite(r.rowKl[i]) || !Number.isFinite(r.rowI2t[i]) || !Number.isFinite(r.rowT2i[i])) {
+          const why = `non-finite inputs, or logits out of range for τ = ${opts.tau}`;
+          throw new ArgumentError(`${op}: batch row ${i}: the loss is not finite (${why})`);
+        }
       }
-      return out;
-    };
-    const r = debiasLossRef(inp.xI.data, inp.xT.data, cat(inp.bankI), cat(inp.bankT), B, R, N, D, opts);
-    for (let i = 0; i < B; i++) {
-      if (!Number.isFinite(r.rowKl[i]) || !Number.isFinite(r.rowI2t[i]) || !Number.isFinite(r.rowT2i[i])) {
-        const why = `non-finite inputs, or logits out of range for τ = ${opts.tau}`;
-        throw new ArgumentError(`${op}: batch row ${i}: the loss is not finite (${why})`);
-      }
-    }
-    const { ba, i2t, t2i, total } = r;
-    return { ba, i2t, t2i, total, dI: cpuF32(r.dI, [B * 2, D]), dT: cpuF32(r.dT, [B * 2, D]) };
-  },
-});
+      const { ba, i2t, t2i, total } = r;
+      return { ba, i2t, t2i, total, dI: cpuF32(r.dI, [B * 2, D]), dT: cpuF32(r.dT, [B * 2, D]) };
+    },
+  });

@@ -3,7 +3,7 @@ import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { axpyRef, clipRef, scaleRef } from './reference.js';
 import { rand } from '../cases.js';
 import { ELEMENTWISE_OPS, elementwiseKernel, PER_ROW, WG } from './elementwise.wgsl.js';
@@ -73,14 +73,18 @@ export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, pr
 
 const ew = { rel: 1e-5, abs: 1e-5 };
 /** αx */
-export const scaleOp = defineOp<(x: Tensor, alpha: number) => Tensor>({
+export const scaleOp: OpDeclaration<(x: Tensor, alpha: number) => Tensor> = defineOp<
+  (x: Tensor, alpha: number) => Tensor
+>({
   name: 'scale',
   webgpu: (ctx, x, alpha) => elementwise(ctx, 'scale', x, { alpha }),
   cpu: (x, alpha) => cpuF32(scaleRef(x.data, alpha), x.shape),
   cases: [{ name: 'n=1023', args: (k, r) => [k.tensor(rand(r, 1023), [1023]), -2.5], tol: ew }],
 });
 /** αx + y (same shapes) */
-export const axpyOp = defineOp<(alpha: number, x: Tensor, y: Tensor) => Tensor>({
+export const axpyOp: OpDeclaration<(alpha: number, x: Tensor, y: Tensor) => Tensor> = defineOp<
+  (alpha: number, x: Tensor, y: Tensor) => Tensor
+>({
   name: 'axpy',
   check: (_alpha, x, y) => checkElementwise('axpy', x, { y }),
   webgpu: (ctx, alpha, x, y) => elementwise(ctx, 'axpy', x, { alpha, y }),
@@ -94,7 +98,9 @@ export const axpyOp = defineOp<(alpha: number, x: Tensor, y: Tensor) => Tensor>(
   ],
 });
 /** min(max(x, lo), hi) */
-export const clipOp = defineOp<(x: Tensor, lo: number, hi: number) => Tensor>({
+export const clipOp: OpDeclaration<(x: Tensor, lo: number, hi: number) => Tensor> = defineOp<
+  (x: Tensor, lo: number, hi: number) => Tensor
+>({
   name: 'clip',
   check: (x, lo, hi) => checkElementwise('clip', x, { lo, hi }),
   webgpu: (ctx, x, lo, hi) => elementwise(ctx, 'clip', x, { lo, hi }),

@@ -6,7 +6,7 @@ import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.
 import { ArgumentError } from '../../runtime/errors.js';
 import { rand } from '../cases.js';
 import { bindRange, ceilDiv, MAX_WG, planRows } from '../common.js';
-import { defineOp, type TensorMaker } from '../op.js';
+import { defineOp, type TensorMaker, type OpDeclaration } from '../op.js';
 import { geluKernel, PER_ROW, WG } from './gelu.wgsl.js';
 import { geluActRef, GELU_KINDS, type GeluKind } from './reference.js';
 
@@ -59,7 +59,9 @@ const cases = (kind: GeluKind) =>
   }));
 
 /** GELU, elementwise: 'erf' x·Φ(x) (default) or 'quick' x·σ(1.702x). f32 in and out, any shape. */
-export const geluOp = defineOp<(x: Tensor, kind?: GeluKind) => Tensor>({
+export const geluOp: OpDeclaration<(x: Tensor, kind?: GeluKind) => Tensor> = defineOp<
+  (x: Tensor, kind?: GeluKind) => Tensor
+>({
   name: 'gelu',
   check: checkGelu,
   webgpu: gelu,

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { imagePreprocessRef } from './reference.js';
 // open_clip's preprocessing on the device: host images → [n, 3, S, S] f32, normalised, ready for the vision tower.
 // Per image: its RGBA bytes uploaded as one u32 per pixel, PIL's fixed-point coefficients computed on the host
@@ -179,12 +179,13 @@ export function imagePreprocess(
  * (antialiased when shrinking) per `resizeMode`, centre crop or pad, /255, (x − mean)/std → [n, 3, S, S] f32,
  * byte-exact with PIL before the normalisation (`imagePreprocessRef`).
  */
-export const imagePreprocessOp = defineOp<(images: readonly PreprocessImage[], opts: PreprocessOptions) => Tensor>({
-  name: 'imagePreprocess',
-  check: (images, opts) => void checkImagePreprocess(images, opts),
-  webgpu: imagePreprocess,
-  cpu: (images, opts) => {
-    const o = checkImagePreprocess(images, opts);
-    return cpuF32(imagePreprocessRef(images, o), [images.length, 3, o.size, o.size]);
-  },
-});
+export const imagePreprocessOp: OpDeclaration<(images: readonly PreprocessImage[], opts: PreprocessOptions) => Tensor> =
+  defineOp<(images: readonly PreprocessImage[], opts: PreprocessOptions) => Tensor>({
+    name: 'imagePreprocess',
+    check: (images, opts) => void checkImagePreprocess(images, opts),
+    webgpu: imagePreprocess,
+    cpu: (images, opts) => {
+      const o = checkImagePreprocess(images, opts);
+      return cpuF32(imagePreprocessRef(images, o), [images.length, 3, o.size, o.size]);
+    },
+  });

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { layerNormRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
@@ -59,7 +59,9 @@ export function layerNorm(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta:
 }
 
 /** LayerNorm over the last axis: (x − µ)/√(σ² + eps)·γ + β (eps default 1e-5; x f32 or f16 storage, γ β f32) */
-export const layerNormOp = defineOp<(x: Tensor, gamma: Tensor, beta: Tensor, eps?: number) => Tensor>({
+export const layerNormOp: OpDeclaration<(x: Tensor, gamma: Tensor, beta: Tensor, eps?: number) => Tensor> = defineOp<
+  (x: Tensor, gamma: Tensor, beta: Tensor, eps?: number) => Tensor
+>({
   name: 'layerNorm',
   check: (x, gamma, beta, eps = 1e-5) => {
     layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);

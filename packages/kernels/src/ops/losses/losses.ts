@@ -3,7 +3,7 @@ import { ArgumentError, M4kitError, ShapeError } from '../../runtime/errors.js';
 import { MAX_WG, shapeStr } from '../common.js';
 import { isTensor, type Tensor } from '../../types.js';
 import { cpuF32, cpuScalar, CpuTensor } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { clipGradKernel, siglipGradKernel, STATUS, WG } from './losses.wgsl.js';
 import { AUX_VECTORS, ContrastiveRun, type LossCall } from './run.js';
@@ -341,30 +341,40 @@ function contrastiveCpu(
  * CLIP loss and ∂/∂U, ∂/∂W, ∂/∂t. Zero / non-finite rows, bad weights or non-finite results: ArgumentError (on
  * WebGPU after reading the status word, unless `check: false`; the CPU backend checks on the host and always throws).
  */
-export const clipLossOp = defineOp<
+export const clipLossOp: OpDeclaration<
   (U: Tensor, W: Tensor, t: number | Tensor, opts?: LossOptions<Tensor>) => Promise<ClipLossResult<Tensor>>
->({
-  name: 'clipLoss',
-  async: true,
-  check: (U, W, t, opts = {}) => void checkLossCall('clip', U, W, t, 0, opts),
-  webgpu: clipLoss,
-  cpu: async (U, W, t, opts = {}) => {
-    const { db: _db, ...r } = contrastiveCpu('clip', U, W, t, 0, opts);
-    return r;
-  },
-  cases: [
-    {
-      name: 'N=19 d=13',
-      args: (k, r) => [k.tensor(rand(r, 19 * 13), [19, 13]), k.tensor(rand(r, 19 * 13), [19, 13]), 2],
-      out: (res) => res.dU,
-      tol: { rel: 1e-4, abs: 1e-4 },
-      selfcheck: true,
+> = defineOp<(U: Tensor, W: Tensor, t: number | Tensor, opts?: LossOptions<Tensor>) => Promise<ClipLossResult<Tensor>>>(
+  {
+    name: 'clipLoss',
+    async: true,
+    check: (U, W, t, opts = {}) => void checkLossCall('clip', U, W, t, 0, opts),
+    webgpu: clipLoss,
+    cpu: async (U, W, t, opts = {}) => {
+      const { db: _db, ...r } = contrastiveCpu('clip', U, W, t, 0, opts);
+      return r;
     },
-  ],
-});
+    cases: [
+      {
+        name: 'N=19 d=13',
+        args: (k, r) => [k.tensor(rand(r, 19 * 13), [19, 13]), k.tensor(rand(r, 19 * 13), [19, 13]), 2],
+        out: (res) => res.dU,
+        tol: { rel: 1e-4, abs: 1e-4 },
+        selfcheck: true,
+      },
+    ],
+  },
+);
 
 /** SigLIP loss and ∂/∂U, ∂/∂W, ∂/∂t′, ∂/∂b. */
-export const siglipLossOp = defineOp<
+export const siglipLossOp: OpDeclaration<
+  (
+    U: Tensor,
+    W: Tensor,
+    tPrime: number | Tensor,
+    b: number | Tensor,
+    opts?: LossOptions<Tensor>,
+  ) => Promise<SiglipLossResult<Tensor>>
+> = defineOp<
   (
     U: Tensor,
     W: Tensor,

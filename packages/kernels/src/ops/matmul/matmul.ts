@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { matmulRef } from './reference.js';
 import { noteGpuWork, type DispatchSpec, type GpuContext, type GpuTensor } from '../../runtime/context.js';
@@ -199,7 +199,9 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
 }
 
 /** C = op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch). */
-export const matmulOp = defineOp<(a: Tensor, b: Tensor, opts?: MatmulOptions) => Tensor>({
+export const matmulOp: OpDeclaration<(a: Tensor, b: Tensor, opts?: MatmulOptions) => Tensor> = defineOp<
+  (a: Tensor, b: Tensor, opts?: MatmulOptions) => Tensor
+>({
   name: 'matmul',
   check: (a, b, opts = {}) => void matmulDims(a.shape, b.shape, opts.transA, opts.transB),
   webgpu: matmul,

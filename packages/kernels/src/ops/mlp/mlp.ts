@@ -1,6 +1,6 @@
 import { isTensor, type Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { biasActBackwardRef, biasActRef, gatherRowsRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
@@ -226,7 +226,9 @@ export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | Array
 }
 
 /** Y = act(X + b) for X [M, N], b [N]. */
-export const biasActOp = defineOp<(x: Tensor, bias: Tensor, act?: Activation) => Tensor>({
+export const biasActOp: OpDeclaration<(x: Tensor, bias: Tensor, act?: Activation) => Tensor> = defineOp<
+  (x: Tensor, bias: Tensor, act?: Activation) => Tensor
+>({
   name: 'biasAct',
   check: checkBiasAct,
   webgpu: biasAct,
@@ -242,9 +244,9 @@ export const biasActOp = defineOp<(x: Tensor, bias: Tensor, act?: Activation) =>
 });
 
 /** dX = dY ⊙ act′(X + b) (null for 'none') and db = column sums. */
-export const biasActBackwardOp = defineOp<
+export const biasActBackwardOp: OpDeclaration<
   (dy: Tensor, x: Tensor | null, bias: Tensor | null, act?: Activation) => BiasActBackwardResult<Tensor>
->({
+> = defineOp<(dy: Tensor, x: Tensor | null, bias: Tensor | null, act?: Activation) => BiasActBackwardResult<Tensor>>({
   name: 'biasActBackward',
   check: checkBiasActBackward,
   webgpu: biasActBackward,
@@ -257,7 +259,9 @@ export const biasActBackwardOp = defineOp<
 });
 
 /** Y[i] = X[idx[i]] (device u32 indices or a host integer array; a device index ≥ n gives a zero row). */
-export const gatherRowsOp = defineOp<(x: Tensor, idx: Tensor | ArrayLike<number>) => Tensor>({
+export const gatherRowsOp: OpDeclaration<(x: Tensor, idx: Tensor | ArrayLike<number>) => Tensor> = defineOp<
+  (x: Tensor, idx: Tensor | ArrayLike<number>) => Tensor
+>({
   name: 'gatherRows',
   check: checkGatherRows,
   webgpu: gatherRows,

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { hessianRef } from './reference.js';
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
@@ -309,15 +309,16 @@ export function foldHessianGroupPartials(
 }
 
 /** generalised Hessian Σ_{0<q̂<1} w z zᵀ, packed upper triangle — block partials for `foldHessianPartials` */
-export const momentsHessianOp = defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsHessianOptions) => Tensor>({
-  name: 'moments.hessian',
-  check: (ch, o) => void checkHessianPass(ch, o),
-  webgpu: momentsHessianPass,
-  cpu: (ch, o) => {
-    const [n, m, c, stride] = checkHessianPass(ch, o);
-    const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
-    const K = m * (c + 1) + 1;
-    const T = packHessian(hessianRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, stride }), K);
-    return cpuF32(T, [1, T.length]);
-  },
-});
+export const momentsHessianOp: OpDeclaration<(chunk: MomentsChunk<Tensor>, opts: MomentsHessianOptions) => Tensor> =
+  defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsHessianOptions) => Tensor>({
+    name: 'moments.hessian',
+    check: (ch, o) => void checkHessianPass(ch, o),
+    webgpu: momentsHessianPass,
+    cpu: (ch, o) => {
+      const [n, m, c, stride] = checkHessianPass(ch, o);
+      const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
+      const K = m * (c + 1) + 1;
+      const T = packHessian(hessianRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, stride }), K);
+      return cpuF32(T, [1, T.length]);
+    },
+  });

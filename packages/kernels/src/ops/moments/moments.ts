@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { momentsRef } from './reference.js';
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
@@ -297,15 +297,16 @@ export function foldMomentsPartials(part: ArrayLike<number>, m: number, c: numbe
 }
 
 /** fused M4 pass: q, Σq(s−π)⊗[1,y], Σw, objective — block partials [blocks, R] for `foldMomentsPartials` */
-export const momentsPassOp = defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsPassOptions<Tensor>) => Tensor>({
-  name: 'moments',
-  check: (ch, o) => void checkMomentsPass(ch, o),
-  webgpu: momentsPass,
-  cpu: (ch, o) => {
-    const [n, m, c] = checkMomentsPass(ch, o);
-    const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
-    const r = momentsRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, fixedQ: o.fixedQ });
-    o.qOut?.data.set(r.q);
-    return cpuF32(r.sums, [1, r.sums.length]);
-  },
-});
+export const momentsPassOp: OpDeclaration<(chunk: MomentsChunk<Tensor>, opts: MomentsPassOptions<Tensor>) => Tensor> =
+  defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsPassOptions<Tensor>) => Tensor>({
+    name: 'moments',
+    check: (ch, o) => void checkMomentsPass(ch, o),
+    webgpu: momentsPass,
+    cpu: (ch, o) => {
+      const [n, m, c] = checkMomentsPass(ch, o);
+      const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
+      const r = momentsRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, fixedQ: o.fixedQ });
+      o.qOut?.data.set(r.q);
+      return cpuF32(r.sums, [1, r.sums.length]);
+    },
+  });

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { l2normalizeBackwardRef, l2normalizeRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
@@ -48,7 +48,9 @@ export function l2normalizeBackward(ctx: GpuContext, x: GpuTensor, dy: GpuTensor
 
 const EPS = 1e-12;
 /** Row-wise y = x / max(‖x‖₂, eps) of a [rows, cols] tensor. */
-export const l2normalizeOp = defineOp<(x: Tensor, eps?: number) => Tensor>({
+export const l2normalizeOp: OpDeclaration<(x: Tensor, eps?: number) => Tensor> = defineOp<
+  (x: Tensor, eps?: number) => Tensor
+>({
   name: 'l2normalize',
   check: (x, eps = EPS) => checkNormalize('l2normalize', x, null, eps),
   webgpu: (ctx, x, eps = EPS) => l2normalize(ctx, x, eps),
@@ -63,7 +65,9 @@ export const l2normalizeOp = defineOp<(x: Tensor, eps?: number) => Tensor>({
   ],
 });
 /** The vector-Jacobian product of `l2normalize` at x with upstream gradient dy. */
-export const l2normalizeBackwardOp = defineOp<(x: Tensor, dy: Tensor, eps?: number) => Tensor>({
+export const l2normalizeBackwardOp: OpDeclaration<(x: Tensor, dy: Tensor, eps?: number) => Tensor> = defineOp<
+  (x: Tensor, dy: Tensor, eps?: number) => Tensor
+>({
   name: 'l2normalizeBackward',
   check: (x, dy, eps = EPS) => checkNormalize('l2normalizeBackward', x, dy, eps),
   webgpu: (ctx, x, dy, eps = EPS) => l2normalizeBackward(ctx, x, dy, eps),

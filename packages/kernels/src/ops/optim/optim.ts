@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32, storageOf } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { adamwRef, clipGradNormRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
@@ -184,9 +184,9 @@ export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: numbe
 }
 
 /** One AdamW step (PyTorch semantics) in place on params, m, v; `step` counts from 1. */
-export const adamwOp = defineOp<
+export const adamwOp: OpDeclaration<
   (params: Tensor, grads: Tensor, m: Tensor, v: Tensor, step: number, opts: AdamWOptions<Tensor>) => void
->({
+> = defineOp<(params: Tensor, grads: Tensor, m: Tensor, v: Tensor, step: number, opts: AdamWOptions<Tensor>) => void>({
   name: 'adamw',
   check: checkAdamw,
   webgpu: adamw,
@@ -215,7 +215,9 @@ export const adamwOp = defineOp<
 });
 
 /** Global gradient-norm clipping in place; norm and factor as [1] tensors. */
-export const clipGradNormOp = defineOp<(grads: Tensor[], maxNorm: number) => ClipGradNormResult<Tensor>>({
+export const clipGradNormOp: OpDeclaration<(grads: Tensor[], maxNorm: number) => ClipGradNormResult<Tensor>> = defineOp<
+  (grads: Tensor[], maxNorm: number) => ClipGradNormResult<Tensor>
+>({
   name: 'clipGradNorm',
   check: checkClipGradNorm,
   webgpu: clipGradNorm,

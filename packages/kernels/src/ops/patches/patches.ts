@@ -1,6 +1,6 @@
 import { isTensor, type Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { classTokensRef, embedTokensRef, unfoldRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
@@ -194,7 +194,9 @@ export function embedTokens(
 }
 
 /** im2col for the stride-p patch conv: x [n, C, S, S] → [n·⌊S/p⌋², C·p²] */
-export const unfoldOp = defineOp<(x: Tensor, patch: number) => Tensor>({
+export const unfoldOp: OpDeclaration<(x: Tensor, patch: number) => Tensor> = defineOp<
+  (x: Tensor, patch: number) => Tensor
+>({
   name: 'unfold',
   check: (x, patch) => {
     f32('unfold', 'x', x);
@@ -205,7 +207,9 @@ export const unfoldOp = defineOp<(x: Tensor, patch: number) => Tensor>({
 });
 
 /** ViT inputs: [cls; x rows of one image] + pos, for x [n·P, W], cls [W], pos [P + 1, W] → [n·(P + 1), W] */
-export const classTokensOp = defineOp<(x: Tensor, cls: Tensor, pos: Tensor) => Tensor>({
+export const classTokensOp: OpDeclaration<(x: Tensor, cls: Tensor, pos: Tensor) => Tensor> = defineOp<
+  (x: Tensor, cls: Tensor, pos: Tensor) => Tensor
+>({
   name: 'classTokens',
   check: (x, cls, pos) => void checkClassTokens(x, cls, pos),
   webgpu: classTokens,
@@ -216,19 +220,20 @@ export const classTokensOp = defineOp<(x: Tensor, cls: Tensor, pos: Tensor) => T
 });
 
 /** table[ids] + pos[r mod L] for table [V, W], ids (u32 tensor or integers) of n·L tokens, pos [L, W] */
-export const embedTokensOp = defineOp<(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor) => Tensor>({
-  name: 'embedTokens',
-  check: checkEmbedTokens,
-  webgpu: embedTokens,
-  cpu: (table, ids, pos) => {
-    const [V, W] = table.shape;
-    const L = pos.shape[0];
-    if (!isTensor(ids)) return cpuF32(embedTokensRef(table.data, V, W, ids, pos.data, L), [ids.length, W]);
-    // device-style ids: one ≥ V gets positions only (as on WebGPU)
-    const I = ids.data;
-    const y = embedTokensRef(new Float64Array(W), 1, W, new Uint32Array(I.length), pos.data, L);
-    for (let r = 0; r < I.length; r++)
-      if (I[r] < V) for (let j = 0; j < W; j++) y[r * W + j] = table.data[I[r] * W + j] + pos.data[(r % L) * W + j];
-    return cpuF32(y, [I.length, W]);
-  },
-});
+export const embedTokensOp: OpDeclaration<(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor) => Tensor> =
+  defineOp<(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor) => Tensor>({
+    name: 'embedTokens',
+    check: checkEmbedTokens,
+    webgpu: embedTokens,
+    cpu: (table, ids, pos) => {
+      const [V, W] = table.shape;
+      const L = pos.shape[0];
+      if (!isTensor(ids)) return cpuF32(embedTokensRef(table.data, V, W, ids, pos.data, L), [ids.length, W]);
+      // device-style ids: one ≥ V gets positions only (as on WebGPU)
+      const I = ids.data;
+      const y = embedTokensRef(new Float64Array(W), 1, W, new Uint32Array(I.length), pos.data, L);
+      for (let r = 0; r < I.length; r++)
+        if (I[r] < V) for (let j = 0; j < W; j++) y[r * W + j] = table.data[I[r] * W + j] + pos.data[(r % L) * W + j];
+      return cpuF32(y, [I.length, W]);
+    },
+  });

@@ -1,6 +1,6 @@
 import type { Axis, Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { reduceAllRef, reduceRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
@@ -85,8 +85,9 @@ export function reduceAll(ctx: GpuContext, x: GpuTensor, op: 'sum' | 'mean' | 'm
   return m;
 }
 
-function reduceOp(op: 'sum' | 'mean' | 'max') {
-  return defineOp<(x: Tensor, axis?: Axis) => Tensor>({
+type ReduceSig = (x: Tensor, axis?: Axis) => Tensor;
+function reduceOp(op: 'sum' | 'mean' | 'max'): OpDeclaration<ReduceSig> {
+  return defineOp<ReduceSig>({
     name: op,
     check: (x, axis) => {
       if (axis !== undefined) checkReduce(op, x, axis);
@@ -110,13 +111,15 @@ function reduceOp(op: 'sum' | 'mean' | 'max') {
   });
 }
 /** Σ of every element ([1]), or along an axis of a [rows, cols] tensor (1: per row, 0: per column). */
-export const sumOp = reduceOp('sum');
+export const sumOp: OpDeclaration<ReduceSig> = reduceOp('sum');
 /** The mean of every element, or along an axis. */
-export const meanOp = reduceOp('mean');
+export const meanOp: OpDeclaration<ReduceSig> = reduceOp('mean');
 /** The maximum of every element, or along an axis (empty: −FLT_MAX). */
-export const maxOp = reduceOp('max');
+export const maxOp: OpDeclaration<ReduceSig> = reduceOp('max');
 /** log Σ exp along an axis of a [rows, cols] tensor. */
-export const logsumexpOp = defineOp<(x: Tensor, axis: Axis) => Tensor>({
+export const logsumexpOp: OpDeclaration<(x: Tensor, axis: Axis) => Tensor> = defineOp<
+  (x: Tensor, axis: Axis) => Tensor
+>({
   name: 'logsumexp',
   check: (x, axis) => checkReduce('logsumexp', x, axis),
   webgpu: (ctx, x, axis) => reduce(ctx, x, 'logsumexp', axis),

@@ -1,6 +1,6 @@
 import type { Axis, Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { softmaxRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
@@ -32,7 +32,7 @@ export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTens
 }
 
 /** Softmax of a [rows, cols] tensor along `axis` (1: each row sums to 1; 0: each column). */
-export const softmaxOp = defineOp<(x: Tensor, axis: Axis) => Tensor>({
+export const softmaxOp: OpDeclaration<(x: Tensor, axis: Axis) => Tensor> = defineOp<(x: Tensor, axis: Axis) => Tensor>({
   name: 'softmax',
   check: (x, axis) => checkReduce('softmax', x, axis),
   webgpu: (ctx, x, axis) => softmax(ctx, x, axis),

@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32, cpuU32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { topkSegmentsRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
@@ -60,7 +60,9 @@ export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions
 }
 
 /** Per-row top-k (values descending, u32 indices; ties by lower index); with `segment`, each segment's top-k. */
-export const topkOp = defineOp<(x: Tensor, k: number, opts?: TopKOptions) => TopK<Tensor>>({
+export const topkOp: OpDeclaration<(x: Tensor, k: number, opts?: TopKOptions) => TopK<Tensor>> = defineOp<
+  (x: Tensor, k: number, opts?: TopKOptions) => TopK<Tensor>
+>({
   name: 'topk',
   check: (x, k, opts) => checkTopk(x, k, opts),
   webgpu: (ctx, x, k, opts) => topk(ctx, x, k, opts),

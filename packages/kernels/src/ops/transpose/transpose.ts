@@ -1,6 +1,6 @@
 import type { Tensor } from '../../types.js';
 import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
+import { defineOp, type OpDeclaration } from '../op.js';
 import { transposeRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
@@ -66,7 +66,7 @@ export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op 
 }
 
 /** [rows, cols] → [cols, rows] */
-export const transposeOp = defineOp<(x: Tensor) => Tensor>({
+export const transposeOp: OpDeclaration<(x: Tensor) => Tensor> = defineOp<(x: Tensor) => Tensor>({
   name: 'transpose',
   check: (x) => checkTranspose(x),
   webgpu: (ctx, x) => transpose(ctx, x),
