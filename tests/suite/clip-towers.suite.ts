@@ -2,7 +2,7 @@
 // against the same composition on the float64 CPU backend (f32: rel 1e-4; f16 weight storage: 1e-2 of the
 // features' scale), chunking under a small binding limit, abort between chunks, no pipeline compiled by a second
 // call, weight errors naming the key. Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import { ArgumentError, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type InitOptions, type Kernels, gpuContextOf } from '@m4kit/kernels';
 import { ClipAbortedError, createGpuTowers, type ClipConfig, type ClipTowers, type ClipWeightSource } from '@m4kit/sdk';
 import { assert, assertClose, assertRejects, rng, Suite, type Env } from './harness.js';
 
@@ -136,10 +136,10 @@ export function clipTowersSuite(env: Env): Suite {
     const towers = await createGpuTowers(k, TINY, W, { precision: 'f32' });
     await towers.encodeImage(pixels.subarray(0, 3 * S * S), 1);
     await towers.encodeText(tokens.subarray(0, TINY.text.contextLength), 1);
-    const before = k.gpu!.pipelineCount;
+    const before = gpuContextOf(k)!.pipelineCount;
     await towers.encodeImage(pixels, n);
     await towers.encodeText(tokens, n);
-    assert(k.gpu!.pipelineCount === before, `pipelines ${before} → ${k.gpu!.pipelineCount}`);
+    assert(gpuContextOf(k)!.pipelineCount === before, `pipelines ${before} → ${gpuContextOf(k)!.pipelineCount}`);
     towers.dispose();
   });
 
@@ -147,7 +147,7 @@ export function clipTowersSuite(env: Env): Suite {
     'f16 weight storage (f32 maths) within 1e-2 where the adapter has shader-f16, else the typed error',
     async () => {
       const k = await get();
-      if (!k.gpu!.features.f16) {
+      if (!gpuContextOf(k)!.features.f16) {
         await assertRejects(
           () => createGpuTowers(k, TINY, W, { precision: 'f16' }),
           ArgumentError,

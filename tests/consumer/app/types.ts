@@ -1,5 +1,6 @@
 // (c) A strict TypeScript consumer (skipLibCheck off), checked under moduleResolution bundler and node16.
-import { init, clipLoss, MissingDependencyError, type Kernels, type NumArray, type Tensor } from '@m4kit/kernels/node';
+import { init, MissingDependencyError, type Kernels, type NumArray, type Tensor } from '@m4kit/kernels/node';
+import { clipLoss, gpuContextOf } from '@m4kit/kernels/advanced';
 import { balanceFile, type BalanceReport } from '@m4kit/sdk/node';
 import { parseTableBytes, TableEncoder, balanceEncoded } from '@m4kit/sdk';
 
@@ -7,9 +8,10 @@ const k: Kernels = await init({ backend: 'auto', onFallback: (why: string) => co
 const reason: string | null = k.fallbackReason;
 const a: Tensor = k.tensor(new Float32Array([1, 2, 3, 4]), [2, 2]);
 const c: NumArray = await k.matmul(a, a).read();
-const device: GPUDevice | undefined = k.gpu?.device;
-if (k.gpu) {
-  const r = await clipLoss(k.gpu, k.gpu.tensor([1, 0, 0, 1], [2, 2]), k.gpu.tensor([1, 0, 0, 1], [2, 2]), Math.log(10));
+const ctx = gpuContextOf(k);
+const device: GPUDevice | undefined = ctx?.device;
+if (ctx) {
+  const r = await clipLoss(ctx, ctx.tensor([1, 0, 0, 1], [2, 2]), ctx.tensor([1, 0, 0, 1], [2, 2]), Math.log(10));
   const loss: number = (await r.loss.read())[0];
   console.log(loss);
 }
