@@ -266,6 +266,19 @@ export async function runClipBench({ quick = false, argv = [] } = {}) {
       report.runs.chromium = { error: String(e?.message ?? e).split('\n')[0] };
     }
   }
+  // memory goal (#23): peak above the weights ≤ 2× one batch of activations (input, residual stream, one block's
+  // ln/attention output, qkv, MLP hidden), both in the pool's power-of-two size classes
+  const p2 = (b) => (b <= 256 ? 256 : 2 ** Math.ceil(Math.log2(b)));
+  const v = cfg.vision;
+  const L = Math.floor(v.imageSize / v.patchSize) ** 2 + 1;
+  for (const name of ['node', 'chromium'])
+    for (const r of report.runs[name]?.results ?? []) {
+      if (r.peakBytes == null) continue;
+      const R = r.batch * L;
+      const W = v.width;
+      r.activationBytes = p2(r.batch * 3 * S * S * 4) + 2 * p2(R * W * 4) + p2(R * 3 * W * 4) + p2(R * 4 * W * 4);
+      r.peakOver2xActivations = r.peakBytes / (2 * r.activationBytes);
+    }
   // the same weights through every implementation: batch-1 features of the same pixels against onnxruntime-node
   const feat = (r) => r?.results?.find((x) => x.batch === 1 && x.status === 'ok')?.features;
   const refF = feat(report.runs['ort-node']);

@@ -109,12 +109,36 @@ export async function runTablesBench({
       log(`CSV: ${nCsv} rows × 10 columns, ${(fs.statSync(csv).size / 1e6).toFixed(1)} MB`);
       // η 0.2: feasible on this table (the largest is ≈ 0.213 at the default ε since the balanced tolerance of #12)
       const common = ['balance', csv, '-a', 'race', '-l', labels, '--eta', '0.2', '--no-progress'];
+      // the default (--engine auto: DuckDB for a file this size when @duckdb/node-api is installed), then each
+      // engine named explicitly
+      const autoRun = await timed('node', [
+        CLI,
+        ...common,
+        '-o',
+        path.join(dir, 'q-auto.csv'),
+        '-r',
+        path.join(dir, 'r.json'),
+      ]);
+      const autoBackend =
+        autoRun.code === 0 ? JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')).options.backend : null;
       const duckRun = await timed('node', [CLI, ...common, '--engine', 'duckdb', '-o', path.join(dir, 'q-duck.csv')]);
-      const jsRun = await timed('node', [CLI, ...common, '-o', path.join(dir, 'q-js.csv')]);
+      const jsRun = await timed('node', [CLI, ...common, '--engine', 'js', '-o', path.join(dir, 'q-js.csv')]);
+      const bareRun = await timed('node', [
+        path.join(here, 'tables-duckdb-bare.mjs'),
+        csv,
+        path.join(dir, 'q-bare.csv'),
+      ]);
+      const peerRun = await timed('node', [
+        path.join(here, 'tables-duckdb-peer.mjs'),
+        csv,
+        path.join(dir, 'q-peer.csv'),
+        ['race', ...labels.split(',')].join(','),
+      ]);
       const same =
         duckRun.code === 0 &&
         jsRun.code === 0 &&
-        fs.readFileSync(path.join(dir, 'q-duck.csv')).equals(fs.readFileSync(path.join(dir, 'q-js.csv')));
+        fs.readFileSync(path.join(dir, 'q-duck.csv')).equals(fs.readFileSync(path.join(dir, 'q-js.csv'))) &&
+        fs.readFileSync(path.join(dir, 'q-auto.csv')).equals(fs.readFileSync(path.join(dir, 'q-js.csv')));
       const pyOk = spawnSync(PY, ['-c', 'import pandas'], { encoding: 'utf8' }).status === 0;
       const pdRun = pyOk
         ? await timed(PY, [
@@ -140,6 +164,20 @@ export async function runTablesBench({
           peakRssBytes: jsRun.peakRssBytes,
           code: jsRun.code,
         },
+        auto: { seconds: autoRun.seconds, cpuSeconds: autoRun.cpuSeconds, code: autoRun.code, backend: autoBackend },
+        duckdbBare: {
+          what: 'DuckDB alone: read the CSV (all text) and COPY (row, q, keep), no balancing (tables-duckdb-bare.mjs)',
+          seconds: bareRun.seconds,
+          cpuSeconds: bareRun.cpuSeconds,
+          phases: bareRun.code === 0 ? JSON.parse(bareRun.stdout.trim().split('\n').pop()) : bareRun.stderr,
+        },
+        duckdbPeer: {
+          what: "the pattern path's table work by hand in DuckDB SQL (tables-duckdb-peer.mjs)",
+          seconds: peerRun.seconds,
+          cpuSeconds: peerRun.cpuSeconds,
+          phases: peerRun.code === 0 ? JSON.parse(peerRun.stdout.trim().split('\n').pop()) : peerRun.stderr,
+        },
+        loadAverage: os.loadavg(),
         outputsIdentical: same,
         pandas: pdRun
           ? {
@@ -154,7 +192,8 @@ export async function runTablesBench({
         `  duckdb ${duckRun.seconds.toFixed(2)} s, js ${jsRun.seconds.toFixed(2)} s, ` +
           `pandas ${pdRun ? pdRun.seconds.toFixed(2) + ' s' : 'n/a'}; outputs identical: ${same}`,
       );
-      fs.rmSync(path.join(dir, 'q-js.csv'), { force: true });
+      for (const f of ['q-js.csv', 'q-auto.csv', 'q-bare.csv', 'q-peer.csv'])
+        fs.rmSync(path.join(dir, f), { force: true });
     }
 
     // ---- 2. Parquet folder, pattern path, bounded memory --------------------------------------------------
@@ -355,6 +394,13 @@ function printCsv(c) {
   console.log(
     `  CSV ${c.rows} rows, pattern path end to end: duckdb ${c.duckdb.seconds.toFixed(2)} s | js ${c.js.seconds.toFixed(2)} s | pandas ${pd.toFixed(2)} s` +
       `  → duckdb ${(pd / c.duckdb.seconds).toFixed(2)}× pandas, ${(c.js.seconds / c.duckdb.seconds).toFixed(2)}× js (goal ≥ 2× pandas); identical output: ${c.outputsIdentical}`,
+  );
+  const bare = c.duckdbBare?.seconds;
+  console.log(
+    `    default (--engine auto → ${c.auto?.backend}) ${c.auto?.seconds.toFixed(2)} s; bare DuckDB read+write ` +
+      `${bare?.toFixed(2)} s, DuckDB SQL peer ${c.duckdbPeer?.seconds.toFixed(2)} s → auto ` +
+      `${(c.auto?.seconds / pd).toFixed(2)}× pandas (goal ≤ 0.5), ${(c.auto?.seconds / bare).toFixed(2)}× bare (goal ≤ 1.5), ` +
+      `${(c.auto?.seconds / c.duckdbPeer?.seconds).toFixed(2)}× the SQL peer; load ${c.loadAverage?.[0].toFixed(1)}`,
   );
   console.log(
     `    CPU seconds: duckdb ${c.duckdb.cpuSeconds?.toFixed(2)} | js ${c.js.cpuSeconds?.toFixed(2)} | pandas ` +

@@ -1,10 +1,23 @@
-// The CLIP towers on the kernels (#23, packages/sdk/src/clip/towers-gpu.ts) on a tiny random model: WebGPU
-// against the same composition on the float64 CPU backend (f32: rel 1e-4; f16 weight storage: 1e-2 of the
-// features' scale), chunking under a small binding limit, abort between chunks, no pipeline compiled by a second
-// call, weight errors naming the key. Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import { ArgumentError, init, ShapeError, type InitOptions, type Kernels, gpuContextOf } from '@m4kit/kernels';
-import { ClipAbortedError, createGpuTowers, type ClipConfig, type ClipTowers, type ClipWeightSource } from '@m4kit/sdk';
+// The CLIP towers on the kernels (#23, packages/sdk/src/clip/towers-gpu.ts). The tiny models' float64 PyTorch
+// vectors (c1's data/clip-tiny, GELU/F32 and QuickGELU/F16; f32: rel 1e-4, f16 storage: 1e-2), a tiny random model
+// against the same composition on the float64 CPU backend, chunking under a small binding limit, abort between
+// chunks, device memory by the pool meter, no pipeline compiled by a second call, weight errors naming the key.
+// Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
+import { ArgumentError, gpuContextOf, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import {
+  bytesReader,
+  ClipAbortedError,
+  createGpuTowers,
+  openClipWeights,
+  resolveClipConfig,
+  type ClipConfig,
+  type ClipTowers,
+  type ClipWeightSource,
+} from '@m4kit/sdk';
 import { assert, assertClose, assertRejects, rng, Suite, type Env } from './harness.js';
+import { CLIP_TINY } from './clip-tiny-fixture.js';
+
+const base64Bytes = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 export const TINY: ClipConfig = {
   embedDim: 16,
@@ -131,6 +144,31 @@ export function clipTowersSuite(env: Env): Suite {
     towers.dispose();
   });
 
+  // float64 PyTorch vectors of the tiny models c1 ships (data/clip-tiny, tests/fixtures/clip-tiny via
+  // scripts/make-clip-suite-fixture.mjs): GELU (erf) / F32 weights and QuickGELU / F16 weights (mlp ratios 2.5, 3)
+  for (const [name, fx] of Object.entries(CLIP_TINY))
+    for (const precision of ['f32', 'f16'] as const) {
+      s.test(`${name} (${fx.dtype} file): ${precision} towers match the PyTorch float64 features`, async () => {
+        const k = await get();
+        if (precision === 'f16' && !gpuContextOf(k)!.features.f16) return; // the typed error is tested below
+        const config = resolveClipConfig(fx.config);
+        const weights = await openClipWeights(bytesReader(base64Bytes(fx.safetensors)), config, `${name}.safetensors`);
+        const towers = await createGpuTowers(k, config, weights, { precision });
+        await weights.close();
+        // issue #23: within 1e-4 relative error in f32, 1e-2 with f16 storage (elementwise, floor at that share of
+        // the features' largest magnitude)
+        const tol = precision === 'f32' ? 1e-4 : 1e-2;
+        const img = await towers.encodeImage(Float32Array.from(fx.image.pixels), fx.image.n);
+        const si = fx.image.features.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+        assertClose(img, fx.image.features, { rel: tol, abs: tol * si }, `${name} image ${precision}`);
+        const L = config.text.contextLength;
+        const txt = await towers.encodeText(Int32Array.from(fx.text.ids), fx.text.ids.length / L);
+        const st = fx.text.features.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+        assertClose(txt, fx.text.features, { rel: tol, abs: tol * st }, `${name} text ${precision}`);
+        towers.dispose();
+      });
+    }
+
   s.test('a second encode with another batch size compiles no pipeline', async () => {
     const k = await get();
     const towers = await createGpuTowers(k, TINY, W, { precision: 'f32' });
@@ -169,6 +207,25 @@ export function clipTowersSuite(env: Env): Suite {
       towers.dispose();
     },
   );
+
+  s.test('device memory: peak above the weights ≤ 2× one batch of activations (pool meter)', async () => {
+    const k = await get();
+    const towers = await createGpuTowers(k, TINY, W, { precision: 'f32' });
+    const p2 = (b: number) => (b <= 256 ? 256 : 2 ** Math.ceil(Math.log2(b))); // the pool's size classes
+    for (const [tower, rows, width, input] of [
+      ['image', n * 17, TINY.vision.width, n * 3 * S * S * 4],
+      ['text', n * TINY.text.contextLength, TINY.text.width, n * TINY.text.contextLength * 4],
+    ] as const) {
+      // one batch's activations: the input, the residual stream x, the block's ln/attention output, qkv, the MLP hidden
+      const act = p2(input) + 2 * p2(rows * width * 4) + p2(rows * 3 * width * 4) + p2(rows * 4 * width * 4);
+      const meter = gpuContextOf(k)!.pool.meter();
+      if (tower === 'image') await towers.encodeImage(pixels, n);
+      else await towers.encodeText(tokens, n);
+      meter.stop();
+      assert(meter.peakBytes > 0 && meter.peakBytes <= 2 * act, `${tower}: peak ${meter.peakBytes} B > 2 × ${act} B`);
+    }
+    towers.dispose();
+  });
 
   s.test('chunks under a small binding limit give the same features; abort stops between chunks', async () => {
     const k = await get({ maxBindingSize: 20000 }); // vision: 2 images a chunk, text: 5

@@ -16,6 +16,18 @@ export * from './evaluate/index.js';
 export * from './debias/index.js';
 export * from './train/index.js';
 export * from './io/parse-bytes.js';
+export { TABLE_FORMATS, tableFile, type TableFile, type TableFormatSpec } from './io/formats.js';
+export {
+  categoryOf,
+  numberOf,
+  probabilityOf,
+  idOf,
+  embeddingValueOf,
+  isMissing,
+  nearDuplicateWarnings,
+  checkExactColumns,
+  type Where as ValueWhere,
+} from './io/values.js';
 export {
   openSafetensors,
   bytesReader,
@@ -35,6 +47,8 @@ export {
   type SafetensorsTensor,
 } from './io/safetensors.js';
 export * from './clip/image/index.js';
+export * from './clip/index.js';
 export * from './clip/images.js';
+export { npyBytes, type NpyDType } from './io/tensor-bytes.js';
 export type * from './clip/types.js';
 export { createGpuTowers, ClipAbortedError } from './clip/towers-gpu.js';

@@ -31,3 +31,4 @@ export {
   type SqlRows,
 } from './balance/engine-duckdb.js';
 export { fileReader, openSafetensorsFile } from './io/safetensors-file.js';
+export { loadClip, loadClipTokenizer, clipFolder } from './clip/node.js';

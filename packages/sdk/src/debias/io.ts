@@ -2,6 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { DataError } from '../io/errors.js';
 import { atomicWrite } from '../io/write.js';
+import { npyBytes } from '../io/tensor-bytes.js';
 import { type DebiasConfig, type DebiasModule, moduleFromSafetensors, moduleToSafetensors } from './train.js';
 
 function configPath(path: string): string {
@@ -43,15 +44,7 @@ export async function loadDebiasModule(path: string): Promise<DebiasModule> {
 
 /** Write a 2-D float32 .npy (atomic). */
 export async function writeNpy(path: string, e: { n: number; d: number; data: ArrayLike<number> }): Promise<void> {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${e.n}, ${e.d}), }`;
-  const pad = 64 - ((10 + header.length + 1) % 64);
-  header += ' '.repeat(pad % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + e.n * e.d * 4);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  const f = Float32Array.from(e.data);
-  out.set(new Uint8Array(f.buffer), 10 + header.length);
+  const out = npyBytes([e.n, e.d], '<f4', e.data);
   await atomicWrite(path, (tmp) => writeFile(tmp, out));
 }
 

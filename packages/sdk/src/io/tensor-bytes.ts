@@ -104,3 +104,27 @@ export function checkFinite(file: string, e: Embeddings): Embeddings {
   }
   return e;
 }
+
+/** .npy element types m4kit writes. */
+export type NpyDType = '<f4' | '<i4' | '<i8';
+
+/** A C-ordered .npy (format 1.0, header padded to 64 bytes) holding `data` as `dtype` with `shape`. */
+export function npyBytes(shape: readonly number[], dtype: NpyDType, data: ArrayLike<number>): Uint8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (data.length !== count) throw new RangeError(`npyBytes: ${data.length} values for shape (${shape.join(', ')})`);
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '${dtype}', 'fortran_order': False, 'shape': (${dims}), }`;
+  const pad = 64 - ((10 + header.length + 1) % 64);
+  header += ' '.repeat(pad % 64) + '\n';
+  const size = dtype === '<i8' ? 8 : 4;
+  const out = new Uint8Array(10 + header.length + count * size);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0], 0);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  const body = 10 + header.length;
+  if (dtype === '<f4') out.set(new Uint8Array(Float32Array.from(data).buffer), body);
+  else if (dtype === '<i4') out.set(new Uint8Array(Int32Array.from(data).buffer), body);
+  else for (let i = 0; i < count; i++) dv.setBigInt64(body + 8 * i, BigInt(data[i]), true);
+  return out;
+}

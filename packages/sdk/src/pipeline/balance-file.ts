@@ -51,7 +51,8 @@ export async function balanceFile(
           })
       : opts.rowsEngine,
   });
-  const warnings = columnSpecWarnings(spec);
+  // the column spec's, then the encoder's (groups that differ only invisibly, a group "null")
+  const warnings = [...columnSpecWarnings(spec), ...(encoded.warnings ?? [])];
   if (warnings.length) result.report.warnings = warnings;
   if (opts.out && result.report.solver.status !== 'infeasible')
     await writeBalanceOutput(opts.out, encoded, result, spec);

@@ -19,6 +19,7 @@ import { DataError } from '../io/errors.js';
 import { readTable, type Row } from '../io/read.js';
 import { atomicWrite } from '../io/write.js';
 import { evalReportHtml } from '../report/html.js';
+import { unknownColumnMessage } from '../io/values.js';
 
 export type EvalTask = 'zeroshot' | 'retrieval' | 'bias' | 'all';
 
@@ -84,8 +85,7 @@ function column(
   expectRows: number,
   what: string,
 ): string[] {
-  if (!t.columns.includes(name))
-    throw new DataError(`unknown column "${name}" (columns: ${t.columns.join(', ')})`, { file, column: name });
+  if (!t.columns.includes(name)) throw new DataError(unknownColumnMessage(name, t.columns), { file, column: name });
   if (t.rows.length !== expectRows)
     throw new DataError(`${t.rows.length} rows, but there are ${expectRows} ${what}`, { file });
   return t.rows.map((r, i) => {
