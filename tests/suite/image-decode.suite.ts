@@ -3,7 +3,7 @@
 // `ImageOps.exif_transpose(Image.open(f)).convert('RGB')`), EXIF orientation, CMYK, 16-bit; WebP decoded where the
 // platform does (browsers) and refused by name elsewhere. Tolerance in levels per case (the manifest's: 0 for PNG, 2-3
 // for JPEG IDCT differences, 12 for 4:2:0 chroma upsampling with jpeg-js; the browser's libjpeg-turbo is PIL's decoder).
-import { DataError, decodeBytes, platformDecodes } from '@m4kit/sdk';
+import { DataError, decodeBytes, decodeImage, platformDecodes } from '@m4kit/sdk';
 import { assert, assertRejects, Suite, type Env } from './harness.js';
 import { DECODE_VECTORS } from './image-decode-vectors.js';
 
@@ -45,6 +45,25 @@ export function imageDecodeSuite(env: Env): Suite {
       }
     }
   });
+  s.test(
+    'Blob inputs, and ImageBitmap inputs where the platform decodes: the same pixels as PIL for an opaque PNG',
+    async () => {
+      const v = DECODE_VECTORS.find((x) => x.file === 'rgb8.png')!;
+      const blob = new Blob([b64(v.bytes) as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+      const fromBlob = await decodeImage(blob, 'blob');
+      const want = b64(v.rgb);
+      for (let i = 0; i < v.width * v.height * 3; i++)
+        assert(fromBlob.data[4 * Math.floor(i / 3) + (i % 3)] === want[i], `Blob: byte ${i}`);
+      if (!platform) return;
+      const bmp = await createImageBitmap(blob);
+      const img = await decodeImage(bmp, 'bitmap');
+      assert(img.width === v.width && img.height === v.height, `bitmap ${img.width}×${img.height}`);
+      let max = 0;
+      for (let i = 0; i < v.width * v.height; i++)
+        for (let c = 0; c < 3; c++) max = Math.max(max, Math.abs(img.data[4 * i + c]! - want[3 * i + c]!));
+      assert(max === 0, `ImageBitmap: max |Δ| ${max} levels from PIL`);
+    },
+  );
   s.test('an undecodable or unknown file is a DataError naming it', async () => {
     const png = b64(DECODE_VECTORS[0]!.bytes);
     await assertRejects(

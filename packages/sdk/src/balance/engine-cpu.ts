@@ -70,9 +70,15 @@ export interface CpuEngineOptions {
 }
 
 /**
- * The float64 MomentsEngine: the Kernels engine (engine-gpu.ts) over the CPU backend, whose `k.moments` runs the
- * float64 loops (dense rows, or categorical rows when S is one-hot and Y 0/1: u8/u16 groups + label bits).
- * The data is validated (values in range, π in (0, 1)) before anything else.
+ * The float64 moments engine over rows (or patterns) held in memory: the solver's reference and CPU backend —
+ * the Kernels engine (engine-gpu.ts) over the CPU backend, whose `k.moments` runs the float64 loops (dense rows,
+ * or categorical rows when S is one-hot and Y 0/1: u8/u16 groups + label bits). The data is validated (values
+ * in range, π in (0, 1)) before anything else.
+ *
+ * @param data - attribute and label indicators (and utility, multiplicities) per row
+ * @param pi - the target share per group
+ * @param opts - engine options
+ * @returns a `MomentsEngine` for `solveBatch` / `maxFeasibleEta`
  */
 export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>, opts: CpuEngineOptions = {}): MomentsEngine {
   validateBalanceData(data, pi);

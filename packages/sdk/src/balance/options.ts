@@ -101,6 +101,7 @@ export interface BalanceOptions {
   onInfeasible?: OnInfeasible;
 }
 
+/** Progress of a balance run: the stage (largest-η search or solve), iteration, violation, keep rate. */
 export interface BalanceProgress {
   stage: 'solve' | 'eta-search';
   iter: number;

@@ -26,7 +26,7 @@ let api: Promise<DuckApi> | undefined;
 /** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests. */
 export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-api'): Promise<DuckApi> {
   const load = () =>
-    (import(/* @vite-ignore */ pkg) as Promise<DuckApi>).catch((e) => {
+    (import(/* @vite-ignore */ /* webpackIgnore: true */ pkg) as Promise<DuckApi>).catch((e) => {
       throw new MissingDependencyError(pkg, feature, e);
     });
   if (pkg !== '@duckdb/node-api') return load();

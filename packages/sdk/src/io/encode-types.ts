@@ -3,6 +3,7 @@ import type { AttributeCombine, CombinedAttributes } from './attributes.js';
 
 export type MissingPolicy = 'error' | 'drop' | 'category';
 
+/** Which columns of a table are the sensitive attributes and the labels (and id, utility, counts, missing). */
 export interface ColumnSpec {
   /**
    * one column: categorical (one-hot over its values). Several: each column is read by what it holds — 0/1 or
@@ -42,6 +43,7 @@ export interface ColumnInfo {
   names: string[];
 }
 
+/** A table encoded into patterns (attributes × labels) with counts, ids and the row → pattern map. */
 export interface EncodedTable {
   attributeNames: string[];
   labelNames: string[];

@@ -96,6 +96,15 @@ function column(
   });
 }
 
+/**
+ * Evaluate a CLIP-style model from embedding files: zero-shot accuracy, retrieval and bias retrieval (`task`), with
+ * the JSON and HTML reports written when asked for.
+ *
+ * @param o - the image / text embedding files (.npy or safetensors), their metadata tables, the task, k, the desired
+ *   attribute distribution, the backend and the report paths
+ * @returns the evaluation report (also written to `reportJson` / `reportHtml` when given)
+ * @throws DataError naming the file, row and column of bad input
+ */
 export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
   const t0 = performance.now();
   const task = o.task ?? 'all';
