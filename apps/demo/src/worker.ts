@@ -84,6 +84,8 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
     ...(o as BalanceOptions),
     backend: kernels ? 'webgpu' : 'cpu',
     kernels,
+    // the page shows an infeasible run's report (status, largest feasible η) as the CLI's summary does
+    onInfeasible: 'return',
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastPost < 50 && p.iter < p.maxIter) return;

@@ -48,7 +48,6 @@ export interface ClipModel {
   tokenize(texts: readonly string[]): Int32Array;
   /** text features [n, embedDim] (float32), L2-normalised unless `normalize: false` */
   embedTexts(texts: readonly string[], opts?: ClipEmbedOptions): Promise<Embeddings>;
-  /** image features from pixels already preprocessed and normalised: n × 3 × S × S (S = vision.imageSize) */
   /**
    * image features [n, embedDim] (float32), L2-normalised unless `normalize: false`, rows in input order: images as
    * paths (Node/Deno), bytes, Blobs, ImageBitmaps or RGBA — decoded, preprocessed as open_clip does on the device

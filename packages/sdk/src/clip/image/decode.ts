@@ -166,6 +166,11 @@ export async function decodeBytes(bytes: Uint8Array, label: string, opts: Decode
   }
 }
 
+interface Canvas2D {
+  drawImage(image: ImageBitmap, dx: number, dy: number): void;
+  getImageData(sx: number, sy: number, sw: number, sh: number): { data: Uint8ClampedArray };
+}
+
 /** Pixels of an ImageBitmap through an OffscreenCanvas (browsers). */
 export function bitmapToRgba(bmp: ImageBitmap, label: string): RgbaImage {
   if (!platformDecodes())
@@ -175,7 +180,10 @@ export function bitmapToRgba(bmp: ImageBitmap, label: string): RgbaImage {
   const { width, height } = bmp;
   if (width < 1 || height < 1) throw new DataError(`an empty image (${width}×${height})`, { file: label });
   const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // typed structurally: Deno's lib declares OffscreenCanvas without a 2-D context (its type check narrows to never)
+  const ctx = (canvas as unknown as { getContext(kind: '2d', o: object): Canvas2D | null }).getContext('2d', {
+    willReadFrequently: true,
+  });
   if (!ctx) throw new DataError('no 2D canvas context to read the ImageBitmap', { file: label });
   ctx.drawImage(bmp, 0, 0);
   const id = ctx.getImageData(0, 0, width, height);
