@@ -197,10 +197,15 @@ export async function loadClipFrom(set: ClipFileSet, opts: LoadClipOptions): Pro
   };
 }
 
+/** What `loadClipTokenizer` returns: the resolved config, the tokenizer and the vocabulary file it came from. */
+export interface LoadedClipTokenizer {
+  readonly config: ClipConfig;
+  readonly tokenizer: ClipTokenizer;
+  readonly file: string;
+}
+
 /** A model folder's tokenizer alone (config + vocabulary; no weights read, no Kernels): for `m4kit tokenize`. */
-export async function loadClipTokenizerFrom(
-  set: ClipFileSet,
-): Promise<{ config: ClipConfig; tokenizer: ClipTokenizer; file: string }> {
+export async function loadClipTokenizerFrom(set: ClipFileSet): Promise<LoadedClipTokenizer> {
   const picked = pickClipFiles(set, true, false);
   const config = await readClipConfig(set, picked.config);
   const tokenizer = await readClipTokenizer(set, picked.tokenizer!, config);
@@ -208,6 +213,6 @@ export async function loadClipTokenizerFrom(
 }
 
 /** `loadClipTokenizerFrom` on a model's files (runtime-neutral). */
-export async function loadClipTokenizer(files: ClipModelFiles) {
+export async function loadClipTokenizer(files: ClipModelFiles): Promise<LoadedClipTokenizer> {
   return loadClipTokenizerFrom(fileSetOf(files));
 }

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { DataError } from '../io/errors.js';
 import { fileReader } from '../io/safetensors-file.js';
 import { fileSetOf, type ClipFileSet, type ClipModelFiles } from './files.js';
-import { loadClipFrom, loadClipTokenizerFrom, type ClipModel, type LoadClipOptions } from './model.js';
+import {
+  loadClipFrom,
+  loadClipTokenizerFrom,
+  type ClipModel,
+  type LoadClipOptions,
+  type LoadedClipTokenizer,
+} from './model.js';
 
 /** The files of a model folder (directory entries, not recursive). */
 export async function clipFolder(dir: string): Promise<ClipFileSet> {
@@ -29,7 +35,7 @@ export async function loadClip(folderOrFiles: string | ClipModelFiles, opts: Loa
 }
 
 /** A model folder's tokenizer alone (config + vocabulary; the weights are not read). */
-export async function loadClipTokenizer(folderOrFiles: string | ClipModelFiles) {
+export async function loadClipTokenizer(folderOrFiles: string | ClipModelFiles): Promise<LoadedClipTokenizer> {
   return loadClipTokenizerFrom(
     typeof folderOrFiles === 'string' ? await clipFolder(folderOrFiles) : fileSetOf(folderOrFiles),
   );
