@@ -14,4 +14,11 @@ export {
 export { expectedClipTensors, validateClipWeights, openClipWeights, type ClipWeights } from './weights.js';
 export { createReferenceTowers, buildReferenceTowers, type ReferenceTowers } from './reference.js';
 export { fileSetOf, type ClipFileEntry, type ClipFileSet, type ClipModelFiles } from './files.js';
-export { loadClip, loadClipTokenizer, type ClipModel, type ClipEmbedOptions, type LoadClipOptions } from './model.js';
+export {
+  loadClip,
+  loadClipTokenizer,
+  type ClipModel,
+  type ClipEmbedOptions,
+  type LoadClipOptions,
+  type LoadedClipTokenizer,
+} from './model.js';
