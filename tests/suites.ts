@@ -18,6 +18,7 @@ import { momentsSuite } from './suite/moments.suite.js';
 import { debiasLossSuite } from './suite/debias-loss.suite.js';
 import { opsSuite } from './suite/ops.suite.js';
 import { imagePreprocessSuite } from './suite/image-preprocess.suite.js';
+import { imageDecodeSuite } from './suite/image-decode.suite.js';
 import { transformerSuite } from './suite/transformer.suite.js';
 import { clipTowersSuite } from './suite/clip-towers.suite.js';
 import { clipTokenizerSuite } from './suite/clip-tokenizer.suite.js';
@@ -42,6 +43,7 @@ export function allSuites(env: Env): Suite[] {
     debiasLossSuite(env),
     opsSuite(env),
     imagePreprocessSuite(env),
+    imageDecodeSuite(env),
     transformerSuite(env),
     clipTowersSuite(env),
     clipTokenizerSuite(env),

@@ -9,8 +9,11 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 2000,
     sourcemap: false,
-    // three pages: balancing (index.html), debiasing (debias.html) and the embedding explorer (explorer.html)
-    rollupOptions: { input: { main: 'index.html', debias: 'debias.html', explorer: 'explorer.html' } },
+    // four pages: balancing (index.html), debiasing (debias.html), the embedding explorer (explorer.html) and CLIP
+    // embedding of images and captions (embed.html)
+    rollupOptions: {
+      input: { main: 'index.html', debias: 'debias.html', explorer: 'explorer.html', embed: 'embed.html' },
+    },
   },
   worker: { format: 'es' },
   server: { fs: { allow: ['../..'] } },

@@ -6,7 +6,7 @@
 // the BA mechanism on planted-direction embeddings and the BA ablation → report (bootstrap CIs, exact Wilcoxon).
 //   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only [--partial]]
 // `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file.
-import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,82 @@ async function main() {
     log(`report rewritten from ${join(OUT, src)}`);
     return;
   }
+  if (opt('--merge')) {
+    // --merge A,B (folders or .json files): main-rate jobs, mechanism and ablation from run A (results.json, or results.partial.json
+    // cut after its main-rate jobs), sensitivity rates, the skew sweep and further mechanism seeds from run B
+    // (--skip-main, then --mechanism-only), run side by side on the same machine; written to OUT/results.json
+    const [a, b] = opt('--merge').split(',');
+    const read = (d) => {
+      if (d.endsWith('.json')) return { ...JSON.parse(readFileSync(d, 'utf8')), from: d };
+      for (const f of ['results.json', 'results.partial.json'])
+        if (existsSync(join(d, f))) return { ...JSON.parse(readFileSync(join(d, f), 'utf8')), from: join(d, f) };
+      throw new Error(`${d}: no results.json or results.partial.json`);
+    };
+    const A = read(a);
+    const B = read(b);
+    const main = A.settings.mainRate;
+    const results = {
+      ...A,
+      mode: `full (merged: main-rate jobs, BA ablation and mechanism from ${A.mode} run ${A.from}; sensitivity rates and skew sweep from ${B.mode} run ${B.from}, run at the same time)`,
+      runtime: {
+        ...A.runtime,
+        totalSeconds: Math.max(A.runtime.totalSeconds, B.runtime.totalSeconds),
+        merged: { main: A.runtime, side: B.runtime },
+        trainingRuns: A.runtime.trainingRuns + B.runtime.trainingRuns,
+      },
+      settings: { ...A.settings, sensitivitySeeds: B.settings.sensitivitySeeds, rates: B.settings.rates },
+      data: [...A.data, ...B.data.filter((x) => !A.data.some((y) => y.seed === x.seed && y.variant === x.variant))],
+      runs: [...A.runs.filter((r) => r.rate === main), ...B.runs.filter((r) => r.rate !== main)],
+      skewSweep: B.skewSweep,
+    };
+    // more mechanism seeds run in B (--mechanism-only) join A's
+    if (B.baMechanism?.curve.length) {
+      const m = A.baMechanism;
+      results.baMechanism = {
+        ...m,
+        curve: [...m.curve, ...B.baMechanism.curve],
+        ablation: [...m.ablation, ...B.baMechanism.ablation],
+        seconds: m.seconds + B.baMechanism.seconds,
+      };
+      results.settings.mechanismSeeds = [...new Set(results.baMechanism.curve.map((r) => r.seed))].sort(
+        (x, y) => x - y,
+      );
+      results.runtime.mechanismSeconds = results.baMechanism.seconds;
+    }
+    delete results.from;
+    delete results.summary;
+    delete results.findings;
+    await writeReport(OUT, results);
+    log(`merged ${A.from} + ${B.from} → ${join(OUT, 'results.json')}`);
+    return;
+  }
+  if (argv.includes('--mechanism-only')) {
+    // more seeds for the BA mechanism, merged into OUT/results.json (its rows keep their seed; the report
+    // is rewritten): --mechanism-only --mechanism-seeds 2,3,4,5
+    const seeds = (opt('--mechanism-seeds') ?? '0').split(',').map(Number);
+    const cpu = await init({ backend: 'cpu' });
+    const t = performance.now();
+    const m = await runMechanism(cpu, { seeds, log });
+    cpu.destroy();
+    const file = join(OUT, 'results.json');
+    const results = JSON.parse(readFileSync(file, 'utf8'));
+    results.baMechanism ??= { settings: m.settings, curve: [], ablation: [], seconds: 0 };
+    const have = new Set(results.baMechanism.curve.map((r) => r.seed));
+    if (seeds.some((x) => have.has(x))) throw new Error(`${file} already has mechanism seeds ${[...have].join(', ')}`);
+    results.baMechanism.curve.push(...m.curve);
+    results.baMechanism.ablation.push(...m.ablation);
+    results.baMechanism.seconds += (performance.now() - t) / 1000;
+    results.settings.mechanismSeeds = [...have, ...seeds].sort((a, b) => a - b);
+    results.runtime.mechanismSeconds = results.baMechanism.seconds;
+    delete results.summary;
+    delete results.findings;
+    // raw results first (temp + rename), then the report (a side run without main-rate jobs has none)
+    writeFileSync(`${file}.tmp`, JSON.stringify(results));
+    renameSync(`${file}.tmp`, file);
+    if (results.runs.some((r) => r.rate === results.settings.mainRate)) await writeReport(OUT, results);
+    log(`mechanism seeds ${seeds.join(', ')} merged into ${file}`);
+    return;
+  }
   log(`${quick ? 'quick' : 'full'} run → ${OUT}`);
   // ---- data
   const { concepts } = loadEmoji();
@@ -181,8 +257,9 @@ async function main() {
   const want = (c) => (opt('--conditions') ? opt('--conditions').split(',').includes(c.id) : !c.optional);
   // jobs: the main rate for every seed first (the paired comparison), then the sensitivity rates, so that an
   // interrupted run still has the main result; raw results are saved after every job (results.partial.json)
+  // --skip-main: only the sensitivity rates and the skew sweep (a second process beside a main-rate run; --merge)
   const work = [
-    ...SETTINGS.seeds.map((seed) => ({ seed, rate: SETTINGS.mainRate })),
+    ...(argv.includes('--skip-main') ? [] : SETTINGS.seeds.map((seed) => ({ seed, rate: SETTINGS.mainRate }))),
     ...SETTINGS.rates
       .filter((r) => r !== SETTINGS.mainRate)
       .flatMap((rate) => SETTINGS.sensitivitySeeds.map((seed) => ({ seed, rate }))),

@@ -1,5 +1,5 @@
 // Messages between the page (main.ts) and the worker (worker.ts). Large arrays travel as transferables.
-import type { BalanceReport, ColumnKind, PiSpec } from '@m4kit/sdk';
+import type { BalanceReport, ColumnKind, ResolvedBalanceOptions } from '@m4kit/sdk';
 
 export interface ColumnInfo {
   name: string;
@@ -11,18 +11,15 @@ export interface ColumnInfo {
 export interface BalanceRequest {
   attributes: string[];
   labels: string[];
-  missing: 'error' | 'drop' | 'category';
-  /** several attribute columns: crossed, each on its own, or indicators (resolved by resolveBalanceOptions) */
-  combine: 'auto' | 'intersection' | 'marginal' | 'indicators';
-  eta: number | 'auto';
-  pi?: PiSpec;
-  epsRep: number;
-  epsAssoc: number;
-  /** soft-constraint penalty (undefined = hard constraints) */
-  softPenalty?: number;
-  seed: number;
-  path: 'auto' | 'patterns' | 'rows';
-  backend: 'auto' | 'webgpu' | 'cpu';
+  /**
+   * the declared options with a demo field (BALANCE_OPTION_DECLS), resolved on the page by resolveBalanceOptions:
+   * passed to the encoder (missing, combine) and to balanceEncoded as they are
+   */
+  options: Pick<
+    ResolvedBalanceOptions,
+    'eta' | 'pi' | 'epsRep' | 'epsAssoc' | 'softPenalty' | 'seed' | 'missing' | 'combine' | 'backend' | 'path'
+  > &
+    Record<string, unknown>;
 }
 
 export interface EvalRequest {

@@ -14,6 +14,7 @@ import {
   DataError,
   type BalanceResult,
   type EncodedTable,
+  type BalanceOptions,
 } from '@m4kit/sdk';
 import type { BalanceDone, EvalDone, FromWorker, LoadResult, ProbeResult, ToWorker } from './protocol';
 
@@ -67,29 +68,24 @@ async function load(name: string, bytes: ArrayBuffer): Promise<LoadResult> {
 async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['req']): Promise<BalanceDone> {
   if (!table) throw new Error('load a table first');
   last = null;
-  const spec = { attributes: req.attributes, labels: req.labels, missing: req.missing, combine: req.combine };
+  const o = req.options;
+  const spec = { attributes: req.attributes, labels: req.labels, missing: o.missing, combine: o.combine };
   const enc = new TableEncoder(spec, table.name);
   enc.push(table.chunk);
   const encoded = enc.finish();
   let kernels: Kernels | undefined;
-  if (req.backend !== 'cpu') {
+  if (o.backend !== 'cpu') {
     kernels = (await kernelsGpu()) ?? undefined;
-    if (!kernels && req.backend === 'webgpu')
+    if (!kernels && o.backend === 'webgpu')
       throw new Error(`WebGPU is not available: ${gpuReason}. Choose the CPU backend.`);
   }
   let lastPost = 0;
   const result = await balanceEncoded(encoded, {
-    eta: req.eta,
-    pi: req.pi,
-    epsRep: req.epsRep,
-    epsAssoc: req.epsAssoc,
-    softPenalty: req.softPenalty,
-    combine: req.combine,
-    seed: req.seed,
-    path: req.path,
+    ...(o as BalanceOptions),
     backend: kernels ? 'webgpu' : 'cpu',
     kernels,
-    onInfeasible: 'return', // the results panel shows the status and the largest feasible η
+    // the page shows an infeasible run's report (status, largest feasible η) as the CLI's summary does
+    onInfeasible: 'return',
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastPost < 50 && p.iter < p.maxIter) return;
@@ -98,6 +94,7 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
     },
   });
   const warnings = columnSpecWarnings({ attributes: req.attributes, labels: req.labels });
+  warnings.push(...(encoded.warnings ?? []));
   if (warnings.length) result.report.warnings = warnings;
   last = { enc: encoded, result };
   const dropped = Uint8Array.from(encoded.rowToPattern, (p) => (p < 0 ? 1 : 0));

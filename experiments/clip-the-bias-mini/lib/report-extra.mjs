@@ -3,6 +3,7 @@
 // out-of-domain OpenMoji set, the BA mechanism on planted-direction embeddings and the BA ablation.
 const mean = (a) => (a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN);
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
+const fe = (x) => (Math.abs(x) < 0.01 ? x.toExponential(2) : x.toFixed(3));
 const pc = (x) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '—');
 
 /**
@@ -16,6 +17,7 @@ export function chooseSkewK(results) {
   if (!runs.length) return null;
   const ks = runs[0].skewProfile.map((p) => p.k);
   const ref = runs.filter((r) => r.condition === 'original' && r.rate === results.settings.mainRate);
+  if (!ref.length) return null;
   const at = (rs, t, key) => mean(rs.map((r) => r.skewProfile[t][key]));
   const rows = ks.map((k, t) => ({
     k,
@@ -65,9 +67,9 @@ export function skewSection(md, results, S, mdTable) {
         f3(r.maxSkew),
         f3(r.maxSkewNull),
         f3(r.maxSkewNull95),
-        r.ndkl.toExponential(2),
-        r.ndklNull.toExponential(2),
-        r.ndklNull95.toExponential(2),
+        fe(r.ndkl),
+        fe(r.ndklNull),
+        fe(r.ndklNull95),
       ]),
     ),
   );
@@ -140,6 +142,7 @@ export function mechanismSummary(results) {
     gapBefore: mean(rs.map((r) => r.before.gap)),
     gapAfter: mean(rs.map((r) => r.after.gap)),
     gapChange: mean(rs.map((r) => r.after.gap / r.before.gap - 1)),
+    gapChanges: rs.map((r) => r.after.gap / r.before.gap - 1),
     readoutBefore: mean(rs.map((r) => r.before.readout)),
     readoutAfter: mean(rs.map((r) => r.after.readout)),
     zsBefore: mean(rs.map((r) => r.before.zeroShot)),
@@ -159,6 +162,7 @@ export function mechanismSummary(results) {
     n: rs.length,
     gapBefore: mean(rs.map((r) => r.before.gap)),
     gapChange: mean(rs.map((r) => r.after.gap / r.before.gap - 1)),
+    gapChanges: rs.map((r) => r.after.gap / r.before.gap - 1),
     readoutAfter: mean(rs.map((r) => r.after.readout)),
     zsChange: mean(rs.map((r) => r.after.zeroShot - r.before.zeroShot)),
     change: mean(rs.map((r) => r.change)),
@@ -184,7 +188,8 @@ export function mechanismSection(md, results, S, mdTable) {
       `Gap = mean coordinate along g of the (debiased, unit) test images, man minus woman; read-out = the two ` +
       `gender prompts (shared "photo" direction ± g, debiased as text); zero-shot = concept prompts. KL = ` +
       `KL(t2i target of the factual ‖ of the counterfactual caption), the training signal that asks for a change. ` +
-      `Means over ${M.curve[0]?.n ?? 0} seed(s); ${M.seconds ? `${M.seconds.toFixed(0)} s in all` : ''}.`,
+      `Means over ${M.curve[0]?.n ?? 0} seeds (seed s: data seed 100 + s, BA initialisation and batches seed s), ` +
+      `each seed's value beside it${M.seconds ? `; ${(M.seconds / 60).toFixed(1)} min in all` : ''}.`,
   );
   md.push(
     mdTable(
@@ -206,6 +211,7 @@ export function mechanismSection(md, results, S, mdTable) {
         f3(r.gapBefore),
         f3(r.gapAfter),
         `${(100 * r.gapChange).toFixed(1)}%`,
+        r.gapChanges.map((v) => `${(100 * v).toFixed(1)}%`).join(', '),
         `${pc(r.readoutBefore)} → ${pc(r.readoutAfter)}`,
         `${pc(r.zsBefore)} → ${pc(r.zsAfter)}`,
         f3(r.change),
@@ -240,6 +246,7 @@ export function mechanismSection(md, results, S, mdTable) {
         r.alpha === 0 ? 'without L_cd' : r.alpha === 1 ? 'without L_ba' : 'both (paper)',
         f3(r.gapBefore),
         `${(100 * r.gapChange).toFixed(1)}%`,
+        r.gapChanges.map((v) => `${(100 * v).toFixed(1)}%`).join(', '),
         pc(r.readoutAfter),
         (100 * r.zsChange).toFixed(1),
         f3(r.change),

@@ -552,14 +552,15 @@ export function findings(results, S) {
     const desc = lv
       .map((l) => {
         const rs = M.curve.filter((r) => r.imageNoise === l);
-        return `image noise ${l} (read-out ${(100 * rs[0].readoutBefore).toFixed(0)}%): ${rs.map((r) => `cos ${r.contrastCos.toFixed(2)} → Δ gap ${(100 * r.gapChange).toFixed(1)}%`).join(', ')}`;
+        return `image noise ${l} (read-out ${(100 * rs[0].readoutBefore).toFixed(0)}%): ${rs.map((r) => `cos ${r.contrastCos.toFixed(2)} → Δ gap ${(100 * r.gapChange).toFixed(1)}% (seeds: ${r.gapChanges.map((v) => (100 * v).toFixed(0)).join(', ')}%)`).join('; ')}`;
       })
       .join('; ');
     f.push(
       `**The BA mechanism on planted-direction embeddings** (α 0.3, the miniature's lr): ${desc}. BA removes part ` +
-        `of a planted gender direction only when the factual and counterfactual captions are far apart and the ` +
-        `images carry gender strongly; with close captions (cos ≥ 0.95) or weakly gendered images it returns to ` +
-        `the identity.`,
+        `of a planted gender direction only when the factual and counterfactual captions are far apart, the ` +
+        `images carry gender strongly, and its initialisation lets it move (the seeds differ in the module's ` +
+        `random initialisation: some stay at the identity at every contrast); with close captions (cos ≥ 0.95) ` +
+        `or weakly gendered images it returns to the identity.`,
     );
     const ab = M.ablation;
     if (ab.length) {
@@ -570,8 +571,9 @@ export function findings(results, S) {
           .map((r) => `α ${r.alpha}: ${(100 * r.gapChange).toFixed(1)}%`)
           .join(', ');
       f.push(
-        `**Ablation on the planted embeddings** (cos ${cos0}, Δ gap): miniature schedule ${line('miniature')}; ` +
-          `paper schedule (lr 5e-6, validation ABLE) ${line('paper')}.`,
+        `**Ablation on the planted embeddings** (cos ${cos0}, mean Δ gap): miniature schedule ${line('miniature')}; ` +
+          `paper schedule (lr 5e-6, validation ABLE) ${line('paper')} — the same for every α: at lr 5e-6 the module ` +
+          `stays at its random initialisation, which shifts the gap by itself.`,
       );
     }
   }
@@ -689,10 +691,12 @@ export function claims(results, S) {
         `planted direction, strongly gendered images: Δ gap ${(100 * lo.gapChange).toFixed(1)}% at cos ${lo.contrastCos.toFixed(2)}, ` +
         `${hi.map((r) => `${(100 * r.gapChange).toFixed(1)}% at cos ${r.contrastCos.toFixed(2)}`).join(', ')}; weakly ` +
         `gendered images: at most ${(100 * weakMin).toFixed(1)}% at any contrast`,
-      verdict:
-        lo.gapChange < -0.05
-          ? 'reproduced on planted embeddings when the captions are far apart and the images strongly gendered; not otherwise'
-          : 'not reproduced on planted embeddings',
+      verdict: (() => {
+        const k = lo.gapChanges.filter((v) => v < -0.05).length;
+        return k
+          ? `reproduced on planted embeddings for ${k} of ${lo.gapChanges.length} initialisations when the captions are far apart and the images strongly gendered; not with weakly gendered images`
+          : 'not reproduced on planted embeddings';
+      })(),
     });
     const ab = M.ablation.filter((r) => r.schedule === 'miniature' && r.cos === M.ablation[0]?.cos);
     if (ab.length) {
@@ -703,16 +707,25 @@ export function claims(results, S) {
         paper: 'Joint vision–language debiasing (BA module)',
         claim: 'Both losses are needed (the ablation: α = 0.3 beats L_ba alone, α = 0, and L_cd alone, α = 1).',
         evidence:
-          `planted, cos ${ab[0].cos}, miniature schedule, Δ gap: α 0 ${(100 * by(0)).toFixed(1)}%, α 0.3 ` +
+          `planted, cos ${ab[0].cos}, miniature schedule, mean Δ gap over ${ab[0].n} seeds: α 0 ${(100 * by(0)).toFixed(1)}%, α 0.3 ` +
           `${(100 * both).toFixed(1)}%, α 1 ${(100 * by(1)).toFixed(1)}%; paper schedule (lr 5e-6): ` +
           M.ablation
             .filter((r) => r.schedule === 'paper' && r.cos === ab[0].cos)
             .map((r) => `α ${r.alpha} ${(100 * r.gapChange).toFixed(1)}%`)
             .join(', '),
-        verdict:
-          both === best && both < -0.05
-            ? 'reproduced on planted embeddings (miniature schedule); at lr 5e-6 no variant moves'
-            : 'not reproduced on planted embeddings',
+        verdict: (() => {
+          const k = ab.find((r) => r.alpha === 0.3).gapChanges.filter((v) => v < -0.05).length;
+          const paper = M.ablation.filter((r) => r.schedule === 'paper' && r.cos === ab[0].cos).map((r) => r.gapChange);
+          const same = paper.length && Math.max(...paper) - Math.min(...paper) < 0.01;
+          return (
+            (both === best && both < -0.05
+              ? `reproduced on planted embeddings with the miniature's lr (α = 0.3 moves the gap for ${k} of ${ab[0].n} seeds, α = 0 and α = 1 for none)`
+              : 'not reproduced on planted embeddings') +
+            (same
+              ? `; at lr 5e-6 every α gives the same change (${(100 * paper[0]).toFixed(1)}%): the module's random initialisation, not training`
+              : '')
+          );
+        })(),
       });
     }
   }

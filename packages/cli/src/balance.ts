@@ -1,7 +1,17 @@
-import { balanceFile, formatBiasReport, resolveBalanceOptions, type BalanceReport } from '@m4kit/sdk/node';
+import {
+  BALANCE_CLI_LABELS,
+  BALANCE_OPTION_DECLS,
+  balanceFile,
+  declAttribute,
+  formatBiasReport,
+  resolveBalanceOptions,
+  type BalanceReport,
+} from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { runScale, type ScaleCliOptions } from './balance-scale.js';
 import { pickEngine } from './engine.js';
+import { auditEngineChoice } from './balance-audit.js';
+import { balanceExit } from './guard.js';
 
 /** Balance flags as commander hands them over: option values stay strings, checked by `resolveBalanceOptions`. */
 export interface BalanceCliOptions extends ScaleCliOptions {
@@ -32,34 +42,24 @@ export interface BalanceCliOptions extends ScaleCliOptions {
   json?: boolean;
   progress: boolean;
   lowMemory?: boolean;
+  /** groups differing only invisibly (or a group "null") are an error, not a warning */
+  strict?: boolean;
   encoding?: 'utf-8' | 'latin1';
 }
 
-/** Option keys → the flags users typed, for error messages. */
-export const BALANCE_FLAGS = {
-  eta: '--eta',
-  pi: '--pi',
-  epsRep: '--eps-rep',
-  epsAssoc: '--eps-assoc',
-  softPenalty: '--soft',
-  V: '--soft',
-  tolerance: '--tolerance',
-  solver: '--solver',
-  method: '--method',
-  polish: '--polish',
-  tol: '--tol',
-  maxIter: '--max-iter',
-  seed: '--seed',
-  missing: '--missing',
-  combine: '--combine',
-  backend: '--backend',
-  path: '--path',
-};
+/** Option keys → the flags users typed, for error messages (from the SDK's option declarations). */
+export const BALANCE_FLAGS = BALANCE_CLI_LABELS;
+
+/** The resolver's input from commander's values: each declared option under its flag's attribute name. */
+function declaredInput(o: BalanceCliOptions): Record<string, unknown> {
+  const v = o as unknown as Record<string, unknown>;
+  return Object.fromEntries(BALANCE_OPTION_DECLS.map((d) => [d.key, v[declAttribute(d)]]));
+}
 
 /** The per-group lines' columns (RB/AB and the tolerances are spelled out by formatBiasReport's own legend). */
 export const BIAS_LEGEND = [
   '  R and C: RB and AB per group and per group × label, before → after; share = P(group);',
-  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible.",
+  "  P(group|·) = the group's share among the rows with that label. Exit codes: 0 ok, 2 bad input, 3 infeasible, 4 stopped at --max-iter.",
 ];
 
 /**
@@ -124,32 +124,28 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     throw Object.assign(new Error(`--marginal contradicts --combine ${o.combine}`), { code: 'E_ARGUMENT' });
   const opts = resolveBalanceOptions(
     {
-      eta: o.eta,
-      pi: o.pi,
-      epsRep: o.epsRep,
-      epsAssoc: o.epsAssoc,
-      softPenalty: o.soft,
-      tolerance: o.tolerance,
-      solver: o.solver,
-      method: o.method,
-      polish: o.polish,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      seed: o.seed,
-      missing: o.missing,
+      ...declaredInput(o),
       combine: o.marginal ? 'marginal' : o.combine,
-      backend: o.backend,
-      path: o.path,
       // the summary names the largest feasible η and the command exits 3 (guard.ts)
       onInfeasible: 'return',
     },
     BALANCE_FLAGS,
   );
-  const { engine } = pickEngine(input, o, opts);
+  const { engine, why } = pickEngine(input, o, opts);
+  auditEngineChoice(o, engine, why);
   if (engine === 'duckdb' || o.emitSql) {
     // --engine duckdb / --emit-sql (balance-scale.ts); the SQL goes to stdout, so the summary goes to stderr
     const { attributes, labels, utility, id, counts } = o;
-    const spec = { attributes, labels, utility, id, counts, missing: opts.missing, combine: opts.combine };
+    const spec = {
+      attributes,
+      labels,
+      utility,
+      id,
+      counts,
+      missing: opts.missing,
+      combine: opts.combine,
+      strict: o.strict,
+    };
     const scale = { ...o, engine };
     const r = await runScale(input, spec, scale, { ...opts, out: o.out, reportPath: o.report, lowMemory: o.lowMemory });
     if (!r) return;
@@ -158,7 +154,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
     const text = o.json ? JSON.stringify({ file: input, ...r }, null, 2) : formatSummary(input, r, out, o.report);
     if (o.emitSql) console.error(text);
     else console.log(text);
-    process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+    process.exitCode = balanceExit(r.solver);
     return;
   }
   const showBar = o.progress && !o.json && process.stderr.isTTY;
@@ -179,6 +175,7 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       counts: o.counts,
       missing: opts.missing,
       combine: opts.combine,
+      strict: o.strict,
     },
     {
       ...opts,
@@ -221,5 +218,5 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
   for (const w of r.warnings ?? []) console.error(`m4kit: warning: ${w}`);
   if (o.json) console.log(JSON.stringify({ file: input, ...r }, null, 2));
   else console.log(formatSummary(input, r, r.solver.status === 'infeasible' ? undefined : o.out, o.report));
-  process.exitCode = r.solver.status === 'infeasible' ? 3 : 0;
+  process.exitCode = balanceExit(r.solver);
 }

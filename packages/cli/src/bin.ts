@@ -1,25 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { mkdirSync, readdirSync, rmdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ATTRIBUTE_COMBINE,
-  BALANCE_BACKENDS,
-  BALANCE_DEFAULTS as D,
-  BALANCE_PATHS,
-  BALANCE_SOLVERS,
-  SOLVE_METHODS,
-  MISSING_POLICIES,
-  DEBIAS_DEFAULTS as DB,
-  TRAIN_DEFAULTS as T,
-} from '@m4kit/sdk';
-import { runBalance, type BalanceCliOptions } from './balance.js';
-import { TABLE_ENGINES } from './engine.js';
+import { DEBIAS_DEFAULTS as DB, TRAIN_DEFAULTS as T } from '@m4kit/sdk';
+import { registerBalance } from './balance-command.js';
 import { runInfo } from './info.js';
 import { runEval, type EvalCliOptions } from './eval.js';
 import { registerTokenize } from './tokenize.js';
 import type { DebiasCliOptions } from './debias.js';
 import type { TrainCliOptions } from './train.js';
+import type { EmbedCliOptions } from './embed.js';
 import { checkOutputPaths, closestName, EXIT, exitCodeOf, UsageError } from './guard.js';
 import { removeTempFiles } from '@m4kit/sdk/node';
 
@@ -30,7 +19,7 @@ export const BUNDLED: string = resolve(here, '../data/kernlab-income.csv');
 /** the one exit-code table, in every command's help (README "Exit codes", docs/reliability.md) */
 const EXIT_HELP =
   'Exit codes: 0 ok, 2 bad input or usage (or an output that cannot be written), 3 infeasible (balance), ' +
-  '130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
+  '4 stopped at --max-iter with constraints violated (balance), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT)';
 
 const program = new Command();
 program
@@ -65,135 +54,7 @@ const list = (v: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-program
-  .command('balance')
-  .description(
-    'M4 balancing: per-row keep probabilities q that meet target group shares (representation) and decorrelate groups from labels (association)',
-  )
-  .argument('[input]', 'table: .csv .tsv .jsonl .parquet .arrow (default: the bundled kernlab income survey)')
-  .option(
-    '-a, --attributes <cols>',
-    'sensitive attribute column (categorical); several: categorical ones crossed (see --combine), or 0/1 / ' +
-      'probability indicator columns',
-    list,
-  )
-  .option('-l, --labels <cols>', 'label / proxy column (categorical or list "a|b"), or several 0/1 columns', list)
-  .option('--utility <col>', 'per-row utility u (q0 = eta + u)')
-  .option('--id <col>', 'id column copied to the output')
-  .option('--counts <col>', 'input is a pattern-count table (GROUP BY output); this column holds the counts')
-  .option(
-    '--eta <rate>',
-    `target keep rate in (0,1], or "auto" = largest feasible (≤ ${D.etaAutoCap}) (default: ${D.eta})`,
-  )
-  .option('--pi <shares>', 'target group shares summing to 1: "0.5,0.5" or "F=0.5,M=0.5" (default uniform)')
-  .option('--eps-rep <x>', `representation tolerance ε_R (default: ${D.epsRep})`)
-  .option('--eps-assoc <x>', `association tolerance ε_A (default: ${D.epsAssoc})`)
-  .option(
-    '--tolerance <mode>',
-    "what ε_R / ε_A bound: balanced = the kept data's shares and associations, joint = the joint moments " +
-      `(1/N)Σq(s−π)[1,y] (default: ${D.tolerance})`,
-  )
-  .option('--soft <V>', 'soft constraints: penalty per unit of violation (enforcement level V; default: hard)')
-  .option('--solver <kind>', `dual solver: ${BALANCE_SOLVERS.join(' | ')} (default: ${D.solver})`)
-  .option(
-    '--method <m>',
-    `batch solver method: ${SOLVE_METHODS.join(' | ')} (default: ${D.method}: Newton where the engine has a ` +
-      'Hessian pass, else first-order)',
-  )
-  .option('--polish <k>', 'stream solver: k exact Newton iterations after the streaming pass (default: 0)')
-  .option('--tol <x>', 'stopping tolerance')
-  .option('--max-iter <n>', `maximum solver iterations (default: ${D.maxIter})`)
-  .option('--seed <n>', `seed for the keep flags (default: ${D.seed})`)
-  .option(
-    '--missing <policy>',
-    `missing attribute/label values: ${MISSING_POLICIES.join(' | ')} (default: ${D.missing})`,
-  )
-  .option(
-    '--combine <mode>',
-    `several attribute columns: ${ATTRIBUTE_COMBINE.join(' | ')} (default: ${D.combine}: crossed groups when every ` +
-      'column is categorical, else indicator columns)',
-  )
-  .option('--marginal', 'several attribute columns: balance each on its own, all at once (= --combine marginal)')
-  .option('--backend <kind>', `engine for the per-row path: ${BALANCE_BACKENDS.join(' | ')} (default: ${D.backend})`)
-  .option('--path <kind>', `solve on pattern counts or per row: ${BALANCE_PATHS.join(' | ')} (default: ${D.path})`)
-  .addOption(
-    new Option('--encoding <enc>', 'text encoding of CSV/TSV/JSONL input (invalid UTF-8 is an error naming the line)')
-      .choices(['utf-8', 'latin1'])
-      .default('utf-8'),
-  )
-  .addOption(
-    new Option(
-      '--engine <name>',
-      'table engine: auto (DuckDB when installed, for globs and large CSV/TSV/Parquet files on the pattern path; ' +
-        'else the built-in readers), js (built-in readers) or duckdb (out-of-core scans, globs); same q and keep',
-    )
-      .choices([...TABLE_ENGINES])
-      .default('auto'),
-  )
-  .addOption(
-    new Option(
-      '--emit-sql <dialect>',
-      'print SQL for a warehouse: pattern count, or (with --counts) the join-back',
-    ).choices(['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse']),
-  )
-  .option('--memory-limit <size>', '--engine duckdb: memory limit, e.g. 1GB (spills beyond it; default 80% of RAM)')
-  .option('--table <name>', '--emit-sql: the warehouse table (default: the input argument)')
-  .option('--row-id <col>', '--emit-sql: integer row id column the keep draw is keyed on')
-  .option('--low-memory', 'per-row path: stream the file from disk on every solver pass (tables larger than memory)')
-  .option('-o, --out <file>', 'write id/row, q, keep (.csv .tsv .jsonl .parquet .arrow)')
-  .option('-r, --report <file>', 'write the JSON report')
-  .option('--json', 'print the report as JSON on stdout')
-  .option('--no-progress', 'no progress bar')
-  .addHelpText(
-    'after',
-    `
-Examples:
-  $ m4kit balance                                   # bundled survey: SEX vs OCCUPATION, eta auto
-  $ m4kit balance data.csv -a gender -l occupation --eta 0.8 -o q.parquet -r report.json
-  $ m4kit balance data.parquet -a is_man,is_woman -l doctor,nurse,pilot --eps-assoc 0.005
-  $ m4kit balance data.csv -a gender,race -l occupation        # crossed groups (gender=F & race=A, …)
-  $ m4kit balance data.csv -a gender,race -l occupation --marginal \\
-      --pi gender=F=0.5,gender=M=0.5,race=A=0.5,race=B=0.5   # each column on its own
-  $ m4kit balance patterns.parquet -a sex -l occupation --counts n -o patterns_q.parquet   # GROUP BY output
-  $ m4kit balance data.jsonl -a gender -l tags --utility quality --backend webgpu --json
-  $ m4kit balance 'data/*.parquet' -a sex -l occupation --engine duckdb -o q.parquet   # DuckDB scans and joins
-  $ m4kit balance events -a sex -l occupation --emit-sql clickhouse      # 1. the pattern-count statement
-  $ m4kit balance patterns.csv -a sex -l occupation --counts n \\
-      --emit-sql clickhouse --table events --row-id rid                  # 2. the join-back with the keep draw
-
-${EXIT_HELP} (3: the report gives the largest feasible eta)`,
-  )
-  .action(async (input: string | undefined, o: BalanceCliOptions) => {
-    let createdOut: string | undefined;
-    // an empty argument (an unset $IN) is refused by checkOutputPaths, never read as "no argument"
-    if (input === undefined) {
-      input = BUNDLED;
-      o.attributes ??= ['SEX'];
-      o.labels ??= ['OCCUPATION'];
-      o.missing ??= 'drop';
-      o.eta ??= 'auto';
-      if (!o.out) {
-        const outDir = resolve('out');
-        createdOut = mkdirSync(outDir, { recursive: true });
-        o.out = join(outDir, 'kernlab-income.balanced.csv');
-        o.report ??= join(outDir, 'kernlab-income.report.json');
-      }
-    }
-    // a failed run leaves nothing behind: remove out/ again if this run created it and wrote nothing there
-    const cleanup = () => createdOut && readdirSync(createdOut).length === 0 && rmdirSync(createdOut);
-    try {
-      if (!input.trim())
-        throw new UsageError(
-          'the input table argument is empty (an unset variable?): give a table file, or no argument for the bundled survey',
-        );
-      checkOutputPaths({ table: input }, { '--out': o.out, '--report': o.report });
-      await runBalance(input, o);
-    } catch (e) {
-      cleanup();
-      throw e;
-    }
-    if (process.exitCode) cleanup();
-  });
+registerBalance(program, BUNDLED, EXIT_HELP);
 
 program
   .command('eval')
@@ -245,6 +106,39 @@ ${EXIT_HELP}`,
   });
 
 registerTokenize(program, EXIT_HELP);
+
+program
+  .command('embed')
+  .description('CLIP features of images or captions with an open_clip model folder → .npy, rows in input order')
+  .requiredOption('--model <dir>', 'open_clip folder: open_clip_config.json, *.safetensors, tokenizer')
+  .option('--images <dir|list>', 'a folder (image files sorted by name) or a text file of paths, one a line')
+  .option('--texts <file>', 'a UTF-8 text file, one caption a line')
+  .requiredOption('-o, --out <file.npy>', 'where the features go (float32 [rows, embed_dim])')
+  .option('--no-normalize', 'keep the raw projected features (default: each row L2-normalised)')
+  .option('--batch <n>', 'inputs per tower call (default 32 images / 64 captions)', num('--batch'))
+  .addOption(new Option('--backend <kind>', 'where the towers run').choices(['auto', 'webgpu', 'cpu']).default('auto'))
+  .addOption(
+    new Option('--precision <p>', 'auto: f16 storage where the adapter has shader-f16')
+      .choices(['auto', 'f32', 'f16'])
+      .default('auto'),
+  )
+  .option('--skip-bad', 'leave out images that cannot be decoded (listed in the report) instead of stopping')
+  .option('--json', 'print the JSON report on stdout')
+  .addHelpText(
+    'after',
+    `
+Examples:
+  $ m4kit embed --model data/clip-tiny/gelu --images photos/ --out img.npy
+  $ m4kit embed --model data/clip-tiny/gelu --texts captions.txt --out txt.npy
+  $ m4kit embed --model ViT-B-32/ --images list.txt --out img.npy --skip-bad --json
+  then: m4kit eval --images img.npy --texts txt.npy --task retrieval
+
+${EXIT_HELP}`,
+  )
+  .action(async (o: EmbedCliOptions) => {
+    const { runEmbed } = await import('./embed.js');
+    await runEmbed(o);
+  });
 
 program
   .command('prompts')

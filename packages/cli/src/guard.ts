@@ -3,7 +3,24 @@ import { closeSync, existsSync, lstatSync, openSync, readlinkSync, realpathSync,
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Exit codes of every m4kit command (README "Exit codes", docs/reliability.md). */
-export const EXIT = { ok: 0, internal: 1, usage: 2, infeasible: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, internal: 1, usage: 2, infeasible: 3, maxIter: 4, interrupted: 130 } as const;
+
+/**
+ * The exit code of a finished balance: 3 infeasible, 4 when the solver stopped at --max-iter with constraints still
+ * violated (the output is written but not balanced to the tolerances), else 0. The message says which.
+ */
+export function balanceExit(solver: { status: string; iterations: number; maxViolation: number }): number {
+  if (solver.status === 'infeasible') return EXIT.infeasible;
+  if (solver.status === 'max-iter') {
+    console.error(
+      `m4kit: the solver stopped at the iteration limit (${solver.iterations} iterations) with constraints ` +
+        `violated by up to ${solver.maxViolation.toExponential(2)}: the output is not balanced to the tolerances; ` +
+        'raise --max-iter or loosen --tol (exit 4)',
+    );
+    return EXIT.maxIter;
+  }
+  return EXIT.ok;
+}
 
 /** Bad command-line usage (exit 2). */
 export class UsageError extends Error {
@@ -86,7 +103,7 @@ export function checkOutputTarget(flag: string, p: string): void {
   if (!ds) throw new UsageError(`${flag} ${p}: output directory ${dirname(p)} does not exist`);
   if (!ds.isDirectory()) throw new UsageError(`${flag} ${p}: ${dirname(p)} is not a directory`);
   // the temp file of the atomic write is created beside the output: try it now, not after the work
-  const probe = join(dir, `.${basename(abs)}.${process.pid}.probe.tmp`);
+  const probe = join(dir, `.${basename(abs)}.${process.pid}.probe`);
   try {
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);

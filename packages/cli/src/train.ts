@@ -14,6 +14,8 @@ import {
   type TrainConfig,
   type TrainLogRecord,
   type TrainStage,
+  isMissing,
+  numberOf,
 } from '@m4kit/sdk/node';
 import cliProgress from 'cli-progress';
 import { appendFile, writeFile } from 'node:fs/promises';
@@ -59,9 +61,10 @@ async function readQ(spec: string, column: string, n: number, sampling: 'keep' |
     if (!ch.columns.includes(column))
       throw new DataError(`no column "${column}" (columns: ${ch.columns.join(', ')})`, { file: spec, column });
     ch.rows.forEach((r, i) => {
-      const v = Number(r[column]);
       const where = { file: spec, line: ch.lines?.[i], row: ch.lines ? undefined : q.length + 1, column };
-      if (!Number.isFinite(v)) throw new DataError(`value "${String(r[column])}" is not a number`, where);
+      // strict: an empty or NULL q is an error, never Number('') = 0
+      if (isMissing(r[column])) throw new DataError('q is missing (every pair needs its keep probability)', where);
+      const v = numberOf(r[column], where);
       if (v < 0 || (sampling === 'keep' && v > 1))
         throw new DataError(
           `q = ${v} is out of range (${sampling === 'keep' ? 'keep probabilities lie in [0, 1]' : 'weights are ≥ 0'})`,

@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -22,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, '../dist/bin.js');
 const doc = join(here, '../../../docs/reliability.md');
+const BUNDLED_CSV = join(here, '../data/kernlab-income.csv');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-rel-'));
 /** run the CLI; `fileLimit` (KiB) runs it under `ulimit -f` (a write that reaches it fails, like a full disk) */
 const run = (args: string[], fileLimit?: number) =>
@@ -602,6 +604,294 @@ const cases: Case[] = [
     code: 2,
     msg: /--pairs: "1:1" pairs candidate 1 with itself/,
   },
+  // ---- values read strictly (issue #25 §1): one reader per kind, names matched exactly
+  {
+    bug: 'mixed CRLF/LF line endings: "a" and "a\\r" became two labels, exit 0',
+    input: 'CSV whose lines end in LF and CRLF alternately (2 groups × 2 labels)',
+    args: () => [
+      'balance',
+      put('crlf.csv', 'sex,job\nF,a\nM,a\r\nF,b\r\nM,b\nF,a\nM,b\r\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+      '--eta',
+      'auto',
+      '--json',
+    ],
+    code: 0,
+    msg: /"patterns": 4,/,
+    stream: 'stdout',
+  },
+  {
+    bug: 'a NUL byte inside a value made an invisible extra group, exit 0',
+    input: 'CSV line 3: "F\\0"',
+    args: () => ['balance', put('nul.csv', 'sex,job\nF,a\nF\0,a\nM,b\nM,a\n'), '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /nul\.csv, line 3, column "sex": the value "F\\u0000" holds a NUL byte/,
+  },
+  {
+    bug: 'a JSONL object value became the group "[object Object]"',
+    input: 'JSONL line 2 {"sex":{"a":1}}',
+    args: () => [
+      'balance',
+      put('obj.jsonl', '{"sex":"F","job":"a"}\n{"sex":{"a":1},"job":"b"}\n{"sex":"M","job":"a"}\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /obj\.jsonl, line 2, column "sex": a JSON object \{"a":1\} is not a category/,
+  },
+  {
+    bug: 'the DuckDB engine turned every JSON value into JSON text ("\\"F\\"") and objects into groups',
+    input: 'the same JSONL, --engine duckdb',
+    args: () => ['balance', 'obj.jsonl', '-a', 'sex', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /obj\.jsonl, row 2, column "sex": a JSON object \{"a":1\} is not a category/,
+  },
+  {
+    bug: 'integers beyond 2^53 in JSONL merged distinct groups',
+    input: 'JSONL sex = 9007199254740993 and 9007199254740992',
+    args: () => [
+      'balance',
+      put(
+        'bigint.jsonl',
+        '{"sex":9007199254740993,"job":"a"}\n{"sex":9007199254740992,"job":"b"}\n{"sex":1,"job":"a"}\n',
+      ),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /bigint\.jsonl, line 1, column "sex": an integer beyond 2\^53 \(read as 9007199254740992\)/,
+  },
+  {
+    bug: 'a wide Parquet DECIMAL merged distinct groups (rounded to a double)',
+    input: 'Parquet DECIMAL(25, 0) groups 12345678901234567890123 / …124',
+    args: () => ['balance', 'dec.parquet', '-a', 'sex', '-l', 'job'],
+    code: 2,
+    msg: /dec\.parquet, column "sex": the column is DECIMAL\(25, 0\): more than 15 significant digits/,
+  },
+  {
+    bug: 'null inside JSON embeddings was read as 0',
+    input: '.json embeddings, row 2 [1,2,null,4]',
+    args: () => [
+      'eval',
+      '--images',
+      put('nullemb.json', '[[1,2,3,4],[1,2,null,4],[0,1,0,1],[1,1,1,1],[2,2,2,2],[3,3,3,3]]'),
+      '--texts',
+      'txt.npy',
+    ],
+    code: 2,
+    msg: /nullemb\.json, row 2: dimension 3: null is not a finite number/,
+  },
+  {
+    bug: "an empty q in train --m4 was read as 0 (Number(''))",
+    input: 'train --m4 q-empty.csv with an empty q on line 3',
+    args: () => [
+      'train',
+      '--images',
+      'img.npy',
+      '--texts',
+      'txt.npy',
+      '--m4',
+      put('q-empty.csv', 'row,q\n1,0.5\n2,\n3,1\n4,1\n5,1\n6,1\n'),
+      '--backend',
+      'cpu',
+    ],
+    code: 2,
+    msg: /q-empty\.csv, line 3, column "q": q is missing/,
+  },
+  {
+    bug: '-a "sex " silently selected the column "sex" (command-line names were trimmed)',
+    input: '-a "sex " on a table whose column is "sex"',
+    args: () => ['balance', 'd.csv', '-a', 'sex ', '-l', 'job'],
+    code: 2,
+    msg: /d\.csv, column "sex ": unknown column "sex " \(columns: sex, job\); did you mean "sex"\?/,
+  },
+  {
+    bug: 'columns named " sex" or "__proto__" could not be addressed (the last vanished from the header)',
+    input: 'CSV header __proto__, sex,job; -a __proto__ -l " sex"',
+    args: () => [
+      'balance',
+      put('proto.csv', '__proto__, sex,job\nF,x,a\nM,y,a\nF,x,b\nM,y,b\nF,y,a\nM,x,b\n'),
+      '-a',
+      '__proto__',
+      '-l',
+      ' sex',
+      '--eta',
+      '0.5',
+      '--soft',
+      '10',
+    ],
+    code: 0,
+    msg: /kept \d+ of 6 rows/,
+    stream: 'stdout',
+  },
+  {
+    bug: 'invisible near-duplicate groups ("F" and "F ", a group "null") passed without a word',
+    input: 'sex values F, "F ", M, null',
+    args: () => [
+      'balance',
+      put('near.csv', 'sex,job\nF,a\nF ,a\nM,b\nnull,a\nM,a\nF,b\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+      '--eta',
+      '0.5',
+      '--soft',
+      '10',
+    ],
+    code: 0,
+    msg: /warning: column "sex": the values "F" and "F " differ only invisibly/,
+  },
+  {
+    bug: 'invisible near-duplicate groups under --strict',
+    input: 'the same table, --strict',
+    args: () => ['balance', 'near.csv', '-a', 'sex', '-l', 'job', '--strict'],
+    code: 2,
+    msg: /near\.csv: column "sex": the values "F" and "F " differ only invisibly .*\(--strict\)/,
+  },
+  // ---- one option audit (issue #25 §2): a flag that does nothing in the chosen mode is an error
+  {
+    bug: '--method with the stream solver was ignored',
+    input: '--solver stream --method newton',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--solver', 'stream', '--method', 'newton'],
+    code: 2,
+    msg: /--method does nothing with --solver stream/,
+  },
+  {
+    bug: '--polish with the batch solver was ignored',
+    input: '--polish 3 (batch solver)',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--polish', '3'],
+    code: 2,
+    msg: /--polish does nothing with the batch solver/,
+  },
+  {
+    bug: '-o with --emit-sql was ignored',
+    input: '--emit-sql duckdb -o q.csv',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--emit-sql', 'duckdb', '-o', 'q.csv'],
+    code: 2,
+    msg: /-o\/--out does nothing with --emit-sql/,
+  },
+  {
+    bug: '--memory-limit / --table / --row-id outside their mode were ignored',
+    input: '--memory-limit 1GB with --engine js',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--engine', 'js', '--memory-limit', '1GB'],
+    code: 2,
+    msg: /--memory-limit does nothing with --engine js/,
+  },
+  {
+    bug: "--pi '' was read as uniform",
+    input: "--pi ''",
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--pi', ''],
+    code: 2,
+    msg: /--pi is empty/,
+  },
+  {
+    bug: '--seed 1.5 was read as 1 (and seeds beyond 2^32 wrapped)',
+    input: '--seed 1.5',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--seed', '1.5'],
+    code: 2,
+    msg: /--seed must be an integer in \[0, 2\^32\)/,
+  },
+  {
+    bug: '--seed beyond 2^32 wrapped modulo 2^32',
+    input: '--seed 4294967297',
+    args: () => ['balance', 'd.csv', '-a', 'sex', '-l', 'job', '--seed', '4294967297'],
+    code: 2,
+    msg: /--seed must be an integer in \[0, 2\^32\).*"4294967297"/,
+  },
+  {
+    bug: '--max-iter reached with constraints violated exited 0',
+    input: 'the bundled survey, --max-iter 2 --method first-order',
+    args: () => [
+      'balance',
+      BUNDLED_CSV,
+      '-a',
+      'SEX',
+      '-l',
+      'OCCUPATION',
+      '--missing',
+      'drop',
+      '--eta',
+      '0.5',
+      '--max-iter',
+      '2',
+      '--method',
+      'first-order',
+    ],
+    code: 4,
+    msg: /the solver stopped at the iteration limit \(2 iterations\) with constraints violated/,
+  },
+  // ---- messages that point the right way (issue #25 §3)
+  {
+    bug: '60k groups ended in "Array buffer allocation failed" (exit 1)',
+    input: 'wide.csv: 12000 rows, each its own group',
+    args: () => [
+      'balance',
+      put('wide.csv', ['sex,job', ...Array.from({ length: 12000 }, (_, i) => `g${i},j${i % 2}`)].join('\n') + '\n'),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /wide\.csv: 12000 patterns × 12000 groups = 1\.44e\+8 cells exceeds the limit of 134217728/,
+  },
+  {
+    bug: 'a UTF-16 file with a BOM was told to try --encoding latin1',
+    input: 'CSV in UTF-16LE with a BOM',
+    args: () => [
+      'balance',
+      put('u16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(small, 'utf16le')])),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+      '--eta',
+      '0.5',
+      '--soft',
+      '10',
+    ],
+    code: 0,
+    msg: /kept \d+ of 6 rows/,
+    stream: 'stdout',
+  },
+  {
+    bug: 'a UTF-32 file was blamed on Latin-1',
+    input: 'CSV in UTF-32LE with a BOM',
+    args: () => [
+      'balance',
+      put('u32.csv', Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), Buffer.alloc(8)])),
+      '-a',
+      'sex',
+      '-l',
+      'job',
+    ],
+    code: 2,
+    msg: /u32\.csv: the file is UTF-32 \(byte-order mark FF FE 00 00\): re-encode it as UTF-8/,
+  },
+  {
+    bug: '.csv.gz printed binary garbage',
+    input: 'the small table gzip-compressed',
+    args: () => ['balance', put('d.csv.gz', gzipSync(small)), '-a', 'sex', '-l', 'job', '--eta', '0.5', '--soft', '10'],
+    code: 0,
+    msg: /kept \d+ of 6 rows/,
+    stream: 'stdout',
+  },
+  {
+    bug: 'ZSTD-compressed Parquet was called "corrupt"',
+    input: 'Parquet written by DuckDB with COMPRESSION zstd',
+    args: () => ['balance', 'zstd.parquet', '-a', 'sex', '-l', 'job', '--eta', '0.5', '--soft', '10'],
+    code: 0,
+    msg: /kept \d+ of 6 rows/,
+    stream: 'stdout',
+  },
   // ---- outputs and arguments checked before the work (issue #25 §2)
   {
     bug: "balance '' (an unset $IN) balanced the bundled survey",
@@ -760,6 +1050,17 @@ beforeAll(async () => {
     ),
   );
   put('dup.arrow', arrow.tableToIPC(new arrow.Table([new arrow.RecordBatch(new arrow.Schema(fields()), struct)])));
+  // a wide DECIMAL and a ZSTD-compressed Parquet file, written by DuckDB
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  const dec = '12345678901234567890123::DECIMAL(25, 0)';
+  await con.run(`COPY (SELECT * FROM (VALUES (${dec}, 'a'), ((${dec} + 1)::DECIMAL(25, 0), 'b'), (1::DECIMAL(25, 0), 'a'),
+    (1::DECIMAL(25, 0), 'b')) t(sex, job)) TO '${join(dir, 'dec.parquet')}' (FORMAT parquet)`);
+  await con.run(`COPY (SELECT * FROM read_csv('${join(dir, put('zsrc.csv', small))}', all_varchar = true))
+    TO '${join(dir, 'zstd.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);
+  con.closeSync();
+  db.closeSync();
   npy('img.npy', 6, 4, rnd(1));
   npy('txt.npy', 6, 4, rnd(2));
   const ck = run([
@@ -906,6 +1207,7 @@ afterAll(() => {
   if (!existsSync(dirname(doc)) || results.length < cases.length) return;
   const esc = (s: string) =>
     s
+      .replaceAll(BUNDLED_CSV, 'kernlab-income.csv')
       .replaceAll(dir + '/', '')
       .replaceAll(dir, '.')
       .replaceAll('|', '\\|')
@@ -918,7 +1220,8 @@ afterAll(() => {
     '',
     'Exit codes (every command): **0** ok · **2** bad input or usage, or an output that cannot be written (checked',
     'before the work; a failure while writing names the output and leaves a previous file as it was) · **3**',
-    'infeasible (balance) · **130** interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: temp files of writes in progress',
+    'infeasible (balance) · **4** the solver stopped at --max-iter with constraints violated (balance) · **130**',
+    'interrupted (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: temp files of writes in progress',
     'are removed; SIGKILL cannot be caught and may leave one `.<name>.<pid>.<time>.tmp` file beside the output) ·',
     '**1** internal error (a bug: please report it).',
     '',

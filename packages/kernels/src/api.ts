@@ -14,6 +14,7 @@ export type { Axis, BackendKind, CopyOptions, KernelsCore, Tensor } from './type
 export type { DebiasInputs, DebiasResult } from './ops/debias-loss/debias-loss.js';
 export type { MomentsHessianOptions } from './ops/moments/hessian.js';
 
+/** Options of `init()`: the backend to use and what to do when WebGPU is missing (plus the device options). */
 export interface InitOptions extends GpuContextOptions {
   /** 'auto' (default): WebGPU, falling back to the float64 CPU backend only outside CI. */
   backend?: BackendKind | 'auto';
@@ -44,9 +45,23 @@ export type MomentsChunkTensors = MomentsChunk<Tensor>;
 export type MomentsPassOptions = PassOptions<Tensor>;
 
 /**
- * Create a kernel backend that owns its device (TypeGPU's `init()`):
- *   const k = await init();            // WebGPU; CPU fallback outside CI only
- *   const k = await init({ backend: 'cpu' });
+ * Create a kernel backend that owns its device (TypeGPU's `init()`): WebGPU where there is an adapter
+ * (`navigator.gpu`, or Dawn once `@m4kit/kernels/node` is imported), else — with `backend: 'auto'` and outside CI
+ * only — the float64 CPU backend, announced on stderr (or through `onFallback`) and in `fallbackReason`.
+ *
+ * @param opts - `backend` ('auto' default, 'webgpu' or 'cpu'), `onFallback`, and the device options
+ *   (`powerPreference`, binding-size cap)
+ * @returns the `Kernels` surface; call `destroy()` when done
+ * @throws NoAdapterError when WebGPU is asked for (or under CI) and no adapter is found
+ *
+ * @example
+ * ```js
+ * import { init } from '@m4kit/kernels/node';
+ * const k = await init();
+ * const c = await k.matmul(k.tensor([1, 2, 3, 4], [2, 2]), k.tensor([1, 0, 0, 1], [2, 2])).read();
+ * console.log(k.backend, Array.from(c)); // webgpu [ 1, 2, 3, 4 ]
+ * k.destroy();
+ * ```
  */
 export async function init(opts: InitOptions = {}): Promise<Kernels> {
   const backend = opts.backend ?? 'auto';

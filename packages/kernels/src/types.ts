@@ -3,6 +3,7 @@
 import type { AdapterDescription, GpuContext } from './runtime/context.js';
 import type { DType, NumArray } from './runtime/tensor.js';
 
+/** Where a `Kernels` runs: 'webgpu' or the float64 'cpu' reference backend. */
 export type BackendKind = 'webgpu' | 'cpu';
 
 /** A tensor on either backend. GPU tensors read back as Float32Array/Uint32Array, CPU ones as Float64Array/Uint32Array. */
@@ -14,6 +15,7 @@ export interface Tensor {
   dispose(): void;
 }
 
+/** A 2-D tensor axis: 0 (rows) or 1 (columns). */
 export type Axis = 0 | 1;
 
 /** Options of `copy` (in elements). */

@@ -16,6 +16,18 @@ export * from './evaluate/index.js';
 export * from './debias/index.js';
 export * from './train/index.js';
 export * from './io/parse-bytes.js';
+export { TABLE_FORMATS, tableFile, type TableFile, type TableFormatSpec } from './io/formats.js';
+export {
+  categoryOf,
+  numberOf,
+  probabilityOf,
+  idOf,
+  embeddingValueOf,
+  isMissing,
+  nearDuplicateWarnings,
+  checkExactColumns,
+  type Where as ValueWhere,
+} from './io/values.js';
 export {
   openSafetensors,
   bytesReader,

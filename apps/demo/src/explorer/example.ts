@@ -85,7 +85,8 @@ export async function syntheticExample(opts: ExampleOptions = {}): Promise<Explo
   const chunk = await parseTableBytes(new TextEncoder().encode(csv), 'synthetic.csv');
   const enc = new TableEncoder({ attributes: ['gender'], labels: ['occupation'], missing: 'error' }, 'synthetic.csv');
   enc.push(chunk);
-  const bal = await balanceEncoded(enc.finish(), { backend: 'cpu', path: 'patterns', seed: 0 });
+  // η 'auto': the largest feasible keep rate (the default 0.9 is infeasible on this table, an InfeasibleError)
+  const bal = await balanceEncoded(enc.finish(), { backend: 'cpu', path: 'patterns', seed: 0, eta: 'auto' });
 
   opts.onStatus?.('training the bias-alignment module (debias())…');
   const emb = (x: Float32Array): Embeddings => ({ n, d: D, data: x });

@@ -1,6 +1,7 @@
 // The embedding explorer page: data in (the synthetic example, or .npy files + a metadata table) → PCA to 3-D
 // with the kernels → WebGPU point sprites (render.ts) with an orbit camera, before / after debiasing, query
 // labels, hover / click details. Without WebGPU: a 2-D Observable Plot scatter (fallback.ts), and the page says so.
+import { takeHandoff } from './handoff';
 import '../style.css';
 import './explorer.css';
 import { init, initFromDevice, type Kernels } from '@m4kit/kernels';
@@ -380,6 +381,8 @@ function wire(): void {
     run(fromFiles);
   });
   details(-1);
+  // from the Embed tab: the embeddings it just made (explorer/handoff.ts)
+  if (new URLSearchParams(location.search).get('from') === 'embed') void run(takeHandoff);
   // for the e2e test: rotate and pick without synthesising pointer events
   (globalThis as unknown as { __explorer: unknown }).__explorer = {
     rotate: (a: number, b: number) => view?.rotate(a, b),

@@ -1,6 +1,6 @@
 // Balance panel: the options form (checked by the SDK's resolveBalanceOptions, the CLI's resolver), run with
 // progress, cancel (terminates the worker; the table is sent to the fresh one).
-import { resolveBalanceOptions } from '@m4kit/sdk/options';
+import { BALANCE_OPTION_DECLS, resolveBalanceOptions } from '@m4kit/sdk/options';
 import { CancelledError } from '../client';
 import { $, selected, showError } from '../dom';
 import type { BalanceDone, BalanceRequest, LoadResult } from '../protocol';
@@ -8,49 +8,50 @@ import { client, store } from '../store';
 import { probe } from './probe';
 import { renderResults } from './results';
 
-/** Form field names for option errors ("keep rate η must be in (0, 1], got 1.5"). */
-const FIELD_LABELS = {
-  eta: 'keep rate η',
-  pi: 'target shares π',
-  epsRep: 'ε_R',
-  epsAssoc: 'ε_A',
-  softPenalty: 'V',
-  seed: 'seed',
-  combine: 'several attribute columns',
-};
+/** Form field names for option errors ("keep rate η must be in (0, 1], got 1.5"), from the declarations. */
+const FIELD_LABELS = Object.fromEntries(BALANCE_OPTION_DECLS.flatMap((d) => (d.demo ? [[d.key, d.demo.label]] : [])));
+
+/**
+ * Every declared option with a demo field is read from the element with its id; a declared field the page does
+ * not place is rendered once into #more-options (a select for choices, a text input otherwise).
+ */
+function declaredFields(): void {
+  const more = $('more-options');
+  for (const d of BALANCE_OPTION_DECLS) {
+    if (!d.demo || document.getElementById(d.demo.id)) continue;
+    const wrap = document.createElement('div');
+    wrap.className = 'field';
+    const lab = document.createElement('label');
+    lab.htmlFor = d.demo.id;
+    lab.textContent = d.demo.label;
+    let input: HTMLInputElement | HTMLSelectElement;
+    if (typeof d.check === 'object' && 'choices' in d.check) {
+      input = document.createElement('select');
+      for (const c of d.check.choices) input.add(new Option(c, c, c === d.default, c === d.default));
+    } else {
+      input = document.createElement('input');
+      input.value = d.default === undefined ? '' : String(d.default);
+    }
+    input.id = d.demo.id;
+    wrap.append(lab, input);
+    more.append(wrap);
+    more.hidden = false;
+  }
+}
 
 function parseOptions(): BalanceRequest {
-  const field = (id: string) => ($(id) as HTMLInputElement).value;
-  const optional = (id: string) => (field(id).trim() === '' ? undefined : field(id));
-  const o = resolveBalanceOptions(
-    {
-      eta: field('eta').trim(),
-      pi: optional('pi'),
-      epsRep: field('eps-rep'),
-      epsAssoc: field('eps-assoc'),
-      softPenalty: optional('soft'),
-      seed: field('seed'),
-      missing: ($('missing') as HTMLSelectElement).value,
-      combine: ($('combine') as HTMLSelectElement).value,
-      path: ($('path') as HTMLSelectElement).value,
-      backend: ($('backend') as HTMLSelectElement).value,
-    },
-    FIELD_LABELS,
-  );
-  return {
-    attributes: selected('attributes'),
-    labels: selected('labels'),
-    missing: o.missing,
-    combine: o.combine,
-    eta: o.eta,
-    pi: o.pi,
-    epsRep: o.epsRep,
-    epsAssoc: o.epsAssoc,
-    softPenalty: Number.isFinite(o.softPenalty) ? o.softPenalty : undefined,
-    seed: o.seed,
-    path: o.path,
-    backend: o.backend,
-  };
+  const input: Record<string, string | undefined> = {};
+  for (const d of BALANCE_OPTION_DECLS) {
+    if (!d.demo) continue;
+    const v = ($(d.demo.id) as HTMLInputElement | HTMLSelectElement).value;
+    input[d.key] = d.demo.optional && v.trim() === '' ? undefined : d.key === 'eta' ? v.trim() : v;
+  }
+  const o = resolveBalanceOptions(input, FIELD_LABELS);
+  // the resolved values of the declared fields travel to the worker as they are (plain, structured-clonable)
+  const options = Object.fromEntries(
+    BALANCE_OPTION_DECLS.flatMap((d) => (d.demo ? [[d.key, o[d.key as keyof typeof o]]] : [])),
+  ) as BalanceRequest['options'];
+  return { attributes: selected('attributes'), labels: selected('labels'), options };
 }
 
 function updateRunEnabled(): void {
@@ -119,6 +120,7 @@ async function run(): Promise<void> {
 }
 
 export function initBalancePanel(): void {
+  declaredFields();
   $('attributes').addEventListener('change', updateRunEnabled);
   $('labels').addEventListener('change', updateRunEnabled);
   $('balance-form').addEventListener('submit', (e) => {

@@ -3,10 +3,18 @@
 import bundledUrl from '../../../../data/kernlab-income.csv?url';
 import { CancelledError } from '../client';
 import { $, cell, headerRow, showError } from '../dom';
-import type { BalanceRequest, LoadResult } from '../protocol';
+import type { LoadResult } from '../protocol';
 import { client, store } from '../store';
 
-async function loadBytes(name: string, bytes: ArrayBuffer, preset?: Partial<BalanceRequest>): Promise<void> {
+/** columns and options a table comes with (the bundled survey's run) */
+interface Preset {
+  attributes?: string[];
+  labels?: string[];
+  missing?: string;
+  eta?: number | 'auto';
+}
+
+async function loadBytes(name: string, bytes: ArrayBuffer, preset?: Preset): Promise<void> {
   showError('data-error', null);
   showError('balance-error', null);
   $('results').hidden = true;
@@ -68,7 +76,7 @@ function renderTable(info: LoadResult): void {
     );
 }
 
-function fillColumnSelects(info: LoadResult, preset?: Partial<BalanceRequest>): void {
+function fillColumnSelects(info: LoadResult, preset?: Preset): void {
   for (const id of ['attributes', 'labels']) {
     const sel = $(id) as HTMLSelectElement;
     const want = new Set((id === 'attributes' ? preset?.attributes : preset?.labels) ?? []);

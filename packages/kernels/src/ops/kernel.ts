@@ -6,14 +6,17 @@
 // a dispatch passes `bindings: { NAME: resource }`; the kernel matches them by name (a missing or unknown name is
 // an error naming both) and builds an explicit bind group layout from the declarations, so a binding the source
 // does not read for some spec stays in the layout (no `_ = arrayLength(&Y)` to keep it alive).
-import type { DispatchSpec, GpuContext } from '../runtime/context.js';
+import type { BindingResource, DispatchSpec, GpuContext } from '../runtime/context.js';
 
+/** The WGSL type of a kernel's uniform parameter. */
 export type ParamType = 'u32' | 'i32' | 'f32';
 export type ParamFields = Record<string, ParamType>;
+/** A kernel's uniform parameter values, by field name. */
 export type ParamValues<P extends ParamFields> = { readonly [K in keyof P]: number };
 /** What a source may depend on: a few scalars (variant names, flags, sizes baked into the WGSL). */
 export type Spec = Record<string, string | number | boolean>;
 
+/** What `defineKernel` takes: name, uniform parameters, named constants, WGSL enables and the source. */
 export interface KernelDefinition<P extends ParamFields, S extends Spec> {
   /** `family:kernel`, unique per source function: the cache key's prefix */
   name: string;
@@ -28,6 +31,7 @@ export interface KernelDefinition<P extends ParamFields, S extends Spec> {
   entryPoint?: string;
 }
 
+/** A kernel made by `defineKernel`: dispatch it with a spec, parameters, bindings and workgroups. */
 export interface Kernel<P extends ParamFields, S extends Spec> {
   readonly name: string;
   readonly params: P;
@@ -51,7 +55,7 @@ export interface DispatchArgs<P extends ParamFields, S extends Spec> {
   spec: S;
   params: ParamValues<P>;
   /** storage bindings by their WGSL names */
-  bindings: Readonly<Record<string, GPUBindingResource>>;
+  bindings: Readonly<Record<string, BindingResource>>;
   workgroups: [number, number?, number?];
   temps: GPUBuffer[];
   /** pass label (default: the kernel's name) */
@@ -80,6 +84,14 @@ function parseStorage(kernel: string, wgsl: string): StorageBinding[] {
   return out;
 }
 
+/**
+ * Declare a WGSL compute kernel: the uniform `Params` struct (binding 0, read as `p.<field>`) is generated from
+ * `params`, named u32 constants are shared with TypeScript, storage bindings are matched by their WGSL names, and
+ * the pipeline is cached by the kernel's name plus the spec values `source(spec)` depends on.
+ *
+ * @param def - name, uniform parameter types, constants, WGSL enables and `source(spec)`
+ * @returns the kernel: `kernel.dispatch(ctx, { spec, params, bindings, workgroups, temps })`
+ */
 export function defineKernel<P extends ParamFields, S extends Spec = Record<string, never>>(
   def: KernelDefinition<P, S>,
 ): Kernel<P, S> {

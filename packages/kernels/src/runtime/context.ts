@@ -20,10 +20,19 @@ export { GpuTensor, dtypeBytes, type DType, type NumArray } from './tensor.js';
 export { noteGpuWork } from './pacing.js';
 export type { BufferPool, ByteMeter } from './pool.js';
 
+/**
+ * A storage binding of a compute kernel: a buffer or a range of one. (Spelled out rather than WebGPU's
+ * `GPUBindingResource` alias, so the published declarations need only interfaces that merge with whichever WebGPU
+ * declarations a consumer has: TypeScript 7's lib.dom or @webgpu/types.)
+ */
+export type BindingResource = GPUBuffer | GPUBufferBinding;
+
+/** Options of a WebGPU context: the GPU object, the adapter preference and the binding-size cap. */
 export interface GpuContextOptions {
   /** Use this GPU object instead of the runtime seam (navigator.gpu / Dawn). */
   gpu?: GPU;
-  powerPreference?: GPUPowerPreference;
+  /** the adapter to ask for (WebGPU's `GPUPowerPreference`) */
+  powerPreference?: 'low-power' | 'high-performance';
   /**
    * Cap on the bytes bound per storage binding (default: the adapter's maxStorageBufferBindingSize).
    * Inputs larger than this are processed in row chunks; tests lower it to exercise chunking.
@@ -48,6 +57,7 @@ export interface KernelVariants {
 
 type Variant<K extends keyof KernelVariants> = NonNullable<KernelVariants[K]>;
 
+/** The WebGPU adapter a `Kernels` runs on (vendor, architecture, device, description; software or not). */
 export interface AdapterDescription {
   vendor: string;
   architecture: string;
@@ -61,7 +71,7 @@ export interface DispatchSpec {
   op: string;
   pipeline: GPUComputePipeline;
   /** bindings in @binding order (group 0; `kernel.dispatch` matches them by name) */
-  bindings: GPUBindingResource[];
+  bindings: BindingResource[];
   workgroups: [number, number?, number?];
 }
 

@@ -7,13 +7,29 @@ import { NoAdapterError } from './errors.js';
  *  - Callers may pass their own `GPU` (or a device, see `initFromDevice`).
  */
 type GpuProvider = () => GPU | Promise<GPU>;
-let provider: GpuProvider | undefined;
+// on globalThis under a registered symbol, so the ESM and the CommonJS builds of this package loaded side by side
+// (an app that `require`s one entry and `import`s another) share the one provider
+const SLOT = Symbol.for('@m4kit/kernels.gpuProvider');
+type Slot = { [SLOT]?: GpuProvider };
 
+/**
+ * Register where `getGPU()` takes the `GPU` from (`@m4kit/kernels/node` registers Dawn); `undefined` removes it.
+ *
+ * @param p - a function returning the `GPU` object (or a promise of it), or undefined
+ */
 export function setGpuProvider(p: GpuProvider | undefined): void {
-  provider = p;
+  (globalThis as Slot)[SLOT] = p;
 }
 
+/**
+ * The `GPU` m4kit uses: the registered provider (Dawn, once `@m4kit/kernels/node` is imported), else
+ * `navigator.gpu`.
+ *
+ * @returns the WebGPU entry object
+ * @throws NoAdapterError when there is neither
+ */
 export async function getGPU(): Promise<GPU> {
+  const provider = (globalThis as Slot)[SLOT];
   if (provider) return provider();
   const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
   if (nav?.gpu) return nav.gpu;

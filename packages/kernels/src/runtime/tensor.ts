@@ -9,6 +9,7 @@ export type DType = 'f32' | 'u32' | 'f16';
 export function dtypeBytes(dtype: DType): number {
   return dtype === 'f16' ? 2 : 4;
 }
+/** The typed arrays a tensor reads back as (f32 and f16 tensors: Float32Array; u32: Uint32Array). */
 export type NumArray = Float32Array | Float64Array | Uint32Array | Int32Array;
 
 /** A GPU tensor: a storage buffer plus shape. `unwrap()` hands out the raw GPUBuffer. */

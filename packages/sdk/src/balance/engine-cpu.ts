@@ -96,6 +96,14 @@ function categorical(data: BalanceData): { g: Uint32Array; off: Uint32Array; lab
   return { g, off, lab };
 }
 
+/**
+ * The float64 moments engine over rows (or patterns) held in memory: the solver's reference and CPU backend.
+ *
+ * @param data - attribute and label indicators (and utility, multiplicities) per row
+ * @param pi - the target share per group
+ * @param opts - engine options
+ * @returns a `MomentsEngine` for `solveBatch` / `maxFeasibleEta`
+ */
 export function createCpuEngine(data: BalanceData, pi: ArrayLike<number>, opts: CpuEngineOptions = {}): MomentsEngine {
   validateBalanceData(data, pi);
   if (opts.layout !== undefined && opts.layout !== 'auto' && opts.layout !== 'dense')

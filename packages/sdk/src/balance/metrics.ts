@@ -8,6 +8,7 @@ import { ArgumentError } from '@m4kit/kernels';
 import { BALANCE_DEFAULTS, type ToleranceMode } from './options.js';
 import type { MomentsSums } from './types.js';
 
+/** One group × label: conditional share and second-order moment before and after. */
 export interface LabelBias {
   label: string;
   /** P(s_k | y_r) = Σ w q s_k y_r / Σ w q y_r (NaN when no weight carries the label) */
@@ -20,6 +21,7 @@ export interface LabelBias {
   cBalanced: number;
 }
 
+/** One group: target share, share and first-order moment before and after, and its labels. */
 export interface GroupBias {
   attribute: string;
   target: number;
@@ -36,6 +38,7 @@ export interface GroupBias {
   labels: LabelBias[];
 }
 
+/** RB and AB before and after (balanced, kept rows, joint), the keep rate and the sizes. */
 export interface BiasSummary {
   /** what ε_R / ε_A bound: 'balanced' → rbBalanced / abBalanced, 'joint' → rbAfter / abAfter */
   tolerance: ToleranceMode;
@@ -61,6 +64,7 @@ export interface BiasSummary {
   sizeAfter: number;
 }
 
+/** The data's representation and association bias before and after balancing, per group and overall. */
 export interface BiasReport {
   groups: GroupBias[];
   summary: BiasSummary;

@@ -5,15 +5,8 @@
 import type { Kernels } from '@m4kit/kernels';
 import { choiceOption, label, numberOption, OptionError, optionalNumber, type OptionLabels } from '../options.js';
 import {
-  ATTRIBUTE_COMBINE,
-  BALANCE_BACKENDS,
   BALANCE_DEFAULTS,
-  BALANCE_PATHS,
-  BALANCE_SOLVERS,
-  MISSING_POLICIES,
   ON_INFEASIBLE,
-  SOLVE_METHODS,
-  TOLERANCE_MODES,
   type AttributeCombineOption,
   type BalanceBackend,
   type BalancePath,
@@ -23,6 +16,7 @@ import {
   type SolveMethodOption,
   type ToleranceMode,
 } from './defaults.js';
+import { BALANCE_OPTION_DECLS } from './declare.js';
 import { checkPi, parsePi, type PiSpec } from './pi.js';
 import { isResolved, R, seal } from './rules.js';
 import type { MomentsEngine } from './types.js';
@@ -41,6 +35,13 @@ export {
   type ResolvedStreamOptions,
 } from './solver-options.js';
 export { isResolved } from './rules.js';
+export {
+  BALANCE_CLI_LABELS,
+  BALANCE_OPTION_DECLS,
+  declAttribute,
+  declHelp,
+  type BalanceOptionDecl,
+} from './declare.js';
 
 /** What users set. Every field is optional; `resolveBalanceOptions` fills the defaults. */
 export interface BalanceOptions {
@@ -73,6 +74,11 @@ export interface BalanceOptions {
   method?: SolveMethodOption;
   /** streaming solver: exact Newton iterations after the streaming pass (default 0); optimal only if they converge */
   polish?: number;
+  /**
+   * rows the Newton Hessian pass samples: every ⌈n/hessianRows⌉-th row (default 16 384; Infinity = all). The
+   * gradient is always exact; a sparser sample only slows the local rate.
+   */
+  hessianRows?: number;
   /** stopping tolerance (default: 1e-9 on float64 engines, 2e-6 on the float32 GPU engine) */
   tol?: number;
   /** solver iteration cap (default 20 000) */
@@ -95,6 +101,7 @@ export interface BalanceOptions {
   onInfeasible?: OnInfeasible;
 }
 
+/** Progress of a balance run: the stage (largest-η search or solve), iteration, violation, keep rate. */
 export interface BalanceProgress {
   stage: 'solve' | 'eta-search';
   iter: number;
@@ -119,6 +126,7 @@ export type BalanceOptionsInput = Omit<
   | 'solver'
   | 'method'
   | 'polish'
+  | 'hessianRows'
   | 'path'
   | 'backend'
   | 'onInfeasible'
@@ -136,6 +144,7 @@ export type BalanceOptionsInput = Omit<
   solver?: string;
   method?: string;
   polish?: number | string;
+  hessianRows?: number | string;
   tolerance?: string;
   path?: string;
   backend?: string;
@@ -161,6 +170,7 @@ export interface ResolvedBalanceOptions {
   readonly solver: BalanceSolver;
   readonly method: SolveMethodOption;
   readonly polish: number;
+  readonly hessianRows: number;
   /** undefined: the engine's attainable tolerance (BALANCE_DEFAULTS.tolFloat64 / tolFloat32) */
   readonly tol: number | undefined;
   readonly maxIter: number;
@@ -198,8 +208,17 @@ export function resolveBalanceOptions(
       throw new OptionError(L('pi'), `${L('pi')}: expected an array of shares or a map by group`);
     pi = o.pi;
   }
-  const combine = choiceOption(L('combine'), o.combine, ATTRIBUTE_COMBINE, D.combine);
-  if (pi !== undefined) pi = checkPi(pi, L('pi'), combine);
+  // the plain options (a number rule or a list of choices): as declared in declare.ts
+  const plain: Record<string, unknown> = {};
+  for (const d of BALANCE_OPTION_DECLS) {
+    if (d.check === 'special') continue;
+    const raw = (o as Record<string, unknown>)[d.key];
+    if ('choices' in d.check) plain[d.key] = choiceOption(L(d.key), raw, d.check.choices, d.default as string);
+    else if (d.default === undefined)
+      plain[d.key] = raw === undefined ? undefined : numberOption(L(d.key), raw, d.check.rule);
+    else plain[d.key] = optionalNumber(L(d.key), raw, d.check.rule, d.default as number);
+  }
+  if (pi !== undefined) pi = checkPi(pi, L('pi'), plain.combine as string);
   if (o.softPenalty !== undefined && o.V !== undefined && Number(o.softPenalty) !== Number(o.V)) {
     throw new OptionError(
       L('softPenalty'),
@@ -208,23 +227,11 @@ export function resolveBalanceOptions(
   }
   const softKey = o.softPenalty !== undefined ? 'softPenalty' : 'V';
   return seal({
+    ...(plain as Omit<ResolvedBalanceOptions, 'eta' | 'pi' | 'softPenalty' | 'onInfeasible'>),
     eta,
     pi,
-    epsRep: optionalNumber(L('epsRep'), o.epsRep, R.eps, D.epsRep),
-    epsAssoc: optionalNumber(L('epsAssoc'), o.epsAssoc, R.eps, D.epsAssoc),
-    tolerance: choiceOption(L('tolerance'), o.tolerance, TOLERANCE_MODES, D.tolerance),
     softPenalty: optionalNumber(L(softKey), o.softPenalty ?? o.V, R.V, D.softPenalty),
-    solver: choiceOption(L('solver'), o.solver, BALANCE_SOLVERS, D.solver),
-    method: choiceOption(L('method'), o.method, SOLVE_METHODS, D.method),
-    polish: optionalNumber(L('polish'), o.polish, R.polish, D.polish),
-    tol: o.tol === undefined ? undefined : numberOption(L('tol'), o.tol, R.tol),
-    maxIter: optionalNumber(L('maxIter'), o.maxIter, R.maxIter, D.maxIter),
-    seed: optionalNumber(L('seed'), o.seed, R.seed, D.seed),
-    backend: choiceOption(L('backend'), o.backend, BALANCE_BACKENDS, D.backend),
-    path: choiceOption(L('path'), o.path, BALANCE_PATHS, D.path),
-    missing: choiceOption(L('missing'), o.missing, MISSING_POLICIES, D.missing),
     onInfeasible: choiceOption(L('onInfeasible'), o.onInfeasible, ON_INFEASIBLE, D.onInfeasible),
-    combine,
     kernels: o.kernels,
     rowsEngine: o.rowsEngine,
     onProgress: o.onProgress,

@@ -4,6 +4,7 @@ import { ArgumentError } from '@m4kit/kernels';
 import { validateBalanceData } from './engine-cpu.js';
 import type { BalanceData } from './types.js';
 
+/** Distinct (attributes, labels) patterns with their multiplicities and the row → pattern map. */
 export interface CompressedPatterns {
   /** distinct (s, y) rows; `w` holds the summed multiplicity (count, or Σ w of the merged rows) */
   patterns: BalanceData;

@@ -191,7 +191,7 @@ export function solverOptionsFrom(
       maxIter: o.maxIter,
       progressEvery: D.progressEvery,
       method: o.method,
-      hessianRows: D.hessianRows,
+      hessianRows: o.hessianRows,
       onProgress: at.onSolveProgress,
     }),
     stream: seal({
@@ -221,7 +221,7 @@ export function feasibleEtaOptionsFrom(o: ResolvedBalanceOptions, tol: number): 
     tol,
     maxIter: BALANCE_DEFAULTS.maxIter,
     method: o.method,
-    hessianRows: BALANCE_DEFAULTS.hessianRows,
+    hessianRows: o.hessianRows,
   });
 }
 

@@ -9,6 +9,7 @@ import type { Embeddings } from '../evaluate/search.js';
 import { decodeImage, imageLabel, type DecodeOptions, type ImageInput } from './image/decode.js';
 import type { RgbaImage } from './image/types.js';
 import type { ClipConfig, ClipTowers } from './types.js';
+import { ClipAbortedError } from './towers-gpu.js';
 
 export interface EmbedImagesOptions {
   /** L2-normalise each row (default true) */
@@ -90,7 +91,7 @@ export async function embedImageInputs(
   const decodeBatch = async (first: number) => {
     const ok: { index: number; img: RgbaImage }[] = [];
     for (let i = first; i < Math.min(total, first + batch); i++) {
-      opts.signal?.throwIfAborted();
+      if (opts.signal?.aborted) throw new ClipAbortedError(i, total);
       try {
         ok.push({ index: i, img: await decodeImage(images[i]!, label(i), { decoder: opts.decoder }) });
       } catch (e) {
@@ -107,7 +108,7 @@ export async function embedImageInputs(
     // decode the next batch while this one runs on the device
     next = first + batch < total ? decodeBatch(first + batch) : null;
     next?.catch(() => undefined); // surfaced when awaited
-    opts.signal?.throwIfAborted();
+    if (opts.signal?.aborted) throw new ClipAbortedError(first, total);
     if (ok.length > 0) {
       const px = preprocessForClip(
         k,

@@ -12,6 +12,8 @@ import { ClipAbortedError, createGpuTowers } from './towers-gpu.js';
 import type { ClipTokenizer } from './tokenizer.js';
 import type { ClipConfig, ClipTowers, CreateClipTowers } from './types.js';
 import { openClipWeights } from './weights.js';
+import type { ImageInput } from './image/decode.js';
+import { embedImageInputs, type EmbedImagesOptions, type ImageEmbeddings } from './images.js';
 
 /** The towers for each backend: the WGSL towers on WebGPU, the float64 reference on the CPU backend. */
 const TOWERS: Record<string, CreateClipTowers | undefined> = { cpu: createReferenceTowers, webgpu: createGpuTowers };
@@ -46,8 +48,13 @@ export interface ClipModel {
   tokenize(texts: readonly string[]): Int32Array;
   /** text features [n, embedDim] (float32), L2-normalised unless `normalize: false` */
   embedTexts(texts: readonly string[], opts?: ClipEmbedOptions): Promise<Embeddings>;
-  /** image features from pixels already preprocessed and normalised: n × 3 × S × S (S = vision.imageSize) */
-  embedImages(pixels: Float32Array, opts?: ClipEmbedOptions): Promise<Embeddings>;
+  /**
+   * image features [n, embedDim] (float32), L2-normalised unless `normalize: false`, rows in input order: images as
+   * paths (Node/Deno), bytes, Blobs, ImageBitmaps or RGBA — decoded, preprocessed as open_clip does on the device
+   * (`k.imagePreprocess`) and embedded (clip/images.ts; `skipBad` leaves undecodable ones out, listed) — or pixels
+   * already preprocessed and normalised, n × 3 × S × S (S = vision.imageSize)
+   */
+  embedImages(images: readonly ImageInput[] | Float32Array, opts?: EmbedImagesOptions): Promise<ImageEmbeddings>;
   dispose(): void;
 }
 
@@ -170,16 +177,18 @@ export async function loadClipFrom(set: ClipFileSet, opts: LoadClipOptions): Pro
     async embedImages(pixels, o) {
       alive('embedImages');
       if (!want.image) throw new ArgumentError('embedImages: the model was loaded without its image tower');
+      if (!(pixels instanceof Float32Array)) return embedImageInputs(k, config, towers, pixels, o);
       const S = config.vision.imageSize;
       const per = 3 * S * S;
-      if (!(pixels instanceof Float32Array) || pixels.length % per !== 0)
+      if (pixels.length % per !== 0)
         throw new ArgumentError(
           `embedImages: expected normalised pixels as a Float32Array of n × 3 × ${S} × ${S} values, got ` +
-            `${pixels instanceof Float32Array ? pixels.length + ' values' : typeof pixels}`,
+            `${pixels.length} values`,
         );
-      return run(pixels.length / per, 32, o, 'image', (first, n) =>
+      const e = await run(pixels.length / per, 32, o, 'image', (first, n) =>
         towers.encodeImage(pixels.subarray(first * per, (first + n) * per), n, { signal: o?.signal }),
       );
+      return { ...e, data: Float32Array.from(e.data), rows: Array.from({ length: e.n }, (_, i) => i), skipped: [] };
     },
     dispose() {
       if (!disposed) towers.dispose();

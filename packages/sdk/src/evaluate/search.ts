@@ -34,6 +34,7 @@ function mergeSegments(
   return { vals: outV, idx: outI };
 }
 
+/** Row-major embeddings: n rows of d values (float32 or float64). */
 export interface Embeddings {
   /** rows */
   n: number;

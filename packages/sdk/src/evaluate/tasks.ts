@@ -42,6 +42,15 @@ export interface ZeroShotResult {
   predicted: Uint32Array;
 }
 
+/**
+ * Zero-shot classification: each image is assigned the class whose text embedding is most similar.
+ *
+ * @param kernels - where the similarities are computed
+ * @param images - image embeddings, one row per image
+ * @param classes - one text embedding per class
+ * @param labels - the true class per image
+ * @returns top-1 / top-5 accuracy overall and per class, mean per-class top-1, the predicted class per image
+ */
 export async function zeroShot(
   kernels: Kernels,
   images: Embeddings,

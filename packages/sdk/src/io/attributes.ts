@@ -12,7 +12,7 @@
 // In intersection and marginal modes every column is read as a single attribute column is: one category per row.
 import type { AttributeCombineOption as AttributeCombine } from '../balance/defaults.js';
 import { DataError } from './errors.js';
-import type { ColumnInfo } from './encode.js';
+import type { ColumnInfo } from './encode-types.js';
 
 export type { AttributeCombine };
 

@@ -8,6 +8,7 @@ import { M4kitError } from '@m4kit/kernels';
 import { DataError } from './errors.js';
 import { checkUniqueColumns, tableFile, type TableFile, type TableFormatSpec } from './formats.js';
 import { duplicateKeyMessage } from './json-keys.js';
+import { unknownColumnMessage } from './values.js';
 
 type DuckApi = typeof import('@duckdb/node-api');
 type DuckConnection = import('@duckdb/node-api').DuckDBConnection;
@@ -25,7 +26,7 @@ let api: Promise<DuckApi> | undefined;
 /** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests. */
 export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-api'): Promise<DuckApi> {
   const load = () =>
-    (import(/* @vite-ignore */ pkg) as Promise<DuckApi>).catch((e) => {
+    (import(/* @vite-ignore */ /* webpackIgnore: true */ pkg) as Promise<DuckApi>).catch((e) => {
       throw new MissingDependencyError(pkg, feature, e);
     });
   if (pkg !== '@duckdb/node-api') return load();
@@ -118,12 +119,18 @@ export async function registerSource(
   const { format: fmt, duckdb } = duckFormat(path);
   const p = sqlString(path);
   let columns: string[];
+  const types = new Map<string, string>();
   const describe = async (from: string) =>
-    (await s.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${from})`)).map((r) => String(r.column_name));
+    (await s.rows(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM ${from})`)).map((r) => {
+      types.set(String(r.column_name), String(r.column_type));
+      return String(r.column_name);
+    });
+  // the kept columns as the strict readers want them (keptColumn); REPLACE list for the parquet view
+  const kept = async (from: string) =>
+    Promise.all([...new Set(keep ?? [])].map((c) => keptColumn(s, from, c, types.get(c) ?? '', path)));
   const check = () => {
     for (const c of keep ?? [])
-      if (!columns.includes(c))
-        throw new DataError(`unknown column "${c}" (columns: ${columns.join(', ')})`, { file: path, column: c });
+      if (!columns.includes(c)) throw new DataError(unknownColumnMessage(c, columns), { file: path, column: c });
   };
   try {
     if (fmt === 'parquet') {
@@ -144,7 +151,10 @@ export async function registerSource(
         off.length > 1
           ? `file_row_number + ([${off.join(', ')}]::BIGINT[])[CAST(file_index AS BIGINT) + 1]`
           : 'file_row_number';
-      await s.run(`CREATE TEMP VIEW ${name} AS SELECT * EXCLUDE (file_row_number), CAST(${rowId} AS BIGINT) AS m4_row
+      const repl = (await kept(`read_parquet(${p})`)).filter((x) => x.includes(' AS '));
+      const replace = repl.length ? ` REPLACE (${repl.join(', ')})` : '';
+      await s.run(`CREATE TEMP VIEW ${name} AS
+        SELECT * EXCLUDE (file_row_number)${replace}, CAST(${rowId} AS BIGINT) AS m4_row
         FROM read_parquet(${p}, file_row_number = true)`);
     } else {
       const scan = duckdb.read(p);
@@ -155,7 +165,7 @@ export async function registerSource(
         checkUniqueColumns(path, Object.values(head[0] ?? {}).map(String), 1);
       }
       check();
-      const sel = keep ? [...new Set(keep)].map(sqlIdent).join(', ') : '*';
+      const sel = keep ? (await kept(scan)).join(', ') : '*';
       await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT *, rowid AS m4_row FROM m4_raw`);
     }
@@ -170,6 +180,14 @@ export async function registerSource(
         line: Number(dupKey[1]),
         column: dupKey[2],
       });
+    // "Error when sniffing file": the CSV dialect could not be detected; name the line DuckDB names, and the way out
+    const sniff = /sniffing file/i.test(msg) ? /line (\d+)/i.exec(msg) : null;
+    if (/sniffing file/i.test(msg))
+      throw new DataError(
+        'DuckDB could not detect the CSV dialect (quoting, delimiter or column count differ between lines): check ' +
+          'that line, or read the file with --engine js, which names the first line it cannot parse',
+        { file: path, line: sniff ? Number(sniff[1]) : undefined },
+      );
     throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, {
       file: path,
     });
@@ -199,4 +217,32 @@ export async function copyAtomic(s: DuckSession, query: string, out: string): Pr
   await atomicWrite(out, (tmp) =>
     s.run(`COPY (${query}) TO ${sqlString(tmp)} (${duckdb.copy}${z}, USE_TMP_FILE false)`),
   );
+}
+
+/**
+ * The select expression of a column the balance reads: a JSON-typed column (DuckDB's type for a JSON field mixing
+ * value types) as its scalar values' text, never as JSON text ("\"F\""), with a JSON object / array refused naming
+ * its row; a DECIMAL wider than 15 digits as its exact text (a JS number would round it).
+ */
+async function keptColumn(s: DuckSession, from: string, c: string, type: string, path: string): Promise<string> {
+  const id = sqlIdent(c);
+  if (type === 'JSON') {
+    const bad = await s.rows(`SELECT n, CAST(${id} AS VARCHAR) AS v, json_type(${id}) AS t
+      FROM (SELECT row_number() OVER () AS n, ${id} FROM ${from}) WHERE json_type(${id}) IN ('OBJECT', 'ARRAY') LIMIT 1`);
+    if (bad.length)
+      throw new DataError(
+        `a JSON ${bad[0].t === 'ARRAY' ? 'array' : 'object'} ${String(bad[0].v)} is not a category (expected a ` +
+          'string or a number)',
+        { file: path, row: Number(bad[0].n), column: c },
+      );
+    return `json_extract_string(${id}, '$') AS ${id}`;
+  }
+  if (/^STRUCT|^MAP|^UNION/.test(type))
+    throw new DataError(`the column holds ${type.split('(')[0]} values (JSON objects): not a category`, {
+      file: path,
+      column: c,
+    });
+  const dec = /^DECIMAL\((\d+),\s*\d+\)$/.exec(type);
+  if (dec && Number(dec[1]) > 15) return `CAST(${id} AS VARCHAR) AS ${id}`;
+  return id;
 }

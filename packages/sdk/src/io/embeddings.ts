@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { DataError } from './errors.js';
 import { checkFinite, parseNpy, parseSafetensors } from './tensor-bytes.js';
 import { readTable } from './read.js';
+import { embeddingValueOf } from './values.js';
 import type { Embeddings } from '../evaluate/search.js';
 
 export { parseNpy, parseSafetensors } from './tensor-bytes.js';
@@ -60,7 +61,12 @@ export async function readEmbeddings(spec: string): Promise<Embeddings> {
       const v = ch.rows[i][column];
       if (!Array.isArray(v) && !ArrayBuffer.isView(v as unknown as object))
         throw new DataError('expected a list of numbers', { file, row: ch.offset + i + 1, column });
-      rows.push(Array.from(v as ArrayLike<number>, Number));
+      const where = { file, row: ch.offset + i + 1, column };
+      rows.push(
+        ArrayBuffer.isView(v as unknown as object)
+          ? Array.from(v as unknown as ArrayLike<number>)
+          : (v as unknown[]).map((x, dim) => (typeof x === 'number' ? x : embeddingValueOf(x, { ...where, dim }))),
+      );
     }
   }
   return fromRows(file, rows);
@@ -71,8 +77,13 @@ function fromRows(file: string, rows: number[][]): Embeddings {
   const d = n ? rows[0].length : 0;
   const data = new Float32Array(n * d);
   rows.forEach((r, i) => {
+    if (!Array.isArray(r) && !ArrayBuffer.isView(r))
+      throw new DataError('expected a list of numbers', { file, row: i + 1 });
     if (r.length !== d)
       throw new DataError(`row has dimension ${r.length}, expected ${d} (as row 1)`, { file, row: i + 1 });
+    // null / strings are refused, never read as 0 by Float32Array.set
+    if (Array.isArray(r))
+      r.forEach((x, dim) => typeof x === 'number' || embeddingValueOf(x, { file, row: i + 1, dim }));
     data.set(r, i * d);
   });
   return checkFinite(file, { n, d, data });

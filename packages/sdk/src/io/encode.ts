@@ -1,131 +1,30 @@
 // Encode table rows into M4 inputs in one streaming pass: every row maps to a pattern of (attributes, labels);
 // patterns are counted, so the solver can run on pattern counts (O(#patterns) per iteration) while per-row
 // data (utility, row → pattern) stays compact.
-import {
-  combineGroups,
-  combineMode,
-  fillCombined,
-  type AttributeCombine,
-  type CombinedAttributes,
-} from './attributes.js';
+import { combineGroups, combineMode, fillCombined } from './attributes.js';
 import { DataError } from './errors.js';
-import type { Cell, Row, TableChunk } from './read.js';
+import type { Cell, Row, TableChunk } from './table.js';
+import {
+  categoryOf,
+  checkExactColumns,
+  idOf,
+  isMissing,
+  nearDuplicateWarnings,
+  numberOf as readNumber,
+  unknownColumnMessage,
+} from './values.js';
+import type { ColumnInfo, ColumnSpec, EncodedTable } from './encode-types.js';
+import { BOOL_WORDS, checkDenseSize, columnKind, numberOf } from './encode-kinds.js';
+import type { ColumnStats, Token, Where } from './encode-kinds.js';
 
-export type MissingPolicy = 'error' | 'drop' | 'category';
+export type { ColumnInfo, ColumnSpec, EncodedTable, MissingPolicy } from './encode-types.js';
+export { expandRows } from './encode-rows.js';
 
-export interface ColumnSpec {
-  /**
-   * one column: categorical (one-hot over its values). Several: each column is read by what it holds — 0/1 or
-   * probability values (one indicator named after the column), boolean words yes/no, true/false, y/n in any case
-   * (1/0), lists (multi-hot, `column=value`) or categories (one-hot, `column=value`); see `columns`.
-   */
-  attributes: string[];
-  /**
-   * several attribute columns: 'intersection' (crossed groups), 'marginal' (each column's groups, constraints for
-   * all at once), 'indicators' (each column read by what it holds, as above) or 'auto' (default: intersection when
-   * every column is categorical, else indicators); see io/attributes.ts
-   */
-  combine?: AttributeCombine;
-  /** one column: categorical, or a list (array cells, or strings split on `labelSeparator`); several: as attributes */
-  labels: string[];
-  /** optional per-row utility column (q0 = η + u) */
-  utility?: string;
-  /** optional id column copied to the output */
-  id?: string;
-  /** pattern-count table: each input row is a pattern with this multiplicity (e.g. the COUNT(*) of a GROUP BY) */
-  counts?: string;
-  /** missing attribute/label values: error (default), drop the row (q = 0), or treat as category "NA" */
-  missing?: MissingPolicy;
-  /** separator for list-valued label strings (default "|") */
-  labelSeparator?: string;
-}
-
-/** How one column of a several-column `attributes` / `labels` list was read. */
-export interface ColumnInfo {
-  column: string;
-  role: 'attribute' | 'label';
-  /** numeric: 0/1 or probabilities; boolean: yes/no words as 1/0; categorical: one-hot; list: multi-hot */
-  kind: 'numeric' | 'boolean' | 'categorical' | 'list';
-  /** the indicator names it contributes: the column name, or `column=value` */
-  names: string[];
-}
-
-export interface EncodedTable {
-  attributeNames: string[];
-  labelNames: string[];
-  /** one row per pattern: S (k×m), Y (k×c), w = number of input rows (or summed counts) */
-  patterns: { n: number; S: Float64Array; Y: Float64Array; w: Float64Array };
-  /** per input row: pattern index, or -1 for a dropped row */
-  rowToPattern: Int32Array;
-  /** per input row utility (when spec.utility) */
-  utility?: Float64Array;
-  /** per input row id (spec.id) */
-  ids?: (string | number)[];
-  /** input rows, and rows dropped for missing values */
-  rows: number;
-  dropped: number;
-  /** true when attributes/labels are fractional (probabilities) */
-  fractional: boolean;
-  /** several-column attributes / labels: how each column was read (absent for a single column) */
-  columns?: { attributes?: ColumnInfo[]; labels?: ColumnInfo[]; combined?: CombinedAttributes };
-}
-
-const isMissing = (v: Cell) =>
-  v === null || v === undefined || v === '' || v === 'NA' || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v));
-
-function toNumber(v: Cell, where: { file?: string; line?: number; row?: number; column: string }): number {
-  const x =
-    typeof v === 'number'
-      ? v
-      : typeof v === 'boolean'
-        ? +v
-        : typeof v === 'bigint'
-          ? Number(v)
-          : typeof v === 'string'
-            ? v.trim() === 'true'
-              ? 1
-              : v.trim() === 'false'
-                ? 0
-                : Number(v)
-            : NaN;
-  if (!Number.isFinite(x)) throw new DataError(`expected a number, got ${JSON.stringify(v)}`, where);
-  return x;
-}
-
-const BOOL_WORDS: Record<string, number> = { yes: 1, no: 0, true: 1, false: 0, y: 1, n: 0 };
-type Where = { file?: string; line?: number; row?: number; column: string };
-/** one cell of a several-column list: number, raw string, list of strings, or null (missing → 0 / no indicator) */
-type Token = number | string | string[] | null;
-
-interface ColumnStats {
-  list: boolean;
-  boolWord: boolean;
-  /** a non-integer number was seen */
-  frac: boolean;
-  /** first value that is neither a number nor a boolean word */
-  other?: { v: Cell; where: Where };
-  /** first number outside [0, 1] */
-  outside?: { x: number; where: Where };
-  /** a missing value was read as category "NA" */
-  na: boolean;
-}
-
-const numberOf = (t: number | string): number =>
-  typeof t === 'number' ? t : (BOOL_WORDS[t.trim().toLowerCase()] ?? Number(t));
-
-/** Decide how a column of a several-column list is read (see ColumnSpec.attributes). */
-function columnKind(st: ColumnStats, role: 'attribute' | 'label'): ColumnInfo['kind'] {
-  if (st.list) return 'list';
-  if (st.other) {
-    if (st.frac) throw new DataError(`expected a number, got ${JSON.stringify(st.other.v)}`, st.other.where);
-    return 'categorical';
-  }
-  if (!st.outside) return st.boolWord ? 'boolean' : 'numeric';
-  if (st.frac || st.boolWord)
-    throw new DataError(`${role} values must lie in [0, 1], got ${st.outside.x}`, st.outside.where);
-  // integer codes beyond 0/1 (precinct 1..5, age bucket 0..2): categories
-  return 'categorical';
-}
+/** a cell read as a category: strings as they are (checked once per new pattern), the rest by `categoryOf` */
+const cat = (v: Cell, where: () => Where): string => (typeof v === 'string' ? v : categoryOf(v, where()));
+const listOf = (v: Cell[], where: () => Where) => [
+  ...new Set(v.filter((x) => !isMissing(x)).map((x) => cat(x, where))),
+];
 
 /** Streaming encoder: feed chunks, then `finish()`. */
 export class TableEncoder {
@@ -159,12 +58,16 @@ export class TableEncoder {
   private token(v: Cell, st: ColumnStats, sep: string, where: () => Where): Token {
     if (Array.isArray(v)) {
       st.list = true;
-      return [...new Set(v.filter((x) => !isMissing(x)).map(String))].sort();
+      return listOf(v, where).sort();
     }
     let x: number;
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') x = Number(v);
-    else {
-      const s = String(v);
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') {
+      x = Number(v);
+      // an integer beyond 2^53: a rounded number is refused; an exact bigint is a category (its text)
+      if (typeof v === 'number') categoryOf(v, where());
+      else if (typeof v === 'bigint' && BigInt(x) !== v) x = NaN;
+    } else {
+      const s = cat(v, where);
       if (s.includes(sep)) {
         st.list = true;
         return [
@@ -192,7 +95,7 @@ export class TableEncoder {
     }
     if (!Number.isFinite(x)) {
       st.other ??= { v, where: where() };
-      return String(v);
+      return categoryOf(v, where());
     }
     if (!Number.isInteger(x)) st.frac = true;
     if ((x < 0 || x > 1) && !st.outside) st.outside = { x, where: where() };
@@ -213,13 +116,14 @@ export class TableEncoder {
       const have = new Set(chunk.columns);
       for (const c of need) {
         if (!have.has(c))
-          throw new DataError(`unknown column "${c}" (columns: ${chunk.columns.join(', ')})`, {
+          throw new DataError(unknownColumnMessage(c, chunk.columns), {
             file: this.file,
             column: c,
           });
       }
       this.checkedColumns = true;
     }
+    if (chunk.inexact) checkExactColumns(chunk, [...spec.attributes, ...spec.labels, spec.id ?? ''], this.file);
     const policy = spec.missing ?? 'error';
     const sep = spec.labelSeparator ?? '|';
     for (let i = 0; i < chunk.rows.length; i++) {
@@ -240,7 +144,7 @@ export class TableEncoder {
         if (isMissing(v)) attr = miss(col) ? 'NA' : '';
         else if (Array.isArray(v))
           throw new DataError('a single attribute column must hold one category per row', this.where(chunk, i, col));
-        else attr = String(v);
+        else attr = cat(v, () => this.where(chunk, i, col));
       } else {
         attr = spec.attributes.map((col, j) => {
           const v = row[col];
@@ -257,9 +161,9 @@ export class TableEncoder {
         const col = spec.labels[0];
         const v = row[col];
         if (isMissing(v)) labels = miss(col) ? ['NA'] : [];
-        else if (Array.isArray(v)) labels = [...new Set(v.filter((x) => !isMissing(x)).map(String))].sort();
+        else if (Array.isArray(v)) labels = listOf(v, () => this.where(chunk, i, col)).sort();
         else {
-          const s = String(v);
+          const s = cat(v, () => this.where(chunk, i, col));
           labels = s.includes(sep)
             ? [
                 ...new Set(
@@ -284,7 +188,7 @@ export class TableEncoder {
       let weight = 1;
       if (spec.counts) {
         const v = row[spec.counts];
-        weight = isMissing(v) ? NaN : toNumber(v, this.where(chunk, i, spec.counts));
+        weight = isMissing(v) ? NaN : readNumber(v, this.where(chunk, i, spec.counts));
         if (!(weight >= 0) || !Number.isFinite(weight))
           throw new DataError(
             `counts must be non-negative numbers, got ${JSON.stringify(v)}`,
@@ -294,11 +198,11 @@ export class TableEncoder {
       if (spec.utility) {
         const v = row[spec.utility];
         if (isMissing(v)) throw new DataError('missing utility value', this.where(chunk, i, spec.utility));
-        this.util.push(toNumber(v, this.where(chunk, i, spec.utility)));
+        this.util.push(readNumber(v, this.where(chunk, i, spec.utility)));
       }
       if (spec.id) {
         const v = row[spec.id];
-        this.ids.push(typeof v === 'number' || typeof v === 'string' ? v : String(v ?? ''));
+        this.ids.push(idOf(v, this.where(chunk, i, spec.id)));
       }
       if (drop) {
         this.dropped++;
@@ -309,6 +213,7 @@ export class TableEncoder {
       const key = spec.counts ? `#${this.rows}` : JSON.stringify([attr, labels]);
       let p = this.patternIndex.get(key);
       if (p === undefined) {
+        this.checkText(attr, labels, chunk, i);
         p = this.patternKeys.length;
         this.patternIndex.set(key, p);
         this.patternKeys.push({ attr, labels });
@@ -317,6 +222,33 @@ export class TableEncoder {
       this.counts[p] += weight;
       this.rowPattern.push(p);
     }
+  }
+
+  /** a new pattern's text values, checked once (NUL, CR, control characters: categoryOf) naming the row */
+  private checkText(attr: string | Token[], labels: string[] | Token[], chunk: TableChunk, i: number): void {
+    const check = (t: Token | string, col: string) => {
+      for (const s of Array.isArray(t) ? t : [t]) if (typeof s === 'string') categoryOf(s, this.where(chunk, i, col));
+    };
+    if (typeof attr === 'string') check(attr, this.spec.attributes[0]);
+    else attr.forEach((t, j) => check(t, this.spec.attributes[j]));
+    if (this.spec.labels.length === 1) check(labels as string[], this.spec.labels[0]);
+    else (labels as Token[]).forEach((t, j) => check(t, this.spec.labels[j]));
+  }
+
+  /** near-duplicate / missing-lookalike groups per column (single column: its names; several: its text tokens) */
+  private valueWarnings(attributeNames: string[], labelNames: string[]): string[] {
+    const per = (role: 'attr' | 'labels', cols: string[], names: string[]) =>
+      cols.length === 1
+        ? nearDuplicateWarnings(cols[0], names)
+        : cols.flatMap((col, j) => {
+            const seen = new Set<string>();
+            for (const p of this.patternKeys) {
+              const t = (p[role] as Token[])[j];
+              for (const s of Array.isArray(t) ? t : [t]) if (typeof s === 'string') seen.add(s);
+            }
+            return nearDuplicateWarnings(col, [...seen]);
+          });
+    return [...per('attr', this.spec.attributes, attributeNames), ...per('labels', this.spec.labels, labelNames)];
   }
 
   /** several-column list: how each column is read and the indicator names it contributes */
@@ -404,6 +336,8 @@ export class TableEncoder {
     if (this.vocab) labelNames = [...this.vocab.labels];
     else if (lInfo) labelNames = lInfo.flatMap((x) => x.names);
     else labelNames = [...new Set(this.patternKeys.flatMap((p) => p.labels as string[]))].sort();
+    const warnings = this.vocab ? [] : this.valueWarnings(attributeNames, labelNames);
+    if (warnings.length && spec.strict) throw new DataError(`${warnings[0]} (--strict)`, { file: this.file });
     const m = attributeNames.length;
     const c = labelNames.length;
     if (m < 2 && spec.attributes.length === 1 && !this.vocab)
@@ -420,6 +354,7 @@ export class TableEncoder {
     const aIdx = new Map(attributeNames.map((a, i) => [a, i]));
     const lIdx = new Map(labelNames.map((a, i) => [a, i]));
     let k = this.patternKeys.length;
+    checkDenseSize(k, m, c, this.file);
     let S = new Float64Array(k * m);
     let Y = new Float64Array(k * c);
     this.patternKeys.forEach((p, i) => {
@@ -477,37 +412,7 @@ export class TableEncoder {
       dropped: this.dropped,
       fractional: this.fractional,
       ...(aInfo || lInfo ? { columns: { attributes: aInfo, labels: lInfo, ...(combined ? { combined } : {}) } } : {}),
+      ...(warnings.length ? { warnings } : {}),
     };
   }
-}
-
-/**
- * Per-row engine data from an encoded table: every kept (not dropped) input row with its pattern's S and Y
- * rows, its utility, and (counts tables) its multiplicity. `rowIndex[j]` is the input row of engine row j.
- */
-export function expandRows(enc: EncodedTable): {
-  data: { n: number; m: number; c: number; S: Float64Array; Y: Float64Array; u?: Float64Array; w?: Float64Array };
-  rowIndex: Int32Array;
-} {
-  const m = enc.attributeNames.length;
-  const c = enc.labelNames.length;
-  const kept: number[] = [];
-  enc.rowToPattern.forEach((p, i) => {
-    if (p >= 0) kept.push(i);
-  });
-  const n = kept.length;
-  const S = new Float64Array(n * m);
-  const Y = new Float64Array(n * c);
-  const u = enc.utility ? new Float64Array(n) : undefined;
-  // a counts table encodes one pattern per row with its multiplicity
-  const isCounts = enc.patterns.n === n && enc.patterns.w.some((x) => x !== 1);
-  const w = isCounts ? new Float64Array(n) : undefined;
-  kept.forEach((row, j) => {
-    const p = enc.rowToPattern[row];
-    S.set(enc.patterns.S.subarray(p * m, p * m + m), j * m);
-    Y.set(enc.patterns.Y.subarray(p * c, p * c + c), j * c);
-    if (u) u[j] = enc.utility![row];
-    if (w) w[j] = enc.patterns.w[p];
-  });
-  return { data: { n, m, c, S, Y, u, w }, rowIndex: Int32Array.from(kept) };
 }

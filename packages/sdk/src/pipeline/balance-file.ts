@@ -8,6 +8,15 @@ import { columnSpecWarnings, resolveBalanceOptions } from '../balance/options.js
 import { createFileEngine } from './file-engine.js';
 import { balanceEncoded, type BalanceOptions, type BalanceResult } from './balance.js';
 
+/**
+ * Read a table file in chunks and encode its attribute and label columns into patterns (`TableEncoder`).
+ *
+ * @param path - a .csv / .tsv / .jsonl / .parquet / .arrow file (gzip allowed for text)
+ * @param spec - the attribute and label columns (and id, utility, counts, missing-value policy)
+ * @param read - chunking / encoding options and an `onRows` progress callback
+ * @returns the encoded table, the input of `balanceEncoded`
+ * @throws DataError naming the file, row and column of a value that cannot be read
+ */
 export async function encodeFile(
   path: string,
   spec: ColumnSpec,
@@ -31,6 +40,37 @@ export interface BalanceFileOptions extends BalanceOptions {
   lowMemory?: boolean;
 }
 
+/**
+ * Balance a table file: encode it (`encodeFile`), balance it (`balanceEncoded`), write the output table (id or row,
+ * q, keep) and the JSON report, each atomically (temp file + rename).
+ *
+ * @param path - the table file
+ * @param spec - the attribute and label columns
+ * @param opts - balance options plus `out` (output table), `reportPath`, `read` and `lowMemory`
+ * @returns the encoded table and the balance result
+ * @throws InfeasibleError when no q meets the hard constraints at η — after writing the report (which says so), never
+ *   the output table (unless `onInfeasible: 'return'`); DataError / OptionError for bad input
+ *
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { balanceFile, InfeasibleError } from '@m4kit/sdk/node';
+ * const file = join(tmpdir(), 'jobs.csv');
+ * writeFileSync(file, 'sex,job\nman,doctor\nman,doctor\nman,nurse\nwoman,nurse\nwoman,doctor\nwoman,nurse\n');
+ * const spec = { attributes: ['sex'], labels: ['job'] };
+ * const { result } = await balanceFile(file, spec, { eta: 0.5, out: join(tmpdir(), 'jobs.q.csv') });
+ * const s = result.report.bias.summary;
+ * console.log(`AB ${s.abBefore.toFixed(3)} → ${s.abBalanced.toFixed(3)}, kept ${result.report.kept} rows`);
+ * try {
+ *   await balanceFile(file, spec, { eta: 0.99, epsRep: 0, epsAssoc: 0 });
+ * } catch (e) {
+ *   if (!(e instanceof InfeasibleError)) throw e;
+ *   console.log(`largest feasible η ${e.maxFeasibleEta.toFixed(3)}`);
+ * }
+ * ```
+ */
 export async function balanceFile(
   path: string,
   spec: ColumnSpec,
@@ -51,7 +91,8 @@ export async function balanceFile(
           })
       : opts.rowsEngine,
   });
-  const warnings = columnSpecWarnings(spec);
+  // the column spec's, then the encoder's (groups that differ only invisibly, a group "null")
+  const warnings = [...columnSpecWarnings(spec), ...(encoded.warnings ?? [])];
   if (warnings.length) result.report.warnings = warnings;
   if (opts.out && result.report.solver.status !== 'infeasible')
     await writeBalanceOutput(opts.out, encoded, result, spec);

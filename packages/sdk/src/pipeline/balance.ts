@@ -59,8 +59,26 @@ async function keptMoments(
 }
 
 /**
- * Balance an encoded table. Throws `InfeasibleError` when no q meets the hard constraints at η (unless
- * `onInfeasible: 'return'`).
+ * Balance an encoded table (M4, spec §1): per-row keep probabilities q that meet the target group shares
+ * (representation, ε_R) and decorrelate the groups from the labels (association, ε_A) at keep rate η, the seeded
+ * keep flags drawn from q, and the report of the data's bias before and after.
+ *
+ * @param enc - the table as `TableEncoder.finish()` (or `encodeFile`) returns it
+ * @param options - balance options (`eta`, `pi`, `epsRep`, `epsAssoc`, `softPenalty`, `seed`, `backend`, `kernels`,
+ *   `onInfeasible`, …; see `BalanceOptions`), checked by `resolveBalanceOptions`
+ * @returns `q` and `keep` per input row (0 for dropped rows) and the `report`
+ * @throws InfeasibleError when no q meets the hard constraints at η (unless `onInfeasible: 'return'`);
+ *   OptionError for a bad option
+ *
+ * @example
+ * ```js
+ * import { TableEncoder, parseTableBytes, balanceEncoded } from '@m4kit/sdk';
+ * const csv = 'sex,job\nman,doctor\nman,doctor\nman,nurse\nwoman,nurse\nwoman,doctor\nwoman,nurse\n';
+ * const enc = new TableEncoder({ attributes: ['sex'], labels: ['job'] }, 'jobs.csv');
+ * enc.push(await parseTableBytes(new TextEncoder().encode(csv), 'jobs.csv'));
+ * const { q, keep, report } = await balanceEncoded(enc.finish(), { eta: 0.5, backend: 'cpu' });
+ * console.log(report.solver.status, report.kept, Array.from(q), keep);
+ * ```
  */
 export async function balanceEncoded(
   enc: EncodedTable,

@@ -19,6 +19,7 @@ import { DataError } from '../io/errors.js';
 import { readTable, type Row } from '../io/read.js';
 import { atomicWrite } from '../io/write.js';
 import { evalReportHtml } from '../report/html.js';
+import { unknownColumnMessage } from '../io/values.js';
 
 export type EvalTask = 'zeroshot' | 'retrieval' | 'bias' | 'all';
 
@@ -84,8 +85,7 @@ function column(
   expectRows: number,
   what: string,
 ): string[] {
-  if (!t.columns.includes(name))
-    throw new DataError(`unknown column "${name}" (columns: ${t.columns.join(', ')})`, { file, column: name });
+  if (!t.columns.includes(name)) throw new DataError(unknownColumnMessage(name, t.columns), { file, column: name });
   if (t.rows.length !== expectRows)
     throw new DataError(`${t.rows.length} rows, but there are ${expectRows} ${what}`, { file });
   return t.rows.map((r, i) => {
@@ -96,6 +96,15 @@ function column(
   });
 }
 
+/**
+ * Evaluate a CLIP-style model from embedding files: zero-shot accuracy, retrieval and bias retrieval (`task`), with
+ * the JSON and HTML reports written when asked for.
+ *
+ * @param o - the image / text embedding files (.npy or safetensors), their metadata tables, the task, k, the desired
+ *   attribute distribution, the backend and the report paths
+ * @returns the evaluation report (also written to `reportJson` / `reportHtml` when given)
+ * @throws DataError naming the file, row and column of bad input
+ */
 export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
   const t0 = performance.now();
   const task = o.task ?? 'all';

@@ -8,6 +8,8 @@ import { createGpuEngine } from '../balance/engine-gpu.js';
 import type { MomentsEngine, MomentsSums } from '../balance/types.js';
 import { expandRows, TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { readTable, type ReadOptions } from '../io/read.js';
+import { statSync } from 'node:fs';
+import { DataError } from '../io/errors.js';
 
 export interface FileEngineOptions {
   chunkRows?: number;
@@ -28,8 +30,21 @@ export function createFileEngine(
   const m = vocab.attributes.length;
   const c = vocab.labels.length;
   const chunkRows = opts.chunkRows ?? 262144;
+  // the file is re-read on every pass: one that changes mid-run is named as changed (it would look infeasible)
+  const sig = (s = statSync(path)) => `${s.size}:${s.mtimeMs}:${s.ino}`;
+  const at0 = sig();
+  const changed = (why: string) =>
+    new DataError(
+      `the input changed while it was being balanced (${why}): --low-memory re-reads it on every solver pass; ` +
+        'keep it unchanged until the run ends (or copy it first)',
+      { file: path },
+    );
   async function* chunks(): AsyncGenerator<MomentsEngine> {
+    if (sig() !== at0) throw changed('size or modification time differ');
+    let rows = 0;
     for await (const ch of readTable(path, { chunkRows, encoding: opts.encoding })) {
+      rows += ch.rows.length;
+      if (sig() !== at0) throw changed('size or modification time differ');
       const enc = new TableEncoder(spec, path, vocab);
       enc.push(ch);
       const { data } = expandRows(enc.finish());
@@ -40,6 +55,7 @@ export function createFileEngine(
         e.dispose();
       }
     }
+    if (rows !== first.rows) throw changed(`${rows} rows now, ${first.rows} at the first scan`);
   }
   const n = first.rows - first.dropped;
   return {

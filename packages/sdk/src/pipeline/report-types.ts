@@ -4,6 +4,7 @@ import type { ViolatedConstraint } from '../balance/infeasible.js';
 import type { SolveResult } from '../balance/solve-types.js';
 import type { ToleranceMode } from '../balance/options.js';
 
+/** The report of a balance run: input, resolved options, solver outcome, kept rows and bias before/after. */
 export interface BalanceReport {
   input: {
     rows: number;
@@ -60,6 +61,7 @@ export interface BalanceReport {
   warnings?: string[];
 }
 
+/** What `balanceEncoded` returns: q and the keep flag per input row, and the report. */
 export interface BalanceResult {
   /** keep probability per input row (0 for dropped rows) */
   q: Float64Array;

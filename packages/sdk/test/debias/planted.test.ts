@@ -2,7 +2,9 @@
 // direction when the factual and counterfactual captions differ strongly, and leave it when they are the same.
 // Images: concept k + a·s·g + noise; factual caption: concept k + b·s·g + noise; counterfactual: −b·s·g (same
 // noise); g = dimension 0, orthogonal to every concept; cos(factual, counterfactual) ≈ (1 − b²)/(1 + b²).
-// Float64 CPU backend: deterministic, so the thresholds are fixed numbers with margin, not statistics.
+// Float64 CPU backend: deterministic, so the thresholds are fixed numbers with margin, not statistics. Whether BA
+// moves at all depends on its random initialisation (in the experiment's planted runs some seeds stay at the
+// identity even at strong contrast), so the test fixes one (seed 3) that moves.
 import { describe, expect, it } from 'vitest';
 import { gaussian, mulberry32 } from '../../src/debias/ba.js';
 import { debias } from '../../src/debias/index.js';

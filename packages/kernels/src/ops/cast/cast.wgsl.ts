@@ -4,6 +4,7 @@ export const WG = 256;
 /** invocations per dispatch row (2-D grid) */
 export const PER_ROW = WG * 1024;
 
+/** The element types `cast` converts between on the device. */
 export type CastDType = 'f16' | 'f32';
 
 // One source per direction. f32 → f16: each invocation owns one 32-bit word of the output (two halves), so no two

@@ -62,6 +62,7 @@ export interface DebiasResult<T = Tensor> {
   dT: T;
 }
 
+/** Options of the BA bank loss (spec §2.4): temperatures, weights and the bank segments. */
 export interface DebiasLossOptions extends DebiasLossHyper {
   /** query rows per item: 4 with the momentum rows (needed when mix > 0), 3 without (default 4) */
   rowsPerItem?: 3 | 4;
@@ -71,6 +72,7 @@ export interface DebiasLossOptions extends DebiasLossHyper {
   tileBytes?: number;
 }
 
+/** The BA bank loss and its gradients with respect to the inputs. */
 export interface DebiasLossResult {
   /** batch means (float64 fold of the per-row terms) */
   ba: number;

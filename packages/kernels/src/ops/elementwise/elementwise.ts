@@ -8,6 +8,7 @@ import { axpyRef, clipRef, scaleRef } from './reference.js';
 import { rand } from '../cases.js';
 import { ELEMENTWISE_OPS, elementwiseKernel, PER_ROW, WG } from './elementwise.wgsl.js';
 
+/** An elementwise operation on one or two tensors. */
 export type ElementwiseOp = keyof typeof ELEMENTWISE_OPS;
 
 export interface ElementwiseOptions<T extends Tensor = GpuTensor> {

@@ -53,6 +53,7 @@ export interface LossOptions<T = GpuTensor> {
   check?: boolean;
 }
 
+/** CLIP loss (spec §3) and its gradients with respect to the raw embeddings and the log-temperature. */
 export interface ClipLossResult<T = GpuTensor> {
   /** [1] */
   loss: T;
@@ -69,6 +70,7 @@ export interface ClipLossResult<T = GpuTensor> {
   peakBytes: number;
 }
 
+/** SigLIP loss (spec §3) and its gradients, including the bias b. */
 export interface SiglipLossResult<T = GpuTensor> extends ClipLossResult<T> {
   /** [1] ∂L/∂b */
   db: T;

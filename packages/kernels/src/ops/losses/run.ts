@@ -1,5 +1,5 @@
 // One contrastive-loss call on the device, in named steps (see losses.ts for the plan and the checks).
-import type { GpuContext, GpuTensor } from '../../runtime/context.js';
+import type { BindingResource, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { bindRange, ceilDiv, MAX_WG, planRows } from '../common.js';
 import type { Kernel, ParamFields, ParamValues } from '../kernel.js';
 import { matmul } from '../matmul/matmul.js';
@@ -55,7 +55,7 @@ export class ContrastiveRun {
   private scalIn!: GpuTensor;
   private wT: GpuTensor | null = null;
   private wOwned = false;
-  private wRes!: GPUBindingResource;
+  private wRes!: BindingResource;
   private wBase = 0;
   private hasW = 0;
   X!: GpuTensor;
@@ -81,7 +81,7 @@ export class ContrastiveRun {
     kernel: Kernel<P, Record<string, never>>,
     name: string,
     params: ParamValues<P>,
-    bindings: Readonly<Record<string, GPUBindingResource>>,
+    bindings: Readonly<Record<string, BindingResource>>,
     workgroups: [number, number?, number?],
   ): void {
     const op = `${this.c.op}.${name}`;

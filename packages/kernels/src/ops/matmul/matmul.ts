@@ -24,6 +24,7 @@ export const MATMUL_VARIANTS: MatmulVariant[] = ['simple', 'tiled', 'blocked', '
 const DEFAULT_VARIANT: Record<'software' | 'hardware', MatmulVariant> = { software: 'subgroup', hardware: 'tiled' };
 const FALLBACK: Partial<Record<MatmulVariant, MatmulVariant>> = { subgroup: 'vec4', vec4: 'blocked' };
 
+/** Options of `matmul`: transposed operands and the kernel variant. */
 export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
@@ -110,6 +111,16 @@ function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: num
   }
 }
 
+/**
+ * C = op(A)·op(B) on the device (the free launcher; application code calls `k.matmul`).
+ *
+ * @param ctx - the WebGPU context
+ * @param a - [m, k] (or [k, m] with `transA`)
+ * @param b - [k, n] (or [n, k] with `transB`)
+ * @param opts - `transA`, `transB`, `variant`
+ * @returns C, [m, n]
+ * @throws ShapeError when the inner dimensions differ
+ */
 export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
   const ta = !!opts.transA;
   const tb = !!opts.transB;

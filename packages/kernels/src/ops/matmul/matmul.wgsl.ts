@@ -2,6 +2,7 @@
 // so a new shape never recompiles; the source depends only on (variant, transA, transB).
 import { defineKernel } from '../kernel.js';
 
+/** A matmul kernel variant (default: picked for the adapter). */
 export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
 
 export const matmulKernel = defineKernel({

@@ -79,6 +79,7 @@ export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Act
   return y;
 }
 
+/** Backward of bias + activation: the input gradient and the bias gradient (column sums). */
 export interface BiasActBackwardResult<T = GpuTensor> {
   /** [M, N] ∂L/∂X = dY ⊙ act′(X + b); null when act = 'none' (it equals dY) */
   dx: T | null;

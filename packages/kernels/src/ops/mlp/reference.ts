@@ -10,6 +10,7 @@
  */
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 
+/** The projection head's activation: 'none' or 'gelu' (tanh form). */
 export type Activation = 'none' | 'gelu';
 export const GELU_C: number = Math.sqrt(2 / Math.PI);
 export const GELU_A = 0.044715;

@@ -26,6 +26,7 @@ function grid2(count: number): { width: number; wg: [number, number] } {
   return { width: x * WG, wg: [x, ceilDiv(count, x * WG)] };
 }
 
+/** AdamW step options: hyper-parameters, the step number and the optional gradient scale. */
 export interface AdamWOptions<T = GpuTensor> extends AdamWHyper {
   /** multiply the gradients by this [1] tensor first (e.g. `clipGradNorm(...).scale`); 0 zeroes them */
   gradScale?: T;
@@ -117,6 +118,7 @@ export function adamw(
   ctx.submit(op, ds, temps);
 }
 
+/** The global gradient norm before clipping and the scale applied (on the device). */
 export interface ClipGradNormResult<T = GpuTensor> {
   /** [1] global L2 norm before clipping */
   norm: T;

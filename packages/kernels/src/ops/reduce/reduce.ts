@@ -9,6 +9,7 @@ import { elementwise } from '../elementwise/elementwise.js';
 import { bindRange, ceilDiv, checkAxis, MAX_WG, planRows, rank2Of } from '../common.js';
 import { REDUCE_OPS, reduceColKernel, reduceRowKernel, WG } from './reduce.wgsl.js';
 
+/** A row reduction: 'sum', 'mean', 'max' or 'logsumexp'. */
 export type ReduceOp = keyof typeof REDUCE_OPS;
 const OPS = Object.keys(REDUCE_OPS) as ReduceOp[];
 

@@ -8,11 +8,13 @@ import { ArgumentError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, rank2Of } from '../common.js';
 import { topkKernel, WG } from './topk.wgsl.js';
 
+/** The k largest values per row (or segment) and their column indices (ties: the lower index first). */
 export interface TopK<T = GpuTensor> {
   values: T;
   indices: T;
 }
 
+/** Options of `topk`: rows split into segments of this many columns (top-k per segment). */
 export interface TopKOptions {
   /**
    * Split each row into segments of this many columns and return each segment's top-k side by side:

@@ -39,9 +39,24 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat {
   return 'unknown';
 }
 
-/** True where createImageBitmap and OffscreenCanvas both exist (browsers and their workers; not Node or Deno). */
+let platform: boolean | undefined;
+
+/**
+ * True where createImageBitmap exists and an OffscreenCanvas has a 2D context to read pixels back (browsers and
+ * their workers; not Node, and not Deno, whose OffscreenCanvas has only a WebGPU context).
+ */
 export function platformDecodes(): boolean {
-  return typeof createImageBitmap === 'function' && typeof OffscreenCanvas === 'function';
+  if (platform === undefined) {
+    try {
+      platform =
+        typeof createImageBitmap === 'function' &&
+        typeof OffscreenCanvas === 'function' &&
+        new OffscreenCanvas(1, 1).getContext('2d') !== null;
+    } catch {
+      platform = false;
+    }
+  }
+  return platform;
 }
 
 type FileReader = (path: string) => Promise<Uint8Array>;
@@ -151,16 +166,24 @@ export async function decodeBytes(bytes: Uint8Array, label: string, opts: Decode
   }
 }
 
+interface Canvas2D {
+  drawImage(image: ImageBitmap, dx: number, dy: number): void;
+  getImageData(sx: number, sy: number, sw: number, sh: number): { data: Uint8ClampedArray };
+}
+
 /** Pixels of an ImageBitmap through an OffscreenCanvas (browsers). */
 export function bitmapToRgba(bmp: ImageBitmap, label: string): RgbaImage {
-  if (typeof OffscreenCanvas !== 'function')
-    throw new DataError('ImageBitmap inputs need OffscreenCanvas (browsers); pass encoded bytes instead', {
+  if (!platformDecodes())
+    throw new DataError('ImageBitmap inputs need an OffscreenCanvas with a 2D context (browsers); pass bytes instead', {
       file: label,
     });
   const { width, height } = bmp;
   if (width < 1 || height < 1) throw new DataError(`an empty image (${width}×${height})`, { file: label });
   const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  // typed structurally: Deno's lib declares OffscreenCanvas without a 2-D context (its type check narrows to never)
+  const ctx = (canvas as unknown as { getContext(kind: '2d', o: object): Canvas2D | null }).getContext('2d', {
+    willReadFrequently: true,
+  });
   if (!ctx) throw new DataError('no 2D canvas context to read the ImageBitmap', { file: label });
   ctx.drawImage(bmp, 0, 0);
   const id = ctx.getImageData(0, 0, width, height);
