@@ -127,13 +127,15 @@ export function readmeBlocks(readmePath) {
 }
 
 /**
- * How the consumer suite checks a README code block: 'node' (run in a folder holding a small data.csv), 'tsc'
+ * How the consumer suite checks a README code block: 'node' (run in a folder holding a small data.csv and a copy of
+ * the repo's data/clip-tiny models), 'tsc'
  * (browser code: type-checked with the names it assumes declared), 'deno' (run with deno), or null with the reason
  * it is not run here (shell commands over the user's files; the CDN <script>, whose local twin runs in (e)).
  */
 export function blockCheck(b) {
-  if (b.lang === 'sh') return { how: null, why: 'shell commands over your files (the CLI cases cover the commands)' };
   if (b.lang === 'html') return { how: null, why: 'the CDN <script>: (e) runs the same code from the local file' };
+  if (!['js', 'javascript', 'ts', 'typescript'].includes(b.lang))
+    return { how: null, why: 'shell commands over your files (the CLI cases cover the commands)' };
   if (/from 'npm:/.test(b.code)) return { how: 'deno' };
   if (/\bfile\.(name|arrayBuffer)/.test(b.code)) return { how: 'tsc', prelude: 'declare const file: File;\n' };
   return { how: 'node' };

@@ -330,6 +330,9 @@ if (installed) {
     const rows = ['gender,occupation'];
     for (let i = 0; i < 600; i++) rows.push(`${i % 2 ? 'F' : 'M'},${i % 2 && i % 7 === 0 ? 'nurse' : occ[i % 3]}`);
     writeFileSync(join(dir, 'data.csv'), rows.join('\n') + '\n');
+    // and the tiny CLIP models the CLIP blocks load (data/clip-tiny/…)
+    if (existsSync(join(root, 'data/clip-tiny')))
+      cpSync(join(root, 'data/clip-tiny'), join(dir, 'data/clip-tiny'), { recursive: true });
     const failures = [];
     let ran = 0;
     for (const b of readmeBlocks(join(root, 'README.md'))) {
