@@ -31,6 +31,7 @@ import {
   packLabels,
   groupWords,
   labelWords,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk';
 import { spawn, spawnSync } from 'node:child_process';
@@ -374,7 +375,7 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
  * waits for the error scopes, which settle before the GPU has run (an earlier version timed that: "69 GB/s").
  */
 async function copyBandwidth(k, bytes, rounds) {
-  const ctx = k.gpu;
+  const ctx = gpuContextOf(k);
   const n4 = Math.floor(Math.min(bytes, ctx.maxBindingSize - 256) / 16);
   const src = ctx.tensor(
     Float32Array.from({ length: n4 * 4 }, (_, i) => i % 8191),
@@ -413,7 +414,7 @@ async function copyBandwidth(k, bytes, rounds) {
  * on the fused pass. Median ms, the bytes each reads per pass (S, Y, u as bound) and those bytes per second.
  */
 async function kernelBandwidth(k, data, c, rounds) {
-  const ctx = k.gpu;
+  const ctx = gpuContextOf(k);
   // ≤ 2^18 rows: the Hessian kernel at stride 1 is slow on software adapters, and both kernels are row-parallel
   const n = Math.min(data.n, Math.floor((ctx.maxBindingSize - 256) / (4 * c)), 1 << 18);
   const S = ctx.tensor(data.S.subarray(0, n * M), [n, M]);
@@ -515,7 +516,7 @@ export async function runBalanceBench(opts = {}) {
   const k = await init({ backend: 'webgpu' });
   const adapter = k.adapter;
   log(
-    `  GPU: ${adapter?.description ?? adapter?.device} (${adapter?.isSoftware ? 'software' : 'hardware'}), binding limit ${k.gpu.maxBindingSize} B`,
+    `  GPU: ${adapter?.description ?? adapter?.device} (${adapter?.isSoftware ? 'software' : 'hardware'}), binding limit ${gpuContextOf(k).maxBindingSize} B`,
   );
   log(
     `  η = ${ETA}, π = (${PI.join(', ')}), ε_R = ε_A = ${EPS}, u ~ N(0, ${U_SD}²); rounds: ${quick ? 3 : '5 (3 at n = 1e7)'}; end-to-end cap ${e2eCap / 1000} s per run`,
@@ -535,7 +536,7 @@ export async function runBalanceBench(opts = {}) {
       loadavgStart: os.loadavg(),
     },
     adapter,
-    maxBindingSize: k.gpu.maxBindingSize,
+    maxBindingSize: gpuContextOf(k).maxBindingSize,
     numpy: np,
     data: { source: joint.source, note: joint.note, labels: joint.labels, m: M, pi: PI, uSd: U_SD, seed: SEED },
     solver: { eta: ETA, epsRep: EPS, epsAssoc: EPS, tolGpu: 2e-6, tolCpu: 1e-9, maxIter: 20000, e2eCapMs: e2eCap },
@@ -575,18 +576,18 @@ export async function runBalanceBench(opts = {}) {
           peer = new NumpyPeer(np.python, dir, n, c);
         }
         t = now();
-        const gpu = createGpuEngine(k.gpu, data, PI);
+        const gpu = createGpuEngine(k, data, PI);
         await k.sync();
         cfg.gpuCreateMs = now() - t;
         cfg.gpuEncoding = gpu.encoding;
         // the pass before the compact encodings and the fused kernel: f32 rows on the rows + reduce dispatches
-        const gpuOld = createGpuEngine(k.gpu, data, PI, { encoding: 'f32' });
+        const gpuOld = createGpuEngine(k, data, PI, { encoding: 'f32' });
         const oldPass = async (...a) => {
-          k.gpu.variants['moments.pass'] = 'split';
+          gpuContextOf(k).variants['moments.pass'] = 'split';
           try {
             return await gpuOld.pass(...a);
           } finally {
-            delete k.gpu.variants['moments.pass'];
+            delete gpuContextOf(k).variants['moments.pass'];
           }
         };
         const cpu = createCpuEngine(data, PI);
@@ -740,13 +741,13 @@ export async function runBalanceBench(opts = {}) {
               const start = now();
               const eng =
                 base === 'gpu'
-                  ? createGpuEngine(k.gpu, data, PI, { encoding: kind === 'gpu-f32' ? 'f32' : 'auto' })
+                  ? createGpuEngine(k, data, PI, { encoding: kind === 'gpu-f32' ? 'f32' : 'auto' })
                   : base === 'cpu'
                     ? createCpuEngine(data, PI, { layout: kind === 'cpu-dense' ? 'dense' : 'auto' })
                     : numpyEngine(peer, n, c, await createCpuEngine(data, PI).frobenius());
               const createMs = now() - start;
               const wrapped = withDeadline(eng, start + (base === 'numpy' ? numpyCap : e2eCap));
-              if (kind === 'gpu-f32') k.gpu.variants['moments.pass'] = 'split';
+              if (kind === 'gpu-f32') gpuContextOf(k).variants['moments.pass'] = 'split';
               try {
                 const res = await solveBatch(wrapped, {
                   eta: ETA,
@@ -786,7 +787,7 @@ export async function runBalanceBench(opts = {}) {
                   passesDone: wrapped.passes,
                 };
               } finally {
-                delete k.gpu.variants['moments.pass'];
+                delete gpuContextOf(k).variants['moments.pass'];
                 eng.dispose();
               }
             };

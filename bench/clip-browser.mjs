@@ -26,7 +26,7 @@ async function benchM4kit(o) {
   const towers = await createGpuTowers(k, cfg, src, { precision: o.precision, towers: { text: false } });
   await k.sync();
   const loadS = (performance.now() - t0) / 1000;
-  const weightsBytes = k.gpu.pool.liveBytes;
+  const weightsBytes = kernels.gpuContextOf(k).pool.liveBytes;
   log(
     `m4kit ${o.precision}: weights on the device in ${loadS.toFixed(1)} s (${(weightsBytes / 2 ** 20).toFixed(0)} MiB)`,
   );
@@ -34,7 +34,7 @@ async function benchM4kit(o) {
     ...o,
     out: (globalThis.__clipPartial = { loadS, weightsBytes, results: [] }).results,
     S: cfg.vision.imageSize,
-    meter: () => k.gpu.pool.meter(),
+    meter: () => kernels.gpuContextOf(k).pool.meter(),
     onLog: (s) => log(`m4kit ${s}`),
   });
   towers.dispose();

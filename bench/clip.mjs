@@ -14,7 +14,7 @@
 // drivers (lavapipe, SwiftShader) a ViT-B/32 call is slow: reps are capped by --budget seconds of timed calls per
 // measurement (at least one), and --quick drops batch 64. Writes bench/results/clip-<ISO time>.json.
 import '@m4kit/kernels/node';
-import { init } from '@m4kit/kernels';
+import { init, gpuContextOf } from '@m4kit/kernels';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import fs from 'node:fs';
@@ -63,19 +63,19 @@ async function benchNode(cfg, opts) {
   const towers = await createGpuTowers(k, cfg, src, { precision: opts.precision, towers: { text: false } });
   await k.sync();
   const loadS = (performance.now() - t0) / 1000;
-  const weightsBytes = k.gpu.pool.liveBytes;
+  const weightsBytes = gpuContextOf(k).pool.liveBytes;
   log(`m4kit node: ${k.adapter.description}; weights on the device in ${loadS.toFixed(1)} s (${fmtMiB(weightsBytes)})`);
-  const pipelines0 = k.gpu.pipelineCount;
+  const pipelines0 = gpuContextOf(k).pipelineCount;
   const results = await timeBatches((x, n) => towers.encodeImage(x, n), {
     ...opts,
     S: cfg.vision.imageSize,
-    meter: () => k.gpu.pool.meter(),
+    meter: () => gpuContextOf(k).pool.meter(),
     onLog: (s) => log(`m4kit node ${s}`),
   });
-  const pipelinesAfterFirst = k.gpu.pipelineCount;
+  const pipelinesAfterFirst = gpuContextOf(k).pipelineCount;
   // a further call (any batch size) compiles nothing: the cache keys hold only what the WGSL depends on
   await towers.encodeImage(randomPixels(2, cfg.vision.imageSize, 99), 2);
-  const secondCallCompiles = k.gpu.pipelineCount - pipelinesAfterFirst;
+  const secondCallCompiles = gpuContextOf(k).pipelineCount - pipelinesAfterFirst;
   towers.dispose();
   k.destroy();
   fs.closeSync(fd);

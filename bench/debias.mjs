@@ -20,7 +20,7 @@
 // kernels' own peak is reported beside it. PyTorch CPU reports its peak RSS (host memory, whole process).
 // Writes bench/results/debias-<ISO time>.json.
 import '@m4kit/sdk/node';
-import { init } from '@m4kit/kernels';
+import { init, gpuContextOf } from '@m4kit/kernels';
 import {
   Adam,
   createGpuBank,
@@ -108,7 +108,7 @@ export async function runDebiasBench(opts = {}) {
   const log = opts.log ?? console.log;
   const torch = opts.peer === false ? { ok: false, reason: 'disabled' } : probeTorch();
   const k = await init({ backend: 'webgpu' });
-  const ctx = k.gpu;
+  const ctx = gpuContextOf(k);
   const mm = gpuMatmul(k);
   const results = {
     bench: official ? 'debias-official' : 'debias',

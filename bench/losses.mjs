@@ -12,7 +12,7 @@
 // The run is capped at `budget` seconds (default 360): a size whose predicted time (from the previous size,
 // scaled by N²) would overrun it is skipped and the table says so.
 import '@m4kit/kernels/node';
-import { init, clipLoss, siglipLoss } from '@m4kit/kernels';
+import { init, clipLoss, siglipLoss, gpuContextOf } from '@m4kit/kernels';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -80,7 +80,7 @@ export async function runLossBench(opts = {}) {
   const budgetMs = (opts.budgetS ?? (quick ? 90 : 360)) * 1000;
   const t0 = now();
   const k = await init({ backend: 'webgpu' });
-  const ctx = k.gpu;
+  const ctx = gpuContextOf(k);
   const torch = opts.peer === false ? { ok: false, reason: 'disabled' } : probeTorch();
   const results = {
     bench: 'losses',

@@ -9,7 +9,7 @@
 // Needs the built packages. Steps are timed back to back with no read-back in between (as in training); the
 // clock stops after the last step's loss is read. Writes bench/results/train-<ISO time>.json.
 import '@m4kit/sdk/node';
-import { init } from '@m4kit/kernels';
+import { init, gpuContextOf } from '@m4kit/kernels';
 import { createEngine, initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler } from '@m4kit/sdk';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,7 +56,7 @@ export async function runTrainBench(opts = {}) {
   const log = opts.log ?? console.log;
   const torch = opts.peer === false ? { ok: false, reason: 'disabled' } : probeTorch();
   const k = await init({ backend: 'webgpu' });
-  const ctx = k.gpu;
+  const ctx = gpuContextOf(k);
   const r = rng(11);
   const n = 2 * B;
   const data = {

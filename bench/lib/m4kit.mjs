@@ -8,7 +8,7 @@ import { measure, na, randomMatrix, spotCheck, estSeconds } from './measure.mjs'
 export async function benchM4kit(kernels, opts) {
   const log = opts.log ?? (() => {});
   const k = await kernels.init({ backend: 'webgpu' });
-  const ctx = k.gpu;
+  const ctx = kernels.gpuContextOf(k);
   const adapter = ctx ? { ...ctx.adapterInfo, features: { ...ctx.features } } : null;
   const defaultVariant = ctx ? kernels.defaultMatmulVariant(ctx) : 'cpu';
   const measurements = [];

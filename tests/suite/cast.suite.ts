@@ -1,6 +1,6 @@
 // f16 storage and the f32 ↔ f16 cast (packages/kernels/src/ops/cast, runtime/half.ts).
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import { ArgumentError, init, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, init, type InitOptions, type Kernels, gpuContextOf } from '@m4kit/kernels';
 import * as ext from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -45,7 +45,7 @@ export function castSuite(env: Env): Suite {
           `f32ToF16Bits(${x}) = 0x${ext.f32ToF16Bits(x).toString(16)}, expected 0x${bits.toString(16)}`,
         );
       for (const k of [await main(), await chunked()]) {
-        const ctx = k.gpu!;
+        const ctx = gpuContextOf(k)!;
         if (!ctx.features.f16) {
           await assertRejects(
             () => ctx.tensor([1, 2], [2], 'f16'),

@@ -3,7 +3,7 @@
 // against the same composition on the float64 CPU backend, chunking under a small binding limit, abort between
 // chunks, device memory by the pool meter, no pipeline compiled by a second call, weight errors naming the key.
 // Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import { ArgumentError, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, gpuContextOf, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
 import {
   bytesReader,
   ClipAbortedError,
@@ -150,7 +150,7 @@ export function clipTowersSuite(env: Env): Suite {
     for (const precision of ['f32', 'f16'] as const) {
       s.test(`${name} (${fx.dtype} file): ${precision} towers match the PyTorch float64 features`, async () => {
         const k = await get();
-        if (precision === 'f16' && !k.gpu!.features.f16) return; // the typed error is tested below
+        if (precision === 'f16' && !gpuContextOf(k)!.features.f16) return; // the typed error is tested below
         const config = resolveClipConfig(fx.config);
         const weights = await openClipWeights(bytesReader(base64Bytes(fx.safetensors)), config, `${name}.safetensors`);
         const towers = await createGpuTowers(k, config, weights, { precision });
@@ -174,10 +174,10 @@ export function clipTowersSuite(env: Env): Suite {
     const towers = await createGpuTowers(k, TINY, W, { precision: 'f32' });
     await towers.encodeImage(pixels.subarray(0, 3 * S * S), 1);
     await towers.encodeText(tokens.subarray(0, TINY.text.contextLength), 1);
-    const before = k.gpu!.pipelineCount;
+    const before = gpuContextOf(k)!.pipelineCount;
     await towers.encodeImage(pixels, n);
     await towers.encodeText(tokens, n);
-    assert(k.gpu!.pipelineCount === before, `pipelines ${before} → ${k.gpu!.pipelineCount}`);
+    assert(gpuContextOf(k)!.pipelineCount === before, `pipelines ${before} → ${gpuContextOf(k)!.pipelineCount}`);
     towers.dispose();
   });
 
@@ -185,7 +185,7 @@ export function clipTowersSuite(env: Env): Suite {
     'f16 weight storage (f32 maths) within 1e-2 where the adapter has shader-f16, else the typed error',
     async () => {
       const k = await get();
-      if (!k.gpu!.features.f16) {
+      if (!gpuContextOf(k)!.features.f16) {
         await assertRejects(
           () => createGpuTowers(k, TINY, W, { precision: 'f16' }),
           ArgumentError,
@@ -218,7 +218,7 @@ export function clipTowersSuite(env: Env): Suite {
     ] as const) {
       // one batch's activations: the input, the residual stream x, the block's ln/attention output, qkv, the MLP hidden
       const act = p2(input) + 2 * p2(rows * width * 4) + p2(rows * 3 * width * 4) + p2(rows * 4 * width * 4);
-      const meter = k.gpu!.pool.meter();
+      const meter = gpuContextOf(k)!.pool.meter();
       if (tower === 'image') await towers.encodeImage(pixels, n);
       else await towers.encodeText(tokens, n);
       meter.stop();

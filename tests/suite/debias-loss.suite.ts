@@ -9,6 +9,7 @@ import {
   type DebiasLossOptions,
   type GpuContext,
   type Kernels,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env, type Tol } from './harness.js';
 
@@ -141,7 +142,7 @@ function specCase(branch: 'cf' | 'factual'): Case {
 export function debiasLossSuite(env: Env): Suite {
   const s = new Suite(`debias-loss[${env.runtime}]`);
   let ctxP: Promise<GpuContext> | null = null;
-  const main = () => (ctxP ??= init({ backend: 'webgpu' }).then((k) => k.gpu!));
+  const main = () => (ctxP ??= init({ backend: 'webgpu' }).then((k) => gpuContextOf(k)!));
 
   s.test('spec §4.7 vectors: float64 reference to 1e-6 relative, GPU (1-column tiles) to 1e-5', async () => {
     const ctx = await main();

@@ -10,6 +10,7 @@ import {
   ShapeError,
   type GpuContext,
   type Kernels,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -31,7 +32,7 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 export function defineKernelSuite(env: Env): Suite {
   const s = new Suite(`define-kernel[${env.runtime}]`);
   let ctxP: Promise<GpuContext> | null = null;
-  const get = () => (ctxP ??= init({ backend: 'webgpu' }).then((k) => k.gpu!));
+  const get = () => (ctxP ??= init({ backend: 'webgpu' }).then((k) => gpuContextOf(k)!));
 
   s.test('defineKernel: struct and constants generated, uniforms packed by name, keys from the spec', () => {
     const src = probe.wgsl({ times: 3 });
@@ -143,7 +144,7 @@ export function defineKernelSuite(env: Env): Suite {
               assert(si[row * 16 + sg * 4 + j] === 0xffffffff && sv[row * 16 + sg * 4 + j] < -3e38, 'unfilled slot');
           }
         }
-        if (backend === 'cpu' || k.gpu?.features.f16) {
+        if (backend === 'cpu' || gpuContextOf(k)?.features.f16) {
           const h = Float32Array.of(0.1, -2.5, 70000, 1e-8, 65519);
           const c = k.cast(k.tensor(h, [5]), 'f16');
           assert(c.dtype === 'f16', 'dtype');

@@ -1,4 +1,4 @@
-import { init, topk as topkGpu, type Kernels } from '@m4kit/kernels';
+import { init, topk as topkGpu, type Kernels, gpuContextOf } from '@m4kit/kernels';
 import {
   able,
   biasPrompts,
@@ -150,7 +150,7 @@ export function evaluateSuite(env: Env): Suite {
   });
   s.test('topk segments: [rows, segments·k] candidates with global indices, empty slots marked', async () => {
     const k = await gpu();
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const x = Float32Array.from([5, 1, 9, 3, 7, 2, 8]);
     const t = topkGpu(ctx, ctx.tensor(x, [1, 7]), 2, { segment: 3 });
     assertEqualArrays(await t.indices.read(), [2, 0, 4, 3, 6, 0xffffffff], 'segment indices');

@@ -10,6 +10,7 @@ import {
   type InitOptions,
   type Kernels,
   type Tensor,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import * as ext from '@m4kit/kernels';
 import {
@@ -45,7 +46,7 @@ export function kernelSuite(env: Env): Suite {
     }
     assert(k.backend === 'webgpu', 'backend is webgpu');
     assert(
-      k.gpu !== null && k.gpu.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024,
+      gpuContextOf(k) !== null && gpuContextOf(k)!.limits.maxStorageBufferBindingSize >= 128 * 1024 * 1024,
       'adapter max binding size was requested',
     );
   });
@@ -58,7 +59,7 @@ export function kernelSuite(env: Env): Suite {
     c: number,
     opts: { u?: boolean; w?: boolean; fixedQ?: number; probs?: boolean; noQ?: boolean; seed: number },
   ) => {
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const r = rng(opts.seed);
     const S = new Float32Array(n * m);
     for (let i = 0; i < n; i++) {
@@ -119,7 +120,7 @@ export function kernelSuite(env: Env): Suite {
   });
   s.test('moments: mismatched S/Y rows and W size are ShapeErrors', async () => {
     const k = await main();
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const S = ctx.tensor(new Float32Array(6), [3, 2]);
     const Y = ctx.tensor(new Float32Array(8), [4, 2]);
     await assertRejects(
@@ -139,7 +140,7 @@ export function kernelSuite(env: Env): Suite {
 
   // ---------------------------------------------------------------- errors and lifetime
   s.test('errors: bad WGSL surfaces as GpuValidationError with the implementation message', async () => {
-    const ctx = (await main()).gpu!;
+    const ctx = gpuContextOf(await main())!;
     const err = await assertRejects(
       async () => {
         const p = ctx.pipeline(
@@ -170,11 +171,11 @@ export function kernelSuite(env: Env): Suite {
     const k = await init({ backend: 'webgpu' });
     const X = k.tensor([1, 2, 3], [3]);
     const Y = k.scale(X, 3);
-    k.gpu!.device.destroy();
+    gpuContextOf(k)!.device.destroy();
     await assertRejects(() => Y.read(), DeviceLostError, /.*/, 'read on lost device', 15000);
   });
   s.test('initFromDevice wraps a caller-owned device and never destroys it', async () => {
-    const owner = (await main()).gpu!;
+    const owner = gpuContextOf(await main())!;
     const ctx = GpuContext.fromDevice(owner.device);
     const t = ctx.tensor([3, 4], [1, 2]);
     ctx.destroy();

@@ -15,6 +15,7 @@ import {
   type LossVariant,
   type Kernels,
   type Tensor,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env, type Tol } from './harness.js';
 import { clipVectors, siglipVectors } from './loss-vectors.js';
@@ -122,7 +123,7 @@ export function lossSuite(env: Env): Suite {
     if (!contexts.has(key))
       contexts.set(
         key,
-        init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!),
+        init({ backend: 'webgpu', ...opts }).then((k) => gpuContextOf(k)!),
       );
     return contexts.get(key)!;
   };

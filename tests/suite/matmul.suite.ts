@@ -9,6 +9,7 @@ import {
   type InitOptions,
   type Kernels,
   type MatmulVariant,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import {
   assert,
@@ -156,7 +157,7 @@ export function matmulSuite(env: Env): Suite {
   });
   s.test('pipeline cache: a new batch size or shape does not compile a new pipeline', async () => {
     const k = await main();
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const r = rng(15);
     const run = async (M: number) => {
       const C = k.matmul(k.tensor(randArray(r, M * 8), [M, 8]), k.tensor(randArray(r, 8 * 4), [8, 4]), {

@@ -16,6 +16,7 @@ import {
   type GpuContext,
   type InitOptions,
   type Kernels,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -38,7 +39,7 @@ export function mlpSuite(env: Env): Suite {
     if (!contexts.has(key))
       contexts.set(
         key,
-        init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!),
+        init({ backend: 'webgpu', ...opts }).then((k) => gpuContextOf(k)!),
       );
     return contexts.get(key)!;
   };

@@ -1,6 +1,6 @@
 // M4 second-order statistics on the GPU (ops/moments/hessian.ts) against the float64 reference, on every runtime;
 // the `k.moments` surface on both backends.
-import { ArgumentError, init, ref, ShapeError, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, init, ref, ShapeError, type Kernels, gpuContextOf } from '@m4kit/kernels';
 import * as ext from '@m4kit/kernels';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -19,7 +19,7 @@ export function momentsSuite(env: Env): Suite {
   }
   /** One random instance; returns the worst |GPU − float64| / scale for the record. */
   const hessianCase = async (k: Kernels, n: number, m: number, c: number, o: Opts) => {
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const r = rng(o.seed);
     const S = new Float32Array(n * m);
     for (let i = 0; i < n; i++) {
@@ -98,7 +98,7 @@ export function momentsSuite(env: Env): Suite {
   });
   s.test('hessian: empty chunk gives zeros; K above the limit and bad W are typed errors', async () => {
     const k = await main();
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const empty = { S: ctx.tensor(new Float32Array(0), [0, 2]), Y: ctx.tensor(new Float32Array(0), [0, 3]) };
     const z = ext.momentsHessianPass(ctx, empty, { W: new Float32Array(8), pi: [0.5, 0.5], mu: 0, eta: 0.5 });
     const H = ext.foldHessianPartials(await z.read(), 2, 3);
@@ -115,7 +115,7 @@ export function momentsSuite(env: Env): Suite {
   type Enc = { s: ext.SEncoding; y: ext.YEncoding };
   /** Binary S/Y (one-hot groups, 0/1 labels) bound in the given encoding. */
   const bind = (
-    ctx: NonNullable<Kernels['gpu']>,
+    ctx: NonNullable<ReturnType<typeof gpuContextOf>>,
     d: { n: number; m: number; c: number; S: Float32Array; Y: Float32Array },
     e: Enc,
   ) => {
@@ -144,7 +144,7 @@ export function momentsSuite(env: Env): Suite {
     'moments: every row encoding × pass variant vs float64 (sums, q, Hessian); empty, 1-row, word edges',
     async () => {
       const k = await main();
-      const ctx = k.gpu!;
+      const ctx = gpuContextOf(k)!;
       const variants = ctx.variants;
       let seed = 400;
       try {
@@ -217,7 +217,7 @@ export function momentsSuite(env: Env): Suite {
   );
   s.test('moments: fixed q and probabilistic rows on the fused pass; R at the fused limit', async () => {
     const k = await main();
-    const ctx = k.gpu!;
+    const ctx = gpuContextOf(k)!;
     const r = rng(450);
     // probabilistic S and Y stay f32 (fused, the default at this R)
     const [n, m, c] = [1500, 3, 4];
@@ -247,7 +247,7 @@ export function momentsSuite(env: Env): Suite {
     'moments: compact encodings: packing errors name row and column; wrong shapes and variants are typed errors',
     async () => {
       const k = await main();
-      const ctx = k.gpu!;
+      const ctx = gpuContextOf(k)!;
       const bad = () => ext.packGroups(Float32Array.from([1, 0, 0, 0.5]), 2, 2, 8);
       assert(
         ext.isOneHot(Float32Array.from([1, 0, 0, 1]), 2, 2) && !ext.isOneHot(Float32Array.from([1, 1]), 1, 2),
@@ -350,19 +350,25 @@ export function momentsSuite(env: Env): Suite {
           const W = Array.from(randArray(r, m * (c + 1), 0.3));
           const pi = Array.from({ length: m }, () => 1 / m);
           const chunk = { S: k.tensor(S, [n, m]), Y: k.tensor(Y, [n, c]), u: k.tensor(u, [n]), w: k.tensor(w, [n]) };
-          const qOut = k.zeros([n]);
           const prm = { W, pi, mu: 0.02, eta: 0.55 };
-          const part = k.moments.pass(chunk, { ...prm, qOut });
-          const got = ext.foldMomentsPartials(await part.read(), m, c);
+          // the folded sums, repacked as the raw [P = D + π gᵀ, g, Σw, Σo] of the reference
+          const sums = await k.moments.pass(chunk, prm);
+          const c1 = c + 1;
+          const g = [sums.sumQ, ...sums.qy];
+          const got = [
+            ...Array.from(sums.D, (d, j) => d + pi[Math.floor(j / c1)] * g[j % c1]),
+            ...g,
+            sums.sumW,
+            sums.obj,
+          ];
           const exp = ref.momentsRef({ n, m, c, S, Y, u, w }, prm);
           // f32 Kahan sums on WebGPU (as the kernels suite); the CPU backend is the float64 reference itself
           const sumW = w.reduce((a, b) => a + b, 0);
           const tol = backend === 'cpu' ? { rel: 1e-12, abs: 1e-12 * sumW } : { rel: 1e-5, abs: 1e-6 * sumW };
           assertClose(got, exp.sums, tol, `${backend} k.moments.pass sums`);
           const qTol = backend === 'cpu' ? { rel: 1e-12, abs: 1e-12 } : { rel: 1e-5, abs: 1e-6 };
-          assertClose(await qOut.read(), exp.q, qTol, `${backend} k.moments.pass q`);
-          const h = k.moments.hessian(chunk, { ...prm, stride: 3 });
-          const H = ext.foldHessianPartials(await h.read(), m, c);
+          assertClose(await k.moments.q(chunk, prm), exp.q, qTol, `${backend} k.moments.pass q`);
+          const H = await k.moments.hessian(chunk, { ...prm, stride: 3 });
           const expH = ref.hessianRef({ n, m, c, S, Y, u, w }, { ...prm, stride: 3 });
           const hTol = backend === 'cpu' ? { rel: 1e-12, abs: 1e-12 * sumW } : { rel: 1e-5, abs: 2e-6 * sumW };
           assertClose(H, expH, hTol, `${backend} k.moments.hessian (stride 3)`);

@@ -11,6 +11,7 @@ import {
   type GpuContext,
   type InitOptions,
   type Kernels,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 import { data, scaled } from './losses.suite.js';
@@ -23,7 +24,7 @@ export function optimSuite(env: Env): Suite {
     if (!contexts.has(key))
       contexts.set(
         key,
-        init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!),
+        init({ backend: 'webgpu', ...opts }).then((k) => gpuContextOf(k)!),
       );
     return contexts.get(key)!;
   };

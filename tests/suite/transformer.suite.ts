@@ -3,7 +3,16 @@
 // reference on the WebGPU and the CPU backend, on ragged shapes, empty and 1-row inputs and large values; f16
 // storage where the adapter has shader-f16 (the typed error where not); row chunking under a small binding
 // limit; a second call compiles no pipeline. Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import { ArgumentError, init, ref, roundToF16, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import {
+  ArgumentError,
+  init,
+  ref,
+  roundToF16,
+  ShapeError,
+  type InitOptions,
+  type Kernels,
+  gpuContextOf,
+} from '@m4kit/kernels';
 import {
   assert,
   assertClose,
@@ -259,7 +268,7 @@ export function transformerSuite(env: Env): Suite {
       const x = randArray(r, M * W, 3);
       const g = randArray(r, W);
       const b = randArray(r, W);
-      if (!k.gpu!.features.f16) {
+      if (!gpuContextOf(k)!.features.f16) {
         await assertRejects(() => k.tensor(x, [M, W], 'f16'), ArgumentError, /shader-f16/, 'f16 without the feature');
         return;
       }
@@ -289,11 +298,11 @@ export function transformerSuite(env: Env): Suite {
     };
     run(3, 20, 2, 5);
     await k.sync();
-    const before = k.gpu!.pipelineCount;
+    const before = gpuContextOf(k)!.pipelineCount;
     run(17, 33, 3, 9);
     run(1, 768, 1, 77);
     await k.sync();
-    assert(k.gpu!.pipelineCount === before, `pipelines ${before} → ${k.gpu!.pipelineCount}`);
+    assert(gpuContextOf(k)!.pipelineCount === before, `pipelines ${before} → ${gpuContextOf(k)!.pipelineCount}`);
   });
 
   return s;

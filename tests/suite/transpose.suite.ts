@@ -10,6 +10,7 @@ import {
   type GpuContext,
   type InitOptions,
   type Kernels,
+  gpuContextOf,
 } from '@m4kit/kernels';
 import { assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -31,7 +32,7 @@ export function transposeSuite(env: Env): Suite {
     if (!contexts.has(key))
       contexts.set(
         key,
-        init({ backend: 'webgpu', ...opts }).then((k) => k.gpu!),
+        init({ backend: 'webgpu', ...opts }).then((k) => gpuContextOf(k)!),
       );
     return contexts.get(key)!;
   };

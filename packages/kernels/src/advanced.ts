@@ -34,6 +34,7 @@ export { adamw, clipGradNorm } from './ops/optim/optim.js';
 export { biasAct, biasActBackward, gatherRows } from './ops/mlp/mlp.js';
 export { defineOp, type OpDeclaration, type OpCase } from './ops/op.js';
 export { OPS, listOps } from './ops/registry.js';
+export { gpuContextOf } from './backend-webgpu.js';
 export { momentsPass, foldMomentsPartials, momentsOutputs, checkMomentsChunk } from './ops/moments/moments.js';
 export { layerNorm } from './ops/layernorm/layernorm.js';
 export { attention } from './ops/attention/attention.js';

@@ -3,7 +3,7 @@
 import { CpuKernels } from './backend-cpu.js';
 import { GpuKernels } from './backend-webgpu.js';
 import type { OpSurface } from './ops/registry.js';
-import type { MomentsChunk, MomentsPassOptions as PassOptions } from './ops/moments/moments.js';
+import type { MomentsChunk } from './ops/moments/moments.js';
 import { GpuContext, type GpuContextOptions } from './runtime/context.js';
 import { M4kitError, NoAdapterError } from './runtime/errors.js';
 import { isCI } from './runtime/gpu.js';
@@ -12,7 +12,8 @@ import type { BackendKind, KernelsCore, Tensor } from './types.js';
 export { CpuKernels, CpuTensor } from './backend-cpu.js';
 export type { Axis, BackendKind, CopyOptions, KernelsCore, Tensor } from './types.js';
 export type { DebiasInputs, DebiasResult } from './ops/debias-loss/debias-loss.js';
-export type { MomentsHessianOptions } from './ops/moments/hessian.js';
+export type { MomentsChunks, MomentsDual, MomentsHessianOptions, MomentsPassOptions } from './ops/moments/op.js';
+export type { MomentsSums } from './ops/moments/cpu.js';
 
 /** Options of `init()`: the backend to use and what to do when WebGPU is missing (plus the device options). */
 export interface InitOptions extends GpuContextOptions {
@@ -39,10 +40,8 @@ export type MlpOps = OpSurface['mlp'];
 export type MomentsOps = OpSurface['moments'];
 /** Transformer kernels for the CLIP towers (#23). */
 export type TransformerOps = OpSurface['transformer'];
-/** A chunk of balance rows for `k.moments`: S [rows, m], Y [rows, c], optional u and w [rows]. */
+/** A chunk of balance rows for `k.moments`: S [rows, m] / Y [rows, c] (or compact), optional u and w [rows]. */
 export type MomentsChunkTensors = MomentsChunk<Tensor>;
-/** The dual point of a moments pass (W = v⁺ − v⁻, m×(c+1) row-major; π [m]; µ; η; optional fixed q, q out). */
-export type MomentsPassOptions = PassOptions<Tensor>;
 
 /**
  * Create a kernel backend that owns its device (TypeGPU's `init()`): WebGPU where there is an adapter

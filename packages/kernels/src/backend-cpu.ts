@@ -17,7 +17,6 @@ export interface CpuKernels extends OpSurface {}
 export class CpuKernels implements KernelsCore {
   readonly backend = 'cpu' as const;
   readonly adapter = null;
-  readonly gpu = null;
   readonly maxBindingSize = Infinity;
   private destroyed = false;
   /** @param fallbackReason why `init({ backend: 'auto' })` chose this backend (null when asked for explicitly) */

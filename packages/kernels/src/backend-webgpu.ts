@@ -13,6 +13,7 @@ export interface GpuKernels extends OpSurface {}
 export class GpuKernels implements KernelsCore {
   readonly backend = 'webgpu' as const;
   readonly fallbackReason = null;
+  /** @internal the context (advanced layer: `gpuContextOf(k)`) */
   constructor(readonly gpu: GpuContext) {
     Object.assign(
       this,
@@ -87,4 +88,12 @@ export class GpuKernels implements KernelsCore {
   destroy(): void {
     this.gpu.destroy();
   }
+}
+
+/**
+ * The `GpuContext` behind a WebGPU `Kernels` (null on the CPU backend): for the advanced launchers and
+ * `defineKernel` only (`@m4kit/kernels/advanced`). Application code stays on the `Kernels` surface.
+ */
+export function gpuContextOf(k: KernelsCore): GpuContext | null {
+  return k instanceof GpuKernels ? k.gpu : null;
 }

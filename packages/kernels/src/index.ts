@@ -28,6 +28,9 @@ export {
   type MomentsChunkTensors,
   type MomentsPassOptions,
   type MomentsHessianOptions,
+  type MomentsChunks,
+  type MomentsDual,
+  type MomentsSums,
   type KernelsCore,
   type CopyOptions,
   type Tensor,
@@ -68,6 +71,7 @@ export {
 } from './ops/image-preprocess/reference.js';
 export * as ref from './ops/references.js';
 export { OPS, listOps, type OpSurface, type Surface } from './ops/registry.js';
+export { gpuContextOf } from './backend-webgpu.js';
 export { defineOp, type OpDeclaration, type OpCase, type OpTolerance, type TensorMaker } from './ops/op.js';
 export {
   momentsPass,
@@ -75,7 +79,7 @@ export {
   momentsOutputs,
   checkMomentsChunk,
   type MomentsChunk,
-  type MomentsPassOptions as MomentsParams,
+  type MomentsKernelOptions,
 } from './ops/moments/moments.js';
 export { FUSED_MAX_R } from './ops/moments/moments.wgsl.js';
 export {
@@ -97,7 +101,7 @@ export {
   hessianLayout,
   hessianGroupOutputs,
   foldHessianGroupPartials,
-  type MomentsHessianOptions as HessianParams,
+  type HessianKernelOptions,
 } from './ops/moments/hessian.js';
 export { HESSIAN_GROUPS_MAX } from './ops/moments/moments.wgsl.js';
 export {

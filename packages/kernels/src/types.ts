@@ -1,6 +1,6 @@
 // The backend-neutral surface types: what an op's signature is written in. No imports from the backends, so the
 // op declarations, `api.ts` and both backends can share them without an import cycle.
-import type { AdapterDescription, GpuContext } from './runtime/context.js';
+import type { AdapterDescription } from './runtime/context.js';
 import type { DType, NumArray } from './runtime/tensor.js';
 
 /** Where a `Kernels` runs: 'webgpu' or the float64 'cpu' reference backend. */
@@ -44,8 +44,6 @@ export interface KernelsCore {
   readonly backend: BackendKind;
   /** adapter description (null on the CPU backend) */
   readonly adapter: AdapterDescription | null;
-  /** the GPU context (null on the CPU backend): for the advanced launchers only */
-  readonly gpu: GpuContext | null;
   /** bytes one storage binding may hold (Infinity on the CPU backend): inputs above it are processed in chunks */
   readonly maxBindingSize: number;
   /** why `backend: 'auto'` runs on the CPU backend (null when it runs where asked) */

@@ -48,7 +48,7 @@ export async function work(K, S, runtime) {
   const U = Array.from({ length: n * d }, (_, i) => Math.sin(i + 1));
   const W = Array.from({ length: n * d }, (_, i) => Math.cos(2 * i + 1));
   const t = Math.log(10);
-  const r = await K.clipLoss(k.gpu, k.tensor(U, [n, d]), k.tensor(W, [n, d]), t);
+  const r = await K.clipLoss(K.gpuContextOf(k), k.tensor(U, [n, d]), k.tensor(W, [n, d]), t);
   const loss = (await r.loss.read())[0];
   const want = clipLossF64(U, W, n, d, t);
   near(loss, want, 1e-4 * Math.max(1, Math.abs(want)), 'CLIP loss vs float64'); // f32 logits, N = 5

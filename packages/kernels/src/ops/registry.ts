@@ -13,8 +13,7 @@ import { classTokensOp, embedTokensOp, unfoldOp } from './patches/patches.js';
 import { clipLossOp, siglipLossOp } from './losses/losses.js';
 import { matmulOp } from './matmul/matmul.js';
 import { biasActBackwardOp, biasActOp, gatherRowsOp } from './mlp/mlp.js';
-import { momentsHessianOp } from './moments/hessian.js';
-import { momentsPassOp } from './moments/moments.js';
+import { momentsHessianOp, momentsPassOp, momentsQOp } from './moments/op.js';
 import { l2normalizeBackwardOp, l2normalizeOp } from './normalize/normalize.js';
 import { adamwOp, clipGradNormOp } from './optim/optim.js';
 import { logsumexpOp, maxOp, meanOp, sumOp } from './reduce/reduce.js';
@@ -66,10 +65,10 @@ export const OPS = {
   /** projection-head kernels */
   mlp: { biasAct: biasActOp, biasActBackward: biasActBackwardOp, gatherRows: gatherRowsOp },
   /**
-   * The balance moments kernels (spec §1.5). Both return block partial sums to fold in float64 on the host:
-   * [blocks, R] for `foldMomentsPartials`, [blocks, T] for `foldHessianPartials` (one block on the CPU backend).
+   * The balance moments (spec §1.5) over row chunks in any encoding (f32, u8/u16 groups, bit-packed labels),
+   * folded in float64: `pass` → the sums, `q` → q per row, `hessian` → the K×K generalised Hessian.
    */
-  moments: { pass: momentsPassOp, hessian: momentsHessianOp },
+  moments: { pass: momentsPassOp, q: momentsQOp, hessian: momentsHessianOp },
   /** transformer kernels for the CLIP towers (#23); definitions in ops/layernorm, ops/attention, ops/patches */
   transformer: {
     layerNorm: layerNormOp,

@@ -1,7 +1,8 @@
-// MomentsEngine on the GPU: rows live on the device in chunks (each within the binding limit and one
-// dispatch); a pass runs the fused WGSL moments kernel per chunk and folds the block partials in float64.
-// Rows travel compact when they can (encoding 'auto'): a one-hot S as u8 group indices, 0/1 labels as bits
-// (@m4kit/kernels ops/moments/encode.ts), so a pass reads ~1 + 4⌈c/32⌉ bytes of S and Y per row instead of 4(m+c).
+// The balance MomentsEngine on the `Kernels` surface (the one door): the rows live in chunks of backend tensors
+// (each within the binding limit and one dispatch), and every pass, q and Hessian is one `k.moments` call over
+// the chunk list, folded in float64. On WebGPU that is the WGSL moments kernels; on the CPU backend the float64
+// loops (so the CPU engine, engine-cpu.ts, is this engine over `new CpuKernels()`). Rows travel compact when they
+// can (encoding 'auto'): a one-hot S as u8 group indices, 0/1 labels as bits (@m4kit/kernels ops/moments/encode.ts).
 import {
   ArgumentError,
   FUSED_MAX_R,
@@ -13,38 +14,17 @@ import {
   packLabels,
   type SEncoding,
   type YEncoding,
-  foldHessianGroupPartials,
-  foldHessianPartials,
-  foldMomentsPartials,
-  hessianLayout,
   HESSIAN_MAX_K,
-  momentsHessianPass,
-  momentsOutputs,
-  momentsPass,
-  planRows,
   ShapeError,
-  type GpuContext,
-  type GpuTensor,
+  type Kernels,
+  type MomentsChunkTensors,
 } from '@m4kit/kernels';
 import { validatePi } from './pi.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 
-interface Chunk {
-  rows: number;
-  start: number;
-  S: GpuTensor;
-  Y: GpuTensor;
-  u?: GpuTensor;
-  w?: GpuTensor;
-  sEnc: SEncoding;
-  yEnc: YEncoding;
-  m: number;
-  c: number;
-}
-
-/** How the engine holds the rows on the device. */
+/** How the engine holds the rows. */
 export interface GpuRowEncoding {
-  /** 'u8': group index per row (one-hot S); 'f32': dense [rows, m] */
+  /** 'u8' / 'u16': group index per row (one-hot S); 'f32': dense [rows, m] */
   s: SEncoding;
   /** 'bits': 0/1 labels bit-packed; 'f32': dense [rows, c] */
   y: YEncoding;
@@ -54,16 +34,17 @@ export interface GpuRowEncoding {
   note?: string;
 }
 
-class GpuMomentsEngine implements MomentsEngine {
+class KernelsMomentsEngine implements MomentsEngine {
   readonly n: number;
   readonly m: number;
   readonly c: number;
   readonly pi: Float64Array;
-  private frob: number;
+  private frob: number | null = null;
+  private disposed = false;
   constructor(
-    private readonly ctx: GpuContext,
-    private readonly chunks: Chunk[],
-    data: BalanceData,
+    private readonly k: Kernels,
+    private readonly chunks: MomentsChunkTensors[],
+    private readonly data: BalanceData,
     pi: Float64Array,
     readonly encoding: GpuRowEncoding,
   ) {
@@ -71,87 +52,73 @@ class GpuMomentsEngine implements MomentsEngine {
     this.m = data.m;
     this.c = data.c;
     this.pi = pi;
-    // Σ w (2‖d‖² + 1), ‖d‖² = ‖s − π‖² (1 + ‖y‖²): computed once on the host while the data is at hand
-    let f = 0;
-    for (let i = 0; i < data.n; i++) {
-      let ds = 0;
-      for (let k = 0; k < data.m; k++) ds += (data.S[i * data.m + k] - pi[k]) ** 2;
-      let yy = 1;
-      for (let r = 0; r < data.c; r++) yy += data.Y[i * data.c + r] ** 2;
-      f += (data.w ? data.w[i] : 1) * (2 * ds * yy + 1);
-    }
-    this.frob = f;
+  }
+
+  private check(W: Float64Array): void {
+    if (this.disposed) throw new ArgumentError('engine: used after dispose()');
+    const P = this.m * (this.c + 1);
+    if (!W || W.length !== P) throw new ShapeError(`W: length ${W ? W.length : 'undefined'} ≠ m*(c+1) = ${P}`);
   }
 
   async pass(W: Float64Array, mu: number, eta: number, fixedQ?: number): Promise<MomentsSums> {
-    const parts = this.chunks.map((ch) => momentsPass(this.ctx, ch, { W, pi: this.pi, mu, eta, fixedQ }));
-    const acc = new Float64Array(momentsOutputs(this.m, this.c));
-    for (const p of parts) {
-      foldMomentsPartials(await p.read(), this.m, this.c, acc);
-      p.dispose();
-    }
-    return unpack(acc, this.m, this.c, this.pi);
+    this.check(W);
+    return this.k.moments.pass(this.chunks, { W, pi: this.pi, mu, eta, fixedQ });
   }
 
   async q(W: Float64Array, mu: number, eta: number): Promise<Float64Array> {
-    const out = new Float64Array(this.n);
-    const pending = this.chunks.map((ch) => {
-      const qOut = this.ctx.empty([ch.rows]);
-      const part = momentsPass(this.ctx, ch, { W, pi: this.pi, mu, eta, qOut });
-      return { ch, qOut, part };
-    });
-    for (const { ch, qOut, part } of pending) {
-      out.set(await qOut.read(), ch.start);
-      qOut.dispose();
-      part.dispose();
-    }
-    return out;
+    this.check(W);
+    return this.k.moments.q(this.chunks, { W, pi: this.pi, mu, eta });
   }
 
+  /** Σ w (2‖d‖² + 1), ‖d‖² = ‖s − π‖² (1 + ‖y‖²), on the host from the data (once). */
   async frobenius(): Promise<number> {
-    return this.frob;
+    if (this.disposed) throw new ArgumentError('engine: used after dispose()');
+    if (this.frob !== null) return this.frob;
+    const { n, m, c, S, Y, w } = this.data;
+    const pi = this.pi;
+    let f = 0;
+    if (this.k.backend === 'cpu') {
+      for (let i = 0; i < n; i++) {
+        const wi = w ? w[i] : 1;
+        let ss = 0;
+        for (let k = 0; k < m; k++) {
+          const s = S[i * m + k] - pi[k];
+          ss += s * s;
+        }
+        let yy = 1;
+        for (let r = 0; r < c; r++) yy += Y[i * c + r] * Y[i * c + r];
+        f += wi * (2 * ss * yy + 1);
+      }
+    } else {
+      // (the GPU engine's original arithmetic, kept so its results stay byte-identical)
+      for (let i = 0; i < n; i++) {
+        let ds = 0;
+        for (let k = 0; k < m; k++) ds += (S[i * m + k] - pi[k]) ** 2;
+        let yy = 1;
+        for (let r = 0; r < c; r++) yy += Y[i * c + r] ** 2;
+        f += (w ? w[i] : 1) * (2 * ds * yy + 1);
+      }
+    }
+    return (this.frob = f);
   }
 
-  /**
-   * The generalised Hessian (ops/moments/hessian.ts), each chunk strided from its own first row; compact chunks on
-   * the per-group kernel.
-   */
+  /** The generalised Hessian (`k.moments.hessian`), each chunk strided from its own first row. */
   async hessian(W: Float64Array, mu: number, eta: number, stride = 1): Promise<Float64Array> {
+    this.check(W);
+    if (!Number.isInteger(stride) || stride < 1) {
+      throw new ArgumentError(`hessian: stride must be an integer ≥ 1, got ${stride}`);
+    }
     const K = this.m * (this.c + 1) + 1;
-    if (K > HESSIAN_MAX_K) {
+    if (this.k.backend === 'webgpu' && K > HESSIAN_MAX_K) {
       throw new ArgumentError(`hessian: K = m(c+1)+1 = ${K} > ${HESSIAN_MAX_K}; use the first-order solver`);
     }
-    const parts = this.chunks.map((ch) => ({
-      layout: hessianLayout(this.ctx, ch),
-      part: momentsHessianPass(this.ctx, ch, { W, pi: this.pi, mu, eta, stride }),
-    }));
-    const H = new Float64Array(K * K);
-    for (const { layout, part } of parts) {
-      const p = await part.read();
-      if (layout === 'groups') foldHessianGroupPartials(p, this.m, this.c, this.pi, H);
-      else foldHessianPartials(p, this.m, this.c, H);
-      part.dispose();
-    }
-    return H;
+    return this.k.moments.hessian(this.chunks, { W, pi: this.pi, mu, eta, stride });
   }
 
   dispose(): void {
+    this.disposed = true;
     for (const ch of this.chunks) for (const t of [ch.S, ch.Y, ch.u, ch.w]) t?.dispose();
   }
-}
-
-/** Unpack [P (m×(c+1)), g (c+1), Σw, Σo] into MomentsSums with D = P − π gᵀ. */
-export function unpack(acc: Float64Array, m: number, c: number, pi: ArrayLike<number>): MomentsSums {
-  const c1 = c + 1;
-  const D = new Float64Array(m * c1);
-  for (let k = 0; k < m; k++) for (let r = 0; r < c1; r++) D[k * c1 + r] = acc[k * c1 + r] - pi[k] * acc[m * c1 + r];
-  return {
-    sumW: acc[(m + 1) * c1],
-    sumQ: acc[m * c1],
-    D,
-    qy: acc.slice(m * c1 + 1, m * c1 + c1),
-    obj: acc[(m + 1) * c1 + 1],
-  };
 }
 
 export interface GpuEngineOptions {
@@ -161,16 +128,27 @@ export interface GpuEngineOptions {
    * Rows on the device: 'auto' (default) packs a one-hot S as u8 group indices and 0/1 labels as bits, each when
    * the data allows it and (m+1)(c+1)+2 ≤ FUSED_MAX_R (the fused pass), else keeps that column f32 and says why in
    * `engine.encoding.note`; 'compact' requires both (ArgumentError naming the first row and column that is not
-   * one-hot / not 0/1); 'f32' keeps both dense.
+   * one-hot / not 0/1); 'f32' keeps both dense; 'categorical' (the CPU engine's choice) packs both when both
+   * allow it (any m, c), else neither.
    */
-  encoding?: 'auto' | 'compact' | 'f32';
+  encoding?: 'auto' | 'compact' | 'f32' | 'categorical';
 }
 
-/** A GPU MomentsEngine, with the row encoding it chose. */
+/** A MomentsEngine on `Kernels`, with the row encoding it chose. */
 export type GpuMomentsEngineHandle = MomentsEngine & { readonly encoding: GpuRowEncoding };
 
-function chooseEncoding(data: BalanceData, mode: 'auto' | 'compact' | 'f32'): GpuRowEncoding {
+function chooseEncoding(data: BalanceData, mode: NonNullable<GpuEngineOptions['encoding']>): GpuRowEncoding {
   const { n, m, c } = data;
+  if (mode === 'categorical') {
+    const cat = isOneHot(data.S, n, m) && isBinary(data.Y, n * c);
+    const s: SEncoding = !cat ? 'f32' : m <= 256 ? 'u8' : 'u16';
+    const y: YEncoding = cat ? 'bits' : 'f32';
+    return {
+      s,
+      y,
+      bytesPerRow: (s === 'f32' ? 4 * m : s === 'u8' ? 1 : 2) + (y === 'bits' ? 4 * labelWords(c) : 4 * c),
+    };
+  }
   if (mode !== 'auto' && mode !== 'compact' && mode !== 'f32')
     throw new ArgumentError(`encoding must be 'auto', 'compact' or 'f32', got '${mode}'`);
   const R = (m + 1) * (c + 1) + 2;
@@ -194,9 +172,20 @@ function chooseEncoding(data: BalanceData, mode: 'auto' | 'compact' | 'f32'): Gp
   return { s, y, bytesPerRow, ...(mode === 'auto' && why.length ? { note: why.join('; ') } : {}) };
 }
 
-/** Upload the data in row chunks (compact when it can, see GpuEngineOptions.encoding); a GPU MomentsEngine. */
+/** Rows per chunk within the binding limit and one dispatch (the launchers' planRows, on the surface). */
+function planChunks(k: Kernels, n: number, widest: number, maxRows: number): [number, number][] {
+  if (n === 0) return [[0, 0]];
+  const byBinding = Math.floor((k.maxBindingSize / 4 - 64) / Math.max(1, widest));
+  if (byBinding < 1) throw new ShapeError(`balance: one row of ${widest} elements exceeds the binding limit`);
+  const per = Math.max(1, Math.min(byBinding, maxRows));
+  const out: [number, number][] = [];
+  for (let r = 0; r < n; r += per) out.push([r, Math.min(per, n - r)]);
+  return out;
+}
+
+/** Upload the data in row chunks (compact when it can, see GpuEngineOptions.encoding); a MomentsEngine on `k`. */
 export function createGpuEngine(
-  ctx: GpuContext,
+  k: Kernels,
   data: BalanceData,
   pi: ArrayLike<number>,
   opts: GpuEngineOptions = {},
@@ -209,35 +198,42 @@ export function createGpuEngine(
   validatePi(pi, m);
   const enc = chooseEncoding(data, opts.encoding ?? 'auto');
   const maxRows = opts.chunkRows ?? 65535 * 64;
-  const plan = n === 0 ? [[0, 0] as [number, number]] : planRows(ctx, 'balance', n, [m, Math.max(1, c)], maxRows);
-  const chunks: Chunk[] = plan.map(([start, rows]) => {
+  // the CPU backend keeps float64 rows; WebGPU f32
+  const vals = k.backend === 'cpu' ? (a: ArrayLike<number>, s: number, l: number) => sub(a, s, l) : f32;
+  const gBits = enc.s === 'u16' ? 16 : 8;
+  const chunks = planChunks(k, n, Math.max(m, Math.max(1, c)), maxRows).map(([start, rows]) => {
     const where = (row: number, col: number) => `row ${start + row}, column ${col}`;
     const S =
-      enc.s === 'u8'
-        ? ctx.tensor(packGroups(sub(data.S, start * m, rows * m), rows, m, 8, where), [groupWords(rows, 8)], 'u32')
-        : ctx.tensor(f32(data.S, start * m, rows * m), [rows, m]);
+      enc.s !== 'f32'
+        ? k.tensor(
+            packGroups(sub(data.S, start * m, rows * m), rows, m, gBits, where),
+            [groupWords(rows, gBits)],
+            'u32',
+          )
+        : k.tensor(vals(data.S, start * m, rows * m), [rows, m]);
     const Y =
       enc.y === 'bits'
-        ? ctx.tensor(packLabels(sub(data.Y, start * c, rows * c), rows, c, where), [rows, labelWords(c)], 'u32')
-        : ctx.tensor(f32(data.Y, start * c, rows * c), [rows, c]);
+        ? k.tensor(packLabels(sub(data.Y, start * c, rows * c), rows, c, where), [rows, labelWords(c)], 'u32')
+        : k.tensor(vals(data.Y, start * c, rows * c), [rows, c]);
     return {
-      start,
-      rows,
       S,
       Y,
-      u: data.u ? ctx.tensor(f32(data.u, start, rows), [rows]) : undefined,
-      w: data.w ? ctx.tensor(f32(data.w, start, rows), [rows]) : undefined,
+      u: data.u ? k.tensor(vals(data.u, start, rows), [rows]) : undefined,
+      w: data.w ? k.tensor(vals(data.w, start, rows), [rows]) : undefined,
       sEnc: enc.s,
       yEnc: enc.y,
       m,
       c,
     };
   });
-  return new GpuMomentsEngine(ctx, chunks, data, Float64Array.from(pi), enc);
+  return new KernelsMomentsEngine(k, chunks, data, Float64Array.from(pi), enc);
 }
 
-function sub(a: Float64Array | Float32Array, start: number, count: number): Float64Array | Float32Array {
-  return a.subarray(start, start + count);
+function sub(a: ArrayLike<number>, start: number, count: number): ArrayLike<number> {
+  const t = a as Float64Array;
+  return typeof t.subarray === 'function'
+    ? t.subarray(start, start + count)
+    : Array.prototype.slice.call(a, start, start + count);
 }
 
 function f32(

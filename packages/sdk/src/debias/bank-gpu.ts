@@ -1,8 +1,8 @@
 // Bank on the GPU: the queues live on the device (written in place at the ring pointer); the loss and its
-// input gradients run in the kernels package's `debiasLoss` (logits tiled over [batch; queue], online
-// logsumexp, softmax / KL / soft cross-entropy and ∂L/∂z fused in WGSL). Only the per-row sums come back
-// (folded in float64) and the B×2×D input gradients.
-import { ArgumentError, debiasLoss, GpuTensor, type GpuContext, type Kernels } from '@m4kit/kernels';
+// input gradients run in `k.losses.debias` (logits tiled over [batch; queue], online logsumexp, softmax / KL /
+// soft cross-entropy and ∂L/∂z fused in WGSL). Only the per-row sums come back (folded in float64) and the
+// B×2×D input gradients. Through the `Kernels` surface only.
+import { ArgumentError, type Kernels, type Tensor } from '@m4kit/kernels';
 import type { Bank, BankLossInput, BankLossOutput } from './bank.js';
 
 export async function createGpuBank(
@@ -12,24 +12,23 @@ export async function createGpuBank(
   qI: Float64Array,
   qT: Float64Array,
 ): Promise<Bank> {
-  const ctx = k.gpu;
-  if (k.backend !== 'webgpu' || !ctx) throw new ArgumentError('createGpuBank needs WebGPU kernels');
-  return new GpuBank(ctx, D, Q, qI, qT);
+  if (k.backend !== 'webgpu') throw new ArgumentError('createGpuBank needs WebGPU kernels');
+  return new GpuBank(k, D, Q, qI, qT);
 }
 
 class GpuBank implements Bank {
   ptr = 0;
-  private readonly qI: GpuTensor;
-  private readonly qT: GpuTensor;
+  private readonly qI: Tensor;
+  private readonly qT: Tensor;
   constructor(
-    private readonly ctx: GpuContext,
+    private readonly k: Kernels,
     readonly D: number,
     readonly Q: number,
     qI: Float64Array,
     qT: Float64Array,
   ) {
-    this.qI = ctx.tensor(qI, [Q, D]);
-    this.qT = ctx.tensor(qT, [Q, D]);
+    this.qI = k.tensor(qI, [Q, D]);
+    this.qT = k.tensor(qT, [Q, D]);
   }
 
   /** peak GPU bytes the last `loss` call allocated (the loss kernels' buffers; the queues are extra) */
@@ -45,15 +44,15 @@ class GpuBank implements Bank {
       for (let i = 0; i < B; i++) out.set(x.subarray(i * 4 * D, (i * 4 + R) * D), i * R * D);
       return out;
     };
-    const ctx = this.ctx;
-    const xI = ctx.tensor(pack(inp.xI), [B * R, D]);
-    const xT = ctx.tensor(pack(inp.xT), [B * R, D]);
-    const bI = ctx.tensor(Float32Array.from(batchI), [B, D]);
-    const bT = ctx.tensor(Float32Array.from(batchT), [B, D]);
+    const k = this.k;
+    const xI = k.tensor(pack(inp.xI), [B * R, D]);
+    const xT = k.tensor(pack(inp.xT), [B * R, D]);
+    const bI = k.tensor(Float32Array.from(batchI), [B, D]);
+    const bT = k.tensor(Float32Array.from(batchT), [B, D]);
     try {
       const inputs = { xI, xT, bankI: [bI, this.qI], bankT: [bT, this.qT] };
-      const r = await debiasLoss(ctx, inputs, { tau, alpha, mix, rowsPerItem: R });
-      this.lastPeakBytes = r.peakBytes;
+      const r = await k.losses.debias(inputs, { tau, alpha, mix, rowsPerItem: R });
+      this.lastPeakBytes = r.peakBytes ?? 0;
       const dI = Float64Array.from(await r.dI.read());
       const dT = Float64Array.from(await r.dT.read());
       r.dI.dispose();
@@ -66,16 +65,12 @@ class GpuBank implements Bank {
 
   enqueue(batchI: Float64Array, batchT: Float64Array, B: number): void {
     const D = this.D;
-    const write = (q: GpuTensor, src: Float64Array) => {
+    const write = (q: Tensor, src: Float64Array) => {
       let i = 0;
       while (i < B) {
         const slot = (this.ptr + i) % this.Q;
         const n = Math.min(B - i, this.Q - slot);
-        this.ctx.device.queue.writeBuffer(
-          q.unwrap(),
-          slot * D * 4,
-          Float32Array.from(src.subarray(i * D, (i + n) * D)),
-        );
+        this.k.write(q, Float32Array.from(src.subarray(i * D, (i + n) * D)), slot * D);
         i += n;
       }
     };

@@ -119,11 +119,12 @@ export async function balanceEncoded(
   try {
     if (wantRows && opts.rowsEngine) {
       engine = opts.rowsEngine(pi, kernels);
-      backend = kernels?.gpu
-        ? `stream from disk, webgpu (${kernels.adapter?.description || 'adapter'})`
-        : 'stream from disk, cpu';
-    } else if (kernels && kernels.gpu) {
-      const gpu = createGpuEngine(kernels.gpu, data, pi);
+      backend =
+        kernels?.backend === 'webgpu'
+          ? `stream from disk, webgpu (${kernels.adapter?.description || 'adapter'})`
+          : 'stream from disk, cpu';
+    } else if (kernels && kernels.backend === 'webgpu') {
+      const gpu = createGpuEngine(kernels, data, pi);
       engine = gpu;
       const e = gpu.encoding;
       const rows = `rows ${e.s === 'u8' ? 'as u8 groups' : 'f32 S'} + ${e.y === 'bits' ? 'label bits' : 'f32 Y'}`;
@@ -132,7 +133,7 @@ export async function balanceEncoded(
     } else engine = createCpuEngine(data, pi);
 
     // float32 sums on the GPU cannot certify violations below ~1e-6 of N; float64 engines go to 1e-9
-    const tol = opts.tol ?? (kernels?.gpu ? BALANCE_DEFAULTS.tolFloat32 : BALANCE_DEFAULTS.tolFloat64);
+    const tol = opts.tol ?? (kernels?.backend === 'webgpu' ? BALANCE_DEFAULTS.tolFloat32 : BALANCE_DEFAULTS.tolFloat64);
     const names = { attributes: enc.attributeNames, labels: enc.labelNames };
     const stream = opts.solver === 'stream' ? data : undefined;
     const d = await driveBalance(engine, opts, { pi, tol, names, stream });

@@ -48,7 +48,8 @@ export function createFileEngine(
       const enc = new TableEncoder(spec, path, vocab);
       enc.push(ch);
       const { data } = expandRows(enc.finish());
-      const e = opts.kernels?.gpu ? createGpuEngine(opts.kernels.gpu, data, pi) : createCpuEngine(data, pi);
+      const k = opts.kernels;
+      const e = k?.backend === 'webgpu' ? createGpuEngine(k, data, pi) : createCpuEngine(data, pi);
       try {
         yield e;
       } finally {

@@ -1,5 +1,5 @@
 // The options layer: one resolver per entry point, defaults in one place, every refusal typed and named.
-import { ArgumentError, type GpuContext } from '@m4kit/kernels';
+import { ArgumentError, type Kernels } from '@m4kit/kernels';
 import { describe, expect, it } from 'vitest';
 import {
   BALANCE_DEFAULTS,
@@ -187,8 +187,8 @@ describe('solver entry points', () => {
   it('solveBatch and the GPU engine refuse a bad π with the one message of validatePi (were: two messages)', async () => {
     await expect(() => createCpuEngine(T, [0.5])).toThrow(/^pi: length 1 ≠ m = 2/);
     // the π check runs before any device work, so a stub context is enough to see the message
-    expect(() => createGpuEngine({} as GpuContext, T, [0.5])).toThrow(/^pi: length 1 ≠ m = 2/);
-    expect(() => createGpuEngine({} as GpuContext, T, [0.5, 1])).toThrow(
+    expect(() => createGpuEngine({} as Kernels, T, [0.5])).toThrow(/^pi: length 1 ≠ m = 2/);
+    expect(() => createGpuEngine({} as Kernels, T, [0.5, 1])).toThrow(
       /^pi\[1\] = 1: expected a target share in \(0, 1\)/,
     );
   });

@@ -75,7 +75,7 @@ describe('solvers on the GPU engine agree with the float64 engine', () => {
       expect(ref.converged).toBe(true);
       const qRef = await cpu.q(ref.W, ref.mu, eta);
       // chunked GPU engine (3+ chunks), the pipeline's float32 tolerance; Hessian every row and every 7th row
-      const gpu = createGpuEngine(k.gpu!, data, pi, { chunkRows: 400 });
+      const gpu = createGpuEngine(k, data, pi, { chunkRows: 400 });
       const runs = [
         ['newton', Infinity],
         ['newton', cs.n / 7],
@@ -113,7 +113,7 @@ describe('GPU engine row encodings (u8 groups, label bits, f32)', () => {
     const qExp = await cpu.q(W, 0.01, 0.6);
     for (const encoding of ['auto', 'compact', 'f32'] as const) {
       // 333-row chunks: chunk starts that are not multiples of 4 (u8 words)
-      const gpu = createGpuEngine(k.gpu!, data, pi, { chunkRows: 333, encoding });
+      const gpu = createGpuEngine(k, data, pi, { chunkRows: 333, encoding });
       const packed = encoding !== 'f32';
       expect(gpu.encoding).toEqual({
         s: packed ? 'u8' : 'f32',
@@ -140,17 +140,17 @@ describe('GPU engine row encodings (u8 groups, label bits, f32)', () => {
     S[2 * 7] = 0.7;
     S[2 * 7 + 1] = 0.3;
     const pi = [0.5, 0.5];
-    const gpu = createGpuEngine(k.gpu!, { ...data, S }, pi);
+    const gpu = createGpuEngine(k, { ...data, S }, pi);
     expect(gpu.encoding.s).toBe('f32');
     expect(gpu.encoding.y).toBe('bits');
     expect(gpu.encoding.note).toMatch(/S is not one-hot/);
     gpu.dispose();
     const Y = Float64Array.from(data.Y);
     Y[45 * 3 + 1] = 0.5;
-    expect(() => createGpuEngine(k.gpu!, { ...data, Y }, pi, { chunkRows: 8, encoding: 'compact' })).toThrow(
+    expect(() => createGpuEngine(k, { ...data, Y }, pi, { chunkRows: 8, encoding: 'compact' })).toThrow(
       /Y is not 0\/1 at row 45, column 1: 0.5/,
     );
-    expect(() => createGpuEngine(k.gpu!, { ...data, S }, pi, { encoding: 'compact' })).toThrow(
+    expect(() => createGpuEngine(k, { ...data, S }, pi, { encoding: 'compact' })).toThrow(
       /S is not one-hot at row 7, column 0: 0.7/,
     );
   });

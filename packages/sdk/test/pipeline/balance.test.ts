@@ -72,7 +72,7 @@ describe('balance pipeline', () => {
     const pi = [0.3, 0.3, 0.4];
     const W = Float64Array.from({ length: m * (c + 1) }, () => r() - 0.5);
     const cpu = createCpuEngine(data, pi);
-    const g = createGpuEngine(gpu.gpu!, data, pi, { chunkRows: 1000 }); // 4 chunks
+    const g = createGpuEngine(gpu, data, pi, { chunkRows: 1000 }); // 4 chunks
     const [x, y] = [await cpu.pass(W, 0.1, 0.8), await g.pass(W, 0.1, 0.8)];
     expect(Math.abs(x.sumQ - y.sumQ)).toBeLessThan(1e-6 * n);
     for (let j = 0; j < x.D.length; j++) expect(Math.abs(x.D[j] - y.D[j])).toBeLessThan(1e-6 * n);
@@ -99,8 +99,8 @@ describe('balance pipeline', () => {
     const u = Float64Array.from({ length: n }, () => r() * 0.1);
     const data = { n, m, c, S, Y, u };
     const W = Float64Array.from({ length: m * (c + 1) }, () => r() - 0.5);
-    const whole = createGpuEngine(gpu.gpu!, data, [0.5, 0.5]);
-    const chunked = createGpuEngine(gpu.gpu!, data, [0.5, 0.5], { chunkRows: 333 });
+    const whole = createGpuEngine(gpu, data, [0.5, 0.5]);
+    const chunked = createGpuEngine(gpu, data, [0.5, 0.5], { chunkRows: 333 });
     const [a, b] = [await whole.pass(W, 0, 0.7), await chunked.pass(W, 0, 0.7)];
     for (let j = 0; j < a.D.length; j++) expect(Math.abs(a.D[j] - b.D[j])).toBeLessThan(1e-6 * n);
     whole.dispose();

@@ -31,7 +31,7 @@ test('a solve over three merged engines (two CPU parts, one GPU part) equals the
     const merged = mergeEngines([
       createCpuEngine(part(0, 300), pi),
       createCpuEngine(part(300, 500), pi),
-      createGpuEngine(k.gpu!, part(500, 900), pi),
+      createGpuEngine(k, part(500, 900), pi),
     ]);
     expect(merged.n).toBe(n);
     const opts = { eta: 0.7, pi, epsRep: 0.005, epsAssoc: 0.005, tol: 2e-6 };

@@ -60,6 +60,8 @@ export interface DebiasResult<T = Tensor> {
   /** [B·2, D] */
   dI: T;
   dT: T;
+  /** WebGPU: peak bytes of the buffers the call allocated (outputs included); 0 on the CPU backend */
+  peakBytes?: number;
 }
 
 /** Options of the BA bank loss (spec §2.4): temperatures, weights and the bank segments. */

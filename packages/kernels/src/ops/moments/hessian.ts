@@ -1,7 +1,3 @@
-import type { Tensor } from '../../types.js';
-import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
-import { hessianRef } from './reference.js';
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -39,8 +35,8 @@ function pairTable(K: number): Uint32Array {
   return out;
 }
 
-/** The dual point of a Hessian pass. */
-export interface MomentsHessianOptions {
+/** What one launch of the Hessian pass takes. */
+export interface HessianKernelOptions {
   /** W = v⁺ − v⁻, m×(c+1) row-major */
   W: ArrayLike<number>;
   pi: ArrayLike<number>;
@@ -50,14 +46,15 @@ export interface MomentsHessianOptions {
   stride?: number;
 }
 
-/** Validate a Hessian pass (chunk, K ≤ HESSIAN_MAX_K, W, π, stride) on the host; returns [rows, m, c, stride]. */
+/** Validate a Hessian pass (chunk, K ≤ maxK (the WebGPU kernels' HESSIAN_MAX_K), W, π, stride); [rows, m, c, stride]. */
 export function checkHessianPass(
   ch: ShapedChunk,
   prm: { W: ArrayLike<number>; pi: ArrayLike<number>; stride?: number },
+  maxK = HESSIAN_MAX_K,
 ): [number, number, number, number] {
   const [nAll, m, c] = checkMomentsChunk(ch);
   const K = m * (c + 1) + 1;
-  if (m < 1 || K > HESSIAN_MAX_K) {
+  if (m < 1 || K > maxK) {
     throw new ArgumentError(
       `moments.hessian: K = m(c+1)+1 = ${K} exceeds ${HESSIAN_MAX_K} (m = ${m}, c = ${c}); use the first-order solver`,
     );
@@ -79,7 +76,7 @@ export function checkHessianPass(
  * categorical rows, 'groups' [blocks, A] (A = hessianGroupOutputs(m, c)) to be expanded with
  * foldHessianGroupPartials. Uncompacted (f32) chunks, and so the `k.moments.hessian` surface, are always 'tiled'.
  */
-export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsHessianOptions): GpuTensor {
+export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianKernelOptions): GpuTensor {
   const [nAll, m, c, stride] = checkHessianPass(ch, prm);
   if (hessianLayout(ctx, ch) === 'groups') return hessianGroupsPass(ctx, ch, prm, nAll, m, c, stride);
   const K = m * (c + 1) + 1;
@@ -199,7 +196,7 @@ export function hessianLayout(ctx: GpuContext, ch: ShapedChunk): 'groups' | 'til
 function hessianGroupsPass(
   ctx: GpuContext,
   ch: MomentsChunk,
-  prm: MomentsHessianOptions,
+  prm: HessianKernelOptions,
   nAll: number,
   m: number,
   c: number,
@@ -307,17 +304,3 @@ export function foldHessianGroupPartials(
   }
   return H;
 }
-
-/** generalised Hessian Σ_{0<q̂<1} w z zᵀ, packed upper triangle — block partials for `foldHessianPartials` */
-export const momentsHessianOp = defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsHessianOptions) => Tensor>({
-  name: 'moments.hessian',
-  check: (ch, o) => void checkHessianPass(ch, o),
-  webgpu: momentsHessianPass,
-  cpu: (ch, o) => {
-    const [n, m, c, stride] = checkHessianPass(ch, o);
-    const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
-    const K = m * (c + 1) + 1;
-    const T = packHessian(hessianRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, stride }), K);
-    return cpuF32(T, [1, T.length]);
-  },
-});

@@ -1,7 +1,3 @@
-import type { Tensor } from '../../types.js';
-import { cpuF32 } from '../../runtime/cpu-tensor.js';
-import { defineOp } from '../op.js';
-import { momentsRef } from './reference.js';
 import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -45,8 +41,8 @@ export interface MomentsChunk<T = GpuTensor> {
   c?: number;
 }
 
-/** The dual point of a moments pass. */
-export interface MomentsPassOptions<T = GpuTensor> {
+/** What one launch of the moments pass takes (the dual point, optional fixed q and q output). */
+export interface MomentsKernelOptions<T = GpuTensor> {
   /** W = v⁺ − v⁻, m×(c+1) row-major */
   W: ArrayLike<number>;
   pi: ArrayLike<number>;
@@ -148,7 +144,7 @@ export function checkMomentsPass(
  * Dispatch the fused moments pass for one chunk; returns the [blocks, R] partial sums tensor
  * (R = momentsOutputs(m, c)) to be read and added on the host in float64.
  */
-export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsPassOptions): GpuTensor {
+export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKernelOptions): GpuTensor {
   const [n, m, c] = checkMomentsPass(ch, prm);
   const R = momentsOutputs(m, c);
   const sEnc = ch.sEnc ?? 'f32';
@@ -295,17 +291,3 @@ export function foldMomentsPartials(part: ArrayLike<number>, m: number, c: numbe
   for (let b = 0; b < blocks; b++) for (let j = 0; j < R; j++) acc[j] += part[b * R + j];
   return acc;
 }
-
-/** fused M4 pass: q, Σq(s−π)⊗[1,y], Σw, objective — block partials [blocks, R] for `foldMomentsPartials` */
-export const momentsPassOp = defineOp<(chunk: MomentsChunk<Tensor>, opts: MomentsPassOptions<Tensor>) => Tensor>({
-  name: 'moments',
-  check: (ch, o) => void checkMomentsPass(ch, o),
-  webgpu: momentsPass,
-  cpu: (ch, o) => {
-    const [n, m, c] = checkMomentsPass(ch, o);
-    const d = { n, m, c, S: ch.S.data, Y: ch.Y.data, u: ch.u?.data, w: ch.w?.data };
-    const r = momentsRef(d, { W: o.W, pi: o.pi, mu: o.mu, eta: o.eta, fixedQ: o.fixedQ });
-    o.qOut?.data.set(r.q);
-    return cpuF32(r.sums, [1, r.sums.length]);
-  },
-});
