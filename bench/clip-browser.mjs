@@ -32,6 +32,7 @@ async function benchM4kit(o) {
   );
   const results = await timeBatches((x, n) => towers.encodeImage(x, n), {
     ...o,
+    out: (globalThis.__clipPartial = { loadS, weightsBytes, results: [] }).results,
     S: cfg.vision.imageSize,
     meter: () => kernels.gpuContextOf(k).pool.meter(),
     onLog: (s) => log(`m4kit ${s}`),
@@ -54,7 +55,11 @@ async function benchOrt(o) {
       const r = await session.run({ pixels: new ort.Tensor('float32', x, [n, 3, o.S, o.S]) });
       return r.features.data;
     },
-    { ...o, onLog: (s) => log(`onnxruntime-web ${s}`) },
+    {
+      ...o,
+      onLog: (s) => log(`onnxruntime-web ${s}`),
+      out: (globalThis.__clipPartial = { loadS, results: [] }).results,
+    },
   );
   return { version: ort.env.versions?.web ?? ort.env.versions?.common, loadS, results };
 }

@@ -192,6 +192,9 @@ async function benchChromium(opts, which) {
           page.evaluate(([w, o]) => globalThis.__clipBench(w, o), [what, { ...opts, S: opts.S }]),
           new Promise((r) => setTimeout(() => r({ error: `timed out after ${opts.chromiumTimeoutS} s` }), limit)),
         ]);
+        // a timed-out page keeps the batch sizes it finished
+        if (out[what].error)
+          out[what] = { ...(await page.evaluate(() => globalThis.__clipPartial ?? {})), ...out[what] };
       } catch (e) {
         out[what] = { error: String(e?.message ?? e) };
       } finally {

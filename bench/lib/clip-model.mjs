@@ -79,10 +79,10 @@ export function maxRelErr(a, b) {
 
 /**
  * Time one implementation: `run(pixels, n)` → features. First call (compiles, uploads) then `reps` calls, capped
- * so the timed calls stay under `budgetS`; with reps 0 or a first call above the budget the first call is the timing. Returns the record bench/clip.mjs tabulates.
+ * so the timed calls stay under `budgetS`; with reps 0 or a first call above the budget the first call is the timing.
+ * Records are pushed onto `out` as they complete (a caller that times out can still read the finished ones). Returns the record bench/clip.mjs tabulates.
  */
-export async function timeBatches(run, { S, batches, reps, budgetS, seed = 1, meter, onLog = () => {} }) {
-  const out = [];
+export async function timeBatches(run, { S, batches, reps, budgetS, seed = 1, meter, onLog = () => {}, out = [] }) {
   for (const b of batches) {
     const pixels = randomPixels(b, S, seed + b);
     const m = meter?.();

@@ -7,7 +7,6 @@ import {
   NoAdapterError,
   ShapeError,
 } from './errors.js';
-import type { MatmulVariant } from '../ops/matmul/matmul.wgsl.js';
 import { getGPU } from './gpu.js';
 import { f16BitsToF32, f32ToF16Bits } from './half.js';
 import { gpuPace, now, settleGpuPace, yieldToGpu } from './pacing.js';
@@ -28,6 +27,9 @@ export type { BufferPool, ByteMeter } from './pool.js';
 export type BindingResource = GPUBuffer | GPUBufferBinding;
 
 /** Options of a WebGPU context: the GPU object, the adapter preference and the binding-size cap. */
+/** The matmul kernel variants (ops/matmul; declared here so the context's options need no import from ops/). */
+export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
+
 export interface GpuContextOptions {
   /** Use this GPU object instead of the runtime seam (navigator.gpu / Dawn). */
   gpu?: GPU;

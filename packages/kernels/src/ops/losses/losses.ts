@@ -22,10 +22,9 @@ import { CLIP_MAX_LOG_SCALE, clipLossRef, NORM_EPS, siglipLossRef } from './refe
  * Shapes travel in uniforms: one pipeline per kernel, whatever N, d, B.
  */
 
-export type LossVariant = 'tiled' | 'materialized';
+import type { LossLayout, LossVariant } from './run.js';
+export type { LossLayout, LossVariant };
 export const LOSS_VARIANTS: LossVariant[] = ['tiled', 'materialized'];
-/** how the N×N×d products run (see `LossOptions.layout`) */
-export type LossLayout = 'transposed' | 'direct';
 
 /** `T`: the tensor type (GpuTensor for the launchers, `Tensor` on the `Kernels` surface). */
 export interface LossOptions<T = GpuTensor> {

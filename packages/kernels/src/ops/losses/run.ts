@@ -18,7 +18,9 @@ import {
   WG,
 } from './losses.wgsl.js';
 import { NORM_EPS } from './reference.js';
-import type { LossLayout, LossVariant } from './losses.js';
+export type LossVariant = 'tiled' | 'materialized';
+/** how the N×N×d products run (see `LossOptions.layout`) */
+export type LossLayout = 'transposed' | 'direct';
 
 /** float vectors of N entries in the statistics scratch */
 export const AUX_VECTORS = 12;

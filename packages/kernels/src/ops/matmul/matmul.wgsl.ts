@@ -3,7 +3,9 @@
 import { defineKernel } from '../kernel.js';
 
 /** A matmul kernel variant (default: picked for the adapter). */
-export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
+import type { MatmulVariant } from '../../runtime/context.js';
+
+export type { MatmulVariant };
 
 export const matmulKernel = defineKernel({
   name: 'matmul',
