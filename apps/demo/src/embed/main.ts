@@ -140,7 +140,8 @@ async function start(): Promise<void> {
     captions: p.captions,
     attribute: p.attribute,
     backend: ($('em-backend') as HTMLSelectElement).value as 'webgpu' | 'cpu',
-    batch: Math.max(1, Number(($('em-batch') as HTMLInputElement).value) || 16),
+    // passed as typed: the SDK's option check (clip/images.ts) refuses a blank, 0 or fractional batch by name
+    batch: Number(($('em-batch') as HTMLInputElement).value),
   };
   running(true);
   worker?.terminate();

@@ -119,12 +119,18 @@ export async function readClipTokenizer(set: ClipFileSet, name: string, config: 
   const bytes = await readAll(set, name);
   let vocab;
   if (name.toLowerCase().endsWith('.gz')) {
-    const text = new TextDecoder('utf-8').decode(await gunzip(bytes, file));
+    const raw = await gunzip(bytes, file);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+    } catch {
+      throw new DataError('the merges file is not valid UTF-8', { file });
+    }
     vocab = vocabularyFromMerges(text, file);
   } else {
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder('utf-8').decode(bytes));
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
     } catch (e) {
       throw new DataError(`not valid JSON: ${(e as Error).message}`, { file });
     }
