@@ -24,6 +24,8 @@ export const label = (labels: OptionLabels | undefined, key: string): string => 
 export interface NumberRule {
   what: string;
   ok: (x: number) => boolean;
+  /** a refused value is shown as given ("4294967297" in quotes for a string), not as the number it parsed to */
+  asGiven?: boolean;
 }
 
 export const RULES = {
@@ -47,7 +49,8 @@ export function numberOption(name: string, raw: unknown, rule: NumberRule): numb
     x = Number(s);
     if (Number.isNaN(x)) throw new OptionError(name, `${name} must be ${rule.what}, got ${show(raw)} (not a number)`);
   } else throw new OptionError(name, `${name} must be ${rule.what}, got ${show(raw)}`);
-  if (!rule.ok(x)) throw new OptionError(name, `${name} must be ${rule.what}, got ${String(x)}`);
+  if (!rule.ok(x))
+    throw new OptionError(name, `${name} must be ${rule.what}, got ${rule.asGiven ? show(raw) : String(x)}`);
   return x;
 }
 

@@ -83,7 +83,7 @@ export interface BalanceOptions {
   tol?: number;
   /** solver iteration cap (default 20 000) */
   maxIter?: number;
-  /** seed for the Bernoulli keep flags (and the streaming solver's shuffles) */
+  /** seed for the Bernoulli keep flags (and the streaming solver's shuffles): an integer in [0, 2^32) */
   seed?: number;
   /** where the per-row engine runs when the rows path is used (default 'auto') */
   backend?: BalanceBackend;
@@ -202,6 +202,12 @@ export function resolveBalanceOptions(
   if (o.eta === 'auto') eta = 'auto';
   else if (o.eta !== undefined) eta = numberOption(L('eta'), o.eta, R.eta);
   let pi: PiSpec | undefined;
+  if (typeof o.pi === 'string' && o.pi.trim() === '')
+    // a blank π is a mistake (an unset variable), never "uniform": leaving π out is how to ask for uniform
+    throw new OptionError(
+      L('pi'),
+      `${L('pi')} is empty (an unset variable?): give the shares, or leave ${L('pi')} out for uniform`,
+    );
   if (typeof o.pi === 'string') pi = parsePi(o.pi, L('pi'));
   else if (o.pi !== undefined) {
     if (typeof o.pi !== 'object' || o.pi === null)

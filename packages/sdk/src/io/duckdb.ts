@@ -115,6 +115,7 @@ export async function registerSource(
   path: string,
   name = 'm4_src',
   keep?: string[],
+  phases?: { mark(name: string): void },
 ): Promise<string[]> {
   const { format: fmt, duckdb } = duckFormat(path);
   const p = sqlString(path);
@@ -166,7 +167,9 @@ export async function registerSource(
       }
       check();
       const sel = keep ? (await kept(scan)).join(', ') : '*';
+      phases?.mark('sniff');
       await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
+      phases?.mark('load');
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT *, rowid AS m4_row FROM m4_raw`);
     }
   } catch (e) {
@@ -180,19 +183,41 @@ export async function registerSource(
         line: Number(dupKey[1]),
         column: dupKey[2],
       });
-    // "Error when sniffing file": the CSV dialect could not be detected; name the line DuckDB names, and the way out
-    const sniff = /sniffing file/i.test(msg) ? /line (\d+)/i.exec(msg) : null;
-    if (/sniffing file/i.test(msg))
-      throw new DataError(
-        'DuckDB could not detect the CSV dialect (quoting, delimiter or column count differ between lines): check ' +
-          'that line, or read the file with --engine js, which names the first line it cannot parse',
-        { file: path, line: sniff ? Number(sniff[1]) : undefined },
-      );
-    throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, {
-      file: path,
-    });
+    throw duckReadError(msg, path);
   }
   return columns;
+}
+
+/**
+ * DuckDB's error reading a table, as one clear DataError naming the file (and the file line when DuckDB gives one:
+ * "CSV Error on Line: N"), never DuckDB's raw text with its option dump and the SQL position ("LINE 1: …", which
+ * is the query's line, not the file's).
+ */
+export function duckReadError(msg: string, path: string): DataError {
+  // "Error when sniffing file": no dialect fits the sampled lines; DuckDB names no line
+  if (/Error when sniffing file/i.test(msg))
+    return new DataError(
+      'DuckDB could not detect the CSV dialect (quoting, delimiter or column count differ between lines): read ' +
+        'the file with --engine js, which names the first line it cannot parse',
+      { file: path },
+    );
+  const at = /CSV Error on Line: (\d+)/.exec(msg);
+  if (at) {
+    const line = Number(at[1]);
+    const cols = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
+    const why = /Invalid unicode/i.test(msg)
+      ? 'not valid UTF-8 (the duckdb engine reads UTF-8 only): read it with --engine js --encoding latin1'
+      : cols
+        ? `${cols[2]} fields where the header has ${cols[1]}`
+        : /unterminated quote/i.test(msg)
+          ? 'a quoted value is not closed'
+          : (/\n([^\n]+)\n\s*\n?Possible (fix|Solution)/.exec(msg)?.[1] ?? 'not readable as CSV');
+    return new DataError(why, { file: path, line });
+  }
+  if (/No files found/i.test(msg)) return new DataError('file not found', { file: path });
+  // anything else: DuckDB's first line, without its error class and the query position
+  const first = msg.split('\n')[0].replace(/^[A-Za-z ]*Error: /, '');
+  return new DataError(`DuckDB could not read the table: ${first}`, { file: path });
 }
 
 /**

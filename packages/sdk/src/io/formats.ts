@@ -20,8 +20,12 @@ export interface TableFormatSpec {
   parse(bytes: Uint8Array, file: string): Promise<TableChunk>;
   /** binary formats: serialise columns (text formats are written as a stream by the writers) */
   toBytes?(columns: ByteColumn[]): Promise<Uint8Array>;
-  /** DuckDB: the table function scanning `path` (an SQL string literal) and the COPY options; absent = js only */
-  duckdb?: { read(path: string): string; copy: string };
+  /**
+   * DuckDB: the table function scanning `path` (an SQL string literal) and the COPY options; absent = js only.
+   * `auto`: the CLI's `--engine auto` may pick DuckDB for this format (its output is byte-identical to the built-in
+   * readers', tested); JSON stays with the built-in readers there (DuckDB infers JSON value types).
+   */
+  duckdb?: { read(path: string): string; copy: string; auto: boolean };
 }
 
 const csvScan = (delim: string) => (p: string) =>
@@ -36,21 +40,21 @@ export const TABLE_FORMATS: readonly TableFormatSpec[] = [
     extensions: ['.csv'],
     text: true,
     parse: text((t, f) => parseCsvText(t, f, ',')),
-    duckdb: { read: csvScan(','), copy: `FORMAT csv, HEADER true, DELIMITER ','` },
+    duckdb: { read: csvScan(','), copy: `FORMAT csv, HEADER true, DELIMITER ','`, auto: true },
   },
   {
     format: 'tsv',
     extensions: ['.tsv', '.tab'],
     text: true,
     parse: text((t, f) => parseCsvText(t, f, '\t')),
-    duckdb: { read: csvScan('\t'), copy: `FORMAT csv, HEADER true, DELIMITER '\t'` },
+    duckdb: { read: csvScan('\t'), copy: `FORMAT csv, HEADER true, DELIMITER '\t'`, auto: true },
   },
   {
     format: 'jsonl',
     extensions: ['.jsonl', '.ndjson'],
     text: true,
     parse: text(parseJsonText),
-    duckdb: { read: (p) => `read_json(${p}, format = 'newline_delimited')`, copy: 'FORMAT json' },
+    duckdb: { read: (p) => `read_json(${p}, format = 'newline_delimited')`, copy: 'FORMAT json', auto: false },
   },
   {
     // one JSON array of objects, or JSON Lines (read either way by both engines); written as JSON Lines
@@ -58,7 +62,7 @@ export const TABLE_FORMATS: readonly TableFormatSpec[] = [
     extensions: ['.json'],
     text: true,
     parse: text(parseJsonText),
-    duckdb: { read: (p) => `read_json(${p}, format = 'auto')`, copy: 'FORMAT json' },
+    duckdb: { read: (p) => `read_json(${p}, format = 'auto')`, copy: 'FORMAT json', auto: false },
   },
   {
     format: 'parquet',
@@ -66,7 +70,7 @@ export const TABLE_FORMATS: readonly TableFormatSpec[] = [
     text: false,
     parse: parseParquetBytes,
     toBytes: parquetBytes,
-    duckdb: { read: (p) => `read_parquet(${p})`, copy: 'FORMAT parquet' },
+    duckdb: { read: (p) => `read_parquet(${p})`, copy: 'FORMAT parquet', auto: true },
   },
   {
     // IPC file (.arrow, .feather) or stream (.arrows, .ipc): apache-arrow reads both; written as an IPC file

@@ -17,6 +17,7 @@ import { balanceEncoded } from './balance.js';
 import { balanceRows } from './balance-duckdb-rows.js';
 import { biasFromPatterns } from './duckdb-bias.js';
 import { joinBackByCode, joinBackByJoin } from './duckdb-joinback.js';
+import { phaseTimer } from './phases.js';
 import type { BalanceReport } from './report-types.js';
 
 export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' | 'solver'> {
@@ -56,7 +57,9 @@ export async function balanceFileDuckdb(
   if (spec.utility && o.path === 'patterns')
     throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
   const t0 = performance.now();
+  const ph = phaseTimer();
   const s = await openDuckDB(opts.duckdb);
+  ph.mark('open');
   try {
     const keys = [...new Set([...spec.attributes, ...spec.labels])];
     await registerSource(
@@ -64,6 +67,7 @@ export async function balanceFileDuckdb(
       path,
       'm4_src',
       [...keys, spec.id, spec.utility].filter((x): x is string => !!x),
+      ph,
     );
     const k = keys.map(sqlIdent);
     // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem;
@@ -80,10 +84,13 @@ export async function balanceFileDuckdb(
       `SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`,
     );
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
+    ph.mark('groupBy');
     const enc = encodePatterns(pats, { ...spec, combine: spec.combine ?? o.combine }, path);
+    ph.mark('encode');
     if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, o, opts, t0, on);
     const res = await balanceEncoded(enc, resolvedWith(o, { path: 'patterns', onInfeasible: 'return' }));
     const feasible = res.report.solver.status !== 'infeasible';
+    ph.mark('solve');
     let kept = 0;
     let joinBack = 'lookup';
     let bias = res.report.bias;
@@ -91,7 +98,7 @@ export async function balanceFileDuckdb(
       // one scan writes (pattern code, keep) per row into a narrow table in row order, the kept rows per pattern
       // are grouped from it, and the output is COPYed from it in row order: no join, no sort (joinBackByCode);
       // past the dense-code limit, the join on the pattern columns and a sort by row id (joinBackByJoin)
-      const jb = { out: opts.out, seed: o.seed };
+      const jb = { out: opts.out, seed: o.seed, phases: ph };
       const kwPid =
         (opts.joinBack === 'join' ? null : await joinBackByCode(s, keys, spec, res.q, jb)) ??
         ((joinBack = 'join'), await joinBackByJoin(s, spec, res.q, jb, on));
@@ -106,6 +113,7 @@ export async function balanceFileDuckdb(
       });
       // the bias report on the real rows: balanceEncoded's kept moments saw one draw per pattern, not per row
       bias = await biasFromPatterns(enc, pi, res.report.options.eta, wq, kw, res.report.options.tolerance);
+      ph.mark('bias');
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
     let dropped = 0;
@@ -120,10 +128,13 @@ export async function balanceFileDuckdb(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
+    ph.mark('report');
     checkFeasible(report, o.onInfeasible);
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();
+    ph.mark('close');
+    ph.done('balance --engine duckdb (patterns)');
   }
 }
 
