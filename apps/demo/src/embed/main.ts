@@ -3,9 +3,10 @@
 // .npy downloads (the files `m4kit embed` writes) and the explorer. Nothing is uploaded.
 import '../style.css';
 import { parseTableBytes } from '@m4kit/sdk';
+import { CancelledError, WorkerClient } from '../client';
 import { $, cell, fmt, headerRow, save, showError } from '../dom';
 import { saveHandoff } from '../explorer/handoff';
-import type { EmbedRequest, EmbedResult, EmbedStage, FromEmbedWorker } from './protocol';
+import type { EmbedProgress, EmbedRequest, EmbedResult, EmbedStage } from './protocol';
 
 /** the shipped tiny model (random weights, data/clip-tiny/gelu): file URLs by path */
 const TINY = import.meta.glob('../../../../data/clip-tiny/gelu/*', { query: '?url', import: 'default', eager: true });
@@ -20,9 +21,10 @@ const STAGES: Record<EmbedStage, string> = {
 
 let tinyModel: Record<string, Blob> | null = null;
 let table: { name: string; columns: string[]; rows: Record<string, unknown>[] } | null = null;
-let worker: Worker | null = null;
+const client = new WorkerClient<EmbedRequest, EmbedProgress>(
+  () => new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'm4kit-embed' }),
+);
 let last: { result: EmbedResult; names: string[]; rows: Record<string, string>[]; attr: string | null } | null = null;
-let nextId = 1;
 
 /** a float32 [n, d] .npy (the format `m4kit embed` writes) */
 function npy(data: Float32Array, n: number, d: number): Uint8Array<ArrayBuffer> {
@@ -55,7 +57,7 @@ function imageFiles(): Map<string, File> {
 }
 
 /** Rows in table order (or images sorted by name without a table); every table row must name a dropped image. */
-function plan(): Omit<EmbedRequest, 'type' | 'id' | 'model' | 'backend' | 'batch'> & {
+function plan(): Omit<EmbedRequest, 'type' | 'model' | 'backend' | 'batch'> & {
   rows: Record<string, string>[];
 } {
   const imgs = imageFiles();
@@ -134,7 +136,6 @@ async function start(): Promise<void> {
   const p = plan();
   const req: EmbedRequest = {
     type: 'embed',
-    id: nextId++,
     model: modelFiles(),
     images: p.images,
     captions: p.captions,
@@ -144,27 +145,19 @@ async function start(): Promise<void> {
     batch: Number(($('em-batch') as HTMLInputElement).value),
   };
   running(true);
-  worker?.terminate();
-  worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'm4kit-embed' });
-  const result = await new Promise<EmbedResult>((resolve, reject) => {
-    worker!.onmessage = (e: MessageEvent<FromEmbedWorker>) => {
-      const m = e.data;
-      if (m.type === 'progress') {
+  const result = await client
+    .call<EmbedResult>(req, {
+      onProgress: (m) => {
         const bar = $('em-progress') as HTMLProgressElement;
         bar.max = m.total;
         bar.value = m.done;
         status(`${STAGES[m.stage]}: ${m.done} / ${m.total}`);
-      } else if (m.type === 'done') resolve(m.result);
-      else reject(new Error(m.message));
-    };
-    worker!.onerror = (e) => reject(new Error(`the embedding worker failed: ${e.message}`));
-    $('em-cancel').onclick = () => {
-      worker?.terminate();
-      worker = null;
-      reject(new Error('cancelled: the embedding worker was stopped'));
-    };
-    worker!.postMessage(req);
-  }).finally(() => running(false));
+      },
+    })
+    .catch((e: unknown) => {
+      throw e instanceof CancelledError ? new Error('cancelled: the embedding worker was stopped') : e;
+    })
+    .finally(() => running(false));
   last = { result, names: p.images.map((i) => i.name), rows: p.rows, attr: p.attribute?.name ?? null };
   status(`done: ${p.images.length} images embedded`);
   render(result, p.images.length);
@@ -230,6 +223,7 @@ async function setup(): Promise<void> {
       showError('em-error', e);
     }
   });
+  $('em-cancel').addEventListener('click', () => client.cancel());
   $('em-form').addEventListener('submit', (e) => {
     e.preventDefault();
     start().catch((err: unknown) => {
