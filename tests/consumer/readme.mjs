@@ -133,10 +133,152 @@ export function readmeBlocks(readmePath) {
  * it is not run here (shell commands over the user's files; the CDN <script>, whose local twin runs in (e)).
  */
 export function blockCheck(b) {
-  if (b.lang === 'html') return { how: null, why: 'the CDN <script>: (e) runs the same code from the local file' };
+  if (b.lang === 'html') return { how: null, why: 'the CDN <script>: (e) runs it against the packed browser file' };
   if (!['js', 'javascript', 'ts', 'typescript'].includes(b.lang))
-    return { how: null, why: 'shell commands over your files (the CLI cases cover the commands)' };
+    return { how: null, why: 'shell commands: the shell-blocks case runs them against the installed CLI' };
   if (/from 'npm:/.test(b.code)) return { how: 'deno' };
   if (/\bfile\.(name|arrayBuffer)/.test(b.code)) return { how: 'tsc', prelude: 'declare const file: File;\n' };
   return { how: 'node' };
+}
+
+// ---------------------------------------------------------------- the README's shell blocks
+/**
+ * Lines of README shell blocks that the consumer suite does not run, each with why: they are the repository's own
+ * development commands (npm scripts of a clone), not the published CLI that a user installs.
+ */
+export const SHELL_SKIPS = [
+  [/^npm (start|test)\b/, "the repository's bootstrap and test scripts (a clone's npm scripts, not the published CLI)"],
+  [/^npm run (demo|experiment|bench)\b/, "a clone's npm script (the demo, experiment and benches are not published)"],
+  [/^node bench\//, 'a bench script of the repository (not published)'],
+];
+
+/**
+ * Lines that run with smaller settings appended (the last of a repeated flag wins): they train with real-data
+ * defaults (BA: 100 epochs, batch 512, a 65 536-row queue; heads: 1000–2000 steps at batch 4096), minutes of
+ * device time on data this size. The suite prints each reduced command as it runs it.
+ */
+export const SHELL_REDUCED = [
+  [/^m4kit debias --method ba --images/, '--epochs 2 --batch-size 16 --queue-size 64 --hidden1 32 --hidden2 32'],
+  [/^m4kit train .*--checkpoint-every/, '--batch-size 64 --steps 20 --checkpoint-every 10'],
+  [/^m4kit train\b/, '--batch-size 64 --steps 20'],
+];
+
+/** The command the suite runs for a README line: as written, or with `SHELL_REDUCED`'s settings appended. */
+export function shellRun(cmd) {
+  for (const [re, extra] of SHELL_REDUCED) if (re.test(cmd)) return { cmd: `${cmd} ${extra}`, reduced: extra };
+  return { cmd, reduced: null };
+}
+
+/** The commands of a README shell block: one per line, comments and usage brackets (`[--dtype a|b]`) removed. */
+export function shellCommands(code) {
+  return code
+    .split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => l.replace(/\s*\[[^\]]*\]/g, ''));
+}
+
+/** Why a README shell line is not run (null: it is run against the installed CLI). */
+export function shellSkip(cmd) {
+  for (const [re, why] of SHELL_SKIPS) if (re.test(cmd)) return why;
+  if (!/^m4kit\b/.test(cmd)) return 'not an m4kit command';
+  return null;
+}
+
+let seed = 12345;
+const rand = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 2 - 1;
+/** a C-order float32 .npy of n × d seeded values */
+export function npy(n, d) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${n}, ${d}), }`;
+  header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+  const body = Float32Array.from({ length: n * d }, rand);
+  const out = new Uint8Array(10 + header.length + body.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(body.buffer), 10 + header.length);
+  return out;
+}
+
+/**
+ * Writes into `dir` the inputs a README shell block reads (chosen by the commands it holds), so its lines run as
+ * written: tables with the columns they name, PNG photos, caption lists, embeddings of the width `--m 256` needs.
+ * `sdk` is the built @m4kit/sdk (tableToBytes, npyBytes), `png` fast-png's encode. Returns the commands that make
+ * inputs a block takes from an earlier block (run before it, in `dir`).
+ */
+export async function shellFixtures(dir, code, { sdk, png, cpSync, mkdirSync, writeFileSync, join }) {
+  const put = (name, bytes) => writeFileSync(join(dir, name), bytes);
+  const table = async (name, cols) =>
+    put(name, await sdk.tableToBytes(cols, name.endsWith('.parquet') ? 'parquet' : 'csv'));
+  const n = 600;
+  const pick = (xs, i) => xs[(i * 7 + (i % 5)) % xs.length];
+  const col = (name, f, type = 'string') => ({ name, type, data: Array.from({ length: n }, (_, i) => f(i)) });
+  const occ = (i) => (i % 2 && i % 7 === 0 ? 'nurse' : pick(['doctor', 'nurse', 'clerk'], i));
+  const before = [];
+  if (/m4kit balance/.test(code)) {
+    const yes = (i) => (i % 2 ? 1 : 0);
+    await table('data.parquet', [
+      col('is_man', yes, 'double'),
+      col('is_woman', (i) => 1 - yes(i), 'double'),
+      col('doctor', (i) => (occ(i) === 'doctor' ? 1 : 0), 'double'),
+      col('nurse', (i) => (occ(i) === 'nurse' ? 1 : 0), 'double'),
+      col('quality', (i) => 0.5 + 0.5 * Math.abs(Math.sin(i)), 'double'),
+    ]);
+    const pats = ['F,doctor,150', 'F,nurse,150', 'M,doctor,155', 'M,nurse,145'].map((p) => p.split(','));
+    await table('patterns.parquet', [
+      { name: 'sex', type: 'string', data: pats.map((p) => p[0]) },
+      { name: 'occupation', type: 'string', data: pats.map((p) => p[1]) },
+      { name: 'n', type: 'double', data: pats.map((p) => Number(p[2])) },
+    ]);
+    // gender alternates and the labels follow the row pair, so the data is close to balanced (feasible at η 0.9)
+    const yn = (i, k) => ((Math.floor(i / 2) * k) % 5 < 2 ? 'YES' : 'NO');
+    await table('stops.csv', [
+      col('gender', (i) => (i % 2 ? 'M' : 'F')),
+      col('personSearch', (i) => yn(i, 3)),
+      col('vehicleSearch', (i) => yn(i + 2, 7)),
+      col('precinct', (i) => `P${(Math.floor(i / 2) % 5) + 1}`),
+    ]);
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    for (const part of ['a', 'b'])
+      await table(`data/${part}.parquet`, [col('sex', (i) => (i % 2 ? 'F' : 'M')), col('occupation', occ)]);
+  }
+  if (/m4kit (tokenize|embed)/.test(code)) {
+    const captions = ['a photo of a doctor', 'a photo of a nurse', 'a red square', 'a blue square'];
+    put('captions.txt', captions.join('\n') + '\n');
+    put('captions.csv', 'image\n0\n1\n2\n3\n');
+    put('people.csv', 'file,gender\np0.png,man\np1.png,woman\np2.png,man\np3.png,woman\n');
+    mkdirSync(join(dir, 'photos'), { recursive: true });
+    for (let p = 0; p < 4; p++) {
+      const data = new Uint8Array(16 * 16 * 3).map((_, i) => (i * (p + 3) * 37) % 256);
+      put(`photos/p${p}.png`, png({ width: 16, height: 16, data, channels: 3 }));
+    }
+  }
+  if (/m4kit debias/.test(code)) {
+    // embeddings as wide as a real model's (clip-clip keeps --m 256 of them); 40 training rows
+    for (const [name, rows] of [
+      ['img.npy', 40],
+      ['captions.npy', 40],
+      ['cf.npy', 40],
+      ['test_img.npy', 8],
+      ['sp.npy', 2],
+      ['cand.npy', 4],
+      ['q.npy', 3],
+    ])
+      put(name, npy(rows, 300));
+    put('meta.csv', 'gender\n' + Array.from({ length: 40 }, (_, i) => (i % 2 ? 'man' : 'woman')).join('\n') + '\n');
+  }
+  if (/m4kit train/.test(code)) {
+    // 600 pairs: the rows of data.csv, whose balance output q.parquet --m4 reads
+    put('img.npy', npy(n, 16));
+    put('cap.npy', npy(n, 12));
+    for (const [name, d] of [
+      ['a.npy', 16],
+      ['a_cap.npy', 12],
+      ['b.npy', 16],
+      ['b_cap.npy', 12],
+    ])
+      put(name, npy(100, d));
+    before.push('m4kit balance data.csv -a gender -l occupation --eta 0.9 -o q.parquet');
+  }
+  void cpSync;
+  return before;
 }

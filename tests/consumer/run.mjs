@@ -13,7 +13,8 @@
 //       package in its bundle; and the bundled browser build (dist/browser/m4kit.js) from a plain <script type=module>
 //   (f) npx m4kit info / npx m4kit balance from the consumer folder (and a failing balance leaves nothing behind)
 //   (g) every @example block of the published declarations, run with node (examples.mjs)
-//   (h) README.md's code blocks: the Node ones run, the browser one type-checks, the Deno one runs (readme.mjs)
+//   (h) README.md's code blocks: the Node ones run, the browser one type-checks, the Deno one runs, every
+//       `m4kit` line of the shell blocks runs against the installed CLI, the CDN snippet runs in (e) (readme.mjs)
 // plus publint / attw on the tarballs, and README.md's size and compatibility tables checked against this run
 // (readme.mjs; `--write-readme` rewrites them)
 // plus npm publish --dry-run and deno publish --dry-run for every package. Writes tests/.out/consumer.json
@@ -37,7 +38,7 @@ import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLERS } from './bundlers.mjs';
 import { tsCells, writeTsconfig } from './typescript.mjs';
-import { blockCheck, checkReadme, readmeBlocks } from './readme.mjs';
+import { blockCheck, checkReadme, readmeBlocks, shellCommands, shellFixtures, shellRun, shellSkip } from './readme.mjs';
 import { extractExamples } from './examples.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -377,11 +378,63 @@ if (installed) {
     assert(!failures.length, failures.join('\n'));
   });
 
+  // ---------------------------------------------------------------- (h) the README's shell blocks
+  // every `m4kit …` line of every ```sh block runs, as written, against the installed CLI, each block in its own
+  // folder holding the inputs its lines name (readme.mjs shellFixtures); the lines not run and the lines run with
+  // smaller settings are printed with the reason (readme.mjs SHELL_SKIPS, SHELL_REDUCED)
+  await check('(h) README shell blocks: every m4kit line runs against the installed CLI', async () => {
+    const sdk = await import('@m4kit/sdk');
+    const { encode } = await import('fast-png');
+    const io = { sdk, png: encode, cpSync, mkdirSync, writeFileSync, join };
+    const path = `${join(app, 'node_modules/.bin')}:${env.PATH ?? process.env.PATH}`;
+    const failures = [];
+    let ran = 0;
+    for (const b of readmeBlocks(join(root, 'README.md')).filter((x) => x.lang === 'sh')) {
+      const dir = join(app, 'readme-shell', `block-${b.line}`);
+      mkdirSync(dir, { recursive: true });
+      cpSync(join(app, 'readme-blocks/data.csv'), join(dir, 'data.csv'));
+      if (/data\/clip-tiny/.test(b.code))
+        cpSync(join(root, 'data/clip-tiny'), join(dir, 'data/clip-tiny'), { recursive: true });
+      const before = await shellFixtures(dir, b.code, io);
+      for (const line of [...before, ...shellCommands(b.code)]) {
+        const why = shellSkip(line);
+        if (why) {
+          log(`README.md line ${b.line}: not run: ${line} (${why})`);
+          continue;
+        }
+        const { cmd, reduced } = shellRun(line);
+        if (reduced) log(`README.md line ${b.line}: run with ${reduced} appended: ${line}`);
+        const r = sh('sh', ['-c', cmd], { cwd: dir, env: { ...env, PATH: path } });
+        ran++;
+        if (r.status !== 0)
+          failures.push(`README.md line ${b.line}: ${line} exited ${r.status}: ${tail(r.stderr || r.stdout, 600)}`);
+      }
+    }
+    assert(ran >= 20, `only ${ran} README shell lines ran`);
+    assert(!failures.length, failures.join('\n'));
+    log(`${ran} README shell lines ran`);
+  });
+
   // ---------------------------------------------------------------- (g) the @example blocks of the declarations
   // the entry-point functions whose declarations must carry a runnable example (examples.mjs runs every one found)
-  const EXAMPLE_FUNCTIONS = ['@m4kit/kernels init', '@m4kit/sdk balanceEncoded', '@m4kit/sdk balanceFile'];
+  const EXAMPLE_FUNCTIONS = [
+    '@m4kit/kernels init',
+    '@m4kit/kernels getGPU',
+    '@m4kit/sdk balanceEncoded',
+    '@m4kit/sdk balanceFile',
+    '@m4kit/sdk resolveBalanceOptions',
+    '@m4kit/sdk evaluateFiles',
+    '@m4kit/sdk zeroShot',
+    '@m4kit/sdk loadClip',
+    '@m4kit/sdk loadClipTokenizer',
+    '@m4kit/sdk debias',
+    '@m4kit/sdk train',
+  ];
   await check('(g) every @example in the published declarations runs (entry-point functions have one)', async () => {
     const examples = extractExamples(join(app, 'node_modules'), ['@m4kit/kernels', '@m4kit/sdk']);
+    // the CLIP examples load the repository's tiny random-weight model folder, data/clip-tiny/<model>
+    if (existsSync(join(root, 'data/clip-tiny')))
+      cpSync(join(root, 'data/clip-tiny'), join(app, 'data/clip-tiny'), { recursive: true });
     for (const fn of EXAMPLE_FUNCTIONS)
       assert(
         examples.some((e) => e.where === fn),
@@ -468,7 +521,7 @@ if (installed) {
   // ---------------------------------------------------------------- (e) Vite app + plain script in Chromium
   await check(
     '(e) Vite app in Chromium: matmul + balance on WebGPU; no node:* import or native package in the bundle; ' +
-      'plain <script type=module> with dist/browser/m4kit.js',
+      "plain <script type=module> with dist/browser/m4kit.js; README's CDN snippet",
     async () => {
       const web = join(app, 'web');
       const { build } = await import(join(root, 'node_modules/vite/dist/node/index.js'));
@@ -495,7 +548,18 @@ if (installed) {
         /(?:^|[;}\n])\s*(?:import|export)\s*[\w*{][^;"']*?\bfrom\s*["'](?![./])[^"']+["']/.exec(browserJs) ??
         /(?:^|[^\w$.])import\(\s*["'](?![./])[^"']+["']\s*\)/.exec(browserJs);
       assert(!badB, `dist/browser/m4kit.js imports ${badB?.[0]}`);
+      // README's CDN snippet: its URL names the packed file's path, and the snippet runs as written against it
+      const cdn = readmeBlocks(join(root, 'README.md')).find((b) => b.lang === 'html' && /cdn\.jsdelivr/.test(b.code));
+      assert(cdn, 'README.md has no CDN <script> block');
+      const cdnUrl = /https:\/\/cdn\.jsdelivr\.net\/npm\/@m4kit\/sdk\/([^'"]+)/.exec(cdn.code);
+      assert(cdnUrl, `README.md line ${cdn.line}: no @m4kit/sdk CDN URL in the <script> block`);
+      assert(
+        existsSync(join(app, 'node_modules/@m4kit/sdk', cdnUrl[1])),
+        `README.md line ${cdn.line}: the CDN URL names ${cdnUrl[1]}, which the packed @m4kit/sdk does not hold`,
+      );
+      writeFileSync(join(web, 'cdn.html'), cdn.code.replace(cdnUrl[0], '/plain/m4kit.js'));
       const files = {
+        '/cdn/': join(web, 'cdn.html'),
         '/plain/m4kit.js': join(app, 'node_modules/@m4kit/sdk/dist/browser/m4kit.js'),
         '/plain/work.js': join(web, 'work.js'),
         '/plain/': join(web, 'plain.html'),
@@ -534,6 +598,21 @@ if (installed) {
           assert(!errors.length, `${path}: page errors ${errors.join('; ')}`);
           await page.close();
         }
+        // the CDN snippet logs the adapter and the product [1, 2; 3, 4]·I
+        const page = await browser.newPage();
+        const errors = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        const logged = new Promise((resolve) =>
+          page.on('console', async (msg) => {
+            const args = msg.args();
+            if (args.length === 2) resolve(await args[1].evaluate((x) => Array.from(x)));
+          }),
+        );
+        await page.goto(url + '/cdn/');
+        const product = await Promise.race([logged, new Promise((r) => setTimeout(() => r(null), 60_000))]);
+        assert(!errors.length, `README CDN snippet: page errors ${errors.join('; ')}`);
+        assert(product?.join() === '1,2,3,4', `README CDN snippet logged ${product}`);
+        await page.close();
       } finally {
         await browser.close();
         server.close();

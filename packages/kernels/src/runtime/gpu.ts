@@ -27,6 +27,14 @@ export function setGpuProvider(p: GpuProvider | undefined): void {
  *
  * @returns the WebGPU entry object
  * @throws NoAdapterError when there is neither
+ *
+ * @example
+ * ```js
+ * import '@m4kit/kernels/node'; // registers Dawn in Node (browsers and Deno have navigator.gpu)
+ * import { getGPU } from '@m4kit/kernels';
+ * const adapter = await (await getGPU()).requestAdapter();
+ * console.log(adapter ? 'a WebGPU adapter is available' : 'no adapter: init({ backend: "cpu" }) still works');
+ * ```
  */
 export async function getGPU(): Promise<GPU> {
   const provider = (globalThis as Slot)[SLOT];

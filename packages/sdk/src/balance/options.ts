@@ -207,6 +207,19 @@ export interface ResolvedBalanceOptions {
  * @param labels - the caller's names for the options in error messages.
  * @returns the frozen, resolved options.
  * @throws OptionError naming the option (by its label) and the allowed values.
+ *
+ * @example
+ * ```js
+ * import { OptionError, resolveBalanceOptions } from '@m4kit/sdk/options';
+ * const o = resolveBalanceOptions({ eta: '0.8', epsRep: 0.02 }); // strings from a form are parsed strictly
+ * console.log(o.eta, o.epsRep, o.epsAssoc, o.onInfeasible, o.onNotConverged); // 0.8 0.02 0.01 throw throw
+ * try {
+ *   resolveBalanceOptions({ eta: 2 }, { eta: 'keep rate' });
+ * } catch (e) {
+ *   if (!(e instanceof OptionError)) throw e;
+ *   console.log(e.message); // names the option by the caller's label
+ * }
+ * ```
  */
 export function resolveBalanceOptions(
   input: BalanceOptionsInput | ResolvedBalanceOptions = {},

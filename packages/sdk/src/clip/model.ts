@@ -107,6 +107,23 @@ function checkFinite(out: Float32Array, n: number, d: number, what: string, firs
  * @param opts - the `Kernels` backend, precision and towers.
  * @returns the model (call `dispose()` when done).
  * @throws DataError naming the file for a missing, malformed or unsupported config, weights or vocabulary.
+ *
+ * @example
+ * ```js
+ * import { readdirSync, readFileSync } from 'node:fs';
+ * import { init } from '@m4kit/kernels';
+ * import { loadClip } from '@m4kit/sdk';
+ * // the model's files by name (in a browser: the File objects of an <input type=file multiple>); here the tiny
+ * // random-weight open_clip model of m4kit's repository (data/clip-tiny/gelu)
+ * const dir = 'data/clip-tiny/gelu';
+ * const files = Object.fromEntries(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(`${dir}/${f}`))]));
+ * const k = await init({ backend: 'cpu' });
+ * const model = await loadClip(files, { kernels: k });
+ * const t = await model.embedTexts(['a photo of a dog', 'a photo of a cat']);
+ * console.log(`${t.n} × ${t.d} text embeddings on ${model.backend}`);
+ * model.dispose();
+ * k.destroy();
+ * ```
  */
 export async function loadClip(files: ClipModelFiles, opts: LoadClipOptions): Promise<ClipModel> {
   return loadClipFrom(fileSetOf(files), opts);

@@ -445,6 +445,20 @@ async function evaluateAble(
  * @returns the module (best validation epoch, or the last), the loss history and the evaluations.
  * @throws ArgumentError / ShapeError / OptionError for bad inputs (before any GPU work); ArgumentError when the
  *   loss becomes non-finite.
+ *
+ * @example
+ * ```js
+ * import { debias } from '@m4kit/sdk';
+ * // 32 images with a caption and a counterfactual caption each (8-d here; your CLIP embeddings in practice)
+ * let s = 1;
+ * const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+ * const emb = (n, d) => ({ n, d, data: Float32Array.from({ length: n * d }, rand) });
+ * const data = { images: emb(32, 8), captions: emb(32, 8), counterfactuals: emb(32, 8) };
+ * const opts = { hidden1: 16, hidden2: 16, batchSize: 8, epochs: 2, queueSize: 32, lr: 1e-3, backend: 'cpu' };
+ * const { module, history } = await debias(data, opts);
+ * const debiased = await module.apply(data.images, { normalize: true });
+ * console.log(`${history.length} epochs logged; ${debiased.n} × ${debiased.d} debiased image embeddings`);
+ * ```
  */
 export async function debias(
   data: DebiasData,

@@ -62,6 +62,19 @@ export interface ZeroShotResult {
  * @param classes - one text embedding per class
  * @param labels - the true class per image
  * @returns top-1 / top-5 accuracy overall and per class, mean per-class top-1, the predicted class per image
+ *
+ * @example
+ * ```js
+ * import { init } from '@m4kit/kernels';
+ * import { zeroShot } from '@m4kit/sdk';
+ * const k = await init({ backend: 'cpu' });
+ * // 3 image embeddings and 2 class embeddings (e.g. of "a photo of a cat", "a photo of a dog")
+ * const images = { n: 3, d: 2, data: Float32Array.from([1, 0.1, 0.2, 1, 0.9, -0.1]) };
+ * const classes = { n: 2, d: 2, data: Float32Array.from([1, 0, 0, 1]) };
+ * const r = await zeroShot(k, images, classes, [0, 1, 0]);
+ * console.log(`top-1 ${r.top1}`, Array.from(r.predicted));
+ * k.destroy();
+ * ```
  */
 export async function zeroShot(
   kernels: Kernels,

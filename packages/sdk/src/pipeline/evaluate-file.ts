@@ -113,6 +113,27 @@ function column(
  *   attribute distribution, the backend and the report paths
  * @returns the evaluation report (also written to `reportJson` / `reportHtml` when given)
  * @throws DataError naming the file, row and column of bad input
+ *
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { evaluateFiles, npyBytes } from '@m4kit/sdk/node';
+ * // 4 image and 4 caption embeddings (3-d; `m4kit embed` writes real ones); caption i describes image i
+ * const f = (name) => join(tmpdir(), name);
+ * writeFileSync(f('img.npy'), npyBytes([4, 3], '<f4', [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 0]));
+ * writeFileSync(f('txt.npy'), npyBytes([4, 3], '<f4', [0.9, 0.1, 0, 0, 1, 0.1, 0.1, 0, 1, 1, 0.9, 0]));
+ * writeFileSync(f('captions.csv'), 'image\n0\n1\n2\n3\n');
+ * const report = await evaluateFiles({
+ *   images: f('img.npy'),
+ *   texts: f('txt.npy'),
+ *   textMeta: f('captions.csv'),
+ *   task: 'retrieval',
+ *   backend: 'cpu',
+ * });
+ * console.log(report.retrieval.imageToText['R@1'], report.retrieval.textToImage['R@1']);
+ * ```
  */
 export async function evaluateFiles(o: EvalOptions): Promise<EvalReport> {
   const t0 = performance.now();

@@ -175,6 +175,25 @@ export async function loadTrainedModel(
  * @param hooks - progress, checkpoint and abort callbacks
  * @returns the trained model (call `dispose()` when done)
  * @throws TrainConfigError for bad settings or data
+ *
+ * @example
+ * ```js
+ * import { init } from '@m4kit/kernels';
+ * import { train } from '@m4kit/sdk';
+ * const k = await init({ backend: 'cpu' }); // or init() for WebGPU
+ * // 64 paired image / text features (6-d and 5-d): the heads learn a shared 4-d space
+ * let s = 7;
+ * const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 2 - 1;
+ * const n = 64;
+ * const image = Float32Array.from({ length: n * 6 }, rand);
+ * const text = Float32Array.from({ length: n * 5 }, rand);
+ * const config = { loss: 'clip', outDim: 4, batchSize: 16, steps: 20, lr: 0.01, logEvery: 5 };
+ * const model = await train(k, { image, imageDim: 6, text, textDim: 5, n }, config);
+ * const z = await model.embedImage(image.subarray(0, 2 * 6), 2); // 2 × 4, unit rows
+ * console.log(`loss ${model.history[0].loss.toFixed(3)} → ${model.history.at(-1).loss.toFixed(3)}`, z.length);
+ * model.dispose();
+ * k.destroy();
+ * ```
  */
 export async function train(
   k: Kernels,
