@@ -33,7 +33,7 @@ import {
   labelWords,
   gpuContextOf,
 } from '@m4kit/kernels';
-import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk';
+import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk/advanced';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';

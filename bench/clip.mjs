@@ -57,7 +57,7 @@ async function benchNode(cfg, opts) {
     fs.readSync(fd, buf, 0, b - a, a);
     return buf;
   });
-  const { createGpuTowers } = await import('@m4kit/sdk');
+  const { createGpuTowers } = await import('@m4kit/sdk/advanced');
   const k = await init({ backend: 'webgpu' });
   const t0 = performance.now();
   const towers = await createGpuTowers(k, cfg, src, { precision: opts.precision, towers: { text: false } });

@@ -30,7 +30,7 @@ import {
   cloneParams,
   lossAndGrads,
   paramList,
-} from '@m4kit/sdk';
+} from '@m4kit/sdk/advanced';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

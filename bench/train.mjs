@@ -10,7 +10,7 @@
 // clock stops after the last step's loss is read. Writes bench/results/train-<ISO time>.json.
 import '@m4kit/sdk/node';
 import { init, gpuContextOf } from '@m4kit/kernels';
-import { createEngine, initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler } from '@m4kit/sdk';
+import { createEngine, initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler } from '@m4kit/sdk/advanced';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

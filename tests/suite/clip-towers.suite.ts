@@ -7,13 +7,12 @@ import { ArgumentError, gpuContextOf, init, ShapeError, type InitOptions, type K
 import {
   bytesReader,
   ClipAbortedError,
-  createGpuTowers,
-  openClipWeights,
   resolveClipConfig,
   type ClipConfig,
   type ClipTowers,
   type ClipWeightSource,
 } from '@m4kit/sdk';
+import { createGpuTowers, openClipWeights } from '@m4kit/sdk/advanced';
 import { assert, assertClose, assertRejects, rng, Suite, type Env } from './harness.js';
 import { CLIP_TINY } from './clip-tiny-fixture.js';
 

@@ -10,11 +10,11 @@ import {
   ndklAtK,
   retrieval,
   searchTopK,
-  searchTopKRef,
   wilcoxon,
   zeroShot,
   type Embeddings,
 } from '@m4kit/sdk';
+import { searchTopKRef } from '@m4kit/sdk/advanced';
 import { assert, assertClose, assertEqualArrays, rng, Suite, type Env } from './harness.js';
 
 // spec §4.4 / §4.5 (vectors.json "retrieval_bias", "able")
