@@ -69,6 +69,10 @@ export {
   type Interpolation,
   type ResizePlan,
 } from './ops/image-preprocess/reference.js';
+/**
+ * The float64 CPU references, one per kernel family (`ref.matmulRef`, `ref.clipLossRef`, …): the definitions the
+ * WebGPU kernels are tested against, and what the `cpu` backend runs.
+ */
 export * as ref from './ops/references.js';
 export { OPS, listOps, type OpSurface, type Surface } from './ops/registry.js';
 export { gpuContextOf } from './backend-webgpu.js';

@@ -71,6 +71,14 @@ export function checkClipGradNorm(grads: Tensor[], maxNorm: number): void {
 /**
  * One AdamW step (decoupled weight decay, bias correction; PyTorch semantics), in place on `params`, `m`, `v`
  * (flat f32 tensors of equal size; `m`, `v` start at zero). `step` counts from 1.
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param params - parameters, updated in place.
+ * @param grads - gradients (same size).
+ * @param m - first moments, updated in place.
+ * @param v - second moments, updated in place.
+ * @param step - step number, from 1 (bias correction).
+ * @param hp - learning rate, betas, eps, weight decay.
+ * @throws ArgumentError for bad hyper-parameters or mismatched tensors.
  */
 export function adamw(
   ctx: GpuContext,
@@ -129,6 +137,11 @@ export interface ClipGradNormResult<T = GpuTensor> {
 /**
  * Global gradient-norm clipping over a set of f32 tensors (PyTorch `clip_grad_norm_`): scales every tensor in
  * place and returns the norm and the factor as device tensors (no read-back).
+ * @param ctx - the WebGPU context that owns the gradients.
+ * @param grads - distinct f32 tensors, scaled in place.
+ * @param maxNorm - the global L2 norm bound (finite, > 0).
+ * @returns the norm before clipping and the factor applied, as one-element device tensors.
+ * @throws ArgumentError for a bad maxNorm, non-f32 or repeated tensors.
  */
 export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: number): ClipGradNormResult {
   const op = 'clipGradNorm';
