@@ -37,7 +37,10 @@ const duck: (p: string) => Promise<DuckSession> = () => openDuckDB();
 console.log(typeof balanceFileDuckdb, duck, BALANCE_DEFAULTS.eta, resolveBalanceOptions({ eta: '0.5' }).eta);
 console.log(typeof browserKernels.init, typeof browserBalance);
 {
-  const engine: MomentsEngine = createCpuEngine({ n: 1, m: 1, c: 1, S: new Float64Array([1]), Y: new Float64Array([1]) }, [1]);
+  const engine: MomentsEngine = createCpuEngine(
+    { n: 1, m: 1, c: 1, S: new Float64Array([1]), Y: new Float64Array([1]) },
+    [1],
+  );
   console.log(typeof solveBatch, engine.n);
 }
 console.log(reason, c, device, rb, r2.report.kept);

@@ -2,12 +2,7 @@
 // the tokenizer's text helpers are in `@m4kit/sdk/advanced`.
 export type * from './types.js';
 export { resolveClipConfig, CLIP_DEFAULTS, OPENAI_MEAN, OPENAI_STD } from './config.js';
-export {
-  ClipTokenizer,
-  vocabularyFromMerges,
-  vocabularyFromTokenizerJson,
-  type ClipVocabulary,
-} from './tokenizer.js';
+export { ClipTokenizer, vocabularyFromMerges, vocabularyFromTokenizerJson, type ClipVocabulary } from './tokenizer.js';
 export { fileSetOf, type ClipFileEntry, type ClipFileSet, type ClipModelFiles } from './files.js';
 export {
   loadClip,
