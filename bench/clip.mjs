@@ -14,7 +14,8 @@
 // drivers (lavapipe, SwiftShader) a ViT-B/32 call is slow: reps are capped by --budget seconds of timed calls per
 // measurement (at least one), and --quick drops batch 64. Writes bench/results/clip-<ISO time>.json.
 import '@m4kit/kernels/node';
-import { init, gpuContextOf } from '@m4kit/kernels';
+import { init } from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import fs from 'node:fs';

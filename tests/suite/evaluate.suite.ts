@@ -1,4 +1,5 @@
-import { init, topk as topkGpu, type Kernels, gpuContextOf } from '@m4kit/kernels';
+import { init, type Kernels } from '@m4kit/kernels';
+import { topk as topkGpu, gpuContextOf } from '@m4kit/kernels/advanced';
 import {
   able,
   biasPrompts,
