@@ -43,6 +43,7 @@ export {
   GELU_C,
 } from './ops/mlp/reference.js';
 export { debiasLoss, foldDebiasStats } from './ops/debias-loss/debias-loss.js';
+/** The float64 reference of every kernel family (the CPU backend's implementations and the tests' oracles). */
 export * as ref from './ops/references.js';
 export { defineOp, type OpDeclaration, type OpCase, type OpTolerance, type TensorMaker } from './ops/op.js';
 export { OPS, listOps, type OpSurface, type Surface } from './ops/registry.js';
