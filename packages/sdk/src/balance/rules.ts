@@ -24,7 +24,11 @@ export const seal = <T extends object>(o: T): T => {
   resolved.add(o);
   return o;
 };
-/** True for objects made by one of the balance resolvers (they are trusted as they are). */
+/**
+ * True for objects made by one of the balance resolvers (they are trusted as they are).
+ * @param o - any value.
+ * @returns whether `o` was returned by a balance resolver.
+ */
 export const isResolved = (o: unknown): boolean => typeof o === 'object' && o !== null && resolved.has(o);
 
 /** A resolved object with some fields replaced by values already checked (e.g. a pipeline forcing its path). */

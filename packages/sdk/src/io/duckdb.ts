@@ -23,7 +23,13 @@ export class MissingDependencyError extends M4kitError {
 }
 
 let api: Promise<DuckApi> | undefined;
-/** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests. */
+/**
+ * Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests.
+ * @param feature - what needs DuckDB, for the error message.
+ * @param pkg - the package to import (tests point it elsewhere).
+ * @returns the `@duckdb/node-api` module (loaded once).
+ * @throws MissingDependencyError (E_DEPENDENCY) when the optional package is not installed.
+ */
 export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-api'): Promise<DuckApi> {
   const load = () =>
     (import(/* @vite-ignore */ /* webpackIgnore: true */ pkg) as Promise<DuckApi>).catch((e) => {
@@ -37,6 +43,9 @@ export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-ap
   return api;
 }
 
+/**
+ * An open DuckDB connection with helpers: run a statement, read rows, close (removing the spill directory).
+ */
 export interface DuckSession {
   con: DuckConnection;
   /** run a statement */
@@ -46,6 +55,9 @@ export interface DuckSession {
   close(): Promise<void>;
 }
 
+/**
+ * Options of `openDuckDB`: memory limit, threads and where DuckDB spills.
+ */
 export interface DuckOptions {
   /** DuckDB memory limit, e.g. '2GB' (default: DuckDB's, 80% of RAM) */
   memoryLimit?: string;
@@ -54,6 +66,12 @@ export interface DuckOptions {
   tempDirectory?: string;
 }
 
+/**
+ * Open an in-memory DuckDB database (the optional `@duckdb/node-api` package) with its spill directory.
+ * @param opts - memory limit, threads, temp directory.
+ * @returns the session; `close()` it when done.
+ * @throws MissingDependencyError when `@duckdb/node-api` is not installed.
+ */
 export async function openDuckDB(opts: DuckOptions = {}): Promise<DuckSession> {
   const duck = await loadDuckDB();
   const spill = opts.tempDirectory ?? (await mkdtemp(join(tmpdir(), 'm4kit-duckdb-')));
@@ -123,6 +141,12 @@ export const canHashKeys = (path: string): boolean => ['csv', 'tsv'].includes(du
  * loaded into a DuckDB table once (insertion order = file order), since their scans carry no row number — only
  * the columns in `keep` when given (all must exist). CSV/TSV cells stay text, as in the default engine's reader.
  * Returns the input's column names.
+ * @param s - an open DuckDB session.
+ * @param path - a table file or a glob (CSV/TSV/JSON/Parquet).
+ * @param name - the view to create (default 'm4_src').
+ * @param keep - columns to keep (default: all).
+ * @returns the input's column names.
+ * @throws DataError naming the file for an unreadable input or an unknown column.
  */
 export async function registerSource(
   s: DuckSession,
@@ -241,19 +265,11 @@ export function duckReadError(msg: string, path: string): DataError {
 }
 
 /**
- * SQL text of a DOUBLE in [0, 1] exactly as JavaScript's String(x) writes it (the default engine's CSV writer):
- * "0" and "1" for the integers, fixed notation from 1e-6 up, "1.5e-7" below (DuckDB writes 1.0, 1.5e-05, 1.5e-07).
+ * COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename.
+ * @param s - an open DuckDB session.
+ * @param query - the SELECT whose rows are written.
+ * @param out - the output path (its extension picks CSV/TSV/JSONL/Parquet, optional .gz / .zst).
  */
-export function jsNumberText(x: string): string {
-  const s = `CAST(${x} AS VARCHAR)`;
-  return `CASE WHEN ${x} = 0 THEN '0' WHEN ${x} = 1 THEN '1' WHEN NOT contains(${s}, 'e') THEN ${s}
-    WHEN ${x} >= 1e-6
-      THEN '0.' || repeat('0', CAST(split_part(${s}, 'e-', 2) AS INTEGER) - 1)
-        || replace(split_part(${s}, 'e', 1), '.', '')
-    ELSE replace(${s}, 'e-0', 'e-') END`;
-}
-
-/** COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename. */
 export async function copyAtomic(s: DuckSession, query: string, out: string): Promise<void> {
   const { atomicWrite } = await import('./write.js');
   const { duckdb, gzip, zstd } = duckFormat(out);

@@ -10,6 +10,9 @@ import { decodeText, parseCsvText, parseJsonText } from './table-text.js';
 export type { ByteColumn, Cell, Row, TableChunk, TableFormat } from './table.js';
 export { checkUniqueColumns } from './table.js';
 
+/**
+ * One entry of the table-format registry: extensions, text or binary, its parser, writer and DuckDB options.
+ */
 export interface TableFormatSpec {
   format: TableFormat;
   /** lower-case extensions with the dot; the first is the one named in messages */
@@ -93,7 +96,13 @@ export interface TableFile {
 
 const known = () => TABLE_FORMATS.flatMap((f) => f.extensions).join(' ');
 
-/** The format of a file name (extension, case-insensitive, optional .gz for text formats); DataError otherwise. */
+/**
+ * The format of a file name (extension, case-insensitive, optional .gz for text formats); DataError otherwise.
+ * @param name - a file name.
+ * @param format - a format that overrides the extension.
+ * @returns the format, its registry entry and whether the name ends in .gz / .zst.
+ * @throws DataError for an unknown extension or a compression the format does not take.
+ */
 export function tableFile(name: string, format?: TableFormat): TableFile {
   const lower = name.toLowerCase();
   const gzip = lower.endsWith('.gz');
@@ -108,7 +117,12 @@ export function tableFile(name: string, format?: TableFormat): TableFile {
   return { format: spec.format, spec, gzip, zstd };
 }
 
-/** Format from a file name; DataError naming the file otherwise. */
+/**
+ * Format from a file name; DataError naming the file otherwise.
+ * @param name - a file name.
+ * @returns its table format.
+ * @throws DataError for an unknown extension.
+ */
 export function tableFormatOf(name: string): TableFormat {
   return tableFile(name).format;
 }

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { ArgumentError } from '@m4kit/kernels';
 import { resolveBalanceOptions, type BalanceOptions } from '../balance/options.js';
 import { resolvedWith } from '../balance/rules.js';
-import { checkFeasible } from '../balance/infeasible.js';
+import { checkFeasible, writesOutput } from '../balance/infeasible.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
 import { canHashKeys, openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
@@ -21,6 +21,9 @@ import { joinBackByCode, joinBackByJoin } from './duckdb-joinback.js';
 import { phaseTimer } from './phases.js';
 import type { BalanceReport } from './report-types.js';
 
+/**
+ * Options of `balanceFileDuckdb`: the balance options plus the output, the report, DuckDB's settings and the path.
+ */
 export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' | 'solver'> {
   out?: string;
   reportPath?: string;
@@ -33,6 +36,9 @@ export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' 
   joinBack?: 'auto' | 'join';
 }
 
+/**
+ * What `balanceFileDuckdb` returns: the pattern table, q per pattern and the report.
+ */
 export interface BalanceDuckdbResult {
   /** the pattern-count table as the solver saw it: one pattern per distinct key, in order of first occurrence */
   encoded: EncodedTable;
@@ -43,7 +49,15 @@ export interface BalanceDuckdbResult {
 
 const ROW_PREFIX = /^row \d+(, column "(?:[^"]|"")*")?: /;
 
-/** Balance a table file (or glob) on the pattern path inside DuckDB. */
+/**
+ * Balance a table file (or glob) on the pattern path inside DuckDB.
+ * @param path - a table file or glob DuckDB reads (CSV/TSV/JSON/Parquet).
+ * @param spec - the attribute and label columns.
+ * @param opts - balance options plus `out`, `reportPath` and DuckDB settings.
+ * @returns the pattern table, q per pattern and the report.
+ * @throws InfeasibleError / NotConvergedError as `balanceFile` (after the report, without the output);
+ *   MissingDependencyError without `@duckdb/node-api`; DataError / OptionError for bad input.
+ */
 export async function balanceFileDuckdb(
   path: string,
   spec: ColumnSpec,
@@ -98,7 +112,10 @@ export async function balanceFileDuckdb(
     const enc = encodePatterns(pats, { ...spec, combine: spec.combine ?? o.combine }, path);
     ph.mark('encode');
     if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, o, opts, t0, on);
-    const res = await balanceEncoded(enc, resolvedWith(o, { path: 'patterns', onInfeasible: 'return' }));
+    const res = await balanceEncoded(
+      enc,
+      resolvedWith(o, { path: 'patterns', onInfeasible: 'return', onNotConverged: 'return' }),
+    );
     const feasible = res.report.solver.status !== 'infeasible';
     ph.mark('solve');
     let kept = 0;
@@ -108,7 +125,9 @@ export async function balanceFileDuckdb(
       // one scan writes (pattern code, keep) per row into a narrow table in row order, the kept rows per pattern
       // are grouped from it, and the output is COPYed from it in row order: no join, no sort (joinBackByCode);
       // past the dense-code limit, the join on the pattern columns and a sort by row id (joinBackByJoin)
-      const jb = { out: opts.out, seed: o.seed, phases: ph };
+      // stopped at maxIter and about to throw NotConvergedError: the kept rows are counted, no output written
+      const out = writesOutput(res.report.solver.status, o) ? opts.out : undefined;
+      const jb = { out, seed: o.seed, phases: ph };
       const lookup = () => (hashed ? joinBackBySlot(s, spec, res.q, jb) : joinBackByCode(s, keys, spec, res.q, jb));
       const kwPid =
         (opts.joinBack === 'join' ? null : await lookup()) ??
@@ -140,7 +159,7 @@ export async function balanceFileDuckdb(
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
     ph.mark('report');
-    checkFeasible(report, o.onInfeasible);
+    checkFeasible(report, o);
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();
