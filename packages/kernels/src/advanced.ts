@@ -43,6 +43,8 @@ export {
   GELU_C,
 } from './ops/mlp/reference.js';
 export { debiasLoss, foldDebiasStats } from './ops/debias-loss/debias-loss.js';
+export { debiasRowLossRef, type RowLoss, type RowLossOptions } from './ops/debias-loss/reference.js';
+export { adamwStepRef, type AdamWHyperParams } from './ops/optim/reference.js';
 /** The float64 reference of every kernel family (the CPU backend's implementations and the tests' oracles). */
 export * as ref from './ops/references.js';
 export { defineOp, type OpDeclaration, type OpCase, type OpTolerance, type TensorMaker } from './ops/op.js';

@@ -35,8 +35,8 @@ export { keepHashStages, jsNumberText } from './balance/sql.js';
 export { solverReport } from './pipeline/driver.js';
 
 // debias: the BA module's parts
-export { cloneParams, debiasRowLossRef, emaUpdate, initBaParams, paramList } from './debias/ba.js';
-export type { BaParams, Mlp, RowLoss, RowLossOptions, MatmulBackend } from './debias/ba.js';
+export { cloneParams, emaUpdate, initBaParams, paramList } from './debias/ba.js';
+export type { BaParams, Mlp, MatmulBackend } from './debias/ba.js';
 export { bankLossRef, CpuBank, type Bank, type BankLossInput, type BankLossOutput } from './debias/bank.js';
 export { Adam, featureLoss, lossAndGrads, type FeatureLoss, type FeatureLossInput } from './debias/step.js';
 export { createGpuBank } from './debias/bank-gpu.js';

@@ -19,7 +19,12 @@ export {
   type LabelBias,
 } from './balance/metrics.js';
 export * from './balance/options.js';
-export { InfeasibleError, NotConvergedError, violatedConstraints, type ViolatedConstraint } from './balance/infeasible.js';
+export {
+  InfeasibleError,
+  NotConvergedError,
+  violatedConstraints,
+  type ViolatedConstraint,
+} from './balance/infeasible.js';
 export * from './io/errors.js';
 export { OptionError, type OptionLabels } from './options.js';
 export * from './io/encode.js';
