@@ -3,7 +3,8 @@
 // (scripts/chromium.mjs), random weights, each op waited for alone.
 //   node bench/profile-clip.mjs [--n=1,16] [--reps=2] [--unfused] [--where=node,chromium]
 import '@m4kit/kernels/node';
-import { init, gpuContextOf } from '@m4kit/kernels';
+import { init } from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -121,6 +121,20 @@ async function parquetTopLevelNames(s: DuckSession, p: string): Promise<string[]
   return names;
 }
 
+export interface SourceOptions {
+  /** phase timings (pipeline/phases.ts) */
+  phases?: { mark(name: string): void };
+  /**
+   * CSV/TSV only: load these columns as one 64-bit hash per row, `m4_h` (UBIGINT; `hash()` of the columns in this
+   * order), instead of their text; the other `keep` columns stay as they are. For the pattern path
+   * (pipeline/duckdb-hashed.ts), which reads the key values of each pattern from the file again.
+   */
+  hashKeys?: string[];
+}
+
+/** Whether registerSource can hash the key columns of `path` (CSV/TSV, where every cell is text). */
+export const canHashKeys = (path: string): boolean => ['csv', 'tsv'].includes(duckFormat(path).format);
+
 /**
  * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).
  * Parquet is scanned in place (row id = file_row_number + rows of the files before it); text formats are
@@ -139,8 +153,9 @@ export async function registerSource(
   path: string,
   name = 'm4_src',
   keep?: string[],
-  phases?: { mark(name: string): void },
+  opts: SourceOptions = {},
 ): Promise<string[]> {
+  const { phases, hashKeys } = opts;
   const { format: fmt, duckdb } = duckFormat(path);
   const p = sqlString(path);
   let columns: string[];
@@ -190,7 +205,12 @@ export async function registerSource(
         checkUniqueColumns(path, Object.values(head[0] ?? {}).map(String), 1);
       }
       check();
-      const sel = keep ? (await kept(scan)).join(', ') : '*';
+      let sel = keep ? (await kept(scan)).join(', ') : '*';
+      if (hashKeys && (fmt === 'csv' || fmt === 'tsv')) {
+        // the key columns as one hash (CSV cells are text: keptColumn leaves them as they are)
+        const rest = [...new Set(keep ?? [])].filter((c) => !hashKeys.includes(c)).map(sqlIdent);
+        sel = [`hash(${hashKeys.map(sqlIdent).join(', ')}) AS m4_h`, ...rest].join(', ');
+      }
       phases?.mark('sniff');
       await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
       phases?.mark('load');
@@ -242,21 +262,6 @@ export function duckReadError(msg: string, path: string): DataError {
   // anything else: DuckDB's first line, without its error class and the query position
   const first = msg.split('\n')[0].replace(/^[A-Za-z ]*Error: /, '');
   return new DataError(`DuckDB could not read the table: ${first}`, { file: path });
-}
-
-/**
- * SQL text of a DOUBLE in [0, 1] exactly as JavaScript's String(x) writes it (the default engine's CSV writer):
- * "0" and "1" for the integers, fixed notation from 1e-6 up, "1.5e-7" below (DuckDB writes 1.0, 1.5e-05, 1.5e-07).
- * @param x - a SQL DOUBLE expression.
- * @returns a SQL VARCHAR expression.
- */
-export function jsNumberText(x: string): string {
-  const s = `CAST(${x} AS VARCHAR)`;
-  return `CASE WHEN ${x} = 0 THEN '0' WHEN ${x} = 1 THEN '1' WHEN NOT contains(${s}, 'e') THEN ${s}
-    WHEN ${x} >= 1e-6
-      THEN '0.' || repeat('0', CAST(split_part(${s}, 'e-', 2) AS INTEGER) - 1)
-        || replace(split_part(${s}, 'e', 1), '.', '')
-    ELSE replace(${s}, 'e-0', 'e-') END`;
 }
 
 /**
