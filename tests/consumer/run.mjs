@@ -422,6 +422,8 @@ if (installed) {
     '@m4kit/kernels getGPU',
     '@m4kit/sdk balanceEncoded',
     '@m4kit/sdk balanceFile',
+    '@m4kit/sdk biasReport',
+    '@m4kit/sdk solveBatch',
     '@m4kit/sdk resolveBalanceOptions',
     '@m4kit/sdk evaluateFiles',
     '@m4kit/sdk zeroShot',

@@ -87,6 +87,23 @@ function checkSums(name: string, s: MomentsSums, m: number, c: number): void {
  * @param names - the group and label names.
  * @param extra - the kept rows' moments (realised keep flags) and the tolerance mode.
  * @returns per group and label RB/AB before, expected and realised after, and a summary.
+ *
+ * @example
+ * ```js
+ * import { biasReport, formatBiasReport } from '@m4kit/sdk';
+ * import { createCpuEngine, solveBatch } from '@m4kit/sdk/advanced';
+ * // 8 rows: sex one-hot (man, woman) and one label (doctor); the men are doctors more often
+ * const S = Float64Array.from([1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1]);
+ * const Y = Float64Array.from([1, 1, 1, 0, 1, 0, 0, 0]);
+ * const pi = [0.5, 0.5];
+ * const engine = createCpuEngine({ n: 8, m: 2, c: 1, S, Y }, pi);
+ * const eta = 0.5;
+ * const before = await engine.pass(new Float64Array(4), 0, eta, 1); // q ≡ 1: the data as it is
+ * const sol = await solveBatch(engine, { eta, pi, epsRep: 0.01, epsAssoc: 0.01 });
+ * const after = await engine.pass(sol.W, sol.mu, eta); // at the solution q
+ * const bias = biasReport(before, after, pi, { attributes: ['man', 'woman'], labels: ['doctor'] });
+ * console.log(formatBiasReport(bias));
+ * ```
  */
 export function biasReport(
   before: MomentsSums,

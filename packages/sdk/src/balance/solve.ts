@@ -52,6 +52,18 @@ export async function maxFeasibleEta(
  * @param options - η, π, tolerances, method and stopping rule.
  * @returns the dual point, the status and the solver report.
  * @throws OptionError for bad options; ArgumentError for an engine whose π differs from `options.pi`.
+ *
+ * @example
+ * ```js
+ * import { createCpuEngine, solveBatch } from '@m4kit/sdk/advanced';
+ * // 6 rows, one attribute pair (one-hot S) and one label; keep half of them with balanced shares and no association
+ * const S = Float64Array.from([1, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 1]);
+ * const Y = Float64Array.from([1, 1, 0, 0, 1, 0]);
+ * const engine = createCpuEngine({ n: 6, m: 2, c: 1, S, Y }, [0.5, 0.5]);
+ * const res = await solveBatch(engine, { eta: 0.5, pi: [0.5, 0.5], epsRep: 0, epsAssoc: 0 });
+ * const q = await engine.q(res.W, res.mu, 0.5); // keep probability per row
+ * console.log(res.status, Array.from(q, (x) => x.toFixed(3)));
+ * ```
  */
 export async function solveBatch(
   engine: MomentsEngine,
