@@ -273,7 +273,7 @@ const ABLATION_KEYS = [
   ['bias.probeAccuracy', 'probe', true, false],
   ['quality.zeroShotTop1', 'zero-shot', true, false],
   ['bias.parityCalibrated', '|calibrated parity|', false, true],
-  ['bias.retrievalLean', '|retrieval lean|', false, true],
+  ['bias.retrievalLean', 'retrieval lean', false, false],
   ['bias.maxSkewOccupations', 'MaxSkew@k', false, false],
   ['bias.able', 'ABLE', false, false],
 ];
@@ -340,7 +340,7 @@ export function ablationFinding(S) {
       (a) =>
         `${a.schedule} α ${a.alpha} (n = ${a.n}): module change ${(100 * a.changeImage.mean).toFixed(1)}% of the ` +
         `image embeddings, read-out ${f(a.metrics['bias.genderAccuracy'], true)}, zero-shot ` +
-        `${f(a.metrics['quality.zeroShotTop1'], true)}, |retrieval lean| ${f(a.metrics['bias.retrievalLean'])}`,
+        `${f(a.metrics['quality.zeroShotTop1'], true)}, retrieval lean ${f(a.metrics['bias.retrievalLean'])}`,
     ).join('; ') +
     '.'
   );
@@ -366,7 +366,7 @@ export function realAblationSection(md, results, mdTable, S) {
     };
     md.push(
       'Over every seed: the paired difference to the same seed’s original model (mean [95% bootstrap CI], exact ' +
-        'Wilcoxon p; accuracies in points; parities in absolute value).',
+        'Wilcoxon p; accuracies in points; the calibrated parity in absolute value, the retrieval lean signed).',
     );
     md.push(
       mdTable(

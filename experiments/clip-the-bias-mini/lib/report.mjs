@@ -77,7 +77,11 @@ export const METRICS = [
   { key: 'bias.parity', label: 'raw parity p(man)−p(woman)', abs: true, better: 'zero' },
   { key: 'bias.parityCalibrated', label: 'calibrated parity', abs: true, better: 'zero' },
   { key: 'bias.probeParity', label: 'probe parity', abs: true, better: 'zero' },
-  { key: 'bias.retrievalLean', label: 'retrieval lean (men in top-k − ½)', abs: true, better: 'zero' },
+  // signed, not |·|: the census data leans towards men (a positive lean), so a reduction is a fall towards 0 from
+  // above; per-run |lean| is a folded, noise-inflated statistic (a model with no lean still reads |lean| ≈ 0.01)
+  { key: 'bias.retrievalLean', label: 'retrieval lean (men in top-k − ½)', better: 'down' },
+  // the |·| version, for the record (see above: inflated by noise)
+  { key: 'bias.retrievalLeanAbs', label: '|retrieval lean| per run', better: 'down' },
   { key: 'bias.assocOccupations', label: 'mean |assoc| occupations', better: 'down' },
   { key: 'bias.assocControls', label: 'mean |assoc| controls (50/50 data)', better: 'down' },
   { key: 'bias.assocCensusCorr', label: 'r(assoc, census skew)', better: 'zero' },
@@ -148,6 +152,8 @@ export const EXTRA_PAIRS = [
 
 export function summarize(results) {
   const skewChoice = chooseSkewK(results);
+  for (const r of results.runs)
+    if (Number.isFinite(r.bias?.retrievalLean)) r.bias.retrievalLeanAbs = Math.abs(r.bias.retrievalLean);
   const st = results.settings;
   const mainRate = st.mainRate;
   const runs = results.runs;
@@ -500,10 +506,12 @@ export function findings(results, S) {
   );
   if (has('balanced'))
     f.push(
-      `**Representation bias, M4 balancing** (tested as |·|). Retrieval lean (share of men among the top-k images ` +
-        `that the gender-neutral concept prompts retrieve, − ½; the measure that follows the data's skew in the ` +
-        `skew sweep): ${cmp(S, 'balanced', o, 'bias.retrievalLean')}. The prompt-based parities (they do not follow ` +
-        `the data's skew, see the sweep): raw parity: ${cmp(S, 'balanced', o, 'bias.parity')}. ` +
+      `**Representation bias, M4 balancing.** Retrieval lean (share of men among the top-k images that the ` +
+        `gender-neutral concept prompts retrieve, − ½; the measure that follows the data's skew in the skew sweep; ` +
+        `signed, since the census data leans towards men): ${cmp(S, 'balanced', o, 'bias.retrievalLean')} ` +
+        `(per-run |lean|, which noise inflates: ${cmp(S, 'balanced', o, 'bias.retrievalLeanAbs')}). The ` +
+        `prompt-based parities (tested as |·|; they do not follow the data's skew, see the sweep): raw parity: ` +
+        `${cmp(S, 'balanced', o, 'bias.parity')}. ` +
         `Calibrated parity: ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}. Probe parity: ` +
         `${cmp(S, 'balanced', o, 'bias.probeParity')}.`,
     );
@@ -637,7 +645,8 @@ export function claims(results, S) {
       paper: 'CLIP the Bias (M4)',
       claim: 'Balancing the data reduces the model’s representation bias.',
       evidence:
-        `|retrieval lean| (the measure that follows the data's skew, skew sweep): ` +
+        `retrieval lean, signed (the measure that follows the data's skew, skew sweep; the census data leans ` +
+        `towards men, so a reduction is a fall towards 0): ` +
         `${cmp(S, 'balanced', o, 'bias.retrievalLean')}; prompt-based parities, which do not follow the data's ` +
         `skew: raw ${cmp(S, 'balanced', o, 'bias.parity')}; calibrated ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}; ` +
         `probe ${cmp(S, 'balanced', o, 'bias.probeParity')}`,
@@ -650,7 +659,7 @@ export function claims(results, S) {
       paper: 'CLIP the Bias (M4)',
       claim: 'Association bias is harder to remove by balancing than representation bias (smaller or no reduction).',
       evidence:
-        `mean |assoc|: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; |retrieval lean|: ` +
+        `mean |assoc|: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; retrieval lean: ` +
         `${cmp(S, 'balanced', o, 'bias.retrievalLean')}`,
       verdict: (() => {
         const tp = testOf(S, 'balanced', o).metrics;
@@ -658,7 +667,7 @@ export function claims(results, S) {
         const rk = tp['bias.retrievalLean'] ? 'bias.retrievalLean' : 'bias.parity';
         const relRep = tp[rk].diff.mean / Math.abs(S.table[o][rk].mean || 1);
         const relAssoc = tp['bias.assocOccupations'].diff.mean / (S.table[o]['bias.assocOccupations'].mean || 1);
-        const rel = `relative change |${rk === 'bias.parity' ? 'parity' : 'retrieval lean'}| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%`;
+        const rel = `relative change ${rk === 'bias.parity' ? '|parity|' : 'retrieval lean'} ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%`;
         const sig = (k) => tp[k].pValue !== null && tp[k].pValue < 0.05 && tp[k].diff.mean < 0;
         if (sig(rk) && !sig('bias.assocOccupations')) return `reproduced (${rel})`;
         if (!sig(rk) && sig('bias.assocOccupations')) return `contradicted (${rel})`;
