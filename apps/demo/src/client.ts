@@ -1,13 +1,13 @@
-// Promise wrapper around the worker; cancel() terminates it (the solver has no yield points to interrupt) and
-// starts a fresh one, which the page then re-feeds with the current table.
-import type { FromWorker, ToWorker } from './protocol';
+// The page's side of the worker protocol (rpc.ts): a promise per call, progress callbacks, and cancel(), which
+// terminates the worker (the solvers have no yield points to interrupt) — the next call starts a fresh one, which
+// the page then re-feeds with whatever state it needs (the balance tab: its table).
+import type { Call, Reply } from './rpc';
 
-type Pending = {
+type Pending<P> = {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-  onProgress?: (p: Extract<FromWorker, { type: 'progress' }>) => void;
+  onProgress?: (p: P) => void;
 };
-type Body<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export class CancelledError extends Error {
   constructor() {
@@ -15,51 +15,58 @@ export class CancelledError extends Error {
   }
 }
 
-export class WorkerClient {
-  private worker!: Worker;
+export interface CallOptions<P> {
+  transfer?: Transferable[];
+  onProgress?: (p: P) => void;
+}
+
+/**
+ * One worker behind promises. `spawn` creates the worker — `new Worker(new URL('./worker.ts', import.meta.url),
+ * …)` written at the call site, where Vite sees and bundles it; it runs on the first call and after a cancel.
+ */
+export class WorkerClient<Req extends { type: string }, P = never> {
+  private worker: Worker | null = null;
   private next = 1;
-  private pending = new Map<number, Pending>();
+  private pending = new Map<number, Pending<P>>();
 
-  constructor() {
-    this.start();
-  }
+  constructor(private readonly spawn: () => Worker) {}
 
-  private start(): void {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'm4kit-demo' });
-    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+  private start(): Worker {
+    const w = this.spawn();
+    w.onmessage = (ev: MessageEvent<Reply<P>>) => {
       const m = ev.data;
       const p = this.pending.get(m.id);
       if (!p) return;
-      if (m.type === 'progress') p.onProgress?.(m);
+      if (m.type === 'progress') p.onProgress?.(m.progress);
       else {
         this.pending.delete(m.id);
         if (m.type === 'ok') p.resolve(m.result);
         else p.reject(Object.assign(new Error(m.message), { code: m.code }));
       }
     };
-    this.worker.onerror = (ev) => {
+    w.onerror = (ev) => {
       const err = new Error(`worker failed: ${ev.message || 'unknown error'}`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
+    return w;
   }
 
-  call<R>(
-    msg: Body<ToWorker>,
-    opts: { transfer?: Transferable[]; onProgress?: Pending['onProgress'] } = {},
-  ): Promise<R> {
+  call<R>(msg: Req, opts: CallOptions<P> = {}): Promise<R> {
     const id = this.next++;
+    this.worker ??= this.start();
+    const w = this.worker;
     return new Promise<R>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });
-      this.worker.postMessage({ ...msg, id } as ToWorker, opts.transfer ?? []);
+      w.postMessage({ ...msg, id } satisfies Call<Req>, opts.transfer ?? []);
     });
   }
 
   /** Stop whatever runs now; every pending call rejects with CancelledError. */
   cancel(): void {
-    this.worker.terminate();
+    this.worker?.terminate();
+    this.worker = null;
     for (const p of this.pending.values()) p.reject(new CancelledError());
     this.pending.clear();
-    this.start();
   }
 }

@@ -1,4 +1,5 @@
-// Messages between the page (main.ts) and the worker (worker.ts). Large arrays travel as transferables.
+// Requests from the page (panels/) to the worker (worker.ts), their results and progress; the envelope (ids, ok /
+// error / progress replies) is the demo's one worker protocol, rpc.ts. Large arrays travel as transferables.
 import type { BalanceReport, ColumnKind, ResolvedBalanceOptions } from '@m4kit/sdk';
 
 export interface ColumnInfo {
@@ -33,12 +34,12 @@ export interface EvalRequest {
 }
 
 export type ToWorker =
-  | { id: number; type: 'probe' }
-  | { id: number; type: 'load'; name: string; bytes: ArrayBuffer }
-  | { id: number; type: 'balance'; req: BalanceRequest }
-  | { id: number; type: 'download'; format: 'csv' | 'parquet' }
-  | { id: number; type: 'columns'; name: string; bytes: ArrayBuffer }
-  | { id: number; type: 'eval'; req: EvalRequest };
+  | { type: 'probe' }
+  | { type: 'load'; name: string; bytes: ArrayBuffer }
+  | { type: 'balance'; req: BalanceRequest }
+  | { type: 'download'; format: 'csv' | 'parquet' }
+  | { type: 'columns'; name: string; bytes: ArrayBuffer }
+  | { type: 'eval'; req: EvalRequest };
 
 export interface ProbeResult {
   webgpu: boolean;
@@ -73,7 +74,11 @@ export interface EvalDone {
   backend: string;
 }
 
-export type FromWorker =
-  | { id: number; type: 'ok'; result: unknown }
-  | { id: number; type: 'error'; message: string; code?: string }
-  | { id: number; type: 'progress'; stage: string; iter: number; maxIter: number; violation: number; keepRate: number };
+/** progress of a balance run (the SDK's onProgress, posted at most every 50 ms) */
+export interface BalanceProgress {
+  stage: string;
+  iter: number;
+  maxIter: number;
+  violation: number;
+  keepRate: number;
+}

@@ -16,10 +16,10 @@ import {
   type EncodedTable,
   type BalanceOptions,
 } from '@m4kit/sdk';
-import type { BalanceDone, EvalDone, FromWorker, LoadResult, ProbeResult, ToWorker } from './protocol';
+import type { BalanceDone, BalanceProgress, EvalDone, LoadResult, ProbeResult, ToWorker } from './protocol';
+import { serve, type CallContext } from './rpc';
 
 type TableChunk = Awaited<ReturnType<typeof parseTableBytes>>;
-const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let table: { name: string; chunk: TableChunk } | null = null;
 let last: { enc: EncodedTable; result: BalanceResult; idName?: string } | null = null;
@@ -65,7 +65,10 @@ async function load(name: string, bytes: ArrayBuffer): Promise<LoadResult> {
   return { name, rows: chunk.rows.length, columns: describeColumns(chunk), preview };
 }
 
-async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['req']): Promise<BalanceDone> {
+async function balance(
+  req: Extract<ToWorker, { type: 'balance' }>['req'],
+  ctx: CallContext<BalanceProgress>,
+): Promise<BalanceDone> {
   if (!table) throw new Error('load a table first');
   last = null;
   const o = req.options;
@@ -86,11 +89,13 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
     kernels,
     // the page shows an infeasible run's report (status, largest feasible η) as the CLI's summary does
     onInfeasible: 'return',
+    // and an unconverged run's report (status 'max-iter'), as the CLI does before exiting 4
+    onNotConverged: 'return',
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastPost < 50 && p.iter < p.maxIter) return;
       lastPost = now;
-      post({ id, type: 'progress', ...p });
+      ctx.progress(p);
     },
   });
   const warnings = columnSpecWarnings({ attributes: req.attributes, labels: req.labels });
@@ -98,12 +103,16 @@ async function balance(id: number, req: Extract<ToWorker, { type: 'balance' }>['
   if (warnings.length) result.report.warnings = warnings;
   last = { enc: encoded, result };
   const dropped = Uint8Array.from(encoded.rowToPattern, (p) => (p < 0 ? 1 : 0));
-  return { report: result.report, q: result.q.slice(), keep: result.keep.slice(), dropped };
+  const done = { report: result.report, q: result.q.slice(), keep: result.keep.slice(), dropped };
+  ctx.transfer.push(done.q.buffer, done.keep.buffer, done.dropped.buffer);
+  return done;
 }
 
-async function download(format: 'csv' | 'parquet'): Promise<Uint8Array> {
+async function download(format: 'csv' | 'parquet', ctx: CallContext<BalanceProgress>): Promise<Uint8Array> {
   if (!last) throw new Error('run the balance first');
-  return tableToBytes(balanceOutputColumns(last.enc, last.result), format);
+  const bytes = await tableToBytes(balanceOutputColumns(last.enc, last.result), format);
+  ctx.transfer.push(bytes.buffer as ArrayBuffer);
+  return bytes;
 }
 
 async function evaluate(req: Extract<ToWorker, { type: 'eval' }>['req']): Promise<EvalDone> {
@@ -170,23 +179,11 @@ async function evaluate(req: Extract<ToWorker, { type: 'eval' }>['req']): Promis
   };
 }
 
-self.onmessage = async (ev: MessageEvent<ToWorker>) => {
-  const m = ev.data;
-  try {
-    if (m.type === 'probe') post({ id: m.id, type: 'ok', result: await probe() });
-    else if (m.type === 'load') post({ id: m.id, type: 'ok', result: await load(m.name, m.bytes) });
-    else if (m.type === 'columns') {
-      const chunk = await parseTableBytes(m.bytes, m.name);
-      post({ id: m.id, type: 'ok', result: chunk.columns });
-    } else if (m.type === 'balance') {
-      const r = await balance(m.id, m.req);
-      post({ id: m.id, type: 'ok', result: r }, [r.q.buffer, r.keep.buffer, r.dropped.buffer]);
-    } else if (m.type === 'download') {
-      const b = await download(m.format);
-      post({ id: m.id, type: 'ok', result: b }, [b.buffer as ArrayBuffer]);
-    } else if (m.type === 'eval') post({ id: m.id, type: 'ok', result: await evaluate(m.req) });
-  } catch (e) {
-    const err = e as Error & { code?: string };
-    post({ id: m.id, type: 'error', message: err?.message ?? String(e), code: err?.code });
-  }
-};
+serve<ToWorker, BalanceProgress>({
+  probe: () => probe(),
+  load: (m) => load(m.name, m.bytes),
+  columns: async (m) => (await parseTableBytes(m.bytes, m.name)).columns,
+  balance: (m, ctx) => balance(m.req, ctx),
+  download: (m, ctx) => download(m.format, ctx),
+  eval: (m) => evaluate(m.req),
+});

@@ -79,7 +79,13 @@ export async function init(opts: InitOptions = {}): Promise<Kernels> {
   }
 }
 
-/** Wrap a device the caller owns (TypeGPU's `initFromDevice()`); `destroy()` never destroys it. */
+/**
+ * Wrap a device the caller owns (TypeGPU's `initFromDevice()`); `destroy()` never destroys it.
+ * @param device - a `GPUDevice` the caller created (and keeps owning: `k.destroy()` leaves it alive).
+ * @param opts - context options (binding-size cap, forced kernel variants); `gpu` and `powerPreference` are ignored
+ *   because the device already exists.
+ * @returns a WebGPU `Kernels` whose tensors live on `device`.
+ */
 export function initFromDevice(device: GPUDevice, opts: GpuContextOptions = {}): Kernels {
   return new GpuKernels(GpuContext.fromDevice(device, opts));
 }

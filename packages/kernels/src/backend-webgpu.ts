@@ -93,6 +93,8 @@ export class GpuKernels implements KernelsCore {
 /**
  * The `GpuContext` behind a WebGPU `Kernels` (null on the CPU backend): for the advanced launchers and
  * `defineKernel` only (`@m4kit/kernels/advanced`). Application code stays on the `Kernels` surface.
+ * @param k - a `Kernels` from `init()` / `initFromDevice()`.
+ * @returns its `GpuContext`, or null when `k` runs on the CPU backend.
  */
 export function gpuContextOf(k: KernelsCore): GpuContext | null {
   return k instanceof GpuKernels ? k.gpu : null;

@@ -81,7 +81,13 @@ function loadDawn(): DawnModule {
 }
 
 let gpu: GPU | undefined;
-/** Dawn's `GPU` (installs the WebGPU globals such as `GPUBufferUsage` on first call); `MissingDependencyError`. */
+/**
+ * Dawn's `GPU` (installs the WebGPU globals such as `GPUBufferUsage` on first call); `MissingDependencyError`.
+ * @param flags - Dawn toggles passed to `create()` on the first call only (e.g. `['enable-dawn-features=…']`).
+ * @returns the process-wide Dawn `GPU` object.
+ * @throws MissingDependencyError when the optional `webgpu` package cannot be resolved; NoAdapterError when it
+ *   cannot be loaded.
+ */
 export function nodeGPU(flags: string[] = []): GPU {
   if (!gpu) {
     const { create, globals } = loadDawn();
@@ -91,7 +97,10 @@ export function nodeGPU(flags: string[] = []): GPU {
   return gpu;
 }
 
-/** Register Dawn as the GPU provider (done on import; call again after `setGpuProvider(undefined)`). */
+/**
+ * Register Dawn as the GPU provider (done on import; call again after `setGpuProvider(undefined)`).
+ * @param flags - Dawn toggles for `nodeGPU()`; ignored where `navigator.gpu` exists (Deno), which is preferred.
+ */
 export function registerDawn(flags: string[] = []): void {
   setGpuProvider(() => (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu ?? nodeGPU(flags));
 }

@@ -1,19 +1,14 @@
 // Worker for the explorer's synthetic example: balance (q) and BA training run off the page's thread, with
-// progress messages. Cancel = the page terminates this worker.
+// progress messages, over the demo's one worker protocol (rpc.ts). Cancel = the page terminates this worker.
+import { serve } from '../rpc';
 import { syntheticExample } from './example';
-import type { ExplorerData } from './types';
 
-export type FromTrainWorker =
-  { type: 'progress'; text: string } | { type: 'done'; data: ExplorerData } | { type: 'error'; message: string };
+export type ToTrainWorker = { type: 'example'; seed?: number };
+/** a line for the page's status */
+export interface TrainProgress {
+  text: string;
+}
 
-const post = (m: FromTrainWorker, transfer: Transferable[] = []) =>
-  (self as unknown as Worker).postMessage(m, transfer);
-
-self.onmessage = async (e: MessageEvent<{ type: 'example'; seed?: number }>) => {
-  try {
-    const data = await syntheticExample({ seed: e.data.seed, onStatus: (text) => post({ type: 'progress', text }) });
-    post({ type: 'done', data });
-  } catch (err) {
-    post({ type: 'error', message: (err as Error)?.message ?? String(err) });
-  }
-};
+serve<ToTrainWorker, TrainProgress>({
+  example: (m, ctx) => syntheticExample({ seed: m.seed, onStatus: (text) => ctx.progress({ text }) }),
+});

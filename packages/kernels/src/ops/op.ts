@@ -57,6 +57,10 @@ export interface OpCase<F extends AnyFn> {
   selfcheck?: boolean;
 }
 
+/**
+ * One op of the registry (`defineOp`): the host checks, the WebGPU launcher, the float64 CPU reference and the test
+ * cases; `F` is the public signature on `Kernels`.
+ */
 export interface OpDeclaration<F extends AnyFn> {
   readonly op: true;
   /** the name in error messages */
@@ -74,7 +78,11 @@ export interface OpDeclaration<F extends AnyFn> {
   readonly signature?: F;
 }
 
-/** Declare an op; `F` is its public signature on `Kernels`, written with `Tensor`. */
+/**
+ * Declare an op; `F` is its public signature on `Kernels`, written with `Tensor`.
+ * @param decl - name, `check`, `webgpu`, `cpu` and `cases` (see `OpDeclaration`).
+ * @returns the declaration, tagged so the registry and the backends recognise it.
+ */
 export function defineOp<F extends AnyFn>(decl: Omit<OpDeclaration<F>, 'op' | 'signature'>): OpDeclaration<F> {
   return { ...decl, op: true };
 }

@@ -21,6 +21,10 @@ import { softmaxOp } from './softmax/softmax.js';
 import { topkOp } from './topk/topk.js';
 import { transposeOp } from './transpose/transpose.js';
 
+/**
+ * Every op of `Kernels`, by its surface name (groups nest: `losses.clip`, `moments.pass`, …); both backends, the
+ * self-check and the cross-runtime suite are built from it.
+ */
 export const OPS = {
   /** C = op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch) */
   matmul: matmulOp,
@@ -85,9 +89,17 @@ export type Surface<R> = {
     ? F
     : Surface<R[K]>;
 };
+/**
+ * The `Kernels` methods the registry defines (`OPS` with each declaration replaced by its public signature).
+ */
 export type OpSurface = Surface<typeof OPS>;
 
-/** Every declaration with its path on the surface ('matmul', 'losses.clip', …), in registry order. */
+/**
+ * Every declaration with its path on the surface ('matmul', 'losses.clip', …), in registry order.
+ * @param reg - a registry object (default `OPS`) or a group inside it.
+ * @param prefix - path prefix for the group (default '').
+ * @returns one `{ path, decl }` per declaration.
+ */
 export function listOps(reg: object = OPS, prefix = ''): { path: string; decl: OpDeclaration<AnyFn> }[] {
   const out: { path: string; decl: OpDeclaration<AnyFn> }[] = [];
   for (const [k, v] of Object.entries(reg)) {

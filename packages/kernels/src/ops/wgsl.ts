@@ -1,6 +1,9 @@
 // WGSL helpers shared by several kernels (one copy each). WGSL lets implementations assume no Inf/NaN, so
 // finiteness is tested on the bits.
 
+/**
+ * The largest finite f32 as a WGSL literal (the −FLT_MAX of empty max reductions).
+ */
 export const F32_MAX_WGSL = '3.4028234663852886e38';
 
 /** `isFinite(x)` on the exponent bits. */

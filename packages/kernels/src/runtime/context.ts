@@ -26,10 +26,10 @@ export type { BufferPool, ByteMeter } from './pool.js';
  */
 export type BindingResource = GPUBuffer | GPUBufferBinding;
 
-/** Options of a WebGPU context: the GPU object, the adapter preference and the binding-size cap. */
 /** The matmul kernel variants (ops/matmul; declared here so the context's options need no import from ops/). */
 export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
 
+/** Options of a WebGPU context: the GPU object, the adapter preference, the binding-size cap and forced variants. */
 export interface GpuContextOptions {
   /** Use this GPU object instead of the runtime seam (navigator.gpu / Dawn). */
   gpu?: GPU;
@@ -69,6 +69,9 @@ export interface AdapterDescription {
   isSoftware: boolean;
 }
 
+/**
+ * One compute dispatch of a submit: pipeline, bindings and workgroup counts (what `kernel.dispatch()` returns).
+ */
 export interface DispatchSpec {
   op: string;
   pipeline: GPUComputePipeline;

@@ -39,7 +39,10 @@ export async function getGPU(): Promise<GPU> {
   );
 }
 
-/** True when the process runs under CI (then a missing adapter must fail, never fall back). */
+/**
+ * True when the process runs under CI (then a missing adapter must fail, never fall back).
+ * @returns true when `CI` is 'true' or '1' (Node or Deno env) or `globalThis.__M4KIT_CI__` is set.
+ */
 export function isCI(): boolean {
   const g = globalThis as {
     process?: { env?: Record<string, string | undefined> };

@@ -35,7 +35,11 @@ export function gpuPace(ctx: object): GpuPace {
   return p;
 }
 
-/** Launchers report the work they submitted so `read()` can sleep instead of spinning while it runs. */
+/**
+ * Launchers report the work they submitted so `read()` can sleep instead of spinning while it runs.
+ * @param ctx - the context the work was submitted on.
+ * @param work - an estimate of the work (arbitrary units, the same scale for every launcher).
+ */
 export function noteGpuWork(ctx: object, work: number): void {
   const p = gpuPace(ctx);
   if (p.pendingWork === 0) p.since = now();

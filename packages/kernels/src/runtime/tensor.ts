@@ -5,7 +5,11 @@ import { ShapeError } from './errors.js';
  * mixed precision: convert with `cast()` before f32 kernels. */
 export type DType = 'f32' | 'u32' | 'f16';
 
-/** Bytes per element. */
+/**
+ * Bytes per element.
+ * @param dtype - 'f32', 'u32' or 'f16'.
+ * @returns 4, 4 or 2.
+ */
 export function dtypeBytes(dtype: DType): number {
   return dtype === 'f16' ? 2 : 4;
 }

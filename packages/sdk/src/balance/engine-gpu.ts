@@ -5,6 +5,13 @@
 // can (encoding 'auto'): a one-hot S as u8 group indices, 0/1 labels as bits (@m4kit/kernels ops/moments/encode.ts).
 import {
   ArgumentError,
+  type SEncoding,
+  type YEncoding,
+  ShapeError,
+  type Kernels,
+  type MomentsChunkTensors,
+} from '@m4kit/kernels';
+import {
   FUSED_MAX_R,
   groupWords,
   isBinary,
@@ -12,13 +19,8 @@ import {
   labelWords,
   packGroups,
   packLabels,
-  type SEncoding,
-  type YEncoding,
   HESSIAN_MAX_K,
-  ShapeError,
-  type Kernels,
-  type MomentsChunkTensors,
-} from '@m4kit/kernels';
+} from '@m4kit/kernels/advanced';
 import { validatePi } from './pi.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 
@@ -121,6 +123,9 @@ class KernelsMomentsEngine implements MomentsEngine {
   }
 }
 
+/**
+ * Options of `createGpuEngine`: chunk size and the row encoding on the device.
+ */
 export interface GpuEngineOptions {
   /** rows per chunk (default: as many as the binding limit and one dispatch allow) */
   chunkRows?: number;
@@ -183,7 +188,15 @@ function planChunks(k: Kernels, n: number, widest: number, maxRows: number): [nu
   return out;
 }
 
-/** Upload the data in row chunks (compact when it can, see GpuEngineOptions.encoding); a MomentsEngine on `k`. */
+/**
+ * Upload the data in row chunks (compact when it can, see GpuEngineOptions.encoding); a MomentsEngine on `k`.
+ * @param k - a `Kernels` (WebGPU or CPU backend) that owns the uploaded rows.
+ * @param data - the rows (validated by `validateBalanceData`).
+ * @param pi - the m target shares.
+ * @param opts - chunk rows and encoding.
+ * @returns the engine and the encoding it chose; call `dispose()` to free the device buffers.
+ * @throws ArgumentError for invalid data or π.
+ */
 export function createGpuEngine(
   k: Kernels,
   data: BalanceData,

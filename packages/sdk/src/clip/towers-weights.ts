@@ -1,8 +1,9 @@
 // Tower weights on a `Kernels` backend: the open_clip tensors each tower needs, checked against the config
 // (missing key or wrong shape: an error naming the key and both shapes), uploaded one at a time from the
 // ClipWeightSource (the host copy is dropped after its upload) and stored as the kernels use them: matrices
-// transposed once on the device to [in, out] so every matmul is a plain A·B; with precision 'f16' the large
-// matrices are kept as binary16 (cast on the device) and widened to f32 one layer at a time.
+// transposed once on the host to [in, out] as they stream through (transposeHost) so every matmul is a plain
+// A·B; with precision 'f16' the large matrices are kept as binary16 (cast on the device) and widened to f32 one
+// layer at a time.
 import { ArgumentError, ShapeError, type Kernels, type Tensor } from '@m4kit/kernels';
 import type { ClipConfig, ClipTowerOptions, ClipWeightSource } from './types.js';
 
@@ -67,6 +68,27 @@ export function tensorsOf(w: VisionWeights | TextWeights): Tensor[] {
   return [w.table, w.pos, ...blocks, ...w.lnFinal, m(w.proj)];
 }
 
+/**
+ * [rows, cols] → [cols, rows] on the host, in 32 × 32 blocks so reads and writes both stay in cache. Done here,
+ * while the tensor streams through host memory anyway, rather than by a device transpose: SwiftShader (Chromium's
+ * CPU WebGPU) took ~4 s per 768 × 3072 matrix for that kernel, minutes for ViT-B/32; the host needs ~10 ms.
+ */
+export function transposeHost(x: Float32Array, rows: number, cols: number): Float32Array {
+  const y = new Float32Array(rows * cols);
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < cols; c0 += B) {
+      const c1 = Math.min(cols, c0 + B);
+      for (let r = r0; r < r1; r++) {
+        const o = r * cols;
+        for (let c = c0; c < c1; c++) y[c * rows + r] = x[o + c];
+      }
+    }
+  }
+  return y;
+}
+
 class Loader {
   private readonly half: boolean;
   /** every tensor still owned, disposed if the load fails half-way */
@@ -105,12 +127,10 @@ class Loader {
     this.live.delete(t);
     t.dispose();
   }
-  /** a [rows, cols] tensor used as x · wᵀ: stored transposed, [cols, rows] */
+  /** a [rows, cols] tensor used as x · wᵀ: stored transposed, [cols, rows] (transposed on the host, see top) */
   async linear(name: string, rows: number, cols: number, stored: number[] = [rows, cols]): Promise<Matrix> {
-    const w = this.keep(this.k.tensor(await this.read(name, stored), [rows, cols]));
-    const t = this.keep(this.k.transpose(w));
-    this.drop(w);
-    return this.narrow(t);
+    const t = transposeHost(await this.read(name, stored), rows, cols);
+    return this.narrow(this.keep(this.k.tensor(t, [cols, rows])));
   }
   /** a [rows, cols] tensor used as x · w (open_clip's proj / text_projection) */
   async right(name: string, rows: number, cols: number): Promise<Matrix> {

@@ -1,5 +1,6 @@
 // One training step of the BA module (spec §2.4): forward, bank losses, hand-written backward.
 import { ArgumentError } from '@m4kit/kernels';
+import { adamwStepRef } from '@m4kit/kernels/advanced';
 import {
   type BaParams,
   type MatmulBackend,
@@ -12,6 +13,9 @@ import {
 } from './ba.js';
 import type { Bank, BankLossOutput } from './bank.js';
 
+/**
+ * Inputs of `featureLoss`: unit features of one batch and the loss hyper-parameters.
+ */
 export interface FeatureLossInput {
   B: number;
   D: number;
@@ -30,6 +34,9 @@ export interface FeatureLossInput {
   mix: number;
 }
 
+/**
+ * The loss terms on given features: total, BA, both cross-entropies and the combined distillation term.
+ */
 export interface FeatureLoss {
   total: number;
   ba: number;
@@ -42,7 +49,13 @@ export interface FeatureLoss {
   dgTs: Float64Array;
 }
 
-/** The loss on given unit features (spec §4.7's set-up): stacks the rows and runs the bank. */
+/**
+ * The loss on given unit features (spec §4.7's set-up): stacks the rows and runs the bank.
+ * @param bank - the banks.
+ * @param inp - the batch's unit features.
+ * @returns the loss terms.
+ * @throws ArgumentError when mix > 0 without momentum features.
+ */
 export async function featureLoss(bank: Bank, inp: FeatureLossInput): Promise<FeatureLoss> {
   const { B, D, mix } = inp;
   if (mix > 0 && (!inp.gmI || !inp.gmT)) throw new ArgumentError('momentum features are required when mix > 0');
@@ -115,7 +128,14 @@ export interface StepResult extends Omit<FeatureLoss, 'dgI' | 'dgT1' | 'dgTs'> {
   fT: Float64Array;
 }
 
-/** Loss and parameter gradients for one batch (does not update the queue or the parameters). */
+/**
+ * Loss and parameter gradients for one batch (does not update the queue or the parameters).
+ * @param mm - the matmul backend (GPU or float64).
+ * @param bank - the banks.
+ * @param p - the module's parameters.
+ * @param s - the batch's embeddings and hyper-parameters.
+ * @returns the loss terms and the parameter gradients.
+ */
 export async function lossAndGrads(mm: MatmulBackend, bank: Bank, p: BaParams, s: StepInput): Promise<StepResult> {
   const { B, D } = s;
   const fI = normalizeRows(s.eI, B, D, 'image embeddings').u;
@@ -164,7 +184,10 @@ export async function lossAndGrads(mm: MatmulBackend, bank: Bank, p: BaParams, s
   return { total: fl.total, ba: fl.ba, i2t: fl.i2t, t2i: fl.t2i, cd: fl.cd, grads, fI, fT };
 }
 
-/** Adam (PyTorch semantics, no weight decay), float64 on the host: the parameters are small next to the banks. */
+/**
+ * Adam (PyTorch semantics, no weight decay), float64 on the host: the parameters are small next to the banks. Each
+ * step is the kernels' float64 AdamW step (`adamwStepRef`, weight decay 0) on every parameter tensor.
+ */
 export class Adam {
   private m: Float64Array[];
   private v: Float64Array[];
@@ -181,18 +204,7 @@ export class Adam {
   }
   step(params: Float64Array[], grads: Float64Array[]): void {
     this.t++;
-    const bc1 = 1 - this.beta1 ** this.t;
-    const bc2 = 1 - this.beta2 ** this.t;
-    for (let k = 0; k < params.length; k++) {
-      const p = params[k];
-      const g = grads[k];
-      const m = this.m[k];
-      const v = this.v[k];
-      for (let i = 0; i < p.length; i++) {
-        m[i] = this.beta1 * m[i] + (1 - this.beta1) * g[i];
-        v[i] = this.beta2 * v[i] + (1 - this.beta2) * g[i] * g[i];
-        p[i] -= (this.lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + this.eps);
-      }
-    }
+    const options = { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: 0 };
+    for (let k = 0; k < params.length; k++) adamwStepRef(params[k], grads[k], this.m[k], this.v[k], this.t, options);
   }
 }

@@ -10,6 +10,7 @@ import { clipFolder, loadClip } from '../../src/clip/node.js';
 import { pickClipFiles, readClipConfig } from '../../src/clip/files.js';
 import { buildReferenceTowers, erf } from '../../src/clip/reference.js';
 import { openClipWeights } from '../../src/clip/weights.js';
+import { transposeHost } from '../../src/clip/towers-weights.js';
 
 const ROOT = join(__dirname, '../../../..');
 const MODELS = ['gelu', 'quickgelu-f16', 'hf-tokenizer'] as const;
@@ -104,4 +105,20 @@ test('an aborted signal stops embedTexts; a WebGPU-less towers table refuses by 
   await expect(loadClip(join(ROOT, 'data/clip-tiny/gelu'), { kernels: k, precision: 'f16' })).rejects.toThrow(
     /precision "f16" needs the WebGPU backend/,
   );
+});
+
+test('transposeHost: [rows, cols] → [cols, rows] exactly, on shapes that are not block multiples, empty, one row', () => {
+  for (const [r, c] of [
+    [0, 5],
+    [1, 1],
+    [1, 70],
+    [33, 1],
+    [45, 67],
+    [64, 96],
+  ]) {
+    const x = Float32Array.from({ length: r * c }, (_, i) => i * 1.5 - 7);
+    const y = transposeHost(x, r, c);
+    expect(y.length).toBe(r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) expect(y[j * r + i]).toBe(x[i * c + j]);
+  }
 });

@@ -16,6 +16,11 @@ export function checkCast(x: Tensor, to: CastDType): void {
 /**
  * Convert a tensor between f32 and f16 (round to nearest; f32 → f16 saturates finite values at ±65504).
  * Needs the adapter's shader-f16 feature. Returns a new tensor; casting to the tensor's own dtype copies it.
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - an f32 or f16 tensor (u32 is refused).
+ * @param to - the target dtype, 'f16' or 'f32'.
+ * @returns a new tensor of x's shape in dtype `to`.
+ * @throws ArgumentError when the adapter lacks `shader-f16` or the dtypes are not f32/f16.
  */
 export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
   checkCast(x, to);

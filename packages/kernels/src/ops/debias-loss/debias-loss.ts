@@ -51,6 +51,10 @@ export interface DebiasInputs<T = Tensor> {
   bankT: T[];
 }
 
+/**
+ * What `k.losses.debias` returns: the BA bank loss's batch means (float64, folded on the host) and the gradients
+ * with respect to the query rows, as tensors of the calling backend.
+ */
 export interface DebiasResult<T = Tensor> {
   /** batch means; total = α(i2t + t2i)/2 + (1 − α)·ba */
   ba: number;
@@ -166,6 +170,16 @@ export function checkDebiasLoss(inp: DebiasInputs, opts: DebiasLossOptions): { B
   return checkDebiasInputs(op, inp, R);
 }
 
+/**
+ * The BA bank loss (spec §2.4) and its input gradients on the GPU, the logits formed one bank tile at a time so the
+ * batch × bank logit matrix never exists (the launcher behind `k.losses.debias`).
+ * @param ctx - the WebGPU context that owns every input tensor.
+ * @param inp - query rows `xI`, `xT` ([B·R, D], R = `rowsPerItem`) and the banks as row segments.
+ * @param opts - temperatures, mixing weights and tiling (`DebiasLossOptions`).
+ * @returns the loss means and ∂L/∂xI, ∂L/∂xT ([B·2, D]) plus the peak bytes allocated.
+ * @throws ArgumentError for bad hyper-parameters, non-f32 inputs or a non-finite loss row; ShapeError for
+ *   mismatched shapes.
+ */
 export async function debiasLoss(
   ctx: GpuContext,
   inp: DebiasLossInputs,
@@ -308,7 +322,15 @@ export async function debiasLoss(
   }
 }
 
-/** Per-row state → batch means in float64; a non-finite row is an ArgumentError naming it. */
+/**
+ * Per-row state → batch means in float64; a non-finite row is an ArgumentError naming it.
+ * @param op - op name for the error message.
+ * @param st - the [B, 20] per-row state read back from the `stats` kernel.
+ * @param B - batch rows.
+ * @param h - the loss hyper-parameters (τ, α, mix).
+ * @returns the batch means of the BA (KL) term and of the two cross-entropy directions.
+ * @throws ArgumentError naming the first batch row whose loss is not finite.
+ */
 export function foldDebiasStats(
   op: string,
   st: ArrayLike<number>,

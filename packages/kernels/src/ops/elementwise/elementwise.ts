@@ -31,7 +31,15 @@ export function checkElementwise(op: ElementwiseOp, x: Tensor, prm: ElementwiseO
     throw new ArgumentError(`clip: lo (${prm.lo}) > hi (${prm.hi})`);
 }
 
-/** scale: αx · axpy: αx + y · clip: min(max(x, lo), hi). Returns a new tensor of x's shape. */
+/**
+ * scale: αx · axpy: αx + y · clip: min(max(x, lo), hi). Returns a new tensor of x's shape.
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param op - 'scale', 'axpy' or 'clip'.
+ * @param x - an f32 tensor of any shape.
+ * @param prm - `alpha` (scale/axpy), `y` (axpy, x's size), `lo`/`hi` (clip).
+ * @returns a new f32 tensor of x's shape.
+ * @throws ArgumentError for an unknown op or missing/ill-shaped parameters.
+ */
 export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, prm: ElementwiseOptions = {}): GpuTensor {
   checkElementwise(op, x, prm);
   const z = ctx.empty(x.shape);

@@ -23,7 +23,13 @@ const INTERP = ['bicubic', 'bilinear'];
 /** largest output side: S·S threads per image in a 2-D grid of 16×16 workgroups */
 export const MAX_SIZE = WG * 4096;
 
-/** Host checks of imagePreprocess (both backends); returns the options with defaults filled in. */
+/**
+ * Host checks of imagePreprocess (both backends); returns the options with defaults filled in.
+ * @param images - RGBA8 images `{ width, height, data }` (data: width·height·4 bytes).
+ * @param opts - output side, mean/std per channel, interpolation and resize mode.
+ * @returns the options with defaults (`bicubic`, `shortest`) filled in.
+ * @throws ArgumentError naming the image or option that is malformed.
+ */
 export function checkImagePreprocess(
   images: readonly PreprocessImage[],
   opts: PreprocessOptions,
@@ -62,7 +68,14 @@ function u32Pixels(data: Uint8Array): Uint32Array {
     : new Uint32Array(data.slice().buffer);
 }
 
-/** Preprocess `images` (RGBA, any sizes) into a new [n, 3, S, S] f32 tensor. */
+/**
+ * Preprocess `images` (RGBA, any sizes) into a new [n, 3, S, S] f32 tensor.
+ * @param ctx - the WebGPU context that receives the tensor.
+ * @param images - RGBA8 images of any sizes (alpha is dropped).
+ * @param opts - output side S, per-channel mean/std, interpolation and resize mode (open_clip's eval transform).
+ * @returns a new [n, 3, S, S] f32 tensor: (byte/255 − mean)/std per channel.
+ * @throws ArgumentError for malformed images or options.
+ */
 export function imagePreprocess(
   ctx: GpuContext,
   images: readonly PreprocessImage[],

@@ -18,9 +18,20 @@ export interface PreprocessImage {
   readonly data: Uint8Array;
 }
 
+/**
+ * How an image reaches S × S: 'shortest' resizes the short side to S then centre-crops, 'longest' resizes the long
+ * side to S then pads, 'squash' resizes both sides to S (aspect ratio lost) — open_clip's `resize_mode`.
+ */
 export type ResizeMode = 'shortest' | 'longest' | 'squash';
+/**
+ * Resampling filter of the resize (PIL's, in its fixed-point arithmetic).
+ */
 export type Interpolation = 'bicubic' | 'bilinear';
 
+/**
+ * open_clip's eval preprocessing: resize (`resizeMode`, `interpolation`), centre crop or pad to `size`, /255, then
+ * (x − mean)/std per RGB channel.
+ */
 export interface PreprocessOptions {
   /** output side S */
   size: number;
@@ -48,7 +59,14 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** The resized size and crop/pad offsets open_clip's eval transform gives a w × h image. */
+/**
+ * The resized size and crop/pad offsets open_clip's eval transform gives a w × h image.
+ * @param w - image width in pixels.
+ * @param h - image height in pixels.
+ * @param size - output side S.
+ * @param mode - the resize mode.
+ * @returns the resized width/height and the crop (or negative: pad) offsets.
+ */
 export function planResize(w: number, h: number, size: number, mode: ResizeMode): ResizePlan {
   let rw: number, rh: number;
   if (mode === 'squash') {
@@ -90,6 +108,12 @@ function triangle(x: number): number {
  * PIL's `precompute_coeffs` + `normalize_coeffs_8bpc` for the outputs `first .. first + count − 1` of an
  * inSize → outSize resize (outputs outside [0, outSize) get no taps: they are padding). Returns per output its
  * first tap `start`, tap count `taps`, and `ksize` fixed-point weights (i32).
+ * @param inSize - input length (pixels).
+ * @param outSize - resized length.
+ * @param first - first output index to compute (the crop offset).
+ * @param count - outputs to compute (S).
+ * @param interpolation - the filter.
+ * @returns per output: first tap, tap count, and `ksize` i32 weights each (PIL's 22-bit fixed point).
  */
 export function resampleCoeffs(
   inSize: number,
@@ -149,6 +173,9 @@ export function resolvePreprocess(opts: PreprocessOptions): Required<PreprocessO
 /**
  * The preprocessed 8-bit RGB image (before /255 and normalisation): S × S × 3 bytes, row-major, padding 0.
  * Exactly what torchvision's Resize + CenterCrop(OrPad) produce from a PIL RGB image.
+ * @param img - one RGBA8 image.
+ * @param o - resolved options (every field set, as `checkImagePreprocess` returns them).
+ * @returns S·S·3 bytes.
  */
 export function resizeCropRef(img: PreprocessImage, o: Required<PreprocessOptions>): Uint8Array {
   const S = o.size;
@@ -180,7 +207,12 @@ export function resizeCropRef(img: PreprocessImage, o: Required<PreprocessOption
   return out;
 }
 
-/** Float64 reference: n × 3 × S × S, (byte/255 − mean)/std per channel. */
+/**
+ * Float64 reference: n × 3 × S × S, (byte/255 − mean)/std per channel.
+ * @param images - RGBA8 images of any sizes.
+ * @param opts - as for `imagePreprocess`.
+ * @returns n·3·S·S float64 values in [n, 3, S, S] order.
+ */
 export function imagePreprocessRef(images: readonly PreprocessImage[], opts: PreprocessOptions): Float64Array {
   const o = resolvePreprocess(opts);
   const S = o.size;

@@ -33,7 +33,16 @@ export function layerNormDims(
   return [rows, width];
 }
 
-/** y = (x − µ)/√(σ² + eps)·γ + β over the last axis of x (f32 or f16 storage); γ, β f32. */
+/**
+ * y = (x − µ)/√(σ² + eps)·γ + β over the last axis of x (f32 or f16 storage); γ, β f32.
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param x - [rows, width] input, f32 or f16 storage.
+ * @param gamma - [width] f32 scale γ.
+ * @param beta - [width] f32 shift β.
+ * @param eps - variance epsilon (default 1e-5, finite, ≥ 0).
+ * @returns a new tensor of x's shape and dtype.
+ * @throws ShapeError / ArgumentError for mismatched shapes, dtypes or a bad eps.
+ */
 export function layerNorm(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta: GpuTensor, eps = 1e-5): GpuTensor {
   const op = 'layerNorm';
   const [rows, width] = layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);

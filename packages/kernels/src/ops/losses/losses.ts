@@ -24,6 +24,9 @@ import { CLIP_MAX_LOG_SCALE, clipLossRef, NORM_EPS, siglipLossRef } from './refe
 
 import type { LossLayout, LossVariant } from './run.js';
 export type { LossLayout, LossVariant };
+/**
+ * The loss launchers' variants: 'tiled' (logits in row blocks, any N) and 'materialized' (the N×N logits at once).
+ */
 export const LOSS_VARIANTS: LossVariant[] = ['tiled', 'materialized'];
 
 /** `T`: the tensor type (GpuTensor for the launchers, `Tensor` on the `Kernels` surface). */
@@ -78,7 +81,12 @@ export interface SiglipLossResult<T = GpuTensor> extends ClipLossResult<T> {
 const MATERIALIZE_MAX_BYTES = 16 * 1024 * 1024;
 const DEFAULT_TILE_BYTES = 32 * 1024 * 1024;
 
-/** Translate a status word into the typed error it stands for (null when clean). */
+/**
+ * Translate a status word into the typed error it stands for (null when clean).
+ * @param op - op name for the message.
+ * @param st - the status words read back (flags, first bad row of U, of W).
+ * @returns an ArgumentError naming the first bad row, or null when the flags are clear.
+ */
 export function lossStatusError(op: string, st: ArrayLike<number>): M4kitError | null {
   const f = st[0];
   if (!f) return null;
@@ -267,6 +275,13 @@ async function contrastive(
  * CLIP loss (symmetric InfoNCE on τ·cos(u_i, w_j), τ = exp(min(t, ln 100))) and its gradients with respect to
  * the raw embeddings U, W ([N, d]) and the log-scale t (a number or a one-element f32 tensor).
  * Throws ArgumentError (after reading the status word) for zero-norm or non-finite rows, unless `check: false`.
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param U - [N, d] f32 image embeddings (unnormalised; normalised inside).
+ * @param W - [N, d] f32 text embeddings.
+ * @param t - log-scale t (τ = exp t): a number or a one-element f32 tensor.
+ * @param opts - variant, layout, per-example weights, `check`.
+ * @returns the loss and its gradients with respect to U, W and t.
+ * @throws ArgumentError for zero-norm or non-finite rows (unless `check: false`); ShapeError for mismatched shapes.
  */
 export async function clipLoss(
   ctx: GpuContext,
@@ -284,6 +299,14 @@ export async function clipLoss(
 /**
  * SigLIP loss (1/N)·Σ_ij softplus(−z_ij (τ·cos(u_i, w_j) + b)), τ = exp(t′), and its gradients with respect to
  * U, W, t′ and b (numbers or one-element f32 tensors; spec init t′ = ln 10, b = −10).
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param U - [N, d] f32 image embeddings (unnormalised).
+ * @param W - [N, d] f32 text embeddings.
+ * @param tPrime - log-temperature t′ (τ = exp t′): a number or a one-element f32 tensor.
+ * @param b - bias b: a number or a one-element f32 tensor.
+ * @param opts - variant, layout, per-example weights, `check`.
+ * @returns the loss and its gradients with respect to U, W, t′ and b.
+ * @throws ArgumentError for zero-norm or non-finite rows (unless `check: false`); ShapeError for mismatched shapes.
  */
 export async function siglipLoss(
   ctx: GpuContext,

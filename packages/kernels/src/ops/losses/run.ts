@@ -18,6 +18,9 @@ import {
   WG,
 } from './losses.wgsl.js';
 import { NORM_EPS } from './reference.js';
+/**
+ * How the CLIP / SigLIP loss forms the N×N logits: in row blocks ('tiled') or all at once ('materialized').
+ */
 export type LossVariant = 'tiled' | 'materialized';
 /** how the N×N×d products run (see `LossOptions.layout`) */
 export type LossLayout = 'transposed' | 'direct';

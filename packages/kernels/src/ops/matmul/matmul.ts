@@ -10,6 +10,9 @@ import { BLOCKED, matmulKernel, SUBGROUP, TILED, type MatmulVariant } from './ma
 
 export type { MatmulVariant } from './matmul.wgsl.js';
 
+/**
+ * Every matmul kernel variant, in order from simplest to fastest on most adapters.
+ */
 export const MATMUL_VARIANTS: MatmulVariant[] = ['simple', 'tiled', 'blocked', 'vec4', 'subgroup'];
 
 /**
@@ -42,7 +45,15 @@ export interface MatmulDims {
   outShape: number[];
 }
 
-/** Validate shapes of op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch). */
+/**
+ * Validate shapes of op(A)·op(B); rank 2 or 3 (batched; a rank-2 side broadcasts over the batch).
+ * @param aShape - shape of A ([M, K] or [batch, M, K]; [K, M] when transposed).
+ * @param bShape - shape of B ([K, N] or [batch, K, N]; [N, K] when transposed).
+ * @param transA - use Aᵀ (default false).
+ * @param transB - use Bᵀ (default false).
+ * @returns batch, M, K, N, the batch strides and the output shape.
+ * @throws ShapeError naming both shapes when the inner dimensions or batches disagree.
+ */
 export function matmulDims(
   aShape: readonly number[],
   bShape: readonly number[],
@@ -66,6 +77,13 @@ export function matmulDims(
   return { batch, M, K: Ka, N, sA: ba ? M * Ka : 0, sB: bb ? Ka * N : 0, outShape };
 }
 
+/**
+ * The matmul variant this context runs by default: forced by `variants.matmul`, else chosen for the adapter kind
+ * (software or hardware; see the table above).
+ * @param ctx - the WebGPU context.
+ * @returns the variant name.
+ * @throws ArgumentError for an unknown forced variant.
+ */
 export function defaultMatmulVariant(ctx: GpuContext): MatmulVariant {
   const v = ctx.variant('matmul', DEFAULT_VARIANT[ctx.adapterInfo.isSoftware ? 'software' : 'hardware']);
   if (!MATMUL_VARIANTS.includes(v as MatmulVariant)) throw new ArgumentError(`matmul: unknown variant "${v}"`);
@@ -80,7 +98,15 @@ export function variantFits(ctx: GpuContext, variant: MatmulVariant, d: MatmulDi
   return !ta && !tb && d.K > 0 && d.K % 4 === 0 && d.N % 4 === 0;
 }
 
-/** The variant that actually runs op(A)·op(B) when `wanted` is asked for (after fallbacks). */
+/**
+ * The variant that actually runs op(A)·op(B) when `wanted` is asked for (after fallbacks).
+ * @param ctx - the WebGPU context (its features decide `subgroup`).
+ * @param wanted - the requested variant.
+ * @param d - the call's dimensions (`matmulDims`).
+ * @param ta - A is transposed.
+ * @param tb - B is transposed.
+ * @returns `wanted`, or the variant it falls back to for these shapes (e.g. `blocked` for unaligned K, N).
+ */
 export function resolveMatmulVariant(
   ctx: GpuContext,
   wanted: MatmulVariant,

@@ -56,6 +56,15 @@ export function checkBiasAct(x: Tensor, bias: Tensor, act: Activation = 'none'):
   checkBias('biasAct', bias, rank2('biasAct', 'x', x)[1]);
 }
 
+/**
+ * Y = act(X + b) with the bias broadcast over rows; act is 'none' or 'gelu' (the tanh form, computed as z·σ(2u)).
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param x - [M, N] f32 input.
+ * @param bias - [N] f32 bias.
+ * @param act - activation (default 'none').
+ * @returns a new [M, N] tensor.
+ * @throws ShapeError / ArgumentError for mismatched shapes or an unknown activation.
+ */
 export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Activation = 'none'): GpuTensor {
   const op = 'biasAct';
   checkBiasAct(x, bias, act);
@@ -108,6 +117,13 @@ export function checkBiasActBackward(
 /**
  * Backward of `biasAct`: dX = dY ⊙ act′(X + b) and db = column sums of dX, fused in one sweep plus a fold of
  * per-row-block partials (fixed order: deterministic). With act 'none', X and b are not read (pass null).
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param dy - [M, N] upstream gradient.
+ * @param x - [M, N] the forward input (null when act is 'none').
+ * @param bias - [N] the forward bias (null when act is 'none').
+ * @param act - the forward activation (default 'none').
+ * @returns dX ([M, N]) and db ([N]) as new tensors.
+ * @throws ShapeError / ArgumentError for mismatched shapes or an unknown activation.
  */
 export function biasActBackward(
   ctx: GpuContext,
@@ -187,6 +203,11 @@ export function checkGatherRows(x: Tensor, idx: Tensor | ArrayLike<number>): voi
 /**
  * Y[i, :] = X[idx[i], :] for X: [n, d] (bound whole) and idx (u32 tensor or integer array) of length B.
  * Array indices are validated on the host; a device index ≥ n yields a zero row.
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [n, d] f32 source rows.
+ * @param idx - B row indices: a u32 tensor or integers in [0, n).
+ * @returns a new [B, d] tensor.
+ * @throws ArgumentError for an array index outside [0, n).
  */
 export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | ArrayLike<number>): GpuTensor {
   const op = 'gatherRows';

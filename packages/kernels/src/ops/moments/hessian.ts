@@ -21,7 +21,12 @@ import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel, momentsFlags } 
 /** Largest K = m(c+1)+1 the kernel specialises for (NO ≤ 32 accumulators per invocation). */
 export const HESSIAN_MAX_K = 127;
 
-/** Number of packed upper-triangle entries for K = m(c+1)+1. */
+/**
+ * Number of packed upper-triangle entries for K = m(c+1)+1.
+ * @param m - groups.
+ * @param c - labels.
+ * @returns K(K+1)/2 with K = m(c+1)+1.
+ */
 export function hessianOutputs(m: number, c: number): number {
   const K = m * (c + 1) + 1;
   return (K * (K + 1)) / 2;
@@ -75,6 +80,11 @@ export function checkHessianPass(
  * (hessianLayout): 'tiled' [blocks, T] (T = hessianOutputs(m, c)) to be added with foldHessianPartials, or, for
  * categorical rows, 'groups' [blocks, A] (A = hessianGroupOutputs(m, c)) to be expanded with
  * foldHessianGroupPartials. Uncompacted (f32) chunks, and so the `k.moments.hessian` surface, are always 'tiled'.
+ * @param ctx - the WebGPU context that owns the chunk's tensors.
+ * @param ch - one chunk of rows (S, Y and optional u, w in their encodings).
+ * @param prm - the dual point, π and the row stride.
+ * @returns the partial-sums tensor described above (caller reads and folds it, then disposes it).
+ * @throws ShapeError / ArgumentError for inconsistent chunks or K > 127.
  */
 export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianKernelOptions): GpuTensor {
   const [nAll, m, c, stride] = checkHessianPass(ch, prm);
@@ -151,7 +161,14 @@ export function packHessian(H: ArrayLike<number>, K: number): Float64Array {
   return out;
 }
 
-/** Add [blocks, T] packed partials in float64 into a full symmetric K×K matrix (row-major). */
+/**
+ * Add [blocks, T] packed partials in float64 into a full symmetric K×K matrix (row-major).
+ * @param part - [blocks, T] packed upper triangles read back from `momentsHessianPass` ('tiled').
+ * @param m - groups.
+ * @param c - labels.
+ * @param into - a K×K array to add into (default: a new zeroed one).
+ * @returns the K×K symmetric matrix (`into` when given).
+ */
 export function foldHessianPartials(part: ArrayLike<number>, m: number, c: number, into?: Float64Array): Float64Array {
   const K = m * (c + 1) + 1;
   const T = (K * (K + 1)) / 2;
@@ -171,7 +188,12 @@ export function foldHessianPartials(part: ArrayLike<number>, m: number, c: numbe
 
 // ---- categorical rows: per-group label second moments (variant 'moments.hessian' = 'groups') -------------------
 
-/** Numbers the groups kernel sums for (m, c): m upper triangles of (c+1)×(c+1). */
+/**
+ * Numbers the groups kernel sums for (m, c): m upper triangles of (c+1)×(c+1).
+ * @param m - groups.
+ * @param c - labels.
+ * @returns m(c+1)(c+2)/2.
+ */
 export function hessianGroupOutputs(m: number, c: number): number {
   return (m * (c + 1) * (c + 2)) / 2;
 }
@@ -180,6 +202,10 @@ export function hessianGroupOutputs(m: number, c: number): number {
  * The Hessian layout a chunk gets: 'groups' (categorical S, hessianGroupOutputs ≤ HESSIAN_GROUPS_MAX, unless the
  * context forces variant 'moments.hessian' = 'tiled') or 'tiled'. Read the partials of momentsHessianPass with
  * foldHessianGroupPartials for 'groups', foldHessianPartials for 'tiled'.
+ * @param ctx - the WebGPU context (its forced `moments.hessian` variant counts).
+ * @param ch - the chunk (its encoding and shapes decide).
+ * @returns 'groups' or 'tiled'.
+ * @throws ArgumentError when 'groups' is forced for a chunk it cannot serve.
  */
 export function hessianLayout(ctx: GpuContext, ch: ShapedChunk): 'groups' | 'tiled' {
   const [, m, c] = checkMomentsChunk(ch);
@@ -256,6 +282,12 @@ function hessianGroupsPass(
  * Add [blocks, A] per-group partials (the 'groups' layout) in float64 and expand them into the full symmetric
  * K×K Hessian (row-major, added into `into`):  H[(k,r),(k',r')] = Σ_g (δ_gk − π_k)(δ_gk' − π_k') M_g[r][r'],
  * H[(k,r), K−1] = Σ_g (δ_gk − π_k) M_g[r][0],  H[K−1][K−1] = Σ_g M_g[0][0]   (ỹ_0 = 1 is the µ coordinate).
+ * @param part - [blocks, A] per-group partials read back from `momentsHessianPass` ('groups').
+ * @param m - groups.
+ * @param c - labels.
+ * @param pi - the m target shares π.
+ * @param into - a K×K array to add into (default: a new zeroed one).
+ * @returns the K×K matrix (`into` when given).
  */
 export function foldHessianGroupPartials(
   part: ArrayLike<number>,

@@ -54,6 +54,12 @@ export interface MomentsKernelOptions<T = GpuTensor> {
   qOut?: T;
 }
 
+/**
+ * Numbers one moments pass sums: (m+1)(c+1) moments plus Σw and the objective.
+ * @param m - groups.
+ * @param c - labels.
+ * @returns (m+1)(c+1)+2.
+ */
 export function momentsOutputs(m: number, c: number): number {
   return (m + 1) * (c + 1) + 2;
 }
@@ -75,7 +81,12 @@ export interface ShapedChunk {
   c?: number;
 }
 
-/** Validate a chunk; returns [rows, m, c]. */
+/**
+ * Validate a chunk; returns [rows, m, c].
+ * @param ch - a chunk's tensors (shapes and encodings only are read).
+ * @returns [rows, m, c].
+ * @throws ShapeError naming the tensor whose shape disagrees.
+ */
 export function checkMomentsChunk(ch: ShapedChunk): [number, number, number] {
   if ((ch.sEnc ?? 'f32') !== 'f32' || (ch.yEnc ?? 'f32') !== 'f32') return checkCompactChunk(ch);
   const [n, m] = ch.S.shape.length === 2 ? ch.S.shape : [-1, -1];
@@ -143,6 +154,11 @@ export function checkMomentsPass(
 /**
  * Dispatch the fused moments pass for one chunk; returns the [blocks, R] partial sums tensor
  * (R = momentsOutputs(m, c)) to be read and added on the host in float64.
+ * @param ctx - the WebGPU context that owns the chunk's tensors.
+ * @param ch - one chunk of rows (S, Y and optional u, w, q in their encodings).
+ * @param prm - the dual point (v, µ), π, flags (store q, fixed q).
+ * @returns the [blocks, R] partials tensor (caller reads, folds with `foldMomentsPartials`, disposes).
+ * @throws ShapeError / ArgumentError for inconsistent chunks or parameters.
  */
 export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKernelOptions): GpuTensor {
   const [n, m, c] = checkMomentsPass(ch, prm);
@@ -283,7 +299,14 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKerne
   return part;
 }
 
-/** Add [blocks, R] partials in float64 and unpack into (P, g, Σw, Σo). */
+/**
+ * Add [blocks, R] partials in float64 and unpack into (P, g, Σw, Σo).
+ * @param part - [blocks, R] partials read back from `momentsPass`.
+ * @param m - groups.
+ * @param c - labels.
+ * @param into - an R-array to add into (default: a new zeroed one).
+ * @returns the R sums (`into` when given).
+ */
 export function foldMomentsPartials(part: ArrayLike<number>, m: number, c: number, into?: Float64Array): Float64Array {
   const R = momentsOutputs(m, c);
   const acc = into ?? new Float64Array(R);

@@ -32,6 +32,9 @@ export interface MomentsHessianOptions extends MomentsDual {
   /** use only rows 0, stride, 2·stride, … of each chunk (default 1) */
   stride?: number;
 }
+/**
+ * One chunk of rows or a list of them (the `k.moments.*` ops fold every chunk into one result).
+ */
 export type MomentsChunks<T = Tensor> = MomentsChunk<T> | readonly MomentsChunk<T>[];
 
 const list = <T>(ch: MomentsChunks<T>): readonly MomentsChunk<T>[] =>

@@ -36,12 +36,25 @@ function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op
   return y;
 }
 
-/** Row-wise L2 normalisation y = x / max(‖x‖₂, eps). */
+/**
+ * Row-wise L2 normalisation y = x / max(‖x‖₂, eps).
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [rows, cols] f32.
+ * @param eps - lower bound of the norm (default 1e-12).
+ * @returns a new [rows, cols] tensor.
+ */
 export function l2normalize(ctx: GpuContext, x: GpuTensor, eps = 1e-12): GpuTensor {
   return run(ctx, x, null, eps, 'l2normalize');
 }
 
-/** Vector-Jacobian product of `l2normalize` at x with upstream gradient dy. */
+/**
+ * Vector-Jacobian product of `l2normalize` at x with upstream gradient dy.
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param x - [rows, cols] the forward input.
+ * @param dy - [rows, cols] upstream gradient.
+ * @param eps - the forward's eps (default 1e-12).
+ * @returns dx, a new [rows, cols] tensor.
+ */
 export function l2normalizeBackward(ctx: GpuContext, x: GpuTensor, dy: GpuTensor, eps = 1e-12): GpuTensor {
   return run(ctx, x, dy, eps, 'l2normalizeBackward');
 }

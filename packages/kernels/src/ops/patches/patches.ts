@@ -31,7 +31,14 @@ export function unfoldDims(xShape: readonly number[], patch: number): [number, n
   return [n * G * G, C * patch * patch];
 }
 
-/** im2col for a stride-p p×p conv: x [n, C, S, S] → [n·G², C·p²], G = ⌊S/p⌋ (rows: image, then patch row-major). */
+/**
+ * im2col for a stride-p p×p conv: x [n, C, S, S] → [n·G², C·p²], G = ⌊S/p⌋ (rows: image, then patch row-major).
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [n, C, S, S] f32 images.
+ * @param patch - patch side p (> 0, ≤ S).
+ * @returns a new [n·G², C·p²] tensor.
+ * @throws ShapeError unless x is [n, C, S, S]; ArgumentError for a patch size outside [1, S]; f32 only.
+ */
 export function unfold(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor {
   const op = 'unfold';
   f32(op, 'x', x);
@@ -77,7 +84,15 @@ export function checkClassTokens(x: Tensor, cls: Tensor, pos: Tensor): { n: numb
   return { n: rows / P, P, L, W };
 }
 
-/** Y[b·L + t] = (t = 0 ? cls : x[b·P + t − 1]) + pos[t] for x [n·P, W], cls [W], pos [L = P + 1, W] → [n·L, W]. */
+/**
+ * Y[b·L + t] = (t = 0 ? cls : x[b·P + t − 1]) + pos[t] for x [n·P, W], cls [W], pos [L = P + 1, W] → [n·L, W].
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param x - [n·P, W] patch embeddings.
+ * @param cls - [W] class token.
+ * @param pos - [P + 1, W] positional embedding.
+ * @returns a new [n·(P + 1), W] tensor.
+ * @throws ShapeError for mismatched shapes.
+ */
 export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: GpuTensor): GpuTensor {
   const op = 'classTokens';
   const { n, P, L, W } = checkClassTokens(x, cls, pos);
@@ -136,6 +151,12 @@ export function checkEmbedTokens(table: Tensor, ids: Tensor | ArrayLike<number>,
  * Y[r] = table[ids[r]] + pos[r mod L] for table [V, W], ids (u32 tensor or integer array) of n·L tokens, pos
  * [L, W] → [n·L, W]. Array ids are checked on the host; a device id ≥ V gets no embedding (positions only).
  * A table above the binding limit is read in vocabulary slices.
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param table - [V, W] token embedding table.
+ * @param ids - n·L token ids (u32 tensor or integers in [0, V)).
+ * @param pos - [L, W] positional embedding.
+ * @returns a new [n·L, W] tensor.
+ * @throws ArgumentError for an array id outside [0, V); ShapeError when the ids are not a multiple of L.
  */
 export function embedTokens(
   ctx: GpuContext,

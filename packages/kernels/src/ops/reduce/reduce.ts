@@ -19,7 +19,15 @@ export function checkReduce(op: string, x: Tensor, axis: number): void {
   checkAxis(op, axis);
 }
 
-/** Reduce a [rows, cols] tensor along `axis` (1: per row → [rows]; 0: per column → [cols]). Empty max/logsumexp = -FLT_MAX. */
+/**
+ * Reduce a [rows, cols] tensor along `axis` (1: per row → [rows]; 0: per column → [cols]). Empty max/logsumexp = -FLT_MAX.
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [rows, cols] f32.
+ * @param op - 'sum', 'mean', 'max' or 'logsumexp'.
+ * @param axis - 1 per row, 0 per column.
+ * @returns a new rank-1 tensor.
+ * @throws ArgumentError for an unknown op or axis; ShapeError for a rank other than 2.
+ */
 export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1): GpuTensor {
   if (!OPS.includes(op)) throw new ArgumentError(`reduce: unknown op "${op}"`);
   checkReduce(op, x, axis);
@@ -58,7 +66,13 @@ export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1)
   return y;
 }
 
-/** Reduce every element to a [1] tensor: rows of up to 1024 elements first (short last row), then their results. */
+/**
+ * Reduce every element to a [1] tensor: rows of up to 1024 elements first (short last row), then their results.
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - an f32 tensor of any shape.
+ * @param op - 'sum', 'mean' or 'max'.
+ * @returns a new [1] tensor (empty x: 0, or −FLT_MAX for max).
+ */
 export function reduceAll(ctx: GpuContext, x: GpuTensor, op: 'sum' | 'mean' | 'max'): GpuTensor {
   const n = x.size;
   if (n === 0) return ctx.tensor([op === 'max' ? -3.4028234663852886e38 : 0], [1]);

@@ -8,7 +8,14 @@ import { bindRange, ceilDiv, MAX_WG, planRows } from '../common.js';
 import { softmaxKernel, WG } from './softmax.wgsl.js';
 import { checkReduce, reduce } from '../reduce/reduce.js';
 
-/** Softmax of a [rows, cols] tensor along `axis` (1: each row sums to 1; 0: each column). */
+/**
+ * Softmax of a [rows, cols] tensor along `axis` (1: each row sums to 1; 0: each column).
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [rows, cols] f32.
+ * @param axis - 1 (default) or 0.
+ * @returns a new [rows, cols] tensor.
+ * @throws ArgumentError for a bad axis; ShapeError for a rank other than 2.
+ */
 export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTensor {
   checkReduce('softmax', x, axis);
   const [rows, cols] = x.shape;

@@ -34,7 +34,15 @@ export function checkTopk(x: Tensor, k: number, opts: TopKOptions = {}): void {
     throw new ArgumentError(`topk: segment must be a positive integer, got ${opts.segment}`);
 }
 
-/** Per-row top-k of a [rows, cols] tensor: values [rows, k] (descending) and u32 indices; ties by lower index. */
+/**
+ * Per-row top-k of a [rows, cols] tensor: values [rows, k] (descending) and u32 indices; ties by lower index.
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [rows, cols] f32.
+ * @param k - how many per row (1 ≤ k ≤ cols, or per segment).
+ * @param opts - `segment`: top-k within column segments of this length.
+ * @returns `values` and `indices` tensors ([rows, k], or [rows, segments·k]).
+ * @throws ArgumentError for a bad k or segment.
+ */
 export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions = {}): TopK {
   checkTopk(x, k, opts);
   const [rows, cols] = x.shape;

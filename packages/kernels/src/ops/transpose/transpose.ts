@@ -16,7 +16,14 @@ export function checkTranspose(x: Tensor, op = 'transpose'): void {
   if (x.dtype !== 'f32') throw new ArgumentError(`${op}: x must be f32`);
 }
 
-/** Yᵀ of a rank-2 f32 tensor [rows, cols] → [cols, rows]; both bound whole (one binding each). */
+/**
+ * Yᵀ of a rank-2 f32 tensor [rows, cols] → [cols, rows]; both bound whole (one binding each).
+ * @param ctx - the WebGPU context that owns `x`.
+ * @param x - [rows, cols] f32 within one binding.
+ * @param op - op name for error messages (default 'transpose').
+ * @returns a new [cols, rows] tensor.
+ * @throws ShapeError when x exceeds the binding limit or one dispatch.
+ */
 export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuTensor {
   checkTranspose(x, op);
   const [rows, cols] = x.shape;
@@ -38,7 +45,14 @@ export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuT
   return out;
 }
 
-/** acc += part, in place (f32 tensors of equal size), in chunks within the binding limit. */
+/**
+ * acc += part, in place (f32 tensors of equal size), in chunks within the binding limit.
+ * @param ctx - the WebGPU context that owns the tensors.
+ * @param acc - f32 accumulator, updated in place.
+ * @param part - f32 tensor of acc's size (a distinct buffer).
+ * @param op - op name for error messages (default 'accumulate').
+ * @throws ShapeError / ArgumentError for different sizes, dtypes or the same buffer.
+ */
 export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op = 'accumulate'): void {
   if (acc.size !== part.size)
     throw new ShapeError(`${op}: acc ${shapeStr(acc.shape)} and part ${shapeStr(part.shape)} differ in size`);
