@@ -42,8 +42,8 @@ const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 /** seconds per implementation and tower: [image, text] */
 const BUDGETS = {
-  node: [300, 180],
-  'ort-node': [150, 120],
+  node: [420, 240],
+  'ort-node': [120, 100],
   torch: [200, 150],
   chromium: [200, 100],
   'ort-web': [240, 120],
