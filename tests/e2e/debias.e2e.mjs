@@ -15,86 +15,18 @@
 //   CLIP-clip's kept dimensions and the biased-prompts rank: equal
 // Writes tests/.out/e2e-debias.json (with the measured differences) and screenshots under tests/e2e/screenshots/
 // (latest/ always; the committed PNG with M4KIT_UPDATE_SCREENSHOTS=1).
-import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, COMMON_ARGS, WEBGPU_ARGS } from '../../scripts/chromium.mjs';
-import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { assert, buildDemo, cli, hideWebGpu, root, runE2e, serveDist, shot } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../..');
-const dist = join(root, 'apps/demo/dist');
-const cli = join(root, 'packages/cli/dist/bin.js');
 const example = join(root, 'data/debias-emoji');
-const shots = join(here, 'screenshots');
-const latest = join(shots, 'latest');
-const outDir = join(root, 'tests/.out');
-mkdirSync(latest, { recursive: true });
-mkdirSync(outDir, { recursive: true });
+buildDemo('e2e-debias', 'debias.html', ['data/debias-emoji']);
+const server = await serveDist();
+const url = `${server.url}debias.html`;
 
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  return st.isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => newest(join(p, f)))) : st.mtimeMs;
-}
-const built = newest(join(dist, 'debias.html'));
-const inputs = [
-  'apps/demo/src',
-  'apps/demo/debias.html',
-  'apps/demo/vite.config.ts',
-  'data/debias-emoji',
-  'packages/sdk/dist/index.js',
-  'packages/kernels/dist/index.js',
-].map((p) => newest(join(root, p)));
-if (!built || inputs.some((t) => t > built)) {
-  console.log('[e2e-debias] building apps/demo');
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
-    cwd: join(root, 'apps/demo'),
-    stdio: 'inherit',
-  });
-}
-
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
-const server = createServer(async (req, res) => {
-  const p = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(dist, p === '/' ? 'index.html' : p);
-  try {
-    const body = await readFile(file);
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end('not found');
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/debias.html`;
-
-const results = [];
 const measured = {};
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true, ms: Date.now() - t0 });
-    console.log(`[case] ✓ ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, ms: Date.now() - t0, error: String(e?.stack ?? e) });
-    console.log(`[case] ✗ ${name}: ${e?.message ?? e}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-async function shot(page, name, opts = {}) {
-  const buf = await page.screenshot(opts);
-  writeFileSync(join(latest, name), buf);
-  if (process.env.M4KIT_UPDATE_SCREENSHOTS === '1') writeFileSync(join(shots, name), buf);
-}
 
 // the short run the page and the CLI both make
 const RUN = { epochs: 2, batchSize: 400, queueSize: 400, lr: 0.001, hidden1: 32, hidden2: 64, seed: 3, k: 24 };
@@ -131,14 +63,8 @@ function cliArgs(o, extra) {
   ];
 }
 
-let browser;
-let fatal = null;
-try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...WEBGPU_ARGS, ...COMMON_ARGS],
-  });
+await runE2e({ tag: 'e2e-debias', json: 'e2e-debias.json', server, measured }, async ({ check, launch }) => {
+  let browser = await launch({ webgpu: true });
   const context = await browser.newContext({ viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[pageerror]', e.message));
@@ -521,33 +447,14 @@ try {
   });
   await browser.close();
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...COMMON_ARGS],
-  });
+  browser = await launch({ webgpu: false });
   const p2 = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
   p2.on('pageerror', (e) => console.error('[pageerror]', e.message));
-  await p2.addInitScript(() => {
-    // some Chromium builds still expose navigator.gpu with WebGPU disabled: make its absence certain
-    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
-  });
+  await hideWebGpu(p2);
   await p2.goto(url);
   await check('no WebGPU: the page says so and selects the CPU backend', async () => {
     await p2.waitForFunction(() => globalThis.__debiasReady === true, null, { timeout: 60000 });
     assert(/No WebGPU in this browser/.test(await p2.textContent('#db-gpu')), await p2.textContent('#db-gpu'));
     assert((await p2.inputValue('#db-backend')) === 'cpu', 'the backend is not switched to the CPU');
   });
-} catch (e) {
-  fatal = String(e?.stack ?? e);
-  console.error('[e2e-debias] fatal:', fatal);
-} finally {
-  await browser?.close().catch(() => {});
-  server.close();
-}
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed + (fatal ? 1 : 0);
-for (const r of results.filter((r) => !r.ok)) console.log(`\n✗ ${r.name}\n  ${r.error}`);
-writeFileSync(join(outDir, 'e2e-debias.json'), JSON.stringify({ passed, failed, fatal, measured, results }, null, 2));
-console.log(`e2e-debias: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

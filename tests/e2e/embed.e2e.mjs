@@ -7,53 +7,15 @@
 // decoders for PNG: measured 0); retrieval R@K: equal (|Δ| ≤ 1e-12); WebGPU page vs CPU CLI: ≤ 1e-3 per value of
 // unit rows (f32 or f16 storage; measured 1.9e-7 in f32 on SwiftShader). Writes tests/.out/e2e-embed.json and tests/e2e/screenshots/latest/embed-results.png
 // (the committed PNG with M4KIT_UPDATE_SCREENSHOTS=1).
-import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, COMMON_ARGS, WEBGPU_ARGS } from '../../scripts/chromium.mjs';
-import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { assert, buildDemo, cli, latest, root, runE2e, serveDist, shots } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../..');
-const dist = join(root, 'apps/demo/dist');
-const cli = join(root, 'packages/cli/dist/bin.js');
 const model = join(root, 'data/clip-tiny/gelu');
 const fixtures = join(root, 'packages/sdk/test/clip/fixtures');
-const shots = join(here, 'screenshots');
-const latest = join(shots, 'latest');
-const outDir = join(root, 'tests/.out');
-mkdirSync(latest, { recursive: true });
-mkdirSync(outDir, { recursive: true });
-
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  return st.isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => newest(join(p, f)))) : st.mtimeMs;
-}
-const built = newest(join(dist, 'embed.html'));
-const inputs = ['apps/demo/src', 'apps/demo/embed.html', 'apps/demo/vite.config.ts', 'data/clip-tiny']
-  .concat(['packages/sdk/dist/index.js', 'packages/kernels/dist/index.js'])
-  .map((p) => newest(join(root, p)));
-if (!built || inputs.some((t) => t > built)) {
-  console.log('[e2e-embed] building apps/demo');
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
-    cwd: join(root, 'apps/demo'),
-    stdio: 'inherit',
-  });
-}
+buildDemo('e2e-embed', 'embed.html', ['data/clip-tiny']);
 
 // the data: six PNGs in a folder and a table whose row order is not the name order
 const work = mkdtempSync(join(tmpdir(), 'm4kit-e2e-embed-'));
@@ -101,38 +63,10 @@ function npy(p) {
 const cliImages = npy(join(work, 'img.npy'));
 const cliCaptions = npy(join(work, 'cap.npy'));
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
-const server = createServer(async (req, res) => {
-  const p = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(dist, p === '/' ? 'index.html' : p);
-  try {
-    const body = await readFile(file);
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end('not found');
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/embed.html`;
+const server = await serveDist();
+const url = `${server.url}embed.html`;
 
-const results = [];
 const measured = {};
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true, ms: Date.now() - t0 });
-    console.log(`[case] ✓ ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, ms: Date.now() - t0, error: String(e?.stack ?? e) });
-    console.log(`[case] ✗ ${name}: ${e?.message ?? e}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), a.length === b.length ? 0 : Infinity);
 
 async function embed(page, backend, batch = 4) {
@@ -155,14 +89,8 @@ async function embed(page, backend, batch = 4) {
   });
 }
 
-let browser;
-let fatal = null;
-try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...WEBGPU_ARGS, ...COMMON_ARGS],
-  });
+await runE2e({ tag: 'e2e-embed', json: 'e2e-embed.json', server, measured }, async ({ check, launch }) => {
+  const browser = await launch({ webgpu: true });
   const page = await (await browser.newContext({ viewport: { width: 1200, height: 1100 } })).newPage();
   page.on('pageerror', (e) => console.error('[pageerror]', e.message));
   await page.goto(url);
@@ -247,16 +175,4 @@ try {
     measured.explorer = maxDiff(row, cliImages.slice(d, 2 * d));
     assert(measured.explorer <= 1e-6, `explorer row 1 differs from the CLI by ${measured.explorer}`);
   });
-} catch (e) {
-  fatal = String(e?.stack ?? e);
-  console.error('[e2e-embed] fatal:', fatal);
-} finally {
-  await browser?.close().catch(() => {});
-  server.close();
-}
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed + (fatal ? 1 : 0);
-for (const r of results.filter((r) => !r.ok)) console.log(`\n✗ ${r.name}\n  ${r.error}`);
-writeFileSync(join(outDir, 'e2e-embed.json'), JSON.stringify({ passed, failed, fatal, measured, results }, null, 2));
-console.log(`e2e-embed: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

@@ -8,90 +8,16 @@
 // minimal clear-to-red page fails the same way; compute and offscreen rendering work), so the WebGPU case opens
 // explorer.html?present=readback: the same render pipeline draws into an offscreen texture that is read back
 // and shown on a 2-D canvas. The canvas-context path is the default for real browsers and is not covered here.
-import { chromium } from 'playwright-core';
-import { CHROMIUM_PATH, COMMON_ARGS, WEBGPU_ARGS } from '../../scripts/chromium.mjs';
-import { createServer } from 'node:http';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { assert, buildDemo, hideWebGpu, root, runE2e, serveDist, shot } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '../..');
-const dist = join(root, 'apps/demo/dist');
-const shots = join(here, 'screenshots');
-const latest = join(shots, 'latest');
-const outDir = join(root, 'tests/.out');
-mkdirSync(latest, { recursive: true });
-mkdirSync(outDir, { recursive: true });
-
-function newest(p) {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  return st.isDirectory() ? Math.max(0, ...readdirSync(p).map((f) => newest(join(p, f)))) : st.mtimeMs;
-}
-const built = newest(join(dist, 'explorer.html'));
-const inputs = [
-  'apps/demo/src',
-  'apps/demo/explorer.html',
-  'apps/demo/vite.config.ts',
-  'packages/sdk/dist/index.js',
-  'packages/kernels/dist/index.js',
-].map((p) => newest(join(root, p)));
-if (!built || inputs.some((t) => t > built)) {
-  console.log('[e2e-explorer] building apps/demo');
-  execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build'], {
-    cwd: join(root, 'apps/demo'),
-    stdio: 'inherit',
-  });
-}
-
-const types = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.csv': 'text/csv',
-  '.json': 'application/json',
-};
-const server = createServer(async (req, res) => {
-  const p = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-  const file = join(dist, p === '/' ? 'index.html' : p);
-  try {
-    const body = await readFile(file);
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    res.writeHead(404);
-    res.end('not found');
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const url = `http://127.0.0.1:${server.address().port}/explorer.html`;
+buildDemo('e2e-explorer', 'explorer.html');
+const server = await serveDist();
+const url = `${server.url}explorer.html`;
 const drawn = (page) => page.evaluate(() => globalThis.__explorer.drawn());
 
-const results = [];
-async function check(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true, ms: Date.now() - t0 });
-    console.log(`[case] ✓ ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false, ms: Date.now() - t0, error: String(e?.stack ?? e) });
-    console.log(`[case] ✗ ${name}: ${e?.message ?? e}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-async function shot(page, name, opts = {}) {
-  const buf = await page.screenshot(opts);
-  writeFileSync(join(latest, name), buf);
-  if (process.env.M4KIT_UPDATE_SCREENSHOTS === '1') writeFileSync(join(shots, name), buf);
-  return buf;
-}
 /** Pixel census of a PNG, decoded in the page: non-white pixels and pixels near each palette colour. */
 async function census(page, png) {
   return page.evaluate(async (b64) => {
@@ -124,14 +50,8 @@ async function census(page, png) {
 }
 const same = (a, b) => a.length === b.length && a.equals(b);
 
-let browser;
-let fatal = null;
-try {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...WEBGPU_ARGS, ...COMMON_ARGS],
-  });
+await runE2e({ tag: 'e2e-explorer', json: 'e2e-explorer.json', server }, async ({ check, launch }) => {
+  let browser = await launch({ webgpu: true });
   const context = await browser.newContext({ viewport: { width: 1200, height: 1000 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('[pageerror]', e.message));
@@ -274,17 +194,10 @@ try {
   });
   await browser.close();
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--disable-gpu', '--disable-features=WebGPU,Vulkan', ...COMMON_ARGS],
-  });
+  browser = await launch({ webgpu: false });
   const p2 = await (await browser.newContext({ viewport: { width: 1200, height: 1000 } })).newPage();
   p2.on('pageerror', (e) => console.error('[pageerror]', e.message));
-  await p2.addInitScript(() => {
-    // some Chromium builds still expose navigator.gpu with WebGPU disabled: make its absence certain
-    Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
-  });
+  await hideWebGpu(p2);
   await p2.goto(url);
   await check('no WebGPU: says so and shows the 2-D Observable Plot scatter', async () => {
     await p2.waitForSelector('#ex-fallback:not([hidden])', { timeout: 30000 });
@@ -301,16 +214,4 @@ try {
     assert(await p2.isHidden('#ex-stage'), 'the WebGPU canvas is shown without WebGPU');
     await shot(p2, 'explorer-no-webgpu.png');
   });
-} catch (e) {
-  fatal = String(e?.stack ?? e);
-  console.error('[e2e-explorer] fatal:', fatal);
-} finally {
-  await browser?.close().catch(() => {});
-  server.close();
-}
-const passed = results.filter((r) => r.ok).length;
-const failed = results.length - passed + (fatal ? 1 : 0);
-for (const r of results.filter((r) => !r.ok)) console.log(`\n✗ ${r.name}\n  ${r.error}`);
-writeFileSync(join(outDir, 'e2e-explorer.json'), JSON.stringify({ passed, failed, fatal, results }, null, 2));
-console.log(`e2e-explorer: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+});

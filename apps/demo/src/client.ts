@@ -52,11 +52,6 @@ export class WorkerClient<Req extends { type: string }, P = never> {
     return w;
   }
 
-  /** Whether a call is under way. */
-  get busy(): boolean {
-    return this.pending.size > 0;
-  }
-
   call<R>(msg: Req, opts: CallOptions<P> = {}): Promise<R> {
     const id = this.next++;
     this.worker ??= this.start();

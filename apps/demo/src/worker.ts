@@ -89,6 +89,8 @@ async function balance(
     kernels,
     // the page shows an infeasible run's report (status, largest feasible η) as the CLI's summary does
     onInfeasible: 'return',
+    // and an unconverged run's report (status 'max-iter'), as the CLI does before exiting 4
+    onNotConverged: 'return',
     onProgress: (p) => {
       const now = performance.now();
       if (now - lastPost < 50 && p.iter < p.maxIter) return;

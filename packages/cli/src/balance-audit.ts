@@ -1,14 +1,12 @@
 // One option audit for `m4kit balance` (issue #25 §2): a flag that does nothing in the chosen mode is an error
-// (exit 2) naming the flag and the mode, never ignored; values the resolver would coerce (a blank --pi read as
-// uniform, --seed 1.5 read as 1, seeds wrapping modulo 2^32) are refused here before any work.
+// (exit 2) naming the flag and the mode, never ignored. Values are the SDK resolver's (resolveBalanceOptions: a
+// blank --pi, --seed 1.5 or ≥ 2^32 refused there, one rule for the SDK and the CLI), also before any work.
 import { UsageError } from './guard.js';
 
 export interface AuditedBalanceFlags {
   solver?: string;
   method?: string;
   polish?: string;
-  pi?: string;
-  seed?: string;
   engine?: string;
   emitSql?: string;
   out?: string;
@@ -39,15 +37,4 @@ export function auditBalanceFlags(o: AuditedBalanceFlags): void {
   if (o.table !== undefined && o.emitSql === undefined) no('--table', 'without --emit-sql');
   if (o.rowId !== undefined && o.emitSql === undefined) no('--row-id', 'without --emit-sql');
   if (o.lowMemory && o.path === 'patterns') no('--low-memory', 'with --path patterns (it streams the per-row path)');
-  if (o.pi !== undefined && o.pi.trim() === '')
-    throw new UsageError('--pi is empty (an unset variable?): give the shares, or leave --pi out for uniform');
-  if (o.seed !== undefined) {
-    const t = o.seed.trim();
-    const x = Number(t);
-    if (t === '' || !Number.isInteger(x) || x < 0 || x >= 2 ** 32)
-      throw new UsageError(
-        `--seed must be an integer in [0, 2^32) (seeds are 32-bit: a fraction or a larger value would be ` +
-          `truncated or wrap silently), got ${JSON.stringify(o.seed)}`,
-      );
-  }
 }

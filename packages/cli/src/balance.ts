@@ -128,6 +128,8 @@ export async function runBalance(input: string, o: BalanceCliOptions): Promise<v
       combine: o.marginal ? 'marginal' : o.combine,
       // the summary names the largest feasible η and the command exits 3 (guard.ts)
       onInfeasible: 'return',
+      // an unconverged run writes its output, prints the summary and exits 4 (guard.ts balanceExit)
+      onNotConverged: 'return',
     },
     BALANCE_FLAGS,
   );

@@ -30,13 +30,14 @@ export class UsageError extends Error {
 
 /**
  * The exit code for an error: its own numeric `exitCode` (commander errors, UsageError), 3 for `InfeasibleError`
- * (code E_INFEASIBLE), 2 for bad input
+ * (code E_INFEASIBLE), 4 for `NotConvergedError` (E_NOT_CONVERGED), 2 for bad input
  * (M4kitError codes `E_*`, any error named `…OptionError` / `…UsageError` / `…ConfigError` / `DataError`), else 1.
  */
 export function exitCodeOf(e: unknown): number {
   const err = e as { name?: string; code?: string; exitCode?: unknown };
   if (typeof err?.exitCode === 'number') return err.exitCode;
   if (err?.code === 'E_INFEASIBLE') return EXIT.infeasible;
+  if (err?.code === 'E_NOT_CONVERGED') return EXIT.maxIter;
   if (typeof err?.code === 'string' && err.code.startsWith('E_')) return EXIT.usage;
   if (typeof err?.name === 'string' && /(OptionError|UsageError|ConfigError|ArgumentError|DataError)$/.test(err.name))
     return EXIT.usage;

@@ -2,6 +2,7 @@
 // @duckdb/node-api is installed, the built-in readers otherwise — the same q and keep bytes either way.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,3 +47,32 @@ test('auto keeps the built-in readers for small files and off the pattern path',
   expect(sql.status, sql.stderr).toBe(0);
   expect(sql.stdout).toMatch(/GROUP BY/);
 });
+
+test('auto asks the table-format registry (was: its own regex): .csv.gz, .tsv and .pq go to DuckDB, same bytes', async () => {
+  const survey = join(dirname(bin), '../data/kernlab-income.csv');
+  const text = readFileSync(survey, 'utf8');
+  writeFileSync(join(dir, 'k.csv.gz'), gzipSync(text));
+  writeFileSync(join(dir, 'k.tsv'), text.replaceAll(',', '\t')); // the survey has no quoted commas
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  await con.run(
+    `COPY (SELECT * FROM read_csv('${survey}', all_varchar = true)) TO '${join(dir, 'k.pq')}' (FORMAT parquet)`,
+  );
+  con.closeSync();
+  db.closeSync();
+  const args = ['-a', 'SEX', '-l', 'OCCUPATION', '--missing', 'drop', '--eta', 'auto'];
+  for (const f of ['k.csv.gz', 'k.tsv', 'k.pq']) {
+    const a = run(['balance', f, ...args, '-o', `${f}.auto.csv`, '-r', `${f}.json`], always);
+    expect(a.status, a.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, `${f}.json`), 'utf8')).options.backend, f).toMatch(/^duckdb/);
+    const b = run(['balance', f, ...args, '--engine', 'js', '-o', `${f}.js.csv`]);
+    expect(b.status, b.stderr).toBe(0);
+    expect(readFileSync(join(dir, `${f}.auto.csv`), 'utf8'), f).toBe(readFileSync(join(dir, `${f}.js.csv`), 'utf8'));
+  }
+  // JSON stays with the built-in readers (the registry's duckdb.auto is false for it)
+  writeFileSync(join(dir, 'k.jsonl'), '{"sex":"F","job":"a"}\n{"sex":"M","job":"b"}\n{"sex":"F","job":"b"}\n');
+  const j = run(['balance', 'k.jsonl', '-a', 'sex', '-l', 'job', '--eta', 'auto', '--json'], always);
+  expect(j.status, j.stderr).toBe(0);
+  expect(JSON.parse(j.stdout).options.backend).toBe('cpu');
+}, 120_000);

@@ -25,19 +25,22 @@ const bin = join(here, '../dist/bin.js');
 const doc = join(here, '../../../docs/reliability.md');
 const BUNDLED_CSV = join(here, '../data/kernlab-income.csv');
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-rel-'));
-/** run the CLI; `fileLimit` (KiB) runs it under `ulimit -f` (a write that reaches it fails, like a full disk) */
-const run = (args: string[], fileLimit?: number) =>
+/**
+ * run the CLI; `fileLimit` (KiB) runs it under `ulimit -f` (a write that reaches it fails, like a full disk); `env`
+ * adds environment variables
+ */
+const run = (args: string[], fileLimit?: number, env: Record<string, string> = {}) =>
   fileLimit
     ? spawnSync('/bin/sh', ['-c', `ulimit -f ${fileLimit}; exec "$0" "$@"`, process.execPath, bin, ...args], {
         encoding: 'utf8',
         cwd: dir,
-        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env },
         timeout: 120_000,
       })
     : spawnSync(process.execPath, [bin, ...args], {
         encoding: 'utf8',
         cwd: dir,
-        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp' },
+        env: { ...process.env, XDG_RUNTIME_DIR: '/tmp', ...env },
         timeout: 120_000,
       });
 const put = (name: string, body: string | Uint8Array) => (writeFileSync(join(dir, name), body), name);
@@ -87,6 +90,8 @@ interface Case {
   after?: () => void;
   /** run under `ulimit -f` (KiB) */
   fileLimit?: number;
+  /** environment variables for the run (named in `input`) */
+  env?: Record<string, string>;
 }
 
 const stops = (() => {
@@ -185,6 +190,39 @@ const cases: Case[] = [
     args: () => ['balance', 'dupkey.jsonl', '-a', 'sex', '-l', 'job', '--engine', 'duckdb'],
     code: 2,
     msg: /dupkey\.jsonl, line 3, column "sex": the key appears twice in one JSON object/,
+  },
+  {
+    bug: 'DuckDB\'s "Error when sniffing file" passed through raw (its option dump; "line 1" was the SQL\'s, not the file\'s)',
+    input: 'CSV with an unclosed quote on line 2, --engine duckdb',
+    args: () => ['balance', put('sniff.csv', 'sex,job\nF,"x\nM,y\n'), '-a', 'sex', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /^m4kit: \[E_DATA\] sniff\.csv: DuckDB could not detect the CSV dialect .*--engine js, which names the first line/,
+  },
+  {
+    bug: "a malformed CSV line past DuckDB's sniffing sample passed DuckDB's raw error through (options dump, SQL)",
+    input: 'CSV of 30 000 rows, line 25 001 with 3 fields, --engine duckdb',
+    args: () => {
+      const rows = ['sex,job'];
+      for (let i = 0; i < 30_000; i++) rows.push(i === 24_999 ? 'F,x,extra' : i % 2 ? 'F,x' : 'M,y');
+      return ['balance', put('deep.csv', rows.join('\n') + '\n'), '-a', 'sex', '-l', 'job', '--engine', 'duckdb'];
+    },
+    code: 2,
+    msg: /^m4kit: \[E_DATA\] deep\.csv, line 25001: 3 fields where the header has 2\n$/,
+  },
+  {
+    bug: 'Latin-1 input under the DuckDB engine printed DuckDB\'s "Invalid unicode" error and its options',
+    input: 'CSV in Latin-1 (José / Jose), --engine duckdb',
+    args: () => ['balance', 'latin1.csv', '-a', 'name', '-l', 'job', '--engine', 'duckdb'],
+    code: 2,
+    msg: /latin1\.csv, line \d+: not valid UTF-8 .*--engine js --encoding latin1\n$/,
+  },
+  {
+    bug: 'M4KIT_AUTO_DUCKDB_MIN_BYTES with a garbage value was silently ignored (16 MiB used)',
+    input: 'M4KIT_AUTO_DUCKDB_MIN_BYTES=16MB in the environment',
+    args: () => ['balance', put('env.csv', small), '-a', 'sex', '-l', 'job'],
+    env: { M4KIT_AUTO_DUCKDB_MIN_BYTES: '16MB' },
+    code: 2,
+    msg: /M4KIT_AUTO_DUCKDB_MIN_BYTES must be a byte count \(an integer ≥ 0.*got "16MB"/,
   },
   {
     bug: 'empty file said "unknown column … (columns: )"',
@@ -1116,7 +1154,7 @@ describe('every bad input: exit code and a message naming file, line/row and col
       c.bug,
       () => {
         const args = c.args();
-        const r = run(args, c.fileLimit);
+        const r = run(args, c.fileLimit, c.env);
         const text = c.stream === 'stdout' ? r.stdout : r.stderr;
         const line = (
           text.split('\n').find((l) => c.msg.test(l) || c.msg.test(`${l}\n`)) ??

@@ -1,5 +1,8 @@
 import { init, listOps, type InitOptions, type Kernels, type Tensor } from '@m4kit/kernels';
 
+/**
+ * What `selfCheck` returns: the backend, the adapter and one line per op case (ok, max error, time).
+ */
 export interface SelfCheckResult {
   backend: string;
   adapter: string;
@@ -29,6 +32,8 @@ async function outputs(r: unknown, args: unknown[], out?: (r: any, a: any) => Te
 /**
  * The quick "does this machine work" check: each op's self-check case (declared with the op,
  * packages/kernels/src/ops/registry.ts) on this backend against the float64 CPU backend.
+ * @param opts - `init()` options of the backend to check.
+ * @returns the backend, the adapter and one line per self-check case.
  */
 export async function selfCheck(opts: InitOptions = {}): Promise<SelfCheckResult> {
   const k: Kernels = await init(opts);

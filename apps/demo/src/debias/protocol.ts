@@ -1,5 +1,6 @@
-// Messages between the Debias tab (main.ts) and its worker (worker.ts). One request trains and evaluates
-// everything; progress streams back; cancel = the page terminates the worker.
+// Requests from the Debias tab to its worker (worker.ts), the result and the progress; the envelope is the
+// demo's one worker protocol (rpc.ts, client.ts). One request trains and evaluates everything; progress streams
+// back; cancel = the page terminates the worker.
 import type { DebiasConfig, DebiasEval } from '@m4kit/sdk';
 
 export interface FileIn {
@@ -100,9 +101,7 @@ export interface DebiasDone {
 
 export type ToDebiasWorker = { type: 'run'; req: DebiasRequest };
 
-export type FromDebiasWorker =
-  | { type: 'status'; text: string }
-  | { type: 'progress'; epoch: number; epochs: number; step: number; steps: number; loss: number }
-  | { type: 'eval'; ev: DebiasEval }
-  | { type: 'done'; result: DebiasDone }
-  | { type: 'error'; message: string; code?: string };
+export type DebiasProgress =
+  | { stage: 'status'; text: string }
+  | { stage: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number }
+  | { stage: 'eval'; ev: DebiasEval };

@@ -1,7 +1,8 @@
 // The Debias tab's worker: parses the files, trains the BA module with the SDK's debias() — the call
 // `m4kit debias --method ba` makes, on WebGPU here (or the float64 CPU backend when chosen) — and measures
 // MaxSkew@k / NDKL@k / ABLE per attribute and zero-shot top-1 before and after, beside the CLIP-clip and
-// biased-prompts baselines. Cancel = the page terminates this worker.
+// biased-prompts baselines. Served over the demo's one worker protocol (rpc.ts); cancel = the page terminates
+// this worker.
 import { init, ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
 import {
   able,
@@ -22,10 +23,16 @@ import {
   type DebiasValidation,
   type Embeddings,
 } from '@m4kit/sdk';
-import type { AttributeMetrics, DebiasDone, DebiasRequest, FileIn, FromDebiasWorker, MethodResult } from './protocol';
-
-const post = (m: FromDebiasWorker, transfer: Transferable[] = []) =>
-  (self as unknown as Worker).postMessage(m, transfer);
+import { serve, type CallContext } from '../rpc';
+import type {
+  AttributeMetrics,
+  DebiasDone,
+  DebiasProgress,
+  DebiasRequest,
+  FileIn,
+  MethodResult,
+  ToDebiasWorker,
+} from './protocol';
 
 /** Categories of a column numbered in sorted order, as `m4kit debias` numbers them (readAttributeLabels). */
 async function column(f: FileIn, col: string): Promise<{ labels: Uint32Array; groups: string[] }> {
@@ -107,9 +114,9 @@ function adapterName(k: Kernels): string {
   return [a?.vendor, a?.architecture, a?.device, a?.description].filter(Boolean).join(' · ') || 'adapter';
 }
 
-async function run(req: DebiasRequest): Promise<DebiasDone> {
+async function run(req: DebiasRequest, ctx: CallContext<DebiasProgress>): Promise<DebiasDone> {
   const F = req.files;
-  const status = (text: string) => post({ type: 'status', text });
+  const status = (text: string) => ctx.progress({ stage: 'status', text });
   status('reading the files…');
   const data = {
     images: npy(F.trainImages),
@@ -230,10 +237,10 @@ async function run(req: DebiasRequest): Promise<DebiasDone> {
     ...opts,
     kernels,
     onProgress: (p) => {
-      if (p.eval) post({ type: 'eval', ev: p.eval });
+      if (p.eval) ctx.progress({ stage: 'eval', ev: p.eval });
       else if (p.loss)
-        post({
-          type: 'progress',
+        ctx.progress({
+          stage: 'step',
           epoch: p.epoch,
           epochs: p.epochs,
           step: p.step,
@@ -330,12 +337,10 @@ async function run(req: DebiasRequest): Promise<DebiasDone> {
   };
 }
 
-self.onmessage = async (e: MessageEvent<{ type: 'run'; req: DebiasRequest }>) => {
-  try {
-    const result = await run(e.data.req);
-    post({ type: 'done', result }, [result.module.weights.buffer as ArrayBuffer]);
-  } catch (err) {
-    const x = err as Error & { code?: string };
-    post({ type: 'error', message: x?.message ?? String(err), code: x?.code });
-  }
-};
+serve<ToDebiasWorker, DebiasProgress>({
+  run: async (m, ctx) => {
+    const result = await run(m.req, ctx);
+    ctx.transfer.push(result.module.weights.buffer as ArrayBuffer);
+    return result;
+  },
+});

@@ -1,10 +1,10 @@
-// Messages between the Embed tab (main.ts) and its worker (worker.ts): one request embeds the images (and the
-// captions and the 319 bias prompts when there is a table) with a CLIP model folder, then measures retrieval and
-// bias; progress streams back; cancel = the page terminates the worker.
+// The Embed tab's request to its worker (worker.ts), its result and progress; the envelope is the demo's one worker
+// protocol (rpc.ts, client.ts). One request embeds the images (and the captions and the 319 bias prompts when
+// there is a table) with a CLIP model folder, then measures retrieval and bias; progress streams back; cancel =
+// the page terminates the worker.
 
 export interface EmbedRequest {
   type: 'embed';
-  id: number;
   /** the model folder: base name → file */
   model: Record<string, Blob>;
   /** in row order */
@@ -43,7 +43,8 @@ export interface EmbedResult {
   timeMs: number;
 }
 
-export type FromEmbedWorker =
-  | { type: 'progress'; id: number; stage: EmbedStage; done: number; total: number }
-  | { type: 'done'; id: number; result: EmbedResult }
-  | { type: 'error'; id: number; message: string };
+export interface EmbedProgress {
+  stage: EmbedStage;
+  done: number;
+  total: number;
+}

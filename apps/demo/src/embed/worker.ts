@@ -1,22 +1,21 @@
 // The Embed tab's worker: loadClip on the dropped model folder, embedImages (decode → k.imagePreprocess → vision
 // tower) in row order, embedTexts for the captions and the bias prompts, then retrieval recall@K and MaxSkew@k /
-// NDKL@k — the same SDK calls as `m4kit embed` followed by `m4kit eval`.
+// NDKL@k — the same SDK calls as `m4kit embed` followed by `m4kit eval`. Served over the demo's one worker protocol
+// (rpc.ts).
 import { init, type Kernels } from '@m4kit/kernels';
 import { biasPrompts, biasRetrieval, loadClip, retrieval } from '@m4kit/sdk';
-import type { EmbedRequest, EmbedStage, FromEmbedWorker } from './protocol';
+import { serve, type CallContext } from '../rpc';
+import type { EmbedProgress, EmbedRequest, EmbedResult, EmbedStage } from './protocol';
 
-const post = (m: FromEmbedWorker, transfer: Transferable[] = []) =>
-  (self as unknown as Worker).postMessage(m, transfer);
 const kernels = new Map<string, Promise<Kernels>>();
 const kernelsFor = (b: 'webgpu' | 'cpu') => {
   if (!kernels.has(b)) kernels.set(b, init({ backend: b }));
   return kernels.get(b)!;
 };
 
-async function run(r: EmbedRequest): Promise<void> {
+async function run(r: EmbedRequest, ctx: CallContext<EmbedProgress>): Promise<EmbedResult> {
   const t0 = performance.now();
-  const progress = (stage: EmbedStage) => (done: number, total: number) =>
-    post({ type: 'progress', id: r.id, stage, done, total });
+  const progress = (stage: EmbedStage) => (done: number, total: number) => ctx.progress({ stage, done, total });
   progress('load')(0, 1);
   const k = await kernelsFor(r.backend);
   const model = await loadClip(r.model, {
@@ -59,7 +58,7 @@ async function run(r: EmbedRequest): Promise<void> {
         meanShares: b.meanShares,
       };
     }
-    const result = {
+    const result: EmbedResult = {
       backend: model.backend,
       precision: model.precision,
       modelFiles: model.files,
@@ -71,18 +70,15 @@ async function run(r: EmbedRequest): Promise<void> {
       bias,
       timeMs: performance.now() - t0,
     };
-    post({ type: 'done', id: r.id, result }, [
+    ctx.transfer.push(
       result.images.buffer,
       ...(result.captions ? [result.captions.buffer] : []),
       ...(result.prompts ? [result.prompts.data.buffer] : []),
-    ]);
+    );
+    return result;
   } finally {
     model.dispose();
   }
 }
 
-self.onmessage = (e: MessageEvent<EmbedRequest>) => {
-  run(e.data).catch((err: unknown) =>
-    post({ type: 'error', id: e.data.id, message: (err as Error)?.message ?? String(err) }),
-  );
-};
+serve<EmbedRequest, EmbedProgress>({ embed: run });

@@ -15,6 +15,10 @@ import {
 import { R } from './rules.js';
 import type { NumberRule } from '../options.js';
 
+/**
+ * One user-facing balance option, declared once: its key, CLI flag and help, the check, the default and the demo
+ * field. The resolver, the CLI and the demo are all built from `BALANCE_OPTION_DECLS`.
+ */
 export interface BalanceOptionDecl {
   /** the key in BalanceOptions / BalanceOptionsInput / ResolvedBalanceOptions */
   readonly key: string;
@@ -167,11 +171,19 @@ export const BALANCE_OPTION_DECLS: readonly BalanceOptionDecl[] = Object.freeze(
   },
 ] satisfies BalanceOptionDecl[]);
 
-/** The CLI help line of a declared option (its help and its default). */
+/**
+ * The CLI help line of a declared option (its help and its default).
+ * @param d - one declaration of `BALANCE_OPTION_DECLS`.
+ * @returns its help text with " (default …)" appended unless the help already names the default.
+ */
 export const declHelp = (d: BalanceOptionDecl): string =>
   d.help.includes('default') ? d.help : `${d.help}${dflt(d.default)}`;
 
-/** '--eps-rep <x>' → 'epsRep' (commander's attribute name for the flag). */
+/**
+ * '--eps-rep <x>' → 'epsRep' (commander's attribute name for the flag).
+ * @param d - one declaration of `BALANCE_OPTION_DECLS`.
+ * @returns the camelCase attribute name of its flag.
+ */
 export const declAttribute = (d: BalanceOptionDecl): string =>
   d.flag
     .split(' ')[0]

@@ -1,15 +1,44 @@
 // The balance defaults and the allowed choices: what every balance resolver reads
 // (options.ts for users' options, solver-options.ts for the solvers' inputs).
 
+/**
+ * The allowed values of the `solver` option.
+ */
 export const BALANCE_SOLVERS = ['batch', 'stream'] as const;
+/**
+ * The allowed values of the `path` option.
+ */
 export const BALANCE_PATHS = ['auto', 'patterns', 'rows'] as const;
+/**
+ * The allowed values of the `backend` option.
+ */
 export const BALANCE_BACKENDS = ['auto', 'webgpu', 'cpu'] as const;
+/**
+ * The allowed values of the `missing` option.
+ */
 export const MISSING_POLICIES = ['error', 'drop', 'category'] as const;
 /** On an infeasible η: 'throw' an `InfeasibleError` (default) or 'return' the report (status 'infeasible'). */
 export const ON_INFEASIBLE = ['throw', 'return'] as const;
+/**
+ * What a balance does on an infeasible η: 'throw' (`InfeasibleError`, default) or 'return' the report.
+ */
 export type OnInfeasible = (typeof ON_INFEASIBLE)[number];
+/**
+ * When the solver stops at `maxIter` without meeting its stopping tolerance (status 'max-iter'): 'throw' a
+ * `NotConvergedError` carrying the report and the constraints still unmet (default), or 'return' the result.
+ */
+export const ON_NOT_CONVERGED = ['throw', 'return'] as const;
+/**
+ * What a balance does when the solver stops at maxIter: 'throw' (`NotConvergedError`, default) or 'return' the
+ * result.
+ */
+export type OnNotConverged = (typeof ON_NOT_CONVERGED)[number];
 /** several attribute columns: crossed groups, each column on its own, or indicators (io/attributes.ts) */
 export const ATTRIBUTE_COMBINE = ['auto', 'intersection', 'marginal', 'indicators'] as const;
+/**
+ * How several attribute columns combine: 'auto', 'intersection' (crossed groups), 'marginal' (each column on its
+ * own) or 'indicators'.
+ */
 export type AttributeCombineOption = (typeof ATTRIBUTE_COMBINE)[number];
 /**
  * What ε_R / ε_A bound. 'balanced': the balanced (kept) data's moments (1/Σq) Σ q (s − π)[1, y] — the paper's
@@ -19,11 +48,31 @@ export type AttributeCombineOption = (typeof ATTRIBUTE_COMBINE)[number];
 export const TOLERANCE_MODES = ['balanced', 'joint'] as const;
 /** The batch solver's method: 'auto' = Newton where the engine has a Hessian pass and K is small, else first-order */
 export const SOLVE_METHODS = ['auto', 'newton', 'first-order'] as const;
+/**
+ * The batch solver's method: 'auto', 'newton' or 'first-order'.
+ */
 export type SolveMethodOption = (typeof SOLVE_METHODS)[number];
+/**
+ * What ε_R / ε_A bound: 'balanced' (the kept data's moments, default) or 'joint' ((1/N)Σ q(s − π)[1, y]).
+ */
 export type ToleranceMode = (typeof TOLERANCE_MODES)[number];
+/**
+ * 'batch' (the exact dual solver, default) or 'stream' (one update per row; approximate).
+ */
 export type BalanceSolver = (typeof BALANCE_SOLVERS)[number];
+/**
+ * 'patterns' (solve on the distinct (attributes, labels) patterns with their counts), 'rows' (one q per row: needed
+ * for utilities or fractional data) or 'auto' (patterns when possible).
+ */
 export type BalancePath = (typeof BALANCE_PATHS)[number];
+/**
+ * Where the per-row engine runs: 'webgpu', 'cpu' (float64) or 'auto' (WebGPU when an adapter exists).
+ */
 export type BalanceBackend = (typeof BALANCE_BACKENDS)[number];
+/**
+ * Missing attribute / label values: 'error' (default, a DataError naming the row), 'drop' the row, or 'category'
+ * (a group / label value of its own).
+ */
 export type MissingPolicyOption = (typeof MISSING_POLICIES)[number];
 
 /** Every balance default, for the CLI, the demo, the pipeline and the solvers alike. */
@@ -49,6 +98,7 @@ export const BALANCE_DEFAULTS = Object.freeze({
   backend: 'auto' as BalanceBackend,
   missing: 'error' as MissingPolicyOption,
   onInfeasible: 'throw' as OnInfeasible,
+  onNotConverged: 'throw' as OnNotConverged,
   combine: 'auto' as AttributeCombineOption,
   seed: 0,
   /** solver iteration cap (the largest-feasible-η search uses the same cap per continuation stage) */

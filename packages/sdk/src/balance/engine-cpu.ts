@@ -15,6 +15,8 @@ function isArrayLikeNumber(x: unknown): x is Arr {
 /**
  * Checks the shapes and values of `data` (and `pi` when given). Throws `ShapeError` for shape mismatches and
  * `ArgumentError` for bad values; messages name the offending argument. Shared by every consumer of BalanceData.
+ * @param data - the rows (n, m, c, S, Y and optional u, w, weights).
+ * @param pi - optional target shares to check against m.
  */
 export function validateBalanceData(data: BalanceData, pi?: Arr): void {
   if (data == null || typeof data !== 'object') throw new ArgumentError('data: expected a BalanceData object');

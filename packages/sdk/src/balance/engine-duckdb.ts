@@ -9,6 +9,10 @@ import type { DuckSession } from '../io/duckdb.js';
 import { createCpuEngine } from './engine-cpu.js';
 import type { MomentsEngine, MomentsSums } from './types.js';
 
+/**
+ * The rows a SQL moments engine reads: a table with row id, pattern id and utility, plus the distinct patterns
+ * (S, Y) and their row counts held on the host.
+ */
 export interface DuckRowsData {
   /**
    * table or view with columns m4_row (integer row id: q() orders by it, a strided Hessian samples it), m4_pid
@@ -35,6 +39,13 @@ export interface DuckdbEngine extends MomentsEngine {
 /** runs one query, returns its rows as objects (numbers may come back as bigint or text: they are read by Number) */
 export type SqlRows = (sql: string) => Promise<Record<string, unknown>[]>;
 
+/**
+ * A `MomentsEngine` whose passes are aggregate queries on an open DuckDB session (`--engine duckdb`, rows path).
+ * @param s - an open DuckDB session (`openDuckDB`).
+ * @param d - the rows table and the patterns.
+ * @param pi - the m target shares.
+ * @returns the engine (its `qSql` gives q as a SQL expression for the join back).
+ */
 export function createDuckdbEngine(s: DuckSession, d: DuckRowsData, pi: ArrayLike<number>): DuckdbEngine {
   return createSqlRowsEngine((sql) => s.rows(sql), d, pi);
 }
@@ -42,6 +53,10 @@ export function createDuckdbEngine(s: DuckSession, d: DuckRowsData, pi: ArrayLik
 /**
  * The same engine over any SQL engine `run` talks to: the queries use only SUM, COUNT, GREATEST/LEAST, a 1-based
  * array literal indexed by m4_pid + 1 and exponent-form float literals, which DuckDB and ClickHouse both read.
+ * @param run - runs one query and returns its rows.
+ * @param d - the rows table and the patterns.
+ * @param pi - the m target shares.
+ * @returns the engine.
  */
 export function createSqlRowsEngine(run: SqlRows, d: DuckRowsData, pi: ArrayLike<number>): DuckdbEngine {
   const { k, m, c, S, Y, count } = d;

@@ -121,6 +121,9 @@ class KernelsMomentsEngine implements MomentsEngine {
   }
 }
 
+/**
+ * Options of `createGpuEngine`: chunk size and the row encoding on the device.
+ */
 export interface GpuEngineOptions {
   /** rows per chunk (default: as many as the binding limit and one dispatch allow) */
   chunkRows?: number;
@@ -183,7 +186,15 @@ function planChunks(k: Kernels, n: number, widest: number, maxRows: number): [nu
   return out;
 }
 
-/** Upload the data in row chunks (compact when it can, see GpuEngineOptions.encoding); a MomentsEngine on `k`. */
+/**
+ * Upload the data in row chunks (compact when it can, see GpuEngineOptions.encoding); a MomentsEngine on `k`.
+ * @param k - a `Kernels` (WebGPU or CPU backend) that owns the uploaded rows.
+ * @param data - the rows (validated by `validateBalanceData`).
+ * @param pi - the m target shares.
+ * @param opts - chunk rows and encoding.
+ * @returns the engine and the encoding it chose; call `dispose()` to free the device buffers.
+ * @throws ArgumentError for invalid data or π.
+ */
 export function createGpuEngine(
   k: Kernels,
   data: BalanceData,

@@ -3,7 +3,12 @@
 import { ArgumentError } from '@m4kit/kernels';
 import type { MomentsEngine, MomentsSums } from './types.js';
 
-/** Add the sums of several passes (same m, c). */
+/**
+ * Add the sums of several passes (same m, c).
+ * @param parts - pass results of the same shape.
+ * @returns their sum (a new object).
+ * @throws ArgumentError for an empty list.
+ */
 export function addMomentsSums(parts: MomentsSums[]): MomentsSums {
   if (!parts.length) throw new ArgumentError('addMomentsSums: nothing to add');
   const out: MomentsSums = {
@@ -25,7 +30,12 @@ export function addMomentsSums(parts: MomentsSums[]): MomentsSums {
   return out;
 }
 
-/** One engine over the concatenation of several engines' rows (in order). */
+/**
+ * One engine over the concatenation of several engines' rows (in order).
+ * @param engines - engines with the same m, c and π.
+ * @returns an engine whose passes add the parts' sums (and whose q concatenates theirs).
+ * @throws ArgumentError for no engines or engines that disagree on (m, c).
+ */
 export function mergeEngines(engines: MomentsEngine[]): MomentsEngine {
   if (!engines.length) throw new ArgumentError('mergeEngines: no engines');
   const [e0] = engines;

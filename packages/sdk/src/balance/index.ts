@@ -34,4 +34,4 @@ export {
   type LabelBias,
 } from './metrics.js';
 export * from './options.js';
-export { InfeasibleError, violatedConstraints, type ViolatedConstraint } from './infeasible.js';
+export { InfeasibleError, NotConvergedError, violatedConstraints, type ViolatedConstraint } from './infeasible.js';

@@ -1,11 +1,13 @@
 // An infeasible balance is an error, never a quiet "result": `InfeasibleError` carries the largest feasible η and
 // the constraints the solver could not meet, so a caller that never reads `report.solver.status` cannot take the
 // unchanged data for balanced data. Callers who want the report instead pass `onInfeasible: 'return'`.
+// Likewise a solve that stopped at maxIter throws `NotConvergedError` (opt-in `onNotConverged: 'return'`).
 import { M4kitError } from '@m4kit/kernels';
 import type { BalanceReport } from '../pipeline/report-types.js';
 import {
   feasibleEtaOptionsFrom,
   type OnInfeasible,
+  type OnNotConverged,
   type ResolvedBalanceOptions,
   type ToleranceMode,
 } from './options.js';
@@ -27,7 +29,14 @@ export interface ViolatedConstraint {
   bound: number;
 }
 
-/** The constraints whose |moment| exceeds its tolerance in `sums`, worst first (at most `limit`, default 20). */
+/**
+ * The constraints whose |moment| exceeds its tolerance in `sums`, worst first (at most `limit`, default 20).
+ * @param sums - one engine pass at the point to check.
+ * @param names - the m group names and c label names.
+ * @param eps - ε_R, ε_A and what they bound.
+ * @param limit - at most this many (default 20).
+ * @returns the unmet constraints, largest excess first.
+ */
 export function violatedConstraints(
   sums: MomentsSums,
   names: { attributes: readonly string[]; labels: readonly string[] },
@@ -94,9 +103,63 @@ export class InfeasibleError extends M4kitError {
   }
 }
 
-/** Throws `InfeasibleError` for an infeasible report unless `onInfeasible` is 'return'. */
-export function checkFeasible(report: BalanceReport, onInfeasible: OnInfeasible | undefined): void {
-  if (report.solver.status === 'infeasible' && onInfeasible !== 'return') throw new InfeasibleError(report);
+/**
+ * The solver stopped at its iteration cap (`maxIter`) before meeting its stopping tolerance: the q it reached does
+ * not balance the data to the tolerances asked for. Thrown by `balanceEncoded`, `balanceFile` and
+ * `balanceFileDuckdb` when `report.solver.status` is 'max-iter' (after the report file, if asked for, is written;
+ * no output table is). Code `E_NOT_CONVERGED` (the CLI's exit code 4). Pass `onNotConverged: 'return'` to get the
+ * result instead.
+ */
+export class NotConvergedError extends M4kitError {
+  /** iterations the solver ran (= maxIter) */
+  readonly iterations: number;
+  /** the largest constraint violation at the last iterate (the solver's stopping measure) */
+  readonly maxViolation: number;
+  /** the constraints whose moments at the last iterate exceed their tolerance, worst first (may be empty when only
+   * the optimality conditions were unmet) */
+  readonly violated: ViolatedConstraint[];
+  /** the full report (status 'max-iter'), as `onNotConverged: 'return'` would have returned it */
+  readonly report: BalanceReport;
+
+  /** @param report - a balance report whose `solver.status` is 'max-iter' */
+  constructor(report: BalanceReport) {
+    const { iterations, maxViolation } = report.solver;
+    const violated = report.solver.violated ?? [];
+    const worst = violated.slice(0, 3).map(describe).join('; ');
+    super(
+      'E_NOT_CONVERGED',
+      `not converged: the solver stopped at the iteration limit (${iterations} iterations) with the constraints ` +
+        `violated by up to ${Number(maxViolation).toExponential(2)}` +
+        (worst ? `; unmet: ${worst}${violated.length > 3 ? ` (+${violated.length - 3} more)` : ''}` : '') +
+        '. Raise maxIter, loosen tol, or use the Newton method (method "newton"); ' +
+        "onNotConverged: 'return' returns the unconverged result instead",
+    );
+    this.iterations = iterations;
+    this.maxViolation = maxViolation;
+    this.violated = violated;
+    this.report = report;
+  }
+}
+
+/**
+ * Throws `InfeasibleError` for an infeasible report unless `onInfeasible` is 'return', and `NotConvergedError` for
+ * a report that stopped at maxIter unless `onNotConverged` is 'return'.
+ */
+export function checkFeasible(
+  report: BalanceReport,
+  on: OnInfeasible | undefined | { onInfeasible?: OnInfeasible; onNotConverged?: OnNotConverged },
+): void {
+  const o = typeof on === 'object' ? on : { onInfeasible: on };
+  if (report.solver.status === 'infeasible' && o.onInfeasible !== 'return') throw new InfeasibleError(report);
+  if (report.solver.status === 'max-iter' && o.onNotConverged !== 'return') throw new NotConvergedError(report);
+}
+
+/**
+ * Whether a balance with this solver status writes its output table: not when infeasible (q was never solved for),
+ * not when it stopped at maxIter and is about to throw `NotConvergedError`.
+ */
+export function writesOutput(status: string, o: { onNotConverged?: OnNotConverged }): boolean {
+  return status !== 'infeasible' && !(status === 'max-iter' && o.onNotConverged !== 'return');
 }
 
 /**

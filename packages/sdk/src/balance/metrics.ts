@@ -81,6 +81,12 @@ function checkSums(name: string, s: MomentsSums, m: number, c: number): void {
 /**
  * Bias report from the raw-data sums (`before`: a pass with fixedQ = 1) and the balanced sums (`after`: a pass at
  * the solution). `names.attributes` has m entries, `names.labels` c entries.
+ * @param before - engine pass at q ≡ 1 (the raw data).
+ * @param after - engine pass at the solution q.
+ * @param pi - the m target shares.
+ * @param names - the group and label names.
+ * @param extra - the kept rows' moments (realised keep flags) and the tolerance mode.
+ * @returns per group and label RB/AB before, expected and realised after, and a summary.
  */
 export function biasReport(
   before: MomentsSums,
@@ -182,6 +188,9 @@ const f4 = (x: number) => (Number.isFinite(x) ? (x < 0 ? '' : ' ') + x.toFixed(4
 /**
  * Compact terminal summary: one header, then per group its share and moment before → after, followed by its
  * labels ordered by the worst association before (at most `maxLabels` per group, default 5).
+ * @param report - a `biasReport()` result (e.g. `result.report.bias`).
+ * @param opts - `maxLabels` per group (default 5).
+ * @returns plain text, one line per group and label, for a terminal.
  */
 export function formatBiasReport(report: BiasReport, opts: { maxLabels?: number } = {}): string {
   const maxLabels = opts.maxLabels ?? 5;

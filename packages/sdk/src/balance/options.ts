@@ -7,12 +7,14 @@ import { choiceOption, label, numberOption, OptionError, optionalNumber, type Op
 import {
   BALANCE_DEFAULTS,
   ON_INFEASIBLE,
+  ON_NOT_CONVERGED,
   type AttributeCombineOption,
   type BalanceBackend,
   type BalancePath,
   type BalanceSolver,
   type MissingPolicyOption,
   type OnInfeasible,
+  type OnNotConverged,
   type SolveMethodOption,
   type ToleranceMode,
 } from './defaults.js';
@@ -83,7 +85,7 @@ export interface BalanceOptions {
   tol?: number;
   /** solver iteration cap (default 20 000) */
   maxIter?: number;
-  /** seed for the Bernoulli keep flags (and the streaming solver's shuffles) */
+  /** seed for the Bernoulli keep flags (and the streaming solver's shuffles): an integer in [0, 2^32) */
   seed?: number;
   /** where the per-row engine runs when the rows path is used (default 'auto') */
   backend?: BalanceBackend;
@@ -99,6 +101,12 @@ export interface BalanceOptions {
    * η and the unmet constraints (default), or 'return' the result with `report.solver.status === 'infeasible'`.
    */
   onInfeasible?: OnInfeasible;
+  /**
+   * When the solver stops at `maxIter` (status 'max-iter': q does not meet the tolerances yet): 'throw' a
+   * `NotConvergedError` carrying the report and the constraints still unmet (default; no output table is written),
+   * or 'return' the result with `report.solver.status === 'max-iter'` (the CLI does, and exits 4).
+   */
+  onNotConverged?: OnNotConverged;
 }
 
 /** Progress of a balance run: the stage (largest-η search or solve), iteration, violation, keep rate. */
@@ -130,6 +138,7 @@ export type BalanceOptionsInput = Omit<
   | 'path'
   | 'backend'
   | 'onInfeasible'
+  | 'onNotConverged'
   | 'combine'
 > & {
   eta?: number | string;
@@ -151,6 +160,7 @@ export type BalanceOptionsInput = Omit<
   /** missing attribute/label values (a table-encoding option; resolved here so front ends check it once) */
   missing?: string;
   onInfeasible?: string;
+  onNotConverged?: string;
   /**
    * several attribute columns (a table-encoding option): 'auto' (default: crossed when every column is
    * categorical, else indicators), 'intersection', 'marginal' or 'indicators' (io/attributes.ts)
@@ -158,6 +168,10 @@ export type BalanceOptionsInput = Omit<
   combine?: string;
 };
 
+/**
+ * Balance options after `resolveBalanceOptions`: every field checked and defaulted, frozen and sealed so the layers
+ * below trust it without checking again.
+ */
 export interface ResolvedBalanceOptions {
   readonly eta: number | 'auto';
   /** checked: entries in (0, 1) summing to 1; matched to the groups by `piForGroups` (undefined = uniform) */
@@ -179,6 +193,7 @@ export interface ResolvedBalanceOptions {
   readonly path: BalancePath;
   readonly missing: MissingPolicyOption;
   readonly onInfeasible: OnInfeasible;
+  readonly onNotConverged: OnNotConverged;
   readonly combine: AttributeCombineOption;
   readonly kernels?: Kernels;
   readonly rowsEngine?: BalanceOptions['rowsEngine'];
@@ -188,6 +203,10 @@ export interface ResolvedBalanceOptions {
 /**
  * Checks what users set and fills the defaults. `labels` maps option keys to the names the caller's users know
  * (e.g. `{ eta: '--eta' }` in the CLI), used in error messages.
+ * @param input - options as users set them (numbers or strings), or an already resolved object (returned as is).
+ * @param labels - the caller's names for the options in error messages.
+ * @returns the frozen, resolved options.
+ * @throws OptionError naming the option (by its label) and the allowed values.
  */
 export function resolveBalanceOptions(
   input: BalanceOptionsInput | ResolvedBalanceOptions = {},
@@ -202,6 +221,12 @@ export function resolveBalanceOptions(
   if (o.eta === 'auto') eta = 'auto';
   else if (o.eta !== undefined) eta = numberOption(L('eta'), o.eta, R.eta);
   let pi: PiSpec | undefined;
+  if (typeof o.pi === 'string' && o.pi.trim() === '')
+    // a blank π is a mistake (an unset variable), never "uniform": leaving π out is how to ask for uniform
+    throw new OptionError(
+      L('pi'),
+      `${L('pi')} is empty (an unset variable?): give the shares, or leave ${L('pi')} out for uniform`,
+    );
   if (typeof o.pi === 'string') pi = parsePi(o.pi, L('pi'));
   else if (o.pi !== undefined) {
     if (typeof o.pi !== 'object' || o.pi === null)
@@ -227,11 +252,12 @@ export function resolveBalanceOptions(
   }
   const softKey = o.softPenalty !== undefined ? 'softPenalty' : 'V';
   return seal({
-    ...(plain as Omit<ResolvedBalanceOptions, 'eta' | 'pi' | 'softPenalty' | 'onInfeasible'>),
+    ...(plain as Omit<ResolvedBalanceOptions, 'eta' | 'pi' | 'softPenalty' | 'onInfeasible' | 'onNotConverged'>),
     eta,
     pi,
     softPenalty: optionalNumber(L(softKey), o.softPenalty ?? o.V, R.V, D.softPenalty),
     onInfeasible: choiceOption(L('onInfeasible'), o.onInfeasible, ON_INFEASIBLE, D.onInfeasible),
+    onNotConverged: choiceOption(L('onNotConverged'), o.onNotConverged, ON_NOT_CONVERGED, D.onNotConverged),
     kernels: o.kernels,
     rowsEngine: o.rowsEngine,
     onProgress: o.onProgress,
@@ -242,6 +268,8 @@ export function resolveBalanceOptions(
  * Warnings about a column selection that is accepted but probably not meant: a column given both as an attribute
  * and as a label (balancing a column against itself: within each of its values the group share is 0 or 1, so the
  * association constraints can only be met by dropping those rows).
+ * @param spec - the attribute and label columns.
+ * @returns one warning per suspicious choice (empty when none).
  */
 export function columnSpecWarnings(spec: { attributes: readonly string[]; labels: readonly string[] }): string[] {
   const out: string[] = [];
@@ -256,7 +284,14 @@ export function columnSpecWarnings(spec: { attributes: readonly string[]; labels
   return out;
 }
 
-/** Per-moment tolerance e (length m(c+1)): ε_R for r = 0, ε_A for r = 1..c (spec §1.4). */
+/**
+ * Per-moment tolerance e (length m(c+1)): ε_R for r = 0, ε_A for r = 1..c (spec §1.4).
+ * @param m - groups.
+ * @param c - labels.
+ * @param epsRep - ε_R.
+ * @param epsAssoc - ε_A.
+ * @returns m(c+1) tolerances, group-major.
+ */
 export function epsVector(m: number, c: number, epsRep: number, epsAssoc: number): Float64Array {
   const e = new Float64Array(m * (c + 1));
   for (let k = 0; k < m; k++) for (let r = 0; r <= c; r++) e[k * (c + 1) + r] = r === 0 ? epsRep : epsAssoc;

@@ -16,6 +16,9 @@ export interface CompressedPatterns {
  * Merges rows with identical (s, y) values (exact float equality; −0 and 0 are merged). Requires data without
  * utility (rows with different u_i have different q_i): throws `ArgumentError` if `data.u` is given.
  * Rows with weight 0 are kept (mapped to their pattern) and add 0 to its count.
+ * @param data - rows without utility.
+ * @returns the distinct patterns (S, Y, counts) and each row's pattern index.
+ * @throws ArgumentError when the data has a utility.
  */
 export function compressPatterns(data: BalanceData): CompressedPatterns {
   if (data != null && data.u != null) {
@@ -56,7 +59,13 @@ export function compressPatterns(data: BalanceData): CompressedPatterns {
   return { patterns: { n: np, m, c, S: PS, Y: PY, w: Float64Array.from(counts) }, rowToPattern };
 }
 
-/** Per-row q from per-pattern q: out[i] = qPattern[rowToPattern[i]]. */
+/**
+ * Per-row q from per-pattern q: out[i] = qPattern[rowToPattern[i]].
+ * @param qPattern - q per pattern.
+ * @param rowToPattern - pattern index per row.
+ * @returns q per row.
+ * @throws ArgumentError for a pattern index out of range.
+ */
 export function expandPatternQ(qPattern: ArrayLike<number>, rowToPattern: Uint32Array): Float64Array {
   const out = new Float64Array(rowToPattern.length);
   for (let i = 0; i < rowToPattern.length; i++) {

@@ -15,6 +15,10 @@ export const PI_SUM_TOL = 1e-9;
  * Parses target shares as typed: "0.3,0.7" (group order) or "F=0.3,M=0.7" (by group name; the share follows the
  * last "=", so group names may hold "=": "gender=F=0.5,gender=M=0.5", "gender=F & race=A=0.1"). Throws
  * `OptionError` naming the option and the bad part.
+ * @param text - e.g. "0.5,0.5" or "F=0.6,M=0.4".
+ * @param name - the option's name in error messages (default 'pi').
+ * @returns the shares (an array or a map by group name), or undefined for blank text (uniform).
+ * @throws OptionError naming the bad part.
  */
 export function parsePi(text: string, name = 'pi'): PiSpec | undefined {
   const s = text.trim();
@@ -93,6 +97,12 @@ export function columnSums(keys: string[], map: Readonly<Record<string, number>>
 /**
  * π in group order for the groups `names` (uniform when not given). For combined attribute columns
  * (EncodedTable.columns.combined) see `piForCombined` (marginal blocks, products of per-column shares).
+ * @param pi - the user's shares (array, map by name, or undefined for uniform).
+ * @param names - the group names in the encoder's order.
+ * @param name - the option's name in error messages.
+ * @param combined - how several attribute columns combine (for marginal blocks and crossed products).
+ * @returns one share per group.
+ * @throws OptionError for unknown or missing group names, or shares that do not sum to 1.
  */
 export function piForGroups(
   pi: PiSpec | undefined,
@@ -126,7 +136,13 @@ export function piForGroups(
   return out;
 }
 
-/** π must have length m and entries in the open interval (0, 1) (the engines' and the solvers' contract). */
+/**
+ * π must have length m and entries in the open interval (0, 1) (the engines' and the solvers' contract).
+ * @param pi - the target shares.
+ * @param m - groups.
+ * @param name - the argument name in error messages (default 'pi').
+ * @throws ArgumentError for a wrong length or an entry outside (0, 1).
+ */
 export function validatePi(pi: ArrayLike<number>, m: number, name = 'pi'): void {
   if (pi == null || typeof pi.length !== 'number')
     throw new ArgumentError(`${name}: expected an array of length m = ${m}`);

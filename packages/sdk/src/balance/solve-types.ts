@@ -1,6 +1,9 @@
 // The batch solver's public types (solve.ts is the door; solve-core.ts, fista.ts and newton.ts the methods).
 import type { ToleranceMode } from './options.js';
 
+/**
+ * Progress of a batch solve, passed to `onProgress` once per iteration.
+ */
 export interface SolveProgress {
   iter: number;
   /** max(|mean q − η|, max_j((1/N)Σ w q a_j − ε_j)₊) at the current iterate */
@@ -8,6 +11,9 @@ export interface SolveProgress {
   keepRate: number;
 }
 
+/**
+ * Options of `solveBatch` (the batch dual solver called directly on an engine).
+ */
 export interface SolveOptions {
   /** target keep-rate η ∈ (0, 1] */
   eta: number;
@@ -52,6 +58,9 @@ export interface SolveOptions {
   hessianRows?: number;
 }
 
+/**
+ * The batch solver's method as asked for: 'auto', 'newton' or 'first-order'.
+ */
 export type SolveMethod = 'auto' | 'newton' | 'first-order';
 
 /** Which method ran, what it cost, and how close to optimal its point is proven to be. */
@@ -75,6 +84,10 @@ export interface SolverInfo {
 /** 'approximate': the streaming solver's uncertified solution (see StreamResult) */
 export type SolveStatus = 'optimal' | 'soft' | 'infeasible' | 'max-iter' | 'approximate';
 
+/**
+ * What `solveBatch` returns: the dual point (q = engine.q(W, mu, eta)), the status, the keep rate, the largest
+ * violation and the solver's work.
+ */
 export interface SolveResult {
   /** m×(c+1) row-major, W = v⁺ − v⁻: pass to `engine.q(W, mu, eta)` to get q */
   W: Float64Array;
@@ -112,6 +125,9 @@ export interface SolveResult {
   timeMs: number;
 }
 
+/**
+ * Options of `maxFeasibleEta`: the tolerances and the solver's stopping rule.
+ */
 export interface MaxFeasibleEtaOptions {
   epsRep?: number;
   epsAssoc?: number;
@@ -123,6 +139,9 @@ export interface MaxFeasibleEtaOptions {
   hessianRows?: number;
 }
 
+/**
+ * What `maxFeasibleEta` returns: the largest feasible keep rate and the dual point that attains it.
+ */
 export interface MaxFeasibleEtaResult {
   /** the largest feasible keep-rate: max mean(q) over q ∈ [0,1]ⁿ with |(1/N)Σ w q d_j| ≤ ε_j */
   eta: number;

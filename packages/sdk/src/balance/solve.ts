@@ -32,6 +32,10 @@ function validateEngine(engine: MomentsEngine): void {
  * The balanced constraints are a cone (scaling q keeps them), so feasibility stays monotone in η.
  * Solved through the engine as a quadratically regularised LP with continuation (see maxFeasibleEtaCore).
  * The returned value is attained by a q whose violation is ≤ 10·tol (a lower bound, accurate to ~1e-7).
+ * @param engine - the data as a `MomentsEngine`.
+ * @param options - the tolerances and the stopping rule.
+ * @returns the largest feasible η and its dual point.
+ * @throws OptionError for bad options; ArgumentError for an invalid engine.
  */
 export async function maxFeasibleEta(
   engine: MomentsEngine,
@@ -44,6 +48,10 @@ export async function maxFeasibleEta(
 /**
  * Full-batch M4 solve (spec §1.6b): FISTA on the dual with backtracking and adaptive restart.
  * Returns the dual point; q = engine.q(result.W, result.mu, result.eta).
+ * @param engine - the data as a `MomentsEngine` (`createGpuEngine`, `createCpuEngine`, …).
+ * @param options - η, π, tolerances, method and stopping rule.
+ * @returns the dual point, the status and the solver report.
+ * @throws OptionError for bad options; ArgumentError for an engine whose π differs from `options.pi`.
  */
 export async function solveBatch(
   engine: MomentsEngine,

@@ -50,6 +50,9 @@ export interface ResolvedStreamOptions {
   }) => void;
 }
 
+/**
+ * `MaxFeasibleEtaOptions` after `resolveFeasibleEtaOptions`: every field checked and defaulted.
+ */
 export interface ResolvedFeasibleEtaOptions {
   readonly epsRep: number;
   readonly epsAssoc: number;
@@ -92,7 +95,12 @@ function checkObject(o: unknown, what: string): asserts o is SolverInput {
   if (o == null || typeof o !== 'object') throw new OptionError('opts', `opts: expected ${what}`);
 }
 
-/** Checks `solveBatch`'s options (the engine-dependent checks — π equal to the engine's, warm-start length — stay there). */
+/**
+ * Checks `solveBatch`'s options (the engine-dependent checks — π equal to the engine's, warm-start length — stay there).
+ * @param opts - `SolveOptions`, or an already resolved object.
+ * @returns the checked, defaulted options.
+ * @throws OptionError naming the bad option.
+ */
 export function resolveSolveOptions<T extends object>(opts: T): ResolvedSolveOptions {
   if (isResolved(opts)) return opts as unknown as ResolvedSolveOptions;
   checkObject(opts, 'SolveOptions with at least { eta }');
@@ -115,7 +123,12 @@ export function resolveSolveOptions<T extends object>(opts: T): ResolvedSolveOpt
   });
 }
 
-/** Checks `solveStreaming`'s options (π's length against the data stays there). */
+/**
+ * Checks `solveStreaming`'s options (π's length against the data stays there).
+ * @param opts - `StreamOptions`, or an already resolved object.
+ * @returns the checked, defaulted options.
+ * @throws OptionError naming the bad option.
+ */
 export function resolveStreamOptions<T extends object>(opts: T): ResolvedStreamOptions {
   if (isResolved(opts)) return opts as unknown as ResolvedStreamOptions;
   checkObject(opts, 'StreamOptions with { eta, pi }');
@@ -142,10 +155,21 @@ export function resolveStreamOptions<T extends object>(opts: T): ResolvedStreamO
   });
 }
 
-/** Passes of the streaming solver for n rows when `epochs` is not given. */
+/**
+ * Passes of the streaming solver for n rows when `epochs` is not given.
+ * @param o - resolved streaming options.
+ * @param n - rows.
+ * @returns the number of passes over the rows.
+ */
 export const streamEpochs = (o: ResolvedStreamOptions, n: number): number =>
   o.epochs ?? Math.min(BALANCE_DEFAULTS.streamMaxEpochs, Math.max(1, Math.ceil(BALANCE_DEFAULTS.streamUpdates / n)));
 
+/**
+ * Checks `maxFeasibleEta`'s options and fills the defaults.
+ * @param opts - `MaxFeasibleEtaOptions`, or an already resolved object.
+ * @returns the checked, defaulted options.
+ * @throws OptionError naming the bad option.
+ */
 export function resolveFeasibleEtaOptions<T extends object>(opts: T): ResolvedFeasibleEtaOptions {
   if (isResolved(opts)) return opts as unknown as ResolvedFeasibleEtaOptions;
   checkObject(opts, 'MaxFeasibleEtaOptions');
@@ -164,6 +188,9 @@ export function resolveFeasibleEtaOptions<T extends object>(opts: T): ResolvedFe
 /**
  * Solver inputs derived from resolved pipeline options: only η (derived, e.g. by the η search) and the tolerance
  * (picked for the engine) are new, so only η is checked.
+ * @param o - resolved balance options.
+ * @param at - η solved for, the engine's tolerance, π and the progress callbacks.
+ * @returns the batch and streaming solvers' resolved inputs.
  */
 export function solverOptionsFrom(
   o: ResolvedBalanceOptions,
@@ -212,7 +239,12 @@ export function solverOptionsFrom(
   };
 }
 
-/** The largest-feasible-η search's inputs for resolved pipeline options at the engine's tolerance. */
+/**
+ * The largest-feasible-η search's inputs for resolved pipeline options at the engine's tolerance.
+ * @param o - resolved balance options.
+ * @param tol - the engine's attainable tolerance.
+ * @returns the search's resolved inputs.
+ */
 export function feasibleEtaOptionsFrom(o: ResolvedBalanceOptions, tol: number): ResolvedFeasibleEtaOptions {
   return seal({
     epsRep: o.epsRep,

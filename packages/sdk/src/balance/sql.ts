@@ -6,7 +6,13 @@
 // intermediate exceeds 2⁴⁹. The in-process draw and the SQL draw are the same function of (seed, row id).
 import { ArgumentError } from '@m4kit/kernels';
 
+/**
+ * A SQL engine the generated SQL targets.
+ */
 export type SqlDialect = 'duckdb' | 'postgres' | 'spark' | 'bigquery' | 'clickhouse';
+/**
+ * Every SQL dialect the generated SQL supports.
+ */
 export const SQL_DIALECTS: readonly SqlDialect[] = ['duckdb', 'postgres', 'spark', 'bigquery', 'clickhouse'];
 
 interface Ops {
@@ -93,7 +99,13 @@ function mul32(o: Ops, x: string, C: number): string {
   return o.and(`(${x} * ${lo} + ${o.and(`${x} * ${hi}`, '65535')} * 65536)`, M32);
 }
 
-/** The three mixing stages of uniformAt after the seed/row combination, one SQL expression per stage. */
+/**
+ * The three mixing stages of uniformAt after the seed/row combination, one SQL expression per stage.
+ * @param dialect - the target SQL engine.
+ * @param seed - the keep draw's seed.
+ * @param rowId - the SQL expression of the row id.
+ * @returns the first stage's expression and the three later stages as functions of the previous expression.
+ */
 export function keepHashStages(
   dialect: SqlDialect,
   seed: number,
@@ -112,12 +124,21 @@ export function keepHashStages(
   ];
 }
 
-/** One expression for uniformAt(seed, rowId) (long: the stages are inlined; fine for engines with CSE). */
+/**
+ * One expression for uniformAt(seed, rowId) (long: the stages are inlined; fine for engines with CSE).
+ * @param dialect - the target SQL engine.
+ * @param seed - the keep draw's seed (integer in [0, 2^32)).
+ * @param rowId - the SQL expression of the 0-based row id.
+ * @returns a SQL expression in [0, 1) equal to `uniformAt(seed, rowId)` bit for bit.
+ */
 export function uniformSql(dialect: SqlDialect, seed: number, rowId: string): string {
   const [a, b, c, d] = keepHashStages(dialect, seed, rowId);
   return d(c(b(a)));
 }
 
+/**
+ * The table and columns the generated SQL reads: attribute and label columns, the row id, optional counts.
+ */
 export interface SqlSpec {
   /** table (or any FROM item) the engine reads */
   table: string;
@@ -129,7 +150,12 @@ export interface SqlSpec {
   counts?: string;
 }
 
-/** Statement 1: the pattern-count table. Pattern columns are cast to text so statement 2 joins on the same keys. */
+/**
+ * Statement 1: the pattern-count table. Pattern columns are cast to text so statement 2 joins on the same keys.
+ * @param dialect - the target SQL engine.
+ * @param spec - table, attribute and label columns, optional counts column.
+ * @returns one SELECT statement.
+ */
 export function patternCountSql(dialect: SqlDialect, spec: Omit<SqlSpec, 'rowId'>): string {
   const o = ops(dialect);
   const cols = [...new Set([...spec.attributes, ...spec.labels])];
@@ -152,6 +178,13 @@ function dbl(o: Ops, x: number): string {
  * Statement 2: every row with its q (looked up by the pattern columns, as text) and the keep draw.
  * `patterns[i]` holds the text of each pattern column (attributes then labels, as in patternCountSql) and q.
  * Rows whose pattern is not listed (missing values, patterns dropped by the solver) get q = 0, keep = false.
+ * Statement 2: q per row from the solved patterns (a VALUES list) and the seeded keep draw.
+ * @param dialect - the target SQL engine.
+ * @param spec - table, columns and the row id column.
+ * @param seed - the keep draw's seed.
+ * @param patterns - each pattern's key values (in column order) and its q.
+ * @returns one SELECT statement: the row id, the pattern columns, q and keep.
+ * @throws ArgumentError for a pattern whose key count differs from the columns.
  */
 export function joinBackSql(
   dialect: SqlDialect,

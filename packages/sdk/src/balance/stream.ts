@@ -9,6 +9,9 @@ import { solveResolved } from './solve-core.js';
 import type { SolveStatus, SolverInfo } from './solve-types.js';
 import type { BalanceData } from './types.js';
 
+/**
+ * Options of `solveStreaming`.
+ */
 export interface StreamOptions {
   /** target keep-rate η ∈ (0, 1] */
   eta: number;
@@ -44,6 +47,9 @@ export interface StreamOptions {
   onProgress?: (info: { epoch: number; epochs: number; iter: number; violation: number; keepRate: number }) => void;
 }
 
+/**
+ * What `solveStreaming` returns: q per row, the dual point, each constraint's measured violation and the status.
+ */
 export interface StreamResult {
   /** q per row with the final (v, µ) */
   q: Float64Array;
@@ -98,7 +104,13 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Projected stochastic dual ascent, one update per example (spec §1.6a). */
+/**
+ * Projected stochastic dual ascent, one update per example (spec §1.6a).
+ * @param data - the rows (validated by `validateBalanceData`).
+ * @param options - η, π, tolerances, epochs, step size, seed and the optional Newton polish.
+ * @returns q per row, the dual point, the measured violations and the status ('approximate' or 'max-iter').
+ * @throws OptionError for bad options; ArgumentError for invalid data.
+ */
 export async function solveStreaming(
   data: BalanceData,
   options: StreamOptions | ResolvedStreamOptions,

@@ -8,6 +8,9 @@ import type { ClipConfig, ClipPreprocessConfig } from './types.js';
 
 /** open_clip's OPENAI_DATASET_MEAN / OPENAI_DATASET_STD (constants.py). */
 export const OPENAI_MEAN: readonly [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
+/**
+ * open_clip's OPENAI_DATASET_STD, the per-channel std of the image normalisation.
+ */
 export const OPENAI_STD: readonly [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 
 /** The defaults open_clip applies when a field is absent. */
@@ -125,6 +128,10 @@ function resolvePreprocess(p: Obj, file: string): ClipPreprocessConfig {
 /**
  * Resolve an open_clip configuration (the parsed JSON of `open_clip_config.json`, or a bare model config).
  * `file` names it in errors.
+ * @param json - the parsed open_clip_config.json (or its model_cfg).
+ * @param file - the file name in errors.
+ * @returns the frozen config with open_clip's defaults filled in.
+ * @throws DataError naming the file and field for a missing, malformed or unsupported setting.
  */
 export function resolveClipConfig(json: unknown, file = 'open_clip_config.json'): ClipConfig {
   const root = obj(json, 'the configuration', file);
@@ -196,7 +203,12 @@ export function resolveClipConfig(json: unknown, file = 'open_clip_config.json')
   });
 }
 
-/** MLP hidden width as open_clip computes it: int(width · mlp_ratio). */
+/**
+ * MLP hidden width as open_clip computes it: int(width · mlp_ratio).
+ * @param width - the tower width.
+ * @param mlpRatio - the MLP ratio.
+ * @returns ⌊width · mlpRatio⌋.
+ */
 export function mlpHidden(width: number, mlpRatio: number): number {
   return Math.floor(width * mlpRatio);
 }

@@ -26,6 +26,13 @@ export interface ClipFileSet {
 
 const base = (n: string) => n.split(/[\\/]/).pop() ?? n;
 
+/**
+ * The model's files by base name (config, weights, vocabulary), from browser Files, path → bytes maps or entries.
+ * @param files - the files as `loadClip` takes them.
+ * @param where - the name in error messages.
+ * @returns the file set.
+ * @throws DataError for two files with the same base name.
+ */
 export function fileSetOf(files: ClipModelFiles, where = 'the model files'): ClipFileSet {
   const map = new Map<string, ClipFileEntry>();
   const put = (name: string, e: ClipFileEntry) => {

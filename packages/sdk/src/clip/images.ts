@@ -11,6 +11,9 @@ import type { RgbaImage } from './image/types.js';
 import type { ClipConfig, ClipTowers } from './types.js';
 import { ClipAbortedError } from './towers-gpu.js';
 
+/**
+ * Options of image embedding: normalisation, batch size, skipping undecodable inputs, progress and abort.
+ */
 export interface EmbedImagesOptions {
   /** L2-normalise each row (default true) */
   normalize?: boolean;
@@ -26,6 +29,9 @@ export interface EmbedImagesOptions {
   decoder?: DecodeOptions['decoder'];
 }
 
+/**
+ * An input `embedImages` left out under `skipBad`: its position, label and why.
+ */
 export interface SkippedImage {
   /** 0-based position in the input list */
   index: number;
@@ -40,7 +46,13 @@ export interface ImageEmbeddings extends Embeddings {
   skipped: SkippedImage[];
 }
 
-/** open_clip's preprocessing of decoded images into a device tensor [n, 3, S, S] for this model. */
+/**
+ * open_clip's preprocessing of decoded images into a device tensor [n, 3, S, S] for this model.
+ * @param k - the `Kernels` that run the preprocessing.
+ * @param config - the model's config (image size, mean / std, resize mode).
+ * @param images - decoded RGBA8 images.
+ * @returns a [n, 3, S, S] tensor.
+ */
 export function preprocessForClip(k: Kernels, config: ClipConfig, images: readonly RgbaImage[]): Tensor {
   const p = config.preprocess;
   return k.imagePreprocess(images, {
@@ -52,7 +64,13 @@ export function preprocessForClip(k: Kernels, config: ClipConfig, images: readon
   });
 }
 
-/** Divide each row by its L2 norm; a zero or non-finite row is a DataError naming its input. */
+/**
+ * Divide each row by its L2 norm; a zero or non-finite row is a DataError naming its input.
+ * @param out - n×d features, normalised in place.
+ * @param d - feature width.
+ * @param labels - one label per row, for the error.
+ * @throws DataError naming the input of a zero or non-finite row.
+ */
 export function normalizeImageRows(out: Float32Array, d: number, labels: readonly string[]): void {
   for (let r = 0; r < labels.length; r++) {
     let s = 0;
@@ -67,6 +85,13 @@ export function normalizeImageRows(out: Float32Array, d: number, labels: readonl
 /**
  * Embed images (paths in Node/Deno, bytes, Blobs, ImageBitmaps or decoded RGBA) with a model's vision tower.
  * Rows come in input order; with `skipBad` undecodable inputs are left out and listed.
+ * @param k - the `Kernels` the towers run on.
+ * @param config - the model's config.
+ * @param towers - the image tower.
+ * @param images - the inputs.
+ * @param opts - normalisation, batch, skipBad, progress, signal.
+ * @returns n×d features (input order) and the skipped inputs.
+ * @throws DataError for an undecodable input (unless skipBad); ClipAbortedError when the signal fires.
  */
 export async function embedImageInputs(
   k: Kernels,

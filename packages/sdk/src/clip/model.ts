@@ -18,6 +18,9 @@ import { embedImageInputs, type EmbedImagesOptions, type ImageEmbeddings } from 
 /** The towers for each backend: the WGSL towers on WebGPU, the float64 reference on the CPU backend. */
 const TOWERS: Record<string, CreateClipTowers | undefined> = { cpu: createReferenceTowers, webgpu: createGpuTowers };
 
+/**
+ * Options of `loadClip`: the backend, the precision and which towers to build.
+ */
 export interface LoadClipOptions {
   /** the backend the towers run on (`init()` from @m4kit/kernels) */
   kernels: Kernels;
@@ -31,6 +34,9 @@ export interface LoadClipOptions {
   towers?: { text?: boolean; image?: boolean };
 }
 
+/**
+ * Options of `embedTexts` / `embedImages`: normalisation, batch size, progress and abort.
+ */
 export interface ClipEmbedOptions {
   /** L2-normalise each row (default true) */
   normalize?: boolean;
@@ -41,6 +47,9 @@ export interface ClipEmbedOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A loaded CLIP model: tokenise, embed texts and images on its backend, `dispose()` the device weights.
+ */
 export interface ClipModel {
   readonly config: ClipConfig;
   readonly backend: 'webgpu' | 'cpu';
@@ -91,7 +100,13 @@ function checkFinite(out: Float32Array, n: number, d: number, what: string, firs
   void n;
 }
 
-/** Load a model from its files (runtime-neutral; `@m4kit/sdk/node`'s loadClip also takes a folder path). */
+/**
+ * Load a model from its files (runtime-neutral; `@m4kit/sdk/node`'s loadClip also takes a folder path).
+ * @param files - the model's files (config, .safetensors weights, vocabulary).
+ * @param opts - the `Kernels` backend, precision and towers.
+ * @returns the model (call `dispose()` when done).
+ * @throws DataError naming the file for a missing, malformed or unsupported config, weights or vocabulary.
+ */
 export async function loadClip(files: ClipModelFiles, opts: LoadClipOptions): Promise<ClipModel> {
   return loadClipFrom(fileSetOf(files), opts);
 }
@@ -211,7 +226,12 @@ export async function loadClipTokenizerFrom(set: ClipFileSet): Promise<LoadedCli
   return { config, tokenizer, file: fileLabel(set, picked.tokenizer!) };
 }
 
-/** `loadClipTokenizerFrom` on a model's files (runtime-neutral). */
+/**
+ * `loadClipTokenizerFrom` on a model's files (runtime-neutral).
+ * @param files - the model's files.
+ * @returns the tokenizer and its context length.
+ * @throws DataError for a missing or malformed config or vocabulary.
+ */
 export async function loadClipTokenizer(files: ClipModelFiles): Promise<LoadedClipTokenizer> {
   return loadClipTokenizerFrom(fileSetOf(files));
 }

@@ -12,7 +12,12 @@ import {
   type LoadedClipTokenizer,
 } from './model.js';
 
-/** The files of a model folder (directory entries, not recursive). */
+/**
+ * The files of a model folder (directory entries, not recursive).
+ * @param dir - the model folder.
+ * @returns its files.
+ * @throws DataError naming the folder when it is missing or not a directory.
+ */
 export async function clipFolder(dir: string): Promise<ClipFileSet> {
   let names: string[];
   try {
@@ -26,7 +31,13 @@ export async function clipFolder(dir: string): Promise<ClipFileSet> {
   return fileSetOf(files, dir);
 }
 
-/** Load a CLIP model from a folder path (or, as in the browser entry, from its files). */
+/**
+ * Load a CLIP model from a folder path (or, as in the browser entry, from its files).
+ * @param folderOrFiles - the model folder, or its files.
+ * @param opts - the `Kernels` backend, precision and towers.
+ * @returns the model (call `dispose()` when done).
+ * @throws DataError naming the file for a missing, malformed or unsupported config, weights or vocabulary.
+ */
 export async function loadClip(folderOrFiles: string | ClipModelFiles, opts: LoadClipOptions): Promise<ClipModel> {
   return loadClipFrom(
     typeof folderOrFiles === 'string' ? await clipFolder(folderOrFiles) : fileSetOf(folderOrFiles),
@@ -34,7 +45,12 @@ export async function loadClip(folderOrFiles: string | ClipModelFiles, opts: Loa
   );
 }
 
-/** A model folder's tokenizer alone (config + vocabulary; the weights are not read). */
+/**
+ * A model folder's tokenizer alone (config + vocabulary; the weights are not read).
+ * @param folderOrFiles - the model folder, or its files.
+ * @returns the tokenizer and its context length.
+ * @throws DataError for a missing or malformed config or vocabulary.
+ */
 export async function loadClipTokenizer(folderOrFiles: string | ClipModelFiles): Promise<LoadedClipTokenizer> {
   return loadClipTokenizerFrom(
     typeof folderOrFiles === 'string' ? await clipFolder(folderOrFiles) : fileSetOf(folderOrFiles),

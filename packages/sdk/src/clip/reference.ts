@@ -228,6 +228,13 @@ export interface ReferenceTowers {
   dispose(): void;
 }
 
+/**
+ * The float64 towers (the test oracle): weights decoded to float64, forward passes in plain loops.
+ * @param config - the model's config.
+ * @param weights - the weight source.
+ * @param towers - which towers to build (default both).
+ * @returns the towers, each returning float64 features.
+ */
 export async function buildReferenceTowers(
   config: ClipConfig,
   weights: ClipWeightSource,

@@ -13,7 +13,10 @@ const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2
 const SPACE_RUN = new RegExp(`[${PY_SPACE}]+`, 'gu');
 const EDGE_SPACE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
 
-/** open_clip's bytes_to_unicode(): byte → printable character, in its dict order. */
+/**
+ * open_clip's bytes_to_unicode(): byte → printable character, in its dict order.
+ * @returns the 256 byte → character pairs.
+ */
 export function bytesToUnicode(): Map<number, string> {
   const bs: number[] = [];
   for (let b = 0x21; b <= 0x7e; b++) bs.push(b);
@@ -79,7 +82,11 @@ function invalidCodepoint(n: number): boolean {
   );
 }
 
-/** Python's `html.unescape`. */
+/**
+ * Python's `html.unescape`.
+ * @param s - text.
+ * @returns the text with HTML character references replaced.
+ */
 export function htmlUnescape(s: string): string {
   if (!s.includes('&')) return s;
   return s.replace(CHARREF, (m, ref: string) => {
@@ -94,7 +101,11 @@ export function htmlUnescape(s: string): string {
   });
 }
 
-/** open_clip's clean = 'lower' (without ftfy): unescape twice, strip, collapse whitespace, lower-case. */
+/**
+ * open_clip's clean = 'lower' (without ftfy): unescape twice, strip, collapse whitespace, lower-case.
+ * @param text - raw caption text.
+ * @returns the cleaned text the BPE sees.
+ */
 export function cleanText(text: string): string {
   const t = htmlUnescape(htmlUnescape(text)).replace(EDGE_SPACE, '');
   return t.replace(SPACE_RUN, ' ').replace(EDGE_SPACE, '').toLowerCase();
@@ -102,6 +113,9 @@ export function cleanText(text: string): string {
 
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * A BPE vocabulary as open_clip's SimpleTokenizer holds it: token ids, merge ranks and the special tokens.
+ */
 export interface ClipVocabulary {
   /** token string → id (later entries win, as Python's dict(zip(vocab, range)) does) */
   readonly encoder: ReadonlyMap<string, number>;
@@ -113,7 +127,13 @@ export interface ClipVocabulary {
   readonly eot: number;
 }
 
-/** The vocabulary open_clip builds from a bpe_simple_vocab-format merges text (first line a header). */
+/**
+ * The vocabulary open_clip builds from a bpe_simple_vocab-format merges text (first line a header).
+ * @param text - the merges file's text (gunzipped).
+ * @param file - the file name in errors.
+ * @returns the vocabulary.
+ * @throws DataError naming the line of a malformed merge.
+ */
 export function vocabularyFromMerges(text: string, file = 'merges'): ClipVocabulary {
   const lines = text.split('\n').slice(1, 49152 - 256 - 2 + 1);
   const merges = lines.map((l) => l.split(new RegExp(`[${PY_SPACE}]+`, 'u')).filter(Boolean));
@@ -130,7 +150,13 @@ export function vocabularyFromMerges(text: string, file = 'merges'): ClipVocabul
   return { encoder, ranks, special, sot: encoder.get(special[0])!, eot: encoder.get(special[1])! };
 }
 
-/** The vocabulary of an HF `tokenizer.json` (model.type BPE, end_of_word_suffix `</w>`). */
+/**
+ * The vocabulary of an HF `tokenizer.json` (model.type BPE, end_of_word_suffix `</w>`).
+ * @param json - the parsed tokenizer.json.
+ * @param file - the file name in errors.
+ * @returns the vocabulary.
+ * @throws DataError for a non-BPE tokenizer, another end-of-word suffix or missing special tokens.
+ */
 export function vocabularyFromTokenizerJson(json: unknown, file = 'tokenizer.json'): ClipVocabulary {
   const model = (json as { model?: Record<string, unknown> })?.model;
   if (!model || model.type !== 'BPE' || typeof model.vocab !== 'object' || !Array.isArray(model.merges))
@@ -252,7 +278,13 @@ export class ClipTokenizer {
   }
 }
 
-/** gunzip with the platform's DecompressionStream (Node ≥ 18, Deno, browsers). */
+/**
+ * gunzip with the platform's DecompressionStream (Node ≥ 18, Deno, browsers).
+ * @param bytes - gzip data.
+ * @param file - the file name in errors.
+ * @returns the decompressed bytes.
+ * @throws DataError naming the file for corrupt data.
+ */
 export async function gunzip(bytes: Uint8Array, file: string): Promise<Uint8Array> {
   try {
     const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));

@@ -43,6 +43,9 @@ export interface ClipConfig {
   readonly preprocess: ClipPreprocessConfig;
 }
 
+/**
+ * The float dtypes CLIP weights may be stored in.
+ */
 export type ClipTensorDType = 'F32' | 'F16' | 'BF16';
 
 /**
@@ -74,6 +77,9 @@ export interface ClipTowerOptions {
   readonly towers?: { readonly text?: boolean; readonly image?: boolean };
 }
 
+/**
+ * Options of one tower call: an AbortSignal checked between chunks.
+ */
 export interface ClipEncodeOptions {
   readonly signal?: AbortSignal;
 }

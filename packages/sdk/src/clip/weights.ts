@@ -26,7 +26,11 @@ function blocks(out: Shapes, prefix: string, layers: number, width: number, hidd
   }
 }
 
-/** Every tensor an open_clip ViT CLIP holds, with its shape (open_clip's state_dict names). */
+/**
+ * Every tensor an open_clip ViT CLIP holds, with its shape (open_clip's state_dict names).
+ * @param config - the model's config.
+ * @returns every tensor name with its shape.
+ */
 export function expectedClipTensors(config: ClipConfig): Map<string, number[]> {
   const out: Shapes = new Map();
   const v = config.vision;
@@ -62,6 +66,9 @@ const fmt = (s: readonly number[]) => `[${s.join(', ')}]`;
 /**
  * Check a safetensors header against the config: every expected key present with its shape and a float dtype
  * (F32, F16, BF16), no extra key. Throws one `DataError` naming `file` and listing every problem (first 8).
+ * @param entries - the header's tensors (name → dtype, shape).
+ * @param config - the model's config.
+ * @param file - the file name in errors.
  */
 export function validateClipWeights(
   entries: ReadonlyMap<string, { readonly dtype: string; readonly shape: readonly number[] }>,
@@ -103,7 +110,14 @@ export interface ClipWeights extends ClipWeightSource {
   close(): Promise<void>;
 }
 
-/** Open the weights (header validated against `config`, nothing else read yet). */
+/**
+ * Open the weights (header validated against `config`, nothing else read yet).
+ * @param reader - the .safetensors bytes.
+ * @param config - the model's config.
+ * @param file - the file name in errors.
+ * @returns the weight source (tensors read on demand; close it when done).
+ * @throws DataError listing every missing, extra or mis-shaped tensor.
+ */
 export async function openClipWeights(reader: ByteRangeReader, config: ClipConfig, file: string): Promise<ClipWeights> {
   let st: SafetensorsFile;
   try {

@@ -4,6 +4,9 @@
 // (backend.ts): float64 loops here, or WebGPU kernels.
 import { ArgumentError, ShapeError } from '@m4kit/kernels';
 
+/**
+ * A two-layer MLP, ReLU(W2·ReLU(W1·x + b1) + b2) (`mlpForward`), weights in PyTorch's Linear layout.
+ */
 export interface Mlp {
   /** input/output dimension */
   D: number;
@@ -17,6 +20,9 @@ export interface Mlp {
   b2: Float64Array;
 }
 
+/**
+ * The BA debiasing module's parameters (spec §2.4): an image-only residual MLP and a shared one.
+ */
 export interface BaParams {
   /** image-only MLP (spec: h = 512) */
   mlp1: Mlp;
@@ -63,6 +69,16 @@ export function initMlp(D: number, h: number, rnd: () => number): Mlp {
   return { D, h, W1: u(D, h * D), b1: u(D, h), W2: u(h, D * h), b2: u(h, D) };
 }
 
+/**
+ * Seeded initialisation of the BA module: every Linear as PyTorch's default, weights and biases
+ * U(−1/√fan_in, 1/√fan_in), drawn in a fixed order from `seed`.
+ * @param D - embedding dimension.
+ * @param hidden1 - hidden width of the image-only MLP.
+ * @param hidden2 - hidden width of the shared MLP.
+ * @param seed - PRNG seed.
+ * @returns new parameters.
+ * @throws ArgumentError for a non-positive dimension or width.
+ */
 export function initBaParams(D: number, hidden1: number, hidden2: number, seed: number): BaParams {
   for (const [name, v] of [
     ['dimension', D],
@@ -75,6 +91,11 @@ export function initBaParams(D: number, hidden1: number, hidden2: number, seed: 
   return { mlp1: initMlp(D, hidden1, rnd), mlp2: initMlp(D, hidden2, rnd) };
 }
 
+/**
+ * A deep copy of BA parameters (the momentum model starts as one).
+ * @param p - the parameters.
+ * @returns new arrays with the same values.
+ */
 export function cloneParams(p: BaParams): BaParams {
   const c = (m: Mlp): Mlp => ({
     D: m.D,
@@ -87,13 +108,22 @@ export function cloneParams(p: BaParams): BaParams {
   return { mlp1: c(p.mlp1), mlp2: c(p.mlp2) };
 }
 
-/** Flat views of every parameter array, in a fixed order (mlp1.W1, b1, W2, b2, mlp2.…). */
+/**
+ * Flat views of every parameter array, in a fixed order (mlp1.W1, b1, W2, b2, mlp2.…).
+ * @param p - the parameters.
+ * @returns the eight arrays (views, not copies) in `PARAM_NAMES` order.
+ */
 export function paramList(p: BaParams): Float64Array[] {
   return [p.mlp1.W1, p.mlp1.b1, p.mlp1.W2, p.mlp1.b2, p.mlp2.W1, p.mlp2.b1, p.mlp2.W2, p.mlp2.b2];
 }
 export const PARAM_NAMES = ['mlp1.W1', 'mlp1.b1', 'mlp1.W2', 'mlp1.b2', 'mlp2.W1', 'mlp2.b1', 'mlp2.W2', 'mlp2.b2'];
 
-/** θ_m ← m·θ_m + (1 − m)·θ (ALBEF momentum update). */
+/**
+ * θ_m ← m·θ_m + (1 − m)·θ (ALBEF momentum update).
+ * @param target - the momentum parameters, updated in place.
+ * @param source - the trained parameters.
+ * @param momentum - m in [0, 1].
+ */
 export function emaUpdate(target: BaParams, source: BaParams, momentum: number): void {
   const t = paramList(target);
   const s = paramList(source);
@@ -300,6 +330,9 @@ export interface RowLossOptions {
   B: number;
 }
 
+/**
+ * The three per-batch means of the bank loss: the BA (KL) term and the image→text / text→image cross-entropies.
+ */
 export interface RowLoss {
   ba: number;
   i2t: number;
@@ -318,6 +351,11 @@ function lse(z: Float64Array, o: number, N: number): number {
  * Float64 reference of the fused row op: given the 4+4 logit rows of batch row i (zI, zT: 4×N each, row-major),
  * returns this row's unscaled KL and cross-entropy terms and overwrites rows 0 and 1 of zI and zT with
  * ∂L/∂z of the total loss L = α(L_i2t + L_t2i)/2 + (1 − α)L_ba (rows 2 and 3 are left as they are).
+ * @param zI - logits of the 4 image-side query rows against the N bank columns (4·N values).
+ * @param zT - logits of the 4 text-side query rows (4·N values).
+ * @param N - bank columns (batch + queue).
+ * @param o - temperature τ, α and the momentum mix ratio.
+ * @returns the row's loss terms and ∂L/∂z for rows 0 and 1 of each side.
  */
 export function debiasRowLossRef(zI: Float64Array, zT: Float64Array, N: number, o: RowLossOptions): RowLoss {
   const lI = lse(zI, 0, N); // image bias

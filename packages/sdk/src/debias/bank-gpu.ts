@@ -5,6 +5,16 @@
 import { ArgumentError, type Kernels, type Tensor } from '@m4kit/kernels';
 import type { Bank, BankLossInput, BankLossOutput } from './bank.js';
 
+/**
+ * The BA bank (batch + FIFO queue) on the device: queues live in GPU buffers and the loss runs through
+ * `k.losses.debias`.
+ * @param k - the `Kernels` that own the queues.
+ * @param D - embedding dimension.
+ * @param Q - queue rows.
+ * @param qI - initial image queue (Q·D values).
+ * @param qT - initial text queue (Q·D values).
+ * @returns a `Bank`; call `dispose()` to free the queues.
+ */
 export async function createGpuBank(
   k: Kernels,
   D: number,

@@ -3,6 +3,9 @@
 import { ArgumentError } from '@m4kit/kernels';
 import { debiasRowLossRef, type RowLoss } from './ba.js';
 
+/**
+ * The query rows of one batch against the banks (interleaved per batch row) and the loss hyper-parameters.
+ */
 export interface BankLossInput {
   B: number;
   D: number;
@@ -15,6 +18,9 @@ export interface BankLossInput {
   mix: number;
 }
 
+/**
+ * What a bank's `loss` returns: the batch means and the gradients with respect to the trainable query rows.
+ */
 export interface BankLossOutput {
   /** batch means: L_ba, L_i2t, L_t2i */
   loss: RowLoss;
@@ -24,6 +30,9 @@ export interface BankLossOutput {
   dT: Float64Array;
 }
 
+/**
+ * The image and text banks of the BA loss (the batch's features followed by a FIFO queue of earlier batches).
+ */
 export interface Bank {
   readonly Q: number;
   /** loss and input gradients against [f̂_I(batch); queue_I] and [f̂_T1(batch); queue_T] */
@@ -49,6 +58,9 @@ export function randomUnitRows(rows: number, D: number, normal: () => number): F
   return x;
 }
 
+/**
+ * The float64 `Bank` (host arrays; the reference for `createGpuBank`).
+ */
 export class CpuBank implements Bank {
   ptr = 0;
   constructor(
@@ -77,7 +89,16 @@ export class CpuBank implements Bank {
   dispose(): void {}
 }
 
-/** Float64 reference of the whole bank loss (spec §2.4), one batch row at a time. */
+/**
+ * Float64 reference of the whole bank loss (spec §2.4), one batch row at a time.
+ * @param batchI - the batch's image features f̂_I (B·D).
+ * @param batchT - the batch's caption features f̂_T1 (B·D).
+ * @param qI - the image queue (Q·D).
+ * @param qT - the text queue (Q·D).
+ * @param Q - queue rows.
+ * @param inp - the query rows and hyper-parameters.
+ * @returns the batch means and ∂L/∂x of the trainable rows.
+ */
 export function bankLossRef(
   batchI: Float64Array,
   batchT: Float64Array,

@@ -30,6 +30,11 @@ function unitRows(e: Embeddings, name: string): Float64Array {
 /**
  * Orthonormal basis of the row span of `z` (K×d), by modified Gram–Schmidt with re-orthogonalisation;
  * directions whose residual norm falls below `tol`·(original norm) are dropped (rank-deficient prompt sets).
+ * @param z - K vectors of length d, row-major.
+ * @param K - vectors.
+ * @param d - dimension.
+ * @param tol - relative residual norm below which a vector is dropped (default 1e-10).
+ * @returns the orthonormal basis vectors (at most K).
  */
 export function orthonormalBasis(z: Float64Array, K: number, d: number, tol = 1e-10): Float64Array[] {
   const basis: Float64Array[] = [];
@@ -74,6 +79,9 @@ function cholesky(a: Float64Array, d: number): Float64Array {
   return L;
 }
 
+/**
+ * Options of `biasedPromptsProjection` (Chuang et al., "Debiasing vision-language models via biased prompts").
+ */
 export interface BiasedPromptsOptions {
   /** calibration weight λ (spec: 1000) */
   lambda?: number;
@@ -81,6 +89,9 @@ export interface BiasedPromptsOptions {
   normalizeInputs?: boolean;
 }
 
+/**
+ * The biased-prompts projection: P* (calibrated) and P0 (plain orthogonal projection), d×d row-major.
+ */
 export interface BiasedPromptsProjection {
   d: number;
   /** P* (d×d, row-major): apply as z' = normalise(P* z) */
@@ -99,6 +110,12 @@ export interface BiasedPromptsProjection {
  * P0 = I − BBᵀ (B orthonormal basis of the spurious prompts' span), M = (1/|S|) Σ_{(i,j)∈S} (c_i − c_j)(c_i − c_j)ᵀ
  * over pairs of candidate prompts that differ only in the attribute, P* = P0 (I + λM)⁻¹.
  * With no pairs, P* = P0 (plain orthogonal projection).
+ * @param spurious - embeddings of the spurious prompts (e.g. "a photo of a male/female").
+ * @param candidates - embeddings of the candidate prompts for the calibration, or undefined.
+ * @param pairs - index pairs of candidate prompts that should map to the same point.
+ * @param opts - λ and input normalisation.
+ * @returns P* and P0 (d×d, row-major).
+ * @throws ShapeError for mismatched dimensions; ArgumentError for pair indices out of range.
  */
 export function biasedPromptsProjection(
   spurious: Embeddings,
@@ -172,6 +189,12 @@ export function biasedPromptsProjection(
 /**
  * Apply a d×d projection to every row: out_i = P e_i, L2-normalised unless `normalize: false`
  * (biased prompts: text embeddings only; images are left unchanged).
+ * @param P - a d×d matrix (row-major).
+ * @param d - dimension.
+ * @param e - embeddings to project.
+ * @param opts - `normalize` the rows afterwards (default true).
+ * @returns new embeddings.
+ * @throws ShapeError when e's dimension is not d.
  */
 export function applyProjection(
   P: Float64Array,
@@ -241,6 +264,11 @@ function countWithin(a: Float64Array, xi: number, within: (dist: number) => bool
  * Mixed-KSG estimate of I(x; y) in nats. x: N scalars (one embedding dimension), y: N labels (numbers; the
  * joint distance is max(|Δx|, |Δy|), as in the reference). k: neighbours (CLIP-clip uses 5). O(N·(log N + C·k))
  * with C distinct label values.
+ * @param x - continuous values (one embedding dimension).
+ * @param y - discrete labels, one per value.
+ * @param k - neighbours (default 5).
+ * @returns the mutual information estimate in nats (≥ 0).
+ * @throws ShapeError for different lengths; ArgumentError for k < 1 or N ≤ k.
  */
 export function mixedKsgMI(x: ArrayLike<number>, y: ArrayLike<number>, k = 5): number {
   const N = x.length;
@@ -310,6 +338,9 @@ export function mixedKsgMI(x: ArrayLike<number>, y: ArrayLike<number>, k = 5): n
   return total / N;
 }
 
+/**
+ * What `clipClipSelect` returns: the MI per dimension and the kept / dropped dimension indices.
+ */
 export interface ClipClipResult {
   /** MI per embedding dimension */
   mi: Float64Array;
@@ -322,6 +353,12 @@ export interface ClipClipResult {
 /**
  * CLIP-clip dimension selection (spec §2.7): Mixed-KSG MI of every dimension of `images` (unnormalised frozen
  * image embeddings) with the attribute label; keep the m lowest-MI dimensions, sorted by index.
+ * @param images - image embeddings.
+ * @param labels - attribute class per image.
+ * @param m - dimensions to keep (1 ≤ m ≤ d).
+ * @param opts - KSG neighbours `k` and a per-dimension progress callback.
+ * @returns MI per dimension, kept and dropped dimensions.
+ * @throws ArgumentError for a bad m; ShapeError for a label count that differs from the images.
  */
 export function clipClipSelect(
   images: Embeddings,
@@ -349,7 +386,13 @@ export function clipClipSelect(
   return { mi, keep, drop };
 }
 
-/** Keep the given dimensions of every row (CLIP-clip: the same index set for images and texts). */
+/**
+ * Keep the given dimensions of every row (CLIP-clip: the same index set for images and texts).
+ * @param e - embeddings.
+ * @param keep - dimension indices in [0, d).
+ * @returns new embeddings with `keep.length` columns.
+ * @throws ShapeError for an index out of range.
+ */
 export function selectDims(e: Embeddings, keep: ArrayLike<number>): Embeddings {
   checkEmb(e, 'embeddings');
   const m = keep.length;

@@ -3,8 +3,14 @@
 import { ArgumentError } from '@m4kit/kernels';
 import { mulberry32 } from './ba.js';
 
+/**
+ * The attribute the BA module is trained to remove.
+ */
 export type DebiasAttribute = 'gender' | 'age' | 'race';
 
+/**
+ * One face image's attributes (FairFace / UTKFace style), read by the caption builders.
+ */
 export interface FaceRecord {
   /** "Male" | "Female" (any case) */
   gender: string;
@@ -13,6 +19,9 @@ export interface FaceRecord {
   race: string;
 }
 
+/**
+ * FairFace's seven race classes in the official order.
+ */
 export const FAIRFACE_RACES = [
   'White',
   'Southeast Asian',
@@ -23,7 +32,12 @@ export const FAIRFACE_RACES = [
   'East Asian',
 ];
 
-/** young {0–29}, middle-aged {30–59}, old {60+} */
+/**
+ * young {0–29}, middle-aged {30–59}, old {60+}
+ * @param age - a FairFace age bin ("20-29", "more than 70") or an age in years.
+ * @returns the age word of the captions.
+ * @throws ArgumentError for an unreadable age.
+ */
 export function ageWord(age: string | number): 'young' | 'middle-aged' | 'old' {
   const n = typeof age === 'number' ? age : /more than/i.test(age) ? 70 : Number.parseInt(age, 10);
   if (!Number.isFinite(n)) throw new ArgumentError(`unreadable age "${age}"`);
@@ -40,6 +54,9 @@ const show = (s: string) => s.replace(/_/g, ' ');
  */
 export type RaceDraw = 'uniform' | 'official';
 
+/**
+ * Options of the counterfactual captions: seed, race list and how a race is redrawn.
+ */
 export interface CaptionOptions {
   seed?: number;
   /** races in the official order (default FAIRFACE_RACES); the last one matters for raceDraw 'official' */
@@ -88,6 +105,11 @@ function captionsOf(r: FaceRecord, g: string, attribute: DebiasAttribute, races:
  * gender; age: one of the two other age words, p = 0.5 each; race: a different race of `races`, drawn as
  * `raceDraw` says). One seeded draw per record: the official dataset draws again each time it reads an item
  * (every epoch); for that, encode every candidate of `counterfactualCandidates` and give them to debias().
+ * @param records - one face record per image.
+ * @param attribute - the attribute to change.
+ * @param opts - seed, race list and race draw.
+ * @returns the factual and one counterfactual caption per record.
+ * @throws ArgumentError for an unknown attribute or an unreadable record.
  */
 export function counterfactualCaptions(
   records: FaceRecord[],
@@ -126,6 +148,11 @@ export function counterfactualCaptions(
  * text tower and pass them to debias() as `counterfactuals` (set 0) and `counterfactualAlternatives` (the rest):
  * each epoch, each row then draws one of them uniformly, seeded by (seed, epoch), as the official dataset draws
  * per item read (uniform over the other races, not its 'official' quirk).
+ * @param records - one face record per image.
+ * @param attribute - the attribute to change.
+ * @param opts - the race list.
+ * @returns the factual caption and every counterfactual caption per record.
+ * @throws ArgumentError for an unknown attribute or an unreadable record.
  */
 export function counterfactualCandidates(
   records: FaceRecord[],

@@ -9,7 +9,13 @@ function configPath(path: string): string {
   return path.replace(/\.safetensors$/i, '') + '.json';
 }
 
-/** Write `path` (.safetensors; the extension is added if missing) and the JSON config beside it. */
+/**
+ * Write `path` (.safetensors; the extension is added if missing) and the JSON config beside it.
+ * @param mod - a trained module (`debias()`).
+ * @param path - output path (".safetensors" added when missing).
+ * @param opts - weight dtype (default 'F32').
+ * @returns the two paths written.
+ */
 export async function saveDebiasModule(
   mod: DebiasModule,
   path: string,
@@ -23,7 +29,12 @@ export async function saveDebiasModule(
   return { weights, config };
 }
 
-/** Read a module saved by saveDebiasModule (the JSON config is used when present, else the embedded one). */
+/**
+ * Read a module saved by saveDebiasModule (the JSON config is used when present, else the embedded one).
+ * @param path - the .safetensors file (extension optional).
+ * @returns the module.
+ * @throws DataError when the file cannot be read; ArgumentError for a malformed file.
+ */
 export async function loadDebiasModule(path: string): Promise<DebiasModule> {
   const weights = /\.safetensors$/i.test(path) ? path : `${path}.safetensors`;
   let bytes: Uint8Array;
@@ -42,7 +53,11 @@ export async function loadDebiasModule(path: string): Promise<DebiasModule> {
   return moduleFromSafetensors(bytes, config, weights);
 }
 
-/** Write a 2-D float32 .npy (atomic). */
+/**
+ * Write a 2-D float32 .npy (atomic).
+ * @param path - output path.
+ * @param e - n×d values.
+ */
 export async function writeNpy(path: string, e: { n: number; d: number; data: ArrayLike<number> }): Promise<void> {
   const out = npyBytes([e.n, e.d], '<f4', e.data);
   await atomicWrite(path, (tmp) => writeFile(tmp, out));
@@ -54,12 +69,20 @@ export async function writeNpy(path: string, e: { n: number; d: number; data: Ar
  */
 /** The official FairFace age classes [JV]: {0-2, 3-9, 10-19, 20-29} young, {30-39 … 50-59} middle-aged, {60-69, 70+} old. */
 export const FAIRFACE_AGE_THRESHOLDS = [30, 60] as const;
+/**
+ * The names of the three FairFace age classes, in threshold order.
+ */
 export const FAIRFACE_AGE_CLASSES = ['young', 'middle-aged', 'old'] as const;
 
 /**
  * Age values ("20-29", "more than 70", "35") → age classes by the lower bound of each value: below
  * thresholds[0] is class 0, and so on. Default: the official FairFace 3 classes. Returns the class of every
  * value and, per class, the raw values it holds (so callers can say which bins they used).
+ * @param raw - age values as read from a table.
+ * @param thresholds - class lower bounds (default [30, 60]).
+ * @param where - file / column for error messages.
+ * @returns each value's class name, the class names, and the raw values in each class.
+ * @throws DataError naming the row of an unreadable age.
  */
 export function binAges(
   raw: string[],
@@ -91,6 +114,14 @@ export function binAges(
   return { values, classes, members: members.map((x) => [...x].sort(byLow)) };
 }
 
+/**
+ * Read one attribute column of a table file as class indices (age values binned by `binAges`).
+ * @param file - the table file.
+ * @param column - the attribute column.
+ * @param opts - age thresholds when the column holds ages.
+ * @returns a class index per row, the class names and, for ages, which raw values each class holds.
+ * @throws DataError for a missing column or value.
+ */
 export async function readAttributeLabels(
   file: string,
   column: string,

@@ -12,6 +12,9 @@ import {
 } from './ba.js';
 import type { Bank, BankLossOutput } from './bank.js';
 
+/**
+ * Inputs of `featureLoss`: unit features of one batch and the loss hyper-parameters.
+ */
 export interface FeatureLossInput {
   B: number;
   D: number;
@@ -30,6 +33,9 @@ export interface FeatureLossInput {
   mix: number;
 }
 
+/**
+ * The loss terms on given features: total, BA, both cross-entropies and the combined distillation term.
+ */
 export interface FeatureLoss {
   total: number;
   ba: number;
@@ -42,7 +48,13 @@ export interface FeatureLoss {
   dgTs: Float64Array;
 }
 
-/** The loss on given unit features (spec §4.7's set-up): stacks the rows and runs the bank. */
+/**
+ * The loss on given unit features (spec §4.7's set-up): stacks the rows and runs the bank.
+ * @param bank - the banks.
+ * @param inp - the batch's unit features.
+ * @returns the loss terms.
+ * @throws ArgumentError when mix > 0 without momentum features.
+ */
 export async function featureLoss(bank: Bank, inp: FeatureLossInput): Promise<FeatureLoss> {
   const { B, D, mix } = inp;
   if (mix > 0 && (!inp.gmI || !inp.gmT)) throw new ArgumentError('momentum features are required when mix > 0');
@@ -115,7 +127,14 @@ export interface StepResult extends Omit<FeatureLoss, 'dgI' | 'dgT1' | 'dgTs'> {
   fT: Float64Array;
 }
 
-/** Loss and parameter gradients for one batch (does not update the queue or the parameters). */
+/**
+ * Loss and parameter gradients for one batch (does not update the queue or the parameters).
+ * @param mm - the matmul backend (GPU or float64).
+ * @param bank - the banks.
+ * @param p - the module's parameters.
+ * @param s - the batch's embeddings and hyper-parameters.
+ * @returns the loss terms and the parameter gradients.
+ */
 export async function lossAndGrads(mm: MatmulBackend, bank: Bank, p: BaParams, s: StepInput): Promise<StepResult> {
   const { B, D } = s;
   const fI = normalizeRows(s.eI, B, D, 'image embeddings').u;

@@ -26,6 +26,10 @@ import {
 import { CpuBank, randomUnitRows, type Bank } from './bank.js';
 import { Adam, lossAndGrads } from './step.js';
 
+/**
+ * A validation set for `debias()`: images with attribute labels, the bias prompts and optional zero-shot data; its
+ * ABLE picks the best epoch.
+ */
 export interface DebiasValidation {
   /** images whose attribute is measured (ranked by the bias prompts) */
   images: Embeddings;
@@ -51,6 +55,10 @@ export interface DebiasValidation {
   k?: number;
 }
 
+/**
+ * Options of `debias()`: module widths, optimisation, banks, seed, backend and callbacks (defaults in
+ * `DEBIAS_DEFAULTS`).
+ */
 export interface DebiasOptions {
   hidden1?: number;
   hidden2?: number;
@@ -80,6 +88,9 @@ export interface DebiasOptions {
   onProgress?: (p: DebiasProgress) => void;
 }
 
+/**
+ * Progress of `debias()`, passed to `onProgress`: epoch, step and the latest loss.
+ */
 export interface DebiasProgress {
   epoch: number;
   epochs: number;
@@ -89,6 +100,9 @@ export interface DebiasProgress {
   eval?: DebiasEval;
 }
 
+/**
+ * One validation of `debias()`: MaxSkew, zero-shot top-1 and ABLE after an epoch.
+ */
 export interface DebiasEval {
   epoch: number;
   maxSkew: number;
@@ -96,6 +110,9 @@ export interface DebiasEval {
   able: number;
 }
 
+/**
+ * The module's config, saved beside its weights: format, dimensions, options and loss history.
+ */
 export interface DebiasConfig {
   format: 'm4kit-ba';
   version: 1;
@@ -135,6 +152,12 @@ export interface DebiasData {
  * Which counterfactual set each of `n` rows uses in `epoch` (0..sets−1): a pure function of (seed, epoch), so
  * a run is reproducible and a resumed or repeated epoch draws the same; its own stream, so the per-step coin and
  * the shuffle draw the same with or without alternatives.
+ * @param seed - the run's seed.
+ * @param epoch - 0-based epoch.
+ * @param n - records.
+ * @param sets - counterfactual sets (1 to 255).
+ * @returns the set chosen for each record this epoch.
+ * @throws ArgumentError for a bad set count.
  */
 export function counterfactualPick(seed: number, epoch: number, n: number, sets: number): Uint8Array {
   if (!Number.isInteger(sets) || sets < 1 || sets > 255)
@@ -205,9 +228,17 @@ const DEBIAS_RULES: Record<string, NumberRule> = {
   tau: { what: '> 0', ok: (x) => Number.isFinite(x) && x > 0 },
 };
 
+/**
+ * `debias()` options after `resolveDebiasOptions`: every field checked and defaulted.
+ */
 export type ResolvedDebiasOptions = Readonly<Omit<typeof DEBIAS_DEFAULTS, 'backend'>>;
 
-/** Checks debias() options and fills DEBIAS_DEFAULTS; unknown keys are refused by name. */
+/**
+ * Checks debias() options and fills DEBIAS_DEFAULTS; unknown keys are refused by name.
+ * @param o - options as users set them.
+ * @returns the resolved options.
+ * @throws OptionError naming an unknown key or a bad value.
+ */
 export function resolveDebiasOptions(o: DebiasOptions): ResolvedDebiasOptions {
   for (const k of Object.keys(o)) if (!ALL_KEYS.has(k)) throw new OptionError(k, `debias: unknown option "${k}"`);
   const D = DEBIAS_DEFAULTS;
@@ -227,7 +258,12 @@ function toF64(e: Embeddings): Float64Array {
   return e.data instanceof Float64Array ? e.data : Float64Array.from(e.data);
 }
 
-/** All input checks of debias() — shapes, emptiness, finiteness, validation sets — before any GPU work. */
+/**
+ * All input checks of debias() — shapes, emptiness, finiteness, validation sets — before any GPU work.
+ * @param data - training embeddings, captions, counterfactuals and optional validation sets.
+ * @param opts - the options (checked too).
+ * @throws ArgumentError / ShapeError / OptionError naming the bad input.
+ */
 export function checkDebiasInputs(data: DebiasData, opts: DebiasOptions = {}): void {
   resolve(opts);
   const { images, captions, counterfactuals } = data;
@@ -347,7 +383,11 @@ export class DebiasModule {
   }
 }
 
-/** Matmuls through the kernels (float32 on the GPU, results widened to float64). */
+/**
+ * Matmuls through the kernels (float32 on the GPU, results widened to float64).
+ * @param k - the `Kernels` to run on.
+ * @returns a matmul backend for the BA module's steps.
+ */
 export function gpuMatmul(k: Kernels): MatmulBackend {
   const run = async (
     A: Float64Array,
@@ -400,6 +440,11 @@ async function evaluateAble(
  * Train the BA module (spec §2.5). Inputs are frozen, unnormalised embeddings; row i of captions and
  * counterfactuals describe image i (factual / attribute-swapped caption). Returns the module with the best
  * validation ABLE (or the last one without validation).
+ * @param data - training embeddings, captions, counterfactuals and optional validation sets.
+ * @param opts - widths, learning rate, epochs, banks, backend and callbacks (`DebiasOptions`).
+ * @returns the module (best validation epoch, or the last), the loss history and the evaluations.
+ * @throws ArgumentError / ShapeError / OptionError for bad inputs (before any GPU work); ArgumentError when the
+ *   loss becomes non-finite.
  */
 export async function debias(
   data: DebiasData,
@@ -535,7 +580,12 @@ export async function debias(
 // ---------------------------------------------------------------------------------------------------------
 // safetensors + JSON config (runtime-neutral bytes; file IO in debias/io.ts)
 
-/** Serialise the parameters as safetensors (F32 by default, or F64), with the config in __metadata__. */
+/**
+ * Serialise the parameters as safetensors (F32 by default, or F64), with the config in __metadata__.
+ * @param mod - the module.
+ * @param dtype - 'F32' (default) or 'F64'.
+ * @returns the safetensors file's bytes.
+ */
 export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F32'): Uint8Array {
   const arrays = paramList(mod.params);
   const m1 = mod.params.mlp1;
@@ -547,7 +597,14 @@ export function moduleToSafetensors(mod: DebiasModule, dtype: 'F32' | 'F64' = 'F
   );
 }
 
-/** Inverse of moduleToSafetensors; `config` overrides the embedded one (the JSON file beside the weights). */
+/**
+ * Inverse of moduleToSafetensors; `config` overrides the embedded one (the JSON file beside the weights).
+ * @param bytes - a file written by `moduleToSafetensors`.
+ * @param config - a config overriding the embedded one.
+ * @param file - the name in error messages.
+ * @returns the module.
+ * @throws ArgumentError for missing tensors, wrong shapes or metadata.
+ */
 export function moduleFromSafetensors(
   bytes: Uint8Array,
   config?: DebiasConfig,

@@ -1,6 +1,9 @@
 // Bias and comparison metrics (spec §2.6, §4.4–4.5), float64, runtime-neutral.
 import { ArgumentError } from '@m4kit/kernels';
 
+/**
+ * The group distribution the top of a ranking is compared with: uniform, the data's prior, or explicit shares.
+ */
 export type Desired = 'uniform' | 'prior' | ArrayLike<number>;
 
 function desiredDist(desired: Desired, nGroups: number, allLabels?: ArrayLike<number>): Float64Array {
@@ -30,6 +33,13 @@ function checkLabels(ranked: ArrayLike<number>, nGroups: number): void {
 /**
  * MaxSkew@k (Geyik et al. 2019, Berg et al. 2022 variant): max(0, max_a ln(p_a / desired_a)) over the groups,
  * p_a = share of group a among the first k ranked items (0 → 1/k).
+ * @param rankedLabels - the group of each ranked item, best first.
+ * @param k - the cut-off (1 ≤ k ≤ items).
+ * @param nGroups - groups.
+ * @param desired - 'uniform', 'prior' (from allLabels) or explicit shares.
+ * @param allLabels - every item's group, for 'prior'.
+ * @returns MaxSkew@k (0 when the top k match the desired shares).
+ * @throws ArgumentError for a bad k, group label or desired distribution.
  */
 export function maxSkewAtK(
   rankedLabels: ArrayLike<number>,
@@ -53,7 +63,16 @@ export function maxSkewAtK(
   return best;
 }
 
-/** NDKL@k = (1/Z) Σ_{i≤k} KL(D_top-i ‖ D_desired) / log2(i+1), Z = Σ_{i≤k} 1/log2(i+1); 0·log 0 = 0. */
+/**
+ * NDKL@k = (1/Z) Σ_{i≤k} KL(D_top-i ‖ D_desired) / log2(i+1), Z = Σ_{i≤k} 1/log2(i+1); 0·log 0 = 0.
+ * @param rankedLabels - the group of each ranked item, best first.
+ * @param k - the cut-off.
+ * @param nGroups - groups.
+ * @param desired - 'uniform', 'prior' or explicit shares.
+ * @param allLabels - every item's group, for 'prior'.
+ * @returns NDKL@k ≥ 0.
+ * @throws ArgumentError for a bad k, group label or desired distribution.
+ */
 export function ndklAtK(
   rankedLabels: ArrayLike<number>,
   k: number,
@@ -82,7 +101,13 @@ export function ndklAtK(
   return acc / Z;
 }
 
-/** ABLE = harmonic mean of exp(−MaxSkew) and top-1 accuracy (a fraction): 2 / (e^MaxSkew + 1/top1). */
+/**
+ * ABLE = harmonic mean of exp(−MaxSkew) and top-1 accuracy (a fraction): 2 / (e^MaxSkew + 1/top1).
+ * @param maxSkew - MaxSkew (≥ 0).
+ * @param top1 - zero-shot top-1 accuracy in (0, 1].
+ * @returns ABLE in (0, 1].
+ * @throws ArgumentError for top1 outside (0, 1].
+ */
 export function able(maxSkew: number, top1: number): number {
   if (!(top1 > 0 && top1 <= 1)) throw new ArgumentError(`top1 must be a fraction in (0, 1], got ${top1}`);
   return 2 / (Math.exp(maxSkew) + 1 / top1);
@@ -111,6 +136,9 @@ function normalCdf(z: number): number {
   return z >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
 
+/**
+ * What `wilcoxon` returns: the statistic, both rank sums, the p-value and the method.
+ */
 export interface WilcoxonResult {
   /** min(W+, W−) for two-sided, W+ for one-sided (scipy's convention) */
   statistic: number;
@@ -126,6 +154,11 @@ export interface WilcoxonResult {
  * Wilcoxon signed-rank test on paired samples (or differences when `y` is omitted). Zero differences are
  * dropped ("wilcox"); ties get average ranks. Exact null distribution when n ≤ 50 and there are no ties,
  * otherwise the normal approximation with tie correction (no continuity correction) — scipy's defaults.
+ * @param x - the first sample (or the differences).
+ * @param y - the paired second sample.
+ * @param alternative - 'two-sided' (default), 'greater' or 'less'.
+ * @returns the statistic, rank sums and p-value.
+ * @throws ArgumentError for different lengths, non-finite differences or all-zero differences.
  */
 export function wilcoxon(
   x: ArrayLike<number>,
@@ -192,7 +225,14 @@ export function wilcoxon(
   return { statistic, wPlus, wMinus, pValue: Math.min(1, p), n, method: 'normal' };
 }
 
-/** Seeded percentile bootstrap CI of the mean of paired differences (or of x). */
+/**
+ * Seeded percentile bootstrap CI of the mean of paired differences (or of x).
+ * @param x - the first sample.
+ * @param y - the paired second sample (the CI is then of x − y).
+ * @param opts - resamples (default 2000), level (default 0.95), seed.
+ * @returns the mean and the interval.
+ * @throws ArgumentError for an empty sample or different lengths.
+ */
 export function bootstrapCI(
   x: ArrayLike<number>,
   y?: ArrayLike<number>,

@@ -43,6 +43,9 @@ export interface Embeddings {
   data: Float32Array | Float64Array;
 }
 
+/**
+ * Top-k items per query: scores and indices, [queries, k] row-major.
+ */
 export interface TopKResult {
   /** [queries, k] scores, descending */
   scores: Float64Array;
@@ -51,6 +54,11 @@ export interface TopKResult {
   k: number;
 }
 
+/**
+ * Each row divided by its L2 norm (zero rows stay zero), float64.
+ * @param e - embeddings.
+ * @returns new embeddings.
+ */
 export function l2normalizeRows(e: Embeddings): Embeddings {
   const out = new Float64Array(e.n * e.d);
   for (let i = 0; i < e.n; i++) {
@@ -62,7 +70,14 @@ export function l2normalizeRows(e: Embeddings): Embeddings {
   return { n: e.n, d: e.d, data: out };
 }
 
-/** Float64 reference: full score matrix, stable sort (ties → lower index). */
+/**
+ * Float64 reference: full score matrix, stable sort (ties → lower index).
+ * @param q - queries.
+ * @param x - items.
+ * @param k - results per query (capped at the item count).
+ * @returns scores and indices.
+ * @throws ShapeError for different dimensions.
+ */
 export function searchTopKRef(q: Embeddings, x: Embeddings, k: number): TopKResult {
   if (q.d !== x.d) throw new ShapeError(`search: queries have dimension ${q.d}, items ${x.d}`);
   const kk = Math.min(k, x.n);
@@ -85,13 +100,25 @@ export function searchTopKRef(q: Embeddings, x: Embeddings, k: number): TopKResu
   return { scores, indices, k: kk };
 }
 
+/**
+ * Options of `searchTopK`: items per chunk and a progress callback.
+ */
 export interface SearchOptions {
   /** items per chunk (default: as many as keep the [queries, chunk] score block ≤ 32 MiB) */
   chunkItems?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Top-k items per query by dot product, on the given kernels backend (WebGPU or CPU), chunked over items. */
+/**
+ * Top-k items per query by dot product, on the given kernels backend (WebGPU or CPU), chunked over items.
+ * @param kernels - the backend.
+ * @param q - queries.
+ * @param x - items.
+ * @param k - results per query (capped at the item count).
+ * @param opts - chunk size and progress.
+ * @returns scores and indices, ties to the lower index.
+ * @throws ShapeError for different dimensions.
+ */
 export async function searchTopK(
   kernels: Kernels,
   q: Embeddings,

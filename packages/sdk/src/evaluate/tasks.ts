@@ -4,7 +4,9 @@ import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
 import { maxSkewAtK, ndklAtK, type Desired } from './metrics.js';
 import { l2normalizeRows, searchTopK, type Embeddings } from './search.js';
 
-function check(e: Embeddings, name: string): void {
+/** Shape and finiteness of `e`; with `task`, an empty set is an ArgumentError (a 0/0 metric is not a result). */
+function check(e: Embeddings, name: string, task?: string): void {
+  if (task !== undefined && e.n === 0) throw new ArgumentError(`${task}: no ${name} (0 rows): nothing to measure`);
   if (e.data.length !== e.n * e.d) throw new ShapeError(`${name}: ${e.data.length} values, expected ${e.n}×${e.d}`);
   for (let i = 0; i < e.n; i++) {
     for (let j = 0; j < e.d; j++) {
@@ -14,7 +16,14 @@ function check(e: Embeddings, name: string): void {
   }
 }
 
-/** Class embeddings from prompt embeddings: normalise each prompt, average per class, renormalise. */
+/**
+ * Class embeddings from prompt embeddings: normalise each prompt, average per class, renormalise.
+ * @param prompts - prompt embeddings.
+ * @param promptClass - the class of each prompt.
+ * @param nClasses - classes.
+ * @returns one unit embedding per class.
+ * @throws ArgumentError for a class id out of range or a class without a prompt.
+ */
 export function classEmbeddings(prompts: Embeddings, promptClass: ArrayLike<number>, nClasses: number): Embeddings {
   check(prompts, 'prompts');
   if (promptClass.length !== prompts.n)
@@ -33,6 +42,9 @@ export function classEmbeddings(prompts: Embeddings, promptClass: ArrayLike<numb
   return l2normalizeRows({ n: nClasses, d: prompts.d, data: out });
 }
 
+/**
+ * What `zeroShot` returns: top-1 / top-5 accuracy (fractions), per class, and the predicted class per image.
+ */
 export interface ZeroShotResult {
   top1: number;
   top5: number;
@@ -57,7 +69,8 @@ export async function zeroShot(
   classes: Embeddings,
   labels: ArrayLike<number>,
 ): Promise<ZeroShotResult> {
-  check(images, 'images');
+  check(images, 'images', 'zero-shot');
+  check(classes, 'classes', 'zero-shot');
   if (labels.length !== images.n) throw new ShapeError(`zero-shot: ${images.n} images but ${labels.length} labels`);
   const C = classes.n;
   const k = Math.min(5, C);
@@ -102,15 +115,24 @@ export interface RetrievalResult {
   textToImage: Record<'R@1' | 'R@5' | 'R@10', number>;
 }
 
-/** Recall@{1,5,10} (fractions in [0, 1]) in both directions; `captionImage[t]` is the image of caption t (several captions per image). */
+/**
+ * Recall@{1,5,10} (fractions in [0, 1]) in both directions; `captionImage[t]` is the image of caption t (several captions per image).
+ * @param kernels - the backend.
+ * @param images - image embeddings.
+ * @param texts - caption embeddings.
+ * @param captionImage - the image index of each caption.
+ * @returns Recall@1/5/10 image→text and text→image.
+ * @throws ArgumentError for an empty set, a non-finite value or an image id out of range; ShapeError for
+ *   mismatched lengths.
+ */
 export async function retrieval(
   kernels: Kernels,
   images: Embeddings,
   texts: Embeddings,
   captionImage: ArrayLike<number>,
 ): Promise<RetrievalResult> {
-  check(images, 'images');
-  check(texts, 'texts');
+  check(images, 'images', 'retrieval');
+  check(texts, 'texts', 'retrieval');
   if (captionImage.length !== texts.n)
     throw new ShapeError(`retrieval: ${texts.n} captions but ${captionImage.length} caption→image ids`);
   for (let t = 0; t < texts.n; t++) {
@@ -146,6 +168,9 @@ export async function retrieval(
   return { imageToText: r1, textToImage: r2 };
 }
 
+/**
+ * What `biasRetrieval` returns: MaxSkew@k and NDKL@k averaged over the queries, per query and the group shares.
+ */
 export interface BiasRetrievalResult {
   k: number;
   groups: string[];
@@ -160,6 +185,15 @@ export interface BiasRetrievalResult {
 /**
  * Bias retrieval (Berg et al. protocol): for each query, rank images by ⟨image, normalise(query)⟩ (images are
  * not normalised by default, as in the reference code) and measure MaxSkew@k and NDKL@k of the attribute.
+ * @param kernels - the backend.
+ * @param images - image embeddings.
+ * @param groupOf - the attribute group of each image.
+ * @param groups - the group names.
+ * @param queries - query (prompt) embeddings.
+ * @param queryNames - one name per query.
+ * @param opts - k (default 1000, capped at the image count), desired distribution, image normalisation.
+ * @returns the mean and per-query MaxSkew@k / NDKL@k.
+ * @throws ArgumentError for an empty image or query set or a non-finite value; ShapeError for mismatched lengths.
  */
 export async function biasRetrieval(
   kernels: Kernels,
@@ -170,8 +204,8 @@ export async function biasRetrieval(
   queryNames: string[],
   opts: { k?: number; desired?: Desired; normalizeImages?: boolean } = {},
 ): Promise<BiasRetrievalResult> {
-  check(images, 'images');
-  check(queries, 'queries');
+  check(images, 'images', 'bias');
+  check(queries, 'queries', 'bias');
   if (groupOf.length !== images.n)
     throw new ShapeError(`bias: ${images.n} images but ${groupOf.length} attribute labels`);
   if (queryNames.length !== queries.n)
@@ -206,7 +240,13 @@ export async function biasRetrieval(
   return { k, groups, maxSkew: mean((p) => p.maxSkew), ndkl: mean((p) => p.ndkl), perQuery, meanShares, datasetShares };
 }
 
-/** p(class | image) = softmax_c(τ ⟨normalise(image), class⟩), row-major [images, classes]. */
+/**
+ * p(class | image) = softmax_c(τ ⟨normalise(image), class⟩), row-major [images, classes].
+ * @param images - image embeddings.
+ * @param classes - class embeddings.
+ * @param tau - the logit scale (default 100).
+ * @returns [images, classes] probabilities.
+ */
 export function zeroShotPosterior(images: Embeddings, classes: Embeddings, tau = 100): Float64Array {
   const I = l2normalizeRows(images);
   const C = l2normalizeRows(classes);
@@ -226,6 +266,9 @@ export function zeroShotPosterior(images: Embeddings, classes: Embeddings, tau =
   return out;
 }
 
+/**
+ * What `modelBias` returns: representation bias (mean posterior per group prompt) and, optionally, association bias.
+ */
 export interface ModelBiasResult {
   /** mean zero-shot posterior of each group prompt over the reference images; parity = p(g0) − p(g1) for two groups */
   representation: { groups: string[]; meanPosterior: number[]; parity: number | null; maxDeviation: number };
@@ -233,7 +276,15 @@ export interface ModelBiasResult {
   association?: { concepts: string[]; gaps: number[]; mean: number; max: number };
 }
 
-/** Model representation bias (Def. 3) and association bias (Def. 4), spec §1.8. */
+/**
+ * Model representation bias (Def. 3) and association bias (Def. 4), spec §1.8.
+ * @param refImages - reference images for the representation measure.
+ * @param groupPrompts - one prompt embedding per group.
+ * @param groupNames - the group names.
+ * @param assoc - images with groups and concept prompts, for the association measure.
+ * @param tau - the logit scale (default 100).
+ * @returns the representation and association bias.
+ */
 export function modelBias(
   refImages: Embeddings,
   groupPrompts: Embeddings,

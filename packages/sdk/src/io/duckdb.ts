@@ -23,7 +23,13 @@ export class MissingDependencyError extends M4kitError {
 }
 
 let api: Promise<DuckApi> | undefined;
-/** Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests. */
+/**
+ * Load @duckdb/node-api (dynamic import, so the browser/Deno builds never see it). `pkg` exists for tests.
+ * @param feature - what needs DuckDB, for the error message.
+ * @param pkg - the package to import (tests point it elsewhere).
+ * @returns the `@duckdb/node-api` module (loaded once).
+ * @throws MissingDependencyError (E_DEPENDENCY) when the optional package is not installed.
+ */
 export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-api'): Promise<DuckApi> {
   const load = () =>
     (import(/* @vite-ignore */ /* webpackIgnore: true */ pkg) as Promise<DuckApi>).catch((e) => {
@@ -37,6 +43,9 @@ export function loadDuckDB(feature = 'the duckdb engine', pkg = '@duckdb/node-ap
   return api;
 }
 
+/**
+ * An open DuckDB connection with helpers: run a statement, read rows, close (removing the spill directory).
+ */
 export interface DuckSession {
   con: DuckConnection;
   /** run a statement */
@@ -46,6 +55,9 @@ export interface DuckSession {
   close(): Promise<void>;
 }
 
+/**
+ * Options of `openDuckDB`: memory limit, threads and where DuckDB spills.
+ */
 export interface DuckOptions {
   /** DuckDB memory limit, e.g. '2GB' (default: DuckDB's, 80% of RAM) */
   memoryLimit?: string;
@@ -54,6 +66,12 @@ export interface DuckOptions {
   tempDirectory?: string;
 }
 
+/**
+ * Open an in-memory DuckDB database (the optional `@duckdb/node-api` package) with its spill directory.
+ * @param opts - memory limit, threads, temp directory.
+ * @returns the session; `close()` it when done.
+ * @throws MissingDependencyError when `@duckdb/node-api` is not installed.
+ */
 export async function openDuckDB(opts: DuckOptions = {}): Promise<DuckSession> {
   const duck = await loadDuckDB();
   const spill = opts.tempDirectory ?? (await mkdtemp(join(tmpdir(), 'm4kit-duckdb-')));
@@ -109,12 +127,19 @@ async function parquetTopLevelNames(s: DuckSession, p: string): Promise<string[]
  * loaded into a DuckDB table once (insertion order = file order), since their scans carry no row number — only
  * the columns in `keep` when given (all must exist). CSV/TSV cells stay text, as in the default engine's reader.
  * Returns the input's column names.
+ * @param s - an open DuckDB session.
+ * @param path - a table file or a glob (CSV/TSV/JSON/Parquet).
+ * @param name - the view to create (default 'm4_src').
+ * @param keep - columns to keep (default: all).
+ * @returns the input's column names.
+ * @throws DataError naming the file for an unreadable input or an unknown column.
  */
 export async function registerSource(
   s: DuckSession,
   path: string,
   name = 'm4_src',
   keep?: string[],
+  phases?: { mark(name: string): void },
 ): Promise<string[]> {
   const { format: fmt, duckdb } = duckFormat(path);
   const p = sqlString(path);
@@ -166,7 +191,9 @@ export async function registerSource(
       }
       check();
       const sel = keep ? (await kept(scan)).join(', ') : '*';
+      phases?.mark('sniff');
       await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
+      phases?.mark('load');
       await s.run(`CREATE TEMP VIEW ${name} AS SELECT *, rowid AS m4_row FROM m4_raw`);
     }
   } catch (e) {
@@ -180,24 +207,48 @@ export async function registerSource(
         line: Number(dupKey[1]),
         column: dupKey[2],
       });
-    // "Error when sniffing file": the CSV dialect could not be detected; name the line DuckDB names, and the way out
-    const sniff = /sniffing file/i.test(msg) ? /line (\d+)/i.exec(msg) : null;
-    if (/sniffing file/i.test(msg))
-      throw new DataError(
-        'DuckDB could not detect the CSV dialect (quoting, delimiter or column count differ between lines): check ' +
-          'that line, or read the file with --engine js, which names the first line it cannot parse',
-        { file: path, line: sniff ? Number(sniff[1]) : undefined },
-      );
-    throw new DataError(/No files found/i.test(msg) ? 'file not found' : `DuckDB could not read the table: ${msg}`, {
-      file: path,
-    });
+    throw duckReadError(msg, path);
   }
   return columns;
 }
 
 /**
+ * DuckDB's error reading a table, as one clear DataError naming the file (and the file line when DuckDB gives one:
+ * "CSV Error on Line: N"), never DuckDB's raw text with its option dump and the SQL position ("LINE 1: …", which
+ * is the query's line, not the file's).
+ */
+export function duckReadError(msg: string, path: string): DataError {
+  // "Error when sniffing file": no dialect fits the sampled lines; DuckDB names no line
+  if (/Error when sniffing file/i.test(msg))
+    return new DataError(
+      'DuckDB could not detect the CSV dialect (quoting, delimiter or column count differ between lines): read ' +
+        'the file with --engine js, which names the first line it cannot parse',
+      { file: path },
+    );
+  const at = /CSV Error on Line: (\d+)/.exec(msg);
+  if (at) {
+    const line = Number(at[1]);
+    const cols = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
+    const why = /Invalid unicode/i.test(msg)
+      ? 'not valid UTF-8 (the duckdb engine reads UTF-8 only): read it with --engine js --encoding latin1'
+      : cols
+        ? `${cols[2]} fields where the header has ${cols[1]}`
+        : /unterminated quote/i.test(msg)
+          ? 'a quoted value is not closed'
+          : (/\n([^\n]+)\n\s*\n?Possible (fix|Solution)/.exec(msg)?.[1] ?? 'not readable as CSV');
+    return new DataError(why, { file: path, line });
+  }
+  if (/No files found/i.test(msg)) return new DataError('file not found', { file: path });
+  // anything else: DuckDB's first line, without its error class and the query position
+  const first = msg.split('\n')[0].replace(/^[A-Za-z ]*Error: /, '');
+  return new DataError(`DuckDB could not read the table: ${first}`, { file: path });
+}
+
+/**
  * SQL text of a DOUBLE in [0, 1] exactly as JavaScript's String(x) writes it (the default engine's CSV writer):
  * "0" and "1" for the integers, fixed notation from 1e-6 up, "1.5e-7" below (DuckDB writes 1.0, 1.5e-05, 1.5e-07).
+ * @param x - a SQL DOUBLE expression.
+ * @returns a SQL VARCHAR expression.
  */
 export function jsNumberText(x: string): string {
   const s = `CAST(${x} AS VARCHAR)`;
@@ -208,7 +259,12 @@ export function jsNumberText(x: string): string {
     ELSE replace(${s}, 'e-0', 'e-') END`;
 }
 
-/** COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename. */
+/**
+ * COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename.
+ * @param s - an open DuckDB session.
+ * @param query - the SELECT whose rows are written.
+ * @param out - the output path (its extension picks CSV/TSV/JSONL/Parquet, optional .gz / .zst).
+ */
 export async function copyAtomic(s: DuckSession, query: string, out: string): Promise<void> {
   const { atomicWrite } = await import('./write.js');
   const { duckdb, gzip, zstd } = duckFormat(out);

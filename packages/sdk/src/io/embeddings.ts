@@ -13,6 +13,9 @@ export { parseNpy, parseSafetensors } from './tensor-bytes.js';
 /**
  * Read an embedding matrix. `path` may carry a selector: `x.safetensors:NAME` (tensor), `x.parquet:COLUMN`,
  * `x.jsonl:FIELD` (default: the only list column / field).
+ * @param spec - a file path, optionally with ":tensor" or ":column" / ":field".
+ * @returns the n×d embeddings (float32).
+ * @throws DataError naming the file for an unknown format, a missing tensor / column or a bad value.
  */
 export async function readEmbeddings(spec: string): Promise<Embeddings> {
   const m = /^(.*\.(?:npy|safetensors|parquet|pq|jsonl|ndjson|json|arrow))(?::(.+))?$/i.exec(spec);

@@ -4,6 +4,8 @@ import type { EncodedTable } from './encode-types.js';
 /**
  * Per-row engine data from an encoded table: every kept (not dropped) input row with its pattern's S and Y
  * rows, its utility, and (counts tables) its multiplicity. `rowIndex[j]` is the input row of engine row j.
+ * @param enc - an encoded table.
+ * @returns the per-row balance data and each engine row's input row.
  */
 export function expandRows(enc: EncodedTable): {
   data: { n: number; m: number; c: number; S: Float64Array; Y: Float64Array; u?: Float64Array; w?: Float64Array };

@@ -1,6 +1,10 @@
 // The encoder's contract: which columns are read how (ColumnSpec) and what it produces (EncodedTable).
 import type { AttributeCombine, CombinedAttributes } from './attributes.js';
 
+/**
+ * How the encoder treats a missing attribute / label value: 'error' (DataError naming the row), 'drop' the row, or
+ * 'category' (a value of its own).
+ */
 export type MissingPolicy = 'error' | 'drop' | 'category';
 
 /** Which columns of a table are the sensitive attributes and the labels (and id, utility, counts, missing). */

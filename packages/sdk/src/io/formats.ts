@@ -10,6 +10,9 @@ import { decodeText, parseCsvText, parseJsonText } from './table-text.js';
 export type { ByteColumn, Cell, Row, TableChunk, TableFormat } from './table.js';
 export { checkUniqueColumns } from './table.js';
 
+/**
+ * One entry of the table-format registry: extensions, text or binary, its parser, writer and DuckDB options.
+ */
 export interface TableFormatSpec {
   format: TableFormat;
   /** lower-case extensions with the dot; the first is the one named in messages */
@@ -20,8 +23,12 @@ export interface TableFormatSpec {
   parse(bytes: Uint8Array, file: string): Promise<TableChunk>;
   /** binary formats: serialise columns (text formats are written as a stream by the writers) */
   toBytes?(columns: ByteColumn[]): Promise<Uint8Array>;
-  /** DuckDB: the table function scanning `path` (an SQL string literal) and the COPY options; absent = js only */
-  duckdb?: { read(path: string): string; copy: string };
+  /**
+   * DuckDB: the table function scanning `path` (an SQL string literal) and the COPY options; absent = js only.
+   * `auto`: the CLI's `--engine auto` may pick DuckDB for this format (its output is byte-identical to the built-in
+   * readers', tested); JSON stays with the built-in readers there (DuckDB infers JSON value types).
+   */
+  duckdb?: { read(path: string): string; copy: string; auto: boolean };
 }
 
 const csvScan = (delim: string) => (p: string) =>
@@ -36,21 +43,21 @@ export const TABLE_FORMATS: readonly TableFormatSpec[] = [
     extensions: ['.csv'],
     text: true,
     parse: text((t, f) => parseCsvText(t, f, ',')),
-    duckdb: { read: csvScan(','), copy: `FORMAT csv, HEADER true, DELIMITER ','` },
+    duckdb: { read: csvScan(','), copy: `FORMAT csv, HEADER true, DELIMITER ','`, auto: true },
   },
   {
     format: 'tsv',
     extensions: ['.tsv', '.tab'],
     text: true,
     parse: text((t, f) => parseCsvText(t, f, '\t')),
-    duckdb: { read: csvScan('\t'), copy: `FORMAT csv, HEADER true, DELIMITER '\t'` },
+    duckdb: { read: csvScan('\t'), copy: `FORMAT csv, HEADER true, DELIMITER '\t'`, auto: true },
   },
   {
     format: 'jsonl',
     extensions: ['.jsonl', '.ndjson'],
     text: true,
     parse: text(parseJsonText),
-    duckdb: { read: (p) => `read_json(${p}, format = 'newline_delimited')`, copy: 'FORMAT json' },
+    duckdb: { read: (p) => `read_json(${p}, format = 'newline_delimited')`, copy: 'FORMAT json', auto: false },
   },
   {
     // one JSON array of objects, or JSON Lines (read either way by both engines); written as JSON Lines
@@ -58,7 +65,7 @@ export const TABLE_FORMATS: readonly TableFormatSpec[] = [
     extensions: ['.json'],
     text: true,
     parse: text(parseJsonText),
-    duckdb: { read: (p) => `read_json(${p}, format = 'auto')`, copy: 'FORMAT json' },
+    duckdb: { read: (p) => `read_json(${p}, format = 'auto')`, copy: 'FORMAT json', auto: false },
   },
   {
     format: 'parquet',
@@ -66,7 +73,7 @@ export const TABLE_FORMATS: readonly TableFormatSpec[] = [
     text: false,
     parse: parseParquetBytes,
     toBytes: parquetBytes,
-    duckdb: { read: (p) => `read_parquet(${p})`, copy: 'FORMAT parquet' },
+    duckdb: { read: (p) => `read_parquet(${p})`, copy: 'FORMAT parquet', auto: true },
   },
   {
     // IPC file (.arrow, .feather) or stream (.arrows, .ipc): apache-arrow reads both; written as an IPC file
@@ -89,7 +96,13 @@ export interface TableFile {
 
 const known = () => TABLE_FORMATS.flatMap((f) => f.extensions).join(' ');
 
-/** The format of a file name (extension, case-insensitive, optional .gz for text formats); DataError otherwise. */
+/**
+ * The format of a file name (extension, case-insensitive, optional .gz for text formats); DataError otherwise.
+ * @param name - a file name.
+ * @param format - a format that overrides the extension.
+ * @returns the format, its registry entry and whether the name ends in .gz / .zst.
+ * @throws DataError for an unknown extension or a compression the format does not take.
+ */
 export function tableFile(name: string, format?: TableFormat): TableFile {
   const lower = name.toLowerCase();
   const gzip = lower.endsWith('.gz');
@@ -104,7 +117,12 @@ export function tableFile(name: string, format?: TableFormat): TableFile {
   return { format: spec.format, spec, gzip, zstd };
 }
 
-/** Format from a file name; DataError naming the file otherwise. */
+/**
+ * Format from a file name; DataError naming the file otherwise.
+ * @param name - a file name.
+ * @returns its table format.
+ * @throws DataError for an unknown extension.
+ */
 export function tableFormatOf(name: string): TableFormat {
   return tableFile(name).format;
 }

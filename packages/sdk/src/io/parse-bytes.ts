@@ -26,6 +26,11 @@ async function gunzip(u8: Uint8Array, file: string): Promise<Uint8Array> {
 /**
  * Parse a whole table held in memory. `name` is used for the format (unless `opts.format`) and in error messages.
  * Text formats report `lines` (file line per row) so encoder errors name the line, as the file readers do.
+ * @param bytes - the file's bytes.
+ * @param name - the file name (its extension picks the format).
+ * @param opts - a format that overrides the extension.
+ * @returns one chunk with every row.
+ * @throws DataError naming the file (and line) for malformed input.
  */
 export async function parseTableBytes(
   bytes: ArrayBuffer | Uint8Array,
@@ -41,7 +46,11 @@ export async function parseTableBytes(
 /** Column type of a parsed table, for display: number, boolean, list, string, or empty when every cell is missing. */
 export type ColumnKind = 'number' | 'boolean' | 'list' | 'string' | 'empty';
 
-/** Detected type and distinct-value count per column (missing = null, undefined, '', 'NA', 'NaN', as the encoder). */
+/**
+ * Detected type and distinct-value count per column (missing = null, undefined, '', 'NA', 'NaN', as the encoder).
+ * @param chunk - a parsed table.
+ * @returns per column: its kind, distinct and missing counts.
+ */
 export function describeColumns(
   chunk: TableChunk,
 ): { name: string; kind: ColumnKind; distinct: number; missing: number }[] {
@@ -91,7 +100,13 @@ export function describeColumns(
   });
 }
 
-/** Serialise columns as CSV/TSV (csv-stringify, as writeTable), JSONL or Parquet (hyparquet-writer). */
+/**
+ * Serialise columns as CSV/TSV (csv-stringify, as writeTable), JSONL or Parquet (hyparquet-writer).
+ * @param columns - equal-length columns.
+ * @param format - the output format.
+ * @returns the file's bytes.
+ * @throws DataError for columns of different lengths.
+ */
 export async function tableToBytes(columns: ByteColumn[], format: TableFormat): Promise<Uint8Array> {
   const n = columns.length ? columns[0].data.length : 0;
   for (const c of columns)
@@ -118,7 +133,13 @@ export async function tableToBytes(columns: ByteColumn[], format: TableFormat): 
   return new TextEncoder().encode(text);
 }
 
-/** The columns `m4kit balance -o` writes: id (or 1-based row), q, keep. */
+/**
+ * The columns `m4kit balance -o` writes: id (or 1-based row), q, keep.
+ * @param enc - the encoded table (ids come from it).
+ * @param result - q and keep per input row.
+ * @param idName - the id column's name (default 'id').
+ * @returns the columns, ready for `tableToBytes`.
+ */
 export function balanceOutputColumns(
   enc: EncodedTable,
   result: { q: Float64Array; keep: Uint8Array },
@@ -132,7 +153,13 @@ export function balanceOutputColumns(
   return cols;
 }
 
-/** A 2-D little-endian float16/32/64 .npy array (C order) as embeddings; DataError naming the file otherwise. */
+/**
+ * A 2-D little-endian float16/32/64 .npy array (C order) as embeddings; DataError naming the file otherwise.
+ * @param bytes - the file's bytes.
+ * @param file - the file name in error messages.
+ * @returns n×d embeddings.
+ * @throws DataError naming the file for anything but a 2-D float .npy.
+ */
 export function parseNpyBytes(bytes: ArrayBuffer | Uint8Array, file: string): Embeddings {
   return parseNpy(file, asBytes(bytes));
 }

@@ -24,11 +24,19 @@ import {
 export type { Cell, Row, TableChunk, TableFormat } from './table.js';
 export type { TextEncoding } from './table-text.js';
 
-/** The format of a file name (the registry in formats.ts); DataError naming the file otherwise. */
+/**
+ * The format of a file name (the registry in formats.ts); DataError naming the file otherwise.
+ * @param path - a file name.
+ * @returns its table format.
+ * @throws DataError for an unknown extension.
+ */
 export function detectFormat(path: string): TableFormat {
   return tableFile(path).format;
 }
 
+/**
+ * Options of `readTable`: format override, rows per chunk, text encoding and a rows-read callback.
+ */
 export interface ReadOptions {
   format?: TableFormat;
   chunkRows?: number;
@@ -134,7 +142,13 @@ async function textStream(path: string, encoding: TextEncoding = 'utf-8', gzip =
   return pipeline(src, check, () => {});
 }
 
-/** Stream a table file as row chunks. */
+/**
+ * Stream a table file as row chunks.
+ * @param path - the table file (CSV/TSV/JSONL/JSON/Parquet/Arrow, text formats optionally .gz).
+ * @param opts - format override, chunk size, text encoding and a progress callback.
+ * @returns an async generator of row chunks in file order.
+ * @throws DataError naming the file and line for unreadable input.
+ */
 export async function* readTable(path: string, opts: ReadOptions = {}): AsyncGenerator<TableChunk> {
   const { format, spec, gzip, zstd } = tableFile(path, opts.format);
   if (zstd)

@@ -4,7 +4,12 @@ import { open } from 'node:fs/promises';
 import { DataError } from './errors.js';
 import { openSafetensors, type ByteRangeReader, type SafetensorsFail, type SafetensorsFile } from './safetensors.js';
 
-/** A positioned-read `ByteRangeReader` over a file (close it when done). */
+/**
+ * A positioned-read `ByteRangeReader` over a file (close it when done).
+ * @param path - the file.
+ * @returns the reader.
+ * @throws DataError naming the file when it cannot be opened.
+ */
 export async function fileReader(path: string): Promise<ByteRangeReader> {
   let fh;
   try {
@@ -30,7 +35,12 @@ export async function fileReader(path: string): Promise<ByteRangeReader> {
   };
 }
 
-/** Open a .safetensors file (header validated, tensors read on demand); errors are `DataError`s naming it. */
+/**
+ * Open a .safetensors file (header validated, tensors read on demand); errors are `DataError`s naming it.
+ * @param path - the file.
+ * @param fail - builds the error for a malformed file (default: a DataError naming it).
+ * @returns the open file; `close()` it when done.
+ */
 export async function openSafetensorsFile(path: string, fail?: SafetensorsFail): Promise<SafetensorsFile> {
   const reader = await fileReader(path);
   try {

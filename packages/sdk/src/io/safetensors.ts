@@ -25,6 +25,9 @@ export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<string, number>> = {
 /** The float dtypes m4kit decodes. */
 export type SafetensorsFloat = 'F64' | 'F32' | 'F16' | 'BF16';
 
+/**
+ * One tensor in a safetensors header: dtype, shape and absolute byte range.
+ */
 export interface SafetensorsEntry {
   readonly dtype: string;
   readonly shape: readonly number[];
@@ -33,6 +36,9 @@ export interface SafetensorsEntry {
   readonly end: number;
 }
 
+/**
+ * A validated safetensors header: the tensors in header order, the metadata and where the data starts.
+ */
 export interface SafetensorsHeader {
   /** tensors in header order (no `__metadata__`) */
   readonly entries: ReadonlyMap<string, SafetensorsEntry>;
@@ -46,7 +52,13 @@ export interface SafetensorsHeader {
 /** Turns a message into the caller's error (e.g. `DataError` naming the file, or `ArgumentError` with a prefix). */
 export type SafetensorsFail = (message: string) => Error;
 
-/** The header length from the first 8 bytes, checked against the file size. */
+/**
+ * The header length from the first 8 bytes, checked against the file size.
+ * @param first8 - the file's first 8 bytes.
+ * @param size - the file's size.
+ * @param fail - builds the error for a malformed file.
+ * @returns the header length in bytes.
+ */
 export function safetensorsHeaderLength(first8: Uint8Array, size: number, fail: SafetensorsFail): number {
   if (size < 8 || first8.length < 8) throw fail('not a safetensors file (too short)');
   const hlen = Number(new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true));
@@ -58,6 +70,10 @@ export function safetensorsHeaderLength(first8: Uint8Array, size: number, fail: 
 /**
  * Parse and validate the header (`headerBytes` = the hlen bytes after the length): JSON, no name twice, known
  * dtypes, shapes of non-negative integers, offsets that match shape × element size and lie inside the file.
+ * @param headerBytes - the JSON header's bytes.
+ * @param size - the file's size.
+ * @param fail - builds the error for a malformed header.
+ * @returns the validated header.
  */
 export function parseSafetensorsHeader(
   headerBytes: Uint8Array,
@@ -105,13 +121,25 @@ export function parseSafetensorsHeader(
   return { entries, metadata, dataStart, size };
 }
 
-/** The header of a whole file in memory. */
+/**
+ * The header of a whole file in memory.
+ * @param bytes - the whole file.
+ * @param fail - builds the error for a malformed header.
+ * @returns the validated header.
+ */
 export function safetensorsHeaderOf(bytes: Uint8Array, fail: SafetensorsFail): SafetensorsHeader {
   const hlen = safetensorsHeaderLength(bytes.subarray(0, 8), bytes.length, fail);
   return parseSafetensorsHeader(bytes.subarray(8, 8 + hlen), bytes.length, fail);
 }
 
-/** Decode one tensor's raw bytes (F64, F32, F16 or BF16) into float32 (a fresh array, or `raw`'s own buffer). */
+/**
+ * Decode one tensor's raw bytes (F64, F32, F16 or BF16) into float32 (a fresh array, or `raw`'s own buffer).
+ * @param raw - the tensor's bytes.
+ * @param dtype - its safetensors dtype.
+ * @param fail - builds the error for an unsupported dtype.
+ * @param name - the tensor's name in errors.
+ * @returns the values as float32.
+ */
 export function decodeF32(raw: Uint8Array, dtype: string, fail: SafetensorsFail, name: string): Float32Array {
   const count = raw.byteLength / (SAFETENSORS_DTYPE_BYTES[dtype] ?? 1);
   switch (dtype) {
@@ -141,7 +169,14 @@ export function decodeF32(raw: Uint8Array, dtype: string, fail: SafetensorsFail,
   }
 }
 
-/** Decode one tensor into float64 (F64 exactly; F32 / F16 / BF16 widened). */
+/**
+ * Decode one tensor into float64 (F64 exactly; F32 / F16 / BF16 widened).
+ * @param raw - the tensor's bytes.
+ * @param dtype - its safetensors dtype.
+ * @param fail - builds the error for an unsupported dtype.
+ * @param name - the tensor's name in errors.
+ * @returns the values as float64.
+ */
 export function decodeF64(raw: Uint8Array, dtype: string, fail: SafetensorsFail, name: string): Float64Array {
   if (dtype === 'F64') return new Float64Array(raw.slice().buffer);
   if (dtype === 'F32' && raw.byteOffset % 4 === 0)
@@ -156,12 +191,20 @@ export interface ByteRangeReader {
   close?(): Promise<void>;
 }
 
-/** A reader over bytes already in memory (ranges are views, no copy). */
+/**
+ * A reader over bytes already in memory (ranges are views, no copy).
+ * @param bytes - the file's bytes.
+ * @returns the reader.
+ */
 export function bytesReader(bytes: Uint8Array): ByteRangeReader {
   return { size: bytes.length, read: async (o, n) => bytes.subarray(o, o + n) };
 }
 
-/** A reader over a Blob / File (browser): only the requested slice is read. */
+/**
+ * A reader over a Blob / File (browser): only the requested slice is read.
+ * @param blob - a Blob or File.
+ * @returns the reader.
+ */
 export function blobReader(blob: Blob): ByteRangeReader {
   return { size: blob.size, read: async (o, n) => new Uint8Array(await blob.slice(o, o + n).arrayBuffer()) };
 }
@@ -174,6 +217,13 @@ export interface SafetensorsFile extends SafetensorsHeader {
   close(): Promise<void>;
 }
 
+/**
+ * Open a safetensors file through a range reader: the header is read and validated first, each tensor is read only
+ * when asked for.
+ * @param reader - where the bytes come from (`bytesReader`, `blobReader`, `fileReader`).
+ * @param fail - builds the error for a malformed file.
+ * @returns the open file (header, `tensor(name)` readers, `close()`).
+ */
 export async function openSafetensors(reader: ByteRangeReader, fail: SafetensorsFail): Promise<SafetensorsFile> {
   const hlen = safetensorsHeaderLength(await reader.read(0, Math.min(8, reader.size)), reader.size, fail);
   const header = parseSafetensorsHeader(await reader.read(8, hlen), reader.size, fail);
@@ -238,6 +288,9 @@ function encode(t: SafetensorsTensor): Uint8Array {
 /**
  * Serialise tensors (in the given order, contiguous) with `metadata` first in the header; the header is padded with
  * spaces to a multiple of 8 bytes so the data section is aligned.
+ * @param tensors - the tensors (name, dtype, shape, values).
+ * @param metadata - `__metadata__` strings.
+ * @returns the file's bytes.
  */
 export function writeSafetensors(tensors: readonly SafetensorsTensor[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = metadata ? { __metadata__: metadata } : {};

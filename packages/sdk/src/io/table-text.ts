@@ -113,6 +113,9 @@ export function parseJsonText(text: string, file: string): TableChunk {
   return { columns: [...cols], rows, offset: 0, lines };
 }
 
+/**
+ * How text tables are decoded: 'utf-8' (strict, default) or 'latin1'.
+ */
 export type TextEncoding = 'utf-8' | 'latin1';
 
 /** The encoding a byte-order mark names (null: none or UTF-8's), or a DataError for UTF-32, which is not read. */

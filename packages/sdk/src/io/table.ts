@@ -1,10 +1,22 @@
 // The table types every reader and writer shares, and the one duplicate-column check. No node:* imports.
 import { DataError } from './errors.js';
 
+/**
+ * One table cell as the readers give it (strings, numbers, booleans, bigints, null / undefined, lists).
+ */
 export type Cell = string | number | boolean | bigint | null | undefined | Cell[];
+/**
+ * One table row: cells by column name.
+ */
 export type Row = Record<string, Cell>;
+/**
+ * The table formats the readers and writers know (the registry in `TABLE_FORMATS`).
+ */
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet' | 'arrow';
 
+/**
+ * Rows read from a table, with the column names and where the chunk starts in the file.
+ */
 export interface TableChunk {
   /** column names, in file order */
   columns: string[];

@@ -40,6 +40,13 @@ function toF32(file: string, dtype: string, buf: Uint8Array, count: number): Flo
   }
 }
 
+/**
+ * Parse a 2-D float16/32/64 .npy (C order) into embeddings.
+ * @param file - the file name in error messages.
+ * @param bytes - the file's bytes.
+ * @returns n×d embeddings.
+ * @throws DataError naming the file for a bad magic, dtype, order or shape.
+ */
 export function parseNpy(file: string, bytes: Uint8Array): Embeddings {
   if (bytes.length < 10 || String.fromCharCode(...bytes.subarray(0, 6)) !== '\x93NUMPY')
     throw new DataError('not a .npy file (bad magic)', { file });
@@ -73,6 +80,14 @@ export function parseNpy(file: string, bytes: Uint8Array): Embeddings {
   return checkFinite(file, { n, d, data: toF32(file, descr[2], body, n * d) });
 }
 
+/**
+ * Read one 2-D tensor of a safetensors file held in memory as embeddings.
+ * @param file - the file name in error messages.
+ * @param bytes - the file's bytes.
+ * @param tensor - the tensor's name (default: the only tensor).
+ * @returns n×d embeddings.
+ * @throws DataError naming the file for a missing or ambiguous tensor or a bad shape.
+ */
 export function parseSafetensors(file: string, bytes: Uint8Array, tensor?: string): Embeddings {
   const fail = (m: string) => new DataError(m, { file });
   const header = safetensorsHeaderOf(bytes, fail);
@@ -108,7 +123,14 @@ export function checkFinite(file: string, e: Embeddings): Embeddings {
 /** .npy element types m4kit writes. */
 export type NpyDType = '<f4' | '<i4' | '<i8';
 
-/** A C-ordered .npy (format 1.0, header padded to 64 bytes) holding `data` as `dtype` with `shape`. */
+/**
+ * A C-ordered .npy (format 1.0, header padded to 64 bytes) holding `data` as `dtype` with `shape`.
+ * @param shape - the array's shape.
+ * @param dtype - '<f2', '<f4', '<f8', … (little-endian).
+ * @param data - shape's product values, C order.
+ * @returns the file's bytes.
+ * @throws RangeError when data's length does not match the shape.
+ */
 export function npyBytes(shape: readonly number[], dtype: NpyDType, data: ArrayLike<number>): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (data.length !== count) throw new RangeError(`npyBytes: ${data.length} values for shape (${shape.join(', ')})`);

@@ -5,6 +5,9 @@
 import { DataError } from './errors.js';
 import type { Cell, TableChunk } from './table.js';
 
+/**
+ * Where a value was read (file, line, row, column), named in DataError messages.
+ */
 export interface Where {
   file?: string;
   line?: number;
@@ -12,7 +15,11 @@ export interface Where {
   column?: string;
 }
 
-/** missing: null, undefined, '', 'NA', 'NaN', NaN (the one definition every reader uses) */
+/**
+ * missing: null, undefined, '', 'NA', 'NaN', NaN (the one definition every reader uses)
+ * @param v - a cell.
+ * @returns whether it counts as missing.
+ */
 export const isMissing = (v: Cell): boolean =>
   v === null || v === undefined || v === '' || v === 'NA' || v === 'NaN' || (typeof v === 'number' && Number.isNaN(v));
 
@@ -36,6 +43,10 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
  * A category (group or label value) as its exact text: strings as they are, finite numbers, booleans and bigints
  * by their text. Refused: JSON objects and arrays, integers beyond 2^53 (rounded by JSON.parse / hyparquet, so two
  * ids would merge), and NUL / CR / other control characters (invisible, and "a" vs "a\r" would be two groups).
+ * @param v - a cell.
+ * @param where - file / row / column for the error.
+ * @returns the category as a string.
+ * @throws DataError for objects, arrays, unsafe integers and control characters.
  */
 export function categoryOf(v: Cell, where: Where): string {
   if (typeof v === 'string') {
@@ -69,7 +80,13 @@ export function categoryOf(v: Cell, where: Where): string {
   );
 }
 
-/** A finite number: numbers, exact bigints, numeric strings (not blank), true/false. Refuses the rest. */
+/**
+ * A finite number: numbers, exact bigints, numeric strings (not blank), true/false. Refuses the rest.
+ * @param v - a cell.
+ * @param where - file / row / column for the error.
+ * @returns the number.
+ * @throws DataError for anything else.
+ */
 export function numberOf(v: Cell, where: Where): number {
   let x = NaN;
   if (typeof v === 'number') x = v;
@@ -86,14 +103,27 @@ export function numberOf(v: Cell, where: Where): number {
   return x;
 }
 
-/** A probability in [0, 1] (keep probabilities q, 0/1 indicators) */
+/**
+ * A probability in [0, 1] (keep probabilities q, 0/1 indicators)
+ * @param v - a cell.
+ * @param where - file / row / column for the error.
+ * @param what - what the value is, in the message.
+ * @returns the probability.
+ * @throws DataError for a non-number or a value outside [0, 1].
+ */
 export function probabilityOf(v: Cell, where: Where, what = 'the value'): number {
   const x = numberOf(v, where);
   if (!(x >= 0 && x <= 1)) throw new DataError(`${what} ${x} is out of range (probabilities lie in [0, 1])`, where);
   return x;
 }
 
-/** An id copied to the output: a string, or a number held exactly; objects, arrays and rounded integers refused */
+/**
+ * An id copied to the output: a string, or a number held exactly; objects, arrays and rounded integers refused
+ * @param v - a cell.
+ * @param where - file / row / column for the error.
+ * @returns the id ('' for a missing one).
+ * @throws DataError for objects, arrays and integers beyond 2^53.
+ */
 export function idOf(v: Cell, where: Where): string | number {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') {
@@ -103,7 +133,13 @@ export function idOf(v: Cell, where: Where): string | number {
   return categoryOf(v, where);
 }
 
-/** One embedding value: a finite number; null, strings and non-finite values are refused (never read as 0) */
+/**
+ * One embedding value: a finite number; null, strings and non-finite values are refused (never read as 0)
+ * @param v - a cell.
+ * @param where - file / row / column (and dimension) for the error.
+ * @returns the number.
+ * @throws DataError for anything but a finite number.
+ */
 export function embeddingValueOf(v: unknown, where: Where & { dim?: number }): number {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   const at = where.dim !== undefined ? `dimension ${where.dim + 1}: ` : '';
@@ -113,7 +149,13 @@ export function embeddingValueOf(v: unknown, where: Where & { dim?: number }): n
   );
 }
 
-/** Refuse columns used by value whose cells the reader could not give exactly (chunk.inexact, e.g. wide DECIMAL) */
+/**
+ * Refuse columns used by value whose cells the reader could not give exactly (chunk.inexact, e.g. wide DECIMAL)
+ * @param chunk - a parsed chunk.
+ * @param columns - the columns read by value.
+ * @param file - the file in the error.
+ * @throws DataError naming the column and its type.
+ */
 export function checkExactColumns(chunk: TableChunk, columns: readonly string[], file?: string): void {
   for (const c of columns) {
     const type = chunk.inexact?.[c];
@@ -140,6 +182,9 @@ const MISSING_LOOKALIKE = /^(null|none|nil|n\/a|nan|undefined|missing|-)$/i;
 /**
  * Groups of one column that differ only invisibly (trailing space, NBSP, BOM, NFC vs NFD) or a group that looks
  * like a missing value ("null"): one message per finding, naming both spellings.
+ * @param column - the column's name.
+ * @param values - its distinct values.
+ * @returns the warnings (empty when none).
  */
 export function nearDuplicateWarnings(column: string, values: readonly string[]): string[] {
   const out: string[] = [];

@@ -24,6 +24,7 @@ const pending = new Set<string>();
 /**
  * Remove the temp files of writes still in progress (synchronous: for SIGINT/SIGTERM handlers). A process killed
  * with SIGKILL cannot run it and may leave one `.<name>.<pid>.<time>.tmp` file beside the output.
+ * @returns the temp files removed.
  */
 export function removeTempFiles(): string[] {
   const removed = [...pending];
@@ -57,6 +58,8 @@ function newFileMode(): number {
  * Write `path` atomically: the callback writes the temp file (created private, 0600), which then gets the mode of
  * the file it replaces (or a new file's mode) and is renamed into place. Any failure — disk full, size limit,
  * permissions — removes the temp file, leaves a previous file untouched and throws `OutputError` naming `path`.
+ * @param path - the final path.
+ * @param write - writes the content to the temp path it is given.
  */
 export async function atomicWrite(path: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const dir = dirname(path);
@@ -78,7 +81,14 @@ export async function atomicWrite(path: string, write: (tmp: string) => Promise<
   }
 }
 
-/** Write columns to `path` in the format its extension names (formats.ts), atomically; text formats may end in .gz. */
+/**
+ * Write columns to `path` in the format its extension names (formats.ts), atomically; text formats may end in .gz.
+ * @param path - the output path (its extension picks the format; text formats may end in .gz).
+ * @param columns - equal-length columns.
+ * @param format - a format that overrides the extension.
+ * @throws DataError for an unknown format, zstd, or columns of different lengths; OutputError when the file cannot
+ *   be written.
+ */
 export async function writeTable(path: string, columns: OutColumn[], format?: TableFormat): Promise<void> {
   const { spec, gzip, zstd } = tableFile(path, format);
   if (zstd) throw new DataError('zstd output is written by --engine duckdb only', { file: path });

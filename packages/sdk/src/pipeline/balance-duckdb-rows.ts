@@ -3,7 +3,7 @@
 // is the in-process pipeline's; q and keep are written by one COPY.
 import { writeFile } from 'node:fs/promises';
 import { createDuckdbEngine } from '../balance/engine-duckdb.js';
-import { checkFeasible } from '../balance/infeasible.js';
+import { checkFeasible, writesOutput } from '../balance/infeasible.js';
 import { biasReport } from '../balance/metrics.js';
 import { BALANCE_DEFAULTS, piForGroups, type ResolvedBalanceOptions } from '../balance/options.js';
 import { uniformSql } from '../balance/sql.js';
@@ -127,7 +127,7 @@ export async function balanceRows(
         await s.run(`CREATE TEMP VIEW m4_out AS SELECT s.m4_row, r.m4_pid, COALESCE(r.q, 0.0) AS q,
           ${keep('s.m4_row', 'COALESCE(r.q, 0.0)')} ${spec.id ? `, s.${sqlIdent(spec.id)} AS m4_id` : ''}
           FROM m4_src s LEFT JOIN (SELECT m4_row, m4_pid, ${qSql} AS q FROM m4_rows) r USING (m4_row)`);
-      if (opts.out) {
+      if (opts.out && writesOutput(res.status, o)) {
         const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'm4_row + 1 AS "row"';
         const order = ordered ? '' : ' ORDER BY m4_row';
         await copyAtomic(s, `SELECT ${idCol}, ${qText(opts.out)}, keep FROM m4_out${order}`, opts.out);
@@ -161,7 +161,7 @@ export async function balanceRows(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
-    checkFeasible(report, o.onInfeasible);
+    checkFeasible(report, o);
     return { encoded: enc, patternQ: new Float64Array(0), report };
   } finally {
     engine.dispose();

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { ArgumentError } from '@m4kit/kernels';
 import { resolveBalanceOptions, type BalanceOptions } from '../balance/options.js';
 import { resolvedWith } from '../balance/rules.js';
-import { checkFeasible } from '../balance/infeasible.js';
+import { checkFeasible, writesOutput } from '../balance/infeasible.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
 import { openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
@@ -17,8 +17,12 @@ import { balanceEncoded } from './balance.js';
 import { balanceRows } from './balance-duckdb-rows.js';
 import { biasFromPatterns } from './duckdb-bias.js';
 import { joinBackByCode, joinBackByJoin } from './duckdb-joinback.js';
+import { phaseTimer } from './phases.js';
 import type { BalanceReport } from './report-types.js';
 
+/**
+ * Options of `balanceFileDuckdb`: the balance options plus the output, the report, DuckDB's settings and the path.
+ */
 export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' | 'solver'> {
   out?: string;
   reportPath?: string;
@@ -31,6 +35,9 @@ export interface BalanceDuckdbOptions extends Omit<BalanceOptions, 'rowsEngine' 
   joinBack?: 'auto' | 'join';
 }
 
+/**
+ * What `balanceFileDuckdb` returns: the pattern table, q per pattern and the report.
+ */
 export interface BalanceDuckdbResult {
   /** the pattern-count table as the solver saw it: one pattern per distinct key, in order of first occurrence */
   encoded: EncodedTable;
@@ -41,7 +48,15 @@ export interface BalanceDuckdbResult {
 
 const ROW_PREFIX = /^row \d+(, column "(?:[^"]|"")*")?: /;
 
-/** Balance a table file (or glob) on the pattern path inside DuckDB. */
+/**
+ * Balance a table file (or glob) on the pattern path inside DuckDB.
+ * @param path - a table file or glob DuckDB reads (CSV/TSV/JSON/Parquet).
+ * @param spec - the attribute and label columns.
+ * @param opts - balance options plus `out`, `reportPath` and DuckDB settings.
+ * @returns the pattern table, q per pattern and the report.
+ * @throws InfeasibleError / NotConvergedError as `balanceFile` (after the report, without the output);
+ *   MissingDependencyError without `@duckdb/node-api`; DataError / OptionError for bad input.
+ */
 export async function balanceFileDuckdb(
   path: string,
   spec: ColumnSpec,
@@ -56,7 +71,9 @@ export async function balanceFileDuckdb(
   if (spec.utility && o.path === 'patterns')
     throw new ArgumentError('the patterns path cannot use a per-row utility; use path "rows"');
   const t0 = performance.now();
+  const ph = phaseTimer();
   const s = await openDuckDB(opts.duckdb);
+  ph.mark('open');
   try {
     const keys = [...new Set([...spec.attributes, ...spec.labels])];
     await registerSource(
@@ -64,6 +81,7 @@ export async function balanceFileDuckdb(
       path,
       'm4_src',
       [...keys, spec.id, spec.utility].filter((x): x is string => !!x),
+      ph,
     );
     const k = keys.map(sqlIdent);
     // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem;
@@ -80,10 +98,16 @@ export async function balanceFileDuckdb(
       `SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`,
     );
     if (!pats.length) throw new DataError('the table has no rows', { file: path });
+    ph.mark('groupBy');
     const enc = encodePatterns(pats, { ...spec, combine: spec.combine ?? o.combine }, path);
+    ph.mark('encode');
     if (rowsPath) return await balanceRows(s, path, spec, keys, enc, pats, o, opts, t0, on);
-    const res = await balanceEncoded(enc, resolvedWith(o, { path: 'patterns', onInfeasible: 'return' }));
+    const res = await balanceEncoded(
+      enc,
+      resolvedWith(o, { path: 'patterns', onInfeasible: 'return', onNotConverged: 'return' }),
+    );
     const feasible = res.report.solver.status !== 'infeasible';
+    ph.mark('solve');
     let kept = 0;
     let joinBack = 'lookup';
     let bias = res.report.bias;
@@ -91,7 +115,9 @@ export async function balanceFileDuckdb(
       // one scan writes (pattern code, keep) per row into a narrow table in row order, the kept rows per pattern
       // are grouped from it, and the output is COPYed from it in row order: no join, no sort (joinBackByCode);
       // past the dense-code limit, the join on the pattern columns and a sort by row id (joinBackByJoin)
-      const jb = { out: opts.out, seed: o.seed };
+      // stopped at maxIter and about to throw NotConvergedError: the kept rows are counted, no output written
+      const out = writesOutput(res.report.solver.status, o) ? opts.out : undefined;
+      const jb = { out, seed: o.seed, phases: ph };
       const kwPid =
         (opts.joinBack === 'join' ? null : await joinBackByCode(s, keys, spec, res.q, jb)) ??
         ((joinBack = 'join'), await joinBackByJoin(s, spec, res.q, jb, on));
@@ -106,6 +132,7 @@ export async function balanceFileDuckdb(
       });
       // the bias report on the real rows: balanceEncoded's kept moments saw one draw per pattern, not per row
       bias = await biasFromPatterns(enc, pi, res.report.options.eta, wq, kw, res.report.options.tolerance);
+      ph.mark('bias');
     }
     const total = pats.reduce((a, p) => a + Number(p.m4_n), 0);
     let dropped = 0;
@@ -120,10 +147,13 @@ export async function balanceFileDuckdb(
     };
     if (opts.reportPath)
       await atomicWrite(opts.reportPath, (tmp) => writeFile(tmp, JSON.stringify({ file: path, ...report }, null, 2)));
-    checkFeasible(report, o.onInfeasible);
+    ph.mark('report');
+    checkFeasible(report, o);
     return { encoded: enc, patternQ: res.q, report };
   } finally {
     await s.close();
+    ph.mark('close');
+    ph.done('balance --engine duckdb (patterns)');
   }
 }
 

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { readTable, type ReadOptions } from '../io/read.js';
 import { atomicWrite, writeTable, type OutColumn } from '../io/write.js';
-import { checkFeasible } from '../balance/infeasible.js';
+import { checkFeasible, writesOutput } from '../balance/infeasible.js';
 import { columnSpecWarnings, resolveBalanceOptions } from '../balance/options.js';
 import { createFileEngine } from './file-engine.js';
 import { balanceEncoded, type BalanceOptions, type BalanceResult } from './balance.js';
@@ -49,7 +49,9 @@ export interface BalanceFileOptions extends BalanceOptions {
  * @param opts - balance options plus `out` (output table), `reportPath`, `read` and `lowMemory`
  * @returns the encoded table and the balance result
  * @throws InfeasibleError when no q meets the hard constraints at η — after writing the report (which says so), never
- *   the output table (unless `onInfeasible: 'return'`); DataError / OptionError for bad input
+ *   the output table (unless `onInfeasible: 'return'`); NotConvergedError when the solver stopped at `maxIter`
+ *   before meeting its tolerance — likewise after the report, without the output table (unless
+ *   `onNotConverged: 'return'`, which writes it); DataError / OptionError for bad input
  *
  * @example
  * ```js
@@ -76,12 +78,13 @@ export async function balanceFile(
   spec: ColumnSpec,
   opts: BalanceFileOptions = {},
 ): Promise<{ encoded: EncodedTable; result: BalanceResult }> {
-  const { onInfeasible } = resolveBalanceOptions(opts);
+  const resolved = resolveBalanceOptions(opts);
   if (opts.combine !== undefined && spec.combine === undefined) spec = { ...spec, combine: opts.combine };
   const encoded = await encodeFile(path, spec, opts.read);
   const result = await balanceEncoded(encoded, {
     ...opts,
     onInfeasible: 'return',
+    onNotConverged: 'return',
     rowsEngine: opts.lowMemory
       ? (pi, kernels) =>
           createFileEngine(path, spec, encoded, pi, {
@@ -94,16 +97,23 @@ export async function balanceFile(
   // the column spec's, then the encoder's (groups that differ only invisibly, a group "null")
   const warnings = [...columnSpecWarnings(spec), ...(encoded.warnings ?? [])];
   if (warnings.length) result.report.warnings = warnings;
-  if (opts.out && result.report.solver.status !== 'infeasible')
+  if (opts.out && writesOutput(result.report.solver.status, resolved))
     await writeBalanceOutput(opts.out, encoded, result, spec);
   if (opts.reportPath)
     await atomicWrite(opts.reportPath, (tmp) =>
       writeFile(tmp, JSON.stringify({ file: path, ...result.report }, null, 2)),
     );
-  checkFeasible(result.report, onInfeasible);
+  checkFeasible(result.report, resolved);
   return { encoded, result };
 }
 
+/**
+ * Write the balance output table (id or 1-based row, q, keep) in the format `out` names, atomically.
+ * @param out - the output path.
+ * @param enc - the encoded table (ids).
+ * @param result - q and keep per row.
+ * @param spec - the column spec (the id column's name).
+ */
 export async function writeBalanceOutput(
   out: string,
   enc: EncodedTable,

@@ -21,7 +21,12 @@ export type { BalanceOptions } from '../balance/options.js';
 export type { BalanceReport, BalanceResult } from './report-types.js';
 export { solverReport } from './driver.js';
 
-/** Counter-based uniform in [0,1) for (seed, row): keep flags do not depend on chunking or order. */
+/**
+ * Counter-based uniform in [0,1) for (seed, row): keep flags do not depend on chunking or order.
+ * @param seed - the seed (integer).
+ * @param i - the 0-based row.
+ * @returns a uniform number in [0, 1).
+ */
 export function uniformAt(seed: number, i: number): number {
   let z = (Math.imul(seed | 0, 0x9e3779b1) ^ Math.imul(i + 0x632be5ab, 0x85ebca6b)) >>> 0;
   z = Math.imul(z ^ (z >>> 16), 0x7feb352d) >>> 0;
@@ -68,6 +73,8 @@ async function keptMoments(
  *   `onInfeasible`, …; see `BalanceOptions`), checked by `resolveBalanceOptions`
  * @returns `q` and `keep` per input row (0 for dropped rows) and the `report`
  * @throws InfeasibleError when no q meets the hard constraints at η (unless `onInfeasible: 'return'`);
+ *   NotConvergedError when the solver stopped at `maxIter` before meeting its tolerance (unless
+ *   `onNotConverged: 'return'`);
  *   OptionError for a bad option
  *
  * @example
@@ -174,7 +181,7 @@ export async function balanceEncoded(
         timeMs: performance.now() - t0,
       },
     };
-    checkFeasible(result.report, opts.onInfeasible);
+    checkFeasible(result.report, opts);
     return result;
   } finally {
     engine!?.dispose();

@@ -8,7 +8,7 @@ import {
   solverOptionsFrom,
   type ResolvedBalanceOptions,
 } from '../balance/options.js';
-import { infeasibleDetail, type ViolatedConstraint } from '../balance/infeasible.js';
+import { infeasibleDetail, violatedConstraints, type ViolatedConstraint } from '../balance/infeasible.js';
 import { maxFeasibleEtaResolved, solveResolved } from '../balance/solve-core.js';
 import type { SolveResult } from '../balance/solve-types.js';
 import { streamResolved } from '../balance/stream.js';
@@ -109,8 +109,12 @@ export async function driveBalance(
   }
   const before = await engine.pass(new Float64Array(m * (c + 1)), 0, eta, 1);
   const after = res.status === 'infeasible' ? before : await engine.pass(res.W, res.mu, eta);
-  // infeasible: the unmet constraints at the solver's last point, and the largest feasible η if not searched yet
-  const detail = await infeasibleDetail(engine, res, eta, at.names, opts, at.tol);
+  // infeasible: the unmet constraints at the solver's last point, and the largest feasible η if not searched yet;
+  // stopped at maxIter: the constraints unmet at the last iterate (NotConvergedError names them)
+  const detail =
+    res.status === 'max-iter'
+      ? { violated: violatedConstraints(after, at.names, opts) }
+      : await infeasibleDetail(engine, res, eta, at.names, opts, at.tol);
   found ??= detail.maxFeasibleEta;
   return {
     eta,
@@ -147,6 +151,9 @@ export function optionsReport(
 /**
  * The report's `solver` block from a solve result and the largest-feasible-η search before it (one function for
  * every pipeline, so the fields cannot drift between them).
+ * @param res - the solve result.
+ * @param search - the η search's work and the streaming / infeasibility details.
+ * @returns the report's `solver` block.
  */
 export function solverReport(
   res: SolveResult,

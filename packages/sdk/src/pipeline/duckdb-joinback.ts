@@ -3,11 +3,13 @@
 import { uniformSql } from '../balance/sql.js';
 import type { ColumnSpec } from '../io/encode.js';
 import { copyAtomic, jsNumberText, sqlIdent, type DuckSession } from '../io/duckdb.js';
+import type { PhaseTimer } from './phases.js';
 
 /** what the join-back needs of the pipeline's options */
 export interface JoinBackOptions {
   out?: string;
   seed?: number;
+  phases?: PhaseTimer;
 }
 
 /** dense pattern codes up to this many: the q lists stay small constants (0.5 MB) and the code fits a USMALLINT */
@@ -99,6 +101,7 @@ export async function joinBackByCode(
   opts: JoinBackOptions,
 ): Promise<Float64Array | null> {
   const plan = await codePlan(s, keys);
+  opts.phases?.mark('codePlan');
   if (!plan) return null;
   const { code, pidOf } = plan;
   await s.run('CREATE TEMP TABLE m4_qc (m4_c INTEGER, q DOUBLE, t VARCHAR)');
@@ -118,6 +121,7 @@ export async function joinBackByCode(
   await s.run(`CREATE TEMP TABLE m4_k AS
     SELECT CAST(m4_c AS USMALLINT) AS m4_c, ${u} < getvariable('m4_qv')[m4_c + 1] AS keep ${spec.id ? ', m4_id' : ''}
     FROM (SELECT ${code} AS m4_c, m4_row ${id} FROM m4_src)`);
+  opts.phases?.mark('keepScan');
   const kw = new Float64Array(q.length);
   const n = await s.rows('SELECT m4_c, COUNT(*) AS n, COUNT(*) FILTER (WHERE keep) AS k FROM m4_k GROUP BY ALL');
   const counts = new Map((await s.rows('SELECT m4_pid, m4_n FROM m4_pat')).map((r) => [Number(r.m4_pid), r.m4_n]));
@@ -129,11 +133,13 @@ export async function joinBackByCode(
     }
     kw[pid] = Number(r.k);
   }
+  opts.phases?.mark('keptCounts');
   if (opts.out) {
     const csv = /\.(csv|tsv|tab)(\.gz)?$/i.test(opts.out);
     const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'rowid + 1 AS "row"';
     const qCol = `getvariable('${csv ? 'm4_qt' : 'm4_qv'}')[m4_c + 1] AS q`;
     await copyAtomic(s, `SELECT ${idCol}, ${qCol}, keep FROM m4_k`, opts.out);
+    opts.phases?.mark('copy');
   }
   return kw;
 }

@@ -21,8 +21,14 @@ import { atomicWrite } from '../io/write.js';
 import { evalReportHtml } from '../report/html.js';
 import { unknownColumnMessage } from '../io/values.js';
 
+/**
+ * Which evaluation `evaluateFiles` runs.
+ */
 export type EvalTask = 'zeroshot' | 'retrieval' | 'bias' | 'all';
 
+/**
+ * Inputs of `evaluateFiles`: embedding files, metadata tables, tasks and options.
+ */
 export interface EvalOptions {
   images: string;
   texts?: string;
@@ -44,6 +50,9 @@ export interface EvalOptions {
   reportJson?: string;
 }
 
+/**
+ * What `evaluateFiles` returns (and `m4kit eval` writes as JSON): inputs, backend and one block per task.
+ */
 export interface EvalReport {
   createdAt: string;
   backend: string;

@@ -11,6 +11,9 @@ import { readTable, type ReadOptions } from '../io/read.js';
 import { statSync } from 'node:fs';
 import { DataError } from '../io/errors.js';
 
+/**
+ * Options of `createFileEngine`: chunk size, the GPU to run passes on, and the text encoding.
+ */
 export interface FileEngineOptions {
   chunkRows?: number;
   /** run each chunk's pass on this GPU (default: float64 CPU) */
@@ -19,6 +22,15 @@ export interface FileEngineOptions {
   encoding?: ReadOptions['encoding'];
 }
 
+/**
+ * A `MomentsEngine` that streams the table file from disk on every pass (constant memory; `lowMemory`).
+ * @param path - the table file.
+ * @param spec - the column spec.
+ * @param first - the table as encoded once (vocabulary and counts).
+ * @param pi - the m target shares.
+ * @param opts - chunk rows, GPU, text encoding.
+ * @returns the engine.
+ */
 export function createFileEngine(
   path: string,
   spec: ColumnSpec,

@@ -4,7 +4,13 @@ import type { EvalReport } from '../pipeline/evaluate-file.js';
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
-/** Horizontal bar chart: one bar per item, optional reference line. */
+/**
+ * Horizontal bar chart: one bar per item, optional reference line.
+ * @param title - the chart's title.
+ * @param items - one bar per item.
+ * @param opts - axis max, reference line, colour, unit.
+ * @returns an HTML fragment (inline SVG).
+ */
 export function barChart(
   title: string,
   items: { label: string; value: number }[],
@@ -32,7 +38,13 @@ export function barChart(
   return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img">${bars}${ref}</svg></figure>`;
 }
 
-/** Stacked 100% bars: shares of each group per row. */
+/**
+ * Stacked 100% bars: shares of each group per row.
+ * @param title - the chart's title.
+ * @param rows - one bar per row: its label and group shares.
+ * @param groups - the group names (legend).
+ * @returns an HTML fragment (inline SVG).
+ */
 export function stackedShares(title: string, rows: { label: string; shares: number[] }[], groups: string[]): string {
   const palette = [
     '#4c78a8',
@@ -74,6 +86,11 @@ export function stackedShares(title: string, rows: { label: string; shares: numb
   return `<figure><figcaption>${esc(title)}</figcaption><svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 20}" height="${h}" role="img">${legend}${body}</svg></figure>`;
 }
 
+/**
+ * A self-contained HTML page of an evaluation report (charts as inline SVG).
+ * @param r - the report.
+ * @returns the HTML document.
+ */
 export function evalReportHtml(r: EvalReport): string {
   const parts: string[] = [];
   parts.push(

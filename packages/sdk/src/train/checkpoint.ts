@@ -5,6 +5,9 @@
 import { ArgumentError } from '@m4kit/kernels';
 import { decodeF64, firstNonFinite, safetensorsHeaderOf } from '../io/safetensors.js';
 
+/**
+ * A tensor read from or written to safetensors: name, shape, dtype and values.
+ */
 export interface NamedTensor {
   name: string;
   shape: number[];
@@ -15,6 +18,13 @@ export interface NamedTensor {
 /** Serialise tensors with `metadata` in the header: the one writer, in io/safetensors.ts. */
 export { writeSafetensors } from '../io/safetensors.js';
 
+/**
+ * Parse a whole safetensors file held in memory (F32 / F64 tensors, metadata).
+ * @param bytes - the file.
+ * @param what - the name in error messages (default 'checkpoint').
+ * @returns the tensors by name and the `__metadata__` strings.
+ * @throws ArgumentError for a malformed header, an unsupported dtype or a non-finite value.
+ */
 export function readSafetensors(
   bytes: Uint8Array,
   what = 'checkpoint',
@@ -34,7 +44,11 @@ export function readSafetensors(
   return { tensors, metadata: { ...header.metadata } };
 }
 
-/** The JSON config path beside a model or checkpoint: x.safetensors → x.json */
+/**
+ * The JSON config path beside a model or checkpoint: x.safetensors → x.json
+ * @param path - a model or checkpoint path.
+ * @returns the JSON config path.
+ */
 export function configPathFor(path: string): string {
   return /\.safetensors$/i.test(path) ? path.replace(/\.safetensors$/i, '.json') : `${path}.json`;
 }

@@ -30,6 +30,9 @@ export interface TrainDefaults {
 }
 
 // explicitly typed: JSR's publish check refuses inferred types in the public API (`Math.log` is not inferable)
+/**
+ * Every `train()` default.
+ */
 export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   loss: 'clip' as 'clip' | 'siglip',
   outDim: 256,
@@ -52,6 +55,9 @@ export const TRAIN_DEFAULTS: TrainDefaults = Object.freeze({
   sampling: 'keep' as 'keep' | 'weights',
 });
 
+/**
+ * A `train()` configuration after `resolveTrainOptions`: every field checked and defaulted.
+ */
 export interface ResolvedConfig {
   loss: 'clip' | 'siglip';
   outDim: number;
@@ -75,6 +81,9 @@ export interface ResolvedConfig {
 /** the *Options name of ResolvedConfig */
 export type ResolvedTrainOptions = ResolvedConfig;
 
+/**
+ * One training stage after validation: its data and global step range.
+ */
 export interface ResolvedStage {
   data: PairedData;
   /** global steps [start, end) */
@@ -85,7 +94,12 @@ export interface ResolvedStage {
 const isInt = (x: unknown, min: number): x is number => typeof x === 'number' && Number.isInteger(x) && x >= min;
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
-/** Checks a train() configuration and fills TRAIN_DEFAULTS (the one place train options are resolved). */
+/**
+ * Checks a train() configuration and fills TRAIN_DEFAULTS (the one place train options are resolved).
+ * @param c - the configuration as users set it.
+ * @returns the resolved configuration.
+ * @throws TrainConfigError naming the bad setting.
+ */
 export function resolveTrainOptions(c: TrainConfig): ResolvedConfig {
   const D = TRAIN_DEFAULTS;
   const e = (m: string) => new TrainConfigError(`train: ${m}`);
@@ -144,7 +158,10 @@ export function resolveTrainOptions(c: TrainConfig): ResolvedConfig {
   };
 }
 
-/** @deprecated the old name of resolveTrainOptions */
+/**
+ * Checks a train() configuration and fills TRAIN_DEFAULTS.
+ * @deprecated the old name of resolveTrainOptions
+ */
 export const resolveConfig = resolveTrainOptions;
 
 function checkData(d: PairedData, where: string, batchSize: number): void {
@@ -190,7 +207,13 @@ function checkData(d: PairedData, where: string, batchSize: number): void {
   }
 }
 
-/** Validate data (one set or stages) against the config; every stage must share the feature widths. */
+/**
+ * Validate data (one set or stages) against the config; every stage must share the feature widths.
+ * @param data - one paired data set, or stages with their step fractions.
+ * @param cfg - the resolved config.
+ * @returns each stage with its global step range.
+ * @throws TrainConfigError for empty or inconsistent data.
+ */
 export function resolveStages(data: PairedData | TrainStage[], cfg: ResolvedConfig): ResolvedStage[] {
   const stages: TrainStage[] = Array.isArray(data) ? data : [{ data, fraction: 1 }];
   if (stages.length === 0) throw new TrainConfigError('train: empty stage list');
@@ -221,6 +244,9 @@ export function resolveStages(data: PairedData | TrainStage[], cfg: ResolvedConf
 
 // ---------------------------------------------------------------- parameters
 
+/**
+ * One trainable tensor: name, shape and whether weight decay applies.
+ */
 export interface ParamSpec {
   name: string;
   shape: number[];
@@ -228,12 +254,20 @@ export interface ParamSpec {
   decay: boolean;
 }
 
+/** The trainable tensors of a configuration and each tower's Linear shapes. */
 export interface Layout {
   params: ParamSpec[];
   /** per tower: [in, out] of each Linear */
   towers: { image: [number, number][]; text: [number, number][] };
 }
 
+/**
+ * The trainable tensors of a configuration (towers' Linears, logit scale, SigLIP bias) in checkpoint order.
+ * @param cfg - the resolved config.
+ * @param imageDim - image feature width.
+ * @param textDim - text feature width.
+ * @returns the parameter list and tower shapes.
+ */
 export function layoutOf(cfg: ResolvedConfig, imageDim: number, textDim: number): Layout {
   const params: ParamSpec[] = [];
   const towers = { image: [] as [number, number][], text: [] as [number, number][] };
@@ -276,7 +310,12 @@ function mix(...xs: number[]): number {
   return h >>> 0;
 }
 
-/** PyTorch nn.Linear's default: weight and bias ~ U(−1/√in, 1/√in); t and b from the config. Seeded. */
+/**
+ * PyTorch nn.Linear's default: weight and bias ~ U(−1/√in, 1/√in); t and b from the config. Seeded.
+ * @param layout - the parameter layout.
+ * @param cfg - the resolved config (seed, initial t and b).
+ * @returns one array per parameter.
+ */
 export function initParams(layout: Layout, cfg: ResolvedConfig): Float32Array[] {
   const r = rng(mix(cfg.seed, 0x9a7a));
   return layout.params.map((p) => {
@@ -296,6 +335,9 @@ export function initParams(layout: Layout, cfg: ResolvedConfig): Float32Array[] 
 
 // ---------------------------------------------------------------- sampling
 
+/**
+ * The sampler's position: epoch and offset in that epoch's order (what a checkpoint stores).
+ */
 export interface SamplerState {
   epoch: number;
   pos: number;
@@ -357,7 +399,12 @@ export class Sampler {
   }
 }
 
-/** Learning rate at 0-based step i: linear warm-up over `warmupSteps`, then cosine decay towards 0. */
+/**
+ * Learning rate at 0-based step i: linear warm-up over `warmupSteps`, then cosine decay towards 0.
+ * @param cfg - the resolved config (lr, warm-up, steps).
+ * @param i - 0-based step.
+ * @returns the learning rate.
+ */
 export function lrAt(cfg: ResolvedConfig, i: number): number {
   const w = cfg.warmupSteps;
   if (i < w) return (cfg.lr * (i + 1)) / w;

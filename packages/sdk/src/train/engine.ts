@@ -1,5 +1,8 @@
 import type { Layout, ResolvedConfig } from './core.js';
 
+/**
+ * What a logged training step reads back: loss, gradient norm and scale.
+ */
 export interface StepResult {
   loss: number;
   gradNorm?: number;
@@ -22,6 +25,9 @@ export interface Engine {
   dispose(): void;
 }
 
+/**
+ * What a training engine starts from: config, layout, initial parameters.
+ */
 export interface EngineInit {
   cfg: ResolvedConfig;
   layout: Layout;

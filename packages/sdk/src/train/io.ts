@@ -1,6 +1,9 @@
 // File IO for save()/checkpoints, registered by the Node entry so the runtime-neutral entry needs no node:fs.
 import { ArgumentError } from '@m4kit/kernels';
 
+/**
+ * File IO for checkpoints (registered by the Node entry; absent in browsers).
+ */
 export interface TrainFileIO {
   /** write atomically (temp + rename) */
   writeFile(path: string, bytes: Uint8Array | string): Promise<void>;
@@ -9,6 +12,10 @@ export interface TrainFileIO {
 
 let io: TrainFileIO | null = null;
 
+/**
+ * Register the file IO that checkpoints use (done by `@m4kit/sdk/node`; null unregisters).
+ * @param x - the IO functions, or null.
+ */
 export function setTrainFileIO(x: TrainFileIO | null): void {
   io = x;
 }

@@ -12,7 +12,13 @@ setTrainFileIO({
   readFile: async (path) => new Uint8Array(await readFile(path)),
 });
 
-/** Load a model written by `TrainedModel.save()` (or a training checkpoint) from a .safetensors file. */
+/**
+ * Load a model written by `TrainedModel.save()` (or a training checkpoint) from a .safetensors file.
+ * @param k - the `Kernels` to run the model on.
+ * @param path - the .safetensors file.
+ * @returns the model.
+ * @throws DataError when the file cannot be read; ArgumentError for a malformed file.
+ */
 export async function loadTrainedModelFile(k: Kernels, path: string): Promise<TrainedModel> {
   const bytes = await readFile(path).catch((e: NodeJS.ErrnoException) => {
     throw new DataError(e.code === 'ENOENT' ? 'file not found' : `cannot read: ${e.message}`, { file: path });

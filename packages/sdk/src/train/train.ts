@@ -30,7 +30,13 @@ export class TrainAbortedError extends M4kitError {
 const CHECKPOINT_FORMAT = 'm4kit-train-checkpoint';
 const MODEL_FORMAT = 'm4kit-train-model';
 
-/** The engine for a backend: WebGPU, or the float64 reference on the CPU backend. */
+/**
+ * The engine for a backend: WebGPU, or the float64 reference on the CPU backend.
+ * @param k - the `Kernels`.
+ * @param init - config, layout and parameters.
+ * @param stages - the resolved stages.
+ * @returns the engine.
+ */
 export function createEngine(k: Kernels, init: EngineInit, stages: ResolvedStage[]): Engine {
   if (k.backend === 'cpu') return new RefEngine(init, stages);
   return new GpuEngine(k, init, stages);
@@ -131,7 +137,14 @@ function makeModel(
   };
 }
 
-/** A model from the bytes of a saved model or a checkpoint (no training state needed). */
+/**
+ * A model from the bytes of a saved model or a checkpoint (no training state needed).
+ * @param k - the `Kernels` to run the model on.
+ * @param bytes - the .safetensors bytes.
+ * @param file - the name in error messages.
+ * @returns the model (call `dispose()` when done).
+ * @throws ArgumentError for a malformed file.
+ */
 export async function loadTrainedModel(
   k: Kernels,
   bytes: Uint8Array,

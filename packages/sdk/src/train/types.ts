@@ -21,6 +21,10 @@ export interface TowerConfig {
   hidden: number[];
 }
 
+/**
+ * What `train()` trains: the loss, the projection towers and the optimisation settings (defaults in
+ * `TRAIN_DEFAULTS`).
+ */
 export interface TrainConfig {
   loss: 'clip' | 'siglip';
   /** shared embedding width */
@@ -54,6 +58,9 @@ export interface TrainStage {
   fraction: number;
 }
 
+/**
+ * A trained (or loaded) model: embed image and text features into the shared space, save it.
+ */
 export interface TrainedModel {
   config: TrainConfig;
   /** n × outDim, L2-normalised */
@@ -66,6 +73,9 @@ export interface TrainedModel {
   dispose(): void;
 }
 
+/**
+ * Callbacks and files of a `train()` run: progress, logging, checkpoints, evaluation, resume and abort.
+ */
 export interface TrainHooks {
   /** after every step; `loss` is defined on logged steps only (the one read-back) */
   onStep?(step: number, loss: number | undefined): void;
@@ -83,6 +93,9 @@ export interface TrainHooks {
   onLog?(record: TrainLogRecord): void;
 }
 
+/**
+ * One logged step of `train()` (passed to `onLog`).
+ */
 export interface TrainLogRecord {
   step: number;
   stage: number;

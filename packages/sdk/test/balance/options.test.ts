@@ -175,6 +175,27 @@ describe('resolveBalanceOptions', () => {
     );
   });
 
+  it("pi '' and seeds that are not 32-bit integers are refused as the CLI refuses them (were: uniform, truncated, wrapped)", () => {
+    // one rule in the resolver, used by the SDK and the CLI alike (the CLI had its own audit before)
+    const L = { pi: '--pi', seed: '--seed' };
+    expect(optionError(() => resolveBalanceOptions({ pi: '' }, L)).message).toMatch(
+      /^--pi is empty \(an unset variable\?\)/,
+    );
+    expect(optionError(() => resolveBalanceOptions({ pi: '  ' })).message).toMatch(/^pi is empty/);
+    expect(optionError(() => resolveBalanceOptions({ seed: '' }, L)).message).toMatch(/^--seed is blank/);
+    for (const bad of ['1.5', '-1', '4294967296', 'x'])
+      expect(optionError(() => resolveBalanceOptions({ seed: bad }, L)).message).toMatch(/^--seed must be an integer/);
+    expect(optionError(() => resolveBalanceOptions({ seed: '4294967297' }, L)).message).toMatch(
+      /integer in \[0, 2\^32\).*got "4294967297"$/,
+    );
+    expect(optionError(() => resolveBalanceOptions({ seed: 1.5 })).message).toMatch(
+      /^seed must be an integer.*got 1\.5$/,
+    );
+    expect(resolveBalanceOptions({ seed: '4294967295' }).seed).toBe(2 ** 32 - 1);
+    expect(resolveBalanceOptions({ seed: 0 }).seed).toBe(0);
+    expect(resolveBalanceOptions({}).pi).toBeUndefined(); // π left out: uniform
+  });
+
   it('V is a deprecated alias of softPenalty; both given and different is refused', () => {
     expect(resolveBalanceOptions({ V: 3 }).softPenalty).toBe(3);
     expect(resolveBalanceOptions({ softPenalty: 3, V: 3 }).softPenalty).toBe(3);

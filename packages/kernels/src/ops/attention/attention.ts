@@ -53,7 +53,7 @@ export function attentionDims(
  * (row = [q | k | v], heads in column blocks); O: [batch·seq, width]. f16 storage in → f16 out, f32 maths.
  * @param ctx - the WebGPU context that owns `qkv`.
  * @param qkv - packed [batch·seq, 3·width] projections, f32 or f16 (f16 needs `shader-f16`).
- * @param o - `batch` (sequences), `heads` (width % heads = 0, head size ≤ 128), optional `causal` and `scale`
+ * @param o - `batch` (sequences), `heads` (width % heads = 0, head size ≤ 2048), optional `causal` and `scale`
  *   (default 1/√headSize).
  * @returns a new [batch·seq, width] tensor in qkv's dtype.
  * @throws ShapeError for shapes that do not split into batch × heads; ArgumentError for a non-finite scale.

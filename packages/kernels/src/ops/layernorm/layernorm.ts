@@ -39,7 +39,7 @@ export function layerNormDims(
  * @param x - [rows, width] input, f32 or f16 storage.
  * @param gamma - [width] f32 scale γ.
  * @param beta - [width] f32 shift β.
- * @param eps - variance epsilon (default 1e-5, > 0).
+ * @param eps - variance epsilon (default 1e-5, finite, ≥ 0).
  * @returns a new tensor of x's shape and dtype.
  * @throws ShapeError / ArgumentError for mismatched shapes, dtypes or a bad eps.
  */

@@ -37,7 +37,7 @@ export function unfoldDims(xShape: readonly number[], patch: number): [number, n
  * @param x - [n, C, S, S] f32 images.
  * @param patch - patch side p (> 0, ≤ S).
  * @returns a new [n·G², C·p²] tensor.
- * @throws ShapeError for a rank other than 4, non-square images or a bad patch size.
+ * @throws ShapeError unless x is [n, C, S, S]; ArgumentError for a patch size outside [1, S]; f32 only.
  */
 export function unfold(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor {
   const op = 'unfold';

@@ -9,11 +9,17 @@ import { decodeJpegRgba } from './jpeg.js';
 import { decodePngRgba } from './png.js';
 import type { RgbaImage } from './types.js';
 
+/**
+ * An image container format, as sniffed from the leading bytes.
+ */
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'bmp' | 'tiff' | 'avif' | 'heic' | 'unknown';
 
 /** Anything `decodeImage` / `embedImages` take: a path (Node/Deno), encoded bytes, a Blob or an ImageBitmap. */
 export type ImageInput = string | Uint8Array | ArrayBuffer | Blob | ImageBitmap | RgbaImage;
 
+/**
+ * Options of image decoding: which decoders may be used.
+ */
 export interface DecodeOptions {
   /**
    * 'auto' (default): PNG with fast-png, other formats with the platform where it decodes (browsers), JPEG with
@@ -22,7 +28,11 @@ export interface DecodeOptions {
   decoder?: 'auto' | 'js';
 }
 
-/** The format of encoded bytes, from their signature. */
+/**
+ * The format of encoded bytes, from their signature.
+ * @param b - the first bytes of the file (12 suffice).
+ * @returns the format, or 'unknown'.
+ */
 export function sniffImageFormat(b: Uint8Array): ImageFormat {
   const at = (o: number, s: string) => [...s].every((c, i) => b[o + i] === c.charCodeAt(0));
   if (b.length >= 8 && b[0] === 0x89 && at(1, 'PNG\r\n\x1a\n')) return 'png';
@@ -44,6 +54,7 @@ let platform: boolean | undefined;
 /**
  * True where createImageBitmap exists and an OffscreenCanvas has a 2D context to read pixels back (browsers and
  * their workers; not Node, and not Deno, whose OffscreenCanvas has only a WebGPU context).
+ * @returns whether createImageBitmap + OffscreenCanvas 2D decode images here.
  */
 export function platformDecodes(): boolean {
   if (platform === undefined) {
@@ -62,12 +73,20 @@ export function platformDecodes(): boolean {
 type FileReader = (path: string) => Promise<Uint8Array>;
 let readFileBytes: FileReader | null = null;
 
-/** Registered by the Node entry (`@m4kit/sdk/node`): how a path becomes bytes. */
+/**
+ * Registered by the Node entry (`@m4kit/sdk/node`): how a path becomes bytes.
+ * @param reader - reads a path's bytes.
+ */
 export function setImageFileReader(reader: FileReader): void {
   readFileBytes = reader;
 }
 
-/** A short label for an input in messages: the path, or `image #i (kind)`. */
+/**
+ * A short label for an input in messages: the path, or `image #i (kind)`.
+ * @param input - an image input.
+ * @param i - its position in the list.
+ * @returns the label.
+ */
 export function imageLabel(input: ImageInput, i: number): string {
   if (typeof input === 'string') return input;
   const kind =
@@ -88,7 +107,14 @@ function isRgba(x: unknown): x is RgbaImage {
   return typeof o === 'object' && o !== null && o.data instanceof Uint8Array && typeof o.width === 'number';
 }
 
-/** Decode one input to RGBA8 (EXIF orientation applied). Errors are DataErrors naming `label`. */
+/**
+ * Decode one input to RGBA8 (EXIF orientation applied). Errors are DataErrors naming `label`.
+ * @param input - a path (Node/Deno), bytes, a Blob, an ImageBitmap or RGBA pixels.
+ * @param label - names the input in errors.
+ * @param opts - the decoder choice.
+ * @returns RGBA8 pixels.
+ * @throws DataError naming `label` for an unreadable or undecodable input.
+ */
 export async function decodeImage(input: ImageInput, label: string, opts: DecodeOptions = {}): Promise<RgbaImage> {
   if (typeof input === 'string') {
     if (!readFileBytes)
@@ -117,7 +143,14 @@ export async function decodeImage(input: ImageInput, label: string, opts: Decode
   });
 }
 
-/** Decode encoded bytes to RGBA8 with EXIF orientation applied. */
+/**
+ * Decode encoded bytes to RGBA8 with EXIF orientation applied.
+ * @param bytes - the encoded image.
+ * @param label - names the input in errors.
+ * @param opts - the decoder choice.
+ * @returns RGBA8 pixels.
+ * @throws DataError naming `label` for an unknown or undecodable format.
+ */
 export async function decodeBytes(bytes: Uint8Array, label: string, opts: DecodeOptions = {}): Promise<RgbaImage> {
   const format = sniffImageFormat(bytes);
   const fail = (what: string, e?: unknown): never => {
@@ -171,7 +204,13 @@ interface Canvas2D {
   getImageData(sx: number, sy: number, sw: number, sh: number): { data: Uint8ClampedArray };
 }
 
-/** Pixels of an ImageBitmap through an OffscreenCanvas (browsers). */
+/**
+ * Pixels of an ImageBitmap through an OffscreenCanvas (browsers).
+ * @param bmp - an ImageBitmap.
+ * @param label - names the input in errors.
+ * @returns RGBA8 pixels.
+ * @throws DataError outside browsers (no OffscreenCanvas 2D context).
+ */
 export function bitmapToRgba(bmp: ImageBitmap, label: string): RgbaImage {
   if (!platformDecodes())
     throw new DataError('ImageBitmap inputs need an OffscreenCanvas with a 2D context (browsers); pass bytes instead', {

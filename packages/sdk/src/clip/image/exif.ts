@@ -71,7 +71,12 @@ export function tiffOrientation(t: Uint8Array): number {
   return 1;
 }
 
-/** EXIF orientation of encoded image bytes (JPEG APP1 or PNG eXIf); 1 when there is none. */
+/**
+ * EXIF orientation of encoded image bytes (JPEG APP1 or PNG eXIf); 1 when there is none.
+ * @param bytes - the encoded image.
+ * @param format - 'png' or 'jpeg'.
+ * @returns the orientation 1..8.
+ */
 export function exifOrientation(bytes: Uint8Array, format: 'png' | 'jpeg'): number {
   const t = format === 'jpeg' ? jpegExif(bytes) : pngExif(bytes);
   return t ? tiffOrientation(t) : 1;
@@ -80,6 +85,9 @@ export function exifOrientation(bytes: Uint8Array, format: 'png' | 'jpeg'): numb
 /**
  * Apply an EXIF orientation to RGBA pixels (PIL `exif_transpose`: 2 mirror, 3 rotate 180°, 4 flip, 5 transpose,
  * 6 rotate 90° clockwise, 7 transverse, 8 rotate 90° counter-clockwise). Orientation 1 returns the image as is.
+ * @param img - RGBA8 pixels.
+ * @param orientation - the EXIF orientation 1..8.
+ * @returns the image as displayed (a new image unless orientation is 1).
  */
 export function applyOrientation(img: RgbaImage, orientation: number): RgbaImage {
   if (orientation <= 1 || orientation > 8) return img;

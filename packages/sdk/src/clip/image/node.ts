@@ -3,7 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { DataError } from '../../io/errors.js';
 import { setImageFileReader } from './decode.js';
 
-/** Read an image file's bytes; a missing or unreadable file is a DataError naming it. */
+/**
+ * Read an image file's bytes; a missing or unreadable file is a DataError naming it.
+ * @param path - the image file.
+ * @returns its bytes.
+ * @throws DataError naming the file.
+ */
 export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
     const b = await readFile(path);
