@@ -143,4 +143,5 @@ export {
 } from './ops/debias-loss/debias-loss.js';
 export { layerNorm } from './ops/layernorm/layernorm.js';
 export { attention, type AttentionOptions } from './ops/attention/attention.js';
+export type { LinearOptions } from './ops/linear/linear.js';
 export { unfold, classTokens, embedTokens } from './ops/patches/patches.js';
