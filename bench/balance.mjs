@@ -21,8 +21,8 @@
 // q0_i = η + u_i differs per row and the per-row path is required (patterns cannot absorb it).
 // The pattern path is measured on the same rows without u.
 import '@m4kit/kernels/node';
+import { init } from '@m4kit/kernels';
 import {
-  init,
   momentsPass,
   momentsHessianPass,
   defineKernel,
@@ -32,8 +32,8 @@ import {
   groupWords,
   labelWords,
   gpuContextOf,
-} from '@m4kit/kernels';
-import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk';
+} from '@m4kit/kernels/advanced';
+import { createGpuEngine, createCpuEngine, solveBatch, compressPatterns, expandPatternQ } from '@m4kit/sdk/advanced';
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';

@@ -3,7 +3,11 @@
 // tower within its budget (lib/clip-model.mjs timeBatches). Weights are read through the SDK's openSafetensors
 // (openClipWeights) over HTTP ranges of the bench's server (/w/bytes?a=&b=); the ONNX models from /visual.onnx and
 // /textual.onnx.
-import { createGpuTowers, kernels, openClipWeights, resolveClipConfig } from '../packages/sdk/dist/browser/m4kit.js';
+// (the package entries, bundled by esbuild with the browser conditions: one copy of the kernels for all of them)
+import * as kernels from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
+import { resolveClipConfig } from '@m4kit/sdk';
+import { createGpuTowers, openClipWeights } from '@m4kit/sdk/advanced';
 import { randomPixels, randomTokens, timeBatches } from './lib/clip-model.mjs';
 
 const log = (s) => console.log('[bench] ' + s);
@@ -30,14 +34,14 @@ async function benchM4kit(o) {
   await weights.close();
   await k.sync();
   // the load's uploads (and f16 casts) finish here, not inside the first timed call
-  await kernels.gpuContextOf(k).device.queue.onSubmittedWorkDone();
+  await gpuContextOf(k).device.queue.onSubmittedWorkDone();
   const loadS = (performance.now() - t0) / 1000;
-  const weightsBytes = kernels.gpuContextOf(k).pool.liveBytes;
+  const weightsBytes = gpuContextOf(k).pool.liveBytes;
   log(
     `m4kit ${o.precision}: both towers on the device in ${loadS.toFixed(1)} s (${(weightsBytes / 2 ** 20).toFixed(0)} MiB)`,
   );
   const part = (globalThis.__clipPartial = { loadS, weightsBytes, results: [], text: [] });
-  const meter = () => kernels.gpuContextOf(k).pool.meter();
+  const meter = () => gpuContextOf(k).pool.meter();
   const S = cfg.vision.imageSize;
   const { contextLength: L, vocabSize: V } = cfg.text;
   await timeBatches(

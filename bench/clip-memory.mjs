@@ -18,7 +18,8 @@ const F16 = path.join(here, '.cache', 'clip-vit-b-32-f16');
 async function child(dir, backend) {
   await import('@m4kit/kernels/node');
   const { init } = await import('@m4kit/kernels');
-  const { buildReferenceTowers, createGpuTowers, openClipWeights, resolveClipConfig } = await import('@m4kit/sdk');
+  const { resolveClipConfig } = await import('@m4kit/sdk');
+  const { buildReferenceTowers, createGpuTowers, openClipWeights } = await import('@m4kit/sdk/advanced');
   const { fileReader } = await import('@m4kit/sdk/node');
   const file = path.join(dir, 'open_clip_model.safetensors');
   const cfg = resolveClipConfig(JSON.parse(fs.readFileSync(path.join(dir, 'open_clip_config.json'), 'utf8')));

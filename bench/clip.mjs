@@ -16,8 +16,10 @@
 // meter's peak above the resident weights during the call (m4kit only). Load averages are recorded per
 // implementation; cpuSecondsPerCall (Node processes) beside the wall time. Writes bench/results/clip-<time>.json.
 import '@m4kit/kernels/node';
-import { init, gpuContextOf } from '@m4kit/kernels';
-import { createGpuTowers, openClipWeights, resolveClipConfig } from '@m4kit/sdk';
+import { init } from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
+import { resolveClipConfig } from '@m4kit/sdk';
+import { createGpuTowers, openClipWeights } from '@m4kit/sdk/advanced';
 import { fileReader } from '@m4kit/sdk/node';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';

@@ -20,7 +20,8 @@
 // kernels' own peak is reported beside it. PyTorch CPU reports its peak RSS (host memory, whole process).
 // Writes bench/results/debias-<ISO time>.json.
 import '@m4kit/sdk/node';
-import { init, gpuContextOf } from '@m4kit/kernels';
+import { init } from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
 import {
   Adam,
   createGpuBank,
@@ -30,7 +31,7 @@ import {
   cloneParams,
   lossAndGrads,
   paramList,
-} from '@m4kit/sdk';
+} from '@m4kit/sdk/advanced';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

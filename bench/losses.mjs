@@ -12,7 +12,8 @@
 // The run is capped at `budget` seconds (default 360): a size whose predicted time (from the previous size,
 // scaled by N²) would overrun it is skipped and the table says so.
 import '@m4kit/kernels/node';
-import { init, clipLoss, siglipLoss, gpuContextOf } from '@m4kit/kernels';
+import { init } from '@m4kit/kernels';
+import { clipLoss, siglipLoss, gpuContextOf } from '@m4kit/kernels/advanced';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

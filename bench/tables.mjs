@@ -306,8 +306,8 @@ export async function runTablesBench({
 }
 
 async function rowsBench(dir, n) {
-  const sdk = await import('@m4kit/sdk/node');
-  const { createDuckdbEngine, openDuckDB } = sdk;
+  const { openDuckDB } = await import('@m4kit/sdk/node');
+  const { createDuckdbEngine } = await import('@m4kit/sdk/advanced');
   // rows: race (2 groups) × occupation (one of 9) with a utility; the same rows as float32 files for numpy
   const m = 2;
   const c = 9;

@@ -9,8 +9,9 @@
 // Needs the built packages. Steps are timed back to back with no read-back in between (as in training); the
 // clock stops after the last step's loss is read. Writes bench/results/train-<ISO time>.json.
 import '@m4kit/sdk/node';
-import { init, gpuContextOf } from '@m4kit/kernels';
-import { createEngine, initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler } from '@m4kit/sdk';
+import { init } from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
+import { createEngine, initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler } from '@m4kit/sdk/advanced';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

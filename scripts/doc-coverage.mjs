@@ -59,6 +59,7 @@ const entryName = (m) =>
     'sdk/src': '@m4kit/sdk',
     'sdk/src/node': '@m4kit/sdk/node',
     'sdk/src/options-entry': '@m4kit/sdk/options',
+    'sdk/src/advanced': '@m4kit/sdk/advanced',
   })[m.name] ?? m.name;
 
 const report = {};

@@ -9,7 +9,8 @@
 // counterfactual training signal KL(softmax(f̂_T1·I/τ) ‖ softmax(f̂_T2·I/τ)) over all BA pairs, and the
 // evaluation metrics for the model, the untrained (init) module and each BA variant.
 import { init } from '@m4kit/kernels/node';
-import { train, debias, DebiasModule, initBaParams, l2normalizeRows } from '@m4kit/sdk';
+import { train, debias, DebiasModule, l2normalizeRows } from '@m4kit/sdk';
+import { initBaParams } from '@m4kit/sdk/advanced';
 import { loadEmoji, loadCensus, loadGlove, tokenize } from './lib/data.mjs';
 import { loadImages, buildTrain, buildEval, standardizer, TEMPLATES } from './lib/dataset.mjs';
 import { evalPrompts, evaluateModel } from './lib/evaluate.mjs';

@@ -1,14 +1,25 @@
 import { build } from 'esbuild';
 import { defineConfig } from 'tsup';
 export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', options: 'src/options-entry.ts' },
+  entry: {
+    index: 'src/index.ts',
+    node: 'src/node.ts',
+    options: 'src/options-entry.ts',
+    advanced: 'src/advanced.ts',
+  },
   // ESM for import, CommonJS for require (see packages/kernels/tsup.config.ts)
   format: ['esm', 'cjs'],
   shims: true,
   // declarations for every entry, `browser` included (the one-file build's types); the GPU* interfaces come from
   // the shim (merging with TypeScript 7's lib.dom or @webgpu/types, never forcing either)
   dts: {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', options: 'src/options-entry.ts', browser: 'src/browser.ts' },
+    entry: {
+      index: 'src/index.ts',
+      node: 'src/node.ts',
+      options: 'src/options-entry.ts',
+      advanced: 'src/advanced.ts',
+      browser: 'src/browser.ts',
+    },
     banner: '/// <reference path="./webgpu-shim.d.ts" />',
     // `@internal` declarations are left out of the published .d.ts (and of docs/api)
     compilerOptions: { stripInternal: true },

@@ -59,7 +59,7 @@ export function compatTable(cases) {
     'Each TypeScript cell: with and without WebGPU types (TypeScript 5.9: `@webgpu/types` or none; TypeScript 7: ' +
       "its lib.dom's WebGPU or none) × with and without the optional `@duckdb/node-api` (TypeScript 5.9: without " +
       'DuckDB checked once, without WebGPU types), every entry point ' +
-      '(`@m4kit/kernels`, `/node`, `/advanced`, `@m4kit/sdk`, `/node`, `/options`, `/browser`; a CommonJS file too ' +
+      '(`@m4kit/kernels`, `/node`, `/advanced`, `@m4kit/sdk`, `/node`, `/options`, `/advanced`, `/browser`; a CommonJS file too ' +
       'under node16 / nodenext). `publint --strict` and `attw` report no problem on the tarballs.',
   );
   return lines.join('\n');

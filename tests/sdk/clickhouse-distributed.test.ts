@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { balanceFile, createCpuEngine, createSqlRowsEngine, solveBatch, type SqlRows } from '@m4kit/sdk/node';
+import { balanceFile } from '@m4kit/sdk/node';
+import { createCpuEngine, createSqlRowsEngine, solveBatch, type SqlRows } from '@m4kit/sdk/advanced';
 
 const BIN = ['/usr/sbin/clickhouse-server', '/usr/bin/clickhouse-server'].find((p) => existsSync(p));
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url));

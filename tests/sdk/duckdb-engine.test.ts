@@ -17,12 +17,12 @@ import {
   patternCountSql,
   uniformAt,
   uniformSql,
-  jsNumberText,
   loadDuckDB,
   MissingDependencyError,
   readTable,
   type ColumnSpec,
 } from '@m4kit/sdk/node';
+import { jsNumberText } from '@m4kit/sdk/advanced';
 
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-duckeng-'));
 

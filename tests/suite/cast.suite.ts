@@ -1,6 +1,7 @@
 // f16 storage and the f32 ↔ f16 cast (packages/kernels/src/ops/cast, runtime/half.ts).
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import { ArgumentError, init, type InitOptions, type Kernels, gpuContextOf } from '@m4kit/kernels';
+import { ArgumentError, init, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { cast, gpuContextOf } from '@m4kit/kernels/advanced';
 import * as ext from '@m4kit/kernels';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
@@ -54,7 +55,7 @@ export function castSuite(env: Env): Suite {
             'f16 tensor without the feature',
           );
           await assertRejects(
-            () => ext.cast(ctx, ctx.tensor([1, 2], [2]), 'f16'),
+            () => cast(ctx, ctx.tensor([1, 2], [2]), 'f16'),
             ArgumentError,
             /shader-f16/,
             'cast without the feature',
@@ -68,12 +69,12 @@ export function castSuite(env: Env): Suite {
           // upload converts on the host: exact
           assertEqualArrays(await ctx.tensor(x, [n], 'f16').read(), want, `f16 round trip n=${n}`);
           // GPU f32 → f16: WGSL may round to either neighbour, so within one f16 ulp: rel 2^-11 of |x+y|, abs 2^-24
-          const h = ext.cast(ctx, ctx.tensor(x, [n]), 'f16');
+          const h = cast(ctx, ctx.tensor(x, [n]), 'f16');
           assert(h.dtype === 'f16' && h.shape.join() === String(n), `cast shape/dtype n=${n}`);
           const got = await h.read();
           assertClose(got, want, { rel: 2 ** -11, abs: 2 ** -24 }, `cast f32→f16 n=${n}`);
           // f16 → f32 is exact
-          assertEqualArrays(await ext.cast(ctx, h, 'f32').read(), got, `cast f16→f32 n=${n}`);
+          assertEqualArrays(await cast(ctx, h, 'f32').read(), got, `cast f16→f32 n=${n}`);
         }
         // an f16 tensor given to an f32 kernel is a typed error, not halves read as floats
         await assertRejects(

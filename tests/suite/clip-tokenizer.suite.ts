@@ -2,7 +2,8 @@
 // port of open_clip's SimpleTokenizer (scripts/make-tiny-clip.py) for html entities, unicode letters / digits,
 // Python whitespace, punctuation, special-token literals, empty and truncated texts; the vocabulary from a .txt.gz
 // (gunzip by the platform's DecompressionStream) and from an HF tokenizer.json. No GPU.
-import { ClipTokenizer, gunzip, vocabularyFromMerges, vocabularyFromTokenizerJson } from '@m4kit/sdk';
+import { ClipTokenizer, vocabularyFromMerges, vocabularyFromTokenizerJson } from '@m4kit/sdk';
+import { gunzip } from '@m4kit/sdk/advanced';
 import { TOKENIZER_VECTORS as V } from './clip-tokenizer-vectors.js';
 import { assert, assertEqualArrays, Suite, type Env } from './harness.js';
 

@@ -3,17 +3,17 @@
 // against the same composition on the float64 CPU backend, chunking under a small binding limit, abort between
 // chunks, device memory by the pool meter, no pipeline compiled by a second call, weight errors naming the key.
 // Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import { ArgumentError, gpuContextOf, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
 import {
   bytesReader,
   ClipAbortedError,
-  createGpuTowers,
-  openClipWeights,
   resolveClipConfig,
   type ClipConfig,
   type ClipTowers,
   type ClipWeightSource,
 } from '@m4kit/sdk';
+import { createGpuTowers, openClipWeights } from '@m4kit/sdk/advanced';
 import { assert, assertClose, assertRejects, rng, Suite, type Env } from './harness.js';
 import { CLIP_TINY } from './clip-tiny-fixture.js';
 

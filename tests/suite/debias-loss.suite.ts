@@ -1,16 +1,7 @@
 // The BA bank loss (spec §2.4) on the GPU: `debiasLoss` against its float64 reference, the spec §4.7 vectors
 // and central finite differences. Tolerances are Burn-style |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import {
-  ArgumentError,
-  debiasLoss,
-  init,
-  ref,
-  ShapeError,
-  type DebiasLossOptions,
-  type GpuContext,
-  type Kernels,
-  gpuContextOf,
-} from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type DebiasLossOptions, type Kernels } from '@m4kit/kernels';
+import { debiasLoss, ref, type GpuContext, gpuContextOf } from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env, type Tol } from './harness.js';
 
 type Hyper = { tau: number; alpha: number; mix: number };

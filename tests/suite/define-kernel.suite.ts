@@ -1,17 +1,8 @@
 // One way to declare a kernel (packages/kernels/src/ops/kernel.ts) and the pool's byte accounting
 // (runtime/pool.ts): generated struct, packing by name, cache keys from the spec, typed errors; and the
 // Kernels surface's data movement (zeros, copy, write), cast and segmented top-k on both backends.
-import {
-  ArgumentError,
-  defineKernel,
-  F16_MAX,
-  init,
-  ref,
-  ShapeError,
-  type GpuContext,
-  type Kernels,
-  gpuContextOf,
-} from '@m4kit/kernels';
+import { ArgumentError, F16_MAX, init, ShapeError, type Kernels } from '@m4kit/kernels';
+import { defineKernel, ref, type GpuContext, gpuContextOf } from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
 const probe = defineKernel({

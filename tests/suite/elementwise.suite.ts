@@ -1,6 +1,7 @@
 // Elementwise scale / axpy / clip (packages/kernels/src/ops/elementwise).
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import { ArgumentError, init, ref, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ref } from '@m4kit/kernels/advanced';
 import { assertClose, assertRejects, randArray, rng, Suite, TOL, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */

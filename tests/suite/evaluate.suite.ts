@@ -1,4 +1,5 @@
-import { init, topk as topkGpu, type Kernels, gpuContextOf } from '@m4kit/kernels';
+import { init, type Kernels } from '@m4kit/kernels';
+import { topk as topkGpu, gpuContextOf } from '@m4kit/kernels/advanced';
 import {
   able,
   biasPrompts,
@@ -10,11 +11,11 @@ import {
   ndklAtK,
   retrieval,
   searchTopK,
-  searchTopKRef,
   wilcoxon,
   zeroShot,
   type Embeddings,
 } from '@m4kit/sdk';
+import { searchTopKRef } from '@m4kit/sdk/advanced';
 import { assert, assertClose, assertEqualArrays, rng, Suite, type Env } from './harness.js';
 
 // spec §4.4 / §4.5 (vectors.json "retrieval_bias", "able")

@@ -6,8 +6,6 @@
 import {
   ArgumentError,
   init,
-  imagePreprocessRef,
-  resizeCropRef,
   ShapeError,
   type InitOptions,
   type Kernels,
@@ -15,6 +13,7 @@ import {
   type PreprocessOptions,
   type ResizeMode,
 } from '@m4kit/kernels';
+import { imagePreprocessRef, resizeCropRef } from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertRejects, rng, Suite, type Env } from './harness.js';
 import { PREPROCESS_VECTORS } from './image-preprocess-vectors.js';
 

@@ -1,18 +1,16 @@
 import {
   DeviceLostError,
-  GpuContext,
   GpuValidationError,
   init,
   isCI,
   NoAdapterError,
-  ref,
   ShapeError,
   type InitOptions,
   type Kernels,
   type Tensor,
-  gpuContextOf,
 } from '@m4kit/kernels';
-import * as ext from '@m4kit/kernels';
+import { GpuContext, ref, gpuContextOf } from '@m4kit/kernels/advanced';
+import * as ext from '@m4kit/kernels/advanced';
 import {
   assert,
   assertClose,

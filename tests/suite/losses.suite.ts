@@ -2,21 +2,23 @@
 // Tolerances are Burn-style |x − y| ≤ max(rel·|x + y|, abs), stated per test.
 import {
   ArgumentError,
-  clipLoss,
   init,
-  lossStatusError,
-  ref,
   ShapeError,
-  siglipLoss,
-  type GpuContext,
-  type GpuTensor,
   type InitOptions,
   type LossOptions,
   type LossVariant,
   type Kernels,
   type Tensor,
-  gpuContextOf,
 } from '@m4kit/kernels';
+import {
+  clipLoss,
+  lossStatusError,
+  ref,
+  siglipLoss,
+  type GpuContext,
+  type GpuTensor,
+  gpuContextOf,
+} from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env, type Tol } from './harness.js';
 import { clipVectors, siglipVectors } from './loss-vectors.js';
 

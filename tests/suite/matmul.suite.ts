@@ -4,13 +4,12 @@ import {
   ArgumentError,
   init,
   MATMUL_VARIANTS,
-  ref,
   ShapeError,
   type InitOptions,
   type Kernels,
   type MatmulVariant,
-  gpuContextOf,
 } from '@m4kit/kernels';
+import { ref, gpuContextOf } from '@m4kit/kernels/advanced';
 import {
   assert,
   assertClose,

@@ -1,7 +1,7 @@
 // Projection-head kernels for training (packages/kernels/src/ops/mlp): bias + GELU forward/backward with fused
 // bias-gradient column sums, and the minibatch row gather. Tolerances |x − y| ≤ max(rel·|x + y|, abs), per test.
+import { ArgumentError, init, ShapeError, type Activation, type InitOptions, type Kernels } from '@m4kit/kernels';
 import {
-  ArgumentError,
   biasAct,
   biasActBackward,
   biasActBackwardRef,
@@ -10,14 +10,9 @@ import {
   gatherRowsRef,
   geluGradRef,
   geluRef,
-  init,
-  ShapeError,
-  type Activation,
   type GpuContext,
-  type InitOptions,
-  type Kernels,
   gpuContextOf,
-} from '@m4kit/kernels';
+} from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
 const SHAPES: [number, number][] = [

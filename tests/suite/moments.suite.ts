@@ -1,7 +1,8 @@
 // M4 second-order statistics on the GPU (ops/moments/hessian.ts) against the float64 reference, on every runtime;
 // the `k.moments` surface on both backends.
-import { ArgumentError, init, ref, ShapeError, type Kernels, gpuContextOf } from '@m4kit/kernels';
-import * as ext from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type Kernels } from '@m4kit/kernels';
+import { ref, gpuContextOf } from '@m4kit/kernels/advanced';
+import * as ext from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
 export function momentsSuite(env: Env): Suite {

@@ -1,6 +1,7 @@
 // Row-wise L2 normalisation and its backward (packages/kernels/src/ops/normalize).
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import { init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { init, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ref } from '@m4kit/kernels/advanced';
 import { assertClose, randArray, rng, Suite, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */

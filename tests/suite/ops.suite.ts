@@ -2,7 +2,8 @@
 // declaration runs on WebGPU and on the CPU backend with the same seeded inputs and is compared within the
 // case's stated tolerance; a `throws` case must throw the same typed error on both backends. Adding an op with
 // cases adds its tests here — nothing to list.
-import { init, listOps, type InitOptions, type Kernels, type Tensor } from '@m4kit/kernels';
+import { init, type InitOptions, type Kernels, type Tensor } from '@m4kit/kernels';
+import { listOps } from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertRejects, rng, Suite, type Env } from './harness.js';
 
 export function opsSuite(env: Env): Suite {

@@ -1,18 +1,7 @@
 // Optimiser kernels: AdamW and global grad-norm clipping (moved from losses.suite.ts), and a whole training step.
 // Tolerances are Burn-style |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import {
-  adamw,
-  ArgumentError,
-  clipGradNorm,
-  clipLoss,
-  init,
-  ref,
-  ShapeError,
-  type GpuContext,
-  type InitOptions,
-  type Kernels,
-  gpuContextOf,
-} from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { adamw, clipGradNorm, clipLoss, ref, type GpuContext, gpuContextOf } from '@m4kit/kernels/advanced';
 import { assert, assertClose, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 import { data, scaled } from './losses.suite.js';
 

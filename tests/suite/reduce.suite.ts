@@ -1,6 +1,7 @@
 // Reductions (packages/kernels/src/ops/reduce): sum / mean / max / logsumexp per axis and over all elements.
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import { init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { init, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ref } from '@m4kit/kernels/advanced';
 import { assertClose, randArray, rng, Suite, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */

@@ -1,6 +1,7 @@
 // Per-row top-k (packages/kernels/src/ops/topk).
 // Moved from kernels.suite.ts (assertions unchanged). Tolerances are Burn-style, stated per test.
-import { ArgumentError, init, ref, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ArgumentError, init, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ref } from '@m4kit/kernels/advanced';
 import { assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, TOL, type Env } from './harness.js';
 
 /** Binding cap that forces the row-chunking path on small inputs. */

@@ -3,16 +3,8 @@
 // reference on the WebGPU and the CPU backend, on ragged shapes, empty and 1-row inputs and large values; f16
 // storage where the adapter has shader-f16 (the typed error where not); row chunking under a small binding
 // limit; a second call compiles no pipeline. Tolerances |x − y| ≤ max(rel·|x + y|, abs), stated per test.
-import {
-  ArgumentError,
-  init,
-  ref,
-  roundToF16,
-  ShapeError,
-  type InitOptions,
-  type Kernels,
-  gpuContextOf,
-} from '@m4kit/kernels';
+import { ArgumentError, init, roundToF16, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { ref, gpuContextOf } from '@m4kit/kernels/advanced';
 import {
   assert,
   assertClose,

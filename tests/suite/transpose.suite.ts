@@ -1,17 +1,7 @@
 // Layout helpers (packages/kernels/src/ops/transpose): transpose and in-place accumulate, exact (pure data
 // movement and one f32 add per element), on odd shapes, 0 and 1 rows, chunked under a small binding cap.
-import {
-  accumulate,
-  ArgumentError,
-  init,
-  ref,
-  ShapeError,
-  transpose,
-  type GpuContext,
-  type InitOptions,
-  type Kernels,
-  gpuContextOf,
-} from '@m4kit/kernels';
+import { ArgumentError, init, ShapeError, type InitOptions, type Kernels } from '@m4kit/kernels';
+import { accumulate, ref, transpose, type GpuContext, gpuContextOf } from '@m4kit/kernels/advanced';
 import { assertClose, assertEqualArrays, assertRejects, randArray, rng, Suite, type Env } from './harness.js';
 
 const SHAPES: [number, number][] = [

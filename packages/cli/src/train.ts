@@ -5,8 +5,7 @@ import {
   DataError,
   readEmbeddings,
   readTable,
-  resolveConfig,
-  resolveStages,
+  resolveTrainOptions,
   retrieval,
   train,
   TrainConfigError,
@@ -14,9 +13,8 @@ import {
   type TrainConfig,
   type TrainLogRecord,
   type TrainStage,
-  isMissing,
-  numberOf,
 } from '@m4kit/sdk/node';
+import { isMissing, numberOf, resolveStages } from '@m4kit/sdk/advanced';
 import cliProgress from 'cli-progress';
 import { appendFile, writeFile } from 'node:fs/promises';
 
@@ -139,7 +137,7 @@ export async function runTrain(o: TrainCliOptions): Promise<void> {
     logEvery: o.logEvery,
   };
   // config and data are checked before a device is created (train() checks them again, also before GPU work)
-  resolveStages(data, resolveConfig(config));
+  resolveStages(data, resolveTrainOptions(config));
   const k: Kernels = await init({ backend: o.backend });
   if (o.metrics) await atomicWrite(o.metrics, (tmp) => writeFile(tmp, ''));
   const showBar = !o.json && o.progress !== false && process.stderr.isTTY;

@@ -6,13 +6,17 @@ import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 
 copyFileSync('../kernels/types/webgpu-shim.d.ts', 'dist/webgpu-shim.d.ts');
-const DUCK = /^(import .* from '@duckdb\/node-api';)$/m;
+// (a type import in the chunk that declares the DuckDB types, a side-effect import in each entry that uses the chunk)
+const DUCK = /^(import (?:.* from )?'@duckdb\/node-api';)$/gm;
 let patched = 0;
 for (const f of readdirSync('dist').filter((x) => /\.d\.c?ts$/.test(x))) {
   const text = readFileSync(join('dist', f), 'utf8');
-  if (!DUCK.test(text)) continue;
+  if (!text.match(DUCK)) continue;
   const note = '// @ts-ignore optional peer dependency: its types where installed, `any` where not\n';
-  writeFileSync(join('dist', f), text.replace(DUCK, `${note}$1`));
+  writeFileSync(
+    join('dist', f),
+    text.replace(DUCK, (line) => `${note}${line}`),
+  );
   patched++;
 }
 if (!patched) throw new Error('post-build: no declaration imports @duckdb/node-api (update this script)');

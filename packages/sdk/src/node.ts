@@ -6,29 +6,12 @@ export { readImageFile } from './clip/image/node.js';
 export * from './io/read.js';
 export * from './io/write.js';
 export * from './pipeline/balance-file.js';
-export * from './pipeline/file-engine.js';
 export * from './io/embeddings.js';
 export * from './pipeline/evaluate-file.js';
-export * from './report/html.js';
+export { evalReportHtml } from './report/html.js';
 export * from './debias/io.js';
 export * from './train/node.js';
 export * from './pipeline/balance-duckdb.js';
-export {
-  loadDuckDB,
-  openDuckDB,
-  registerSource,
-  copyAtomic,
-  jsNumberText,
-  MissingDependencyError,
-  type DuckOptions,
-  type DuckSession,
-} from './io/duckdb.js';
-export {
-  createDuckdbEngine,
-  createSqlRowsEngine,
-  type DuckdbEngine,
-  type DuckRowsData,
-  type SqlRows,
-} from './balance/engine-duckdb.js';
+export { loadDuckDB, openDuckDB, MissingDependencyError, type DuckOptions, type DuckSession } from './io/duckdb.js';
 export { fileReader, openSafetensorsFile } from './io/safetensors-file.js';
 export { loadClip, loadClipTokenizer, clipFolder } from './clip/node.js';

@@ -1,4 +1,5 @@
-import { init, listOps, type InitOptions, type Kernels, type Tensor } from '@m4kit/kernels';
+import { init, type InitOptions, type Kernels, type Tensor } from '@m4kit/kernels';
+import { listOps } from '@m4kit/kernels/advanced';
 
 /**
  * What `selfCheck` returns: the backend, the adapter and one line per op case (ok, max error, time).

@@ -7,6 +7,7 @@ import { clipLoss, defineKernel, GpuContext } from '@m4kit/kernels/advanced';
 import { parseTableBytes, TableEncoder, balanceEncoded, InfeasibleError, type BalanceReport } from '@m4kit/sdk';
 import { balanceFile, balanceFileDuckdb, openDuckDB, type DuckSession } from '@m4kit/sdk/node';
 import { BALANCE_DEFAULTS, resolveBalanceOptions, OptionError } from '@m4kit/sdk/options';
+import { createCpuEngine, solveBatch, type MomentsEngine } from '@m4kit/sdk/advanced';
 import { kernels as browserKernels, balanceEncoded as browserBalance } from '@m4kit/sdk/browser';
 
 registerDawn();
@@ -35,4 +36,11 @@ if (e instanceof M4kitError || e instanceof OptionError) console.log(e.code);
 const duck: (p: string) => Promise<DuckSession> = () => openDuckDB();
 console.log(typeof balanceFileDuckdb, duck, BALANCE_DEFAULTS.eta, resolveBalanceOptions({ eta: '0.5' }).eta);
 console.log(typeof browserKernels.init, typeof browserBalance);
+{
+  const engine: MomentsEngine = createCpuEngine(
+    { n: 1, m: 1, c: 1, S: new Float64Array([1]), Y: new Float64Array([1]) },
+    [1],
+  );
+  console.log(typeof solveBatch, engine.n);
+}
 console.log(reason, c, device, rb, r2.report.kept);

@@ -1,5 +1,5 @@
 // The work every consumer runtime does (Node, the esbuild bundle, Deno), given the installed packages' modules:
-// a matmul, a CLIP loss against a float64 reference computed here, and balanceFile on a CSV, all on WebGPU.
+// a matmul, a CLIP loss (the /advanced launcher) against a float64 reference computed here, and balanceFile on a CSV, all on WebGPU.
 // Prints one JSON line; throws (exit ≠ 0) when a number is off. Imports nothing, so each entry decides how the
 // packages are resolved (node_modules, a bundle, npm: specifiers).
 import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
@@ -34,7 +34,7 @@ function clipLossF64(U, W, n, d, t) {
   return (rows / n + cols / n) / 2;
 }
 
-export async function work(K, S, runtime) {
+export async function work(K, A, S, runtime) {
   const k = await K.init({ backend: 'webgpu' });
   check(k.backend === 'webgpu' && k.adapter, 'a WebGPU adapter');
   // matmul [2,3]·[3,2]
@@ -48,7 +48,7 @@ export async function work(K, S, runtime) {
   const U = Array.from({ length: n * d }, (_, i) => Math.sin(i + 1));
   const W = Array.from({ length: n * d }, (_, i) => Math.cos(2 * i + 1));
   const t = Math.log(10);
-  const r = await K.clipLoss(K.gpuContextOf(k), k.tensor(U, [n, d]), k.tensor(W, [n, d]), t);
+  const r = await A.clipLoss(A.gpuContextOf(k), k.tensor(U, [n, d]), k.tensor(W, [n, d]), t);
   const loss = (await r.loss.read())[0];
   const want = clipLossF64(U, W, n, d, t);
   near(loss, want, 1e-4 * Math.max(1, Math.abs(want)), 'CLIP loss vs float64'); // f32 logits, N = 5

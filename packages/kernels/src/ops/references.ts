@@ -16,17 +16,14 @@ export {
   type ClipLossRefResult,
   type SiglipLossRefResult,
 } from './losses/reference.js';
-export { adamwRef, clipGradNormRef } from './optim/reference.js';
-import type { AdamWHyper as Hyper } from './optim/reference.js';
-// a local alias: re-exported from the shared chunk, the .d.ts bundle declared it as `typeof AdamWHyper` (TS2693)
-export type AdamWHyper = Hyper;
+export { adamwRef, adamwStepRef, clipGradNormRef } from './optim/reference.js';
 export { biasActRef, biasActBackwardRef, gatherRowsRef } from './mlp/reference.js';
 export { roundToF16 } from '../runtime/half.js';
 export { castRef } from './cast/reference.js';
 export { transposeRef, accumulateRef } from './transpose/reference.js';
 export { debiasLossRef } from './debias-loss/reference.js';
 import type { DebiasLossHyper as DHyper, DebiasLossRefResult as DResult } from './debias-loss/reference.js';
-// local aliases, as for AdamWHyper: re-exported from the shared chunk they would be declared as `typeof …`
+// local aliases: re-exported from the shared chunk, the .d.ts bundle would declare them as `typeof …` (TS2693)
 export type DebiasLossHyper = DHyper;
 export type DebiasLossRefResult = DResult;
 export { layerNormRef } from './layernorm/reference.js';

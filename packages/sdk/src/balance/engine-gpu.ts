@@ -5,6 +5,13 @@
 // can (encoding 'auto'): a one-hot S as u8 group indices, 0/1 labels as bits (@m4kit/kernels ops/moments/encode.ts).
 import {
   ArgumentError,
+  type SEncoding,
+  type YEncoding,
+  ShapeError,
+  type Kernels,
+  type MomentsChunkTensors,
+} from '@m4kit/kernels';
+import {
   FUSED_MAX_R,
   groupWords,
   isBinary,
@@ -12,13 +19,8 @@ import {
   labelWords,
   packGroups,
   packLabels,
-  type SEncoding,
-  type YEncoding,
   HESSIAN_MAX_K,
-  ShapeError,
-  type Kernels,
-  type MomentsChunkTensors,
-} from '@m4kit/kernels';
+} from '@m4kit/kernels/advanced';
 import { validatePi } from './pi.js';
 import type { BalanceData, MomentsEngine, MomentsSums } from './types.js';
 

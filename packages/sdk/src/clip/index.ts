@@ -1,18 +1,8 @@
-// CLIP encoders (issue #23), runtime-neutral part: config, tokenizer, weights, float64 towers, loadClip.
+// CLIP encoders (issue #23), runtime-neutral part: config, tokenizer, loadClip. The towers, the weight checks and
+// the tokenizer's text helpers are in `@m4kit/sdk/advanced`.
 export type * from './types.js';
-export { resolveClipConfig, mlpHidden, CLIP_DEFAULTS, OPENAI_MEAN, OPENAI_STD } from './config.js';
-export {
-  ClipTokenizer,
-  cleanText,
-  htmlUnescape,
-  bytesToUnicode,
-  vocabularyFromMerges,
-  vocabularyFromTokenizerJson,
-  gunzip,
-  type ClipVocabulary,
-} from './tokenizer.js';
-export { expectedClipTensors, validateClipWeights, openClipWeights, type ClipWeights } from './weights.js';
-export { createReferenceTowers, buildReferenceTowers, type ReferenceTowers } from './reference.js';
+export { resolveClipConfig, CLIP_DEFAULTS, OPENAI_MEAN, OPENAI_STD } from './config.js';
+export { ClipTokenizer, vocabularyFromMerges, vocabularyFromTokenizerJson, type ClipVocabulary } from './tokenizer.js';
 export { fileSetOf, type ClipFileEntry, type ClipFileSet, type ClipModelFiles } from './files.js';
 export {
   loadClip,

@@ -316,85 +316,8 @@ export function normalizeBackward(
 // ---------------------------------------------------------------------------------------------------------
 // Bank losses, one batch row at a time (the row operation the GPU kernel mirrors).
 
-/**
- * Per-row logits against the banks (already divided by τ), N = B + Q columns each:
- *   zI[0] = b_I·I_allᵀ (image bias),  zI[1] = ĝ_T*·I_allᵀ (t2i),  zI[2] = f̂_T1·I_allᵀ (t2i target),  zI[3] = ĝ^m_T1·I_allᵀ
- *   zT[0] = b_T·T_allᵀ (text bias),   zT[1] = ĝ_I·T_allᵀ (i2t),   zT[2] = f̂_I·T_allᵀ (i2t target),   zT[3] = ĝ^m_I·T_allᵀ
- */
-export interface RowLossOptions {
-  /** weight of L_cd (α = 0.3) */
-  alpha: number;
-  /** weight of the momentum distribution in the soft targets (0.4 from epoch 5, else 0) */
-  mix: number;
-  /** batch size B (the loss is a batch mean) */
-  B: number;
-}
-
-/**
- * The three per-batch means of the bank loss: the BA (KL) term and the image→text / text→image cross-entropies.
- */
-export interface RowLoss {
-  ba: number;
-  i2t: number;
-  t2i: number;
-}
-
-function lse(z: Float64Array, o: number, N: number): number {
-  let m = -Infinity;
-  for (let j = 0; j < N; j++) m = Math.max(m, z[o + j]);
-  let s = 0;
-  for (let j = 0; j < N; j++) s += Math.exp(z[o + j] - m);
-  return m + Math.log(s);
-}
-
-/**
- * Float64 reference of the fused row op: given the 4+4 logit rows of batch row i (zI, zT: 4×N each, row-major),
- * returns this row's unscaled KL and cross-entropy terms and overwrites rows 0 and 1 of zI and zT with
- * ∂L/∂z of the total loss L = α(L_i2t + L_t2i)/2 + (1 − α)L_ba (rows 2 and 3 are left as they are).
- * @param zI - logits of the 4 image-side query rows against the N bank columns (4·N values).
- * @param zT - logits of the 4 text-side query rows (4·N values).
- * @param N - bank columns (batch + queue).
- * @param o - temperature τ, α and the momentum mix ratio.
- * @returns the row's loss terms and ∂L/∂z for rows 0 and 1 of each side.
- */
-export function debiasRowLossRef(zI: Float64Array, zT: Float64Array, N: number, o: RowLossOptions): RowLoss {
-  const lI = lse(zI, 0, N); // image bias
-  const lT = lse(zT, 0, N); // text bias
-  const lt2i = lse(zI, N, N);
-  const li2t = lse(zT, N, N);
-  const ltgtT = lse(zI, 2 * N, N); // target for t2i: f̂_T1 vs images
-  const ltgtI = lse(zT, 2 * N, N); // target for i2t: f̂_I vs texts
-  const mix = o.mix;
-  const lmT = mix > 0 ? lse(zI, 3 * N, N) : 0;
-  const lmI = mix > 0 ? lse(zT, 3 * N, N) : 0;
-  // KL(P_T ‖ P_I) and Σ P_T ℓ
-  let kl = 0;
-  for (let j = 0; j < N; j++) {
-    const lpT = zT[j] - lT;
-    const lpI = zI[j] - lI;
-    kl += Math.exp(lpT) * (lpT - lpI);
-  }
-  let ce_i2t = 0;
-  let ce_t2i = 0;
-  const sBa = (1 - o.alpha) / o.B;
-  const sCd = (0.5 * o.alpha) / o.B;
-  for (let j = 0; j < N; j++) {
-    const yI = (1 - mix) * Math.exp(zT[2 * N + j] - ltgtI) + (mix > 0 ? mix * Math.exp(zT[3 * N + j] - lmI) : 0);
-    const yT = (1 - mix) * Math.exp(zI[2 * N + j] - ltgtT) + (mix > 0 ? mix * Math.exp(zI[3 * N + j] - lmT) : 0);
-    const lpi2t = zT[N + j] - li2t;
-    const lpt2i = zI[N + j] - lt2i;
-    ce_i2t -= yI * lpi2t;
-    ce_t2i -= yT * lpt2i;
-    const lpT = zT[j] - lT;
-    const lpI = zI[j] - lI;
-    const pT = Math.exp(lpT);
-    zI[j] = sBa * (Math.exp(lpI) - pT);
-    zT[j] = sBa * pT * (lpT - lpI - kl);
-    zT[N + j] = sCd * (Math.exp(lpi2t) - yI);
-    zI[N + j] = sCd * (Math.exp(lpt2i) - yT);
-  }
-  return { ba: kl, i2t: ce_i2t, t2i: ce_t2i };
-}
+// The per-row BA loss (KL + soft cross-entropy and ∂L/∂z) is the kernels' float64 reference, `debiasRowLossRef`
+// in @m4kit/kernels/advanced (ops/debias-loss/reference.ts): one definition for the CPU bank and the kernel's oracle.
 
 /** Shapes and finiteness of a feature matrix; errors name the input. */
 export function checkMatrix(name: string, x: ArrayLike<number>, rows: number, D: number): void {

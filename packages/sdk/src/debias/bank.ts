@@ -1,7 +1,7 @@
 // The banks (current batch followed by the FIFO queue, spec §2.2/§2.4) and the loss on them. `CpuBank` is the
 // float64 reference; `GpuBank` (bank-gpu.ts) keeps the queues on the device.
 import { ArgumentError } from '@m4kit/kernels';
-import { debiasRowLossRef, type RowLoss } from './ba.js';
+import { debiasRowLossRef, type RowLoss } from '@m4kit/kernels/advanced';
 
 /**
  * The query rows of one batch against the banks (interleaved per batch row) and the loss hyper-parameters.

@@ -1,9 +1,20 @@
-// Debiasing: bias-alignment module (spec §2.2–2.5) and baselines (§2.7).
+// Debiasing: bias-alignment module (spec §2.2–2.5) and baselines (§2.7). The module's parts (params, banks, the
+// hand-written step, Adam) are in `@m4kit/sdk/advanced`.
 export * from './baselines.js';
-export { cloneParams, debiasRowLossRef, emaUpdate, initBaParams, paramList } from './ba.js';
-export type { BaParams, Mlp, RowLoss, RowLossOptions } from './ba.js';
-export { bankLossRef, CpuBank, type Bank, type BankLossInput, type BankLossOutput } from './bank.js';
-export { Adam, featureLoss, lossAndGrads, type FeatureLoss, type FeatureLossInput } from './step.js';
-export { createGpuBank } from './bank-gpu.js';
-export * from './train.js';
+export {
+  DEBIAS_DEFAULTS,
+  resolveDebiasOptions,
+  checkDebiasInputs,
+  DebiasModule,
+  debias,
+  moduleToSafetensors,
+  moduleFromSafetensors,
+  type DebiasValidation,
+  type DebiasOptions,
+  type DebiasProgress,
+  type DebiasEval,
+  type DebiasConfig,
+  type DebiasData,
+  type ResolvedDebiasOptions,
+} from './train.js';
 export * from './captions.js';

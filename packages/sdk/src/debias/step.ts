@@ -1,5 +1,6 @@
 // One training step of the BA module (spec §2.4): forward, bank losses, hand-written backward.
 import { ArgumentError } from '@m4kit/kernels';
+import { adamwStepRef } from '@m4kit/kernels/advanced';
 import {
   type BaParams,
   type MatmulBackend,
@@ -183,7 +184,10 @@ export async function lossAndGrads(mm: MatmulBackend, bank: Bank, p: BaParams, s
   return { total: fl.total, ba: fl.ba, i2t: fl.i2t, t2i: fl.t2i, cd: fl.cd, grads, fI, fT };
 }
 
-/** Adam (PyTorch semantics, no weight decay), float64 on the host: the parameters are small next to the banks. */
+/**
+ * Adam (PyTorch semantics, no weight decay), float64 on the host: the parameters are small next to the banks. Each
+ * step is the kernels' float64 AdamW step (`adamwStepRef`, weight decay 0) on every parameter tensor.
+ */
 export class Adam {
   private m: Float64Array[];
   private v: Float64Array[];
@@ -200,18 +204,7 @@ export class Adam {
   }
   step(params: Float64Array[], grads: Float64Array[]): void {
     this.t++;
-    const bc1 = 1 - this.beta1 ** this.t;
-    const bc2 = 1 - this.beta2 ** this.t;
-    for (let k = 0; k < params.length; k++) {
-      const p = params[k];
-      const g = grads[k];
-      const m = this.m[k];
-      const v = this.v[k];
-      for (let i = 0; i < p.length; i++) {
-        m[i] = this.beta1 * m[i] + (1 - this.beta1) * g[i];
-        v[i] = this.beta2 * v[i] + (1 - this.beta2) * g[i] * g[i];
-        p[i] -= (this.lr * (m[i] / bc1)) / (Math.sqrt(v[i] / bc2) + this.eps);
-      }
-    }
+    const options = { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: 0 };
+    for (let k = 0; k < params.length; k++) adamwStepRef(params[k], grads[k], this.m[k], this.v[k], this.t, options);
   }
 }

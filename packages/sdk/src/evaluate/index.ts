@@ -1,4 +1,4 @@
 export * from './metrics.js';
-export * from './search.js';
+export { l2normalizeRows, searchTopK, type Embeddings, type TopKResult, type SearchOptions } from './search.js';
 export * from './tasks.js';
 export * from './prompts.js';

@@ -245,21 +245,6 @@ export function duckReadError(msg: string, path: string): DataError {
 }
 
 /**
- * SQL text of a DOUBLE in [0, 1] exactly as JavaScript's String(x) writes it (the default engine's CSV writer):
- * "0" and "1" for the integers, fixed notation from 1e-6 up, "1.5e-7" below (DuckDB writes 1.0, 1.5e-05, 1.5e-07).
- * @param x - a SQL DOUBLE expression.
- * @returns a SQL VARCHAR expression.
- */
-export function jsNumberText(x: string): string {
-  const s = `CAST(${x} AS VARCHAR)`;
-  return `CASE WHEN ${x} = 0 THEN '0' WHEN ${x} = 1 THEN '1' WHEN NOT contains(${s}, 'e') THEN ${s}
-    WHEN ${x} >= 1e-6
-      THEN '0.' || repeat('0', CAST(split_part(${s}, 'e-', 2) AS INTEGER) - 1)
-        || replace(split_part(${s}, 'e', 1), '.', '')
-    ELSE replace(${s}, 'e-0', 'e-') END`;
-}
-
-/**
  * COPY a query to `out` in the format its extension names, through a temp file in the same folder + rename.
  * @param s - an open DuckDB session.
  * @param query - the SELECT whose rows are written.

@@ -1,8 +1,8 @@
 // The DuckDB pipelines' join-back of q to the rows: by dense pattern code (a constant list indexed by the row's
 // code: no join, no sort) where the key columns allow it, else by a join on the pattern columns and a sort.
-import { uniformSql } from '../balance/sql.js';
+import { jsNumberText, uniformSql } from '../balance/sql.js';
 import type { ColumnSpec } from '../io/encode.js';
-import { copyAtomic, jsNumberText, sqlIdent, type DuckSession } from '../io/duckdb.js';
+import { copyAtomic, sqlIdent, type DuckSession } from '../io/duckdb.js';
 import type { PhaseTimer } from './phases.js';
 
 /** what the join-back needs of the pipeline's options */

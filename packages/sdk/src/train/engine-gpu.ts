@@ -3,7 +3,8 @@
 // GELU′ + bias column sums, matmuls) → global grad-norm clip (device-side scale) → AdamW in place.
 // The host only uploads the batch indices (and per-example weights); nothing is read back except, on
 // logged steps, one packed record (loss, grad norm, t, loss status word).
-import { ArgumentError, lossStatusError, type Kernels, type Tensor } from '@m4kit/kernels';
+import { ArgumentError, type Kernels, type Tensor } from '@m4kit/kernels';
+import { lossStatusError } from '@m4kit/kernels/advanced';
 import { gatherHost, type Layout, type ResolvedConfig, type ResolvedStage } from './core.js';
 import type { Engine, EngineInit, StepResult } from './engine.js';
 

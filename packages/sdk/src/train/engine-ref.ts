@@ -1,6 +1,7 @@
 // The float64 reference trainer: the same step as the GPU engine (towers → loss → clip → AdamW) with the
 // kernels' float64 references. Used by the CPU backend and as the oracle in tests.
-import { ArgumentError, biasActBackwardRef, geluGradRef, geluRef, ref } from '@m4kit/kernels';
+import { ArgumentError } from '@m4kit/kernels';
+import { biasActBackwardRef, geluGradRef, geluRef, ref } from '@m4kit/kernels/advanced';
 import { gatherHost, type Layout, type ResolvedConfig, type ResolvedStage } from './core.js';
 import type { Engine, EngineInit, StepResult } from './engine.js';
 

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   BALANCE_DEFAULTS,
   columnSpecWarnings,
-  createCpuEngine,
   isResolved,
   OptionError,
   parsePi,
@@ -13,9 +12,8 @@ import {
   resolveFeasibleEtaOptions,
   resolveSolveOptions,
   resolveStreamOptions,
-  solveBatch,
-  type BalanceData,
 } from '../../src/index.js';
+import { createCpuEngine, solveBatch, type BalanceData } from '../../src/advanced.js';
 import { createGpuEngine } from '../../src/balance/engine-gpu.js';
 
 const T: BalanceData = {

@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { imagePreprocessRef, init, type Kernels, type Tensor } from '@m4kit/kernels';
+import { init, type Kernels, type Tensor } from '@m4kit/kernels';
+import { imagePreprocessRef } from '@m4kit/kernels/advanced';
 import { describe, expect, it } from 'vitest';
 import { DataError, decodeImage, embedImageInputs } from '../../src/node.js';
 import type { ClipConfig, ClipTowers } from '../../src/clip/types.js';

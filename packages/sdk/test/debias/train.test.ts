@@ -10,13 +10,13 @@ import { lossAndGrads } from '../../src/debias/step.js';
 import {
   counterfactualCandidates,
   counterfactualCaptions,
-  counterfactualPick,
   debias,
   FAIRFACE_RACES,
   moduleFromSafetensors,
   moduleToSafetensors,
   type DebiasData,
 } from '../../src/debias/index.js';
+import { counterfactualPick } from '../../src/advanced.js';
 import { loadDebiasModule, saveDebiasModule } from '../../src/debias/io.js';
 
 /** images carry a gender direction (dim 0); captions carry it too; counterfactuals flip it */

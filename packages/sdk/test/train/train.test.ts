@@ -7,19 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTrainedModelFile } from '../../src/train/node.js';
-import {
-  createEngine,
-  initParams,
-  layoutOf,
-  lrAt,
-  resolveConfig,
-  resolveStages,
-  Sampler,
-  train,
-  TrainConfigError,
-  type PairedData,
-  type TrainConfig,
-} from '../../src/train/index.js';
+import { train, TrainConfigError, type PairedData, type TrainConfig } from '../../src/train/index.js';
+import { createEngine, initParams, layoutOf, lrAt, resolveConfig, resolveStages, Sampler } from '../../src/advanced.js';
 
 /** |x − y| ≤ max(rel·|x + y|, abs) elementwise; reports the worst entry */
 function close(x: ArrayLike<number>, y: ArrayLike<number>, rel: number, abs: number, label: string): void {

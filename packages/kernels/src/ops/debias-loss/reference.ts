@@ -61,6 +61,77 @@ function lse(z: Float64Array, o: number, N: number): number {
   return m + Math.log(s);
 }
 
+/** What `debiasRowLossRef` needs besides the logits. */
+export interface RowLossOptions {
+  /** weight of L_cd (α = 0.3) */
+  alpha: number;
+  /** weight of the momentum distribution in the soft targets (0.4 from epoch 5, else 0) */
+  mix: number;
+  /** batch size B (the loss is a batch mean) */
+  B: number;
+}
+
+/** One batch row's unscaled terms: KL(P_T ‖ P_I) and the two soft cross-entropies. */
+export interface RowLoss {
+  /** KL(P_T ‖ P_I) */
+  ba: number;
+  /** −Σ y_I log softmax(zT1) */
+  i2t: number;
+  /** −Σ y_T log softmax(zI1) */
+  t2i: number;
+}
+
+/**
+ * The BA loss of one batch row in float64 (the one definition: `debiasLossRef` and the SDK's CPU bank use it).
+ * Given the row's 4 + 4 logit rows against the banks (already divided by τ; zI, zT: 4×N each, row-major — rows 0
+ * bias, 1 cross-modal, 2 target, 3 momentum target), returns this row's unscaled KL and cross-entropy terms and
+ * overwrites rows 0 and 1 of zI and zT with ∂L/∂z of the total loss L = α(L_i2t + L_t2i)/2 + (1 − α)L_ba
+ * (rows 2 and 3 are left as they are).
+ * @param zI - image-side logits [4, N], rows 0 and 1 overwritten with their gradients.
+ * @param zT - text-side logits [4, N], rows 0 and 1 overwritten with their gradients.
+ * @param N - bank columns (batch + queue).
+ * @param o - α, the momentum mix and the batch size.
+ * @returns the row's KL and cross-entropy terms.
+ */
+export function debiasRowLossRef(zI: Float64Array, zT: Float64Array, N: number, o: RowLossOptions): RowLoss {
+  const lI = lse(zI, 0, N); // image bias
+  const lT = lse(zT, 0, N); // text bias
+  const lt2i = lse(zI, N, N);
+  const li2t = lse(zT, N, N);
+  const ltgtT = lse(zI, 2 * N, N); // target for t2i: f̂_T1 vs images
+  const ltgtI = lse(zT, 2 * N, N); // target for i2t: f̂_I vs texts
+  const mix = o.mix;
+  const lmT = mix > 0 ? lse(zI, 3 * N, N) : 0;
+  const lmI = mix > 0 ? lse(zT, 3 * N, N) : 0;
+  // KL(P_T ‖ P_I) and Σ P_T ℓ
+  let kl = 0;
+  for (let j = 0; j < N; j++) {
+    const lpT = zT[j] - lT;
+    const lpI = zI[j] - lI;
+    kl += Math.exp(lpT) * (lpT - lpI);
+  }
+  let ce_i2t = 0;
+  let ce_t2i = 0;
+  const sBa = (1 - o.alpha) / o.B;
+  const sCd = (0.5 * o.alpha) / o.B;
+  for (let j = 0; j < N; j++) {
+    const yI = (1 - mix) * Math.exp(zT[2 * N + j] - ltgtI) + (mix > 0 ? mix * Math.exp(zT[3 * N + j] - lmI) : 0);
+    const yT = (1 - mix) * Math.exp(zI[2 * N + j] - ltgtT) + (mix > 0 ? mix * Math.exp(zI[3 * N + j] - lmT) : 0);
+    const lpi2t = zT[N + j] - li2t;
+    const lpt2i = zI[N + j] - lt2i;
+    ce_i2t -= yI * lpi2t;
+    ce_t2i -= yT * lpt2i;
+    const lpT = zT[j] - lT;
+    const lpI = zI[j] - lI;
+    const pT = Math.exp(lpT);
+    zI[j] = sBa * (Math.exp(lpI) - pT);
+    zT[j] = sBa * pT * (lpT - lpI - kl);
+    zT[N + j] = sCd * (Math.exp(lpi2t) - yI);
+    zI[N + j] = sCd * (Math.exp(lpt2i) - yT);
+  }
+  return { ba: kl, i2t: ce_i2t, t2i: ce_t2i };
+}
+
 export function debiasLossRef(
   xI: ArrayLike<number>,
   xT: ArrayLike<number>,
@@ -88,8 +159,6 @@ export function debiasLossRef(
   const rowKl = new Float64Array(B);
   const rowI2t = new Float64Array(B);
   const rowT2i = new Float64Array(B);
-  const sBa = (1 - alpha) / B;
-  const sCd = (0.5 * alpha) / B;
   for (let i = 0; i < B; i++) {
     for (let r = 0; r < R; r++) {
       const a = (i * R + r) * D;
@@ -104,46 +173,15 @@ export function debiasLossRef(
         zT[r * N + j] = sT / tau;
       }
     }
-    const lI = lse(zI, 0, N);
-    const lT = lse(zT, 0, N);
-    const lt2i = lse(zI, N, N);
-    const li2t = lse(zT, N, N);
-    const lgT = lse(zI, 2 * N, N);
-    const lgI = lse(zT, 2 * N, N);
-    const lmT = mix > 0 ? lse(zI, 3 * N, N) : 0;
-    const lmI = mix > 0 ? lse(zT, 3 * N, N) : 0;
-    let kl = 0;
-    for (let j = 0; j < N; j++) {
-      const lpT = zT[j] - lT;
-      kl += Math.exp(lpT) * (lpT - (zI[j] - lI));
-    }
-    let ci = 0;
-    let ct = 0;
-    const gI = new Float64Array(2 * N);
-    const gT = new Float64Array(2 * N);
-    for (let j = 0; j < N; j++) {
-      const yI = (1 - mix) * Math.exp(zT[2 * N + j] - lgI) + (mix > 0 ? mix * Math.exp(zT[3 * N + j] - lmI) : 0);
-      const yT = (1 - mix) * Math.exp(zI[2 * N + j] - lgT) + (mix > 0 ? mix * Math.exp(zI[3 * N + j] - lmT) : 0);
-      const lpi2t = zT[N + j] - li2t;
-      const lpt2i = zI[N + j] - lt2i;
-      ci -= yI * lpi2t;
-      ct -= yT * lpt2i;
-      const lpT = zT[j] - lT;
-      const lpI = zI[j] - lI;
-      const pT = Math.exp(lpT);
-      gI[j] = (sBa * (Math.exp(lpI) - pT)) / tau;
-      gT[j] = (sBa * pT * (lpT - lpI - kl)) / tau;
-      gT[N + j] = (sCd * (Math.exp(lpi2t) - yI)) / tau;
-      gI[N + j] = (sCd * (Math.exp(lpt2i) - yT)) / tau;
-    }
-    rowKl[i] = kl;
-    rowI2t[i] = ci;
-    rowT2i[i] = ct;
+    const row = debiasRowLossRef(zI, zT, N, { alpha, mix, B });
+    rowKl[i] = row.ba;
+    rowI2t[i] = row.i2t;
+    rowT2i[i] = row.t2i;
     for (let r = 0; r < 2; r++) {
       const o = (i * 2 + r) * D;
       for (let j = 0; j < N; j++) {
-        const a = gI[r * N + j];
-        const b = gT[r * N + j];
+        const a = zI[r * N + j] / tau;
+        const b = zT[r * N + j] / tau;
         for (let t = 0; t < D; t++) {
           dI[o + t] += a * bankI[j * D + t];
           dT[o + t] += b * bankT[j * D + t];

@@ -7,7 +7,9 @@ import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { adamwKernel, normFinalKernel, PER_WG, scaleKernel, sumSquaresKernel, WG } from './optim.wgsl.js';
-import { adamwHyper, CLIP_NORM_EPS, type AdamWHyper } from './reference.js';
+import { adamwHyper, CLIP_NORM_EPS, type AdamWHyperParams, type AdamWOptions } from './reference.js';
+
+export type { AdamWOptions } from './reference.js';
 
 // AdamW over flat parameter tensors and global gradient-norm clipping, all on the device so a training
 // step needs no host round trip: clipGradNorm leaves its scale in a [1] tensor that adamw can consume.
@@ -26,12 +28,6 @@ function grid2(count: number): { width: number; wg: [number, number] } {
   return { width: x * WG, wg: [x, ceilDiv(count, x * WG)] };
 }
 
-/** AdamW step options: hyper-parameters, the step number and the optional gradient scale. */
-export interface AdamWOptions<T = GpuTensor> extends AdamWHyper {
-  /** multiply the gradients by this [1] tensor first (e.g. `clipGradNorm(...).scale`); 0 zeroes them */
-  gradScale?: T;
-}
-
 /** The host checks of adamw (both backends); returns the hyper-parameters with their defaults. */
 export function checkAdamw(
   params: Tensor,
@@ -39,10 +35,10 @@ export function checkAdamw(
   m: Tensor,
   v: Tensor,
   step: number,
-  hp: AdamWOptions<Tensor>,
-): Required<AdamWHyper> {
+  options: AdamWOptions<Tensor>,
+): AdamWHyperParams {
   const op = 'adamw';
-  const h = adamwHyper(hp, op);
+  const h = adamwHyper(options, op);
   const n = params.size;
   for (const [name, t] of Object.entries({ grads, m, v })) {
     if (t.size !== n)
@@ -54,7 +50,7 @@ export function checkAdamw(
   if (new Set([params, grads, m, v].map(storageOf)).size !== 4)
     throw new ArgumentError(`${op}: params, grads, m and v must be distinct buffers`);
   if (!(Number.isInteger(step) && step >= 1)) throw new ArgumentError(`${op}: step = ${step} must be an integer ≥ 1`);
-  if (hp.gradScale && hp.gradScale.size < 1) throw new ShapeError(`${op}: gradScale must hold one element`);
+  if (options.gradScale && options.gradScale.size < 1) throw new ShapeError(`${op}: gradScale must hold one element`);
   return h;
 }
 
@@ -77,7 +73,7 @@ export function checkClipGradNorm(grads: Tensor[], maxNorm: number): void {
  * @param m - first moments, updated in place.
  * @param v - second moments, updated in place.
  * @param step - step number, from 1 (bias correction).
- * @param hp - learning rate, betas, eps, weight decay.
+ * @param options - learning rate, betas, eps, weight decay, optional gradient scale.
  * @throws ArgumentError for bad hyper-parameters or mismatched tensors.
  */
 export function adamw(
@@ -87,17 +83,17 @@ export function adamw(
   m: GpuTensor,
   v: GpuTensor,
   step: number,
-  hp: AdamWOptions,
+  options: AdamWOptions,
 ): void {
   const op = 'adamw';
-  const h = checkAdamw(params, grads, m, v, step, hp);
+  const h = checkAdamw(params, grads, m, v, step, options);
   const n = params.size;
   if (n === 0) return;
   const bc1 = 1 - h.beta1 ** step;
   const bc2 = 1 - h.beta2 ** step;
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
-  const scaleRes = hp.gradScale ? bindRange(hp.gradScale, 0, 1).resource : bindRange(grads, 0, 1).resource;
+  const scaleRes = options.gradScale ? bindRange(options.gradScale, 0, 1).resource : bindRange(grads, 0, 1).resource;
   for (const [s0, cnt] of chunks(ctx, n)) {
     const rp = bindRange(params, s0, cnt);
     const rg = bindRange(grads, s0, cnt);
@@ -111,7 +107,7 @@ export function adamw(
       gBase: rg.base,
       mBase: rm.base,
       vBase: rv.base,
-      hasScale: hp.gradScale ? 1 : 0,
+      hasScale: options.gradScale ? 1 : 0,
       lr: h.lr,
       beta1: h.beta1,
       beta2: h.beta2,

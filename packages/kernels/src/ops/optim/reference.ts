@@ -11,17 +11,34 @@
  *   A non-finite ‖g‖ gives scale = 0 (gradients zeroed) and ‖g‖ is reported as is.
  */
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+import type { GpuTensor } from '../../runtime/tensor.js';
 
-export interface AdamWHyper {
+/**
+ * AdamW step options: the hyper-parameters (defaults β1 0.9, β2 0.999, ε 1e-8, weight decay 0.01) and an optional
+ * gradient scale — a [1] tensor on the device (`T`), a number in the float64 reference.
+ */
+export interface AdamWOptions<T = GpuTensor> {
+  /** learning rate (finite, ≥ 0) */
   lr: number;
+  /** first-moment decay, in [0, 1) */
   beta1?: number;
+  /** second-moment decay, in [0, 1) */
   beta2?: number;
+  /** added to the denominator, > 0 */
   eps?: number;
+  /** decoupled weight decay λ (finite, ≥ 0) */
   weightDecay?: number;
+  /** multiply the gradients by this first (e.g. `clipGradNorm(...).scale`); 0 zeroes them */
+  gradScale?: T;
 }
 
-export function adamwHyper(hp: AdamWHyper, op: string): Required<AdamWHyper> {
-  const h = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, ...hp };
+/** The AdamW hyper-parameters with their defaults filled in. */
+export type AdamWHyperParams = Required<Omit<AdamWOptions<never>, 'gradScale'>>;
+
+/** Checks the hyper-parameters and fills the defaults; errors name `op`. */
+export function adamwHyper(options: AdamWOptions<unknown>, op: string): AdamWHyperParams {
+  const d = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, ...options };
+  const h = { lr: d.lr, beta1: d.beta1, beta2: d.beta2, eps: d.eps, weightDecay: d.weightDecay };
   if (!(Number.isFinite(h.lr) && h.lr >= 0)) throw new ArgumentError(`${op}: lr = ${h.lr} must be finite and ≥ 0`);
   if (!(h.beta1 >= 0 && h.beta1 < 1)) throw new ArgumentError(`${op}: beta1 = ${h.beta1} must be in [0, 1)`);
   if (!(h.beta2 >= 0 && h.beta2 < 1)) throw new ArgumentError(`${op}: beta2 = ${h.beta2} must be in [0, 1)`);
@@ -31,16 +48,25 @@ export function adamwHyper(hp: AdamWHyper, op: string): Required<AdamWHyper> {
   return h;
 }
 
-/** One AdamW step in float64; returns new arrays (inputs untouched). */
-export function adamwRef(
-  params: ArrayLike<number>,
+/**
+ * One AdamW step in float64, in place on `params`, `m` and `v` (the one host Adam: the reference below and the
+ * SDK's BA module use it).
+ * @param params - parameters, updated in place.
+ * @param grads - gradients (same length).
+ * @param m - first moments, updated in place.
+ * @param v - second moments, updated in place.
+ * @param step - step number, from 1 (bias correction).
+ * @param options - learning rate, betas, eps, weight decay, gradient scale.
+ */
+export function adamwStepRef(
+  params: Float64Array,
   grads: ArrayLike<number>,
-  m: ArrayLike<number>,
-  v: ArrayLike<number>,
+  m: Float64Array,
+  v: Float64Array,
   step: number,
-  hp: AdamWHyper & { gradScale?: number },
-): { params: Float64Array; m: Float64Array; v: Float64Array } {
-  const h = adamwHyper(hp, 'adamwRef');
+  options: AdamWOptions<number>,
+): void {
+  const h = adamwHyper(options, 'adamwRef');
   const n = params.length;
   if (grads.length !== n || m.length !== n || v.length !== n)
     throw new ShapeError(`adamwRef: params, grads, m, v must have equal lengths`);
@@ -48,20 +74,32 @@ export function adamwRef(
     throw new ArgumentError(`adamwRef: step = ${step} must be an integer ≥ 1`);
   const bc1 = 1 - h.beta1 ** step;
   const bc2 = 1 - h.beta2 ** step;
-  const s = hp.gradScale ?? 1;
-  const P = new Float64Array(n);
-  const M = new Float64Array(n);
-  const V = new Float64Array(n);
+  const s = options.gradScale ?? 1;
   for (let i = 0; i < n; i++) {
     const g = grads[i] * s;
     let p = params[i] * (1 - h.lr * h.weightDecay);
     const mi = h.beta1 * m[i] + (1 - h.beta1) * g;
     const vi = h.beta2 * v[i] + (1 - h.beta2) * g * g;
     p -= (h.lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + h.eps);
-    P[i] = p;
-    M[i] = mi;
-    V[i] = vi;
+    params[i] = p;
+    m[i] = mi;
+    v[i] = vi;
   }
+}
+
+/** One AdamW step in float64; returns new arrays (inputs untouched). */
+export function adamwRef(
+  params: ArrayLike<number>,
+  grads: ArrayLike<number>,
+  m: ArrayLike<number>,
+  v: ArrayLike<number>,
+  step: number,
+  options: AdamWOptions<number>,
+): { params: Float64Array; m: Float64Array; v: Float64Array } {
+  const P = Float64Array.from(params);
+  const M = Float64Array.from(m);
+  const V = Float64Array.from(v);
+  adamwStepRef(P, grads, M, V, step, options);
   return { params: P, m: M, v: V };
 }
 
