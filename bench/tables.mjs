@@ -111,14 +111,15 @@ export async function runTablesBench({
       const common = ['balance', csv, '-a', 'race', '-l', labels, '--eta', '0.2', '--no-progress'];
       // the default (--engine auto: DuckDB for a file this size when @duckdb/node-api is installed), then each
       // engine named explicitly
-      const autoRun = await timed('node', [
-        CLI,
-        ...common,
-        '-o',
-        path.join(dir, 'q-auto.csv'),
-        '-r',
-        path.join(dir, 'r.json'),
-      ]);
+      // M4KIT_PHASES: the run prints its wall / CPU ms per phase on stderr (sdk pipeline/phases.ts), recorded below
+      const autoRun = await timed(
+        'node',
+        [CLI, ...common, '-o', path.join(dir, 'q-auto.csv'), '-r', path.join(dir, 'r.json')],
+        {
+          env: { ...process.env, M4KIT_PHASES: '1' },
+        },
+      );
+      const autoPhases = /m4kit: phases (.*)/.exec(autoRun.stderr)?.[1];
       const autoBackend =
         autoRun.code === 0 ? JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')).options.backend : null;
       const duckRun = await timed('node', [CLI, ...common, '--engine', 'duckdb', '-o', path.join(dir, 'q-duck.csv')]);
@@ -164,7 +165,13 @@ export async function runTablesBench({
           peakRssBytes: jsRun.peakRssBytes,
           code: jsRun.code,
         },
-        auto: { seconds: autoRun.seconds, cpuSeconds: autoRun.cpuSeconds, code: autoRun.code, backend: autoBackend },
+        auto: {
+          seconds: autoRun.seconds,
+          cpuSeconds: autoRun.cpuSeconds,
+          code: autoRun.code,
+          backend: autoBackend,
+          phases: autoPhases ? JSON.parse(autoPhases) : null,
+        },
         duckdbBare: {
           what: 'DuckDB alone: read the CSV (all text) and COPY (row, q, keep), no balancing (tables-duckdb-bare.mjs)',
           seconds: bareRun.seconds,
@@ -405,6 +412,11 @@ function printCsv(c) {
   console.log(
     `    CPU seconds: duckdb ${c.duckdb.cpuSeconds?.toFixed(2)} | js ${c.js.cpuSeconds?.toFixed(2)} | pandas ` +
       `${pdCpu?.toFixed(2)} → duckdb ${(pdCpu / c.duckdb.cpuSeconds).toFixed(2)}× pandas in CPU`,
+  );
+  const a = c.auto?.cpuSeconds;
+  console.log(
+    `    CPU seconds, default: ${a?.toFixed(2)} → ${(a / c.duckdbBare?.cpuSeconds).toFixed(2)}× bare (goal ≤ 1.5), ` +
+      `${(a / pdCpu).toFixed(2)}× pandas (goal ≤ 0.5), ${(a / c.duckdbPeer?.cpuSeconds).toFixed(2)}× the SQL peer`,
   );
 }
 

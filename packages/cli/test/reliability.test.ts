@@ -1012,6 +1012,36 @@ const cases: Case[] = [
     },
   },
   {
+    bug: 'disk full mid-write, DuckDB engine reading CSV (its lines are written by m4kit, not by COPY)',
+    input: 'the same full.csv and ulimit -f 64, --engine duckdb',
+    args: () => {
+      put('keep.csv', 'previous\n');
+      return [
+        'balance',
+        'full.csv',
+        '-a',
+        'sex',
+        '-l',
+        'job',
+        '--eta',
+        '0.5',
+        '--soft',
+        '10',
+        '-o',
+        'keep.csv',
+        '--engine',
+        'duckdb',
+      ];
+    },
+    fileLimit: 64,
+    code: 2,
+    msg: /\[E_OUTPUT\] cannot write keep\.csv: the file size limit was reached \(ulimit -f\) \(EFBIG\)/,
+    after: () => {
+      expect(readFileSync(join(dir, 'keep.csv'), 'utf8'), 'the previous file is intact').toBe('previous\n');
+      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    },
+  },
+  {
     bug: 'a training eval set with 6 images and 5 texts reported R@K, exit 0',
     input: '--eval-images 6 rows, --eval-texts 5 rows',
     args: () => [

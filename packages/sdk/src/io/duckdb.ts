@@ -121,6 +121,20 @@ async function parquetTopLevelNames(s: DuckSession, p: string): Promise<string[]
   return names;
 }
 
+export interface SourceOptions {
+  /** phase timings (pipeline/phases.ts) */
+  phases?: { mark(name: string): void };
+  /**
+   * CSV/TSV only: load these columns as one 64-bit hash per row, `m4_h` (UBIGINT; `hash()` of the columns in this
+   * order), instead of their text; the other `keep` columns stay as they are. For the pattern path
+   * (pipeline/duckdb-hashed.ts), which reads the key values of each pattern from the file again.
+   */
+  hashKeys?: string[];
+}
+
+/** Whether registerSource can hash the key columns of `path` (CSV/TSV, where every cell is text). */
+export const canHashKeys = (path: string): boolean => ['csv', 'tsv'].includes(duckFormat(path).format);
+
 /**
  * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).
  * Parquet is scanned in place (row id = file_row_number + rows of the files before it); text formats are
@@ -139,8 +153,9 @@ export async function registerSource(
   path: string,
   name = 'm4_src',
   keep?: string[],
-  phases?: { mark(name: string): void },
+  opts: SourceOptions = {},
 ): Promise<string[]> {
+  const { phases, hashKeys } = opts;
   const { format: fmt, duckdb } = duckFormat(path);
   const p = sqlString(path);
   let columns: string[];
@@ -190,7 +205,12 @@ export async function registerSource(
         checkUniqueColumns(path, Object.values(head[0] ?? {}).map(String), 1);
       }
       check();
-      const sel = keep ? (await kept(scan)).join(', ') : '*';
+      let sel = keep ? (await kept(scan)).join(', ') : '*';
+      if (hashKeys && (fmt === 'csv' || fmt === 'tsv')) {
+        // the key columns as one hash (CSV cells are text: keptColumn leaves them as they are)
+        const rest = [...new Set(keep ?? [])].filter((c) => !hashKeys.includes(c)).map(sqlIdent);
+        sel = [`hash(${hashKeys.map(sqlIdent).join(', ')}) AS m4_h`, ...rest].join(', ');
+      }
       phases?.mark('sniff');
       await s.run(`CREATE TEMP TABLE m4_raw AS SELECT ${sel} FROM ${scan}`);
       phases?.mark('load');

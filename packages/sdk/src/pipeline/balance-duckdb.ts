@@ -11,11 +11,12 @@ import { resolvedWith } from '../balance/rules.js';
 import { checkFeasible, writesOutput } from '../balance/infeasible.js';
 import { TableEncoder, type ColumnSpec, type EncodedTable } from '../io/encode.js';
 import { DataError } from '../io/errors.js';
-import { openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
+import { canHashKeys, openDuckDB, registerSource, sqlIdent, type DuckOptions, type DuckSession } from '../io/duckdb.js';
 import { atomicWrite } from '../io/write.js';
 import { balanceEncoded } from './balance.js';
 import { balanceRows } from './balance-duckdb-rows.js';
 import { biasFromPatterns } from './duckdb-bias.js';
+import { hashedPatterns, joinBackBySlot } from './duckdb-hashed.js';
 import { joinBackByCode, joinBackByJoin } from './duckdb-joinback.js';
 import { phaseTimer } from './phases.js';
 import type { BalanceReport } from './report-types.js';
@@ -76,24 +77,33 @@ export async function balanceFileDuckdb(
   ph.mark('open');
   try {
     const keys = [...new Set([...spec.attributes, ...spec.labels])];
+    // CSV/TSV on the pattern path: the rows are read once as a hash of their key columns (duckdb-hashed.ts)
+    const hashed = !rowsPath && canHashKeys(path) && !(spec.id && keys.includes(spec.id));
     await registerSource(
       s,
       path,
       'm4_src',
       [...keys, spec.id, spec.utility].filter((x): x is string => !!x),
-      ph,
+      {
+        phases: ph,
+        hashKeys: hashed ? keys : undefined,
+      },
     );
     const k = keys.map(sqlIdent);
+    let on = 's.m4_h = p.m4_h';
     // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem;
     // m4_h = hash of the key columns: the join back runs on that one integer when no two patterns share it
-    await s.run(`CREATE TEMP TABLE m4_pat AS
-      SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first,
-        hash(${k.join(', ')}) AS m4_h
-      FROM (SELECT ${k.join(', ')}, COUNT(*) AS n, MIN(m4_row) AS m4_first FROM m4_src GROUP BY ALL)`);
-    const distinct = await s.rows('SELECT COUNT(DISTINCT m4_h) = COUNT(*) AS ok FROM m4_pat');
-    const on = distinct[0].ok
-      ? `hash(${k.map((c) => `s.${c}`).join(', ')}) = p.m4_h`
-      : k.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
+    if (hashed) await hashedPatterns(s, path, keys);
+    else {
+      await s.run(`CREATE TEMP TABLE m4_pat AS
+        SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first,
+          hash(${k.join(', ')}) AS m4_h
+        FROM (SELECT ${k.join(', ')}, COUNT(*) AS n, MIN(m4_row) AS m4_first FROM m4_src GROUP BY ALL)`);
+      const distinct = await s.rows('SELECT COUNT(DISTINCT m4_h) = COUNT(*) AS ok FROM m4_pat');
+      on = distinct[0].ok
+        ? `hash(${k.map((c) => `s.${c}`).join(', ')}) = p.m4_h`
+        : k.map((c) => `s.${c} IS NOT DISTINCT FROM p.${c}`).join(' AND ');
+    }
     const pats = await s.rows(
       `SELECT ${k.join(', ')}, CAST(m4_n AS DOUBLE) AS m4_n, m4_first FROM m4_pat ORDER BY m4_pid`,
     );
@@ -118,8 +128,9 @@ export async function balanceFileDuckdb(
       // stopped at maxIter and about to throw NotConvergedError: the kept rows are counted, no output written
       const out = writesOutput(res.report.solver.status, o) ? opts.out : undefined;
       const jb = { out, seed: o.seed, phases: ph };
+      const lookup = () => (hashed ? joinBackBySlot(s, spec, res.q, jb) : joinBackByCode(s, keys, spec, res.q, jb));
       const kwPid =
-        (opts.joinBack === 'join' ? null : await joinBackByCode(s, keys, spec, res.q, jb)) ??
+        (opts.joinBack === 'join' ? null : await lookup()) ??
         ((joinBack = 'join'), await joinBackByJoin(s, spec, res.q, jb, on));
       const pi = res.report.options.pi;
       const wq = new Float64Array(enc.patterns.n);
