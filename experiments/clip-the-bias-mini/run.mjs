@@ -256,7 +256,8 @@ async function main() {
         machine: `${cpus().length} CPU cores, ${kernels.adapter?.description || 'cpu'}`,
         trainingRuns: trained.length,
         mechanismSeconds: mechanism?.seconds ?? null,
-        ablationSeconds: baAblation.reduce((a, r) => a + r.seconds, 0),
+        // rows reused from the original+BA condition (α 0.3, miniature) cost nothing here
+        ablationSeconds: baAblation.filter((r) => !r.reused).reduce((a, r) => a + r.seconds, 0),
         trainSecondsMean: trained.reduce((s, r) => s + r.trainMs, 0) / trained.length / 1000,
         methodSeconds: Object.fromEntries(
           CONDITIONS.filter((c) => c.method).map((c) => {

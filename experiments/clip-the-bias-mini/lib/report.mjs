@@ -934,7 +934,7 @@ export async function writeReport(dir, results) {
       .map(([c, v]) => `${c} ${v.toFixed(1)} s`)
       .join(
         ', ',
-      )}${rt.mechanismSeconds ? `; BA mechanism ${(rt.mechanismSeconds / 60).toFixed(1)} min, BA ablation on the models ${(rt.ablationSeconds / 60).toFixed(1)} min` : ''}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`maxSkewAtK\`, \`ndklAtK\`; the probes, null floors and exact Wilcoxon test are in lib/metrics.mjs. Raw numbers: [results.json](results.json).`,
+      )}${rt.mechanismSeconds ? `; BA mechanism ${(rt.mechanismSeconds / 60).toFixed(1)} min, BA ablation on the models ${((rt.phases?.ablation?.wallSeconds ?? rt.ablationSeconds) / 60).toFixed(1)} min` : ''}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`maxSkewAtK\`, \`ndklAtK\`; the probes, null floors and exact Wilcoxon test are in lib/metrics.mjs. Raw numbers: [results.json](results.json).`,
   );
   md.push(
     `**Statistics (one method throughout).** Every p-value in this report and in results.json is the two-sided ` +
