@@ -18,7 +18,7 @@ export function registerEmbed(program: Command, exitHelp: string): void {
       new Option('--backend <kind>', 'where the towers run').choices(['auto', 'webgpu', 'cpu']).default('auto'),
     )
     .addOption(
-      new Option('--precision <p>', 'auto: f16 storage where the adapter has shader-f16')
+      new Option('--precision <p>', 'auto = f32; f16 halves the weights on the GPU (needs shader-f16) but runs slower')
         .choices(['auto', 'f32', 'f16'])
         .default('auto'),
     )
