@@ -118,7 +118,7 @@ program
   .option('--batch <n>', 'inputs per tower call (default 32 images / 64 captions)', num('--batch'))
   .addOption(new Option('--backend <kind>', 'where the towers run').choices(['auto', 'webgpu', 'cpu']).default('auto'))
   .addOption(
-    new Option('--precision <p>', 'auto: f16 storage where the adapter has shader-f16')
+    new Option('--precision <p>', 'auto = f32; f16 halves the weights on the GPU (needs shader-f16) but runs slower')
       .choices(['auto', 'f32', 'f16'])
       .default('auto'),
   )
