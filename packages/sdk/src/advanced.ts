@@ -33,6 +33,17 @@ export { newtonCore, solveModel, dualityGap, type NewtonArgs, type NewtonResult 
 export { solveStreaming, type StreamOptions, type StreamResult } from './balance/stream.js';
 export { keepHashStages, jsNumberText } from './balance/sql.js';
 export { solverReport } from './pipeline/driver.js';
+export {
+  feasibleEtaOptionsFrom,
+  resolveFeasibleEtaOptions,
+  resolveSolveOptions,
+  resolveStreamOptions,
+  solverOptionsFrom,
+  streamEpochs,
+  type ResolvedFeasibleEtaOptions,
+  type ResolvedSolveOptions,
+  type ResolvedStreamOptions,
+} from './balance/solver-options.js';
 
 // debias: the BA module's parts
 export { cloneParams, emaUpdate, initBaParams, paramList } from './debias/ba.js';
