@@ -1,12 +1,11 @@
-// `m4kit debias`: the command's flags (defaults from the SDK's DEBIAS_DEFAULTS) and its output-path check before any
-// work; debias.ts runs it.
-import { Option, type Command } from 'commander';
+// `m4kit debias`: the bias-alignment module (ba) and the CLIP-clip / biased prompts baselines.
+import { Command, Option } from 'commander';
 import { DEBIAS_DEFAULTS as DB } from '@m4kit/sdk';
 import type { DebiasCliOptions } from './debias.js';
 import { checkOutputPaths } from './guard.js';
-import { num } from './flags.js';
+import { num } from './options.js';
 
-/** Adds `debias` to the program. */
+/** `m4kit debias`. */
 export function registerDebias(program: Command, exitHelp: string): void {
   program
     .command('debias')
