@@ -1,9 +1,8 @@
-// The trained BA module (DebiasModule: frozen embeddings → debiased ones), its matmul on Kernels, and its
-// safetensors bytes + JSON config (runtime-neutral; file IO in debias/io.ts).
+// The trained BA module (spec §2.2): `DebiasModule` maps frozen embeddings to debiased ones; its config, the GPU
+// matmul backend it may apply with, and its bytes (safetensors + the config in __metadata__; file IO in io.ts).
 import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
-import type { Embeddings } from '../evaluate/search.js';
+import { l2normalizeRows, type Embeddings } from '../evaluate/search.js';
 import { decodeF64, firstNonFinite, safetensorsHeaderOf, writeSafetensors } from '../io/safetensors.js';
-import { l2normalizeRows } from '../evaluate/search.js';
 import {
   PARAM_NAMES,
   type BaParams,
@@ -14,7 +13,31 @@ import {
   paramList,
   textForward,
 } from './ba.js';
-import type { DebiasConfig } from './options.js';
+import type { DebiasEval } from './validation.js';
+
+/**
+ * The module's config, saved beside its weights: format, dimensions, options and loss history.
+ */
+export interface DebiasConfig {
+  format: 'm4kit-ba';
+  version: 1;
+  dim: number;
+  hidden1: number;
+  hidden2: number;
+  alpha: number;
+  tau: number;
+  queueSize: number;
+  momentum: number;
+  mixRatio: number;
+  mixFromEpoch: number;
+  lr: number;
+  batchSize: number;
+  seed: number;
+  epochsRun: number;
+  bestEpoch: number | null;
+  history: { epoch: number; loss: number; ba: number; cd: number }[];
+  evals: DebiasEval[];
+}
 
 /** A trained BA module: maps frozen embeddings to debiased ones (images through mlp1 and mlp2, texts through mlp2). */
 export class DebiasModule {

@@ -1,12 +1,9 @@
 // debias(): trains the BA module (spec §2.5) on frozen embeddings and returns a module that maps frozen
 // embeddings to debiased ones. Queues, EMA copies, α, τ, the per-step factual/counterfactual coin, the momentum
-// distillation mix from epoch 5, evaluation every 2 epochs and early stopping on validation ABLE.
-import { ArgumentError, init, type Kernels } from '@m4kit/kernels';
-import { l2normalizeRows } from '../evaluate/search.js';
-import { able } from '../evaluate/metrics.js';
-import { biasRetrieval, classEmbeddings, zeroShot } from '../evaluate/tasks.js';
+// distillation mix from epoch 5, evaluation every 2 epochs and early stopping on validation ABLE. Options:
+// options.ts; inputs and their checks: data.ts; the module and its bytes: module.ts; validation: validation.ts.
+import { ArgumentError, init } from '@m4kit/kernels';
 import {
-  type BaParams,
   cloneParams,
   cpuMatmul,
   emaUpdate,
@@ -14,68 +11,14 @@ import {
   initBaParams,
   mulberry32,
   paramList,
+  type BaParams,
 } from './ba.js';
 import { CpuBank, randomUnitRows, type Bank } from './bank.js';
+import { checkDebiasInputs, counterfactualPick, toF64, type DebiasData } from './data.js';
+import { DebiasModule, gpuMatmul, type DebiasConfig } from './module.js';
+import { resolveDebiasOptions, type DebiasOptions } from './options.js';
 import { Adam, lossAndGrads } from './step.js';
-import {
-  checkDebiasInputs,
-  resolveDebiasOptions,
-  toF64,
-  type DebiasConfig,
-  type DebiasData,
-  type DebiasEval,
-  type DebiasOptions,
-  type DebiasValidation,
-} from './options.js';
-import { DebiasModule, gpuMatmul } from './module.js';
-
-export * from './options.js';
-export * from './module.js';
-
-/**
- * Which counterfactual set each of `n` rows uses in `epoch` (0..sets−1): a pure function of (seed, epoch), so
- * a run is reproducible and a resumed or repeated epoch draws the same; its own stream, so the per-step coin and
- * the shuffle draw the same with or without alternatives.
- * @param seed - the run's seed.
- * @param epoch - 0-based epoch.
- * @param n - records.
- * @param sets - counterfactual sets (1 to 255).
- * @returns the set chosen for each record this epoch.
- * @throws ArgumentError for a bad set count.
- */
-export function counterfactualPick(seed: number, epoch: number, n: number, sets: number): Uint8Array {
-  if (!Number.isInteger(sets) || sets < 1 || sets > 255)
-    throw new ArgumentError(`debias: ${sets} counterfactual sets (1 to 255)`);
-  const pick = new Uint8Array(n);
-  if (sets === 1) return pick;
-  const rnd = mulberry32((Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
-  for (let i = 0; i < n; i++) pick[i] = Math.floor(rnd() * sets);
-  return pick;
-}
-
-async function evaluateAble(
-  mod: DebiasModule,
-  v: DebiasValidation,
-  kernels: Kernels,
-  mmKernels: Kernels | undefined,
-): Promise<{ maxSkew: number; top1: number; able: number }> {
-  const imgs = await mod.apply(v.images, { kernels: mmKernels });
-  const prompts = await mod.apply(v.prompts, { modality: 'text', kernels: mmKernels });
-  const names = v.promptNames ?? Array.from({ length: prompts.n }, (_, i) => `prompt ${i}`);
-  const br = await biasRetrieval(kernels, imgs, v.labels, v.groups, prompts, names, { k: v.k ?? 1000 });
-  const zsImages = await mod.apply(v.zeroShot.images, { kernels: mmKernels });
-  const z = v.zeroShot;
-  const classes = z.prompts
-    ? classEmbeddings(
-        await mod.apply(z.prompts, { modality: 'text', kernels: mmKernels }),
-        z.promptClass!,
-        Math.max(...Array.from(z.promptClass!)) + 1,
-      )
-    : l2normalizeRows(await mod.apply(z.classes!, { modality: 'text', kernels: mmKernels }));
-  const zs = await zeroShot(kernels, zsImages, classes, v.zeroShot.labels);
-  // harmonic mean: 0 when nothing is classified correctly
-  return { maxSkew: br.maxSkew, top1: zs.top1, able: zs.top1 > 0 ? able(br.maxSkew, zs.top1) : 0 };
-}
+import { evaluateAble, type DebiasEval } from './validation.js';
 
 /**
  * Train the BA module (spec §2.5). Inputs are frozen, unnormalised embeddings; row i of captions and
