@@ -2,7 +2,8 @@ import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { checkMomentsChunk, type MomentsChunk, type ShapedChunk } from './moments.js';
-import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel, momentsFlags } from './moments.wgsl.js';
+import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel } from './hessian.wgsl.js';
+import { momentsFlags } from './moments.wgsl.js';
 
 // Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
 // q is strictly inside (0, 1) ("free" rows),
