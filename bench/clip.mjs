@@ -44,9 +44,9 @@ const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
 /** seconds per implementation and tower: [image, text] */
 const BUDGETS = {
-  node: [420, 240],
-  'ort-node': [120, 100],
-  torch: [200, 150],
+  node: [360, 200],
+  'ort-node': [100, 80],
+  torch: [180, 120],
   chromium: [200, 100],
   'ort-web': [240, 120],
 };
