@@ -4,8 +4,13 @@ open_clip import), random weights generated here (never committed), the image to
 timings.
 
   clip-torch.py make DIR [--preset vit-b-32|tiny] [--seed N]   weights (open_clip keys, F32 safetensors) +
-                                                              open_clip_config.json + visual.onnx (opset 14)
-  clip-torch.py bench DIR --batches 1,64 --reps 3             PyTorch CPU image tower: first call + steady images/s
+                                                              open_clip_config.json + visual.onnx + textual.onnx
+                                                              (opset 14)
+  clip-torch.py text-onnx DIR                                 textual.onnx only (a folder made before it existed)
+  clip-torch.py bench DIR --batches 1,64 --reps 1 --budget S [--tower image|text]
+                                                              PyTorch CPU: first call + steady items/s per batch;
+                                                              a batch whose estimate (from the smaller one) exceeds
+                                                              what is left of S seconds is halved until it fits
   clip-torch.py features DIR --n 2 --seed 7 [--text]          float64 features of seeded inputs (JSON, a check)
 Debian's python3-torch (torch 1.13); torch.onnx.export(..., opset_version=14), no dynamo argument.
 """
@@ -150,6 +155,39 @@ class Visual(torch.nn.Module):
         return x @ W["visual.proj"]
 
 
+class Textual(torch.nn.Module):
+    def __init__(self, W, p):
+        super().__init__()
+        self.W = {k: v for k, v in W.items() if not k.startswith("visual.") and k != "logit_scale"}
+        for i, (k, v) in enumerate(self.W.items()):
+            self.register_buffer(f"w{i}", v)
+        self.names = list(self.W)
+        self.p = p
+
+    def forward(self, ids):
+        return text_fwd({k: getattr(self, f"w{i}") for i, k in enumerate(self.names)}, self.p, ids)
+
+
+def export_text(W, p, d):
+    ids = torch.zeros(1, p["ctx"], dtype=torch.int64)
+    ids[0, 0], ids[0, 1] = p["vocab"] - 2, p["vocab"] - 1
+    torch.onnx.export(Textual(W, p).eval(), (ids,), os.path.join(d, "textual.onnx"), opset_version=14,
+                      input_names=["tokens"], output_names=["features"],
+                      dynamic_axes={"tokens": {0: "n"}, "features": {0: "n"}})
+
+
+def random_tokens(p, n, seed):
+    """start token, random ids, the end token (the largest id), zero padding: as the bench's JS side makes them"""
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(1, p["vocab"] - 2, (n, p["ctx"]), generator=g)
+    for i in range(n):
+        e = 5 + (i * 7) % (p["ctx"] - 6)
+        ids[i, 0] = p["vocab"] - 2
+        ids[i, e] = p["vocab"] - 1
+        ids[i, e + 1:] = 0
+    return ids
+
+
 def text_fwd(W, p, ids):
     x = W["token_embedding.weight"][ids] + W["positional_embedding"]
     for i in range(p["t_layers"]):
@@ -187,6 +225,7 @@ def main():
         x = torch.zeros(1, 3, p["image_size"], p["image_size"])
         torch.onnx.export(vis, (x,), os.path.join(d, "visual.onnx"), opset_version=14, input_names=["pixels"],
                           output_names=["features"], dynamic_axes={"pixels": {0: "n"}, "features": {0: "n"}})
+        export_text(W, p, d)
         print(json.dumps({"ok": True, "dir": d, "params": sum(t.numel() for t in W.values())}))
         return
     cfg = json.load(open(os.path.join(d, "open_clip_config.json")))
@@ -210,22 +249,48 @@ def main():
                 out["text"] = text_fwd(W64, p, ids).flatten().tolist()
         print(json.dumps(out))
         return
+    if cmd == "text-onnx":
+        export_text(W, p, d)
+        print(json.dumps({"ok": True}))
+        return
     if cmd == "bench":
-        vis = Visual(W, p).eval()
+        tower = arg("--tower", "image")
+        model = (Visual if tower == "image" else Textual)(W, p).eval()
+        budget = float(arg("--budget", "1e9"))
+        want_reps = int(arg("--reps", "1"))
+        start = time.perf_counter()
         res = []
-        for b in [int(x) for x in arg("--batches", "1,64").split(",")]:
-            img = torch.randn(b, 3, S, S)
+        per_item = None
+        for want in [int(x) for x in arg("--batches", "1,64").split(",")]:
+            b, note = want, None
+            left = budget - (time.perf_counter() - start)
+            if per_item is not None and want > 1:
+                while b > 1 and b * per_item * (1 + want_reps) > left:
+                    b //= 2
+                if b < want:
+                    note = f"batch {want} estimated {want * per_item * (1 + want_reps):.0f} s > {left:.0f} s left of " \
+                           f"the {budget:.0f} s budget: measured batch {b}"
+                if b <= 1:
+                    res.append({"batch": want, "status": "n/a", "reason": note})
+                    continue
+            x = torch.randn(b, 3, S, S) if tower == "image" else random_tokens(p, b, 7 + b)
             with torch.no_grad():
                 t0 = time.perf_counter()
-                vis(img)
+                model(x)
                 first = time.perf_counter() - t0
-                reps = 0 if first > float(arg("--budget", "1e9")) else int(arg("--reps", "3"))
+                left = budget - (time.perf_counter() - start)
+                reps = want_reps if first * want_reps <= left else 0
                 t0 = time.perf_counter()
                 for _ in range(reps):
-                    vis(img)
+                    model(x)
                 dt = (time.perf_counter() - t0) / reps if reps else first
-            res.append({"batch": b, "firstCallS": first, "secondsPerCall": dt, "imagesPerS": b / dt, "reps": reps})
-        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "results": res}))
-
+            per_item = dt / b
+            r = {"batch": b, "status": "ok", "firstCallS": first, "secondsPerCall": dt, "itemsPerS": b / dt,
+                 "imagesPerS": b / dt, "reps": reps}
+            if b != want:
+                r["requestedBatch"], r["note"] = want, note
+            res.append(r)
+        print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "tower": tower,
+                          "results": res}))
 
 main()

@@ -29,12 +29,13 @@ if (where.has('node')) {
 }
 if (where.has('chromium')) {
   const { build } = await import('esbuild');
-  const src = `import { kernels } from '../packages/sdk/dist/browser/m4kit.js';
+  const src = `import * as kernels from '@m4kit/kernels';
+import { gpuContextOf } from '@m4kit/kernels/advanced';
 import { profileBlock, formatProfile } from './lib/profile-block.mjs';
 globalThis.__profile = async (o) => {
   const k = await kernels.init({ backend: 'webgpu' });
   const out = [];
-  for (const n of o.ns) out.push(formatProfile(await profileBlock(k, kernels.gpuContextOf(k).device, { ...o, n }), k.adapter.description));
+  for (const n of o.ns) out.push(formatProfile(await profileBlock(k, gpuContextOf(k).device, { ...o, n }), k.adapter.description));
   k.destroy();
   return out.join('\\n');
 };`;

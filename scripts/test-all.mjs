@@ -40,10 +40,13 @@ const suites = [];
 const want = (n) => only.length === 0 || only.includes(n);
 
 if (want('lint')) {
-  // style is part of the suite: ESLint (typescript-eslint, eslint.config.js) and Prettier (.prettierrc.json)
+  // style is part of the suite: ESLint (typescript-eslint, eslint.config.js), Prettier (.prettierrc.json) and the
+  // structure check (scripts/check-structure.mjs)
   for (const [name, args] of [
     ['lint (eslint .)', [join(root, 'node_modules/eslint/bin/eslint.js'), '.']],
     ['format (prettier --check .)', [join(root, 'node_modules/prettier/bin/prettier.cjs'), '--check', '.']],
+    // no import cycle inside a package, no source file over 420 lines in packages/*/src and apps/demo/src
+    ['structure (import cycles, file sizes)', [join(root, 'scripts/check-structure.mjs')]],
   ]) {
     const r = await run(process.execPath, args);
     suites.push({ name, passed: r.code === 0 ? 1 : 0, failed: r.code === 0 ? 0 : 1 });

@@ -1,69 +1,37 @@
-// Shared by bench/clip.mjs (Node) and bench/clip-browser.mjs (Chromium): the bench model's config, resolved as
-// the towers take it, and a ClipWeightSource over any "read bytes [a, b) of the safetensors file" function.
+// Shared by bench/clip.mjs (Node) and bench/clip-browser.mjs (Chromium): seeded inputs for both towers and the
+// budgeted timing loop. The model is read through the SDK (resolveClipConfig, openSafetensors / openClipWeights).
 
-/** open_clip_config.json (as bench/clip-torch.py writes it) → ClipConfig */
-export function resolveConfig(json) {
-  const m = json.model_cfg;
-  const v = m.vision_cfg;
-  const t = m.text_cfg;
-  return {
-    embedDim: m.embed_dim,
-    quickGelu: !!m.quick_gelu,
-    vision: {
-      imageSize: v.image_size,
-      patchSize: v.patch_size,
-      width: v.width,
-      layers: v.layers,
-      heads: v.width / (v.head_width ?? 64),
-      mlpRatio: v.mlp_ratio ?? 4,
-    },
-    text: {
-      contextLength: t.context_length,
-      vocabSize: t.vocab_size,
-      width: t.width,
-      heads: t.heads,
-      layers: t.layers,
-      mlpRatio: t.mlp_ratio ?? 4,
-    },
-    preprocess: {
-      mean: json.preprocess_cfg.mean,
-      std: json.preprocess_cfg.std,
-      interpolation: 'bicubic',
-      resizeMode: 'shortest',
-    },
-  };
-}
-
-/** A ClipWeightSource over an F32 safetensors header and `readBytes(start, end)` (absolute file offsets). */
-export function weightSource(header, dataStart, readBytes) {
-  const entries = new Map();
-  for (const [k, v] of Object.entries(header))
-    if (k !== '__metadata__') entries.set(k, { dtype: v.dtype, shape: v.shape });
-  return {
-    entries,
-    async read(name) {
-      const e = header[name];
-      if (!e || e.dtype !== 'F32') throw new Error(`bench weights: ${name} missing or not F32`);
-      const [a, b] = e.data_offsets;
-      const bytes = await readBytes(dataStart + a, dataStart + b);
-      return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    },
-  };
-}
-
-/** seeded N(0, 1)-ish pixels (already "normalised") for n images of side S */
-export function randomPixels(n, S, seed) {
+/** mulberry32 */
+function rng(seed) {
   let a = seed >>> 0;
-  const r = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** seeded N(0, 1)-ish pixels (already "normalised") for n images of side S */
+export function randomPixels(n, S, seed) {
+  const r = rng(seed);
   const x = new Float32Array(n * 3 * S * S);
   for (let i = 0; i < x.length; i++) x[i] = (r() + r() + r() - 1.5) * 2;
   return x;
+}
+
+/** n token rows of length L over a vocabulary of V: start token V−2, random ids, end token V−1, zero padding */
+export function randomTokens(n, L, V, seed) {
+  const r = rng(seed);
+  const ids = new Int32Array(n * L);
+  for (let i = 0; i < n; i++) {
+    const e = 5 + ((i * 7) % (L - 6));
+    ids[i * L] = V - 2;
+    for (let t = 1; t < e; t++) ids[i * L + t] = 1 + Math.floor(r() * (V - 3));
+    ids[i * L + e] = V - 1;
+  }
+  return ids;
 }
 
 /** max |a − b| / max |b| */
@@ -77,34 +45,67 @@ export function maxRelErr(a, b) {
   return d / (s || 1);
 }
 
+const fmt = (s) => s.toFixed(0);
+
 /**
- * Time one implementation: `run(pixels, n)` → features. First call (compiles, uploads) then `reps` calls, capped
- * so the timed calls stay under `budgetS`; with reps 0 or a first call above the budget the first call is the timing.
- * Records are pushed onto `out` as they complete (a caller that times out can still read the finished ones). Returns the record bench/clip.mjs tabulates.
+ * Time one implementation of one tower: `run(input, n)` → features, `input(n, seed)` makes a batch. Per batch
+ * size: a first call (the warm-up: compiles, first uploads), then `reps` timed calls. Everything stays inside
+ * `budgetS` seconds: a batch whose estimate (from the seconds per item of the previous batch) does not fit what
+ * is left is halved until it does, and the record says so (`requestedBatch`, `note`); batch 1 always gets its
+ * `reps` warm calls, a larger batch drops them when its first call already used the time (the first call is then
+ * the timing). `cpu()` (optional): this process's CPU
+ * seconds, recorded per timed call beside the wall time (the machine is shared). Records are pushed onto `out` as they
+ * complete (a caller that times out can still read the finished ones).
  */
-export async function timeBatches(run, { S, batches, reps, budgetS, seed = 1, meter, onLog = () => {}, out = [] }) {
-  for (const b of batches) {
-    const pixels = randomPixels(b, S, seed + b);
+export async function timeBatches(run, input, { batches, reps, budgetS, meter, cpu, onLog = () => {}, out = [] }) {
+  const start = performance.now();
+  const left = () => budgetS - (performance.now() - start) / 1000;
+  let perItem = null;
+  // the first call's extra time at batch 1 (compiles): a new batch size may pay it again (onnxruntime-web's
+  // shaders are specialised per shape), so estimates include it
+  let overhead = 0;
+  for (const want of batches) {
+    let b = want;
+    let note;
+    if (perItem != null && want > 1) {
+      const est = (c) => overhead + c * perItem * (1 + reps);
+      while (b > 1 && est(b) > left()) b = Math.floor(b / 2);
+      if (b < want)
+        note =
+          `batch ${want} estimated ${fmt(est(want))} s > ${fmt(left())} s left of the ${fmt(budgetS)} s budget: ` +
+          (b > 1 ? `measured batch ${b}` : 'no larger batch fits');
+      if (b <= 1) {
+        out.push({ batch: want, status: 'n/a', reason: note });
+        onLog(`batch ${want}: n/a ${note}`);
+        continue;
+      }
+    }
+    const x = input(b, 1 + b);
     const m = meter?.();
     try {
       let t0 = performance.now();
-      const first = await run(pixels, b);
+      const first = await run(x, b);
       const firstS = (performance.now() - t0) / 1000;
-      let done = 0;
+      // batch 1 always gets its warm calls (its first call is the warm-up); a larger one only within the budget
+      const limit = b === 1 || firstS * reps <= left() ? reps : 0;
       t0 = performance.now();
-      // reps 0, or a first call already over the budget: the first call is the timing (no compile after batch 1)
-      const limit = firstS > budgetS ? 0 : reps;
-      while (done < limit && (done === 0 || ((performance.now() - t0) / 1000 / done) * (done + 1) <= budgetS)) {
-        await run(pixels, b);
-        done++;
-      }
-      const per = done ? (performance.now() - t0) / 1000 / done : firstS;
-      const rec = { batch: b, status: 'ok', firstCallS: firstS, secondsPerCall: per, imagesPerS: b / per, reps: done };
+      const c0 = cpu?.();
+      for (let i = 0; i < limit; i++) await run(x, b);
+      const per = limit ? (performance.now() - t0) / 1000 / limit : firstS;
+      const cpuPer = limit && cpu ? (cpu() - c0) / limit : undefined;
+      perItem = per / b;
+      if (b === 1 && limit) overhead = Math.max(0, firstS - per);
+      const rec = { batch: b, status: 'ok', firstCallS: firstS, secondsPerCall: per, itemsPerS: b / per, reps: limit };
+      rec.imagesPerS = rec.itemsPerS;
+      if (cpuPer !== undefined) rec.cpuSecondsPerCall = cpuPer;
+      if (b !== want) Object.assign(rec, { requestedBatch: want, note });
       if (m) rec.peakBytes = m.peakBytes;
       rec.sample = Array.from(first.subarray(0, Math.min(first.length, 8)));
-      rec.features = b === 1 ? Array.from(first) : undefined;
+      if (b === 1) rec.features = Array.from(first);
       out.push(rec);
-      onLog(`batch ${b}: first ${firstS.toFixed(2)} s, ${(b / per).toFixed(2)} images/s (${done} reps)`);
+      onLog(
+        `batch ${b}: first ${firstS.toFixed(2)} s, ${(b / per).toFixed(3)}/s (${limit} reps)${note ? ` — ${note}` : ''}`,
+      );
     } catch (e) {
       out.push({ batch: b, status: 'n/a', reason: String(e?.message ?? e).split('\n')[0] });
       onLog(`batch ${b}: n/a ${String(e?.message ?? e).split('\n')[0]}`);

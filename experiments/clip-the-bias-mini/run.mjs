@@ -5,8 +5,10 @@
 // (m4kit evaluate; a linear probe, calibrated parity, skew null floors, an out-of-domain OpenMoji test set) →
 // the BA mechanism on planted-direction embeddings and the BA ablation → report (bootstrap CIs, exact Wilcoxon).
 //   node experiments/clip-the-bias-mini/run.mjs [--quick] [--out DIR] [--report-only [--partial]]
-// `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file.
-import { readFileSync, writeFileSync, renameSync, mkdirSync, existsSync } from 'node:fs';
+// `npm run experiment` (root) installs this folder's data packages, builds m4kit and runs this file. Everything in
+// results.json comes from this one process (the second edition's --merge / --mechanism-only stitching is gone);
+// --report-only only rewrites the report from an existing results.json, exploration overrides mark the mode.
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +48,7 @@ export const SETTINGS = quick
       rates: [0, 0.2],
       mechanismSeeds: [0],
       ablation: { seeds: [0], losses: ['clip'] },
-      skewSweep: { womenShares: [0.2, 0.8], seeds: [0], losses: ['clip'] },
+      skewSweep: { womenShares: [0.2, 0.5, 0.8], seeds: [0], losses: ['clip'] },
       perms: 50,
     }
   : {
@@ -62,13 +64,28 @@ export const SETTINGS = quick
       losses: ['clip', 'siglip'],
       mainRate: 0.2,
       rates: [0, 0.2, 0.5],
-      mechanismSeeds: [0, 1],
-      ablation: { seeds: [0], losses: ['clip'] },
-      // does a parity measure respond to the data's skew? every concept 20% / 80% women, original data
-      skewSweep: { womenShares: [0.2, 0.8], seeds: [0, 1], losses: ['clip'] },
+      // the BA module's effect depends on its random initialisation: four seeds
+      mechanismSeeds: [0, 1, 2, 3],
+      // the BA ablation on every main seed's CLIP model (α 0.3 under the miniature's schedule is the
+      // original+BA run itself where that ran)
+      ablation: { seeds: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], losses: ['clip'] },
+      // which representation measure responds to the data's skew? every concept at one share of women
+      skewSweep: { womenShares: [0.2, 0.4, 0.6, 0.8], seeds: [0, 1], losses: ['clip'] },
       perms: 200,
     };
 // exploration overrides: --seeds 0,1 --losses clip --rates 0.2 --steps N --train-n N --sensitivity-seeds 0
+// (any of them, --conditions or --no-mechanism marks the run's mode as "exploration", never "full")
+const EXPLORATION = [
+  '--seeds',
+  '--ba-seeds',
+  '--sensitivity-seeds',
+  '--losses',
+  '--rates',
+  '--steps',
+  '--train-n',
+  '--conditions',
+  '--no-mechanism',
+].filter((o) => argv.includes(o));
 if (opt('--seeds')) SETTINGS.seeds = opt('--seeds').split(',').map(Number);
 if (opt('--ba-seeds')) SETTINGS.baSeeds = opt('--ba-seeds').split(',').map(Number);
 if (opt('--sensitivity-seeds')) SETTINGS.sensitivitySeeds = opt('--sensitivity-seeds').split(',').map(Number);
@@ -79,14 +96,17 @@ if (opt('--train-n')) SETTINGS.trainN = +opt('--train-n');
 const M4 = { eta: 'auto', epsRep: 0.01, epsAssoc: 5e-5 };
 // the BA module sees fewer training pairs in a quick run (one BA step costs ~1 s)
 const BA_RUN = quick ? { ...BA, sample: 1024 } : BA;
-// the paper's schedule for the ablation on the experiment's models: lr 5e-6, validation ABLE every 2 epochs,
-// best module kept, early stop after 2 evaluations without a gain (capped at 6 epochs on these 2 cores)
-const BA_PAPER = { ...BA_RUN, lr: 5e-6, epochs: quick ? 2 : 6, evalEvery: 2, patience: 2 };
+// the paper's schedule for the ablation on the experiment's models: lr 5e-6, validation ABLE after every epoch,
+// best module kept, early stop after 1 evaluation without a gain, at most 2 epochs (the third edition's 6 epochs
+// on the seed-0 model kept the first evaluation's module for every α: at lr 5e-6 the module stays at its
+// random initialisation, and 2 epochs give the same verdict at a third of the cost)
+const BA_PAPER = { ...BA_RUN, lr: 5e-6, epochs: 2, evalEvery: 1, patience: 1 };
 // the ablation on planted embeddings at the strong contrast (the curve covers the others)
 MECH.ablationContrasts = [0.33];
 if (quick) {
   // the quick run's mechanism: one seed, two contrasts, half the training rows
   MECH.contrasts = [0.3, 1];
+  MECH.weakContrasts = [0.3, 1];
   MECH.data = { ...MECH.data, n: 512 };
 }
 const MODEL = {
@@ -111,16 +131,40 @@ export const CONDITIONS = [
   { id: 'original+BA', label: 'original + BA module', data: 'orig', method: 'ba', mainOnly: true, baSeeds: true },
   { id: 'original+CLIP-clip', label: 'original + CLIP-clip', data: 'orig', method: 'clip-clip' },
   { id: 'original+biased-prompts', label: 'original + biased prompts', data: 'orig', method: 'biased-prompts' },
-  { id: 'balanced', label: 'M4 balanced', data: 'bal' },
+  // balanced models at the main rate only: the caption-rate table asks how the original models carry gender
+  { id: 'balanced', label: 'M4 balanced', data: 'bal', mainOnly: true },
   { id: 'balanced+BA', label: 'M4 balanced + BA module', data: 'bal', method: 'ba', mainOnly: true, baSeeds: true },
   { id: 'balanced+proxies', label: 'M4 balanced + proxies (skin tone)', data: 'balP', mainOnly: true, optional: true },
 ];
 
 const log = (...a) => console.log(`[${((performance.now() - T0) / 1000).toFixed(0).padStart(5)} s]`, ...a);
 const T0 = performance.now();
+const CPU0 = process.cpuUsage();
+/** CPU seconds of this process (user + system, every thread: llvmpipe's included) since `from` */
+const cpuSince = (from = CPU0) => {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+};
 const LOAD0 = loadavg()
   .map((x) => x.toFixed(1))
   .join(' / ');
+// the 1-min load average, sampled after every unit of work (the machine is shared: wall time depends on it)
+const loadSamples = [];
+const sampleLoad = () => loadSamples.push(loadavg()[0]);
+// wall and CPU seconds per phase
+const phases = {};
+async function phase(name, f) {
+  const t = performance.now();
+  const c = process.cpuUsage();
+  try {
+    return await f();
+  } finally {
+    phases[name] ??= { wallSeconds: 0, cpuSeconds: 0 };
+    phases[name].wallSeconds += (performance.now() - t) / 1000;
+    phases[name].cpuSeconds += cpuSince(c);
+    sampleLoad();
+  }
+}
 
 async function main() {
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
@@ -133,82 +177,6 @@ async function main() {
     delete results.findings;
     await writeReport(OUT, results);
     log(`report rewritten from ${join(OUT, src)}`);
-    return;
-  }
-  if (opt('--merge')) {
-    // --merge A,B (folders or .json files): main-rate jobs, mechanism and ablation from run A (results.json, or results.partial.json
-    // cut after its main-rate jobs), sensitivity rates, the skew sweep and further mechanism seeds from run B
-    // (--skip-main, then --mechanism-only), run side by side on the same machine; written to OUT/results.json
-    const [a, b] = opt('--merge').split(',');
-    const read = (d) => {
-      if (d.endsWith('.json')) return { ...JSON.parse(readFileSync(d, 'utf8')), from: d };
-      for (const f of ['results.json', 'results.partial.json'])
-        if (existsSync(join(d, f))) return { ...JSON.parse(readFileSync(join(d, f), 'utf8')), from: join(d, f) };
-      throw new Error(`${d}: no results.json or results.partial.json`);
-    };
-    const A = read(a);
-    const B = read(b);
-    const main = A.settings.mainRate;
-    const results = {
-      ...A,
-      mode: `full (merged: main-rate jobs, BA ablation and mechanism from ${A.mode} run ${A.from}; sensitivity rates and skew sweep from ${B.mode} run ${B.from}, run at the same time)`,
-      runtime: {
-        ...A.runtime,
-        totalSeconds: Math.max(A.runtime.totalSeconds, B.runtime.totalSeconds),
-        merged: { main: A.runtime, side: B.runtime },
-        trainingRuns: A.runtime.trainingRuns + B.runtime.trainingRuns,
-      },
-      settings: { ...A.settings, sensitivitySeeds: B.settings.sensitivitySeeds, rates: B.settings.rates },
-      data: [...A.data, ...B.data.filter((x) => !A.data.some((y) => y.seed === x.seed && y.variant === x.variant))],
-      runs: [...A.runs.filter((r) => r.rate === main), ...B.runs.filter((r) => r.rate !== main)],
-      skewSweep: B.skewSweep,
-    };
-    // more mechanism seeds run in B (--mechanism-only) join A's
-    if (B.baMechanism?.curve.length) {
-      const m = A.baMechanism;
-      results.baMechanism = {
-        ...m,
-        curve: [...m.curve, ...B.baMechanism.curve],
-        ablation: [...m.ablation, ...B.baMechanism.ablation],
-        seconds: m.seconds + B.baMechanism.seconds,
-      };
-      results.settings.mechanismSeeds = [...new Set(results.baMechanism.curve.map((r) => r.seed))].sort(
-        (x, y) => x - y,
-      );
-      results.runtime.mechanismSeconds = results.baMechanism.seconds;
-    }
-    delete results.from;
-    delete results.summary;
-    delete results.findings;
-    await writeReport(OUT, results);
-    log(`merged ${A.from} + ${B.from} → ${join(OUT, 'results.json')}`);
-    return;
-  }
-  if (argv.includes('--mechanism-only')) {
-    // more seeds for the BA mechanism, merged into OUT/results.json (its rows keep their seed; the report
-    // is rewritten): --mechanism-only --mechanism-seeds 2,3,4,5
-    const seeds = (opt('--mechanism-seeds') ?? '0').split(',').map(Number);
-    const cpu = await init({ backend: 'cpu' });
-    const t = performance.now();
-    const m = await runMechanism(cpu, { seeds, log });
-    cpu.destroy();
-    const file = join(OUT, 'results.json');
-    const results = JSON.parse(readFileSync(file, 'utf8'));
-    results.baMechanism ??= { settings: m.settings, curve: [], ablation: [], seconds: 0 };
-    const have = new Set(results.baMechanism.curve.map((r) => r.seed));
-    if (seeds.some((x) => have.has(x))) throw new Error(`${file} already has mechanism seeds ${[...have].join(', ')}`);
-    results.baMechanism.curve.push(...m.curve);
-    results.baMechanism.ablation.push(...m.ablation);
-    results.baMechanism.seconds += (performance.now() - t) / 1000;
-    results.settings.mechanismSeeds = [...have, ...seeds].sort((a, b) => a - b);
-    results.runtime.mechanismSeconds = results.baMechanism.seconds;
-    delete results.summary;
-    delete results.findings;
-    // raw results first (temp + rename), then the report (a side run without main-rate jobs has none)
-    writeFileSync(`${file}.tmp`, JSON.stringify(results));
-    renameSync(`${file}.tmp`, file);
-    if (results.runs.some((r) => r.rate === results.settings.mainRate)) await writeReport(OUT, results);
-    log(`mechanism seeds ${seeds.join(', ')} merged into ${file}`);
     return;
   }
   log(`${quick ? 'quick' : 'full'} run → ${OUT}`);
@@ -257,28 +225,39 @@ async function main() {
   const want = (c) => (opt('--conditions') ? opt('--conditions').split(',').includes(c.id) : !c.optional);
   // jobs: the main rate for every seed first (the paired comparison), then the sensitivity rates, so that an
   // interrupted run still has the main result; raw results are saved after every job (results.partial.json)
-  // --skip-main: only the sensitivity rates and the skew sweep (a second process beside a main-rate run; --merge)
   const work = [
-    ...(argv.includes('--skip-main') ? [] : SETTINGS.seeds.map((seed) => ({ seed, rate: SETTINGS.mainRate }))),
+    ...SETTINGS.seeds.map((seed) => ({ seed, rate: SETTINGS.mainRate })),
     ...SETTINGS.rates
       .filter((r) => r !== SETTINGS.mainRate)
       .flatMap((rate) => SETTINGS.sensitivitySeeds.map((seed) => ({ seed, rate }))),
   ];
-  const buildResults = (done) => {
+  const buildResults = (done, final = false) => {
     const totalS = (performance.now() - T0) / 1000;
     const trained = runs.filter((r) => !CONDITIONS.find((c) => c.id === r.condition).method);
     return {
       generated: new Date().toISOString(),
-      mode: (quick ? 'quick' : 'full') + (done < work.length ? ` (partial: ${done} of ${work.length} jobs)` : ''),
+      mode:
+        (EXPLORATION.length ? `exploration (${EXPLORATION.join(' ')})` : quick ? 'quick' : 'full') +
+        (final
+          ? ''
+          : ` (partial: ${done} of ${work.length} jobs${done === work.length ? ', skew sweep running' : ''})`),
       runtime: {
         totalSeconds: totalS,
+        cpuSeconds: cpuSince(),
+        // mean of the 1-min load average sampled after every phase (CPU-bound work on a machine with more
+        // runnable threads than cores gets a share of them: wall ≈ CPU × load / cores at best)
+        loadMean: loadSamples.length ? loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length : null,
+        loadMax: loadSamples.length ? Math.max(...loadSamples) : null,
+        phases,
+        node: process.version,
         load: `${LOAD0} at start, ${loadavg()
           .map((x) => x.toFixed(1))
           .join(' / ')} at the end (1 / 5 / 15 min)`,
         machine: `${cpus().length} CPU cores, ${kernels.adapter?.description || 'cpu'}`,
         trainingRuns: trained.length,
         mechanismSeconds: mechanism?.seconds ?? null,
-        ablationSeconds: baAblation.reduce((a, r) => a + r.seconds, 0),
+        // rows reused from the original+BA condition (α 0.3, miniature) cost nothing here
+        ablationSeconds: baAblation.filter((r) => !r.reused).reduce((a, r) => a + r.seconds, 0),
         trainSecondsMean: trained.reduce((s, r) => s + r.trainMs, 0) / trained.length / 1000,
         methodSeconds: Object.fromEntries(
           CONDITIONS.filter((c) => c.method).map((c) => {
@@ -322,19 +301,20 @@ async function main() {
       baAblation,
       skewSweep,
       baMechanism: mechanism,
-      parityCheck: parityCheck(),
+      parityCheck: pcheck,
       runs,
     };
   };
   // the BA mechanism on planted-direction embeddings (float64 CPU backend: deterministic); first, so that an
   // interrupted run's results.partial.json has it (--no-mechanism skips it, for exploration)
+  const cpu = await init({ backend: 'cpu' });
+  const pcheck = await parityCheck(cpu);
   if (!argv.includes('--no-mechanism')) {
     const t = performance.now();
-    const cpu = await init({ backend: 'cpu' });
-    mechanism = await runMechanism(cpu, { seeds: SETTINGS.mechanismSeeds, log });
+    mechanism = await phase('mechanism', () => runMechanism(cpu, { seeds: SETTINGS.mechanismSeeds, log }));
     mechanism.seconds = (performance.now() - t) / 1000;
-    cpu.destroy();
   }
+  cpu.destroy();
   const balanced = new Map();
   async function balanceSeed(seed) {
     if (balanced.has(seed)) return balanced.get(seed);
@@ -344,8 +324,12 @@ async function main() {
     // (exploration with --conditions that need no balanced data skips the solver)
     const needs = (d) => CONDITIONS.some((c) => c.data === d && want(c));
     const none = { q: new Float32Array(tr0.n).fill(1), report: { solver: { keepRate: 1 }, options: {}, bias: {} } };
-    const bal = needs('bal') ? await balanceRows(tr0.rows, { ...M4, proxies: false, seed }) : none;
-    const balP = needs('balP') ? await balanceRows(tr0.rows, { ...M4, proxies: true, seed }) : none;
+    const bal = needs('bal')
+      ? await phase('balance', () => balanceRows(tr0.rows, { ...M4, proxies: false, seed }))
+      : none;
+    const balP = needs('balP')
+      ? await phase('balance', () => balanceRows(tr0.rows, { ...M4, proxies: true, seed }))
+      : none;
     const balanceMs = performance.now() - t0;
     for (const [variant, q, rep] of [
       ['original', null, null],
@@ -384,6 +368,11 @@ async function main() {
   const main = (seed, rate) => rate === SETTINGS.mainRate && SETTINGS.seeds.includes(seed);
   const few = (seed) => SETTINGS.sensitivitySeeds.includes(seed);
   let jobsDone = 0;
+  const savePartial = (done) => {
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, 'results.partial.json.tmp'), JSON.stringify(buildResults(done)));
+    renameSync(join(OUT, 'results.partial.json.tmp'), join(OUT, 'results.partial.json'));
+  };
   for (const { seed, rate } of work) {
     const { bal, balP } = await balanceSeed(seed);
     {
@@ -443,21 +432,21 @@ async function main() {
             logEvery: Math.max(1, Math.floor(SETTINGS.steps / 10)),
           };
           const t1 = performance.now();
-          const model = await train(kernels, data[key], cfg);
+          const model = await phase('train', () => train(kernels, data[key], cfg));
           const trainMs = performance.now() - t1;
+          let baRun = null; // the original model's BA run: the ablation's α = 0.3 under the miniature schedule
           for (const cond of conds) {
             const t2 = performance.now();
             let enc = modelEncoder(model);
             let info = null;
             if (cond.method === 'ba')
-              ({ encoder: enc, info } = await baEncoder(kernels, model, tr, {
-                seed,
-                opts: BA_RUN,
-              }));
-            if (cond.method === 'clip-clip') ({ encoder: enc, info } = await clipClipEncoder(model, tr, { seed }));
-            if (cond.method === 'biased-prompts') ({ encoder: enc, info } = await biasedPromptsEncoder(model, prompts));
+              ({ encoder: enc, info } = await phase('ba', () => baEncoder(kernels, model, tr, { seed, opts: BA_RUN })));
+            if (cond.method === 'clip-clip')
+              ({ encoder: enc, info } = await phase('methods', () => clipClipEncoder(model, tr, { seed })));
+            if (cond.method === 'biased-prompts')
+              ({ encoder: enc, info } = await phase('methods', () => biasedPromptsEncoder(model, prompts)));
             const methodMs = performance.now() - t2;
-            const ev1 = await evaluateModel(kernels, enc, ctx);
+            const ev1 = await phase('evaluate', () => evaluateModel(kernels, enc, ctx));
             const run = {
               rate,
               loss,
@@ -473,12 +462,13 @@ async function main() {
               ...ev1,
             };
             runs.push(run);
+            if (cond.id === 'original+BA') baRun = { info, ev: ev1, seconds: (methodMs + run.evalMs) / 1000 };
             const b = ev1.bias;
             log(
               [
                 `rate ${rate} ${loss.padEnd(6)} seed ${seed} ${cond.id.padEnd(23)}`,
                 `zs ${(100 * ev1.quality.zeroShotTop1).toFixed(1)}% g ${(100 * b.genderAccuracy).toFixed(1)}%`,
-                `parity ${b.parity.toFixed(3)} assoc ${b.assocOccupations.toFixed(4)}`,
+                `parity ${b.parity.toFixed(3)} lean ${b.retrievalLean.toFixed(3)} assoc ${b.assocOccupations.toFixed(4)}`,
                 `r ${b.assocCensusCorr.toFixed(2)} skew ${b.maxSkewOccupations.toFixed(3)}`,
                 `accgap ${b.accGapOccupations.toFixed(3)} able ${b.able.toFixed(3)}`,
                 `(train ${(trainMs / 1000).toFixed(1)} s, method ${(methodMs / 1000).toFixed(1)} s,`,
@@ -488,14 +478,16 @@ async function main() {
           }
           if (key === 'orig' && main(seed, rate) && SETTINGS.ablation.seeds.includes(seed))
             if (SETTINGS.ablation.losses.includes(loss))
-              baAblation.push(...(await ablateBa(kernels, model, tr, ctx, stdSet(valSet), { seed, loss })));
+              baAblation.push(
+                ...(await phase('ablation', () =>
+                  ablateBa(kernels, model, tr, ctx, stdSet(valSet), { seed, loss, baRun }),
+                )),
+              );
           model.dispose();
         }
       }
     }
-    mkdirSync(OUT, { recursive: true });
-    writeFileSync(join(OUT, 'results.partial.json.tmp'), JSON.stringify(buildResults(++jobsDone)));
-    renameSync(join(OUT, 'results.partial.json.tmp'), join(OUT, 'results.partial.json'));
+    savePartial(++jobsDone);
   }
   // skew sweep: the same pipeline on training data where every concept has the same share of women
   for (const share of SETTINGS.skewSweep.womenShares)
@@ -517,45 +509,54 @@ async function main() {
           gendered: { ...evalSet.gendered, x: std(Float32Array.from(evalSet.gendered.x)) },
           neutral: { ...evalSet.neutral, x: std(Float32Array.from(evalSet.neutral.x)) },
         };
-        const model = await train(kernels, tr, {
-          loss,
-          ...MODEL,
-          batchSize: SETTINGS.batchSize,
-          steps: SETTINGS.steps,
-          seed,
-          logEvery: SETTINGS.steps,
-        });
-        const e = await evaluateModel(kernels, modelEncoder(model), {
-          evalSet: ev,
-          prompts,
-          conceptNames,
-          occupations,
-          shares,
-          perms: 10,
-        });
+        const model = await phase('skewSweep', () =>
+          train(kernels, tr, {
+            loss,
+            ...MODEL,
+            batchSize: SETTINGS.batchSize,
+            steps: SETTINGS.steps,
+            seed,
+            logEvery: SETTINGS.steps,
+          }),
+        );
+        const e = await phase('skewSweep', () =>
+          evaluateModel(kernels, modelEncoder(model), {
+            evalSet: ev,
+            prompts,
+            conceptNames,
+            occupations,
+            shares,
+            perms: 10,
+          }),
+        );
         model.dispose();
         const womenShare = tr.rows.filter((r) => r.gender === 'woman').length / tr.n;
         skewSweep.push({ share, womenShare, seed, loss, bias: e.bias, quality: e.quality });
+        savePartial(jobsDone);
         log(
           `skew sweep: ${Math.round(100 * womenShare)}% women (${loss} seed ${seed}): raw parity ${e.bias.parity.toFixed(3)}, ` +
-            `calibrated ${e.bias.parityCalibrated.toFixed(3)}, probe ${e.bias.probeParity.toFixed(3)}`,
+            `calibrated ${e.bias.parityCalibrated.toFixed(3)}, probe ${e.bias.probeParity.toFixed(3)}, ` +
+            `retrieval lean ${e.bias.retrievalLean.toFixed(3)}`,
         );
       }
   kernels.destroy();
-  const results = buildResults(work.length);
+  const results = buildResults(work.length, true);
   // raw results first (temp + rename), so that `--report-only` can rebuild the report if writing it fails
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'results.json.tmp'), JSON.stringify(results));
   renameSync(join(OUT, 'results.json.tmp'), join(OUT, 'results.json'));
   await writeReport(OUT, results);
-  log(`done in ${(results.runtime.totalSeconds / 60).toFixed(1)} min → ${OUT}`);
+  log(
+    `done in ${(results.runtime.totalSeconds / 60).toFixed(1)} min wall, ${(results.runtime.cpuSeconds / 60).toFixed(1)} ` +
+      `min CPU, mean load ${results.runtime.loadMean?.toFixed(1)} → ${OUT}`,
+  );
 }
 
 /**
  * The BA ablation on one of the experiment's models: α ∈ {0, 0.3, 1} under the miniature's schedule (BA_RUN,
  * last weights) and the paper's (BA_PAPER: lr 5e-6, validation ABLE on a second Noto view set, best kept).
  */
-async function ablateBa(kernels, model, tr, ctx, val, { seed, loss }) {
+async function ablateBa(kernels, model, tr, ctx, val, { seed, loss, baRun }) {
   const out = [];
   const d = model.config.outDim;
   const vImg = { n: val.gendered.n, d, data: await model.embedImage(val.gendered.x, val.gendered.n) };
@@ -585,6 +586,21 @@ async function ablateBa(kernels, model, tr, ctx, val, { seed, loss }) {
   ])
     for (const alpha of MECH.ablationAlphas) {
       const t = performance.now();
+      if (schedule === 'miniature' && alpha === BA_RUN.alpha && baRun) {
+        // the same module as the original+BA condition (same seed, options and data): reused, not retrained
+        const e = baRun.ev;
+        out.push({
+          loss,
+          seed,
+          schedule,
+          alpha,
+          seconds: baRun.seconds,
+          method: baRun.info,
+          reused: 'original+BA',
+          ...pickEval(e),
+        });
+        continue;
+      }
       const { encoder, info } = await baEncoder(kernels, model, tr, {
         seed,
         opts: { ...opts, alpha },
@@ -598,9 +614,7 @@ async function ablateBa(kernels, model, tr, ctx, val, { seed, loss }) {
         alpha,
         seconds: (performance.now() - t) / 1000,
         method: info,
-        quality: e.quality,
-        bias: e.bias,
-        ood: e.ood,
+        ...pickEval(e),
       };
       out.push(row);
       log(
@@ -611,6 +625,8 @@ async function ablateBa(kernels, model, tr, ctx, val, { seed, loss }) {
     }
   return out;
 }
+
+const pickEval = (e) => ({ quality: e.quality, bias: e.bias, ood: e.ood });
 
 main().catch((e) => {
   console.error(e);

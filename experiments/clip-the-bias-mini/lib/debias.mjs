@@ -108,6 +108,10 @@ export async function baEncoder(kernels, model, tr, { seed = 0, opts = BA, valid
       epochs: mod.config.epochsRun,
       bestEpoch: mod.config.bestEpoch,
       finalLoss: res.history.at(-1)?.loss ?? null,
+      // per-epoch mean losses (total, L_ba, L_cd): what ba-probe.mjs printed as "L_ba first → last"
+      losses: res.history.map((h) => ({ epoch: h.epoch, total: h.loss, ba: h.ba, cd: h.cd })),
+      // validation ABLE per evaluation (paper schedule)
+      evals: (res.evals ?? []).map((e) => ({ epoch: e.epoch, able: e.able })),
       change: {
         image: await relChange(mod, images, 'image', kernels),
         text: await relChange(mod, captions, 'text', kernels),

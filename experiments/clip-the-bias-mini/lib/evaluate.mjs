@@ -125,6 +125,12 @@ export async function evaluateModel(kernels, model, ctx) {
     };
   }
   const skew = (idx) => idx.reduce((s, i) => s + br.perQuery[i].maxSkew, 0) / idx.length;
+  // representation bias read from retrieval (issue #26): the share of men among the top-k images that a
+  // gender-neutral concept prompt retrieves from the balanced gendered set, minus ½, averaged over the queries
+  // (every concept: 0 = no lean, > 0 = towards men). It uses no gender prompt, so the prompts' own offset cannot
+  // enter; it is the data's representation skew as the model retrieves it.
+  const lean = (idx) => idx.reduce((s, i) => s + br.perQuery[i].shares[0] - 0.5, 0) / idx.length;
+  const allIdx = conceptNames.map((_, i) => i);
   const ndkl = (idx) => idx.reduce((s, i) => s + br.perQuery[i].ndkl, 0) / idx.length;
   return {
     quality: {
@@ -143,6 +149,8 @@ export async function evaluateModel(kernels, model, ctx) {
       // prompts' own offset) and the probe's parity on the neutral images (mean P(man) − P(woman))
       parityCalibrated: calibratedParity(imgG.data, G.n, imgN.data, N.n, gen.data, d),
       probeParity: pp.soft,
+      retrievalLean: lean(allIdx),
+      retrievalLeanOccupations: lean(occIdx),
       genderAccuracy: gz.top1,
       probeAccuracy: probe.p,
       probeLo: probe.lo,

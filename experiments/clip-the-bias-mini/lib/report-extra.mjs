@@ -5,6 +5,8 @@ const mean = (a) => (a.length ? a.reduce((s, x) => s + x, 0) / a.length : NaN);
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 const fe = (x) => (Math.abs(x) < 0.01 ? x.toExponential(2) : x.toFixed(3));
 const pc = (x) => (Number.isFinite(x) ? (100 * x).toFixed(1) : '—');
+const fp = (p) => (p === undefined || p === null ? '—' : p < 0.001 ? '<0.001' : p.toFixed(3));
+const get = (o, path) => path.split('.').reduce((x, k) => x?.[k], o);
 
 /**
  * The k of the skew metrics: the smallest k of the profile at which the original models' mean MaxSkew@k and
@@ -92,6 +94,16 @@ export function paritySection(md, results) {
       `mean P(man) − P(woman) of a logistic probe fitted on the balanced gendered image embeddings. Both read 0 ` +
       `when the neutral images sit where a balanced mix of man and woman images sits.`,
   );
+  const r = p.retrieval;
+  if (r)
+    md.push(
+      `**The retrieval lean on the same synthetic images** (a known answer that uses no gender prompt): concept ` +
+        `prompts tilted by t = ±${r.tilt} along the gender direction retrieve, among their top ${r.k} of the ` +
+        `balanced gendered images, a share of men − ½ of ${f3(r.towardsMan)} (t > 0, towards "man"), ` +
+        `${f3(r.untilted)} (t = 0) and ${f3(r.towardsWoman)} (t < 0, towards "woman") — the right sign each time, ` +
+        `whatever the gender prompts' offset. In the experiment the concept prompts come from the model's text ` +
+        `tower, so the lean is the data's representation skew as the trained model retrieves it.`,
+    );
 }
 
 export function oodSection(md, results, S, mdTable, fci) {
@@ -256,8 +268,86 @@ export function mechanismSection(md, results, S, mdTable) {
   );
 }
 
+const ABLATION_KEYS = [
+  ['bias.genderAccuracy', 'read-out', true, false],
+  ['bias.probeAccuracy', 'probe', true, false],
+  ['quality.zeroShotTop1', 'zero-shot', true, false],
+  ['bias.parityCalibrated', '|calibrated parity|', false, true],
+  ['bias.retrievalLean', 'retrieval lean', false, false],
+  ['bias.maxSkewOccupations', 'MaxSkew@k', false, false],
+  ['bias.able', 'ABLE', false, false],
+];
+
+/**
+ * The BA ablation on the experiment's models, over every seed: per (loss, schedule, α) the paired difference
+ * to the same seed's original model (mean and bootstrap interval) with the exact Wilcoxon p-value (the report's
+ * one method; |·| for the parities), and the module's mean relative change of the image embeddings.
+ */
+export function ablationSummary(results, meanCI, wilcoxon) {
+  const rows = results.baAblation ?? [];
+  if (!rows.length) return null;
+  const refOf = (r) =>
+    results.runs.find(
+      (x) =>
+        x.condition === 'original' && x.loss === r.loss && x.seed === r.seed && x.rate === results.settings.mainRate,
+    );
+  const groups = new Map();
+  for (const r of rows) {
+    const k = `${r.loss}|${r.schedule}|${r.alpha}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k).push(r);
+  }
+  return [...groups.values()].map((rs) => {
+    const refs = rs.map(refOf);
+    const metrics = {};
+    for (const [key, , , abs] of ABLATION_KEYS) {
+      const v = (o) => (abs ? Math.abs(get(o, key)) : get(o, key));
+      const x = rs.map(v);
+      const y = refs.map(v);
+      if (!x.every(Number.isFinite) || !y.every(Number.isFinite)) continue;
+      metrics[key] = {
+        diff: meanCI(x.map((a, i) => a - y[i])),
+        pValue: x.length >= 2 ? wilcoxon(x, y).pValue : null,
+      };
+    }
+    return {
+      loss: rs[0].loss,
+      schedule: rs[0].schedule,
+      alpha: rs[0].alpha,
+      n: rs.length,
+      seeds: rs.map((r) => r.seed),
+      changeImage: meanCI(rs.map((r) => r.method.change.image)),
+      changeText: meanCI(rs.map((r) => r.method.change.text)),
+      epochs: mean(rs.map((r) => r.method.epochs)),
+      metrics,
+    };
+  });
+}
+
+/** one line per (schedule, α) of the ablation on the models, for the findings */
+export function ablationFinding(S) {
+  const A = S.ablation;
+  if (!A?.length) return null;
+  const f = (m, pct) => {
+    if (!m) return '—';
+    const s = (x) => (pct ? (100 * x).toFixed(1) : Math.abs(x) < 0.01 && x !== 0 ? x.toExponential(1) : x.toFixed(3));
+    return `Δ ${s(m.diff.mean)} [${s(m.diff.lo)}, ${s(m.diff.hi)}]${pct ? ' points' : ''}, p = ${fp(m.pValue)}`;
+  };
+  return (
+    `**BA ablation on the experiment's models** (${A[0].loss.toUpperCase()} loss, original data, seeds ` +
+    `${A[0].seeds.join(', ')}; paired with each seed's model, exact Wilcoxon): ` +
+    A.map(
+      (a) =>
+        `${a.schedule} α ${a.alpha} (n = ${a.n}): module change ${(100 * a.changeImage.mean).toFixed(1)}% of the ` +
+        `image embeddings, read-out ${f(a.metrics['bias.genderAccuracy'], true)}, zero-shot ` +
+        `${f(a.metrics['quality.zeroShotTop1'], true)}, retrieval lean ${f(a.metrics['bias.retrievalLean'])}`,
+    ).join('; ') +
+    '.'
+  );
+}
+
 /** the BA ablation on the experiment's own models: rows per (loss, seed, schedule, α), against the model */
-export function realAblationSection(md, results, mdTable) {
+export function realAblationSection(md, results, mdTable, S) {
   const rows = results.baAblation ?? [];
   if (!rows.length) return;
   md.push('## BA ablation on the experiment’s models');
@@ -267,6 +357,32 @@ export function realAblationSection(md, results, mdTable) {
       `views, best module kept, early stop). "Inputs" are the BA training pairs as the module sees them: pairs whose ` +
       `factual and counterfactual caption features are equal, mean cos(f̂_T1, f̂_T2), and the counterfactual t2i KL.`,
   );
+  if (S?.ablation?.length) {
+    const cell = (a, key, pct) => {
+      const m = a.metrics[key];
+      if (!m) return '—';
+      const s = (x) => (pct ? (100 * x).toFixed(1) : Math.abs(x) < 0.01 && x !== 0 ? x.toExponential(1) : x.toFixed(3));
+      return `Δ ${s(m.diff.mean)} [${s(m.diff.lo)}, ${s(m.diff.hi)}], p ${fp(m.pValue)}`;
+    };
+    md.push(
+      'Over every seed: the paired difference to the same seed’s original model (mean [95% bootstrap CI], exact ' +
+        'Wilcoxon p; accuracies in points; the calibrated parity in absolute value, the retrieval lean signed).',
+    );
+    md.push(
+      mdTable(
+        ['loss', 'schedule', 'α', 'n', 'change img / text', 'epochs', ...ABLATION_KEYS.map((k) => k[1])],
+        S.ablation.map((a) => [
+          a.loss,
+          a.schedule,
+          a.alpha,
+          a.n,
+          `${f3(a.changeImage.mean)} / ${f3(a.changeText.mean)}`,
+          a.epochs.toFixed(1),
+          ...ABLATION_KEYS.map(([k, , pct]) => cell(a, k, pct)),
+        ]),
+      ),
+    );
+  }
   const ref = (r) =>
     results.runs.find(
       (x) =>
@@ -344,39 +460,150 @@ function sweepRows(results) {
       parity: m((r) => r.bias.parity),
       calibrated: m((r) => r.bias.parityCalibrated),
       probe: m((r) => r.bias.probeParity),
+      lean: m((r) => r.bias.retrievalLean),
       readout: m((r) => r.bias.genderAccuracy),
       probeAcc: m((r) => r.bias.probeAccuracy),
     };
   });
 }
 
+const SWEEP_MEASURES = [
+  ['lean', 'bias.retrievalLean', 'retrieval lean'],
+  ['parity', 'bias.parity', 'raw parity'],
+  ['calibrated', 'bias.parityCalibrated', 'calibrated parity'],
+  ['probe', 'bias.probeParity', 'probe parity'],
+];
+
+/** Spearman rank correlation (average ranks for ties) */
+function spearman(x, y) {
+  const rank = (v) => {
+    const idx = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
+    const r = new Array(v.length);
+    for (let i = 0; i < idx.length;) {
+      let j = i;
+      while (j + 1 < idx.length && v[idx[j + 1]] === v[idx[i]]) j++;
+      for (let t = i; t <= j; t++) r[idx[t]] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  const a = rank(x);
+  const b = rank(y);
+  const ma = mean(a);
+  const mb = mean(b);
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+/**
+ * Which measure follows the data's skew: per measure, whether its mean over seeds falls at every step of the
+ * share of women (strictly monotone, towards "woman"), the Spearman correlation with the share over all sweep
+ * runs, and the mean change per 10 points of women.
+ */
+export function sweepSummary(results) {
+  const rows = sweepRows(results);
+  const runs = results.skewSweep ?? [];
+  if (rows.length < 2) return null;
+  const out = {};
+  for (const [k, key, label] of SWEEP_MEASURES) {
+    const v = rows.map((r) => r[k]);
+    const steps = v.slice(1).map((x, i) => x - v[i]);
+    const ws = runs.map((r) => r.womenShare);
+    const ys = runs.map((r) => get(r, key));
+    const mw = mean(ws);
+    const my = mean(ys);
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = 0; i < ws.length; i++) {
+      sxy += (ws[i] - mw) * (ys[i] - my);
+      sxx += (ws[i] - mw) ** 2;
+    }
+    out[k] = {
+      label,
+      means: v,
+      monotoneDown: steps.every((d) => d < 0),
+      spearman: spearman(ws, ys),
+      slopePer10: (sxy / sxx) * 0.1,
+    };
+  }
+  return { shares: rows.map((r) => r.womenShare), n: rows.map((r) => r.n), measures: out };
+}
+
 export function sweepFinding(results) {
   const rows = sweepRows(results);
-  if (rows.length < 2) return null;
+  const sw = sweepSummary(results);
+  if (!sw) return null;
   const [a, b] = [rows[0], rows.at(-1)];
-  const d = (k) => `${f3(a[k])} → ${f3(b[k])}`;
+  const desc = Object.values(sw.measures)
+    .map(
+      (m) =>
+        `${m.label} ${m.means.map(f3).join(' → ')} (${m.monotoneDown ? 'falls at every step' : 'not monotone'}; ` +
+        `Spearman ${f3(m.spearman)}, ${f3(m.slopePer10)} per 10 points of women)`,
+    )
+    .join('; ');
   return (
-    `**Does a parity measure respond to the data's skew?** Models trained with every concept ` +
-    `${Math.round(100 * a.womenShare)}% vs ${Math.round(100 * b.womenShare)}% women (n = ${a.n} each; a skew towards ` +
-    `women should move parity towards "woman", i.e. down): raw parity ${d('parity')}, calibrated ${d('calibrated')}, ` +
-    `probe parity ${d('probe')}.`
+    `**Which representation measure responds to the data's skew?** Models trained with every concept at one share ` +
+    `of women (${rows.map((r) => `${Math.round(100 * r.womenShare)}%`).join(', ')}; n = ${a.n} per share; more ` +
+    `women should move the measure towards "woman", i.e. down): ${desc}. Only a measure that falls with the share ` +
+    `of women can test the M4 representation claim; the findings use the retrieval lean for it ` +
+    `(${Math.round(100 * a.womenShare)}% → ${Math.round(100 * b.womenShare)}% women: ${f3(a.lean)} → ${f3(b.lean)}).`
   );
 }
 
 export function sweepSection(md, results, mdTable) {
   const rows = sweepRows(results);
   if (!rows.length) return;
-  md.push('## Does parity respond to the data’s skew?');
+  md.push('## Which representation measure responds to the data’s skew?');
   md.push(
-    'The original pipeline trained on data where every concept has the same share of women (main caption rate): a ' +
-      'representation-bias measure that responds to the data should move towards "woman" (down) as the share grows.',
+    'The original pipeline trained on data where every concept has the same share of women (main caption rate, ' +
+      'CLIP loss): a representation-bias measure that responds to the data should move towards "woman" (down) as ' +
+      'the share grows. The last two rows are the main comparison’s CLIP models on the same seeds (census-skewed ' +
+      'data and its M4-balanced version), for reference. Retrieval lean = share of men among the top-k images a ' +
+      'gender-neutral concept prompt retrieves from the balanced gendered set, − ½, averaged over every concept.',
   );
+  const seeds = [...new Set((results.skewSweep ?? []).map((r) => r.seed))];
+  const ref = (cond) => {
+    const rs = results.runs.filter(
+      (r) =>
+        r.condition === cond && r.loss === 'clip' && r.rate === results.settings.mainRate && seeds.includes(r.seed),
+    );
+    const m = (f) => mean(rs.map(f));
+    return {
+      n: rs.length,
+      womenShare: null,
+      label: cond,
+      lean: m((r) => r.bias.retrievalLean),
+      parity: m((r) => r.bias.parity),
+      calibrated: m((r) => r.bias.parityCalibrated),
+      probe: m((r) => r.bias.probeParity),
+      readout: m((r) => r.bias.genderAccuracy),
+      probeAcc: m((r) => r.bias.probeAccuracy),
+    };
+  };
+  const refs = ['original', 'balanced'].map(ref).filter((r) => r.n);
   md.push(
     mdTable(
-      ['share of women', 'n', 'raw parity', 'calibrated parity', 'probe parity', 'prompt read-out %', 'probe %'],
-      rows.map((r) => [
-        `${(100 * r.womenShare).toFixed(1)}%`,
+      [
+        'share of women',
+        'n',
+        'retrieval lean',
+        'raw parity',
+        'calibrated parity',
+        'probe parity',
+        'prompt read-out %',
+        'probe %',
+      ],
+      [...rows, ...refs].map((r) => [
+        r.label ? `${r.label} (main comparison)` : `${(100 * r.womenShare).toFixed(1)}%`,
         r.n,
+        f3(r.lean),
         f3(r.parity),
         f3(r.calibrated),
         f3(r.probe),
@@ -385,4 +612,17 @@ export function sweepSection(md, results, mdTable) {
       ]),
     ),
   );
+  const sw = sweepSummary(results);
+  if (sw)
+    md.push(
+      mdTable(
+        ['measure', 'falls at every step', 'Spearman with the share of women (all runs)', 'change per 10 points'],
+        Object.values(sw.measures).map((m) => [
+          m.label,
+          m.monotoneDown ? 'yes' : 'no',
+          f3(m.spearman),
+          f3(m.slopePer10),
+        ]),
+      ),
+    );
 }

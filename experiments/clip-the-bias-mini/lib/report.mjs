@@ -14,6 +14,9 @@ import {
   mechanismPlot,
   sweepSection,
   sweepFinding,
+  sweepSummary,
+  ablationSummary,
+  ablationFinding,
 } from './report-extra.mjs';
 
 /** the one p-value of the report (stated once in the report's Statistics paragraph) */
@@ -74,6 +77,11 @@ export const METRICS = [
   { key: 'bias.parity', label: 'raw parity p(man)−p(woman)', abs: true, better: 'zero' },
   { key: 'bias.parityCalibrated', label: 'calibrated parity', abs: true, better: 'zero' },
   { key: 'bias.probeParity', label: 'probe parity', abs: true, better: 'zero' },
+  // signed, not |·|: the census data leans towards men (a positive lean), so a reduction is a fall towards 0 from
+  // above; per-run |lean| is a folded, noise-inflated statistic (a model with no lean still reads |lean| ≈ 0.01)
+  { key: 'bias.retrievalLean', label: 'retrieval lean (men in top-k − ½)', better: 'down' },
+  // the |·| version, for the record (see above: inflated by noise)
+  { key: 'bias.retrievalLeanAbs', label: '|retrieval lean| per run', better: 'down' },
   { key: 'bias.assocOccupations', label: 'mean |assoc| occupations', better: 'down' },
   { key: 'bias.assocControls', label: 'mean |assoc| controls (50/50 data)', better: 'down' },
   { key: 'bias.assocCensusCorr', label: 'r(assoc, census skew)', better: 'zero' },
@@ -100,6 +108,7 @@ const TEST_KEYS = [
   'bias.parity',
   'bias.parityCalibrated',
   'bias.probeParity',
+  'bias.retrievalLean',
   'bias.assocOccupations',
   'bias.assocCensusCorr',
   'bias.accGapOccupations',
@@ -115,6 +124,7 @@ export const SENSITIVITY_KEYS = [
   'bias.probeAccuracy',
   'bias.parity',
   'bias.parityCalibrated',
+  'bias.retrievalLean',
   'bias.assocOccupations',
   'bias.assocCensusCorr',
   'bias.accGapOccupations',
@@ -142,6 +152,8 @@ export const EXTRA_PAIRS = [
 
 export function summarize(results) {
   const skewChoice = chooseSkewK(results);
+  for (const r of results.runs)
+    if (Number.isFinite(r.bias?.retrievalLean)) r.bias.retrievalLeanAbs = Math.abs(r.bias.retrievalLean);
   const st = results.settings;
   const mainRate = st.mainRate;
   const runs = results.runs;
@@ -262,7 +274,9 @@ export function summarize(results) {
       };
     });
   const mechanism = mechanismSummary(results);
+  const ablation = ablationSummary(results, meanCI, wilcoxon);
   return {
+    ablation,
     table,
     perLoss,
     tests,
@@ -492,7 +506,12 @@ export function findings(results, S) {
   );
   if (has('balanced'))
     f.push(
-      `**Representation bias, M4 balancing** (tested as |·|). Raw parity: ${cmp(S, 'balanced', o, 'bias.parity')}. ` +
+      `**Representation bias, M4 balancing.** Retrieval lean (share of men among the top-k images that the ` +
+        `gender-neutral concept prompts retrieve, − ½; the measure that follows the data's skew in the skew sweep; ` +
+        `signed, since the census data leans towards men): ${cmp(S, 'balanced', o, 'bias.retrievalLean')} ` +
+        `(per-run |lean|, which noise inflates: ${cmp(S, 'balanced', o, 'bias.retrievalLeanAbs')}). The ` +
+        `prompt-based parities (tested as |·|; they do not follow the data's skew, see the sweep): raw parity: ` +
+        `${cmp(S, 'balanced', o, 'bias.parity')}. ` +
         `Calibrated parity: ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}. Probe parity: ` +
         `${cmp(S, 'balanced', o, 'bias.probeParity')}.`,
     );
@@ -546,6 +565,8 @@ export function findings(results, S) {
   }
   const sw = sweepFinding(results);
   if (sw) f.push(sw);
+  const abl = ablationFinding(S);
+  if (abl) f.push(abl);
   const M = S.mechanism;
   if (M?.curve.length) {
     const lv = [...new Set(M.curve.map((r) => r.imageNoise))];
@@ -622,27 +643,35 @@ export function claims(results, S) {
   if (has('balanced')) {
     out.push({
       paper: 'CLIP the Bias (M4)',
-      claim: 'Balancing the data reduces the model’s representation bias (|parity| on neutral images).',
+      claim: 'Balancing the data reduces the model’s representation bias.',
       evidence:
-        `raw: ${cmp(S, 'balanced', o, 'bias.parity')}; calibrated: ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}; ` +
-        `probe: ${cmp(S, 'balanced', o, 'bias.probeParity')}`,
+        `retrieval lean, signed (the measure that follows the data's skew, skew sweep; the census data leans ` +
+        `towards men, so a reduction is a fall towards 0): ` +
+        `${cmp(S, 'balanced', o, 'bias.retrievalLean')}; prompt-based parities, which do not follow the data's ` +
+        `skew: raw ${cmp(S, 'balanced', o, 'bias.parity')}; calibrated ${cmp(S, 'balanced', o, 'bias.parityCalibrated')}; ` +
+        `probe ${cmp(S, 'balanced', o, 'bias.probeParity')}`,
       verdict:
-        `raw: ${verdict(S, 'balanced', o, 'bias.parity', 'down')}; calibrated: ` +
-        `${verdict(S, 'balanced', o, 'bias.parityCalibrated', 'down')}; probe: ${verdict(S, 'balanced', o, 'bias.probeParity', 'down')}`,
+        `retrieval lean: ${verdict(S, 'balanced', o, 'bias.retrievalLean', 'down')}; prompt parities (not valid ` +
+        `here): raw ${verdict(S, 'balanced', o, 'bias.parity', 'down')}, calibrated ` +
+        `${verdict(S, 'balanced', o, 'bias.parityCalibrated', 'down')}, probe ${verdict(S, 'balanced', o, 'bias.probeParity', 'down')}`,
     });
     out.push({
       paper: 'CLIP the Bias (M4)',
       claim: 'Association bias is harder to remove by balancing than representation bias (smaller or no reduction).',
-      evidence: `mean |assoc|: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}`,
+      evidence:
+        `mean |assoc|: ${cmp(S, 'balanced', o, 'bias.assocOccupations')}; retrieval lean: ` +
+        `${cmp(S, 'balanced', o, 'bias.retrievalLean')}`,
       verdict: (() => {
         const tp = testOf(S, 'balanced', o).metrics;
-        const relRep = tp['bias.parity'].diff.mean / Math.abs(S.table[o]['bias.parity'].mean || 1);
+        // representation side: the retrieval lean (the measure that follows the data's skew), raw parity if absent
+        const rk = tp['bias.retrievalLean'] ? 'bias.retrievalLean' : 'bias.parity';
+        const relRep = tp[rk].diff.mean / Math.abs(S.table[o][rk].mean || 1);
         const relAssoc = tp['bias.assocOccupations'].diff.mean / (S.table[o]['bias.assocOccupations'].mean || 1);
-        const rel = `relative change |parity| ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%`;
+        const rel = `relative change ${rk === 'bias.parity' ? '|parity|' : 'retrieval lean'} ${(100 * relRep).toFixed(0)}%, |assoc| ${(100 * relAssoc).toFixed(0)}%`;
         const sig = (k) => tp[k].pValue !== null && tp[k].pValue < 0.05 && tp[k].diff.mean < 0;
-        if (sig('bias.parity') && !sig('bias.assocOccupations')) return `reproduced (${rel})`;
-        if (!sig('bias.parity') && sig('bias.assocOccupations')) return `contradicted (${rel})`;
-        if (!sig('bias.parity')) return `inconclusive: balancing reduced neither significantly (${rel})`;
+        if (sig(rk) && !sig('bias.assocOccupations')) return `reproduced (${rel})`;
+        if (!sig(rk) && sig('bias.assocOccupations')) return `contradicted (${rel})`;
+        if (!sig(rk)) return `inconclusive: balancing reduced neither significantly (${rel})`;
         return relAssoc > relRep ? `reproduced in size only (${rel})` : `not reproduced (${rel})`;
       })(),
     });
@@ -798,6 +827,8 @@ export async function writeReport(dir, results) {
     testsPerLoss: S.testsPerLoss,
     skewK: S.skewChoice,
     baMechanism: S.mechanism && { curve: S.mechanism.curve, ablation: S.mechanism.ablation },
+    baAblation: S.ablation,
+    skewSweep: sweepSummary(results),
     sensitivity: S.sens,
     dataVariants: S.dataVariants,
     perOccupation: S.perOcc,
@@ -891,13 +922,19 @@ export async function writeReport(dir, results) {
   const md = [];
   md.push('# CLIP the Bias, in miniature (third edition) — people emoji, US census skew, GloVe');
   md.push(
-    `Generated by \`npm run experiment${results.mode === 'quick' ? ' -- --quick' : ''}\` on ${results.generated} (**${results.mode} run**, ${(rt.totalSeconds / 60).toFixed(1)} min wall time on ${esc(rt.machine)}${rt.load ? `, load average ${rt.load}` : ''}; ${rt.trainingRuns} training runs, ${rt.trainSecondsMean.toFixed(1)} s each on average; post-hoc methods per model: ${Object.entries(
+    `Generated by \`npm run experiment${results.mode === 'quick' ? ' -- --quick' : ''}\` on ${results.generated} (**${results.mode} run**, one process, ${(rt.totalSeconds / 60).toFixed(1)} min wall time${Number.isFinite(rt.cpuSeconds) ? ` and ${(rt.cpuSeconds / 60).toFixed(1)} min CPU time (user + system, all threads)` : ''} on ${esc(rt.machine)}${rt.load ? `, load average ${rt.load}` : ''}${Number.isFinite(rt.loadMean) ? `, mean 1-min load over the run ${rt.loadMean.toFixed(1)} (max ${rt.loadMax.toFixed(1)}) on a machine shared with other jobs` : ''}${
+      rt.phases
+        ? `; per phase wall / CPU min: ${Object.entries(rt.phases)
+            .map(([k, v]) => `${k} ${(v.wallSeconds / 60).toFixed(1)} / ${(v.cpuSeconds / 60).toFixed(1)}`)
+            .join(', ')}`
+        : ''
+    }; ${rt.trainingRuns} training runs, ${rt.trainSecondsMean.toFixed(1)} s each on average; post-hoc methods per model: ${Object.entries(
       rt.methodSeconds ?? {},
     )
       .map(([c, v]) => `${c} ${v.toFixed(1)} s`)
       .join(
         ', ',
-      )}${rt.mechanismSeconds ? `; BA mechanism ${(rt.mechanismSeconds / 60).toFixed(1)} min, BA ablation on the models ${(rt.ablationSeconds / 60).toFixed(1)} min` : ''}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`maxSkewAtK\`, \`ndklAtK\`; the probes, null floors and exact Wilcoxon test are in lib/metrics.mjs. Raw numbers: [results.json](results.json).`,
+      )}${rt.mechanismSeconds ? `; BA mechanism ${(rt.mechanismSeconds / 60).toFixed(1)} min, BA ablation on the models ${((rt.phases?.ablation?.wallSeconds ?? rt.ablationSeconds) / 60).toFixed(1)} min` : ''}). Everything below is computed with m4kit's own pipelines: \`balanceEncoded\` (M4), \`train\` (CLIP / SigLIP), \`debias\` (BA module), \`clipClipSelect\`, \`biasedPromptsProjection\`, \`zeroShot\`, \`modelBias\`, \`biasRetrieval\`, \`searchTopK\`, \`able\`, \`maxSkewAtK\`, \`ndklAtK\`; the probes, null floors and exact Wilcoxon test are in lib/metrics.mjs. Raw numbers: [results.json](results.json).`,
   );
   md.push(
     `**Statistics (one method throughout).** Every p-value in this report and in results.json is the two-sided ` +
@@ -1026,7 +1063,7 @@ export async function writeReport(dir, results) {
   sweepSection(md, results, mdTable);
   oodSection(md, results, S, mdTable, fci);
   mechanismSection(md, results, S, mdTable);
-  realAblationSection(md, results, mdTable);
+  realAblationSection(md, results, mdTable, S);
   md.push('## Sensitivity to the share of gendered captions');
   md.push(
     `Seeds ${st.sensitivitySeeds.join(', ')} × ${S.losses.join(' + ')} at every rate (n = ${st.sensitivitySeeds.length * S.losses.length} ` +

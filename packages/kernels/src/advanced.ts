@@ -58,7 +58,8 @@ export {
   type MomentsChunk,
   type MomentsKernelOptions,
 } from './ops/moments/moments.js';
-export { FUSED_MAX_R, HESSIAN_GROUPS_MAX } from './ops/moments/moments.wgsl.js';
+export { FUSED_MAX_R } from './ops/moments/moments.wgsl.js';
+export { HESSIAN_GROUPS_MAX } from './ops/moments/hessian.wgsl.js';
 export {
   packGroups,
   packLabels,

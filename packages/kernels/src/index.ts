@@ -64,3 +64,4 @@ export type { CastDType } from './ops/cast/cast.wgsl.js';
 export { f32ToF16Bits, f16BitsToF32, roundToF16, F16_MAX } from './runtime/half.js';
 export type { DebiasLossInputs, DebiasLossOptions, DebiasLossResult } from './ops/debias-loss/debias-loss.js';
 export type { AttentionOptions } from './ops/attention/attention.js';
+export type { LinearOptions } from './ops/linear/linear.js';

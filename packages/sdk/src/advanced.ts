@@ -33,6 +33,17 @@ export { newtonCore, solveModel, dualityGap, type NewtonArgs, type NewtonResult 
 export { solveStreaming, type StreamOptions, type StreamResult } from './balance/stream.js';
 export { keepHashStages, jsNumberText } from './balance/sql.js';
 export { solverReport } from './pipeline/driver.js';
+export {
+  feasibleEtaOptionsFrom,
+  resolveFeasibleEtaOptions,
+  resolveSolveOptions,
+  resolveStreamOptions,
+  solverOptionsFrom,
+  streamEpochs,
+  type ResolvedFeasibleEtaOptions,
+  type ResolvedSolveOptions,
+  type ResolvedStreamOptions,
+} from './balance/solver-options.js';
 
 // debias: the BA module's parts
 export { cloneParams, emaUpdate, initBaParams, paramList } from './debias/ba.js';
@@ -40,7 +51,8 @@ export type { BaParams, Mlp, MatmulBackend } from './debias/ba.js';
 export { bankLossRef, CpuBank, type Bank, type BankLossInput, type BankLossOutput } from './debias/bank.js';
 export { Adam, featureLoss, lossAndGrads, type FeatureLoss, type FeatureLossInput } from './debias/step.js';
 export { createGpuBank } from './debias/bank-gpu.js';
-export { gpuMatmul, counterfactualPick } from './debias/train.js';
+export { gpuMatmul } from './debias/module.js';
+export { counterfactualPick } from './debias/data.js';
 
 // train: the step engine, parameter layout, sampler, schedule, checkpoint bytes
 export { createEngine } from './train/train.js';

@@ -10,7 +10,7 @@
 import type { Tensor } from '../types.js';
 import type { CpuTensor } from '../runtime/cpu-tensor.js';
 import type { GpuContext } from '../runtime/context.js';
-import type { GpuTensor } from '../runtime/tensor.js';
+import type { GpuTensor } from '../runtime/context.js';
 
 export type AnyFn = (...args: any[]) => any;
 

@@ -9,6 +9,7 @@ import { geluOp } from './gelu/gelu.js';
 import { imagePreprocessOp } from './image-preprocess/image-preprocess.js';
 import { attentionOp } from './attention/attention.js';
 import { layerNormOp } from './layernorm/layernorm.js';
+import { linearOp } from './linear/linear.js';
 import { classTokensOp, embedTokensOp, unfoldOp } from './patches/patches.js';
 import { clipLossOp, siglipLossOp } from './losses/losses.js';
 import { matmulOp } from './matmul/matmul.js';
@@ -73,9 +74,13 @@ export const OPS = {
    * folded in float64: `pass` → the sums, `q` → q per row, `hessian` → the K×K generalised Hessian.
    */
   moments: { pass: momentsPassOp, q: momentsQOp, hessian: momentsHessianOp },
-  /** transformer kernels for the CLIP towers (#23); definitions in ops/layernorm, ops/attention, ops/patches */
+  /**
+   * transformer kernels for the CLIP towers (#23); definitions in ops/layernorm, ops/attention, ops/patches and
+   * ops/linear (`linear`: gelu(X·W + bias) + residual, the epilogue fused into one matmul)
+   */
   transformer: {
     layerNorm: layerNormOp,
+    linear: linearOp,
     attention: attentionOp,
     unfold: unfoldOp,
     classTokens: classTokensOp,

@@ -11,74 +11,24 @@ import { getGPU } from './gpu.js';
 import { f16BitsToF32, f32ToF16Bits } from './half.js';
 import { gpuPace, now, settleGpuPace, yieldToGpu } from './pacing.js';
 import { BufferPool } from './pool.js';
-import { dtypeBytes, GpuTensor, type DType, type NumArray } from './tensor.js';
+import { dtypeBytes, type DType, type NumArray } from './tensor.js';
+import type { AdapterDescription, DispatchSpec, GpuContextOptions, KernelVariants } from './context-types.js';
 
-// The tensor class, the pool and the pacing heuristic live in their own files; these re-exports keep the
-// launchers' single import of the runtime.
-export { GpuTensor, dtypeBytes, type DType, type NumArray } from './tensor.js';
+// The element types, the option types, the pool and the pacing heuristic live in their own files; these
+// re-exports keep the launchers' single import of the runtime.
+export { dtypeBytes, type DType, type NumArray } from './tensor.js';
+export type {
+  AdapterDescription,
+  BindingResource,
+  DispatchSpec,
+  GpuContextOptions,
+  KernelVariants,
+  MatmulVariant,
+} from './context-types.js';
 export { noteGpuWork } from './pacing.js';
 export type { BufferPool, ByteMeter } from './pool.js';
 
-/**
- * A storage binding of a compute kernel: a buffer or a range of one. (Spelled out rather than WebGPU's
- * `GPUBindingResource` alias, so the published declarations need only interfaces that merge with whichever WebGPU
- * declarations a consumer has: TypeScript 7's lib.dom or @webgpu/types.)
- */
-export type BindingResource = GPUBuffer | GPUBufferBinding;
-
-/** The matmul kernel variants (ops/matmul; declared here so the context's options need no import from ops/). */
-export type MatmulVariant = 'simple' | 'tiled' | 'blocked' | 'vec4' | 'subgroup';
-
-/** Options of a WebGPU context: the GPU object, the adapter preference, the binding-size cap and forced variants. */
-export interface GpuContextOptions {
-  /** Use this GPU object instead of the runtime seam (navigator.gpu / Dawn). */
-  gpu?: GPU;
-  /** the adapter to ask for (WebGPU's `GPUPowerPreference`) */
-  powerPreference?: 'low-power' | 'high-performance';
-  /**
-   * Cap on the bytes bound per storage binding (default: the adapter's maxStorageBufferBindingSize).
-   * Inputs larger than this are processed in row chunks; tests lower it to exercise chunking.
-   */
-  maxBindingSize?: number;
-  /** Force kernel variants, e.g. { matmul: 'simple' }; otherwise chosen per adapter. */
-  variants?: KernelVariants;
-  /** Request f16/subgroups/timestamp-query when the adapter has them (default true). */
-  optionalFeatures?: boolean;
-}
-
-/** Kernel variants a caller may force (typed per op; checked again by the op at run time). */
-export interface KernelVariants {
-  matmul?: MatmulVariant;
-  /** the balance moments pass: column reduce with or without skipping empty blocks */
-  'moments.reduce'?: 'plain' | 'skip';
-  /** the balance moments pass: one fused dispatch (R ≤ 256, every row encoding) or rows + reduce (f32 rows) */
-  'moments.pass'?: 'fused' | 'split';
-  /** the Hessian pass: per-group label moments (categorical S, default there) or the tiled z zᵀ kernel */
-  'moments.hessian'?: 'groups' | 'tiled';
-}
-
 type Variant<K extends keyof KernelVariants> = NonNullable<KernelVariants[K]>;
-
-/** The WebGPU adapter a `Kernels` runs on (vendor, architecture, device, description; software or not). */
-export interface AdapterDescription {
-  vendor: string;
-  architecture: string;
-  device: string;
-  description: string;
-  /** true for CPU implementations (lavapipe, SwiftShader, WARP) */
-  isSoftware: boolean;
-}
-
-/**
- * One compute dispatch of a submit: pipeline, bindings and workgroup counts (what `kernel.dispatch()` returns).
- */
-export interface DispatchSpec {
-  op: string;
-  pipeline: GPUComputePipeline;
-  /** bindings in @binding order (group 0; `kernel.dispatch` matches them by name) */
-  bindings: BindingResource[];
-  workgroups: [number, number?, number?];
-}
 
 function roundUp(x: number, m: number): number {
   return Math.ceil(x / m) * m;
@@ -413,4 +363,43 @@ function describeAdapter(adapter: GPUAdapter): AdapterDescription {
     /llvmpipe|lavapipe|swiftshader|warp|software|cpu/.test(all) ||
     ((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false);
   return { vendor, architecture, device, description, isSoftware };
+}
+
+/** A GPU tensor: a storage buffer plus shape. `unwrap()` hands out the raw GPUBuffer. */
+export class GpuTensor {
+  readonly kind = 'gpu' as const;
+  private disposed = false;
+  constructor(
+    readonly ctx: GpuContext,
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    private readonly owned: boolean,
+  ) {}
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+  get rows(): number {
+    return this.shape.length === 0 ? 1 : this.shape[0];
+  }
+  get cols(): number {
+    return this.shape.length <= 1 ? 1 : this.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+  unwrap(): GPUBuffer {
+    return this.buffer;
+  }
+  /** Reshape view sharing the buffer (no copy). */
+  view(shape: readonly number[]): GpuTensor {
+    if (shape.reduce((a, b) => a * b, 1) !== this.size)
+      throw new ShapeError(`view: cannot view shape [${this.shape}] as [${shape}]`);
+    return new GpuTensor(this.ctx, this.buffer, shape, this.dtype, false);
+  }
+  async read(): Promise<NumArray> {
+    return this.ctx.read(this);
+  }
+  dispose(): void {
+    if (this.disposed || !this.owned) return;
+    this.disposed = true;
+    this.ctx.release(this.buffer);
+  }
 }

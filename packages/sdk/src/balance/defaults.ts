@@ -116,3 +116,6 @@ export const BALANCE_DEFAULTS = Object.freeze({
   /** streaming solver: violation up to which the result counts as 'optimal' */
   streamReportTol: 5e-3,
 });
+
+/** Target shares: one per group in group order, or by group name. */
+export type PiSpec = readonly number[] | Readonly<Record<string, number>>;

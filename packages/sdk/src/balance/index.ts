@@ -34,4 +34,16 @@ export {
   type LabelBias,
 } from './metrics.js';
 export * from './options.js';
+export {
+  feasibleEtaOptionsFrom,
+  resolveFeasibleEtaOptions,
+  resolveSolveOptions,
+  resolveStreamOptions,
+  solverOptionsFrom,
+  streamEpochs,
+  type ResolvedFeasibleEtaOptions,
+  type ResolvedSolveOptions,
+  type ResolvedStreamOptions,
+} from './solver-options.js';
+
 export { InfeasibleError, NotConvergedError, violatedConstraints, type ViolatedConstraint } from './infeasible.js';

@@ -3,31 +3,14 @@
 // unchanged data for balanced data. Callers who want the report instead pass `onInfeasible: 'return'`.
 // Likewise a solve that stopped at maxIter throws `NotConvergedError` (opt-in `onNotConverged: 'return'`).
 import { M4kitError } from '@m4kit/kernels';
-import type { BalanceReport } from '../pipeline/report-types.js';
-import {
-  feasibleEtaOptionsFrom,
-  type OnInfeasible,
-  type OnNotConverged,
-  type ResolvedBalanceOptions,
-  type ToleranceMode,
-} from './options.js';
+import type { BalanceReport, ViolatedConstraint } from '../pipeline/report-types.js';
+import { type OnInfeasible, type OnNotConverged, type ResolvedBalanceOptions, type ToleranceMode } from './options.js';
+import { feasibleEtaOptionsFrom } from './solver-options.js';
 import { maxFeasibleEtaResolved } from './solve-core.js';
 import type { SolveResult } from './solve-types.js';
 import type { MomentsEngine, MomentsSums } from './types.js';
 
-/** One balance constraint that the solver's last point does not meet. */
-export interface ViolatedConstraint {
-  /** 'representation': the group's share vs π (ε_R); 'association': group × label (ε_A) */
-  kind: 'representation' | 'association';
-  /** the group (attribute column or indicator) */
-  attribute: string;
-  /** the label, for an association constraint */
-  label?: string;
-  /** the moment at the solver's last point: balanced (÷ Σ w q) or joint (÷ N) as the tolerance says */
-  value: number;
-  /** its tolerance ε_R or ε_A */
-  bound: number;
-}
+export type { ViolatedConstraint };
 
 /**
  * The constraints whose |moment| exceeds its tolerance in `sums`, worst first (at most `limit`, default 20).

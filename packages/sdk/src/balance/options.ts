@@ -24,18 +24,7 @@ import { isResolved, R, seal } from './rules.js';
 import type { MomentsEngine } from './types.js';
 
 export * from './defaults.js';
-export { parsePi, piForGroups, PI_SUM_TOL, type PiSpec } from './pi.js';
-export {
-  feasibleEtaOptionsFrom,
-  resolveFeasibleEtaOptions,
-  resolveSolveOptions,
-  resolveStreamOptions,
-  solverOptionsFrom,
-  streamEpochs,
-  type ResolvedFeasibleEtaOptions,
-  type ResolvedSolveOptions,
-  type ResolvedStreamOptions,
-} from './solver-options.js';
+export { parsePi, piForGroups, PI_SUM_TOL } from './pi.js';
 export { isResolved } from './rules.js';
 export {
   BALANCE_CLI_LABELS,

@@ -2,7 +2,7 @@
 // and crossed groups from products of per-column shares (the target when the columns are to be independent).
 import type { CombinedAttributes } from '../io/attributes.js';
 import { OptionError } from '../options.js';
-import type { PiSpec } from './pi.js';
+import type { PiSpec } from './defaults.js';
 
 const SUM_TOL = 1e-9;
 

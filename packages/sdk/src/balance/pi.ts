@@ -3,10 +3,10 @@
 import { ArgumentError } from '@m4kit/kernels';
 import type { CombinedAttributes } from '../io/attributes.js';
 import { OptionError } from '../options.js';
+import type { PiSpec } from './defaults.js';
 import { piForCombined } from './pi-combined.js';
 
-/** Target shares: one per group in group order, or by group name. */
-export type PiSpec = readonly number[] | Readonly<Record<string, number>>;
+export type { PiSpec };
 
 /** Sum of target shares accepted as 1. */
 export const PI_SUM_TOL = 1e-9;

@@ -4,13 +4,8 @@
 import { ArgumentError } from '@m4kit/kernels';
 import { fistaCore, muShift, type CoreArgs, type CoreResult, type Eval } from './fista.js';
 import { dualityGap, newtonCore } from './newton.js';
-import {
-  BALANCE_DEFAULTS,
-  epsVector,
-  type ResolvedFeasibleEtaOptions,
-  type ResolvedSolveOptions,
-  type ToleranceMode,
-} from './options.js';
+import { BALANCE_DEFAULTS, epsVector, type ToleranceMode } from './options.js';
+import { type ResolvedFeasibleEtaOptions, type ResolvedSolveOptions } from './solver-options.js';
 import type { MaxFeasibleEtaResult, SolveMethod, SolveResult, SolveStatus, SolverInfo } from './solve-types.js';
 import type { MomentsEngine } from './types.js';
 

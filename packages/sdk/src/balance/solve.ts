@@ -13,7 +13,7 @@ import {
   resolveSolveOptions,
   type ResolvedFeasibleEtaOptions,
   type ResolvedSolveOptions,
-} from './options.js';
+} from './solver-options.js';
 import { maxFeasibleEtaResolved, solveResolved } from './solve-core.js';
 import type { MaxFeasibleEtaOptions, MaxFeasibleEtaResult, SolveOptions, SolveResult } from './solve-types.js';
 import type { MomentsEngine } from './types.js';

@@ -2,7 +2,8 @@
 // lr = lr0/√t, shuffled passes with a seeded PRNG; q is recomputed for every row with the final (v, µ).
 // It needs per-row access, so it takes the BalanceData itself (not a MomentsEngine).
 import { createCpuEngine, validateBalanceData } from './engine-cpu.js';
-import { epsVector, resolveStreamOptions, streamEpochs, type ResolvedStreamOptions } from './options.js';
+import { epsVector } from './options.js';
+import { resolveStreamOptions, streamEpochs, type ResolvedStreamOptions } from './solver-options.js';
 import { validatePi } from './pi.js';
 import { polishSolveOptions } from './solver-options.js';
 import { solveResolved } from './solve-core.js';

@@ -24,7 +24,11 @@ const TOWERS: Record<string, CreateClipTowers | undefined> = { cpu: createRefere
 export interface LoadClipOptions {
   /** the backend the towers run on (`init()` from @m4kit/kernels) */
   kernels: Kernels;
-  /** 'auto' (default): f16 storage where the adapter has shader-f16 (WebGPU), else f32; the CPU backend is float64 */
+  /**
+   * 'auto' (default): f32. 'f16' keeps the weight matrices as binary16 on the device (half their memory; needs
+   * shader-f16) but each matmul first widens its matrix to f32 — no f16 matmul yet — which made the towers slower on
+   * every adapter measured (bench/clip.mjs --precision=f16), so 'auto' never picks it. The CPU backend is float64.
+   */
   precision?: 'auto' | 'f32' | 'f16';
   /** build only some towers (both by default): a text-only model needs no image weights on the device */
   towers?: { text?: boolean; image?: boolean };
@@ -74,13 +78,8 @@ function resolvePrecision(k: Kernels, raw: unknown): 'f32' | 'f16' {
       throw new OptionError('precision', 'precision "f16" needs the WebGPU backend (the CPU backend runs in float64)');
     return 'f32';
   }
-  if (p !== 'auto') return p;
-  try {
-    k.tensor([0], [1], 'f16').dispose();
-    return 'f16';
-  } catch {
-    return 'f32';
-  }
+  // 'auto' is f32: f16 is storage only (a cast per matmul), slower than f32 wherever measured (see LoadClipOptions)
+  return p === 'auto' ? 'f32' : p;
 }
 
 function normalizeRows(out: Float32Array, n: number, d: number, what: string, first: number): void {

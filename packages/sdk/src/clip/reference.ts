@@ -5,13 +5,41 @@
 //  text:  token_embedding[ids] + positional_embedding → resblocks with a causal mask → ln_final →
 //         the row at argmax(ids) (the end token) → @ text_projection
 //  resblock: x += out_proj(MHA(in_proj(ln_1(x)))); x += c_proj(act(c_fc(ln_2(x)))), act GELU (erf) or QuickGELU.
-// Weights stay as float32 arrays (exactly the stored F32 / F16 / BF16 values); all arithmetic is float64.
-import { ArgumentError, ShapeError, type Kernels } from '@m4kit/kernels';
+// Weights stay as stored (float32, or the F16 / BF16 bits when the source has `readStored`: host memory ≈ the
+// file, not twice it), decoded a matrix row at a time where they are used; all arithmetic is float64.
+import { ArgumentError, f16BitsToF32, ShapeError, type Kernels } from '@m4kit/kernels';
 import { mlpHidden } from './config.js';
 import { ClipAbortedError } from './towers-gpu.js';
-import type { ClipConfig, ClipEncodeOptions, ClipTowers, ClipWeightSource, CreateClipTowers } from './types.js';
+import type {
+  ClipConfig,
+  ClipEncodeOptions,
+  ClipHalfTensor,
+  ClipTowers,
+  ClipWeightSource,
+  CreateClipTowers,
+} from './types.js';
 
-type W = Float32Array;
+/** A weight vector (always float32) */
+type V = Float32Array;
+/** A weight matrix as stored: float32 or F16 / BF16 bits */
+type W = Float32Array | ClipHalfTensor;
+
+const bf16 = new Float32Array(1);
+const bf16Bits = new Uint32Array(bf16.buffer);
+/** out[0..n) = w[start..start + n) as numbers (decoding F16 / BF16 bits) */
+function rowOf(w: W, start: number, n: number, out: Float64Array): Float64Array {
+  if (w instanceof Float32Array) for (let i = 0; i < n; i++) out[i] = w[start + i];
+  else if (w.dtype === 'F16') for (let i = 0; i < n; i++) out[i] = f16BitsToF32(w.bits[start + i]);
+  else
+    for (let i = 0; i < n; i++) {
+      bf16Bits[0] = w.bits[start + i] << 16;
+      out[i] = bf16[0];
+    }
+  return out;
+}
+
+/** host bytes a weight holds */
+const bytesOf = (w: W): number => (w instanceof Float32Array ? w.byteLength : w.bits.byteLength);
 
 /**
  * erf in float64: below 3 the series 2/√π·e^{−x²}·Σ (2x²)ⁿ x / (2n+1)!! (all terms positive: no cancellation),
@@ -39,34 +67,38 @@ export function erf(x: number): number {
 export const gelu = (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
 export const quickGelu = (x: number) => x / (1 + Math.exp(-1.702 * x));
 
-/** y [rows, out] = x [rows, in] · Wᵀ (+ b), W [out, in] (nn.Linear). */
-export function linear(x: Float64Array, rows: number, inDim: number, w: W, b: W | null, outDim: number): Float64Array {
+/** y [rows, out] = x [rows, in] · Wᵀ (+ b), W [out, in] (nn.Linear); W decoded one row at a time. */
+export function linear(x: Float64Array, rows: number, inDim: number, w: W, b: V | null, outDim: number): Float64Array {
   const y = new Float64Array(rows * outDim);
-  for (let r = 0; r < rows; r++) {
-    const xo = r * inDim;
-    for (let o = 0; o < outDim; o++) {
-      const wo = o * inDim;
+  const wr = new Float64Array(inDim);
+  for (let o = 0; o < outDim; o++) {
+    rowOf(w, o * inDim, inDim, wr);
+    for (let r = 0; r < rows; r++) {
+      const xo = r * inDim;
       let acc = b ? b[o] : 0;
-      for (let i = 0; i < inDim; i++) acc += x[xo + i] * w[wo + i];
+      for (let i = 0; i < inDim; i++) acc += x[xo + i] * wr[i];
       y[r * outDim + o] = acc;
     }
   }
   return y;
 }
 
-/** y [rows, out] = x [rows, in] · P, P [in, out] (open_clip's proj / text_projection). */
+/** y [rows, out] = x [rows, in] · P, P [in, out] (open_clip's proj / text_projection); P decoded a row at a time. */
 export function project(x: Float64Array, rows: number, inDim: number, p: W, outDim: number): Float64Array {
   const y = new Float64Array(rows * outDim);
-  for (let r = 0; r < rows; r++)
-    for (let i = 0; i < inDim; i++) {
+  const pr = new Float64Array(outDim);
+  for (let i = 0; i < inDim; i++) {
+    rowOf(p, i * outDim, outDim, pr);
+    for (let r = 0; r < rows; r++) {
       const v = x[r * inDim + i];
-      for (let o = 0; o < outDim; o++) y[r * outDim + o] += v * p[i * outDim + o];
+      for (let o = 0; o < outDim; o++) y[r * outDim + o] += v * pr[o];
     }
+  }
   return y;
 }
 
 /** nn.LayerNorm(width, eps = 1e-5) over rows. */
-export function layerNorm(x: Float64Array, rows: number, width: number, g: W, b: W, eps = 1e-5): Float64Array {
+export function layerNorm(x: Float64Array, rows: number, width: number, g: V, b: V, eps = 1e-5): Float64Array {
   const y = new Float64Array(rows * width);
   for (let r = 0; r < rows; r++) {
     const o = r * width;
@@ -109,18 +141,34 @@ export function attention(qkv: Float64Array, L: number, width: number, heads: nu
 }
 
 interface Block {
-  ln1w: W;
-  ln1b: W;
+  ln1w: V;
+  ln1b: V;
   inW: W;
-  inB: W;
+  inB: V;
   outW: W;
-  outB: W;
-  ln2w: W;
-  ln2b: W;
+  outB: V;
+  ln2w: V;
+  ln2b: V;
   fcW: W;
-  fcB: W;
+  fcB: V;
   prW: W;
-  prB: W;
+  prB: V;
+}
+
+/** Reads weights, counting the host bytes kept: vectors as float32, matrices as stored. */
+class Reader {
+  bytes = 0;
+  constructor(private readonly w: ClipWeightSource) {}
+  async vec(name: string): Promise<V> {
+    const x = await this.w.read(name);
+    this.bytes += x.byteLength;
+    return x;
+  }
+  async mat(name: string): Promise<W> {
+    const x = this.w.readStored ? await this.w.readStored(name) : await this.w.read(name);
+    this.bytes += bytesOf(x);
+    return x;
+  }
 }
 
 interface Tower {
@@ -143,23 +191,24 @@ function resblock(x: Float64Array, L: number, t: Tower, k: Block, causal: boolea
   for (let i = 0; i < x.length; i++) x[i] += m[i];
 }
 
-async function loadTower(w: ClipWeightSource, prefix: string, layers: number, base: Omit<Tower, 'blocks'>) {
+async function loadTower(w: Reader, prefix: string, layers: number, base: Omit<Tower, 'blocks'>) {
   const blocks: Block[] = [];
   for (let i = 0; i < layers; i++) {
     const p = `${prefix}transformer.resblocks.${i}.`;
-    const r = (n: string) => w.read(p + n);
+    const r = (n: string) => w.vec(p + n);
+    const m = (n: string) => w.mat(p + n);
     blocks.push({
       ln1w: await r('ln_1.weight'),
       ln1b: await r('ln_1.bias'),
-      inW: await r('attn.in_proj_weight'),
+      inW: await m('attn.in_proj_weight'),
       inB: await r('attn.in_proj_bias'),
-      outW: await r('attn.out_proj.weight'),
+      outW: await m('attn.out_proj.weight'),
       outB: await r('attn.out_proj.bias'),
       ln2w: await r('ln_2.weight'),
       ln2b: await r('ln_2.bias'),
-      fcW: await r('mlp.c_fc.weight'),
+      fcW: await m('mlp.c_fc.weight'),
       fcB: await r('mlp.c_fc.bias'),
-      prW: await r('mlp.c_proj.weight'),
+      prW: await m('mlp.c_proj.weight'),
       prB: await r('mlp.c_proj.bias'),
     });
   }
@@ -174,6 +223,8 @@ export interface ReferenceTowers {
   encodeText(tokens: Int32Array, n: number, o?: ClipEncodeOptions): Promise<Float64Array>;
   /** projected image features [n, embedDim] from normalised pixels [n, 3, S, S], float64 */
   encodeImage(pixels: ArrayLike<number>, n: number, o?: ClipEncodeOptions): Promise<Float64Array>;
+  /** host bytes the weights hold (matrices as stored: ≈ the file's tensor bytes with a `readStored` source) */
+  readonly weightBytes: number;
   dispose(): void;
 }
 
@@ -194,17 +245,18 @@ export async function buildReferenceTowers(
   const v = config.vision;
   const t = config.text;
   const E = config.embedDim;
+  const rd = new Reader(weights);
   const vis = want.image
     ? {
-        conv: await weights.read('visual.conv1.weight'),
-        cls: await weights.read('visual.class_embedding'),
-        pos: await weights.read('visual.positional_embedding'),
-        preW: await weights.read('visual.ln_pre.weight'),
-        preB: await weights.read('visual.ln_pre.bias'),
-        postW: await weights.read('visual.ln_post.weight'),
-        postB: await weights.read('visual.ln_post.bias'),
-        proj: await weights.read('visual.proj'),
-        tower: await loadTower(weights, 'visual.', v.layers, {
+        conv: await rd.mat('visual.conv1.weight'),
+        cls: await rd.vec('visual.class_embedding'),
+        pos: await rd.vec('visual.positional_embedding'),
+        preW: await rd.vec('visual.ln_pre.weight'),
+        preB: await rd.vec('visual.ln_pre.bias'),
+        postW: await rd.vec('visual.ln_post.weight'),
+        postB: await rd.vec('visual.ln_post.bias'),
+        proj: await rd.mat('visual.proj'),
+        tower: await loadTower(rd, 'visual.', v.layers, {
           width: v.width,
           heads: v.heads,
           hidden: mlpHidden(v.width, v.mlpRatio),
@@ -214,12 +266,12 @@ export async function buildReferenceTowers(
     : null;
   const txt = want.text
     ? {
-        tok: await weights.read('token_embedding.weight'),
-        pos: await weights.read('positional_embedding'),
-        finW: await weights.read('ln_final.weight'),
-        finB: await weights.read('ln_final.bias'),
-        proj: await weights.read('text_projection'),
-        tower: await loadTower(weights, '', t.layers, {
+        tok: await rd.mat('token_embedding.weight'),
+        pos: await rd.vec('positional_embedding'),
+        finW: await rd.vec('ln_final.weight'),
+        finB: await rd.vec('ln_final.bias'),
+        proj: await rd.mat('text_projection'),
+        tower: await loadTower(rd, '', t.layers, {
           width: t.width,
           heads: t.heads,
           hidden: mlpHidden(t.width, t.mlpRatio),
@@ -234,6 +286,7 @@ export async function buildReferenceTowers(
   };
 
   return {
+    weightBytes: rd.bytes,
     async encodeText(tokens, n, o) {
       alive('encodeText', o, 0, n);
       if (!txt) throw new ArgumentError('encodeText: the text tower was not built (towers.text = false)');
@@ -251,7 +304,8 @@ export async function buildReferenceTowers(
           if (!(id >= 0 && id < t.vocabSize))
             throw new ArgumentError(`encodeText: text ${s}, position ${i}: token id ${id} outside [0, ${t.vocabSize})`);
           if (id > ids[eot]) eot = i;
-          for (let j = 0; j < Wd; j++) x[i * Wd + j] = txt.tok[id * Wd + j] + txt.pos[i * Wd + j];
+          rowOf(txt.tok, id * Wd, Wd, x.subarray(i * Wd, (i + 1) * Wd));
+          for (let j = 0; j < Wd; j++) x[i * Wd + j] += txt.pos[i * Wd + j];
         }
         for (const b of txt.tower.blocks) resblock(x, L, txt.tower, b, true);
         const pooled = layerNorm(x.subarray(eot * Wd, (eot + 1) * Wd), 1, Wd, txt.finW, txt.finB);

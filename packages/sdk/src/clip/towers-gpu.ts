@@ -4,6 +4,7 @@
 // stays near weights + one chunk's activations. open_clip's architecture (pre-LN residual blocks):
 //   x ← x + out_proj(attention(in_proj(ln_1(x))))      attention: packed qkv, heads in column blocks
 //   x ← x + c_proj(gelu(c_fc(ln_2(x))))                 gelu: erf, or QuickGELU when `quickGelu`
+// Each linear layer is one fused matmul (`k.transformer.linear`: bias, GELU and the residual add in its store).
 // vision: unfold(pixels) · conv1ᵀ → [class; patches] + positions → ln_pre → blocks → class row → ln_post → · proj
 // text:   token_embedding[ids] + positions → blocks (causal) → row of the end token (the largest id) →
 //         ln_final → · text_projection
@@ -44,38 +45,34 @@ function use(k: Kernels, m: Matrix): Tensor {
   return m.half ? k.cast(m.t, 'f32') : m.t;
 }
 
-/** x · w (+ bias): the matrix widened from f16 for this call when stored as f16. */
-function linear(k: Kernels, x: Tensor, m: Matrix, bias?: Tensor): Tensor {
+/** gelu(x · w + bias) + residual in one fused matmul (`k.transformer.linear`); an f16 matrix is widened for the call */
+function linear(
+  k: Kernels,
+  x: Tensor,
+  m: Matrix,
+  opts: { bias?: Tensor; gelu?: 'erf' | 'quick'; residual?: Tensor } = {},
+): Tensor {
   const w = use(k, m);
-  const y = k.matmul(x, w);
+  const y = k.transformer.linear(x, w, opts);
   if (m.half) w.dispose();
-  if (!bias) return y;
-  const z = k.mlp.biasAct(y, bias, 'none');
-  y.dispose();
-  return z;
+  return y;
 }
 
 /** one residual block on x [n·L, W]; x is consumed */
 function block(k: Kernels, x: Tensor, b: BlockWeights, n: number, heads: number, causal: boolean, quick: boolean) {
   const h1 = k.transformer.layerNorm(x, b.ln1[0], b.ln1[1]);
-  const qkv = linear(k, h1, b.inProj, b.inBias);
+  const qkv = linear(k, h1, b.inProj, { bias: b.inBias });
   h1.dispose();
   const a = k.transformer.attention(qkv, { batch: n, heads, causal });
   qkv.dispose();
-  const o = linear(k, a, b.outProj, b.outBias);
+  const x1 = linear(k, a, b.outProj, { bias: b.outBias, residual: x });
   a.dispose();
-  const x1 = k.axpy(1, o, x);
-  o.dispose();
   x.dispose();
   const h2 = k.transformer.layerNorm(x1, b.ln2[0], b.ln2[1]);
-  const f = linear(k, h2, b.fc, b.fcBias);
+  const g = linear(k, h2, b.fc, { bias: b.fcBias, gelu: quick ? 'quick' : 'erf' });
   h2.dispose();
-  const g = k.gelu(f, quick ? 'quick' : 'erf');
-  f.dispose();
-  const m = linear(k, g, b.proj, b.projBias);
+  const x2 = linear(k, g, b.proj, { bias: b.projBias, residual: x1 });
   g.dispose();
-  const x2 = k.axpy(1, m, x1);
-  m.dispose();
   x1.dispose();
   return x2;
 }

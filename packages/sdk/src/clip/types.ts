@@ -57,6 +57,17 @@ export interface ClipWeightSource {
   readonly entries: ReadonlyMap<string, { readonly dtype: ClipTensorDType; readonly shape: readonly number[] }>;
   /** one tensor as float32 (a fresh array the caller owns) */
   read(name: string): Promise<Float32Array>;
+  /**
+   * Optional: one tensor in its stored encoding — float32 for F32, the raw binary16 / bfloat16 bits for F16 / BF16
+   * (checked finite) — so a consumer that keeps weights on the host (the CPU backend) holds no more than the file.
+   */
+  readStored?(name: string): Promise<Float32Array | ClipHalfTensor>;
+}
+
+/** F16 or BF16 values as stored (little-endian bits), decoded where they are used. */
+export interface ClipHalfTensor {
+  readonly dtype: 'F16' | 'BF16';
+  readonly bits: Uint16Array;
 }
 
 /** Which towers to build and how. */

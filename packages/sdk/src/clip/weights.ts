@@ -140,17 +140,35 @@ export async function openClipWeights(reader: ByteRangeReader, config: ClipConfi
   }
   const dtype = (Object.entries(count).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'F32') as ClipTensorDType;
   let closed = false;
+  const read = async (name: string): Promise<Float32Array> => {
+    if (closed) throw new DataError(`weights already closed (reading "${name}")`, { file });
+    const x = await st.f32(name);
+    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new DataError(`tensor "${name}" holds ${x[bad]} at index ${bad} (weights must be finite)`, { file });
+    return x;
+  };
   return {
     file,
     dtype,
     entries,
-    read: async (name) => {
+    read,
+    readStored: async (name) => {
+      const dt = st.entries.get(name)?.dtype;
+      if (dt !== 'F16' && dt !== 'BF16') return read(name);
       if (closed) throw new DataError(`weights already closed (reading "${name}")`, { file });
-      const x = await st.f32(name);
-      const bad = x.findIndex((v) => !Number.isFinite(v));
+      const raw = await st.raw(name);
+      const bits = new Uint16Array(raw.byteLength / 2);
+      const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < bits.length; i++) bits[i] = dv.getUint16(2 * i, true);
+      // all-ones exponent: ±inf or NaN (F16 0x7c00, BF16 0x7f80)
+      const mask = dt === 'F16' ? 0x7c00 : 0x7f80;
+      const bad = bits.findIndex((b) => (b & mask) === mask);
       if (bad >= 0)
-        throw new DataError(`tensor "${name}" holds ${x[bad]} at index ${bad} (weights must be finite)`, { file });
-      return x;
+        throw new DataError(`tensor "${name}" holds a non-finite value at index ${bad} (weights must be finite)`, {
+          file,
+        });
+      return { dtype: dt, bits };
     },
     close: async () => {
       if (!closed) await st.close();

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { DataError } from '../io/errors.js';
 import { atomicWrite } from '../io/write.js';
 import { npyBytes } from '../io/tensor-bytes.js';
-import { type DebiasConfig, type DebiasModule, moduleFromSafetensors, moduleToSafetensors } from './train.js';
+import { type DebiasConfig, type DebiasModule, moduleFromSafetensors, moduleToSafetensors } from './module.js';
 
 function configPath(path: string): string {
   return path.replace(/\.safetensors$/i, '') + '.json';

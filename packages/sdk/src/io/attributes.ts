@@ -12,17 +12,9 @@
 // In intersection and marginal modes every column is read as a single attribute column is: one category per row.
 import type { AttributeCombineOption as AttributeCombine } from '../balance/defaults.js';
 import { DataError } from './errors.js';
-import type { ColumnInfo } from './encode-types.js';
+import type { ColumnInfo, CombinedAttributes } from './encode-types.js';
 
-export type { AttributeCombine };
-
-/** How several attribute columns were combined (EncodedTable.columns.combined; absent for 'indicators'). */
-export interface CombinedAttributes {
-  mode: 'intersection' | 'marginal';
-  columns: string[];
-  /** per group (attributeNames order): its (column index, value) parts — one per column, or one (marginal) */
-  parts: [number, string][][];
-}
+export type { AttributeCombine, CombinedAttributes };
 
 /** one cell's token as the encoder keeps it (see encode.ts) */
 type Token = number | string | string[] | null;

@@ -1,6 +1,7 @@
 // DuckDB as the Node table engine (optional peer dependency @duckdb/node-api, loaded on first use): scans of
 // CSV/TSV (gz too), Parquet, JSON/JSONL and globs of them, out-of-core (spills to a temp directory), with a stable
 // 0-based row id per input row (file order; for globs: files in name order, then rows in file order).
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,8 +133,13 @@ export interface SourceOptions {
   hashKeys?: string[];
 }
 
-/** Whether registerSource can hash the key columns of `path` (CSV/TSV, where every cell is text). */
-export const canHashKeys = (path: string): boolean => ['csv', 'tsv'].includes(duckFormat(path).format);
+/**
+ * Whether registerSource can hash the key columns of `path`: CSV/TSV (every cell is text) in regular files or a glob
+ * (the pattern path reads the file's first rows a second time: not a FIFO or a device).
+ */
+export const canHashKeys = (path: string): boolean =>
+  ['csv', 'tsv'].includes(duckFormat(path).format) &&
+  (/[*?[]/.test(path) || (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false));
 
 /**
  * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).

@@ -1,5 +1,5 @@
 // The encoder's contract: which columns are read how (ColumnSpec) and what it produces (EncodedTable).
-import type { AttributeCombine, CombinedAttributes } from './attributes.js';
+import type { AttributeCombineOption as AttributeCombine } from '../balance/defaults.js';
 
 /**
  * How the encoder treats a missing attribute / label value: 'error' (DataError naming the row), 'drop' the row, or
@@ -45,6 +45,14 @@ export interface ColumnInfo {
   kind: 'numeric' | 'boolean' | 'categorical' | 'list';
   /** the indicator names it contributes: the column name, or `column=value` */
   names: string[];
+}
+
+/** How several attribute columns were combined (EncodedTable.columns.combined; absent for 'indicators'). */
+export interface CombinedAttributes {
+  mode: 'intersection' | 'marginal';
+  columns: string[];
+  /** per group (attributeNames order): its (column index, value) parts — one per column, or one (marginal) */
+  parts: [number, string][][];
 }
 
 /** A table encoded into patterns (attributes × labels) with counts, ids and the row → pattern map. */

@@ -2,7 +2,7 @@
 // header { name: { dtype, shape, data_offsets }, __metadata__?: { string: string } }, then raw little-endian data.
 // Hand-written: the format is tiny and fully specified, and the npm readers we know either load the whole file
 // (no one-tensor-at-a-time reads by offset) or pull a tensor library. Used by the embedding readers
-// (tensor-bytes.ts), training checkpoints (train/checkpoint.ts), the BA module (debias/train.ts) and the CLIP
+// (tensor-bytes.ts), training checkpoints (train/checkpoint.ts), the BA module (debias/module.ts) and the CLIP
 // weights (clip/weights.ts). Reads take a `ByteRangeReader` (bytes, a Blob, or a Node file handle from
 // ./safetensors-file.ts) so one tensor is in host memory at a time.
 import { f16BitsToF32, f32ToF16Bits } from '@m4kit/kernels';

@@ -2,12 +2,8 @@
 // The in-process pipeline (balance.ts) and the DuckDB pipelines (balance-duckdb*.ts) differ in their engine and
 // in how q reaches the rows, not here. Options arrive resolved (balance/options.ts); nothing is checked again.
 import { ArgumentError } from '@m4kit/kernels';
-import {
-  BALANCE_DEFAULTS,
-  feasibleEtaOptionsFrom,
-  solverOptionsFrom,
-  type ResolvedBalanceOptions,
-} from '../balance/options.js';
+import { BALANCE_DEFAULTS, type ResolvedBalanceOptions } from '../balance/options.js';
+import { feasibleEtaOptionsFrom, solverOptionsFrom } from '../balance/solver-options.js';
 import { infeasibleDetail, violatedConstraints, type ViolatedConstraint } from '../balance/infeasible.js';
 import { maxFeasibleEtaResolved, solveResolved } from '../balance/solve-core.js';
 import type { SolveResult } from '../balance/solve-types.js';

@@ -195,31 +195,52 @@ async function keepInJs(
   countsOk: (rows: Float64Array) => boolean,
 ): Promise<Float64Array | null> {
   const seed = opts.seed ?? 0;
-  const qt = Array.from(sq, (x) => delim + String(x) + delim);
+  // the lines are bytes written straight into one buffer (no per-row strings: half the CPU of string concatenation)
+  const enc = new TextEncoder();
+  const qt = Array.from(sq, (x) => enc.encode(delim + String(x) + delim));
+  const yes = enc.encode('true\n');
+  const no = enc.encode('false\n');
+  const line = 16 + qt.reduce((a, b) => Math.max(a, b.length), 0) + no.length; // row ≤ 2⁵³ has ≤ 16 digits
   const rows = new Float64Array(plan.M);
   const kept = new Float64Array(plan.M);
-  const pass = async (write?: (text: string) => Promise<unknown>) => {
+  const pass = async (write?: (bytes: Uint8Array) => Promise<unknown>) => {
     const res = await s.con.stream(`SELECT CAST(${slotSql(plan, 'm4_h')} AS ${slotType}) AS m4_c FROM m4_src`);
     let row = 0;
-    let buf = write ? `row${delim}q${delim}keep\n` : '';
+    let buf = new Uint8Array(1 << 21);
+    let pos = write ? enc.encodeInto(`row${delim}q${delim}keep\n`, buf).written : 0;
+    const digits = new Uint8Array(20);
     for (;;) {
       const chunk = await res.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       const items = (chunk.getColumnVector(0) as unknown as { items: Uint16Array | Uint32Array }).items;
+      if (write && pos + items.length * line > buf.length) {
+        await write(buf.subarray(0, pos));
+        pos = 0;
+        if (items.length * line > buf.length) buf = new Uint8Array(items.length * line);
+      }
       for (let i = 0; i < items.length; i++) {
         const c = items[i];
         const keep = uniformAt(seed, row) < sq[c];
         rows[c]++;
         if (keep) kept[c]++;
         row++;
-        if (write) buf += row + qt[c] + (keep ? 'true\n' : 'false\n');
-      }
-      if (write && buf.length >= 1 << 20) {
-        await write(buf);
-        buf = '';
+        if (!write) continue;
+        let r = row;
+        let d = 0;
+        do {
+          digits[d++] = 48 + (r % 10);
+          r = Math.floor(r / 10);
+        } while (r > 0);
+        while (d > 0) buf[pos++] = digits[--d];
+        const q = qt[c];
+        buf.set(q, pos);
+        pos += q.length;
+        const k = keep ? yes : no;
+        buf.set(k, pos);
+        pos += k.length;
       }
     }
-    if (write && buf) await write(buf);
+    if (write && pos) await write(buf.subarray(0, pos));
     if (!countsOk(rows)) throw new CountMismatch();
   };
   try {

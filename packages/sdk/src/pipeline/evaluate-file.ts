@@ -1,81 +1,20 @@
 // `m4kit eval` as a function: read embeddings and metadata, run the chosen tasks on the GPU (or CPU), and
 // return one report object used by the terminal table, the JSON output and the HTML report alike.
-import { init, type Kernels } from '@m4kit/kernels';
+import { init } from '@m4kit/kernels';
 import { writeFile } from 'node:fs/promises';
-import { able, type Desired } from '../evaluate/metrics.js';
+import { able } from '../evaluate/metrics.js';
 import { biasPrompts } from '../evaluate/prompts.js';
 import type { Embeddings } from '../evaluate/search.js';
-import {
-  biasRetrieval,
-  classEmbeddings,
-  retrieval,
-  zeroShot,
-  type BiasRetrievalResult,
-  type RetrievalResult,
-  type ZeroShotResult,
-} from '../evaluate/tasks.js';
+import { biasRetrieval, classEmbeddings, retrieval, zeroShot } from '../evaluate/tasks.js';
 import { readEmbeddings } from '../io/embeddings.js';
 import { DataError } from '../io/errors.js';
 import { readTable, type Row } from '../io/read.js';
 import { atomicWrite } from '../io/write.js';
 import { evalReportHtml } from '../report/html.js';
 import { unknownColumnMessage } from '../io/values.js';
+import type { EvalOptions, EvalReport, EvalTask } from './evaluate-types.js';
 
-/**
- * Which evaluation `evaluateFiles` runs.
- */
-export type EvalTask = 'zeroshot' | 'retrieval' | 'bias' | 'all';
-
-/**
- * Inputs of `evaluateFiles`: embedding files, metadata tables, tasks and options.
- */
-export interface EvalOptions {
-  images: string;
-  texts?: string;
-  /** per-image metadata (row i ↔ image i) */
-  labels?: string;
-  /** per-text metadata (row t ↔ text t): `class` (zero-shot prompt → class), `image` (caption → 0-based image), `query` */
-  textMeta?: string;
-  task?: EvalTask;
-  /** per-image class column for zero-shot (default "label") */
-  classColumn?: string;
-  /** per-image attribute column for bias retrieval */
-  attribute?: string;
-  k?: number;
-  desired?: Desired;
-  normalizeImages?: boolean;
-  backend?: 'auto' | 'webgpu' | 'cpu';
-  kernels?: Kernels;
-  reportHtml?: string;
-  reportJson?: string;
-}
-
-/**
- * What `evaluateFiles` returns (and `m4kit eval` writes as JSON): inputs, backend and one block per task.
- */
-export interface EvalReport {
-  createdAt: string;
-  backend: string;
-  inputs: {
-    images: string;
-    texts?: string;
-    labels?: string;
-    textMeta?: string;
-    imageCount: number;
-    textCount?: number;
-    dim: number;
-    attribute?: string;
-  };
-  zeroshot?: Omit<ZeroShotResult, 'predicted'> & { classes: string[] };
-  retrieval?: RetrievalResult;
-  bias?: BiasRetrievalResult;
-  able?: number;
-  /** unit of zero-shot accuracy (top1, top5, per class) and retrieval recall R@K: a fraction in [0, 1] */
-  unit: 'fraction';
-  /** what was accepted but deserves a look (k clamped, all-zero embedding rows) */
-  warnings: string[];
-  timeMs: number;
-}
+export type { EvalTask, EvalOptions, EvalReport } from './evaluate-types.js';
 
 async function readRows(file: string): Promise<{ columns: string[]; rows: Row[] }> {
   const rows: Row[] = [];

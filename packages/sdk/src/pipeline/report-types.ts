@@ -1,8 +1,21 @@
 // The balance pipelines' result types (shared by balance.ts, driver.ts and the DuckDB pipelines).
 import type { BiasReport } from '../balance/metrics.js';
-import type { ViolatedConstraint } from '../balance/infeasible.js';
 import type { SolveResult } from '../balance/solve-types.js';
 import type { ToleranceMode } from '../balance/options.js';
+
+/** One balance constraint that the solver's last point does not meet. */
+export interface ViolatedConstraint {
+  /** 'representation': the group's share vs π (ε_R); 'association': group × label (ε_A) */
+  kind: 'representation' | 'association';
+  /** the group (attribute column or indicator) */
+  attribute: string;
+  /** the label, for an association constraint */
+  label?: string;
+  /** the moment at the solver's last point: balanced (÷ Σ w q) or joint (÷ N) as the tolerance says */
+  value: number;
+  /** its tolerance ε_R or ε_A */
+  bound: number;
+}
 
 /** The report of a balance run: input, resolved options, solver outcome, kept rows and bias before/after. */
 export interface BalanceReport {

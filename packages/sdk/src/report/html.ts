@@ -1,5 +1,5 @@
 // Self-contained HTML report (inline SVG, no scripts or external assets) for `m4kit eval`.
-import type { EvalReport } from '../pipeline/evaluate-file.js';
+import type { EvalReport } from '../pipeline/evaluate-types.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');

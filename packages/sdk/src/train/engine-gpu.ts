@@ -172,8 +172,14 @@ export class GpuEngine implements Engine {
       k.copy(L.status, rec, { dstOffset: 4, count: 4 });
     }
     this.layout.params.forEach((p, j) => {
-      const hp = { lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: p.decay ? cfg.weightDecay : 0 };
-      k.optim.adamw(this.P[j], list[j], this.M[j], this.V[j], i + 1, hp);
+      const options = {
+        lr,
+        beta1: cfg.beta1,
+        beta2: cfg.beta2,
+        eps: cfg.eps,
+        weightDecay: p.decay ? cfg.weightDecay : 0,
+      };
+      k.optim.adamw(this.P[j], list[j], this.M[j], this.V[j], i + 1, options);
     });
     for (const g of list) temps.push(g);
     for (const t of temps) t.dispose();

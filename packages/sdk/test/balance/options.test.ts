@@ -9,10 +9,8 @@ import {
   parsePi,
   piForGroups,
   resolveBalanceOptions,
-  resolveFeasibleEtaOptions,
-  resolveSolveOptions,
-  resolveStreamOptions,
 } from '../../src/index.js';
+import { resolveFeasibleEtaOptions, resolveSolveOptions, resolveStreamOptions } from '../../src/advanced.js';
 import { createCpuEngine, solveBatch, type BalanceData } from '../../src/advanced.js';
 import { createGpuEngine } from '../../src/balance/engine-gpu.js';
 

@@ -2,7 +2,7 @@
 // (scripts/make-tiny-clip.py → tests/fixtures/clip-tiny/<model>.json): GELU / F32, QuickGELU / F16 and
 // QuickGELU / BF16 with a tokenizer.json. Features within 1e-9 (absolute, values are O(1)); through loadClip /
 // ClipModel (float32 out) within 1e-6, normalised rows of unit length.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { init } from '@m4kit/kernels';
 import { describe, expect, test } from 'vitest';
@@ -54,6 +54,18 @@ describe.each(MODELS)('%s: CPU towers = PyTorch float64', (name) => {
     expect(weights.dtype).toBe(vec.dtype);
     const ref = await buildReferenceTowers(config, weights);
     await weights.close();
+    // host memory of the CPU towers' weights: matrices kept as stored (F16 / BF16 bits, not a float32 copy),
+    // only the vectors widened — at most 1.3× the file (the issue's bound), whatever the dtype
+    const fileBytes = statSync(join(dir, files.weights)).size;
+    expect(ref.weightBytes / fileBytes).toBeLessThanOrEqual(1.3);
+    expect(ref.weightBytes / fileBytes).toBeGreaterThan(0.5);
+    if (vec.dtype !== 'F32') {
+      // the bound bites: a source without readStored (float32 copies) holds about twice an F16 / BF16 file
+      const w2 = await openClipWeights(await set.open(files.weights), config, files.weights);
+      const f32only = await buildReferenceTowers(config, { entries: w2.entries, read: (n) => w2.read(n) });
+      await w2.close();
+      expect(f32only.weightBytes / fileBytes).toBeGreaterThan(1.5);
+    }
     const ids = Int32Array.from(vec.text.ids.flat());
     const txt = await ref.encodeText(ids, vec.text.ids.length);
     expect(maxDiff(txt, vec.text.features)).toBeLessThan(1e-9);

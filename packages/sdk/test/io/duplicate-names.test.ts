@@ -13,7 +13,7 @@ import { parseTableBytes } from '../../src/io/parse-bytes.js';
 import { readTable } from '../../src/io/read.js';
 import { parseSafetensors } from '../../src/io/tensor-bytes.js';
 import { readSafetensors } from '../../src/train/checkpoint.js';
-import { moduleFromSafetensors } from '../../src/debias/train.js';
+import { moduleFromSafetensors } from '../../src/debias/module.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-dup-'));
 const put = (name: string, body: string | Uint8Array) => {

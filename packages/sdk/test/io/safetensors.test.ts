@@ -15,7 +15,7 @@ import {
   writeSafetensors,
 } from '../../src/io/safetensors.js';
 import { openSafetensorsFile } from '../../src/io/safetensors-file.js';
-import { DebiasModule, moduleToSafetensors } from '../../src/debias/train.js';
+import { DebiasModule, moduleToSafetensors } from '../../src/debias/module.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const fail = (m: string) => new Error(m);

@@ -97,6 +97,16 @@ describe('CSV/TSV read once as key hashes: the default engine’s bytes', () => 
     await same(f, { ...spec, labels: ['occ', 'note'] }, 'q2.csv');
   });
 
+  test('150 000 rows: the lines cross several flushes of the byte buffer (row numbers of 1 to 6 digits)', async () => {
+    const big = ['race,occ'];
+    for (let i = 0; i < 150_000; i++) big.push(`${['w', 'b', 'a'][((i * 7919) % 7) % 3]},${['x', 'y'][(i >> 3) % 2]}`);
+    const f = join(dir, 'big.csv');
+    writeFileSync(f, big.join('\n') + '\n');
+    const b = await same(f, spec, 'qbig.csv');
+    expect(b.report.input.rows).toBe(150_000);
+    expect(readFileSync(join(dir, 'b-qbig.csv')).length).toBeGreaterThan(3 << 20); // > the 2 MiB buffer
+  });
+
   test('TSV and gzip CSV', async () => {
     const tsv = join(dir, 't.tsv');
     writeFileSync(tsv, text.replaceAll(',', '\t').replaceAll('"a\t x"', '"a, x"'));

@@ -3,10 +3,17 @@ import { cpuF32 } from '../../runtime/cpu-tensor.js';
 import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { matmulRef } from './reference.js';
-import { noteGpuWork, type DispatchSpec, type GpuContext, type GpuTensor } from '../../runtime/context.js';
+import {
+  noteGpuWork,
+  type BindingResource,
+  type DispatchSpec,
+  type GpuContext,
+  type GpuTensor,
+} from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, planRows, shapeStr } from '../common.js';
 import { BLOCKED, matmulKernel, SUBGROUP, TILED, type MatmulVariant } from './matmul.wgsl.js';
+import type { GeluKind } from '../gelu/reference.js';
 
 export type { MatmulVariant } from './matmul.wgsl.js';
 
@@ -148,6 +155,24 @@ function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: num
  * @throws ShapeError when the inner dimensions differ
  */
 export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
+  return matmulWith(ctx, a, b, opts);
+}
+
+/** The fused epilogue of `linear` (ops/linear): + bias[n], GELU, + residual (laid out like C). */
+export interface MatmulEpilogue {
+  bias?: GpuTensor;
+  gelu?: GeluKind | 'none';
+  residual?: GpuTensor;
+}
+
+/** C = op(A)·op(B) with an optional epilogue fused into the store (no split-K accumulation with an epilogue). */
+export function matmulWith(
+  ctx: GpuContext,
+  a: GpuTensor,
+  b: GpuTensor,
+  opts: MatmulOptions = {},
+  epi: MatmulEpilogue = {},
+): GpuTensor {
   const ta = !!opts.transA;
   const tb = !!opts.transB;
   const d = matmulDims(a.shape, b.shape, ta, tb);
@@ -157,7 +182,10 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
   const out = ctx.empty(d.outShape);
   const { batch, M, K, N } = d;
   if (M === 0 || N === 0) return out;
-  const spec = { variant, transA: ta, transB: tb };
+  const gelu = epi.gelu ?? 'none';
+  const fused = !!epi.bias || gelu !== 'none' || !!epi.residual;
+  if (fused && ta) throw new ArgumentError('matmul: an epilogue needs an untransposed A');
+  const spec = { variant, transA: ta, transB: tb, bias: !!epi.bias, gelu, residual: !!epi.residual };
   const limit = ctx.maxBindingSize - 256;
   const fits = a.size * 4 <= limit && b.size * 4 <= limit && out.size * 4 <= limit;
   const g = grid(variant, M, N);
@@ -189,9 +217,17 @@ export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: Matmul
       sA: d.sA,
       sB: d.sB,
       sC: mc * N,
+      biasBase: 0,
+      rBase: 0,
     };
     const gg = grid(variant, mc, N);
-    const bindings = { A: ra.resource, B: rb.resource, C: rc.resource };
+    const bindings: Record<string, BindingResource> = { A: ra.resource, B: rb.resource, C: rc.resource };
+    if (epi.bias) bindings.Bias = bindRange(epi.bias, 0, N).resource;
+    if (epi.residual) {
+      const rr = bindRange(epi.residual, cStart, cCount);
+      params.rBase = rr.base;
+      bindings.Res = rr.resource;
+    }
     const workgroups: [number, number, number] = [gg.x, gg.y, batch];
     dispatches.push(matmulKernel.dispatch(ctx, { op: 'matmul', spec, params, bindings, workgroups, temps }));
   };

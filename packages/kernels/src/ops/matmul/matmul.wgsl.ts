@@ -1,6 +1,9 @@
-// Hand-written WGSL for C = op(A)·op(B), batched. Shapes, offsets and strides travel in the uniform block,
-// so a new shape never recompiles; the source depends only on (variant, transA, transB).
+// Hand-written WGSL for C = op(A)·op(B), batched, with an optional epilogue fused into the store (the `linear`
+// op: C = gelu(A·B + bias) + residual). Shapes, offsets and strides travel in the uniform block, so a new shape
+// never recompiles; the source depends only on (variant, transA, transB) and the epilogue's parts.
 import { defineKernel } from '../kernel.js';
+import { geluWgsl } from '../gelu/gelu.wgsl.js';
+import type { GeluKind } from '../gelu/reference.js';
 
 /** A matmul kernel variant (default: picked for the adapter). */
 import type { MatmulVariant } from '../../runtime/context.js';
@@ -21,16 +24,22 @@ export const matmulKernel = defineKernel({
     sA: 'u32',
     sB: 'u32',
     sC: 'u32',
+    biasBase: 'u32',
+    rBase: 'u32',
   },
   enables: ({ variant }: MatmulSpec) => (variant === 'subgroup' ? ['subgroups'] : []),
-  source: ({ variant, transA, transB }: MatmulSpec) =>
-    variant === 'simple'
-      ? simpleSource(transA, transB)
-      : variant === 'tiled'
-        ? tiledSource(transA, transB)
-        : variant === 'subgroup' || variant === 'vec4'
-          ? subgroupSource(variant === 'subgroup')
-          : blockedSource(transA, transB),
+  source: (spec: MatmulSpec) => {
+    const { variant, transA, transB } = spec;
+    const body =
+      variant === 'simple'
+        ? simpleSource(transA, transB)
+        : variant === 'tiled'
+          ? tiledSource(transA, transB)
+          : variant === 'subgroup' || variant === 'vec4'
+            ? subgroupSource(variant === 'subgroup')
+            : blockedSource(transA, transB);
+    return epilogueSource(spec) + body;
+  },
 });
 
 export interface MatmulSpec {
@@ -38,6 +47,32 @@ export interface MatmulSpec {
   variant: MatmulVariant;
   transA: boolean;
   transB: boolean;
+  /** epilogue: + bias[n] (binding `Bias`), then GELU of this kind ('none': no activation), then + residual[m, n]
+   * (binding `Res`, laid out like C) */
+  bias: boolean;
+  gelu: GeluKind | 'none';
+  residual: boolean;
+}
+
+/**
+ * The epilogue every variant's store calls: `fin(i, n, v)` for output element i (row-major index into C with its
+ * base) in column n. Plain matmul: v (or C[i] + v when accumulating a split K). The residual shares C's layout,
+ * bound at its own base (rBase).
+ */
+function epilogueSource({ bias, gelu, residual }: MatmulSpec): string {
+  const lines = [
+    bias ? '@group(0) @binding(4) var<storage, read> Bias: array<f32>;' : '',
+    residual ? '@group(0) @binding(5) var<storage, read> Res: array<f32>;' : '',
+    gelu !== 'none' ? geluWgsl(gelu) : '',
+    `fn fin(i: u32, n: u32, v: f32) -> f32 {
+  var z = v;
+  ${bias ? 'z = z + Bias[p.biasBase + n];' : ''}
+  ${gelu !== 'none' ? 'z = act(z);' : ''}
+  ${residual ? 'z = z + Res[p.rBase + i - p.cBase];' : ''}
+  return z;
+}`,
+  ];
+  return lines.filter((l) => l).join('\n') + '\n';
 }
 
 const header = `
@@ -52,7 +87,7 @@ fn idxA(b: u32, m: u32, k: u32) -> u32 { return p.aBase + b * p.sA + ${ta ? 'k *
 fn idxB(b: u32, k: u32, n: u32) -> u32 { return p.bBase + b * p.sB + ${tb ? 'n * p.K + k' : 'k * p.N + n'}; }
 fn store(b: u32, m: u32, n: u32, v: f32) {
   let i = p.cBase + b * p.sC + m * p.N + n;
-  if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
+  if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = fin(i, n, v); }
 }
 `;
 }
@@ -221,7 +256,7 @@ export function subgroupSource(useSubgroups = true): string {
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 fn store(b: u32, m: u32, n: u32, v: f32) {
   let i = p.cBase + b * p.sC + m * p.N + n;
-  if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = v; }
+  if (p.acc != 0u) { C[i] = C[i] + v; } else { C[i] = fin(i, n, v); }
 }
 @compute @workgroup_size(${WX}, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) l: vec3u${

@@ -1,8 +1,10 @@
-import type { GpuContext, GpuTensor } from '../../runtime/context.js';
+import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
+import { ceilDiv } from '../common.js';
+import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel } from './hessian.wgsl.js';
+import { bindRows, checkChunkBinding, planBlocks, zeroPartials } from './launch.js';
 import { checkMomentsChunk, type MomentsChunk, type ShapedChunk } from './moments.js';
-import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel, momentsFlags } from './moments.wgsl.js';
+import { momentsFlags } from './shared.wgsl.js';
 
 // Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
 // q is strictly inside (0, 1) ("free" rows),
@@ -17,7 +19,7 @@ import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel, momentsFlags } 
 // With stride > 1 only rows 0, stride, 2·stride, … are visited (a sub-sampled Hessian for the Newton solver,
 // which uses exact gradients and needs the Hessian only for its step direction).
 // Block partials ([blocks, T], f32) are added on the host in float64 (foldHessianPartials).
-// The kernel is declared in moments.wgsl.ts (hessianKernel).
+// The kernels are declared in hessian.wgsl.ts (hessianKernel, hessianGroupsKernel).
 /** Largest K = m(c+1)+1 the kernel specialises for (NO ≤ 32 accumulators per invocation). */
 export const HESSIAN_MAX_K = 127;
 
@@ -88,68 +90,41 @@ export function checkHessianPass(
  */
 export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianKernelOptions): GpuTensor {
   const [nAll, m, c, stride] = checkHessianPass(ch, prm);
-  if (hessianLayout(ctx, ch) === 'groups') return hessianGroupsPass(ctx, ch, prm, nAll, m, c, stride);
-  const K = m * (c + 1) + 1;
-  const T = (K * (K + 1)) / 2;
+  const groups = hessianLayout(ctx, ch) === 'groups';
+  checkChunkBinding(ctx, ch, 'moments.hessian');
+  const width = groups ? hessianGroupOutputs(m, c) : hessianOutputs(m, c);
   const n = ceilDiv(nAll, stride); // rows visited
-  const limit = ctx.maxBindingSize - 256;
-  for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
-    if (t.size * 4 > limit) {
-      const what = `chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B)`;
-      throw new ShapeError(`moments.hessian: ${what}; split rows into chunks`);
-    }
-  }
-  // block size: partials ≤ 2^18 floats, blocks within one dispatch dimension, ≥ 1024 rows per block
-  let rowsPerBlock = Math.max(1024, ceilDiv(n * T, 1 << 18));
-  rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
-  const blocks = Math.max(1, ceilDiv(n, rowsPerBlock));
-  const part = ctx.empty([blocks, T]);
-  if (n === 0) {
-    ctx.submit('moments.hessian.zero', [], [], (enc) => enc.clearBuffer(part.buffer));
-    return part;
-  }
-  const dual = new Float32Array(m * (c + 1) + m);
-  dual.set(Array.from(prm.W), 0);
-  dual.set(Array.from(prm.pi), m * (c + 1));
-  const dualT = ctx.tensor(dual, [dual.length]);
-  const pairs = ctx.tensor(pairTable(K), [T], 'u32');
-  const flags = momentsFlags({ u: ch.u, w: ch.w });
-  const rs = bindRange(ch.S);
-  const ry = bindRange(ch.Y);
-  const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? nAll : 1);
-  const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? nAll : 1);
+  const [rowsPerBlock, blocks] = planBlocks(n, width, 1024, groups);
+  const part = ctx.empty([blocks, width]);
+  if (n === 0) return zeroPartials(ctx, part, 'moments.hessian.zero');
+  const rows = bindRows(ctx, ch, nAll, prm, m, c);
+  const common = { n, flags: momentsFlags({ u: ch.u, w: ch.w }), rowsPerBlock, stride, ...rows.params };
   const temps: GPUBuffer[] = [];
-  const d = hessianKernel.dispatch(ctx, {
-    op: 'moments.hessian',
-    spec: { m, c, s: ch.sEnc ?? 'f32', y: ch.yEnc ?? 'f32' },
-    params: {
-      n,
-      flags,
-      rowsPerBlock,
-      T,
-      mu: prm.mu,
-      eta: prm.eta,
-      sBase: rs.base,
-      yBase: ry.base,
-      uBase: ru.base,
-      wBase: rw.base,
-      stride,
-    },
-    bindings: {
-      S: rs.resource,
-      Y: ry.resource,
-      U: ru.resource,
-      Wt: rw.resource,
-      Dual: { buffer: dualT.buffer },
-      Pairs: { buffer: pairs.buffer },
-      Part: { buffer: part.buffer },
-    },
-    workgroups: [blocks],
-    temps,
-  });
+  let d: DispatchSpec;
+  let pairs: GpuTensor | undefined;
+  if (groups) {
+    d = hessianGroupsKernel.dispatch(ctx, {
+      op: 'moments.hessian.groups',
+      spec: { m, c, s: ch.sEnc ?? 'u8', y: ch.yEnc ?? 'f32' },
+      params: common,
+      bindings: { ...rows.bindings, Part: { buffer: part.buffer } },
+      workgroups: [blocks],
+      temps,
+    });
+  } else {
+    pairs = ctx.tensor(pairTable(m * (c + 1) + 1), [width], 'u32');
+    d = hessianKernel.dispatch(ctx, {
+      op: 'moments.hessian',
+      spec: { m, c, s: ch.sEnc ?? 'f32', y: ch.yEnc ?? 'f32' },
+      params: { ...common, T: width },
+      bindings: { ...rows.bindings, Pairs: { buffer: pairs.buffer }, Part: { buffer: part.buffer } },
+      workgroups: [blocks],
+      temps,
+    });
+  }
   ctx.submit('moments.hessian', [d], temps);
-  dualT.dispose();
-  pairs.dispose();
+  rows.dispose();
+  pairs?.dispose();
   return part;
 }
 
@@ -217,65 +192,6 @@ export function hessianLayout(ctx: GpuContext, ch: ShapedChunk): 'groups' | 'til
     throw new ArgumentError(`moments.hessian: the groups variant ${why} (m = ${m}, c = ${c})`);
   }
   return v;
-}
-
-function hessianGroupsPass(
-  ctx: GpuContext,
-  ch: MomentsChunk,
-  prm: HessianKernelOptions,
-  nAll: number,
-  m: number,
-  c: number,
-  stride: number,
-): GpuTensor {
-  const A = hessianGroupOutputs(m, c);
-  const n = ceilDiv(nAll, stride); // rows visited
-  let rowsPerBlock = Math.max(1024, ceilDiv(n, Math.min(MAX_WG, Math.floor((1 << 18) / A))));
-  rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
-  const blocks = Math.max(1, ceilDiv(n, rowsPerBlock));
-  const part = ctx.empty([blocks, A]);
-  if (n === 0) {
-    ctx.submit('moments.hessian.zero', [], [], (enc) => enc.clearBuffer(part.buffer));
-    return part;
-  }
-  const dual = new Float32Array(m * (c + 1) + m);
-  dual.set(Array.from(prm.W), 0);
-  dual.set(Array.from(prm.pi), m * (c + 1));
-  const dualT = ctx.tensor(dual, [dual.length]);
-  const rs = bindRange(ch.S);
-  const ry = bindRange(ch.Y);
-  const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? nAll : 1);
-  const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? nAll : 1);
-  const temps: GPUBuffer[] = [];
-  const d = hessianGroupsKernel.dispatch(ctx, {
-    op: 'moments.hessian.groups',
-    spec: { m, c, s: ch.sEnc ?? 'u8', y: ch.yEnc ?? 'f32' },
-    params: {
-      n,
-      flags: momentsFlags({ u: ch.u, w: ch.w }),
-      rowsPerBlock,
-      stride,
-      mu: prm.mu,
-      eta: prm.eta,
-      sBase: rs.base,
-      yBase: ry.base,
-      uBase: ru.base,
-      wBase: rw.base,
-    },
-    bindings: {
-      S: rs.resource,
-      Y: ry.resource,
-      U: ru.resource,
-      Wt: rw.resource,
-      Dual: { buffer: dualT.buffer },
-      Part: { buffer: part.buffer },
-    },
-    workgroups: [blocks],
-    temps,
-  });
-  ctx.submit('moments.hessian', [d], temps);
-  dualT.dispose();
-  return part;
 }
 
 /**

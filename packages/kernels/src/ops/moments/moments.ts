@@ -2,7 +2,17 @@ import type { GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { groupWords, labelWords, type SEncoding, type YEncoding } from './encode.js';
-import { FUSED_MAX_R, fusedKernel, momentsFlags, reduceColumns, reduceKernel, rowsKernel, WG } from './moments.wgsl.js';
+import { bindRows, checkChunkBinding, planBlocks, zeroPartials } from './launch.js';
+import {
+  FUSED_MAX_R,
+  fusedKernel,
+  momentsOutputs,
+  reduceColumns,
+  reduceKernel,
+  rowsKernel,
+  WG,
+} from './moments.wgsl.js';
+import { momentsFlags } from './shared.wgsl.js';
 
 // M4 moment statistics in two dispatches over a chunk of rows (spec §1.5), never materialising the bias
 // vectors a_i:
@@ -14,7 +24,7 @@ import { FUSED_MAX_R, fusedKernel, momentsFlags, reduceColumns, reduceKernel, ro
 //       j == (m+1)(c+1)        Σ w_i
 //       j == (m+1)(c+1) + 1    Σ o_i
 //     The host adds the block partials in float64 and forms D = P − π gᵀ.
-// The kernels and the flag bits are declared in moments.wgsl.ts. Two variants ('moments.pass'): 'fused' (one
+// The kernels are declared in moments.wgsl.ts, the flag bits in shared.wgsl.ts. Two variants ('moments.pass'): 'fused' (one
 // dispatch, default when R = (m+1)(c+1)+2 ≤ FUSED_MAX_R) and 'split' (the rows + reduce dispatches above, any R,
 // f32 rows only). Compact row encodings (encode.ts: u8/u16 group indices, bit-packed labels) run on 'fused'.
 
@@ -54,15 +64,7 @@ export interface MomentsKernelOptions<T = GpuTensor> {
   qOut?: T;
 }
 
-/**
- * Numbers one moments pass sums: (m+1)(c+1) moments plus Σw and the objective.
- * @param m - groups.
- * @param c - labels.
- * @returns (m+1)(c+1)+2.
- */
-export function momentsOutputs(m: number, c: number): number {
-  return (m + 1) * (c + 1) + 2;
-}
+export { momentsOutputs };
 
 /** What the host checks read of a tensor (a GpuTensor or a CPU backend tensor). */
 export interface Shaped {
@@ -175,37 +177,15 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKerne
     throw new ArgumentError(
       `moments: compact rows (S ${sEnc}, Y ${yEnc}) need the fused pass ('split' reads f32 rows)`,
     );
-  const limit = ctx.maxBindingSize - 256;
-  for (const [name, t] of Object.entries({ S: ch.S, Y: ch.Y })) {
-    if (t.size * 4 > limit)
-      throw new ShapeError(
-        `moments: chunk ${name} ${shapeStr(t.shape)} exceeds the binding limit (${ctx.maxBindingSize} B); split rows into chunks`,
-      );
-  }
+  checkChunkBinding(ctx, ch, 'moments');
   if (variant === 'split' && ceilDiv(n, WG) > MAX_WG)
     throw new ShapeError(`moments: chunk of ${n} rows exceeds one dispatch (${MAX_WG * WG}); split rows into chunks`);
-  // block size: keep partials ≤ 2^18 floats and the block count within one dispatch dimension
-  let rowsPerBlock =
-    variant === 'fused'
-      ? Math.max(FUSED_ROWS_PER_BLOCK, ceilDiv(n, Math.min(MAX_WG, Math.floor((1 << 18) / R))))
-      : Math.max(256, ceilDiv(n * R, 1 << 18));
-  rowsPerBlock = Math.max(rowsPerBlock, ceilDiv(n, MAX_WG));
-  const blocks = Math.max(1, ceilDiv(n, rowsPerBlock));
+  const [rowsPerBlock, blocks] =
+    variant === 'fused' ? planBlocks(n, R, FUSED_ROWS_PER_BLOCK, true) : planBlocks(n, R, 256, false);
   const part = ctx.empty([blocks, R]);
-  if (n === 0) {
-    ctx.submit('moments.zero', [], [], (enc) => enc.clearBuffer(part.buffer));
-    return part;
-  }
-  const c1 = c + 1;
-  const dual = new Float32Array(m * c1 + m);
-  dual.set(Array.from(prm.W), 0);
-  dual.set(Array.from(prm.pi), m * c1);
-  const dualT = ctx.tensor(dual, [dual.length]);
+  if (n === 0) return zeroPartials(ctx, part, 'moments.zero');
+  const rows = bindRows(ctx, ch, n, prm, m, c);
   const flags = momentsFlags({ u: ch.u, w: ch.w, fixedQ: prm.fixedQ, qOut: prm.qOut });
-  const rs = bindRange(ch.S);
-  const ry = bindRange(ch.Y);
-  const ru = bindRange(ch.u ?? ch.S, 0, ch.u ? n : 1);
-  const rw = bindRange(ch.w ?? ch.S, 0, ch.w ? n : 1);
   // Q must never alias Z / Part (both writable): without qOut bind a scratch word
   const scratch = prm.qOut ? null : ctx.empty([1]);
   const rq = bindRange(prm.qOut ?? scratch!, 0, prm.qOut ? n : 1);
@@ -214,33 +194,13 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKerne
     const d = fusedKernel.dispatch(ctx, {
       op: 'moments.fused',
       spec: { m, c, s: sEnc, y: yEnc },
-      params: {
-        n,
-        flags,
-        rowsPerBlock,
-        mu: prm.mu,
-        eta: prm.eta,
-        fixedQ: prm.fixedQ ?? 0,
-        sBase: rs.base,
-        yBase: ry.base,
-        uBase: ru.base,
-        wBase: rw.base,
-        qBase: rq.base,
-      },
-      bindings: {
-        S: rs.resource,
-        Y: ry.resource,
-        U: ru.resource,
-        Wt: rw.resource,
-        Dual: { buffer: dualT.buffer },
-        Part: { buffer: part.buffer },
-        Q: rq.resource,
-      },
+      params: { ...rows.params, n, flags, rowsPerBlock, fixedQ: prm.fixedQ ?? 0, qBase: rq.base },
+      bindings: { ...rows.bindings, Part: { buffer: part.buffer }, Q: rq.resource },
       workgroups: [blocks],
       temps,
     });
     ctx.submit('moments', [d], temps);
-    dualT.dispose();
+    rows.dispose();
     scratch?.dispose();
     return part;
   }
@@ -251,40 +211,29 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKerne
     rowsKernel.dispatch(ctx, {
       op: 'moments.rows',
       spec: { m },
-      params: {
-        n,
-        m,
-        c,
-        flags,
-        mu: prm.mu,
-        eta: prm.eta,
-        fixedQ: prm.fixedQ ?? 0,
-        sBase: rs.base,
-        yBase: ry.base,
-        uBase: ru.base,
-        wBase: rw.base,
-        qBase: rq.base,
-      },
-      bindings: {
-        S: rs.resource,
-        Y: ry.resource,
-        U: ru.resource,
-        Wt: rw.resource,
-        Dual: { buffer: dualT.buffer },
-        Z: { buffer: z.buffer },
-        Q: rq.resource,
-      },
+      params: { ...rows.params, n, m, c, flags, fixedQ: prm.fixedQ ?? 0, qBase: rq.base },
+      bindings: { ...rows.bindings, Z: { buffer: z.buffer }, Q: rq.resource },
       workgroups: [ceilDiv(n, WG)],
       temps,
     }),
     reduceKernel.dispatch(ctx, {
       op: 'moments.reduce',
       spec: { m, jw, skip },
-      params: { n, m, c, flags, rowsPerBlock, R, sBase: rs.base, yBase: ry.base, wBase: rw.base },
+      params: {
+        n,
+        m,
+        c,
+        flags,
+        rowsPerBlock,
+        R,
+        sBase: rows.params.sBase,
+        yBase: rows.params.yBase,
+        wBase: rows.params.wBase,
+      },
       bindings: {
-        S: rs.resource,
-        Y: ry.resource,
-        Wt: rw.resource,
+        S: rows.bindings.S,
+        Y: rows.bindings.Y,
+        Wt: rows.bindings.Wt,
         Z: { buffer: z.buffer },
         Part: { buffer: part.buffer },
       },
@@ -293,7 +242,7 @@ export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKerne
     }),
   ];
   ctx.submit('moments', ds, temps);
-  dualT.dispose();
+  rows.dispose();
   z.dispose();
   scratch?.dispose();
   return part;

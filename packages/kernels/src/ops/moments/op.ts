@@ -4,7 +4,7 @@
 // runs the float64 loops of cpu.ts over the same chunks.
 import type { Tensor } from '../../types.js';
 import type { CpuTensor } from '../../runtime/cpu-tensor.js';
-import type { GpuTensor } from '../../runtime/tensor.js';
+import type { GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { defineOp, type OpDeclaration } from '../op.js';
 import { hostRows, momentsHessianCpu, momentsQCpu, momentsSumsCpu, type MomentsSums } from './cpu.js';

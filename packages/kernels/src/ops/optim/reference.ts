@@ -11,7 +11,7 @@
  *   A non-finite ‖g‖ gives scale = 0 (gradients zeroed) and ‖g‖ is reported as is.
  */
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import type { GpuTensor } from '../../runtime/tensor.js';
+import type { GpuTensor } from '../../runtime/context.js';
 
 /**
  * AdamW step options: the hyper-parameters (defaults β1 0.9, β2 0.999, ε 1e-8, weight decay 0.01) and an optional
