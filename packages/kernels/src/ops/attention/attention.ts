@@ -41,10 +41,23 @@ export function attentionDims(
   if (D > ATT_MAX_KD) throw new ShapeError(`${op}: head size ${D} exceeds ${ATT_MAX_KD}`);
   if (batch === 0 ? rows !== 0 : rows % batch !== 0)
     throw new ShapeError(`${op}: qkv has ${rows} rows, not a multiple of batch ${batch}`);
-  const seq = batch === 0 ? 0 : rows / batch;
   const scale = o.scale ?? 1 / Math.sqrt(Math.max(D, 1));
   if (!Number.isFinite(scale)) throw new ArgumentError(`${op}: scale must be finite, got ${scale}`);
   if (heads > MAX_WG) throw new ShapeError(`${op}: ${heads} heads exceed one dispatch`);
+  return attentionShapeOf(qkvShape, o);
+}
+
+// what `attentionDims` returns, without its checks: the unchecked bodies recompute it (the door checked)
+function attentionShapeOf(
+  qkvShape: readonly number[],
+  o: AttentionOptions,
+): AttentionShape & { width: number; D: number; scale: number } {
+  const [rows, c3] = qkvShape;
+  const { batch, heads } = o;
+  const width = c3 / 3;
+  const D = width / heads;
+  const seq = batch === 0 ? 0 : rows / batch;
+  const scale = o.scale ?? 1 / Math.sqrt(Math.max(D, 1));
   return { batch, seq, heads, causal: !!o.causal, scale, width, D };
 }
 
@@ -59,8 +72,13 @@ export function attentionDims(
  * @throws ShapeError for shapes that do not split into batch × heads; ArgumentError for a non-finite scale.
  */
 export function attention(ctx: GpuContext, qkv: GpuTensor, o: AttentionOptions): GpuTensor {
+  attentionDims(qkv.shape, qkv.dtype, o);
+  return attentionUnchecked(ctx, qkv, o);
+}
+
+function attentionUnchecked(ctx: GpuContext, qkv: GpuTensor, o: AttentionOptions): GpuTensor {
   const op = 'attention';
-  const d = attentionDims(qkv.shape, qkv.dtype, o);
+  const d = attentionShapeOf(qkv.shape, o);
   const { batch, seq: L, heads, width, D } = d;
   const half = qkv.dtype === 'f16';
   const out = ctx.empty([batch * L, width], qkv.dtype);
@@ -86,10 +104,10 @@ export const attentionOp: OpDeclaration<(qkv: Tensor, opts: AttentionOptions) =>
 >({
   name: 'attention',
   check: (qkv, o) => void attentionDims(qkv.shape, qkv.dtype, o),
-  webgpu: attention,
+  webgpu: attentionUnchecked,
   cpu: (qkv, o) => {
     if (qkv.dtype !== 'f32') throw new ArgumentError(`attention: qkv must be f32, got ${qkv.dtype}`);
-    const d = attentionDims(qkv.shape, qkv.dtype, o);
+    const d = attentionShapeOf(qkv.shape, o);
     return cpuF32(attentionRef(qkv.data, d.width, d), [d.batch * d.seq, d.width]);
   },
 });

@@ -24,6 +24,10 @@ export function checkCast(x: Tensor, to: CastDType): void {
  */
 export function cast(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
   checkCast(x, to);
+  return castUnchecked(ctx, x, to);
+}
+
+function castUnchecked(ctx: GpuContext, x: GpuTensor, to: CastDType): GpuTensor {
   if (!ctx.features.f16)
     throw new ArgumentError(`cast: f16 needs the adapter's shader-f16 feature, which this adapter lacks`);
   const z = ctx.empty(x.shape, to);
@@ -58,6 +62,6 @@ export const castOp: OpDeclaration<(x: Tensor, to: CastDType) => Tensor> = defin
 >({
   name: 'cast',
   check: checkCast,
-  webgpu: cast,
+  webgpu: castUnchecked,
   cpu: (x, to) => new CpuTensor(castRef(x.data, to), [...x.shape], to),
 });

@@ -149,6 +149,12 @@ export function checkDebiasInputs(
   return { B, D, N };
 }
 
+// what `checkDebiasInputs` returns, without its checks: the unchecked bodies recompute it (the door checked)
+function debiasDims(inp: { xI: Shaped; bankI: Shaped[] }, R: number): { B: number; D: number; N: number } {
+  const [rows, D] = inp.xI.shape;
+  return { B: rows / R, D, N: inp.bankI.reduce((n, b) => n + b.shape[0], 0) };
+}
+
 function namedInputs(inp: DebiasInputs): [string, Tensor][] {
   return [
     ['xI', inp.xI],
@@ -185,13 +191,22 @@ export async function debiasLoss(
   inp: DebiasLossInputs,
   opts: DebiasLossOptions,
 ): Promise<DebiasLossResult> {
+  for (const [name, t] of namedInputs(inp) as [string, GpuTensor][]) {
+    if (t.ctx !== ctx) throw new ArgumentError(`debiasLoss: ${name} belongs to another context`);
+  }
+  checkDebiasLoss(inp, opts);
+  return debiasLossUnchecked(ctx, inp, opts);
+}
+
+async function debiasLossUnchecked(
+  ctx: GpuContext,
+  inp: DebiasLossInputs,
+  opts: DebiasLossOptions,
+): Promise<DebiasLossResult> {
   const op = 'debiasLoss';
   const R = opts.rowsPerItem ?? 4;
   const { xI, xT, bankI, bankT } = inp;
-  for (const [name, t] of namedInputs(inp) as [string, GpuTensor][]) {
-    if (t.ctx !== ctx) throw new ArgumentError(`${op}: ${name} belongs to another context`);
-  }
-  const { B, D, N } = checkDebiasLoss(inp, opts);
+  const { B, D, N } = debiasDims(inp, R);
   if (B > MAX_WG) throw new ShapeError(`${op}: B = ${B} exceeds ${MAX_WG} items`);
   const limit = ctx.maxBindingSize - 256;
   const rowBytes = Math.max(R * B * 4, D * 4);
@@ -366,11 +381,11 @@ export const debiasLossOp: OpDeclaration<(inp: DebiasInputs, opts: DebiasLossOpt
     name: 'debiasLoss',
     async: true,
     check: (inp, opts) => void checkDebiasLoss(inp, opts),
-    webgpu: debiasLoss,
+    webgpu: debiasLossUnchecked,
     cpu: async (inp, opts) => {
       const op = 'debiasLoss';
       const R = opts.rowsPerItem ?? 4;
-      const { B, D, N } = checkDebiasInputs(op, inp, R);
+      const { B, D, N } = debiasDims(inp, R);
       const cat = (segs: CpuTensor[]) => {
         const out = new Float64Array(N * D);
         let o = 0;

@@ -42,6 +42,16 @@ export function checkElementwise(op: ElementwiseOp, x: Tensor, prm: ElementwiseO
  */
 export function elementwise(ctx: GpuContext, op: ElementwiseOp, x: GpuTensor, prm: ElementwiseOptions = {}): GpuTensor {
   checkElementwise(op, x, prm);
+  return elementwiseUnchecked(ctx, op, x, prm);
+}
+
+/** `elementwise` without its host checks: the declarations' `webgpu` (the door checked) and the launchers inside. */
+export function elementwiseUnchecked(
+  ctx: GpuContext,
+  op: ElementwiseOp,
+  x: GpuTensor,
+  prm: ElementwiseOptions = {},
+): GpuTensor {
   const z = ctx.empty(x.shape);
   const n = x.size;
   if (n === 0) return z;
@@ -85,7 +95,7 @@ export const scaleOp: OpDeclaration<(x: Tensor, alpha: number) => Tensor> = defi
   (x: Tensor, alpha: number) => Tensor
 >({
   name: 'scale',
-  webgpu: (ctx, x, alpha) => elementwise(ctx, 'scale', x, { alpha }),
+  webgpu: (ctx, x, alpha) => elementwiseUnchecked(ctx, 'scale', x, { alpha }),
   cpu: (x, alpha) => cpuF32(scaleRef(x.data, alpha), x.shape),
   cases: [{ name: 'n=1023', args: (k, r) => [k.tensor(rand(r, 1023), [1023]), -2.5], tol: ew }],
 });
@@ -95,7 +105,7 @@ export const axpyOp: OpDeclaration<(alpha: number, x: Tensor, y: Tensor) => Tens
 >({
   name: 'axpy',
   check: (_alpha, x, y) => checkElementwise('axpy', x, { y }),
-  webgpu: (ctx, alpha, x, y) => elementwise(ctx, 'axpy', x, { alpha, y }),
+  webgpu: (ctx, alpha, x, y) => elementwiseUnchecked(ctx, 'axpy', x, { alpha, y }),
   cpu: (alpha, x, y) => cpuF32(axpyRef(alpha, x.data, y.data), x.shape),
   cases: [
     {
@@ -111,7 +121,7 @@ export const clipOp: OpDeclaration<(x: Tensor, lo: number, hi: number) => Tensor
 >({
   name: 'clip',
   check: (x, lo, hi) => checkElementwise('clip', x, { lo, hi }),
-  webgpu: (ctx, x, lo, hi) => elementwise(ctx, 'clip', x, { lo, hi }),
+  webgpu: (ctx, x, lo, hi) => elementwiseUnchecked(ctx, 'clip', x, { lo, hi }),
   cpu: (x, lo, hi) => cpuF32(clipRef(x.data, lo, hi), x.shape),
   cases: [{ name: 'n=1023', args: (k, r) => [k.tensor(rand(r, 1023), [1023]), -0.5, 0.25], tol: { rel: 0, abs: 0 } }],
 });

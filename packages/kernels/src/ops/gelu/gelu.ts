@@ -19,6 +19,10 @@ export function checkGelu(x: Tensor, kind: GeluKind = 'erf'): void {
 /** Y = gelu(X) elementwise, any shape; a new tensor of x's shape. */
 export function gelu(ctx: GpuContext, x: GpuTensor, kind: GeluKind = 'erf'): GpuTensor {
   checkGelu(x, kind);
+  return geluUnchecked(ctx, x, kind);
+}
+
+function geluUnchecked(ctx: GpuContext, x: GpuTensor, kind: GeluKind = 'erf'): GpuTensor {
   const y = ctx.empty(x.shape);
   const n = x.size;
   if (n === 0) return y;
@@ -64,7 +68,7 @@ export const geluOp: OpDeclaration<(x: Tensor, kind?: GeluKind) => Tensor> = def
 >({
   name: 'gelu',
   check: checkGelu,
-  webgpu: gelu,
+  webgpu: geluUnchecked,
   cpu: (x, kind) => cpuF32(geluActRef(x.data, kind), x.shape),
   cases: [
     ...cases('erf'),

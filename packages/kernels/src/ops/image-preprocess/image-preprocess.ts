@@ -81,7 +81,16 @@ export function imagePreprocess(
   images: readonly PreprocessImage[],
   opts: PreprocessOptions,
 ): GpuTensor {
-  const o = checkImagePreprocess(images, opts);
+  checkImagePreprocess(images, opts);
+  return imagePreprocessUnchecked(ctx, images, opts);
+}
+
+function imagePreprocessUnchecked(
+  ctx: GpuContext,
+  images: readonly PreprocessImage[],
+  opts: PreprocessOptions,
+): GpuTensor {
+  const o = resolvePreprocess(opts);
   const S = o.size;
   const out = ctx.empty([images.length, 3, S, S]);
   if (images.length === 0) return out;
@@ -196,9 +205,9 @@ export const imagePreprocessOp: OpDeclaration<(images: readonly PreprocessImage[
   defineOp<(images: readonly PreprocessImage[], opts: PreprocessOptions) => Tensor>({
     name: 'imagePreprocess',
     check: (images, opts) => void checkImagePreprocess(images, opts),
-    webgpu: imagePreprocess,
+    webgpu: imagePreprocessUnchecked,
     cpu: (images, opts) => {
-      const o = checkImagePreprocess(images, opts);
+      const o = resolvePreprocess(opts);
       return cpuF32(imagePreprocessRef(images, o), [images.length, 3, o.size, o.size]);
     },
   });

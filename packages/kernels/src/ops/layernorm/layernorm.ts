@@ -21,8 +21,7 @@ export function layerNormDims(
   const op = 'layerNorm';
   if (xShape.length < 1) throw new ShapeError(`${op}: x must have at least one axis, got ${shapeStr(xShape)}`);
   if (xDtype !== 'f32' && xDtype !== 'f16') throw new ArgumentError(`${op}: x must be f32 or f16, got ${xDtype}`);
-  const width = xShape[xShape.length - 1];
-  const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const [, width] = layerNormShapeOf(xShape);
   const n = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
   if (n(gShape) !== width || n(bShape) !== width)
     throw new ShapeError(
@@ -30,7 +29,18 @@ export function layerNormDims(
     );
   if (!(eps >= 0 && Number.isFinite(eps)))
     throw new ArgumentError(`${op}: eps must be a finite number ≥ 0, got ${eps}`);
-  return [rows, width];
+  return layerNormShapeOf(xShape);
+}
+
+// [rows, width] of x, without the checks of `layerNormDims`: the unchecked bodies recompute it (the door checked)
+function layerNormShapeOf(xShape: readonly number[]): [number, number] {
+  return [xShape.slice(0, -1).reduce((a, b) => a * b, 1), xShape[xShape.length - 1]];
+}
+
+// the host checks of layerNorm (both backends)
+function checkLayerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): void {
+  layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
+  if (gamma.dtype !== 'f32' || beta.dtype !== 'f32') throw new ArgumentError(`layerNorm: γ and β must be f32`);
 }
 
 /**
@@ -44,9 +54,13 @@ export function layerNormDims(
  * @throws ShapeError / ArgumentError for mismatched shapes, dtypes or a bad eps.
  */
 export function layerNorm(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta: GpuTensor, eps = 1e-5): GpuTensor {
+  checkLayerNorm(x, gamma, beta, eps);
+  return layerNormUnchecked(ctx, x, gamma, beta, eps);
+}
+
+function layerNormUnchecked(ctx: GpuContext, x: GpuTensor, gamma: GpuTensor, beta: GpuTensor, eps = 1e-5): GpuTensor {
   const op = 'layerNorm';
-  const [rows, width] = layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
-  if (gamma.dtype !== 'f32' || beta.dtype !== 'f32') throw new ArgumentError(`${op}: γ and β must be f32`);
+  const [rows, width] = layerNormShapeOf(x.shape);
   const half = x.dtype === 'f16';
   const y = ctx.empty(x.shape, x.dtype);
   if (rows === 0 || width === 0) return y;
@@ -72,13 +86,10 @@ export const layerNormOp: OpDeclaration<(x: Tensor, gamma: Tensor, beta: Tensor,
   (x: Tensor, gamma: Tensor, beta: Tensor, eps?: number) => Tensor
 >({
   name: 'layerNorm',
-  check: (x, gamma, beta, eps = 1e-5) => {
-    layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
-    if (gamma.dtype !== 'f32' || beta.dtype !== 'f32') throw new ArgumentError(`layerNorm: γ and β must be f32`);
-  },
-  webgpu: layerNorm,
+  check: checkLayerNorm,
+  webgpu: layerNormUnchecked,
   cpu: (x, gamma, beta, eps = 1e-5) => {
-    const [rows, width] = layerNormDims(x.shape, x.dtype, gamma.shape, beta.shape, eps);
+    const [rows, width] = layerNormShapeOf(x.shape);
     return cpuF32(layerNormRef(x.data, rows, width, gamma.data, beta.data, eps), x.shape);
   },
 });

@@ -195,16 +195,11 @@ function checkWeights(op: string, N: number, weights: LossOptions<Tensor>['weigh
   if (!(s > 0)) throw new ArgumentError(`${op}: weights sum to ${s}; Σω must be > 0`);
 }
 
-function checkCall(
-  kind: 'clip' | 'siglip',
-  ctx: GpuContext,
-  U: GpuTensor,
-  W: GpuTensor,
-  t: Scalar,
-  b: Scalar,
-  opts: LossOptions,
-): LossCall {
-  const { op, N, d, maxLog } = checkLossCall(kind, U, W, t, b, opts);
+// the call's plan; what `checkLossCall` returns is recomputed, unchecked (the door or the launcher checked)
+function planCall(kind: 'clip' | 'siglip', ctx: GpuContext, U: GpuTensor, W: GpuTensor, opts: LossOptions): LossCall {
+  const op = kind === 'clip' ? 'clipLoss' : 'siglipLoss';
+  const [N, d] = U.shape;
+  const maxLog = opts.maxLogScale ?? (kind === 'clip' ? CLIP_MAX_LOG_SCALE : Infinity);
   if (U.ctx !== W.ctx) throw new ArgumentError(`${op}: U and W belong to different contexts`);
   const { variant, B } = plan(ctx, op, N, opts);
   return { kind, op, U, W, N, d, variant, B, maxLog };
@@ -230,7 +225,7 @@ async function contrastive(
   b: Scalar,
   opts: LossOptions,
 ): Promise<SiglipLossResult> {
-  const c = checkCall(kind, ctx, U, W, t, b, opts);
+  const c = planCall(kind, ctx, U, W, opts);
   const meter = ctx.pool.meter();
   try {
     const { wT, owned } = uploadWeights(ctx, c, opts.weights);
@@ -290,9 +285,13 @@ export async function clipLoss(
   t: Scalar,
   opts: LossOptions = {},
 ): Promise<ClipLossResult> {
-  const r = await contrastive('clip', ctx, U, W, t, 0, opts);
-  r.db.dispose();
-  const { db: _db, ...rest } = r;
+  checkLossCall('clip', U, W, t, 0, opts);
+  return withoutDb(contrastive('clip', ctx, U, W, t, 0, opts));
+}
+
+async function withoutDb(p: Promise<SiglipLossResult>): Promise<ClipLossResult> {
+  const { db, ...rest } = await p;
+  db.dispose();
   return rest;
 }
 
@@ -316,6 +315,7 @@ export async function siglipLoss(
   b: Scalar,
   opts: LossOptions = {},
 ): Promise<SiglipLossResult> {
+  checkLossCall('siglip', U, W, tPrime, b, opts);
   return contrastive('siglip', ctx, U, W, tPrime, b, opts);
 }
 
@@ -370,7 +370,7 @@ export const clipLossOp: OpDeclaration<
     name: 'clipLoss',
     async: true,
     check: (U, W, t, opts = {}) => void checkLossCall('clip', U, W, t, 0, opts),
-    webgpu: clipLoss,
+    webgpu: (ctx, U, W, t, opts = {}) => withoutDb(contrastive('clip', ctx, U, W, t, 0, opts)),
     cpu: async (U, W, t, opts = {}) => {
       const { db: _db, ...r } = contrastiveCpu('clip', U, W, t, 0, opts);
       return r;
@@ -408,6 +408,6 @@ export const siglipLossOp: OpDeclaration<
   name: 'siglipLoss',
   async: true,
   check: (U, W, tPrime, b, opts = {}) => void checkLossCall('siglip', U, W, tPrime, b, opts),
-  webgpu: siglipLoss,
+  webgpu: (ctx, U, W, tPrime, b, opts = {}) => contrastive('siglip', ctx, U, W, tPrime, b, opts),
   cpu: async (U, W, tPrime, b, opts = {}) => contrastiveCpu('siglip', U, W, tPrime, b, opts),
 });

@@ -71,17 +71,31 @@ export function matmulDims(
   if (aShape.length < 2 || aShape.length > 3 || bShape.length < 2 || bShape.length > 3) {
     throw new ShapeError(`${where()}: operands must be rank 2 or 3`);
   }
-  const a2 = aShape.slice(-2);
-  const b2 = bShape.slice(-2);
-  const [M, Ka] = transA ? [a2[1], a2[0]] : [a2[0], a2[1]];
-  const [Kb, N] = transB ? [b2[1], b2[0]] : [b2[0], b2[1]];
+  const Ka = aShape[aShape.length - (transA ? 2 : 1)];
+  const Kb = bShape[bShape.length - (transB ? 1 : 2)];
   if (Ka !== Kb) throw new ShapeError(`${where()}: inner dimensions differ (${Ka} vs ${Kb})`);
   const ba = aShape.length === 3 ? aShape[0] : 0;
   const bb = bShape.length === 3 ? bShape[0] : 0;
   if (ba && bb && ba !== bb) throw new ShapeError(`${where()}: batch sizes differ (${ba} vs ${bb})`);
+  return matmulDimsOf(aShape, bShape, transA, transB);
+}
+
+// what `matmulDims` returns, without its checks: the unchecked bodies recompute it (the door checked)
+function matmulDimsOf(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transA = false,
+  transB = false,
+): MatmulDims {
+  const a2 = aShape.slice(-2);
+  const b2 = bShape.slice(-2);
+  const [M, K] = transA ? [a2[1], a2[0]] : [a2[0], a2[1]];
+  const N = transB ? b2[0] : b2[1];
+  const ba = aShape.length === 3 ? aShape[0] : 0;
+  const bb = bShape.length === 3 ? bShape[0] : 0;
   const batch = Math.max(ba, bb, 1);
   const outShape = ba || bb ? [batch, M, N] : [M, N];
-  return { batch, M, K: Ka, N, sA: ba ? M * Ka : 0, sB: bb ? Ka * N : 0, outShape };
+  return { batch, M, K, N, sA: ba ? M * K : 0, sB: bb ? K * N : 0, outShape };
 }
 
 /**
@@ -155,6 +169,7 @@ function grid(variant: MatmulVariant, M: number, N: number): { x: number; y: num
  * @throws ShapeError when the inner dimensions differ
  */
 export function matmul(ctx: GpuContext, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
+  matmulDims(a.shape, b.shape, opts.transA, opts.transB);
   return matmulWith(ctx, a, b, opts);
 }
 
@@ -165,7 +180,10 @@ export interface MatmulEpilogue {
   residual?: GpuTensor;
 }
 
-/** C = op(A)·op(B) with an optional epilogue fused into the store (no split-K accumulation with an epilogue). */
+/**
+ * C = op(A)·op(B) with an optional epilogue fused into the store (no split-K accumulation with an epilogue).
+ * Unchecked: its callers checked the shapes (the door's `matmul` / `linear` checks, or `matmul` above).
+ */
 export function matmulWith(
   ctx: GpuContext,
   a: GpuTensor,
@@ -175,7 +193,7 @@ export function matmulWith(
 ): GpuTensor {
   const ta = !!opts.transA;
   const tb = !!opts.transB;
-  const d = matmulDims(a.shape, b.shape, ta, tb);
+  const d = matmulDimsOf(a.shape, b.shape, ta, tb);
   const wanted = opts.variant ?? defaultMatmulVariant(ctx);
   if (!MATMUL_VARIANTS.includes(wanted)) throw new ArgumentError(`matmul: unknown variant "${wanted}"`);
   const variant = resolveMatmulVariant(ctx, wanted, d, ta, tb);
@@ -266,9 +284,9 @@ export const matmulOp: OpDeclaration<(a: Tensor, b: Tensor, opts?: MatmulOptions
 >({
   name: 'matmul',
   check: (a, b, opts = {}) => void matmulDims(a.shape, b.shape, opts.transA, opts.transB),
-  webgpu: matmul,
+  webgpu: (ctx, a, b, opts) => matmulWith(ctx, a, b, opts),
   cpu: (a, b, opts = {}) => {
-    const d = matmulDims(a.shape, b.shape, opts.transA, opts.transB);
+    const d = matmulDimsOf(a.shape, b.shape, opts.transA, opts.transB);
     return cpuF32(matmulRef(a.data, b.data, { ...d, transA: opts.transA, transB: opts.transB }), d.outShape);
   },
   cases: [

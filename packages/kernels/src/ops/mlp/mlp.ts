@@ -66,8 +66,12 @@ export function checkBiasAct(x: Tensor, bias: Tensor, act: Activation = 'none'):
  * @throws ShapeError / ArgumentError for mismatched shapes or an unknown activation.
  */
 export function biasAct(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Activation = 'none'): GpuTensor {
-  const op = 'biasAct';
   checkBiasAct(x, bias, act);
+  return biasActUnchecked(ctx, x, bias, act);
+}
+
+function biasActUnchecked(ctx: GpuContext, x: GpuTensor, bias: GpuTensor, act: Activation = 'none'): GpuTensor {
+  const op = 'biasAct';
   const code = actCode(op, act);
   const [M, N] = x.shape;
   const y = ctx.empty([M, N]);
@@ -132,8 +136,18 @@ export function biasActBackward(
   bias: GpuTensor | null,
   act: Activation = 'none',
 ): BiasActBackwardResult {
-  const op = 'biasActBackward';
   checkBiasActBackward(dy, x, bias, act);
+  return biasActBackwardUnchecked(ctx, dy, x, bias, act);
+}
+
+function biasActBackwardUnchecked(
+  ctx: GpuContext,
+  dy: GpuTensor,
+  x: GpuTensor | null,
+  bias: GpuTensor | null,
+  act: Activation = 'none',
+): BiasActBackwardResult {
+  const op = 'biasActBackward';
   const code = actCode(op, act);
   const [M, N] = dy.shape;
   const dbias = ctx.empty([N]);
@@ -210,8 +224,12 @@ export function checkGatherRows(x: Tensor, idx: Tensor | ArrayLike<number>): voi
  * @throws ArgumentError for an array index outside [0, n).
  */
 export function gatherRows(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | ArrayLike<number>): GpuTensor {
-  const op = 'gatherRows';
   checkGatherRows(x, idx);
+  return gatherRowsUnchecked(ctx, x, idx);
+}
+
+function gatherRowsUnchecked(ctx: GpuContext, x: GpuTensor, idx: GpuTensor | ArrayLike<number>): GpuTensor {
+  const op = 'gatherRows';
   const [n, d] = x.shape;
   let it: GpuTensor;
   let owned = false;
@@ -252,7 +270,7 @@ export const biasActOp: OpDeclaration<(x: Tensor, bias: Tensor, act?: Activation
 >({
   name: 'biasAct',
   check: checkBiasAct,
-  webgpu: biasAct,
+  webgpu: biasActUnchecked,
   cpu: (x, bias, act = 'none') => cpuF32(biasActRef(x.data, x.shape[0], x.shape[1], bias.data, act), x.shape),
   cases: [
     {
@@ -270,7 +288,7 @@ export const biasActBackwardOp: OpDeclaration<
 > = defineOp<(dy: Tensor, x: Tensor | null, bias: Tensor | null, act?: Activation) => BiasActBackwardResult<Tensor>>({
   name: 'biasActBackward',
   check: checkBiasActBackward,
-  webgpu: biasActBackward,
+  webgpu: biasActBackwardUnchecked,
   cpu: (dy, x, bias, act = 'none') => {
     const [M, N] = dy.shape;
     const gelu = act === 'gelu';
@@ -285,7 +303,7 @@ export const gatherRowsOp: OpDeclaration<(x: Tensor, idx: Tensor | ArrayLike<num
 >({
   name: 'gatherRows',
   check: checkGatherRows,
-  webgpu: gatherRows,
+  webgpu: gatherRowsUnchecked,
   cpu: (x, idx) => {
     const [n, d] = x.shape;
     if (!isTensor(idx)) return cpuF32(gatherRowsRef(x.data, n, d, idx), [idx.length, d]);

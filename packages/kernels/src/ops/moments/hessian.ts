@@ -1,9 +1,9 @@
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
-import { ArgumentError, ShapeError } from '../../runtime/errors.js';
+import { ArgumentError } from '../../runtime/errors.js';
 import { ceilDiv } from '../common.js';
 import { HESSIAN_GROUPS_MAX, hessianGroupsKernel, hessianKernel } from './hessian.wgsl.js';
 import { bindRows, checkChunkBinding, planBlocks, zeroPartials } from './launch.js';
-import { checkMomentsChunk, type MomentsChunk, type ShapedChunk } from './moments.js';
+import { checkDualLengths, checkMomentsChunk, chunkDims, type MomentsChunk, type ShapedChunk } from './moments.js';
 import { momentsFlags } from './shared.wgsl.js';
 
 // Generalised Hessian of the M4 dual (spec §1.5) for the second-order solver: over the rows whose closed-form
@@ -53,6 +53,16 @@ export interface HessianKernelOptions {
   stride?: number;
 }
 
+/** K = m(c+1)+1 ≤ maxK (the WebGPU kernels' HESSIAN_MAX_K; `k.moments.hessian`'s WebGPU side checks it once). */
+export function checkHessianK(m: number, c: number, maxK = HESSIAN_MAX_K): void {
+  const K = m * (c + 1) + 1;
+  if (m < 1 || K > maxK) {
+    throw new ArgumentError(
+      `moments.hessian: K = m(c+1)+1 = ${K} exceeds ${HESSIAN_MAX_K} (m = ${m}, c = ${c}); use the first-order solver`,
+    );
+  }
+}
+
 /** Validate a Hessian pass (chunk, K ≤ maxK (the WebGPU kernels' HESSIAN_MAX_K), W, π, stride); [rows, m, c, stride]. */
 export function checkHessianPass(
   ch: ShapedChunk,
@@ -60,16 +70,8 @@ export function checkHessianPass(
   maxK = HESSIAN_MAX_K,
 ): [number, number, number, number] {
   const [nAll, m, c] = checkMomentsChunk(ch);
-  const K = m * (c + 1) + 1;
-  if (m < 1 || K > maxK) {
-    throw new ArgumentError(
-      `moments.hessian: K = m(c+1)+1 = ${K} exceeds ${HESSIAN_MAX_K} (m = ${m}, c = ${c}); use the first-order solver`,
-    );
-  }
-  if (prm.W.length !== m * (c + 1)) {
-    throw new ShapeError(`moments.hessian: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
-  }
-  if (prm.pi.length !== m) throw new ShapeError(`moments.hessian: π has ${prm.pi.length} entries, expected m = ${m}`);
+  checkHessianK(m, c, maxK);
+  checkDualLengths('moments.hessian', prm, m, c);
   const stride = prm.stride ?? 1;
   if (!Number.isInteger(stride) || stride < 1) {
     throw new ArgumentError(`moments.hessian: stride must be an integer ≥ 1, got ${stride}`);
@@ -89,8 +91,15 @@ export function checkHessianPass(
  * @throws ShapeError / ArgumentError for inconsistent chunks or K > 127.
  */
 export function momentsHessianPass(ctx: GpuContext, ch: MomentsChunk, prm: HessianKernelOptions): GpuTensor {
-  const [nAll, m, c, stride] = checkHessianPass(ch, prm);
-  const groups = hessianLayout(ctx, ch) === 'groups';
+  checkHessianPass(ch, prm);
+  return momentsHessianPassUnchecked(ctx, ch, prm);
+}
+
+/** `momentsHessianPass` without `checkHessianPass`: `k.moments.hessian`'s WebGPU body (the door checked). */
+export function momentsHessianPassUnchecked(ctx: GpuContext, ch: MomentsChunk, prm: HessianKernelOptions): GpuTensor {
+  const [nAll, m, c] = chunkDims(ch);
+  const stride = prm.stride ?? 1;
+  const groups = hessianLayoutOf(ctx, ch, m, c) === 'groups';
   checkChunkBinding(ctx, ch, 'moments.hessian');
   const width = groups ? hessianGroupOutputs(m, c) : hessianOutputs(m, c);
   const n = ceilDiv(nAll, stride); // rows visited
@@ -184,6 +193,11 @@ export function hessianGroupOutputs(m: number, c: number): number {
  */
 export function hessianLayout(ctx: GpuContext, ch: ShapedChunk): 'groups' | 'tiled' {
   const [, m, c] = checkMomentsChunk(ch);
+  return hessianLayoutOf(ctx, ch, m, c);
+}
+
+/** `hessianLayout` of a checked chunk of (m, c) (the unchecked bodies). */
+export function hessianLayoutOf(ctx: GpuContext, ch: ShapedChunk, m: number, c: number): 'groups' | 'tiled' {
   const fits = (ch.sEnc ?? 'f32') !== 'f32' && hessianGroupOutputs(m, c) <= HESSIAN_GROUPS_MAX;
   const v = ctx.variant('moments.hessian', fits ? 'groups' : 'tiled');
   if (v === 'groups' && !fits) {

@@ -100,6 +100,24 @@ export function checkMomentsChunk(ch: ShapedChunk): [number, number, number] {
   return [n, m, ch.Y.shape[1]];
 }
 
+/** [rows, m, c] of a chunk that passed `checkMomentsChunk`, recomputed unchecked by the launchers' bodies. */
+export function chunkDims(ch: ShapedChunk): [number, number, number] {
+  const m = (ch.sEnc ?? 'f32') === 'f32' ? ch.S.shape[1] : ch.m!;
+  return [ch.Y.shape[0], m, (ch.yEnc ?? 'f32') === 'bits' ? ch.c! : ch.Y.shape[1]];
+}
+
+/** The dual point's W and π lengths against a chunk's (m, c): the one check of the moments and Hessian passes. */
+export function checkDualLengths(
+  op: string,
+  prm: { W: ArrayLike<number>; pi: ArrayLike<number> },
+  m: number,
+  c: number,
+) {
+  if (prm.W.length !== m * (c + 1))
+    throw new ShapeError(`${op}: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
+  if (prm.pi.length !== m) throw new ShapeError(`${op}: π has ${prm.pi.length} entries, expected m = ${m}`);
+}
+
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 
 function checkCompactChunk(ch: ShapedChunk): [number, number, number] {
@@ -145,9 +163,7 @@ export function checkMomentsPass(
 ): [number, number, number] {
   const [n, m, c] = checkMomentsChunk(ch);
   if (m < 1 || m > 64) throw new ArgumentError(`moments: m must be in [1, 64], got ${m}`);
-  if (prm.W.length !== m * (c + 1))
-    throw new ShapeError(`moments: W has ${prm.W.length} entries, expected m×(c+1) = ${m * (c + 1)}`);
-  if (prm.pi.length !== m) throw new ShapeError(`moments: π has ${prm.pi.length} entries, expected m = ${m}`);
+  checkDualLengths('moments', prm, m, c);
   if (prm.qOut && prm.qOut.size !== n)
     throw new ShapeError(`moments: qOut ${shapeStr(prm.qOut.shape)} must have ${n} entries`);
   return [n, m, c];
@@ -163,7 +179,13 @@ export function checkMomentsPass(
  * @throws ShapeError / ArgumentError for inconsistent chunks or parameters.
  */
 export function momentsPass(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKernelOptions): GpuTensor {
-  const [n, m, c] = checkMomentsPass(ch, prm);
+  checkMomentsPass(ch, prm);
+  return momentsPassUnchecked(ctx, ch, prm);
+}
+
+/** `momentsPass` without `checkMomentsPass`: the `k.moments` declarations' WebGPU body (the door checked). */
+export function momentsPassUnchecked(ctx: GpuContext, ch: MomentsChunk, prm: MomentsKernelOptions): GpuTensor {
+  const [n, m, c] = chunkDims(ch);
   const R = momentsOutputs(m, c);
   const sEnc = ch.sEnc ?? 'f32';
   const yEnc = ch.yEnc ?? 'f32';

@@ -9,13 +9,21 @@ import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { defineOp, type OpDeclaration } from '../op.js';
 import { hostRows, momentsHessianCpu, momentsQCpu, momentsSumsCpu, type MomentsSums } from './cpu.js';
 import {
+  checkHessianK,
   checkHessianPass,
   foldHessianGroupPartials,
   foldHessianPartials,
-  hessianLayout,
-  momentsHessianPass,
+  hessianLayoutOf,
+  momentsHessianPassUnchecked,
 } from './hessian.js';
-import { checkMomentsPass, foldMomentsPartials, momentsOutputs, momentsPass, type MomentsChunk } from './moments.js';
+import {
+  checkMomentsPass,
+  chunkDims,
+  foldMomentsPartials,
+  momentsOutputs,
+  momentsPassUnchecked,
+  type MomentsChunk,
+} from './moments.js';
 
 /** The dual point of a moments op: W = v⁺ − v⁻ (m×(c+1) row-major), π [m], µ, η. */
 export interface MomentsDual {
@@ -55,6 +63,13 @@ function checkChunks(chunks: MomentsChunks<Tensor>, o: MomentsDual & { stride?: 
   return { rows, m: mc![0], c: mc![1] };
 }
 
+/** What `checkChunks` returns, recomputed unchecked by the backends (the door checked). */
+function dimsOf(chunks: MomentsChunks<Tensor>) {
+  const all = list(chunks);
+  const [, m, c] = chunkDims(all[0]);
+  return { rows: all.map((ch) => chunkDims(ch)[0]), m, c };
+}
+
 /** [P (m×(c+1)), g (c+1), Σw, Σo] → MomentsSums with D = P − π gᵀ. */
 export function momentsSumsOf(acc: Float64Array, m: number, c: number, pi: ArrayLike<number>): MomentsSums {
   const c1 = c + 1;
@@ -82,8 +97,8 @@ export const momentsPassOp: OpDeclaration<(chunks: MomentsChunks, opts: MomentsP
     async: true,
     check: (ch, o) => void checkChunks(ch, o, false),
     webgpu: async (ctx, chunks, o) => {
-      const { m, c } = checkChunks(chunks, o, false);
-      const parts = list(chunks).map((ch) => momentsPass(ctx, ch, o));
+      const { m, c } = dimsOf(chunks);
+      const parts = list(chunks).map((ch) => momentsPassUnchecked(ctx, ch, o));
       const acc = new Float64Array(momentsOutputs(m, c));
       for (const p of parts) {
         foldMomentsPartials(await p.read(), m, c, acc);
@@ -92,7 +107,7 @@ export const momentsPassOp: OpDeclaration<(chunks: MomentsChunks, opts: MomentsP
       return momentsSumsOf(acc, m, c, o.pi);
     },
     cpu: async (chunks, o) => {
-      const { rows, m, c } = checkChunks(chunks, o, false);
+      const { rows, m, c } = dimsOf(chunks);
       return momentsSumsCpu(host(chunks, rows, m, c), m, c, o, o.fixedQ);
     },
   });
@@ -105,10 +120,10 @@ export const momentsQOp: OpDeclaration<(chunks: MomentsChunks, opts: MomentsDual
   async: true,
   check: (ch, o) => void checkChunks(ch, o, false),
   webgpu: async (ctx, chunks, o) => {
-    const { rows } = checkChunks(chunks, o, false);
+    const { rows } = dimsOf(chunks);
     const pending = list(chunks).map((ch, i) => {
       const qOut: GpuTensor = ctx.empty([rows[i]]);
-      return { qOut, part: momentsPass(ctx, ch, { ...o, qOut }) };
+      return { qOut, part: momentsPassUnchecked(ctx, ch, { ...o, qOut }) };
     });
     const out = new Float64Array(rows.reduce((a, b) => a + b, 0));
     let at = 0;
@@ -121,7 +136,7 @@ export const momentsQOp: OpDeclaration<(chunks: MomentsChunks, opts: MomentsDual
     return out;
   },
   cpu: async (chunks, o) => {
-    const { rows, m, c } = checkChunks(chunks, o, false);
+    const { rows, m, c } = dimsOf(chunks);
     return momentsQCpu(host(chunks, rows, m, c), m, c, o);
   },
 });
@@ -137,10 +152,11 @@ export const momentsHessianOp: OpDeclaration<
   async: true,
   check: (ch, o) => void checkChunks(ch, o, true),
   webgpu: async (ctx, chunks, o) => {
-    const { m, c } = checkChunks(chunks, o, true);
+    const { m, c } = dimsOf(chunks);
+    checkHessianK(m, c); // this backend's limit (the door's check allows any K)
     const parts = list(chunks).map((ch) => ({
-      layout: hessianLayout(ctx, ch),
-      part: momentsHessianPass(ctx, ch, o),
+      layout: hessianLayoutOf(ctx, ch, m, c),
+      part: momentsHessianPassUnchecked(ctx, ch, o),
     }));
     const K = m * (c + 1) + 1;
     const H = new Float64Array(K * K);
@@ -153,7 +169,7 @@ export const momentsHessianOp: OpDeclaration<
     return H;
   },
   cpu: async (chunks, o) => {
-    const { rows, m, c } = checkChunks(chunks, o, true);
+    const { rows, m, c } = dimsOf(chunks);
     return momentsHessianCpu(host(chunks, rows, m, c), m, c, o, o.stride ?? 1);
   },
 });

@@ -16,8 +16,8 @@ export function checkNormalize(op: string, x: Tensor, g: Tensor | null, eps: num
   if (!(eps > 0)) throw new ArgumentError(`${op}: eps must be > 0`);
 }
 
+// the unchecked body of both launchers (the declarations' `webgpu`: the door checked)
 function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op: string): GpuTensor {
-  checkNormalize(op, x, g, eps);
   const [rows, cols] = x.shape;
   const y = ctx.empty(x.shape);
   if (rows === 0 || cols === 0) return y;
@@ -44,6 +44,7 @@ function run(ctx: GpuContext, x: GpuTensor, g: GpuTensor | null, eps: number, op
  * @returns a new [rows, cols] tensor.
  */
 export function l2normalize(ctx: GpuContext, x: GpuTensor, eps = 1e-12): GpuTensor {
+  checkNormalize('l2normalize', x, null, eps);
   return run(ctx, x, null, eps, 'l2normalize');
 }
 
@@ -56,6 +57,7 @@ export function l2normalize(ctx: GpuContext, x: GpuTensor, eps = 1e-12): GpuTens
  * @returns dx, a new [rows, cols] tensor.
  */
 export function l2normalizeBackward(ctx: GpuContext, x: GpuTensor, dy: GpuTensor, eps = 1e-12): GpuTensor {
+  checkNormalize('l2normalizeBackward', x, dy, eps);
   return run(ctx, x, dy, eps, 'l2normalizeBackward');
 }
 
@@ -66,7 +68,7 @@ export const l2normalizeOp: OpDeclaration<(x: Tensor, eps?: number) => Tensor> =
 >({
   name: 'l2normalize',
   check: (x, eps = EPS) => checkNormalize('l2normalize', x, null, eps),
-  webgpu: (ctx, x, eps = EPS) => l2normalize(ctx, x, eps),
+  webgpu: (ctx, x, eps = EPS) => run(ctx, x, null, eps, 'l2normalize'),
   cpu: (x, eps = EPS) => cpuF32(l2normalizeRef(x.data, x.shape[0], x.shape[1], eps), x.shape),
   cases: [
     {
@@ -83,6 +85,6 @@ export const l2normalizeBackwardOp: OpDeclaration<(x: Tensor, dy: Tensor, eps?: 
 >({
   name: 'l2normalizeBackward',
   check: (x, dy, eps = EPS) => checkNormalize('l2normalizeBackward', x, dy, eps),
-  webgpu: (ctx, x, dy, eps = EPS) => l2normalizeBackward(ctx, x, dy, eps),
+  webgpu: (ctx, x, dy, eps = EPS) => run(ctx, x, dy, eps, 'l2normalizeBackward'),
   cpu: (x, dy, eps = EPS) => cpuF32(l2normalizeBackwardRef(x.data, dy.data, x.shape[0], x.shape[1], eps), x.shape),
 });

@@ -7,7 +7,7 @@ import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
 import { adamwKernel, normFinalKernel, PER_WG, scaleKernel, sumSquaresKernel, WG } from './optim.wgsl.js';
-import { adamwHyper, CLIP_NORM_EPS, type AdamWHyperParams, type AdamWOptions } from './reference.js';
+import { adamwDefaults, adamwHyper, CLIP_NORM_EPS, type AdamWHyperParams, type AdamWOptions } from './reference.js';
 
 export type { AdamWOptions } from './reference.js';
 
@@ -85,8 +85,21 @@ export function adamw(
   step: number,
   options: AdamWOptions,
 ): void {
+  checkAdamw(params, grads, m, v, step, options);
+  adamwUnchecked(ctx, params, grads, m, v, step, options);
+}
+
+function adamwUnchecked(
+  ctx: GpuContext,
+  params: GpuTensor,
+  grads: GpuTensor,
+  m: GpuTensor,
+  v: GpuTensor,
+  step: number,
+  options: AdamWOptions,
+): void {
   const op = 'adamw';
-  const h = checkAdamw(params, grads, m, v, step, options);
+  const h = adamwDefaults(options);
   const n = params.size;
   if (n === 0) return;
   const bc1 = 1 - h.beta1 ** step;
@@ -140,8 +153,12 @@ export interface ClipGradNormResult<T = GpuTensor> {
  * @throws ArgumentError for a bad maxNorm, non-f32 or repeated tensors.
  */
 export function clipGradNorm(ctx: GpuContext, grads: GpuTensor[], maxNorm: number): ClipGradNormResult {
-  const op = 'clipGradNorm';
   checkClipGradNorm(grads, maxNorm);
+  return clipGradNormUnchecked(ctx, grads, maxNorm);
+}
+
+function clipGradNormUnchecked(ctx: GpuContext, grads: GpuTensor[], maxNorm: number): ClipGradNormResult {
+  const op = 'clipGradNorm';
   const plan: { g: GpuTensor; s0: number; cnt: number; out: number; blocks: number }[] = [];
   let parts = 0;
   for (const g of grads) {
@@ -198,7 +215,7 @@ export const adamwOp: OpDeclaration<
 > = defineOp<(params: Tensor, grads: Tensor, m: Tensor, v: Tensor, step: number, opts: AdamWOptions<Tensor>) => void>({
   name: 'adamw',
   check: checkAdamw,
-  webgpu: adamw,
+  webgpu: adamwUnchecked,
   cpu: (P, G, M, V, step, { gradScale, ...h }) => {
     const r = adamwRef(P.data, G.data, M.data, V.data, step, { ...h, gradScale: gradScale?.data[0] });
     P.data.set(r.params);
@@ -229,7 +246,7 @@ export const clipGradNormOp: OpDeclaration<(grads: Tensor[], maxNorm: number) =>
 >({
   name: 'clipGradNorm',
   check: checkClipGradNorm,
-  webgpu: clipGradNorm,
+  webgpu: clipGradNormUnchecked,
   cpu: (grads, maxNorm) => {
     const r = clipGradNormRef(
       grads.map((g) => g.data),

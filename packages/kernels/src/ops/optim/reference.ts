@@ -37,8 +37,7 @@ export type AdamWHyperParams = Required<Omit<AdamWOptions<never>, 'gradScale'>>;
 
 /** Checks the hyper-parameters and fills the defaults; errors name `op`. */
 export function adamwHyper(options: AdamWOptions<unknown>, op: string): AdamWHyperParams {
-  const d = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, ...options };
-  const h = { lr: d.lr, beta1: d.beta1, beta2: d.beta2, eps: d.eps, weightDecay: d.weightDecay };
+  const h = adamwDefaults(options);
   if (!(Number.isFinite(h.lr) && h.lr >= 0)) throw new ArgumentError(`${op}: lr = ${h.lr} must be finite and ≥ 0`);
   if (!(h.beta1 >= 0 && h.beta1 < 1)) throw new ArgumentError(`${op}: beta1 = ${h.beta1} must be in [0, 1)`);
   if (!(h.beta2 >= 0 && h.beta2 < 1)) throw new ArgumentError(`${op}: beta2 = ${h.beta2} must be in [0, 1)`);
@@ -46,6 +45,12 @@ export function adamwHyper(options: AdamWOptions<unknown>, op: string): AdamWHyp
   if (!(Number.isFinite(h.weightDecay) && h.weightDecay >= 0))
     throw new ArgumentError(`${op}: weightDecay = ${h.weightDecay} must be finite and ≥ 0`);
   return h;
+}
+
+/** The hyper-parameters with their defaults, unchecked (`adamwHyper` checks them; the unchecked launcher body). */
+export function adamwDefaults(options: AdamWOptions<unknown>): AdamWHyperParams {
+  const d = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, ...options };
+  return { lr: d.lr, beta1: d.beta1, beta2: d.beta2, eps: d.eps, weightDecay: d.weightDecay };
 }
 
 /**

@@ -24,9 +24,15 @@ export function unfoldDims(xShape: readonly number[], patch: number): [number, n
   const op = 'unfold';
   if (xShape.length !== 4 || xShape[2] !== xShape[3])
     throw new ShapeError(`${op}: x must be [n, C, S, S] (square images), got ${shapeStr(xShape)}`);
-  const [n, C, S] = xShape;
+  const S = xShape[2];
   if (!Number.isInteger(patch) || patch < 1 || patch > S)
     throw new ArgumentError(`${op}: patch must be an integer in [1, ${S}], got ${patch}`);
+  return unfoldShape(xShape, patch);
+}
+
+// `unfoldDims` without its checks: the unchecked bodies recompute it (the door checked)
+function unfoldShape(xShape: readonly number[], patch: number): [number, number] {
+  const [n, C, S] = xShape;
   const G = Math.floor(S / patch);
   return [n * G * G, C * patch * patch];
 }
@@ -40,9 +46,18 @@ export function unfoldDims(xShape: readonly number[], patch: number): [number, n
  * @throws ShapeError unless x is [n, C, S, S]; ArgumentError for a patch size outside [1, S]; f32 only.
  */
 export function unfold(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor {
+  checkUnfold(x, patch);
+  return unfoldUnchecked(ctx, x, patch);
+}
+
+function checkUnfold(x: Tensor, patch: number): void {
+  f32('unfold', 'x', x);
+  unfoldDims(x.shape, patch);
+}
+
+function unfoldUnchecked(ctx: GpuContext, x: GpuTensor, patch: number): GpuTensor {
   const op = 'unfold';
-  f32(op, 'x', x);
-  const [rows, K] = unfoldDims(x.shape, patch);
+  const [rows, K] = unfoldShape(x.shape, patch);
   const [n, C, S] = x.shape;
   const G = Math.floor(S / patch);
   const y = ctx.empty([rows, K]);
@@ -81,7 +96,14 @@ export function checkClassTokens(x: Tensor, cls: Tensor, pos: Tensor): { n: numb
     throw new ShapeError(
       `${op}: x ${shapeStr(x.shape)}, cls ${shapeStr(cls.shape)}, pos ${shapeStr(pos.shape)}: need pos [P + 1, W], cls [W] and a multiple of P rows`,
     );
-  return { n: rows / P, P, L, W };
+  return classTokensDims(x, pos);
+}
+
+// what `checkClassTokens` returns, without its checks: the unchecked bodies recompute it (the door checked)
+function classTokensDims(x: Tensor, pos: Tensor): { n: number; P: number; L: number; W: number } {
+  const [rows, W] = x.shape;
+  const P = pos.shape[0] - 1;
+  return { n: rows / P, P, L: P + 1, W };
 }
 
 /**
@@ -94,8 +116,13 @@ export function checkClassTokens(x: Tensor, cls: Tensor, pos: Tensor): { n: numb
  * @throws ShapeError for mismatched shapes.
  */
 export function classTokens(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: GpuTensor): GpuTensor {
+  checkClassTokens(x, cls, pos);
+  return classTokensUnchecked(ctx, x, cls, pos);
+}
+
+function classTokensUnchecked(ctx: GpuContext, x: GpuTensor, cls: GpuTensor, pos: GpuTensor): GpuTensor {
   const op = 'classTokens';
-  const { n, P, L, W } = checkClassTokens(x, cls, pos);
+  const { n, P, L, W } = classTokensDims(x, pos);
   const y = ctx.empty([n * L, W]);
   if (n === 0 || W === 0) return y;
   const ds: DispatchSpec[] = [];
@@ -164,8 +191,17 @@ export function embedTokens(
   ids: GpuTensor | ArrayLike<number>,
   pos: GpuTensor,
 ): GpuTensor {
-  const op = 'embedTokens';
   checkEmbedTokens(table, ids, pos);
+  return embedTokensUnchecked(ctx, table, ids, pos);
+}
+
+function embedTokensUnchecked(
+  ctx: GpuContext,
+  table: GpuTensor,
+  ids: GpuTensor | ArrayLike<number>,
+  pos: GpuTensor,
+): GpuTensor {
+  const op = 'embedTokens';
   const [V, W] = table.shape;
   const L = pos.shape[0];
   let it: GpuTensor;
@@ -219,12 +255,9 @@ export const unfoldOp: OpDeclaration<(x: Tensor, patch: number) => Tensor> = def
   (x: Tensor, patch: number) => Tensor
 >({
   name: 'unfold',
-  check: (x, patch) => {
-    f32('unfold', 'x', x);
-    unfoldDims(x.shape, patch);
-  },
-  webgpu: unfold,
-  cpu: (x, patch) => cpuF32(unfoldRef(x.data, x.shape[0], x.shape[1], x.shape[2], patch), unfoldDims(x.shape, patch)),
+  check: checkUnfold,
+  webgpu: unfoldUnchecked,
+  cpu: (x, patch) => cpuF32(unfoldRef(x.data, x.shape[0], x.shape[1], x.shape[2], patch), unfoldShape(x.shape, patch)),
 });
 
 /** ViT inputs: [cls; x rows of one image] + pos, for x [n·P, W], cls [W], pos [P + 1, W] → [n·(P + 1), W] */
@@ -233,9 +266,9 @@ export const classTokensOp: OpDeclaration<(x: Tensor, cls: Tensor, pos: Tensor) 
 >({
   name: 'classTokens',
   check: (x, cls, pos) => void checkClassTokens(x, cls, pos),
-  webgpu: classTokens,
+  webgpu: classTokensUnchecked,
   cpu: (x, cls, pos) => {
-    const { n, P, L, W } = checkClassTokens(x, cls, pos);
+    const { n, P, L, W } = classTokensDims(x, pos);
     return cpuF32(classTokensRef(x.data, n, P, W, cls.data, pos.data), [n * L, W]);
   },
 });
@@ -245,7 +278,7 @@ export const embedTokensOp: OpDeclaration<(table: Tensor, ids: Tensor | ArrayLik
   defineOp<(table: Tensor, ids: Tensor | ArrayLike<number>, pos: Tensor) => Tensor>({
     name: 'embedTokens',
     check: checkEmbedTokens,
-    webgpu: embedTokens,
+    webgpu: embedTokensUnchecked,
     cpu: (table, ids, pos) => {
       const [V, W] = table.shape;
       const L = pos.shape[0];

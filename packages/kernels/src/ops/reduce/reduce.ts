@@ -5,7 +5,7 @@ import { rand } from '../cases.js';
 import { reduceAllRef, reduceRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
-import { elementwise } from '../elementwise/elementwise.js';
+import { elementwiseUnchecked } from '../elementwise/elementwise.js';
 import { bindRange, ceilDiv, checkAxis, MAX_WG, planRows, rank2Of } from '../common.js';
 import { REDUCE_OPS, reduceColKernel, reduceRowKernel, WG } from './reduce.wgsl.js';
 
@@ -31,6 +31,11 @@ export function checkReduce(op: string, x: Tensor, axis: number): void {
 export function reduce(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1): GpuTensor {
   if (!OPS.includes(op)) throw new ArgumentError(`reduce: unknown op "${op}"`);
   checkReduce(op, x, axis);
+  return reduceUnchecked(ctx, x, op, axis);
+}
+
+/** `reduce` without its host checks: the declarations' `webgpu` (the door checked) and the launchers inside. */
+export function reduceUnchecked(ctx: GpuContext, x: GpuTensor, op: ReduceOp, axis: 0 | 1): GpuTensor {
   const [rows, cols] = x.shape;
   const code = REDUCE_OPS[op];
   if (axis === 1) {
@@ -91,10 +96,10 @@ export function reduceAll(ctx: GpuContext, x: GpuTensor, op: 'sum' | 'mean' | 'm
     ds.push(reduceRowKernel.dispatch(ctx, { op, spec: {}, params, bindings, workgroups: [ceilDiv(rc, WG)], temps }));
   }
   ctx.submit(`reduce.${op}`, ds, temps);
-  const out = reduce(ctx, inner.view([rows, 1]), op === 'max' ? 'max' : 'sum', 0);
+  const out = reduceUnchecked(ctx, inner.view([rows, 1]), op === 'max' ? 'max' : 'sum', 0);
   inner.dispose();
   if (op !== 'mean') return out;
-  const m = elementwise(ctx, 'scale', out, { alpha: 1 / n });
+  const m = elementwiseUnchecked(ctx, 'scale', out, { alpha: 1 / n });
   out.dispose();
   return m;
 }
@@ -106,7 +111,7 @@ function reduceOp(op: 'sum' | 'mean' | 'max'): OpDeclaration<ReduceSig> {
     check: (x, axis) => {
       if (axis !== undefined) checkReduce(op, x, axis);
     },
-    webgpu: (ctx, x, axis) => (axis === undefined ? reduceAll(ctx, x, op) : reduce(ctx, x, op, axis)),
+    webgpu: (ctx, x, axis) => (axis === undefined ? reduceAll(ctx, x, op) : reduceUnchecked(ctx, x, op, axis)),
     cpu: (x, axis) =>
       axis === undefined
         ? cpuF32(Float64Array.of(reduceAllRef(x.data, op)), [1])
@@ -136,7 +141,7 @@ export const logsumexpOp: OpDeclaration<(x: Tensor, axis: Axis) => Tensor> = def
 >({
   name: 'logsumexp',
   check: (x, axis) => checkReduce('logsumexp', x, axis),
-  webgpu: (ctx, x, axis) => reduce(ctx, x, 'logsumexp', axis),
+  webgpu: (ctx, x, axis) => reduceUnchecked(ctx, x, 'logsumexp', axis),
   cpu: (x, axis) =>
     cpuF32(reduceRef(x.data, x.shape[0], x.shape[1], 'logsumexp', axis), [axis === 1 ? x.shape[0] : x.shape[1]]),
   cases: [

@@ -6,7 +6,7 @@ import { softmaxRef } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { bindRange, ceilDiv, MAX_WG, planRows } from '../common.js';
 import { softmaxKernel, WG } from './softmax.wgsl.js';
-import { checkReduce, reduce } from '../reduce/reduce.js';
+import { checkReduce, reduceUnchecked } from '../reduce/reduce.js';
 
 /**
  * Softmax of a [rows, cols] tensor along `axis` (1: each row sums to 1; 0: each column).
@@ -18,10 +18,14 @@ import { checkReduce, reduce } from '../reduce/reduce.js';
  */
 export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTensor {
   checkReduce('softmax', x, axis);
+  return softmaxUnchecked(ctx, x, axis);
+}
+
+function softmaxUnchecked(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTensor {
   const [rows, cols] = x.shape;
   const y = ctx.empty(x.shape);
   if (rows === 0 || cols === 0) return y;
-  const lse = reduce(ctx, x, 'logsumexp', axis);
+  const lse = reduceUnchecked(ctx, x, 'logsumexp', axis);
   const ds: DispatchSpec[] = [];
   const temps: GPUBuffer[] = [];
   for (const [r0, rc] of planRows(ctx, 'softmax', rows, [cols], MAX_WG * WG)) {
@@ -42,7 +46,7 @@ export function softmax(ctx: GpuContext, x: GpuTensor, axis: 0 | 1 = 1): GpuTens
 export const softmaxOp: OpDeclaration<(x: Tensor, axis: Axis) => Tensor> = defineOp<(x: Tensor, axis: Axis) => Tensor>({
   name: 'softmax',
   check: (x, axis) => checkReduce('softmax', x, axis),
-  webgpu: (ctx, x, axis) => softmax(ctx, x, axis),
+  webgpu: (ctx, x, axis) => softmaxUnchecked(ctx, x, axis),
   cpu: (x, axis) => cpuF32(softmaxRef(x.data, x.shape[0], x.shape[1], axis), x.shape),
   cases: [
     {

@@ -45,6 +45,10 @@ export function checkTopk(x: Tensor, k: number, opts: TopKOptions = {}): void {
  */
 export function topk(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions = {}): TopK {
   checkTopk(x, k, opts);
+  return topkUnchecked(ctx, x, k, opts);
+}
+
+function topkUnchecked(ctx: GpuContext, x: GpuTensor, k: number, opts: TopKOptions = {}): TopK {
   const [rows, cols] = x.shape;
   const segLen = opts.segment === undefined ? cols : opts.segment;
   const segs = Math.max(1, Math.ceil(cols / Math.max(1, segLen)));
@@ -73,7 +77,7 @@ export const topkOp: OpDeclaration<(x: Tensor, k: number, opts?: TopKOptions) =>
 >({
   name: 'topk',
   check: (x, k, opts) => checkTopk(x, k, opts),
-  webgpu: (ctx, x, k, opts) => topk(ctx, x, k, opts),
+  webgpu: (ctx, x, k, opts) => topkUnchecked(ctx, x, k, opts),
   cpu: (x, k, opts = {}) => {
     const r = topkSegmentsRef(x.data, x.shape[0], x.shape[1], k, opts.segment);
     return { values: cpuF32(r.values, r.shape), indices: cpuU32(r.indices, r.shape) };

@@ -26,6 +26,10 @@ export function checkTranspose(x: Tensor, op = 'transpose'): void {
  */
 export function transpose(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuTensor {
   checkTranspose(x, op);
+  return transposeUnchecked(ctx, x, op);
+}
+
+function transposeUnchecked(ctx: GpuContext, x: GpuTensor, op = 'transpose'): GpuTensor {
   const [rows, cols] = x.shape;
   const out = ctx.empty([cols, rows]);
   if (rows === 0 || cols === 0) return out;
@@ -83,6 +87,6 @@ export function accumulate(ctx: GpuContext, acc: GpuTensor, part: GpuTensor, op 
 export const transposeOp: OpDeclaration<(x: Tensor) => Tensor> = defineOp<(x: Tensor) => Tensor>({
   name: 'transpose',
   check: (x) => checkTranspose(x),
-  webgpu: (ctx, x) => transpose(ctx, x),
+  webgpu: (ctx, x) => transposeUnchecked(ctx, x),
   cpu: (x) => cpuF32(transposeRef(x.data, x.shape[0], x.shape[1]), [x.shape[1], x.shape[0]]),
 });
