@@ -100,7 +100,7 @@ if (want('deno')) {
     r = await denoTest();
   }
   const m = summary(r);
-  let passed = m ? Number(m[1]) : 0;
+  const passed = m ? Number(m[1]) : 0;
   let failed = m ? Number(m[2]) : 1;
   if (r.code !== 0 && failed === 0) failed = 1;
   suites.push({ name: 'deno (deno test)', passed, failed });

@@ -7,6 +7,13 @@
 //      type — a tensor of the other backend or of another context is an ArgumentError naming the op;
 //   2. `check(...args)`: the host checks (shapes, dtypes, option values), written once, typed errors;
 //   3. `webgpu(ctx, ...args)` or `cpu(...args)`.
+//
+// Checks run once on every path. `webgpu` is the op's UNCHECKED body (`<op>Unchecked` in its folder): it never
+// calls `check` again, and where it needs what a check derives (sizes, defaults) it recomputes only those, with a
+// non-throwing helper beside the check (e.g. `classTokensDims`, `matmulDimsOf`, `chunkDims`, `adamwDefaults`).
+// The launcher exported from `@m4kit/kernels/advanced` is `check` followed by that same body. A body keeps only
+// the limits of its backend (binding size, one dispatch, shader-f16, the Hessian's K ≤ 127); `cpu` likewise
+// reads derived sizes without checking again. Test: tests/node/host-checks-once.test.ts.
 import type { Tensor } from '../types.js';
 import type { CpuTensor } from '../runtime/cpu-tensor.js';
 import type { GpuContext } from '../runtime/context.js';
@@ -69,7 +76,7 @@ export interface OpDeclaration<F extends AnyFn> {
   readonly async?: boolean;
   /** host checks, once, above the backend (typed errors; may normalise nothing — the backends get the same args) */
   readonly check?: (...args: OnArgs<Parameters<F>, Tensor>) => void;
-  /** the WebGPU launcher */
+  /** the WebGPU body, unchecked: the backend ran `check` (the /advanced launcher is `check`, then this body) */
   readonly webgpu: (ctx: GpuContext, ...args: OnArgs<Parameters<F>, GpuTensor>) => ReturnType<F>;
   /** the float64 reference behind the CPU backend */
   readonly cpu: (...args: OnArgs<Parameters<F>, CpuTensor>) => ReturnType<F>;

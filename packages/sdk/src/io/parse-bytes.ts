@@ -59,8 +59,7 @@ export function describeColumns(
     let missing = 0;
     let num = 0;
     let bool = 0;
-    let list = 0;
-    let str = 0;
+    let list = 0; // anything else counts as a string
     for (const r of chunk.rows) {
       const v = r[name];
       if (
@@ -83,7 +82,6 @@ export function describeColumns(
         (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)))
       )
         num++;
-      else str++;
     }
     const present = chunk.rows.length - missing;
     const kind: ColumnKind =
