@@ -5,7 +5,7 @@
 // below was one higher.
 import '@m4kit/kernels/node';
 import { init, type Kernels, type Tensor } from '@m4kit/kernels';
-import { classTokens, gpuContextOf, GpuTensor } from '@m4kit/kernels/advanced';
+import { classTokens, gpuContextOf, GpuTensor, ref } from '@m4kit/kernels/advanced';
 import { describe, expect, test } from 'vitest';
 
 let k: Kernels;
@@ -47,5 +47,50 @@ describe('host checks ran twice on the WebGPU path', () => {
     expect(await dtypeReads(cls, direct)).toBe(1 + 2);
     // same result both ways (the unchecked body is the one the direct launcher calls)
     expect(Array.from(await direct().read())).toEqual(Array.from(await k.transformer.classTokens(x, cls, pos).read()));
+  });
+});
+
+// The same on the float64 CPU backend: an op's `cpu` calls the unchecked body of its float64 reference (the public
+// reference is its checks, then that body). Counted through reads of the hyper-parameter `tau`: checkDebiasHyper
+// reads it twice (> 0, finite), the body once (the options are a class
+// instance: the door passes it through, where it copies a plain object). Before the fix the CPU path read it 2 + 2 + 1 times.
+describe('host checks ran twice on the CPU path', () => {
+  test('k.losses.debias: the door checks tau once, the float64 body reads it once', async () => {
+    const c = await init({ backend: 'cpu' });
+    const [B, R, N, D] = [2, 4, 3, 2];
+    const vals = (n: number, s: number) => Array.from({ length: n }, (_, i) => Math.sin(s + i));
+    const inp = {
+      xI: c.tensor(vals(B * R * D, 1), [B * R, D]),
+      xT: c.tensor(vals(B * R * D, 2), [B * R, D]),
+      bankI: [c.tensor(vals(N * D, 3), [N, D])],
+      bankT: [c.tensor(vals(N * D, 4), [N, D])],
+    };
+    let reads = 0;
+    // not a plain object, so the door passes it through as is (it copies plain option objects, getters included)
+    class Opts {
+      alpha = 0.3;
+      mix = 0.4;
+      rowsPerItem = 4 as const;
+      get tau(): number {
+        return (reads++, 0.07);
+      }
+    }
+    const opts = new Opts();
+    const got = await c.losses.debias(inp, opts);
+    expect(reads).toBe(2 + 1);
+    // same numbers as the public (checked) reference
+    const want = ref.debiasLossRef(
+      await inp.xI.read(),
+      await inp.xT.read(),
+      await inp.bankI[0].read(),
+      await inp.bankT[0].read(),
+      B,
+      R,
+      N,
+      D,
+      { tau: 0.07, alpha: 0.3, mix: 0.4 },
+    );
+    expect(got.total).toBe(want.total);
+    expect(Array.from(await got.dI.read())).toEqual(Array.from(want.dI));
   });
 });

@@ -132,6 +132,7 @@ export function debiasRowLossRef(zI: Float64Array, zT: Float64Array, N: number, 
   return { ba: kl, i2t: ce_i2t, t2i: ce_t2i };
 }
 
+/** The BA bank loss in float64: checks its arguments, then runs `debiasLossRefUnchecked`. */
 export function debiasLossRef(
   xI: ArrayLike<number>,
   xT: ArrayLike<number>,
@@ -151,6 +152,21 @@ export function debiasLossRef(
   if (bankI.length !== N * D || bankT.length !== N * D) {
     throw new ShapeError(`${op}: banks must hold ${N}×${D} values`);
   }
+  return debiasLossRefUnchecked(xI, xT, bankI, bankT, B, R, N, D, h);
+}
+
+/** The body of `debiasLossRef`, unchecked (the CPU backend's `debiasLoss`: the `Kernels` door checked). */
+export function debiasLossRefUnchecked(
+  xI: ArrayLike<number>,
+  xT: ArrayLike<number>,
+  bankI: ArrayLike<number>,
+  bankT: ArrayLike<number>,
+  B: number,
+  R: number,
+  N: number,
+  D: number,
+  h: DebiasLossHyper,
+): DebiasLossRefResult {
   const { tau, alpha, mix } = h;
   const zI = new Float64Array(4 * N);
   const zT = new Float64Array(4 * N);

@@ -7,7 +7,7 @@ import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
 import { clipGradKernel, siglipGradKernel, STATUS, WG } from './losses.wgsl.js';
 import { AUX_VECTORS, ContrastiveRun, type LossCall } from './run.js';
-import { CLIP_MAX_LOG_SCALE, clipLossRef, NORM_EPS, siglipLossRef } from './reference.js';
+import { CLIP_MAX_LOG_SCALE, clipLossRefUnchecked, NORM_EPS, siglipLossRefUnchecked } from './reference.js';
 
 /**
  * CLIP and SigLIP losses with gradients (spec §3), on raw embeddings U, W: [N, d].
@@ -336,8 +336,8 @@ function contrastiveCpu(
   const ro = { weights: ww === undefined ? undefined : isTensor(ww) ? ww.data : ww, maxLogScale: opts.maxLogScale };
   const r =
     kind === 'clip'
-      ? { ...clipLossRef(U.data, W.data, N, d, tv, ro), db: 0 }
-      : siglipLossRef(U.data, W.data, N, d, tv, bv, ro);
+      ? { ...clipLossRefUnchecked(U.data, W.data, N, d, tv, ro), db: 0 }
+      : siglipLossRefUnchecked(U.data, W.data, N, d, tv, bv, ro);
   let flags = 0;
   if (!Number.isFinite(r.loss) || !Number.isFinite(r.dt) || !Number.isFinite(r.db)) flags |= STATUS.NONFINITE;
   if (!r.dU.every(Number.isFinite) || !r.dW.every(Number.isFinite)) flags |= STATUS.GRAD;

@@ -154,8 +154,23 @@ export function clipLossRef(
   t: number,
   opts: LossRefOptions = {},
 ): ClipLossRefResult {
+  checkDims(U, W, N, d, 'clipLossRef');
+  return clipLossRefUnchecked(U, W, N, d, t, opts);
+}
+
+/**
+ * The body of `clipLossRef` without its shape checks (the CPU backend's `clipLoss`: the `Kernels` door checked the
+ * shapes); it still rejects what only the values show (zero-norm rows, bad weights or t), as `clipLossRef` does.
+ */
+export function clipLossRefUnchecked(
+  U: ArrayLike<number>,
+  W: ArrayLike<number>,
+  N: number,
+  d: number,
+  t: number,
+  opts: LossRefOptions = {},
+): ClipLossRefResult {
   const op = 'clipLossRef';
-  checkDims(U, W, N, d, op);
   const { x, norms: nu } = normalizeRows(U, N, d, 'U', op);
   const { x: y, norms: nw } = normalizeRows(W, N, d, 'W', op);
   const { w, sum: sw } = checkWeightsRef(opts.weights, N, op);
@@ -218,8 +233,21 @@ export function siglipLossRef(
   b: number,
   opts: LossRefOptions = {},
 ): SiglipLossRefResult {
+  checkDims(U, W, N, d, 'siglipLossRef');
+  return siglipLossRefUnchecked(U, W, N, d, tPrime, b, opts);
+}
+
+/** The body of `siglipLossRef` without its shape checks (the CPU backend's `siglipLoss`; as `clipLossRefUnchecked`). */
+export function siglipLossRefUnchecked(
+  U: ArrayLike<number>,
+  W: ArrayLike<number>,
+  N: number,
+  d: number,
+  tPrime: number,
+  b: number,
+  opts: LossRefOptions = {},
+): SiglipLossRefResult {
   const op = 'siglipLossRef';
-  checkDims(U, W, N, d, op);
   const { x, norms: nu } = normalizeRows(U, N, d, 'U', op);
   const { x: y, norms: nw } = normalizeRows(W, N, d, 'W', op);
   const { w, sum: sw } = checkWeightsRef(opts.weights, N, op);

@@ -2,7 +2,7 @@ import type { Tensor } from '../../types.js';
 import { cpuF32, storageOf } from '../../runtime/cpu-tensor.js';
 import { defineOp, type OpDeclaration } from '../op.js';
 import { rand } from '../cases.js';
-import { adamwRef, clipGradNormRef } from './reference.js';
+import { adamwStepRefUnchecked, clipGradNormRefUnchecked } from './reference.js';
 import type { DispatchSpec, GpuContext, GpuTensor } from '../../runtime/context.js';
 import { ArgumentError, ShapeError } from '../../runtime/errors.js';
 import { bindRange, ceilDiv, MAX_WG, shapeStr } from '../common.js';
@@ -217,10 +217,12 @@ export const adamwOp: OpDeclaration<
   check: checkAdamw,
   webgpu: adamwUnchecked,
   cpu: (P, G, M, V, step, { gradScale, ...h }) => {
-    const r = adamwRef(P.data, G.data, M.data, V.data, step, { ...h, gradScale: gradScale?.data[0] });
-    P.data.set(r.params);
-    M.data.set(r.m);
-    V.data.set(r.v);
+    // the door checked: the float64 reference's unchecked body, on float64 copies (as adamwRef)
+    const [p, m, v] = [P.data, M.data, V.data].map((d) => Float64Array.from(d));
+    adamwStepRefUnchecked(p, G.data, m, v, step, { ...h, gradScale: gradScale?.data[0] });
+    P.data.set(p);
+    M.data.set(m);
+    V.data.set(v);
   },
   cases: [
     {
@@ -248,7 +250,7 @@ export const clipGradNormOp: OpDeclaration<(grads: Tensor[], maxNorm: number) =>
   check: checkClipGradNorm,
   webgpu: clipGradNormUnchecked,
   cpu: (grads, maxNorm) => {
-    const r = clipGradNormRef(
+    const r = clipGradNormRefUnchecked(
       grads.map((g) => g.data),
       maxNorm,
     );

@@ -55,7 +55,7 @@ export function adamwDefaults(options: AdamWOptions<unknown>): AdamWHyperParams 
 
 /**
  * One AdamW step in float64, in place on `params`, `m` and `v` (the one host Adam: the reference below and the
- * SDK's BA module use it).
+ * SDK's BA module use it). Checks its arguments, then runs `adamwStepRefUnchecked`.
  * @param params - parameters, updated in place.
  * @param grads - gradients (same length).
  * @param m - first moments, updated in place.
@@ -71,12 +71,26 @@ export function adamwStepRef(
   step: number,
   options: AdamWOptions<number>,
 ): void {
-  const h = adamwHyper(options, 'adamwRef');
+  adamwHyper(options, 'adamwRef');
   const n = params.length;
   if (grads.length !== n || m.length !== n || v.length !== n)
     throw new ShapeError(`adamwRef: params, grads, m, v must have equal lengths`);
   if (!(Number.isInteger(step) && step >= 1))
     throw new ArgumentError(`adamwRef: step = ${step} must be an integer ≥ 1`);
+  adamwStepRefUnchecked(params, grads, m, v, step, options);
+}
+
+/** The body of `adamwStepRef`, unchecked (the CPU backend's `adamw`: the `Kernels` door checked). */
+export function adamwStepRefUnchecked(
+  params: Float64Array,
+  grads: ArrayLike<number>,
+  m: Float64Array,
+  v: Float64Array,
+  step: number,
+  options: AdamWOptions<number>,
+): void {
+  const h = adamwDefaults(options);
+  const n = params.length;
   const bc1 = 1 - h.beta1 ** step;
   const bc2 = 1 - h.beta2 ** step;
   const s = options.gradScale ?? 1;
@@ -116,6 +130,14 @@ export function clipGradNormRef(
   maxNorm: number,
 ): { norm: number; scale: number; grads: Float64Array[] } {
   if (!(maxNorm > 0)) throw new ArgumentError(`clipGradNormRef: maxNorm = ${maxNorm} must be > 0`);
+  return clipGradNormRefUnchecked(grads, maxNorm);
+}
+
+/** The body of `clipGradNormRef`, unchecked (the CPU backend's `clipGradNorm`: the `Kernels` door checked). */
+export function clipGradNormRefUnchecked(
+  grads: ArrayLike<number>[],
+  maxNorm: number,
+): { norm: number; scale: number; grads: Float64Array[] } {
   let ss = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) ss += g[i] * g[i];
   const norm = Math.sqrt(ss);
