@@ -13,7 +13,9 @@
 // non-throwing helper beside the check (e.g. `classTokensDims`, `matmulDimsOf`, `chunkDims`, `adamwDefaults`).
 // The launcher exported from `@m4kit/kernels/advanced` is `check` followed by that same body. A body keeps only
 // the limits of its backend (binding size, one dispatch, shader-f16, the Hessian's K ≤ 127); `cpu` likewise
-// reads derived sizes without checking again. Test: tests/node/host-checks-once.test.ts.
+// reads derived sizes without checking again, and calls the unchecked body of a float64 reference that checks
+// (`adamwStepRefUnchecked`, `debiasLossRefUnchecked`, ...; the public reference is its checks, then that body).
+// Test: tests/node/host-checks-once.test.ts.
 import type { Tensor } from '../types.js';
 import type { CpuTensor } from '../runtime/cpu-tensor.js';
 import type { GpuContext } from '../runtime/context.js';
