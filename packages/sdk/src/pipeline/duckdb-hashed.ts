@@ -9,11 +9,11 @@ import { open } from 'node:fs/promises';
 import { uniformSql } from '../balance/sql.js';
 import { DataError } from '../io/errors.js';
 import type { ColumnSpec } from '../io/encode.js';
-import { copyAtomic, duckFormat, sqlIdent, sqlString, type DuckSession } from '../io/duckdb.js';
+import { duckFormat, sqlIdent, sqlString, type DuckSession } from '../io/duckdb.js';
 import { tableFile } from '../io/formats.js';
 import { atomicWrite } from '../io/write.js';
 import { uniformAt } from './balance.js';
-import type { JoinBackOptions } from './duckdb-joinback.js';
+import { copyKept, setCodeQ, type JoinBackOptions } from './duckdb-joinback.js';
 
 /** the perfect hash takes up to this many patterns (the q lists stay small constants) */
 const SLOT_LIMIT = 1 << 16;
@@ -137,18 +137,7 @@ export async function joinBackBySlot(
     opts.phases?.mark('keepAndWrite');
     return kept && Float64Array.from(plan.slotOf, (x) => kept[x]);
   }
-  // q per slot as a double and as the text the default engine writes (String(q)), through an appender (exact)
-  await s.run('CREATE TEMP TABLE m4_qc (m4_c INTEGER, q DOUBLE, t VARCHAR)');
-  const app = await s.con.createAppender('m4_qc');
-  sq.forEach((x, c) => {
-    app.appendInteger(c);
-    app.appendDouble(x);
-    app.appendVarchar(String(x));
-    app.endRow();
-  });
-  app.closeSync();
-  await s.run(`SET VARIABLE m4_qv = (SELECT list(q ORDER BY m4_c) FROM m4_qc)`);
-  await s.run(`SET VARIABLE m4_qt = (SELECT list(t ORDER BY m4_c) FROM m4_qc)`);
+  await setCodeQ(s, sq);
   const u = uniformSql('duckdb', opts.seed ?? 0, 'm4_row');
   const id = spec.id ? `, ${sqlIdent(spec.id)} AS m4_id` : '';
   await s.run(`CREATE TEMP TABLE m4_k AS
@@ -167,13 +156,7 @@ export async function joinBackBySlot(
     kw[pid] = Number(r.k);
   }
   opts.phases?.mark('keptCounts');
-  if (opts.out) {
-    const csv = /\.(csv|tsv|tab)(\.gz)?$/i.test(opts.out);
-    const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'rowid + 1 AS "row"';
-    const qCol = `getvariable('${csv ? 'm4_qt' : 'm4_qv'}')[m4_c + 1] AS q`;
-    await copyAtomic(s, `SELECT ${idCol}, ${qCol}, keep FROM m4_k`, opts.out);
-    opts.phases?.mark('copy');
-  }
+  if (opts.out) await copyKept(s, spec, opts.out, opts.phases);
   return kw;
 }
 

@@ -3,6 +3,7 @@
 import { jsNumberText, uniformSql } from '../balance/sql.js';
 import type { ColumnSpec } from '../io/encode.js';
 import { copyAtomic, sqlIdent, type DuckSession } from '../io/duckdb.js';
+import { tableFile } from '../io/formats.js';
 import type { PhaseTimer } from './phases.js';
 
 /** what the join-back needs of the pipeline's options */
@@ -104,18 +105,10 @@ export async function joinBackByCode(
   opts.phases?.mark('codePlan');
   if (!plan) return null;
   const { code, pidOf } = plan;
-  await s.run('CREATE TEMP TABLE m4_qc (m4_c INTEGER, q DOUBLE, t VARCHAR)');
-  const app = await s.con.createAppender('m4_qc');
-  pidOf.forEach((pid, c) => {
-    const x = pid >= 0 ? q[pid] : 0;
-    app.appendInteger(c);
-    app.appendDouble(x);
-    app.appendVarchar(String(x));
-    app.endRow();
-  });
-  app.closeSync();
-  await s.run(`SET VARIABLE m4_qv = (SELECT list(q ORDER BY m4_c) FROM m4_qc)`);
-  await s.run(`SET VARIABLE m4_qt = (SELECT list(t ORDER BY m4_c) FROM m4_qc)`);
+  await setCodeQ(
+    s,
+    Float64Array.from(pidOf, (pid) => (pid >= 0 ? q[pid] : 0)),
+  );
   const id = spec.id ? `, ${sqlIdent(spec.id)} AS m4_id` : '';
   const u = uniformSql('duckdb', opts.seed ?? 0, 'm4_row');
   await s.run(`CREATE TEMP TABLE m4_k AS
@@ -134,13 +127,7 @@ export async function joinBackByCode(
     kw[pid] = Number(r.k);
   }
   opts.phases?.mark('keptCounts');
-  if (opts.out) {
-    const csv = /\.(csv|tsv|tab)(\.gz)?$/i.test(opts.out);
-    const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'rowid + 1 AS "row"';
-    const qCol = `getvariable('${csv ? 'm4_qt' : 'm4_qv'}')[m4_c + 1] AS q`;
-    await copyAtomic(s, `SELECT ${idCol}, ${qCol}, keep FROM m4_k`, opts.out);
-    opts.phases?.mark('copy');
-  }
+  if (opts.out) await copyKept(s, spec, opts.out, opts.phases);
   return kw;
 }
 
@@ -177,4 +164,41 @@ export async function joinBackByJoin(
 }
 
 /** q as the default engine writes it: text like String(q) in CSV/TSV, a DOUBLE in the typed formats */
-export const qText = (out: string) => (/\.(csv|tsv|tab)(\.gz)?$/i.test(out) ? `${jsNumberText('q')} AS q` : 'q');
+/** Whether an output file is a text table (q written as the default engine's `String(q)`), by the format registry. */
+const textOut = (out: string) => tableFile(out).spec.text;
+
+export const qText = (out: string) => (textOut(out) ? `${jsNumberText('q')} AS q` : 'q');
+
+/**
+ * q per row code into the session variables `m4_qv` (doubles) and `m4_qt` (the text the default engine writes,
+ * `String(q)`), through an appender (exact).
+ * @param s - the DuckDB session.
+ * @param qOfCode - q for each row code 0…n−1.
+ */
+export async function setCodeQ(s: DuckSession, qOfCode: Float64Array): Promise<void> {
+  await s.run('CREATE TEMP TABLE m4_qc (m4_c INTEGER, q DOUBLE, t VARCHAR)');
+  const app = await s.con.createAppender('m4_qc');
+  qOfCode.forEach((x, c) => {
+    app.appendInteger(c);
+    app.appendDouble(x);
+    app.appendVarchar(String(x));
+    app.endRow();
+  });
+  app.closeSync();
+  await s.run(`SET VARIABLE m4_qv = (SELECT list(q ORDER BY m4_c) FROM m4_qc)`);
+  await s.run(`SET VARIABLE m4_qt = (SELECT list(t ORDER BY m4_c) FROM m4_qc)`);
+}
+
+/**
+ * COPY the kept-rows table `m4_k` (row or id, q by code, keep) to `opts.out`, atomically.
+ * @param s - the DuckDB session.
+ * @param spec - the column spec (its id column, if any).
+ * @param out - the output file.
+ * @param phases - the phase timer, if any.
+ */
+export async function copyKept(s: DuckSession, spec: ColumnSpec, out: string, phases?: PhaseTimer): Promise<void> {
+  const idCol = spec.id ? `m4_id AS ${sqlIdent(spec.id)}` : 'rowid + 1 AS "row"';
+  const qCol = `getvariable('${textOut(out) ? 'm4_qt' : 'm4_qv'}')[m4_c + 1] AS q`;
+  await copyAtomic(s, `SELECT ${idCol}, ${qCol}, keep FROM m4_k`, out);
+  phases?.mark('copy');
+}
