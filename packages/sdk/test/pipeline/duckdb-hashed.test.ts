@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, test, vi } from 'vitest';
 import { balanceFile } from '../../src/pipeline/balance-file.js';
 import { balanceFileDuckdb } from '../../src/pipeline/balance-duckdb.js';
-import { perfectHash, slotSql } from '../../src/pipeline/duckdb-hashed.js';
+import { perfectHash, slotSql } from '../../src/pipeline/duckdb-slots.js';
 import type { ColumnSpec } from '../../src/io/encode.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-hashed-'));
@@ -82,14 +82,14 @@ describe('CSV/TSV read once as key hashes: the default engine’s bytes', () => 
   test('CSV: row numbers, ids, NULLs dropped, quoted keys, a pattern first seen on the last row; join = lookup', async () => {
     const f = join(dir, 't.csv');
     writeFileSync(f, text);
-    // M4KIT_PHASES names the phases run: the slot plan is this path's (the dense code of other formats: 'codePlan')
+    // M4KIT_PHASES names the phases run: no slot plan (the id / COPY path's) and no dense code (other formats')
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     process.env.M4KIT_PHASES = '1';
     const b = await same(f, spec, 'q.csv').finally(() => delete process.env.M4KIT_PHASES);
     const phases = err.mock.calls.map((c) => String(c[0])).find((l) => l.startsWith('m4kit: phases'));
     err.mockRestore();
-    expect(phases).toMatch(/"slotPlan".*"keepAndWrite"/); // the lines written in JS (keepInJs)
-    expect(phases).not.toMatch(/codePlan/);
+    expect(phases).toMatch(/"groupBy".*"keepAndWrite"/); // the lines written in JS (keepInJs)
+    expect(phases).not.toMatch(/codePlan|slotPlan/);
     expect(b.report.input.patterns).toBeGreaterThanOrEqual(12);
     expect(b.report.input.dropped).toBeGreaterThan(0);
     await same(f, { ...spec, id: 'id' }, 'qid.csv');
