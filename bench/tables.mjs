@@ -10,6 +10,7 @@
 //     (bench/balance-numpy.py, float32 BLAS) on the same rows, and a full `--engine duckdb` per-row solve.
 //
 //   node bench/tables.mjs [--quick] [--csv-rows=2e6] [--parquet-rows=1e8] [--rows-n=1e6] [--sections=csv,parquet,rows]
+//        [--pairs=3]  (default run + bare DuckDB pairs in section 1, medians reported; 1 with --quick)
 // Writes bench/results/tables-<ISO time>.json and prints a table with the ratios.
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -64,6 +65,14 @@ function timed(cmd, args, opts = {}) {
   });
 }
 
+/** the run of median wall time, with the median CPU time of all runs */
+function median(runs) {
+  const mid = (xs) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1];
+  const byWall = [...runs].sort((a, b) => a.seconds - b.seconds)[(runs.length - 1) >> 1];
+  const cpu = runs.every((r) => r.cpuSeconds !== null) ? mid(runs.map((r) => r.cpuSeconds)) : byWall.cpuSeconds;
+  return { ...byWall, cpuSeconds: cpu };
+}
+
 async function duck() {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:');
@@ -84,6 +93,7 @@ export async function runTablesBench({
   parquetRows,
   rowsN,
   sections = ['csv', 'parquet', 'rows'],
+  pairs = quick ? 1 : 3,
 } = {}) {
   const nCsv = csvRows ?? (quick ? 2e5 : 2e6);
   const nPq = parquetRows ?? (quick ? 2e6 : 1e8);
@@ -112,23 +122,30 @@ export async function runTablesBench({
       // the default (--engine auto: DuckDB for a file this size when @duckdb/node-api is installed), then each
       // engine named explicitly
       // M4KIT_PHASES: the run prints its wall / CPU ms per phase on stderr (sdk pipeline/phases.ts), recorded below
-      const autoRun = await timed(
-        'node',
-        [CLI, ...common, '-o', path.join(dir, 'q-auto.csv'), '-r', path.join(dir, 'r.json')],
-        {
-          env: { ...process.env, M4KIT_PHASES: '1' },
-        },
-      );
-      const autoPhases = /m4kit: phases (.*)/.exec(autoRun.stderr)?.[1];
+      // the default run and the bare DuckDB floor alternate `pairs` times (medians below: one pair on a shared
+      // 2-core machine moves by ±10%)
+      const autoRuns = [];
+      const bareRuns = [];
+      for (let i = 0; i < pairs; i++) {
+        const run = await timed(
+          'node',
+          [CLI, ...common, '-o', path.join(dir, 'q-auto.csv'), '-r', path.join(dir, 'r.json')],
+          {
+            env: { ...process.env, M4KIT_PHASES: '1' },
+          },
+        );
+        const phases = /m4kit: phases (.*)/.exec(run.stderr)?.[1];
+        autoRuns.push({ ...run, phases: phases ? JSON.parse(phases) : null });
+        bareRuns.push(
+          await timed('node', [path.join(here, 'tables-duckdb-bare.mjs'), csv, path.join(dir, 'q-bare.csv')]),
+        );
+      }
+      const autoRun = median(autoRuns);
+      const bareRun = median(bareRuns);
       const autoBackend =
         autoRun.code === 0 ? JSON.parse(fs.readFileSync(path.join(dir, 'r.json'), 'utf8')).options.backend : null;
       const duckRun = await timed('node', [CLI, ...common, '--engine', 'duckdb', '-o', path.join(dir, 'q-duck.csv')]);
       const jsRun = await timed('node', [CLI, ...common, '--engine', 'js', '-o', path.join(dir, 'q-js.csv')]);
-      const bareRun = await timed('node', [
-        path.join(here, 'tables-duckdb-bare.mjs'),
-        csv,
-        path.join(dir, 'q-bare.csv'),
-      ]);
       const peerRun = await timed('node', [
         path.join(here, 'tables-duckdb-peer.mjs'),
         csv,
@@ -166,17 +183,22 @@ export async function runTablesBench({
           code: jsRun.code,
         },
         auto: {
+          what: `median of ${pairs} runs (by wall time; CPU the median of the CPU times)`,
           seconds: autoRun.seconds,
           cpuSeconds: autoRun.cpuSeconds,
           code: autoRun.code,
           backend: autoBackend,
-          phases: autoPhases ? JSON.parse(autoPhases) : null,
+          phases: autoRun.phases,
+          runs: autoRuns.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds })),
         },
         duckdbBare: {
-          what: 'DuckDB alone: read the CSV (all text) and COPY (row, q, keep), no balancing (tables-duckdb-bare.mjs)',
+          what:
+            'DuckDB alone: read the CSV (all text) and COPY (row, q, keep), no balancing (tables-duckdb-bare.mjs); ' +
+            `median of ${pairs} runs, each right after a default run`,
           seconds: bareRun.seconds,
           cpuSeconds: bareRun.cpuSeconds,
           phases: bareRun.code === 0 ? JSON.parse(bareRun.stdout.trim().split('\n').pop()) : bareRun.stderr,
+          runs: bareRuns.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds })),
         },
         duckdbPeer: {
           what: "the pattern path's table work by hand in DuckDB SQL (tables-duckdb-peer.mjs)",
@@ -405,6 +427,7 @@ function printCsv(c) {
   const bare = c.duckdbBare?.seconds;
   console.log(
     `    default (--engine auto → ${c.auto?.backend}) ${c.auto?.seconds.toFixed(2)} s; bare DuckDB read+write ` +
+      `(medians of ${c.auto?.runs?.length ?? 1} pairs) ` +
       `${bare?.toFixed(2)} s, DuckDB SQL peer ${c.duckdbPeer?.seconds.toFixed(2)} s → auto ` +
       `${(c.auto?.seconds / pd).toFixed(2)}× pandas (goal ≤ 0.5), ${(c.auto?.seconds / bare).toFixed(2)}× bare (goal ≤ 1.5), ` +
       `${(c.auto?.seconds / c.duckdbPeer?.seconds).toFixed(2)}× the SQL peer; load ${c.loadAverage?.[0].toFixed(1)}`,
@@ -451,6 +474,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     csvRows: num('csv-rows'),
     parquetRows: num('parquet-rows'),
     rowsN: num('rows-n'),
+    pairs: num('pairs'),
     sections: args
       .find((x) => x.startsWith('--sections='))
       ?.split('=')[1]

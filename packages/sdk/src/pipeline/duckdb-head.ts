@@ -57,11 +57,12 @@ export async function plainRows(
       return true;
     };
     while (out.length < rows.length) {
-      const chunk = Buffer.allocUnsafe(STEP);
-      const { bytesRead } = await fh.read(chunk, 0, STEP, filePos);
+      const chunk = Buffer.allocUnsafe(carry.length + STEP); // the unfinished line, then the next bytes
+      carry.copy(chunk);
+      const { bytesRead } = await fh.read(chunk, carry.length, STEP, filePos);
       filePos += bytesRead;
       const eof = bytesRead === 0;
-      const buf = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+      const buf = chunk.subarray(0, carry.length + bytesRead);
       if (buf.indexOf(QUOTE, carry.length) >= 0) return null; // quoting: DuckDB's rules, not ours
       let pos = 0;
       while (out.length < rows.length) {
@@ -74,7 +75,7 @@ export async function plainRows(
         pos = e + 1;
       }
       if (eof) break;
-      carry = Buffer.from(buf.subarray(pos));
+      carry = buf.subarray(pos);
     }
     return out.length === rows.length ? out : null;
   } finally {
