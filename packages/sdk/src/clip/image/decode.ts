@@ -5,8 +5,6 @@
 // name; an undecodable file is a DataError naming it.
 import { DataError } from '../../io/errors.js';
 import { exifOrientation, applyOrientation } from './exif.js';
-import { decodeJpegRgba } from './jpeg.js';
-import { decodePngRgba } from './png.js';
 import type { RgbaImage } from './types.js';
 
 /**
@@ -143,6 +141,13 @@ export async function decodeImage(input: ImageInput, label: string, opts: Decode
   });
 }
 
+// the decoders (fast-png + fflate ~40 ms, jpeg-js ~5 ms to load in Node) are loaded on the first image, not with
+// the package: every command that decodes no image starts without them
+let png: Promise<typeof import('./png.js')> | undefined;
+let jpeg: Promise<typeof import('./jpeg.js')> | undefined;
+const pngDecoder = () => (png ??= import('./png.js'));
+const jpegDecoder = () => (jpeg ??= import('./jpeg.js'));
+
 /**
  * Decode encoded bytes to RGBA8 with EXIF orientation applied.
  * @param bytes - the encoded image.
@@ -159,6 +164,7 @@ export async function decodeBytes(bytes: Uint8Array, label: string, opts: Decode
   };
   const usePlatform = (opts.decoder ?? 'auto') === 'auto' && platformDecodes();
   if (format === 'png') {
+    const { decodePngRgba } = await pngDecoder();
     let img: RgbaImage;
     try {
       img = decodePngRgba(bytes);
@@ -168,6 +174,7 @@ export async function decodeBytes(bytes: Uint8Array, label: string, opts: Decode
     return checkSize(applyOrientation(img, exifOrientation(bytes, 'png')), label);
   }
   if (format === 'jpeg' && !usePlatform) {
+    const { decodeJpegRgba } = await jpegDecoder();
     let img: RgbaImage;
     try {
       img = decodeJpegRgba(bytes);
