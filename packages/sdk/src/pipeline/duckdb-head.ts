@@ -34,48 +34,46 @@ export async function plainRows(
     const out: (string | null)[][] = [];
     let at: number[] | null = null; // the columns' cell positions, from the header
     let width = 0;
-    let row = -1; // -1: the header line
-    let carry: Buffer = Buffer.alloc(0);
+    let row = 0; // data rows passed
+    let buf = Buffer.allocUnsafe(2 * STEP); // reused: the unfinished line first, then the next bytes read
+    let len = 0;
     let filePos = 0;
-    // one line [a, e) (e at its '\n' or the end of the file); false = give up
-    const line = (buf: Buffer, a: number, e: number): boolean => {
-      if (e > a && buf[e - 1] === CR) e--;
-      if (row < 0) {
-        if (buf[a] === 0xef && buf[a + 1] === 0xbb && buf[a + 2] === 0xbf) a += 3; // a UTF-8 BOM: DuckDB skips it
-        const names = buf.toString('utf8', a, e).split(delim);
-        at = columns.map((c) => names.indexOf(c));
-        width = names.length;
-        row = 0;
-        return !at.includes(-1);
-      }
-      if (row === rows[out.length]) {
-        const cells = buf.toString('utf8', a, e).split(delim);
-        if (cells.length !== width) return false;
-        out.push(at!.map((i) => (cells[i] === '' ? null : cells[i])));
-      }
-      row++;
-      return true;
-    };
-    while (out.length < rows.length) {
-      const chunk = Buffer.allocUnsafe(carry.length + STEP); // the unfinished line, then the next bytes
-      carry.copy(chunk);
-      const { bytesRead } = await fh.read(chunk, carry.length, STEP, filePos);
+    let eof = false;
+    while (out.length < rows.length && !eof) {
+      if (len + STEP > buf.length) buf = Buffer.concat([buf.subarray(0, len)], 2 * (len + STEP));
+      const { bytesRead } = await fh.read(buf, len, STEP, filePos);
       filePos += bytesRead;
-      const eof = bytesRead === 0;
-      const buf = chunk.subarray(0, carry.length + bytesRead);
-      if (buf.indexOf(QUOTE, carry.length) >= 0) return null; // quoting: DuckDB's rules, not ours
+      eof = bytesRead === 0;
+      const fresh = len;
+      len += bytesRead;
+      const view = buf.subarray(0, len);
+      if (view.indexOf(QUOTE, fresh) >= 0) return null; // quoting: DuckDB's rules, not ours
       let pos = 0;
       while (out.length < rows.length) {
-        let e = buf.indexOf(NL, pos);
+        let e = view.indexOf(NL, pos); // one line [pos, end): e at its '\n' or the end of the file
         if (e < 0) {
-          if (!eof || pos >= buf.length) break;
-          e = buf.length; // the last line, without '\n'
+          if (!eof || pos >= len) break;
+          e = len; // the last line, without '\n'
         }
-        if (!line(buf, pos, e)) return null;
+        const end = e > pos && view[e - 1] === CR ? e - 1 : e;
+        if (at === null) {
+          const a = view[pos] === 0xef && view[pos + 1] === 0xbb && view[pos + 2] === 0xbf ? pos + 3 : pos; // BOM
+          const names = view.toString('utf8', a, end).split(delim);
+          at = columns.map((c) => names.indexOf(c));
+          width = names.length;
+          if (at.includes(-1)) return null;
+        } else {
+          if (row === rows[out.length]) {
+            const cells = view.toString('utf8', pos, end).split(delim);
+            if (cells.length !== width) return null;
+            out.push(at.map((i) => (cells[i] === '' ? null : cells[i])));
+          }
+          row++;
+        }
         pos = e + 1;
       }
-      if (eof) break;
-      carry = buf.subarray(pos);
+      len = Math.max(0, len - pos);
+      buf.copyWithin(0, pos, pos + len);
     }
     return out.length === rows.length ? out : null;
   } finally {
