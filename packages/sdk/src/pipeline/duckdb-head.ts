@@ -1,11 +1,13 @@
 // The key values of each pattern's first row, read by JavaScript from the first bytes of a plain CSV/TSV file: the
 // lines up to the last first row are found with Buffer.indexOf (memchr) and only the wanted rows are split and decoded.
 // It replaces DuckDB's second scan of those rows (a single-threaded parse of ~40% of the file on bench/tables.mjs's
-// data: ~0.3 s of 1.5). It reads as DuckDB's read_csv does for the simple files it accepts — lines end at '\n' (one
-// '\r' before it dropped), cells at the delimiter, an empty cell is NULL — and gives up (null) on a quote character,
-// a line whose cell count is not the header's or a key missing from the header; the caller then lets DuckDB rescan.
-// Whatever it returns is checked against DuckDB's own hash of each pattern (hashedPatterns), so a file read
-// differently here can only cost the rescan, never a wrong value.
+// data: ~0.3 s of 1.5). It reads as DuckDB's read_csv (quote = escape = '"') does: lines end at a '\n' outside
+// quotes (one '\r' before it dropped); a cell is quoted when it starts with '"' ('""' inside is one '"', a newline
+// or delimiter inside is text); an empty cell, quoted or not, is NULL; a '"' later in an unquoted cell is text. It
+// gives up (null) on a line whose cell count is not the header's, text after a closing quote, a quote left open or a
+// key missing from the header; the caller then lets DuckDB rescan. Whatever it returns is checked against DuckDB's
+// own hash of each pattern (hashedPatterns), so a file read differently here can only cost the rescan, never a wrong
+// value (a stray '"' inside an unquoted cell, counted here as opening a quote, is such a case).
 import { open } from 'node:fs/promises';
 
 /** bytes read per step (the reads stop after the last wanted row) */
@@ -15,8 +17,47 @@ const CR = 13;
 const QUOTE = 34;
 
 /**
- * The cells of `columns` on data rows `rows` (0-based, ascending, header excluded) of a plain-text table file, '' as
- * null; null when the file is not one this reader takes (see the top of this file).
+ * The cells of one line as DuckDB's read_csv reads them (see the top of this file); null for text after a closing
+ * quote or an unclosed quote.
+ * @param line - the line without its line end.
+ * @param delim - the cell delimiter (one character).
+ * @returns the cells, '' (quoted or not) as null.
+ */
+export function splitLine(line: string, delim: string): (string | null)[] | null {
+  const cells: (string | null)[] = [];
+  let i = 0;
+  for (;;) {
+    let v: string;
+    if (line[i] === '"') {
+      v = '';
+      let j = i + 1;
+      for (;;) {
+        const k = line.indexOf('"', j);
+        if (k < 0) return null; // not closed on this line (the walker keeps quoted newlines inside it)
+        v += line.slice(j, k);
+        if (line[k + 1] !== '"') {
+          i = k + 1;
+          break;
+        }
+        v += '"';
+        j = k + 2;
+      }
+      if (i < line.length && line[i] !== delim) return null;
+    } else {
+      const k = line.indexOf(delim, i);
+      v = line.slice(i, k < 0 ? line.length : k);
+      i = k < 0 ? line.length : k;
+    }
+    cells.push(v === '' ? null : v);
+    if (i >= line.length) return cells;
+    i++; // the delimiter
+    if (i === line.length) return [...cells, null];
+  }
+}
+
+/**
+ * The cells of `columns` on data rows `rows` (0-based, ascending, header excluded) of a plain-text table file, empty
+ * as null; null when the file is not one this reader takes (see the top of this file).
  * @param path - a CSV/TSV file (not compressed).
  * @param delim - the cell delimiter (one character).
  * @param columns - header names, exactly as written.
@@ -44,33 +85,46 @@ export async function plainRows(
       const { bytesRead } = await fh.read(buf, len, STEP, filePos);
       filePos += bytesRead;
       eof = bytesRead === 0;
-      const fresh = len;
       len += bytesRead;
       const view = buf.subarray(0, len);
-      if (view.indexOf(QUOTE, fresh) >= 0) return null; // quoting: DuckDB's rules, not ours
-      let pos = 0;
+      let pos = 0; // the line's start
+      let scan = 0; // where its end is looked for: past the quotes seen so far
+      let quoted = false;
+      let q = view.indexOf(QUOTE); // the next '"' at or after `scan` (-1: none left)
       while (out.length < rows.length) {
-        let e = view.indexOf(NL, pos); // one line [pos, end): e at its '\n' or the end of the file
+        if (q >= 0 && q < scan) q = view.indexOf(QUOTE, scan);
+        let e = quoted ? -1 : view.indexOf(NL, scan);
+        if (quoted || (q >= 0 && (e < 0 || q < e))) {
+          // a '"' before the line's end toggles the quote state (an escaped '""' toggles it twice)
+          if (q < 0) {
+            if (eof) return null; // a quote left open
+            break;
+          }
+          quoted = !quoted;
+          scan = q + 1;
+          continue;
+        }
         if (e < 0) {
           if (!eof || pos >= len) break;
           e = len; // the last line, without '\n'
         }
-        const end = e > pos && view[e - 1] === CR ? e - 1 : e;
+        const end = e > pos && view[e - 1] === CR ? e - 1 : e; // one line [pos, end)
         if (at === null) {
           const a = view[pos] === 0xef && view[pos + 1] === 0xbb && view[pos + 2] === 0xbf ? pos + 3 : pos; // BOM
-          const names = view.toString('utf8', a, end).split(delim);
+          const names = splitLine(view.toString('utf8', a, end), delim);
+          if (!names) return null;
           at = columns.map((c) => names.indexOf(c));
           width = names.length;
           if (at.includes(-1)) return null;
         } else {
           if (row === rows[out.length]) {
-            const cells = view.toString('utf8', pos, end).split(delim);
-            if (cells.length !== width) return null;
-            out.push(at.map((i) => (cells[i] === '' ? null : cells[i])));
+            const cells = splitLine(view.toString('utf8', pos, end), delim);
+            if (!cells || cells.length !== width) return null;
+            out.push(at.map((i) => cells[i]));
           }
           row++;
         }
-        pos = e + 1;
+        pos = scan = e + 1;
       }
       len = Math.max(0, len - pos);
       buf.copyWithin(0, pos, pos + len);

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { openDuckDB, registerSource } from '../../src/io/duckdb.js';
 import { balanceFile } from '../../src/pipeline/balance-file.js';
 import { balanceFileDuckdb } from '../../src/pipeline/balance-duckdb.js';
-import { plainRows } from '../../src/pipeline/duckdb-head.js';
+import { plainRows, splitLine } from '../../src/pipeline/duckdb-head.js';
 import { hashedPatterns } from '../../src/pipeline/duckdb-hashed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'm4kit-head-'));
@@ -46,12 +46,27 @@ describe('plainRows', () => {
     );
   });
 
-  test('gives up (null) where DuckDB’s rules would apply: a quote, a short or long line, a missing column, too few rows', async () => {
-    expect(await plainRows(file('q.csv', 'race,occ\nw,x\n"b",y\n'), ',', ['race'], [0])).toBeNull();
+  test('quoted cells as DuckDB reads them: "" inside, delimiters and newlines inside, empty quoted = NULL', async () => {
+    const f = file('q.csv', 'race,occ\n"w",x\n"a, ""b""",y\n"",z\n"m\nn",x\n  " sp",y\nlast,"t"');
+    expect(await plainRows(f, ',', ['race', 'occ'], [0, 1, 2, 3, 4, 5])).toEqual([
+      ['w', 'x'],
+      ['a, "b"', 'y'],
+      [null, 'z'],
+      ['m\nn', 'x'],
+      ['  " sp"', 'y'], // a quote later in an unquoted cell is text (DuckDB's reading too)
+      ['last', 't'],
+    ]);
+    expect(splitLine('a,,"",', ',')).toEqual(['a', null, null, null]);
+    expect(splitLine('"a"b,c', ',')).toBeNull(); // text after the closing quote
+    expect(splitLine('"a', ',')).toBeNull();
+  });
+
+  test('gives up (null): a short or long line, a missing column, too few rows, a quote left open', async () => {
     expect(await plainRows(file('s.csv', 'race,occ\nw\n'), ',', ['race'], [0])).toBeNull();
     expect(await plainRows(file('l.csv', 'race,occ\nw,x,z\n'), ',', ['race'], [0])).toBeNull();
     expect(await plainRows(file('m.csv', 'race,occ\nw,x\n'), ',', ['sex'], [0])).toBeNull();
     expect(await plainRows(file('n.csv', 'race,occ\nw,x\n'), ',', ['race'], [0, 1])).toBeNull();
+    expect(await plainRows(file('o.csv', 'race,occ\nw,x\n"b,y\n'), ',', ['race'], [0, 1])).toBeNull();
   });
 });
 
@@ -81,6 +96,24 @@ describe('hashedPatterns: key values from JavaScript, checked against DuckDB’s
     expect(js.rows).toEqual(duck.rows);
     expect(js.rows.some((r) => r.race === null)).toBe(true);
     expect(js.rows.at(-1)).toMatchObject({ race: null, occ: 'q', m4_first: 4000n });
+  });
+
+  test('quoted keys (commas, newlines, "" inside, empty quoted cells): read by JavaScript, the same m4_pat', async () => {
+    const quoted = text.replaceAll(',w,', ',"w, ""1""",').replaceAll(',b,', ',"b\nline",').replaceAll(',a,', ',"",');
+    const js = await patterns(file('pq.csv', quoted));
+    const duck = await patterns(file('pq.csv.gz', gzipSync(quoted)));
+    expect(js.by).toBe('js');
+    expect(duck.by).toBe('duckdb');
+    expect(js.rows).toEqual(duck.rows);
+    expect(js.rows.map((r) => r.race)).toEqual(expect.arrayContaining(['w, "1"', 'b\nline', null]));
+  });
+
+  test('a stray quote inside an unquoted key (DuckDB: text; here: a quote opened) is caught: DuckDB rescans', async () => {
+    const stray = text.replace(/\nu7,[^,\n]*,/, '\nu7,z"w,');
+    const got = await patterns(file('sq.csv', stray));
+    expect(got.by).toBe('duckdb');
+    expect(got.rows).toEqual((await patterns(file('sq.csv.gz', gzipSync(stray)))).rows);
+    expect(got.rows.map((r) => r.race)).toContain('z"w');
   });
 
   test('an empty line (DuckDB skips it, plainRows counts it) shifts the rows: caught by the hashes, DuckDB rescans', async () => {
