@@ -133,13 +133,16 @@ export interface SourceOptions {
   hashKeys?: string[];
 }
 
+/** whether DuckDB reads `path` as a glob (a `*`, `?` or `[` in it) */
+export const isGlob = (path: string): boolean => /[*?[]/.test(path);
+
 /**
  * Whether registerSource can hash the key columns of `path`: CSV/TSV (every cell is text) in regular files or a glob
  * (the pattern path reads the file's first rows a second time: not a FIFO or a device).
  */
 export const canHashKeys = (path: string): boolean =>
   ['csv', 'tsv'].includes(duckFormat(path).format) &&
-  (/[*?[]/.test(path) || (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false));
+  (isGlob(path) || (statSync(path, { throwIfNoEntry: false })?.isFile() ?? false));
 
 /**
  * Register `path` as the view `name` with the input columns plus `m4_row` (BIGINT, 0-based row id).

@@ -93,8 +93,10 @@ export async function balanceFileDuckdb(
     let on = 's.m4_h = p.m4_h';
     // patterns in order of first occurrence: the in-process encoder's order, so the solver sees the same problem;
     // m4_h = hash of the key columns: the join back runs on that one integer when no two patterns share it
-    if (hashed) await hashedPatterns(s, path, keys);
-    else {
+    if (hashed) {
+      // which reader found the patterns' key values: M4KIT_PHASES names it (the rescan is the slow one)
+      ph.mark((await hashedPatterns(s, path, keys)) === 'js' ? 'firstRowsJs' : 'firstRowsRescan');
+    } else {
       await s.run(`CREATE TEMP TABLE m4_pat AS
         SELECT ${k.join(', ')}, n AS m4_n, row_number() OVER (ORDER BY m4_first) - 1 AS m4_pid, m4_first,
           hash(${k.join(', ')}) AS m4_h

@@ -2,15 +2,15 @@
 // hash of the key columns per row (m4_raw.m4_h: 8 bytes a row instead of every key cell's text); the patterns are
 // GROUP BY m4_h (count, first row); their key values come from the file's first rows, up to the last first
 // occurrence (read by JavaScript in a plain file, duckdb-head.ts, checked against the hashes; else by a second
-// DuckDB scan); q reaches the rows through a perfect hash of m4_h (two displacement lists indexed by a bucket: no
-// join, no sort, row order kept): DuckDB streams each row's slot and JavaScript draws keep and writes the lines
-// (keepInJs), or, with an id column or another output format, a narrow (slot, keep) table is COPYed.
+// DuckDB scan); q reaches the rows in row order, no join, no sort: DuckDB streams each row's hash and JavaScript
+// finds its pattern, draws keep and writes the lines (duckdb-keep.ts keepInJs), or, with an id column or another
+// output format, a perfect hash of m4_h (duckdb-slots.ts) fills a narrow (slot, keep) table that is COPYed.
 // Two distinct patterns sharing a 64-bit hash would be merged: probability ≤ k²/2⁶⁵ for k patterns (≤ 1.2e-10 at the
 // 65 536 patterns the lookup takes; 4e-14 for the 1 280 of bench/tables.mjs).
 import { uniformSql } from '../balance/sql.js';
 import { DataError } from '../io/errors.js';
 import type { ColumnSpec } from '../io/encode.js';
-import { duckFormat, sqlIdent, sqlString, type DuckSession } from '../io/duckdb.js';
+import { duckFormat, isGlob, sqlIdent, sqlString, type DuckSession } from '../io/duckdb.js';
 import { tableFile } from '../io/formats.js';
 import { plainRows } from './duckdb-head.js';
 import { copyKept, setCodeQ, type JoinBackOptions } from './duckdb-joinback.js';
@@ -63,7 +63,7 @@ async function patternsFromJs(
   pat: (from: string) => string,
 ): Promise<boolean> {
   const f = tableFile(path);
-  if (f.gzip || f.zstd || /[*?[]/.test(path) || !['csv', 'tsv'].includes(f.format)) return false;
+  if (f.gzip || f.zstd || isGlob(path)) return false; // plainRows reads one plain file
   const firsts = await s.rows('SELECT m4_h, f FROM m4_g ORDER BY f');
   const vals = await plainRows(
     path,

@@ -88,7 +88,7 @@ describe('CSV/TSV read once as key hashes: the default engine’s bytes', () => 
     const b = await same(f, spec, 'q.csv').finally(() => delete process.env.M4KIT_PHASES);
     const phases = err.mock.calls.map((c) => String(c[0])).find((l) => l.startsWith('m4kit: phases'));
     err.mockRestore();
-    expect(phases).toMatch(/"groupBy".*"keepAndWrite"/); // the lines written in JS (keepInJs)
+    expect(phases).toMatch(/"firstRowsJs".*"groupBy".*"keepAndWrite"/); // first rows and lines in JS
     expect(phases).not.toMatch(/codePlan|slotPlan/);
     expect(b.report.input.patterns).toBeGreaterThanOrEqual(12);
     expect(b.report.input.dropped).toBeGreaterThan(0);
